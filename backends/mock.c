@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mock backend: a page table in host memory.  See gtt/mock.h.
+ *
+ * Storage is a radix tree with 512-way nodes, like a real page table:
+ * a leaf holds the entries of 512 GTT pages and interior levels are added
+ * until the whole configured range is covered.  Nodes are allocated on
+ * first write and published with a compare-and-swap, so concurrent binds
+ * of disjoint ranges need no lock.  Each entry is one 64-bit word written
+ * with a single atomic store (address | compact flags | valid), plus a
+ * write counter.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <gtt/mock.h>
+
+#include "backend_internal.h"
+#include "util.h"
+
+#define FANOUT_SHIFT 9
+#define FANOUT (1u << FANOUT_SHIFT)
+
+struct mock_entry {
+	_Atomic uint64_t pte;
+	_Atomic uint32_t writes;
+};
+
+struct mock_leaf {
+	struct mock_entry e[FANOUT];
+};
+
+struct mock {
+	uint64_t start;
+	uint64_t size;
+	uint64_t page_size;
+	uint64_t scratch;
+	unsigned int levels;		/* interior levels above the leaves */
+	_Atomic(void *) root;
+	_Atomic uint64_t calls;
+	_Atomic uint64_t fail_at;	/* absolute call number, 0 = never */
+	_Atomic int fail_error;
+	_Atomic uint64_t delay_ns;
+	struct {
+		_Atomic uint64_t bind_calls, clear_calls, invalidations;
+		_Atomic uint64_t written, cleared, valid, injected;
+	} st;
+};
+
+/* PTE word: bit 0 valid, bits 1..7 flags (RO, LM, PAT[4:0]), 12.. addr. */
+static uint64_t pack(uint64_t addr, uint32_t flags, bool valid)
+{
+	uint64_t f = (flags & (GTT_PTE_READ_ONLY | GTT_PTE_LOCAL_MEM)) |
+		     (((flags & GTT_PTE_PAT_MASK) >> GTT_PTE_PAT_SHIFT) << 2);
+
+	return addr | (f << 1) | (valid ? 1 : 0);
+}
+
+static void unpack(uint64_t w, struct gtt_mock_entry *e)
+{
+	uint32_t f = (uint32_t)(w >> 1) & 0x7f;
+
+	e->valid = w & 1;
+	e->addr = w & ~0xfffull;
+	e->flags = (f & 3) | GTT_PTE_PAT(f >> 2);
+}
+
+static void free_level(void *node, unsigned int level)
+{
+	if (!node)
+		return;
+	if (level) {
+		_Atomic(void *) *kids = node;
+
+		for (unsigned int i = 0; i < FANOUT; i++)
+			free_level(atomic_load(&kids[i]), level - 1);
+	}
+	mem_free(node);
+}
+
+/* Leaf holding page @idx; allocated on demand if @create. */
+static struct mock_leaf *leaf_of(struct mock *m, uint64_t idx, bool create)
+{
+	_Atomic(void *) *slot = &m->root;
+
+	for (unsigned int level = m->levels;; level--) {
+		void *node = atomic_load_explicit(slot, memory_order_acquire);
+
+		if (!node) {
+			void *fresh;
+
+			if (!create)
+				return NULL;
+			fresh = level ? mem_zalloc(FANOUT * sizeof(_Atomic(void *)))
+				      : mem_zalloc(sizeof(struct mock_leaf));
+			if (!fresh)
+				return NULL;
+			if (level == 0) {
+				struct mock_leaf *l = fresh;
+
+				for (unsigned int i = 0; i < FANOUT; i++)
+					atomic_init(&l->e[i].pte, pack(m->scratch, 0, false));
+			}
+			if (atomic_compare_exchange_strong(slot, &node, fresh))
+				node = fresh;
+			else
+				free_level(fresh, level);
+		}
+		if (level == 0)
+			return node;
+		slot = &((_Atomic(void *) *)node)[(idx >> (FANOUT_SHIFT * level)) & (FANOUT - 1)];
+	}
+}
+
+static const struct gtt_backend_ops mock_ops;
+
+static struct mock *to_mock(struct gtt_backend *be)
+{
+	return be && be->ops == &mock_ops ? be->priv : NULL;
+}
+
+/* Count a call; non-zero if it is the one asked to fail. */
+static int take_call(struct mock *m)
+{
+	uint64_t n = atomic_fetch_add(&m->calls, 1) + 1;
+
+	if (n != atomic_load(&m->fail_at))
+		return 0;
+	atomic_fetch_add(&m->st.injected, 1);
+	return atomic_load(&m->fail_error);
+}
+
+static void maybe_delay(struct mock *m)
+{
+	uint64_t ns = atomic_load_explicit(&m->delay_ns, memory_order_relaxed);
+	struct timespec ts;
+
+	if (!ns)
+		return;
+	ts.tv_sec = (time_t)(ns / 1000000000ull);
+	ts.tv_nsec = (long)(ns % 1000000000ull);
+	nanosleep(&ts, NULL);
+}
+
+static bool in_range(const struct mock *m, uint64_t start, uint64_t size)
+{
+	return size && start >= m->start && start - m->start <= m->size &&
+	       size <= m->size - (start - m->start) &&
+	       !(start % m->page_size) && !(size % m->page_size);
+}
+
+static void store(struct mock *m, struct mock_entry *e, uint64_t w)
+{
+	uint64_t old = atomic_exchange_explicit(&e->pte, w, memory_order_release);
+
+	atomic_fetch_add_explicit(&e->writes, 1, memory_order_relaxed);
+	if ((old & 1) != (w & 1)) {
+		if (w & 1)
+			atomic_fetch_add_explicit(&m->st.valid, 1, memory_order_relaxed);
+		else
+			atomic_fetch_sub_explicit(&m->st.valid, 1, memory_order_relaxed);
+	}
+}
+
+static int mock_bind(void *priv, uint64_t start, uint64_t size,
+		     const struct gtt_pages *pages, uint64_t pages_offset,
+		     uint32_t flags)
+{
+	struct mock *m = priv;
+	const struct gtt_pages_segment *segs;
+	uint64_t first, n, seg_off = pages_offset;
+	size_t nsegs, si = 0;
+	int err;
+
+	atomic_fetch_add(&m->st.bind_calls, 1);
+	err = take_call(m);
+	if (err)
+		return err;
+	if (!in_range(m, start, size) || pages_offset > gtt_pages_size(pages) ||
+	    size > gtt_pages_size(pages) - pages_offset)
+		return -ERANGE;
+	/* Make sure every leaf exists first, so a failure writes nothing. */
+	first = (start - m->start) / m->page_size;
+	n = size / m->page_size;
+	for (uint64_t i = 0; i < n; i += FANOUT - ((first + i) % FANOUT))
+		if (!leaf_of(m, first + i, true))
+			return -ENOMEM;
+	maybe_delay(m);
+	segs = gtt_pages_segments(pages, &nsegs);
+	while (si < nsegs && seg_off >= segs[si].length)
+		seg_off -= segs[si++].length;
+	for (uint64_t i = 0; i < n; i++) {
+		struct mock_leaf *l = leaf_of(m, first + i, false);
+
+		store(m, &l->e[(first + i) % FANOUT],
+		      pack(segs[si].addr + seg_off, flags, true));
+		seg_off += m->page_size;
+		if (seg_off >= segs[si].length && si + 1 < nsegs) {
+			seg_off = 0;
+			si++;
+		}
+	}
+	atomic_fetch_add(&m->st.written, n);
+	return 0;
+}
+
+static int mock_clear(void *priv, uint64_t start, uint64_t size)
+{
+	struct mock *m = priv;
+	uint64_t first, n, scratch;
+	int err;
+
+	atomic_fetch_add(&m->st.clear_calls, 1);
+	err = take_call(m);
+	if (err)
+		return err;
+	if (!in_range(m, start, size))
+		return -ERANGE;
+	maybe_delay(m);
+	first = (start - m->start) / m->page_size;
+	n = size / m->page_size;
+	scratch = pack(m->scratch, 0, false);
+	for (uint64_t i = 0; i < n; i++) {
+		struct mock_leaf *l = leaf_of(m, first + i, false);
+
+		/* A leaf never written holds scratch already. */
+		if (!l) {
+			i += FANOUT - 1 - ((first + i) % FANOUT);
+			continue;
+		}
+		store(m, &l->e[(first + i) % FANOUT], scratch);
+	}
+	atomic_fetch_add(&m->st.cleared, n);
+	return 0;
+}
+
+static int mock_invalidate(void *priv)
+{
+	struct mock *m = priv;
+
+	atomic_fetch_add(&m->st.invalidations, 1);
+	return take_call(m);
+}
+
+static void mock_destroy(void *priv)
+{
+	struct mock *m = priv;
+
+	free_level(atomic_load(&m->root), m->levels);
+	mem_free(m);
+}
+
+static const struct gtt_backend_ops mock_ops = {
+	.name = "mock",
+	.bind = mock_bind,
+	.clear = mock_clear,
+	.invalidate = mock_invalidate,
+	.destroy = mock_destroy,
+};
+
+GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
+			    struct gtt_backend **out)
+{
+	struct mock *m;
+	uint64_t page, pages;
+	int err;
+
+	if (!cfg || !out)
+		return set_error(-EINVAL, "gtt_mock_create: config or out is NULL");
+	page = cfg->page_size ? cfg->page_size : 4096;
+	if (!is_pow2(page) || page < 4096 || !cfg->size || cfg->size % page ||
+	    cfg->start % page || cfg->start > UINT64_MAX - cfg->size ||
+	    cfg->scratch_addr % 4096)
+		return set_error(-EINVAL, "gtt_mock_create: start/size/page size/scratch misaligned, zero or wrapping");
+	m = mem_zalloc(sizeof(*m));
+	if (!m)
+		return set_error(-ENOMEM, "gtt_mock_create: out of memory");
+	m->start = cfg->start;
+	m->size = cfg->size;
+	m->page_size = page;
+	m->scratch = cfg->scratch_addr;
+	pages = cfg->size / page;
+	for (uint64_t cover = FANOUT; cover < pages && m->levels < 7; cover <<= FANOUT_SHIFT)
+		m->levels++;
+	err = gtt_backend_create(&mock_ops, m, out);
+	if (err)
+		mem_free(m);
+	return err;
+}
+
+GTT_API int gtt_mock_read(struct gtt_backend *be, uint64_t addr,
+			  struct gtt_mock_entry *entry)
+{
+	struct mock *m = to_mock(be);
+	struct mock_leaf *l;
+	uint64_t idx;
+
+	if (!m || !entry)
+		return set_error(-EINVAL, "gtt_mock_read: not a mock backend, or entry is NULL");
+	if (addr < m->start || addr - m->start >= m->size)
+		return set_error(-ERANGE, "gtt_mock_read: 0x%llx is outside the table",
+				 (unsigned long long)addr);
+	idx = (addr - m->start) / m->page_size;
+	l = leaf_of(m, idx, false);
+	if (!l) {
+		unpack(pack(m->scratch, 0, false), entry);
+		entry->writes = 0;
+		return 0;
+	}
+	unpack(atomic_load_explicit(&l->e[idx % FANOUT].pte, memory_order_acquire), entry);
+	entry->writes = atomic_load(&l->e[idx % FANOUT].writes);
+	return 0;
+}
+
+GTT_API int gtt_mock_stats(struct gtt_backend *be, struct gtt_mock_stats *st)
+{
+	struct mock *m = to_mock(be);
+
+	if (!m || !st)
+		return set_error(-EINVAL, "gtt_mock_stats: not a mock backend, or st is NULL");
+	st->bind_calls = atomic_load(&m->st.bind_calls);
+	st->clear_calls = atomic_load(&m->st.clear_calls);
+	st->invalidations = atomic_load(&m->st.invalidations);
+	st->entries_written = atomic_load(&m->st.written);
+	st->entries_cleared = atomic_load(&m->st.cleared);
+	st->valid_entries = atomic_load(&m->st.valid);
+	st->failures_injected = atomic_load(&m->st.injected);
+	return 0;
+}
+
+GTT_API int gtt_mock_fail_call(struct gtt_backend *be, uint64_t nth, int error)
+{
+	struct mock *m = to_mock(be);
+
+	if (!m || (nth && error >= 0))
+		return set_error(-EINVAL, "gtt_mock_fail_call: not a mock backend, or error is not negative");
+	atomic_store(&m->fail_error, error);
+	atomic_store(&m->fail_at, nth ? atomic_load(&m->calls) + nth : 0);
+	return 0;
+}
+
+GTT_API int gtt_mock_set_delay(struct gtt_backend *be, uint64_t ns)
+{
+	struct mock *m = to_mock(be);
+
+	if (!m)
+		return set_error(-EINVAL, "gtt_mock_set_delay: not a mock backend");
+	atomic_store(&m->delay_ns, ns);
+	return 0;
+}

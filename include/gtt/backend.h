@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: backends
+ *
+ * A backend owns the page table a vm writes: it turns "map these pages at
+ * this address" into PTE stores, "clear this range" into scratch stores,
+ * and invalidates TLBs.  libgtt ships a mock backend (gtt/mock.h); anyone
+ * can write another by filling &struct gtt_backend_ops.
+ *
+ * Concurrency contract: a vm calls the ops from the thread that binds or
+ * unbinds and from executor threads, concurrently, but never for
+ * overlapping ranges at the same time (the pending-unbind tree orders
+ * those).  A backend that shares structures between ranges (page tables
+ * allocated on demand, counters) must protect them itself.
+ *
+ * Error contract: an op returns 0 or a negative errno.  A failed bind is
+ * reported to the caller (or on the bind fence) and the range is treated as
+ * holding scratch; a failed clear is reported on the unbind fence.
+ */
+#ifndef GTT_BACKEND_H
+#define GTT_BACKEND_H
+
+#include <gtt/common.h>
+#include <gtt/pages.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** PTE flag: map read-only. */
+#define GTT_PTE_READ_ONLY (1u << 0)
+/** PTE flag: the pages live in device-local memory. */
+#define GTT_PTE_LOCAL_MEM (1u << 1)
+/** Shift of the cache/PAT index field in the PTE flags. */
+#define GTT_PTE_PAT_SHIFT 8
+/** Mask of the cache/PAT index field (5 bits: indexes 0..31). */
+#define GTT_PTE_PAT_MASK (0x1fu << GTT_PTE_PAT_SHIFT)
+/** Build the PAT field from an index. */
+#define GTT_PTE_PAT(i) (((uint32_t)(i) << GTT_PTE_PAT_SHIFT) & GTT_PTE_PAT_MASK)
+
+/**
+ * struct gtt_backend_ops - What a backend does.
+ * @name: for dumps and messages.
+ * @bind: write PTEs so that [@start, @start + @size) maps the bytes of
+ *	@pages beginning at @pages_offset, with @pte_flags.
+ * @clear: point every PTE of [@start, @start + @size) at scratch.
+ * @invalidate: make the device forget cached translations.
+ * @destroy: free @priv (called by gtt_backend_destroy()); may be NULL.
+ */
+struct gtt_backend_ops {
+	const char *name;
+	int (*bind)(void *priv, uint64_t start, uint64_t size,
+		    const struct gtt_pages *pages, uint64_t pages_offset,
+		    uint32_t pte_flags);
+	int (*clear)(void *priv, uint64_t start, uint64_t size);
+	int (*invalidate)(void *priv);
+	void (*destroy)(void *priv);
+};
+
+struct gtt_backend;
+
+/**
+ * gtt_backend_create() - Wrap an ops table and its private data.
+ *
+ * Return: 0, -EINVAL (NULL, or bind/clear/invalidate missing), -ENOMEM.
+ */
+GTT_API int gtt_backend_create(const struct gtt_backend_ops *ops, void *priv,
+			       struct gtt_backend **out);
+
+/** gtt_backend_priv() - The private data given at creation. */
+GTT_API void *gtt_backend_priv(const struct gtt_backend *be);
+
+/** gtt_backend_name() - The ops name, never NULL. */
+GTT_API const char *gtt_backend_name(const struct gtt_backend *be);
+
+/**
+ * gtt_backend_destroy() - Call ops->destroy and free.  Every vm using @be
+ * must be destroyed first.  NULL is ignored.
+ */
+GTT_API void gtt_backend_destroy(struct gtt_backend *be);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: mock backend
+ *
+ * A page table in host memory, for tests and policy work without a GPU.
+ * It records, for every GTT page, whether it maps a page (and which, with
+ * which flags) or holds the scratch entry; counts PTE writes, clears and
+ * invalidations; and can make its Nth call fail on request.
+ *
+ * The table is sparse (allocated in 2 MiB-of-VA leaves on first write), so
+ * a 48-bit vm costs memory only where it is used.
+ *
+ * Thread safety: the ops follow the backend contract (concurrent calls on
+ * disjoint ranges).  gtt_mock_read() is safe against concurrent writes to
+ * other entries.
+ */
+#ifndef GTT_MOCK_H
+#define GTT_MOCK_H
+
+#include <gtt/backend.h>
+#include <gtt/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * struct gtt_mock_config - Mock page table shape.
+ * @start: first address covered.
+ * @size: bytes covered (non-zero multiple of @page_size).
+ * @page_size: power of two >= 4096 (0 means 4096).
+ * @scratch_addr: DMA address of the scratch page (multiple of 4096).
+ */
+struct gtt_mock_config {
+	uint64_t start;
+	uint64_t size;
+	uint64_t page_size;
+	uint64_t scratch_addr;
+};
+
+/** gtt_mock_create() - New mock backend.  Return: 0, -EINVAL, -ENOMEM. */
+GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
+			    struct gtt_backend **out);
+
+/**
+ * struct gtt_mock_entry - One decoded PTE.
+ * @valid: maps a page (false: scratch).
+ * @addr: the page's DMA address (scratch address when !valid).
+ * @flags: the GTT_PTE_* flags it was written with.
+ * @writes: how many times this entry was written (bind or clear).
+ */
+struct gtt_mock_entry {
+	bool valid;
+	uint64_t addr;
+	uint32_t flags;
+	uint32_t writes;
+};
+
+/** gtt_mock_read() - Decode the entry for @addr.  Return: 0, -EINVAL, -ERANGE. */
+GTT_API int gtt_mock_read(struct gtt_backend *be, uint64_t addr,
+			  struct gtt_mock_entry *entry);
+
+/**
+ * struct gtt_mock_stats - Counters.
+ * @bind_calls: bind ops.
+ * @clear_calls: clear ops.
+ * @invalidations: invalidate ops.
+ * @entries_written: PTEs written by binds.
+ * @entries_cleared: PTEs written with scratch.
+ * @valid_entries: PTEs currently mapping a page.
+ * @failures_injected: calls failed on request.
+ */
+struct gtt_mock_stats {
+	uint64_t bind_calls;
+	uint64_t clear_calls;
+	uint64_t invalidations;
+	uint64_t entries_written;
+	uint64_t entries_cleared;
+	uint64_t valid_entries;
+	uint64_t failures_injected;
+};
+
+/** gtt_mock_stats() - Fill @st.  Return: 0, -EINVAL. */
+GTT_API int gtt_mock_stats(struct gtt_backend *be, struct gtt_mock_stats *st);
+
+/**
+ * gtt_mock_fail_call() - Make the @nth backend call from now fail.
+ * @nth: 1 for the very next call; 0 cancels.
+ * @error: negative errno to return (e.g. -EIO).
+ *
+ * A failing bind or clear writes nothing.  Return: 0, -EINVAL.
+ */
+GTT_API int gtt_mock_fail_call(struct gtt_backend *be, uint64_t nth, int error);
+
+/**
+ * gtt_mock_set_delay() - Sleep @ns inside every bind and clear, to model a
+ * slow page-table write.  Return: 0, -EINVAL.
+ */
+GTT_API int gtt_mock_set_delay(struct gtt_backend *be, uint64_t ns);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

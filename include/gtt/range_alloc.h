@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: range allocator
+ *
+ * The allocator hands out ranges of a u64 address space [start, start+size),
+ * the job drm_mm does in the kernel.  Every vm has one; it is public so
+ * placement and eviction policy can be studied on its own.
+ *
+ * - Alignment: any power of two, at least the allocator's page size.
+ * - Colour: each node carries a colour (e.g. a cache level).  With
+ *   %GTT_RANGE_COLOR_GUARD, a node never touches a neighbour of another
+ *   colour: one page is kept free between them (the i915 GGTT rule for
+ *   platforms whose prefetcher may cross memory domains).  A custom rule
+ *   can replace it with gtt_range_alloc_set_color_adjust().
+ * - Limits: a request may restrict the node to [range_start, range_end).
+ * - Placement: best fit (smallest hole that fits), lowest address or
+ *   highest address.
+ * - Reservation of a fixed range (gtt_range_reserve()).
+ * - Eviction scan: which nodes to remove to open a hole for a request.
+ *
+ * Cost: allocation and removal are O(log n): nodes are kept in a balanced
+ * tree by address, augmented with the largest hole below each node, and
+ * holes are also indexed by size.  An allocation only visits holes that are
+ * large enough; with an alignment above the page size or a range limit it
+ * may visit several before one fits.  The eviction scan is O(nodes in the
+ * range x window).
+ *
+ * Thread safety: none; a gtt_range_alloc is protected by its owner (a vm
+ * holds its lock around every call).
+ */
+#ifndef GTT_RANGE_ALLOC_H
+#define GTT_RANGE_ALLOC_H
+
+#include <gtt/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct gtt_range_alloc;
+struct gtt_range_node;
+
+/** GTT_COLOR_NONE - Colour of the space outside the allocator's bounds. */
+#define GTT_COLOR_NONE UINT32_MAX
+
+/** Flags for gtt_range_alloc_create(). */
+enum gtt_range_alloc_flags {
+	/** @GTT_RANGE_COLOR_GUARD: a guard page between nodes of different colour. */
+	GTT_RANGE_COLOR_GUARD = 1u << 0,
+};
+
+/** enum gtt_placement - Where in the address space a node goes. */
+enum gtt_placement {
+	GTT_PLACE_BEST = 0,	/* smallest hole that fits */
+	GTT_PLACE_LOW = 1,	/* lowest possible address */
+	GTT_PLACE_HIGH = 2,	/* highest possible address */
+};
+
+/**
+ * struct gtt_range_request - What to allocate.
+ * @size: bytes, non-zero, multiple of the page size.
+ * @alignment: power of two; 0 means the page size.
+ * @color: colour of the new node (not %GTT_COLOR_NONE).
+ * @range_start: lowest allowed address (inclusive).
+ * @range_end: highest allowed end (exclusive); 0 means no upper limit.
+ * @placement: one of &enum gtt_placement.
+ */
+struct gtt_range_request {
+	uint64_t size;
+	uint64_t alignment;
+	uint32_t color;
+	uint64_t range_start;
+	uint64_t range_end;
+	enum gtt_placement placement;
+};
+
+/**
+ * typedef gtt_color_adjust_fn - Shrink a hole for a node of colour @color.
+ * @arg: as given to gtt_range_alloc_set_color_adjust().
+ * @color: colour of the node being placed.
+ * @prev_color: colour of the node before the hole (%GTT_COLOR_NONE at the start).
+ * @next_color: colour of the node after the hole (%GTT_COLOR_NONE at the end).
+ * @start: in/out: first usable address of the hole.
+ * @end: in/out: end (exclusive) of the usable part of the hole.
+ *
+ * The rule may only shrink [*start, *end).
+ */
+typedef void (*gtt_color_adjust_fn)(void *arg, uint32_t color,
+				    uint32_t prev_color, uint32_t next_color,
+				    uint64_t *start, uint64_t *end);
+
+/**
+ * gtt_range_alloc_create() - New allocator over [start, start + size).
+ * @start: first address, multiple of @page_size.
+ * @size: bytes, non-zero multiple of @page_size, start + size must not wrap.
+ * @page_size: power of two >= 4096 (0 means 4096).
+ * @flags: &enum gtt_range_alloc_flags.
+ * @out: receives the allocator.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
+				   uint64_t page_size, unsigned int flags,
+				   struct gtt_range_alloc **out);
+
+/** gtt_range_alloc_destroy() - Free the allocator and every node left in it. */
+GTT_API void gtt_range_alloc_destroy(struct gtt_range_alloc *ra);
+
+/**
+ * gtt_range_alloc_set_color_adjust() - Replace the colour rule.
+ * @fn: the rule, or NULL to restore the default guard-page rule.
+ *
+ * Takes effect only with %GTT_RANGE_COLOR_GUARD.  Return: 0, -EINVAL.
+ */
+GTT_API int gtt_range_alloc_set_color_adjust(struct gtt_range_alloc *ra,
+					     gtt_color_adjust_fn fn, void *arg);
+
+/**
+ * gtt_range_insert() - Allocate a node.
+ * @owner: caller pointer stored in the node (see gtt_range_node_owner()).
+ * @out: receives the node.
+ *
+ * Return: 0; -ENOSPC if no hole fits; -EINVAL for bad arguments (zero or
+ * misaligned size, alignment not a power of two, empty or out-of-bounds
+ * range); -ENOMEM.
+ */
+GTT_API int gtt_range_insert(struct gtt_range_alloc *ra,
+			     const struct gtt_range_request *req, void *owner,
+			     struct gtt_range_node **out);
+
+/**
+ * gtt_range_reserve() - Allocate exactly [start, start + size).
+ *
+ * The colour rule applies as for gtt_range_insert().
+ *
+ * Return: 0; -ENOSPC if any part is in use (or in a colour guard);
+ * -EINVAL for misaligned, zero, wrapping or out-of-bounds ranges; -ENOMEM.
+ */
+GTT_API int gtt_range_reserve(struct gtt_range_alloc *ra, uint64_t start,
+			      uint64_t size, uint32_t color, void *owner,
+			      struct gtt_range_node **out);
+
+/**
+ * gtt_range_remove() - Free a node; its range is reusable at once.
+ *
+ * Return: 0, -EINVAL for NULL or a node of another allocator.
+ */
+GTT_API int gtt_range_remove(struct gtt_range_alloc *ra,
+			     struct gtt_range_node *node);
+
+/** gtt_range_node_start() - First address of @node. */
+GTT_API uint64_t gtt_range_node_start(const struct gtt_range_node *node);
+/** gtt_range_node_size() - Size of @node in bytes. */
+GTT_API uint64_t gtt_range_node_size(const struct gtt_range_node *node);
+/** gtt_range_node_color() - Colour of @node. */
+GTT_API uint32_t gtt_range_node_color(const struct gtt_range_node *node);
+/** gtt_range_node_owner() - The owner pointer given at allocation. */
+GTT_API void *gtt_range_node_owner(const struct gtt_range_node *node);
+
+/** gtt_range_lookup() - The node containing @addr, or NULL.  O(log n). */
+GTT_API struct gtt_range_node *gtt_range_lookup(struct gtt_range_alloc *ra,
+						uint64_t addr);
+
+/** gtt_range_first() - Lowest node, or NULL. */
+GTT_API struct gtt_range_node *gtt_range_first(struct gtt_range_alloc *ra);
+/** gtt_range_next() - Next node by address, or NULL. */
+GTT_API struct gtt_range_node *gtt_range_next(struct gtt_range_alloc *ra,
+					      struct gtt_range_node *node);
+
+/**
+ * struct gtt_range_stats - Occupancy figures.
+ * @nodes: allocated nodes.
+ * @holes: free holes.
+ * @used: bytes in nodes.
+ * @free: bytes in holes.
+ * @largest_hole: size of the largest hole.
+ */
+struct gtt_range_stats {
+	uint64_t nodes;
+	uint64_t holes;
+	uint64_t used;
+	uint64_t free;
+	uint64_t largest_hole;
+};
+
+/** gtt_range_alloc_stats() - Fill @st.  Return: 0, -EINVAL. */
+GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
+				  struct gtt_range_stats *st);
+
+/** typedef gtt_evictable_fn - May @node be evicted? */
+typedef bool (*gtt_evictable_fn)(void *arg, struct gtt_range_node *node);
+
+/**
+ * gtt_range_evict_scan() - Choose nodes whose removal lets @req fit.
+ * @ra: the allocator.
+ * @req: the request that did not fit.
+ * @evictable: says which nodes may go (pinned ones may not).
+ * @arg: for @evictable.
+ * @victims: receives the chosen nodes, lowest address first.
+ * @max_victims: capacity of @victims.
+ * @count: receives how many were chosen (0 if @req already fits).
+ *
+ * Looks for the run of adjacent evictable nodes inside the request's range
+ * whose removal opens a fitting hole with the fewest victims (ties: the
+ * placement's preferred end).  Nothing is removed: the caller evicts.
+ *
+ * Return: 0; -ENOSPC if no choice of at most @max_victims evictable nodes
+ * opens a hole; -EINVAL.
+ */
+GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
+				 const struct gtt_range_request *req,
+				 gtt_evictable_fn evictable, void *arg,
+				 struct gtt_range_node **victims,
+				 size_t max_victims, size_t *count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: reservation objects
+ *
+ * A gtt_resv holds the fences of one buffer object, each tagged with a usage
+ * class.  The classes are ordered; asking for a class includes every class
+ * before it:
+ *
+ * - %GTT_RESV_KERNEL: memory management (moves, clears); everyone waits.
+ * - %GTT_RESV_WRITE: implicit-sync writers.
+ * - %GTT_RESV_READ: implicit-sync readers.
+ * - %GTT_RESV_BOOKKEEP: everything else, e.g. the unbind fences that libgtt
+ *   adds; only the owner of the memory waits before reusing it.
+ *
+ * So a query for %GTT_RESV_READ sees KERNEL, WRITE and READ fences.
+ *
+ * Adding a fence replaces an older fence of the same context whose usage is
+ * the same or weaker, and reuses slots whose fence already signalled, so a
+ * resv stays small on a busy timeline.
+ *
+ * Thread safety: all functions are thread-safe; a resv has its own lock.
+ */
+#ifndef GTT_RESV_H
+#define GTT_RESV_H
+
+#include <gtt/common.h>
+#include <gtt/fence.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** enum gtt_resv_usage - Usage classes, strongest first. */
+enum gtt_resv_usage {
+	GTT_RESV_KERNEL = 0,
+	GTT_RESV_WRITE = 1,
+	GTT_RESV_READ = 2,
+	GTT_RESV_BOOKKEEP = 3,
+};
+
+struct gtt_resv;
+
+/** gtt_resv_create() - New empty reservation object.  Return: 0, -EINVAL, -ENOMEM. */
+GTT_API int gtt_resv_create(struct gtt_resv **out);
+
+/** gtt_resv_destroy() - Drop every fence and free @resv; NULL is ignored. */
+GTT_API void gtt_resv_destroy(struct gtt_resv *resv);
+
+/**
+ * gtt_resv_reserve() - Make room so that the next @n adds cannot fail.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+GTT_API int gtt_resv_reserve(struct gtt_resv *resv, unsigned int n);
+
+/**
+ * gtt_resv_add() - Track @fence with @usage (takes its own reference).
+ *
+ * Return: 0, -EINVAL (NULL or bad usage), -ENOMEM.
+ */
+GTT_API int gtt_resv_add(struct gtt_resv *resv, struct gtt_fence *fence,
+			 enum gtt_resv_usage usage);
+
+/**
+ * typedef gtt_resv_visit_fn - Visitor for gtt_resv_for_each().
+ *
+ * Return non-zero to stop the iteration; that value is returned.
+ */
+typedef int (*gtt_resv_visit_fn)(void *arg, struct gtt_fence *fence,
+				 enum gtt_resv_usage usage);
+
+/**
+ * gtt_resv_for_each() - Visit the unsignalled fences of class @usage or
+ * stronger.
+ *
+ * The visitor runs without the resv lock held, on a snapshot, so it may
+ * call back into the resv.
+ *
+ * Return: 0, the visitor's non-zero value, -EINVAL, -ENOMEM.
+ */
+GTT_API int gtt_resv_for_each(struct gtt_resv *resv,
+			      enum gtt_resv_usage usage,
+			      gtt_resv_visit_fn fn, void *arg);
+
+/**
+ * gtt_resv_count() - Fences of class @usage or stronger not yet signalled.
+ */
+GTT_API size_t gtt_resv_count(struct gtt_resv *resv, enum gtt_resv_usage usage);
+
+/**
+ * gtt_resv_wait() - Wait for every fence of class @usage or stronger.
+ * @timeout_ns: overall limit; negative waits forever.
+ *
+ * Return: 0, -ETIME, -EINVAL, -ENOMEM.
+ */
+GTT_API int gtt_resv_wait(struct gtt_resv *resv, enum gtt_resv_usage usage,
+			  int64_t timeout_ns);
+
+/**
+ * gtt_resv_merged() - One fence for everything of class @usage or stronger.
+ * @out: receives a fence (one reference): see gtt_fence_merge().
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+GTT_API int gtt_resv_merged(struct gtt_resv *resv, enum gtt_resv_usage usage,
+			    struct gtt_fence **out);
+
+/**
+ * gtt_resv_prune() - Drop every signalled fence.
+ *
+ * Return: how many were dropped.
+ */
+GTT_API size_t gtt_resv_prune(struct gtt_resv *resv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: address spaces, mappings and bindings
+ *
+ * A &struct gtt_vm is one GPU virtual address space (a GGTT or a PPGTT):
+ * a range allocator, a backend that owns the page table, and the set of
+ * unbinds still in flight.
+ *
+ * A *vma* (gtt_vma_t) is one buffer's placement in a vm.  It is a handle,
+ * not a pointer: a handle that was destroyed, or belongs to another vm, is
+ * rejected with -ENOENT instead of touching freed memory.
+ *
+ * A *binding* is the life of one placement, from the bind request until its
+ * unbind has completed.  It owns the unbind fence and a reference on the
+ * pages, so memory stays mapped-safe until the GPU can no longer reach it.
+ *
+ * The rules (those of the kernel patch this library generalises):
+ *
+ * 1. Unbind returns at once with a fence; the VA range goes back to the
+ *    allocator immediately.  The PTE clear waits for the vma's active
+ *    fences (GPU work still using it, the bind itself).
+ * 2. Every binding whose unbind is pending sits in the vm's interval tree
+ *    until its unbind fence signals.  A new bind into an overlapping range
+ *    (widened by one page each side under colour guards) adds those unbinds
+ *    as dependencies: its PTEs are never written before their clear.
+ * 3. If nothing is pending, the unbind runs at once in the caller, with no
+ *    executor hop.
+ * 4. A hold (gtt_vma_hold(), e.g. an error capture reading the mapping)
+ *    delays the unbind fence until it is released.
+ * 5. Pages created %GTT_PAGES_BORROWED are unbound synchronously.
+ * 6. A closed vm skips backend work but still signals every fence;
+ *    destroying a vm first waits for all pending unbinds, without holding
+ *    the vm lock while waiting.
+ * 7. %GTT_UNBIND_TRYLOCK returns -EBUSY instead of blocking on the vm lock;
+ *    when memory for a dependency record runs out, the library waits for
+ *    that fence instead of losing the ordering.
+ *
+ * Beyond the patch: deferred work never takes the vm lock to retire a
+ * finished unbind: it pushes the binding on a lock-free list that the next
+ * vm operation drains.
+ *
+ * Thread safety: every function is thread-safe.  Operations on one vm are
+ * serialised by its lock, which is never held while waiting for a fence
+ * the caller can influence, except in the out-of-memory fallback above.
+ */
+#ifndef GTT_VM_H
+#define GTT_VM_H
+
+#include <stdio.h>
+
+#include <gtt/backend.h>
+#include <gtt/common.h>
+#include <gtt/executor.h>
+#include <gtt/fence.h>
+#include <gtt/pages.h>
+#include <gtt/range_alloc.h>
+#include <gtt/resv.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct gtt_vm;
+struct gtt_binding;
+
+/** typedef gtt_vma_t - Handle of a vma; 0 is never a valid handle. */
+typedef uint64_t gtt_vma_t;
+
+/** Flags for &struct gtt_vm_config. */
+enum gtt_vm_flags {
+	/** @GTT_VM_COLOR_GUARD: guard page between nodes of different colour. */
+	GTT_VM_COLOR_GUARD = 1u << 0,
+};
+
+/**
+ * struct gtt_vm_config - How to build a vm.
+ * @name: label for dumps (copied; may be NULL).
+ * @start: first usable address (multiple of @page_size).
+ * @size: bytes of address space, non-zero multiple of @page_size.
+ * @page_size: GTT page size, power of two >= 4096 (0 means 4096).
+ * @flags: &enum gtt_vm_flags.
+ * @backend: page-table backend (required; must outlive the vm).
+ * @executor: runs deferred work; NULL runs it in the signalling thread.
+ */
+struct gtt_vm_config {
+	const char *name;
+	uint64_t start;
+	uint64_t size;
+	uint64_t page_size;
+	unsigned int flags;
+	struct gtt_backend *backend;
+	struct gtt_executor *executor;
+};
+
+/** gtt_vm_create() - New open vm.  Return: 0, -EINVAL, -ENOMEM. */
+GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg,
+			  struct gtt_vm **out);
+
+/**
+ * gtt_vm_close() - Mark the vm closed.
+ *
+ * From here on backend work is skipped (the device is gone or the page
+ * table is about to be freed) but every bind and unbind fence still
+ * signals; new binds fail with -ESHUTDOWN.  Idempotent.
+ */
+GTT_API void gtt_vm_close(struct gtt_vm *vm);
+
+/** gtt_vm_is_closed() - True after gtt_vm_close(). */
+GTT_API bool gtt_vm_is_closed(const struct gtt_vm *vm);
+
+/**
+ * gtt_vm_destroy() - Unbind and free everything, then the vm.
+ *
+ * Every vma still bound is unbound (pins are ignored), then the call waits,
+ * without the vm lock, until every pending unbind and deferred job of this
+ * vm has finished, and frees the vm.  The executor and the backend are not
+ * touched.  NULL is ignored.
+ */
+GTT_API void gtt_vm_destroy(struct gtt_vm *vm);
+
+/**
+ * gtt_vma_create() - New unbound vma for @pages.
+ * @vm: the vm.
+ * @pages: what the vma maps (a reference is taken).
+ * @resv: the buffer's reservation object, or NULL.  Unbind fences are
+ *	added to it with %GTT_RESV_BOOKKEEP usage.  Must outlive the vma.
+ * @out: receives the handle.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+GTT_API int gtt_vma_create(struct gtt_vm *vm, struct gtt_pages *pages,
+			   struct gtt_resv *resv, gtt_vma_t *out);
+
+/**
+ * gtt_vma_destroy() - Free a vma; a bound vma is unbound synchronously first.
+ *
+ * Return: 0, -ENOENT (unknown handle), -EAGAIN (pinned).
+ */
+GTT_API int gtt_vma_destroy(struct gtt_vm *vm, gtt_vma_t vma);
+
+/** Flags for &struct gtt_bind_info. */
+enum gtt_bind_flags {
+	/** @GTT_BIND_ASYNC: return at once; completion on the bind fence. */
+	GTT_BIND_ASYNC = 1u << 0,
+	/** @GTT_BIND_FIXED: place at exactly @offset. */
+	GTT_BIND_FIXED = 1u << 1,
+	/** @GTT_BIND_EVICT: if no hole fits, evict unpinned vmas (async). */
+	GTT_BIND_EVICT = 1u << 2,
+};
+
+/**
+ * struct gtt_bind_info - Where and how to bind.
+ * @flags: &enum gtt_bind_flags.
+ * @offset: address with %GTT_BIND_FIXED; ignored otherwise.
+ * @size: bytes to map from the start of the pages; 0 maps them all.
+ * @alignment: power of two, 0 for the page size.
+ * @color: node colour (e.g. cache level) for the colour-guard rule.
+ * @range_start: lowest allowed address.
+ * @range_end: allowed end (exclusive), 0 for the end of the vm.
+ * @placement: &enum gtt_placement.
+ * @pte_flags: GTT_PTE_* flags passed to the backend.
+ * @deps: fences the PTE write must wait for (e.g. a migration).
+ * @num_deps: entries in @deps.
+ *
+ * A zero-initialised struct asks for a best-fit, page-aligned, synchronous
+ * bind of the whole page list.
+ */
+struct gtt_bind_info {
+	unsigned int flags;
+	uint64_t offset;
+	uint64_t size;
+	uint64_t alignment;
+	uint32_t color;
+	uint64_t range_start;
+	uint64_t range_end;
+	enum gtt_placement placement;
+	uint32_t pte_flags;
+	struct gtt_fence *const *deps;
+	size_t num_deps;
+};
+
+/**
+ * gtt_vma_bind() - Place and map a vma.
+ * @vm: the vm.
+ * @vma: an unbound vma.
+ * @info: where and how; NULL means the defaults.
+ * @fence: if not NULL, receives the bind fence (one reference); with a
+ *	synchronous bind it is already signalled.
+ *
+ * The PTE write waits for @info->deps and for every pending unbind that
+ * overlaps the new range.  A synchronous bind waits for them (without the vm
+ * lock); %GTT_BIND_ASYNC returns at once and the write happens on the
+ * executor.  The bind fence also becomes an active fence of the vma, so an
+ * unbind always waits for it.
+ *
+ * Return: 0; -ENOENT (unknown vma); -EBUSY (already bound); -EINVAL (bad
+ * size, alignment, offset or range); -ENOSPC (no room); -ESHUTDOWN (vm
+ * closed); -ENOMEM; for a synchronous bind, the error of a dependency or of
+ * the backend (the vma is then left unbound).
+ */
+GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t vma,
+			 const struct gtt_bind_info *info,
+			 struct gtt_fence **fence);
+
+/** Flags for gtt_vma_unbind(). */
+enum gtt_unbind_flags {
+	/** @GTT_UNBIND_ASYNC: return at once with the unbind fence. */
+	GTT_UNBIND_ASYNC = 1u << 0,
+	/** @GTT_UNBIND_TRYLOCK: -EBUSY instead of waiting for the vm lock. */
+	GTT_UNBIND_TRYLOCK = 1u << 1,
+};
+
+/**
+ * gtt_vma_unbind() - Remove a vma's placement.
+ * @vm: the vm.
+ * @vma: a bound, unpinned vma.
+ * @flags: &enum gtt_unbind_flags.
+ * @fence: if not NULL, receives the unbind fence (one reference).
+ *
+ * The range is free for new binds when this returns.  The PTE clear runs
+ * after the vma's active fences; if none is pending it runs right here.
+ * Without %GTT_UNBIND_ASYNC, or for borrowed pages, the call waits for the
+ * unbind fence (without the vm lock).  The fence is added to the vma's
+ * resv, if any, with %GTT_RESV_BOOKKEEP.
+ *
+ * Return: 0; -ENOENT (unknown vma, or not bound: a double unbind);
+ * -EAGAIN (pinned); -EBUSY (trylock failed); -ENOMEM.
+ */
+GTT_API int gtt_vma_unbind(struct gtt_vm *vm, gtt_vma_t vma,
+			   unsigned int flags, struct gtt_fence **fence);
+
+/** gtt_vma_pin() - Forbid unbind and eviction.  Return: 0, -ENOENT (unknown or unbound), -EOVERFLOW. */
+GTT_API int gtt_vma_pin(struct gtt_vm *vm, gtt_vma_t vma);
+
+/** gtt_vma_unpin() - Undo one gtt_vma_pin().  Return: 0, -ENOENT, -EINVAL (not pinned). */
+GTT_API int gtt_vma_unpin(struct gtt_vm *vm, gtt_vma_t vma);
+
+/**
+ * gtt_vma_add_active() - Record GPU work that uses the vma's mapping.
+ *
+ * The next unbind waits for @fence before clearing the PTEs.  Fences of one
+ * context replace each other (only the latest is kept).
+ *
+ * Return: 0, -ENOENT (unknown or unbound vma), -EINVAL, -ENOMEM.
+ */
+GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t vma,
+			       struct gtt_fence *fence);
+
+/**
+ * struct gtt_vma_info - A vma's state.
+ * @bound: whether it has a placement.
+ * @offset: its address (valid when bound).
+ * @size: mapped bytes (valid when bound).
+ * @pin_count: pins held.
+ * @active: active fences not yet signalled.
+ */
+struct gtt_vma_info {
+	bool bound;
+	uint64_t offset;
+	uint64_t size;
+	unsigned int pin_count;
+	unsigned int active;
+};
+
+/** gtt_vma_query() - Fill @info.  Return: 0, -ENOENT, -EINVAL. */
+GTT_API int gtt_vma_query(struct gtt_vm *vm, gtt_vma_t vma,
+			  struct gtt_vma_info *info);
+
+/**
+ * gtt_vm_lookup() - Which vma is bound at @addr?
+ * @vma: receives the handle.
+ * @offset: receives the vma's start address (may be NULL).
+ *
+ * Return: 0, -ENOENT (nothing bound there), -EINVAL.
+ */
+GTT_API int gtt_vm_lookup(struct gtt_vm *vm, uint64_t addr, gtt_vma_t *vma,
+			  uint64_t *offset);
+
+/**
+ * gtt_vma_hold() - Keep the vma's current binding from completing its unbind.
+ * @binding: receives the binding; release it with gtt_binding_unhold().
+ *
+ * Use it while reading the mapping (error capture): an unbind may start,
+ * and its PTE clear may run, but its fence does not signal, and its pages
+ * stay referenced, until the hold is released.
+ *
+ * Return: 0, -ENOENT (unknown or unbound vma), -EINVAL.
+ */
+GTT_API int gtt_vma_hold(struct gtt_vm *vm, gtt_vma_t vma,
+			 struct gtt_binding **binding);
+
+/** gtt_binding_unhold() - Release a hold; NULL is ignored.  Thread-safe. */
+GTT_API void gtt_binding_unhold(struct gtt_binding *binding);
+
+/** gtt_binding_offset() - Start address of a held binding. */
+GTT_API uint64_t gtt_binding_offset(const struct gtt_binding *binding);
+/** gtt_binding_size() - Size of a held binding. */
+GTT_API uint64_t gtt_binding_size(const struct gtt_binding *binding);
+/** gtt_binding_pages() - Pages of a held binding (valid while held). */
+GTT_API struct gtt_pages *gtt_binding_pages(const struct gtt_binding *binding);
+
+/**
+ * gtt_vm_wait_idle() - Wait until no bind or unbind of @vm is in flight.
+ * @timeout_ns: negative waits forever.
+ *
+ * Waits without the vm lock.  Return: 0, -ETIME, -EINVAL.
+ */
+GTT_API int gtt_vm_wait_idle(struct gtt_vm *vm, int64_t timeout_ns);
+
+/**
+ * struct gtt_vm_stats - Counters since creation.
+ * @vmas: live vmas.
+ * @bound: vmas with a placement.
+ * @pending_unbinds: unbinds in the interval tree (their fence not signalled).
+ * @binds: successful bind requests.
+ * @binds_deferred: binds whose PTE write had to wait for fences.
+ * @bind_waits_on_unbind: binds that found an overlapping pending unbind.
+ * @unbinds: unbind requests accepted.
+ * @unbinds_immediate: unbinds that ran at once in the caller.
+ * @unbinds_deferred: unbinds that waited for active fences.
+ * @evictions: vmas evicted by %GTT_BIND_EVICT.
+ * @oom_sync_waits: dependencies waited for synchronously for lack of memory.
+ * @backend_errors: backend calls that failed.
+ */
+struct gtt_vm_stats {
+	uint64_t vmas;
+	uint64_t bound;
+	uint64_t pending_unbinds;
+	uint64_t binds;
+	uint64_t binds_deferred;
+	uint64_t bind_waits_on_unbind;
+	uint64_t unbinds;
+	uint64_t unbinds_immediate;
+	uint64_t unbinds_deferred;
+	uint64_t evictions;
+	uint64_t oom_sync_waits;
+	uint64_t backend_errors;
+};
+
+/** gtt_vm_stats() - Fill @st.  Return: 0, -EINVAL. */
+GTT_API int gtt_vm_stats(struct gtt_vm *vm, struct gtt_vm_stats *st);
+
+/**
+ * gtt_vm_dump() - Print the vm readably to @out: its configuration, each
+ * node with its owner and state, pending unbinds, and the counters.
+ *
+ * Return: 0, -EINVAL.
+ */
+GTT_API int gtt_vm_dump(struct gtt_vm *vm, FILE *out);
+
+/** gtt_vm_range_alloc() - The vm's allocator, for inspection only (read it under no concurrent vm calls). */
+GTT_API struct gtt_range_alloc *gtt_vm_range_alloc(struct gtt_vm *vm);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

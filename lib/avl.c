@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Intrusive AVL tree; see avl.h.
+ *
+ * Insertion and removal finish with a retrace from the lowest changed node
+ * to the root: each step recomputes height and augmentation and rotates if
+ * the balance factor left [-1, 1].  The retrace always goes all the way up,
+ * because augmented values may change above the point where heights settle.
+ */
+#include "avl.h"
+
+static inline int height(const struct avl_node *n)
+{
+	return n ? n->height : 0;
+}
+
+static void update(struct avl_tree *t, struct avl_node *n)
+{
+	int hl = height(n->left), hr = height(n->right);
+
+	n->height = 1 + (hl > hr ? hl : hr);
+	if (t->augment)
+		t->augment(n);
+}
+
+static void replace_child(struct avl_tree *t, struct avl_node *parent,
+			  struct avl_node *old, struct avl_node *new)
+{
+	if (!parent)
+		t->root = new;
+	else if (parent->left == old)
+		parent->left = new;
+	else
+		parent->right = new;
+}
+
+/* Raise x's right child over x.  Returns the new subtree root. */
+static struct avl_node *rotate_left(struct avl_tree *t, struct avl_node *x)
+{
+	struct avl_node *y = x->right;
+
+	x->right = y->left;
+	if (y->left)
+		y->left->parent = x;
+	y->parent = x->parent;
+	replace_child(t, x->parent, x, y);
+	y->left = x;
+	x->parent = y;
+	update(t, x);
+	update(t, y);
+	return y;
+}
+
+static struct avl_node *rotate_right(struct avl_tree *t, struct avl_node *x)
+{
+	struct avl_node *y = x->left;
+
+	x->left = y->right;
+	if (y->right)
+		y->right->parent = x;
+	y->parent = x->parent;
+	replace_child(t, x->parent, x, y);
+	y->right = x;
+	x->parent = y;
+	update(t, x);
+	update(t, y);
+	return y;
+}
+
+static struct avl_node *rebalance(struct avl_tree *t, struct avl_node *n)
+{
+	int balance;
+
+	update(t, n);
+	balance = height(n->left) - height(n->right);
+	if (balance > 1) {
+		if (height(n->left->left) < height(n->left->right))
+			rotate_left(t, n->left);
+		return rotate_right(t, n);
+	}
+	if (balance < -1) {
+		if (height(n->right->right) < height(n->right->left))
+			rotate_right(t, n->right);
+		return rotate_left(t, n);
+	}
+	return n;
+}
+
+static void retrace(struct avl_tree *t, struct avl_node *n)
+{
+	while (n)
+		n = rebalance(t, n)->parent;
+}
+
+void avl_insert(struct avl_tree *t, struct avl_node *parent,
+		struct avl_node **link, struct avl_node *node)
+{
+	node->parent = parent;
+	node->left = node->right = NULL;
+	node->height = 1;
+	*link = node;
+	if (t->augment)
+		t->augment(node);
+	retrace(t, parent);
+}
+
+void avl_remove(struct avl_tree *t, struct avl_node *node)
+{
+	struct avl_node *start;
+
+	if (node->left && node->right) {
+		/* Put the in-order successor s where node was. */
+		struct avl_node *s = node->right;
+
+		while (s->left)
+			s = s->left;
+		if (s->parent != node) {
+			start = s->parent;
+			start->left = s->right;
+			if (s->right)
+				s->right->parent = start;
+			s->right = node->right;
+			node->right->parent = s;
+		} else {
+			start = s;
+		}
+		s->left = node->left;
+		node->left->parent = s;
+		s->height = node->height;
+		s->parent = node->parent;
+		replace_child(t, node->parent, node, s);
+	} else {
+		struct avl_node *child = node->left ? node->left : node->right;
+
+		if (child)
+			child->parent = node->parent;
+		replace_child(t, node->parent, node, child);
+		start = node->parent;
+	}
+	node->parent = node->left = node->right = NULL;
+	retrace(t, start);
+}
+
+void avl_propagate(struct avl_tree *t, struct avl_node *node)
+{
+	for (; node; node = node->parent)
+		update(t, node);
+}
+
+struct avl_node *avl_first(const struct avl_tree *t)
+{
+	struct avl_node *n = t->root;
+
+	if (n)
+		while (n->left)
+			n = n->left;
+	return n;
+}
+
+struct avl_node *avl_last(const struct avl_tree *t)
+{
+	struct avl_node *n = t->root;
+
+	if (n)
+		while (n->right)
+			n = n->right;
+	return n;
+}
+
+struct avl_node *avl_next(const struct avl_node *n)
+{
+	if (n->right) {
+		n = n->right;
+		while (n->left)
+			n = n->left;
+		return (struct avl_node *)n;
+	}
+	while (n->parent && n->parent->right == n)
+		n = n->parent;
+	return n->parent;
+}
+
+struct avl_node *avl_prev(const struct avl_node *n)
+{
+	if (n->left) {
+		n = n->left;
+		while (n->right)
+			n = n->right;
+		return (struct avl_node *)n;
+	}
+	while (n->parent && n->parent->left == n)
+		n = n->parent;
+	return n->parent;
+}
+
+int avl_check(const struct avl_node *n, const struct avl_node *parent)
+{
+	int hl, hr;
+
+	if (!n)
+		return 0;
+	if (n->parent != parent)
+		return -1;
+	hl = avl_check(n->left, n);
+	hr = avl_check(n->right, n);
+	if (hl < 0 || hr < 0 || hl - hr > 1 || hr - hl > 1)
+		return -1;
+	if (n->height != 1 + (hl > hr ? hl : hr))
+		return -1;
+	return n->height;
+}

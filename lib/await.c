@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Await sets: see gtt/await.h.
+ *
+ * `pending` counts unsignalled dependencies plus one for the committer.
+ * Each dependency callback decrements it; commit drops the committer's one.
+ * Whoever takes it to zero fires the job: inline for the committer (nothing
+ * was pending, no executor hop), through the executor for a callback.
+ */
+#include "await_internal.h"
+
+void await_init(struct await *aw, struct gtt_executor *ex,
+		void (*fn)(struct await *aw, int error))
+{
+	atomic_init(&aw->pending, 1);
+	atomic_init(&aw->error, 0);
+	aw->ex = ex;
+	aw->fn = fn;
+	aw->inline_used = 0;
+	aw->extra = NULL;
+	aw->oom_waits = 0;
+	aw->committed = false;
+}
+
+static void note_error(struct await *aw, int err)
+{
+	int32_t zero = 0;
+
+	if (err < 0)
+		atomic_compare_exchange_strong(&aw->error, &zero, err);
+}
+
+static void run_job(struct exec_job *job)
+{
+	struct await *aw = container_of(job, struct await, job);
+
+	aw->fn(aw, atomic_load(&aw->error));
+}
+
+static void dep_signalled(struct gtt_fence *f, struct gtt_fence_cb *cb)
+{
+	struct await *aw = container_of(cb, struct await_slot, cb)->aw;
+
+	note_error(aw, f->error);
+	if (atomic_fetch_sub(&aw->pending, 1) == 1) {
+		aw->job.run = run_job;
+		executor_queue(aw->ex, &aw->job);
+	}
+}
+
+static void release_slot(struct await *aw, struct await_slot *s)
+{
+	gtt_fence_put(s->fence);
+	if (s >= aw->inline_slots && s < aw->inline_slots + AWAIT_INLINE_SLOTS)
+		aw->inline_used--;
+	else
+		mem_free(s);
+}
+
+void await_add(struct await *aw, struct gtt_fence *f)
+{
+	struct await_slot *s;
+
+	if (gtt_fence_is_signaled(f)) {
+		note_error(aw, f->error);
+		return;
+	}
+	if (aw->inline_used < AWAIT_INLINE_SLOTS) {
+		s = &aw->inline_slots[aw->inline_used++];
+	} else {
+		s = mem_alloc(sizeof(*s));
+		if (!s) {
+			/* Cannot record it: keep the ordering by waiting now. */
+			aw->oom_waits++;
+			gtt_fence_wait(f, -1);
+			note_error(aw, f->error);
+			return;
+		}
+		s->next = aw->extra;
+		aw->extra = s;
+	}
+	s->aw = aw;
+	s->fence = gtt_fence_get(f);
+	atomic_fetch_add(&aw->pending, 1);
+	if (gtt_fence_add_callback(f, &s->cb, dep_signalled) == -ENOENT) {
+		atomic_fetch_sub(&aw->pending, 1);
+		note_error(aw, f->error);
+		if (aw->extra == s)
+			aw->extra = s->next;
+		release_slot(aw, s);
+	}
+}
+
+bool await_commit(struct await *aw)
+{
+	aw->committed = true;
+	if (atomic_fetch_sub(&aw->pending, 1) != 1)
+		return false;
+	aw->fn(aw, atomic_load(&aw->error));
+	return true;
+}
+
+static void for_each_slot(struct await *aw, void (*fn)(struct await *, struct await_slot *))
+{
+	struct await_slot *s, *next;
+	unsigned int n = aw->inline_used;
+
+	for (s = aw->extra; s; s = next) {
+		next = s->next;
+		fn(aw, s);
+	}
+	aw->extra = NULL;
+	for (unsigned int i = n; i-- > 0;)
+		fn(aw, &aw->inline_slots[i]);
+}
+
+static void cancel_slot(struct await *aw, struct await_slot *s)
+{
+	gtt_fence_remove_callback(s->fence, &s->cb);
+	release_slot(aw, s);
+}
+
+void await_cancel(struct await *aw)
+{
+	for_each_slot(aw, cancel_slot);
+}
+
+void await_fini(struct await *aw)
+{
+	for_each_slot(aw, release_slot);
+}
+
+/* ---- public wrapper ---- */
+
+struct gtt_await {
+	struct await aw;
+	gtt_await_fn fn;
+	void *arg;
+};
+
+static void public_job(struct await *aw, int error)
+{
+	struct gtt_await *pub = container_of(aw, struct gtt_await, aw);
+
+	pub->fn(pub->arg, error);
+	await_fini(aw);
+	mem_free(pub);
+}
+
+GTT_API int gtt_await_create(struct gtt_executor *ex, gtt_await_fn fn,
+			     void *arg, struct gtt_await **out)
+{
+	struct gtt_await *pub;
+
+	if (!fn || !out)
+		return set_error(-EINVAL, "gtt_await_create: fn or out is NULL");
+	pub = mem_alloc(sizeof(*pub));
+	if (!pub)
+		return set_error(-ENOMEM, "gtt_await_create: out of memory");
+	await_init(&pub->aw, ex, public_job);
+	pub->fn = fn;
+	pub->arg = arg;
+	*out = pub;
+	return 0;
+}
+
+GTT_API int gtt_await_add_fence(struct gtt_await *pub, struct gtt_fence *f)
+{
+	if (!pub || !f)
+		return set_error(-EINVAL, "gtt_await_add_fence: NULL argument");
+	if (pub->aw.committed)
+		return set_error(-EINVAL, "gtt_await_add_fence: the set was already committed");
+	await_add(&pub->aw, f);
+	return 0;
+}
+
+GTT_API size_t gtt_await_pending(const struct gtt_await *pub)
+{
+	int32_t p;
+
+	if (!pub)
+		return 0;
+	p = atomic_load(&pub->aw.pending) - (pub->aw.committed ? 0 : 1);
+	return p > 0 ? (size_t)p : 0;
+}
+
+GTT_API int gtt_await_commit(struct gtt_await *pub)
+{
+	if (!pub)
+		return set_error(-EINVAL, "gtt_await_commit: set is NULL");
+	if (pub->aw.committed)
+		return set_error(-EINVAL, "gtt_await_commit: committed twice");
+	return await_commit(&pub->aw) ? 1 : 0;
+}
+
+GTT_API void gtt_await_cancel(struct gtt_await *pub)
+{
+	if (!pub || pub->aw.committed)
+		return;
+	await_cancel(&pub->aw);
+	mem_free(pub);
+}

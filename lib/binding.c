@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bindings: the life of one placement, from the bind request until its
+ * unbind has completed (the kernel's i915_vma_resource).
+ *
+ * A binding embeds its unbind fence; the fence's refcount is the binding's.
+ * References are held by: the vma while bound (handed to the unbind when it
+ * starts), a deferred bind job, the pending-unbind tree, each hold, and
+ * whoever received the unbind fence.
+ *
+ * Unbind.  The unbind await collects the bind fence and the vma's active
+ * fences.  When they have signalled, the unbind job clears the PTEs (unless
+ * the vm is closed) and drops the unbind's own hold.  When the last hold
+ * goes, the binding *completes*: the unbind fence signals, the pages are
+ * released, and, if it sat in the pending tree, the binding is pushed on
+ * the vm's lock-free `retired` stack.  Whoever next holds the vm lock
+ * removes it from the tree.  So neither a worker nor a releasing holder
+ * ever waits for the vm lock.
+ *
+ * Lifetime of the vm.  vm_work_begin()/vm_work_end() bracket every deferred
+ * bind and every unbind until completion; vm destruction waits for the
+ * count to reach zero, and vm_work_end() is the last access to the vm.
+ */
+#include "vm_internal.h"
+
+static const struct gtt_fence_ops unbind_fence_ops = { .name = "unbind" };
+
+static void binding_free(struct gtt_fence *f)
+{
+	struct gtt_binding *b = container_of(f, struct gtt_binding, unbind_fence);
+
+	gtt_pages_put(b->pages);	/* only if it never completed */
+	gtt_fence_put(b->bind_fence);
+	mem_free(b);
+}
+
+struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
+				   uint64_t start, uint64_t size,
+				   uint32_t pte_flags)
+{
+	struct gtt_binding *b = mem_alloc(sizeof(*b));
+
+	if (!b)
+		return NULL;
+	fence_init(&b->unbind_fence, &unbind_fence_ops, NULL, 0, 0,
+		   binding_free);
+	b->vm = vm;
+	b->pages = gtt_pages_get(pages);
+	b->start = start;
+	b->size = size;
+	b->pte_flags = pte_flags;
+	b->bind_error = 0;
+	b->clear_error = 0;
+	atomic_init(&b->holds, 1);
+	b->bind_fence = NULL;
+	b->pending.start = start;
+	b->pending.last = start + size - 1;
+	b->in_tree = false;
+	b->retire_next = NULL;
+	return b;
+}
+
+void binding_get(struct gtt_binding *b)
+{
+	gtt_fence_get(&b->unbind_fence);
+}
+
+void binding_put(struct gtt_binding *b)
+{
+	gtt_fence_put(&b->unbind_fence);
+}
+
+void vm_work_begin(struct gtt_vm *vm)
+{
+	pthread_mutex_lock(&vm->idle_lock);
+	vm->inflight++;
+	pthread_mutex_unlock(&vm->idle_lock);
+}
+
+void vm_work_end(struct gtt_vm *vm)
+{
+	pthread_mutex_lock(&vm->idle_lock);
+	if (--vm->inflight == 0)
+		pthread_cond_broadcast(&vm->idle_cond);
+	pthread_mutex_unlock(&vm->idle_lock);
+}
+
+static void note_backend_error(struct gtt_vm *vm)
+{
+	atomic_fetch_add_explicit(&vm->backend_errors, 1, memory_order_relaxed);
+}
+
+/* ---- bind ---- */
+
+static void bind_job(struct await *aw, int dep_error)
+{
+	struct gtt_binding *b = container_of(aw, struct gtt_binding, bind_await);
+	struct gtt_vm *vm = b->vm;
+	int err = dep_error;
+
+	if (!err && !vm_is_closed(vm)) {
+		err = vm->be->ops->bind(vm->be->priv, b->start, b->size,
+					b->pages, 0, b->pte_flags);
+		if (!err)
+			err = vm->be->ops->invalidate(vm->be->priv);
+		if (err)
+			note_backend_error(vm);
+	}
+	b->bind_error = err;
+	if (b->bind_fence)
+		gtt_fence_signal(b->bind_fence, err);
+	await_fini(aw);
+	vm_work_end(vm);
+	binding_put(b);
+}
+
+void binding_bind_init(struct gtt_binding *b)
+{
+	await_init(&b->bind_await, b->vm->ex, bind_job);
+}
+
+/* ---- unbind ---- */
+
+static void retire_push(struct gtt_vm *vm, struct gtt_binding *b)
+{
+	struct gtt_binding *old = atomic_load_explicit(&vm->retired,
+						       memory_order_relaxed);
+
+	do {
+		b->retire_next = old;
+	} while (!atomic_compare_exchange_weak_explicit(&vm->retired, &old, b,
+							memory_order_release,
+							memory_order_relaxed));
+}
+
+void vm_retire_locked(struct gtt_vm *vm)
+{
+	struct gtt_binding *b, *next;
+
+	if (!atomic_load_explicit(&vm->retired, memory_order_relaxed))
+		return;
+	b = atomic_exchange_explicit(&vm->retired, NULL, memory_order_acquire);
+	for (; b; b = next) {
+		next = b->retire_next;
+		itree_remove(&vm->pending, &b->pending);
+		b->in_tree = false;
+		binding_put(b);		/* the tree's reference */
+	}
+}
+
+static void binding_complete(struct gtt_binding *b)
+{
+	struct gtt_vm *vm = b->vm;
+	struct gtt_pages *pages = b->pages;
+
+	b->pages = NULL;
+	gtt_fence_signal(&b->unbind_fence, b->clear_error);
+	gtt_pages_put(pages);
+	if (b->in_tree)
+		retire_push(vm, b);
+	vm_work_end(vm);		/* last access to vm */
+	binding_put(b);			/* the reference the vma handed over */
+}
+
+void binding_unhold(struct gtt_binding *b)
+{
+	if (atomic_fetch_sub_explicit(&b->holds, 1, memory_order_acq_rel) == 1)
+		binding_complete(b);
+}
+
+static void unbind_job(struct await *aw, int dep_error)
+{
+	struct gtt_binding *b = container_of(aw, struct gtt_binding, unbind_await);
+	struct gtt_vm *vm = b->vm;
+
+	/* Failed GPU work still used the mapping: clear regardless. */
+	(void)dep_error;
+	if (!vm_is_closed(vm)) {
+		int err = vm->be->ops->clear(vm->be->priv, b->start, b->size);
+
+		if (!err)
+			err = vm->be->ops->invalidate(vm->be->priv);
+		if (err)
+			note_backend_error(vm);
+		b->clear_error = err;
+	}
+	await_fini(aw);
+	binding_unhold(b);
+}
+
+void binding_unbind_init(struct gtt_binding *b)
+{
+	await_init(&b->unbind_await, b->vm->ex, unbind_job);
+}
+
+/* ---- holds (public) ---- */
+
+GTT_API void gtt_binding_unhold(struct gtt_binding *b)
+{
+	if (!b)
+		return;
+	binding_unhold(b);
+	binding_put(b);
+}
+
+GTT_API uint64_t gtt_binding_offset(const struct gtt_binding *b)
+{
+	return b ? b->start : 0;
+}
+
+GTT_API uint64_t gtt_binding_size(const struct gtt_binding *b)
+{
+	return b ? b->size : 0;
+}
+
+GTT_API struct gtt_pages *gtt_binding_pages(const struct gtt_binding *b)
+{
+	return b ? b->pages : NULL;
+}

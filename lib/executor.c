@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Executors: see gtt/executor.h.
+ *
+ * One FIFO of intrusive jobs under a mutex.  Pool workers sleep on a
+ * condition variable; a manual executor has no threads and is drained by
+ * run_one/run_all.  Destruction lets the workers empty the queue (jobs may
+ * queue more jobs meanwhile) before they exit and are joined.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "executor_internal.h"
+#include "util.h"
+
+struct gtt_executor {
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	struct exec_job *head, *tail;
+	size_t queued;
+	bool manual;
+	bool stopping;
+	unsigned int nthreads;
+	pthread_t *threads;
+};
+
+static struct exec_job *pop_locked(struct gtt_executor *ex)
+{
+	struct exec_job *job = ex->head;
+
+	if (job) {
+		ex->head = job->next;
+		if (!ex->head)
+			ex->tail = NULL;
+		ex->queued--;
+	}
+	return job;
+}
+
+void executor_queue(struct gtt_executor *ex, struct exec_job *job)
+{
+	if (!ex) {
+		job->run(job);
+		return;
+	}
+	job->next = NULL;
+	pthread_mutex_lock(&ex->lock);
+	if (ex->tail)
+		ex->tail->next = job;
+	else
+		ex->head = job;
+	ex->tail = job;
+	ex->queued++;
+	if (!ex->manual)
+		pthread_cond_signal(&ex->more);
+	pthread_mutex_unlock(&ex->lock);
+}
+
+static void *worker(void *arg)
+{
+	struct gtt_executor *ex = arg;
+
+	pthread_mutex_lock(&ex->lock);
+	for (;;) {
+		struct exec_job *job = pop_locked(ex);
+
+		if (job) {
+			pthread_mutex_unlock(&ex->lock);
+			job->run(job);
+			pthread_mutex_lock(&ex->lock);
+		} else if (ex->stopping) {
+			break;
+		} else {
+			pthread_cond_wait(&ex->more, &ex->lock);
+		}
+	}
+	pthread_mutex_unlock(&ex->lock);
+	return NULL;
+}
+
+static struct gtt_executor *executor_alloc(void)
+{
+	struct gtt_executor *ex = mem_zalloc(sizeof(*ex));
+
+	if (!ex)
+		return NULL;
+	pthread_mutex_init(&ex->lock, NULL);
+	pthread_cond_init(&ex->more, NULL);
+	return ex;
+}
+
+static void executor_free(struct gtt_executor *ex)
+{
+	pthread_cond_destroy(&ex->more);
+	pthread_mutex_destroy(&ex->lock);
+	mem_free(ex->threads);
+	mem_free(ex);
+}
+
+static void stop_workers(struct gtt_executor *ex, unsigned int started)
+{
+	pthread_mutex_lock(&ex->lock);
+	ex->stopping = true;
+	pthread_cond_broadcast(&ex->more);
+	pthread_mutex_unlock(&ex->lock);
+	for (unsigned int i = 0; i < started; i++)
+		pthread_join(ex->threads[i], NULL);
+}
+
+GTT_API int gtt_executor_create_pool(unsigned int threads,
+				     struct gtt_executor **out)
+{
+	struct gtt_executor *ex;
+
+	if (!out || threads == 0 || threads > 1024)
+		return set_error(-EINVAL, "gtt_executor_create_pool: need 1..1024 threads and an out pointer");
+	ex = executor_alloc();
+	if (!ex)
+		return set_error(-ENOMEM, "gtt_executor_create_pool: out of memory");
+	ex->threads = mem_zalloc(threads * sizeof(*ex->threads));
+	if (!ex->threads) {
+		executor_free(ex);
+		return set_error(-ENOMEM, "gtt_executor_create_pool: out of memory");
+	}
+	for (unsigned int i = 0; i < threads; i++) {
+		int err = pthread_create(&ex->threads[i], NULL, worker, ex);
+
+		if (err) {
+			stop_workers(ex, i);
+			executor_free(ex);
+			return set_error(-err, "gtt_executor_create_pool: pthread_create failed");
+		}
+	}
+	ex->nthreads = threads;
+	*out = ex;
+	return 0;
+}
+
+GTT_API int gtt_executor_create_manual(struct gtt_executor **out)
+{
+	struct gtt_executor *ex;
+
+	if (!out)
+		return set_error(-EINVAL, "gtt_executor_create_manual: out is NULL");
+	ex = executor_alloc();
+	if (!ex)
+		return set_error(-ENOMEM, "gtt_executor_create_manual: out of memory");
+	ex->manual = true;
+	*out = ex;
+	return 0;
+}
+
+struct user_job {
+	struct exec_job job;
+	gtt_job_fn fn;
+	void *arg;
+};
+
+static void run_user_job(struct exec_job *job)
+{
+	struct user_job *uj = container_of(job, struct user_job, job);
+	gtt_job_fn fn = uj->fn;
+	void *arg = uj->arg;
+
+	mem_free(uj);
+	fn(arg);
+}
+
+GTT_API int gtt_executor_submit(struct gtt_executor *ex, gtt_job_fn fn,
+				void *arg)
+{
+	struct user_job *uj;
+
+	if (!ex || !fn)
+		return set_error(-EINVAL, "gtt_executor_submit: NULL argument");
+	uj = mem_alloc(sizeof(*uj));
+	if (!uj)
+		return set_error(-ENOMEM, "gtt_executor_submit: out of memory");
+	uj->job.run = run_user_job;
+	uj->fn = fn;
+	uj->arg = arg;
+	executor_queue(ex, &uj->job);
+	return 0;
+}
+
+GTT_API int gtt_executor_run_one(struct gtt_executor *ex)
+{
+	struct exec_job *job;
+
+	if (!ex || !ex->manual)
+		return set_error(-EINVAL, "gtt_executor_run_one: not a manual executor");
+	pthread_mutex_lock(&ex->lock);
+	job = pop_locked(ex);
+	pthread_mutex_unlock(&ex->lock);
+	if (!job)
+		return 0;
+	job->run(job);
+	return 1;
+}
+
+GTT_API long gtt_executor_run_all(struct gtt_executor *ex)
+{
+	long n = 0;
+	int r;
+
+	if (!ex || !ex->manual)
+		return set_error(-EINVAL, "gtt_executor_run_all: not a manual executor");
+	while ((r = gtt_executor_run_one(ex)) > 0)
+		n++;
+	return n;
+}
+
+GTT_API size_t gtt_executor_pending(struct gtt_executor *ex)
+{
+	size_t n;
+
+	if (!ex)
+		return 0;
+	pthread_mutex_lock(&ex->lock);
+	n = ex->queued;
+	pthread_mutex_unlock(&ex->lock);
+	return n;
+}
+
+GTT_API void gtt_executor_destroy(struct gtt_executor *ex)
+{
+	if (!ex)
+		return;
+	if (ex->manual)
+		gtt_executor_run_all(ex);
+	else
+		stop_workers(ex, ex->nthreads);
+	executor_free(ex);
+}

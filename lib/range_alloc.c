@@ -1,0 +1,666 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Range allocator: see gtt/range_alloc.h for the contract.
+ *
+ * Representation.  Nodes form a circular list in address order through a
+ * zero-sized head sentinel placed at the allocator's start.  Each node owns
+ * the hole that follows it, up to the next node (or the end).  Two trees
+ * index them:
+ *
+ * - by_addr: every node and the head, ordered by start, augmented with the
+ *   largest hole in each subtree.  Lookups, fixed reservations, and the
+ *   lowest/highest placements walk it, skipping subtrees whose largest hole
+ *   is too small.
+ * - by_size: nodes whose hole is non-empty, ordered by (hole, start), for
+ *   best fit.
+ *
+ * Removing a node merges its hole into the previous node's hole, so holes
+ * never need coalescing.
+ */
+#include <string.h>
+
+#include "range_alloc_internal.h"
+#include "util.h"
+
+#define addr_node(n) container_of(n, struct gtt_range_node, by_addr)
+#define size_node(n) container_of(n, struct gtt_range_node, by_size)
+
+static inline uint64_t max_hole_of(const struct avl_node *n)
+{
+	return n ? addr_node(n)->max_hole : 0;
+}
+
+static void augment_max_hole(struct avl_node *n)
+{
+	struct gtt_range_node *x = addr_node(n);
+
+	x->max_hole = u64_max(x->hole, u64_max(max_hole_of(n->left),
+					       max_hole_of(n->right)));
+}
+
+static inline bool is_head(const struct gtt_range_alloc *ra,
+			   const struct gtt_range_node *n)
+{
+	return n == &ra->head;
+}
+
+static inline uint64_t hole_start(const struct gtt_range_node *n)
+{
+	return n->start + n->size;
+}
+
+static inline uint64_t hole_end(const struct gtt_range_alloc *ra,
+				const struct gtt_range_node *n)
+{
+	return is_head(ra, n->next) ? ra->end : n->next->start;
+}
+
+static inline uint32_t color_of(const struct gtt_range_alloc *ra,
+				const struct gtt_range_node *n)
+{
+	return is_head(ra, n) ? GTT_COLOR_NONE : n->color;
+}
+
+/* ---- tree maintenance ---- */
+
+static void size_tree_insert(struct gtt_range_alloc *ra,
+			     struct gtt_range_node *n)
+{
+	struct avl_node **link = &ra->by_size.root, *parent = NULL;
+
+	while (*link) {
+		struct gtt_range_node *p = size_node(*link);
+
+		parent = *link;
+		if (n->hole < p->hole || (n->hole == p->hole && n->start < p->start))
+			link = &parent->left;
+		else
+			link = &parent->right;
+	}
+	avl_insert(&ra->by_size, parent, link, &n->by_size);
+	n->in_size_tree = true;
+	ra->holes++;
+}
+
+static void size_tree_remove(struct gtt_range_alloc *ra,
+			     struct gtt_range_node *n)
+{
+	if (!n->in_size_tree)
+		return;
+	avl_remove(&ra->by_size, &n->by_size);
+	n->in_size_tree = false;
+	ra->holes--;
+}
+
+static void addr_tree_insert(struct gtt_range_alloc *ra,
+			     struct gtt_range_node *n)
+{
+	struct avl_node **link = &ra->by_addr.root, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		/* Ties go right, so the head precedes a node at the start. */
+		link = n->start < addr_node(parent)->start ? &parent->left
+							   : &parent->right;
+	}
+	avl_insert(&ra->by_addr, parent, link, &n->by_addr);
+}
+
+static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
+		     uint64_t hole)
+{
+	if (n->hole == hole)
+		return;
+	size_tree_remove(ra, n);
+	n->hole = hole;
+	if (hole)
+		size_tree_insert(ra, n);
+	avl_propagate(&ra->by_addr, &n->by_addr);
+}
+
+/* Last node (possibly the head) whose start is <= @addr. */
+static struct gtt_range_node *last_at_or_below(struct gtt_range_alloc *ra,
+					       uint64_t addr)
+{
+	struct avl_node *n = ra->by_addr.root, *best = NULL;
+
+	while (n) {
+		if (addr_node(n)->start <= addr) {
+			best = n;
+			n = n->right;
+		} else {
+			n = n->left;
+		}
+	}
+	return best ? addr_node(best) : &ra->head;
+}
+
+static inline struct avl_node *kid(const struct avl_node *n, int right)
+{
+	return right ? n->right : n->left;
+}
+
+/* In subtree @x (whose max_hole >= size), the left- or rightmost node with a hole >= size. */
+static struct gtt_range_node *extreme_with_hole(struct avl_node *x,
+						uint64_t size, int rightmost)
+{
+	for (;;) {
+		struct avl_node *c = kid(x, rightmost);
+
+		if (c && max_hole_of(c) >= size)
+			x = c;
+		else if (addr_node(x)->hole >= size)
+			return addr_node(x);
+		else
+			x = kid(x, !rightmost);
+	}
+}
+
+/* The next (forward) or previous node after @n in address order with a hole >= size. */
+static struct gtt_range_node *step_with_hole(struct gtt_range_node *node,
+					     uint64_t size, int forward)
+{
+	struct avl_node *n = &node->by_addr, *x = kid(n, forward);
+
+	if (x && max_hole_of(x) >= size)
+		return extreme_with_hole(x, size, !forward);
+	for (struct avl_node *p = n->parent; p; n = p, p = p->parent) {
+		if (kid(p, !forward) != n)
+			continue;
+		if (addr_node(p)->hole >= size)
+			return addr_node(p);
+		x = kid(p, forward);
+		if (x && max_hole_of(x) >= size)
+			return extreme_with_hole(x, size, !forward);
+	}
+	return NULL;
+}
+
+/* ---- fitting ---- */
+
+static void default_adjust(void *arg, uint32_t color, uint32_t prev_color,
+			   uint32_t next_color, uint64_t *start, uint64_t *end)
+{
+	struct gtt_range_alloc *ra = arg;
+
+	if (prev_color != GTT_COLOR_NONE && prev_color != color)
+		*start = *start <= UINT64_MAX - ra->page_size ?
+			 *start + ra->page_size : UINT64_MAX;
+	if (next_color != GTT_COLOR_NONE && next_color != color)
+		*end = *end >= ra->page_size ? *end - ra->page_size : 0;
+}
+
+struct fit_req {
+	uint64_t size;
+	uint64_t align;
+	uint32_t color;
+	uint64_t lo, hi;	/* allowed [lo, hi) */
+	enum gtt_placement placement;
+};
+
+/*
+ * Where would @r go in the free span [hs, he) between neighbours of colours
+ * @pc and @nc?  Returns true and the address in *@out if it fits.
+ */
+static bool fit_span(const struct gtt_range_alloc *ra, const struct fit_req *r,
+		     uint64_t hs, uint64_t he, uint32_t pc, uint32_t nc,
+		     uint64_t *out)
+{
+	uint64_t s, rem;
+
+	if (ra->flags & GTT_RANGE_COLOR_GUARD)
+		ra->adjust(ra->adjust_arg, r->color, pc, nc, &hs, &he);
+	hs = u64_max(hs, r->lo);
+	he = u64_min(he, r->hi);
+	if (he <= hs || he - hs < r->size)
+		return false;
+	if (r->placement == GTT_PLACE_HIGH) {
+		s = (he - r->size) & ~(r->align - 1);
+		if (s < hs)
+			return false;
+	} else {
+		rem = hs & (r->align - 1);
+		if (rem && hs > UINT64_MAX - (r->align - rem))
+			return false;
+		s = rem ? hs + (r->align - rem) : hs;
+		if (s > he - r->size)
+			return false;
+	}
+	*out = s;
+	return true;
+}
+
+static bool fit_hole(const struct gtt_range_alloc *ra, const struct fit_req *r,
+		     const struct gtt_range_node *n, uint64_t *out)
+{
+	return fit_span(ra, r, hole_start(n), hole_end(ra, n), color_of(ra, n),
+			color_of(ra, n->next), out);
+}
+
+static int make_fit_req(struct gtt_range_alloc *ra,
+			const struct gtt_range_request *req, struct fit_req *r,
+			const char *who)
+{
+	if (!req)
+		return set_error(-EINVAL, "%s: request is NULL", who);
+	if (!req->size || req->size % ra->page_size)
+		return set_error(-EINVAL,
+				 "%s: size 0x%llx is zero or not a multiple of the page size 0x%llx",
+				 who, (unsigned long long)req->size,
+				 (unsigned long long)ra->page_size);
+	if (req->alignment && !is_pow2(req->alignment))
+		return set_error(-EINVAL, "%s: alignment 0x%llx is not a power of two",
+				 who, (unsigned long long)req->alignment);
+	if (req->color == GTT_COLOR_NONE)
+		return set_error(-EINVAL, "%s: GTT_COLOR_NONE is not a node colour", who);
+	if ((unsigned int)req->placement > GTT_PLACE_HIGH)
+		return set_error(-EINVAL, "%s: unknown placement %d", who,
+				 (int)req->placement);
+	r->size = req->size;
+	r->align = u64_max(req->alignment, ra->page_size);
+	r->color = req->color;
+	r->placement = req->placement;
+	r->lo = u64_max(req->range_start, ra->start);
+	r->hi = req->range_end ? u64_min(req->range_end, ra->end) : ra->end;
+	if (req->range_end && req->range_end <= req->range_start)
+		return set_error(-EINVAL, "%s: range [0x%llx, 0x%llx) is empty or inverted",
+				 who, (unsigned long long)req->range_start,
+				 (unsigned long long)req->range_end);
+	if (r->lo >= r->hi)
+		return set_error(-EINVAL, "%s: range [0x%llx, 0x%llx) lies outside the allocator",
+				 who, (unsigned long long)req->range_start,
+				 (unsigned long long)req->range_end);
+	return 0;
+}
+
+/* Find the hole (its owning node) and address for @r, or NULL. */
+static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
+					const struct fit_req *r, uint64_t *at)
+{
+	struct gtt_range_node *n;
+
+	switch (r->placement) {
+	case GTT_PLACE_BEST: {
+		struct avl_node *x = ra->by_size.root, *best = NULL;
+
+		while (x) {
+			if (size_node(x)->hole >= r->size) {
+				best = x;
+				x = x->left;
+			} else {
+				x = x->right;
+			}
+		}
+		for (; best; best = avl_next(best))
+			if (fit_hole(ra, r, size_node(best), at))
+				return size_node(best);
+		return NULL;
+	}
+	case GTT_PLACE_LOW:
+		n = last_at_or_below(ra, r->lo);
+		if (n->hole < r->size)
+			n = step_with_hole(n, r->size, 1);
+		for (; n && hole_start(n) < r->hi; n = step_with_hole(n, r->size, 1))
+			if (fit_hole(ra, r, n, at))
+				return n;
+		return NULL;
+	case GTT_PLACE_HIGH:
+		n = last_at_or_below(ra, r->hi - 1);
+		if (n->hole < r->size)
+			n = step_with_hole(n, r->size, 0);
+		for (; n && hole_end(ra, n) > r->lo; n = step_with_hole(n, r->size, 0))
+			if (fit_hole(ra, r, n, at))
+				return n;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Link @node at [@at, @at + size) inside the hole owned by @prev. */
+static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
+		      struct gtt_range_node *node, uint64_t at)
+{
+	uint64_t end = hole_end(ra, prev);
+
+	node->start = at;
+	node->ra = ra;
+	node->hole = end - (at + node->size);
+	node->in_size_tree = false;
+	node->prev = prev;
+	node->next = prev->next;
+	prev->next->prev = node;
+	prev->next = node;
+	addr_tree_insert(ra, node);
+	if (node->hole)
+		size_tree_insert(ra, node);
+	set_hole(ra, prev, at - hole_start(prev));
+	ra->nodes++;
+	ra->used += node->size;
+}
+
+/* ---- public API ---- */
+
+GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
+				   uint64_t page_size, unsigned int flags,
+				   struct gtt_range_alloc **out)
+{
+	struct gtt_range_alloc *ra;
+
+	if (!out)
+		return set_error(-EINVAL, "gtt_range_alloc_create: out is NULL");
+	if (!page_size)
+		page_size = 4096;
+	if (!is_pow2(page_size) || page_size < 4096)
+		return set_error(-EINVAL, "gtt_range_alloc_create: page size 0x%llx is not a power of two >= 4096",
+				 (unsigned long long)page_size);
+	if (!size || size % page_size || start % page_size)
+		return set_error(-EINVAL, "gtt_range_alloc_create: start 0x%llx / size 0x%llx not page-aligned or zero",
+				 (unsigned long long)start, (unsigned long long)size);
+	if (start > UINT64_MAX - size)
+		return set_error(-EINVAL, "gtt_range_alloc_create: range wraps around 2^64");
+	if (flags & ~(unsigned int)GTT_RANGE_COLOR_GUARD)
+		return set_error(-EINVAL, "gtt_range_alloc_create: unknown flags 0x%x", flags);
+	ra = mem_zalloc(sizeof(*ra));
+	if (!ra)
+		return set_error(-ENOMEM, "gtt_range_alloc_create: out of memory");
+	ra->start = start;
+	ra->end = start + size;
+	ra->page_size = page_size;
+	ra->flags = flags;
+	ra->adjust = default_adjust;
+	ra->adjust_arg = ra;
+	avl_init(&ra->by_addr, augment_max_hole);
+	avl_init(&ra->by_size, NULL);
+	ra->head.start = start;
+	ra->head.color = GTT_COLOR_NONE;
+	ra->head.prev = ra->head.next = &ra->head;
+	ra->head.ra = ra;
+	addr_tree_insert(ra, &ra->head);
+	set_hole(ra, &ra->head, size);
+	*out = ra;
+	return 0;
+}
+
+GTT_API void gtt_range_alloc_destroy(struct gtt_range_alloc *ra)
+{
+	struct gtt_range_node *n, *next;
+
+	if (!ra)
+		return;
+	for (n = ra->head.next; !is_head(ra, n); n = next) {
+		next = n->next;
+		mem_free(n);
+	}
+	mem_free(ra);
+}
+
+GTT_API int gtt_range_alloc_set_color_adjust(struct gtt_range_alloc *ra,
+					     gtt_color_adjust_fn fn, void *arg)
+{
+	if (!ra)
+		return set_error(-EINVAL, "gtt_range_alloc_set_color_adjust: allocator is NULL");
+	ra->adjust = fn ? fn : default_adjust;
+	ra->adjust_arg = fn ? arg : ra;
+	return 0;
+}
+
+GTT_API int gtt_range_insert(struct gtt_range_alloc *ra,
+			     const struct gtt_range_request *req, void *owner,
+			     struct gtt_range_node **out)
+{
+	struct gtt_range_node *prev, *node;
+	struct fit_req r;
+	uint64_t at;
+	int err;
+
+	if (!ra || !out)
+		return set_error(-EINVAL, "gtt_range_insert: allocator or out is NULL");
+	err = make_fit_req(ra, req, &r, "gtt_range_insert");
+	if (err)
+		return err;
+	prev = find_hole(ra, &r, &at);
+	if (!prev)
+		return set_error(-ENOSPC, "gtt_range_insert: no hole of 0x%llx bytes (alignment 0x%llx) in [0x%llx, 0x%llx)",
+				 (unsigned long long)r.size, (unsigned long long)r.align,
+				 (unsigned long long)r.lo, (unsigned long long)r.hi);
+	node = mem_alloc(sizeof(*node));
+	if (!node)
+		return set_error(-ENOMEM, "gtt_range_insert: out of memory");
+	node->size = r.size;
+	node->color = r.color;
+	node->owner = owner;
+	link_node(ra, prev, node, at);
+	*out = node;
+	return 0;
+}
+
+GTT_API int gtt_range_reserve(struct gtt_range_alloc *ra, uint64_t start,
+			      uint64_t size, uint32_t color, void *owner,
+			      struct gtt_range_node **out)
+{
+	struct gtt_range_node *prev, *node;
+	struct fit_req r;
+	uint64_t at;
+
+	if (!ra || !out)
+		return set_error(-EINVAL, "gtt_range_reserve: allocator or out is NULL");
+	if (!size || size % ra->page_size || start % ra->page_size)
+		return set_error(-EINVAL, "gtt_range_reserve: [0x%llx, +0x%llx) is empty or not page-aligned",
+				 (unsigned long long)start, (unsigned long long)size);
+	if (start > UINT64_MAX - size || start < ra->start || start + size > ra->end)
+		return set_error(-EINVAL, "gtt_range_reserve: [0x%llx, +0x%llx) wraps or lies outside [0x%llx, 0x%llx)",
+				 (unsigned long long)start, (unsigned long long)size,
+				 (unsigned long long)ra->start, (unsigned long long)ra->end);
+	if (color == GTT_COLOR_NONE)
+		return set_error(-EINVAL, "gtt_range_reserve: GTT_COLOR_NONE is not a node colour");
+	prev = last_at_or_below(ra, start);
+	r = (struct fit_req){ .size = size, .align = ra->page_size, .color = color,
+			      .lo = start, .hi = start + size,
+			      .placement = GTT_PLACE_LOW };
+	if (hole_start(prev) > start || !fit_hole(ra, &r, prev, &at) || at != start)
+		return set_error(-ENOSPC, "gtt_range_reserve: [0x%llx, +0x%llx) is (partly) in use",
+				 (unsigned long long)start, (unsigned long long)size);
+	node = mem_alloc(sizeof(*node));
+	if (!node)
+		return set_error(-ENOMEM, "gtt_range_reserve: out of memory");
+	node->size = size;
+	node->color = color;
+	node->owner = owner;
+	link_node(ra, prev, node, start);
+	*out = node;
+	return 0;
+}
+
+GTT_API int gtt_range_remove(struct gtt_range_alloc *ra,
+			     struct gtt_range_node *node)
+{
+	struct gtt_range_node *prev;
+	uint64_t merged;
+
+	if (!ra || !node || node->ra != ra || is_head(ra, node))
+		return set_error(-EINVAL, "gtt_range_remove: node is NULL or not from this allocator");
+	prev = node->prev;
+	merged = hole_end(ra, node) - hole_start(prev);
+	size_tree_remove(ra, node);
+	avl_remove(&ra->by_addr, &node->by_addr);
+	prev->next = node->next;
+	node->next->prev = prev;
+	set_hole(ra, prev, merged);
+	ra->nodes--;
+	ra->used -= node->size;
+	node->ra = NULL;
+	mem_free(node);
+	return 0;
+}
+
+GTT_API uint64_t gtt_range_node_start(const struct gtt_range_node *node)
+{
+	return node ? node->start : 0;
+}
+
+GTT_API uint64_t gtt_range_node_size(const struct gtt_range_node *node)
+{
+	return node ? node->size : 0;
+}
+
+GTT_API uint32_t gtt_range_node_color(const struct gtt_range_node *node)
+{
+	return node ? node->color : GTT_COLOR_NONE;
+}
+
+GTT_API void *gtt_range_node_owner(const struct gtt_range_node *node)
+{
+	return node ? node->owner : NULL;
+}
+
+GTT_API struct gtt_range_node *gtt_range_lookup(struct gtt_range_alloc *ra,
+						uint64_t addr)
+{
+	struct gtt_range_node *n;
+
+	if (!ra)
+		return NULL;
+	n = last_at_or_below(ra, addr);
+	if (is_head(ra, n) || addr - n->start >= n->size)
+		return NULL;
+	return n;
+}
+
+GTT_API struct gtt_range_node *gtt_range_first(struct gtt_range_alloc *ra)
+{
+	if (!ra || is_head(ra, ra->head.next))
+		return NULL;
+	return ra->head.next;
+}
+
+GTT_API struct gtt_range_node *gtt_range_next(struct gtt_range_alloc *ra,
+					      struct gtt_range_node *node)
+{
+	if (!ra || !node || node->ra != ra || is_head(ra, node->next))
+		return NULL;
+	return node->next;
+}
+
+GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
+				  struct gtt_range_stats *st)
+{
+	if (!ra || !st)
+		return set_error(-EINVAL, "gtt_range_alloc_stats: NULL argument");
+	st->nodes = ra->nodes;
+	st->holes = ra->holes;
+	st->used = ra->used;
+	st->free = (ra->end - ra->start) - ra->used;
+	st->largest_hole = max_hole_of(ra->by_addr.root);
+	return 0;
+}
+
+GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
+				 const struct gtt_range_request *req,
+				 gtt_evictable_fn evictable, void *arg,
+				 struct gtt_range_node **victims,
+				 size_t max_victims, size_t *count)
+{
+	struct gtt_range_node *first, *last, *best_first = NULL;
+	size_t best = SIZE_MAX, k;
+	struct fit_req r;
+	uint64_t at;
+	int err;
+
+	if (!ra || !evictable || !count || (max_victims && !victims))
+		return set_error(-EINVAL, "gtt_range_evict_scan: NULL argument");
+	err = make_fit_req(ra, req, &r, "gtt_range_evict_scan");
+	if (err)
+		return err;
+	*count = 0;
+	if (find_hole(ra, &r, &at))
+		return 0;
+
+	first = last_at_or_below(ra, r.lo);
+	if (is_head(ra, first) || hole_start(first) <= r.lo)
+		first = first->next;
+	for (; !is_head(ra, first) && first->start < r.hi; first = first->next) {
+		struct gtt_range_node *before = first->prev;
+
+		if (!evictable(arg, first))
+			continue;
+		for (last = first, k = 1; k <= max_victims && k <= best;
+		     last = last->next, k++) {
+			struct gtt_range_node *after = last->next;
+			uint64_t he = is_head(ra, after) ? ra->end : after->start;
+
+			if (fit_span(ra, &r, hole_start(before), he,
+				     color_of(ra, before), color_of(ra, after),
+				     &at)) {
+				/* Fewer victims wins; HIGH prefers the later tie. */
+				if (k < best || r.placement == GTT_PLACE_HIGH) {
+					best = k;
+					best_first = first;
+				}
+				break;
+			}
+			if (is_head(ra, after) || after->start >= r.hi ||
+			    !evictable(arg, after))
+				break;
+		}
+	}
+	if (!best_first)
+		return set_error(-ENOSPC, "gtt_range_evict_scan: no run of at most %zu evictable nodes opens a hole of 0x%llx bytes",
+				 max_victims, (unsigned long long)r.size);
+	for (k = 0, last = best_first; k < best; k++, last = last->next)
+		victims[k] = last;
+	*count = best;
+	return 0;
+}
+
+/* ---- invariant check for tests ---- */
+
+static int check_addr(struct gtt_range_alloc *ra, struct avl_node *n)
+{
+	uint64_t m;
+
+	if (!n)
+		return 0;
+	if (check_addr(ra, n->left) || check_addr(ra, n->right))
+		return -1;
+	m = u64_max(addr_node(n)->hole,
+		    u64_max(max_hole_of(n->left), max_hole_of(n->right)));
+	return m == addr_node(n)->max_hole ? 0 : -1;
+}
+
+int range_alloc_check(struct gtt_range_alloc *ra)
+{
+	struct gtt_range_node *n;
+	struct avl_node *a;
+	uint64_t nodes = 0, used = 0, holes = 0, prev_end = ra->start;
+
+	if (avl_check(ra->by_addr.root, NULL) < 0 ||
+	    avl_check(ra->by_size.root, NULL) < 0 ||
+	    check_addr(ra, ra->by_addr.root))
+		return -1;
+	/* The address tree's in-order walk must equal the list. */
+	a = avl_first(&ra->by_addr);
+	n = &ra->head;
+	do {
+		if (!a || addr_node(a) != n)
+			return -1;
+		if (!is_head(ra, n)) {
+			if (n->start < prev_end || n->size == 0)
+				return -1;
+			nodes++;
+			used += n->size;
+		}
+		if (n->hole != hole_end(ra, n) - hole_start(n))
+			return -1;
+		if ((n->hole != 0) != n->in_size_tree)
+			return -1;
+		holes += n->in_size_tree;
+		prev_end = hole_start(n);
+		a = avl_next(a);
+		n = n->next;
+	} while (!is_head(ra, n));
+	if (a)
+		return -1;
+	if (nodes != ra->nodes || used != ra->used || holes != ra->holes)
+		return -1;
+	return 0;
+}

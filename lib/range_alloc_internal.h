@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Range allocator internals, shared with the vm (which reads node fields
+ * directly on hot paths) and the tests (which check the invariants).
+ */
+#ifndef GTT_LIB_RANGE_ALLOC_INTERNAL_H
+#define GTT_LIB_RANGE_ALLOC_INTERNAL_H
+
+#include <gtt/range_alloc.h>
+
+#include "avl.h"
+
+struct gtt_range_node {
+	struct avl_node by_addr;	/* every node and the head, by start */
+	struct avl_node by_size;	/* nodes with a hole, by (hole, start) */
+	struct gtt_range_node *prev;	/* address order, circular via head */
+	struct gtt_range_node *next;
+	uint64_t start;
+	uint64_t size;
+	uint64_t hole;			/* free bytes right after this node */
+	uint64_t max_hole;		/* largest hole in the by_addr subtree */
+	uint32_t color;
+	bool in_size_tree;
+	void *owner;
+	struct gtt_range_alloc *ra;
+};
+
+struct gtt_range_alloc {
+	/* Zero-sized sentinel at start; its hole is the space before node 1. */
+	struct gtt_range_node head;
+	struct avl_tree by_addr;
+	struct avl_tree by_size;
+	uint64_t start;
+	uint64_t end;			/* exclusive */
+	uint64_t page_size;
+	unsigned int flags;
+	gtt_color_adjust_fn adjust;
+	void *adjust_arg;
+	uint64_t nodes;
+	uint64_t used;
+	uint64_t holes;
+};
+
+/* Check every invariant (trees, list, holes, augmentation).  0 if sound. */
+int range_alloc_check(struct gtt_range_alloc *ra);
+
+#endif

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal helpers: time, futex, checked allocation, error text.
+ */
+#include <linux/futex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util.h"
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t deadline_from_timeout(int64_t timeout_ns)
+{
+	uint64_t now;
+
+	if (timeout_ns < 0)
+		return UINT64_MAX;
+	now = now_ns();
+	if ((uint64_t)timeout_ns > UINT64_MAX - now)
+		return UINT64_MAX;
+	return now + (uint64_t)timeout_ns;
+}
+
+int futex_wait_until(_Atomic uint32_t *word, uint32_t expected,
+		     uint64_t deadline_ns)
+{
+	struct timespec ts, *tsp = NULL;
+
+	if (deadline_ns != UINT64_MAX) {
+		uint64_t now = now_ns();
+		uint64_t left;
+
+		if (now >= deadline_ns)
+			return -ETIME;
+		left = deadline_ns - now;
+		ts.tv_sec = (time_t)(left / 1000000000ull);
+		ts.tv_nsec = (long)(left % 1000000000ull);
+		tsp = &ts;
+	}
+	if (syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT_PRIVATE, expected,
+		    tsp, NULL, 0) < 0 && errno == ETIMEDOUT)
+		return -ETIME;
+	return 0;
+}
+
+void futex_wake_all(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE_PRIVATE, INT32_MAX,
+		NULL, NULL, 0);
+}
+
+/* ---- allocation with failure injection ---- */
+
+static _Atomic uint64_t fail_countdown;
+static _Atomic int fail_fired;
+static _Atomic int64_t live_allocs;
+
+void mem_fail_after(uint64_t n)
+{
+	atomic_store(&fail_fired, 0);
+	atomic_store(&fail_countdown, n);
+}
+
+int mem_fail_fired(void)
+{
+	return atomic_load(&fail_fired);
+}
+
+int64_t mem_live(void)
+{
+	return atomic_load(&live_allocs);
+}
+
+static int should_fail(void)
+{
+	uint64_t c = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
+
+	while (c) {
+		if (atomic_compare_exchange_weak(&fail_countdown, &c, c - 1)) {
+			if (c == 1) {
+				atomic_store(&fail_fired, 1);
+				return 1;
+			}
+			return 0;
+		}
+	}
+	return 0;
+}
+
+void *mem_alloc(size_t size)
+{
+	void *p;
+
+	if (should_fail())
+		return NULL;
+	p = malloc(size ? size : 1);
+	if (p)
+		atomic_fetch_add_explicit(&live_allocs, 1, memory_order_relaxed);
+	return p;
+}
+
+void *mem_zalloc(size_t size)
+{
+	void *p;
+
+	if (should_fail())
+		return NULL;
+	p = calloc(1, size ? size : 1);
+	if (p)
+		atomic_fetch_add_explicit(&live_allocs, 1, memory_order_relaxed);
+	return p;
+}
+
+void *mem_realloc(void *old, size_t size)
+{
+	void *p;
+
+	if (should_fail())
+		return NULL;
+	p = realloc(old, size ? size : 1);
+	if (p && !old)
+		atomic_fetch_add_explicit(&live_allocs, 1, memory_order_relaxed);
+	return p;
+}
+
+void mem_free(void *p)
+{
+	if (!p)
+		return;
+	atomic_fetch_sub_explicit(&live_allocs, 1, memory_order_relaxed);
+	free(p);
+}
+
+/* ---- errors ---- */
+
+static __thread char last_error[256];
+
+int set_error(int err, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(last_error) - 16)
+		snprintf(last_error + n, sizeof(last_error) - (size_t)n, " (%s)",
+			 gtt_strerror(err));
+	return err;
+}
+
+GTT_API const char *gtt_last_error(void)
+{
+	return last_error;
+}
+
+GTT_API const char *gtt_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	switch (err) {
+	case 0: return "success";
+	case EINVAL: return "invalid argument";
+	case ENOMEM: return "out of memory";
+	case ENOSPC: return "no space left in the address space";
+	case ENOENT: return "no such object, or not bound";
+	case EBUSY: return "busy";
+	case EAGAIN: return "pinned, try again after unpinning";
+	case ETIME: return "timed out";
+	case EALREADY: return "already signalled";
+	case ESHUTDOWN: return "closed";
+	case EIO: return "I/O error";
+	case ENODEV: return "no such device";
+	case ERANGE: return "out of range";
+	case EOVERFLOW: return "value too large";
+	case ECANCELED: return "cancelled";
+	default: return strerror(err);
+	}
+}
+
+GTT_API const char *gtt_version(void)
+{
+	return GTT_VERSION_STRING;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal helpers shared by the library: container_of, time, futex waits,
+ * checked allocation (with the test-only failure injection), error reporting.
+ * Nothing here is exported.
+ */
+#ifndef GTT_LIB_UTIL_H
+#define GTT_LIB_UTIL_H
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gtt/common.h>
+
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static inline uint64_t u64_min(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static inline uint64_t u64_max(uint64_t a, uint64_t b) { return a > b ? a : b; }
+static inline int is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
+
+/* CLOCK_MONOTONIC in ns. */
+uint64_t now_ns(void);
+
+/*
+ * Futex wait on a 32-bit word while it still holds @expected.  @deadline_ns
+ * is an absolute CLOCK_MONOTONIC time, or UINT64_MAX for none.
+ * Returns 0 when woken or the value changed, -ETIME on timeout.
+ */
+int futex_wait_until(_Atomic uint32_t *word, uint32_t expected,
+		     uint64_t deadline_ns);
+void futex_wake_all(_Atomic uint32_t *word);
+
+/* Deadline for a gtt-style timeout: negative = forever. */
+uint64_t deadline_from_timeout(int64_t timeout_ns);
+
+/*
+ * Allocation.  Every allocation the library makes goes through these, so a
+ * test can make the Nth one fail (mem_fail_after) and check that nothing
+ * leaks (mem_live).
+ */
+void *mem_alloc(size_t size);
+void *mem_zalloc(size_t size);
+void *mem_realloc(void *p, size_t size);
+void mem_free(void *p);
+/* Test hooks: fail the @n-th allocation from now (0 disables). */
+void mem_fail_after(uint64_t n);
+/* Whether an injected failure fired since the last mem_fail_after(). */
+int mem_fail_fired(void);
+/* Allocations currently live. */
+int64_t mem_live(void);
+
+/*
+ * Record a failure for gtt_last_error() and return @err, so error paths
+ * read: return set_error(-EINVAL, "bind: size is zero");
+ */
+int set_error(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

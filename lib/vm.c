@@ -1,0 +1,827 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Address spaces and vmas: see gtt/vm.h for the rules; binding.c for what
+ * happens to a placement after the decisions taken here.
+ *
+ * Locking.  vm->lock serialises the allocator, the pending-unbind tree, the
+ * vma table and every vma's fields.  It is held while a bind or unbind
+ * decides; inline work (an unbind with nothing pending, a bind with no
+ * dependency) runs under it, which is what keeps a range from being reused
+ * before its PTEs are settled.  Waiting for fences happens after unlocking.
+ * Deferred jobs never take vm->lock (see binding.c).
+ */
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "vm_internal.h"
+
+#define SLOT_GROWTH 64
+
+static const struct gtt_bind_info default_bind_info;
+
+/* ---- vma handles ---- */
+
+static struct vma *vma_lookup(struct gtt_vm *vm, gtt_vma_t h)
+{
+	uint32_t idx = (uint32_t)h, gen = (uint32_t)(h >> 32);
+
+	if (!idx || idx > vm->nslots || vm->gens[idx - 1] != gen)
+		return NULL;
+	return vm->slots[idx - 1];
+}
+
+static int vma_slot_alloc(struct gtt_vm *vm, uint32_t *idx)
+{
+	if (!vm->nfree) {
+		uint32_t n = vm->nslots + SLOT_GROWTH;
+		struct vma **slots;
+		uint32_t *gens, *free_idx;
+
+		if (n < vm->nslots)
+			return -ENOSPC;
+		slots = mem_realloc(vm->slots, n * sizeof(*slots));
+		if (!slots)
+			return -ENOMEM;
+		vm->slots = slots;
+		gens = mem_realloc(vm->gens, n * sizeof(*gens));
+		if (!gens)
+			return -ENOMEM;
+		vm->gens = gens;
+		free_idx = mem_realloc(vm->free_idx, n * sizeof(*free_idx));
+		if (!free_idx)
+			return -ENOMEM;
+		vm->free_idx = free_idx;
+		for (uint32_t i = n; i-- > vm->nslots;) {
+			vm->slots[i] = NULL;
+			vm->gens[i] = 1;
+			vm->free_idx[vm->nfree++] = i;
+		}
+		vm->nslots = n;
+	}
+	*idx = vm->free_idx[--vm->nfree];
+	return 0;
+}
+
+static void vma_slot_free(struct gtt_vm *vm, struct vma *v)
+{
+	uint32_t idx = (uint32_t)v->handle - 1;
+
+	vm->slots[idx] = NULL;
+	if (++vm->gens[idx] == 0)
+		vm->gens[idx] = 1;
+	vm->free_idx[vm->nfree++] = idx;
+}
+
+static void vma_drop_active(struct vma *v)
+{
+	for (unsigned int i = 0; i < v->n_active; i++)
+		gtt_fence_put(v->active[i]);
+	v->n_active = 0;
+}
+
+static void vma_free(struct gtt_vm *vm, struct vma *v)
+{
+	vma_slot_free(vm, v);
+	vma_drop_active(v);
+	mem_free(v->active);
+	gtt_pages_put(v->pages);
+	mem_free(v);
+	vm->st.vmas--;
+}
+
+/* ---- vm ---- */
+
+GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
+{
+	struct gtt_vm *vm;
+	uint64_t page;
+	int err;
+
+	if (!cfg || !out || !cfg->backend)
+		return set_error(-EINVAL, "gtt_vm_create: config, backend or out is NULL");
+	if (cfg->flags & ~(unsigned int)GTT_VM_COLOR_GUARD)
+		return set_error(-EINVAL, "gtt_vm_create: unknown flags 0x%x", cfg->flags);
+	page = cfg->page_size ? cfg->page_size : 4096;
+	vm = mem_zalloc(sizeof(*vm));
+	if (!vm)
+		return set_error(-ENOMEM, "gtt_vm_create: out of memory");
+	err = gtt_range_alloc_create(cfg->start, cfg->size, page,
+				     cfg->flags & GTT_VM_COLOR_GUARD ?
+				     GTT_RANGE_COLOR_GUARD : 0, &vm->ra);
+	if (err) {
+		mem_free(vm);
+		return err;	/* message set by the allocator */
+	}
+	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name ? cfg->name : "vm");
+	vm->start = cfg->start;
+	vm->end = cfg->start + cfg->size;
+	vm->page_size = page;
+	vm->flags = cfg->flags;
+	vm->be = cfg->backend;
+	vm->ex = cfg->executor;
+	itree_init(&vm->pending);
+	pthread_mutex_init(&vm->lock, NULL);
+	pthread_mutex_init(&vm->idle_lock, NULL);
+	{
+		pthread_condattr_t attr;
+
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&vm->idle_cond, &attr);
+		pthread_condattr_destroy(&attr);
+	}
+	*out = vm;
+	return 0;
+}
+
+GTT_API void gtt_vm_close(struct gtt_vm *vm)
+{
+	if (vm)
+		atomic_store_explicit(&vm->closed, 1, memory_order_release);
+}
+
+GTT_API bool gtt_vm_is_closed(const struct gtt_vm *vm)
+{
+	return vm && vm_is_closed(vm);
+}
+
+/*
+ * Start unbinding @v (the vm lock is held).  On success the vma is unbound,
+ * its range is free, and *@fence (if asked for) holds the unbind fence.
+ * Only the resv reservation can fail, before anything changed.
+ */
+static int unbind_locked(struct gtt_vm *vm, struct vma *v,
+			 struct gtt_fence **fence)
+{
+	struct gtt_binding *b = v->binding;
+	struct await *aw = &b->unbind_await;
+
+	if (v->resv && gtt_resv_reserve(v->resv, 1))
+		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory reserving a resv slot");
+
+	binding_unbind_init(b);
+	if (b->bind_fence)
+		await_add(aw, b->bind_fence);
+	for (unsigned int i = 0; i < v->n_active; i++)
+		await_add(aw, v->active[i]);
+	vma_drop_active(v);
+	vm->st.oom_sync_waits += aw->oom_waits;
+
+	/* The range is reusable from here; the tree orders its next user. */
+	gtt_range_remove(vm->ra, v->node);
+	v->node = NULL;
+	v->binding = NULL;
+	vm->st.bound--;
+	vm->st.unbinds++;
+
+	vm_work_begin(vm);
+	if (atomic_load(&aw->pending) > 1) {
+		binding_get(b);			/* the tree's reference */
+		b->in_tree = true;
+		itree_insert(&vm->pending, &b->pending);
+		vm->st.unbinds_deferred++;
+	} else {
+		vm->st.unbinds_immediate++;
+	}
+	if (v->resv)
+		gtt_resv_add(v->resv, &b->unbind_fence, GTT_RESV_BOOKKEEP);
+	if (fence) {
+		binding_get(b);
+		*fence = &b->unbind_fence;
+	}
+	/* The vma's reference on b now belongs to the unbind. */
+	await_commit(aw);
+	return 0;
+}
+
+static bool vma_evictable(void *arg, struct gtt_range_node *node)
+{
+	struct vma *v = node->owner;
+
+	(void)arg;
+	return v && v->binding && !v->pin_count;
+}
+
+/* Unbind (async) the fewest unpinned vmas that open a hole for @req. */
+static int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req)
+{
+	struct gtt_range_node **victims;
+	size_t n, max = 256;
+	int err;
+
+	victims = mem_alloc(max * sizeof(*victims));
+	if (!victims)
+		return set_error(-ENOMEM, "gtt_vma_bind: out of memory for eviction");
+	err = gtt_range_evict_scan(vm->ra, req, vma_evictable, NULL, victims,
+				   max, &n);
+	for (size_t i = 0; !err && i < n; i++) {
+		err = unbind_locked(vm, victims[i]->owner, NULL);
+		if (!err)
+			vm->st.evictions++;
+	}
+	mem_free(victims);
+	return err;
+}
+
+static int place(struct gtt_vm *vm, struct vma *v,
+		 const struct gtt_bind_info *info, uint64_t size,
+		 struct gtt_range_node **node)
+{
+	struct gtt_range_request req = {
+		.size = size,
+		.alignment = info->alignment,
+		.color = info->color,
+		.range_start = info->range_start,
+		.range_end = info->range_end,
+		.placement = info->placement,
+	};
+	int err;
+
+	if (info->flags & GTT_BIND_FIXED) {
+		req.range_start = info->offset;
+		req.range_end = info->offset + size;
+		req.placement = GTT_PLACE_LOW;
+		if (info->offset > UINT64_MAX - size)
+			return set_error(-EINVAL, "gtt_vma_bind: fixed range at 0x%" PRIx64 " wraps", info->offset);
+		err = gtt_range_reserve(vm->ra, info->offset, size, info->color,
+					v, node);
+	} else {
+		err = gtt_range_insert(vm->ra, &req, v, node);
+	}
+	if (err != -ENOSPC || !(info->flags & GTT_BIND_EVICT))
+		return err;
+	err = evict_for(vm, &req);
+	if (err)
+		return err;
+	if (info->flags & GTT_BIND_FIXED)
+		return gtt_range_reserve(vm->ra, info->offset, size, info->color,
+					 v, node);
+	return gtt_range_insert(vm->ra, &req, v, node);
+}
+
+static bool any_unsignalled(struct gtt_fence *const *fs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!gtt_fence_is_signaled(fs[i]))
+			return true;
+	return false;
+}
+
+/* First pending unbind overlapping the (guard-widened) range, or NULL. */
+static struct itree_node *first_overlap(struct gtt_vm *vm, uint64_t start,
+					uint64_t size, uint64_t *lo,
+					uint64_t *hi)
+{
+	*lo = start;
+	*hi = start + size - 1;
+	if (vm->flags & GTT_VM_COLOR_GUARD) {
+		*lo = start >= vm->page_size ? start - vm->page_size : 0;
+		*hi = *hi <= UINT64_MAX - vm->page_size ? *hi + vm->page_size
+							: UINT64_MAX;
+	}
+	return itree_first(&vm->pending, *lo, *hi);
+}
+
+static int check_bind_info(const struct gtt_vm *vm,
+			   const struct gtt_bind_info *info)
+{
+	const unsigned int known = GTT_BIND_ASYNC | GTT_BIND_FIXED | GTT_BIND_EVICT;
+
+	if (info->flags & ~known)
+		return set_error(-EINVAL, "gtt_vma_bind: unknown flags 0x%x", info->flags);
+	if (info->num_deps && !info->deps)
+		return set_error(-EINVAL, "gtt_vma_bind: %zu deps but deps is NULL", info->num_deps);
+	for (size_t i = 0; i < info->num_deps; i++)
+		if (!info->deps[i])
+			return set_error(-EINVAL, "gtt_vma_bind: deps[%zu] is NULL", i);
+	if ((info->flags & GTT_BIND_FIXED) && info->offset % vm->page_size)
+		return set_error(-EINVAL, "gtt_vma_bind: offset 0x%" PRIx64 " is not aligned to the page size 0x%" PRIx64,
+				 info->offset, vm->page_size);
+	if (info->size % vm->page_size)
+		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " is not a multiple of the page size 0x%" PRIx64,
+				 info->size, vm->page_size);
+	return 0;
+}
+
+GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
+			 const struct gtt_bind_info *info,
+			 struct gtt_fence **fence)
+{
+	struct gtt_range_node *node;
+	struct gtt_binding *b;
+	struct itree_node *it;
+	struct vma *v;
+	uint64_t size, lo, hi;
+	bool deferred, async;
+	int err;
+
+	if (!vm)
+		return set_error(-EINVAL, "gtt_vma_bind: vm is NULL");
+	if (!info)
+		info = &default_bind_info;
+	err = check_bind_info(vm, info);
+	if (err)
+		return err;
+	async = info->flags & GTT_BIND_ASYNC;
+
+	pthread_mutex_lock(&vm->lock);
+	vm_retire_locked(vm);
+	v = vma_lookup(vm, h);
+	if (!v) {
+		err = set_error(-ENOENT, "gtt_vma_bind: unknown vma handle 0x%" PRIx64, h);
+		goto out_unlock;
+	}
+	if (vm_is_closed(vm)) {
+		err = set_error(-ESHUTDOWN, "gtt_vma_bind: vm '%s' is closed", vm->name);
+		goto out_unlock;
+	}
+	if (v->binding) {
+		err = set_error(-EBUSY, "gtt_vma_bind: vma 0x%" PRIx64 " is already bound", h);
+		goto out_unlock;
+	}
+	size = info->size ? info->size : gtt_pages_size(v->pages);
+	if (size > gtt_pages_size(v->pages) || size % vm->page_size) {
+		err = set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " exceeds the pages (0x%" PRIx64 ") or is not page-aligned",
+				size, gtt_pages_size(v->pages));
+		goto out_unlock;
+	}
+	err = place(vm, v, info, size, &node);
+	if (err)
+		goto out_unlock;
+
+	b = binding_create(vm, v->pages, node->start, size, info->pte_flags);
+	if (!b) {
+		err = set_error(-ENOMEM, "gtt_vma_bind: out of memory");
+		goto out_remove;
+	}
+	/* A bind fence is needed if asked for, or if the write may wait. */
+	it = first_overlap(vm, node->start, size, &lo, &hi);
+	for (; it; it = itree_next(it, lo, hi))
+		if (!gtt_fence_is_signaled(&container_of(it, struct gtt_binding, pending)->unbind_fence))
+			break;
+	if (fence || it || any_unsignalled(info->deps, info->num_deps)) {
+		err = gtt_fence_create(0, 0, &b->bind_fence);
+		if (err) {
+			binding_put(b);
+			goto out_remove;
+		}
+	}
+
+	binding_bind_init(b);
+	for (size_t i = 0; i < info->num_deps; i++)
+		await_add(&b->bind_await, info->deps[i]);
+	if (it) {
+		vm->st.bind_waits_on_unbind++;
+		for (; it; it = itree_next(it, lo, hi))
+			await_add(&b->bind_await,
+				  &container_of(it, struct gtt_binding, pending)->unbind_fence);
+	}
+	vm->st.oom_sync_waits += b->bind_await.oom_waits;
+
+	v->binding = b;
+	v->node = node;
+	binding_get(b);			/* the bind job's reference */
+	vm_work_begin(vm);
+	deferred = !await_commit(&b->bind_await);
+	if (!deferred && b->bind_error) {
+		/* Failed inline: nothing was written, undo the placement. */
+		err = b->bind_error;
+		set_error(err, "gtt_vma_bind: backend '%s' failed to write the PTEs",
+			  gtt_backend_name(vm->be));
+		v->binding = NULL;
+		v->node = NULL;
+		binding_put(b);
+		goto out_remove;
+	}
+	vm->st.binds++;
+	vm->st.bound++;
+	vm->st.binds_deferred += deferred;
+	if (fence)
+		*fence = gtt_fence_get(b->bind_fence);
+	if (deferred && !async)
+		gtt_fence_get(b->bind_fence);	/* for the wait below */
+	pthread_mutex_unlock(&vm->lock);
+
+	if (deferred && !async) {
+		struct gtt_fence *bf = b->bind_fence;
+
+		gtt_fence_wait(bf, -1);
+		err = gtt_fence_status(bf);
+		gtt_fence_put(bf);
+		if (err < 0) {
+			set_error(err, "gtt_vma_bind: a dependency or the backend failed");
+			if (fence) {
+				gtt_fence_put(*fence);
+				*fence = NULL;
+			}
+			pthread_mutex_lock(&vm->lock);
+			v = vma_lookup(vm, h);
+			if (v && v->binding == b && !v->pin_count)
+				unbind_locked(vm, v, NULL);
+			pthread_mutex_unlock(&vm->lock);
+			return err;
+		}
+	}
+	return 0;
+
+out_remove:
+	gtt_range_remove(vm->ra, node);
+out_unlock:
+	pthread_mutex_unlock(&vm->lock);
+	return err;
+}
+
+static int lock_vm(struct gtt_vm *vm, bool trylock)
+{
+	if (!trylock) {
+		pthread_mutex_lock(&vm->lock);
+		return 0;
+	}
+	if (pthread_mutex_trylock(&vm->lock))
+		return set_error(-EBUSY, "gtt_vma_unbind: vm '%s' is locked (trylock)", vm->name);
+	return 0;
+}
+
+GTT_API int gtt_vma_unbind(struct gtt_vm *vm, gtt_vma_t h, unsigned int flags,
+			   struct gtt_fence **fence)
+{
+	const unsigned int known = GTT_UNBIND_ASYNC | GTT_UNBIND_TRYLOCK;
+	struct gtt_fence *f = NULL;
+	struct vma *v;
+	bool sync;
+	int err;
+
+	if (!vm)
+		return set_error(-EINVAL, "gtt_vma_unbind: vm is NULL");
+	if (flags & ~known)
+		return set_error(-EINVAL, "gtt_vma_unbind: unknown flags 0x%x", flags);
+	err = lock_vm(vm, flags & GTT_UNBIND_TRYLOCK);
+	if (err)
+		return err;
+	vm_retire_locked(vm);
+	v = vma_lookup(vm, h);
+	if (!v)
+		err = set_error(-ENOENT, "gtt_vma_unbind: unknown vma handle 0x%" PRIx64, h);
+	else if (!v->binding)
+		err = set_error(-ENOENT, "gtt_vma_unbind: vma 0x%" PRIx64 " is not bound", h);
+	else if (v->pin_count)
+		err = set_error(-EAGAIN, "gtt_vma_unbind: vma 0x%" PRIx64 " is pinned (%u)", h, v->pin_count);
+	if (err) {
+		pthread_mutex_unlock(&vm->lock);
+		return err;
+	}
+	/* Async unbind needs pages the binding can keep alive. */
+	sync = !(flags & GTT_UNBIND_ASYNC) ||
+	       (gtt_pages_flags(v->pages) & GTT_PAGES_BORROWED);
+	err = unbind_locked(vm, v, &f);
+	pthread_mutex_unlock(&vm->lock);
+	if (err)
+		return err;
+	if (sync)
+		gtt_fence_wait(f, -1);
+	if (fence)
+		*fence = f;
+	else
+		gtt_fence_put(f);
+	return 0;
+}
+
+GTT_API int gtt_vma_create(struct gtt_vm *vm, struct gtt_pages *pages,
+			   struct gtt_resv *resv, gtt_vma_t *out)
+{
+	struct vma *v;
+	uint32_t idx;
+	int err;
+
+	if (!vm || !pages || !out)
+		return set_error(-EINVAL, "gtt_vma_create: vm, pages or out is NULL");
+	v = mem_zalloc(sizeof(*v));
+	if (!v)
+		return set_error(-ENOMEM, "gtt_vma_create: out of memory");
+	pthread_mutex_lock(&vm->lock);
+	err = vma_slot_alloc(vm, &idx);
+	if (err) {
+		pthread_mutex_unlock(&vm->lock);
+		mem_free(v);
+		return set_error(err, "gtt_vma_create: cannot grow the vma table");
+	}
+	v->handle = ((uint64_t)vm->gens[idx] << 32) | (idx + 1);
+	v->pages = gtt_pages_get(pages);
+	v->resv = resv;
+	vm->slots[idx] = v;
+	vm->st.vmas++;
+	*out = v->handle;
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+GTT_API int gtt_vma_destroy(struct gtt_vm *vm, gtt_vma_t h)
+{
+	struct gtt_fence *f = NULL;
+	struct vma *v;
+	int err = 0;
+
+	if (!vm)
+		return set_error(-EINVAL, "gtt_vma_destroy: vm is NULL");
+	pthread_mutex_lock(&vm->lock);
+	vm_retire_locked(vm);
+	v = vma_lookup(vm, h);
+	if (!v)
+		err = set_error(-ENOENT, "gtt_vma_destroy: unknown vma handle 0x%" PRIx64, h);
+	else if (v->pin_count)
+		err = set_error(-EAGAIN, "gtt_vma_destroy: vma 0x%" PRIx64 " is pinned", h);
+	else if (v->binding)
+		err = unbind_locked(vm, v, &f);
+	if (!err)
+		vma_free(vm, v);
+	pthread_mutex_unlock(&vm->lock);
+	if (f) {
+		gtt_fence_wait(f, -1);
+		gtt_fence_put(f);
+	}
+	return err;
+}
+
+static int with_bound_vma(struct gtt_vm *vm, gtt_vma_t h, const char *who,
+			  struct vma **out)
+{
+	if (!vm)
+		return set_error(-EINVAL, "%s: vm is NULL", who);
+	pthread_mutex_lock(&vm->lock);
+	*out = vma_lookup(vm, h);
+	if (!*out) {
+		pthread_mutex_unlock(&vm->lock);
+		return set_error(-ENOENT, "%s: unknown vma handle 0x%" PRIx64, who, h);
+	}
+	if (!(*out)->binding) {
+		pthread_mutex_unlock(&vm->lock);
+		return set_error(-ENOENT, "%s: vma 0x%" PRIx64 " is not bound", who, h);
+	}
+	return 0;
+}
+
+GTT_API int gtt_vma_pin(struct gtt_vm *vm, gtt_vma_t h)
+{
+	struct vma *v;
+	int err = with_bound_vma(vm, h, "gtt_vma_pin", &v);
+
+	if (err)
+		return err;
+	if (v->pin_count == UINT32_MAX)
+		err = set_error(-EOVERFLOW, "gtt_vma_pin: pin count overflow");
+	else
+		v->pin_count++;
+	pthread_mutex_unlock(&vm->lock);
+	return err;
+}
+
+GTT_API int gtt_vma_unpin(struct gtt_vm *vm, gtt_vma_t h)
+{
+	struct vma *v;
+	int err = with_bound_vma(vm, h, "gtt_vma_unpin", &v);
+
+	if (err)
+		return err;
+	if (!v->pin_count)
+		err = set_error(-EINVAL, "gtt_vma_unpin: vma 0x%" PRIx64 " is not pinned", h);
+	else
+		v->pin_count--;
+	pthread_mutex_unlock(&vm->lock);
+	return err;
+}
+
+GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t h,
+			       struct gtt_fence *fence)
+{
+	struct vma *v;
+	unsigned int i, k = 0;
+	int err;
+
+	if (!fence)
+		return set_error(-EINVAL, "gtt_vma_add_active: fence is NULL");
+	err = with_bound_vma(vm, h, "gtt_vma_add_active", &v);
+	if (err)
+		return err;
+	/* Drop signalled fences and the older fence of the same timeline. */
+	for (i = 0; i < v->n_active; i++) {
+		struct gtt_fence *a = v->active[i];
+
+		if (gtt_fence_is_signaled(a) ||
+		    (fence->context && a->context == fence->context &&
+		     !gtt_fence_is_later(a, fence)))
+			gtt_fence_put(a);
+		else
+			v->active[k++] = a;
+	}
+	v->n_active = k;
+	if (v->n_active == v->cap_active) {
+		unsigned int cap = v->cap_active ? v->cap_active * 2 : 4;
+		struct gtt_fence **a = mem_realloc(v->active, cap * sizeof(*a));
+
+		if (!a) {
+			pthread_mutex_unlock(&vm->lock);
+			return set_error(-ENOMEM, "gtt_vma_add_active: out of memory");
+		}
+		v->active = a;
+		v->cap_active = cap;
+	}
+	v->active[v->n_active++] = gtt_fence_get(fence);
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+GTT_API int gtt_vma_query(struct gtt_vm *vm, gtt_vma_t h,
+			  struct gtt_vma_info *info)
+{
+	struct vma *v;
+
+	if (!vm || !info)
+		return set_error(-EINVAL, "gtt_vma_query: vm or info is NULL");
+	pthread_mutex_lock(&vm->lock);
+	v = vma_lookup(vm, h);
+	if (!v) {
+		pthread_mutex_unlock(&vm->lock);
+		return set_error(-ENOENT, "gtt_vma_query: unknown vma handle 0x%" PRIx64, h);
+	}
+	memset(info, 0, sizeof(*info));
+	info->bound = v->binding != NULL;
+	if (v->binding) {
+		info->offset = v->binding->start;
+		info->size = v->binding->size;
+	}
+	info->pin_count = v->pin_count;
+	for (unsigned int i = 0; i < v->n_active; i++)
+		info->active += !gtt_fence_is_signaled(v->active[i]);
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+GTT_API int gtt_vm_lookup(struct gtt_vm *vm, uint64_t addr, gtt_vma_t *out,
+			  uint64_t *offset)
+{
+	struct gtt_range_node *n;
+	struct vma *v;
+
+	if (!vm || !out)
+		return set_error(-EINVAL, "gtt_vm_lookup: vm or out is NULL");
+	pthread_mutex_lock(&vm->lock);
+	n = gtt_range_lookup(vm->ra, addr);
+	v = n ? n->owner : NULL;
+	if (v) {
+		*out = v->handle;
+		if (offset)
+			*offset = n->start;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	if (!v)
+		return set_error(-ENOENT, "gtt_vm_lookup: nothing is bound at 0x%" PRIx64, addr);
+	return 0;
+}
+
+GTT_API int gtt_vma_hold(struct gtt_vm *vm, gtt_vma_t h,
+			 struct gtt_binding **out)
+{
+	struct vma *v;
+	int err;
+
+	if (!out)
+		return set_error(-EINVAL, "gtt_vma_hold: out is NULL");
+	err = with_bound_vma(vm, h, "gtt_vma_hold", &v);
+	if (err)
+		return err;
+	/* Bound, so the unbind has not started and holds >= 1. */
+	atomic_fetch_add(&v->binding->holds, 1);
+	binding_get(v->binding);
+	*out = v->binding;
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+GTT_API int gtt_vm_wait_idle(struct gtt_vm *vm, int64_t timeout_ns)
+{
+	uint64_t deadline;
+	int err = 0;
+
+	if (!vm)
+		return set_error(-EINVAL, "gtt_vm_wait_idle: vm is NULL");
+	deadline = deadline_from_timeout(timeout_ns);
+	pthread_mutex_lock(&vm->idle_lock);
+	while (vm->inflight) {
+		struct timespec ts;
+
+		if (deadline == UINT64_MAX) {
+			pthread_cond_wait(&vm->idle_cond, &vm->idle_lock);
+			continue;
+		}
+		if (now_ns() >= deadline) {
+			err = set_error(-ETIME, "gtt_vm_wait_idle: work still in flight");
+			break;
+		}
+		ts.tv_sec = (time_t)(deadline / 1000000000ull);
+		ts.tv_nsec = (long)(deadline % 1000000000ull);
+		pthread_cond_timedwait(&vm->idle_cond, &vm->idle_lock, &ts);
+	}
+	pthread_mutex_unlock(&vm->idle_lock);
+	return err;
+}
+
+GTT_API void gtt_vm_destroy(struct gtt_vm *vm)
+{
+	if (!vm)
+		return;
+	pthread_mutex_lock(&vm->lock);
+	vm_retire_locked(vm);
+	for (uint32_t i = 0; i < vm->nslots; i++) {
+		struct vma *v = vm->slots[i];
+
+		if (v && v->binding) {
+			/* Teardown: pins are void, the resv may be gone already. */
+			v->pin_count = 0;
+			v->resv = NULL;
+			unbind_locked(vm, v, NULL);
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+
+	/* Pending unbinds and holds finish without the vm lock held. */
+	gtt_vm_wait_idle(vm, -1);
+
+	pthread_mutex_lock(&vm->lock);
+	vm_retire_locked(vm);
+	for (uint32_t i = 0; i < vm->nslots; i++)
+		if (vm->slots[i])
+			vma_free(vm, vm->slots[i]);
+	pthread_mutex_unlock(&vm->lock);
+
+	gtt_range_alloc_destroy(vm->ra);
+	mem_free(vm->slots);
+	mem_free(vm->gens);
+	mem_free(vm->free_idx);
+	pthread_cond_destroy(&vm->idle_cond);
+	pthread_mutex_destroy(&vm->idle_lock);
+	pthread_mutex_destroy(&vm->lock);
+	mem_free(vm);
+}
+
+GTT_API int gtt_vm_stats(struct gtt_vm *vm, struct gtt_vm_stats *st)
+{
+	if (!vm || !st)
+		return set_error(-EINVAL, "gtt_vm_stats: vm or st is NULL");
+	pthread_mutex_lock(&vm->lock);
+	vm_retire_locked(vm);
+	*st = vm->st;
+	st->pending_unbinds = vm->pending.count;
+	st->backend_errors = atomic_load(&vm->backend_errors);
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+GTT_API struct gtt_range_alloc *gtt_vm_range_alloc(struct gtt_vm *vm)
+{
+	return vm ? vm->ra : NULL;
+}
+
+GTT_API int gtt_vm_dump(struct gtt_vm *vm, FILE *out)
+{
+	struct gtt_range_stats rs;
+	struct gtt_range_node *n;
+	struct itree_node *it;
+	struct gtt_vm_stats st;
+
+	if (!vm || !out)
+		return set_error(-EINVAL, "gtt_vm_dump: vm or out is NULL");
+	gtt_vm_stats(vm, &st);
+	pthread_mutex_lock(&vm->lock);
+	gtt_range_alloc_stats(vm->ra, &rs);
+	fprintf(out, "vm '%s': [0x%" PRIx64 ", 0x%" PRIx64 ") page 0x%" PRIx64 "%s%s, backend %s\n",
+		vm->name, vm->start, vm->end, vm->page_size,
+		vm->flags & GTT_VM_COLOR_GUARD ? ", colour guards" : "",
+		vm_is_closed(vm) ? ", CLOSED" : "", gtt_backend_name(vm->be));
+	fprintf(out, "  %" PRIu64 " nodes, %" PRIu64 " bytes used, %" PRIu64 " free in %" PRIu64 " holes (largest 0x%" PRIx64 ")\n",
+		rs.nodes, rs.used, rs.free, rs.holes, rs.largest_hole);
+	for (n = gtt_range_first(vm->ra); n; n = gtt_range_next(vm->ra, n)) {
+		struct vma *v = n->owner;
+
+		fprintf(out, "  [0x%012" PRIx64 " - 0x%012" PRIx64 "] colour %u  vma 0x%" PRIx64 "%s%s\n",
+			n->start, n->start + n->size - 1, n->color,
+			v ? v->handle : 0,
+			v && v->pin_count ? "  pinned" : "",
+			v && v->binding && v->binding->bind_fence &&
+			!gtt_fence_is_signaled(v->binding->bind_fence) ?
+			"  bind pending" : "");
+	}
+	for (it = itree_first(&vm->pending, 0, UINT64_MAX); it;
+	     it = itree_next(it, 0, UINT64_MAX))
+		fprintf(out, "  pending unbind [0x%012" PRIx64 " - 0x%012" PRIx64 "]%s\n",
+			it->start, it->last,
+			gtt_fence_is_signaled(&container_of(it, struct gtt_binding, pending)->unbind_fence) ?
+			" (signalled, retiring)" : "");
+	pthread_mutex_unlock(&vm->lock);
+	fprintf(out, "  binds %" PRIu64 " (deferred %" PRIu64 ", after pending unbind %" PRIu64 "), unbinds %" PRIu64
+		" (immediate %" PRIu64 ", deferred %" PRIu64 "), evictions %" PRIu64 ", backend errors %" PRIu64 "\n",
+		st.binds, st.binds_deferred, st.bind_waits_on_unbind, st.unbinds,
+		st.unbinds_immediate, st.unbinds_deferred, st.evictions,
+		st.backend_errors);
+	return 0;
+}

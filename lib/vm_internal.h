@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals shared by vm.c (address spaces, vmas, the public bind/unbind
+ * entry points) and binding.c (the life of one placement).
+ */
+#ifndef GTT_LIB_VM_INTERNAL_H
+#define GTT_LIB_VM_INTERNAL_H
+
+#include <pthread.h>
+
+#include <gtt/vm.h>
+
+#include "await_internal.h"
+#include "backend_internal.h"
+#include "fence_internal.h"
+#include "interval_tree.h"
+#include "range_alloc_internal.h"
+
+struct gtt_binding {
+	/* The unbind fence; its refcount is the binding's refcount. */
+	struct gtt_fence unbind_fence;
+	struct gtt_vm *vm;
+	struct gtt_pages *pages;	/* dropped when the unbind completes */
+	uint64_t start;
+	uint64_t size;
+	uint32_t pte_flags;
+	int bind_error;			/* valid once the bind job ran */
+	int clear_error;
+	_Atomic int32_t holds;		/* 1 for the unbind itself + holders */
+	struct gtt_fence *bind_fence;	/* only when the bind could be deferred */
+	struct await bind_await;
+	struct await unbind_await;
+	struct itree_node pending;	/* in vm->pending while unbinding */
+	bool in_tree;
+	struct gtt_binding *retire_next;
+};
+
+struct vma {
+	gtt_vma_t handle;
+	struct gtt_pages *pages;
+	struct gtt_resv *resv;
+	struct gtt_binding *binding;	/* current placement, NULL if unbound */
+	struct gtt_range_node *node;
+	unsigned int pin_count;
+	struct gtt_fence **active;	/* GPU work using the mapping */
+	unsigned int n_active;
+	unsigned int cap_active;
+};
+
+struct gtt_vm {
+	pthread_mutex_t lock;		/* everything below unless noted */
+	char name[32];
+	uint64_t start;
+	uint64_t end;
+	uint64_t page_size;
+	unsigned int flags;
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_range_alloc *ra;
+	struct itree pending;		/* bindings whose unbind is pending */
+
+	/* Lock-free: finished bindings waiting to leave `pending`. */
+	_Atomic(struct gtt_binding *) retired;
+	_Atomic uint32_t closed;
+
+	/* Work in flight (deferred binds, unbinds not completed). */
+	pthread_mutex_t idle_lock;
+	pthread_cond_t idle_cond;
+	uint64_t inflight;		/* under idle_lock */
+
+	/* vma handle table */
+	struct vma **slots;
+	uint32_t *gens;
+	uint32_t nslots;
+	uint32_t *free_idx;
+	uint32_t nfree;
+
+	struct gtt_vm_stats st;		/* counters touched under the lock */
+	_Atomic uint64_t backend_errors;
+};
+
+/* binding.c */
+struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
+				   uint64_t start, uint64_t size,
+				   uint32_t pte_flags);
+void binding_get(struct gtt_binding *b);
+void binding_put(struct gtt_binding *b);
+/* Prepare the bind await; the job writes PTEs, then signals bind_fence. */
+void binding_bind_init(struct gtt_binding *b);
+/* Prepare the unbind await; the job clears PTEs, then drops its hold. */
+void binding_unbind_init(struct gtt_binding *b);
+void binding_unhold(struct gtt_binding *b);
+/* Remove finished bindings from vm->pending.  Caller holds vm->lock. */
+void vm_retire_locked(struct gtt_vm *vm);
+void vm_work_begin(struct gtt_vm *vm);
+void vm_work_end(struct gtt_vm *vm);
+
+static inline bool vm_is_closed(const struct gtt_vm *vm)
+{
+	return atomic_load_explicit(&vm->closed, memory_order_acquire);
+}
+
+#endif
