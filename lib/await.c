@@ -72,7 +72,7 @@ void await_add(struct await *aw, struct gtt_fence *f)
 		if (!s) {
 			/* Cannot record it: keep the ordering by waiting now. */
 			aw->oom_waits++;
-			gtt_fence_wait(f, -1);
+			executor_wait_fence(aw->ex, f);
 			note_error(aw, f->error);
 			return;
 		}

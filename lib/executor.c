@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include <gtt/fence.h>
+
 #include "executor_internal.h"
 #include "util.h"
 
@@ -208,6 +210,23 @@ GTT_API long gtt_executor_run_all(struct gtt_executor *ex)
 	while ((r = gtt_executor_run_one(ex)) > 0)
 		n++;
 	return n;
+}
+
+bool executor_is_manual(const struct gtt_executor *ex)
+{
+	return ex && ex->manual;
+}
+
+void executor_wait_fence(struct gtt_executor *ex, struct gtt_fence *f)
+{
+	if (!executor_is_manual(ex)) {
+		gtt_fence_wait(f, -1);
+		return;
+	}
+	/* Help: run queued work, sleep briefly only when there is none. */
+	while (!gtt_fence_is_signaled(f))
+		if (gtt_executor_run_one(ex) == 0)
+			gtt_fence_wait(f, 1000000);
 }
 
 GTT_API size_t gtt_executor_pending(struct gtt_executor *ex)

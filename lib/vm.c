@@ -406,7 +406,7 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 	if (deferred && !async) {
 		struct gtt_fence *bf = b->bind_fence;
 
-		gtt_fence_wait(bf, -1);
+		executor_wait_fence(vm->ex, bf);
 		err = gtt_fence_status(bf);
 		gtt_fence_put(bf);
 		if (err < 0) {
@@ -479,7 +479,7 @@ GTT_API int gtt_vma_unbind(struct gtt_vm *vm, gtt_vma_t h, unsigned int flags,
 	if (err)
 		return err;
 	if (sync)
-		gtt_fence_wait(f, -1);
+		executor_wait_fence(vm->ex, f);
 	if (fence)
 		*fence = f;
 	else
@@ -537,7 +537,7 @@ GTT_API int gtt_vma_destroy(struct gtt_vm *vm, gtt_vma_t h)
 		vma_free(vm, v);
 	pthread_mutex_unlock(&vm->lock);
 	if (f) {
-		gtt_fence_wait(f, -1);
+		executor_wait_fence(vm->ex, f);
 		gtt_fence_put(f);
 	}
 	return err;
@@ -700,26 +700,39 @@ GTT_API int gtt_vma_hold(struct gtt_vm *vm, gtt_vma_t h,
 
 GTT_API int gtt_vm_wait_idle(struct gtt_vm *vm, int64_t timeout_ns)
 {
+	bool manual;
 	uint64_t deadline;
 	int err = 0;
 
 	if (!vm)
 		return set_error(-EINVAL, "gtt_vm_wait_idle: vm is NULL");
+	manual = executor_is_manual(vm->ex);
 	deadline = deadline_from_timeout(timeout_ns);
 	pthread_mutex_lock(&vm->idle_lock);
 	while (vm->inflight) {
+		uint64_t now = now_ns(), until = deadline;
 		struct timespec ts;
 
-		if (deadline == UINT64_MAX) {
-			pthread_cond_wait(&vm->idle_cond, &vm->idle_lock);
-			continue;
-		}
-		if (now_ns() >= deadline) {
+		if (now >= deadline) {
 			err = set_error(-ETIME, "gtt_vm_wait_idle: work still in flight");
 			break;
 		}
-		ts.tv_sec = (time_t)(deadline / 1000000000ull);
-		ts.tv_nsec = (long)(deadline % 1000000000ull);
+		if (manual) {
+			/* Run this vm's queued work ourselves (see executor_wait_fence). */
+			pthread_mutex_unlock(&vm->idle_lock);
+			bool ran = gtt_executor_run_one(vm->ex) > 0;
+
+			pthread_mutex_lock(&vm->idle_lock);
+			if (ran)
+				continue;
+			until = u64_min(deadline, now + 1000000);
+		}
+		if (until == UINT64_MAX) {
+			pthread_cond_wait(&vm->idle_cond, &vm->idle_lock);
+			continue;
+		}
+		ts.tv_sec = (time_t)(until / 1000000000ull);
+		ts.tv_nsec = (long)(until % 1000000000ull);
 		pthread_cond_timedwait(&vm->idle_cond, &vm->idle_lock, &ts);
 	}
 	pthread_mutex_unlock(&vm->idle_lock);

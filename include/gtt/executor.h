@@ -14,6 +14,11 @@
  * A vm created without an executor runs deferred work inline, in the thread
  * that signals the last dependency.
  *
+ * Synchronous library calls (a sync bind or unbind, gtt_vm_wait_idle(),
+ * gtt_vm_destroy()) that must wait for work queued on a manual executor run
+ * that executor's queued jobs themselves while they wait, so a
+ * single-threaded program cannot deadlock on work only it would run.
+ *
  * Thread safety: submit may be called from any thread, including from jobs
  * and fence callbacks.  run_one/run_all may be called from any thread but
  * only for a manual executor.  destroy must not race with anything else.

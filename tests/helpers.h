@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shared test helpers: a deterministic PRNG, a mock-backed vm fixture and
+ * page-list builders.
+ */
+#ifndef GTT_TESTS_HELPERS_H
+#define GTT_TESTS_HELPERS_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <gtt/gtt.h>
+
+#define PAGE 4096ull
+
+/* xorshift64*: deterministic and seedable. */
+static inline uint64_t rng_next(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1Dull;
+}
+
+static inline uint64_t rng_below(uint64_t *s, uint64_t n)
+{
+	return n ? rng_next(s) % n : 0;
+}
+
+struct fixture {
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_vm *vm;
+};
+
+/* A vm of @size bytes at @start over a mock, with a manual executor. */
+static inline void fixture_init(struct fixture *f, uint64_t start,
+				uint64_t size, unsigned int flags)
+{
+	struct gtt_mock_config mc = { .start = start, .size = size,
+				      .scratch_addr = 0xdead000 };
+	struct gtt_vm_config vc = { .name = "test", .start = start,
+				    .size = size, .flags = flags };
+
+	assert_int_equal(gtt_mock_create(&mc, &f->be), 0);
+	assert_int_equal(gtt_executor_create_manual(&f->ex), 0);
+	vc.backend = f->be;
+	vc.executor = f->ex;
+	assert_int_equal(gtt_vm_create(&vc, &f->vm), 0);
+}
+
+static inline void fixture_fini(struct fixture *f)
+{
+	gtt_vm_destroy(f->vm);
+	gtt_executor_destroy(f->ex);
+	gtt_backend_destroy(f->be);
+}
+
+/* One contiguous segment of @npages pages at DMA address @addr. */
+static inline struct gtt_pages *make_pages(uint64_t addr, uint64_t npages,
+					   unsigned int flags)
+{
+	struct gtt_pages_segment seg = { .addr = addr, .length = npages * PAGE };
+	struct gtt_pages *p = NULL;
+
+	assert_int_equal(gtt_pages_create(&seg, 1, flags, &p), 0);
+	return p;
+}
+
+/* A vma over fresh pages (the vma keeps its own page reference). */
+static inline gtt_vma_t make_vma(struct fixture *f, uint64_t addr,
+				 uint64_t npages, struct gtt_resv *resv)
+{
+	struct gtt_pages *p = make_pages(addr, npages, 0);
+	gtt_vma_t h = 0;
+
+	assert_int_equal(gtt_vma_create(f->vm, p, resv, &h), 0);
+	gtt_pages_put(p);
+	return h;
+}
+
+static inline struct gtt_mock_entry mock_entry(struct fixture *f, uint64_t va)
+{
+	struct gtt_mock_entry e;
+
+	assert_int_equal(gtt_mock_read(f->be, va, &e), 0);
+	return e;
+}
+
+#endif

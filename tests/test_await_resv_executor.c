@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Await sets, reservation objects and executors.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "util.h"
+
+struct job_record { int runs; int error; pthread_t thread; };
+
+static void record_job(void *arg, int error)
+{
+	struct job_record *r = arg;
+
+	r->runs++;
+	r->error = error;
+	r->thread = pthread_self();
+}
+
+static void test_await_immediate(void **state)
+{
+	struct job_record r = { 0 };
+	struct gtt_await *aw;
+	struct gtt_fence *done;
+
+	(void)state;
+	assert_int_equal(gtt_fence_create(0, 0, &done), 0);
+	gtt_fence_signal(done, 0);
+	assert_int_equal(gtt_await_create(NULL, record_job, &r, &aw), 0);
+	assert_int_equal(gtt_await_add_fence(aw, done), 0);
+	assert_int_equal(gtt_await_pending(aw), 0);
+	/* Nothing pending: the job runs in the committing thread at once. */
+	assert_int_equal(gtt_await_commit(aw), 1);
+	assert_int_equal(r.runs, 1);
+	assert_true(pthread_equal(r.thread, pthread_self()));
+	gtt_fence_put(done);
+}
+
+static void test_await_deferred_to_executor(void **state)
+{
+	struct job_record r = { 0 };
+	struct gtt_executor *ex;
+	struct gtt_fence *f[5];
+	struct gtt_await *aw;
+
+	(void)state;
+	assert_int_equal(gtt_executor_create_manual(&ex), 0);
+	assert_int_equal(gtt_await_create(ex, record_job, &r, &aw), 0);
+	/* More than the inline slots, to exercise allocated ones. */
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(gtt_fence_create(0, 0, &f[i]), 0);
+		assert_int_equal(gtt_await_add_fence(aw, f[i]), 0);
+	}
+	assert_int_equal(gtt_await_pending(aw), 5);
+	assert_int_equal(gtt_await_commit(aw), 0);
+	assert_int_equal(gtt_await_add_fence(aw, f[0]), -EINVAL);
+	for (int i = 0; i < 4; i++)
+		gtt_fence_signal(f[i], i == 2 ? -EIO : 0);
+	assert_int_equal(gtt_executor_pending(ex), 0);
+	gtt_fence_signal(f[4], -ENODEV);
+	/* Queued, not run: the manual executor decides when. */
+	assert_int_equal(r.runs, 0);
+	assert_int_equal(gtt_executor_pending(ex), 1);
+	assert_int_equal(gtt_executor_run_one(ex), 1);
+	assert_int_equal(r.runs, 1);
+	assert_int_equal(r.error, -EIO);	/* the first error */
+	assert_int_equal(gtt_executor_run_one(ex), 0);
+	for (int i = 0; i < 5; i++)
+		gtt_fence_put(f[i]);
+	gtt_executor_destroy(ex);
+}
+
+struct delayed { struct gtt_fence *f; unsigned int us; int error; };
+
+static void *signal_later(void *arg)
+{
+	struct delayed *d = arg;
+
+	usleep(d->us);
+	gtt_fence_signal(d->f, d->error);
+	return NULL;
+}
+
+static void test_await_oom_waits_instead(void **state)
+{
+	struct job_record r = { 0 };
+	struct gtt_await *aw;
+	struct gtt_fence *f[3];
+	struct delayed d;
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(gtt_await_create(NULL, record_job, &r, &aw), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(gtt_fence_create(0, 0, &f[i]), 0);
+	gtt_await_add_fence(aw, f[0]);
+	gtt_await_add_fence(aw, f[1]);	/* the inline slots are now full */
+	/* Recording the third needs memory: make that allocation fail. */
+	d = (struct delayed){ .f = f[2], .us = 20000, .error = -EIO };
+	pthread_create(&t, NULL, signal_later, &d);
+	mem_fail_after(1);
+	assert_int_equal(gtt_await_add_fence(aw, f[2]), 0);
+	assert_true(mem_fail_fired());
+	mem_fail_after(0);
+	/* It waited instead of dropping the dependency. */
+	assert_true(gtt_fence_is_signaled(f[2]));
+	pthread_join(t, NULL);
+	assert_int_equal(gtt_await_pending(aw), 2);
+	assert_int_equal(gtt_await_commit(aw), 0);
+	gtt_fence_signal(f[0], 0);
+	assert_int_equal(r.runs, 0);
+	gtt_fence_signal(f[1], 0);
+	assert_int_equal(r.runs, 1);		/* NULL executor: inline */
+	assert_int_equal(r.error, -EIO);	/* f[2]'s error was kept */
+	for (int i = 0; i < 3; i++)
+		gtt_fence_put(f[i]);
+}
+
+static void test_await_cancel(void **state)
+{
+	struct job_record r = { 0 };
+	struct gtt_await *aw;
+	struct gtt_fence *f;
+
+	(void)state;
+	assert_int_equal(gtt_fence_create(0, 0, &f), 0);
+	assert_int_equal(gtt_await_create(NULL, record_job, &r, &aw), 0);
+	gtt_await_add_fence(aw, f);
+	gtt_await_cancel(aw);
+	gtt_fence_signal(f, 0);
+	assert_int_equal(r.runs, 0);
+	gtt_fence_put(f);
+}
+
+/* ---- resv ---- */
+
+static int count_visit(void *arg, struct gtt_fence *f, enum gtt_resv_usage u)
+{
+	(void)f;
+	(void)u;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void test_resv_usage_classes(void **state)
+{
+	struct gtt_resv *r;
+	struct gtt_fence *k, *w, *rd, *bk, *merged;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(gtt_resv_create(&r), 0);
+	gtt_fence_create(0, 0, &k);
+	gtt_fence_create(0, 0, &w);
+	gtt_fence_create(0, 0, &rd);
+	gtt_fence_create(0, 0, &bk);
+	assert_int_equal(gtt_resv_add(r, k, GTT_RESV_KERNEL), 0);
+	assert_int_equal(gtt_resv_add(r, w, GTT_RESV_WRITE), 0);
+	assert_int_equal(gtt_resv_add(r, rd, GTT_RESV_READ), 0);
+	assert_int_equal(gtt_resv_add(r, bk, GTT_RESV_BOOKKEEP), 0);
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_KERNEL), 1);
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_WRITE), 2);
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_READ), 3);
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), 4);
+	assert_int_equal(gtt_resv_for_each(r, GTT_RESV_READ, count_visit, &n), 0);
+	assert_int_equal(n, 3);
+	/* Waiting for WRITE ignores the read and bookkeeping fences. */
+	gtt_fence_signal(k, 0);
+	gtt_fence_signal(w, 0);
+	assert_int_equal(gtt_resv_wait(r, GTT_RESV_WRITE, 0), 0);
+	assert_int_equal(gtt_resv_wait(r, GTT_RESV_READ, 1000), -ETIME);
+	assert_int_equal(gtt_resv_merged(r, GTT_RESV_BOOKKEEP, &merged), 0);
+	assert_false(gtt_fence_is_signaled(merged));
+	gtt_fence_signal(rd, 0);
+	assert_false(gtt_fence_is_signaled(merged));
+	gtt_fence_signal(bk, 0);
+	assert_true(gtt_fence_is_signaled(merged));
+	assert_int_equal(gtt_resv_prune(r), 4);
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), 0);
+	assert_int_equal(gtt_resv_add(r, k, (enum gtt_resv_usage)9), -EINVAL);
+	gtt_fence_put(merged);
+	gtt_fence_put(k);
+	gtt_fence_put(w);
+	gtt_fence_put(rd);
+	gtt_fence_put(bk);
+	gtt_resv_destroy(r);
+}
+
+static void test_resv_replaces_same_context(void **state)
+{
+	uint64_t ctx = gtt_fence_context_alloc(1);
+	struct gtt_fence *f1, *f2, *f3;
+	struct gtt_resv *r;
+
+	(void)state;
+	gtt_resv_create(&r);
+	gtt_fence_create(ctx, 1, &f1);
+	gtt_fence_create(ctx, 2, &f2);
+	gtt_fence_create(ctx, 3, &f3);
+	gtt_resv_add(r, f1, GTT_RESV_READ);
+	gtt_resv_add(r, f2, GTT_RESV_READ);	/* replaces f1 */
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), 1);
+	gtt_resv_add(r, f3, GTT_RESV_WRITE);	/* stronger usage: replaces too */
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), 1);
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_WRITE), 1);
+	gtt_resv_add(r, f2, GTT_RESV_READ);	/* weaker usage: kept beside */
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), 2);
+	gtt_fence_put(f1);
+	gtt_fence_put(f2);
+	gtt_fence_put(f3);
+	gtt_resv_destroy(r);
+}
+
+/* ---- executor ---- */
+
+struct ordered { int seq[8]; int n; pthread_mutex_t lock; };
+
+static void append(void *arg)
+{
+	struct ordered *o = arg;
+
+	pthread_mutex_lock(&o->lock);
+	o->seq[o->n] = o->n;
+	o->n++;
+	pthread_mutex_unlock(&o->lock);
+}
+
+struct chain { struct gtt_executor *ex; int left; int ran; };
+
+static void requeue(void *arg)
+{
+	struct chain *c = arg;
+
+	c->ran++;
+	if (--c->left > 0)
+		gtt_executor_submit(c->ex, requeue, c);
+}
+
+static void test_executor_manual(void **state)
+{
+	struct gtt_executor *ex;
+	struct chain c;
+
+	(void)state;
+	assert_int_equal(gtt_executor_create_manual(&ex), 0);
+	c = (struct chain){ .ex = ex, .left = 5 };
+	gtt_executor_submit(ex, requeue, &c);
+	assert_int_equal(c.ran, 0);
+	assert_int_equal(gtt_executor_run_one(ex), 1);
+	assert_int_equal(c.ran, 1);
+	/* run_all also runs what the jobs queue. */
+	assert_int_equal(gtt_executor_run_all(ex), 4);
+	assert_int_equal(c.ran, 5);
+	assert_int_equal(gtt_executor_run_all(ex), 0);
+	/* destroy runs leftovers */
+	c = (struct chain){ .ex = ex, .left = 3 };
+	gtt_executor_submit(ex, requeue, &c);
+	gtt_executor_destroy(ex);
+	assert_int_equal(c.ran, 3);
+}
+
+static void test_executor_pool(void **state)
+{
+	struct ordered o = { .n = 0 };
+	struct gtt_executor *ex;
+
+	(void)state;
+	pthread_mutex_init(&o.lock, NULL);
+	assert_int_equal(gtt_executor_create_pool(3, &ex), 0);
+	assert_int_equal(gtt_executor_run_one(ex), -EINVAL);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(gtt_executor_submit(ex, append, &o), 0);
+	gtt_executor_destroy(ex);	/* finishes the queue */
+	assert_int_equal(o.n, 8);
+	pthread_mutex_destroy(&o.lock);
+	assert_int_equal(gtt_executor_create_pool(0, &ex), -EINVAL);
+	assert_int_equal(gtt_executor_submit(NULL, append, &o), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_await_immediate),
+		cmocka_unit_test(test_await_deferred_to_executor),
+		cmocka_unit_test(test_await_oom_waits_instead),
+		cmocka_unit_test(test_await_cancel),
+		cmocka_unit_test(test_resv_usage_classes),
+		cmocka_unit_test(test_resv_replaces_same_context),
+		cmocka_unit_test(test_executor_manual),
+		cmocka_unit_test(test_executor_pool),
+	};
+
+	return cmocka_run_group_tests_name("await_resv_executor", tests, NULL, NULL);
+}
