@@ -18,15 +18,41 @@
 
 #define SLOT_GROWTH 64
 
+/*
+ * Handle layout: [63:48] vm tag | [47:28] slot generation | [27:0] slot + 1.
+ * The tag makes a handle of one vm unknown to the others; the generation
+ * makes a destroyed handle unknown until its slot was reused 2^20 times.
+ */
+#define H_IDX_BITS 28
+#define H_GEN_BITS 20
+#define H_GEN_MASK ((1u << H_GEN_BITS) - 1)
+#define H_MAX_SLOTS ((1u << H_IDX_BITS) - 2)
+
+static _Atomic uint32_t next_vm_tag = 1;
+
+static gtt_vma_t make_handle(const struct gtt_vm *vm, uint32_t idx)
+{
+	return ((uint64_t)vm->tag << 48) | ((uint64_t)vm->gens[idx] << H_IDX_BITS) |
+	       (idx + 1);
+}
+
 static const struct gtt_bind_info default_bind_info;
 
 /* ---- vma handles ---- */
 
+/* Slot number + 1 of a handle (0 is never valid). */
+static inline uint32_t handle_idx(gtt_vma_t h)
+{
+	return (uint32_t)(h & ((1u << H_IDX_BITS) - 1));
+}
+
 static struct vma *vma_lookup(struct gtt_vm *vm, gtt_vma_t h)
 {
-	uint32_t idx = (uint32_t)h, gen = (uint32_t)(h >> 32);
+	uint32_t idx = handle_idx(h);
+	uint32_t gen = (uint32_t)(h >> H_IDX_BITS) & H_GEN_MASK;
 
-	if (!idx || idx > vm->nslots || vm->gens[idx - 1] != gen)
+	if ((h >> 48) != vm->tag || !idx || idx > vm->nslots ||
+	    vm->gens[idx - 1] != gen)
 		return NULL;
 	return vm->slots[idx - 1];
 }
@@ -38,7 +64,7 @@ static int vma_slot_alloc(struct gtt_vm *vm, uint32_t *idx)
 		struct vma **slots;
 		uint32_t *gens, *free_idx;
 
-		if (n < vm->nslots)
+		if (n > H_MAX_SLOTS)
 			return -ENOSPC;
 		slots = mem_realloc(vm->slots, n * sizeof(*slots));
 		if (!slots)
@@ -65,10 +91,11 @@ static int vma_slot_alloc(struct gtt_vm *vm, uint32_t *idx)
 
 static void vma_slot_free(struct gtt_vm *vm, struct vma *v)
 {
-	uint32_t idx = (uint32_t)v->handle - 1;
+	uint32_t idx = handle_idx(v->handle) - 1;
 
 	vm->slots[idx] = NULL;
-	if (++vm->gens[idx] == 0)
+	vm->gens[idx] = (vm->gens[idx] + 1) & H_GEN_MASK;
+	if (!vm->gens[idx])
 		vm->gens[idx] = 1;
 	vm->free_idx[vm->nfree++] = idx;
 }
@@ -114,6 +141,9 @@ GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
 		return err;	/* message set by the allocator */
 	}
 	snprintf(vm->name, sizeof(vm->name), "%s", cfg->name ? cfg->name : "vm");
+	vm->tag = (uint16_t)atomic_fetch_add(&next_vm_tag, 1);
+	if (!vm->tag)
+		vm->tag = (uint16_t)atomic_fetch_add(&next_vm_tag, 1);
 	vm->start = cfg->start;
 	vm->end = cfg->start + cfg->size;
 	vm->page_size = page;
@@ -506,7 +536,7 @@ GTT_API int gtt_vma_create(struct gtt_vm *vm, struct gtt_pages *pages,
 		mem_free(v);
 		return set_error(err, "gtt_vma_create: cannot grow the vma table");
 	}
-	v->handle = ((uint64_t)vm->gens[idx] << 32) | (idx + 1);
+	v->handle = make_handle(vm, idx);
 	v->pages = gtt_pages_get(pages);
 	v->resv = resv;
 	vm->slots[idx] = v;

@@ -69,6 +69,7 @@ struct gtt_vm {
 	uint64_t inflight;		/* under idle_lock */
 
 	/* vma handle table */
+	uint16_t tag;
 	struct vma **slots;
 	uint32_t *gens;
 	uint32_t nslots;

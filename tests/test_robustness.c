@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bad input leaves state intact, stale handles are rejected, and a
+ * realistic scenario survives an allocation failure at every point:
+ * clean error, nothing leaked, the vm still usable.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "util.h"
+
+#define VA 0x200000ull
+
+struct snapshot {
+	struct gtt_vm_stats vm;
+	struct gtt_mock_stats mock;
+	struct gtt_range_stats ra;
+};
+
+static void snap(struct fixture *f, struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	gtt_vm_stats(f->vm, &s->vm);
+	gtt_mock_stats(f->be, &s->mock);
+	gtt_range_alloc_stats(gtt_vm_range_alloc(f->vm), &s->ra);
+}
+
+static void assert_unchanged(struct fixture *f, const struct snapshot *before)
+{
+	struct snapshot now;
+
+	snap(f, &now);
+	assert_memory_equal(&now, before, sizeof(now));
+}
+
+static void expect(int got, int want)
+{
+	assert_int_equal(got, want);
+	assert_true(gtt_last_error()[0] != '\0');
+}
+
+static void test_bad_input_leaves_state(void **state)
+{
+	struct gtt_bind_info bi = { 0 };
+	struct gtt_fence *nul = NULL, *fence = NULL;
+	struct gtt_vma_info info;
+	struct gtt_binding *held;
+	struct snapshot before;
+	struct fixture f;
+	gtt_vma_t a, bound, out;
+
+	(void)state;
+	fixture_init(&f, VA, 64 * PAGE, 0);
+	a = make_vma(&f, 0xa0000000, 4, NULL);
+	bound = make_vma(&f, 0xb0000000, 1, NULL);
+	assert_int_equal(gtt_vma_bind(f.vm, bound, NULL, NULL), 0);
+	snap(&f, &before);
+
+	/* NULLs */
+	expect(gtt_vma_bind(NULL, a, NULL, NULL), -EINVAL);
+	expect(gtt_vma_unbind(NULL, bound, 0, NULL), -EINVAL);
+	expect(gtt_vma_create(f.vm, NULL, NULL, &out), -EINVAL);
+	expect(gtt_vma_create(NULL, NULL, NULL, &out), -EINVAL);
+	expect(gtt_vma_query(f.vm, a, NULL), -EINVAL);
+	expect(gtt_vm_lookup(f.vm, VA, NULL, NULL), -EINVAL);
+	expect(gtt_vma_hold(f.vm, bound, NULL), -EINVAL);
+	expect(gtt_vma_add_active(f.vm, bound, NULL), -EINVAL);
+	expect(gtt_vm_stats(NULL, &before.vm), -EINVAL);
+	expect(gtt_vm_dump(f.vm, NULL), -EINVAL);
+	expect(gtt_vm_create(NULL, NULL), -EINVAL);
+	/* Unknown handles */
+	expect(gtt_vma_bind(f.vm, 0, NULL, NULL), -ENOENT);
+	expect(gtt_vma_bind(f.vm, a + 12345, NULL, NULL), -ENOENT);
+	expect(gtt_vma_unbind(f.vm, ~0ull, 0, NULL), -ENOENT);
+	expect(gtt_vma_pin(f.vm, 77), -ENOENT);
+	/* Misaligned, zero, wrapping and out-of-range placements */
+	bi.flags = GTT_BIND_FIXED;
+	bi.offset = VA + 1;
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi.offset = VA - PAGE;
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi.offset = VA + 63 * PAGE;			/* runs past the end */
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi.offset = UINT64_MAX - PAGE + 1;		/* wraps */
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi.offset = VA;					/* overlaps `bound` */
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -ENOSPC);
+	bi = (struct gtt_bind_info){ .size = 5 * PAGE };	/* more than the pages */
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi.size = PAGE + 512;
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi = (struct gtt_bind_info){ .alignment = 3 * PAGE };
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi = (struct gtt_bind_info){ .range_start = 40 * PAGE + VA, .range_end = 10 * PAGE + VA };
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi = (struct gtt_bind_info){ .range_start = VA + 100 * PAGE };
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi = (struct gtt_bind_info){ .flags = 1u << 20 };
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi = (struct gtt_bind_info){ .num_deps = 1 };
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi = (struct gtt_bind_info){ .deps = &nul, .num_deps = 1 };
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	bi = (struct gtt_bind_info){ .color = GTT_COLOR_NONE };
+	expect(gtt_vma_bind(f.vm, a, &bi, NULL), -EINVAL);
+	/* Double bind, double unbind, unpin of an unpinned vma */
+	expect(gtt_vma_bind(f.vm, bound, NULL, NULL), -EBUSY);
+	expect(gtt_vma_unbind(f.vm, a, 0, NULL), -ENOENT);
+	expect(gtt_vma_unbind(f.vm, bound, 1u << 9, NULL), -EINVAL);
+	expect(gtt_vma_unpin(f.vm, bound), -EINVAL);
+	expect(gtt_vma_hold(f.vm, a, &held), -ENOENT);
+	assert_unchanged(&f, &before);
+	assert_int_equal(gtt_vma_query(f.vm, bound, &info), 0);
+	assert_true(info.bound);
+	assert_true(mock_entry(&f, info.offset).valid);
+
+	/* Use after destroy: the handle is dead, a new vma does not revive it. */
+	assert_int_equal(gtt_vma_destroy(f.vm, a), 0);
+	expect(gtt_vma_destroy(f.vm, a), -ENOENT);
+	expect(gtt_vma_bind(f.vm, a, NULL, NULL), -ENOENT);
+	expect(gtt_vma_query(f.vm, a, &info), -ENOENT);
+	out = make_vma(&f, 0xc0000000, 1, NULL);
+	assert_true(out != a);
+	expect(gtt_vma_bind(f.vm, a, NULL, NULL), -ENOENT);
+	/* A handle of another vm is unknown here. */
+	struct fixture g;
+
+	fixture_init(&g, VA, 64 * PAGE, 0);
+	expect(gtt_vma_unbind(g.vm, bound, 0, &fence), -ENOENT);
+	assert_null(fence);
+	fixture_fini(&g);
+	fixture_fini(&f);
+
+	/* Creation-time validation */
+	struct gtt_mock_config mc = { .size = 0 };
+	struct gtt_backend *be;
+
+	expect(gtt_mock_create(&mc, &be), -EINVAL);
+	mc = (struct gtt_mock_config){ .start = UINT64_MAX - PAGE + 1, .size = 2 * PAGE };
+	expect(gtt_mock_create(&mc, &be), -EINVAL);
+	expect(gtt_backend_create(NULL, NULL, &be), -EINVAL);
+	struct gtt_pages_segment seg = { .addr = 0x1000, .length = 0 };
+	struct gtt_pages *p;
+
+	expect(gtt_pages_create(&seg, 1, 0, &p), -EINVAL);
+	seg = (struct gtt_pages_segment){ .addr = 0x1001, .length = PAGE };
+	expect(gtt_pages_create(&seg, 1, 0, &p), -EINVAL);
+	seg = (struct gtt_pages_segment){ .addr = UINT64_MAX - PAGE + 1, .length = 2 * PAGE };
+	expect(gtt_pages_create(&seg, 1, 0, &p), -EINVAL);
+	expect(gtt_pages_create(NULL, 1, 0, &p), -EINVAL);
+	seg = (struct gtt_pages_segment){ .addr = 0x1000, .length = PAGE };
+	expect(gtt_pages_create(&seg, 1, 0x80, &p), -EINVAL);
+}
+
+static void test_pages_addr(void **state)
+{
+	struct gtt_pages_segment segs[] = {
+		{ 0x10000, 2 * PAGE }, { 0x80000, PAGE }, { 0x5000, 3 * PAGE },
+	};
+	struct gtt_pages *p;
+	uint64_t a;
+
+	(void)state;
+	assert_int_equal(gtt_pages_create(segs, 3, 0, &p), 0);
+	assert_int_equal(gtt_pages_size(p), 6 * PAGE);
+	assert_int_equal(gtt_pages_addr(p, 0, &a), 0);
+	assert_int_equal(a, 0x10000);
+	assert_int_equal(gtt_pages_addr(p, PAGE + 8, &a), 0);
+	assert_int_equal(a, 0x11008);
+	assert_int_equal(gtt_pages_addr(p, 2 * PAGE, &a), 0);
+	assert_int_equal(a, 0x80000);
+	assert_int_equal(gtt_pages_addr(p, 5 * PAGE, &a), 0);
+	assert_int_equal(a, 0x7000);
+	assert_int_equal(gtt_pages_addr(p, 6 * PAGE, &a), -ERANGE);
+	gtt_pages_put(p);
+}
+
+/* ---- out-of-memory sweep ---- */
+
+struct world {
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_vm *vm;
+	struct gtt_resv *resv;
+	struct gtt_pages *pages[4];
+	gtt_vma_t vma[4];
+	struct gtt_fence *fences[16];
+	unsigned int nfences;
+	struct gtt_binding *held;
+};
+
+static struct gtt_fence **slot(struct world *w)
+{
+	assert_true(w->nfences < 16);
+	return &w->fences[w->nfences++];
+}
+
+#define STEP(call) do { err = (call); if (err) return err; } while (0)
+
+/* A realistic life: async binds with dependencies, GPU work, async unbinds
+ * overlapping new binds, holds, merges, eviction, teardown of vmas. */
+static int scenario(struct world *w)
+{
+	struct gtt_mock_config mc = { .start = VA, .size = 16 * PAGE };
+	struct gtt_vm_config vc = { .start = VA, .size = 16 * PAGE,
+				    .flags = GTT_VM_COLOR_GUARD };
+	struct gtt_fence *gpu, *migrate, *merged;
+	struct gtt_bind_info bi = { 0 };
+	int err;
+
+	STEP(gtt_mock_create(&mc, &w->be));
+	STEP(gtt_executor_create_manual(&w->ex));
+	vc.backend = w->be;
+	vc.executor = w->ex;
+	STEP(gtt_vm_create(&vc, &w->vm));
+	STEP(gtt_resv_create(&w->resv));
+	for (int i = 0; i < 4; i++) {
+		struct gtt_pages_segment seg = { 0xa0000000 + i * 0x100000, (i + 2) * PAGE };
+
+		STEP(gtt_pages_create(&seg, 1, 0, &w->pages[i]));
+		STEP(gtt_vma_create(w->vm, w->pages[i], i == 0 ? w->resv : NULL,
+				    &w->vma[i]));
+	}
+	STEP(gtt_fence_create(0, 0, slot(w)));
+	gpu = w->fences[w->nfences - 1];
+	STEP(gtt_fence_create(0, 0, slot(w)));
+	migrate = w->fences[w->nfences - 1];
+
+	STEP(gtt_vma_bind(w->vm, w->vma[0], NULL, NULL));
+	bi = (struct gtt_bind_info){ .flags = GTT_BIND_ASYNC, .deps = &migrate,
+				     .num_deps = 1, .color = 1 };
+	STEP(gtt_vma_bind(w->vm, w->vma[1], &bi, slot(w)));
+	STEP(gtt_vma_add_active(w->vm, w->vma[0], gpu));
+	STEP(gtt_vma_hold(w->vm, w->vma[0], &w->held));
+	STEP(gtt_vma_unbind(w->vm, w->vma[0], GTT_UNBIND_ASYNC, slot(w)));
+	/* Reuses vma[0]'s range, ordered after its pending unbind. */
+	bi = (struct gtt_bind_info){ .flags = GTT_BIND_ASYNC | GTT_BIND_FIXED,
+				     .offset = VA, .size = 2 * PAGE };
+	STEP(gtt_vma_bind(w->vm, w->vma[2], &bi, slot(w)));
+	STEP(gtt_fence_merge(&w->fences[2], w->nfences - 2, slot(w)));
+	merged = w->fences[w->nfences - 1];
+	(void)merged;
+	gtt_fence_signal(migrate, 0);
+	gtt_fence_signal(gpu, 0);
+	gtt_binding_unhold(w->held);
+	w->held = NULL;
+	gtt_executor_run_all(w->ex);
+	/* Fill the space and make room by eviction. */
+	bi = (struct gtt_bind_info){ .flags = GTT_BIND_EVICT, .size = 5 * PAGE };
+	STEP(gtt_vma_bind(w->vm, w->vma[3], &bi, NULL));
+	STEP(gtt_vma_unbind(w->vm, w->vma[3], GTT_UNBIND_ASYNC, slot(w)));
+	STEP(gtt_vma_destroy(w->vm, w->vma[1]));
+	w->vma[1] = 0;
+	return 0;
+}
+
+/* Finish the GPU work the scenario started, as a driver would. */
+static void quiesce(struct world *w)
+{
+	if (w->held)
+		gtt_binding_unhold(w->held);
+	w->held = NULL;
+	for (unsigned int i = 0; i < w->nfences && i < 2; i++)
+		if (!gtt_fence_is_signaled(w->fences[i]))
+			gtt_fence_signal(w->fences[i], -ECANCELED);
+}
+
+static void teardown(struct world *w)
+{
+	gtt_vm_destroy(w->vm);
+	for (unsigned int i = 0; i < w->nfences; i++)
+		gtt_fence_put(w->fences[i]);
+	for (int i = 0; i < 4; i++)
+		gtt_pages_put(w->pages[i]);
+	gtt_resv_destroy(w->resv);
+	gtt_executor_destroy(w->ex);
+	gtt_backend_destroy(w->be);
+}
+
+static void test_oom_every_allocation(void **state)
+{
+	int64_t baseline = mem_live();
+	uint64_t n;
+	int completed = 0;
+
+	(void)state;
+	for (n = 1; n < 10000 && !completed; n++) {
+		struct world w = { 0 };
+		int err;
+
+		mem_fail_after(n);
+		err = scenario(&w);
+		if (!mem_fail_fired()) {
+			assert_int_equal(err, 0);
+			completed = 1;
+		} else {
+			assert_int_equal(err, -ENOMEM);
+		}
+		mem_fail_after(0);
+		quiesce(&w);
+		/* The vm is still usable after the failure. */
+		if (w.vm) {
+			struct gtt_pages *p = make_pages(0xf0000000, 1, 0);
+			gtt_vma_t h;
+
+			assert_int_equal(gtt_vma_create(w.vm, p, NULL, &h), 0);
+			gtt_pages_put(p);
+			gtt_executor_run_all(w.ex);
+			assert_int_equal(gtt_vma_bind(w.vm, h, NULL, NULL), 0);
+			assert_int_equal(gtt_vma_unbind(w.vm, h, 0, NULL), 0);
+		}
+		teardown(&w);
+		assert_int_equal(mem_live(), baseline);
+	}
+	assert_true(completed);
+	print_message("OOM sweep: scenario completed after %llu injection points\n",
+		      (unsigned long long)(n - 1));
+	assert_true(n > 20);	/* the scenario really allocates */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_input_leaves_state),
+		cmocka_unit_test(test_pages_addr),
+		cmocka_unit_test(test_oom_every_allocation),
+	};
+
+	return cmocka_run_group_tests_name("robustness", tests, NULL, NULL);
+}
