@@ -3,9 +3,10 @@
  * Intrusive AVL tree; see avl.h.
  *
  * Insertion and removal finish with a retrace from the lowest changed node
- * to the root: each step recomputes height and augmentation and rotates if
- * the balance factor left [-1, 1].  The retrace always goes all the way up,
- * because augmented values may change above the point where heights settle.
+ * towards the root: each step recomputes height and augmentation and
+ * rotates if the balance factor left [-1, 1].  It stops at the first node
+ * where nothing changed and no rotation happened, since every ancestor's
+ * inputs are then unchanged too.
  */
 #include "avl.h"
 
@@ -14,13 +15,17 @@ static inline int height(const struct avl_node *n)
 	return n ? n->height : 0;
 }
 
-static void update(struct avl_tree *t, struct avl_node *n)
+/* Recompute height and summary; true if either changed. */
+static bool update(struct avl_tree *t, struct avl_node *n)
 {
 	int hl = height(n->left), hr = height(n->right);
+	int h = 1 + (hl > hr ? hl : hr);
+	bool changed = h != n->height;
 
-	n->height = 1 + (hl > hr ? hl : hr);
-	if (t->augment)
-		t->augment(n);
+	n->height = h;
+	if (t->augment && t->augment(n))
+		changed = true;
+	return changed;
 }
 
 static void replace_child(struct avl_tree *t, struct avl_node *parent,
@@ -67,18 +72,22 @@ static struct avl_node *rotate_right(struct avl_tree *t, struct avl_node *x)
 	return y;
 }
 
-static struct avl_node *rebalance(struct avl_tree *t, struct avl_node *n)
+/* Returns the subtree's new root; *changed is false only if n is untouched. */
+static struct avl_node *rebalance(struct avl_tree *t, struct avl_node *n,
+				  bool *changed)
 {
 	int balance;
 
-	update(t, n);
+	*changed = update(t, n);
 	balance = height(n->left) - height(n->right);
 	if (balance > 1) {
+		*changed = true;
 		if (height(n->left->left) < height(n->left->right))
 			rotate_left(t, n->left);
 		return rotate_right(t, n);
 	}
 	if (balance < -1) {
+		*changed = true;
 		if (height(n->right->right) < height(n->right->left))
 			rotate_right(t, n->right);
 		return rotate_left(t, n);
@@ -86,10 +95,27 @@ static struct avl_node *rebalance(struct avl_tree *t, struct avl_node *n)
 	return n;
 }
 
-static void retrace(struct avl_tree *t, struct avl_node *n)
+/*
+ * Retrace from @n upwards.  @stale (or NULL) is a node moved into another
+ * node's place whose cached fields describe its old position: comparing
+ * them proves nothing, so the walk may stop only above it, where the
+ * caches being compared are accurate.
+ */
+static void retrace(struct avl_tree *t, struct avl_node *n,
+		    const struct avl_node *stale)
 {
-	while (n)
-		n = rebalance(t, n)->parent;
+	bool may_stop = !stale;
+
+	while (n) {
+		bool changed, was_stale = n == stale;
+
+		n = rebalance(t, n, &changed);
+		if (was_stale)
+			may_stop = true;
+		else if (!changed && may_stop)
+			return;
+		n = n->parent;
+	}
 }
 
 void avl_insert(struct avl_tree *t, struct avl_node *parent,
@@ -101,12 +127,12 @@ void avl_insert(struct avl_tree *t, struct avl_node *parent,
 	*link = node;
 	if (t->augment)
 		t->augment(node);
-	retrace(t, parent);
+	retrace(t, parent, NULL);
 }
 
 void avl_remove(struct avl_tree *t, struct avl_node *node)
 {
-	struct avl_node *start;
+	struct avl_node *start, *stale = NULL;
 
 	if (node->left && node->right) {
 		/* Put the in-order successor s where node was. */
@@ -129,6 +155,7 @@ void avl_remove(struct avl_tree *t, struct avl_node *node)
 		s->height = node->height;
 		s->parent = node->parent;
 		replace_child(t, node->parent, node, s);
+		stale = s;	/* its summary still describes its old place */
 	} else {
 		struct avl_node *child = node->left ? node->left : node->right;
 
@@ -138,13 +165,14 @@ void avl_remove(struct avl_tree *t, struct avl_node *node)
 		start = node->parent;
 	}
 	node->parent = node->left = node->right = NULL;
-	retrace(t, start);
+	retrace(t, start, stale);
 }
 
 void avl_propagate(struct avl_tree *t, struct avl_node *node)
 {
 	for (; node; node = node->parent)
-		update(t, node);
+		if (!update(t, node))
+			return;
 }
 
 struct avl_node *avl_first(const struct avl_tree *t)

@@ -7,7 +7,10 @@
  * (the same pattern as the kernel's rbtree).  After any structural change,
  * and on every node whose children changed, the tree calls @augment so a
  * node can cache a summary of its subtree (the interval tree keeps the
- * maximum end there, the range allocator the largest hole).
+ * maximum end there, the range allocator the largest hole).  @augment
+ * returns whether the cached value changed: the retrace towards the root
+ * stops at the first node whose height and summary are both unchanged,
+ * so a typical insert or remove touches O(1) ancestors.
  *
  * Heights are bounded by 1.44 log2(n), so every operation is O(log n)
  * worst case.  Not thread-safe: the owner locks.
@@ -15,6 +18,7 @@
 #ifndef GTT_LIB_AVL_H
 #define GTT_LIB_AVL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct avl_node {
@@ -24,7 +28,8 @@ struct avl_node {
 	int height;
 };
 
-typedef void (*avl_augment_fn)(struct avl_node *node);
+/* Recompute @node's summary from its children; true if it changed. */
+typedef bool (*avl_augment_fn)(struct avl_node *node);
 
 struct avl_tree {
 	struct avl_node *root;

@@ -17,9 +17,11 @@
  * removes it from the tree.  So neither a worker nor a releasing holder
  * ever waits for the vm lock.
  *
- * Lifetime of the vm.  vm_work_begin()/vm_work_end() bracket every deferred
- * bind and every unbind until completion; vm destruction waits for the
- * count to reach zero, and vm_work_end() is the last access to the vm.
+ * Lifetime of the vm.  vm_work_begin()/vm_work_end() bracket every bind or
+ * unbind that may finish outside the vm lock (deferred, or completed by a
+ * holder); vm destruction waits for the count to reach zero, and
+ * vm_work_end() is the last access to the vm.  Work certain to finish
+ * inline, under the vm lock, is not counted.
  */
 #include "vm_internal.h"
 
@@ -56,6 +58,8 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->pending.start = start;
 	b->pending.last = start + size - 1;
 	b->in_tree = false;
+	b->bind_counted = false;
+	b->unbind_counted = false;
 	b->retire_next = NULL;
 	return b;
 }
@@ -110,7 +114,8 @@ static void bind_job(struct await *aw, int dep_error)
 	if (b->bind_fence)
 		gtt_fence_signal(b->bind_fence, err);
 	await_fini(aw);
-	vm_work_end(vm);
+	if (b->bind_counted)
+		vm_work_end(vm);
 	binding_put(b);
 }
 
@@ -158,7 +163,8 @@ static void binding_complete(struct gtt_binding *b)
 	gtt_pages_put(pages);
 	if (b->in_tree)
 		retire_push(vm, b);
-	vm_work_end(vm);		/* last access to vm */
+	if (b->unbind_counted)
+		vm_work_end(vm);	/* last access to vm */
 	binding_put(b);			/* the reference the vma handed over */
 }
 

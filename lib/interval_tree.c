@@ -10,7 +10,7 @@ static inline struct itree_node *to_it(const struct avl_node *n)
 	return n ? container_of(n, struct itree_node, avl) : NULL;
 }
 
-static void augment(struct avl_node *n)
+static bool augment(struct avl_node *n)
 {
 	struct itree_node *x = to_it(n);
 	uint64_t m = x->last;
@@ -19,7 +19,10 @@ static void augment(struct avl_node *n)
 		m = to_it(n->left)->subtree_last;
 	if (n->right && to_it(n->right)->subtree_last > m)
 		m = to_it(n->right)->subtree_last;
+	if (m == x->subtree_last)
+		return false;
 	x->subtree_last = m;
+	return true;
 }
 
 void itree_init(struct itree *it)

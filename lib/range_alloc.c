@@ -30,12 +30,16 @@ static inline uint64_t max_hole_of(const struct avl_node *n)
 	return n ? addr_node(n)->max_hole : 0;
 }
 
-static void augment_max_hole(struct avl_node *n)
+static bool augment_max_hole(struct avl_node *n)
 {
 	struct gtt_range_node *x = addr_node(n);
+	uint64_t m = u64_max(x->hole, u64_max(max_hole_of(n->left),
+					      max_hole_of(n->right)));
 
-	x->max_hole = u64_max(x->hole, u64_max(max_hole_of(n->left),
-					       max_hole_of(n->right)));
+	if (m == x->max_hole)
+		return false;
+	x->max_hole = m;
+	return true;
 }
 
 static inline bool is_head(const struct gtt_range_alloc *ra,

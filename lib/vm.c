@@ -205,7 +205,11 @@ static int unbind_locked(struct gtt_vm *vm, struct vma *v,
 	vm->st.bound--;
 	vm->st.unbinds++;
 
-	vm_work_begin(vm);
+	/* Holders cannot appear any more (the vma no longer points at b). */
+	b->unbind_counted = atomic_load(&aw->pending) > 1 ||
+			    atomic_load(&b->holds) > 1;
+	if (b->unbind_counted)
+		vm_work_begin(vm);
 	if (atomic_load(&aw->pending) > 1) {
 		binding_get(b);			/* the tree's reference */
 		b->in_tree = true;
@@ -412,7 +416,9 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 	v->binding = b;
 	v->node = node;
 	binding_get(b);			/* the bind job's reference */
-	vm_work_begin(vm);
+	b->bind_counted = atomic_load(&b->bind_await.pending) > 1;
+	if (b->bind_counted)
+		vm_work_begin(vm);
 	deferred = !await_commit(&b->bind_await);
 	if (!deferred && b->bind_error) {
 		/* Failed inline: nothing was written, undo the placement. */

@@ -32,6 +32,10 @@ struct gtt_binding {
 	struct await unbind_await;
 	struct itree_node pending;	/* in vm->pending while unbinding */
 	bool in_tree;
+	/* Whether the bind / unbind was counted in vm->inflight (it was not
+	 * when it was certain to finish inline, under the vm lock). */
+	bool bind_counted;
+	bool unbind_counted;
 	struct gtt_binding *retire_next;
 };
 

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Quick start, step 2: run every test.
+#   1. the whole suite in a normal (debugoptimized) build,
+#   2. the whole suite with AddressSanitizer + UndefinedBehaviorSanitizer,
+#   3. the whole suite with ThreadSanitizer,
+#   4. a smoke run of every benchmark and tool (tiny sizes), so they keep working.
+# Ends with one line "N passed, N failed".
+#   scripts/test.sh [--quick]      --quick: only step 1
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh || exit 1
+
+passed=0
+failed=0
+
+# run_suite NAME BUILD_DIR [meson setup options...]
+run_suite() {
+	local name=$1 dir=$2
+	shift 2
+	echo "=== $name ($dir) ==="
+	if [[ ! -f "$dir/build.ninja" ]]; then
+		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || {
+			cat "$dir.setup.log"; failed=$((failed + 1)); return; }
+	fi
+	if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
+		cat "$dir.build.log"
+		failed=$((failed + 1))
+		return
+	fi
+	local out
+	out=$(meson test -C "$dir" --print-errorlogs 2>&1)
+	echo "$out" | grep -E '^ *[0-9]+/[0-9]+ |^(Ok|Fail|Timeout):'
+	local ok fail to
+	ok=$(echo "$out" | sed -n 's/^Ok: *\([0-9]*\).*/\1/p')
+	fail=$(echo "$out" | sed -n 's/^Fail: *\([0-9]*\).*/\1/p')
+	to=$(echo "$out" | sed -n 's/^Timeout: *\([0-9]*\).*/\1/p')
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + ${fail:-0} + ${to:-0}))
+	if [[ -z "$ok" ]]; then
+		echo "$out" | tail -30
+		failed=$((failed + 1))
+	fi
+	if [[ "${fail:-0}" != 0 || "${to:-0}" != 0 ]]; then
+		echo "--- failing test output ($dir/meson-logs/testlog.txt) ---"
+		grep -E '^\[  (FAILED|ERROR) |^\[   LINE|runtime error|Sanitizer' \
+			"$dir/meson-logs/testlog.txt" | head -40
+	fi
+}
+
+smoke() {
+	echo "=== smoke: benchmarks and demo (build) ==="
+	local cmd
+	for cmd in "build/examples/gtt-demo --quiet" \
+		   "build/bench/bench-bind --quick" \
+		   "build/bench/bench-itree --quick" \
+		   "build/bench/bench-fence --quick" \
+		   "build/bench/bench-unbind-latency --quick"; do
+		if [[ ! -x ${cmd%% *} ]]; then
+			continue
+		fi
+		if $cmd >/tmp/gtt-smoke.log 2>&1; then
+			echo "ok   $cmd"
+			passed=$((passed + 1))
+		else
+			echo "FAIL $cmd"
+			tail -20 /tmp/gtt-smoke.log
+			failed=$((failed + 1))
+		fi
+	done
+}
+
+run_suite "tests" build
+if [[ "${1:-}" != "--quick" ]]; then
+	# -fno-sanitize-recover: any undefined behaviour aborts the test.
+	run_suite "tests, ASan+UBSan" build-asan -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dc_args=-fno-sanitize-recover=all
+	run_suite "tests, TSan" build-tsan -Db_sanitize=thread -Db_lundef=false
+	smoke
+fi
+
+echo
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]
