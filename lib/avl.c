@@ -130,6 +130,20 @@ void avl_insert(struct avl_tree *t, struct avl_node *parent,
 	retrace(t, parent, NULL);
 }
 
+void avl_insert_after(struct avl_tree *t, struct avl_node *pos,
+		      struct avl_node *node)
+{
+	struct avl_node *p = pos->right;
+
+	if (!p) {
+		avl_insert(t, pos, &pos->right, node);
+		return;
+	}
+	while (p->left)
+		p = p->left;
+	avl_insert(t, p, &p->left, node);
+}
+
 void avl_remove(struct avl_tree *t, struct avl_node *node)
 {
 	struct avl_node *start, *stale = NULL;

@@ -45,6 +45,10 @@ static inline void avl_init(struct avl_tree *t, avl_augment_fn augment)
 /* Link @node below @parent at *@link (both from the caller's descent). */
 void avl_insert(struct avl_tree *t, struct avl_node *parent,
 		struct avl_node **link, struct avl_node *node);
+/* Link @node as the in-order successor of @pos, without a descent from the
+ * root (the caller knows where the key goes). */
+void avl_insert_after(struct avl_tree *t, struct avl_node *pos,
+		      struct avl_node *node);
 void avl_remove(struct avl_tree *t, struct avl_node *node);
 /* @node's own augmented inputs changed: recompute it and its ancestors. */
 void avl_propagate(struct avl_tree *t, struct avl_node *node);

@@ -4,15 +4,16 @@
  *
  * Representation.  Nodes form a circular list in address order through a
  * zero-sized head sentinel placed at the allocator's start.  Each node owns
- * the hole that follows it, up to the next node (or the end).  Two trees
+ * the hole that follows it, up to the next node (or the end).  Three trees
  * index them:
  *
- * - by_addr: every node and the head, ordered by start, augmented with the
- *   largest hole in each subtree.  Lookups, fixed reservations, and the
- *   lowest/highest placements walk it, skipping subtrees whose largest hole
- *   is too small.
- * - by_size: nodes whose hole is non-empty, ordered by (hole, start), for
- *   best fit.
+ * - by_addr: every node and the head, by start: lookups and reservations.
+ * - hole_addr: only nodes that own a non-empty hole, by start, augmented
+ *   with the largest hole in each subtree.  The lowest/highest placements
+ *   walk it, skipping subtrees whose largest hole is too small.  Keeping it
+ *   to hole owners (as drm_mm does) keeps it small in a packed space, so
+ *   resizing a hole touches few nodes.
+ * - by_size: the same hole owners by (hole, start), for best fit.
  *
  * Removing a node merges its hole into the previous node's hole, so holes
  * never need coalescing.
@@ -23,16 +24,17 @@
 #include "util.h"
 
 #define addr_node(n) container_of(n, struct gtt_range_node, by_addr)
+#define hole_node(n) container_of(n, struct gtt_range_node, hole_addr)
 #define size_node(n) container_of(n, struct gtt_range_node, by_size)
 
 static inline uint64_t max_hole_of(const struct avl_node *n)
 {
-	return n ? addr_node(n)->max_hole : 0;
+	return n ? hole_node(n)->max_hole : 0;
 }
 
 static bool augment_max_hole(struct avl_node *n)
 {
-	struct gtt_range_node *x = addr_node(n);
+	struct gtt_range_node *x = hole_node(n);
 	uint64_t m = u64_max(x->hole, u64_max(max_hole_of(n->left),
 					      max_hole_of(n->right)));
 
@@ -67,8 +69,8 @@ static inline uint32_t color_of(const struct gtt_range_alloc *ra,
 
 /* ---- tree maintenance ---- */
 
-static void size_tree_insert(struct gtt_range_alloc *ra,
-			     struct gtt_range_node *n)
+static void hole_trees_insert(struct gtt_range_alloc *ra,
+			      struct gtt_range_node *n)
 {
 	struct avl_node **link = &ra->by_size.root, *parent = NULL;
 
@@ -82,17 +84,29 @@ static void size_tree_insert(struct gtt_range_alloc *ra,
 			link = &parent->right;
 	}
 	avl_insert(&ra->by_size, parent, link, &n->by_size);
-	n->in_size_tree = true;
+
+	link = &ra->hole_addr.root;
+	parent = NULL;
+	while (*link) {
+		parent = *link;
+		/* Ties go right, so the head precedes a node at the start. */
+		link = n->start < hole_node(parent)->start ? &parent->left
+							   : &parent->right;
+	}
+	n->max_hole = n->hole;
+	avl_insert(&ra->hole_addr, parent, link, &n->hole_addr);
+	n->has_hole = true;
 	ra->holes++;
 }
 
-static void size_tree_remove(struct gtt_range_alloc *ra,
-			     struct gtt_range_node *n)
+static void hole_trees_remove(struct gtt_range_alloc *ra,
+			      struct gtt_range_node *n)
 {
-	if (!n->in_size_tree)
+	if (!n->has_hole)
 		return;
 	avl_remove(&ra->by_size, &n->by_size);
-	n->in_size_tree = false;
+	avl_remove(&ra->hole_addr, &n->hole_addr);
+	n->has_hole = false;
 	ra->holes--;
 }
 
@@ -115,11 +129,29 @@ static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 {
 	if (n->hole == hole)
 		return;
-	size_tree_remove(ra, n);
+	if (n->has_hole && hole) {
+		/* Still a hole: re-sort by size, refresh the max in place. */
+		avl_remove(&ra->by_size, &n->by_size);
+		n->hole = hole;
+		struct avl_node **link = &ra->by_size.root, *parent = NULL;
+
+		while (*link) {
+			struct gtt_range_node *p = size_node(*link);
+
+			parent = *link;
+			if (hole < p->hole || (hole == p->hole && n->start < p->start))
+				link = &parent->left;
+			else
+				link = &parent->right;
+		}
+		avl_insert(&ra->by_size, parent, link, &n->by_size);
+		avl_propagate(&ra->hole_addr, &n->hole_addr);
+		return;
+	}
+	hole_trees_remove(ra, n);
 	n->hole = hole;
 	if (hole)
-		size_tree_insert(ra, n);
-	avl_propagate(&ra->by_addr, &n->by_addr);
+		hole_trees_insert(ra, n);
 }
 
 /* Last node (possibly the head) whose start is <= @addr. */
@@ -139,6 +171,23 @@ static struct gtt_range_node *last_at_or_below(struct gtt_range_alloc *ra,
 	return best ? addr_node(best) : &ra->head;
 }
 
+/* Last hole owner whose start is <= @addr, or NULL. */
+static struct gtt_range_node *last_hole_at_or_below(struct gtt_range_alloc *ra,
+						    uint64_t addr)
+{
+	struct avl_node *n = ra->hole_addr.root, *best = NULL;
+
+	while (n) {
+		if (hole_node(n)->start <= addr) {
+			best = n;
+			n = n->right;
+		} else {
+			n = n->left;
+		}
+	}
+	return best ? hole_node(best) : NULL;
+}
+
 static inline struct avl_node *kid(const struct avl_node *n, int right)
 {
 	return right ? n->right : n->left;
@@ -153,26 +202,26 @@ static struct gtt_range_node *extreme_with_hole(struct avl_node *x,
 
 		if (c && max_hole_of(c) >= size)
 			x = c;
-		else if (addr_node(x)->hole >= size)
-			return addr_node(x);
+		else if (hole_node(x)->hole >= size)
+			return hole_node(x);
 		else
 			x = kid(x, !rightmost);
 	}
 }
 
-/* The next (forward) or previous node after @n in address order with a hole >= size. */
+/* The next (forward) or previous hole owner after @node with a hole >= size. */
 static struct gtt_range_node *step_with_hole(struct gtt_range_node *node,
 					     uint64_t size, int forward)
 {
-	struct avl_node *n = &node->by_addr, *x = kid(n, forward);
+	struct avl_node *n = &node->hole_addr, *x = kid(n, forward);
 
 	if (x && max_hole_of(x) >= size)
 		return extreme_with_hole(x, size, !forward);
 	for (struct avl_node *p = n->parent; p; n = p, p = p->parent) {
 		if (kid(p, !forward) != n)
 			continue;
-		if (addr_node(p)->hole >= size)
-			return addr_node(p);
+		if (hole_node(p)->hole >= size)
+			return hole_node(p);
 		x = kid(p, forward);
 		if (x && max_hole_of(x) >= size)
 			return extreme_with_hole(x, size, !forward);
@@ -301,16 +350,19 @@ static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
 		return NULL;
 	}
 	case GTT_PLACE_LOW:
-		n = last_at_or_below(ra, r->lo);
-		if (n->hole < r->size)
+		n = last_hole_at_or_below(ra, r->lo);
+		if (!n)
+			n = ra->hole_addr.root && max_hole_of(ra->hole_addr.root) >= r->size ?
+			    extreme_with_hole(ra->hole_addr.root, r->size, 0) : NULL;
+		else if (n->hole < r->size)
 			n = step_with_hole(n, r->size, 1);
 		for (; n && hole_start(n) < r->hi; n = step_with_hole(n, r->size, 1))
 			if (fit_hole(ra, r, n, at))
 				return n;
 		return NULL;
 	case GTT_PLACE_HIGH:
-		n = last_at_or_below(ra, r->hi - 1);
-		if (n->hole < r->size)
+		n = last_hole_at_or_below(ra, r->hi - 1);
+		if (n && n->hole < r->size)
 			n = step_with_hole(n, r->size, 0);
 		for (; n && hole_end(ra, n) > r->lo; n = step_with_hole(n, r->size, 0))
 			if (fit_hole(ra, r, n, at))
@@ -329,14 +381,14 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 	node->start = at;
 	node->ra = ra;
 	node->hole = end - (at + node->size);
-	node->in_size_tree = false;
+	node->has_hole = false;
 	node->prev = prev;
 	node->next = prev->next;
 	prev->next->prev = node;
 	prev->next = node;
-	addr_tree_insert(ra, node);
+	avl_insert_after(&ra->by_addr, &prev->by_addr, &node->by_addr);
 	if (node->hole)
-		size_tree_insert(ra, node);
+		hole_trees_insert(ra, node);
 	set_hole(ra, prev, at - hole_start(prev));
 	ra->nodes++;
 	ra->used += node->size;
@@ -373,7 +425,8 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->flags = flags;
 	ra->adjust = default_adjust;
 	ra->adjust_arg = ra;
-	avl_init(&ra->by_addr, augment_max_hole);
+	avl_init(&ra->by_addr, NULL);
+	avl_init(&ra->hole_addr, augment_max_hole);
 	avl_init(&ra->by_size, NULL);
 	ra->head.start = start;
 	ra->head.color = GTT_COLOR_NONE;
@@ -485,7 +538,7 @@ GTT_API int gtt_range_remove(struct gtt_range_alloc *ra,
 		return set_error(-EINVAL, "gtt_range_remove: node is NULL or not from this allocator");
 	prev = node->prev;
 	merged = hole_end(ra, node) - hole_start(prev);
-	size_tree_remove(ra, node);
+	hole_trees_remove(ra, node);
 	avl_remove(&ra->by_addr, &node->by_addr);
 	prev->next = node->next;
 	node->next->prev = prev;
@@ -554,7 +607,7 @@ GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
 	st->holes = ra->holes;
 	st->used = ra->used;
 	st->free = (ra->end - ra->start) - ra->used;
-	st->largest_hole = max_hole_of(ra->by_addr.root);
+	st->largest_hole = max_hole_of(ra->hole_addr.root);
 	return 0;
 }
 
@@ -618,31 +671,35 @@ GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
 
 /* ---- invariant check for tests ---- */
 
-static int check_addr(struct gtt_range_alloc *ra, struct avl_node *n)
+static int check_holes(struct gtt_range_alloc *ra, struct avl_node *n)
 {
 	uint64_t m;
 
 	if (!n)
 		return 0;
-	if (check_addr(ra, n->left) || check_addr(ra, n->right))
+	if (check_holes(ra, n->left) || check_holes(ra, n->right))
 		return -1;
-	m = u64_max(addr_node(n)->hole,
+	if (!hole_node(n)->has_hole || !hole_node(n)->hole)
+		return -1;
+	m = u64_max(hole_node(n)->hole,
 		    u64_max(max_hole_of(n->left), max_hole_of(n->right)));
-	return m == addr_node(n)->max_hole ? 0 : -1;
+	return m == hole_node(n)->max_hole ? 0 : -1;
 }
 
 int range_alloc_check(struct gtt_range_alloc *ra)
 {
 	struct gtt_range_node *n;
-	struct avl_node *a;
+	struct avl_node *a, *h;
 	uint64_t nodes = 0, used = 0, holes = 0, prev_end = ra->start;
 
 	if (avl_check(ra->by_addr.root, NULL) < 0 ||
+	    avl_check(ra->hole_addr.root, NULL) < 0 ||
 	    avl_check(ra->by_size.root, NULL) < 0 ||
-	    check_addr(ra, ra->by_addr.root))
+	    check_holes(ra, ra->hole_addr.root))
 		return -1;
-	/* The address tree's in-order walk must equal the list. */
+	/* The trees' in-order walks must match the list. */
 	a = avl_first(&ra->by_addr);
+	h = avl_first(&ra->hole_addr);
 	n = &ra->head;
 	do {
 		if (!a || addr_node(a) != n)
@@ -655,14 +712,19 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 		}
 		if (n->hole != hole_end(ra, n) - hole_start(n))
 			return -1;
-		if ((n->hole != 0) != n->in_size_tree)
+		if ((n->hole != 0) != n->has_hole)
 			return -1;
-		holes += n->in_size_tree;
+		if (n->has_hole) {
+			if (!h || hole_node(h) != n)
+				return -1;
+			h = avl_next(h);
+			holes++;
+		}
 		prev_end = hole_start(n);
 		a = avl_next(a);
 		n = n->next;
 	} while (!is_head(ra, n));
-	if (a)
+	if (a || h)
 		return -1;
 	if (nodes != ra->nodes || used != ra->used || holes != ra->holes)
 		return -1;

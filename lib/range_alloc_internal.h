@@ -12,15 +12,16 @@
 
 struct gtt_range_node {
 	struct avl_node by_addr;	/* every node and the head, by start */
+	struct avl_node hole_addr;	/* nodes with a hole, by start */
 	struct avl_node by_size;	/* nodes with a hole, by (hole, start) */
 	struct gtt_range_node *prev;	/* address order, circular via head */
 	struct gtt_range_node *next;
 	uint64_t start;
 	uint64_t size;
 	uint64_t hole;			/* free bytes right after this node */
-	uint64_t max_hole;		/* largest hole in the by_addr subtree */
+	uint64_t max_hole;		/* largest hole in the hole_addr subtree */
 	uint32_t color;
-	bool in_size_tree;
+	bool has_hole;			/* in hole_addr and by_size */
 	void *owner;
 	struct gtt_range_alloc *ra;
 };
@@ -29,6 +30,7 @@ struct gtt_range_alloc {
 	/* Zero-sized sentinel at start; its hole is the space before node 1. */
 	struct gtt_range_node head;
 	struct avl_tree by_addr;
+	struct avl_tree hole_addr;
 	struct avl_tree by_size;
 	uint64_t start;
 	uint64_t end;			/* exclusive */
