@@ -69,8 +69,54 @@ static inline uint32_t color_of(const struct gtt_range_alloc *ra,
 
 /* ---- tree maintenance ---- */
 
-static void hole_trees_insert(struct gtt_range_alloc *ra,
-			      struct gtt_range_node *n)
+/* Nodes are linked into two start-ordered trees through different members. */
+static inline struct gtt_range_node *at(const struct avl_node *n, size_t member)
+{
+	return (struct gtt_range_node *)(void *)((char *)n - member);
+}
+
+static inline struct avl_node *link_of(struct gtt_range_node *n, size_t member)
+{
+	return (struct avl_node *)(void *)((char *)n + member);
+}
+
+/* Insert @n into a start-ordered tree; ties go right, so the head
+ * precedes a node at the same start. */
+static void insert_by_start(struct avl_tree *t, size_t member,
+			    struct gtt_range_node *n)
+{
+	struct avl_node **link = &t->root, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		link = n->start < at(parent, member)->start ? &parent->left
+							     : &parent->right;
+	}
+	avl_insert(t, parent, link, link_of(n, member));
+}
+
+/* Last node of a start-ordered tree whose start is <= @addr, or NULL. */
+static struct gtt_range_node *last_by_start(const struct avl_tree *t,
+					    size_t member, uint64_t addr)
+{
+	struct avl_node *n = t->root, *best = NULL;
+
+	while (n) {
+		if (at(n, member)->start <= addr) {
+			best = n;
+			n = n->right;
+		} else {
+			n = n->left;
+		}
+	}
+	return best ? at(best, member) : NULL;
+}
+
+#define BY_ADDR offsetof(struct gtt_range_node, by_addr)
+#define HOLE_ADDR offsetof(struct gtt_range_node, hole_addr)
+
+static void size_tree_insert(struct gtt_range_alloc *ra,
+			     struct gtt_range_node *n)
 {
 	struct avl_node **link = &ra->by_size.root, *parent = NULL;
 
@@ -84,17 +130,14 @@ static void hole_trees_insert(struct gtt_range_alloc *ra,
 			link = &parent->right;
 	}
 	avl_insert(&ra->by_size, parent, link, &n->by_size);
+}
 
-	link = &ra->hole_addr.root;
-	parent = NULL;
-	while (*link) {
-		parent = *link;
-		/* Ties go right, so the head precedes a node at the start. */
-		link = n->start < hole_node(parent)->start ? &parent->left
-							   : &parent->right;
-	}
+static void hole_trees_insert(struct gtt_range_alloc *ra,
+			      struct gtt_range_node *n)
+{
+	size_tree_insert(ra, n);
 	n->max_hole = n->hole;
-	avl_insert(&ra->hole_addr, parent, link, &n->hole_addr);
+	insert_by_start(&ra->hole_addr, HOLE_ADDR, n);
 	n->has_hole = true;
 	ra->holes++;
 }
@@ -110,20 +153,6 @@ static void hole_trees_remove(struct gtt_range_alloc *ra,
 	ra->holes--;
 }
 
-static void addr_tree_insert(struct gtt_range_alloc *ra,
-			     struct gtt_range_node *n)
-{
-	struct avl_node **link = &ra->by_addr.root, *parent = NULL;
-
-	while (*link) {
-		parent = *link;
-		/* Ties go right, so the head precedes a node at the start. */
-		link = n->start < addr_node(parent)->start ? &parent->left
-							   : &parent->right;
-	}
-	avl_insert(&ra->by_addr, parent, link, &n->by_addr);
-}
-
 static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 		     uint64_t hole)
 {
@@ -133,18 +162,7 @@ static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 		/* Still a hole: re-sort by size, refresh the max in place. */
 		avl_remove(&ra->by_size, &n->by_size);
 		n->hole = hole;
-		struct avl_node **link = &ra->by_size.root, *parent = NULL;
-
-		while (*link) {
-			struct gtt_range_node *p = size_node(*link);
-
-			parent = *link;
-			if (hole < p->hole || (hole == p->hole && n->start < p->start))
-				link = &parent->left;
-			else
-				link = &parent->right;
-		}
-		avl_insert(&ra->by_size, parent, link, &n->by_size);
+		size_tree_insert(ra, n);
 		avl_propagate(&ra->hole_addr, &n->hole_addr);
 		return;
 	}
@@ -158,34 +176,9 @@ static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 static struct gtt_range_node *last_at_or_below(struct gtt_range_alloc *ra,
 					       uint64_t addr)
 {
-	struct avl_node *n = ra->by_addr.root, *best = NULL;
+	struct gtt_range_node *n = last_by_start(&ra->by_addr, BY_ADDR, addr);
 
-	while (n) {
-		if (addr_node(n)->start <= addr) {
-			best = n;
-			n = n->right;
-		} else {
-			n = n->left;
-		}
-	}
-	return best ? addr_node(best) : &ra->head;
-}
-
-/* Last hole owner whose start is <= @addr, or NULL. */
-static struct gtt_range_node *last_hole_at_or_below(struct gtt_range_alloc *ra,
-						    uint64_t addr)
-{
-	struct avl_node *n = ra->hole_addr.root, *best = NULL;
-
-	while (n) {
-		if (hole_node(n)->start <= addr) {
-			best = n;
-			n = n->right;
-		} else {
-			n = n->left;
-		}
-	}
-	return best ? hole_node(best) : NULL;
+	return n ? n : &ra->head;
 }
 
 static inline struct avl_node *kid(const struct avl_node *n, int right)
@@ -350,7 +343,7 @@ static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
 		return NULL;
 	}
 	case GTT_PLACE_LOW:
-		n = last_hole_at_or_below(ra, r->lo);
+		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->lo);
 		if (!n)
 			n = ra->hole_addr.root && max_hole_of(ra->hole_addr.root) >= r->size ?
 			    extreme_with_hole(ra->hole_addr.root, r->size, 0) : NULL;
@@ -361,7 +354,7 @@ static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
 				return n;
 		return NULL;
 	case GTT_PLACE_HIGH:
-		n = last_hole_at_or_below(ra, r->hi - 1);
+		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->hi - 1);
 		if (n && n->hole < r->size)
 			n = step_with_hole(n, r->size, 0);
 		for (; n && hole_end(ra, n) > r->lo; n = step_with_hole(n, r->size, 0))
@@ -432,7 +425,7 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->head.color = GTT_COLOR_NONE;
 	ra->head.prev = ra->head.next = &ra->head;
 	ra->head.ra = ra;
-	addr_tree_insert(ra, &ra->head);
+	insert_by_start(&ra->by_addr, BY_ADDR, &ra->head);
 	set_hole(ra, &ra->head, size);
 	*out = ra;
 	return 0;

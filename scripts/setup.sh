@@ -5,6 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(gcc libc6-dev meson ninja-build pkg-config
+          libasan8 libubsan1 libtsan2
           libdrm-dev libpciaccess-dev liburcu-dev libcmocka-dev)
 
 missing=()

@@ -6,11 +6,14 @@
 #ifndef GTT_TESTS_HELPERS_H
 #define GTT_TESTS_HELPERS_H
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include <unistd.h>
 
 #include <gtt/gtt.h>
 
@@ -31,6 +34,22 @@ static inline uint64_t rng_next(uint64_t *s)
 static inline uint64_t rng_below(uint64_t *s, uint64_t n)
 {
 	return n ? rng_next(s) % n : 0;
+}
+
+/* A thread that signals @f with @error after @us microseconds. */
+struct delayed {
+	struct gtt_fence *f;
+	unsigned int us;
+	int error;
+};
+
+static inline void *signal_later(void *arg)
+{
+	struct delayed *d = arg;
+
+	usleep(d->us);
+	gtt_fence_signal(d->f, d->error);
+	return NULL;
 }
 
 struct fixture {

@@ -73,17 +73,6 @@ static void test_await_deferred_to_executor(void **state)
 	gtt_executor_destroy(ex);
 }
 
-struct delayed { struct gtt_fence *f; unsigned int us; int error; };
-
-static void *signal_later(void *arg)
-{
-	struct delayed *d = arg;
-
-	usleep(d->us);
-	gtt_fence_signal(d->f, d->error);
-	return NULL;
-}
-
 static void test_await_oom_waits_instead(void **state)
 {
 	struct job_record r = { 0 };

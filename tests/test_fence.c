@@ -42,17 +42,6 @@ static void test_signal_status_wait(void **state)
 	assert_int_equal(gtt_fence_signal(NULL, 0), -EINVAL);
 }
 
-struct delayed { struct gtt_fence *f; unsigned int us; };
-
-static void *signal_later(void *arg)
-{
-	struct delayed *d = arg;
-
-	usleep(d->us);
-	gtt_fence_signal(d->f, 0);
-	return NULL;
-}
-
 static void test_cross_thread_wait(void **state)
 {
 	struct delayed d = { .us = 20000 };

@@ -222,17 +222,6 @@ static void test_hold_delays_unbind_fence(void **state)
 	fixture_fini(&f);
 }
 
-struct delayed { struct gtt_fence *f; unsigned int us; int error; };
-
-static void *signal_later(void *arg)
-{
-	struct delayed *d = arg;
-
-	usleep(d->us);
-	gtt_fence_signal(d->f, d->error);
-	return NULL;
-}
-
 /* Rule 5: borrowed pages cannot outlive the call, so unbind is synchronous. */
 static void test_borrowed_pages_unbind_sync(void **state)
 {
