@@ -18,5 +18,6 @@
 #include <gtt/backend.h>
 #include <gtt/vm.h>
 #include <gtt/mock.h>
+#include <gtt/intel.h>
 
 #endif

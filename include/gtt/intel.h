@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: Intel GPU platforms and page-table entry formats
+ *
+ * Facts about Intel GPUs that the page-table code needs, and the encoders
+ * and decoders for every GGTT and PPGTT entry format, written from the
+ * project's facts sheet (docs/intel.md lists the sources and every item
+ * still UNCONFIRMED).
+ *
+ * Platforms: gtt_intel_lookup() maps a PCI device ID to a family and its
+ * &struct gtt_intel_platform.  The ID table is generated from the Linux
+ * kernel's i915_pciids.h / xe_pciids.h by scripts/gen-intel-ids.py; an ID
+ * that is not in it is reported as unknown, never guessed.
+ *
+ * Entry formats: the encoders take a DMA address and GTT_PTE_* flags
+ * (read-only, local memory, and a PAT/cache index) and return the 64-bit
+ * entry, or -EINVAL when the format cannot express the request (an address
+ * too wide for the field, a PAT index the format has no bits for,
+ * read-only where there is no read-only bit).  The decoders are exact
+ * inverses for every entry an encoder produced.
+ *
+ * On gen6/7 the GGTT has no PAT; there the PAT field of the flags carries
+ * the i915 cache level: 0 uncached, 1 LLC, 2 L3+LLC, 3 write-through
+ * (%GTT_INTEL_CACHE_*).
+ *
+ * Thread safety: everything here is pure and may be called from any thread.
+ */
+#ifndef GTT_INTEL_H
+#define GTT_INTEL_H
+
+#include <gtt/backend.h>
+#include <gtt/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** enum gtt_intel_family - Platform families libgtt describes. */
+enum gtt_intel_family {
+	GTT_INTEL_UNKNOWN = 0,
+	GTT_INTEL_SNB,	/* Sandy Bridge, gen6 */
+	GTT_INTEL_IVB,	/* Ivy Bridge, gen7 */
+	GTT_INTEL_HSW,	/* Haswell, gen7.5 */
+	GTT_INTEL_VLV,	/* Valleyview / Bay Trail, gen7 */
+	GTT_INTEL_BDW,	/* Broadwell, gen8 */
+	GTT_INTEL_CHV,	/* Cherryview / Braswell, gen8 */
+	GTT_INTEL_SKL,	/* Skylake, Kaby/Coffee/Comet/Whiskey/Amber Lake, gen9 */
+	GTT_INTEL_BXT,	/* Broxton / Gemini Lake, gen9 LP */
+	GTT_INTEL_ICL,	/* Ice Lake, gen11 */
+	GTT_INTEL_EHL,	/* Elkhart / Jasper Lake, gen11 */
+	GTT_INTEL_TGL,	/* Tiger Lake, gen12.0 */
+	GTT_INTEL_RKL,	/* Rocket Lake, gen12.0 */
+	GTT_INTEL_ADL,	/* Alder / Raptor Lake, gen12.0 */
+	GTT_INTEL_DG1,	/* DG1, gen12.10, discrete */
+	GTT_INTEL_DG2,	/* DG2 / Arc Alchemist, ATS-M, gen12.55, discrete */
+	GTT_INTEL_MTL,	/* Meteor Lake, gen12.70 */
+	GTT_INTEL_ARL,	/* Arrow Lake, gen12.7x */
+	GTT_INTEL_LNL,	/* Lunar Lake, Xe2 (gen20) */
+	GTT_INTEL_BMG,	/* Battlemage, Xe2, discrete */
+	GTT_INTEL_FAMILY_COUNT
+};
+
+/** enum gtt_intel_ggtt_format - GGTT entry layouts. */
+enum gtt_intel_ggtt_format {
+	GTT_GGTT_SNB,		/* 32-bit, addr 39:32 folded into 11:4, cache bits 2:1 */
+	GTT_GGTT_IVB,		/* as SNB, plus L3+LLC (11b) */
+	GTT_GGTT_VLV,		/* as SNB folding; bit 1 writeable, bit 2 snooped */
+	GTT_GGTT_HSW,		/* 32-bit, addr 38:32 folded into 10:4, control 3:1 + 11 */
+	GTT_GGTT_HSW_EDRAM,	/* HSW with eDRAM: WT and eLLC write-back controls */
+	GTT_GGTT_GEN8,		/* 64-bit, present, addr 38:12, no PAT */
+	GTT_GGTT_GEN12,		/* 64-bit, present, LM bit 1, addr 45:12, no PAT */
+	GTT_GGTT_MTL,		/* GEN12 plus PAT0/PAT1 at bits 52/53 */
+};
+
+/** enum gtt_intel_ppgtt_format - PPGTT entry layouts (gen8+). */
+enum gtt_intel_ppgtt_format {
+	GTT_PPGTT_NONE,		/* no gen8-style PPGTT (gen6/7) */
+	GTT_PPGTT_GEN8,		/* PPAT index in PWT/PCD/PAT bits 3/4/7; IPS 64K bit 11 in PDEs (gen9+) */
+	GTT_PPGTT_GEN12,	/* PAT0-2 at 3/4/7, LM bit 11; IPS 64K bit 11 in PDEs */
+	GTT_PPGTT_XEHP,		/* GEN12 plus PS64 hint (bit 8), compact 64K PT (PDE bit 6) */
+	GTT_PPGTT_MTL,		/* XEHP plus PAT3 at bit 62 */
+	GTT_PPGTT_XE2,		/* MTL plus PAT4 at bit 61 */
+};
+
+/* Page-size support bits for &struct gtt_intel_platform.page_sizes. */
+#define GTT_INTEL_PAGE_4K  (1u << 0)
+#define GTT_INTEL_PAGE_64K (1u << 1)
+#define GTT_INTEL_PAGE_2M  (1u << 2)
+#define GTT_INTEL_PAGE_1G  (1u << 3)
+
+/* gen6/7 cache levels, carried in the PAT field of the PTE flags. */
+#define GTT_INTEL_CACHE_NONE   0
+#define GTT_INTEL_CACHE_LLC    1
+#define GTT_INTEL_CACHE_L3_LLC 2
+#define GTT_INTEL_CACHE_WT     3
+
+/**
+ * struct gtt_intel_platform - What the page-table code needs to know.
+ * @family: the family.
+ * @name: short name ("TGL").
+ * @graphics_ver: graphics IP version x100 (600, 750, 1255, 2000...).
+ * @ggtt_format: GGTT entry layout.
+ * @ggtt_pte_size: 4 or 8 bytes.
+ * @ppgtt_format: PPGTT entry layout, %GTT_PPGTT_NONE before gen8.
+ * @ppgtt_bits: PPGTT address bits (32 means 3-level, more means 4-level).
+ * @page_sizes: GTT_INTEL_PAGE_* the platform's PPGTT can map.
+ * @dma_bits: device DMA address width.
+ * @has_llc: CPU and GPU share the last-level cache.
+ * @discrete: a discrete card with local memory.
+ * @ggtt_color_guard: i915 keeps guard pages between GGTT nodes of
+ *	different cache colour (never on gen6+).
+ * @ppgtt_read_only: read-only PPGTT pages are usable (i915 disables them
+ *	on gen11/12 for a hardware erratum).
+ * @cpu_ggtt_write_risky: the facts sheet marks CPU writes to the GGTT
+ *	through BAR0 as hazardous on this platform (MTL and later).
+ * @unconfirmed: some field is not confirmed by a primary source (see
+ *	docs/intel.md).
+ */
+struct gtt_intel_platform {
+	enum gtt_intel_family family;
+	const char *name;
+	unsigned int graphics_ver;
+	enum gtt_intel_ggtt_format ggtt_format;
+	unsigned int ggtt_pte_size;
+	enum gtt_intel_ppgtt_format ppgtt_format;
+	unsigned int ppgtt_bits;
+	unsigned int page_sizes;
+	unsigned int dma_bits;
+	bool has_llc;
+	bool discrete;
+	bool ggtt_color_guard;
+	bool ppgtt_read_only;
+	bool cpu_ggtt_write_risky;
+	bool unconfirmed;
+};
+
+/**
+ * gtt_intel_platform() - The descriptor of a family.
+ *
+ * Return: the descriptor, or NULL for %GTT_INTEL_UNKNOWN or an out-of-range value.
+ */
+GTT_API const struct gtt_intel_platform *
+gtt_intel_platform(enum gtt_intel_family family);
+
+/**
+ * gtt_intel_lookup() - Identify an Intel GPU by PCI device ID.
+ * @device_id: the PCI device ID (vendor 0x8086 assumed).
+ * @label: if not NULL, receives the sub-platform label ("KBL", "RPL-S"...).
+ *
+ * Return: the family's descriptor, or NULL for an ID not in the table.
+ */
+GTT_API const struct gtt_intel_platform *
+gtt_intel_lookup(uint16_t device_id, const char **label);
+
+/* Extra flags for the PPGTT encoders (beyond GTT_PTE_*). */
+/** A PDE/PDPE that maps a 2 MiB / 1 GiB page itself (PS bit). */
+#define GTT_INTEL_HUGE   (1u << 16)
+/** A PDE whose page table is in 64 KiB mode (IPS, or compact on XeHP+). */
+#define GTT_INTEL_PT_64K (1u << 17)
+/** A PTE that is part of a 64 KiB page (PS64 hint, XeHP+). */
+#define GTT_INTEL_PS64   (1u << 18)
+
+/**
+ * struct gtt_intel_entry - A decoded entry.
+ * @present: the valid/present bit.
+ * @addr: the DMA address it points at.
+ * @flags: GTT_PTE_* and GTT_INTEL_* flags, as an encoder would take them.
+ */
+struct gtt_intel_entry {
+	bool present;
+	uint64_t addr;
+	uint32_t flags;
+};
+
+/**
+ * gtt_intel_ggtt_encode() - Build a GGTT entry.
+ * @fmt: the layout.
+ * @addr: page DMA address (4 KiB aligned).
+ * @flags: GTT_PTE_* flags (PAT field: cache level on gen6/7).
+ * @pte: receives the entry (upper 32 bits zero for 4-byte formats).
+ *
+ * Return: 0, or -EINVAL if @fmt cannot express @addr or @flags.
+ */
+GTT_API int gtt_intel_ggtt_encode(enum gtt_intel_ggtt_format fmt,
+				  uint64_t addr, uint32_t flags, uint64_t *pte);
+
+/**
+ * gtt_intel_ggtt_decode() - Split a GGTT entry into address and flags.
+ *
+ * Return: 0, or -EINVAL for an unknown format, NULL @out, or an entry
+ * with bits the format does not define.
+ */
+GTT_API int gtt_intel_ggtt_decode(enum gtt_intel_ggtt_format fmt, uint64_t pte,
+				  struct gtt_intel_entry *out);
+
+/**
+ * gtt_intel_ppgtt_encode() - Build a PPGTT entry.
+ * @fmt: the layout.
+ * @level: 0 for a PTE, 1 for a PDE, 2 for a PDPE, 3 for a PML4E.
+ * @addr: what it points at: a page (level 0, or a huge leaf), else the
+ *	next-level table.  4 KiB aligned; 2 MiB / 1 GiB for huge leaves.
+ * @flags: GTT_PTE_* plus %GTT_INTEL_HUGE (level 1 or 2),
+ *	%GTT_INTEL_PT_64K (level 1 table pointers), %GTT_INTEL_PS64 (level 0).
+ * @pte: receives the entry.
+ *
+ * Table pointers (levels 1-3 without %GTT_INTEL_HUGE) accept PAT indexes
+ * 0-3 only (bits 3/4).  Huge leaves carry PAT bit 2 at bit 12, because bit
+ * 7 is the PS bit there (the xe layout; UNCONFIRMED for gen8-12.0 i915).
+ *
+ * Return: 0, or -EINVAL if the layout cannot express the request.
+ */
+GTT_API int gtt_intel_ppgtt_encode(enum gtt_intel_ppgtt_format fmt,
+				   unsigned int level, uint64_t addr,
+				   uint32_t flags, uint64_t *pte);
+
+/**
+ * gtt_intel_ppgtt_decode() - Split a PPGTT entry of @level.
+ *
+ * Return: 0, or -EINVAL for an unknown format or level, or NULL @out.
+ */
+GTT_API int gtt_intel_ppgtt_decode(enum gtt_intel_ppgtt_format fmt,
+				   unsigned int level, uint64_t pte,
+				   struct gtt_intel_entry *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
