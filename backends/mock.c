@@ -9,6 +9,11 @@
  * of disjoint ranges need no lock.  Each entry is one 64-bit word written
  * with a single atomic store (address | compact flags | valid), plus a
  * write counter.
+ *
+ * Intel modes hand the table to the shared Intel page-table code
+ * (intel_ggtt.c / intel_ppgtt.c) with host memory behind it: the GGTT
+ * window is an array, PPGTT tables are 4 KiB host pages given fake DMA
+ * addresses from TABLE_DMA_BASE that table_cpu() resolves for the walker.
  */
 #include <string.h>
 #include <time.h>
@@ -16,6 +21,7 @@
 #include <gtt/mock.h>
 
 #include "backend_internal.h"
+#include "intel_pt.h"
 #include "util.h"
 
 #define FANOUT_SHIFT 9
@@ -30,7 +36,20 @@ struct mock_leaf {
 	struct mock_entry e[FANOUT];
 };
 
+/* Fake DMA addresses of mock PPGTT tables: above any test page, below 2^39. */
+#define TABLE_DMA_BASE (1ull << 38)
+
 struct mock {
+	unsigned int mode;		/* enum gtt_mock_mode */
+	struct intel_ggtt ggtt;
+	struct intel_ppgtt ppgtt;
+	void *ggtt_window;
+	pthread_mutex_t tables_lock;
+	void **tables;			/* index = (dma - TABLE_DMA_BASE) / 4096 */
+	uint64_t ntables, cap_tables;
+	uint64_t *free_idx;
+	uint64_t nfree;
+	_Atomic uint64_t flushes;
 	uint64_t start;
 	uint64_t size;
 	uint64_t page_size;
@@ -176,6 +195,15 @@ static int mock_bind(void *priv, uint64_t start, uint64_t size,
 	err = take_call(m);
 	if (err)
 		return err;
+	if (m->mode != GTT_MOCK_GENERIC) {
+		maybe_delay(m);
+		err = m->mode == GTT_MOCK_INTEL_GGTT ?
+		      intel_ggtt_bind(&m->ggtt, start, size, pages, pages_offset, flags) :
+		      intel_ppgtt_bind(&m->ppgtt, start, size, pages, pages_offset, flags);
+		if (!err)
+			atomic_fetch_add(&m->st.written, size / m->page_size);
+		return err;
+	}
 	if (!in_range(m, start, size) || pages_offset > gtt_pages_size(pages) ||
 	    size > gtt_pages_size(pages) - pages_offset)
 		return -ERANGE;
@@ -214,6 +242,15 @@ static int mock_clear(void *priv, uint64_t start, uint64_t size)
 	err = take_call(m);
 	if (err)
 		return err;
+	if (m->mode != GTT_MOCK_GENERIC) {
+		maybe_delay(m);
+		err = m->mode == GTT_MOCK_INTEL_GGTT ?
+		      intel_ggtt_clear(&m->ggtt, start, size) :
+		      intel_ppgtt_clear(&m->ppgtt, start, size);
+		if (!err)
+			atomic_fetch_add(&m->st.cleared, size / m->page_size);
+		return err;
+	}
 	if (!in_range(m, start, size))
 		return -ERANGE;
 	maybe_delay(m);
@@ -242,12 +279,131 @@ static int mock_invalidate(void *priv)
 	return take_call(m);
 }
 
-static void mock_destroy(void *priv)
+static int generic_translate(struct mock *m, uint64_t addr,
+			     struct gtt_translation *out)
+{
+	struct gtt_mock_entry e;
+	struct mock_leaf *l;
+	uint64_t idx, w;
+
+	if (addr < m->start || addr - m->start >= m->size)
+		return set_error(-ERANGE, "mock: 0x%llx is outside the table",
+				 (unsigned long long)addr);
+	idx = (addr - m->start) / m->page_size;
+	l = leaf_of(m, idx, false);
+	w = l ? atomic_load_explicit(&l->e[idx % FANOUT].pte, memory_order_acquire)
+	      : pack(m->scratch, 0, false);
+	unpack(w, &e);
+	*out = (struct gtt_translation){
+		.present = e.valid, .scratch = !e.valid,
+		.addr = e.addr + (addr - m->start) % m->page_size,
+		.flags = e.flags, .page_size = m->page_size, .pte = w,
+	};
+	return 0;
+}
+
+static int mock_translate(void *priv, uint64_t addr, struct gtt_translation *out)
 {
 	struct mock *m = priv;
 
+	switch (m->mode) {
+	case GTT_MOCK_INTEL_GGTT:
+		return intel_ggtt_translate(&m->ggtt, addr, out);
+	case GTT_MOCK_INTEL_PPGTT:
+		return intel_ppgtt_translate(&m->ppgtt, addr, out);
+	default:
+		return generic_translate(m, addr, out);
+	}
+}
+
+/* ---- host memory for the Intel page-table code ---- */
+
+static void *table_alloc(void *ctx, uint64_t *dma)
+{
+	struct mock *m = ctx;
+	void *cpu = mem_alloc_aligned(4096, 4096);
+	uint64_t idx;
+
+	if (!cpu)
+		return NULL;
+	pthread_mutex_lock(&m->tables_lock);
+	if (m->nfree) {
+		idx = m->free_idx[--m->nfree];
+	} else {
+		if (m->ntables == m->cap_tables) {
+			uint64_t cap = m->cap_tables ? m->cap_tables * 2 : 64;
+			void **t = mem_realloc(m->tables, cap * sizeof(*t));
+			uint64_t *f = t ? mem_realloc(m->free_idx, cap * sizeof(*f)) : NULL;
+
+			if (t)
+				m->tables = t;
+			if (!f) {
+				pthread_mutex_unlock(&m->tables_lock);
+				mem_free(cpu);
+				return NULL;
+			}
+			m->free_idx = f;
+			m->cap_tables = cap;
+		}
+		idx = m->ntables++;
+	}
+	m->tables[idx] = cpu;
+	pthread_mutex_unlock(&m->tables_lock);
+	*dma = TABLE_DMA_BASE + idx * 4096;
+	return cpu;
+}
+
+static void table_free(void *ctx, void *cpu, uint64_t dma)
+{
+	struct mock *m = ctx;
+	uint64_t idx = (dma - TABLE_DMA_BASE) / 4096;
+
+	pthread_mutex_lock(&m->tables_lock);
+	m->tables[idx] = NULL;
+	m->free_idx[m->nfree++] = idx;
+	pthread_mutex_unlock(&m->tables_lock);
+	mem_free(cpu);
+}
+
+static void *table_cpu(void *ctx, uint64_t dma)
+{
+	struct mock *m = ctx;
+	uint64_t idx = (dma - TABLE_DMA_BASE) / 4096;
+	void *cpu = NULL;
+
+	if (dma < TABLE_DMA_BASE || dma % 4096)
+		return NULL;
+	pthread_mutex_lock(&m->tables_lock);
+	if (idx < m->ntables)
+		cpu = m->tables[idx];
+	pthread_mutex_unlock(&m->tables_lock);
+	return cpu;
+}
+
+static void table_flush(void *ctx, const void *cpu, size_t len)
+{
+	struct mock *m = ctx;
+
+	(void)cpu;
+	(void)len;
+	atomic_fetch_add_explicit(&m->flushes, 1, memory_order_relaxed);
+}
+
+static void mock_free(struct mock *m)
+{
+	if (m->mode == GTT_MOCK_INTEL_PPGTT && m->ppgtt.platform)
+		intel_ppgtt_fini(&m->ppgtt);
+	mem_free(m->ggtt_window);
+	mem_free(m->tables);
+	mem_free(m->free_idx);
+	pthread_mutex_destroy(&m->tables_lock);
 	free_level(atomic_load(&m->root), m->levels);
 	mem_free(m);
+}
+
+static void mock_destroy(void *priv)
+{
+	mock_free(priv);
 }
 
 static const struct gtt_backend_ops mock_ops = {
@@ -256,7 +412,38 @@ static const struct gtt_backend_ops mock_ops = {
 	.clear = mock_clear,
 	.invalidate = mock_invalidate,
 	.destroy = mock_destroy,
+	.translate = mock_translate,
 };
+
+static int intel_setup(struct mock *m, const struct gtt_mock_config *cfg)
+{
+	const struct gtt_intel_platform *p = gtt_intel_platform(cfg->intel_family);
+	struct intel_pt_mem mem = {
+		.ctx = m, .alloc_table = table_alloc, .free_table = table_free,
+		.table_cpu = table_cpu, .flush = table_flush,
+	};
+
+	if (!p)
+		return set_error(-EINVAL, "gtt_mock_create: unknown Intel family %u", cfg->intel_family);
+	if (cfg->start || m->page_size != 4096)
+		return set_error(-EINVAL, "gtt_mock_create: Intel tables start at 0 with 4 KiB pages");
+	if (cfg->mode == GTT_MOCK_INTEL_GGTT) {
+		if (cfg->size > (4ull << 30))
+			return set_error(-EINVAL, "gtt_mock_create: a GGTT is at most 4 GiB");
+		m->ggtt_window = mem_zalloc(cfg->size / 4096 * p->ggtt_pte_size);
+		if (!m->ggtt_window)
+			return set_error(-ENOMEM, "gtt_mock_create: out of memory for the GGTT");
+		mem.ggtt = m->ggtt_window;
+		return intel_ggtt_init(&m->ggtt, p, p->ggtt_format, cfg->size,
+				       cfg->scratch_addr, &mem);
+	}
+	if (p->ppgtt_format == GTT_PPGTT_NONE)
+		return set_error(-EINVAL, "gtt_mock_create: %s has no gen8-style PPGTT", p->name);
+	if (cfg->size > (1ull << p->ppgtt_bits))
+		return set_error(-EINVAL, "gtt_mock_create: %s PPGTT covers %u bits",
+				 p->name, p->ppgtt_bits);
+	return intel_ppgtt_init(&m->ppgtt, p, cfg->scratch_addr, &mem);
+}
 
 GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
 			    struct gtt_backend **out)
@@ -270,11 +457,13 @@ GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
 	page = cfg->page_size ? cfg->page_size : 4096;
 	if (!is_pow2(page) || page < 4096 || !cfg->size || cfg->size % page ||
 	    cfg->start % page || cfg->start > UINT64_MAX - cfg->size ||
-	    cfg->scratch_addr % 4096)
-		return set_error(-EINVAL, "gtt_mock_create: start/size/page size/scratch misaligned, zero or wrapping");
+	    cfg->scratch_addr % 4096 || cfg->mode > GTT_MOCK_INTEL_PPGTT)
+		return set_error(-EINVAL, "gtt_mock_create: start/size/page size/scratch misaligned, zero or wrapping, or unknown mode");
 	m = mem_zalloc(sizeof(*m));
 	if (!m)
 		return set_error(-ENOMEM, "gtt_mock_create: out of memory");
+	pthread_mutex_init(&m->tables_lock, NULL);
+	m->mode = cfg->mode;
 	m->start = cfg->start;
 	m->size = cfg->size;
 	m->page_size = page;
@@ -282,9 +471,11 @@ GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
 	pages = cfg->size / page;
 	for (uint64_t cover = FANOUT; cover < pages && m->levels < 7; cover <<= FANOUT_SHIFT)
 		m->levels++;
-	err = gtt_backend_create(&mock_ops, m, out);
+	err = m->mode == GTT_MOCK_GENERIC ? 0 : intel_setup(m, cfg);
+	if (!err)
+		err = gtt_backend_create(&mock_ops, m, out);
 	if (err)
-		mem_free(m);
+		mock_free(m);
 	return err;
 }
 
@@ -297,6 +488,18 @@ GTT_API int gtt_mock_read(struct gtt_backend *be, uint64_t addr,
 
 	if (!m || !entry)
 		return set_error(-EINVAL, "gtt_mock_read: not a mock backend, or entry is NULL");
+	if (m->mode != GTT_MOCK_GENERIC) {
+		struct gtt_translation t;
+		int err = mock_translate(m, addr, &t);
+
+		if (err)
+			return err;
+		*entry = (struct gtt_mock_entry){
+			.valid = t.present && !t.scratch,
+			.addr = t.addr & ~0xfffull, .flags = t.flags, .pte = t.pte,
+		};
+		return 0;
+	}
 	if (addr < m->start || addr - m->start >= m->size)
 		return set_error(-ERANGE, "gtt_mock_read: 0x%llx is outside the table",
 				 (unsigned long long)addr);
@@ -325,6 +528,8 @@ GTT_API int gtt_mock_stats(struct gtt_backend *be, struct gtt_mock_stats *st)
 	st->entries_cleared = atomic_load(&m->st.cleared);
 	st->valid_entries = atomic_load(&m->st.valid);
 	st->failures_injected = atomic_load(&m->st.injected);
+	st->tables = m->mode == GTT_MOCK_INTEL_PPGTT ? m->ppgtt.tables : 0;
+	st->flushes = atomic_load(&m->flushes);
 	return 0;
 }
 

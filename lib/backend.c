@@ -33,6 +33,17 @@ GTT_API const char *gtt_backend_name(const struct gtt_backend *be)
 	return be && be->ops->name ? be->ops->name : "backend";
 }
 
+GTT_API int gtt_backend_translate(struct gtt_backend *be, uint64_t addr,
+				  struct gtt_translation *out)
+{
+	if (!be || !out)
+		return set_error(-EINVAL, "gtt_backend_translate: backend or out is NULL");
+	if (!be->ops->translate)
+		return set_error(-EOPNOTSUPP, "gtt_backend_translate: backend '%s' cannot walk its table",
+				 gtt_backend_name(be));
+	return be->ops->translate(be->priv, addr, out);
+}
+
 GTT_API void gtt_backend_destroy(struct gtt_backend *be)
 {
 	if (!be)

@@ -135,6 +135,16 @@ void *mem_realloc(void *old, size_t size)
 	return p;
 }
 
+void *mem_alloc_aligned(size_t align, size_t size)
+{
+	void *p;
+
+	if (should_fail() || posix_memalign(&p, align, size ? size : 1))
+		return NULL;
+	atomic_fetch_add_explicit(&live_allocs, 1, memory_order_relaxed);
+	return p;
+}
+
 void mem_free(void *p)
 {
 	if (!p)

@@ -23,6 +23,20 @@ static inline uint64_t u64_min(uint64_t a, uint64_t b) { return a < b ? a : b; }
 static inline uint64_t u64_max(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static inline int is_pow2(uint64_t v) { return v && !(v & (v - 1)); }
 
+/*
+ * Full memory fence, for ordering page-table stores before a posting read
+ * and an MMIO write.  On x86 an explicit mfence (also keeps ThreadSanitizer
+ * builds compiling: gcc rejects atomic_thread_fence under -fsanitize=thread).
+ */
+static inline void full_fence(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ __volatile__("mfence" ::: "memory");
+#else
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
 /* CLOCK_MONOTONIC in ns. */
 uint64_t now_ns(void);
 
@@ -46,6 +60,8 @@ uint64_t deadline_from_timeout(int64_t timeout_ns);
 void *mem_alloc(size_t size);
 void *mem_zalloc(size_t size);
 void *mem_realloc(void *p, size_t size);
+/* @align-aligned memory, freed with mem_free(). */
+void *mem_alloc_aligned(size_t align, size_t size);
 void mem_free(void *p);
 /* Test hooks: fail the @n-th allocation from now (0 disables). */
 void mem_fail_after(uint64_t n);

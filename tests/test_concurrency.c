@@ -198,7 +198,7 @@ static void *reader_thread(void *arg)
 	return NULL;
 }
 
-static void test_stress(void **state)
+static void run_stress(unsigned int mock_mode)
 {
 	struct gtt_mock_config mc = { .start = VA, .size = VM_PAGES * PAGE };
 	struct gtt_vm_config vc = { .start = VA, .size = VM_PAGES * PAGE,
@@ -212,7 +212,9 @@ static void test_stress(void **state)
 	struct gtt_vm_stats st;
 	const char *env = getenv("GTT_STRESS_ITERS");
 
-	(void)state;
+	if (mock_mode == GTT_MOCK_INTEL_PPGTT)	/* a TGL PPGTT under the same vm */
+		mc = (struct gtt_mock_config){ .size = 1ull << 48, .mode = mock_mode,
+					       .intel_family = GTT_INTEL_TGL };
 	sh.iters = env ? strtoul(env, NULL, 10) : 3000;
 	pthread_mutex_init(&g.lock, NULL);
 	pthread_cond_init(&g.more, NULL);
@@ -255,6 +257,7 @@ static void test_stress(void **state)
 	assert_int_equal(st.bound, 0);
 	assert_int_equal(st.pending_unbinds, 0);
 	assert_int_equal(ms.valid_entries, 0);		/* everything scrubbed */
+	assert_int_equal(ms.tables, 0);			/* every table freed */
 	assert_true(st.bind_waits_on_unbind > 0);	/* the race was exercised */
 	assert_true(st.evictions > 0);
 	assert_true(sh.checks > 0);
@@ -263,6 +266,18 @@ static void test_stress(void **state)
 	gtt_backend_destroy(sh.be);
 	pthread_cond_destroy(&g.more);
 	pthread_mutex_destroy(&g.lock);
+}
+
+static void test_stress(void **state)
+{
+	(void)state;
+	run_stress(GTT_MOCK_GENERIC);
+}
+
+static void test_stress_intel_ppgtt(void **state)
+{
+	(void)state;
+	run_stress(GTT_MOCK_INTEL_PPGTT);
 }
 
 /* Fences: many waiters and callbacks racing one signaller. */
@@ -311,6 +326,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fence_races),
 		cmocka_unit_test(test_stress),
+		cmocka_unit_test(test_stress_intel_ppgtt),
 	};
 
 	return cmocka_run_group_tests_name("concurrency", tests, NULL, NULL);

@@ -39,6 +39,26 @@ extern "C" {
 #define GTT_PTE_PAT(i) (((uint32_t)(i) << GTT_PTE_PAT_SHIFT) & GTT_PTE_PAT_MASK)
 
 /**
+ * struct gtt_translation - What the device would see at one address.
+ * @present: the entry is valid (on Intel, scratch entries are valid too).
+ * @scratch: the entry points at the scratch page.
+ * @addr: DMA address of the translated byte.
+ * @flags: GTT_PTE_* flags of the entry.
+ * @page_size: size of the page the entry maps (4 KiB, 64 KiB, 2 MiB, 1 GiB).
+ * @pte: the raw leaf entry.
+ * @level: page-table level of the leaf (0 for a PTE or a GGTT entry).
+ */
+struct gtt_translation {
+	bool present;
+	bool scratch;
+	uint64_t addr;
+	uint32_t flags;
+	uint64_t page_size;
+	uint64_t pte;
+	unsigned int level;
+};
+
+/**
  * struct gtt_backend_ops - What a backend does.
  * @name: for dumps and messages.
  * @bind: write PTEs so that [@start, @start + @size) maps the bytes of
@@ -46,6 +66,8 @@ extern "C" {
  * @clear: point every PTE of [@start, @start + @size) at scratch.
  * @invalidate: make the device forget cached translations.
  * @destroy: free @priv (called by gtt_backend_destroy()); may be NULL.
+ * @translate: walk the page table as the device would, for @addr; may be
+ *	NULL.  Must be safe against concurrent binds and clears.
  */
 struct gtt_backend_ops {
 	const char *name;
@@ -55,6 +77,7 @@ struct gtt_backend_ops {
 	int (*clear)(void *priv, uint64_t start, uint64_t size);
 	int (*invalidate)(void *priv);
 	void (*destroy)(void *priv);
+	int (*translate)(void *priv, uint64_t addr, struct gtt_translation *out);
 };
 
 struct gtt_backend;
@@ -72,6 +95,15 @@ GTT_API void *gtt_backend_priv(const struct gtt_backend *be);
 
 /** gtt_backend_name() - The ops name, never NULL. */
 GTT_API const char *gtt_backend_name(const struct gtt_backend *be);
+
+/**
+ * gtt_backend_translate() - What the device would see at @addr.
+ *
+ * Return: 0; -EOPNOTSUPP if the backend cannot walk its table; -EINVAL;
+ * -ERANGE if @addr is outside the table; or the backend's error.
+ */
+GTT_API int gtt_backend_translate(struct gtt_backend *be, uint64_t addr,
+				  struct gtt_translation *out);
 
 /**
  * gtt_backend_destroy() - Call ops->destroy and free.  Every vm using @be

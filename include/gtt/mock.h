@@ -10,6 +10,15 @@
  * The table is sparse (allocated in 2 MiB-of-VA leaves on first write), so
  * a 48-bit vm costs memory only where it is used.
  *
+ * Intel modes: with @intel_family set, the mock keeps a real Intel GGTT
+ * (%GTT_MOCK_INTEL_GGTT) or PPGTT (%GTT_MOCK_INTEL_PPGTT) for that
+ * platform in host memory, written by the same page-table code the VFIO
+ * backend uses; reads walk those tables the way the device would.  Page
+ * tables get fake DMA addresses the walker resolves.  A GGTT covers
+ * [0, size); keep page 0 and the last page out of the vm (i915 reserves
+ * them), e.g. vm start = 4096 and size = GGTT size - 8192.  A PPGTT covers
+ * [0, 2^ppgtt_bits).
+ *
  * Thread safety: the ops follow the backend contract (concurrent calls on
  * disjoint ranges).  gtt_mock_read() is safe against concurrent writes to
  * other entries.
@@ -24,18 +33,30 @@
 extern "C" {
 #endif
 
+/** enum gtt_mock_mode - What the mock's table is. */
+enum gtt_mock_mode {
+	GTT_MOCK_GENERIC = 0,	/* decoded entries, any page size */
+	GTT_MOCK_INTEL_GGTT,	/* a real Intel GGTT of @intel_family */
+	GTT_MOCK_INTEL_PPGTT,	/* a real Intel PPGTT of @intel_family */
+};
+
 /**
  * struct gtt_mock_config - Mock page table shape.
- * @start: first address covered.
- * @size: bytes covered (non-zero multiple of @page_size).
- * @page_size: power of two >= 4096 (0 means 4096).
+ * @start: first address covered (0 in the Intel modes).
+ * @size: bytes covered (non-zero multiple of @page_size); in PPGTT mode,
+ *	at most the platform's address space.
+ * @page_size: power of two >= 4096 (0 means 4096; 4096 in Intel modes).
  * @scratch_addr: DMA address of the scratch page (multiple of 4096).
+ * @mode: &enum gtt_mock_mode.
+ * @intel_family: the platform for the Intel modes (&enum gtt_intel_family).
  */
 struct gtt_mock_config {
 	uint64_t start;
 	uint64_t size;
 	uint64_t page_size;
 	uint64_t scratch_addr;
+	unsigned int mode;
+	unsigned int intel_family;
 };
 
 /** gtt_mock_create() - New mock backend.  Return: 0, -EINVAL, -ENOMEM. */
@@ -44,16 +65,18 @@ GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
 
 /**
  * struct gtt_mock_entry - One decoded PTE.
- * @valid: maps a page (false: scratch).
+ * @valid: maps a page (false: scratch, or not present).
  * @addr: the page's DMA address (scratch address when !valid).
  * @flags: the GTT_PTE_* flags it was written with.
- * @writes: how many times this entry was written (bind or clear).
+ * @writes: how many times this entry was written (generic mode only).
+ * @pte: the raw entry (Intel modes only).
  */
 struct gtt_mock_entry {
 	bool valid;
 	uint64_t addr;
 	uint32_t flags;
 	uint32_t writes;
+	uint64_t pte;
 };
 
 /** gtt_mock_read() - Decode the entry for @addr.  Return: 0, -EINVAL, -ERANGE. */
@@ -67,8 +90,10 @@ GTT_API int gtt_mock_read(struct gtt_backend *be, uint64_t addr,
  * @invalidations: invalidate ops.
  * @entries_written: PTEs written by binds.
  * @entries_cleared: PTEs written with scratch.
- * @valid_entries: PTEs currently mapping a page.
+ * @valid_entries: PTEs currently mapping a page (generic mode only).
  * @failures_injected: calls failed on request.
+ * @tables: PPGTT tables allocated, scratch tables excluded (PPGTT mode).
+ * @flushes: cache-line flush calls after table writes (PPGTT mode).
  */
 struct gtt_mock_stats {
 	uint64_t bind_calls;
@@ -78,6 +103,8 @@ struct gtt_mock_stats {
 	uint64_t entries_cleared;
 	uint64_t valid_entries;
 	uint64_t failures_injected;
+	uint64_t tables;
+	uint64_t flushes;
 };
 
 /** gtt_mock_stats() - Fill @st.  Return: 0, -EINVAL. */

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Intel GGTT: a flat array of 4-byte (gen6/7) or 8-byte (gen8+)
+ * entries in a window the backend maps.  Every entry that maps nothing
+ * holds the scratch entry; unbinding always scrubs back to scratch.
+ *
+ * Each entry is written with one aligned store of its full width (the
+ * device drops wider writes and may observe torn narrower ones).  After a
+ * batch: a full fence and a posting read of the last entry written (which
+ * also catches dropped writes); the vm then calls the backend's TLB
+ * invalidation.
+ */
+#include <gtt/backend.h>
+
+#include "intel_pt.h"
+#include "util.h"
+
+#define GTT_PAGE 4096ull
+
+static void store(struct intel_ggtt *g, uint64_t idx, uint64_t pte)
+{
+	if (g->pte_size == 8)
+		__atomic_store_n((uint64_t *)g->mem.ggtt + idx, pte, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n((uint32_t *)g->mem.ggtt + idx, (uint32_t)pte,
+				 __ATOMIC_RELAXED);
+}
+
+static uint64_t load(const struct intel_ggtt *g, uint64_t idx)
+{
+	if (g->pte_size == 8)
+		return __atomic_load_n((uint64_t *)g->mem.ggtt + idx, __ATOMIC_RELAXED);
+	return __atomic_load_n((uint32_t *)g->mem.ggtt + idx, __ATOMIC_RELAXED);
+}
+
+/* Fence, then a posting read of the last entry written. */
+static int finish(struct intel_ggtt *g, uint64_t last_idx, uint64_t last_pte)
+{
+	full_fence();
+	if (load(g, last_idx) != (g->pte_size == 8 ? last_pte : (uint32_t)last_pte))
+		return set_error(-EIO, "intel ggtt: readback of entry %llu does not match what was written",
+				 (unsigned long long)last_idx);
+	return 0;
+}
+
+int intel_ggtt_init(struct intel_ggtt *g, const struct gtt_intel_platform *p,
+		    enum gtt_intel_ggtt_format fmt, uint64_t size,
+		    uint64_t scratch_dma, const struct intel_pt_mem *mem)
+{
+	int err;
+
+	if (!p || !mem || !mem->ggtt || !size || size % GTT_PAGE)
+		return set_error(-EINVAL, "intel ggtt: platform, memory window or size missing");
+	g->platform = p;
+	g->fmt = fmt;
+	g->pte_size = p->ggtt_pte_size;
+	g->entries = size / GTT_PAGE;
+	g->scratch_dma = scratch_dma;
+	g->mem = *mem;
+	/* Scratch is mapped uncached (and never in local memory here). */
+	err = gtt_intel_ggtt_encode(fmt, scratch_dma, 0, &g->scratch_pte);
+	if (err)
+		return err;
+	for (uint64_t i = 0; i < g->entries; i++)
+		store(g, i, g->scratch_pte);
+	return finish(g, g->entries - 1, g->scratch_pte);
+}
+
+static bool covers(const struct intel_ggtt *g, uint64_t start, uint64_t size)
+{
+	return size && !(start % GTT_PAGE) && !(size % GTT_PAGE) &&
+	       start / GTT_PAGE <= g->entries &&
+	       size / GTT_PAGE <= g->entries - start / GTT_PAGE;
+}
+
+int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
+		    const struct gtt_pages *pages, uint64_t pages_offset,
+		    uint32_t flags)
+{
+	const struct gtt_pages_segment *segs;
+	uint64_t first, n, pte = 0, off = pages_offset;
+	size_t nsegs, si = 0;
+	int err;
+
+	if (!covers(g, start, size) || pages_offset > gtt_pages_size(pages) ||
+	    size > gtt_pages_size(pages) - pages_offset)
+		return set_error(-ERANGE, "intel ggtt: bind [0x%llx, +0x%llx) outside the table or the pages",
+				 (unsigned long long)start, (unsigned long long)size);
+	/* Validate every entry before writing any, so a failure writes nothing. */
+	err = gtt_intel_ggtt_encode(g->fmt, 0, flags, &pte);
+	if (err)
+		return err;
+	segs = gtt_pages_segments(pages, &nsegs);
+	while (si < nsegs && off >= segs[si].length)
+		off -= segs[si++].length;
+	first = start / GTT_PAGE;
+	n = size / GTT_PAGE;
+	for (uint64_t i = 0, s = si, o = off; i < n; i++) {
+		err = gtt_intel_ggtt_encode(g->fmt, segs[s].addr + o, flags, &pte);
+		if (err)
+			return err;
+		if ((o += GTT_PAGE) == segs[s].length) {
+			o = 0;
+			s++;
+		}
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		gtt_intel_ggtt_encode(g->fmt, segs[si].addr + off, flags, &pte);
+		store(g, first + i, pte);
+		if ((off += GTT_PAGE) == segs[si].length) {
+			off = 0;
+			si++;
+		}
+	}
+	return finish(g, first + n - 1, pte);
+}
+
+int intel_ggtt_clear(struct intel_ggtt *g, uint64_t start, uint64_t size)
+{
+	uint64_t first = start / GTT_PAGE, n = size / GTT_PAGE;
+
+	if (!covers(g, start, size))
+		return set_error(-ERANGE, "intel ggtt: clear [0x%llx, +0x%llx) outside the table",
+				 (unsigned long long)start, (unsigned long long)size);
+	for (uint64_t i = 0; i < n; i++)
+		store(g, first + i, g->scratch_pte);
+	return finish(g, first + n - 1, g->scratch_pte);
+}
+
+int intel_ggtt_translate(struct intel_ggtt *g, uint64_t addr,
+			 struct gtt_translation *out)
+{
+	struct gtt_intel_entry e;
+	uint64_t pte;
+	int err;
+
+	if (addr / GTT_PAGE >= g->entries)
+		return set_error(-ERANGE, "intel ggtt: 0x%llx is past the end of the GGTT",
+				 (unsigned long long)addr);
+	pte = load(g, addr / GTT_PAGE);
+	err = gtt_intel_ggtt_decode(g->fmt, pte, &e);
+	if (err)
+		return err;
+	out->present = e.present;
+	out->scratch = e.present && e.addr == g->scratch_dma;
+	out->addr = e.addr + addr % GTT_PAGE;
+	out->flags = e.flags;
+	out->page_size = GTT_PAGE;
+	out->pte = pte;
+	out->level = 0;
+	return 0;
+}

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Intel page tables, written once for every backend.  A backend supplies
+ * the memory (struct intel_pt_mem): the mock gives host memory, the VFIO
+ * backend DMA-mapped memory and the BAR0 GGTT window.  Everything else —
+ * entry encoding, scratch filling, table allocation, store width, flushes,
+ * the walk — is here.
+ */
+#ifndef GTT_BACKENDS_INTEL_PT_H
+#define GTT_BACKENDS_INTEL_PT_H
+
+#include <pthread.h>
+
+#include <gtt/intel.h>
+
+struct intel_pt_mem {
+	void *ctx;
+	/* GGTT: the entry window (host memory, or BAR0 + 8 MiB). */
+	void *ggtt;
+	/* PPGTT: 4 KiB naturally aligned tables reachable by the device. */
+	void *(*alloc_table)(void *ctx, uint64_t *dma);
+	void (*free_table)(void *ctx, void *cpu, uint64_t dma);
+	void *(*table_cpu)(void *ctx, uint64_t dma);
+	/* Make CPU writes to [cpu, cpu + len) visible to the device. */
+	void (*flush)(void *ctx, const void *cpu, size_t len);
+};
+/* TLB invalidation is the backend's invalidate op, which the vm calls after
+ * every bind and clear, once these functions have returned. */
+
+/* ---- GGTT ---- */
+
+struct intel_ggtt {
+	const struct gtt_intel_platform *platform;
+	enum gtt_intel_ggtt_format fmt;
+	unsigned int pte_size;
+	uint64_t entries;		/* GGTT size / 4 KiB */
+	uint64_t scratch_dma;
+	uint64_t scratch_pte;
+	struct intel_pt_mem mem;
+};
+
+/* Fill the whole window with scratch.  @fmt overrides the platform's
+ * format (e.g. HSW with eDRAM). */
+int intel_ggtt_init(struct intel_ggtt *g, const struct gtt_intel_platform *p,
+		    enum gtt_intel_ggtt_format fmt, uint64_t size,
+		    uint64_t scratch_dma, const struct intel_pt_mem *mem);
+int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
+		    const struct gtt_pages *pages, uint64_t pages_offset,
+		    uint32_t flags);
+int intel_ggtt_clear(struct intel_ggtt *g, uint64_t start, uint64_t size);
+int intel_ggtt_translate(struct intel_ggtt *g, uint64_t addr,
+			 struct gtt_translation *out);
+
+#endif
+
+/* ---- PPGTT ---- */
+
+#define PT_ENTRIES 512
+
+struct pt {
+	void *cpu;			/* 512 entries of 8 bytes */
+	uint64_t dma;
+	unsigned int used;		/* non-scratch entries */
+	struct pt **child;		/* levels >= 1: shadow of the children */
+};
+
+struct intel_ppgtt {
+	const struct gtt_intel_platform *platform;
+	enum gtt_intel_ppgtt_format fmt;
+	unsigned int levels;		/* 3 (32-bit) or 4 */
+	unsigned int top_entries;	/* 4 for 3-level, else 512 */
+	uint64_t size;			/* 1 << ppgtt_bits */
+	uint64_t scratch_dma;
+	uint64_t scratch_entry[4];	/* what an empty entry holds, per level */
+	struct pt scratch_table[3];	/* scratch PT, PD, PDP */
+	struct pt root;
+	pthread_mutex_t lock;		/* table shape and used counts */
+	struct intel_pt_mem mem;
+	uint64_t tables;		/* tables allocated, scratch excluded */
+	uint64_t huge_2m, huge_1g;	/* huge leaves currently mapped */
+};
+
+int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
+		     uint64_t scratch_dma, const struct intel_pt_mem *mem);
+void intel_ppgtt_fini(struct intel_ppgtt *pp);
+int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
+		     const struct gtt_pages *pages, uint64_t pages_offset,
+		     uint32_t flags);
+int intel_ppgtt_clear(struct intel_ppgtt *pp, uint64_t start, uint64_t size);
+int intel_ppgtt_translate(struct intel_ppgtt *pp, uint64_t addr,
+			  struct gtt_translation *out);

@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The Intel GGTT and PPGTT code, driven through a vm over the mock's Intel
+ * modes and checked by walking the tables: entries, scratch, reserved
+ * pages, on-demand table allocation and freeing, huge and 64K pages,
+ * platform rules.
+ */
+#include <errno.h>
+
+#include "helpers.h"
+
+#define MiB (1ull << 20)
+#define GiB (1ull << 30)
+#define SCRATCH 0xdead000ull
+
+struct intel_world {
+	struct gtt_backend *be;
+	struct gtt_vm *vm;
+	const struct gtt_intel_platform *p;
+};
+
+static void intel_init(struct intel_world *w, enum gtt_intel_family fam,
+		       unsigned int mode, uint64_t size, uint64_t vm_start,
+		       uint64_t vm_size)
+{
+	struct gtt_mock_config mc = { .size = size, .scratch_addr = SCRATCH,
+				      .mode = mode, .intel_family = fam };
+	struct gtt_vm_config vc = { .start = vm_start, .size = vm_size };
+
+	w->p = gtt_intel_platform(fam);
+	assert_int_equal(gtt_mock_create(&mc, &w->be), 0);
+	vc.backend = w->be;
+	assert_int_equal(gtt_vm_create(&vc, &w->vm), 0);
+}
+
+static void intel_fini(struct intel_world *w)
+{
+	gtt_vm_destroy(w->vm);
+	gtt_backend_destroy(w->be);
+}
+
+static gtt_vma_t vma_over(struct gtt_vm *vm, const struct gtt_pages_segment *segs,
+			  size_t n)
+{
+	struct gtt_pages *p;
+	gtt_vma_t h;
+
+	assert_int_equal(gtt_pages_create(segs, n, 0, &p), 0);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
+	gtt_pages_put(p);
+	return h;
+}
+
+static struct gtt_translation walk(struct gtt_backend *be, uint64_t va)
+{
+	struct gtt_translation t;
+
+	assert_int_equal(gtt_backend_translate(be, va, &t), 0);
+	return t;
+}
+
+/* ---- GGTT ---- */
+
+static void check_ggtt(enum gtt_intel_family fam)
+{
+	const uint64_t size = 16 * MiB;
+	struct gtt_pages_segment segs[] = {
+		{ 0x12345000, 2 * PAGE }, { 0x7000000, PAGE }, { 0x20000000, 3 * PAGE },
+	};
+	struct intel_world w;
+	struct gtt_vma_info info;
+	uint64_t expect[6] = { 0x12345000, 0x12346000, 0x7000000,
+			       0x20000000, 0x20001000, 0x20002000 };
+	gtt_vma_t v;
+
+	/* i915 keeps page 0 and the last page out of use. */
+	intel_init(&w, fam, GTT_MOCK_INTEL_GGTT, size, PAGE, size - 2 * PAGE);
+	v = vma_over(w.vm, segs, 3);
+	struct gtt_bind_info bi = { .placement = GTT_PLACE_HIGH };
+	assert_int_equal(gtt_vma_bind(w.vm, v, &bi, NULL), 0);
+	gtt_vma_query(w.vm, v, &info);
+	assert_int_equal(info.offset + info.size, size - PAGE);	/* up to the guard */
+	for (int i = 0; i < 6; i++) {
+		struct gtt_translation t = walk(w.be, info.offset + i * PAGE + 0x10);
+		uint64_t pte;
+
+		assert_true(t.present);
+		assert_false(t.scratch);
+		assert_int_equal(t.addr, expect[i] + 0x10);
+		assert_int_equal(gtt_intel_ggtt_encode(w.p->ggtt_format, expect[i], 0, &pte), 0);
+		assert_int_equal(t.pte, pte);
+		if (w.p->ggtt_pte_size == 4)
+			assert_int_equal(t.pte >> 32, 0);
+	}
+	/* Reserved and unused entries hold scratch. */
+	assert_true(walk(w.be, 0).scratch);
+	assert_true(walk(w.be, size - PAGE).scratch);
+	assert_true(walk(w.be, size / 2).scratch);
+	/* Unbind always scrubs. */
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	for (int i = 0; i < 6; i++)
+		assert_true(walk(w.be, info.offset + i * PAGE).scratch);
+	struct gtt_translation t;
+
+	assert_int_equal(gtt_backend_translate(w.be, size, &t), -ERANGE);
+	intel_fini(&w);
+}
+
+static void test_ggtt_snb(void **s) { (void)s; check_ggtt(GTT_INTEL_SNB); }
+static void test_ggtt_hsw(void **s) { (void)s; check_ggtt(GTT_INTEL_HSW); }
+static void test_ggtt_bdw(void **s) { (void)s; check_ggtt(GTT_INTEL_BDW); }
+static void test_ggtt_tgl(void **s) { (void)s; check_ggtt(GTT_INTEL_TGL); }
+static void test_ggtt_mtl(void **s) { (void)s; check_ggtt(GTT_INTEL_MTL); }
+
+static void test_ggtt_rejects_unencodable(void **state)
+{
+	struct gtt_pages_segment seg = { 1ull << 41, PAGE };	/* too wide for gen8 */
+	struct intel_world w;
+	struct gtt_vm_stats st;
+	gtt_vma_t v;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_BDW, GTT_MOCK_INTEL_GGTT, 4 * MiB, PAGE, 4 * MiB - 2 * PAGE);
+	v = vma_over(w.vm, &seg, 1);
+	assert_int_equal(gtt_vma_bind(w.vm, v, NULL, NULL), -EINVAL);
+	gtt_vm_stats(w.vm, &st);
+	assert_int_equal(st.bound, 0);
+	assert_true(walk(w.be, PAGE).scratch);
+	intel_fini(&w);
+}
+
+/* ---- PPGTT ---- */
+
+static void test_ppgtt_4level_tables_on_demand(void **state)
+{
+	struct gtt_pages_segment seg = { 0x40000000, 3 * PAGE };
+	struct gtt_mock_stats ms;
+	struct intel_world w;
+	gtt_vma_t a, b;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_TGL, GTT_MOCK_INTEL_PPGTT, 1ull << 48, PAGE,
+		   (1ull << 48) - PAGE);
+	gtt_mock_stats(w.be, &ms);
+	assert_int_equal(ms.tables, 0);
+	/* Unmapped addresses walk the scratch hierarchy to the scratch page. */
+	struct gtt_translation t = walk(w.be, 0x123456789000ull);
+
+	assert_true(t.present && t.scratch);
+	assert_int_equal(t.addr, SCRATCH);
+	a = vma_over(w.vm, &seg, 1);
+	b = vma_over(w.vm, &seg, 1);
+	/* Far apart: different PML4 slots, each needs PDP, PD and PT. */
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 0x7f0000001000ull };
+	assert_int_equal(gtt_vma_bind(w.vm, a, &at, NULL), 0);
+	gtt_mock_stats(w.be, &ms);
+	assert_int_equal(ms.tables, 3);
+	at.offset = 0x100000ull;
+	assert_int_equal(gtt_vma_bind(w.vm, b, &at, NULL), 0);
+	gtt_mock_stats(w.be, &ms);
+	assert_int_equal(ms.tables, 6);
+	assert_true(ms.flushes > 0);
+	t = walk(w.be, 0x7f0000002008ull);
+	assert_int_equal(t.addr, 0x40001008);
+	assert_int_equal(t.level, 0);
+	assert_int_equal(t.page_size, PAGE);
+	/* Tables go away with their last entry. */
+	assert_int_equal(gtt_vma_unbind(w.vm, a, 0, NULL), 0);
+	gtt_mock_stats(w.be, &ms);
+	assert_int_equal(ms.tables, 3);
+	assert_true(walk(w.be, 0x7f0000001000ull).scratch);
+	assert_int_equal(gtt_vma_unbind(w.vm, b, 0, NULL), 0);
+	gtt_mock_stats(w.be, &ms);
+	assert_int_equal(ms.tables, 0);
+	intel_fini(&w);
+}
+
+static void test_ppgtt_3level_chv(void **state)
+{
+	struct gtt_pages_segment seg = { 0x80000000, 2 * PAGE };
+	struct gtt_mock_stats ms;
+	struct intel_world w;
+	struct gtt_translation t;
+	gtt_vma_t a;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_CHV, GTT_MOCK_INTEL_PPGTT, 4 * GiB, PAGE, 4 * GiB - PAGE);
+	a = vma_over(w.vm, &seg, 1);
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 3 * GiB + 0x5000 };
+	assert_int_equal(gtt_vma_bind(w.vm, a, &at, NULL), 0);
+	gtt_mock_stats(w.be, &ms);
+	assert_int_equal(ms.tables, 1);		/* only a PT: the 4 PDs always exist */
+	t = walk(w.be, 3 * GiB + 0x6000);
+	assert_int_equal(t.addr, 0x80001000);
+	assert_int_equal(gtt_backend_translate(w.be, 4 * GiB, &t), -ERANGE);
+	assert_int_equal(gtt_vma_unbind(w.vm, a, 0, NULL), 0);
+	gtt_mock_stats(w.be, &ms);
+	assert_int_equal(ms.tables, 0);
+	intel_fini(&w);
+}
+
+static void check_huge(enum gtt_intel_family fam, uint64_t page, unsigned int level)
+{
+	/* Two contiguous segments making one aligned 2 GiB run, plus a tail. */
+	struct gtt_pages_segment segs[] = {
+		{ 0x100000000ull, GiB }, { 0x140000000ull, GiB }, { 0x300000, 3 * PAGE },
+	};
+	struct intel_world w;
+	struct gtt_translation t;
+	struct gtt_mock_stats ms;
+	gtt_vma_t v;
+
+	intel_init(&w, fam, GTT_MOCK_INTEL_PPGTT, 1ull << 47, 0, 1ull << 47);
+	v = vma_over(w.vm, segs, 3);
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 4 * GiB };
+	assert_int_equal(gtt_vma_bind(w.vm, v, &at, NULL), 0);
+	t = walk(w.be, 4 * GiB + GiB + 0x201234);
+	assert_int_equal(t.addr, 0x140000000ull + 0x201234);
+	assert_int_equal(t.page_size, page);
+	assert_int_equal(t.level, level);
+	t = walk(w.be, 6 * GiB + PAGE);			/* the tail: 4K pages */
+	assert_int_equal(t.addr, 0x301000);
+	assert_int_equal(t.page_size, PAGE);
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	assert_true(walk(w.be, 4 * GiB + GiB).scratch);
+	gtt_mock_stats(w.be, &ms);
+	assert_int_equal(ms.tables, 0);
+	intel_fini(&w);
+}
+
+static void test_ppgtt_huge_pages(void **state)
+{
+	(void)state;
+	check_huge(GTT_INTEL_SKL, PAGE, 0);		/* gen9: no 2M leaves */
+	check_huge(GTT_INTEL_ICL, 2 * MiB, 1);	/* gen11+: 2M leaves */
+	check_huge(GTT_INTEL_LNL, GiB, 2);		/* Xe2: 1G leaves */
+}
+
+static void test_ppgtt_64k_hint(void **state)
+{
+	struct gtt_pages_segment segs[] = { { 0x200000, 16 * PAGE }, { 0x900000, PAGE } };
+	struct intel_world w;
+	struct gtt_translation t;
+	gtt_vma_t v;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_DG2, GTT_MOCK_INTEL_PPGTT, 1ull << 40, 0, 1ull << 40);
+	v = vma_over(w.vm, segs, 2);
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 0x10000 };
+	assert_int_equal(gtt_vma_bind(w.vm, v, &at, NULL), 0);
+	t = walk(w.be, 0x10000 + 5 * PAGE);
+	assert_int_equal(t.page_size, 64 * 1024);
+	assert_true(t.flags & GTT_INTEL_PS64);
+	assert_int_equal(t.addr, 0x205000);
+	t = walk(w.be, 0x20000);			/* the lone 4K tail */
+	assert_int_equal(t.page_size, PAGE);
+	assert_int_equal(t.addr, 0x900000);
+	intel_fini(&w);
+}
+
+static void test_ppgtt_read_only_rules(void **state)
+{
+	struct gtt_pages_segment seg = { 0x40000000, PAGE };
+	struct gtt_bind_info ro = { .pte_flags = GTT_PTE_READ_ONLY };
+	struct intel_world w;
+	gtt_vma_t v;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_BDW, GTT_MOCK_INTEL_PPGTT, 1ull << 40, PAGE, 1ull << 39);
+	v = vma_over(w.vm, &seg, 1);
+	assert_int_equal(gtt_vma_bind(w.vm, v, &ro, NULL), 0);
+	assert_true(walk(w.be, PAGE).flags & GTT_PTE_READ_ONLY);
+	intel_fini(&w);
+	/* i915 disables read-only PPGTT pages on gen12 */
+	intel_init(&w, GTT_INTEL_TGL, GTT_MOCK_INTEL_PPGTT, 1ull << 40, PAGE, 1ull << 39);
+	v = vma_over(w.vm, &seg, 1);
+	assert_int_equal(gtt_vma_bind(w.vm, v, &ro, NULL), -EINVAL);
+	intel_fini(&w);
+}
+
+static void test_mock_intel_config_errors(void **state)
+{
+	struct gtt_mock_config mc = { .size = 4 * MiB, .mode = GTT_MOCK_INTEL_PPGTT,
+				      .intel_family = GTT_INTEL_HSW };
+	struct gtt_backend *be;
+
+	(void)state;
+	assert_int_equal(gtt_mock_create(&mc, &be), -EINVAL);	/* no gen8 PPGTT */
+	mc.intel_family = 999;
+	assert_int_equal(gtt_mock_create(&mc, &be), -EINVAL);
+	mc = (struct gtt_mock_config){ .size = 8ull << 30, .mode = GTT_MOCK_INTEL_GGTT,
+				       .intel_family = GTT_INTEL_TGL };
+	assert_int_equal(gtt_mock_create(&mc, &be), -EINVAL);	/* GGTT <= 4 GiB */
+	mc = (struct gtt_mock_config){ .start = PAGE, .size = MiB, .mode = GTT_MOCK_INTEL_GGTT,
+				       .intel_family = GTT_INTEL_TGL };
+	assert_int_equal(gtt_mock_create(&mc, &be), -EINVAL);	/* starts at 0 */
+	mc = (struct gtt_mock_config){ .size = 8ull << 30, .mode = GTT_MOCK_INTEL_PPGTT,
+				       .intel_family = GTT_INTEL_CHV };
+	assert_int_equal(gtt_mock_create(&mc, &be), -EINVAL);	/* CHV: 32 bits */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ggtt_snb),
+		cmocka_unit_test(test_ggtt_hsw),
+		cmocka_unit_test(test_ggtt_bdw),
+		cmocka_unit_test(test_ggtt_tgl),
+		cmocka_unit_test(test_ggtt_mtl),
+		cmocka_unit_test(test_ggtt_rejects_unencodable),
+		cmocka_unit_test(test_ppgtt_4level_tables_on_demand),
+		cmocka_unit_test(test_ppgtt_3level_chv),
+		cmocka_unit_test(test_ppgtt_huge_pages),
+		cmocka_unit_test(test_ppgtt_64k_hint),
+		cmocka_unit_test(test_ppgtt_read_only_rules),
+		cmocka_unit_test(test_mock_intel_config_errors),
+	};
+
+	return cmocka_run_group_tests_name("intel_pt", tests, NULL, NULL);
+}
