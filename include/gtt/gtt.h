@@ -19,5 +19,6 @@
 #include <gtt/vm.h>
 #include <gtt/mock.h>
 #include <gtt/intel.h>
+#include <gtt/sim.h>
 
 #endif

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated GPU and checker: correct use passes, and the classic
+ * policy bugs are caught by walking the real Intel page tables.
+ */
+#include <errno.h>
+
+#include "helpers.h"
+
+#define MiB (1ull << 20)
+
+struct world {
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_vm *vm;
+	struct gtt_sim *sim;
+	gtt_vma_t a, b;
+	uint64_t addrs[4];
+};
+
+static void world_init(struct world *w, unsigned int mode)
+{
+	struct gtt_mock_config mc = { .size = 4 * MiB, .scratch_addr = 0xdead000,
+				      .mode = mode, .intel_family = GTT_INTEL_TGL };
+	struct gtt_vm_config vc = { .start = PAGE, .size = 4 * MiB - 2 * PAGE };
+	struct gtt_pages_segment sa = { 0xa0000000, 4 * PAGE }, sb = { 0xb0000000, 4 * PAGE };
+	struct gtt_pages *p;
+
+	assert_int_equal(gtt_mock_create(&mc, &w->be), 0);
+	assert_int_equal(gtt_executor_create_manual(&w->ex), 0);
+	vc.backend = w->be;
+	vc.executor = w->ex;
+	assert_int_equal(gtt_vm_create(&vc, &w->vm), 0);
+	assert_int_equal(gtt_sim_create(w->vm, w->be, &w->sim), 0);
+	gtt_pages_create(&sa, 1, 0, &p);
+	gtt_vma_create(w->vm, p, NULL, &w->a);
+	gtt_pages_put(p);
+	gtt_pages_create(&sb, 1, 0, &p);
+	gtt_vma_create(w->vm, p, NULL, &w->b);
+	gtt_pages_put(p);
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = PAGE };
+	assert_int_equal(gtt_vma_bind(w->vm, w->a, &at, NULL), 0);
+	for (int i = 0; i < 4; i++)
+		w->addrs[i] = PAGE + i * PAGE + 0x40;
+}
+
+static void world_fini(struct world *w)
+{
+	gtt_sim_destroy(w->sim);
+	gtt_vm_destroy(w->vm);
+	gtt_executor_destroy(w->ex);
+	gtt_backend_destroy(w->be);
+}
+
+static size_t count_kind(struct gtt_sim *sim, enum gtt_sim_kind kind)
+{
+	size_t n, k = 0;
+	const struct gtt_sim_report *r = gtt_sim_reports(sim, &n);
+
+	for (size_t i = 0; i < n; i++)
+		k += r[i].kind == kind;
+	return k;
+}
+
+/* Correct driver: the unbind waits for the job, the rebind for the unbind. */
+static void test_correct_use_passes(void **state)
+{
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED | GTT_BIND_ASYNC, .offset = PAGE };
+	struct gtt_sim_job *job, *job2;
+	struct world w;
+	size_t n;
+
+	(void)state;
+	world_init(&w, GTT_MOCK_INTEL_GGTT);
+	assert_int_equal(gtt_sim_submit(w.sim, w.addrs, 4, GTT_SIM_TRACK, &job), 0);
+	assert_int_equal(gtt_sim_run(w.sim, job), 0);
+	assert_int_equal(gtt_vma_unbind(w.vm, w.a, GTT_UNBIND_ASYNC, NULL), 0);
+	assert_int_equal(gtt_vma_bind(w.vm, w.b, &at, NULL), 0);
+	gtt_executor_run_all(w.ex);
+	assert_int_equal(gtt_sim_run(w.sim, job), 0);	/* still A's pages */
+	assert_int_equal(gtt_sim_complete(w.sim, job, 0), 0);
+	gtt_executor_run_all(w.ex);			/* A cleared, then B written */
+	assert_int_equal(gtt_sim_submit(w.sim, w.addrs, 4, GTT_SIM_TRACK, &job2), 0);
+	assert_int_equal(gtt_sim_complete(w.sim, job2, 0), 0);
+	assert_null(gtt_sim_reports(w.sim, &n));
+	assert_int_equal(n, 0);
+	world_fini(&w);
+}
+
+/* Broken policy: the driver never tells the vm the job uses A, so the
+ * unbind clears A's PTEs while the job still reads them. */
+static void test_forgotten_active_fence_is_caught(void **state)
+{
+	struct gtt_sim_job *job;
+	struct world w;
+	size_t n;
+
+	(void)state;
+	world_init(&w, GTT_MOCK_INTEL_GGTT);
+	assert_int_equal(gtt_sim_submit(w.sim, w.addrs, 4, 0, &job), 0);
+	assert_int_equal(gtt_vma_unbind(w.vm, w.a, GTT_UNBIND_ASYNC, NULL), 0);
+	assert_int_equal(gtt_sim_complete(w.sim, job, 0), 4);
+	const struct gtt_sim_report *r = gtt_sim_reports(w.sim, &n);
+
+	assert_int_equal(n, 4);
+	assert_int_equal(r[0].kind, GTT_SIM_SCRATCH);
+	assert_int_equal(r[0].addr, PAGE + 0x40);
+	assert_int_equal(r[0].expected, 0xa0000040);
+	assert_int_equal(r[0].got, 0xdead040);
+	assert_string_equal(gtt_sim_kind_name(r[0].kind), "scratch");
+	world_fini(&w);
+}
+
+/* Broken policy, worse: the range is reused while the job runs. */
+static void test_reuse_under_running_job_is_stale(void **state)
+{
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = PAGE };
+	struct gtt_sim_job *job;
+	struct world w;
+
+	(void)state;
+	world_init(&w, GTT_MOCK_INTEL_GGTT);
+	assert_int_equal(gtt_sim_submit(w.sim, w.addrs, 4, 0, &job), 0);
+	assert_int_equal(gtt_vma_unbind(w.vm, w.a, 0, NULL), 0);
+	assert_int_equal(gtt_vma_bind(w.vm, w.b, &at, NULL), 0);
+	assert_int_equal(gtt_sim_complete(w.sim, job, 0), 4);
+	assert_int_equal(count_kind(w.sim, GTT_SIM_STALE), 4);
+	world_fini(&w);
+}
+
+/* On a table whose cleared entries are not present, the GPU faults. */
+static void test_fault_on_generic_mock(void **state)
+{
+	struct gtt_sim_job *job;
+	struct world w;
+
+	(void)state;
+	world_init(&w, GTT_MOCK_GENERIC);
+	assert_int_equal(gtt_sim_submit(w.sim, w.addrs, 2, 0, &job), 0);
+	assert_int_equal(gtt_vma_unbind(w.vm, w.a, 0, NULL), 0);
+	assert_int_equal(gtt_sim_complete(w.sim, job, 0), 2);
+	assert_int_equal(count_kind(w.sim, GTT_SIM_FAULT), 2);
+	world_fini(&w);
+}
+
+/* A tracked job waits for an async bind before it may run. */
+static void test_tracked_job_waits_for_bind(void **state)
+{
+	struct gtt_fence *migrate;
+	struct gtt_bind_info bi = { .flags = GTT_BIND_ASYNC | GTT_BIND_FIXED,
+				    .offset = 64 * PAGE, .num_deps = 1 };
+	struct gtt_sim_job *job, *early;
+	uint64_t addr = 64 * PAGE + 8;
+	struct world w;
+
+	(void)state;
+	world_init(&w, GTT_MOCK_INTEL_PPGTT);
+	gtt_fence_create(0, 0, &migrate);
+	bi.deps = &migrate;
+	assert_int_equal(gtt_vma_bind(w.vm, w.b, &bi, NULL), 0);
+	assert_int_equal(gtt_sim_submit(w.sim, &addr, 1, GTT_SIM_TRACK, &job), 0);
+	assert_int_equal(gtt_sim_run(w.sim, job), -EAGAIN);
+	/* An untracked job does not wait, and reads scratch. */
+	assert_int_equal(gtt_sim_submit(w.sim, &addr, 1, 0, &early), 0);
+	assert_int_equal(gtt_sim_complete(w.sim, early, 0), 1);
+	assert_int_equal(count_kind(w.sim, GTT_SIM_SCRATCH), 1);
+	gtt_fence_signal(migrate, 0);
+	gtt_executor_run_all(w.ex);
+	assert_int_equal(gtt_sim_complete(w.sim, job, 0), 0);
+	gtt_fence_put(migrate);
+	world_fini(&w);
+}
+
+static void test_sim_bad_input(void **state)
+{
+	struct gtt_sim_job *job;
+	uint64_t nowhere = 3 * MiB;
+	struct world w;
+
+	(void)state;
+	world_init(&w, GTT_MOCK_INTEL_GGTT);
+	assert_int_equal(gtt_sim_submit(w.sim, &nowhere, 1, 0, &job), -ENOENT);
+	assert_int_equal(gtt_sim_submit(w.sim, NULL, 1, 0, &job), -EINVAL);
+	assert_int_equal(gtt_sim_submit(w.sim, w.addrs, 1, 0x80, &job), -EINVAL);
+	assert_int_equal(gtt_sim_run(w.sim, NULL), -EINVAL);
+	assert_int_equal(gtt_sim_create(NULL, w.be, &w.sim), -EINVAL);
+	world_fini(&w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_correct_use_passes),
+		cmocka_unit_test(test_forgotten_active_fence_is_caught),
+		cmocka_unit_test(test_reuse_under_running_job_is_stale),
+		cmocka_unit_test(test_fault_on_generic_mock),
+		cmocka_unit_test(test_tracked_job_waits_for_bind),
+		cmocka_unit_test(test_sim_bad_input),
+	};
+
+	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);
+}
