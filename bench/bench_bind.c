@@ -29,7 +29,7 @@ struct world {
 	size_t n;
 };
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
 	fprintf(stderr, "bench-bind: %s: %s\n", what, gtt_last_error());
 	exit(1);

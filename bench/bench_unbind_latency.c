@@ -25,7 +25,7 @@ static void *gpu_work(void *arg)
 	return NULL;
 }
 
-static void die(const char *what)
+static __attribute__((noreturn)) void die(const char *what)
 {
 	fprintf(stderr, "bench-unbind-latency: %s: %s\n", what, gtt_last_error());
 	exit(1);

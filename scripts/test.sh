@@ -3,7 +3,8 @@
 #   1. the whole suite in a normal (debugoptimized) build,
 #   2. the whole suite with AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the whole suite with ThreadSanitizer,
-#   4. a smoke run of every benchmark and tool (tiny sizes), so they keep working.
+#   4. a smoke run of every benchmark and tool (tiny sizes), so they keep working,
+#   5. 20 s of libFuzzer against the model, when clang is installed.
 # Ends with one line "N passed, N failed".
 #   scripts/test.sh [--quick]      --quick: only step 1
 set -uo pipefail
@@ -71,6 +72,21 @@ smoke() {
 	done
 }
 
+fuzz_smoke() {
+	echo "=== fuzz: 20 s of libFuzzer against the model (build-fuzz) ==="
+	if ! command -v clang >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
+		echo "skipped: clang and libclang-rt are not installed (scripts/fuzz.sh says how)"
+		return
+	fi
+	if scripts/fuzz.sh 20 >build-fuzz.log 2>&1; then
+		grep -E '^Done|number_of_executed_units' build-fuzz.log
+		passed=$((passed + 1))
+	else
+		tail -30 build-fuzz.log
+		failed=$((failed + 1))
+	fi
+}
+
 run_suite "tests" build
 if [[ "${1:-}" != "--quick" ]]; then
 	# -fno-sanitize-recover: any undefined behaviour aborts the test.
@@ -81,6 +97,7 @@ if [[ "${1:-}" != "--quick" ]]; then
 	WRAP="setarch $(uname -m) -R" \
 		run_suite "tests, TSan" build-tsan -Db_sanitize=thread -Db_lundef=false
 	smoke
+	fuzz_smoke
 fi
 
 echo
