@@ -2,6 +2,8 @@
 /*
  * Backend wrapper: see gtt/backend.h.
  */
+#include <inttypes.h>
+
 #include <gtt/backend.h>
 
 #include "backend_internal.h"
@@ -42,6 +44,63 @@ GTT_API int gtt_backend_translate(struct gtt_backend *be, uint64_t addr,
 		return set_error(-EOPNOTSUPP, "gtt_backend_translate: backend '%s' cannot walk its table",
 				 gtt_backend_name(be));
 	return be->ops->translate(be->priv, addr, out);
+}
+
+static void print_run(FILE *out, uint64_t va, uint64_t pages,
+		      const struct gtt_translation *first)
+{
+	uint64_t end = va + pages * 4096 - 1;
+
+	if (!first->present) {
+		fprintf(out, "0x%012" PRIx64 "-0x%012" PRIx64 "  not present      %8" PRIu64 " pages\n",
+			va, end, pages);
+		return;
+	}
+	if (first->scratch) {
+		fprintf(out, "0x%012" PRIx64 "-0x%012" PRIx64 "  scratch          %8" PRIu64 " pages  pte 0x%016" PRIx64 "\n",
+			va, end, pages, first->pte);
+		return;
+	}
+	fprintf(out, "0x%012" PRIx64 "-0x%012" PRIx64 "  -> 0x%012" PRIx64 "  %8" PRIu64 " pages  %s%s%s pat %u  %s  pte 0x%016" PRIx64 "\n",
+		va, end, first->addr, pages,
+		first->page_size >= (1ull << 30) ? "1G" : first->page_size >= (1ull << 21) ? "2M" :
+		first->page_size >= (1ull << 16) ? "64K" : "4K",
+		first->flags & GTT_PTE_READ_ONLY ? " ro" : "",
+		first->flags & GTT_PTE_LOCAL_MEM ? " lmem" : "",
+		(first->flags & GTT_PTE_PAT_MASK) >> GTT_PTE_PAT_SHIFT,
+		first->level ? "huge" : "    ", first->pte);
+}
+
+GTT_API int gtt_backend_dump(struct gtt_backend *be, uint64_t start,
+			     uint64_t size, FILE *out)
+{
+	struct gtt_translation first = { 0 }, t;
+	uint64_t run_va = start, run = 0;
+
+	if (!be || !out || start % 4096 || size % 4096 || start > UINT64_MAX - size)
+		return set_error(-EINVAL, "gtt_backend_dump: NULL argument, misaligned or wrapping range");
+	for (uint64_t va = start; va < start + size; va += 4096) {
+		int err = gtt_backend_translate(be, va, &t);
+
+		if (err)
+			return err;
+		/* Same kind as the run, and (if mapped) the next page of it. */
+		if (run && t.present == first.present && t.scratch == first.scratch &&
+		    (!t.present || t.scratch ||
+		     (t.flags == first.flags && t.page_size == first.page_size &&
+		      t.addr == first.addr + run * 4096))) {
+			run++;
+			continue;
+		}
+		if (run)
+			print_run(out, run_va, run, &first);
+		first = t;
+		run_va = va;
+		run = 1;
+	}
+	if (run)
+		print_run(out, run_va, run, &first);
+	return 0;
 }
 
 GTT_API void gtt_backend_destroy(struct gtt_backend *be)

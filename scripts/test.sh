@@ -54,6 +54,9 @@ smoke() {
 	echo "=== smoke: benchmarks and demo (build) ==="
 	local cmd
 	for cmd in "build/examples/gtt-demo --quiet" \
+		   "build/examples/gtt-hello" \
+		   "build/tools/gtt-dump --platform snb" \
+		   "build/tools/gtt-dump --platform lnl --ppgtt --objects 12" \
 		   "build/bench/bench-bind --quick" \
 		   "build/bench/bench-itree --quick" \
 		   "build/bench/bench-fence --quick" \

@@ -6,6 +6,9 @@
  * platform rules.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "helpers.h"
 
@@ -278,6 +281,39 @@ static void test_ppgtt_read_only_rules(void **state)
 	intel_fini(&w);
 }
 
+static void test_backend_dump_runs(void **state)
+{
+	struct gtt_pages_segment segs[] = { { 0x12345000, 2 * PAGE }, { 0x7000000, PAGE } };
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 4 * PAGE };
+	struct intel_world w;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_TGL, GTT_MOCK_INTEL_GGTT, 16 * PAGE, PAGE, 14 * PAGE);
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, segs, 2), &at, NULL), 0);
+	out = open_memstream(&buf, &len);
+	assert_int_equal(gtt_backend_dump(w.be, 0, 16 * PAGE, out), 0);
+	fclose(out);
+	/* scratch 0-3, a 2-page run, a 1-page run, scratch 7-15: four lines */
+	assert_non_null(strstr(buf, "0x000000000000-0x000000003fff  scratch                 4 pages"));
+	assert_non_null(strstr(buf, "0x000000004000-0x000000005fff  -> 0x000012345000         2 pages  4K"));
+	assert_non_null(strstr(buf, "0x000000006000-0x000000006fff  -> 0x000007000000         1 pages"));
+	assert_non_null(strstr(buf, "0x000000007000-0x00000000ffff  scratch                 9 pages"));
+	int lines = 0;
+
+	for (char *c = buf; *c; c++)
+		lines += *c == '\n';
+	assert_int_equal(lines, 4);
+	free(buf);
+	assert_int_equal(gtt_backend_dump(w.be, 1, PAGE, stderr), -EINVAL);
+	out = fopen("/dev/null", "w");
+	assert_int_equal(gtt_backend_dump(w.be, 0, 32 * PAGE, out), -ERANGE);
+	fclose(out);
+	intel_fini(&w);
+}
+
 static void test_mock_intel_config_errors(void **state)
 {
 	struct gtt_mock_config mc = { .size = 4 * MiB, .mode = GTT_MOCK_INTEL_PPGTT,
@@ -313,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_huge_pages),
 		cmocka_unit_test(test_ppgtt_64k_hint),
 		cmocka_unit_test(test_ppgtt_read_only_rules),
+		cmocka_unit_test(test_backend_dump_runs),
 		cmocka_unit_test(test_mock_intel_config_errors),
 	};
 

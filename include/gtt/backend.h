@@ -20,6 +20,8 @@
 #ifndef GTT_BACKEND_H
 #define GTT_BACKEND_H
 
+#include <stdio.h>
+
 #include <gtt/common.h>
 #include <gtt/pages.h>
 
@@ -104,6 +106,21 @@ GTT_API const char *gtt_backend_name(const struct gtt_backend *be);
  */
 GTT_API int gtt_backend_translate(struct gtt_backend *be, uint64_t addr,
 				  struct gtt_translation *out);
+
+/**
+ * gtt_backend_dump() - Print what the device sees in [@start, @start + @size).
+ * @out: where to print.
+ *
+ * Walks every 4 KiB page with gtt_backend_translate() and prints one line
+ * per run: consecutive pages mapping consecutive DMA addresses with the
+ * same flags and page size, consecutive scratch pages, or consecutive
+ * non-present pages.  Each line shows the GPU range, the DMA range, the
+ * page count and size, the flags and the raw entry of the run's first page.
+ *
+ * Return: 0, or the first translate error (-EOPNOTSUPP, -ERANGE...).
+ */
+GTT_API int gtt_backend_dump(struct gtt_backend *be, uint64_t start,
+			     uint64_t size, FILE *out);
 
 /**
  * gtt_backend_destroy() - Call ops->destroy and free.  Every vm using @be
