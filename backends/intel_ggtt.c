@@ -73,12 +73,28 @@ static bool covers(const struct intel_ggtt *g, uint64_t start, uint64_t size)
 	       size / GTT_PAGE <= g->entries - start / GTT_PAGE;
 }
 
+/* The address part of an entry (the flag part comes from encode(0, flags)). */
+static uint64_t addr_field(enum gtt_intel_ggtt_format fmt, uint64_t addr)
+{
+	switch (fmt) {
+	case GTT_GGTT_SNB:
+	case GTT_GGTT_IVB:
+	case GTT_GGTT_VLV:
+		return (addr & 0xfffff000ull) | ((addr >> 28) & 0xff0);
+	case GTT_GGTT_HSW:
+	case GTT_GGTT_HSW_EDRAM:
+		return (addr & 0xfffff000ull) | ((addr >> 28) & 0x7f0);
+	default:
+		return addr;
+	}
+}
+
 int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
 		    const struct gtt_pages *pages, uint64_t pages_offset,
 		    uint32_t flags)
 {
 	const struct gtt_pages_segment *segs;
-	uint64_t first, n, pte = 0, off = pages_offset;
+	uint64_t idx, end, bits, pte = 0, off = pages_offset;
 	size_t nsegs, si = 0;
 	int err;
 
@@ -86,33 +102,36 @@ int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
 	    size > gtt_pages_size(pages) - pages_offset)
 		return set_error(-ERANGE, "intel ggtt: bind [0x%llx, +0x%llx) outside the table or the pages",
 				 (unsigned long long)start, (unsigned long long)size);
-	/* Validate every entry before writing any, so a failure writes nothing. */
-	err = gtt_intel_ggtt_encode(g->fmt, 0, flags, &pte);
+	/* Validate before writing, so a failure writes nothing; the widest
+	 * address is the only one that can be too wide. */
+	uint64_t widest = 0;
+
+	segs = gtt_pages_segments(pages, &nsegs);
+	for (size_t k = 0; k < nsegs; k++)
+		widest = u64_max(widest, segs[k].addr + segs[k].length - GTT_PAGE);
+	err = gtt_intel_ggtt_encode(g->fmt, 0, flags, &bits);
+	if (!err)
+		err = gtt_intel_ggtt_encode(g->fmt, widest, flags, &pte);
 	if (err)
 		return err;
-	segs = gtt_pages_segments(pages, &nsegs);
 	while (si < nsegs && off >= segs[si].length)
 		off -= segs[si++].length;
-	first = start / GTT_PAGE;
-	n = size / GTT_PAGE;
-	for (uint64_t i = 0, s = si, o = off; i < n; i++) {
-		err = gtt_intel_ggtt_encode(g->fmt, segs[s].addr + o, flags, &pte);
-		if (err)
-			return err;
-		if ((o += GTT_PAGE) == segs[s].length) {
-			o = 0;
-			s++;
+	idx = start / GTT_PAGE;
+	end = idx + size / GTT_PAGE;
+	while (idx < end) {
+		uint64_t n = (segs[si].length - off) / GTT_PAGE;
+
+		if (n > end - idx)
+			n = end - idx;
+		for (uint64_t k = 0; k < n; k++) {
+			pte = bits | addr_field(g->fmt, segs[si].addr + off + k * GTT_PAGE);
+			store(g, idx + k, pte);
 		}
+		idx += n;
+		off = 0;
+		si++;
 	}
-	for (uint64_t i = 0; i < n; i++) {
-		gtt_intel_ggtt_encode(g->fmt, segs[si].addr + off, flags, &pte);
-		store(g, first + i, pte);
-		if ((off += GTT_PAGE) == segs[si].length) {
-			off = 0;
-			si++;
-		}
-	}
-	return finish(g, first + n - 1, pte);
+	return finish(g, end - 1, pte);
 }
 
 int intel_ggtt_clear(struct intel_ggtt *g, uint64_t start, uint64_t size)

@@ -164,6 +164,8 @@ struct cursor {
 	const struct gtt_pages_segment *segs;
 	size_t nsegs, si;
 	uint64_t off;		/* within segs[si] */
+	uint64_t leaf_bits;	/* encode(0, flags): OR in an address */
+	uint64_t ps64_bits;	/* the same with the PS64 hint */
 };
 
 static uint64_t cur_addr(const struct cursor *c)
@@ -214,6 +216,53 @@ static struct pt *child_of(struct intel_ppgtt *pp, struct pt *t,
 	return c;
 }
 
+/*
+ * Write the PTEs of [va, end), all inside table @t.  Addresses were
+ * validated per segment, so each entry is the precomputed bits OR the
+ * address; the written span is flushed once.
+ */
+static int bind_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
+		     uint64_t end, struct cursor *cur)
+{
+	bool ps64_ok = pp->fmt >= GTT_PPGTT_XEHP &&
+		       (pp->platform->page_sizes & GTT_INTEL_PAGE_64K);
+	unsigned int first = index_at(va, 0), i = first;
+	uint64_t *e = t->cpu;
+
+	while (va < end) {
+		uint64_t left = (end - va) / SZ_4K;
+		uint64_t in_seg = (cur->segs[cur->si].length - cur->off) / SZ_4K;
+		uint64_t bits = cur->leaf_bits, addr = cur_addr(cur), n;
+
+		if (ps64_ok && !(va & (SZ_64K - 1)) && left >= 16 &&
+		    !(addr & (SZ_64K - 1)) && cur_run(cur) >= SZ_64K) {
+			/* A whole 64K block: hint it (may span segments). */
+			for (unsigned int k = 0; k < 16; k++, i++) {
+				if (__atomic_load_n(&e[i], __ATOMIC_RELAXED) == pp->scratch_entry[0])
+					t->used++;
+				__atomic_store_n(&e[i], cur->ps64_bits | cur_addr(cur),
+						 __ATOMIC_RELAXED);
+				cur_advance(cur, SZ_4K);
+			}
+			va += SZ_64K;
+			continue;
+		}
+		n = left < in_seg ? left : in_seg;
+		if (ps64_ok && n > (SZ_64K - (va & (SZ_64K - 1))) / SZ_4K)
+			n = (SZ_64K - (va & (SZ_64K - 1))) / SZ_4K;	/* stop at 64K */
+		for (uint64_t k = 0; k < n; k++, i++) {
+			if (__atomic_load_n(&e[i], __ATOMIC_RELAXED) == pp->scratch_entry[0])
+				t->used++;
+			__atomic_store_n(&e[i], bits | (addr + k * SZ_4K), __ATOMIC_RELAXED);
+		}
+		cur_advance(cur, n * SZ_4K);
+		va += n * SZ_4K;
+	}
+	if (pp->mem.flush)
+		pp->mem.flush(pp->mem.ctx, e + first, (i - first) * sizeof(*e));
+	return 0;
+}
+
 static int bind_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 		      uint64_t va, uint64_t end, struct cursor *cur,
 		      uint32_t flags)
@@ -227,30 +276,8 @@ static int bind_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 
 		if (next > end || next < va)
 			next = end;
-		if (level == 0) {
-			unsigned int n = 1;
-			uint32_t f = flags;
-
-			/* PS64: a 64K-aligned, 64K-contiguous block on XeHP+. */
-			if (pp->fmt >= GTT_PPGTT_XEHP &&
-			    (pp->platform->page_sizes & GTT_INTEL_PAGE_64K) &&
-			    !(va & (SZ_64K - 1)) && end - va >= SZ_64K &&
-			    !(cur_addr(cur) & (SZ_64K - 1)) && cur_run(cur) >= SZ_64K) {
-				n = SZ_64K / SZ_4K;
-				f |= GTT_INTEL_PS64;
-			}
-			for (unsigned int k = 0; k < n; k++, i++) {
-				err = gtt_intel_ppgtt_encode(pp->fmt, 0, cur_addr(cur), f, &e);
-				if (err)
-					return err;
-				if (get_entry(t, i) == pp->scratch_entry[0])
-					t->used++;
-				put_entry(pp, t, i, e);
-				cur_advance(cur, SZ_4K);
-				va += SZ_4K;
-			}
-			continue;
-		}
+		if (level == 0)
+			return bind_ptes(pp, t, va, end, cur);
 		/* A huge leaf, if everything lines up and the slot is empty. */
 		if ((level == 1 || level == 2) && !(va & (span - 1)) &&
 		    end - va >= span && !t->child[i] &&
@@ -312,10 +339,21 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 		return set_error(-ERANGE, "intel ppgtt: bind runs past the end of the pages");
 	if ((flags & GTT_PTE_READ_ONLY) && !pp->platform->ppgtt_read_only)
 		return set_error(-EINVAL, "intel ppgtt: %s cannot map read-only", pp->platform->name);
-	err = gtt_intel_ppgtt_encode(pp->fmt, 0, 0, flags, &e);
+	err = gtt_intel_ppgtt_encode(pp->fmt, 0, 0, flags, &cur.leaf_bits);
+	if (!err && pp->fmt >= GTT_PPGTT_XEHP)
+		err = gtt_intel_ppgtt_encode(pp->fmt, 0, 0, flags | GTT_INTEL_PS64,
+					     &cur.ps64_bits);
 	if (err)
 		return err;
 	cur.segs = gtt_pages_segments(pages, &cur.nsegs);
+	/* Every page must be encodable: it is enough to try the widest. */
+	uint64_t widest = 0;
+
+	for (size_t k = 0; k < cur.nsegs; k++)
+		widest = u64_max(widest, cur.segs[k].addr + cur.segs[k].length - SZ_4K);
+	err = gtt_intel_ppgtt_encode(pp->fmt, 0, widest, flags, &e);
+	if (err)
+		return err;
 	cur_advance(&cur, pages_offset);
 	pthread_mutex_lock(&pp->lock);
 	err = bind_range(pp, &pp->root, pp->levels - 1, start, start + size, &cur, flags);
@@ -345,8 +383,18 @@ static int clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 			continue;
 		}
 		if (level == 0) {
-			put_entry(pp, t, i, pp->scratch_entry[0]);
-			t->used--;
+			/* The rest of this table's span: scrub, flush once. */
+			unsigned int first = i;
+			uint64_t *ent = t->cpu;
+
+			for (; va < end; va += SZ_4K, i++)
+				if (__atomic_load_n(&ent[i], __ATOMIC_RELAXED) != pp->scratch_entry[0]) {
+					__atomic_store_n(&ent[i], pp->scratch_entry[0], __ATOMIC_RELAXED);
+					t->used--;
+				}
+			if (pp->mem.flush)
+				pp->mem.flush(pp->mem.ctx, ent + first, (i - first) * sizeof(*ent));
+			return 0;
 		} else if (!t->child[i]) {
 			/* A huge leaf: only ever cleared whole. */
 			if ((va & (span - 1)) || next - va != span)

@@ -60,7 +60,8 @@ smoke() {
 		   "build/bench/bench-bind --quick" \
 		   "build/bench/bench-itree --quick" \
 		   "build/bench/bench-fence --quick" \
-		   "build/bench/bench-unbind-latency --quick"; do
+		   "build/bench/bench-unbind-latency --quick" \
+		   "build/bench/bench-pt --quick"; do
 		if [[ ! -x ${cmd%% *} ]]; then
 			continue
 		fi
