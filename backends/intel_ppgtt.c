@@ -13,6 +13,14 @@
  * range and the pages are aligned and contiguous for it, and sets the PS64
  * hint on 64 KiB-contiguous runs on XeHP+.
  *
+ * 64 KiB page tables: on gen9-12.0 a bind that covers a page table's whole
+ * 2 MiB with 64 KiB-aligned, 64 KiB-contiguous chunks puts that table in
+ * IPS mode (every 16th entry maps 64 KiB; PDE bit 11).  On XeHP+ local
+ * memory must be mapped in 64 KiB units by compact tables (32 entries of
+ * 64 KiB; PDE bit 6); a table is either compact or not, so local and
+ * system memory cannot share a 2 MiB region, and compact tables need a
+ * 64 KiB-aligned scratch page.
+ *
  * Every table write is followed by the backend's flush of the written
  * lines (a real device does not snoop page-table reads); the vm invalidates
  * TLBs through the backend after each operation.  The table shape is
@@ -166,6 +174,7 @@ struct cursor {
 	uint64_t off;		/* within segs[si] */
 	uint64_t leaf_bits;	/* encode(0, flags): OR in an address */
 	uint64_t ps64_bits;	/* the same with the PS64 hint */
+	uint32_t flags;
 };
 
 static uint64_t cur_addr(const struct cursor *c)
@@ -194,8 +203,11 @@ static void cur_advance(struct cursor *c, uint64_t n)
 }
 
 /* Child table under entry @i of @t (a level @level table), created on demand. */
+/* Child table under entry @i of @t (a level @level table), created on
+ * demand; a page table is created in @mode. */
 static struct pt *child_of(struct intel_ppgtt *pp, struct pt *t,
-			   unsigned int level, unsigned int i, int *err)
+			   unsigned int level, unsigned int i, enum pt_mode mode,
+			   int *err)
 {
 	struct pt *c = t->child[i];
 	uint64_t e;
@@ -208,12 +220,62 @@ static struct pt *child_of(struct intel_ppgtt *pp, struct pt *t,
 		*err = -ENOMEM;
 		return NULL;
 	}
+	c->mode = level == 1 ? mode : PT_4K;
 	t->child[i] = c;
-	gtt_intel_ppgtt_encode(pp->fmt, level, c->dma, 0, &e);
+	gtt_intel_ppgtt_encode(pp->fmt, level, c->dma,
+			       c->mode != PT_4K ? GTT_INTEL_PT_64K : 0, &e);
 	put_entry(pp, t, i, e);
 	t->used++;
 	pp->tables++;
 	return c;
+}
+
+/* Whether [cur, cur + len) is made of 64 KiB-aligned, 64 KiB-contiguous chunks. */
+static bool chunks_64k(const struct cursor *cur, uint64_t len)
+{
+	struct cursor c = *cur;
+
+	for (uint64_t done = 0; done < len; done += SZ_64K) {
+		if ((cur_addr(&c) & (SZ_64K - 1)) || cur_run(&c) < SZ_64K)
+			return false;
+		cur_advance(&c, SZ_64K);
+	}
+	return true;
+}
+
+/* Entry index of @va in a page table of @mode. */
+static unsigned int pte_index(enum pt_mode mode, uint64_t va)
+{
+	switch (mode) {
+	case PT_64K_IPS:
+		return (unsigned int)((va >> 16) & 31) * 16;
+	case PT_64K_COMPACT:
+		return (unsigned int)(va >> 16) & 31;
+	default:
+		return index_at(va, 0);
+	}
+}
+
+/* Fill [va, end) of a 64 KiB-mode table, 64 KiB per entry. */
+static int bind_ptes_64k(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
+			 uint64_t end, struct cursor *cur)
+{
+	uint64_t *e = t->cpu;
+
+	if ((va | end) & (SZ_64K - 1) || !chunks_64k(cur, end - va))
+		return set_error(-EINVAL, "intel ppgtt: a 64 KiB page table needs 64 KiB-aligned ranges and pages (at 0x%llx)",
+				 (unsigned long long)va);
+	for (; va < end; va += SZ_64K) {
+		unsigned int i = pte_index(t->mode, va);
+
+		if (__atomic_load_n(&e[i], __ATOMIC_RELAXED) == pp->scratch_entry[0])
+			t->used++;
+		__atomic_store_n(&e[i], cur->leaf_bits | cur_addr(cur), __ATOMIC_RELAXED);
+		cur_advance(cur, SZ_64K);
+	}
+	if (pp->mem.flush)
+		pp->mem.flush(pp->mem.ctx, e, PT_ENTRIES * sizeof(*e));
+	return 0;
 }
 
 /*
@@ -277,7 +339,8 @@ static int bind_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 		if (next > end || next < va)
 			next = end;
 		if (level == 0)
-			return bind_ptes(pp, t, va, end, cur);
+			return t->mode == PT_4K ? bind_ptes(pp, t, va, end, cur)
+						: bind_ptes_64k(pp, t, va, end, cur);
 		/* A huge leaf, if everything lines up and the slot is empty. */
 		if ((level == 1 || level == 2) && !(va & (span - 1)) &&
 		    end - va >= span && !t->child[i] &&
@@ -298,7 +361,26 @@ static int bind_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 			va += span;
 			continue;
 		}
-		struct pt *c = child_of(pp, t, level, i, &err);
+		/* A new page table: which mode? */
+		enum pt_mode mode = PT_4K;
+
+		if (level == 1 && pp->fmt >= GTT_PPGTT_XEHP && pp->platform->discrete &&
+		    (cur->flags & GTT_PTE_LOCAL_MEM)) {
+			mode = PT_64K_COMPACT;
+		} else if (level == 1 && pp->fmt <= GTT_PPGTT_GEN12 &&
+			   (pp->platform->page_sizes & GTT_INTEL_PAGE_64K) &&
+			   !(va & (span - 1)) && end - va >= span &&
+			   chunks_64k(cur, span)) {
+			mode = PT_64K_IPS;
+		}
+		if (level == 1 && t->child[i] && t->child[i]->mode != mode &&
+		    (mode == PT_64K_COMPACT || t->child[i]->mode == PT_64K_COMPACT))
+			return set_error(-EINVAL, "intel ppgtt: local and system memory in one 2 MiB region at 0x%llx",
+					 (unsigned long long)va);
+		if (mode == PT_64K_COMPACT && (pp->scratch_dma & (SZ_64K - 1)))
+			return set_error(-EINVAL, "intel ppgtt: compact page tables need a 64 KiB-aligned scratch page");
+
+		struct pt *c = child_of(pp, t, level, i, mode, &err);
 
 		if (!c)
 			return err;
@@ -345,6 +427,7 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 					     &cur.ps64_bits);
 	if (err)
 		return err;
+	cur.flags = flags;
 	cur.segs = gtt_pages_segments(pages, &cur.nsegs);
 	/* Every page must be encodable: it is enough to try the widest. */
 	uint64_t widest = 0;
@@ -384,16 +467,22 @@ static int clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 		}
 		if (level == 0) {
 			/* The rest of this table's span: scrub, flush once. */
-			unsigned int first = i;
+			uint64_t step = t->mode == PT_4K ? SZ_4K : SZ_64K;
+			unsigned int lo = pte_index(t->mode, va), hi = lo;
 			uint64_t *ent = t->cpu;
 
-			for (; va < end; va += SZ_4K, i++)
-				if (__atomic_load_n(&ent[i], __ATOMIC_RELAXED) != pp->scratch_entry[0]) {
-					__atomic_store_n(&ent[i], pp->scratch_entry[0], __ATOMIC_RELAXED);
+			if (t->mode != PT_4K && ((va | end) & (SZ_64K - 1)))
+				return set_error(-EINVAL, "intel ppgtt: clear splits a 64 KiB page at 0x%llx",
+						 (unsigned long long)va);
+			for (; va < end; va += step) {
+				hi = pte_index(t->mode, va);
+				if (__atomic_load_n(&ent[hi], __ATOMIC_RELAXED) != pp->scratch_entry[0]) {
+					__atomic_store_n(&ent[hi], pp->scratch_entry[0], __ATOMIC_RELAXED);
 					t->used--;
 				}
+			}
 			if (pp->mem.flush)
-				pp->mem.flush(pp->mem.ctx, ent + first, (i - first) * sizeof(*ent));
+				pp->mem.flush(pp->mem.ctx, ent + lo, (hi - lo + 1) * sizeof(*ent));
 			return 0;
 		} else if (!t->child[i]) {
 			/* A huge leaf: only ever cleared whole. */
@@ -452,10 +541,13 @@ int intel_ppgtt_translate(struct intel_ppgtt *pp, uint64_t addr,
 		return set_error(-ERANGE, "intel ppgtt: 0x%llx is outside the %u-bit address space",
 				 (unsigned long long)addr, pp->platform->ppgtt_bits);
 	pthread_mutex_lock(&pp->lock);
+	enum pt_mode mode = PT_4K;
+
 	table = pp->root.cpu;
 	for (unsigned int level = pp->levels - 1;; level--) {
 		struct pt view = { .cpu = (void *)table };
-		uint64_t e = get_entry(&view, index_at(addr, level));
+		uint64_t e = get_entry(&view, level ? index_at(addr, level)
+						    : pte_index(mode, addr));
 
 		err = gtt_intel_ppgtt_decode(pp->fmt, level, e, &d);
 		if (err)
@@ -465,7 +557,7 @@ int intel_ppgtt_translate(struct intel_ppgtt *pp, uint64_t addr,
 			break;
 		}
 		if (level == 0 || (d.flags & GTT_INTEL_HUGE)) {
-			uint64_t page = 1ull << shift_of(level);
+			uint64_t page = mode != PT_4K ? SZ_64K : 1ull << shift_of(level);
 
 			out->present = true;
 			out->scratch = d.addr == pp->scratch_dma;
@@ -477,6 +569,8 @@ int intel_ppgtt_translate(struct intel_ppgtt *pp, uint64_t addr,
 			break;
 		}
 		/* Follow the pointer the way the device does: by DMA address. */
+		if (level == 1 && (d.flags & GTT_INTEL_PT_64K))
+			mode = pp->fmt >= GTT_PPGTT_XEHP ? PT_64K_COMPACT : PT_64K_IPS;
 		table = pp->mem.table_cpu(pp->mem.ctx, d.addr);
 		if (!table) {
 			err = set_error(-EFAULT, "intel ppgtt: entry points at 0x%llx, which is no table",

@@ -57,10 +57,18 @@ int intel_ggtt_translate(struct intel_ggtt *g, uint64_t addr,
 
 #define PT_ENTRIES 512
 
+/* How a page table (level 0) maps its 2 MiB. */
+enum pt_mode {
+	PT_4K = 0,		/* 512 entries of 4 KiB */
+	PT_64K_IPS,		/* gen9-12.0: every 16th entry maps 64 KiB */
+	PT_64K_COMPACT,		/* XeHP+: 32 entries of 64 KiB */
+};
+
 struct pt {
 	void *cpu;			/* 512 entries of 8 bytes */
 	uint64_t dma;
 	unsigned int used;		/* non-scratch entries */
+	enum pt_mode mode;		/* level 0 only */
 	struct pt **child;		/* levels >= 1: shadow of the children */
 };
 

@@ -544,6 +544,33 @@ GTT_API int gtt_mock_fail_call(struct gtt_backend *be, uint64_t nth, int error)
 	return 0;
 }
 
+GTT_API int gtt_mock_ppgtt_root(struct gtt_backend *be, uint64_t *dma)
+{
+	struct mock *m = to_mock(be);
+
+	if (!m || !dma || m->mode != GTT_MOCK_INTEL_PPGTT)
+		return set_error(-EINVAL, "gtt_mock_ppgtt_root: not a PPGTT mock, or dma is NULL");
+	*dma = m->ppgtt.root.dma;
+	return 0;
+}
+
+GTT_API int gtt_mock_table_read(struct gtt_backend *be, uint64_t dma,
+				unsigned int index, uint64_t *entry)
+{
+	struct mock *m = to_mock(be);
+	uint64_t *t;
+
+	if (!m || !entry || m->mode != GTT_MOCK_INTEL_PPGTT || index >= PT_ENTRIES)
+		return set_error(-EINVAL, "gtt_mock_table_read: not a PPGTT mock, or bad index");
+	pthread_mutex_lock(&m->ppgtt.lock);
+	t = table_cpu(m, dma);
+	if (t)
+		*entry = __atomic_load_n(&t[index], __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&m->ppgtt.lock);
+	return t ? 0 : set_error(-EINVAL, "gtt_mock_table_read: no table at 0x%llx",
+				 (unsigned long long)dma);
+}
+
 GTT_API int gtt_mock_set_delay(struct gtt_backend *be, uint64_t ns)
 {
 	struct mock *m = to_mock(be);

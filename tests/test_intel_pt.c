@@ -234,7 +234,7 @@ static void check_huge(enum gtt_intel_family fam, uint64_t page, unsigned int le
 static void test_ppgtt_huge_pages(void **state)
 {
 	(void)state;
-	check_huge(GTT_INTEL_SKL, PAGE, 0);		/* gen9: no 2M leaves */
+	check_huge(GTT_INTEL_SKL, 64 * 1024, 0);	/* gen9: no 2M leaves, 64K IPS tables */
 	check_huge(GTT_INTEL_ICL, 2 * MiB, 1);	/* gen11+: 2M leaves */
 	check_huge(GTT_INTEL_LNL, GiB, 2);		/* Xe2: 1G leaves */
 }
@@ -259,6 +259,118 @@ static void test_ppgtt_64k_hint(void **state)
 	assert_int_equal(t.page_size, PAGE);
 	assert_int_equal(t.addr, 0x900000);
 	intel_fini(&w);
+}
+
+/* Walk raw tables by hand (independent of the library's walker): the
+ * entry of level @stop for @va, reading the PT with @pt_stride entries per
+ * 64K when the PDE says 64K mode (16 for IPS, 1 for compact). */
+static uint64_t raw_entry(struct gtt_backend *be, uint64_t va, unsigned int pt_stride)
+{
+	uint64_t dma, e = 0;
+
+	assert_int_equal(gtt_mock_ppgtt_root(be, &dma), 0);
+	for (int level = 3; level >= 0; level--) {
+		unsigned int idx = (unsigned int)(va >> (12 + 9 * level)) & 511;
+
+		if (level == 0 && pt_stride)
+			idx = (unsigned int)((va >> 16) & 31) * pt_stride;
+		assert_int_equal(gtt_mock_table_read(be, dma, idx, &e), 0);
+		dma = e & 0x3ffffffff000ull;
+	}
+	return e;
+}
+
+/* gen9-12.0: a whole 2 MiB of 64K chunks puts the page table in IPS mode. */
+static void test_ppgtt_64k_ips(void **state)
+{
+	struct gtt_pages_segment segs[32];
+	struct gtt_translation t;
+	struct gtt_mock_stats ms;
+	struct intel_world w;
+	gtt_vma_t v, part;
+
+	(void)state;
+	for (int i = 0; i < 32; i++)	/* 64K chunks, scattered: no 2M page */
+		segs[i] = (struct gtt_pages_segment){ 0x100000000ull + i * 0x200000ull, 64 * 1024 };
+	intel_init(&w, GTT_INTEL_SKL, GTT_MOCK_INTEL_PPGTT, 1ull << 40, 0, 1ull << 40);
+	v = vma_over(w.vm, segs, 32);
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 4 * MiB };
+	assert_int_equal(gtt_vma_bind(w.vm, v, &at, NULL), 0);
+	t = walk(w.be, 4 * MiB + 5 * 65536 + 0x1234);
+	assert_int_equal(t.addr, 0x100000000ull + 5 * 0x200000ull + 0x1234);
+	assert_int_equal(t.page_size, 64 * 1024);
+	assert_int_equal(t.level, 0);
+	t = walk(w.be, 4 * MiB + 31 * 65536);
+	assert_int_equal(t.addr, 0x100000000ull + 31 * 0x200000ull);
+	/* Hardware layout: PDE bit 11 (IPS), every 16th PTE used. */
+	for (int k = 0; k < 32; k++)
+		assert_int_equal(raw_entry(w.be, 4 * MiB + k * 65536ull, 16) & ~0xfffull,
+				 0x100000000ull + k * 0x200000ull);
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	assert_true(walk(w.be, 4 * MiB).scratch);
+	gtt_mock_stats(w.be, &ms);
+	assert_int_equal(ms.tables, 0);
+	/* Half a page table of the same chunks: ordinary 4K entries. */
+	part = vma_over(w.vm, segs, 16);
+	assert_int_equal(gtt_vma_bind(w.vm, part, &at, NULL), 0);
+	t = walk(w.be, 4 * MiB + 65536 + PAGE);
+	assert_int_equal(t.page_size, PAGE);
+	assert_int_equal(t.addr, 0x100200000ull + PAGE);
+	intel_fini(&w);
+}
+
+/* XeHP discrete: local memory goes through compact 64K tables. */
+static void test_ppgtt_64k_compact_lmem(void **state)
+{
+	struct gtt_pages_segment lmem[2] = { { 0x800000000ull, 64 * 1024 },
+					     { 0x800100000ull, 64 * 1024 } };
+	struct gtt_pages_segment lmem2 = { 0x800400000ull, 128 * 1024 };
+	struct gtt_pages_segment smem = { 0x40000000, PAGE };
+	struct gtt_pages_segment small = { 0x800800000ull, PAGE };
+	struct gtt_mock_config mc = { .size = 1ull << 40, .scratch_addr = 0x10000,
+				      .mode = GTT_MOCK_INTEL_PPGTT,
+				      .intel_family = GTT_INTEL_DG2 };
+	struct gtt_vm_config vc = { .start = 0, .size = 1ull << 40 };
+	struct gtt_bind_info lm = { .flags = GTT_BIND_FIXED, .offset = 2 * MiB,
+				    .pte_flags = GTT_PTE_LOCAL_MEM };
+	struct gtt_translation t;
+	struct gtt_backend *be;
+	struct gtt_vm *vm;
+
+	(void)state;
+	assert_int_equal(gtt_mock_create(&mc, &be), 0);
+	vc.backend = be;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_vma_bind(vm, vma_over(vm, lmem, 2), &lm, NULL), 0);
+	t = walk(be, 2 * MiB + 65536 + 0x10);
+	assert_int_equal(t.addr, 0x800100010ull);
+	assert_int_equal(t.page_size, 64 * 1024);
+	assert_true(t.flags & GTT_PTE_LOCAL_MEM);
+	/* Hardware layout: one entry per 64K, LM bit 11 in the PTE. */
+	assert_int_equal(raw_entry(be, 2 * MiB + 65536, 1) & 0x3ffffffff000ull, 0x800100000ull);
+	assert_true(raw_entry(be, 2 * MiB + 65536, 1) & (1u << 11));
+	/* More local memory in the same 2 MiB: fine, same compact table. */
+	lm.offset = 2 * MiB + 4 * 65536;
+	assert_int_equal(gtt_vma_bind(vm, vma_over(vm, &lmem2, 1), &lm, NULL), 0);
+	assert_int_equal(walk(be, 2 * MiB + 5 * 65536).addr, 0x800410000ull);
+	/* System memory in that 2 MiB region is refused, nothing written. */
+	struct gtt_bind_info sm = { .flags = GTT_BIND_FIXED, .offset = 2 * MiB + MiB };
+	assert_int_equal(gtt_vma_bind(vm, vma_over(vm, &smem, 1), &sm, NULL), -EINVAL);
+	/* Local memory must come in 64K units. */
+	lm.offset = 8 * MiB;
+	assert_int_equal(gtt_vma_bind(vm, vma_over(vm, &small, 1), &lm, NULL), -EINVAL);
+	assert_true(walk(be, 8 * MiB).scratch);
+	gtt_vm_destroy(vm);
+	gtt_backend_destroy(be);
+	/* Compact tables need a 64K-aligned scratch page. */
+	mc.scratch_addr = 0x11000;
+	assert_int_equal(gtt_mock_create(&mc, &be), 0);
+	vc.backend = be;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	lm.offset = 2 * MiB;
+	assert_int_equal(gtt_vma_bind(vm, vma_over(vm, lmem, 2), &lm, NULL), -EINVAL);
+	gtt_vm_destroy(vm);
+	gtt_backend_destroy(be);
 }
 
 static void test_ppgtt_read_only_rules(void **state)
@@ -348,6 +460,8 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_3level_chv),
 		cmocka_unit_test(test_ppgtt_huge_pages),
 		cmocka_unit_test(test_ppgtt_64k_hint),
+		cmocka_unit_test(test_ppgtt_64k_ips),
+		cmocka_unit_test(test_ppgtt_64k_compact_lmem),
 		cmocka_unit_test(test_ppgtt_read_only_rules),
 		cmocka_unit_test(test_backend_dump_runs),
 		cmocka_unit_test(test_mock_intel_config_errors),

@@ -120,6 +120,23 @@ GTT_API int gtt_mock_stats(struct gtt_backend *be, struct gtt_mock_stats *st);
 GTT_API int gtt_mock_fail_call(struct gtt_backend *be, uint64_t nth, int error);
 
 /**
+ * gtt_mock_ppgtt_root() - DMA address of the root table (PML4, or the
+ * 4-entry PDP of a 3-level PPGTT) in %GTT_MOCK_INTEL_PPGTT mode.
+ *
+ * Return: 0, -EINVAL (NULL, or not a PPGTT mock).
+ */
+GTT_API int gtt_mock_ppgtt_root(struct gtt_backend *be, uint64_t *dma);
+
+/**
+ * gtt_mock_table_read() - Raw entry @index (0-511) of the page table at @dma.
+ *
+ * For tools and tests that walk the tables themselves.
+ * Return: 0, -EINVAL (not a PPGTT mock, no table there, index too big).
+ */
+GTT_API int gtt_mock_table_read(struct gtt_backend *be, uint64_t dma,
+				unsigned int index, uint64_t *entry);
+
+/**
  * gtt_mock_set_delay() - Sleep @ns inside every bind and clear, to model a
  * slow page-table write.  Return: 0, -EINVAL.
  */
