@@ -106,7 +106,7 @@ int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 		return set_error(-EINVAL, "intel ppgtt: platform has no gen8 PPGTT, or memory ops missing");
 	pp->platform = p;
 	pp->fmt = p->ppgtt_format;
-	pp->levels = p->ppgtt_bits > 32 ? 4 : 3;
+	pp->levels = p->ppgtt_levels;
 	pp->top_entries = pp->levels == 3 ? 4 : PT_ENTRIES;
 	pp->size = 1ull << p->ppgtt_bits;
 	pp->scratch_dma = scratch_dma;

@@ -84,6 +84,7 @@ static void check_family(const struct family_case *c)
 	assert_int_equal(p->ggtt_pte_size, c->ver < 800 ? 4 : 8);
 	assert_int_equal(p->ppgtt_format, c->ppgtt);
 	assert_int_equal(p->ppgtt_bits, c->ppgtt_bits);
+	assert_int_equal(p->ppgtt_levels, c->ppgtt_bits == 0 ? 0 : c->ppgtt_bits <= 32 ? 3 : 4);
 	assert_int_equal(p->has_llc, c->llc);
 	assert_int_equal(p->cpu_ggtt_write_risky, c->risky);
 	assert_false(p->ggtt_color_guard);	/* never on gen6+ (facts §3) */

@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 
 	printf("%s (graphics %u.%02u): %s, %u-byte GGTT entries, %s%s\n\n", p->name,
 	       p->graphics_ver / 100, p->graphics_ver % 100,
-	       ppgtt ? (p->ppgtt_bits > 32 ? "4-level PPGTT" : "3-level PPGTT") : "GGTT",
+	       ppgtt ? (p->ppgtt_levels == 4 ? "4-level PPGTT" : "3-level PPGTT") : "GGTT",
 	       p->ggtt_pte_size, p->has_llc ? "LLC" : "no LLC",
 	       p->unconfirmed ? ", some facts UNCONFIRMED (docs/intel.md)" : "");
 	for (unsigned int i = 0; i < objects; i++) {

@@ -102,7 +102,8 @@ enum gtt_intel_ppgtt_format {
  * @ggtt_format: GGTT entry layout.
  * @ggtt_pte_size: 4 or 8 bytes.
  * @ppgtt_format: PPGTT entry layout, %GTT_PPGTT_NONE before gen8.
- * @ppgtt_bits: PPGTT address bits (32 means 3-level, more means 4-level).
+ * @ppgtt_bits: PPGTT address bits.
+ * @ppgtt_levels: PPGTT levels: 3 for a 32-bit space, 4 above, 0 without one.
  * @page_sizes: GTT_INTEL_PAGE_* the platform's PPGTT can map.
  * @dma_bits: device DMA address width.
  * @has_llc: CPU and GPU share the last-level cache.
@@ -124,6 +125,7 @@ struct gtt_intel_platform {
 	unsigned int ggtt_pte_size;
 	enum gtt_intel_ppgtt_format ppgtt_format;
 	unsigned int ppgtt_bits;
+	unsigned int ppgtt_levels;
 	unsigned int page_sizes;
 	unsigned int dma_bits;
 	bool has_llc;
