@@ -181,29 +181,15 @@ static void store(struct mock *m, struct mock_entry *e, uint64_t w)
 	}
 }
 
-static int mock_bind(void *priv, uint64_t start, uint64_t size,
-		     const struct gtt_pages *pages, uint64_t pages_offset,
-		     uint32_t flags)
+/* Generic mode: decoded entries in the sparse radix table. */
+static int generic_bind(struct mock *m, uint64_t start, uint64_t size,
+			const struct gtt_pages *pages, uint64_t pages_offset,
+			uint32_t flags)
 {
-	struct mock *m = priv;
 	const struct gtt_pages_segment *segs;
 	uint64_t first, n, seg_off = pages_offset;
 	size_t nsegs, si = 0;
-	int err;
 
-	atomic_fetch_add(&m->st.bind_calls, 1);
-	err = take_call(m);
-	if (err)
-		return err;
-	if (m->mode != GTT_MOCK_GENERIC) {
-		maybe_delay(m);
-		err = m->mode == GTT_MOCK_INTEL_GGTT ?
-		      intel_ggtt_bind(&m->ggtt, start, size, pages, pages_offset, flags) :
-		      intel_ppgtt_bind(&m->ppgtt, start, size, pages, pages_offset, flags);
-		if (!err)
-			atomic_fetch_add(&m->st.written, size / m->page_size);
-		return err;
-	}
 	if (!in_range(m, start, size) || pages_offset > gtt_pages_size(pages) ||
 	    size > gtt_pages_size(pages) - pages_offset)
 		return -ERANGE;
@@ -213,7 +199,6 @@ static int mock_bind(void *priv, uint64_t start, uint64_t size,
 	for (uint64_t i = 0; i < n; i += FANOUT - ((first + i) % FANOUT))
 		if (!leaf_of(m, first + i, true))
 			return -ENOMEM;
-	maybe_delay(m);
 	segs = gtt_pages_segments(pages, &nsegs);
 	while (si < nsegs && seg_off >= segs[si].length)
 		seg_off -= segs[si++].length;
@@ -228,32 +213,15 @@ static int mock_bind(void *priv, uint64_t start, uint64_t size,
 			si++;
 		}
 	}
-	atomic_fetch_add(&m->st.written, n);
 	return 0;
 }
 
-static int mock_clear(void *priv, uint64_t start, uint64_t size)
+static int generic_clear(struct mock *m, uint64_t start, uint64_t size)
 {
-	struct mock *m = priv;
 	uint64_t first, n, scratch;
-	int err;
 
-	atomic_fetch_add(&m->st.clear_calls, 1);
-	err = take_call(m);
-	if (err)
-		return err;
-	if (m->mode != GTT_MOCK_GENERIC) {
-		maybe_delay(m);
-		err = m->mode == GTT_MOCK_INTEL_GGTT ?
-		      intel_ggtt_clear(&m->ggtt, start, size) :
-		      intel_ppgtt_clear(&m->ppgtt, start, size);
-		if (!err)
-			atomic_fetch_add(&m->st.cleared, size / m->page_size);
-		return err;
-	}
 	if (!in_range(m, start, size))
 		return -ERANGE;
-	maybe_delay(m);
 	first = (start - m->start) / m->page_size;
 	n = size / m->page_size;
 	scratch = pack(m->scratch, 0, false);
@@ -267,8 +235,65 @@ static int mock_clear(void *priv, uint64_t start, uint64_t size)
 		}
 		store(m, &l->e[(first + i) % FANOUT], scratch);
 	}
-	atomic_fetch_add(&m->st.cleared, n);
 	return 0;
+}
+
+/* Every write op: count it, fail it or sleep first if asked to. */
+static int begin_call(struct mock *m, _Atomic uint64_t *counter)
+{
+	int err;
+
+	atomic_fetch_add(counter, 1);
+	err = take_call(m);
+	if (!err)
+		maybe_delay(m);
+	return err;
+}
+
+static int mock_bind(void *priv, uint64_t start, uint64_t size,
+		     const struct gtt_pages *pages, uint64_t pages_offset,
+		     uint32_t flags)
+{
+	struct mock *m = priv;
+	int err = begin_call(m, &m->st.bind_calls);
+
+	if (err)
+		return err;
+	switch (m->mode) {
+	case GTT_MOCK_INTEL_GGTT:
+		err = intel_ggtt_bind(&m->ggtt, start, size, pages, pages_offset, flags);
+		break;
+	case GTT_MOCK_INTEL_PPGTT:
+		err = intel_ppgtt_bind(&m->ppgtt, start, size, pages, pages_offset, flags);
+		break;
+	default:
+		err = generic_bind(m, start, size, pages, pages_offset, flags);
+	}
+	if (!err)
+		atomic_fetch_add(&m->st.written, size / m->page_size);
+	return err;
+}
+
+static int mock_clear(void *priv, uint64_t start, uint64_t size)
+{
+	struct mock *m = priv;
+	int err = begin_call(m, &m->st.clear_calls);
+
+	if (err)
+		return err;
+	switch (m->mode) {
+	case GTT_MOCK_INTEL_GGTT:
+		err = intel_ggtt_clear(&m->ggtt, start, size);
+		break;
+	case GTT_MOCK_INTEL_PPGTT:
+		err = intel_ppgtt_clear(&m->ppgtt, start, size);
+		break;
+	default:
+		err = generic_clear(m, start, size);
+	}
+	if (!err)
+		atomic_fetch_add(&m->st.cleared, size / m->page_size);
+	return err;
 }
 
 static int mock_invalidate(void *priv)
