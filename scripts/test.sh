@@ -55,6 +55,7 @@ smoke() {
 	local cmd
 	for cmd in "build/examples/gtt-demo --quiet" \
 		   "build/examples/gtt-hello" \
+		   "build/examples/gtt-driver-heap --quiet --frames 50" \
 		   "build/tools/gtt-dump --platform snb" \
 		   "build/tools/gtt-dump --platform lnl --ppgtt --objects 12" \
 		   "build/bench/bench-bind --quick" \
