@@ -20,5 +20,6 @@
 #include <gtt/mock.h>
 #include <gtt/intel.h>
 #include <gtt/sim.h>
+#include <gtt/sync.h>
 
 #endif
