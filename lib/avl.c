@@ -10,6 +10,13 @@
  */
 #include "avl.h"
 
+/*
+ * Links are written with release stores: lock-free readers (a vm with
+ * GTT_VM_RCU_READERS) follow them with acquire loads and see a node's
+ * fields initialised before it is reachable.  On x86 both are plain moves.
+ */
+#define SET(field, value) __atomic_store_n(&(field), (value), __ATOMIC_RELEASE)
+
 static inline int height(const struct avl_node *n)
 {
 	return n ? n->height : 0;
@@ -32,11 +39,11 @@ static void replace_child(struct avl_tree *t, struct avl_node *parent,
 			  struct avl_node *old, struct avl_node *new)
 {
 	if (!parent)
-		t->root = new;
+		SET(t->root, new);
 	else if (parent->left == old)
-		parent->left = new;
+		SET(parent->left, new);
 	else
-		parent->right = new;
+		SET(parent->right, new);
 }
 
 /* Raise x's right child over x.  Returns the new subtree root. */
@@ -44,13 +51,13 @@ static struct avl_node *rotate_left(struct avl_tree *t, struct avl_node *x)
 {
 	struct avl_node *y = x->right;
 
-	x->right = y->left;
+	SET(x->right, y->left);
 	if (y->left)
-		y->left->parent = x;
-	y->parent = x->parent;
+		SET(y->left->parent, x);
+	SET(y->parent, x->parent);
 	replace_child(t, x->parent, x, y);
-	y->left = x;
-	x->parent = y;
+	SET(y->left, x);
+	SET(x->parent, y);
 	update(t, x);
 	update(t, y);
 	return y;
@@ -60,13 +67,13 @@ static struct avl_node *rotate_right(struct avl_tree *t, struct avl_node *x)
 {
 	struct avl_node *y = x->left;
 
-	x->left = y->right;
+	SET(x->left, y->right);
 	if (y->right)
-		y->right->parent = x;
-	y->parent = x->parent;
+		SET(y->right->parent, x);
+	SET(y->parent, x->parent);
 	replace_child(t, x->parent, x, y);
-	y->right = x;
-	x->parent = y;
+	SET(y->right, x);
+	SET(x->parent, y);
 	update(t, x);
 	update(t, y);
 	return y;
@@ -121,10 +128,11 @@ static void retrace(struct avl_tree *t, struct avl_node *n,
 void avl_insert(struct avl_tree *t, struct avl_node *parent,
 		struct avl_node **link, struct avl_node *node)
 {
-	node->parent = parent;
-	node->left = node->right = NULL;
+	SET(node->parent, parent);
+	SET(node->left, NULL);
+	SET(node->right, NULL);
 	node->height = 1;
-	*link = node;
+	SET(*link, node);
 	if (t->augment)
 		t->augment(node);
 	retrace(t, parent, NULL);
@@ -156,29 +164,31 @@ void avl_remove(struct avl_tree *t, struct avl_node *node)
 			s = s->left;
 		if (s->parent != node) {
 			start = s->parent;
-			start->left = s->right;
+			SET(start->left, s->right);
 			if (s->right)
-				s->right->parent = start;
-			s->right = node->right;
-			node->right->parent = s;
+				SET(s->right->parent, start);
+			SET(s->right, node->right);
+			SET(node->right->parent, s);
 		} else {
 			start = s;
 		}
-		s->left = node->left;
-		node->left->parent = s;
+		SET(s->left, node->left);
+		SET(node->left->parent, s);
 		s->height = node->height;
-		s->parent = node->parent;
+		SET(s->parent, node->parent);
 		replace_child(t, node->parent, node, s);
 		stale = s;	/* its summary still describes its old place */
 	} else {
 		struct avl_node *child = node->left ? node->left : node->right;
 
 		if (child)
-			child->parent = node->parent;
+			SET(child->parent, node->parent);
 		replace_child(t, node->parent, node, child);
 		start = node->parent;
 	}
-	node->parent = node->left = node->right = NULL;
+	SET(node->parent, NULL);
+	SET(node->left, NULL);
+	SET(node->right, NULL);
 	retrace(t, start, stale);
 }
 

@@ -27,13 +27,28 @@
 
 static const struct gtt_fence_ops unbind_fence_ops = { .name = "unbind" };
 
+static void binding_free_now(struct gtt_binding *b)
+{
+	gtt_pages_put(b->pages);	/* only if it never completed */
+	gtt_fence_put(b->bind_fence);
+	mem_free(b);
+}
+
+static void binding_free_rcu(struct rcu_head *head)
+{
+	RCU_CALLBACK_BEGIN(head);
+	binding_free_now(container_of(head, struct gtt_binding, rcu));
+}
+
 static void binding_free(struct gtt_fence *f)
 {
 	struct gtt_binding *b = container_of(f, struct gtt_binding, unbind_fence);
 
-	gtt_pages_put(b->pages);	/* only if it never completed */
-	gtt_fence_put(b->bind_fence);
-	mem_free(b);
+	/* Lock-free readers may still be looking at it in the pending tree. */
+	if (b->rcu_free)
+		rcu_defer(&b->rcu, binding_free_rcu);
+	else
+		binding_free_now(b);
 }
 
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
@@ -60,6 +75,7 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->in_tree = false;
 	b->bind_counted = false;
 	b->unbind_counted = false;
+	b->rcu_free = false;	/* set when it enters the pending tree */
 	b->retire_next = NULL;
 	return b;
 }
@@ -145,12 +161,14 @@ void vm_retire_locked(struct gtt_vm *vm)
 	if (!atomic_load_explicit(&vm->retired, memory_order_relaxed))
 		return;
 	b = atomic_exchange_explicit(&vm->retired, NULL, memory_order_acquire);
+	tree_write_begin(vm);
 	for (; b; b = next) {
 		next = b->retire_next;
 		itree_remove(&vm->pending, &b->pending);
 		b->in_tree = false;
 		binding_put(b);		/* the tree's reference */
 	}
+	tree_write_end(vm);
 }
 
 static void binding_complete(struct gtt_binding *b)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Interval tree; see interval_tree.h.
+ *
+ * subtree_last is published with release stores: lock-free readers of a
+ * vm with RCU readers walk the tree themselves (vm.c) with acquire loads.
  */
 #include "interval_tree.h"
 #include "util.h"
@@ -21,7 +24,7 @@ static bool augment(struct avl_node *n)
 		m = to_it(n->right)->subtree_last;
 	if (m == x->subtree_last)
 		return false;
-	x->subtree_last = m;
+	__atomic_store_n(&x->subtree_last, m, __ATOMIC_RELEASE);
 	return true;
 }
 

@@ -418,6 +418,7 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->flags = flags;
 	ra->adjust = default_adjust;
 	ra->adjust_arg = ra;
+	ra->free_node = NULL;
 	avl_init(&ra->by_addr, NULL);
 	avl_init(&ra->hole_addr, augment_max_hole);
 	avl_init(&ra->by_size, NULL);
@@ -539,7 +540,10 @@ GTT_API int gtt_range_remove(struct gtt_range_alloc *ra,
 	ra->nodes--;
 	ra->used -= node->size;
 	node->ra = NULL;
-	mem_free(node);
+	if (ra->free_node)
+		ra->free_node(node);
+	else
+		mem_free(node);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <gtt/range_alloc.h>
 
 #include "avl.h"
+#include "rcu.h"
 
 struct gtt_range_node {
 	struct avl_node by_addr;	/* every node and the head, by start */
@@ -24,6 +25,7 @@ struct gtt_range_node {
 	bool has_hole;			/* in hole_addr and by_size */
 	void *owner;
 	struct gtt_range_alloc *ra;
+	struct rcu_head rcu;		/* deferred free (vm with RCU readers) */
 };
 
 struct gtt_range_alloc {
@@ -41,6 +43,8 @@ struct gtt_range_alloc {
 	uint64_t nodes;
 	uint64_t used;
 	uint64_t holes;
+	/* How removed nodes are freed (a vm with RCU readers defers it). */
+	void (*free_node)(struct gtt_range_node *node);
 };
 
 /* Check every invariant (trees, list, holes, augmentation).  0 if sound. */

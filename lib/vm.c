@@ -107,13 +107,33 @@ static void vma_drop_active(struct vma *v)
 	v->n_active = 0;
 }
 
+static void vma_free_rcu(struct rcu_head *head)
+{
+	RCU_CALLBACK_BEGIN(head);
+	mem_free(container_of(head, struct vma, rcu));
+}
+
+static void range_node_free_rcu(struct rcu_head *head)
+{
+	RCU_CALLBACK_BEGIN(head);
+	mem_free(container_of(head, struct gtt_range_node, rcu));
+}
+
+static void range_node_free(struct gtt_range_node *node)
+{
+	rcu_defer(&node->rcu, range_node_free_rcu);
+}
+
 static void vma_free(struct gtt_vm *vm, struct vma *v)
 {
 	vma_slot_free(vm, v);
 	vma_drop_active(v);
 	mem_free(v->active);
 	gtt_pages_put(v->pages);
-	mem_free(v);
+	if (vm->rcu)	/* a reader may have reached it through a node */
+		rcu_defer(&v->rcu, vma_free_rcu);
+	else
+		mem_free(v);
 	vm->st.vmas--;
 }
 
@@ -127,7 +147,7 @@ GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
 
 	if (!cfg || !out || !cfg->backend)
 		return set_error(-EINVAL, "gtt_vm_create: config, backend or out is NULL");
-	if (cfg->flags & ~(unsigned int)GTT_VM_COLOR_GUARD)
+	if (cfg->flags & ~(unsigned int)(GTT_VM_COLOR_GUARD | GTT_VM_RCU_READERS))
 		return set_error(-EINVAL, "gtt_vm_create: unknown flags 0x%x", cfg->flags);
 	page = cfg->page_size ? cfg->page_size : 4096;
 	vm = mem_zalloc(sizeof(*vm));
@@ -150,6 +170,9 @@ GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
 	vm->flags = cfg->flags;
 	vm->be = cfg->backend;
 	vm->ex = cfg->executor;
+	vm->rcu = cfg->flags & GTT_VM_RCU_READERS;
+	if (vm->rcu)
+		vm->ra->free_node = range_node_free;
 	itree_init(&vm->pending);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->idle_lock, NULL);
@@ -199,6 +222,7 @@ static int unbind_locked(struct gtt_vm *vm, struct vma *v,
 	vm->st.oom_sync_waits += aw->oom_waits;
 
 	/* The range is reusable from here; the tree orders its next user. */
+	tree_write_begin(vm);
 	gtt_range_remove(vm->ra, v->node);
 	v->node = NULL;
 	v->binding = NULL;
@@ -213,11 +237,13 @@ static int unbind_locked(struct gtt_vm *vm, struct vma *v,
 	if (atomic_load(&aw->pending) > 1) {
 		binding_get(b);			/* the tree's reference */
 		b->in_tree = true;
+		b->rcu_free = vm->rcu;		/* readers can reach it now */
 		itree_insert(&vm->pending, &b->pending);
 		vm->st.unbinds_deferred++;
 	} else {
 		vm->st.unbinds_immediate++;
 	}
+	tree_write_end(vm);
 	if (v->resv)
 		gtt_resv_add(v->resv, &b->unbind_fence, GTT_RESV_BOOKKEEP);
 	if (fence) {
@@ -302,10 +328,11 @@ static bool any_unsignalled(struct gtt_fence *const *fs, size_t n)
 	return false;
 }
 
-/* First pending unbind overlapping the (guard-widened) range, or NULL. */
+/* The (guard-widened) window of [start, start + size); with @query, the
+ * first pending unbind overlapping it, or NULL. */
 static struct itree_node *first_overlap(struct gtt_vm *vm, uint64_t start,
 					uint64_t size, uint64_t *lo,
-					uint64_t *hi)
+					uint64_t *hi, bool query)
 {
 	*lo = start;
 	*hi = start + size - 1;
@@ -314,7 +341,7 @@ static struct itree_node *first_overlap(struct gtt_vm *vm, uint64_t start,
 		*hi = *hi <= UINT64_MAX - vm->page_size ? *hi + vm->page_size
 							: UINT64_MAX;
 	}
-	return itree_first(&vm->pending, *lo, *hi);
+	return query ? itree_first(&vm->pending, *lo, *hi) : NULL;
 }
 
 static int check_bind_info(const struct gtt_vm *vm,
@@ -380,7 +407,9 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 				size, gtt_pages_size(v->pages));
 		goto out_unlock;
 	}
+	tree_write_begin(vm);
 	err = place(vm, v, info, size, &node);
+	tree_write_end(vm);
 	if (err)
 		goto out_unlock;
 
@@ -390,7 +419,7 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 		goto out_remove;
 	}
 	/* A bind fence is needed if asked for, or if the write may wait. */
-	it = first_overlap(vm, node->start, size, &lo, &hi);
+	it = first_overlap(vm, node->start, size, &lo, &hi, true);
 	for (; it; it = itree_next(it, lo, hi))
 		if (!gtt_fence_is_signaled(&container_of(it, struct gtt_binding, pending)->unbind_fence))
 			break;
@@ -462,7 +491,9 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 	return 0;
 
 out_remove:
+	tree_write_begin(vm);
 	gtt_range_remove(vm->ra, node);
+	tree_write_end(vm);
 out_unlock:
 	pthread_mutex_unlock(&vm->lock);
 	return err;
@@ -693,25 +724,164 @@ GTT_API int gtt_vma_query(struct gtt_vm *vm, gtt_vma_t h,
 	return 0;
 }
 
+#define RCU_TRIES 4
+
+/*
+ * Lock-free walk of the address tree (RCU readers).  Only child links are
+ * followed, which never form a cycle, and the walk is bounded anyway.
+ * Return: 1 found, 0 nothing bound there, -1 torn by a writer (retry).
+ */
+static int rcu_find(struct gtt_vm *vm, uint64_t addr, gtt_vma_t *h,
+		    uint64_t *start)
+{
+	struct gtt_range_alloc *ra = vm->ra;
+	struct avl_node *n = LOAD_ACQ(ra->by_addr.root), *best = NULL;
+	struct gtt_range_node *x;
+	struct vma *v;
+
+	for (int steps = 0; n; steps++) {
+		if (steps > 128)
+			return -1;
+		x = container_of(n, struct gtt_range_node, by_addr);
+		if (LOAD_ACQ(x->start) <= addr) {
+			best = n;
+			n = LOAD_ACQ(n->right);
+		} else {
+			n = LOAD_ACQ(n->left);
+		}
+	}
+	if (!best)
+		return 0;
+	x = container_of(best, struct gtt_range_node, by_addr);
+	if (x == &ra->head || addr - LOAD_ACQ(x->start) >= LOAD_ACQ(x->size))
+		return 0;
+	v = LOAD_ACQ(x->owner);
+	if (!v)
+		return 0;
+	*h = LOAD_ACQ(v->handle);
+	*start = LOAD_ACQ(x->start);
+	return 1;
+}
+
 GTT_API int gtt_vm_lookup(struct gtt_vm *vm, uint64_t addr, gtt_vma_t *out,
 			  uint64_t *offset)
 {
 	struct gtt_range_node *n;
-	struct vma *v;
+	uint64_t start = 0;
+	gtt_vma_t h = 0;
+	int found = -1;
 
 	if (!vm || !out)
 		return set_error(-EINVAL, "gtt_vm_lookup: vm or out is NULL");
-	pthread_mutex_lock(&vm->lock);
-	n = gtt_range_lookup(vm->ra, addr);
-	v = n ? n->owner : NULL;
-	if (v) {
-		*out = v->handle;
-		if (offset)
-			*offset = n->start;
+	if (vm->rcu) {
+		rcu_read_begin();
+		for (int tries = 0; tries < RCU_TRIES && found < 0; tries++) {
+			uint32_t s = atomic_load_explicit(&vm->seq, memory_order_acquire);
+
+			if (s & 1)
+				continue;
+			found = rcu_find(vm, addr, &h, &start);
+			if (atomic_load_explicit(&vm->seq, memory_order_acquire) != s)
+				found = -1;
+		}
+		rcu_read_end();
 	}
-	pthread_mutex_unlock(&vm->lock);
-	if (!v)
+	if (found < 0) {	/* no RCU readers, or writers kept winning */
+		pthread_mutex_lock(&vm->lock);
+		n = gtt_range_lookup(vm->ra, addr);
+		found = n && n->owner;
+		if (found) {
+			h = ((struct vma *)n->owner)->handle;
+			start = n->start;
+		}
+		pthread_mutex_unlock(&vm->lock);
+	}
+	if (!found)
 		return set_error(-ENOENT, "gtt_vm_lookup: nothing is bound at 0x%" PRIx64, addr);
+	*out = h;
+	if (offset)
+		*offset = start;
+	return 0;
+}
+
+static bool pending_alive(const struct itree_node *it)
+{
+	return !gtt_fence_is_signaled(&container_of(it, struct gtt_binding, pending)->unbind_fence);
+}
+
+/*
+ * Lock-free count of pending unbinds overlapping [lo, hi]: a depth-first
+ * walk down child links with an explicit stack, pruned by subtree_last.
+ * Return: the count, or -1 if torn (retry).
+ */
+static long rcu_count_pending(struct gtt_vm *vm, uint64_t lo, uint64_t hi)
+{
+	struct avl_node *stack[128], *n = LOAD_ACQ(vm->pending.tree.root);
+	long count = 0, visits = 0;
+	int sp = 0;
+
+	if (n)
+		stack[sp++] = n;
+	while (sp) {
+		struct itree_node *x;
+		struct avl_node *l, *r;
+
+		n = stack[--sp];
+		x = container_of(n, struct itree_node, avl);
+		if (++visits > (1 << 20))
+			return -1;
+		if (LOAD_ACQ(x->subtree_last) < lo)
+			continue;
+		l = LOAD_ACQ(n->left);
+		r = LOAD_ACQ(n->right);
+		if (l) {
+			if (sp == 128)
+				return -1;
+			stack[sp++] = l;
+		}
+		if (LOAD_ACQ(x->start) > hi)
+			continue;
+		count += LOAD_ACQ(x->last) >= lo && pending_alive(x);
+		if (r) {
+			if (sp == 128)
+				return -1;
+			stack[sp++] = r;
+		}
+	}
+	return count;
+}
+
+GTT_API int gtt_vm_pending(struct gtt_vm *vm, uint64_t start, uint64_t size,
+			   size_t *count)
+{
+	struct itree_node *it;
+	uint64_t lo, hi;
+	long n = -1;
+
+	if (!vm || !count || !size || start > UINT64_MAX - (size - 1))
+		return set_error(-EINVAL, "gtt_vm_pending: NULL argument, zero size or wrapping range");
+	first_overlap(vm, start, size, &lo, &hi, false);
+	if (vm->rcu) {
+		rcu_read_begin();
+		for (int tries = 0; tries < RCU_TRIES && n < 0; tries++) {
+			uint32_t s = atomic_load_explicit(&vm->seq, memory_order_acquire);
+
+			if (s & 1)
+				continue;
+			n = rcu_count_pending(vm, lo, hi);
+			if (atomic_load_explicit(&vm->seq, memory_order_acquire) != s)
+				n = -1;
+		}
+		rcu_read_end();
+	}
+	if (n < 0) {
+		n = 0;
+		pthread_mutex_lock(&vm->lock);
+		for (it = itree_first(&vm->pending, lo, hi); it; it = itree_next(it, lo, hi))
+			n += pending_alive(it);
+		pthread_mutex_unlock(&vm->lock);
+	}
+	*count = (size_t)n;
 	return 0;
 }
 
@@ -810,6 +980,8 @@ GTT_API void gtt_vm_destroy(struct gtt_vm *vm)
 	pthread_cond_destroy(&vm->idle_cond);
 	pthread_mutex_destroy(&vm->idle_lock);
 	pthread_mutex_destroy(&vm->lock);
+	if (vm->rcu)
+		urcu_bp_barrier();	/* deferred frees done before we return */
 	mem_free(vm);
 }
 

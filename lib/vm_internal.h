@@ -15,6 +15,7 @@
 #include "fence_internal.h"
 #include "interval_tree.h"
 #include "range_alloc_internal.h"
+#include "rcu.h"
 
 struct gtt_binding {
 	/* The unbind fence; its refcount is the binding's refcount. */
@@ -36,6 +37,8 @@ struct gtt_binding {
 	 * when it was certain to finish inline, under the vm lock). */
 	bool bind_counted;
 	bool unbind_counted;
+	bool rcu_free;			/* was reachable by RCU readers */
+	struct rcu_head rcu;
 	struct gtt_binding *retire_next;
 };
 
@@ -49,6 +52,7 @@ struct vma {
 	struct gtt_fence **active;	/* GPU work using the mapping */
 	unsigned int n_active;
 	unsigned int cap_active;
+	struct rcu_head rcu;
 };
 
 struct gtt_vm {
@@ -66,6 +70,9 @@ struct gtt_vm {
 	/* Lock-free: finished bindings waiting to leave `pending`. */
 	_Atomic(struct gtt_binding *) retired;
 	_Atomic uint32_t closed;
+	/* RCU readers: odd while the trees change (writers hold the lock). */
+	bool rcu;
+	_Atomic uint32_t seq;
 
 	/* Work in flight (deferred binds, unbinds not completed). */
 	pthread_mutex_t idle_lock;
@@ -99,6 +106,21 @@ void binding_unhold(struct gtt_binding *b);
 void vm_retire_locked(struct gtt_vm *vm);
 void vm_work_begin(struct gtt_vm *vm);
 void vm_work_end(struct gtt_vm *vm);
+
+/* Bracket changes to the allocator or pending tree for lock-free readers. */
+static inline void tree_write_begin(struct gtt_vm *vm)
+{
+	if (vm->rcu)
+		atomic_store_explicit(&vm->seq, atomic_load_explicit(&vm->seq,
+				      memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+static inline void tree_write_end(struct gtt_vm *vm)
+{
+	if (vm->rcu)
+		atomic_store_explicit(&vm->seq, atomic_load_explicit(&vm->seq,
+				      memory_order_relaxed) + 1, memory_order_release);
+}
 
 static inline bool vm_is_closed(const struct gtt_vm *vm)
 {

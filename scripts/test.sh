@@ -62,7 +62,8 @@ smoke() {
 		   "build/bench/bench-itree --quick" \
 		   "build/bench/bench-fence --quick" \
 		   "build/bench/bench-unbind-latency --quick" \
-		   "build/bench/bench-pt --quick"; do
+		   "build/bench/bench-pt --quick" \
+		   "build/bench/bench-lookup --quick"; do
 		if [[ ! -x ${cmd%% *} ]]; then
 			continue
 		fi

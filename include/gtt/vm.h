@@ -70,6 +70,13 @@ typedef uint64_t gtt_vma_t;
 enum gtt_vm_flags {
 	/** @GTT_VM_COLOR_GUARD: guard page between nodes of different colour. */
 	GTT_VM_COLOR_GUARD = 1u << 0,
+	/**
+	 * @GTT_VM_RCU_READERS: gtt_vm_lookup() and gtt_vm_pending() run
+	 * without the vm lock (liburcu, urcu-bp), concurrently with binds and
+	 * unbinds.  Removed nodes, vmas and bindings are then freed through
+	 * call_rcu, which starts liburcu's call_rcu worker thread.
+	 */
+	GTT_VM_RCU_READERS = 1u << 1,
 };
 
 /**
@@ -268,13 +275,30 @@ GTT_API int gtt_vma_query(struct gtt_vm *vm, gtt_vma_t vma,
 
 /**
  * gtt_vm_lookup() - Which vma is bound at @addr?
+ * @vm: the vm.
+ * @addr: the address.
  * @vma: receives the handle.
  * @offset: receives the vma's start address (may be NULL).
  *
+ * Lock-free with %GTT_VM_RCU_READERS (it may fall back to the lock when
+ * writers keep changing the tree under it).
  * Return: 0, -ENOENT (nothing bound there), -EINVAL.
  */
 GTT_API int gtt_vm_lookup(struct gtt_vm *vm, uint64_t addr, gtt_vma_t *vma,
 			  uint64_t *offset);
+
+/**
+ * gtt_vm_pending() - How many unbinds a bind into a range would wait for.
+ * @vm: the vm.
+ * @start: first address of the range.
+ * @size: bytes (non-zero, the range must not wrap).
+ * @count: receives the number of pending unbinds (fence not yet signalled)
+ *	overlapping the range, widened by a page each side under colour guards.
+ *
+ * Lock-free with %GTT_VM_RCU_READERS.  Return: 0, -EINVAL.
+ */
+GTT_API int gtt_vm_pending(struct gtt_vm *vm, uint64_t start, uint64_t size,
+			   size_t *count);
 
 /**
  * gtt_vma_hold() - Keep the vma's current binding from completing its unbind.

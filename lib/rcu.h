@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The library's use of liburcu, bulletproof flavour (urcu-bp: no thread
+ * registration, which a library cannot ask of its callers).  liburcu is
+ * LGPL-2.1 and linked dynamically; _LGPL_SOURCE is not defined, so none of
+ * its inline code is compiled into libgtt.
+ *
+ * ThreadSanitizer cannot see liburcu's grace periods (the system library is
+ * not instrumented), so TSan builds annotate them: a reader's unlock
+ * releases, and a deferred free acquires, one token.
+ */
+#ifndef GTT_LIB_RCU_H
+#define GTT_LIB_RCU_H
+
+#include <urcu/urcu-bp.h>
+#include <urcu/call-rcu.h>
+
+#if defined(__SANITIZE_THREAD__)
+void __tsan_acquire(void *addr);
+void __tsan_release(void *addr);
+extern char rcu_tsan_token;
+#define RCU_TSAN_RELEASE() __tsan_release(&rcu_tsan_token)
+/* At the start of a call_rcu callback: after every reader and the enqueue. */
+#define RCU_CALLBACK_BEGIN(head) \
+	do { __tsan_acquire(&rcu_tsan_token); __tsan_acquire(head); } while (0)
+#else
+#define RCU_TSAN_RELEASE() do { } while (0)
+#define RCU_CALLBACK_BEGIN(head) do { (void)(head); } while (0)
+#endif
+
+static inline void rcu_read_begin(void)
+{
+	urcu_bp_read_lock();
+}
+
+static inline void rcu_read_end(void)
+{
+	RCU_TSAN_RELEASE();
+	urcu_bp_read_unlock();
+}
+
+/* Run @fn(@head) once no reader can still see the object (call_rcu);
+ * @fn starts with RCU_CALLBACK_BEGIN(head). */
+void rcu_defer(struct rcu_head *head, void (*fn)(struct rcu_head *head));
+
+#define LOAD_ACQ(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+
+#endif
