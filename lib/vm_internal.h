@@ -73,6 +73,7 @@ struct gtt_vm {
 	/* RCU readers: odd while the trees change (writers hold the lock). */
 	bool rcu;
 	_Atomic uint32_t seq;
+	unsigned int write_depth;	/* nested tree_write_begin() (eviction) */
 
 	/* Work in flight (deferred binds, unbinds not completed). */
 	pthread_mutex_t idle_lock;
@@ -107,17 +108,22 @@ void vm_retire_locked(struct gtt_vm *vm);
 void vm_work_begin(struct gtt_vm *vm);
 void vm_work_end(struct gtt_vm *vm);
 
-/* Bracket changes to the allocator or pending tree for lock-free readers. */
+/*
+ * Bracket changes to the allocator or pending tree for lock-free readers
+ * (vm lock held).  Brackets nest — a bind's placement may evict, and each
+ * eviction is an unbind with its own bracket — and only the outermost one
+ * moves the count, which must stay odd for the whole change.
+ */
 static inline void tree_write_begin(struct gtt_vm *vm)
 {
-	if (vm->rcu)
+	if (vm->rcu && vm->write_depth++ == 0)
 		atomic_store_explicit(&vm->seq, atomic_load_explicit(&vm->seq,
 				      memory_order_relaxed) + 1, memory_order_relaxed);
 }
 
 static inline void tree_write_end(struct gtt_vm *vm)
 {
-	if (vm->rcu)
+	if (vm->rcu && --vm->write_depth == 0)
 		atomic_store_explicit(&vm->seq, atomic_load_explicit(&vm->seq,
 				      memory_order_relaxed) + 1, memory_order_release);
 }

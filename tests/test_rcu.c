@@ -9,6 +9,7 @@
 
 #include "helpers.h"
 #include "util.h"
+#include "vm_internal.h"
 
 #define VA 0x1000000ull
 
@@ -67,6 +68,31 @@ static void test_results_and_deferred_frees(void **state)
 	fixture_fini(&f);
 	/* Nodes, vmas and bindings went through call_rcu; destroy waited. */
 	assert_int_equal(mem_live(), baseline);
+}
+
+/* An evicting bind nests unbind brackets inside its own: the sequence must
+ * stay odd through the whole change and end even. */
+static void test_nested_write_brackets(void **state)
+{
+	struct fixture f;
+	gtt_vma_t v[4], big;
+	uint32_t before;
+
+	(void)state;
+	rcu_fixture(&f, 4);
+	for (int i = 0; i < 4; i++) {
+		v[i] = make_vma(&f, 0xa0000000 + i * PAGE, 1, NULL);
+		assert_int_equal(gtt_vma_bind(f.vm, v[i], NULL, NULL), 0);
+	}
+	before = atomic_load(&f.vm->seq);
+	assert_int_equal(before % 2, 0);
+	big = make_vma(&f, 0xb0000000, 2, NULL);
+	struct gtt_bind_info ev = { .flags = GTT_BIND_EVICT };
+	assert_int_equal(gtt_vma_bind(f.vm, big, &ev, NULL), 0);
+	assert_int_equal(f.vm->write_depth, 0);
+	/* Exactly one outer bracket: +2, however many evictions nested in it. */
+	assert_int_equal(atomic_load(&f.vm->seq), before + 2);
+	fixture_fini(&f);
 }
 
 struct race {
@@ -161,6 +187,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_results_and_deferred_frees),
+		cmocka_unit_test(test_nested_write_brackets),
 		cmocka_unit_test(test_readers_race_writer),
 	};
 
