@@ -47,4 +47,11 @@ cc -std=gnu11 -Wall -Werror "$src/examples/hello.c" -o "$dest/hello" \
 	$(pkg-config --cflags --libs gtt) || fail "out-of-tree build of hello.c failed"
 LD_LIBRARY_PATH=$lib "$dest/hello" > "$dest/out" || fail "installed hello failed"
 grep -q "unbind fence signalled" "$dest/out" || fail "hello printed: $(cat "$dest/out")"
-echo "check_install: $(wc -l < "$dest/exported") exported symbols, all gtt_ and declared; hello built via pkg-config and ran"
+# And statically: libgtt.a plus what gtt.pc says it needs privately.
+cc -std=gnu11 -Wall -Werror "$src/examples/hello.c" -o "$dest/hello-static" \
+	$(pkg-config --cflags gtt) "$lib/libgtt.a" \
+	$(pkg-config --static --libs gtt | sed 's/-lgtt\b//') || fail "static link of hello.c failed"
+"$dest/hello-static" > "$dest/out" || fail "statically linked hello failed"
+grep -q "unbind fence signalled" "$dest/out" || fail "static hello printed: $(cat "$dest/out")"
+
+echo "check_install: $(wc -l < "$dest/exported") exported symbols, all gtt_ and declared; hello built via pkg-config (shared and static) and ran"
