@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Install the Debian packages libgtt needs to build and test, if missing.
 # Non-interactive; does nothing when everything is present.
-#   scripts/setup.sh [--check]     --check: only report what is missing
+#   scripts/setup.sh [--guest] [--check]
+#     --guest: also what the QEMU guest tests need; --check: only report
 set -euo pipefail
 
 PACKAGES=(gcc libc6-dev meson ninja-build pkg-config
           libasan8 libubsan1 libtsan2
           libdrm-dev libpciaccess-dev liburcu-dev libcmocka-dev)
+# --guest: what scripts/guest-test.sh needs to boot a QEMU guest
+GUEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd)
+if [[ "${1:-}" == "--guest" ]]; then
+	PACKAGES+=("${GUEST_PACKAGES[@]}")
+	shift
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

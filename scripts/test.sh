@@ -4,7 +4,9 @@
 #   2. the whole suite with AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the whole suite with ThreadSanitizer,
 #   4. a smoke run of every benchmark and tool (tiny sizes), so they keep working,
-#   5. 20 s of libFuzzer against the model, when clang is installed.
+#   5. 20 s of libFuzzer against the model, when clang is installed,
+#   6. the tests that need a real Linux kernel, in a QEMU guest
+#      (scripts/guest-test.sh: kernel sync_files from vgem).
 # Ends with one line "N passed, N failed".
 #   scripts/test.sh [--quick]      --quick: only step 1
 set -uo pipefail
@@ -93,6 +95,22 @@ fuzz_smoke() {
 	fi
 }
 
+guest() {
+	echo "=== guest: real-kernel tests in QEMU (build-guest) ==="
+	local out n m
+	out=$(scripts/guest-test.sh build 2>&1) || true
+	echo "$out" | grep -E '^guest: (FAIL|[0-9]+ passed|kernel)'
+	n=$(echo "$out" | sed -n 's/^guest: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' | tail -1)
+	m=$(echo "$out" | sed -n 's/^guest: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' | tail -1)
+	if [[ -z $n ]]; then
+		echo "$out" | tail -20
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + n))
+	failed=$((failed + m))
+}
+
 run_suite "tests" build
 if [[ "${1:-}" != "--quick" ]]; then
 	# -fno-sanitize-recover: any undefined behaviour aborts the test.
@@ -104,6 +122,7 @@ if [[ "${1:-}" != "--quick" ]]; then
 		run_suite "tests, TSan" build-tsan -Db_sanitize=thread -Db_lundef=false
 	smoke
 	fuzz_smoke
+	guest
 fi
 
 echo
