@@ -120,8 +120,9 @@ GTT_API bool gtt_vm_is_closed(const struct gtt_vm *vm);
  *
  * Every vma still bound is unbound (pins are ignored), then the call waits,
  * without the vm lock, until every pending unbind and deferred job of this
- * vm has finished, and frees the vm.  The executor and the backend are not
- * touched.  NULL is ignored.
+ * vm has finished — including unbinds delayed by holds, so release every
+ * gtt_vma_hold() first — and frees the vm.  The executor and the backend
+ * are not touched.  NULL is ignored.
  */
 GTT_API void gtt_vm_destroy(struct gtt_vm *vm);
 
