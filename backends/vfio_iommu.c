@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VFIO IOMMU plumbing: see vfio_iommu.h.  The order of operations follows
+ * the kernel's VFIO documentation (the legacy container/group flow):
+ * container -> API version -> type1v2 extension -> group -> viable? ->
+ * SET_CONTAINER -> SET_IOMMU(type1v2) -> IOMMU_GET_INFO (+ capability
+ * chain for the IOVA ranges) -> MAP_DMA / UNMAP_DMA.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "range_alloc_internal.h"
+#include "util.h"
+#include "vfio_iommu.h"
+
+static int real_open(void *ctx, const char *path, int flags)
+{
+	(void)ctx;
+	return open(path, flags | O_CLOEXEC);
+}
+
+static int real_close(void *ctx, int fd)
+{
+	(void)ctx;
+	return close(fd);
+}
+
+static int real_ioctl(void *ctx, int fd, unsigned long request, void *arg)
+{
+	(void)ctx;
+	return ioctl(fd, request, arg);
+}
+
+const struct vfio_sys vfio_sys_real = {
+	.open = real_open, .close = real_close, .ioctl = real_ioctl,
+};
+
+static int sys_ioctl(struct vfio_iommu *io, int fd, unsigned long req, void *arg)
+{
+	int r = io->sys->ioctl(io->sys->ctx, fd, req, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+/* Read the IOVA ranges from the IOMMU info capability chain. */
+static int read_info(struct vfio_iommu *io)
+{
+	struct vfio_iommu_type1_info probe = { .argsz = sizeof(probe) };
+	struct vfio_iommu_type1_info *info;
+	uint32_t off;
+	int err;
+
+	err = sys_ioctl(io, io->container, VFIO_IOMMU_GET_INFO, &probe);
+	if (err)
+		return set_error(err, "vfio: VFIO_IOMMU_GET_INFO failed");
+	io->pgsizes = probe.flags & VFIO_IOMMU_INFO_PGSIZES ? probe.iova_pgsizes : 4096;
+	io->nranges = 0;
+	if (!(probe.flags & VFIO_IOMMU_INFO_CAPS) || probe.argsz <= sizeof(probe)) {
+		/* No capability chain: the whole 64-bit space, as old kernels imply. */
+		io->ranges[0][0] = 0;
+		io->ranges[0][1] = UINT64_MAX;
+		io->nranges = 1;
+		return 0;
+	}
+	/* The kernel said how big the full answer is: ask again with room. */
+	info = mem_zalloc(probe.argsz);
+	if (!info)
+		return set_error(-ENOMEM, "vfio: out of memory for the IOMMU info");
+	info->argsz = probe.argsz;
+	err = sys_ioctl(io, io->container, VFIO_IOMMU_GET_INFO, info);
+	for (off = info->cap_offset; !err && off; ) {
+		struct vfio_info_cap_header *h;
+
+		if (off < sizeof(*info) || off > info->argsz - sizeof(*h)) {
+			err = set_error(-EPROTO, "vfio: capability offset %u out of bounds", off);
+			break;
+		}
+		h = (void *)((char *)info + off);
+		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
+			struct vfio_iommu_type1_info_cap_iova_range *c = (void *)h;
+
+			if (off + sizeof(*c) + (uint64_t)c->nr_iovas * sizeof(c->iova_ranges[0]) > info->argsz) {
+				err = set_error(-EPROTO, "vfio: IOVA range capability overruns the info");
+				break;
+			}
+			for (uint32_t i = 0; i < c->nr_iovas && io->nranges < VFIO_MAX_RANGES; i++) {
+				io->ranges[io->nranges][0] = c->iova_ranges[i].start;
+				io->ranges[io->nranges][1] = c->iova_ranges[i].end;
+				io->nranges++;
+			}
+		}
+		if (h->next && h->next <= off) {
+			err = set_error(-EPROTO, "vfio: capability chain loops");
+			break;
+		}
+		off = h->next;
+	}
+	mem_free(info);
+	if (!err && !io->nranges)
+		err = set_error(-EPROTO, "vfio: the IOMMU reports no usable IOVA range");
+	return err;
+}
+
+/* Exclusive, page-aligned end of a range whose last byte is @last. */
+static uint64_t range_end(uint64_t last)
+{
+	return last == UINT64_MAX ? UINT64_MAX & ~4095ull : (last + 1) & ~4095ull;
+}
+
+/* An allocator over the usable ranges (page-aligned), gaps reserved. */
+static int build_iova_space(struct vfio_iommu *io)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	struct gtt_range_node *n;
+	int err;
+
+	for (unsigned int i = 0; i < io->nranges; i++) {
+		lo = u64_min(lo, (io->ranges[i][0] + 4095) & ~4095ull);
+		hi = u64_max(hi, range_end(io->ranges[i][1]));
+	}
+	/* Leave IOVA 0 unused: a zero address is the classic DMA bug. */
+	if (lo == 0)
+		lo = 4096;
+	if (hi <= lo)
+		return set_error(-EPROTO, "vfio: IOVA ranges leave no page to map");
+	err = gtt_range_alloc_create(lo, hi - lo, 4096, 0, &io->iova);
+	if (err)
+		return err;
+	/* Reserve every page of [lo, hi) that no range covers. */
+	for (uint64_t at = lo; at < hi;) {
+		uint64_t next = hi;
+		bool inside = false;
+
+		for (unsigned int i = 0; i < io->nranges; i++) {
+			if (at >= io->ranges[i][0] && at <= io->ranges[i][1]) {
+				inside = true;
+				next = u64_min(hi, range_end(io->ranges[i][1]));
+				break;
+			}
+			if (io->ranges[i][0] > at)
+				next = u64_min(next, (io->ranges[i][0] + 4095) & ~4095ull);
+		}
+		if (!inside) {
+			err = gtt_range_reserve(io->iova, at, next - at, 0, NULL, &n);
+			if (err)
+				return err;
+		}
+		at = next > at ? next : hi;
+	}
+	return 0;
+}
+
+int vfio_iommu_open(struct vfio_iommu *io, const struct vfio_sys *sys, int group)
+{
+	struct vfio_group_status st = { .argsz = sizeof(st) };
+	char path[32];
+	int err, r;
+
+	memset(io, 0, sizeof(*io));
+	io->sys = sys;
+	io->container = io->group = -1;
+	io->container = sys->open(sys->ctx, "/dev/vfio/vfio", O_RDWR);
+	if (io->container < 0)
+		return set_error(-errno, "vfio: cannot open /dev/vfio/vfio (is the vfio module loaded?)");
+	r = sys_ioctl(io, io->container, VFIO_GET_API_VERSION, NULL);
+	if (r != VFIO_API_VERSION) {
+		err = set_error(-EPROTO, "vfio: API version %d, expected %d", r, VFIO_API_VERSION);
+		goto fail;
+	}
+	if (sys_ioctl(io, io->container, VFIO_CHECK_EXTENSION,
+		      (void *)(uintptr_t)VFIO_TYPE1v2_IOMMU) <= 0) {
+		err = set_error(-EOPNOTSUPP, "vfio: the kernel has no type1v2 IOMMU (load vfio_iommu_type1)");
+		goto fail;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
+	io->group = sys->open(sys->ctx, path, O_RDWR);
+	if (io->group < 0) {
+		err = set_error(-errno, "vfio: cannot open %s: bind the group's devices to vfio-pci "
+				"(echo vfio-pci > /sys/bus/pci/devices/BDF/driver_override; "
+				"echo BDF > /sys/bus/pci/drivers_probe)", path);
+		goto fail;
+	}
+	err = sys_ioctl(io, io->group, VFIO_GROUP_GET_STATUS, &st);
+	if (err)
+		goto fail;
+	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		err = set_error(-EPERM, "vfio: group %d is not viable: every device in "
+				"/sys/kernel/iommu_groups/%d/devices must be bound to vfio-pci "
+				"(or unbound)", group, group);
+		goto fail;
+	}
+	err = sys_ioctl(io, io->group, VFIO_GROUP_SET_CONTAINER, &io->container);
+	if (!err)
+		err = sys_ioctl(io, io->container, VFIO_SET_IOMMU,
+				(void *)(uintptr_t)VFIO_TYPE1v2_IOMMU);
+	if (err) {
+		set_error(err, "vfio: cannot attach group %d to a type1v2 container", group);
+		goto fail;
+	}
+	err = read_info(io);
+	if (!err)
+		err = build_iova_space(io);
+	if (!err)
+		return 0;
+fail:
+	vfio_iommu_close(io);
+	return err;
+}
+
+int vfio_dma_map(struct vfio_iommu *io, void *cpu, uint64_t size, uint64_t *iova)
+{
+	struct vfio_iommu_type1_dma_map map = {
+		.argsz = sizeof(map),
+		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)cpu, .size = size,
+	};
+	struct gtt_range_request req = { .size = size };
+	struct gtt_range_node *n;
+	int err;
+
+	if (!size || size % 4096 || (uintptr_t)cpu % 4096)
+		return set_error(-EINVAL, "vfio: DMA map of %p +0x%llx is empty or not page aligned",
+				 cpu, (unsigned long long)size);
+	err = gtt_range_insert(io->iova, &req, cpu, &n);
+	if (err)
+		return err;
+	map.iova = n->start;
+	err = sys_ioctl(io, io->container, VFIO_IOMMU_MAP_DMA, &map);
+	if (err) {
+		gtt_range_remove(io->iova, n);
+		return set_error(err, "vfio: VFIO_IOMMU_MAP_DMA of 0x%llx bytes failed",
+				 (unsigned long long)size);
+	}
+	*iova = map.iova;
+	return 0;
+}
+
+int vfio_dma_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_unmap un = { .argsz = sizeof(un), .iova = iova, .size = size };
+	struct gtt_range_node *n = gtt_range_lookup(io->iova, iova);
+	int err;
+
+	/* type1v2 refuses to split a mapping: only whole mappings go. */
+	if (!n || !n->owner || n->start != iova || n->size != size)
+		return set_error(-EINVAL, "vfio: [0x%llx, +0x%llx) is not exactly one DMA mapping",
+				 (unsigned long long)iova, (unsigned long long)size);
+	err = sys_ioctl(io, io->container, VFIO_IOMMU_UNMAP_DMA, &un);
+	if (err)
+		return set_error(err, "vfio: VFIO_IOMMU_UNMAP_DMA failed");
+	if (un.size != size)
+		return set_error(-EIO, "vfio: the kernel unmapped 0x%llx bytes, not 0x%llx",
+				 (unsigned long long)un.size, (unsigned long long)size);
+	gtt_range_remove(io->iova, n);
+	return 0;
+}
+
+void vfio_iommu_close(struct vfio_iommu *io)
+{
+	if (io->iova) {
+		struct gtt_range_node *n = gtt_range_first(io->iova), *next;
+
+		for (; n; n = next) {
+			next = gtt_range_next(io->iova, n);
+			if (n->owner)
+				vfio_dma_unmap(io, n->start, n->size);
+		}
+		gtt_range_alloc_destroy(io->iova);
+		io->iova = NULL;
+	}
+	if (io->group >= 0)
+		io->sys->close(io->sys->ctx, io->group);
+	if (io->container >= 0)
+		io->sys->close(io->sys->ctx, io->container);
+	io->group = io->container = -1;
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VFIO IOMMU plumbing for the VFIO backend (issue #4, first layer): the
+ * legacy container/group flow with the type1v2 IOMMU, the IOVA space the
+ * kernel reports, and DMA mappings with exact-range bookkeeping.
+ *
+ * Every system call goes through struct vfio_sys, so the tests can put a
+ * fake VFIO layer underneath (tests/test_vfio.c) and the guest test the
+ * real one (tests/guest/).
+ */
+#ifndef GTT_BACKENDS_VFIO_IOMMU_H
+#define GTT_BACKENDS_VFIO_IOMMU_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <gtt/range_alloc.h>
+
+struct vfio_sys {
+	void *ctx;
+	int (*open)(void *ctx, const char *path, int flags);
+	int (*close)(void *ctx, int fd);
+	/* Returns the ioctl's result, or -1 with errno set, like ioctl(2). */
+	int (*ioctl)(void *ctx, int fd, unsigned long request, void *arg);
+};
+
+/* The real system calls. */
+extern const struct vfio_sys vfio_sys_real;
+
+#define VFIO_MAX_RANGES 16
+
+struct vfio_iommu {
+	const struct vfio_sys *sys;
+	int container;
+	int group;
+	uint64_t pgsizes;		/* IOMMU page sizes (bitmap) */
+	uint64_t ranges[VFIO_MAX_RANGES][2];	/* usable IOVA [start, end] */
+	unsigned int nranges;
+	/* IOVA allocator: one node per DMA mapping (owner = CPU address);
+	 * the gaps between usable ranges are reserved nodes. */
+	struct gtt_range_alloc *iova;
+};
+
+/*
+ * Open /dev/vfio/vfio and /dev/vfio/@group, check the API version, type1v2
+ * and group viability, attach, select type1v2 and read the IOVA ranges.
+ * Errors say what to fix (e.g. which group to bind to vfio-pci).
+ */
+int vfio_iommu_open(struct vfio_iommu *io, const struct vfio_sys *sys,
+		    int group);
+/* Unmap everything still mapped and close the descriptors. */
+void vfio_iommu_close(struct vfio_iommu *io);
+/* Map [@cpu, @cpu + @size) for device DMA at a fresh IOVA. */
+int vfio_dma_map(struct vfio_iommu *io, void *cpu, uint64_t size,
+		 uint64_t *iova);
+/* Unmap exactly one earlier mapping (type1v2 cannot split one). */
+int vfio_dma_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size);
+
+#endif

@@ -1,0 +1,322 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * VFIO IOMMU plumbing over a fake VFIO layer that behaves like the kernel's
+ * type1v2 where it matters: argsz checks, the order of the container/group
+ * flow, the GET_INFO size-then-retry protocol with a capability chain,
+ * EEXIST for overlapping maps, EINVAL for an unmap that would split one.
+ * The same code runs against the real kernel in the QEMU guest.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/vfio.h>
+
+#include "helpers.h"
+#include "vfio_iommu.h"
+
+#define CONTAINER 100
+#define GROUP_FD 101
+
+struct fake {
+	int group;
+	int api;
+	bool type1v2, viable, caps, fail_map, bad_chain;
+	uint64_t ranges[4][2];
+	int nranges;
+	bool attached, iommu;
+	struct { uint64_t iova, size; } map[64];
+	int nmaps, map_calls, unmap_calls, closes;
+	char log[32][24];
+	int nlog;
+};
+
+static void note(struct fake *f, const char *what)
+{
+	if (f->nlog < 32)
+		snprintf(f->log[f->nlog++], 24, "%s", what);
+}
+
+static int fail_errno(int e)
+{
+	errno = e;
+	return -1;
+}
+
+static int fake_open(void *ctx, const char *path, int flags)
+{
+	struct fake *f = ctx;
+	char want[32];
+
+	(void)flags;
+	snprintf(want, sizeof(want), "/dev/vfio/%d", f->group);
+	if (!strcmp(path, "/dev/vfio/vfio"))
+		return CONTAINER;
+	if (!strcmp(path, want))
+		return GROUP_FD;
+	return fail_errno(ENOENT);
+}
+
+static int fake_close(void *ctx, int fd)
+{
+	(void)fd;
+	((struct fake *)ctx)->closes++;
+	return 0;
+}
+
+static bool in_a_range(struct fake *f, uint64_t s, uint64_t size)
+{
+	for (int i = 0; i < f->nranges; i++)
+		if (s >= f->ranges[i][0] && s + size - 1 <= f->ranges[i][1])
+			return true;
+	return false;
+}
+
+static int fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
+{
+	struct fake *f = ctx;
+
+	switch (req) {
+	case VFIO_GET_API_VERSION:
+		note(f, "api");
+		return fd == CONTAINER ? f->api : fail_errno(EBADF);
+	case VFIO_CHECK_EXTENSION:
+		note(f, "ext");
+		return f->type1v2 && (uintptr_t)arg == VFIO_TYPE1v2_IOMMU;
+	case VFIO_GROUP_GET_STATUS: {
+		struct vfio_group_status *st = arg;
+
+		note(f, "status");
+		if (fd != GROUP_FD || st->argsz != sizeof(*st))
+			return fail_errno(EINVAL);
+		st->flags = f->viable ? VFIO_GROUP_FLAGS_VIABLE : 0;
+		return 0;
+	}
+	case VFIO_GROUP_SET_CONTAINER:
+		note(f, "set_container");
+		if (fd != GROUP_FD || *(int *)arg != CONTAINER || !f->viable)
+			return fail_errno(EINVAL);
+		f->attached = true;
+		return 0;
+	case VFIO_SET_IOMMU:
+		note(f, "set_iommu");
+		if (!f->attached || (uintptr_t)arg != VFIO_TYPE1v2_IOMMU)
+			return fail_errno(EINVAL);
+		f->iommu = true;
+		return 0;
+	case VFIO_IOMMU_GET_INFO: {
+		struct vfio_iommu_type1_info *info = arg;
+		struct vfio_iommu_type1_info_cap_iova_range *cap;
+		uint32_t off = (sizeof(*info) + 7) & ~7u;
+		uint32_t need = off + sizeof(*cap) + f->nranges * sizeof(cap->iova_ranges[0]);
+
+		note(f, "info");
+		if (!f->iommu || info->argsz < sizeof(*info))
+			return fail_errno(EINVAL);
+		info->flags = VFIO_IOMMU_INFO_PGSIZES;
+		info->iova_pgsizes = 0x40201000;
+		info->cap_offset = 0;
+		if (!f->caps)
+			return 0;
+		info->flags |= VFIO_IOMMU_INFO_CAPS;
+		if (info->argsz < need) {	/* tell the caller how much room */
+			info->argsz = need;
+			return 0;
+		}
+		info->cap_offset = f->bad_chain ? info->argsz + 64 : off;
+		cap = (void *)((char *)info + off);
+		cap->header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
+		cap->header.version = 1;
+		cap->header.next = 0;
+		cap->nr_iovas = (uint32_t)f->nranges;
+		for (int i = 0; i < f->nranges; i++) {
+			cap->iova_ranges[i].start = f->ranges[i][0];
+			cap->iova_ranges[i].end = f->ranges[i][1];
+		}
+		return 0;
+	}
+	case VFIO_IOMMU_MAP_DMA: {
+		struct vfio_iommu_type1_dma_map *m = arg;
+
+		f->map_calls++;
+		if (!f->iommu || m->argsz != sizeof(*m) || !m->size ||
+		    m->flags != (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) ||
+		    !in_a_range(f, m->iova, m->size))
+			return fail_errno(EINVAL);
+		for (int i = 0; i < f->nmaps; i++)
+			if (m->iova < f->map[i].iova + f->map[i].size &&
+			    f->map[i].iova < m->iova + m->size)
+				return fail_errno(EEXIST);
+		if (f->fail_map)
+			return fail_errno(ENOMEM);
+		f->map[f->nmaps].iova = m->iova;
+		f->map[f->nmaps++].size = m->size;
+		return 0;
+	}
+	case VFIO_IOMMU_UNMAP_DMA: {
+		struct vfio_iommu_type1_dma_unmap *u = arg;
+		uint64_t done = 0;
+
+		f->unmap_calls++;
+		if (u->argsz != sizeof(*u))
+			return fail_errno(EINVAL);
+		for (int i = 0; i < f->nmaps; i++) {
+			uint64_t s = f->map[i].iova, e = s + f->map[i].size;
+
+			if (s < u->iova + u->size && u->iova < e &&
+			    (s < u->iova || e > u->iova + u->size))
+				return fail_errno(EINVAL);	/* would split */
+		}
+		for (int i = 0; i < f->nmaps; i++)
+			if (f->map[i].iova >= u->iova &&
+			    f->map[i].iova + f->map[i].size <= u->iova + u->size) {
+				done += f->map[i].size;
+				f->map[i--] = f->map[--f->nmaps];
+			}
+		u->size = done;
+		return 0;
+	}
+	}
+	return fail_errno(ENOTTY);
+}
+
+static struct fake good(void)
+{
+	return (struct fake){ .group = 7, .api = VFIO_API_VERSION, .type1v2 = true,
+			      .viable = true, .caps = true, .nranges = 2,
+			      .ranges = { { 0, 0xfedfffff }, { 0xfef00000, 0x7fffffffff } } };
+}
+
+static struct vfio_sys sys_for(struct fake *f)
+{
+	return (struct vfio_sys){ .ctx = f, .open = fake_open, .close = fake_close,
+				  .ioctl = fake_ioctl };
+}
+
+static void test_open_flow_and_ranges(void **state)
+{
+	struct fake f = good();
+	struct vfio_sys sys = sys_for(&f);
+	struct vfio_iommu io;
+	const char *want[] = { "api", "ext", "status", "set_container", "set_iommu",
+			       "info", "info" };
+
+	(void)state;
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), 0);
+	assert_int_equal(f.nlog, 7);		/* info asked twice: size, then data */
+	for (int i = 0; i < 7; i++)
+		assert_string_equal(f.log[i], want[i]);
+	assert_int_equal(io.pgsizes, 0x40201000);
+	assert_int_equal(io.nranges, 2);
+	assert_int_equal(io.ranges[1][0], 0xfef00000);
+	vfio_iommu_close(&io);
+	assert_int_equal(f.closes, 2);
+}
+
+static void test_map_unmap_bookkeeping(void **state)
+{
+	struct fake f = good();
+	struct vfio_sys sys = sys_for(&f);
+	struct vfio_iommu io;
+	uint64_t a, b, c;
+	static char buf[3][8192] __attribute__((aligned(4096)));
+
+	(void)state;
+	f.ranges[0][0] = 0;
+	f.ranges[0][1] = 0xffff;		/* 64 KiB, a hole, then 64 KiB */
+	f.ranges[1][0] = 0x20000;
+	f.ranges[1][1] = 0x2ffff;
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), 0);
+	assert_int_equal(vfio_dma_map(&io, buf[0], 8192, &a), 0);
+	assert_int_equal(vfio_dma_map(&io, buf[1], 8192, &b), 0);
+	assert_true(a != 0 && b != 0);		/* IOVA 0 stays unused */
+	assert_int_equal(f.nmaps, 2);
+	/* Fill everything: no mapping ever lands in the hole. */
+	int n = 0;
+	while (vfio_dma_map(&io, buf[2], 4096, &c) == 0) {
+		assert_true(c < 0x10000 || c >= 0x20000);
+		n++;
+	}
+	assert_int_equal(n, (0x10000 - 0x1000 - 0x4000 + 0x10000) / 0x1000);
+	/* A split is refused before the kernel is asked. */
+	int calls = f.unmap_calls;
+	assert_int_equal(vfio_dma_unmap(&io, a, 4096), -EINVAL);
+	assert_int_equal(vfio_dma_unmap(&io, a + 4096, 4096), -EINVAL);
+	assert_int_equal(f.unmap_calls, calls);
+	assert_int_equal(vfio_dma_unmap(&io, a, 8192), 0);
+	assert_int_equal(vfio_dma_unmap(&io, a, 8192), -EINVAL);	/* twice */
+	/* The freed IOVA is reused. */
+	assert_int_equal(vfio_dma_map(&io, buf[0], 8192, &c), 0);
+	assert_int_equal(c, a);
+	vfio_iommu_close(&io);			/* unmaps the rest */
+	assert_int_equal(f.nmaps, 0);
+	assert_int_equal(vfio_dma_map(&(struct vfio_iommu){ 0 }, buf[0], 100, &c), -EINVAL);
+}
+
+static void test_errors_say_what_to_fix(void **state)
+{
+	struct vfio_iommu io;
+	struct fake f;
+	struct vfio_sys sys;
+	static char buf[4096] __attribute__((aligned(4096)));
+	uint64_t iova, again;
+
+	(void)state;
+	f = good();
+	f.viable = false;
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), -EPERM);
+	assert_non_null(strstr(gtt_last_error(), "vfio-pci"));
+	assert_int_equal(f.closes, 2);		/* nothing leaks on failure */
+
+	f = good();
+	f.type1v2 = false;
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), -EOPNOTSUPP);
+	f = good();
+	f.api = 99;
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), -EPROTO);
+	f = good();
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommu_open(&io, &sys, 8), -ENOENT);
+	assert_non_null(strstr(gtt_last_error(), "/dev/vfio/8"));
+	f = good();
+	f.bad_chain = true;
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), -EPROTO);
+
+	/* No capability chain: the whole space is assumed usable. */
+	f = good();
+	f.caps = false;
+	f.nranges = 1;
+	f.ranges[0][0] = 0;
+	f.ranges[0][1] = UINT64_MAX;
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), 0);
+	assert_int_equal(io.nranges, 1);
+	/* The kernel refuses a map: the IOVA goes back. */
+	f.fail_map = true;
+	assert_int_equal(vfio_dma_map(&io, buf, 4096, &iova), -ENOMEM);
+	f.fail_map = false;
+	assert_int_equal(vfio_dma_map(&io, buf, 4096, &iova), 0);
+	vfio_iommu_close(&io);
+	f = good();
+	f.caps = false;
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), 0);
+	assert_int_equal(vfio_dma_map(&io, buf, 4096, &again), 0);
+	assert_int_equal(again, iova);
+	vfio_iommu_close(&io);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_flow_and_ranges),
+		cmocka_unit_test(test_map_unmap_bookkeeping),
+		cmocka_unit_test(test_errors_say_what_to_fix),
+	};
+
+	return cmocka_run_group_tests_name("vfio", tests, NULL, NULL);
+}
