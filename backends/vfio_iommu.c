@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/vfio.h>
@@ -37,8 +38,21 @@ static int real_ioctl(void *ctx, int fd, unsigned long request, void *arg)
 	return ioctl(fd, request, arg);
 }
 
+static void *real_mmap(void *ctx, size_t len, int fd, off_t offset)
+{
+	(void)ctx;
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+}
+
+static int real_munmap(void *ctx, void *addr, size_t len)
+{
+	(void)ctx;
+	return munmap(addr, len);
+}
+
 const struct vfio_sys vfio_sys_real = {
 	.open = real_open, .close = real_close, .ioctl = real_ioctl,
+	.mmap = real_mmap, .munmap = real_munmap,
 };
 
 static int sys_ioctl(struct vfio_iommu *io, int fd, unsigned long req, void *arg)
@@ -279,4 +293,96 @@ void vfio_iommu_close(struct vfio_iommu *io)
 	if (io->container >= 0)
 		io->sys->close(io->sys->ctx, io->container);
 	io->group = io->container = -1;
+}
+
+int vfio_device_open(struct vfio_iommu *io, const char *bdf, int *fd)
+{
+	int r = io->sys->ioctl(io->sys->ctx, io->group, VFIO_GROUP_GET_DEVICE_FD,
+			       (void *)bdf);
+
+	if (r < 0)
+		return set_error(-errno, "vfio: device %s is not in the group (or not bound to vfio-pci)", bdf);
+	*fd = r;
+	return 0;
+}
+
+void vfio_device_close(struct vfio_iommu *io, int fd)
+{
+	if (fd >= 0)
+		io->sys->close(io->sys->ctx, fd);
+}
+
+/* Whether a sparse-mmap capability leaves any part of the region unmappable. */
+static bool sparse_has_holes(const struct vfio_region_info *info)
+{
+	uint32_t off = info->cap_offset;
+
+	while (off && off <= info->argsz - sizeof(struct vfio_info_cap_header)) {
+		const struct vfio_info_cap_header *h = (const void *)((const char *)info + off);
+
+		if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
+			const struct vfio_region_info_cap_sparse_mmap *sp = (const void *)h;
+
+			if (off + sizeof(*sp) + (uint64_t)sp->nr_areas * sizeof(sp->areas[0]) > info->argsz)
+				return true;
+			for (uint32_t i = 0; i < sp->nr_areas; i++)
+				if (sp->areas[i].offset == 0 && sp->areas[i].size >= info->size)
+					return false;
+			return true;
+		}
+		if (h->next <= off)
+			return true;
+		off = h->next;
+	}
+	return false;
+}
+
+int vfio_region_map(struct vfio_iommu *io, int fd, unsigned int index,
+		    void **ptr, uint64_t *size)
+{
+	struct vfio_region_info probe = { .argsz = sizeof(probe), .index = index };
+	struct vfio_region_info *info = &probe;
+	void *p;
+	int err;
+
+	err = sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, &probe);
+	if (err)
+		return set_error(err, "vfio: no region %u", index);
+	if (probe.argsz > sizeof(probe)) {	/* capabilities follow: ask again */
+		info = mem_zalloc(probe.argsz);
+		if (!info)
+			return set_error(-ENOMEM, "vfio: out of memory for region info");
+		info->argsz = probe.argsz;
+		info->index = index;
+		err = sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, info);
+		if (err) {
+			mem_free(info);
+			return set_error(err, "vfio: no region %u", index);
+		}
+	}
+	if (!info->size || !(info->flags & VFIO_REGION_INFO_FLAG_MMAP) ||
+	    !(info->flags & VFIO_REGION_INFO_FLAG_READ) ||
+	    !(info->flags & VFIO_REGION_INFO_FLAG_WRITE) ||
+	    ((info->flags & VFIO_REGION_INFO_FLAG_CAPS) && sparse_has_holes(info))) {
+		err = set_error(-EOPNOTSUPP, "vfio: region %u cannot be mmapped read/write as a whole (flags 0x%x)",
+				index, info->flags);
+		goto out;
+	}
+	p = io->sys->mmap(io->sys->ctx, info->size, fd, (off_t)info->offset);
+	if (p == MAP_FAILED) {
+		err = set_error(-errno, "vfio: mmap of region %u failed", index);
+		goto out;
+	}
+	*ptr = p;
+	*size = info->size;
+out:
+	if (info != &probe)
+		mem_free(info);
+	return err;
+}
+
+void vfio_region_unmap(struct vfio_iommu *io, void *ptr, uint64_t size)
+{
+	if (ptr)
+		io->sys->munmap(io->sys->ctx, ptr, size);
 }

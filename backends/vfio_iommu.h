@@ -23,6 +23,8 @@ struct vfio_sys {
 	int (*close)(void *ctx, int fd);
 	/* Returns the ioctl's result, or -1 with errno set, like ioctl(2). */
 	int (*ioctl)(void *ctx, int fd, unsigned long request, void *arg);
+	void *(*mmap)(void *ctx, size_t len, int fd, off_t offset);	/* MAP_FAILED on error */
+	int (*munmap)(void *ctx, void *addr, size_t len);
 };
 
 /* The real system calls. */
@@ -56,5 +58,17 @@ int vfio_dma_map(struct vfio_iommu *io, void *cpu, uint64_t size,
 		 uint64_t *iova);
 /* Unmap exactly one earlier mapping (type1v2 cannot split one). */
 int vfio_dma_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size);
+
+/* The device @bdf ("0000:00:03.0") of the open group: a device fd. */
+int vfio_device_open(struct vfio_iommu *io, const char *bdf, int *fd);
+void vfio_device_close(struct vfio_iommu *io, int fd);
+/*
+ * mmap region @index (a BAR) of device @fd read/write.  Refused with
+ * -EOPNOTSUPP when the region cannot be mmapped whole (no MMAP flag, or a
+ * sparse-mmap capability that leaves holes).
+ */
+int vfio_region_map(struct vfio_iommu *io, int fd, unsigned int index,
+		    void **ptr, uint64_t *size);
+void vfio_region_unmap(struct vfio_iommu *io, void *ptr, uint64_t size);
 
 #endif

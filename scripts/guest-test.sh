@@ -4,8 +4,9 @@
 # `apt-get download`, a busybox initramfs, the kernel modules the tests
 # need, and statically linked test programs built against libgtt.a.
 #   scripts/guest-test.sh [BUILD_DIR]     (default: build; must be built)
-# Each guest program prints "guest: N passed, M failed"; the script exits
-# non-zero unless both ran and neither failed.
+# Each guest program (and the host check of the ivshmem file) prints
+# "guest: N passed, M failed"; the script exits non-zero unless all three
+# ran and none failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -64,16 +65,20 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in /mods/*.ko; do insmod "$m" || echo "guest: insmod $m failed"; done
 /sync_in_guest
-# Bind the pci-testdev (1b36:0005) to vfio-pci and test VFIO on its group.
-group=
+# Bind pci-testdev (1b36:0005) and ivshmem (1af4:1110) to vfio-pci.
+group=; ivgroup=; ivbdf=
 for d in /sys/bus/pci/devices/*; do
-	if [ "$(cat $d/vendor)" = 0x1b36 ] && [ "$(cat $d/device)" = 0x0005 ]; then
+	id="$(cat $d/vendor):$(cat $d/device)"
+	case $id in
+	0x1b36:0x0005|0x1af4:0x1110)
 		echo vfio-pci > $d/driver_override
 		echo $(basename $d) > /sys/bus/pci/drivers_probe
-		group=$(basename $(readlink $d/iommu_group))
-	fi
+		g=$(basename $(readlink $d/iommu_group))
+		if [ $id = 0x1b36:0x0005 ]; then group=$g; else ivgroup=$g; ivbdf=$(basename $d); fi
+		;;
+	esac
 done
-/vfio_in_guest $group
+/vfio_in_guest $group $ivgroup $ivbdf
 echo "guest: done"
 poweroff -f
 INIT
@@ -81,16 +86,25 @@ chmod +x "$root/init"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$work/initrd.gz"
 
 # --- boot ---
+rm -f "$work/ivshmem.bin"
 start=$(date +%s)
 timeout 180 qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 512 \
 	-device intel-iommu,caching-mode=on -device pci-testdev \
+	-object memory-backend-file,id=hostmem,share=on,mem-path="$work/ivshmem.bin",size=4M \
+	-device ivshmem-plain,memdev=hostmem \
 	-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 intel_iommu=on panic=-1 quiet" \
 	-nographic -no-reboot -nodefaults -serial stdio </dev/null > "$work/console.log" 2>&1 || true
 tr -d '\r' < "$work/console.log" | grep '^guest:' || true
 echo "guest: kernel $kver, $(( $(date +%s) - start )) s from boot to power-off"
+# The host checks what the guest wrote into the ivshmem BAR.
+if [[ -f $work/ivshmem.bin ]]; then
+	python3 tests/guest/check_ggtt_window.py "$work/ivshmem.bin" >> "$work/console.log"
+	grep '^guest: .*host' "$work/console.log" || true
+	tail -1 "$work/console.log"
+fi
 # Pass only on the programs' own verdicts: each ran checks, none failed.
 verdicts=$(tr -d '\r' < "$work/console.log" | grep -cE '^guest: [0-9]+ passed, [0-9]+ failed$' || true)
 good=$(tr -d '\r' < "$work/console.log" | grep -cE '^guest: [1-9][0-9]* passed, 0 failed$' || true)
-[[ $verdicts -eq 2 && $good -eq 2 ]]
+[[ $verdicts -eq 3 && $good -eq 3 ]]
 

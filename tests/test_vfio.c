@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/mman.h>
+
 #include <linux/vfio.h>
 
 #include "helpers.h"
@@ -29,6 +31,8 @@ struct fake {
 	int nmaps, map_calls, unmap_calls, closes;
 	char log[32][24];
 	int nlog;
+	bool region_mmap, region_sparse_hole;
+	int maps_live;
 };
 
 static void note(struct fake *f, const char *what)
@@ -176,8 +180,60 @@ static int fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 		u->size = done;
 		return 0;
 	}
+	case VFIO_GROUP_GET_DEVICE_FD:
+		if (fd != GROUP_FD || !f->iommu || strcmp(arg, "0000:00:03.0"))
+			return fail_errno(EINVAL);
+		return 102;
+	case VFIO_DEVICE_GET_REGION_INFO: {
+		struct vfio_region_info *ri = arg;
+		struct vfio_region_info_cap_sparse_mmap *sp;
+		uint32_t need = sizeof(*ri) + sizeof(*sp) + sizeof(sp->areas[0]);
+
+		if (fd != 102 || ri->argsz < sizeof(*ri) || ri->index != 2)
+			return fail_errno(EINVAL);
+		ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+			    (f->region_mmap ? VFIO_REGION_INFO_FLAG_MMAP : 0);
+		ri->size = 1 << 20;
+		ri->offset = 2ull << 40;
+		ri->cap_offset = 0;
+		if (!f->region_sparse_hole)
+			return 0;
+		ri->flags |= VFIO_REGION_INFO_FLAG_CAPS;
+		if (ri->argsz < need) {
+			ri->argsz = need;
+			return 0;
+		}
+		ri->cap_offset = sizeof(*ri);
+		sp = (void *)(ri + 1);
+		sp->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
+		sp->header.next = 0;
+		sp->nr_areas = 1;
+		sp->areas[0].offset = 4096;	/* the first page is not mmappable */
+		sp->areas[0].size = ri->size - 4096;
+		return 0;
+	}
 	}
 	return fail_errno(ENOTTY);
+}
+
+static void *fake_mmap(void *ctx, size_t len, int fd, off_t off)
+{
+	struct fake *f = ctx;
+	void *p;
+
+	if (fd != 102 || off != (off_t)(2ull << 40))
+		return (errno = EINVAL, MAP_FAILED);
+	p = aligned_alloc(4096, len);
+	f->maps_live++;
+	return p;
+}
+
+static int fake_munmap(void *ctx, void *addr, size_t len)
+{
+	(void)len;
+	free(addr);
+	((struct fake *)ctx)->maps_live--;
+	return 0;
 }
 
 static struct fake good(void)
@@ -190,7 +246,7 @@ static struct fake good(void)
 static struct vfio_sys sys_for(struct fake *f)
 {
 	return (struct vfio_sys){ .ctx = f, .open = fake_open, .close = fake_close,
-				  .ioctl = fake_ioctl };
+				  .ioctl = fake_ioctl, .mmap = fake_mmap, .munmap = fake_munmap };
 }
 
 static void test_open_flow_and_ranges(void **state)
@@ -310,12 +366,46 @@ static void test_errors_say_what_to_fix(void **state)
 	vfio_iommu_close(&io);
 }
 
+static void test_device_regions(void **state)
+{
+	struct fake f = good();
+	struct vfio_sys sys = sys_for(&f);
+	struct vfio_iommu io;
+	uint64_t size = 0;
+	void *bar = NULL;
+	int dev = -1;
+
+	(void)state;
+	f.region_mmap = true;
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), 0);
+	assert_true(vfio_device_open(&io, "0000:00:09.0", &dev) < 0);
+	assert_int_equal(vfio_device_open(&io, "0000:00:03.0", &dev), 0);
+	assert_int_equal(vfio_region_map(&io, dev, 2, &bar, &size), 0);
+	assert_int_equal(size, 1 << 20);
+	assert_int_equal(f.maps_live, 1);
+	((volatile uint64_t *)bar)[0] = 1;		/* really mapped memory */
+	vfio_region_unmap(&io, bar, size);
+	assert_int_equal(f.maps_live, 0);
+	assert_true(vfio_region_map(&io, dev, 5, &bar, &size) < 0);
+	/* A region without mmap, or with holes in its sparse mmap, is refused. */
+	f.region_mmap = false;
+	assert_int_equal(vfio_region_map(&io, dev, 2, &bar, &size), -EOPNOTSUPP);
+	f.region_mmap = true;
+	f.region_sparse_hole = true;
+	assert_int_equal(vfio_region_map(&io, dev, 2, &bar, &size), -EOPNOTSUPP);
+	assert_non_null(strstr(gtt_last_error(), "region 2"));
+	assert_int_equal(f.maps_live, 0);
+	vfio_device_close(&io, dev);
+	vfio_iommu_close(&io);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_open_flow_and_ranges),
 		cmocka_unit_test(test_map_unmap_bookkeeping),
 		cmocka_unit_test(test_errors_say_what_to_fix),
+		cmocka_unit_test(test_device_regions),
 	};
 
 	return cmocka_run_group_tests_name("vfio", tests, NULL, NULL);
