@@ -18,7 +18,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 ORDER = ["common", "fence", "executor", "await", "resv", "pages", "range_alloc",
-         "backend", "vm", "mock", "intel", "sim"]
+         "backend", "vm", "mock", "intel", "sim", "sync", "vfio"]
 
 
 def clean(comment):

@@ -99,7 +99,9 @@ tr -d '\r' < "$work/console.log" | grep '^guest:' || true
 echo "guest: kernel $kver, $(( $(date +%s) - start )) s from boot to power-off"
 # The host checks what the guest wrote into the ivshmem BAR.
 if [[ -f $work/ivshmem.bin ]]; then
-	python3 tests/guest/check_ggtt_window.py "$work/ivshmem.bin" >> "$work/console.log"
+	python3 tests/guest/check_ggtt_window.py "$work/ivshmem.bin" "$work/console.log" \
+		> "$work/host.log"
+	cat "$work/host.log" >> "$work/console.log"
 	grep '^guest: .*host' "$work/console.log" || true
 	tail -1 "$work/console.log"
 fi

@@ -21,5 +21,6 @@
 #include <gtt/intel.h>
 #include <gtt/sim.h>
 #include <gtt/sync.h>
+#include <gtt/vfio.h>
 
 #endif

@@ -4,10 +4,11 @@
  * (backends/vfio_iommu.c) against the kernel's real VFIO and an emulated
  * Intel IOMMU, on a pci-testdev bound to vfio-pci by /init.  Also checks
  * that the kernel behaves as the fake layer in tests/test_vfio.c assumes.
- * Then, on an ivshmem device, its BAR2 stands in for the GGTT window: the
- * Intel GGTT code (the same the mock runs) fills it with scratch and binds
- * two page lists; the host checks every entry in the backing file after
- * power-off (tests/guest/check_ggtt_window.py).
+ * Then, on an ivshmem device, its BAR2 stands in for the GGTT window of
+ * the VFIO backend (gtt/vfio.h): a vm binds through it, teardown must put
+ * scratch back, and a final bound state is left for the host, which checks
+ * every entry of the file behind the BAR after power-off
+ * (tests/guest/check_ggtt_window.py, with the "guest: expect" lines).
  *   vfio_in_guest GROUP [IVSHMEM_GROUP IVSHMEM_BDF]
  * Prints "guest: N passed, M failed".
  */
@@ -20,8 +21,8 @@
 #include <linux/vfio.h>
 
 #include <gtt/gtt.h>
+#include <gtt/vfio.h>
 
-#include "intel_pt.h"
 #include "vfio_iommu.h"
 
 static int passed, failed;
@@ -30,6 +31,92 @@ static int passed, failed;
 	if (cond) { passed++; printf("guest: ok   vfio: %s\n", what); } \
 	else { failed++; printf("guest: FAIL vfio: %s (errno %d: %s)\n", what, errno, gtt_last_error()); } \
 } while (0)
+
+/* A vm over the VFIO backend on the ivshmem BAR (TGL entry format). */
+static int backend_with_vm(int group, const char *bdf, struct gtt_backend **be,
+			   struct gtt_vm **vm)
+{
+	struct gtt_vfio_config cfg = { .group = group, .bdf = bdf, .bar = 2,
+				       .window_size = 4u << 20, .family = GTT_INTEL_TGL };
+	struct gtt_vm_config vc = { .name = "vfio-ggtt", .start = 4096,
+				    .size = (2ull << 30) - 2 * 4096 };
+
+	if (gtt_vfio_create(&cfg, be))
+		return -1;
+	vc.backend = *be;
+	return gtt_vm_create(&vc, vm);
+}
+
+static gtt_vma_t bind_at(struct gtt_backend *be, struct gtt_vm *vm, void *cpu,
+			 uint64_t pages, uint64_t entry, uint32_t flags, uint64_t *iova)
+{
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = entry * 4096,
+				    .pte_flags = flags };
+	struct gtt_pages_segment seg;
+	struct gtt_pages *p;
+	gtt_vma_t h = 0;
+
+	if (gtt_vfio_dma_map(be, cpu, pages * 4096, iova))
+		return 0;
+	seg = (struct gtt_pages_segment){ *iova, pages * 4096 };
+	if (gtt_pages_create(&seg, 1, 0, &p))
+		return 0;
+	if (gtt_vma_create(vm, p, NULL, &h) || gtt_vma_bind(vm, h, &at, NULL))
+		h = 0;
+	gtt_pages_put(p);
+	return h;
+}
+
+static void ivshmem_tests(int group, const char *bdf)
+{
+	struct gtt_vfio_config risky = { .group = group, .bdf = bdf, .bar = 2,
+					 .window_size = 4u << 20, .family = GTT_INTEL_MTL };
+	struct gtt_translation t, s;
+	struct gtt_backend *be;
+	struct gtt_vm *vm;
+	struct vfio_iommu io;
+	uint64_t iova[3], bar_size = 0, old_scratch;
+	void *bar = NULL;
+	char *buf = aligned_alloc(4096, 64 * 4096);
+	int dev = -1;
+
+	CHECK(gtt_vfio_create(&risky, &be) == -EPERM, "MTL refused without force");
+
+	/* Phase 1: bind through a vm, then tear down: scratch comes back. */
+	CHECK(backend_with_vm(group, bdf, &be, &vm) == 0,
+	      "VFIO backend (ivshmem BAR2 as the GGTT window) and a vm over it");
+	CHECK(bind_at(be, vm, buf, 4, 2000, 0, &iova[0]) != 0 &&
+	      gtt_backend_translate(be, 2001 * 4096, &t) == 0 && t.addr == iova[0] + 4096,
+	      "a vm bind writes the BAR through the VFIO backend");
+	gtt_backend_translate(be, 3000 * 4096, &s);
+	old_scratch = s.pte;
+	/* A closed vm skips backend work: its teardown leaves the entries. */
+	gtt_vm_close(vm);
+	gtt_vm_destroy(vm);
+	CHECK(gtt_backend_translate(be, 2001 * 4096, &t) == 0 && t.addr == iova[0] + 4096,
+	      "entries still mapped after the closed vm went away");
+	gtt_backend_destroy(be);
+	CHECK(vfio_iommu_open(&io, &vfio_sys_real, group) == 0 &&
+	      vfio_device_open(&io, bdf, &dev) == 0 &&
+	      vfio_region_map(&io, dev, 2, &bar, &bar_size) == 0 &&
+	      ((volatile uint64_t *)bar)[2001] == old_scratch &&
+	      ((volatile uint64_t *)bar)[2000] == old_scratch,
+	      "backend teardown put scratch back where it wrote");
+	vfio_region_unmap(&io, bar, bar_size);
+	vfio_device_close(&io, dev);
+	vfio_iommu_close(&io);
+
+	/* Phase 2: bound state left in the BAR for the host to check. */
+	CHECK(backend_with_vm(group, bdf, &be, &vm) == 0, "backend created again");
+	CHECK(bind_at(be, vm, buf, 16, 16, 0, &iova[1]) != 0 &&
+	      bind_at(be, vm, buf + 16 * 4096, 8, 1000, GTT_PTE_LOCAL_MEM, &iova[2]) != 0,
+	      "two vmas bound at entries 16 and 1000");
+	gtt_backend_translate(be, 3000 * 4096, &s);
+	printf("guest: expect 16 0x%llx 16\n", (unsigned long long)(iova[1] | 1));
+	printf("guest: expect 1000 0x%llx 8\n", (unsigned long long)(iova[2] | 3));
+	printf("guest: expect-scratch 0x%llx\n", (unsigned long long)s.pte);
+	/* Left bound on purpose: power-off freezes the BAR for the host. */
+}
 
 int main(int argc, char **argv)
 {
@@ -82,41 +169,8 @@ int main(int argc, char **argv)
 	      "close unmapped everything (remapping works)");
 	vfio_iommu_close(&io);
 
-	if (argc > 3) {
-		struct gtt_pages_segment a = { 0x100000000ull, 16 * 4096 };
-		struct gtt_pages_segment b = { 0x200000000ull, 8 * 4096 };
-		struct intel_pt_mem mem = { 0 };
-		struct gtt_translation t;
-		struct intel_ggtt g;
-		struct gtt_pages *pa, *pb;
-		uint64_t bar_size = 0;
-		void *bar = NULL;
-		int dev = -1;
-
-		CHECK(vfio_iommu_open(&io, &vfio_sys_real, atoi(argv[2])) == 0 &&
-		      vfio_device_open(&io, argv[3], &dev) == 0, "ivshmem device opened");
-		CHECK(dev >= 0 && vfio_region_map(&io, dev, 2, &bar, &bar_size) == 0 &&
-		      bar_size == (4u << 20), "BAR2 (4 MiB) mmapped through VFIO");
-		if (bar) {
-			mem.ggtt = bar;
-			CHECK(intel_ggtt_init(&g, gtt_intel_platform(GTT_INTEL_TGL), GTT_GGTT_GEN12,
-					      bar_size / 8 * 4096, 0xfee00000, &mem) == 0,
-			      "GGTT window filled with scratch (524288 single 64-bit stores)");
-			gtt_pages_create(&a, 1, 0, &pa);
-			gtt_pages_create(&b, 1, 0, &pb);
-			CHECK(intel_ggtt_bind(&g, 16 * 4096, 16 * 4096, pa, 0, 0) == 0 &&
-			      intel_ggtt_bind(&g, 1000 * 4096, 8 * 4096, pb, 0, GTT_PTE_LOCAL_MEM) == 0,
-			      "two page lists bound through the BAR (posting reads matched)");
-			CHECK(intel_ggtt_translate(&g, 17 * 4096 + 8, &t) == 0 &&
-			      t.addr == 0x100001008ull && !t.scratch,
-			      "walking the BAR-resident GGTT gives the bound page");
-			gtt_pages_put(pa);
-			gtt_pages_put(pb);
-			vfio_region_unmap(&io, bar, bar_size);
-		}
-		vfio_device_close(&io, dev);
-		vfio_iommu_close(&io);
-	}
+	if (argc > 3)
+		ivshmem_tests(atoi(argv[2]), argv[3]);
 out:
 	printf("guest: %d passed, %d failed\n", passed, failed);
 	return failed || !passed;

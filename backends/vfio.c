@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The VFIO backend: see gtt/vfio.h.  The IOMMU and device plumbing is
+ * vfio_iommu.c; the entries are written by intel_ggtt.c.  This file owns
+ * the life cycle: open, scratch page, window, teardown that puts scratch
+ * back everywhere it wrote.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <gtt/vfio.h>
+
+#include "backend_internal.h"
+#include "intel_pt.h"
+#include "util.h"
+#include "vfio_iommu.h"
+
+struct vfio_be {
+	struct vfio_iommu io;
+	int dev;
+	void *bar;
+	uint64_t bar_size;
+	void *scratch;
+	uint64_t scratch_iova;
+	struct intel_ggtt ggtt;
+	pthread_mutex_t lock;		/* written span */
+	uint64_t lo, hi;		/* entries ever written [lo, hi) */
+};
+
+static const struct gtt_backend_ops vfio_ops;
+
+static struct vfio_be *to_vfio(struct gtt_backend *be)
+{
+	return be && be->ops == &vfio_ops ? be->priv : NULL;
+}
+
+static void note_written(struct vfio_be *v, uint64_t start, uint64_t size)
+{
+	pthread_mutex_lock(&v->lock);
+	v->lo = u64_min(v->lo, start);
+	v->hi = u64_max(v->hi, start + size);
+	pthread_mutex_unlock(&v->lock);
+}
+
+static int vfio_bind(void *priv, uint64_t start, uint64_t size,
+		     const struct gtt_pages *pages, uint64_t off, uint32_t flags)
+{
+	struct vfio_be *v = priv;
+	int err = intel_ggtt_bind(&v->ggtt, start, size, pages, off, flags);
+
+	if (!err)
+		note_written(v, start, size);
+	return err;
+}
+
+static int vfio_clear(void *priv, uint64_t start, uint64_t size)
+{
+	struct vfio_be *v = priv;
+
+	return intel_ggtt_clear(&v->ggtt, start, size);
+}
+
+static int vfio_invalidate(void *priv)
+{
+	(void)priv;	/* needs the platform's register; see gtt/vfio.h */
+	return 0;
+}
+
+static int vfio_translate(void *priv, uint64_t addr, struct gtt_translation *out)
+{
+	struct vfio_be *v = priv;
+
+	return intel_ggtt_translate(&v->ggtt, addr, out);
+}
+
+static void vfio_free(struct vfio_be *v)
+{
+	if (v->bar && v->hi > v->lo)	/* put scratch back where we wrote */
+		intel_ggtt_clear(&v->ggtt, v->lo, v->hi - v->lo);
+	vfio_region_unmap(&v->io, v->bar, v->bar_size);
+	if (v->scratch_iova)
+		vfio_dma_unmap(&v->io, v->scratch_iova, 4096);
+	vfio_device_close(&v->io, v->dev);
+	vfio_iommu_close(&v->io);
+	free(v->scratch);
+	pthread_mutex_destroy(&v->lock);
+	mem_free(v);
+}
+
+static void vfio_destroy(void *priv)
+{
+	vfio_free(priv);
+}
+
+static const struct gtt_backend_ops vfio_ops = {
+	.name = "vfio", .bind = vfio_bind, .clear = vfio_clear,
+	.invalidate = vfio_invalidate, .destroy = vfio_destroy,
+	.translate = vfio_translate,
+};
+
+GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
+			    struct gtt_backend **out)
+{
+	const struct gtt_intel_platform *p;
+	struct intel_pt_mem mem = { 0 };
+	struct vfio_be *v;
+	int err;
+
+	if (!cfg || !out || !cfg->bdf || !cfg->window_size || cfg->window_size % 4096)
+		return set_error(-EINVAL, "gtt_vfio_create: config, bdf or window size missing or misaligned");
+	p = gtt_intel_platform(cfg->family);
+	if (!p)
+		return set_error(-EINVAL, "gtt_vfio_create: unknown platform family %d", cfg->family);
+	if (p->cpu_ggtt_write_risky && !cfg->force)
+		return set_error(-EPERM, "gtt_vfio_create: CPU writes to the %s GGTT through the BAR are "
+				 "known to hang the GPU (docs/intel.md); set force to try anyway", p->name);
+	v = mem_zalloc(sizeof(*v));
+	if (!v)
+		return set_error(-ENOMEM, "gtt_vfio_create: out of memory");
+	v->dev = -1;
+	v->lo = UINT64_MAX;
+	pthread_mutex_init(&v->lock, NULL);
+	err = vfio_iommu_open(&v->io, &vfio_sys_real, cfg->group);
+	if (!err)
+		err = vfio_device_open(&v->io, cfg->bdf, &v->dev);
+	if (!err)
+		err = vfio_region_map(&v->io, v->dev, cfg->bar, &v->bar, &v->bar_size);
+	if (!err && (cfg->window_offset > v->bar_size ||
+		     cfg->window_size > v->bar_size - cfg->window_offset))
+		err = set_error(-EINVAL, "gtt_vfio_create: window [0x%llx, +0x%llx) is outside the 0x%llx-byte BAR",
+				(unsigned long long)cfg->window_offset,
+				(unsigned long long)cfg->window_size,
+				(unsigned long long)v->bar_size);
+	if (!err) {
+		/* The scratch page: zeroed memory the device may read anytime. */
+		v->scratch = aligned_alloc(4096, 4096);
+		err = v->scratch ? 0 : set_error(-ENOMEM, "gtt_vfio_create: out of memory");
+		if (!err) {
+			memset(v->scratch, 0, 4096);
+			err = vfio_dma_map(&v->io, v->scratch, 4096, &v->scratch_iova);
+		}
+	}
+	if (!err) {
+		mem.ggtt = (char *)v->bar + cfg->window_offset;
+		err = intel_ggtt_init(&v->ggtt, p, p->ggtt_format,
+				      cfg->window_size / p->ggtt_pte_size * 4096,
+				      v->scratch_iova, &mem);
+	}
+	if (!err)
+		err = gtt_backend_create(&vfio_ops, v, out);
+	if (err)
+		vfio_free(v);
+	return err;
+}
+
+GTT_API int gtt_vfio_dma_map(struct gtt_backend *be, void *cpu, uint64_t size,
+			     uint64_t *iova)
+{
+	struct vfio_be *v = to_vfio(be);
+
+	if (!v || !iova)
+		return set_error(-EINVAL, "gtt_vfio_dma_map: not a VFIO backend, or iova is NULL");
+	return vfio_dma_map(&v->io, cpu, size, iova);
+}
+
+GTT_API int gtt_vfio_dma_unmap(struct gtt_backend *be, uint64_t iova,
+			       uint64_t size)
+{
+	struct vfio_be *v = to_vfio(be);
+
+	if (!v)
+		return set_error(-EINVAL, "gtt_vfio_dma_unmap: not a VFIO backend");
+	return vfio_dma_unmap(&v->io, iova, size);
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: VFIO backend
+ *
+ * A backend whose page table is a GPU's GGTT, written through VFIO: the
+ * device's BAR is mmapped, a scratch page is DMA-mapped through the IOMMU,
+ * and the Intel GGTT code (the same the mock's Intel mode runs) writes the
+ * entries with single aligned stores.  Buffers the GPU should see are
+ * DMA-mapped with gtt_vfio_dma_map(); their IOVAs go into &struct gtt_pages.
+ *
+ * This first version needs a device profile: which BAR holds the entry
+ * window, where, and which platform's entry format to write.  It does not
+ * yet read an Intel GPU's configuration by itself, nor invalidate its
+ * TLBs (the profile's @invalidate is called when set), nor map PPGTT
+ * tables; see the project's issue list.
+ *
+ * Destroying the backend writes scratch back into every entry it ever
+ * wrote, unmaps everything and closes the device.
+ *
+ * Thread safety: the backend ops follow the backend contract; create and
+ * destroy must not race with anything.
+ */
+#ifndef GTT_VFIO_H
+#define GTT_VFIO_H
+
+#include <gtt/backend.h>
+#include <gtt/common.h>
+#include <gtt/intel.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * struct gtt_vfio_config - Which device, and how its GGTT is laid out.
+ * @group: IOMMU group number (/dev/vfio/@group).
+ * @bdf: the device, e.g. "0000:00:02.0".
+ * @bar: region index of the BAR holding the GGTT entries (0 on Intel).
+ * @window_offset: offset of the entries in that BAR (8 MiB on gen8+).
+ * @window_size: bytes of entries (the GGTT covers window_size / entry
+ *	size pages).
+ * @family: platform whose GGTT entry format to write.
+ * @force: also drive platforms where CPU GGTT writes are risky (MTL+).
+ */
+struct gtt_vfio_config {
+	int group;
+	const char *bdf;
+	unsigned int bar;
+	uint64_t window_offset;
+	uint64_t window_size;
+	enum gtt_intel_family family;
+	bool force;
+};
+
+/**
+ * gtt_vfio_create() - Open the device and take over its GGTT.
+ * @cfg: the configuration.
+ * @out: receives the backend; its translate op walks the real table.
+ *
+ * Every entry is set to scratch first.  Return: 0, -EINVAL, -EPERM (a
+ * risky platform without @force, or a group not viable), -EOPNOTSUPP,
+ * -ENOENT, -ENOMEM, or the VFIO error; gtt_last_error() says what to fix.
+ */
+GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
+			    struct gtt_backend **out);
+
+/**
+ * gtt_vfio_dma_map() - Make [@cpu, @cpu + @size) reachable by the device.
+ * @be: a VFIO backend.
+ * @cpu: page-aligned memory that stays valid until unmapped.
+ * @size: bytes, a multiple of 4 KiB.
+ * @iova: receives the device address to put in &struct gtt_pages_segment.
+ *
+ * Return: 0, -EINVAL, -ENOSPC, or the VFIO error.
+ */
+GTT_API int gtt_vfio_dma_map(struct gtt_backend *be, void *cpu, uint64_t size,
+			     uint64_t *iova);
+
+/**
+ * gtt_vfio_dma_unmap() - Undo exactly one gtt_vfio_dma_map().
+ *
+ * Return: 0, -EINVAL (not exactly one mapping), or the VFIO error.
+ */
+GTT_API int gtt_vfio_dma_unmap(struct gtt_backend *be, uint64_t iova,
+			       uint64_t size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
