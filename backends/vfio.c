@@ -98,38 +98,73 @@ static const struct gtt_backend_ops vfio_ops = {
 	.translate = vfio_translate,
 };
 
-GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
-			    struct gtt_backend **out)
+/*
+ * No profile: identify the device from its config space and derive the
+ * platform, the window (BAR0 + the platform's offset) and its size (GGC).
+ */
+static int profile_from_device(struct vfio_be *v, struct gtt_vfio_config *c)
+{
+	const struct gtt_intel_platform *p;
+	uint16_t id[2], ggc;
+	uint64_t gsm, ggtt;
+	int err;
+
+	err = vfio_config_read(&v->io, v->dev, 0, id, sizeof(id));
+	if (!err)
+		err = vfio_config_read(&v->io, v->dev, 0x50, &ggc, sizeof(ggc));
+	if (err)
+		return err;
+	p = id[0] == 0x8086 ? gtt_intel_lookup(id[1], NULL) : NULL;
+	if (!p)
+		return set_error(-ENODEV, "gtt_vfio_create: %s (%04x:%04x) is not a known Intel GPU; "
+				 "give a device profile (bar, window_offset, window_size, family)",
+				 c->bdf, id[0], id[1]);
+	err = gtt_intel_ggtt_size(p, ggc, &gsm, &ggtt);
+	if (err)
+		return err;
+	c->family = p->family;
+	c->bar = 0;
+	c->window_offset = p->ggtt_bar_offset;
+	c->window_size = gsm;
+	return 0;
+}
+
+int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
+			const struct vfio_sys *sys, struct gtt_backend **out)
 {
 	const struct gtt_intel_platform *p;
 	struct intel_pt_mem mem = { 0 };
+	struct gtt_vfio_config cfg;
 	struct vfio_be *v;
 	int err;
 
-	if (!cfg || !out || !cfg->bdf || !cfg->window_size || cfg->window_size % 4096)
-		return set_error(-EINVAL, "gtt_vfio_create: config, bdf or window size missing or misaligned");
-	p = gtt_intel_platform(cfg->family);
-	if (!p)
-		return set_error(-EINVAL, "gtt_vfio_create: unknown platform family %d", cfg->family);
-	if (p->cpu_ggtt_write_risky && !cfg->force)
-		return set_error(-EPERM, "gtt_vfio_create: CPU writes to the %s GGTT through the BAR are "
-				 "known to hang the GPU (docs/intel.md); set force to try anyway", p->name);
+	if (!cfg_in || !out || !cfg_in->bdf || cfg_in->window_size % 4096)
+		return set_error(-EINVAL, "gtt_vfio_create: config or bdf missing, or window size misaligned");
+	cfg = *cfg_in;
 	v = mem_zalloc(sizeof(*v));
 	if (!v)
 		return set_error(-ENOMEM, "gtt_vfio_create: out of memory");
 	v->dev = -1;
 	v->lo = UINT64_MAX;
 	pthread_mutex_init(&v->lock, NULL);
-	err = vfio_iommu_open(&v->io, &vfio_sys_real, cfg->group);
+	err = vfio_iommu_open(&v->io, sys, cfg.group);
 	if (!err)
-		err = vfio_device_open(&v->io, cfg->bdf, &v->dev);
+		err = vfio_device_open(&v->io, cfg.bdf, &v->dev);
+	if (!err && !cfg.window_size)
+		err = profile_from_device(v, &cfg);
+	p = gtt_intel_platform(cfg.family);
+	if (!err && !p)
+		err = set_error(-EINVAL, "gtt_vfio_create: unknown platform family %d", cfg.family);
+	if (!err && p->cpu_ggtt_write_risky && !cfg.force)
+		err = set_error(-EPERM, "gtt_vfio_create: CPU writes to the %s GGTT through the BAR are "
+				"known to hang the GPU (docs/intel.md); set force to try anyway", p->name);
 	if (!err)
-		err = vfio_region_map(&v->io, v->dev, cfg->bar, &v->bar, &v->bar_size);
-	if (!err && (cfg->window_offset > v->bar_size ||
-		     cfg->window_size > v->bar_size - cfg->window_offset))
+		err = vfio_region_map(&v->io, v->dev, cfg.bar, &v->bar, &v->bar_size);
+	if (!err && (cfg.window_offset > v->bar_size ||
+		     cfg.window_size > v->bar_size - cfg.window_offset))
 		err = set_error(-EINVAL, "gtt_vfio_create: window [0x%llx, +0x%llx) is outside the 0x%llx-byte BAR",
-				(unsigned long long)cfg->window_offset,
-				(unsigned long long)cfg->window_size,
+				(unsigned long long)cfg.window_offset,
+				(unsigned long long)cfg.window_size,
 				(unsigned long long)v->bar_size);
 	if (!err) {
 		/* The scratch page: zeroed memory the device may read anytime. */
@@ -141,9 +176,9 @@ GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
 		}
 	}
 	if (!err) {
-		mem.ggtt = (char *)v->bar + cfg->window_offset;
+		mem.ggtt = (char *)v->bar + cfg.window_offset;
 		err = intel_ggtt_init(&v->ggtt, p, p->ggtt_format,
-				      cfg->window_size / p->ggtt_pte_size * 4096,
+				      cfg.window_size / p->ggtt_pte_size * 4096,
 				      v->scratch_iova, &mem);
 	}
 	if (!err)
@@ -151,6 +186,12 @@ GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
 	if (err)
 		vfio_free(v);
 	return err;
+}
+
+GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
+			    struct gtt_backend **out)
+{
+	return vfio_backend_create(cfg, &vfio_sys_real, out);
 }
 
 GTT_API int gtt_vfio_dma_map(struct gtt_backend *be, void *cpu, uint64_t size,

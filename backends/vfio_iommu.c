@@ -50,9 +50,15 @@ static int real_munmap(void *ctx, void *addr, size_t len)
 	return munmap(addr, len);
 }
 
+static ssize_t real_pread(void *ctx, int fd, void *buf, size_t len, off_t off)
+{
+	(void)ctx;
+	return pread(fd, buf, len, off);
+}
+
 const struct vfio_sys vfio_sys_real = {
 	.open = real_open, .close = real_close, .ioctl = real_ioctl,
-	.mmap = real_mmap, .munmap = real_munmap,
+	.mmap = real_mmap, .munmap = real_munmap, .pread = real_pread,
 };
 
 static int sys_ioctl(struct vfio_iommu *io, int fd, unsigned long req, void *arg)
@@ -385,4 +391,24 @@ void vfio_region_unmap(struct vfio_iommu *io, void *ptr, uint64_t size)
 {
 	if (ptr)
 		io->sys->munmap(io->sys->ctx, ptr, size);
+}
+
+int vfio_config_read(struct vfio_iommu *io, int fd, unsigned int offset,
+		     void *buf, size_t len)
+{
+	struct vfio_region_info info = { .argsz = sizeof(info),
+					 .index = VFIO_PCI_CONFIG_REGION_INDEX };
+	ssize_t n;
+	int err;
+
+	err = sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, &info);
+	if (err)
+		return set_error(err, "vfio: no config space region");
+	if (offset > info.size || len > info.size - offset)
+		return set_error(-EINVAL, "vfio: config read [0x%x, +%zu) past 0x%llx bytes",
+				 offset, len, (unsigned long long)info.size);
+	n = io->sys->pread(io->sys->ctx, fd, buf, len, (off_t)(info.offset + offset));
+	if (n != (ssize_t)len)
+		return set_error(n < 0 ? -errno : -EIO, "vfio: config read at 0x%x failed", offset);
+	return 0;
 }

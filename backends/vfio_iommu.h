@@ -25,6 +25,7 @@ struct vfio_sys {
 	int (*ioctl)(void *ctx, int fd, unsigned long request, void *arg);
 	void *(*mmap)(void *ctx, size_t len, int fd, off_t offset);	/* MAP_FAILED on error */
 	int (*munmap)(void *ctx, void *addr, size_t len);
+	ssize_t (*pread)(void *ctx, int fd, void *buf, size_t len, off_t offset);
 };
 
 /* The real system calls. */
@@ -70,5 +71,14 @@ void vfio_device_close(struct vfio_iommu *io, int fd);
 int vfio_region_map(struct vfio_iommu *io, int fd, unsigned int index,
 		    void **ptr, uint64_t *size);
 void vfio_region_unmap(struct vfio_iommu *io, void *ptr, uint64_t size);
+/* Read @len bytes of the device's PCI config space at @offset. */
+int vfio_config_read(struct vfio_iommu *io, int fd, unsigned int offset,
+		     void *buf, size_t len);
+
+struct gtt_backend;
+struct gtt_vfio_config;
+/* gtt_vfio_create() over the system calls of @sys (tests give a fake). */
+int vfio_backend_create(const struct gtt_vfio_config *cfg,
+			const struct vfio_sys *sys, struct gtt_backend **out);
 
 #endif

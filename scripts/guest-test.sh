@@ -66,7 +66,7 @@ mount -t devtmpfs dev /dev
 for m in /mods/*.ko; do insmod "$m" || echo "guest: insmod $m failed"; done
 /sync_in_guest
 # Bind pci-testdev (1b36:0005) and ivshmem (1af4:1110) to vfio-pci.
-group=; ivgroup=; ivbdf=
+group=; ivgroup=; ivbdf=; tbdf=
 for d in /sys/bus/pci/devices/*; do
 	id="$(cat $d/vendor):$(cat $d/device)"
 	case $id in
@@ -74,11 +74,11 @@ for d in /sys/bus/pci/devices/*; do
 		echo vfio-pci > $d/driver_override
 		echo $(basename $d) > /sys/bus/pci/drivers_probe
 		g=$(basename $(readlink $d/iommu_group))
-		if [ $id = 0x1b36:0x0005 ]; then group=$g; else ivgroup=$g; ivbdf=$(basename $d); fi
+		if [ $id = 0x1b36:0x0005 ]; then group=$g; tbdf=$(basename $d); else ivgroup=$g; ivbdf=$(basename $d); fi
 		;;
 	esac
 done
-/vfio_in_guest $group $ivgroup $ivbdf
+/vfio_in_guest $group $ivgroup $ivbdf $tbdf
 echo "guest: done"
 poweroff -f
 INIT

@@ -121,6 +121,41 @@ static void test_unknown_ids(void **state)
 		assert_int_equal(gtt_intel_platform(f)->family, f);
 }
 
+/* ---- GGC decoding (facts §1.2) ---- */
+
+static void ggc(enum gtt_intel_family f, uint16_t v, uint64_t gsm, uint64_t ggtt)
+{
+	uint64_t g = 0, t = 0;
+
+	assert_int_equal(gtt_intel_ggtt_size(gtt_intel_platform(f), v, &g, &t), 0);
+	assert_int_equal(g, gsm);
+	assert_int_equal(t, ggtt);
+}
+
+static void test_ggc_decoding(void **state)
+{
+	const uint64_t M = 1 << 20, G = 1ull << 30;
+	uint64_t g, t;
+
+	(void)state;
+	ggc(GTT_INTEL_SNB, 0x0100, 1 * M, 1 * G);	/* 4-byte entries */
+	ggc(GTT_INTEL_IVB, 0x0200, 2 * M, 2 * G);
+	ggc(GTT_INTEL_BDW, 0x0040, 2 * M, 1 * G);	/* 8-byte entries */
+	ggc(GTT_INTEL_BDW, 0x0080, 4 * M, 2 * G);
+	ggc(GTT_INTEL_SKL, 0x00c0, 8 * M, 4 * G);
+	ggc(GTT_INTEL_TGL, 0x30c0, 8 * M, 4 * G);	/* GMS bits ignored */
+	ggc(GTT_INTEL_CHV, 0x0100, 2 * M, 1 * G);	/* CHV: bits 9:8, shifted */
+	ggc(GTT_INTEL_CHV, 0x0300, 8 * M, 4 * G);
+	ggc(GTT_INTEL_MTL, 0x00c0, 8 * M, 4 * G);
+	ggc(GTT_INTEL_LNL, 0x0000, 8 * M, 4 * G);	/* xe does not read GGC */
+	assert_int_equal(gtt_intel_ggtt_size(gtt_intel_platform(GTT_INTEL_MTL), 0x0080, &g, &t), -EINVAL);
+	assert_int_equal(gtt_intel_ggtt_size(gtt_intel_platform(GTT_INTEL_TGL), 0x0000, &g, &t), -ENODEV);
+	assert_int_equal(gtt_intel_ggtt_size(gtt_intel_platform(GTT_INTEL_SNB), 0x0000, &g, &t), -ENODEV);
+	assert_int_equal(gtt_intel_ggtt_size(NULL, 0x00c0, &g, &t), -EINVAL);
+	assert_int_equal(gtt_intel_platform(GTT_INTEL_HSW)->ggtt_bar_offset, 2 * M);
+	assert_int_equal(gtt_intel_platform(GTT_INTEL_TGL)->ggtt_bar_offset, 8 * M);
+}
+
 /* ---- golden vectors (facts §1.3 and §2.2) ---- */
 
 static void test_ggtt_gen6_gen7(void **state)
@@ -329,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_family_mtl), cmocka_unit_test(test_family_arl),
 		cmocka_unit_test(test_family_lnl), cmocka_unit_test(test_family_bmg),
 		cmocka_unit_test(test_unknown_ids),
+		cmocka_unit_test(test_ggc_decoding),
 		cmocka_unit_test(test_ggtt_gen6_gen7),
 		cmocka_unit_test(test_ggtt_gen8_plus),
 		cmocka_unit_test(test_ppgtt_golden),

@@ -33,6 +33,8 @@ struct fake {
 	int nlog;
 	bool region_mmap, region_sparse_hole;
 	int maps_live;
+	uint8_t config[256];
+	void *bar0;
 };
 
 static void note(struct fake *f, const char *what)
@@ -189,7 +191,19 @@ static int fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 		struct vfio_region_info_cap_sparse_mmap *sp;
 		uint32_t need = sizeof(*ri) + sizeof(*sp) + sizeof(sp->areas[0]);
 
-		if (fd != 102 || ri->argsz < sizeof(*ri) || ri->index != 2)
+		if (fd != 102 || ri->argsz < sizeof(*ri))
+			return fail_errno(EINVAL);
+		if (ri->index == 0 || ri->index == VFIO_PCI_CONFIG_REGION_INDEX) {
+			bool cfg = ri->index == VFIO_PCI_CONFIG_REGION_INDEX;
+
+			ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+				    (cfg ? 0 : VFIO_REGION_INFO_FLAG_MMAP);
+			ri->size = cfg ? 256 : 16 << 20;
+			ri->offset = (uint64_t)ri->index << 40;
+			ri->cap_offset = 0;
+			return 0;
+		}
+		if (ri->index != 2)
 			return fail_errno(EINVAL);
 		ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
 			    (f->region_mmap ? VFIO_REGION_INFO_FLAG_MMAP : 0);
@@ -221,11 +235,32 @@ static void *fake_mmap(void *ctx, size_t len, int fd, off_t off)
 	struct fake *f = ctx;
 	void *p;
 
-	if (fd != 102 || off != (off_t)(2ull << 40))
+	if (fd != 102 || (off != (off_t)(2ull << 40) && off != 0))
 		return (errno = EINVAL, MAP_FAILED);
 	p = aligned_alloc(4096, len);
+	if (off == 0)
+		f->bar0 = p;
 	f->maps_live++;
 	return p;
+}
+
+static ssize_t fake_pread(void *ctx, int fd, void *buf, size_t len, off_t off)
+{
+	struct fake *f = ctx;
+	uint64_t at = (uint64_t)off - ((uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40);
+
+	if (fd != 102 || at > 256 || len > 256 - at)
+		return (errno = EINVAL, -1);
+	memcpy(buf, f->config + at, len);
+	return (ssize_t)len;
+}
+
+/* PCI config space of a fake GPU: vendor, device, GGC at 0x50. */
+static void fake_gpu(struct fake *f, uint16_t vendor, uint16_t device, uint16_t ggc)
+{
+	memcpy(f->config, &vendor, 2);
+	memcpy(f->config + 2, &device, 2);
+	memcpy(f->config + 0x50, &ggc, 2);
 }
 
 static int fake_munmap(void *ctx, void *addr, size_t len)
@@ -246,7 +281,8 @@ static struct fake good(void)
 static struct vfio_sys sys_for(struct fake *f)
 {
 	return (struct vfio_sys){ .ctx = f, .open = fake_open, .close = fake_close,
-				  .ioctl = fake_ioctl, .mmap = fake_mmap, .munmap = fake_munmap };
+				  .ioctl = fake_ioctl, .mmap = fake_mmap, .munmap = fake_munmap,
+				  .pread = fake_pread };
 }
 
 static void test_open_flow_and_ranges(void **state)
@@ -399,6 +435,64 @@ static void test_device_regions(void **state)
 	vfio_iommu_close(&io);
 }
 
+/* No profile: the device says what it is; the GGTT lands in BAR0 + 8 MiB. */
+static void test_backend_identifies_the_gpu(void **state)
+{
+	struct gtt_vfio_config cfg = { .group = 7, .bdf = "0000:00:03.0" };
+	static char buf[4 * 4096] __attribute__((aligned(4096)));
+	struct gtt_vm_config vc = { .start = 4096, .size = 64 << 20 };
+	struct gtt_translation t;
+	struct gtt_pages_segment seg;
+	struct gtt_backend *be;
+	struct gtt_pages *p;
+	struct gtt_vm *vm;
+	uint64_t iova;
+	gtt_vma_t h;
+	struct fake f = good();
+	struct vfio_sys sys = sys_for(&f);
+
+	(void)state;
+	f.region_mmap = true;
+	fake_gpu(&f, 0x8086, 0x9a49, 0x00c0);		/* TGL, GGMS 3: 8 MiB */
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	assert_int_equal(gtt_vfio_dma_map(be, buf, sizeof(buf), &iova), 0);
+	seg = (struct gtt_pages_segment){ iova, sizeof(buf) };
+	gtt_pages_create(&seg, 1, 0, &p);
+	vc.backend = be;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 5 * 4096 };
+	assert_int_equal(gtt_vma_bind(vm, h, &at, NULL), 0);
+	/* Entry 6 (gen12 layout: address | present) sits in BAR0 + 8 MiB. */
+	assert_int_equal(((uint64_t *)((char *)f.bar0 + (8 << 20)))[6], (iova + 4096) | 1);
+	assert_int_equal(gtt_backend_translate(be, 6 * 4096, &t), 0);
+	assert_int_equal(t.addr, iova + 4096);
+	/* 8 MiB of entries: a 4 GiB GGTT. */
+	assert_int_equal(gtt_backend_translate(be, (4ull << 30) - 4096, &t), 0);
+	assert_true(t.scratch);
+	assert_int_equal(gtt_backend_translate(be, 4ull << 30, &t), -ERANGE);
+	gtt_pages_put(p);
+	gtt_vm_destroy(vm);
+	gtt_backend_destroy(be);
+	assert_int_equal(f.nmaps, 0);			/* scratch and buffer unmapped */
+	assert_int_equal(f.maps_live, 0);
+
+	f = good();
+	sys = sys_for(&f);
+	fake_gpu(&f, 0x1b36, 0x0005, 0);		/* not a GPU */
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), -ENODEV);
+	assert_non_null(strstr(gtt_last_error(), "device profile"));
+	f = good();
+	sys = sys_for(&f);
+	f.region_mmap = true;
+	fake_gpu(&f, 0x8086, 0x7d55, 0x00c0);		/* MTL */
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), -EPERM);
+	cfg.force = true;
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	gtt_backend_destroy(be);
+	assert_int_equal(f.maps_live, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_map_unmap_bookkeeping),
 		cmocka_unit_test(test_errors_say_what_to_fix),
 		cmocka_unit_test(test_device_regions),
+		cmocka_unit_test(test_backend_identifies_the_gpu),
 	};
 
 	return cmocka_run_group_tests_name("vfio", tests, NULL, NULL);

@@ -101,6 +101,8 @@ enum gtt_intel_ppgtt_format {
  * @graphics_ver: graphics IP version x100 (600, 750, 1255, 2000...).
  * @ggtt_format: GGTT entry layout.
  * @ggtt_pte_size: 4 or 8 bytes.
+ * @ggtt_bar_offset: where the GGTT entries start in BAR0 (2 MiB on gen6/7,
+ *	8 MiB on gen8+).
  * @ppgtt_format: PPGTT entry layout, %GTT_PPGTT_NONE before gen8.
  * @ppgtt_bits: PPGTT address bits.
  * @ppgtt_levels: PPGTT levels: 3 for a 32-bit space, 4 above, 0 without one.
@@ -123,6 +125,7 @@ struct gtt_intel_platform {
 	unsigned int graphics_ver;
 	enum gtt_intel_ggtt_format ggtt_format;
 	unsigned int ggtt_pte_size;
+	uint64_t ggtt_bar_offset;
 	enum gtt_intel_ppgtt_format ppgtt_format;
 	unsigned int ppgtt_bits;
 	unsigned int ppgtt_levels;
@@ -153,6 +156,23 @@ gtt_intel_platform(enum gtt_intel_family family);
  */
 GTT_API const struct gtt_intel_platform *
 gtt_intel_lookup(uint16_t device_id, const char **label);
+
+/**
+ * gtt_intel_ggtt_size() - Decode the GGC register (PCI config 0x50).
+ * @p: the platform.
+ * @ggc: the 16-bit register value.
+ * @gsm: receives the GTT stolen memory size (bytes of entries).
+ * @ggtt: receives the GGTT address-space size (clamped to 4 GiB, as i915 does).
+ *
+ * gen6/7: GGMS in bits 9:8, GGMS x 1 MiB; CHV: bits 9:8, 1 MiB << GGMS;
+ * gen8-12.10: bits 7:6, 1 MiB << GGMS; MTL/ARL: must read 3 (8 MiB, as
+ * i915 requires); other 12.50+ parts (xe): 8 MiB, the register is not read.
+ *
+ * Return: 0; -ENODEV if GGMS says there is no GTT stolen memory; -EINVAL
+ * for NULL or a value the platform does not accept.
+ */
+GTT_API int gtt_intel_ggtt_size(const struct gtt_intel_platform *p,
+				uint16_t ggc, uint64_t *gsm, uint64_t *ggtt);
 
 /* Extra flags for the PPGTT encoders (beyond GTT_PTE_*). */
 /** A PDE/PDPE that maps a 2 MiB / 1 GiB page itself (PS bit). */

@@ -8,11 +8,13 @@
  * entries with single aligned stores.  Buffers the GPU should see are
  * DMA-mapped with gtt_vfio_dma_map(); their IOVAs go into &struct gtt_pages.
  *
- * This first version needs a device profile: which BAR holds the entry
- * window, where, and which platform's entry format to write.  It does not
- * yet read an Intel GPU's configuration by itself, nor invalidate its
- * TLBs (the profile's @invalidate is called when set), nor map PPGTT
- * tables; see the project's issue list.
+ * With a zero @window_size the device identifies itself: its PCI ID gives
+ * the platform (gtt_intel_lookup()), its GGC register the GGTT size
+ * (gtt_intel_ggtt_size()), and the window is BAR0 at the platform's
+ * offset.  Otherwise the profile says which BAR holds the entry window,
+ * where, and which platform's entry format to write (used to test on
+ * devices that are not GPUs).  This version does not yet invalidate GPU
+ * TLBs nor map PPGTT tables; see the project's issue list.
  *
  * Destroying the backend writes scratch back into every entry it ever
  * wrote, unmaps everything and closes the device.
@@ -38,8 +40,9 @@ extern "C" {
  * @bar: region index of the BAR holding the GGTT entries (0 on Intel).
  * @window_offset: offset of the entries in that BAR (8 MiB on gen8+).
  * @window_size: bytes of entries (the GGTT covers window_size / entry
- *	size pages).
- * @family: platform whose GGTT entry format to write.
+ *	size pages); 0 to read everything from the device.
+ * @family: platform whose GGTT entry format to write (ignored with a
+ *	zero @window_size).
  * @force: also drive platforms where CPU GGTT writes are risky (MTL+).
  */
 struct gtt_vfio_config {
@@ -58,7 +61,8 @@ struct gtt_vfio_config {
  * @out: receives the backend; its translate op walks the real table.
  *
  * Every entry is set to scratch first.  Return: 0, -EINVAL, -EPERM (a
- * risky platform without @force, or a group not viable), -EOPNOTSUPP,
+ * risky platform without @force, or a group not viable), -ENODEV (not a
+ * known Intel GPU and no profile, or the GGTT is disabled), -EOPNOTSUPP,
  * -ENOENT, -ENOMEM, or the VFIO error; gtt_last_error() says what to fix.
  */
 GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,

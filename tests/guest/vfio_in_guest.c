@@ -9,7 +9,7 @@
  * scratch back, and a final bound state is left for the host, which checks
  * every entry of the file behind the BAR after power-off
  * (tests/guest/check_ggtt_window.py, with the "guest: expect" lines).
- *   vfio_in_guest GROUP [IVSHMEM_GROUP IVSHMEM_BDF]
+ *   vfio_in_guest GROUP [IVSHMEM_GROUP IVSHMEM_BDF [TESTDEV_BDF]]
  * Prints "guest: N passed, M failed".
  */
 #include <errno.h>
@@ -169,6 +169,15 @@ int main(int argc, char **argv)
 	      "close unmapped everything (remapping works)");
 	vfio_iommu_close(&io);
 
+	if (argc > 4) {
+		/* No profile: the real config space says this is no GPU. */
+		struct gtt_vfio_config auto_cfg = { .group = group, .bdf = argv[4] };
+		struct gtt_backend *none = NULL;
+
+		CHECK(gtt_vfio_create(&auto_cfg, &none) == -ENODEV && !none &&
+		      strstr(gtt_last_error(), "1b36:0005"),
+		      "without a profile, pci-testdev (1b36:0005, read through VFIO config space) is refused");
+	}
 	if (argc > 3)
 		ivshmem_tests(atoi(argv[2]), argv[3]);
 out:
