@@ -73,22 +73,6 @@ static bool covers(const struct intel_ggtt *g, uint64_t start, uint64_t size)
 	       size / GTT_PAGE <= g->entries - start / GTT_PAGE;
 }
 
-/* The address part of an entry (the flag part comes from encode(0, flags)). */
-static uint64_t addr_field(enum gtt_intel_ggtt_format fmt, uint64_t addr)
-{
-	switch (fmt) {
-	case GTT_GGTT_SNB:
-	case GTT_GGTT_IVB:
-	case GTT_GGTT_VLV:
-		return (addr & 0xfffff000ull) | ((addr >> 28) & 0xff0);
-	case GTT_GGTT_HSW:
-	case GTT_GGTT_HSW_EDRAM:
-		return (addr & 0xfffff000ull) | ((addr >> 28) & 0x7f0);
-	default:
-		return addr;
-	}
-}
-
 int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
 		    const struct gtt_pages *pages, uint64_t pages_offset,
 		    uint32_t flags)
@@ -124,7 +108,7 @@ int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
 		if (n > end - idx)
 			n = end - idx;
 		for (uint64_t k = 0; k < n; k++) {
-			pte = bits | addr_field(g->fmt, segs[si].addr + off + k * GTT_PAGE);
+			pte = bits | intel_ggtt_addr_field(g->fmt, segs[si].addr + off + k * GTT_PAGE);
 			store(g, idx + k, pte);
 		}
 		idx += n;

@@ -29,6 +29,28 @@ struct intel_pt_mem {
 
 /* ---- GGTT ---- */
 
+/*
+ * The address bits of a GGTT entry: gen6/7 fold DMA address bits 39:32
+ * (SNB/IVB/VLV) or 38:32 (HSW) into 11:4.  An entry is this ORed with
+ * gtt_intel_ggtt_encode(fmt, 0, flags).  Inline: the bind loop calls it
+ * for every entry.
+ */
+static inline uint64_t intel_ggtt_addr_field(enum gtt_intel_ggtt_format fmt,
+					     uint64_t addr)
+{
+	switch (fmt) {
+	case GTT_GGTT_SNB:
+	case GTT_GGTT_IVB:
+	case GTT_GGTT_VLV:
+		return (addr & 0xfffff000ull) | ((addr >> 28) & 0xff0);
+	case GTT_GGTT_HSW:
+	case GTT_GGTT_HSW_EDRAM:
+		return (addr & 0xfffff000ull) | ((addr >> 28) & 0x7f0);
+	default:
+		return addr;
+	}
+}
+
 struct intel_ggtt {
 	const struct gtt_intel_platform *platform;
 	enum gtt_intel_ggtt_format fmt;

@@ -6,6 +6,7 @@
  */
 #include <gtt/intel.h>
 
+#include "intel_pt.h"
 #include "util.h"
 
 #define BIT(n) (1ull << (n))
@@ -23,12 +24,6 @@ static int bad(const char *who, const char *why, uint64_t addr, uint32_t flags)
 }
 
 /* ---- GGTT ---- */
-
-/* gen6/7: DMA address bits 39:32 (SNB/IVB/VLV) or 38:32 (HSW) fold into 11:4. */
-static uint64_t fold(uint64_t addr, uint64_t hi_mask)
-{
-	return (addr & 0xfffff000ull) | ((addr >> 28) & hi_mask);
-}
 
 static uint64_t unfold(uint64_t pte, uint64_t hi_mask)
 {
@@ -61,7 +56,7 @@ GTT_API int gtt_intel_ggtt_encode(enum gtt_intel_ggtt_format fmt,
 			return bad(who, "address wider than 40 bits", addr, flags);
 		if (lm || (ro && fmt != GTT_GGTT_VLV))
 			return bad(who, "no local-memory or read-only bit", addr, flags);
-		e = fold(addr, 0xff0) | 1;
+		e = intel_ggtt_addr_field(fmt, addr) | 1;
 		if (fmt == GTT_GGTT_VLV) {
 			if (pat > GTT_INTEL_CACHE_WT)
 				return bad(who, "unknown cache level", addr, flags);
@@ -85,7 +80,7 @@ GTT_API int gtt_intel_ggtt_encode(enum gtt_intel_ggtt_format fmt,
 			return bad(who, "no local-memory or read-only bit", addr, flags);
 		if (pat > GTT_INTEL_CACHE_WT)
 			return bad(who, "unknown cache level", addr, flags);
-		e = fold(addr, 0x7f0) | 1;
+		e = intel_ggtt_addr_field(fmt, addr) | 1;
 		if (pat == GTT_INTEL_CACHE_NONE)
 			break;					/* control 0: uncached */
 		if (fmt == GTT_GGTT_HSW)
