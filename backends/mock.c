@@ -304,20 +304,28 @@ static int mock_invalidate(void *priv)
 	return take_call(m);
 }
 
+/* The entry of generic-mode page @idx, or NULL if its leaf was never
+ * written (every entry of it is scratch). */
+static struct mock_entry *generic_slot(struct mock *m, uint64_t idx)
+{
+	struct mock_leaf *l = leaf_of(m, idx, false);
+
+	return l ? &l->e[idx % FANOUT] : NULL;
+}
+
 static int generic_translate(struct mock *m, uint64_t addr,
 			     struct gtt_translation *out)
 {
+	struct mock_entry *slot;
 	struct gtt_mock_entry e;
-	struct mock_leaf *l;
-	uint64_t idx, w;
+	uint64_t w;
 
 	if (addr < m->start || addr - m->start >= m->size)
 		return set_error(-ERANGE, "mock: 0x%llx is outside the table",
 				 (unsigned long long)addr);
-	idx = (addr - m->start) / m->page_size;
-	l = leaf_of(m, idx, false);
-	w = l ? atomic_load_explicit(&l->e[idx % FANOUT].pte, memory_order_acquire)
-	      : pack(m->scratch, 0, false);
+	slot = generic_slot(m, (addr - m->start) / m->page_size);
+	w = slot ? atomic_load_explicit(&slot->pte, memory_order_acquire)
+		 : pack(m->scratch, 0, false);
 	unpack(w, &e);
 	*out = (struct gtt_translation){
 		.present = e.valid, .scratch = !e.valid,
@@ -508,35 +516,28 @@ GTT_API int gtt_mock_read(struct gtt_backend *be, uint64_t addr,
 			  struct gtt_mock_entry *entry)
 {
 	struct mock *m = to_mock(be);
-	struct mock_leaf *l;
-	uint64_t idx;
+	struct gtt_translation t;
+	struct mock_entry *slot;
+	uint64_t gran;
+	int err;
 
 	if (!m || !entry)
 		return set_error(-EINVAL, "gtt_mock_read: not a mock backend, or entry is NULL");
+	err = mock_translate(m, addr, &t);
+	if (err)
+		return err;
+	/* The entry's page: a generic page, or the 4 KiB page of an Intel one. */
+	gran = m->mode == GTT_MOCK_GENERIC ? m->page_size : 4096;
+	*entry = (struct gtt_mock_entry){
+		.valid = t.present && !t.scratch,
+		.addr = t.addr - (addr - m->start) % gran,
+		.flags = t.flags,
+	};
 	if (m->mode != GTT_MOCK_GENERIC) {
-		struct gtt_translation t;
-		int err = mock_translate(m, addr, &t);
-
-		if (err)
-			return err;
-		*entry = (struct gtt_mock_entry){
-			.valid = t.present && !t.scratch,
-			.addr = t.addr & ~0xfffull, .flags = t.flags, .pte = t.pte,
-		};
-		return 0;
+		entry->pte = t.pte;
+	} else if ((slot = generic_slot(m, (addr - m->start) / m->page_size))) {
+		entry->writes = atomic_load(&slot->writes);
 	}
-	if (addr < m->start || addr - m->start >= m->size)
-		return set_error(-ERANGE, "gtt_mock_read: 0x%llx is outside the table",
-				 (unsigned long long)addr);
-	idx = (addr - m->start) / m->page_size;
-	l = leaf_of(m, idx, false);
-	if (!l) {
-		unpack(pack(m->scratch, 0, false), entry);
-		entry->writes = 0;
-		return 0;
-	}
-	unpack(atomic_load_explicit(&l->e[idx % FANOUT].pte, memory_order_acquire), entry);
-	entry->writes = atomic_load(&l->e[idx % FANOUT].writes);
 	return 0;
 }
 
