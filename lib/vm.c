@@ -328,11 +328,10 @@ static bool any_unsignalled(struct gtt_fence *const *fs, size_t n)
 	return false;
 }
 
-/* The (guard-widened) window of [start, start + size); with @query, the
- * first pending unbind overlapping it, or NULL. */
-static struct itree_node *first_overlap(struct gtt_vm *vm, uint64_t start,
-					uint64_t size, uint64_t *lo,
-					uint64_t *hi, bool query)
+/* The window a bind into [start, start + size) must order after: the
+ * range itself, widened by a page each side under colour guards. */
+static void overlap_window(const struct gtt_vm *vm, uint64_t start,
+			   uint64_t size, uint64_t *lo, uint64_t *hi)
 {
 	*lo = start;
 	*hi = start + size - 1;
@@ -341,7 +340,6 @@ static struct itree_node *first_overlap(struct gtt_vm *vm, uint64_t start,
 		*hi = *hi <= UINT64_MAX - vm->page_size ? *hi + vm->page_size
 							: UINT64_MAX;
 	}
-	return query ? itree_first(&vm->pending, *lo, *hi) : NULL;
 }
 
 static int check_bind_info(const struct gtt_vm *vm,
@@ -419,7 +417,8 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 		goto out_remove;
 	}
 	/* A bind fence is needed if asked for, or if the write may wait. */
-	it = first_overlap(vm, node->start, size, &lo, &hi, true);
+	overlap_window(vm, node->start, size, &lo, &hi);
+	it = itree_first(&vm->pending, lo, hi);
 	for (; it; it = itree_next(it, lo, hi))
 		if (!gtt_fence_is_signaled(&container_of(it, struct gtt_binding, pending)->unbind_fence))
 			break;
@@ -860,7 +859,7 @@ GTT_API int gtt_vm_pending(struct gtt_vm *vm, uint64_t start, uint64_t size,
 
 	if (!vm || !count || !size || start > UINT64_MAX - (size - 1))
 		return set_error(-EINVAL, "gtt_vm_pending: NULL argument, zero size or wrapping range");
-	first_overlap(vm, start, size, &lo, &hi, false);
+	overlap_window(vm, start, size, &lo, &hi);
 	if (vm->rcu) {
 		rcu_read_begin();
 		for (int tries = 0; tries < RCU_TRIES && n < 0; tries++) {
