@@ -209,16 +209,6 @@ struct avl_node *avl_first(const struct avl_tree *t)
 	return n;
 }
 
-struct avl_node *avl_last(const struct avl_tree *t)
-{
-	struct avl_node *n = t->root;
-
-	if (n)
-		while (n->right)
-			n = n->right;
-	return n;
-}
-
 struct avl_node *avl_next(const struct avl_node *n)
 {
 	if (n->right) {
@@ -228,19 +218,6 @@ struct avl_node *avl_next(const struct avl_node *n)
 		return (struct avl_node *)n;
 	}
 	while (n->parent && n->parent->right == n)
-		n = n->parent;
-	return n->parent;
-}
-
-struct avl_node *avl_prev(const struct avl_node *n)
-{
-	if (n->left) {
-		n = n->left;
-		while (n->right)
-			n = n->right;
-		return (struct avl_node *)n;
-	}
-	while (n->parent && n->parent->left == n)
 		n = n->parent;
 	return n->parent;
 }

@@ -54,9 +54,7 @@ void avl_remove(struct avl_tree *t, struct avl_node *node);
 void avl_propagate(struct avl_tree *t, struct avl_node *node);
 
 struct avl_node *avl_first(const struct avl_tree *t);
-struct avl_node *avl_last(const struct avl_tree *t);
 struct avl_node *avl_next(const struct avl_node *node);
-struct avl_node *avl_prev(const struct avl_node *node);
 
 /* Debug check: parent links, heights, balance.  Returns height or -1. */
 int avl_check(const struct avl_node *node, const struct avl_node *parent);

@@ -10,7 +10,6 @@
  * the ones still pending.
  */
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
