@@ -19,7 +19,10 @@
 
 static void store(struct intel_ggtt *g, uint64_t idx, uint64_t pte)
 {
-	if (g->pte_size == 8)
+	if (__builtin_expect(g->mem.write != NULL, 0))
+		g->mem.write(g->mem.ctx, (char *)g->mem.ggtt + idx * g->pte_size, pte,
+			     g->pte_size);
+	else if (g->pte_size == 8)
 		__atomic_store_n((uint64_t *)g->mem.ggtt + idx, pte, __ATOMIC_RELAXED);
 	else
 		__atomic_store_n((uint32_t *)g->mem.ggtt + idx, (uint32_t)pte,
@@ -102,14 +105,27 @@ int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
 		off -= segs[si++].length;
 	idx = start / GTT_PAGE;
 	end = idx + size / GTT_PAGE;
+	/* gen8+ entries hold the address as is; no recording seam. */
+	bool direct64 = !g->mem.write && g->pte_size == 8 &&
+			intel_ggtt_addr_field(g->fmt, UINT64_MAX) == UINT64_MAX;
 	while (idx < end) {
 		uint64_t n = (segs[si].length - off) / GTT_PAGE;
 
 		if (n > end - idx)
 			n = end - idx;
-		for (uint64_t k = 0; k < n; k++) {
-			pte = bits | intel_ggtt_addr_field(g->fmt, segs[si].addr + off + k * GTT_PAGE);
-			store(g, idx + k, pte);
+		if (direct64) {		/* the hot case: one plain loop */
+			uint64_t *e = (uint64_t *)g->mem.ggtt + idx;
+
+			for (uint64_t k = 0; k < n; k++) {
+				pte = bits | (segs[si].addr + off + k * GTT_PAGE);
+				__atomic_store_n(e + k, pte, __ATOMIC_RELAXED);
+			}
+		} else {
+			for (uint64_t k = 0; k < n; k++) {
+				pte = bits | intel_ggtt_addr_field(g->fmt, segs[si].addr + off +
+								   k * GTT_PAGE);
+				store(g, idx + k, pte);
+			}
 		}
 		idx += n;
 		off = 0;
@@ -152,4 +168,21 @@ int intel_ggtt_translate(struct intel_ggtt *g, uint64_t addr,
 	out->pte = pte;
 	out->level = 0;
 	return 0;
+}
+
+void intel_ggtt_invalidate(struct intel_ggtt *g)
+{
+	struct gtt_intel_reg_write w[GTT_INTEL_MAX_INVAL_WRITES];
+	int n = g->mem.mmio ? gtt_intel_ggtt_invalidation(g->platform, g->guc, w) : 0;
+
+	for (int i = 0; i < n; i++) {
+		uint32_t *reg = (uint32_t *)((char *)g->mem.mmio + w[i].reg);
+
+		if (g->mem.write)
+			g->mem.write(g->mem.ctx, reg, w[i].value, 4);
+		else
+			__atomic_store_n(reg, w[i].value, __ATOMIC_RELAXED);
+		if (w[i].readback)
+			(void)__atomic_load_n(reg, __ATOMIC_RELAXED);
+	}
 }

@@ -23,9 +23,14 @@ struct intel_pt_mem {
 	void *(*table_cpu)(void *ctx, uint64_t dma);
 	/* Make CPU writes to [cpu, cpu + len) visible to the device. */
 	void (*flush)(void *ctx, const void *cpu, size_t len);
+	/* GGTT: the MMIO registers (BAR0), for TLB invalidation; NULL if none. */
+	void *mmio;
+	/* Optional: store @value (@width 4 or 8 bytes) at @addr as one aligned
+	 * store.  NULL means a direct store; the VFIO fake layer records here. */
+	void (*write)(void *ctx, void *addr, uint64_t value, unsigned int width);
 };
-/* TLB invalidation is the backend's invalidate op, which the vm calls after
- * every bind and clear, once these functions have returned. */
+/* The vm calls the backend's invalidate op after every bind and clear, once
+ * these functions have returned; GGTT backends call intel_ggtt_invalidate(). */
 
 /* ---- GGTT ---- */
 
@@ -59,6 +64,7 @@ struct intel_ggtt {
 	uint64_t scratch_dma;
 	uint64_t scratch_pte;
 	struct intel_pt_mem mem;
+	bool guc;			/* GuC runs: invalidate its TLB too */
 };
 
 /* Fill the whole window with scratch.  @fmt overrides the platform's
@@ -72,8 +78,11 @@ int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
 int intel_ggtt_clear(struct intel_ggtt *g, uint64_t start, uint64_t size);
 int intel_ggtt_translate(struct intel_ggtt *g, uint64_t addr,
 			 struct gtt_translation *out);
-
-#endif
+/*
+ * Invalidate the GPU's GGTT TLBs: the platform's register writes
+ * (gtt_intel_ggtt_invalidation()) into mem.mmio.  Nothing without mmio.
+ */
+void intel_ggtt_invalidate(struct intel_ggtt *g);
 
 /* ---- PPGTT ---- */
 
@@ -119,3 +128,5 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 int intel_ppgtt_clear(struct intel_ppgtt *pp, uint64_t start, uint64_t size);
 int intel_ppgtt_translate(struct intel_ppgtt *pp, uint64_t addr,
 			  struct gtt_translation *out);
+
+#endif

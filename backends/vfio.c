@@ -25,9 +25,18 @@ struct vfio_be {
 	struct intel_ggtt ggtt;
 	pthread_mutex_t lock;		/* written span */
 	uint64_t lo, hi;		/* entries ever written [lo, hi) */
+	bool gone;			/* the device vanished (atomic) */
 };
 
 static const struct gtt_backend_ops vfio_ops;
+
+/* The fake VFIO layer's recording seam, when it has one. */
+static void seam_write(void *ctx, void *addr, uint64_t value, unsigned int width)
+{
+	const struct vfio_sys *sys = ctx;
+
+	sys->mmio_write(sys->ctx, addr, value, width);
+}
 
 static struct vfio_be *to_vfio(struct gtt_backend *be)
 {
@@ -42,27 +51,63 @@ static void note_written(struct vfio_be *v, uint64_t start, uint64_t size)
 	pthread_mutex_unlock(&v->lock);
 }
 
+static bool gone(struct vfio_be *v)
+{
+	return __atomic_load_n(&v->gone, __ATOMIC_ACQUIRE);
+}
+
+static int gone_error(const char *op)
+{
+	return set_error(-ENODEV, "vfio %s: the device has gone away; destroy the backend", op);
+}
+
+/*
+ * An entry read back wrong (-EIO): if the config space no longer answers
+ * with a vendor ID, the device has gone; stop touching its BAR.
+ */
+static int check_device(struct vfio_be *v, int err, const char *op)
+{
+	uint16_t vendor = 0xffff;
+
+	if (err != -EIO)
+		return err;
+	if (vfio_config_read(&v->io, v->dev, 0, &vendor, sizeof(vendor)) == 0 &&
+	    vendor != 0xffff)
+		return err;
+	__atomic_store_n(&v->gone, true, __ATOMIC_RELEASE);
+	return gone_error(op);
+}
+
 static int vfio_bind(void *priv, uint64_t start, uint64_t size,
 		     const struct gtt_pages *pages, uint64_t off, uint32_t flags)
 {
 	struct vfio_be *v = priv;
-	int err = intel_ggtt_bind(&v->ggtt, start, size, pages, off, flags);
+	int err;
 
-	if (!err)
-		note_written(v, start, size);
-	return err;
+	if (gone(v))
+		return gone_error("bind");
+	/* Noted first: a bind that fails half-way has written entries too. */
+	note_written(v, start, size);
+	err = intel_ggtt_bind(&v->ggtt, start, size, pages, off, flags);
+	return check_device(v, err, "bind");
 }
 
 static int vfio_clear(void *priv, uint64_t start, uint64_t size)
 {
 	struct vfio_be *v = priv;
 
-	return intel_ggtt_clear(&v->ggtt, start, size);
+	if (gone(v))
+		return gone_error("clear");
+	return check_device(v, intel_ggtt_clear(&v->ggtt, start, size), "clear");
 }
 
 static int vfio_invalidate(void *priv)
 {
-	(void)priv;	/* needs the platform's register; see gtt/vfio.h */
+	struct vfio_be *v = priv;
+
+	if (gone(v))
+		return gone_error("invalidate");
+	intel_ggtt_invalidate(&v->ggtt);
 	return 0;
 }
 
@@ -75,8 +120,10 @@ static int vfio_translate(void *priv, uint64_t addr, struct gtt_translation *out
 
 static void vfio_free(struct vfio_be *v)
 {
-	if (v->bar && v->hi > v->lo)	/* put scratch back where we wrote */
-		intel_ggtt_clear(&v->ggtt, v->lo, v->hi - v->lo);
+	if (v->bar && v->hi > v->lo && !gone(v)) {	/* scratch back where we wrote */
+		if (!intel_ggtt_clear(&v->ggtt, v->lo, v->hi - v->lo))
+			intel_ggtt_invalidate(&v->ggtt);
+	}
 	vfio_region_unmap(&v->io, v->bar, v->bar_size);
 	if (v->scratch_iova)
 		vfio_dma_unmap(&v->io, v->scratch_iova, 4096);
@@ -129,6 +176,25 @@ static int profile_from_device(struct vfio_be *v, struct gtt_vfio_config *c)
 	return 0;
 }
 
+/* The invalidation registers must lie in the BAR, outside the entries. */
+static int check_registers(const struct gtt_vfio_config *c,
+			   const struct gtt_intel_platform *p, uint64_t bar_size)
+{
+	struct gtt_intel_reg_write w[GTT_INTEL_MAX_INVAL_WRITES];
+	int n = gtt_intel_ggtt_invalidation(p, c->guc, w);
+
+	for (int i = 0; i < n; i++) {
+		uint64_t r = w[i].reg;
+
+		if (r + 4 > bar_size || (r + 4 > c->window_offset &&
+					 r < c->window_offset + c->window_size))
+			return set_error(-EINVAL, "gtt_vfio_create: the %s TLB invalidation register 0x%llx "
+					 "is outside BAR %u or inside the entry window",
+					 p->name, (unsigned long long)r, c->bar);
+	}
+	return 0;
+}
+
 int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 			const struct vfio_sys *sys, struct gtt_backend **out)
 {
@@ -175,14 +241,24 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 			err = vfio_dma_map(&v->io, v->scratch, 4096, &v->scratch_iova);
 		}
 	}
+	if (!err)
+		err = check_registers(&cfg, p, v->bar_size);
 	if (!err) {
 		mem.ggtt = (char *)v->bar + cfg.window_offset;
+		mem.mmio = v->bar;
+		if (sys->mmio_write) {
+			mem.write = seam_write;
+			mem.ctx = (void *)sys;
+		}
 		err = intel_ggtt_init(&v->ggtt, p, p->ggtt_format,
 				      cfg.window_size / p->ggtt_pte_size * 4096,
 				      v->scratch_iova, &mem);
 	}
-	if (!err)
+	v->ggtt.guc = cfg.guc;
+	if (!err) {
+		intel_ggtt_invalidate(&v->ggtt);	/* drop what the GPU cached before */
 		err = gtt_backend_create(&vfio_ops, v, out);
+	}
 	if (err)
 		vfio_free(v);
 	return err;

@@ -26,6 +26,9 @@ struct vfio_sys {
 	void *(*mmap)(void *ctx, size_t len, int fd, off_t offset);	/* MAP_FAILED on error */
 	int (*munmap)(void *ctx, void *addr, size_t len);
 	ssize_t (*pread)(void *ctx, int fd, void *buf, size_t len, off_t offset);
+	/* Optional: one aligned @width-byte (4 or 8) store into a mapped BAR.
+	 * NULL (the real layer): the backend stores directly. */
+	void (*mmio_write)(void *ctx, void *addr, uint64_t value, unsigned int width);
 };
 
 /* The real system calls. */

@@ -449,10 +449,14 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 		vm_work_begin(vm);
 	deferred = !await_commit(&b->bind_await);
 	if (!deferred && b->bind_error) {
-		/* Failed inline: nothing was written, undo the placement. */
+		/* Failed inline (on this thread, so the backend's message is
+		 * still here): nothing was written, undo the placement. */
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", gtt_last_error());
 		err = b->bind_error;
-		set_error(err, "gtt_vma_bind: backend '%s' failed to write the PTEs",
-			  gtt_backend_name(vm->be));
+		set_error(err, "gtt_vma_bind: backend '%s' failed to write the PTEs: %s",
+			  gtt_backend_name(vm->be), why);
 		v->binding = NULL;
 		v->node = NULL;
 		binding_put(b);

@@ -348,6 +348,57 @@ static void test_roundtrips(void **state)
 	roundtrip_ppgtt(GTT_PPGTT_XE2, 46, 31, &rng);
 }
 
+/* GGTT TLB invalidation per family, without and with GuC (facts §1.5). */
+static void test_ggtt_invalidation(void **state)
+{
+	static const struct {
+		enum gtt_intel_family f;
+		uint32_t plain;		/* 0: no write without GuC */
+		uint32_t guc;		/* the register GuC adds (the last one written) */
+	} want[] = {
+		{ GTT_INTEL_SNB, 0x101008, 0 }, { GTT_INTEL_IVB, 0x101008, 0 },
+		{ GTT_INTEL_HSW, 0x101008, 0 }, { GTT_INTEL_VLV, 0x101008, 0 },
+		{ GTT_INTEL_BDW, 0x101008, 0 }, { GTT_INTEL_CHV, 0x101008, 0 },
+		{ GTT_INTEL_SKL, 0x101008, 0x4274 }, { GTT_INTEL_BXT, 0, 0x4274 },
+		{ GTT_INTEL_ICL, 0, 0x4274 }, { GTT_INTEL_EHL, 0, 0x4274 },
+		{ GTT_INTEL_TGL, 0, 0xcee8 }, { GTT_INTEL_RKL, 0, 0xcee8 },
+		{ GTT_INTEL_ADL, 0, 0xcee8 }, { GTT_INTEL_DG1, 0, 0xcee8 },
+		{ GTT_INTEL_DG2, 0, 0xcee8 }, { GTT_INTEL_MTL, 0, 0xcf7c },
+		{ GTT_INTEL_ARL, 0, 0xcf7c }, { GTT_INTEL_LNL, 0, 0xcf7c },
+		{ GTT_INTEL_BMG, 0, 0xcf7c },
+	};
+	struct gtt_intel_reg_write w[GTT_INTEL_MAX_INVAL_WRITES];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct gtt_intel_platform *p = gtt_intel_platform(want[i].f);
+		int n = gtt_intel_ggtt_invalidation(p, false, w);
+
+		assert_int_equal(n, want[i].plain ? 1 : 0);
+		if (n) {
+			assert_int_equal(w[0].reg, want[i].plain);
+			assert_int_equal(w[0].value, 1);
+			/* gen6/7 read the register back; gen8+ do not. */
+			assert_int_equal(w[0].readback, p->graphics_ver < 800);
+		}
+		n = gtt_intel_ggtt_invalidation(p, true, w);
+		assert_true(n >= 0 && n <= GTT_INTEL_MAX_INVAL_WRITES);
+		if (!want[i].guc) {
+			assert_int_equal(n, want[i].plain ? 1 : 0);
+			continue;
+		}
+		assert_int_equal(w[n - 1].reg, want[i].guc);
+		assert_int_equal(w[n - 1].value, 1);
+		if (want[i].guc == 0xcf7c) {	/* DESC1 (bit 6) goes first */
+			assert_int_equal(w[n - 2].reg, 0xcf80);
+			assert_int_equal(w[n - 2].value, 1u << 6);
+		}
+	}
+	assert_int_equal(gtt_intel_ggtt_invalidation(NULL, false, w), -EINVAL);
+	assert_int_equal(gtt_intel_ggtt_invalidation(gtt_intel_platform(GTT_INTEL_TGL), false, NULL),
+			 -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_ggtt_gen8_plus),
 		cmocka_unit_test(test_ppgtt_golden),
 		cmocka_unit_test(test_roundtrips),
+		cmocka_unit_test(test_ggtt_invalidation),
 	};
 
 	return cmocka_run_group_tests_name("intel_pte", tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <linux/vfio.h>
 
@@ -34,7 +35,16 @@ struct fake {
 	bool region_mmap, region_sparse_hole;
 	int maps_live;
 	uint8_t config[256];
-	void *bar0;
+	void *bar0;		/* what the backend sees: read-only */
+	void *bar0_rw;		/* the same pages, writable: only mmio_write uses it */
+	size_t bar0_len;
+	/* Every store through the seam: count per width, misuse, and the last 16. */
+	uint64_t stores[9];
+	int bad_stores;
+	struct { uint64_t off, value; unsigned int width; } last[16];
+	uint64_t nstores;
+	bool drop_writes;	/* BAR stores are lost */
+	bool gone;		/* the device vanished: config fails too */
 };
 
 static void note(struct fake *f, const char *what)
@@ -230,18 +240,61 @@ static int fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 	return fail_errno(ENOTTY);
 }
 
+/*
+ * BAR0 is one memfd mapped twice: the backend gets a read-only view, so a
+ * store that bypasses mmio_write() kills the test; mmio_write() checks
+ * each store (inside BAR0, naturally aligned, 4 or 8 bytes), records it
+ * and performs it through the writable view.
+ */
 static void *fake_mmap(void *ctx, size_t len, int fd, off_t off)
 {
 	struct fake *f = ctx;
-	void *p;
 
 	if (fd != 102 || (off != (off_t)(2ull << 40) && off != 0))
 		return (errno = EINVAL, MAP_FAILED);
-	p = aligned_alloc(4096, len);
-	if (off == 0)
-		f->bar0 = p;
 	f->maps_live++;
-	return p;
+	if (off != 0)
+		return aligned_alloc(4096, len);
+	int mfd = memfd_create("fake-bar0", 0);
+
+	assert_true(mfd >= 0);
+	assert_int_equal(ftruncate(mfd, (off_t)len), 0);
+	f->bar0 = mmap(NULL, len, PROT_READ, MAP_SHARED, mfd, 0);
+	f->bar0_rw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	f->bar0_len = len;
+	close(mfd);
+	assert_true(f->bar0 != MAP_FAILED && f->bar0_rw != MAP_FAILED);
+	return f->bar0;
+}
+
+static void fake_mmio_write(void *ctx, void *addr, uint64_t value, unsigned int width)
+{
+	struct fake *f = ctx;
+	uint64_t off = (uint64_t)((char *)addr - (char *)f->bar0);
+
+	if ((char *)addr < (char *)f->bar0 || off + width > f->bar0_len ||
+	    (width != 4 && width != 8) || off % width) {
+		f->bad_stores++;
+		return;
+	}
+	f->stores[width]++;
+	f->last[f->nstores++ % 16] = (typeof(f->last[0])){ off, value, width };
+	if (f->drop_writes)
+		return;
+	if (width == 8)
+		__atomic_store_n((uint64_t *)((char *)f->bar0_rw + off), value, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n((uint32_t *)((char *)f->bar0_rw + off), (uint32_t)value,
+				 __ATOMIC_RELAXED);
+}
+
+/* The store @back places before the latest (0 = the latest). */
+#define LAST(f, back) ((f)->last[((f)->nstores - 1 - (back)) % 16])
+
+static void fake_vanish(struct fake *f)
+{
+	f->gone = f->drop_writes = true;
+	memset(f->bar0_rw, 0xff, f->bar0_len);	/* reads of a missing device */
 }
 
 static ssize_t fake_pread(void *ctx, int fd, void *buf, size_t len, off_t off)
@@ -249,6 +302,8 @@ static ssize_t fake_pread(void *ctx, int fd, void *buf, size_t len, off_t off)
 	struct fake *f = ctx;
 	uint64_t at = (uint64_t)off - ((uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40);
 
+	if (f->gone)
+		return (errno = ENODEV, -1);
 	if (fd != 102 || at > 256 || len > 256 - at)
 		return (errno = EINVAL, -1);
 	memcpy(buf, f->config + at, len);
@@ -265,10 +320,16 @@ static void fake_gpu(struct fake *f, uint16_t vendor, uint16_t device, uint16_t 
 
 static int fake_munmap(void *ctx, void *addr, size_t len)
 {
-	(void)len;
-	free(addr);
-	((struct fake *)ctx)->maps_live--;
-	return 0;
+	struct fake *f = ctx;
+
+	f->maps_live--;
+	if (addr != f->bar0) {
+		free(addr);
+		return 0;
+	}
+	munmap(f->bar0_rw, len);
+	f->bar0 = f->bar0_rw = NULL;
+	return munmap(addr, len);
 }
 
 static struct fake good(void)
@@ -282,7 +343,7 @@ static struct vfio_sys sys_for(struct fake *f)
 {
 	return (struct vfio_sys){ .ctx = f, .open = fake_open, .close = fake_close,
 				  .ioctl = fake_ioctl, .mmap = fake_mmap, .munmap = fake_munmap,
-				  .pread = fake_pread };
+				  .pread = fake_pread, .mmio_write = fake_mmio_write };
 }
 
 static void test_open_flow_and_ranges(void **state)
@@ -493,6 +554,140 @@ static void test_backend_identifies_the_gpu(void **state)
 	assert_int_equal(f.maps_live, 0);
 }
 
+/* A vm over a fake GPU, and one 4-page buffer bound at entry 5. */
+struct rig {
+	struct fake f;
+	struct vfio_sys sys;
+	struct gtt_backend *be;
+	struct gtt_vm *vm;
+	struct gtt_pages *p;
+	gtt_vma_t h;
+	uint64_t iova;
+};
+
+static void rig_up(struct rig *r, uint16_t device, uint16_t ggc, bool guc)
+{
+	static char buf[4 * 4096] __attribute__((aligned(4096)));
+	struct gtt_vfio_config cfg = { .group = 7, .bdf = "0000:00:03.0", .guc = guc };
+	struct gtt_vm_config vc = { .start = 4096, .size = 64 << 20 };
+	struct gtt_pages_segment seg;
+
+	r->f = good();
+	r->f.region_mmap = true;
+	r->sys = sys_for(&r->f);
+	fake_gpu(&r->f, 0x8086, device, ggc);
+	assert_int_equal(vfio_backend_create(&cfg, &r->sys, &r->be), 0);
+	assert_int_equal(gtt_vfio_dma_map(r->be, buf, sizeof(buf), &r->iova), 0);
+	seg = (struct gtt_pages_segment){ r->iova, sizeof(buf) };
+	assert_int_equal(gtt_pages_create(&seg, 1, 0, &r->p), 0);
+	vc.backend = r->be;
+	assert_int_equal(gtt_vm_create(&vc, &r->vm), 0);
+	assert_int_equal(gtt_vma_create(r->vm, r->p, NULL, &r->h), 0);
+}
+
+static int rig_bind(struct rig *r)
+{
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 5 * 4096 };
+
+	return gtt_vma_bind(r->vm, r->h, &at, NULL);
+}
+
+static void rig_down(struct rig *r)
+{
+	gtt_pages_put(r->p);
+	gtt_vm_destroy(r->vm);
+	gtt_backend_destroy(r->be);
+	assert_int_equal(r->f.maps_live, 0);
+	assert_int_equal(r->f.bad_stores, 0);
+}
+
+/*
+ * Every entry is one aligned store of its width, through the seam (BAR0 is
+ * read-only to the backend), and the platform's TLB invalidation follows
+ * the last entry of each batch.
+ */
+static void test_single_stores_then_invalidate(void **state)
+{
+	struct rig r;
+	uint64_t before;
+
+	(void)state;
+	/* TGL, 8-byte entries, no GuC: scratch fill, then 4 entries, no register. */
+	rig_up(&r, 0x9a49, 0x00c0, false);
+	assert_int_equal(r.f.stores[8], (8 << 20) / 8);		/* every entry scratched once */
+	before = r.f.stores[8];
+	assert_int_equal(rig_bind(&r), 0);
+	assert_int_equal(r.f.stores[8] - before, 4);
+	assert_int_equal(r.f.stores[4], 0);
+	assert_int_equal(LAST(&r.f, 0).off, (8 << 20) + 8 * 8);	/* entry 8 last */
+	assert_int_equal(LAST(&r.f, 0).value, (r.iova + 3 * 4096) | 1);
+	rig_down(&r);
+	/* The vm's teardown scrubbed the 4 entries, the backend's teardown
+	 * restored scratch into them again (and nowhere else). */
+	assert_int_equal(r.f.stores[8], (8 << 20) / 8 + 4 + 4 + 4);
+
+	/* TGL with GuC: GUC_TLB_INV_CR after the entries, once per batch. */
+	rig_up(&r, 0x9a49, 0x00c0, true);
+	before = r.f.stores[4];
+	assert_int_equal(rig_bind(&r), 0);
+	assert_int_equal(r.f.stores[4] - before, 1);
+	assert_int_equal(LAST(&r.f, 0).off, 0xcee8);
+	assert_int_equal(LAST(&r.f, 0).value, 1);
+	assert_int_equal(LAST(&r.f, 1).off, (8 << 20) + 8 * 8);
+	assert_int_equal(gtt_vma_unbind(r.vm, r.h, 0, NULL), 0);
+	assert_int_equal(LAST(&r.f, 0).off, 0xcee8);
+	assert_int_equal(LAST(&r.f, 1).off, (8 << 20) + 8 * 8);	/* scrubbed, then invalidated */
+	rig_down(&r);
+
+	/* SKL: GFX_FLSH_CNTL. */
+	rig_up(&r, 0x1912, 0x00c0, false);
+	assert_int_equal(rig_bind(&r), 0);
+	assert_int_equal(LAST(&r.f, 0).off, 0x101008);
+	assert_int_equal(LAST(&r.f, 0).width, 4);
+	rig_down(&r);
+
+	/* IVB: 4-byte entries at BAR0 + 2 MiB (GGMS 2 MiB), never an 8-byte store. */
+	rig_up(&r, 0x0162, 0x0200, false);
+	assert_int_equal(r.f.stores[8], 0);
+	assert_int_equal(r.f.stores[4], (2 << 20) / 4 + 1);	/* + the flush */
+	assert_int_equal(rig_bind(&r), 0);
+	assert_int_equal(r.f.stores[8], 0);
+	assert_int_equal(LAST(&r.f, 0).off, 0x101008);
+	assert_int_equal(LAST(&r.f, 1).off, (2 << 20) + 8 * 4);
+	assert_int_equal(LAST(&r.f, 1).width, 4);
+	rig_down(&r);
+}
+
+/* A device that vanishes gives -ENODEV, then no more BAR access, no crash. */
+static void test_vanished_device(void **state)
+{
+	struct rig r;
+	uint64_t stores;
+
+	(void)state;
+	rig_up(&r, 0x9a49, 0x00c0, true);
+	fake_vanish(&r.f);
+	assert_int_equal(rig_bind(&r), -ENODEV);
+	assert_non_null(strstr(gtt_last_error(), "gone away"));
+	stores = r.f.stores[4] + r.f.stores[8];
+	assert_int_equal(rig_bind(&r), -ENODEV);
+	assert_int_equal(r.f.stores[4] + r.f.stores[8], stores);	/* BAR left alone */
+	assert_int_equal(gtt_vma_destroy(r.vm, r.h), 0);
+	rig_down(&r);
+	assert_int_equal(r.f.stores[4] + r.f.stores[8], stores);	/* no scratch restore */
+	assert_int_equal(r.f.nmaps, 0);
+
+	/* Lost writes on a device that still answers: -EIO, and it stays usable. */
+	rig_up(&r, 0x9a49, 0x00c0, false);
+	r.f.drop_writes = true;
+	memset(r.f.bar0_rw, 0xff, r.f.bar0_len);
+	assert_int_equal(rig_bind(&r), -EIO);
+	assert_non_null(strstr(gtt_last_error(), "readback"));
+	r.f.drop_writes = false;
+	assert_int_equal(rig_bind(&r), 0);
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +696,8 @@ int main(void)
 		cmocka_unit_test(test_errors_say_what_to_fix),
 		cmocka_unit_test(test_device_regions),
 		cmocka_unit_test(test_backend_identifies_the_gpu),
+		cmocka_unit_test(test_single_stores_then_invalidate),
+		cmocka_unit_test(test_vanished_device),
 	};
 
 	return cmocka_run_group_tests_name("vfio", tests, NULL, NULL);

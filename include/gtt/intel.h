@@ -174,6 +174,43 @@ gtt_intel_lookup(uint16_t device_id, const char **label);
 GTT_API int gtt_intel_ggtt_size(const struct gtt_intel_platform *p,
 				uint16_t ggc, uint64_t *gsm, uint64_t *ggtt);
 
+/**
+ * struct gtt_intel_reg_write - One MMIO register write.
+ * @reg: register offset in the MMIO BAR (BAR0).
+ * @value: 32-bit value to write.
+ * @readback: read the register back afterwards (a posting read).
+ */
+struct gtt_intel_reg_write {
+	uint32_t reg;
+	uint32_t value;
+	bool readback;
+};
+
+/** Most register writes gtt_intel_ggtt_invalidation() returns. */
+#define GTT_INTEL_MAX_INVAL_WRITES 3
+
+/**
+ * gtt_intel_ggtt_invalidation() - How to invalidate the GGTT TLBs.
+ * @p: the platform.
+ * @guc: GuC firmware is running (normally not under bare vfio-pci).
+ * @out: receives up to %GTT_INTEL_MAX_INVAL_WRITES writes, in order.
+ *
+ * The writes go after the entries, a store fence and a posting read of the
+ * last entry.  gen6/7: GFX_FLSH_CNTL (0x101008) = 1 and read back.  gen8-10
+ * except BXT/GLK: GFX_FLSH_CNTL = 1 (i915 does this for its WC mapping
+ * only; with our uncached mapping it is presumed harmless — UNCONFIRMED on
+ * hardware).  BXT/GLK and gen11+ map the GGTT uncached: nothing.  With
+ * @guc: GEN8_GTCR (0x4274) on gen9-11, GUC_TLB_INV_CR (0xCEE8) on
+ * gen12-12.55, the DESC1 (0xCF80, bit 6) then DESC0 (0xCF7C, bit 0) pair on
+ * MTL and later (the MMIO fallback of the GuC message i915 and xe send).
+ * Forcewake is not taken (UNCONFIRMED whether 0xCEE8 needs it in RC6).
+ *
+ * Return: the number of writes (0 means the fence and posting read are
+ * enough), or -EINVAL for NULL.
+ */
+GTT_API int gtt_intel_ggtt_invalidation(const struct gtt_intel_platform *p, bool guc,
+					struct gtt_intel_reg_write *out);
+
 /* Extra flags for the PPGTT encoders (beyond GTT_PTE_*). */
 /** A PDE/PDPE that maps a 2 MiB / 1 GiB page itself (PS bit). */
 #define GTT_INTEL_HUGE   (1u << 16)

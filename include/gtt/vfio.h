@@ -13,8 +13,19 @@
  * (gtt_intel_ggtt_size()), and the window is BAR0 at the platform's
  * offset.  Otherwise the profile says which BAR holds the entry window,
  * where, and which platform's entry format to write (used to test on
- * devices that are not GPUs).  This version does not yet invalidate GPU
- * TLBs nor map PPGTT tables; see the project's issue list.
+ * devices that are not GPUs).  The MMIO registers are taken to start at
+ * offset 0 of the same BAR (true of Intel's BAR0).
+ *
+ * After every bind and clear the vm calls the invalidate op, which writes
+ * the platform's TLB invalidation registers (gtt_intel_ggtt_invalidation()).
+ *
+ * A device that goes away (surprise removal, a reset that disables its
+ * memory space) is noticed by the posting read after each batch: the
+ * entry reads back wrong and the config space reads all-ones or fails.
+ * From then on every op returns -ENODEV without touching the BAR, and
+ * destroy skips the scratch restore.  A device that disappears in the
+ * middle of a batch can still fault the process (SIGBUS on the BAR
+ * mapping): the library installs no signal handlers.
  *
  * Destroying the backend writes scratch back into every entry it ever
  * wrote, unmaps everything and closes the device.
@@ -44,6 +55,8 @@ extern "C" {
  * @family: platform whose GGTT entry format to write (ignored with a
  *	zero @window_size).
  * @force: also drive platforms where CPU GGTT writes are risky (MTL+).
+ * @guc: GuC firmware runs on the device: also invalidate its TLB (see
+ *	gtt_intel_ggtt_invalidation(); under bare vfio-pci it normally does not).
  */
 struct gtt_vfio_config {
 	int group;
@@ -53,6 +66,7 @@ struct gtt_vfio_config {
 	uint64_t window_size;
 	enum gtt_intel_family family;
 	bool force;
+	bool guc;
 };
 
 /**

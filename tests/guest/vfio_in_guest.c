@@ -4,10 +4,11 @@
  * (backends/vfio_iommu.c) against the kernel's real VFIO and an emulated
  * Intel IOMMU, on a pci-testdev bound to vfio-pci by /init.  Also checks
  * that the kernel behaves as the fake layer in tests/test_vfio.c assumes.
- * Then, on an ivshmem device, its BAR2 stands in for the GGTT window of
- * the VFIO backend (gtt/vfio.h): a vm binds through it, teardown must put
- * scratch back, and a final bound state is left for the host, which checks
- * every entry of the file behind the BAR after power-off
+ * Then, on an ivshmem device, its BAR2 stands in for an Intel BAR0 (MMIO
+ * registers, then the GGTT window) of the VFIO backend (gtt/vfio.h): a vm
+ * binds through it, teardown must put scratch back, and a final bound
+ * state is left for the host, which checks every entry and the TLB
+ * invalidation register in the file behind the BAR after power-off
  * (tests/guest/check_ggtt_window.py, with the "guest: expect" lines).
  *   vfio_in_guest GROUP [IVSHMEM_GROUP IVSHMEM_BDF [TESTDEV_BDF]]
  * Prints "guest: N passed, M failed".
@@ -32,14 +33,19 @@ static int passed, failed;
 	else { failed++; printf("guest: FAIL vfio: %s (errno %d: %s)\n", what, errno, gtt_last_error()); } \
 } while (0)
 
-/* A vm over the VFIO backend on the ivshmem BAR (TGL entry format). */
+/*
+ * A vm over the VFIO backend on the ivshmem BAR, laid out like a small
+ * Intel BAR0: registers in the first 2 MiB, entries (TGL format) in the
+ * second.  With guc set, TLB invalidation writes GUC_TLB_INV_CR (0xcee8).
+ */
 static int backend_with_vm(int group, const char *bdf, struct gtt_backend **be,
 			   struct gtt_vm **vm)
 {
 	struct gtt_vfio_config cfg = { .group = group, .bdf = bdf, .bar = 2,
-				       .window_size = 4u << 20, .family = GTT_INTEL_TGL };
+				       .window_offset = 2u << 20, .window_size = 2u << 20,
+				       .family = GTT_INTEL_TGL, .guc = true };
 	struct gtt_vm_config vc = { .name = "vfio-ggtt", .start = 4096,
-				    .size = (2ull << 30) - 2 * 4096 };
+				    .size = (1ull << 30) - 2 * 4096 };
 
 	if (gtt_vfio_create(&cfg, be))
 		return -1;
@@ -70,7 +76,8 @@ static gtt_vma_t bind_at(struct gtt_backend *be, struct gtt_vm *vm, void *cpu,
 static void ivshmem_tests(int group, const char *bdf)
 {
 	struct gtt_vfio_config risky = { .group = group, .bdf = bdf, .bar = 2,
-					 .window_size = 4u << 20, .family = GTT_INTEL_MTL };
+					 .window_offset = 2u << 20, .window_size = 2u << 20,
+					 .family = GTT_INTEL_MTL };
 	struct gtt_translation t, s;
 	struct gtt_backend *be;
 	struct gtt_vm *vm;
@@ -99,8 +106,8 @@ static void ivshmem_tests(int group, const char *bdf)
 	CHECK(vfio_iommu_open(&io, &vfio_sys_real, group) == 0 &&
 	      vfio_device_open(&io, bdf, &dev) == 0 &&
 	      vfio_region_map(&io, dev, 2, &bar, &bar_size) == 0 &&
-	      ((volatile uint64_t *)bar)[2001] == old_scratch &&
-	      ((volatile uint64_t *)bar)[2000] == old_scratch,
+	      ((volatile uint64_t *)bar)[(2u << 20) / 8 + 2001] == old_scratch &&
+	      ((volatile uint64_t *)bar)[(2u << 20) / 8 + 2000] == old_scratch,
 	      "backend teardown put scratch back where it wrote");
 	vfio_region_unmap(&io, bar, bar_size);
 	vfio_device_close(&io, dev);
