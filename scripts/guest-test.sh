@@ -54,7 +54,7 @@ done
 for prog in sync_in_guest vfio_in_guest; do
 	cc -static -O2 -std=gnu11 -Wall -Werror "tests/guest/$prog.c" -Iinclude -Ibackends -Ilib \
 		$(pkg-config --cflags libdrm) "$build/libgtt.a" \
-		$(pkg-config --static --libs liburcu-bp libdrm) -lpthread \
+		$(pkg-config --static --libs liburcu-bp libdrm pciaccess) -lpthread \
 		-o "$root/$prog" 2>&1 | grep -v "statically linked applications" || true
 	[[ -x $root/$prog ]] || { echo "guest: $prog did not build" >&2; exit 1; }
 done

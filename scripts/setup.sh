@@ -8,8 +8,9 @@ set -euo pipefail
 PACKAGES=(gcc libc6-dev meson ninja-build pkg-config
           libasan8 libubsan1 libtsan2
           libdrm-dev libpciaccess-dev liburcu-dev libcmocka-dev)
-# --guest: what scripts/guest-test.sh needs to boot a QEMU guest
-GUEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd)
+# --guest: what scripts/guest-test.sh needs to boot a QEMU guest (zlib1g-dev:
+# the static guest programs link libpciaccess.a, which needs libz.a)
+GUEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd zlib1g-dev)
 if [[ "${1:-}" == "--guest" ]]; then
 	PACKAGES+=("${GUEST_PACKAGES[@]}")
 	shift

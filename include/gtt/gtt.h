@@ -22,5 +22,6 @@
 #include <gtt/sim.h>
 #include <gtt/sync.h>
 #include <gtt/vfio.h>
+#include <gtt/pci.h>
 
 #endif

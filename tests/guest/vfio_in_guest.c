@@ -22,6 +22,7 @@
 #include <linux/vfio.h>
 
 #include <gtt/gtt.h>
+#include <gtt/pci.h>
 #include <gtt/vfio.h>
 
 #include "vfio_iommu.h"
@@ -177,6 +178,26 @@ int main(int argc, char **argv)
 	vfio_iommu_close(&io);
 
 	if (argc > 4) {
+		struct gtt_pci_match ivshmem = { 0x1af4, 0x1110, 0, 0 };
+		struct gtt_pci_device d, list[4];
+		size_t n = 0;
+
+		/* Discovery (libpciaccess + sysfs) sees what /init set up. */
+		CHECK(gtt_pci_inspect(argv[4], &d) == 0 && d.vendor_id == 0x1b36 &&
+		      d.device_id == 0x0005 && !strcmp(d.driver, "vfio-pci") &&
+		      d.iommu_group == group && d.vfio_ready && !d.problem[0],
+		      "discovery: pci-testdev on vfio-pci, its group, ready");
+		CHECK(gtt_pci_list(&ivshmem, list, 4, &n) == 0 && n == 1 &&
+		      !strcmp(list[0].slot, argv[3]) && list[0].vfio_ready &&
+		      list[0].bar_size[2] == 4u << 20,
+		      "discovery: ivshmem found by ID, ready, BAR2 is 4 MiB");
+		CHECK(gtt_pci_inspect("0000:00:00.0", &d) == 0 && d.vendor_id == 0x8086 &&
+		      !d.vfio_ready && strstr(d.problem, "bound to no driver") &&
+		      strstr(d.problem, "echo vfio-pci > /sys/bus/pci/devices/0000:00:00.0/driver_override"),
+		      "discovery: the host bridge is refused, with the commands that fix it");
+		CHECK(gtt_pci_list(NULL, list, 4, &n) == 0 && n == 0,
+		      "discovery: no Intel display device in this guest");
+
 		/* No profile: the real config space says this is no GPU. */
 		struct gtt_vfio_config auto_cfg = { .group = group, .bdf = argv[4] };
 		struct gtt_backend *none = NULL;

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * DOC: PCI discovery
+ *
+ * Find the devices the VFIO backend could drive and say what stands in
+ * the way: gtt_pci_list() enumerates PCI devices with libpciaccess (Intel
+ * display devices by default: vendor 0x8086, class 0x03xxxx), names the
+ * platform from the device ID, and reads from sysfs the bound driver and
+ * the IOMMU group.  A device is ready for gtt_vfio_create() when it is
+ * bound to vfio-pci, every other device of its group is bound to vfio-pci,
+ * to a driver the kernel lets share a group (pcieport, pci-stub) or to no
+ * driver, and /dev/vfio/GROUP can be opened read-write; otherwise @problem
+ * says what is wrong and the commands that fix it.
+ *
+ * Thread safety: the calls serialise among themselves.  libpciaccess keeps
+ * one global state that these calls initialise and clean up: do not call
+ * them while the program itself uses libpciaccess.  Built without
+ * libpciaccess, they return -EOPNOTSUPP.
+ */
+#ifndef GTT_PCI_H
+#define GTT_PCI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gtt/common.h>
+#include <gtt/intel.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * struct gtt_pci_match - Which devices gtt_pci_list() returns.
+ * @vendor_id: PCI vendor ID, or %GTT_PCI_ANY.
+ * @device_id: PCI device ID, or %GTT_PCI_ANY.
+ * @class_code: 24-bit class code to match under @class_mask.
+ * @class_mask: bits of @class_code that must match (0: any class).
+ */
+struct gtt_pci_match {
+	uint32_t vendor_id;
+	uint32_t device_id;
+	uint32_t class_code;
+	uint32_t class_mask;
+};
+
+/** Matches any vendor or device ID in &struct gtt_pci_match. */
+#define GTT_PCI_ANY 0xffffffffu
+
+/**
+ * struct gtt_pci_device - One device, and whether VFIO can have it.
+ * @slot: "DDDD:BB:DD.F", the name gtt_vfio_config.bdf takes.
+ * @vendor_id: PCI vendor ID.
+ * @device_id: PCI device ID.
+ * @class_code: 24-bit class code (0x030000 for VGA).
+ * @revision: PCI revision ID.
+ * @platform: the Intel platform for this device ID, or NULL.
+ * @label: sub-platform label ("RPL-S"...), or NULL.
+ * @bar_size: size of BARs 0-5 in bytes (0: not present or not probed).
+ * @driver: bound kernel driver ("i915", "vfio-pci"...), or "" if none.
+ * @iommu_group: IOMMU group number, or -1 without one (no IOMMU).
+ * @vfio_ready: gtt_vfio_create() can open it (see the DOC section).
+ * @problem: when not ready: what is wrong and the commands that fix it.
+ */
+struct gtt_pci_device {
+	char slot[16];
+	uint16_t vendor_id;
+	uint16_t device_id;
+	uint32_t class_code;
+	uint8_t revision;
+	const struct gtt_intel_platform *platform;
+	const char *label;
+	uint64_t bar_size[6];
+	char driver[32];
+	int iommu_group;
+	bool vfio_ready;
+	char problem[384];
+};
+
+/**
+ * gtt_pci_list() - Enumerate PCI devices and check them for VFIO.
+ * @match: which devices; NULL for Intel display devices.
+ * @out: array of @max entries (may be NULL when @max is 0).
+ * @max: room in @out.
+ * @count: receives how many devices matched (may exceed @max: only the
+ *	first @max are written).
+ *
+ * Return: 0; -ENODEV when the PCI bus cannot be read (no /sys/bus/pci);
+ * -EINVAL; -EOPNOTSUPP without libpciaccess.
+ */
+GTT_API int gtt_pci_list(const struct gtt_pci_match *match,
+			 struct gtt_pci_device *out, size_t max, size_t *count);
+
+/**
+ * gtt_pci_inspect() - One device by slot.
+ * @slot: "DDDD:BB:DD.F" (or "BB:DD.F" for domain 0).
+ * @out: receives the device.
+ *
+ * Return: 0; -ENOENT (no such device); -EINVAL; -ENODEV; -EOPNOTSUPP.
+ */
+GTT_API int gtt_pci_inspect(const char *slot, struct gtt_pci_device *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
