@@ -226,6 +226,8 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 				"known to hang the GPU (docs/intel.md); set force to try anyway", p->name);
 	if (!err)
 		err = vfio_region_map(&v->io, v->dev, cfg.bar, &v->bar, &v->bar_size);
+	if (!err)
+		err = vfio_enable_dma(&v->io, v->dev);
 	if (!err && (cfg.window_offset > v->bar_size ||
 		     cfg.window_size > v->bar_size - cfg.window_offset))
 		err = set_error(-EINVAL, "gtt_vfio_create: window [0x%llx, +0x%llx) is outside the 0x%llx-byte BAR",

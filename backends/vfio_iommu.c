@@ -56,9 +56,16 @@ static ssize_t real_pread(void *ctx, int fd, void *buf, size_t len, off_t off)
 	return pread(fd, buf, len, off);
 }
 
+static ssize_t real_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t off)
+{
+	(void)ctx;
+	return pwrite(fd, buf, len, off);
+}
+
 const struct vfio_sys vfio_sys_real = {
 	.open = real_open, .close = real_close, .ioctl = real_ioctl,
 	.mmap = real_mmap, .munmap = real_munmap, .pread = real_pread,
+	.pwrite = real_pwrite,
 };
 
 static int sys_ioctl(struct vfio_iommu *io, int fd, unsigned long req, void *arg)
@@ -393,22 +400,60 @@ void vfio_region_unmap(struct vfio_iommu *io, void *ptr, uint64_t size)
 		io->sys->munmap(io->sys->ctx, ptr, size);
 }
 
-int vfio_config_read(struct vfio_iommu *io, int fd, unsigned int offset,
-		     void *buf, size_t len)
+/* Where [@offset, +@len) of the config space is in the device fd. */
+static int config_at(struct vfio_iommu *io, int fd, unsigned int offset, size_t len,
+		     off_t *at)
 {
 	struct vfio_region_info info = { .argsz = sizeof(info),
 					 .index = VFIO_PCI_CONFIG_REGION_INDEX };
-	ssize_t n;
-	int err;
+	int err = sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, &info);
 
-	err = sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, &info);
 	if (err)
 		return set_error(err, "vfio: no config space region");
 	if (offset > info.size || len > info.size - offset)
-		return set_error(-EINVAL, "vfio: config read [0x%x, +%zu) past 0x%llx bytes",
+		return set_error(-EINVAL, "vfio: config access [0x%x, +%zu) past 0x%llx bytes",
 				 offset, len, (unsigned long long)info.size);
-	n = io->sys->pread(io->sys->ctx, fd, buf, len, (off_t)(info.offset + offset));
+	*at = (off_t)(info.offset + offset);
+	return 0;
+}
+
+int vfio_config_read(struct vfio_iommu *io, int fd, unsigned int offset,
+		     void *buf, size_t len)
+{
+	ssize_t n;
+	off_t at;
+	int err = config_at(io, fd, offset, len, &at);
+
+	if (err)
+		return err;
+	n = io->sys->pread(io->sys->ctx, fd, buf, len, at);
 	if (n != (ssize_t)len)
 		return set_error(n < 0 ? -errno : -EIO, "vfio: config read at 0x%x failed", offset);
 	return 0;
+}
+
+int vfio_config_write(struct vfio_iommu *io, int fd, unsigned int offset,
+		      const void *buf, size_t len)
+{
+	ssize_t n;
+	off_t at;
+	int err = config_at(io, fd, offset, len, &at);
+
+	if (err)
+		return err;
+	n = io->sys->pwrite(io->sys->ctx, fd, buf, len, at);
+	if (n != (ssize_t)len)
+		return set_error(n < 0 ? -errno : -EIO, "vfio: config write at 0x%x failed", offset);
+	return 0;
+}
+
+int vfio_enable_dma(struct vfio_iommu *io, int fd)
+{
+	uint16_t cmd;
+	int err = vfio_config_read(io, fd, 0x04, &cmd, sizeof(cmd));
+
+	if (err || (cmd & 0x6) == 0x6)
+		return err;
+	cmd |= 0x6;		/* memory space, bus master */
+	return vfio_config_write(io, fd, 0x04, &cmd, sizeof(cmd));
 }

@@ -26,6 +26,7 @@ struct vfio_sys {
 	void *(*mmap)(void *ctx, size_t len, int fd, off_t offset);	/* MAP_FAILED on error */
 	int (*munmap)(void *ctx, void *addr, size_t len);
 	ssize_t (*pread)(void *ctx, int fd, void *buf, size_t len, off_t offset);
+	ssize_t (*pwrite)(void *ctx, int fd, const void *buf, size_t len, off_t offset);
 	/* Optional: one aligned @width-byte (4 or 8) store into a mapped BAR.
 	 * NULL (the real layer): the backend stores directly. */
 	void (*mmio_write)(void *ctx, void *addr, uint64_t value, unsigned int width);
@@ -77,6 +78,12 @@ void vfio_region_unmap(struct vfio_iommu *io, void *ptr, uint64_t size);
 /* Read @len bytes of the device's PCI config space at @offset. */
 int vfio_config_read(struct vfio_iommu *io, int fd, unsigned int offset,
 		     void *buf, size_t len);
+int vfio_config_write(struct vfio_iommu *io, int fd, unsigned int offset,
+		      const void *buf, size_t len);
+/* Turn on memory decoding and bus mastering (PCI COMMAND bits 1 and 2):
+ * vfio-pci leaves bus mastering off, and a GPU that cannot master cannot
+ * read the pages its entries point at. */
+int vfio_enable_dma(struct vfio_iommu *io, int fd);
 
 struct gtt_backend;
 struct gtt_vfio_config;

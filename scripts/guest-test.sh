@@ -4,9 +4,11 @@
 # `apt-get download`, a busybox initramfs, the kernel modules the tests
 # need, and statically linked test programs built against libgtt.a.
 #   scripts/guest-test.sh [BUILD_DIR]     (default: build; must be built)
-# Each guest program (and the host check of the ivshmem file) prints
-# "guest: N passed, M failed"; the script exits non-zero unless all three
-# ran and none failed.
+# Guest programs: sync_in_guest (vgem sync_files), vfio_in_guest (VFIO
+# flow, discovery, the VFIO backend on an ivshmem BAR), dma_in_guest (edu
+# DMA through the IOMMU, revoked by unmap).  Each, and the host check of
+# the ivshmem file, prints "guest: N passed, M failed"; the script exits
+# non-zero unless all four ran and none failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -51,7 +53,7 @@ for ko in $mods; do
 	*) cp "$ko" "$dst" ;;
 	esac
 done
-for prog in sync_in_guest vfio_in_guest; do
+for prog in sync_in_guest vfio_in_guest dma_in_guest; do
 	cc -static -O2 -std=gnu11 -Wall -Werror "tests/guest/$prog.c" -Iinclude -Ibackends -Ilib \
 		$(pkg-config --cflags libdrm) "$build/libgtt.a" \
 		$(pkg-config --static --libs liburcu-bp libdrm pciaccess) -lpthread \
@@ -65,20 +67,26 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in /mods/*.ko; do insmod "$m" || echo "guest: insmod $m failed"; done
 /sync_in_guest
-# Bind pci-testdev (1b36:0005) and ivshmem (1af4:1110) to vfio-pci.
-group=; ivgroup=; ivbdf=; tbdf=
+# Bind pci-testdev (1b36:0005), ivshmem (1af4:1110) and edu (1234:11e8)
+# to vfio-pci.
+group=; ivgroup=; ivbdf=; tbdf=; edugroup=; edubdf=
 for d in /sys/bus/pci/devices/*; do
 	id="$(cat $d/vendor):$(cat $d/device)"
 	case $id in
-	0x1b36:0x0005|0x1af4:0x1110)
+	0x1b36:0x0005|0x1af4:0x1110|0x1234:0x11e8)
 		echo vfio-pci > $d/driver_override
 		echo $(basename $d) > /sys/bus/pci/drivers_probe
 		g=$(basename $(readlink $d/iommu_group))
-		if [ $id = 0x1b36:0x0005 ]; then group=$g; tbdf=$(basename $d); else ivgroup=$g; ivbdf=$(basename $d); fi
+		case $id in
+		0x1b36:0x0005) group=$g; tbdf=$(basename $d) ;;
+		0x1af4:0x1110) ivgroup=$g; ivbdf=$(basename $d) ;;
+		*) edugroup=$g; edubdf=$(basename $d) ;;
+		esac
 		;;
 	esac
 done
 /vfio_in_guest $group $ivgroup $ivbdf $tbdf
+/dma_in_guest $edugroup $edubdf
 echo "guest: done"
 poweroff -f
 INIT
@@ -91,7 +99,7 @@ start=$(date +%s)
 timeout 180 qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 512 \
 	-device intel-iommu,caching-mode=on -device pci-testdev \
 	-object memory-backend-file,id=hostmem,share=on,mem-path="$work/ivshmem.bin",size=4M \
-	-device ivshmem-plain,memdev=hostmem \
+	-device ivshmem-plain,memdev=hostmem -device edu \
 	-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 intel_iommu=on panic=-1 quiet" \
 	-nographic -no-reboot -nodefaults -serial stdio </dev/null > "$work/console.log" 2>&1 || true
@@ -108,5 +116,5 @@ fi
 # Pass only on the programs' own verdicts: each ran checks, none failed.
 verdicts=$(tr -d '\r' < "$work/console.log" | grep -cE '^guest: [0-9]+ passed, [0-9]+ failed$' || true)
 good=$(tr -d '\r' < "$work/console.log" | grep -cE '^guest: [1-9][0-9]* passed, 0 failed$' || true)
-[[ $verdicts -eq 3 && $good -eq 3 ]]
+[[ $verdicts -eq 4 && $good -eq 4 ]]
 

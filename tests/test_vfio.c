@@ -310,6 +310,19 @@ static ssize_t fake_pread(void *ctx, int fd, void *buf, size_t len, off_t off)
 	return (ssize_t)len;
 }
 
+static ssize_t fake_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t off)
+{
+	struct fake *f = ctx;
+	uint64_t at = (uint64_t)off - ((uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40);
+
+	if (f->gone)
+		return (errno = ENODEV, -1);
+	if (fd != 102 || at > 256 || len > 256 - at)
+		return (errno = EINVAL, -1);
+	memcpy(f->config + at, buf, len);
+	return (ssize_t)len;
+}
+
 /* PCI config space of a fake GPU: vendor, device, GGC at 0x50. */
 static void fake_gpu(struct fake *f, uint16_t vendor, uint16_t device, uint16_t ggc)
 {
@@ -343,7 +356,7 @@ static struct vfio_sys sys_for(struct fake *f)
 {
 	return (struct vfio_sys){ .ctx = f, .open = fake_open, .close = fake_close,
 				  .ioctl = fake_ioctl, .mmap = fake_mmap, .munmap = fake_munmap,
-				  .pread = fake_pread, .mmio_write = fake_mmio_write };
+				  .pread = fake_pread, .pwrite = fake_pwrite, .mmio_write = fake_mmio_write };
 }
 
 static void test_open_flow_and_ranges(void **state)
@@ -577,6 +590,7 @@ static void rig_up(struct rig *r, uint16_t device, uint16_t ggc, bool guc)
 	r->sys = sys_for(&r->f);
 	fake_gpu(&r->f, 0x8086, device, ggc);
 	assert_int_equal(vfio_backend_create(&cfg, &r->sys, &r->be), 0);
+	assert_int_equal(r->f.config[4] & 0x6, 0x6);	/* memory + bus master on */
 	assert_int_equal(gtt_vfio_dma_map(r->be, buf, sizeof(buf), &r->iova), 0);
 	seg = (struct gtt_pages_segment){ r->iova, sizeof(buf) };
 	assert_int_equal(gtt_pages_create(&seg, 1, 0, &r->p), 0);
