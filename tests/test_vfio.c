@@ -297,15 +297,24 @@ static void fake_vanish(struct fake *f)
 	memset(f->bar0_rw, 0xff, f->bar0_len);	/* reads of a missing device */
 }
 
+/* Config space accesses: @at receives the offset, or errno is set. */
+static bool config_access(struct fake *f, int fd, size_t len, off_t off, uint64_t *at)
+{
+	*at = (uint64_t)off - ((uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40);
+	if (f->gone)
+		return (errno = ENODEV, false);
+	if (fd != 102 || *at > 256 || len > 256 - *at)
+		return (errno = EINVAL, false);
+	return true;
+}
+
 static ssize_t fake_pread(void *ctx, int fd, void *buf, size_t len, off_t off)
 {
 	struct fake *f = ctx;
-	uint64_t at = (uint64_t)off - ((uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40);
+	uint64_t at;
 
-	if (f->gone)
-		return (errno = ENODEV, -1);
-	if (fd != 102 || at > 256 || len > 256 - at)
-		return (errno = EINVAL, -1);
+	if (!config_access(f, fd, len, off, &at))
+		return -1;
 	memcpy(buf, f->config + at, len);
 	return (ssize_t)len;
 }
@@ -313,12 +322,10 @@ static ssize_t fake_pread(void *ctx, int fd, void *buf, size_t len, off_t off)
 static ssize_t fake_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t off)
 {
 	struct fake *f = ctx;
-	uint64_t at = (uint64_t)off - ((uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40);
+	uint64_t at;
 
-	if (f->gone)
-		return (errno = ENODEV, -1);
-	if (fd != 102 || at > 256 || len > 256 - at)
-		return (errno = EINVAL, -1);
+	if (!config_access(f, fd, len, off, &at))
+		return -1;
 	memcpy(f->config + at, buf, len);
 	return (ssize_t)len;
 }
