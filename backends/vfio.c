@@ -11,22 +11,8 @@
 #include <gtt/vfio.h>
 
 #include "backend_internal.h"
-#include "intel_pt.h"
 #include "util.h"
-#include "vfio_iommu.h"
-
-struct vfio_be {
-	struct vfio_iommu io;
-	int dev;
-	void *bar;
-	uint64_t bar_size;
-	void *scratch;
-	uint64_t scratch_iova;
-	struct intel_ggtt ggtt;
-	pthread_mutex_t lock;		/* written span */
-	uint64_t lo, hi;		/* entries ever written [lo, hi) */
-	bool gone;			/* the device vanished (atomic) */
-};
+#include "vfio_internal.h"
 
 static const struct gtt_backend_ops vfio_ops;
 
@@ -38,7 +24,7 @@ static void seam_write(void *ctx, void *addr, uint64_t value, unsigned int width
 	sys->mmio_write(sys->ctx, addr, value, width);
 }
 
-static struct vfio_be *to_vfio(struct gtt_backend *be)
+struct vfio_be *vfio_be_of(struct gtt_backend *be)
 {
 	return be && be->ops == &vfio_ops ? be->priv : NULL;
 }
@@ -134,9 +120,20 @@ static void vfio_free(struct vfio_be *v)
 	mem_free(v);
 }
 
+void vfio_be_get(struct vfio_be *v)
+{
+	__atomic_fetch_add(&v->refs, 1, __ATOMIC_RELAXED);
+}
+
+void vfio_be_put(struct vfio_be *v)
+{
+	if (__atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		vfio_free(v);
+}
+
 static void vfio_destroy(void *priv)
 {
-	vfio_free(priv);
+	vfio_be_put(priv);
 }
 
 static const struct gtt_backend_ops vfio_ops = {
@@ -212,6 +209,8 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 		return set_error(-ENOMEM, "gtt_vfio_create: out of memory");
 	v->dev = -1;
 	v->lo = UINT64_MAX;
+	v->refs = 1;
+	v->sys = sys;
 	pthread_mutex_init(&v->lock, NULL);
 	err = vfio_iommu_open(&v->io, sys, cfg.group);
 	if (!err)
@@ -272,10 +271,18 @@ GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
 	return vfio_backend_create(cfg, &vfio_sys_real, out);
 }
 
+/* A VFIO GGTT backend or a PPGTT made from one: its VFIO state. */
+static struct vfio_be *any_vfio(struct gtt_backend *be)
+{
+	struct vfio_be *v = vfio_be_of(be);
+
+	return v ? v : vfio_ppgtt_parent(be);
+}
+
 GTT_API int gtt_vfio_dma_map(struct gtt_backend *be, void *cpu, uint64_t size,
 			     uint64_t *iova)
 {
-	struct vfio_be *v = to_vfio(be);
+	struct vfio_be *v = any_vfio(be);
 
 	if (!v || !iova)
 		return set_error(-EINVAL, "gtt_vfio_dma_map: not a VFIO backend, or iova is NULL");
@@ -285,9 +292,16 @@ GTT_API int gtt_vfio_dma_map(struct gtt_backend *be, void *cpu, uint64_t size,
 GTT_API int gtt_vfio_dma_unmap(struct gtt_backend *be, uint64_t iova,
 			       uint64_t size)
 {
-	struct vfio_be *v = to_vfio(be);
+	struct vfio_be *v = any_vfio(be);
 
 	if (!v)
 		return set_error(-EINVAL, "gtt_vfio_dma_unmap: not a VFIO backend");
 	return vfio_dma_unmap(&v->io, iova, size);
+}
+
+struct vfio_iommu *vfio_backend_iommu(struct gtt_backend *be)
+{
+	struct vfio_be *v = any_vfio(be);
+
+	return v ? &v->io : NULL;
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -192,9 +193,12 @@ int vfio_iommu_open(struct vfio_iommu *io, const struct vfio_sys *sys, int group
 	memset(io, 0, sizeof(*io));
 	io->sys = sys;
 	io->container = io->group = -1;
+	pthread_mutex_init(&io->lock, NULL);
 	io->container = sys->open(sys->ctx, "/dev/vfio/vfio", O_RDWR);
-	if (io->container < 0)
-		return set_error(-errno, "vfio: cannot open /dev/vfio/vfio (is the vfio module loaded?)");
+	if (io->container < 0) {
+		err = set_error(-errno, "vfio: cannot open /dev/vfio/vfio (is the vfio module loaded?)");
+		goto fail;
+	}
 	r = sys_ioctl(io, io->container, VFIO_GET_API_VERSION, NULL);
 	if (r != VFIO_API_VERSION) {
 		err = set_error(-EPROTO, "vfio: API version %d, expected %d", r, VFIO_API_VERSION);
@@ -240,52 +244,82 @@ fail:
 	return err;
 }
 
-int vfio_dma_map(struct vfio_iommu *io, void *cpu, uint64_t size, uint64_t *iova)
+int vfio_dma_map_aligned(struct vfio_iommu *io, void *cpu, uint64_t size,
+			 uint64_t align, uint64_t *iova)
 {
 	struct vfio_iommu_type1_dma_map map = {
 		.argsz = sizeof(map),
 		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
 		.vaddr = (uintptr_t)cpu, .size = size,
 	};
-	struct gtt_range_request req = { .size = size };
+	struct gtt_range_request req = { .size = size, .alignment = align };
 	struct gtt_range_node *n;
 	int err;
 
-	if (!size || size % 4096 || (uintptr_t)cpu % 4096)
+	if (!io->sys || !size || size % 4096 || (uintptr_t)cpu % 4096)
 		return set_error(-EINVAL, "vfio: DMA map of %p +0x%llx is empty or not page aligned",
 				 cpu, (unsigned long long)size);
+	pthread_mutex_lock(&io->lock);
 	err = gtt_range_insert(io->iova, &req, cpu, &n);
-	if (err)
-		return err;
-	map.iova = n->start;
-	err = sys_ioctl(io, io->container, VFIO_IOMMU_MAP_DMA, &map);
-	if (err) {
-		gtt_range_remove(io->iova, n);
-		return set_error(err, "vfio: VFIO_IOMMU_MAP_DMA of 0x%llx bytes failed",
-				 (unsigned long long)size);
+	if (!err) {
+		map.iova = n->start;
+		err = sys_ioctl(io, io->container, VFIO_IOMMU_MAP_DMA, &map);
+		if (err) {
+			gtt_range_remove(io->iova, n);
+			set_error(err, "vfio: VFIO_IOMMU_MAP_DMA of 0x%llx bytes failed",
+				  (unsigned long long)size);
+		}
 	}
-	*iova = map.iova;
-	return 0;
+	pthread_mutex_unlock(&io->lock);
+	if (!err)
+		*iova = map.iova;
+	return err;
+}
+
+int vfio_dma_map(struct vfio_iommu *io, void *cpu, uint64_t size, uint64_t *iova)
+{
+	return vfio_dma_map_aligned(io, cpu, size, 0, iova);
 }
 
 int vfio_dma_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size)
 {
 	struct vfio_iommu_type1_dma_unmap un = { .argsz = sizeof(un), .iova = iova, .size = size };
-	struct gtt_range_node *n = gtt_range_lookup(io->iova, iova);
+	struct gtt_range_node *n;
 	int err;
 
+	if (!io->sys)
+		return set_error(-EINVAL, "vfio: DMA unmap on a closed IOMMU");
+	pthread_mutex_lock(&io->lock);
+	n = gtt_range_lookup(io->iova, iova);
 	/* type1v2 refuses to split a mapping: only whole mappings go. */
-	if (!n || !n->owner || n->start != iova || n->size != size)
-		return set_error(-EINVAL, "vfio: [0x%llx, +0x%llx) is not exactly one DMA mapping",
-				 (unsigned long long)iova, (unsigned long long)size);
-	err = sys_ioctl(io, io->container, VFIO_IOMMU_UNMAP_DMA, &un);
-	if (err)
-		return set_error(err, "vfio: VFIO_IOMMU_UNMAP_DMA failed");
-	if (un.size != size)
-		return set_error(-EIO, "vfio: the kernel unmapped 0x%llx bytes, not 0x%llx",
-				 (unsigned long long)un.size, (unsigned long long)size);
-	gtt_range_remove(io->iova, n);
-	return 0;
+	if (!n || !n->owner || n->start != iova || n->size != size) {
+		err = set_error(-EINVAL, "vfio: [0x%llx, +0x%llx) is not exactly one DMA mapping",
+				(unsigned long long)iova, (unsigned long long)size);
+	} else {
+		err = sys_ioctl(io, io->container, VFIO_IOMMU_UNMAP_DMA, &un);
+		if (err)
+			set_error(err, "vfio: VFIO_IOMMU_UNMAP_DMA failed");
+		else if (un.size != size)
+			err = set_error(-EIO, "vfio: the kernel unmapped 0x%llx bytes, not 0x%llx",
+					(unsigned long long)un.size, (unsigned long long)size);
+		else
+			gtt_range_remove(io->iova, n);
+	}
+	pthread_mutex_unlock(&io->lock);
+	return err;
+}
+
+void *vfio_dma_cpu(struct vfio_iommu *io, uint64_t iova)
+{
+	struct gtt_range_node *n;
+	void *cpu = NULL;
+
+	pthread_mutex_lock(&io->lock);
+	n = gtt_range_lookup(io->iova, iova);
+	if (n && n->owner)
+		cpu = (char *)n->owner + (iova - n->start);
+	pthread_mutex_unlock(&io->lock);
+	return cpu;
 }
 
 void vfio_iommu_close(struct vfio_iommu *io)
@@ -306,6 +340,9 @@ void vfio_iommu_close(struct vfio_iommu *io)
 	if (io->container >= 0)
 		io->sys->close(io->sys->ctx, io->container);
 	io->group = io->container = -1;
+	if (io->sys)
+		pthread_mutex_destroy(&io->lock);
+	io->sys = NULL;
 }
 
 int vfio_device_open(struct vfio_iommu *io, const char *bdf, int *fd)

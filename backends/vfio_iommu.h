@@ -11,6 +11,7 @@
 #ifndef GTT_BACKENDS_VFIO_IOMMU_H
 #define GTT_BACKENDS_VFIO_IOMMU_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -47,6 +48,7 @@ struct vfio_iommu {
 	/* IOVA allocator: one node per DMA mapping (owner = CPU address);
 	 * the gaps between usable ranges are reserved nodes. */
 	struct gtt_range_alloc *iova;
+	pthread_mutex_t lock;		/* the IOVA allocator */
 };
 
 /*
@@ -61,6 +63,11 @@ void vfio_iommu_close(struct vfio_iommu *io);
 /* Map [@cpu, @cpu + @size) for device DMA at a fresh IOVA. */
 int vfio_dma_map(struct vfio_iommu *io, void *cpu, uint64_t size,
 		 uint64_t *iova);
+/* The same, at an IOVA that is a multiple of @align (a power of two). */
+int vfio_dma_map_aligned(struct vfio_iommu *io, void *cpu, uint64_t size,
+			 uint64_t align, uint64_t *iova);
+/* The CPU address behind a mapped @iova, or NULL. */
+void *vfio_dma_cpu(struct vfio_iommu *io, uint64_t iova);
 /* Unmap exactly one earlier mapping (type1v2 cannot split one). */
 int vfio_dma_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size);
 

@@ -709,6 +709,108 @@ static void test_vanished_device(void **state)
 	rig_down(&r);
 }
 
+static int count_maps(const struct fake *f, uint64_t size)
+{
+	int n = 0;
+
+	for (int i = 0; i < f->nmaps; i++)
+		n += f->map[i].size == size;
+	return n;
+}
+
+/* PPGTT tables live in DMA-mapped chunks of the GGTT backend's container. */
+static void test_ppgtt_in_dma_memory(void **state)
+{
+	static char buf[4 * 4096] __attribute__((aligned(4096)));
+	struct gtt_vm_config vc = { .start = 0, .size = 1ull << 40 };
+	struct gtt_pages_segment seg;
+	struct gtt_translation t;
+	struct gtt_backend *pp, *mock;
+	struct gtt_pages *pages;
+	struct gtt_vm *vm;
+	gtt_vma_t h[200];
+	uint64_t root, iova, maps;
+	struct rig r;
+
+	(void)state;
+	rig_up(&r, 0x9a49, 0x00c0, false);
+	maps = (uint64_t)r.f.nmaps;			/* GGTT scratch + the rig's buffer */
+	assert_int_equal(gtt_vfio_ppgtt_create(r.be, &pp, &root), 0);
+	assert_string_equal(gtt_backend_name(pp), "vfio-ppgtt");
+	/* A 64 KiB scratch at a 64 KiB aligned IOVA, one chunk of 64 tables. */
+	assert_int_equal(count_maps(&r.f, 65536), 1);
+	for (int i = 0; i < r.f.nmaps; i++)
+		if (r.f.map[i].size == 65536)
+			assert_int_equal(r.f.map[i].iova % 65536, 0);
+	assert_int_equal(count_maps(&r.f, 64 * 4096), 1);
+	assert_int_equal(r.f.nmaps, maps + 2);
+	assert_true(root % 4096 == 0 && root != 0);
+
+	/* Buffers map through the PPGTT backend too. */
+	assert_int_equal(gtt_vfio_dma_map(pp, buf, sizeof(buf), &iova), 0);
+	seg = (struct gtt_pages_segment){ iova, sizeof(buf) };
+	assert_int_equal(gtt_pages_create(&seg, 1, 0, &pages), 0);
+	vc.backend = pp;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	/* 200 binds, each in its own 1 GiB: 400 tables, in 7 chunks. */
+	for (int i = 0; i < 200; i++) {
+		struct gtt_bind_info at = { .flags = GTT_BIND_FIXED,
+					    .offset = ((uint64_t)i << 30) + (1 << 20) };
+
+		assert_int_equal(gtt_vma_create(vm, pages, NULL, &h[i]), 0);
+		assert_int_equal(gtt_vma_bind(vm, h[i], &at, NULL), 0);
+	}
+	assert_int_equal(gtt_backend_translate(pp, (77ull << 30) + (1 << 20) + 4096, &t), 0);
+	assert_int_equal(t.addr, iova + 4096);
+	assert_true(t.present && !t.scratch);
+	assert_int_equal(gtt_backend_translate(pp, (77ull << 30) + (8 << 20), &t), 0);
+	assert_true(t.scratch);
+	assert_int_equal(count_maps(&r.f, 64 * 4096), 7);
+	assert_int_equal(r.f.nmaps, maps + 1 + 7 + 1);
+
+	/* The GGTT backend goes first: the device stays open for the PPGTT. */
+	gtt_vm_destroy(r.vm);
+	gtt_pages_put(r.p);
+	gtt_backend_destroy(r.be);
+	assert_true(r.f.maps_live > 0);
+	assert_int_equal(gtt_backend_translate(pp, (5ull << 30) + (1 << 20), &t), 0);
+	assert_int_equal(t.addr, iova);
+	gtt_vm_destroy(vm);
+	gtt_pages_put(pages);
+	assert_int_equal(gtt_vfio_dma_unmap(pp, iova, sizeof(buf)), 0);
+	gtt_backend_destroy(pp);
+	assert_int_equal(r.f.nmaps, 0);			/* chunks, scratches, buffers */
+	assert_int_equal(r.f.maps_live, 0);
+	assert_int_equal(r.f.bad_stores, 0);
+
+	/* CHV: 3 levels, the root's first 4 entries are the page directories. */
+	rig_up(&r, 0x22b0, 0x0300, false);
+	assert_int_equal(gtt_vfio_ppgtt_create(r.be, &pp, &root), 0);
+	vc = (struct gtt_vm_config){ .start = 0, .size = 4ull << 30, .backend = pp };
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	struct gtt_bind_info high = { .flags = GTT_BIND_FIXED, .offset = 3ull << 30 };
+
+	assert_int_equal(gtt_vma_create(vm, r.p, NULL, &h[0]), 0);
+	assert_int_equal(gtt_vma_bind(vm, h[0], &high, NULL), 0);
+	assert_int_equal(gtt_backend_translate(pp, (3ull << 30) + 3 * 4096, &t), 0);
+	assert_int_equal(t.addr, r.iova + 3 * 4096);
+	gtt_vm_destroy(vm);
+	gtt_backend_destroy(pp);
+	rig_down(&r);
+	assert_int_equal(r.f.nmaps, 0);
+
+	/* No gen8 PPGTT on IVB; only VFIO backends have one. */
+	rig_up(&r, 0x0162, 0x0200, false);
+	assert_int_equal(gtt_vfio_ppgtt_create(r.be, &pp, &root), -EOPNOTSUPP);
+	rig_down(&r);
+	struct gtt_mock_config mc = { .start = 0, .size = 1 << 30, .page_size = 4096 };
+
+	assert_int_equal(gtt_mock_create(&mc, &mock), 0);
+	assert_int_equal(gtt_vfio_ppgtt_create(mock, &pp, &root), -EINVAL);
+	assert_int_equal(gtt_vfio_ppgtt_create(NULL, &pp, &root), -EINVAL);
+	gtt_backend_destroy(mock);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -719,6 +821,7 @@ int main(void)
 		cmocka_unit_test(test_backend_identifies_the_gpu),
 		cmocka_unit_test(test_single_stores_then_invalidate),
 		cmocka_unit_test(test_vanished_device),
+		cmocka_unit_test(test_ppgtt_in_dma_memory),
 	};
 
 	return cmocka_run_group_tests_name("vfio", tests, NULL, NULL);

@@ -28,7 +28,8 @@
  * mapping): the library installs no signal handlers.
  *
  * Destroying the backend writes scratch back into every entry it ever
- * wrote, unmaps everything and closes the device.
+ * wrote, unmaps everything and closes the device (once the PPGTTs made
+ * from it are gone too).
  *
  * Thread safety: the backend ops follow the backend contract; create and
  * destroy must not race with anything.
@@ -83,8 +84,30 @@ GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
 			    struct gtt_backend **out);
 
 /**
+ * gtt_vfio_ppgtt_create() - A PPGTT of the device, its tables DMA-mapped.
+ * @ggtt: a backend from gtt_vfio_create(); the PPGTT shares its device and
+ *	IOMMU container (and keeps them open until both are destroyed).
+ * @out: receives the PPGTT backend (name "vfio-ppgtt"), for a vm.
+ * @root: receives the IOVA of the top-level table: the PML4 (4-level), or
+ *	for 3-level platforms (CHV) a table whose first 4 entries point at
+ *	the 4 page directories.  It is what a context image points at.
+ *
+ * The tables are the platform's gen8+ layout (see gtt/intel.h), written
+ * by the same code the mock's PPGTT mode runs, in host memory mapped for
+ * the device through the IOMMU; writes are followed by a fence, and by
+ * clflush on platforms without an LLC.  The scratch page is 64 KiB and
+ * 64 KiB aligned.  The invalidate op does nothing: PPGTT TLBs belong to
+ * the engines, and submission is outside this library.
+ *
+ * Return: 0, -EINVAL (not a VFIO backend), -EOPNOTSUPP (gen6/7), -ENOMEM
+ * or the VFIO error of a DMA mapping.
+ */
+GTT_API int gtt_vfio_ppgtt_create(struct gtt_backend *ggtt, struct gtt_backend **out,
+				  uint64_t *root);
+
+/**
  * gtt_vfio_dma_map() - Make [@cpu, @cpu + @size) reachable by the device.
- * @be: a VFIO backend.
+ * @be: a VFIO backend, or a PPGTT made from one.
  * @cpu: page-aligned memory that stays valid until unmapped.
  * @size: bytes, a multiple of 4 KiB.
  * @iova: receives the device address to put in &struct gtt_pages_segment.

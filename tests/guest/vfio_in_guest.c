@@ -25,7 +25,7 @@
 #include <gtt/pci.h>
 #include <gtt/vfio.h>
 
-#include "vfio_iommu.h"
+#include "vfio_internal.h"
 
 static int passed, failed;
 
@@ -74,6 +74,53 @@ static gtt_vma_t bind_at(struct gtt_backend *be, struct gtt_vm *vm, void *cpu,
 	return h;
 }
 
+/* A raw MAP_DMA at @iova: EEXIST tells that the kernel has it mapped. */
+static int kernel_map(struct vfio_iommu *io, void *cpu, uint64_t iova)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m), .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)cpu, .iova = iova, .size = 4096,
+	};
+
+	errno = 0;
+	return ioctl(io->container, VFIO_IOMMU_MAP_DMA, &m) ? -errno : 0;
+}
+
+/* A PPGTT whose tables the kernel really has mapped for the device. */
+static void ppgtt_tests(struct gtt_backend *ggtt, char *buf)
+{
+	struct gtt_vm_config vc = { .name = "vfio-ppgtt", .start = 0, .size = 1ull << 40 };
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 0x123400000ull };
+	struct vfio_iommu *io = vfio_backend_iommu(ggtt);
+	struct gtt_pages_segment seg;
+	struct gtt_translation t;
+	struct gtt_backend *pp;
+	struct gtt_pages *p;
+	struct gtt_vm *vm;
+	uint64_t root, iova;
+	gtt_vma_t h;
+	char *probe = aligned_alloc(4096, 4096);
+
+	CHECK(gtt_vfio_ppgtt_create(ggtt, &pp, &root) == 0, "a PPGTT (TGL, 4 levels) over the VFIO backend");
+	vc.backend = pp;
+	CHECK(gtt_vfio_dma_map(pp, buf, 8 * 4096, &iova) == 0 &&
+	      (seg = (struct gtt_pages_segment){ iova, 8 * 4096 }, gtt_pages_create(&seg, 1, 0, &p) == 0) &&
+	      gtt_vm_create(&vc, &vm) == 0 && gtt_vma_create(vm, p, NULL, &h) == 0 &&
+	      gtt_vma_bind(vm, h, &at, NULL) == 0 &&
+	      gtt_backend_translate(pp, at.offset + 5 * 4096, &t) == 0 && t.addr == iova + 5 * 4096,
+	      "a vm binds 8 pages through the PPGTT; the walk finds them");
+	CHECK(kernel_map(io, probe, root) == -EEXIST,
+	      "the kernel has the PPGTT root table mapped for the device");
+	gtt_vm_destroy(vm);
+	gtt_pages_put(p);
+	gtt_vfio_dma_unmap(pp, iova, 8 * 4096);
+	gtt_backend_destroy(pp);
+	CHECK(kernel_map(io, probe, root) == 0, "after destroy, the root table's IOVA is free in the kernel");
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = root, .size = 4096 };
+
+	ioctl(io->container, VFIO_IOMMU_UNMAP_DMA, &u);
+}
+
 static void ivshmem_tests(int group, const char *bdf)
 {
 	struct gtt_vfio_config risky = { .group = group, .bdf = bdf, .bar = 2,
@@ -119,6 +166,7 @@ static void ivshmem_tests(int group, const char *bdf)
 	CHECK(bind_at(be, vm, buf, 16, 16, 0, &iova[1]) != 0 &&
 	      bind_at(be, vm, buf + 16 * 4096, 8, 1000, GTT_PTE_LOCAL_MEM, &iova[2]) != 0,
 	      "two vmas bound at entries 16 and 1000");
+	ppgtt_tests(be, buf + 32 * 4096);
 	gtt_backend_translate(be, 3000 * 4096, &s);
 	printf("guest: expect 16 0x%llx 16\n", (unsigned long long)(iova[1] | 1));
 	printf("guest: expect 1000 0x%llx 8\n", (unsigned long long)(iova[2] | 3));
