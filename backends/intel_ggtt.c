@@ -46,12 +46,10 @@ static int finish(struct intel_ggtt *g, uint64_t last_idx, uint64_t last_pte)
 	return 0;
 }
 
-int intel_ggtt_init(struct intel_ggtt *g, const struct gtt_intel_platform *p,
-		    enum gtt_intel_ggtt_format fmt, uint64_t size,
-		    uint64_t scratch_dma, const struct intel_pt_mem *mem)
+int intel_ggtt_attach(struct intel_ggtt *g, const struct gtt_intel_platform *p,
+		      enum gtt_intel_ggtt_format fmt, uint64_t size,
+		      uint64_t scratch_dma, const struct intel_pt_mem *mem)
 {
-	int err;
-
 	if (!p || !mem || !mem->ggtt || !size || size % GTT_PAGE)
 		return set_error(-EINVAL, "intel ggtt: platform, memory window or size missing");
 	g->platform = p;
@@ -61,7 +59,15 @@ int intel_ggtt_init(struct intel_ggtt *g, const struct gtt_intel_platform *p,
 	g->scratch_dma = scratch_dma;
 	g->mem = *mem;
 	/* Scratch is mapped uncached (and never in local memory here). */
-	err = gtt_intel_ggtt_encode(fmt, scratch_dma, 0, &g->scratch_pte);
+	return gtt_intel_ggtt_encode(fmt, scratch_dma, 0, &g->scratch_pte);
+}
+
+int intel_ggtt_init(struct intel_ggtt *g, const struct gtt_intel_platform *p,
+		    enum gtt_intel_ggtt_format fmt, uint64_t size,
+		    uint64_t scratch_dma, const struct intel_pt_mem *mem)
+{
+	int err = intel_ggtt_attach(g, p, fmt, size, scratch_dma, mem);
+
 	if (err)
 		return err;
 	for (uint64_t i = 0; i < g->entries; i++)

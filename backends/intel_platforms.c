@@ -5,6 +5,7 @@
  * UNCONFIRMED set .unconfirmed and are listed in docs/intel.md.
  */
 #include <stdlib.h>
+#include <strings.h>
 
 #include <gtt/intel.h>
 
@@ -147,6 +148,25 @@ gtt_intel_lookup(uint16_t device_id, const char **label)
 		return NULL;
 	}
 	return &platforms[e->family];
+}
+
+GTT_API const struct gtt_intel_platform *gtt_intel_find(const char *name)
+{
+	char *end;
+
+	if (!name || !*name)
+		return NULL;
+	if (name[0] == '0' && (name[1] == 'x' || name[1] == 'X')) {
+		unsigned long id = strtoul(name + 2, &end, 16);
+
+		return !*end && end != name + 2 && id <= 0xffff ?
+		       gtt_intel_lookup((uint16_t)id, NULL) : NULL;
+	}
+	for (size_t f = 1; f < ARRAY_SIZE(platforms); f++)
+		if (platforms[f].name && !strcasecmp(name, platforms[f].name))
+			return &platforms[f];
+	set_error(-ENOENT, "gtt_intel_find: '%s' is neither a platform name nor a known device ID", name);
+	return NULL;
 }
 
 GTT_API int gtt_intel_ggtt_size(const struct gtt_intel_platform *p,

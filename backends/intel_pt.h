@@ -67,8 +67,12 @@ struct intel_ggtt {
 	bool guc;			/* GuC runs: invalidate its TLB too */
 };
 
-/* Fill the whole window with scratch.  @fmt overrides the platform's
- * format (e.g. HSW with eDRAM). */
+/* Take over a window whose entries are left as they are (inspection). */
+int intel_ggtt_attach(struct intel_ggtt *g, const struct gtt_intel_platform *p,
+		      enum gtt_intel_ggtt_format fmt, uint64_t size,
+		      uint64_t scratch_dma, const struct intel_pt_mem *mem);
+/* Attach and fill the whole window with scratch.  @fmt overrides the
+ * platform's format (e.g. HSW with eDRAM). */
 int intel_ggtt_init(struct intel_ggtt *g, const struct gtt_intel_platform *p,
 		    enum gtt_intel_ggtt_format fmt, uint64_t size,
 		    uint64_t scratch_dma, const struct intel_pt_mem *mem);

@@ -70,6 +70,8 @@ static int vfio_bind(void *priv, uint64_t start, uint64_t size,
 	struct vfio_be *v = priv;
 	int err;
 
+	if (v->read_only)
+		return set_error(-EROFS, "vfio bind: the backend was opened read-only");
 	if (gone(v))
 		return gone_error("bind");
 	/* Noted first: a bind that fails half-way has written entries too. */
@@ -82,6 +84,8 @@ static int vfio_clear(void *priv, uint64_t start, uint64_t size)
 {
 	struct vfio_be *v = priv;
 
+	if (v->read_only)
+		return set_error(-EROFS, "vfio clear: the backend was opened read-only");
 	if (gone(v))
 		return gone_error("clear");
 	return check_device(v, intel_ggtt_clear(&v->ggtt, start, size), "clear");
@@ -93,7 +97,8 @@ static int vfio_invalidate(void *priv)
 
 	if (gone(v))
 		return gone_error("invalidate");
-	intel_ggtt_invalidate(&v->ggtt);
+	if (!v->read_only)
+		intel_ggtt_invalidate(&v->ggtt);
 	return 0;
 }
 
@@ -192,11 +197,67 @@ static int check_registers(const struct gtt_vfio_config *c,
 	return 0;
 }
 
+/* The scratch page: zeroed memory the device may read at any time. */
+static int map_scratch(struct vfio_be *v)
+{
+	v->scratch = aligned_alloc(4096, 4096);
+	if (!v->scratch)
+		return set_error(-ENOMEM, "gtt_vfio_create: out of memory");
+	memset(v->scratch, 0, 4096);
+	return vfio_dma_map(&v->io, v->scratch, 4096, &v->scratch_iova);
+}
+
+/*
+ * Read-only: the entries stay as they are.  The scratch page is taken to
+ * be what the last entry points at (i915 and xe keep the last GGTT page
+ * on scratch), so that dumps fold it into runs.
+ */
+static int attach_read_only(struct vfio_be *v, const struct gtt_intel_platform *p,
+			    uint64_t size, const struct intel_pt_mem *mem)
+{
+	struct gtt_translation last;
+	int err = intel_ggtt_attach(&v->ggtt, p, p->ggtt_format, size, 0, mem);
+
+	if (err)
+		return err;
+	if (!intel_ggtt_translate(&v->ggtt, size - 4096, &last) && last.present)
+		v->ggtt.scratch_dma = last.addr & ~4095ull;
+	else
+		v->ggtt.scratch_dma = UINT64_MAX;	/* no page is scratch */
+	return 0;
+}
+
+static int setup_ggtt(struct vfio_be *v, const struct gtt_vfio_config *cfg,
+		      const struct gtt_intel_platform *p)
+{
+	uint64_t size = cfg->window_size / p->ggtt_pte_size * 4096;
+	struct intel_pt_mem mem = { .ggtt = (char *)v->bar + cfg->window_offset,
+				    .mmio = v->bar };
+	int err;
+
+	if (v->sys->mmio_write) {
+		mem.write = seam_write;
+		mem.ctx = (void *)v->sys;
+	}
+	if (cfg->read_only)
+		return attach_read_only(v, p, size, &mem);
+	err = vfio_enable_dma(&v->io, v->dev);
+	if (!err)
+		err = map_scratch(v);
+	if (!err)
+		err = check_registers(cfg, p, v->bar_size);
+	if (!err)
+		err = intel_ggtt_init(&v->ggtt, p, p->ggtt_format, size, v->scratch_iova, &mem);
+	v->ggtt.guc = cfg->guc;
+	if (!err)
+		intel_ggtt_invalidate(&v->ggtt);	/* drop what the GPU cached before */
+	return err;
+}
+
 int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 			const struct vfio_sys *sys, struct gtt_backend **out)
 {
 	const struct gtt_intel_platform *p;
-	struct intel_pt_mem mem = { 0 };
 	struct gtt_vfio_config cfg;
 	struct vfio_be *v;
 	int err;
@@ -211,6 +272,7 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 	v->lo = UINT64_MAX;
 	v->refs = 1;
 	v->sys = sys;
+	v->read_only = cfg.read_only;
 	pthread_mutex_init(&v->lock, NULL);
 	err = vfio_iommu_open(&v->io, sys, cfg.group);
 	if (!err)
@@ -220,46 +282,21 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 	p = gtt_intel_platform(cfg.family);
 	if (!err && !p)
 		err = set_error(-EINVAL, "gtt_vfio_create: unknown platform family %d", cfg.family);
-	if (!err && p->cpu_ggtt_write_risky && !cfg.force)
+	if (!err && p->cpu_ggtt_write_risky && !cfg.force && !cfg.read_only)
 		err = set_error(-EPERM, "gtt_vfio_create: CPU writes to the %s GGTT through the BAR are "
 				"known to hang the GPU (docs/intel.md); set force to try anyway", p->name);
 	if (!err)
 		err = vfio_region_map(&v->io, v->dev, cfg.bar, &v->bar, &v->bar_size);
-	if (!err)
-		err = vfio_enable_dma(&v->io, v->dev);
 	if (!err && (cfg.window_offset > v->bar_size ||
 		     cfg.window_size > v->bar_size - cfg.window_offset))
 		err = set_error(-EINVAL, "gtt_vfio_create: window [0x%llx, +0x%llx) is outside the 0x%llx-byte BAR",
 				(unsigned long long)cfg.window_offset,
 				(unsigned long long)cfg.window_size,
 				(unsigned long long)v->bar_size);
-	if (!err) {
-		/* The scratch page: zeroed memory the device may read anytime. */
-		v->scratch = aligned_alloc(4096, 4096);
-		err = v->scratch ? 0 : set_error(-ENOMEM, "gtt_vfio_create: out of memory");
-		if (!err) {
-			memset(v->scratch, 0, 4096);
-			err = vfio_dma_map(&v->io, v->scratch, 4096, &v->scratch_iova);
-		}
-	}
 	if (!err)
-		err = check_registers(&cfg, p, v->bar_size);
-	if (!err) {
-		mem.ggtt = (char *)v->bar + cfg.window_offset;
-		mem.mmio = v->bar;
-		if (sys->mmio_write) {
-			mem.write = seam_write;
-			mem.ctx = (void *)sys;
-		}
-		err = intel_ggtt_init(&v->ggtt, p, p->ggtt_format,
-				      cfg.window_size / p->ggtt_pte_size * 4096,
-				      v->scratch_iova, &mem);
-	}
-	v->ggtt.guc = cfg.guc;
-	if (!err) {
-		intel_ggtt_invalidate(&v->ggtt);	/* drop what the GPU cached before */
+		err = setup_ggtt(v, &cfg, p);
+	if (!err)
 		err = gtt_backend_create(&vfio_ops, v, out);
-	}
 	if (err)
 		vfio_free(v);
 	return err;

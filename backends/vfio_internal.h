@@ -25,6 +25,7 @@ struct vfio_be {
 	pthread_mutex_t lock;		/* written span */
 	uint64_t lo, hi;		/* entries ever written [lo, hi) */
 	bool gone;			/* the device vanished (atomic) */
+	bool read_only;			/* inspect only: no writes at all */
 	/* One for the GGTT backend, one per PPGTT: the device stays open
 	 * until the last of them is destroyed. */
 	unsigned int refs;		/* atomic */

@@ -206,6 +206,8 @@ GTT_API int gtt_vfio_ppgtt_create(struct gtt_backend *ggtt, struct gtt_backend *
 
 	if (!dev || !out || !root)
 		return set_error(-EINVAL, "gtt_vfio_ppgtt_create: not a VFIO backend, or out/root missing");
+	if (dev->read_only)
+		return set_error(-EROFS, "gtt_vfio_ppgtt_create: the VFIO backend was opened read-only");
 	plat = dev->ggtt.platform;
 	if (plat->ppgtt_format == GTT_PPGTT_NONE || !plat->ppgtt_levels)
 		return set_error(-EOPNOTSUPP, "gtt_vfio_ppgtt_create: no %s PPGTT layout here (gen8+ only)",

@@ -71,17 +71,17 @@ static void print_run(FILE *out, uint64_t va, uint64_t pages,
 		first->level ? "huge" : "    ", first->pte);
 }
 
-GTT_API int gtt_backend_dump(struct gtt_backend *be, uint64_t start,
-			     uint64_t size, FILE *out)
+GTT_API int gtt_backend_runs(struct gtt_backend *be, uint64_t start, uint64_t size,
+			     gtt_run_fn fn, void *arg)
 {
 	struct gtt_translation first = { 0 }, t;
 	uint64_t run_va = start, run = 0;
+	int err;
 
-	if (!be || !out || start % 4096 || size % 4096 || start > UINT64_MAX - size)
-		return set_error(-EINVAL, "gtt_backend_dump: NULL argument, misaligned or wrapping range");
+	if (!be || !fn || start % 4096 || size % 4096 || start > UINT64_MAX - size)
+		return set_error(-EINVAL, "gtt_backend_runs: NULL argument, misaligned or wrapping range");
 	for (uint64_t va = start; va < start + size; va += 4096) {
-		int err = gtt_backend_translate(be, va, &t);
-
+		err = gtt_backend_translate(be, va, &t);
 		if (err)
 			return err;
 		/* Same kind as the run, and (if mapped) the next page of it. */
@@ -92,15 +92,28 @@ GTT_API int gtt_backend_dump(struct gtt_backend *be, uint64_t start,
 			run++;
 			continue;
 		}
-		if (run)
-			print_run(out, run_va, run, &first);
+		if (run && (err = fn(arg, run_va, run, &first)))
+			return err;
 		first = t;
 		run_va = va;
 		run = 1;
 	}
-	if (run)
-		print_run(out, run_va, run, &first);
+	return run ? fn(arg, run_va, run, &first) : 0;
+}
+
+static int print_run_fn(void *arg, uint64_t va, uint64_t pages,
+			const struct gtt_translation *first)
+{
+	print_run(arg, va, pages, first);
 	return 0;
+}
+
+GTT_API int gtt_backend_dump(struct gtt_backend *be, uint64_t start,
+			     uint64_t size, FILE *out)
+{
+	if (!out)
+		return set_error(-EINVAL, "gtt_backend_dump: out is NULL");
+	return gtt_backend_runs(be, start, size, print_run_fn, out);
 }
 
 GTT_API void gtt_backend_destroy(struct gtt_backend *be)

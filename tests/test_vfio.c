@@ -45,6 +45,8 @@ struct fake {
 	uint64_t nstores;
 	bool drop_writes;	/* BAR stores are lost */
 	bool gone;		/* the device vanished: config fails too */
+	uint64_t preset[16];	/* BAR0 + 8 MiB starts with these entries, and */
+	uint64_t preset_last;	/* its last entry holds this (a driver's leftovers) */
 };
 
 static void note(struct fake *f, const char *what)
@@ -264,6 +266,8 @@ static void *fake_mmap(void *ctx, size_t len, int fd, off_t off)
 	f->bar0_len = len;
 	close(mfd);
 	assert_true(f->bar0 != MAP_FAILED && f->bar0_rw != MAP_FAILED);
+	memcpy((char *)f->bar0_rw + (8 << 20), f->preset, sizeof(f->preset));
+	((uint64_t *)f->bar0_rw)[len / 8 - 1] = f->preset_last;
 	return f->bar0;
 }
 
@@ -811,6 +815,85 @@ static void test_ppgtt_in_dma_memory(void **state)
 	gtt_backend_destroy(mock);
 }
 
+static int collect_run(void *arg, uint64_t start, uint64_t pages,
+		       const struct gtt_translation *first)
+{
+	uint64_t *runs = arg;
+
+	runs[runs[0] * 3 + 1] = start;
+	runs[runs[0] * 3 + 2] = pages;
+	runs[runs[0] * 3 + 3] = first->scratch ? 1 : first->present ? 2 : 0;
+	runs[0]++;
+	return runs[0] == 8;			/* stop early: tested too */
+}
+
+/* Read-only: a driver's table is read as it is, and nothing is written. */
+static void test_read_only_inspection(void **state)
+{
+	struct gtt_vfio_config cfg = { .group = 7, .bdf = "0000:00:03.0", .read_only = true };
+	struct fake f = good();
+	struct vfio_sys sys = sys_for(&f);
+	struct gtt_translation t;
+	struct gtt_backend *be, *pp;
+	uint64_t runs[1 + 8 * 3] = { 0 }, root;
+
+	(void)state;
+	f.region_mmap = true;
+	fake_gpu(&f, 0x8086, 0x9a49, 0x00c0);
+	for (int i = 0; i < 16; i++)		/* 0-9 scratch, 10-11 a buffer, 12+ empty */
+		f.preset[i] = i < 10 ? 0x7000 | 1 : i < 12 ? (0x40000 + (i - 10) * 4096) | 1 : 0;
+	f.preset_last = 0x7000 | 1;
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	assert_int_equal(f.stores[4] + f.stores[8], 0);
+	assert_int_equal(f.config[4], 0);		/* COMMAND untouched */
+	assert_int_equal(f.nmaps, 0);			/* not even a scratch page */
+	assert_int_equal(gtt_backend_translate(be, 11 * 4096, &t), 0);
+	assert_true(t.present && !t.scratch && t.addr == 0x41000);
+	assert_int_equal(gtt_backend_runs(be, 0, 64 * 4096, collect_run, runs), 0);
+	assert_int_equal(runs[0], 3);
+	assert_int_equal(runs[1], 0);			/* scratch x10 */
+	assert_int_equal(runs[2], 10);
+	assert_int_equal(runs[3], 1);
+	assert_int_equal(runs[4], 10 * 4096);		/* the buffer x2 */
+	assert_int_equal(runs[5], 2);
+	assert_int_equal(runs[6], 2);
+	assert_int_equal(runs[8], 52);			/* not present */
+	/* A callback's non-zero return stops the walk and comes back. */
+	memset(runs, 0, sizeof(runs));
+	runs[0] = 7;
+	assert_int_equal(gtt_backend_runs(be, 0, 64 * 4096, collect_run, runs), 1);
+	assert_int_equal(runs[0], 8);
+	assert_int_equal(gtt_backend_runs(be, 1, 4096, collect_run, runs), -EINVAL);
+
+	/* Binding through a vm is refused, and writes nothing. */
+	struct gtt_vm_config vc = { .start = 4096, .size = 1 << 30, .backend = be };
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 32 * 4096 };
+	struct gtt_pages_segment seg = { 0x40000, 4096 };
+	struct gtt_pages *p;
+	struct gtt_vm *vm;
+	gtt_vma_t h;
+
+	assert_int_equal(gtt_pages_create(&seg, 1, 0, &p), 0);
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
+	assert_int_equal(gtt_vma_bind(vm, h, &at, NULL), -EROFS);
+	assert_non_null(strstr(gtt_last_error(), "read-only"));
+	assert_int_equal(gtt_vfio_ppgtt_create(be, &pp, &root), -EROFS);
+	gtt_vm_destroy(vm);
+	gtt_pages_put(p);
+	gtt_backend_destroy(be);
+	assert_int_equal(f.stores[4] + f.stores[8], 0);
+	assert_int_equal(f.maps_live, 0);
+
+	/* MTL may be read without force. */
+	f = good();
+	sys = sys_for(&f);
+	f.region_mmap = true;
+	fake_gpu(&f, 0x8086, 0x7d55, 0x00c0);
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	gtt_backend_destroy(be);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -822,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_single_stores_then_invalidate),
 		cmocka_unit_test(test_vanished_device),
 		cmocka_unit_test(test_ppgtt_in_dma_memory),
+		cmocka_unit_test(test_read_only_inspection),
 	};
 
 	return cmocka_run_group_tests_name("vfio", tests, NULL, NULL);

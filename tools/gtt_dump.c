@@ -5,13 +5,11 @@
  * being unbound behind GPU work), and print the vm and its page table
  * decoded, run by run, the way IGT's intel_gtt prints a GGTT.
  */
-#include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <gtt/gtt.h>
 
@@ -32,16 +30,6 @@ static void usage(FILE *out)
 		"  --objects   how many objects to place (1..64)\n"
 		"  --seed      placement and size seed (default 1)\n"
 		"  --help      this text\n");
-}
-
-static const struct gtt_intel_platform *parse_platform(const char *s)
-{
-	if (s[0] == '0' && tolower((unsigned char)s[1]) == 'x')
-		return gtt_intel_lookup((uint16_t)strtoul(s, NULL, 16), NULL);
-	for (int f = GTT_INTEL_SNB; f < GTT_INTEL_FAMILY_COUNT; f++)
-		if (!strcasecmp(s, gtt_intel_platform(f)->name))
-			return gtt_intel_platform(f);
-	return NULL;
 }
 
 static uint64_t rng(uint64_t *s)
@@ -80,7 +68,7 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:Pn:s:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			p = parse_platform(optarg);
+			p = gtt_intel_find(optarg);
 			if (!p) {
 				fprintf(stderr, "gtt-dump: unknown platform '%s' (try --help)\n", optarg);
 				return 2;

@@ -123,6 +123,35 @@ GTT_API int gtt_backend_dump(struct gtt_backend *be, uint64_t start,
 			     uint64_t size, FILE *out);
 
 /**
+ * typedef gtt_run_fn - Called by gtt_backend_runs() for each run.
+ * @arg: as given.
+ * @start: GPU address of the run's first page.
+ * @pages: number of 4 KiB pages in the run.
+ * @first: the translation of its first page.
+ *
+ * Return: 0 to go on; anything else stops the walk and is returned.
+ */
+typedef int (*gtt_run_fn)(void *arg, uint64_t start, uint64_t pages,
+			  const struct gtt_translation *first);
+
+/**
+ * gtt_backend_runs() - Walk a range run by run, as gtt_backend_dump() prints it.
+ * @be: a backend with a translate op.
+ * @start: first GPU address, 4 KiB aligned.
+ * @size: bytes, a multiple of 4 KiB.
+ * @fn: called once per run, in address order.
+ * @arg: passed to @fn.
+ *
+ * A run is consecutive pages mapping consecutive DMA addresses with the
+ * same flags and page size, or consecutive scratch pages, or consecutive
+ * non-present pages.
+ *
+ * Return: 0, -EINVAL, the first translate error, or what @fn returned.
+ */
+GTT_API int gtt_backend_runs(struct gtt_backend *be, uint64_t start, uint64_t size,
+			     gtt_run_fn fn, void *arg);
+
+/**
  * gtt_backend_destroy() - Call ops->destroy and free.  Every vm using @be
  * must be destroyed first.  NULL is ignored.
  */

@@ -158,6 +158,15 @@ GTT_API const struct gtt_intel_platform *
 gtt_intel_lookup(uint16_t device_id, const char **label);
 
 /**
+ * gtt_intel_find() - A platform by name or PCI device ID.
+ * @name: a family name as in &struct gtt_intel_platform.name, any case
+ *	("tgl", "MTL"), or a device ID in hex ("0x9a49").
+ *
+ * Return: the descriptor, or NULL for NULL or an unknown name or ID.
+ */
+GTT_API const struct gtt_intel_platform *gtt_intel_find(const char *name);
+
+/**
  * gtt_intel_ggtt_size() - Decode the GGC register (PCI config 0x50).
  * @p: the platform.
  * @ggc: the 16-bit register value.

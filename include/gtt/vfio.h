@@ -58,6 +58,10 @@ extern "C" {
  * @force: also drive platforms where CPU GGTT writes are risky (MTL+).
  * @guc: GuC firmware runs on the device: also invalidate its TLB (see
  *	gtt_intel_ggtt_invalidation(); under bare vfio-pci it normally does not).
+ * @read_only: inspect only: nothing is written to the device (no scratch
+ *	fill, no COMMAND register change, no restore); bind and clear fail
+ *	with -EROFS.  The scratch page is taken to be what the last entry
+ *	points at (i915 and xe keep the last page on scratch).
  */
 struct gtt_vfio_config {
 	int group;
@@ -68,6 +72,7 @@ struct gtt_vfio_config {
 	enum gtt_intel_family family;
 	bool force;
 	bool guc;
+	bool read_only;
 };
 
 /**
