@@ -141,6 +141,8 @@ static void describe(struct pci_device *dev, struct gtt_pci_device *d)
 	if (!pci_device_probe(dev))
 		for (int i = 0; i < 6; i++)
 			d->bar_size[i] = dev->regions[i].size;
+	if (d->vendor_id == 0x8086 && d->class_code >> 16 == 0x03)
+		d->ggc_read = !pci_device_cfg_read_u16(dev, &d->ggc, 0x50);
 	pci_check_vfio("", d);
 }
 

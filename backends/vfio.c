@@ -293,6 +293,10 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 				(unsigned long long)cfg.window_offset,
 				(unsigned long long)cfg.window_size,
 				(unsigned long long)v->bar_size);
+	v->group = cfg.group;
+	v->bar_index = cfg.bar;
+	v->window_offset = cfg.window_offset;
+	v->window_size = cfg.window_size;
 	if (!err)
 		err = setup_ggtt(v, &cfg, p);
 	if (!err)
@@ -314,6 +318,22 @@ static struct vfio_be *any_vfio(struct gtt_backend *be)
 	struct vfio_be *v = vfio_be_of(be);
 
 	return v ? v : vfio_ppgtt_parent(be);
+}
+
+GTT_API int gtt_vfio_info(struct gtt_backend *be, struct gtt_vfio_info *out)
+{
+	struct vfio_be *v = any_vfio(be);
+
+	if (!v || !out)
+		return set_error(-EINVAL, "gtt_vfio_info: not a VFIO backend, or out is NULL");
+	*out = (struct gtt_vfio_info){
+		.platform = v->ggtt.platform, .group = v->group, .bar = v->bar_index,
+		.bar_size = v->bar_size, .window_offset = v->window_offset,
+		.window_size = v->window_size, .ggtt_size = v->ggtt.entries * 4096,
+		.scratch_iova = v->read_only ? v->ggtt.scratch_dma : v->scratch_iova,
+		.read_only = v->read_only,
+	};
+	return 0;
 }
 
 GTT_API int gtt_vfio_dma_map(struct gtt_backend *be, void *cpu, uint64_t size,

@@ -26,6 +26,9 @@ struct vfio_be {
 	uint64_t lo, hi;		/* entries ever written [lo, hi) */
 	bool gone;			/* the device vanished (atomic) */
 	bool read_only;			/* inspect only: no writes at all */
+	int group;
+	unsigned int bar_index;
+	uint64_t window_offset, window_size;
 	/* One for the GGTT backend, one per PPGTT: the device stays open
 	 * until the last of them is destroyed. */
 	unsigned int refs;		/* atomic */

@@ -844,6 +844,15 @@ static void test_read_only_inspection(void **state)
 		f.preset[i] = i < 10 ? 0x7000 | 1 : i < 12 ? (0x40000 + (i - 10) * 4096) | 1 : 0;
 	f.preset_last = 0x7000 | 1;
 	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	struct gtt_vfio_info info;
+
+	assert_int_equal(gtt_vfio_info(be, &info), 0);
+	assert_true(info.read_only && info.group == 7 && info.bar == 0);
+	assert_int_equal(info.window_offset, 8 << 20);
+	assert_int_equal(info.ggtt_size, 4ull << 30);
+	assert_int_equal(info.scratch_iova, 0x7000);	/* from the last entry */
+	assert_ptr_equal(info.platform, gtt_intel_platform(GTT_INTEL_TGL));
+	assert_int_equal(gtt_vfio_info(NULL, &info), -EINVAL);
 	assert_int_equal(f.stores[4] + f.stores[8], 0);
 	assert_int_equal(f.config[4], 0);		/* COMMAND untouched */
 	assert_int_equal(f.nmaps, 0);			/* not even a scratch page */

@@ -57,6 +57,10 @@ struct gtt_pci_match {
  * @platform: the Intel platform for this device ID, or NULL.
  * @label: sub-platform label ("RPL-S"...), or NULL.
  * @bar_size: size of BARs 0-5 in bytes (0: not present or not probed).
+ * @ggc: the GGC register (config 0x50) of an Intel display device, for
+ *	gtt_intel_ggtt_size(); valid when @ggc_read (reading config space past
+ *	64 bytes needs root).
+ * @ggc_read: @ggc was read.
  * @driver: bound kernel driver ("i915", "vfio-pci"...), or "" if none.
  * @iommu_group: IOMMU group number, or -1 without one (no IOMMU).
  * @vfio_ready: gtt_vfio_create() can open it (see the DOC section).
@@ -71,6 +75,8 @@ struct gtt_pci_device {
 	const struct gtt_intel_platform *platform;
 	const char *label;
 	uint64_t bar_size[6];
+	uint16_t ggc;
+	bool ggc_read;
 	char driver[32];
 	int iommu_group;
 	bool vfio_ready;

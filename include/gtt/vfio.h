@@ -89,6 +89,40 @@ GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
 			    struct gtt_backend **out);
 
 /**
+ * struct gtt_vfio_info - What a VFIO backend drives.
+ * @platform: the platform whose entry format it writes.
+ * @group: IOMMU group.
+ * @bar: BAR of the entry window.
+ * @bar_size: its size.
+ * @window_offset: offset of the entries in the BAR.
+ * @window_size: bytes of entries.
+ * @ggtt_size: bytes of GPU address space the entries cover.
+ * @scratch_iova: the scratch page's IOVA (read-only: the page the last
+ *	entry points at, or %UINT64_MAX).
+ * @read_only: opened for inspection only.
+ */
+struct gtt_vfio_info {
+	const struct gtt_intel_platform *platform;
+	int group;
+	unsigned int bar;
+	uint64_t bar_size;
+	uint64_t window_offset;
+	uint64_t window_size;
+	uint64_t ggtt_size;
+	uint64_t scratch_iova;
+	bool read_only;
+};
+
+/**
+ * gtt_vfio_info() - Describe a VFIO backend (GGTT, or a PPGTT made from one).
+ * @be: the backend.
+ * @out: receives the description (of the GGTT behind a PPGTT).
+ *
+ * Return: 0, or -EINVAL if @be is not a VFIO backend.
+ */
+GTT_API int gtt_vfio_info(struct gtt_backend *be, struct gtt_vfio_info *out);
+
+/**
  * gtt_vfio_ppgtt_create() - A PPGTT of the device, its tables DMA-mapped.
  * @ggtt: a backend from gtt_vfio_create(); the PPGTT shares its device and
  *	IOMMU container (and keeps them open until both are destroyed).
