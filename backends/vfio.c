@@ -274,7 +274,8 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 	v->sys = sys;
 	v->read_only = cfg.read_only;
 	pthread_mutex_init(&v->lock, NULL);
-	err = vfio_iommu_open(&v->io, sys, cfg.group);
+	err = cfg.iommufd ? vfio_iommufd_open(&v->io, sys, cfg.bdf)
+			  : vfio_iommu_open(&v->io, sys, cfg.group);
 	if (!err)
 		err = vfio_device_open(&v->io, cfg.bdf, &v->dev);
 	if (!err && !cfg.window_size)

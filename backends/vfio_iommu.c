@@ -4,8 +4,10 @@
  * the kernel's VFIO documentation (the legacy container/group flow):
  * container -> API version -> type1v2 extension -> group -> viable? ->
  * SET_CONTAINER -> SET_IOMMU(type1v2) -> IOMMU_GET_INFO (+ capability
- * chain for the IOVA ranges) -> MAP_DMA / UNMAP_DMA.
+ * chain for the IOVA ranges) -> MAP_DMA / UNMAP_DMA.  The cdev + iommufd
+ * flow is vfio_iommufd.c; both share the IOVA allocator and device code.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -63,13 +65,32 @@ static ssize_t real_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t
 	return pwrite(fd, buf, len, off);
 }
 
+static int real_list_dir(void *ctx, const char *path, char *first, size_t size)
+{
+	struct dirent *e;
+	DIR *d = opendir(path);
+	int err = -ENOENT;
+
+	(void)ctx;
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && strlen(e->d_name) < size) {
+			memcpy(first, e->d_name, strlen(e->d_name) + 1);
+			err = 0;
+			break;
+		}
+	closedir(d);
+	return err;
+}
+
 const struct vfio_sys vfio_sys_real = {
 	.open = real_open, .close = real_close, .ioctl = real_ioctl,
 	.mmap = real_mmap, .munmap = real_munmap, .pread = real_pread,
-	.pwrite = real_pwrite,
+	.pwrite = real_pwrite, .list_dir = real_list_dir,
 };
 
-static int sys_ioctl(struct vfio_iommu *io, int fd, unsigned long req, void *arg)
+int vfio_sys_ioctl(struct vfio_iommu *io, int fd, unsigned long req, void *arg)
 {
 	int r = io->sys->ioctl(io->sys->ctx, fd, req, arg);
 
@@ -84,7 +105,7 @@ static int read_info(struct vfio_iommu *io)
 	uint32_t off;
 	int err;
 
-	err = sys_ioctl(io, io->container, VFIO_IOMMU_GET_INFO, &probe);
+	err = vfio_sys_ioctl(io, io->container, VFIO_IOMMU_GET_INFO, &probe);
 	if (err)
 		return set_error(err, "vfio: VFIO_IOMMU_GET_INFO failed");
 	io->pgsizes = probe.flags & VFIO_IOMMU_INFO_PGSIZES ? probe.iova_pgsizes : 4096;
@@ -101,7 +122,7 @@ static int read_info(struct vfio_iommu *io)
 	if (!info)
 		return set_error(-ENOMEM, "vfio: out of memory for the IOMMU info");
 	info->argsz = probe.argsz;
-	err = sys_ioctl(io, io->container, VFIO_IOMMU_GET_INFO, info);
+	err = vfio_sys_ioctl(io, io->container, VFIO_IOMMU_GET_INFO, info);
 	for (off = info->cap_offset; !err && off; ) {
 		struct vfio_info_cap_header *h;
 
@@ -142,7 +163,7 @@ static uint64_t range_end(uint64_t last)
 }
 
 /* An allocator over the usable ranges (page-aligned), gaps reserved. */
-static int build_iova_space(struct vfio_iommu *io)
+int vfio_iova_space_init(struct vfio_iommu *io)
 {
 	uint64_t lo = UINT64_MAX, hi = 0;
 	struct gtt_range_node *n;
@@ -184,27 +205,32 @@ static int build_iova_space(struct vfio_iommu *io)
 	return 0;
 }
 
+void vfio_iommu_init(struct vfio_iommu *io, const struct vfio_sys *sys)
+{
+	memset(io, 0, sizeof(*io));
+	io->sys = sys;
+	io->container = io->group = io->cdev = -1;
+	pthread_mutex_init(&io->lock, NULL);
+}
+
 int vfio_iommu_open(struct vfio_iommu *io, const struct vfio_sys *sys, int group)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 	char path[32];
 	int err, r;
 
-	memset(io, 0, sizeof(*io));
-	io->sys = sys;
-	io->container = io->group = -1;
-	pthread_mutex_init(&io->lock, NULL);
+	vfio_iommu_init(io, sys);
 	io->container = sys->open(sys->ctx, "/dev/vfio/vfio", O_RDWR);
 	if (io->container < 0) {
 		err = set_error(-errno, "vfio: cannot open /dev/vfio/vfio (is the vfio module loaded?)");
 		goto fail;
 	}
-	r = sys_ioctl(io, io->container, VFIO_GET_API_VERSION, NULL);
+	r = vfio_sys_ioctl(io, io->container, VFIO_GET_API_VERSION, NULL);
 	if (r != VFIO_API_VERSION) {
 		err = set_error(-EPROTO, "vfio: API version %d, expected %d", r, VFIO_API_VERSION);
 		goto fail;
 	}
-	if (sys_ioctl(io, io->container, VFIO_CHECK_EXTENSION,
+	if (vfio_sys_ioctl(io, io->container, VFIO_CHECK_EXTENSION,
 		      (void *)(uintptr_t)VFIO_TYPE1v2_IOMMU) <= 0) {
 		err = set_error(-EOPNOTSUPP, "vfio: the kernel has no type1v2 IOMMU (load vfio_iommu_type1)");
 		goto fail;
@@ -217,7 +243,7 @@ int vfio_iommu_open(struct vfio_iommu *io, const struct vfio_sys *sys, int group
 				"echo BDF > /sys/bus/pci/drivers_probe)", path);
 		goto fail;
 	}
-	err = sys_ioctl(io, io->group, VFIO_GROUP_GET_STATUS, &st);
+	err = vfio_sys_ioctl(io, io->group, VFIO_GROUP_GET_STATUS, &st);
 	if (err)
 		goto fail;
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
@@ -226,9 +252,9 @@ int vfio_iommu_open(struct vfio_iommu *io, const struct vfio_sys *sys, int group
 				"(or unbound)", group, group);
 		goto fail;
 	}
-	err = sys_ioctl(io, io->group, VFIO_GROUP_SET_CONTAINER, &io->container);
+	err = vfio_sys_ioctl(io, io->group, VFIO_GROUP_SET_CONTAINER, &io->container);
 	if (!err)
-		err = sys_ioctl(io, io->container, VFIO_SET_IOMMU,
+		err = vfio_sys_ioctl(io, io->container, VFIO_SET_IOMMU,
 				(void *)(uintptr_t)VFIO_TYPE1v2_IOMMU);
 	if (err) {
 		set_error(err, "vfio: cannot attach group %d to a type1v2 container", group);
@@ -236,7 +262,7 @@ int vfio_iommu_open(struct vfio_iommu *io, const struct vfio_sys *sys, int group
 	}
 	err = read_info(io);
 	if (!err)
-		err = build_iova_space(io);
+		err = vfio_iova_space_init(io);
 	if (!err)
 		return 0;
 fail:
@@ -244,14 +270,48 @@ fail:
 	return err;
 }
 
-int vfio_dma_map_aligned(struct vfio_iommu *io, void *cpu, uint64_t size,
-			 uint64_t align, uint64_t *iova)
+/* The kernel side of a mapping, in either flow. */
+static int kernel_map(struct vfio_iommu *io, void *cpu, uint64_t size, uint64_t iova)
 {
 	struct vfio_iommu_type1_dma_map map = {
 		.argsz = sizeof(map),
 		.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
-		.vaddr = (uintptr_t)cpu, .size = size,
+		.vaddr = (uintptr_t)cpu, .iova = iova, .size = size,
 	};
+	int err = io->iommufd ? iommufd_kernel_map(io, cpu, size, iova)
+			      : vfio_sys_ioctl(io, io->container, VFIO_IOMMU_MAP_DMA, &map);
+
+	if (err)
+		set_error(err, "vfio: %s of 0x%llx bytes failed",
+			  io->iommufd ? "IOMMU_IOAS_MAP" : "VFIO_IOMMU_MAP_DMA",
+			  (unsigned long long)size);
+	return err;
+}
+
+static int kernel_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_unmap un = { .argsz = sizeof(un), .iova = iova, .size = size };
+	uint64_t done = size;
+	int err;
+
+	if (io->iommufd) {
+		err = iommufd_kernel_unmap(io, iova, &done);
+	} else {
+		err = vfio_sys_ioctl(io, io->container, VFIO_IOMMU_UNMAP_DMA, &un);
+		done = un.size;
+	}
+	if (err)
+		return set_error(err, "vfio: %s failed",
+				 io->iommufd ? "IOMMU_IOAS_UNMAP" : "VFIO_IOMMU_UNMAP_DMA");
+	if (done != size)
+		return set_error(-EIO, "vfio: the kernel unmapped 0x%llx bytes, not 0x%llx",
+				 (unsigned long long)done, (unsigned long long)size);
+	return 0;
+}
+
+int vfio_dma_map_aligned(struct vfio_iommu *io, void *cpu, uint64_t size,
+			 uint64_t align, uint64_t *iova)
+{
 	struct gtt_range_request req = { .size = size, .alignment = align };
 	struct gtt_range_node *n;
 	int err;
@@ -262,17 +322,13 @@ int vfio_dma_map_aligned(struct vfio_iommu *io, void *cpu, uint64_t size,
 	pthread_mutex_lock(&io->lock);
 	err = gtt_range_insert(io->iova, &req, cpu, &n);
 	if (!err) {
-		map.iova = n->start;
-		err = sys_ioctl(io, io->container, VFIO_IOMMU_MAP_DMA, &map);
-		if (err) {
+		err = kernel_map(io, cpu, size, n->start);
+		if (err)
 			gtt_range_remove(io->iova, n);
-			set_error(err, "vfio: VFIO_IOMMU_MAP_DMA of 0x%llx bytes failed",
-				  (unsigned long long)size);
-		}
+		else
+			*iova = n->start;
 	}
 	pthread_mutex_unlock(&io->lock);
-	if (!err)
-		*iova = map.iova;
 	return err;
 }
 
@@ -283,7 +339,6 @@ int vfio_dma_map(struct vfio_iommu *io, void *cpu, uint64_t size, uint64_t *iova
 
 int vfio_dma_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size)
 {
-	struct vfio_iommu_type1_dma_unmap un = { .argsz = sizeof(un), .iova = iova, .size = size };
 	struct gtt_range_node *n;
 	int err;
 
@@ -291,20 +346,12 @@ int vfio_dma_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size)
 		return set_error(-EINVAL, "vfio: DMA unmap on a closed IOMMU");
 	pthread_mutex_lock(&io->lock);
 	n = gtt_range_lookup(io->iova, iova);
-	/* type1v2 refuses to split a mapping: only whole mappings go. */
-	if (!n || !n->owner || n->start != iova || n->size != size) {
+	/* type1v2 and iommufd refuse to split a mapping: only whole ones go. */
+	if (!n || !n->owner || n->start != iova || n->size != size)
 		err = set_error(-EINVAL, "vfio: [0x%llx, +0x%llx) is not exactly one DMA mapping",
 				(unsigned long long)iova, (unsigned long long)size);
-	} else {
-		err = sys_ioctl(io, io->container, VFIO_IOMMU_UNMAP_DMA, &un);
-		if (err)
-			set_error(err, "vfio: VFIO_IOMMU_UNMAP_DMA failed");
-		else if (un.size != size)
-			err = set_error(-EIO, "vfio: the kernel unmapped 0x%llx bytes, not 0x%llx",
-					(unsigned long long)un.size, (unsigned long long)size);
-		else
-			gtt_range_remove(io->iova, n);
-	}
+	else if (!(err = kernel_unmap(io, iova, size)))
+		gtt_range_remove(io->iova, n);
 	pthread_mutex_unlock(&io->lock);
 	return err;
 }
@@ -335,11 +382,13 @@ void vfio_iommu_close(struct vfio_iommu *io)
 		gtt_range_alloc_destroy(io->iova);
 		io->iova = NULL;
 	}
+	if (io->cdev >= 0)		/* closing it unbinds it from the iommufd */
+		io->sys->close(io->sys->ctx, io->cdev);
 	if (io->group >= 0)
 		io->sys->close(io->sys->ctx, io->group);
 	if (io->container >= 0)
 		io->sys->close(io->sys->ctx, io->container);
-	io->group = io->container = -1;
+	io->group = io->container = io->cdev = -1;
 	if (io->sys)
 		pthread_mutex_destroy(&io->lock);
 	io->sys = NULL;
@@ -347,9 +396,13 @@ void vfio_iommu_close(struct vfio_iommu *io)
 
 int vfio_device_open(struct vfio_iommu *io, const char *bdf, int *fd)
 {
-	int r = io->sys->ioctl(io->sys->ctx, io->group, VFIO_GROUP_GET_DEVICE_FD,
-			       (void *)bdf);
+	int r;
 
+	if (io->iommufd) {		/* the cdev, opened and bound already */
+		*fd = io->cdev;
+		return 0;
+	}
+	r = io->sys->ioctl(io->sys->ctx, io->group, VFIO_GROUP_GET_DEVICE_FD, (void *)bdf);
 	if (r < 0)
 		return set_error(-errno, "vfio: device %s is not in the group (or not bound to vfio-pci)", bdf);
 	*fd = r;
@@ -358,7 +411,7 @@ int vfio_device_open(struct vfio_iommu *io, const char *bdf, int *fd)
 
 void vfio_device_close(struct vfio_iommu *io, int fd)
 {
-	if (fd >= 0)
+	if (fd >= 0 && !io->iommufd)	/* iommufd: the cdev goes with the IOMMU */
 		io->sys->close(io->sys->ctx, fd);
 }
 
@@ -395,7 +448,7 @@ int vfio_region_map(struct vfio_iommu *io, int fd, unsigned int index,
 	void *p;
 	int err;
 
-	err = sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, &probe);
+	err = vfio_sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, &probe);
 	if (err)
 		return set_error(err, "vfio: no region %u", index);
 	if (probe.argsz > sizeof(probe)) {	/* capabilities follow: ask again */
@@ -404,7 +457,7 @@ int vfio_region_map(struct vfio_iommu *io, int fd, unsigned int index,
 			return set_error(-ENOMEM, "vfio: out of memory for region info");
 		info->argsz = probe.argsz;
 		info->index = index;
-		err = sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, info);
+		err = vfio_sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, info);
 		if (err) {
 			mem_free(info);
 			return set_error(err, "vfio: no region %u", index);
@@ -443,7 +496,7 @@ static int config_at(struct vfio_iommu *io, int fd, unsigned int offset, size_t 
 {
 	struct vfio_region_info info = { .argsz = sizeof(info),
 					 .index = VFIO_PCI_CONFIG_REGION_INDEX };
-	int err = sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, &info);
+	int err = vfio_sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, &info);
 
 	if (err)
 		return set_error(err, "vfio: no config space region");

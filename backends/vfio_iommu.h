@@ -12,6 +12,7 @@
 #define GTT_BACKENDS_VFIO_IOMMU_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -31,6 +32,8 @@ struct vfio_sys {
 	/* Optional: one aligned @width-byte (4 or 8) store into a mapped BAR.
 	 * NULL (the real layer): the backend stores directly. */
 	void (*mmio_write)(void *ctx, void *addr, uint64_t value, unsigned int width);
+	/* The first entry (not . or ..) of directory @path: 0 or -errno. */
+	int (*list_dir)(void *ctx, const char *path, char *first, size_t size);
 };
 
 /* The real system calls. */
@@ -40,8 +43,11 @@ extern const struct vfio_sys vfio_sys_real;
 
 struct vfio_iommu {
 	const struct vfio_sys *sys;
-	int container;
-	int group;
+	int container;			/* /dev/vfio/vfio, or /dev/iommu */
+	int group;			/* legacy: /dev/vfio/N */
+	bool iommufd;			/* cdev + iommufd flow */
+	int cdev;			/* iommufd: /dev/vfio/devices/vfioN */
+	uint32_t ioas;			/* iommufd: the IO address space */
 	uint64_t pgsizes;		/* IOMMU page sizes (bitmap) */
 	uint64_t ranges[VFIO_MAX_RANGES][2];	/* usable IOVA [start, end] */
 	unsigned int nranges;
@@ -58,6 +64,14 @@ struct vfio_iommu {
  */
 int vfio_iommu_open(struct vfio_iommu *io, const struct vfio_sys *sys,
 		    int group);
+/*
+ * The cdev + iommufd flow: open /dev/iommu and the device's cdev (found
+ * through /sys/bus/pci/devices/@bdf/vfio-dev), bind, allocate an IOAS,
+ * attach, read the IOVA ranges.  -EOPNOTSUPP when built without the
+ * Linux >= 6.6 uAPI headers.
+ */
+int vfio_iommufd_open(struct vfio_iommu *io, const struct vfio_sys *sys,
+		      const char *bdf);
 /* Unmap everything still mapped and close the descriptors. */
 void vfio_iommu_close(struct vfio_iommu *io);
 /* Map [@cpu, @cpu + @size) for device DMA at a fresh IOVA. */
@@ -91,6 +105,13 @@ int vfio_config_write(struct vfio_iommu *io, int fd, unsigned int offset,
  * vfio-pci leaves bus mastering off, and a GPU that cannot master cannot
  * read the pages its entries point at. */
 int vfio_enable_dma(struct vfio_iommu *io, int fd);
+
+/* Shared by both flows. */
+void vfio_iommu_init(struct vfio_iommu *io, const struct vfio_sys *sys);
+int vfio_sys_ioctl(struct vfio_iommu *io, int fd, unsigned long req, void *arg);
+int vfio_iova_space_init(struct vfio_iommu *io);
+int iommufd_kernel_map(struct vfio_iommu *io, void *cpu, uint64_t size, uint64_t iova);
+int iommufd_kernel_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t *size);
 
 struct gtt_backend;
 struct gtt_vfio_config;

@@ -20,12 +20,18 @@
 
 #define CONTAINER 100
 #define GROUP_FD 101
+#define IOMMUFD_FD 103
+
+#if defined(VFIO_DEVICE_BIND_IOMMUFD) && __has_include(<linux/iommufd.h>)
+#include <linux/iommufd.h>
+#define HAVE_IOMMUFD 1
+#endif
 
 struct fake {
 	int group;
 	int api;
 	bool type1v2, viable, caps, fail_map, bad_chain;
-	uint64_t ranges[4][2];
+	uint64_t ranges[VFIO_MAX_RANGES + 1][2];
 	int nranges;
 	bool attached, iommu;
 	struct { uint64_t iova, size; } map[64];
@@ -45,6 +51,8 @@ struct fake {
 	uint64_t nstores;
 	bool drop_writes;	/* BAR stores are lost */
 	bool gone;		/* the device vanished: config fails too */
+	/* iommufd: a cdev and /dev/iommu exist; bind refused; state. */
+	bool has_cdev, has_iommufd, bind_busy, bound, ioas_attached;
 	uint64_t preset[16];	/* BAR0 + 8 MiB starts with these entries, and */
 	uint64_t preset_last;	/* its last entry holds this (a driver's leftovers) */
 };
@@ -72,6 +80,10 @@ static int fake_open(void *ctx, const char *path, int flags)
 		return CONTAINER;
 	if (!strcmp(path, want))
 		return GROUP_FD;
+	if (!strcmp(path, "/dev/vfio/devices/vfio0") && f->has_cdev)
+		return 102;
+	if (!strcmp(path, "/dev/iommu") && f->has_iommufd)
+		return IOMMUFD_FD;
 	return fail_errno(ENOENT);
 }
 
@@ -194,6 +206,103 @@ static int fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 		u->size = done;
 		return 0;
 	}
+#ifdef HAVE_IOMMUFD
+	case VFIO_DEVICE_BIND_IOMMUFD: {
+		struct vfio_device_bind_iommufd *b = arg;
+
+		note(f, "bind");
+		if (fd != 102 || b->argsz != sizeof(*b) || b->flags || b->iommufd != IOMMUFD_FD)
+			return fail_errno(EINVAL);
+		if (f->bind_busy)
+			return fail_errno(EBUSY);
+		f->bound = true;
+		b->out_devid = 1;
+		return 0;
+	}
+	case IOMMU_IOAS_ALLOC: {
+		struct iommu_ioas_alloc *a = arg;
+
+		note(f, "ioas");
+		if (fd != IOMMUFD_FD || a->size != sizeof(*a) || a->flags)
+			return fail_errno(EINVAL);
+		a->out_ioas_id = 5;
+		return 0;
+	}
+	case VFIO_DEVICE_ATTACH_IOMMUFD_PT: {
+		struct vfio_device_attach_iommufd_pt *a = arg;
+
+		note(f, "attach");
+		if (fd != 102 || a->argsz != sizeof(*a) || !f->bound || a->pt_id != 5)
+			return fail_errno(EINVAL);
+		f->ioas_attached = true;
+		f->iommu = true;		/* device access allowed from here */
+		return 0;
+	}
+	case IOMMU_IOAS_IOVA_RANGES: {
+		struct iommu_ioas_iova_ranges *q = arg;
+		struct iommu_iova_range *r = (void *)(uintptr_t)q->allowed_iovas;
+		/* A fresh IOAS allows everything; attaching narrows it. */
+		uint32_t n = f->ioas_attached ? (uint32_t)f->nranges : 1;
+
+		note(f, "ranges");
+		if (fd != IOMMUFD_FD || q->size != sizeof(*q) || q->ioas_id != 5)
+			return fail_errno(EINVAL);
+		if (q->num_iovas < n) {
+			q->num_iovas = n;
+			return fail_errno(EMSGSIZE);
+		}
+		q->num_iovas = n;
+		for (uint32_t i = 0; i < n; i++) {
+			r[i].start = f->ioas_attached ? f->ranges[i][0] : 0;
+			r[i].last = f->ioas_attached ? f->ranges[i][1] : UINT64_MAX;
+		}
+		q->out_iova_alignment = 4096;
+		return 0;
+	}
+	case IOMMU_IOAS_MAP: {
+		struct iommu_ioas_map *m = arg;
+
+		f->map_calls++;
+		if (fd != IOMMUFD_FD || m->size != sizeof(*m) || m->ioas_id != 5 || !m->length ||
+		    m->flags != (IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+				 IOMMU_IOAS_MAP_WRITEABLE) ||
+		    !in_a_range(f, m->iova, m->length))
+			return fail_errno(EINVAL);
+		for (int i = 0; i < f->nmaps; i++)
+			if (m->iova < f->map[i].iova + f->map[i].size &&
+			    f->map[i].iova < m->iova + m->length)
+				return fail_errno(EEXIST);
+		if (f->fail_map)
+			return fail_errno(ENOMEM);
+		f->map[f->nmaps].iova = m->iova;
+		f->map[f->nmaps++].size = m->length;
+		return 0;
+	}
+	case IOMMU_IOAS_UNMAP: {
+		struct iommu_ioas_unmap *u = arg;
+		uint64_t done = 0;
+
+		f->unmap_calls++;
+		if (fd != IOMMUFD_FD || u->size != sizeof(*u) || u->ioas_id != 5)
+			return fail_errno(EINVAL);
+		/* The range must be a superset of whole mappings. */
+		for (int i = 0; i < f->nmaps; i++) {
+			uint64_t s = f->map[i].iova, e = s + f->map[i].size;
+
+			if (s < u->iova + u->length && u->iova < e &&
+			    (s < u->iova || e > u->iova + u->length))
+				return fail_errno(EINVAL);
+		}
+		for (int i = 0; i < f->nmaps; i++)
+			if (f->map[i].iova >= u->iova &&
+			    f->map[i].iova + f->map[i].size <= u->iova + u->length) {
+				done += f->map[i].size;
+				f->map[i--] = f->map[--f->nmaps];
+			}
+		u->length = done;
+		return done ? 0 : fail_errno(ENOENT);
+	}
+#endif
 	case VFIO_GROUP_GET_DEVICE_FD:
 		if (fd != GROUP_FD || !f->iommu || strcmp(arg, "0000:00:03.0"))
 			return fail_errno(EINVAL);
@@ -356,6 +465,16 @@ static int fake_munmap(void *ctx, void *addr, size_t len)
 	return munmap(addr, len);
 }
 
+static int fake_list_dir(void *ctx, const char *path, char *first, size_t size)
+{
+	struct fake *f = ctx;
+
+	if (!f->has_cdev || strcmp(path, "/sys/bus/pci/devices/0000:00:03.0/vfio-dev"))
+		return -ENOENT;
+	snprintf(first, size, "vfio0");
+	return 0;
+}
+
 static struct fake good(void)
 {
 	return (struct fake){ .group = 7, .api = VFIO_API_VERSION, .type1v2 = true,
@@ -367,7 +486,8 @@ static struct vfio_sys sys_for(struct fake *f)
 {
 	return (struct vfio_sys){ .ctx = f, .open = fake_open, .close = fake_close,
 				  .ioctl = fake_ioctl, .mmap = fake_mmap, .munmap = fake_munmap,
-				  .pread = fake_pread, .pwrite = fake_pwrite, .mmio_write = fake_mmio_write };
+				  .pread = fake_pread, .pwrite = fake_pwrite, .mmio_write = fake_mmio_write,
+				  .list_dir = fake_list_dir };
 }
 
 static void test_open_flow_and_ranges(void **state)
@@ -903,6 +1023,107 @@ static void test_read_only_inspection(void **state)
 	gtt_backend_destroy(be);
 }
 
+#ifdef HAVE_IOMMUFD
+/* The cdev + iommufd flow: order, ranges read after attach, map/unmap. */
+static void test_iommufd_flow(void **state)
+{
+	static char buf[3][8192] __attribute__((aligned(4096)));
+	const char *want[] = { "bind", "ioas", "attach", "ranges" };
+	struct fake f = good();
+	struct vfio_sys sys = sys_for(&f);
+	struct vfio_iommu io;
+	uint64_t a, b;
+	int dev = -1;
+
+	(void)state;
+	f.has_cdev = f.has_iommufd = true;
+	assert_int_equal(vfio_iommufd_open(&io, &sys, "0000:00:03.0"), 0);
+	assert_int_equal(f.nlog, 4);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(f.log[i], want[i]);
+	assert_int_equal(io.nranges, 2);			/* narrowed by the attach */
+	assert_int_equal(io.ranges[1][0], 0xfef00000);
+	assert_int_equal(vfio_device_open(&io, "0000:00:03.0", &dev), 0);
+	assert_int_equal(dev, 102);
+	assert_int_equal(vfio_dma_map(&io, buf[0], 8192, &a), 0);
+	assert_int_equal(vfio_dma_map(&io, buf[1], 8192, &b), 0);
+	assert_true(a && b && a != b && f.nmaps == 2);
+	int calls = f.unmap_calls;
+
+	assert_int_equal(vfio_dma_unmap(&io, a, 4096), -EINVAL);	/* a split: refused here */
+	assert_int_equal(f.unmap_calls, calls);
+	assert_int_equal(vfio_dma_unmap(&io, a, 8192), 0);
+	assert_int_equal(f.nmaps, 1);
+	vfio_device_close(&io, dev);			/* the cdev stays with the IOMMU */
+	assert_int_equal(f.closes, 0);
+	vfio_iommu_close(&io);				/* unmaps the rest, closes both */
+	assert_int_equal(f.nmaps, 0);
+	assert_int_equal(f.closes, 2);
+}
+
+/* The VFIO backend over iommufd, and the refusals that name the fix. */
+static void test_iommufd_backend_and_errors(void **state)
+{
+	struct gtt_vfio_config cfg = { .group = 99, .bdf = "0000:00:03.0", .iommufd = true };
+	struct fake f = good();
+	struct vfio_sys sys = sys_for(&f);
+	struct gtt_backend *be;
+	struct vfio_iommu io;
+	uint64_t iova;
+	static char buf[4096] __attribute__((aligned(4096)));
+
+	(void)state;
+	f.has_cdev = f.has_iommufd = true;
+	f.region_mmap = true;
+	fake_gpu(&f, 0x8086, 0x9a49, 0x00c0);
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);	/* group 99 unused */
+	assert_int_equal(f.nmaps, 1);					/* scratch */
+	assert_int_equal(gtt_vfio_dma_map(be, buf, 4096, &iova), 0);
+	assert_int_equal(f.nmaps, 2);
+	gtt_backend_destroy(be);
+	assert_int_equal(f.nmaps, 0);
+	assert_int_equal(f.maps_live, 0);
+
+	f = good();
+	f.has_iommufd = true;
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommufd_open(&io, &sys, "0000:00:03.0"), -ENODEV);
+	assert_non_null(strstr(gtt_last_error(), "CONFIG_VFIO_DEVICE_CDEV"));
+	f = good();
+	f.has_cdev = true;
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommufd_open(&io, &sys, "0000:00:03.0"), -ENOENT);
+	assert_non_null(strstr(gtt_last_error(), "CONFIG_IOMMUFD"));
+	assert_int_equal(f.closes, 1);			/* the cdev was closed again */
+	f = good();
+	f.has_cdev = f.has_iommufd = f.bind_busy = true;
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommufd_open(&io, &sys, "0000:00:03.0"), -EBUSY);
+	assert_int_equal(f.closes, 2);
+	/* More ranges than we keep: refused, not truncated. */
+	f = good();
+	f.has_cdev = f.has_iommufd = true;
+	f.nranges = VFIO_MAX_RANGES + 1;
+	sys = sys_for(&f);
+	assert_int_equal(vfio_iommufd_open(&io, &sys, "0000:00:03.0"), -EPROTO);
+}
+#else
+/* Built with older uAPI headers: the iommufd flow says so. */
+static void test_iommufd_flow(void **state)
+{
+	struct gtt_vfio_config cfg = { .bdf = "0000:00:03.0", .iommufd = true };
+	struct fake f = good();
+	struct vfio_sys sys = sys_for(&f);
+	struct gtt_backend *be = NULL;
+
+	(void)state;
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), -EOPNOTSUPP);
+	assert_non_null(strstr(gtt_last_error(), "Linux 6.6"));
+	assert_null(be);
+	assert_int_equal(f.closes, 0);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -915,6 +1136,10 @@ int main(void)
 		cmocka_unit_test(test_vanished_device),
 		cmocka_unit_test(test_ppgtt_in_dma_memory),
 		cmocka_unit_test(test_read_only_inspection),
+		cmocka_unit_test(test_iommufd_flow),
+#ifdef HAVE_IOMMUFD
+		cmocka_unit_test(test_iommufd_backend_and_errors),
+#endif
 	};
 
 	return cmocka_run_group_tests_name("vfio", tests, NULL, NULL);

@@ -54,6 +54,9 @@ static void usage(FILE *out)
 "                        writes the bind would make, computed by the same code\n"
 "                        on a mock of the target's platform\n"
 "  --guc                 the device runs GuC firmware (adds its TLB invalidation)\n"
+"  --iommufd             open the device through its VFIO cdev and /dev/iommu\n"
+"                        instead of its group (Linux 6.6+, and a libgtt built\n"
+"                        with headers that have it)\n"
 "  --force               allow writes on platforms where CPU GGTT writes are\n"
 "                        risky (MTL and later)\n"
 "  --all                 list: every PCI device\n"
@@ -66,7 +69,7 @@ static void usage(FILE *out)
 
 struct opts {
 	const char *mock, *vfio, *profile;
-	bool ppgtt, dry_run, guc, force, all, json;
+	bool ppgtt, dry_run, guc, force, all, json, iommufd;
 	uint64_t pages;
 };
 
@@ -387,7 +390,7 @@ static int vfio_config(const struct opts *o, struct gtt_vfio_config *c,
 		return 1;
 	}
 	*c = (struct gtt_vfio_config){ .group = d.iommu_group, .bdf = d.slot, .guc = o->guc,
-				       .force = o->force };
+				       .force = o->force, .iommufd = o->iommufd };
 	if (o->profile) {
 		int err = parse_profile(o->profile, c);
 
@@ -666,6 +669,7 @@ int main(int argc, char **argv)
 		{ "dry-run", no_argument, NULL, 'd' },
 		{ "guc", no_argument, NULL, 'g' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "iommufd", no_argument, NULL, 'I' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -688,6 +692,7 @@ int main(int argc, char **argv)
 		case 'd': o.dry_run = true; break;
 		case 'g': o.guc = true; break;
 		case 'f': o.force = true; break;
+		case 'I': o.iommufd = true; break;
 		case 'a': o.all = true; break;
 		case 'j': o.json = true; break;
 		case 'h': usage(stdout); return 0;

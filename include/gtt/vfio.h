@@ -47,7 +47,7 @@ extern "C" {
 
 /**
  * struct gtt_vfio_config - Which device, and how its GGTT is laid out.
- * @group: IOMMU group number (/dev/vfio/@group).
+ * @group: IOMMU group number (/dev/vfio/@group); unused with @iommufd.
  * @bdf: the device, e.g. "0000:00:02.0".
  * @bar: region index of the BAR holding the GGTT entries (0 on Intel).
  * @window_offset: offset of the entries in that BAR (8 MiB on gen8+).
@@ -58,6 +58,11 @@ extern "C" {
  * @force: also drive platforms where CPU GGTT writes are risky (MTL+).
  * @guc: GuC firmware runs on the device: also invalidate its TLB (see
  *	gtt_intel_ggtt_invalidation(); under bare vfio-pci it normally does not).
+ * @iommufd: use the VFIO device cdev and /dev/iommu (Linux >= 6.6) instead
+ *	of the group and container; @group is then ignored.  Only when
+ *	libgtt was built with uAPI headers that have it (-EOPNOTSUPP
+ *	otherwise); Debian 12's kernels have neither the headers nor
+ *	CONFIG_IOMMUFD, so this path is tested against a fake kernel only.
  * @read_only: inspect only: nothing is written to the device (no scratch
  *	fill, no COMMAND register change, no restore); bind and clear fail
  *	with -EROFS.  The scratch page is taken to be what the last entry
@@ -72,6 +77,7 @@ struct gtt_vfio_config {
 	enum gtt_intel_family family;
 	bool force;
 	bool guc;
+	bool iommufd;
 	bool read_only;
 };
 
