@@ -106,6 +106,8 @@ static int vfio_translate(void *priv, uint64_t addr, struct gtt_translation *out
 {
 	struct vfio_be *v = priv;
 
+	if (gone(v))
+		return gone_error("translate");
 	return intel_ggtt_translate(&v->ggtt, addr, out);
 }
 

@@ -816,6 +816,9 @@ static void test_vanished_device(void **state)
 	assert_non_null(strstr(gtt_last_error(), "gone away"));
 	stores = r.f.stores[4] + r.f.stores[8];
 	assert_int_equal(rig_bind(&r), -ENODEV);
+	struct gtt_translation t;
+
+	assert_int_equal(gtt_backend_translate(r.be, 5 * 4096, &t), -ENODEV);	/* no BAR reads */
 	assert_int_equal(r.f.stores[4] + r.f.stores[8], stores);	/* BAR left alone */
 	assert_int_equal(gtt_vma_destroy(r.vm, r.h), 0);
 	rig_down(&r);
