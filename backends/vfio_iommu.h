@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VFIO IOMMU plumbing for the VFIO backend (issue #4, first layer): the
- * legacy container/group flow with the type1v2 IOMMU, the IOVA space the
- * kernel reports, and DMA mappings with exact-range bookkeeping.
+ * VFIO IOMMU plumbing for the VFIO backends: the legacy container/group
+ * flow with the type1v2 IOMMU (vfio_iommu.c) or the cdev + iommufd flow
+ * (vfio_iommufd.c), the IOVA space the kernel reports, DMA mappings with
+ * exact-range bookkeeping, device fds, regions and config space.
  *
  * Every system call goes through struct vfio_sys, so the tests can put a
  * fake VFIO layer underneath (tests/test_vfio.c) and the guest test the
