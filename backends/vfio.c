@@ -113,11 +113,11 @@ static int vfio_translate(void *priv, uint64_t addr, struct gtt_translation *out
 
 static void vfio_free(struct vfio_be *v)
 {
-	if (v->bar && v->hi > v->lo && !gone(v)) {	/* scratch back where we wrote */
+	if (v->bar.ptr && v->hi > v->lo && !gone(v)) {	/* scratch back where we wrote */
 		if (!intel_ggtt_clear(&v->ggtt, v->lo, v->hi - v->lo))
 			intel_ggtt_invalidate(&v->ggtt);
 	}
-	vfio_region_unmap(&v->io, v->bar, v->bar_size);
+	vfio_region_unmap(&v->io, &v->bar);
 	if (v->scratch_iova)
 		vfio_dma_unmap(&v->io, v->scratch_iova, 4096);
 	vfio_device_close(&v->io, v->dev);
@@ -180,9 +180,10 @@ static int profile_from_device(struct vfio_be *v, struct gtt_vfio_config *c)
 	return 0;
 }
 
-/* The invalidation registers must lie in the BAR, outside the entries. */
+/* The invalidation registers must lie in a mapped part of the BAR,
+ * outside the entries. */
 static int check_registers(const struct gtt_vfio_config *c,
-			   const struct gtt_intel_platform *p, uint64_t bar_size)
+			   const struct gtt_intel_platform *p, const struct vfio_region *bar)
 {
 	struct gtt_intel_reg_write w[GTT_INTEL_MAX_INVAL_WRITES];
 	int n = gtt_intel_ggtt_invalidation(p, c->guc, w);
@@ -190,10 +191,10 @@ static int check_registers(const struct gtt_vfio_config *c,
 	for (int i = 0; i < n; i++) {
 		uint64_t r = w[i].reg;
 
-		if (r + 4 > bar_size || (r + 4 > c->window_offset &&
-					 r < c->window_offset + c->window_size))
+		if (!vfio_region_covers(bar, r, 4) || (r + 4 > c->window_offset &&
+						       r < c->window_offset + c->window_size))
 			return set_error(-EINVAL, "gtt_vfio_create: the %s TLB invalidation register 0x%llx "
-					 "is outside BAR %u or inside the entry window",
+					 "is not in a mappable part of BAR %u, or is inside the entry window",
 					 p->name, (unsigned long long)r, c->bar);
 	}
 	return 0;
@@ -233,8 +234,8 @@ static int setup_ggtt(struct vfio_be *v, const struct gtt_vfio_config *cfg,
 		      const struct gtt_intel_platform *p)
 {
 	uint64_t size = cfg->window_size / p->ggtt_pte_size * 4096;
-	struct intel_pt_mem mem = { .ggtt = (char *)v->bar + cfg->window_offset,
-				    .mmio = v->bar };
+	struct intel_pt_mem mem = { .ggtt = (char *)v->bar.ptr + cfg->window_offset,
+				    .mmio = v->bar.ptr };
 	int err;
 
 	if (v->sys->mmio_write) {
@@ -247,7 +248,7 @@ static int setup_ggtt(struct vfio_be *v, const struct gtt_vfio_config *cfg,
 	if (!err)
 		err = map_scratch(v);
 	if (!err)
-		err = check_registers(cfg, p, v->bar_size);
+		err = check_registers(cfg, p, &v->bar);
 	if (!err)
 		err = intel_ggtt_init(&v->ggtt, p, p->ggtt_format, size, v->scratch_iova, &mem);
 	v->ggtt.guc = cfg->guc;
@@ -289,13 +290,13 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 		err = set_error(-EPERM, "gtt_vfio_create: CPU writes to the %s GGTT through the BAR are "
 				"known to hang the GPU (docs/intel.md); set force to try anyway", p->name);
 	if (!err)
-		err = vfio_region_map(&v->io, v->dev, cfg.bar, &v->bar, &v->bar_size);
-	if (!err && (cfg.window_offset > v->bar_size ||
-		     cfg.window_size > v->bar_size - cfg.window_offset))
-		err = set_error(-EINVAL, "gtt_vfio_create: window [0x%llx, +0x%llx) is outside the 0x%llx-byte BAR",
+		err = vfio_region_map(&v->io, v->dev, cfg.bar, &v->bar);
+	if (!err && !vfio_region_covers(&v->bar, cfg.window_offset, cfg.window_size))
+		err = set_error(-EINVAL, "gtt_vfio_create: window [0x%llx, +0x%llx) is outside the "
+				"0x%llx-byte BAR or crosses a part VFIO does not let us map",
 				(unsigned long long)cfg.window_offset,
 				(unsigned long long)cfg.window_size,
-				(unsigned long long)v->bar_size);
+				(unsigned long long)v->bar.size);
 	v->group = cfg.group;
 	v->bar_index = cfg.bar;
 	v->window_offset = cfg.window_offset;
@@ -331,7 +332,7 @@ GTT_API int gtt_vfio_info(struct gtt_backend *be, struct gtt_vfio_info *out)
 		return set_error(-EINVAL, "gtt_vfio_info: not a VFIO backend, or out is NULL");
 	*out = (struct gtt_vfio_info){
 		.platform = v->ggtt.platform, .group = v->group, .bar = v->bar_index,
-		.bar_size = v->bar_size, .window_offset = v->window_offset,
+		.bar_size = v->bar.size, .window_offset = v->window_offset,
 		.window_size = v->window_size, .ggtt_size = v->ggtt.entries * 4096,
 		.scratch_iova = v->read_only ? v->ggtt.scratch_dma : v->scratch_iova,
 		.read_only = v->read_only,

@@ -17,8 +17,7 @@ struct vfio_be {
 	struct vfio_iommu io;
 	const struct vfio_sys *sys;
 	int dev;
-	void *bar;
-	uint64_t bar_size;
+	struct vfio_region bar;
 	void *scratch;
 	uint64_t scratch_iova;
 	struct intel_ggtt ggtt;

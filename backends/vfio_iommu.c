@@ -41,10 +41,13 @@ static int real_ioctl(void *ctx, int fd, unsigned long request, void *arg)
 	return ioctl(fd, request, arg);
 }
 
-static void *real_mmap(void *ctx, size_t len, int fd, off_t offset)
+static void *real_mmap(void *ctx, void *fixed, size_t len, int fd, off_t offset)
 {
 	(void)ctx;
-	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, offset);
+	if (fd < 0)		/* reserve address space */
+		return mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return mmap(fixed, len, PROT_READ | PROT_WRITE, MAP_SHARED | (fixed ? MAP_FIXED : 0),
+		    fd, offset);
 }
 
 static int real_munmap(void *ctx, void *addr, size_t len)
@@ -415,39 +418,61 @@ void vfio_device_close(struct vfio_iommu *io, int fd)
 		io->sys->close(io->sys->ctx, fd);
 }
 
-/* Whether a sparse-mmap capability leaves any part of the region unmappable. */
-static bool sparse_has_holes(const struct vfio_region_info *info)
+/*
+ * The areas of a region that may be mmapped: the sparse-mmap capability's
+ * list (page-aligned, inside the region), or the whole region without one.
+ */
+static int mmap_areas(const struct vfio_region_info *info, struct vfio_region *r)
 {
-	uint32_t off = info->cap_offset;
+	uint32_t off = (info->flags & VFIO_REGION_INFO_FLAG_CAPS) ? info->cap_offset : 0;
 
-	while (off && off <= info->argsz - sizeof(struct vfio_info_cap_header)) {
+	r->nareas = 1;
+	r->areas[0][0] = 0;
+	r->areas[0][1] = info->size;
+	while (off) {
 		const struct vfio_info_cap_header *h = (const void *)((const char *)info + off);
 
+		if (off < sizeof(*info) || off > info->argsz - sizeof(*h))
+			return set_error(-EPROTO, "vfio: region capability offset %u out of bounds", off);
 		if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
 			const struct vfio_region_info_cap_sparse_mmap *sp = (const void *)h;
 
 			if (off + sizeof(*sp) + (uint64_t)sp->nr_areas * sizeof(sp->areas[0]) > info->argsz)
-				return true;
-			for (uint32_t i = 0; i < sp->nr_areas; i++)
-				if (sp->areas[i].offset == 0 && sp->areas[i].size >= info->size)
-					return false;
-			return true;
+				return set_error(-EPROTO, "vfio: sparse-mmap capability overruns the info");
+			if (sp->nr_areas > VFIO_MAX_AREAS)
+				return set_error(-EOPNOTSUPP, "vfio: %u sparse-mmap areas, more than %d",
+						 sp->nr_areas, VFIO_MAX_AREAS);
+			r->nareas = 0;
+			for (uint32_t i = 0; i < sp->nr_areas; i++) {
+				uint64_t a = sp->areas[i].offset, n = sp->areas[i].size;
+
+				if ((a | n) % 4096 || a > info->size || n > info->size - a)
+					return set_error(-EPROTO, "vfio: sparse-mmap area [0x%llx, +0x%llx) "
+							 "is misaligned or outside the region",
+							 (unsigned long long)a, (unsigned long long)n);
+				if (n) {
+					r->areas[r->nareas][0] = a;
+					r->areas[r->nareas++][1] = n;
+				}
+			}
+			return 0;
 		}
-		if (h->next <= off)
-			return true;
+		if (h->next && h->next <= off)
+			return set_error(-EPROTO, "vfio: region capability chain loops");
 		off = h->next;
 	}
-	return false;
+	return 0;
 }
 
-int vfio_region_map(struct vfio_iommu *io, int fd, unsigned int index,
-		    void **ptr, uint64_t *size)
+int vfio_region_map(struct vfio_iommu *io, int fd, unsigned int index, struct vfio_region *r)
 {
 	struct vfio_region_info probe = { .argsz = sizeof(probe), .index = index };
 	struct vfio_region_info *info = &probe;
-	void *p;
+	const struct vfio_sys *sys = io->sys;
+	void *p = MAP_FAILED;
 	int err;
 
+	memset(r, 0, sizeof(*r));
 	err = vfio_sys_ioctl(io, fd, VFIO_DEVICE_GET_REGION_INFO, &probe);
 	if (err)
 		return set_error(err, "vfio: no region %u", index);
@@ -465,29 +490,58 @@ int vfio_region_map(struct vfio_iommu *io, int fd, unsigned int index,
 	}
 	if (!info->size || !(info->flags & VFIO_REGION_INFO_FLAG_MMAP) ||
 	    !(info->flags & VFIO_REGION_INFO_FLAG_READ) ||
-	    !(info->flags & VFIO_REGION_INFO_FLAG_WRITE) ||
-	    ((info->flags & VFIO_REGION_INFO_FLAG_CAPS) && sparse_has_holes(info))) {
-		err = set_error(-EOPNOTSUPP, "vfio: region %u cannot be mmapped read/write as a whole (flags 0x%x)",
+	    !(info->flags & VFIO_REGION_INFO_FLAG_WRITE)) {
+		err = set_error(-EOPNOTSUPP, "vfio: region %u cannot be mmapped read/write (flags 0x%x)",
 				index, info->flags);
 		goto out;
 	}
-	p = io->sys->mmap(io->sys->ctx, info->size, fd, (off_t)info->offset);
+	err = mmap_areas(info, r);
+	if (!err && !r->nareas)
+		err = set_error(-EOPNOTSUPP, "vfio: no part of region %u may be mmapped", index);
+	if (err)
+		goto out;
+	if (r->nareas == 1 && r->areas[0][0] == 0 && r->areas[0][1] == info->size) {
+		p = sys->mmap(sys->ctx, NULL, info->size, fd, (off_t)info->offset);
+	} else {
+		/* Reserve the whole region, then map each area in place: the
+		 * holes (an MSI-X table, say) stay inaccessible. */
+		p = sys->mmap(sys->ctx, NULL, info->size, -1, 0);
+		for (unsigned int i = 0; p != MAP_FAILED && i < r->nareas; i++) {
+			void *at = (char *)p + r->areas[i][0];
+
+			if (sys->mmap(sys->ctx, at, r->areas[i][1], fd,
+				      (off_t)(info->offset + r->areas[i][0])) != at) {
+				sys->munmap(sys->ctx, p, info->size);
+				p = MAP_FAILED;
+			}
+		}
+	}
 	if (p == MAP_FAILED) {
-		err = set_error(-errno, "vfio: mmap of region %u failed", index);
+		err = set_error(-errno ? -errno : -EIO, "vfio: mmap of region %u failed", index);
 		goto out;
 	}
-	*ptr = p;
-	*size = info->size;
+	r->ptr = p;
+	r->size = info->size;
 out:
 	if (info != &probe)
 		mem_free(info);
 	return err;
 }
 
-void vfio_region_unmap(struct vfio_iommu *io, void *ptr, uint64_t size)
+void vfio_region_unmap(struct vfio_iommu *io, struct vfio_region *r)
 {
-	if (ptr)
-		io->sys->munmap(io->sys->ctx, ptr, size);
+	if (r->ptr)
+		io->sys->munmap(io->sys->ctx, r->ptr, r->size);
+	r->ptr = NULL;
+}
+
+bool vfio_region_covers(const struct vfio_region *r, uint64_t off, uint64_t len)
+{
+	for (unsigned int i = 0; i < r->nareas; i++)
+		if (off >= r->areas[i][0] && len <= r->areas[i][1] &&
+		    off - r->areas[i][0] <= r->areas[i][1] - len)
+			return true;
+	return false;
 }
 
 /* Where [@offset, +@len) of the config space is in the device fd. */

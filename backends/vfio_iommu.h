@@ -26,7 +26,10 @@ struct vfio_sys {
 	int (*close)(void *ctx, int fd);
 	/* Returns the ioctl's result, or -1 with errno set, like ioctl(2). */
 	int (*ioctl)(void *ctx, int fd, unsigned long request, void *arg);
-	void *(*mmap)(void *ctx, size_t len, int fd, off_t offset);	/* MAP_FAILED on error */
+	/* Map @len bytes of @fd at @offset read/write and shared, at @fixed if
+	 * not NULL (replacing what is there); with @fd < 0, reserve @len bytes
+	 * of inaccessible address space.  MAP_FAILED on error. */
+	void *(*mmap)(void *ctx, void *fixed, size_t len, int fd, off_t offset);
 	int (*munmap)(void *ctx, void *addr, size_t len);
 	ssize_t (*pread)(void *ctx, int fd, void *buf, size_t len, off_t offset);
 	ssize_t (*pwrite)(void *ctx, int fd, const void *buf, size_t len, off_t offset);
@@ -89,14 +92,27 @@ int vfio_dma_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size);
 /* The device @bdf ("0000:00:03.0") of the open group: a device fd. */
 int vfio_device_open(struct vfio_iommu *io, const char *bdf, int *fd);
 void vfio_device_close(struct vfio_iommu *io, int fd);
+#define VFIO_MAX_AREAS 8
+
+/* A mapped region: one address range; only the areas are accessible. */
+struct vfio_region {
+	void *ptr;
+	uint64_t size;
+	unsigned int nareas;
+	uint64_t areas[VFIO_MAX_AREAS][2];	/* mmapped [offset, +size) */
+};
+
 /*
- * mmap region @index (a BAR) of device @fd read/write.  Refused with
- * -EOPNOTSUPP when the region cannot be mmapped whole (no MMAP flag, or a
- * sparse-mmap capability that leaves holes).
+ * mmap region @index (a BAR) of device @fd read/write.  With a sparse-mmap
+ * capability (e.g. around an MSI-X table) the region's address range is
+ * reserved and each area mapped in place; the holes stay inaccessible.
+ * -EOPNOTSUPP without the MMAP flag or with no mappable area.
  */
 int vfio_region_map(struct vfio_iommu *io, int fd, unsigned int index,
-		    void **ptr, uint64_t *size);
-void vfio_region_unmap(struct vfio_iommu *io, void *ptr, uint64_t size);
+		    struct vfio_region *r);
+void vfio_region_unmap(struct vfio_iommu *io, struct vfio_region *r);
+/* [@off, @off + @len) lies in one mapped area. */
+bool vfio_region_covers(const struct vfio_region *r, uint64_t off, uint64_t len);
 /* Read @len bytes of the device's PCI config space at @offset. */
 int vfio_config_read(struct vfio_iommu *io, int fd, unsigned int offset,
 		     void *buf, size_t len);

@@ -70,19 +70,20 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in /mods/*.ko; do insmod "$m" || echo "guest: insmod $m failed"; done
 /sync_in_guest
-# Bind pci-testdev (1b36:0005), ivshmem (1af4:1110) and edu (1234:11e8)
-# to vfio-pci.
-group=; ivgroup=; ivbdf=; tbdf=; edugroup=; edubdf=
+# Bind pci-testdev (1b36:0005), ivshmem (1af4:1110), edu (1234:11e8) and
+# the NVMe controller (1b36:0010) to vfio-pci.
+group=; ivgroup=; ivbdf=; tbdf=; edugroup=; edubdf=; nvgroup=; nvbdf=
 for d in /sys/bus/pci/devices/*; do
 	id="$(cat $d/vendor):$(cat $d/device)"
 	case $id in
-	0x1b36:0x0005|0x1af4:0x1110|0x1234:0x11e8)
+	0x1b36:0x0005|0x1af4:0x1110|0x1234:0x11e8|0x1b36:0x0010)
 		echo vfio-pci > $d/driver_override
 		echo $(basename $d) > /sys/bus/pci/drivers_probe
 		g=$(basename $(readlink $d/iommu_group))
 		case $id in
 		0x1b36:0x0005) group=$g; tbdf=$(basename $d) ;;
 		0x1af4:0x1110) ivgroup=$g; ivbdf=$(basename $d) ;;
+		0x1b36:0x0010) nvgroup=$g; nvbdf=$(basename $d) ;;
 		*) edugroup=$g; edubdf=$(basename $d) ;;
 		esac
 		;;
@@ -113,7 +114,7 @@ t "dump --json" \
 t "a device not on vfio-pci is refused with the fix" \
 	'! /gttctl --vfio 0000:00:00.0 --profile 0:0:0x1000:tgl dump 2> /e.txt && grep -q "driver_override" /e.txt'
 echo "guest: $pass passed, $fail failed"
-/vfio_in_guest $group $ivgroup $ivbdf $tbdf
+/vfio_in_guest $group $ivgroup $ivbdf $tbdf $nvgroup $nvbdf
 /dma_in_guest $edugroup $edubdf
 echo "guest: done"
 poweroff -f
@@ -127,7 +128,7 @@ start=$(date +%s)
 timeout 180 qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 512 \
 	-device intel-iommu,caching-mode=on -device pci-testdev \
 	-object memory-backend-file,id=hostmem,share=on,mem-path="$work/ivshmem.bin",size=4M \
-	-device ivshmem-plain,memdev=hostmem -device edu \
+	-device ivshmem-plain,memdev=hostmem -device edu -device nvme,serial=gtt0 \
 	-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 intel_iommu=on panic=-1 quiet" \
 	-nographic -no-reboot -nodefaults -serial stdio </dev/null > "$work/console.log" 2>&1 || true

@@ -38,12 +38,14 @@ struct fake {
 	int nmaps, map_calls, unmap_calls, closes;
 	char log[32][24];
 	int nlog;
-	bool region_mmap, region_sparse_hole;
+	bool region_mmap;
+	uint64_t bar0_hole[2], bar2_hole[2];	/* not mmappable: offset, size */
 	int maps_live;
 	uint8_t config[256];
 	void *bar0;		/* what the backend sees: read-only */
 	void *bar0_rw;		/* the same pages, writable: only mmio_write uses it */
 	size_t bar0_len;
+	int bar0_fd;
 	/* Every store through the seam: count per width, misuse, and the last 16. */
 	uint64_t stores[9];
 	int bad_stores;
@@ -310,29 +312,24 @@ static int fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 	case VFIO_DEVICE_GET_REGION_INFO: {
 		struct vfio_region_info *ri = arg;
 		struct vfio_region_info_cap_sparse_mmap *sp;
-		uint32_t need = sizeof(*ri) + sizeof(*sp) + sizeof(sp->areas[0]);
+		uint32_t need = sizeof(*ri) + sizeof(*sp) + 2 * sizeof(sp->areas[0]);
+		bool cfg = ri->index == VFIO_PCI_CONFIG_REGION_INDEX;
+		uint64_t *hole;
 
 		if (fd != 102 || ri->argsz < sizeof(*ri))
 			return fail_errno(EINVAL);
-		if (ri->index == 0 || ri->index == VFIO_PCI_CONFIG_REGION_INDEX) {
-			bool cfg = ri->index == VFIO_PCI_CONFIG_REGION_INDEX;
-
-			ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
-				    (cfg ? 0 : VFIO_REGION_INFO_FLAG_MMAP);
-			ri->size = cfg ? 256 : 16 << 20;
-			ri->offset = (uint64_t)ri->index << 40;
-			ri->cap_offset = 0;
-			return 0;
-		}
-		if (ri->index != 2)
+		if (ri->index != 0 && ri->index != 2 && !cfg)
 			return fail_errno(EINVAL);
-		ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
-			    (f->region_mmap ? VFIO_REGION_INFO_FLAG_MMAP : 0);
-		ri->size = 1 << 20;
-		ri->offset = 2ull << 40;
+		ri->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		if (ri->index == 0 || (ri->index == 2 && f->region_mmap))
+			ri->flags |= VFIO_REGION_INFO_FLAG_MMAP;
+		ri->size = cfg ? 256 : ri->index == 0 ? 16 << 20 : 1 << 20;
+		ri->offset = (uint64_t)ri->index << 40;
 		ri->cap_offset = 0;
-		if (!f->region_sparse_hole)
+		hole = ri->index == 0 ? f->bar0_hole : f->bar2_hole;
+		if (cfg || !hole[1])
 			return 0;
+		/* A sparse-mmap capability: everything but the hole. */
 		ri->flags |= VFIO_REGION_INFO_FLAG_CAPS;
 		if (ri->argsz < need) {
 			ri->argsz = need;
@@ -342,9 +339,12 @@ static int fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 		sp = (void *)(ri + 1);
 		sp->header.id = VFIO_REGION_INFO_CAP_SPARSE_MMAP;
 		sp->header.next = 0;
-		sp->nr_areas = 1;
-		sp->areas[0].offset = 4096;	/* the first page is not mmappable */
-		sp->areas[0].size = ri->size - 4096;
+		sp->nr_areas = 0;
+		if (hole[0])
+			sp->areas[sp->nr_areas++] = (struct vfio_region_sparse_mmap_area){ 0, hole[0] };
+		if (hole[0] + hole[1] < ri->size)
+			sp->areas[sp->nr_areas++] = (struct vfio_region_sparse_mmap_area){
+				hole[0] + hole[1], ri->size - hole[0] - hole[1] };
 		return 0;
 	}
 	}
@@ -357,27 +357,44 @@ static int fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
  * each store (inside BAR0, naturally aligned, 4 or 8 bytes), records it
  * and performs it through the writable view.
  */
-static void *fake_mmap(void *ctx, size_t len, int fd, off_t off)
+static void *fake_mmap(void *ctx, void *fixed, size_t len, int fd, off_t off)
 {
 	struct fake *f = ctx;
+	uint64_t bar0_off = (uint64_t)off;
+	void *p;
 
-	if (fd != 102 || (off != (off_t)(2ull << 40) && off != 0))
+	if (fd < 0) {				/* a reservation */
+		f->maps_live++;
+		return mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	}
+	if (fd != 102)
 		return (errno = EINVAL, MAP_FAILED);
-	f->maps_live++;
-	if (off != 0)
-		return aligned_alloc(4096, len);
-	int mfd = memfd_create("fake-bar0", 0);
+	if ((uint64_t)off >> 40 == 2) {		/* region 2: plain memory */
+		if (!fixed)
+			f->maps_live++;
+		return mmap(fixed, len, PROT_READ | PROT_WRITE,
+			    MAP_SHARED | MAP_ANONYMOUS | (fixed ? MAP_FIXED : 0), -1, 0);
+	}
+	if ((uint64_t)off >> 40 != 0)
+		return (errno = EINVAL, MAP_FAILED);
+	if (!f->bar0_rw) {
+		int mfd = memfd_create("fake-bar0", 0);
 
-	assert_true(mfd >= 0);
-	assert_int_equal(ftruncate(mfd, (off_t)len), 0);
-	f->bar0 = mmap(NULL, len, PROT_READ, MAP_SHARED, mfd, 0);
-	f->bar0_rw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
-	f->bar0_len = len;
-	close(mfd);
-	assert_true(f->bar0 != MAP_FAILED && f->bar0_rw != MAP_FAILED);
-	memcpy((char *)f->bar0_rw + (8 << 20), f->preset, sizeof(f->preset));
-	((uint64_t *)f->bar0_rw)[len / 8 - 1] = f->preset_last;
-	return f->bar0;
+		assert_true(mfd >= 0);
+		f->bar0_len = 16 << 20;
+		assert_int_equal(ftruncate(mfd, (off_t)f->bar0_len), 0);
+		f->bar0_rw = mmap(NULL, f->bar0_len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+		f->bar0_fd = mfd;
+		assert_true(f->bar0_rw != MAP_FAILED);
+		memcpy((char *)f->bar0_rw + (8 << 20), f->preset, sizeof(f->preset));
+		((uint64_t *)f->bar0_rw)[f->bar0_len / 8 - 1] = f->preset_last;
+	}
+	if (!fixed)
+		f->maps_live++;
+	p = mmap(fixed, len, PROT_READ, MAP_SHARED | (fixed ? MAP_FIXED : 0), f->bar0_fd, off);
+	assert_true(p != MAP_FAILED);
+	f->bar0 = (char *)p - bar0_off;		/* where BAR0 starts for the backend */
+	return p;
 }
 
 static void fake_mmio_write(void *ctx, void *addr, uint64_t value, unsigned int width)
@@ -456,12 +473,11 @@ static int fake_munmap(void *ctx, void *addr, size_t len)
 	struct fake *f = ctx;
 
 	f->maps_live--;
-	if (addr != f->bar0) {
-		free(addr);
-		return 0;
+	if (addr == f->bar0 && f->bar0_rw) {
+		munmap(f->bar0_rw, f->bar0_len);
+		close(f->bar0_fd);
+		f->bar0 = f->bar0_rw = NULL;
 	}
-	munmap(f->bar0_rw, len);
-	f->bar0 = f->bar0_rw = NULL;
 	return munmap(addr, len);
 }
 
@@ -607,13 +623,30 @@ static void test_errors_say_what_to_fix(void **state)
 	vfio_iommu_close(&io);
 }
 
+/* Whether the process may read @p, from /proc/self/maps. */
+static bool readable(const void *p)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	unsigned long lo, hi, at = (unsigned long)p;
+	char perms[8];
+	bool ok = false;
+
+	assert_non_null(maps);
+	while (fscanf(maps, "%lx-%lx %7s%*[^\n]", &lo, &hi, perms) == 3)
+		if (at >= lo && at < hi) {
+			ok = perms[0] == 'r';
+			break;
+		}
+	fclose(maps);
+	return ok;
+}
+
 static void test_device_regions(void **state)
 {
 	struct fake f = good();
 	struct vfio_sys sys = sys_for(&f);
 	struct vfio_iommu io;
-	uint64_t size = 0;
-	void *bar = NULL;
+	struct vfio_region r;
 	int dev = -1;
 
 	(void)state;
@@ -621,20 +654,45 @@ static void test_device_regions(void **state)
 	assert_int_equal(vfio_iommu_open(&io, &sys, 7), 0);
 	assert_true(vfio_device_open(&io, "0000:00:09.0", &dev) < 0);
 	assert_int_equal(vfio_device_open(&io, "0000:00:03.0", &dev), 0);
-	assert_int_equal(vfio_region_map(&io, dev, 2, &bar, &size), 0);
-	assert_int_equal(size, 1 << 20);
+	assert_int_equal(vfio_region_map(&io, dev, 2, &r), 0);
+	assert_int_equal(r.size, 1 << 20);
+	assert_int_equal(r.nareas, 1);
 	assert_int_equal(f.maps_live, 1);
-	((volatile uint64_t *)bar)[0] = 1;		/* really mapped memory */
-	vfio_region_unmap(&io, bar, size);
+	((volatile uint64_t *)r.ptr)[0] = 1;		/* really mapped memory */
+	vfio_region_unmap(&io, &r);
 	assert_int_equal(f.maps_live, 0);
-	assert_true(vfio_region_map(&io, dev, 5, &bar, &size) < 0);
-	/* A region without mmap, or with holes in its sparse mmap, is refused. */
+	assert_true(vfio_region_map(&io, dev, 5, &r) < 0);
+	/* A region without mmap is refused. */
 	f.region_mmap = false;
-	assert_int_equal(vfio_region_map(&io, dev, 2, &bar, &size), -EOPNOTSUPP);
-	f.region_mmap = true;
-	f.region_sparse_hole = true;
-	assert_int_equal(vfio_region_map(&io, dev, 2, &bar, &size), -EOPNOTSUPP);
+	assert_int_equal(vfio_region_map(&io, dev, 2, &r), -EOPNOTSUPP);
 	assert_non_null(strstr(gtt_last_error(), "region 2"));
+	/* A sparse mmap: the areas are mapped in place, the hole is not. */
+	f.region_mmap = true;
+	f.bar2_hole[0] = 0x10000;
+	f.bar2_hole[1] = 0x2000;
+	assert_int_equal(vfio_region_map(&io, dev, 2, &r), 0);
+	assert_int_equal(r.nareas, 2);
+	assert_int_equal(r.areas[1][0], 0x12000);
+	assert_true(readable((char *)r.ptr + 0xf000) && readable((char *)r.ptr + 0x12000));
+	assert_false(readable((char *)r.ptr + 0x10000));
+	assert_false(readable((char *)r.ptr + 0x11fff));
+	((volatile uint64_t *)r.ptr)[0x13000 / 8] = 2;
+	assert_true(vfio_region_covers(&r, 0, 0x10000));
+	assert_true(vfio_region_covers(&r, 0x12000, (1 << 20) - 0x12000));
+	assert_false(vfio_region_covers(&r, 0xf000, 0x2000));	/* crosses the hole */
+	assert_false(vfio_region_covers(&r, 0x12000, 1 << 20));	/* past the end */
+	vfio_region_unmap(&io, &r);
+	assert_int_equal(f.maps_live, 0);
+	/* A hole at the start: one area. */
+	f.bar2_hole[0] = 0;
+	f.bar2_hole[1] = 4096;
+	assert_int_equal(vfio_region_map(&io, dev, 2, &r), 0);
+	assert_int_equal(r.nareas, 1);
+	assert_false(readable(r.ptr));
+	vfio_region_unmap(&io, &r);
+	/* Nothing mappable at all. */
+	f.bar2_hole[1] = 1 << 20;
+	assert_int_equal(vfio_region_map(&io, dev, 2, &r), -EOPNOTSUPP);
 	assert_int_equal(f.maps_live, 0);
 	vfio_device_close(&io, dev);
 	vfio_iommu_close(&io);
@@ -801,6 +859,46 @@ static void test_single_stores_then_invalidate(void **state)
 	assert_int_equal(LAST(&r.f, 1).off, (2 << 20) + 8 * 4);
 	assert_int_equal(LAST(&r.f, 1).width, 4);
 	rig_down(&r);
+}
+
+/* BAR0 with a hole VFIO will not map (an MSI-X table, say). */
+static void test_sparse_bar0(void **state)
+{
+	struct gtt_vfio_config cfg = { .group = 7, .bdf = "0000:00:03.0" };
+	struct gtt_backend *be;
+	struct fake f;
+	struct vfio_sys sys;
+
+	(void)state;
+	/* The hole holds GFX_FLSH_CNTL: SKL cannot invalidate, so no backend. */
+	f = good();
+	sys = sys_for(&f);
+	f.bar0_hole[0] = 1 << 20;
+	f.bar0_hole[1] = 1 << 20;
+	fake_gpu(&f, 0x8086, 0x1912, 0x00c0);
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "0x101008"));
+	assert_int_equal(f.maps_live, 0);
+	/* TGL writes no register without GuC: fine, and the entries work. */
+	f = good();
+	sys = sys_for(&f);
+	f.bar0_hole[0] = 1 << 20;
+	f.bar0_hole[1] = 1 << 20;
+	fake_gpu(&f, 0x8086, 0x9a49, 0x00c0);
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	assert_int_equal(f.stores[8], (8 << 20) / 8);
+	assert_int_equal(f.bad_stores, 0);
+	gtt_backend_destroy(be);
+	assert_int_equal(f.maps_live, 0);
+	/* A hole inside the entry window: refused. */
+	f = good();
+	sys = sys_for(&f);
+	f.bar0_hole[0] = (8 << 20) + 4096;
+	f.bar0_hole[1] = 4096;
+	fake_gpu(&f, 0x8086, 0x9a49, 0x00c0);
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "window"));
+	assert_int_equal(f.maps_live, 0);
 }
 
 /* A device that vanishes gives -ENODEV, then no more BAR access, no crash. */
@@ -1136,6 +1234,7 @@ int main(void)
 		cmocka_unit_test(test_device_regions),
 		cmocka_unit_test(test_backend_identifies_the_gpu),
 		cmocka_unit_test(test_single_stores_then_invalidate),
+		cmocka_unit_test(test_sparse_bar0),
 		cmocka_unit_test(test_vanished_device),
 		cmocka_unit_test(test_ppgtt_in_dma_memory),
 		cmocka_unit_test(test_read_only_inspection),

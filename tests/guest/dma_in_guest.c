@@ -98,10 +98,10 @@ static bool dmar_fault_logged(uint64_t addr)
 int main(int argc, char **argv)
 {
 	struct vfio_iommu io;
-	uint64_t bar_size = 0, iova_a, iova_b, iova_c;
+	uint64_t iova_a, iova_b, iova_c;
 	uint8_t *a = aligned_alloc(4096, 4096), *b = aligned_alloc(4096, 4096);
 	uint8_t *c = aligned_alloc(4096, 4096), *zero = calloc(1, 4096), first[4096];
-	void *bar = NULL;
+	struct vfio_region bar = { 0 };
 	int dev = -1;
 
 	if (argc < 3) {
@@ -110,12 +110,12 @@ int main(int argc, char **argv)
 	}
 	CHECK(vfio_iommu_open(&io, &vfio_sys_real, atoi(argv[1])) == 0 &&
 	      vfio_device_open(&io, argv[2], &dev) == 0 &&
-	      vfio_region_map(&io, dev, 0, &bar, &bar_size) == 0 &&
+	      vfio_region_map(&io, dev, 0, &bar) == 0 &&
 	      vfio_enable_dma(&io, dev) == 0,
 	      "edu opened through VFIO, BAR0 mapped, bus mastering on");
-	if (!bar)
+	if (!bar.ptr)
 		goto out;
-	edu = bar;
+	edu = bar.ptr;
 	wr32(EDU_LIVE, 0x12345678);
 	CHECK(rd32(EDU_ID) == 0x010000ed && rd32(EDU_LIVE) == ~0x12345678u,
 	      "edu answers through the mapped BAR (ID 0x010000ed, liveness)");
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	       c[0], c[1], c[2], c[3]);
 	CHECK(dmar_fault_logged(iova_a), "the kernel logged a DMAR fault for A's old IOVA");
 
-	vfio_region_unmap(&io, bar, bar_size);
+	vfio_region_unmap(&io, &bar);
 	vfio_device_close(&io, dev);
 	vfio_iommu_close(&io);
 out:

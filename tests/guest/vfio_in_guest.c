@@ -10,7 +10,8 @@
  * state is left for the host, which checks every entry and the TLB
  * invalidation register in the file behind the BAR after power-off
  * (tests/guest/check_ggtt_window.py, with the "guest: expect" lines).
- *   vfio_in_guest GROUP [IVSHMEM_GROUP IVSHMEM_BDF [TESTDEV_BDF]]
+ *   vfio_in_guest GROUP [IVSHMEM_GROUP IVSHMEM_BDF [TESTDEV_BDF
+ *                 [NVME_GROUP NVME_BDF]]]
  * Prints "guest: N passed, M failed".
  */
 #include <errno.h>
@@ -121,6 +122,35 @@ static void ppgtt_tests(struct gtt_backend *ggtt, char *buf)
 	ioctl(io->container, VFIO_IOMMU_UNMAP_DMA, &u);
 }
 
+/*
+ * QEMU's NVMe controller keeps its MSI-X table in BAR0, behind a region
+ * capability chain: vfio-pci (4.16+) marks such a BAR MSIX_MAPPABLE rather
+ * than sparse, so the whole BAR maps and the registers read back.
+ */
+static void nvme_tests(int group, const char *bdf)
+{
+	struct vfio_region_info probe = { .argsz = sizeof(probe), .index = 0 };
+	struct vfio_region bar = { 0 };
+	struct vfio_iommu io;
+	uint32_t vs = 0;
+	int dev = -1;
+
+	CHECK(vfio_iommu_open(&io, &vfio_sys_real, group) == 0 &&
+	      vfio_device_open(&io, bdf, &dev) == 0 &&
+	      ioctl(dev, VFIO_DEVICE_GET_REGION_INFO, &probe) == 0 &&
+	      (probe.flags & VFIO_REGION_INFO_FLAG_CAPS) && probe.argsz > sizeof(probe),
+	      "NVMe BAR0 (with its MSI-X table) comes with a capability chain");
+	CHECK(vfio_region_map(&io, dev, 0, &bar) == 0 && bar.nareas == 1 &&
+	      bar.areas[0][1] == bar.size &&
+	      (vs = ((volatile uint32_t *)bar.ptr)[2]) >= 0x00010000,
+	      "the chain is walked, the BAR mapped whole, NVMe's version register read");
+	printf("guest: info vfio: NVMe BAR0 0x%llx bytes, region flags 0x%x, VS 0x%08x\n",
+	       (unsigned long long)bar.size, probe.flags, vs);
+	vfio_region_unmap(&io, &bar);
+	vfio_device_close(&io, dev);
+	vfio_iommu_close(&io);
+}
+
 static void ivshmem_tests(int group, const char *bdf)
 {
 	struct gtt_vfio_config risky = { .group = group, .bdf = bdf, .bar = 2,
@@ -130,8 +160,8 @@ static void ivshmem_tests(int group, const char *bdf)
 	struct gtt_backend *be;
 	struct gtt_vm *vm;
 	struct vfio_iommu io;
-	uint64_t iova[3], bar_size = 0, old_scratch;
-	void *bar = NULL;
+	uint64_t iova[3], old_scratch;
+	struct vfio_region bar = { 0 };
 	char *buf = aligned_alloc(4096, 64 * 4096);
 	int dev = -1;
 
@@ -153,11 +183,11 @@ static void ivshmem_tests(int group, const char *bdf)
 	gtt_backend_destroy(be);
 	CHECK(vfio_iommu_open(&io, &vfio_sys_real, group) == 0 &&
 	      vfio_device_open(&io, bdf, &dev) == 0 &&
-	      vfio_region_map(&io, dev, 2, &bar, &bar_size) == 0 &&
-	      ((volatile uint64_t *)bar)[(2u << 20) / 8 + 2001] == old_scratch &&
-	      ((volatile uint64_t *)bar)[(2u << 20) / 8 + 2000] == old_scratch,
+	      vfio_region_map(&io, dev, 2, &bar) == 0 &&
+	      ((volatile uint64_t *)bar.ptr)[(2u << 20) / 8 + 2001] == old_scratch &&
+	      ((volatile uint64_t *)bar.ptr)[(2u << 20) / 8 + 2000] == old_scratch,
 	      "backend teardown put scratch back where it wrote");
-	vfio_region_unmap(&io, bar, bar_size);
+	vfio_region_unmap(&io, &bar);
 	vfio_device_close(&io, dev);
 	vfio_iommu_close(&io);
 
@@ -254,6 +284,8 @@ int main(int argc, char **argv)
 		      strstr(gtt_last_error(), "1b36:0005"),
 		      "without a profile, pci-testdev (1b36:0005, read through VFIO config space) is refused");
 	}
+	if (argc > 6)
+		nvme_tests(atoi(argv[5]), argv[6]);
 	if (argc > 3)
 		ivshmem_tests(atoi(argv[2]), argv[3]);
 out:
