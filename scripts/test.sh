@@ -66,7 +66,7 @@ smoke() {
 		   "build/examples/gtt-driver-heap --quiet --frames 50" \
 		   "build/tools/gtt-dump --platform snb" \
 		   "build/tools/gtt-dump --platform lnl --ppgtt --objects 12" \
-		   "build/tools/gttctl list --all" \
+		   "build/tools/gttctl --mock tgl dump" \
 		   "build/tools/gttctl --mock adl --ppgtt bind" \
 		   "build/bench/bench-bind --quick" \
 		   "build/bench/bench-itree --quick" \
