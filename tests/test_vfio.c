@@ -7,6 +7,7 @@
  * The same code runs against the real kernel in the QEMU guest.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,7 @@ struct fake {
 	uint64_t ranges[VFIO_MAX_RANGES + 1][2];
 	int nranges;
 	bool attached, iommu;
-	struct { uint64_t iova, size; } map[64];
+	struct { uint64_t iova, size; } map[256];
 	int nmaps, map_calls, unmap_calls, closes;
 	char log[32][24];
 	int nlog;
@@ -104,10 +105,24 @@ static bool in_a_range(struct fake *f, uint64_t s, uint64_t size)
 	return false;
 }
 
+static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *arg);
+
+/* The kernel serialises a container's mappings; so does the fake. */
 static int fake_ioctl(void *ctx, int fd, unsigned long req, void *arg)
 {
-	struct fake *f = ctx;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	int r, e;
 
+	pthread_mutex_lock(&lock);
+	r = fake_ioctl_locked(ctx, fd, req, arg);
+	e = errno;
+	pthread_mutex_unlock(&lock);
+	errno = e;
+	return r;
+}
+
+static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *arg)
+{
 	switch (req) {
 	case VFIO_GET_API_VERSION:
 		note(f, "api");
@@ -1124,6 +1139,72 @@ static void test_read_only_inspection(void **state)
 	gtt_backend_destroy(be);
 }
 
+/*
+ * Threads DMA-mapping buffers while a vm binds and unbinds through a PPGTT
+ * that allocates and frees tables (and maps chunks) at the same time: the
+ * IOVA allocator is shared.  Run under TSan by scripts/test.sh.
+ */
+struct mapper {
+	struct gtt_backend *be;
+	char *buf;
+	int errors;
+};
+
+static void *map_unmap_loop(void *arg)
+{
+	struct mapper *m = arg;
+
+	for (int i = 0; i < 300; i++) {
+		uint64_t iova;
+
+		if (gtt_vfio_dma_map(m->be, m->buf, 2 * 4096, &iova) ||
+		    gtt_vfio_dma_unmap(m->be, iova, 2 * 4096))
+			m->errors++;
+	}
+	return NULL;
+}
+
+static void test_concurrent_mapping(void **state)
+{
+	static char bufs[4][2 * 4096] __attribute__((aligned(4096)));
+	struct gtt_vm_config vc = { .start = 0, .size = 1ull << 40 };
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED };
+	struct gtt_backend *pp;
+	struct mapper m[4];
+	pthread_t t[4];
+	uint64_t root, maps;
+	struct gtt_vm *vm;
+	gtt_vma_t h;
+	struct rig r;
+
+	(void)state;
+	rig_up(&r, 0x9a49, 0x00c0, false);
+	assert_int_equal(gtt_vfio_ppgtt_create(r.be, &pp, &root), 0);
+	maps = (uint64_t)r.f.nmaps;
+	vc.backend = pp;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_vma_create(vm, r.p, NULL, &h), 0);
+	for (int i = 0; i < 4; i++) {
+		m[i] = (struct mapper){ .be = i % 2 ? pp : r.be, .buf = bufs[i] };
+		assert_int_equal(pthread_create(&t[i], NULL, map_unmap_loop, &m[i]), 0);
+	}
+	for (int i = 0; i < 300; i++) {		/* a new 1 GiB each time: new tables */
+		at.offset = ((uint64_t)(i % 150) << 30) + (2 << 20);
+		assert_int_equal(gtt_vma_bind(vm, h, &at, NULL), 0);
+		assert_int_equal(gtt_vma_unbind(vm, h, 0, NULL), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		assert_int_equal(m[i].errors, 0);
+	}
+	assert_true((uint64_t)r.f.nmaps >= maps);	/* chunks stay; buffers are gone */
+	gtt_vm_destroy(vm);
+	gtt_backend_destroy(pp);
+	assert_int_equal(r.f.nmaps, 2);			/* the rig's scratch and buffer */
+	rig_down(&r);
+	assert_int_equal(r.f.nmaps, 0);
+}
+
 #ifdef HAVE_IOMMUFD
 /* The cdev + iommufd flow: order, ranges read after attach, map/unmap. */
 static void test_iommufd_flow(void **state)
@@ -1238,6 +1319,7 @@ int main(void)
 		cmocka_unit_test(test_vanished_device),
 		cmocka_unit_test(test_ppgtt_in_dma_memory),
 		cmocka_unit_test(test_read_only_inspection),
+		cmocka_unit_test(test_concurrent_mapping),
 		cmocka_unit_test(test_iommufd_flow),
 #ifdef HAVE_IOMMUFD
 		cmocka_unit_test(test_iommufd_backend_and_errors),
