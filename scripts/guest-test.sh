@@ -55,7 +55,7 @@ for ko in $mods; do
 	esac
 done
 for src in tests/guest/sync_in_guest.c tests/guest/vfio_in_guest.c \
-	   tests/guest/dma_in_guest.c tools/gttctl.c; do
+	   tests/guest/dma_in_guest.c tools/gttctl.c examples/vfio_hello.c; do
 	prog=$(basename "$src" .c)
 	cc -static -O2 -std=gnu11 -Wall -Werror "$src" -Iinclude -Ibackends -Ilib \
 		$(pkg-config --cflags libdrm) "$build/libgtt.a" \
@@ -89,12 +89,12 @@ for d in /sys/bus/pci/devices/*; do
 		;;
 	esac
 done
-# gttctl on the real VFIO stack, before vfio_in_guest leaves its final
+# gttctl and gtt-vfio-hello on the real VFIO stack, before vfio_in_guest leaves its final
 # state in the ivshmem BAR for the host: BAR2 as registers + GGTT window.
 pass=0; fail=0
 t() {
-	if eval "$2"; then pass=$((pass + 1)); echo "guest: ok   gttctl: $1"
-	else fail=$((fail + 1)); echo "guest: FAIL gttctl: $1"; fi
+	if eval "$2"; then pass=$((pass + 1)); echo "guest: ok   tools: $1"
+	else fail=$((fail + 1)); echo "guest: FAIL tools: $1"; fi
 }
 prof="--vfio $ivbdf --profile 2:0x200000:0x200000:tgl"
 t "list --all: ivshmem on vfio-pci, ready" \
@@ -111,6 +111,8 @@ t "dry run touches nothing" \
 	'/gttctl $prof --dry-run --pages 4 bind 0x40000 | grep -q "^4/4 entries computed" && /gttctl $prof dump > /d2.txt && cmp -s /d1.txt /d2.txt'
 t "dump --json" \
 	'/gttctl $prof --json dump 0 0x10000 | grep -q "\"pages\": 16, \"kind\": \"scratch\""'
+t "the gtt-vfio-hello example binds through VFIO" \
+	'/vfio_hello $ivbdf 2 0x200000 0x200000 tgl | grep -q "^ok$"'
 t "a device not on vfio-pci is refused with the fix" \
 	'! /gttctl --vfio 0000:00:00.0 --profile 0:0:0x1000:tgl dump 2> /e.txt && grep -q "driver_override" /e.txt'
 echo "guest: $pass passed, $fail failed"
