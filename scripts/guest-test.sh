@@ -89,8 +89,9 @@ for d in /sys/bus/pci/devices/*; do
 		;;
 	esac
 done
-# gttctl and gtt-vfio-hello on the real VFIO stack, before vfio_in_guest leaves its final
-# state in the ivshmem BAR for the host: BAR2 as registers + GGTT window.
+# gttctl and gtt-vfio-hello on the real VFIO stack, before vfio_in_guest
+# leaves its final state in the ivshmem BAR for the host: BAR2 as
+# registers + GGTT window.
 pass=0; fail=0
 t() {
 	if eval "$2"; then pass=$((pass + 1)); echo "guest: ok   tools: $1"
