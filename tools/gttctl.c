@@ -385,7 +385,8 @@ static int vfio_config(const struct opts *o, struct gtt_vfio_config *c,
 
 	if (gtt_pci_inspect(o->vfio, &d))
 		return fail("vfio");
-	if (!d.vfio_ready) {
+	/* With --iommufd the group's /dev/vfio/N is not used (and may not exist). */
+	if (!d.vfio_ready && !(o->iommufd && !strncmp(d.problem, "/dev/vfio/", 10))) {
 		fprintf(stderr, "gttctl: %s cannot be used through VFIO:\n%s\n", d.slot, d.problem);
 		return 1;
 	}
