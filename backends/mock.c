@@ -202,6 +202,21 @@ static int generic_bind(struct mock *m, uint64_t start, uint64_t size,
 	segs = gtt_pages_segments(pages, &nsegs);
 	while (si < nsegs && seg_off >= segs[si].length)
 		seg_off -= segs[si++].length;
+	/* A page of the table maps page_size contiguous bytes: every segment
+	 * the range uses must be made of whole pages. */
+	if (m->page_size > 4096) {
+		uint64_t left = size + seg_off;
+
+		for (size_t k = si; k < nsegs && left; k++) {
+			if ((segs[k].addr | segs[k].length | (k == si ? seg_off : 0)) % m->page_size)
+				return set_error(-EINVAL, "mock: segment %zu (0x%llx +0x%llx) is not made of "
+						 "whole 0x%llx-byte pages", k,
+						 (unsigned long long)segs[k].addr,
+						 (unsigned long long)segs[k].length,
+						 (unsigned long long)m->page_size);
+			left -= u64_min(left, segs[k].length);
+		}
+	}
 	for (uint64_t i = 0; i < n; i++) {
 		struct mock_leaf *l = leaf_of(m, first + i, false);
 

@@ -320,11 +320,51 @@ static void test_oom_every_allocation(void **state)
 	assert_true(n > 20);	/* the scenario really allocates */
 }
 
+/* A mock with 64 KiB pages refuses pages that are not 64 KiB granular. */
+static void test_mock_large_pages(void **state)
+{
+	struct gtt_mock_config mc = { .start = 0, .size = 1 << 30, .page_size = 1 << 16 };
+	struct gtt_vm_config vc = { .start = 0, .size = 1 << 30, .page_size = 1 << 16 };
+	struct gtt_pages_segment small[32], big[2] = { { 0x100000000ull, 1 << 16 },
+						       { 0x200000000ull, 1 << 16 } };
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 1 << 20 };
+	struct gtt_mock_entry e;
+	struct gtt_backend *be;
+	struct gtt_pages *p;
+	struct gtt_vm *vm;
+	gtt_vma_t h;
+
+	(void)state;
+	for (int i = 0; i < 32; i++)		/* 128 KiB in scattered 4 KiB pages */
+		small[i] = (struct gtt_pages_segment){ 0x100000000ull + (uint64_t)i * 0x100000, PAGE };
+	assert_int_equal(gtt_mock_create(&mc, &be), 0);
+	vc.backend = be;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_pages_create(small, 32, 0, &p), 0);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
+	gtt_pages_put(p);
+	assert_int_equal(gtt_vma_bind(vm, h, &at, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "whole 0x10000-byte pages"));
+	assert_int_equal(gtt_mock_read(be, 1 << 20, &e), 0);
+	assert_false(e.valid);				/* nothing written */
+	assert_int_equal(gtt_vma_destroy(vm, h), 0);
+	/* Whole 64 KiB pages: each entry maps its own. */
+	assert_int_equal(gtt_pages_create(big, 2, 0, &p), 0);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
+	gtt_pages_put(p);
+	assert_int_equal(gtt_vma_bind(vm, h, &at, NULL), 0);
+	assert_int_equal(gtt_mock_read(be, (1 << 20) + (1 << 16), &e), 0);
+	assert_true(e.valid && e.addr == 0x200000000ull);
+	gtt_vm_destroy(vm);
+	gtt_backend_destroy(be);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_input_leaves_state),
 		cmocka_unit_test(test_pages_addr),
+		cmocka_unit_test(test_mock_large_pages),
 		cmocka_unit_test(test_oom_every_allocation),
 	};
 
