@@ -43,6 +43,11 @@ check(run("--mock", "tgl", "bind", "0x1001")[0] == 2, "misaligned bind address: 
 check(run("--mock", "tgl", "--pages", "0", "bind")[0] == 2, "zero pages: exit 2")
 check(run("--mock", "snb", "--ppgtt", "bind")[0] == 2, "no gen6 PPGTT: exit 2")
 check(run("--mock", "tgl", "dump", "0", "8G")[0] == 2, "dump past the end of a 4 GiB GGTT: exit 2")
+check(run("--vfio", "0000:00:00.0", "--profile", "2:2M:2M", "dump")[0] == 2 and
+      run("--vfio", "0000:00:00.0", "--profile", "2:2M:2M:tgl:x", "dump")[0] == 2 and
+      run("--vfio", "0000:00:00.0", "--profile", "9:2M:2M:tgl", "dump")[0] == 2 and
+      run("--vfio", "0000:00:00.0", "--profile", "2:2M:2M:nosuch", "dump")[0] == 2,
+      "a malformed --profile: exit 2, before the device is looked at")
 rc, _, err = run("--vfio", "ffff:ff:1f.7", "dump")
 check(rc == 1 and ("ffff:ff:1f.7" in err or not os.path.isdir("/sys/bus/pci")),
       "a missing device: exit 1, named in the message")

@@ -340,17 +340,22 @@ struct target {
 
 static int parse_profile(const char *s, struct gtt_vfio_config *c)
 {
-	char name[32];
-	unsigned int bar;
-	unsigned long long off, size;
+	char buf[96], *part[4], *save = NULL;
 	const struct gtt_intel_platform *p;
+	uint64_t bar, off, size;
+	int n = 0;
 
-	if (sscanf(s, "%u:%lli:%lli:%31s", &bar, &off, &size, name) != 4 || bar > 5)
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (char *t = strtok_r(buf, ":", &save); t; t = strtok_r(NULL, ":", &save), n++)
+		if (n < 4)
+			part[n] = t;
+	if (n != 4 || !parse_u64(part[0], &bar) || bar > 5 ||
+	    !parse_u64(part[1], &off) || !parse_u64(part[2], &size))
 		return usage_error("--profile wants BAR:OFFSET:SIZE:PLATFORM, not '%s'", s);
-	p = gtt_intel_find(name);
+	p = gtt_intel_find(part[3]);
 	if (!p)
-		return usage_error("unknown platform '%s'", name);
-	c->bar = bar;
+		return usage_error("unknown platform '%s'", part[3]);
+	c->bar = (unsigned int)bar;
 	c->window_offset = off;
 	c->window_size = size;
 	c->family = p->family;
@@ -382,7 +387,11 @@ static int vfio_config(const struct opts *o, struct gtt_vfio_config *c,
 		       const struct gtt_intel_platform **p)
 {
 	static struct gtt_pci_device d;
+	int err;
 
+	*c = (struct gtt_vfio_config){ .guc = o->guc, .force = o->force, .iommufd = o->iommufd };
+	if (o->profile && (err = parse_profile(o->profile, c)))
+		return err;
 	if (gtt_pci_inspect(o->vfio, &d))
 		return fail("vfio");
 	/* With --iommufd the group's /dev/vfio/N is not used (and may not exist). */
@@ -390,21 +399,13 @@ static int vfio_config(const struct opts *o, struct gtt_vfio_config *c,
 		fprintf(stderr, "gttctl: %s cannot be used through VFIO:\n%s\n", d.slot, d.problem);
 		return 1;
 	}
-	*c = (struct gtt_vfio_config){ .group = d.iommu_group, .bdf = d.slot, .guc = o->guc,
-				       .force = o->force, .iommufd = o->iommufd };
-	if (o->profile) {
-		int err = parse_profile(o->profile, c);
-
-		if (err)
-			return err;
-		*p = gtt_intel_platform(c->family);
-	} else {
-		*p = d.platform;
-		if (!*p) {
-			fprintf(stderr, "gttctl: %s (%04x:%04x) is not a known Intel GPU; "
-				"give --profile\n", d.slot, d.vendor_id, d.device_id);
-			return 1;
-		}
+	c->group = d.iommu_group;
+	c->bdf = d.slot;
+	*p = o->profile ? gtt_intel_platform(c->family) : d.platform;
+	if (!*p) {
+		fprintf(stderr, "gttctl: %s (%04x:%04x) is not a known Intel GPU; give --profile\n",
+			d.slot, d.vendor_id, d.device_id);
+		return 1;
 	}
 	return 0;
 }
