@@ -114,13 +114,13 @@ static void *table_cpu(void *ctx, uint64_t dma)
 /*
  * Make table writes visible to the GPU.  Platforms with an LLC snoop the
  * CPU caches; the others need the lines written back (clflush), as i915
- * does.  Other CPU architectures only get the fence.
+ * does (clflush needs SSE2, which every x86-64 has).  Elsewhere: the fence.
  */
 static void table_flush(void *ctx, const void *cpu, size_t len)
 {
 	struct vfio_ppgtt *p = ctx;
 
-#if defined(__x86_64__) || defined(__i386__)
+#if defined(__SSE2__)
 	if (p->clflush) {
 		uintptr_t line = (uintptr_t)cpu & ~(uintptr_t)63;
 
