@@ -131,6 +131,10 @@ static void test_verdicts_name_the_fix(void **state)
 	assert_true(d.vfio_ready);
 	assert_string_equal(d.problem, "");
 	assert_int_equal(d.iommu_group, 1);
+	assert_string_equal(d.vfio_cdev, "");		/* no cdev: a pre-6.6 kernel */
+	mkdirs("sys/bus/pci/devices/0000:00:02.0/vfio-dev/vfio3");
+	d = check("0000:00:02.0");
+	assert_string_equal(d.vfio_cdev, "vfio3");
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
 	assert_int_equal(system(cmd), 0);

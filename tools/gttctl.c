@@ -155,6 +155,7 @@ static void device_json(const struct gtt_pci_device *d)
 	json_kv_str("driver", d->driver[0] ? d->driver : NULL, true);
 	printf("\"iommu_group\": %d, \"vfio_ready\": %s, ", d->iommu_group,
 	       d->vfio_ready ? "true" : "false");
+	json_kv_str("vfio_cdev", d->vfio_cdev[0] ? d->vfio_cdev : NULL, true);
 	json_kv_str("problem", d->problem[0] ? d->problem : NULL, true);
 	printf("\"bar_size\": [");
 	for (int i = 0; i < 6; i++)
@@ -318,6 +319,8 @@ static int cmd_info(const struct opts *o, const char *slot)
 		printf("IOMMU group  %d\n", d.iommu_group);
 	else
 		printf("IOMMU group  none\n");
+	if (d.vfio_cdev[0])
+		printf("VFIO cdev    /dev/vfio/devices/%s (--iommufd)\n", d.vfio_cdev);
 	printf("VFIO         %s\n", d.vfio_ready ? "ready" : "not ready:");
 	if (!d.vfio_ready)
 		print_problem(d.problem);

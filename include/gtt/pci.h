@@ -63,6 +63,9 @@ struct gtt_pci_match {
  * @ggc_read: @ggc was read.
  * @driver: bound kernel driver ("i915", "vfio-pci"...), or "" if none.
  * @iommu_group: IOMMU group number, or -1 without one (no IOMMU).
+ * @vfio_cdev: the device's VFIO cdev ("vfio3", under /dev/vfio/devices/)
+ *	when the kernel has them (Linux 6.6+ with VFIO_DEVICE_CDEV), for
+ *	gtt_vfio_config.iommufd; "" otherwise.
  * @vfio_ready: gtt_vfio_create() can open it (see the DOC section).
  * @problem: when not ready: what is wrong and the commands that fix it.
  */
@@ -79,6 +82,7 @@ struct gtt_pci_device {
 	bool ggc_read;
 	char driver[32];
 	int iommu_group;
+	char vfio_cdev[16];
 	bool vfio_ready;
 	char problem[384];
 };
