@@ -5,8 +5,10 @@
  * the life cycle: open, scratch page, window, teardown that puts scratch
  * back everywhere it wrote.
  */
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <gtt/vfio.h>
 
@@ -37,13 +39,34 @@ static void note_written(struct vfio_be *v, uint64_t start, uint64_t size)
 	pthread_mutex_unlock(&v->lock);
 }
 
+/*
+ * The device is gone, or the kernel wants it back (its request eventfd is
+ * readable; it stays readable for the caller's own poll).
+ */
 static bool gone(struct vfio_be *v)
+{
+	struct pollfd pfd = { .fd = v->req_fd, .events = POLLIN };
+
+	if (__atomic_load_n(&v->gone, __ATOMIC_ACQUIRE))
+		return true;
+	if (v->req_fd < 0 || poll(&pfd, 1, 0) != 1)
+		return false;
+	__atomic_store_n(&v->requested, true, __ATOMIC_RELAXED);
+	__atomic_store_n(&v->gone, true, __ATOMIC_RELEASE);
+	return true;
+}
+
+/* Only what is already known, without a system call (per-page paths). */
+static bool gone_known(struct vfio_be *v)
 {
 	return __atomic_load_n(&v->gone, __ATOMIC_ACQUIRE);
 }
 
-static int gone_error(const char *op)
+static int gone_error_of(struct vfio_be *v, const char *op)
 {
+	if (__atomic_load_n(&v->requested, __ATOMIC_RELAXED))
+		return set_error(-ENODEV, "vfio %s: the kernel asks for the device back (unplug or "
+				 "unbind); destroy the backend to let it go", op);
 	return set_error(-ENODEV, "vfio %s: the device has gone away; destroy the backend", op);
 }
 
@@ -61,7 +84,7 @@ static int check_device(struct vfio_be *v, int err, const char *op)
 	    vendor != 0xffff)
 		return err;
 	__atomic_store_n(&v->gone, true, __ATOMIC_RELEASE);
-	return gone_error(op);
+	return gone_error_of(v, op);
 }
 
 static int vfio_bind(void *priv, uint64_t start, uint64_t size,
@@ -73,7 +96,7 @@ static int vfio_bind(void *priv, uint64_t start, uint64_t size,
 	if (v->read_only)
 		return set_error(-EROFS, "vfio bind: the backend was opened read-only");
 	if (gone(v))
-		return gone_error("bind");
+		return gone_error_of(v, "bind");
 	/* Noted first: a bind that fails half-way has written entries too. */
 	note_written(v, start, size);
 	err = intel_ggtt_bind(&v->ggtt, start, size, pages, off, flags);
@@ -87,7 +110,7 @@ static int vfio_clear(void *priv, uint64_t start, uint64_t size)
 	if (v->read_only)
 		return set_error(-EROFS, "vfio clear: the backend was opened read-only");
 	if (gone(v))
-		return gone_error("clear");
+		return gone_error_of(v, "clear");
 	return check_device(v, intel_ggtt_clear(&v->ggtt, start, size), "clear");
 }
 
@@ -95,8 +118,8 @@ static int vfio_invalidate(void *priv)
 {
 	struct vfio_be *v = priv;
 
-	if (gone(v))
-		return gone_error("invalidate");
+	if (gone_known(v))
+		return gone_error_of(v, "invalidate");
 	if (!v->read_only)
 		intel_ggtt_invalidate(&v->ggtt);
 	return 0;
@@ -106,14 +129,14 @@ static int vfio_translate(void *priv, uint64_t addr, struct gtt_translation *out
 {
 	struct vfio_be *v = priv;
 
-	if (gone(v))
-		return gone_error("translate");
+	if (gone_known(v))
+		return gone_error_of(v, "translate");
 	return intel_ggtt_translate(&v->ggtt, addr, out);
 }
 
 static void vfio_free(struct vfio_be *v)
 {
-	if (v->bar.ptr && v->hi > v->lo && !gone(v)) {	/* scratch back where we wrote */
+	if (v->bar.ptr && v->hi > v->lo && !gone_known(v)) {	/* scratch back where we wrote */
 		if (!intel_ggtt_clear(&v->ggtt, v->lo, v->hi - v->lo))
 			intel_ggtt_invalidate(&v->ggtt);
 	}
@@ -122,6 +145,8 @@ static void vfio_free(struct vfio_be *v)
 		vfio_dma_unmap(&v->io, v->scratch_iova, 4096);
 	vfio_device_close(&v->io, v->dev);
 	vfio_iommu_close(&v->io);
+	if (v->req_fd >= 0)
+		close(v->req_fd);
 	free(v->scratch);
 	pthread_mutex_destroy(&v->lock);
 	mem_free(v);
@@ -275,12 +300,18 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 	v->lo = UINT64_MAX;
 	v->refs = 1;
 	v->sys = sys;
+	v->req_fd = -1;
 	v->read_only = cfg.read_only;
 	pthread_mutex_init(&v->lock, NULL);
 	err = cfg.iommufd ? vfio_iommufd_open(&v->io, sys, cfg.bdf)
 			  : vfio_iommu_open(&v->io, sys, cfg.group);
 	if (!err)
 		err = vfio_device_open(&v->io, cfg.bdf, &v->dev);
+	if (!err) {
+		int fd = vfio_request_notify(&v->io, v->dev);
+
+		v->req_fd = fd >= 0 ? fd : -1;	/* without one, removal just waits */
+	}
 	if (!err && !cfg.window_size)
 		err = profile_from_device(v, &cfg);
 	p = gtt_intel_platform(cfg.family);
@@ -338,6 +369,17 @@ GTT_API int gtt_vfio_info(struct gtt_backend *be, struct gtt_vfio_info *out)
 		.read_only = v->read_only,
 	};
 	return 0;
+}
+
+GTT_API int gtt_vfio_request_fd(struct gtt_backend *be)
+{
+	struct vfio_be *v = any_vfio(be);
+
+	if (!v)
+		return set_error(-EINVAL, "gtt_vfio_request_fd: not a VFIO backend");
+	if (v->req_fd < 0)
+		return set_error(-EOPNOTSUPP, "gtt_vfio_request_fd: the device has no request IRQ");
+	return v->req_fd;
 }
 
 GTT_API int gtt_vfio_dma_map(struct gtt_backend *be, void *cpu, uint64_t size,

@@ -24,6 +24,8 @@ struct vfio_be {
 	pthread_mutex_t lock;		/* written span */
 	uint64_t lo, hi;		/* entries ever written [lo, hi) */
 	bool gone;			/* the device vanished (atomic) */
+	bool requested;			/* ... because the kernel asked for it back */
+	int req_fd;			/* eventfd: the kernel wants the device back */
 	bool read_only;			/* inspect only: no writes at all */
 	int group;
 	unsigned int bar_index;

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -542,6 +543,31 @@ bool vfio_region_covers(const struct vfio_region *r, uint64_t off, uint64_t len)
 		    off - r->areas[i][0] <= r->areas[i][1] - len)
 			return true;
 	return false;
+}
+
+int vfio_request_notify(struct vfio_iommu *io, int dev)
+{
+	struct vfio_irq_info info = { .argsz = sizeof(info), .index = VFIO_PCI_REQ_IRQ_INDEX };
+	union {
+		struct vfio_irq_set set;
+		char bytes[sizeof(struct vfio_irq_set) + sizeof(int32_t)];
+	} u = { .set = { .argsz = sizeof(u), .index = VFIO_PCI_REQ_IRQ_INDEX, .count = 1,
+			 .flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER } };
+	int32_t fd;
+	int err = vfio_sys_ioctl(io, dev, VFIO_DEVICE_GET_IRQ_INFO, &info);
+
+	if (err || !info.count || !(info.flags & VFIO_IRQ_INFO_EVENTFD))
+		return -EOPNOTSUPP;
+	fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	memcpy(u.set.data, &fd, sizeof(fd));
+	err = vfio_sys_ioctl(io, dev, VFIO_DEVICE_SET_IRQS, &u);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
 }
 
 /* Where [@offset, +@len) of the config space is in the device fd. */

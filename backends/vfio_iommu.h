@@ -118,6 +118,12 @@ int vfio_config_read(struct vfio_iommu *io, int fd, unsigned int offset,
 		     void *buf, size_t len);
 int vfio_config_write(struct vfio_iommu *io, int fd, unsigned int offset,
 		      const void *buf, size_t len);
+/*
+ * An eventfd the kernel signals when it wants device @dev back (hot
+ * unplug, driver unbind: vfio-pci's request IRQ); the removal waits until
+ * the device fd is closed.  Returns the eventfd, or -EOPNOTSUPP / -errno.
+ */
+int vfio_request_notify(struct vfio_iommu *io, int dev);
 /* Turn on memory decoding and bus mastering (PCI COMMAND bits 1 and 2):
  * vfio-pci leaves bus mastering off, and a GPU that cannot master cannot
  * read the pages its entries point at. */

@@ -70,9 +70,10 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in /mods/*.ko; do insmod "$m" || echo "guest: insmod $m failed"; done
 /sync_in_guest
-# Bind pci-testdev (1b36:0005), ivshmem (1af4:1110), edu (1234:11e8) and
-# the NVMe controller (1b36:0010) to vfio-pci.
-group=; ivgroup=; ivbdf=; tbdf=; edugroup=; edubdf=; nvgroup=; nvbdf=
+# Bind pci-testdev (1b36:0005), the two ivshmem devices (1af4:1110: 00:10.0
+# file-backed, 00:11.0 removed by a test), edu (1234:11e8) and the NVMe
+# controller (1b36:0010) to vfio-pci.
+group=; ivgroup=; ivbdf=; tbdf=; edugroup=; edubdf=; nvgroup=; nvbdf=; iv2group=; iv2bdf=
 for d in /sys/bus/pci/devices/*; do
 	id="$(cat $d/vendor):$(cat $d/device)"
 	case $id in
@@ -82,7 +83,9 @@ for d in /sys/bus/pci/devices/*; do
 		g=$(basename $(readlink $d/iommu_group))
 		case $id in
 		0x1b36:0x0005) group=$g; tbdf=$(basename $d) ;;
-		0x1af4:0x1110) ivgroup=$g; ivbdf=$(basename $d) ;;
+		0x1af4:0x1110)
+			if [ -z "$ivbdf" ]; then ivgroup=$g; ivbdf=$(basename $d)
+			else iv2group=$g; iv2bdf=$(basename $d); fi ;;
 		0x1b36:0x0010) nvgroup=$g; nvbdf=$(basename $d) ;;
 		*) edugroup=$g; edubdf=$(basename $d) ;;
 		esac
@@ -117,7 +120,7 @@ t "the gtt-vfio-hello example binds through VFIO" \
 t "a device not on vfio-pci is refused with the fix" \
 	'! /gttctl --vfio 0000:00:00.0 --profile 0:0:0x1000:tgl dump 2> /e.txt && grep -q "driver_override" /e.txt'
 echo "guest: $pass passed, $fail failed"
-/vfio_in_guest $group $ivgroup $ivbdf $tbdf $nvgroup $nvbdf
+/vfio_in_guest $group $ivgroup $ivbdf $tbdf $nvgroup $nvbdf $iv2group $iv2bdf
 /dma_in_guest $edugroup $edubdf
 echo "guest: done"
 poweroff -f
@@ -131,7 +134,9 @@ start=$(date +%s)
 timeout 180 qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 512 \
 	-device intel-iommu,caching-mode=on -device pci-testdev \
 	-object memory-backend-file,id=hostmem,share=on,mem-path="$work/ivshmem.bin",size=4M \
-	-device ivshmem-plain,memdev=hostmem -device edu -device nvme,serial=gtt0 \
+	-device ivshmem-plain,memdev=hostmem,addr=0x10 \
+	-object memory-backend-ram,id=ram2,share=on,size=4M -device ivshmem-plain,memdev=ram2,addr=0x11 \
+	-device edu -device nvme,serial=gtt0 \
 	-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 intel_iommu=on panic=-1 quiet" \
 	-nographic -no-reboot -nodefaults -serial stdio </dev/null > "$work/console.log" 2>&1 || true

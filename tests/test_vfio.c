@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -56,6 +58,7 @@ struct fake {
 	bool gone;		/* the device vanished: config fails too */
 	/* iommufd: a cdev and /dev/iommu exist; bind refused; state. */
 	bool has_cdev, has_iommufd, bind_busy, bound, ioas_attached;
+	int req_fd;		/* the request eventfd the backend registered */
 	uint64_t preset[16];	/* BAR0 + 8 MiB starts with these entries, and */
 	uint64_t preset_last;	/* its last entry holds this (a driver's leftovers) */
 };
@@ -320,6 +323,25 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 		return done ? 0 : fail_errno(ENOENT);
 	}
 #endif
+	case VFIO_DEVICE_GET_IRQ_INFO: {
+		struct vfio_irq_info *ii = arg;
+
+		if (fd != 102 || ii->argsz != sizeof(*ii))
+			return fail_errno(EINVAL);
+		ii->count = ii->index == VFIO_PCI_REQ_IRQ_INDEX ? 1 : 0;
+		ii->flags = ii->count ? VFIO_IRQ_INFO_EVENTFD : 0;
+		return 0;
+	}
+	case VFIO_DEVICE_SET_IRQS: {
+		struct vfio_irq_set *is = arg;
+
+		if (fd != 102 || is->argsz != sizeof(*is) + sizeof(int32_t) ||
+		    is->index != VFIO_PCI_REQ_IRQ_INDEX || is->start || is->count != 1 ||
+		    is->flags != (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER))
+			return fail_errno(EINVAL);
+		memcpy(&f->req_fd, is->data, sizeof(int32_t));
+		return 0;
+	}
 	case VFIO_GROUP_GET_DEVICE_FD:
 		if (fd != GROUP_FD || !f->iommu || strcmp(arg, "0000:00:03.0"))
 			return fail_errno(EINVAL);
@@ -937,6 +959,28 @@ static void test_vanished_device(void **state)
 	rig_down(&r);
 	assert_int_equal(r.f.stores[4] + r.f.stores[8], stores);	/* no scratch restore */
 	assert_int_equal(r.f.nmaps, 0);
+
+	/* The kernel asks for the device back: the next bind says so, the fd
+	 * stays readable for the caller, nothing more is written. */
+	rig_up(&r, 0x9a49, 0x00c0, false);
+	int req = gtt_vfio_request_fd(r.be);
+	uint64_t one = 1;
+
+	assert_true(req >= 0 && req == r.f.req_fd);
+	assert_int_equal(rig_bind(&r), 0);
+	assert_int_equal(gtt_vma_unbind(r.vm, r.h, 0, NULL), 0);
+	assert_int_equal(write(r.f.req_fd, &one, sizeof(one)), sizeof(one));
+	stores = r.f.stores[8];
+	assert_int_equal(rig_bind(&r), -ENODEV);
+	assert_non_null(strstr(gtt_last_error(), "asks for the device back"));
+	assert_int_equal(r.f.stores[8], stores);
+	struct pollfd pfd = { .fd = req, .events = POLLIN };
+
+	assert_int_equal(poll(&pfd, 1, 0), 1);
+	rig_down(&r);
+	assert_int_equal(r.f.stores[8], stores);		/* no restore either */
+	assert_int_equal(fcntl(req, F_GETFD), -1);		/* closed with the backend */
+	assert_int_equal(gtt_vfio_request_fd(NULL), -EINVAL);
 
 	/* Lost writes on a device that still answers: -EIO, and it stays usable. */
 	rig_up(&r, 0x9a49, 0x00c0, false);

@@ -19,11 +19,14 @@
  * After every bind and clear the vm calls the invalidate op, which writes
  * the platform's TLB invalidation registers (gtt_intel_ggtt_invalidation()).
  *
- * A device that goes away (surprise removal, a reset that disables its
- * memory space) is noticed by the posting read after each batch: the
- * entry reads back wrong and the config space reads all-ones or fails.
- * From then on every op returns -ENODEV without touching the BAR, and
- * destroy skips the scratch restore.  A device that disappears in the
+ * When the kernel wants the device back (hot unplug, unbinding vfio-pci)
+ * it signals the device's request eventfd (gtt_vfio_request_fd()) and
+ * waits until the device is closed; a device that goes away without
+ * asking (surprise removal, a reset that disables its memory space) is
+ * noticed by the posting read after each batch: the entry reads back wrong
+ * and the config space reads all-ones or fails.  Either way every later op
+ * returns -ENODEV without touching the BAR, and destroy skips the scratch
+ * restore; destroying the backend is what lets the kernel finish.  A device that disappears in the
  * middle of a batch can still fault the process (SIGBUS on the BAR
  * mapping): the library installs no signal handlers.
  *
@@ -149,6 +152,20 @@ GTT_API int gtt_vfio_info(struct gtt_backend *be, struct gtt_vfio_info *out);
  */
 GTT_API int gtt_vfio_ppgtt_create(struct gtt_backend *ggtt, struct gtt_backend **out,
 				  uint64_t *root);
+
+/**
+ * gtt_vfio_request_fd() - The fd that says the kernel wants the device back.
+ * @be: a VFIO backend, or a PPGTT made from one.
+ *
+ * It becomes readable when the device is being unplugged or unbound from
+ * vfio-pci; the kernel then waits for the device to be closed.  Poll it
+ * (do not read it) and destroy the backend when it fires; the backend's
+ * own ops notice it too and return -ENODEV.  Owned by the backend.
+ *
+ * Return: the fd, -EINVAL (not a VFIO backend), or -EOPNOTSUPP (the
+ * device has no request IRQ).
+ */
+GTT_API int gtt_vfio_request_fd(struct gtt_backend *be);
 
 /**
  * gtt_vfio_dma_map() - Make [@cpu, @cpu + @size) reachable by the device.

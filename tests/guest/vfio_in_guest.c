@@ -11,7 +11,7 @@
  * invalidation register in the file behind the BAR after power-off
  * (tests/guest/check_ggtt_window.py, with the "guest: expect" lines).
  *   vfio_in_guest GROUP [IVSHMEM_GROUP IVSHMEM_BDF [TESTDEV_BDF
- *                 [NVME_GROUP NVME_BDF]]]
+ *                 [NVME_GROUP NVME_BDF [IVSHMEM2_GROUP IVSHMEM2_BDF]]]]
  * Prints "guest: N passed, M failed".
  */
 #include <errno.h>
@@ -19,6 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include <linux/vfio.h>
 
@@ -151,6 +153,67 @@ static void nvme_tests(int group, const char *bdf)
 	vfio_iommu_close(&io);
 }
 
+static bool removal_done;	/* atomic */
+
+/* Writes "1" to a sysfs remove file; blocks until the kernel is done. */
+static void *remove_device(void *path)
+{
+	FILE *f = fopen(path, "w");
+	bool ok = f && fputs("1", f) >= 0;
+
+	if (f)
+		ok = fclose(f) == 0 && ok;
+	__atomic_store_n(&removal_done, true, __ATOMIC_RELEASE);
+	return ok ? path : NULL;
+}
+
+/*
+ * Removing a device that the backend holds: the kernel signals the
+ * request eventfd and waits; the next bind fails with -ENODEV, and
+ * destroying the backend lets the removal finish.  (A thread, not a
+ * child process: a child would inherit the device fd and the BAR mapping
+ * and hold up its own removal.)
+ */
+static void unplug_tests(int group, const char *bdf)
+{
+	char *buf = aligned_alloc(4096, 8 * 4096), path[96];
+	struct gtt_backend *be;
+	struct gtt_vm *vm;
+	uint64_t iova;
+	bool asked = false;
+	void *result = NULL;
+	pthread_t remover;
+
+	CHECK(backend_with_vm(group, bdf, &be, &vm) == 0 && gtt_vfio_request_fd(be) >= 0 &&
+	      bind_at(be, vm, buf, 4, 16, 0, &iova) != 0,
+	      "a second ivshmem: backend, vm, a bind, and a request eventfd");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", bdf);
+	if (pthread_create(&remover, NULL, remove_device, path))
+		return;
+	for (int i = 0; i < 150 && !asked; i++) {
+		struct gtt_pages_segment seg = { iova + 4 * 4096, 4096 };
+		struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 100 * 4096 };
+		struct gtt_pages *p;
+		gtt_vma_t h;
+		int err;
+
+		usleep(100000);
+		if (gtt_pages_create(&seg, 1, 0, &p) || gtt_vma_create(vm, p, NULL, &h))
+			break;
+		gtt_pages_put(p);
+		err = gtt_vma_bind(vm, h, &at, NULL);
+		asked = err == -ENODEV && strstr(gtt_last_error(), "asks for the device back");
+		gtt_vma_destroy(vm, h);
+	}
+	CHECK(asked, "removal requested: the next bind fails with -ENODEV and says why");
+	CHECK(!__atomic_load_n(&removal_done, __ATOMIC_ACQUIRE),
+	      "the removal waits while the backend holds the device");
+	gtt_vm_destroy(vm);
+	gtt_backend_destroy(be);
+	CHECK(pthread_join(remover, &result) == 0 && result == path && access(path, F_OK) != 0,
+	      "destroying the backend let the removal finish: the device is gone");
+}
+
 static void ivshmem_tests(int group, const char *bdf)
 {
 	struct gtt_vfio_config risky = { .group = group, .bdf = bdf, .bar = 2,
@@ -265,10 +328,10 @@ int main(int argc, char **argv)
 		      d.device_id == 0x0005 && !strcmp(d.driver, "vfio-pci") &&
 		      d.iommu_group == group && d.vfio_ready && !d.problem[0],
 		      "discovery: pci-testdev on vfio-pci, its group, ready");
-		CHECK(gtt_pci_list(&ivshmem, list, 4, &n) == 0 && n == 1 &&
-		      !strcmp(list[0].slot, argv[3]) && list[0].vfio_ready &&
+		CHECK(gtt_pci_list(&ivshmem, list, 4, &n) == 0 && n == 2 &&
+		      !strcmp(list[0].slot, argv[3]) && list[0].vfio_ready && list[1].vfio_ready &&
 		      list[0].bar_size[2] == 4u << 20,
-		      "discovery: ivshmem found by ID, ready, BAR2 is 4 MiB");
+		      "discovery: both ivshmem devices found by ID, ready, BAR2 is 4 MiB");
 		CHECK(gtt_pci_inspect("0000:00:00.0", &d) == 0 && d.vendor_id == 0x8086 &&
 		      !d.vfio_ready && strstr(d.problem, "bound to no driver") &&
 		      strstr(d.problem, "echo vfio-pci > /sys/bus/pci/devices/0000:00:00.0/driver_override"),
@@ -286,6 +349,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 6)
 		nvme_tests(atoi(argv[5]), argv[6]);
+	if (argc > 8)
+		unplug_tests(atoi(argv[7]), argv[8]);
 	if (argc > 3)
 		ivshmem_tests(atoi(argv[2]), argv[3]);
 out:
