@@ -535,6 +535,7 @@ int intel_ppgtt_translate(struct intel_ppgtt *pp, uint64_t addr,
 {
 	struct gtt_intel_entry d;
 	const void *table;
+	uint64_t block_end = 0;		/* end of a scratch subtree we walk through */
 	int err = 0;
 
 	if (addr >= pp->size)
@@ -548,12 +549,14 @@ int intel_ppgtt_translate(struct intel_ppgtt *pp, uint64_t addr,
 		struct pt view = { .cpu = (void *)table };
 		uint64_t e = get_entry(&view, level ? index_at(addr, level)
 						    : pte_index(mode, addr));
+		uint64_t cover = 1ull << shift_of(level);	/* what this entry maps */
 
 		err = gtt_intel_ppgtt_decode(pp->fmt, level, e, &d);
 		if (err)
 			break;
 		if (!d.present) {
-			*out = (struct gtt_translation){ .pte = e, .level = level };
+			*out = (struct gtt_translation){ .pte = e, .level = level,
+							 .extent = cover - (addr & (cover - 1)) };
 			break;
 		}
 		if (level == 0 || (d.flags & GTT_INTEL_HUGE)) {
@@ -566,8 +569,13 @@ int intel_ppgtt_translate(struct intel_ppgtt *pp, uint64_t addr,
 			out->page_size = (d.flags & GTT_INTEL_PS64) ? SZ_64K : page;
 			out->pte = e;
 			out->level = level;
+			out->extent = out->scratch && block_end ? block_end - addr
+								 : page - (addr & (page - 1));
 			break;
 		}
+		/* An entry pointing at a scratch table: all it covers is scratch. */
+		if (!block_end && d.addr == pp->scratch_table[level - 1].dma)
+			block_end = (addr & ~(cover - 1)) + cover;
 		/* Follow the pointer the way the device does: by DMA address. */
 		if (level == 1 && (d.flags & GTT_INTEL_PT_64K))
 			mode = pp->fmt >= GTT_PPGTT_XEHP ? PT_64K_COMPACT : PT_64K_IPS;

@@ -43,6 +43,7 @@ GTT_API int gtt_backend_translate(struct gtt_backend *be, uint64_t addr,
 	if (!be->ops->translate)
 		return set_error(-EOPNOTSUPP, "gtt_backend_translate: backend '%s' cannot walk its table",
 				 gtt_backend_name(be));
+	*out = (struct gtt_translation){ 0 };	/* what a backend leaves unsaid is 0 */
 	return be->ops->translate(be->priv, addr, out);
 }
 
@@ -80,23 +81,26 @@ GTT_API int gtt_backend_runs(struct gtt_backend *be, uint64_t start, uint64_t si
 
 	if (!be || !fn || start % 4096 || size % 4096 || start > UINT64_MAX - size)
 		return set_error(-EINVAL, "gtt_backend_runs: NULL argument, misaligned or wrapping range");
-	for (uint64_t va = start; va < start + size; va += 4096) {
+	for (uint64_t va = start, step; va < start + size; va += step) {
 		err = gtt_backend_translate(be, va, &t);
 		if (err)
 			return err;
+		/* Step over what the backend says translates alike. */
+		step = t.extent > 4096 ? t.extent & ~4095ull : 4096;
+		step = u64_min(step, start + size - va);
 		/* Same kind as the run, and (if mapped) the next page of it. */
 		if (run && t.present == first.present && t.scratch == first.scratch &&
 		    (!t.present || t.scratch ||
 		     (t.flags == first.flags && t.page_size == first.page_size &&
 		      t.addr == first.addr + run * 4096))) {
-			run++;
+			run += step / 4096;
 			continue;
 		}
 		if (run && (err = fn(arg, run_va, run, &first)))
 			return err;
 		first = t;
 		run_va = va;
-		run = 1;
+		run = step / 4096;
 	}
 	return run ? fn(arg, run_va, run, &first) : 0;
 }

@@ -98,8 +98,9 @@ for plat in ("tgl", "chv", "dg2"):
     rc, r = run_json("--mock", plat, "--ppgtt", "--pages", "3", "bind", hex(at))
     check(rc == 0 and r["read_back"] == 3 and r["invalidation"] == [] and "bar_offset" not in r["entries"][0],
           "bind on a mock %s PPGTT" % plat)
-rc, d = run_json("--mock", "tgl", "--ppgtt", "dump", "0", "4M")
-check(rc == 0 and [x["kind"] for x in d["runs"]] == ["scratch"], "dump of a fresh PPGTT")
+rc, d = run_json("--mock", "tgl", "--ppgtt", "dump")
+check(rc == 0 and [x["kind"] for x in d["runs"]] == ["scratch"] and d["runs"][0]["pages"] == 1 << 36,
+      "dump of a whole fresh 48-bit PPGTT: one scratch run")
 
 # --- dry runs: the register writes and BAR offsets the device would see ---
 rc, r = run_json("--mock", "skl", "--guc", "--dry-run", "--pages", "2", "bind", "0x100000")

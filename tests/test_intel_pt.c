@@ -426,6 +426,70 @@ static void test_backend_dump_runs(void **state)
 	intel_fini(&w);
 }
 
+struct run_log {
+	int n;
+	uint64_t start[8], pages[8], total, calls;
+	bool scratch[8], present[8];
+};
+
+static int log_run(void *arg, uint64_t start, uint64_t pages, const struct gtt_translation *f)
+{
+	struct run_log *l = arg;
+
+	if (l->n < 8) {
+		l->start[l->n] = start;
+		l->pages[l->n] = pages;
+		l->scratch[l->n] = f->scratch;
+		l->present[l->n] = f->present;
+	}
+	l->n++;
+	l->total += pages;
+	return 0;
+}
+
+/* A whole 48-bit PPGTT is walked by stepping over scratch subtrees. */
+static void test_runs_step_over_scratch(void **state)
+{
+	struct gtt_pages_segment huge = { 0x40000000ull, 2 * MiB }, small = { 0x12345000, 3 * PAGE };
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = GiB };
+	struct gtt_translation t;
+	struct intel_world w;
+	struct run_log l = { 0 };
+	const uint64_t top = 1ull << 48;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_TGL, GTT_MOCK_INTEL_PPGTT, top, 0, top);
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &huge, 1), &at, NULL), 0);
+	at.offset = 0x7f0000000000ull + 5 * PAGE;
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &small, 1), &at, NULL), 0);
+	/* Extents: a 2 MiB leaf, an empty 512 GiB slot, a scratch PTE. */
+	t = walk(w.be, GiB + 4 * PAGE);
+	assert_true(t.present && !t.scratch && t.page_size == 2 * MiB);
+	assert_int_equal(t.extent, 2 * MiB - 4 * PAGE);
+	t = walk(w.be, 0x100000000000ull + 3 * PAGE);
+	assert_true(t.scratch);
+	assert_int_equal(t.extent, (512 * GiB) - 3 * PAGE);
+	t = walk(w.be, 0x7f0000000000ull + 9 * PAGE);		/* a table exists: one page */
+	assert_true(t.scratch);
+	assert_int_equal(t.extent, PAGE);
+	/* scratch, the huge page, scratch, the 3 pages, scratch */
+	assert_int_equal(gtt_backend_runs(w.be, 0, top, log_run, &l), 0);
+	assert_int_equal(l.n, 5);
+	assert_int_equal(l.total, top / PAGE);
+	assert_true(l.scratch[0] && l.pages[0] == GiB / PAGE);
+	assert_true(l.present[1] && !l.scratch[1] && l.pages[1] == 512 && l.start[1] == GiB);
+	assert_true(l.scratch[2]);
+	assert_true(!l.scratch[3] && l.pages[3] == 3 && l.start[3] == 0x7f0000000000ull + 5 * PAGE);
+	assert_true(l.scratch[4] && l.start[4] + l.pages[4] * PAGE == top);
+	/* A range starting inside a huge page is cut at both ends. */
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(gtt_backend_runs(w.be, GiB + MiB, 2 * MiB, log_run, &l), 0);
+	assert_int_equal(l.n, 2);
+	assert_int_equal(l.pages[0], MiB / PAGE);
+	assert_int_equal(l.total, 2 * MiB / PAGE);
+	intel_fini(&w);
+}
+
 static void test_mock_intel_config_errors(void **state)
 {
 	struct gtt_mock_config mc = { .size = 4 * MiB, .mode = GTT_MOCK_INTEL_PPGTT,
@@ -464,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_64k_compact_lmem),
 		cmocka_unit_test(test_ppgtt_read_only_rules),
 		cmocka_unit_test(test_backend_dump_runs),
+		cmocka_unit_test(test_runs_step_over_scratch),
 		cmocka_unit_test(test_mock_intel_config_errors),
 	};
 

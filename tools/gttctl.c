@@ -31,7 +31,7 @@ static void usage(FILE *out)
 "  info SLOT             one device: platform, GGTT size, BAR layout, IOMMU\n"
 "                        group, TLB invalidation, what stops VFIO and the fix\n"
 "  dump [START [SIZE]]   print a range of the target's table decoded, run by\n"
-"                        run (default: the whole GGTT, or 16 MiB of a PPGTT)\n"
+"                        run (default: all of it; empty regions are stepped over)\n"
 "  bind [ADDR]           bind a test buffer at ADDR (default 0x100000), read\n"
 "                        every entry back through the table walker, unbind\n"
 "\n"
@@ -491,7 +491,7 @@ static int cmd_dump(const struct opts *o, const char *a, const char *b)
 	if (err)
 		return err;
 	if (!b)
-		size = o->ppgtt ? 16ull << 20 : t.size - start;
+		size = start <= t.size ? t.size - start : 0;
 	if (start > t.size || size > t.size - start) {
 		close_target(&t);
 		return usage_error("range outside the table%s", "");

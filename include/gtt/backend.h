@@ -49,6 +49,11 @@ extern "C" {
  * @page_size: size of the page the entry maps (4 KiB, 64 KiB, 2 MiB, 1 GiB).
  * @pte: the raw leaf entry.
  * @level: page-table level of the leaf (0 for a PTE or a GGTT entry).
+ * @extent: bytes from the translated address on that are known to
+ *	translate the same way — the rest of a huge page, or of a region
+ *	whose upper-level entry is empty or points at scratch tables — so a
+ *	walker may step over them; 0 when the backend does not say (then
+ *	only the rest of the 4 KiB page is known).
  */
 struct gtt_translation {
 	bool present;
@@ -58,6 +63,7 @@ struct gtt_translation {
 	uint64_t page_size;
 	uint64_t pte;
 	unsigned int level;
+	uint64_t extent;
 };
 
 /**
@@ -144,7 +150,8 @@ typedef int (*gtt_run_fn)(void *arg, uint64_t start, uint64_t pages,
  *
  * A run is consecutive pages mapping consecutive DMA addresses with the
  * same flags and page size, or consecutive scratch pages, or consecutive
- * non-present pages.
+ * non-present pages.  Regions a translation's @extent covers are stepped
+ * over, so an empty 48-bit PPGTT is walked in a few calls.
  *
  * Return: 0, -EINVAL, the first translate error, or what @fn returned.
  */
