@@ -98,7 +98,13 @@ static void free_level(void *node, unsigned int level)
 }
 
 /* Leaf holding page @idx; allocated on demand if @create. */
-static struct mock_leaf *leaf_of(struct mock *m, uint64_t idx, bool create)
+/*
+ * The leaf holding page @idx, created on the way with @create.  Without,
+ * a missing node returns NULL and its level in *@missing (if not NULL):
+ * the FANOUT^(level + 1) pages around @idx all hold scratch.
+ */
+static struct mock_leaf *leaf_find(struct mock *m, uint64_t idx, bool create,
+				   unsigned int *missing)
 {
 	_Atomic(void *) *slot = &m->root;
 
@@ -108,8 +114,11 @@ static struct mock_leaf *leaf_of(struct mock *m, uint64_t idx, bool create)
 		if (!node) {
 			void *fresh;
 
-			if (!create)
+			if (!create) {
+				if (missing)
+					*missing = level;
 				return NULL;
+			}
 			fresh = level ? mem_zalloc(FANOUT * sizeof(_Atomic(void *)))
 				      : mem_zalloc(sizeof(struct mock_leaf));
 			if (!fresh)
@@ -129,6 +138,11 @@ static struct mock_leaf *leaf_of(struct mock *m, uint64_t idx, bool create)
 			return node;
 		slot = &((_Atomic(void *) *)node)[(idx >> (FANOUT_SHIFT * level)) & (FANOUT - 1)];
 	}
+}
+
+static struct mock_leaf *leaf_of(struct mock *m, uint64_t idx, bool create)
+{
+	return leaf_find(m, idx, create, NULL);
 }
 
 static const struct gtt_backend_ops mock_ops;
@@ -321,9 +335,9 @@ static int mock_invalidate(void *priv)
 
 /* The entry of generic-mode page @idx, or NULL if its leaf was never
  * written (every entry of it is scratch). */
-static struct mock_entry *generic_slot(struct mock *m, uint64_t idx)
+static struct mock_entry *generic_slot(struct mock *m, uint64_t idx, unsigned int *missing)
 {
-	struct mock_leaf *l = leaf_of(m, idx, false);
+	struct mock_leaf *l = leaf_find(m, idx, false, missing);
 
 	return l ? &l->e[idx % FANOUT] : NULL;
 }
@@ -338,14 +352,26 @@ static int generic_translate(struct mock *m, uint64_t addr,
 	if (addr < m->start || addr - m->start >= m->size)
 		return set_error(-ERANGE, "mock: 0x%llx is outside the table",
 				 (unsigned long long)addr);
-	slot = generic_slot(m, (addr - m->start) / m->page_size);
+	uint64_t idx = (addr - m->start) / m->page_size, in_page = (addr - m->start) % m->page_size;
+	uint64_t extent = m->page_size - in_page, left = m->start + m->size - addr;
+	unsigned int missing;
+
+	slot = generic_slot(m, idx, &missing);
+	if (!slot && FANOUT_SHIFT * (missing + 1) < 40) {	/* a whole subtree is scratch */
+		uint64_t cover = 1ull << (FANOUT_SHIFT * (missing + 1));
+
+		extent = (cover - idx % cover) * m->page_size - in_page;
+	} else if (!slot) {
+		extent = left;
+	}
 	w = slot ? atomic_load_explicit(&slot->pte, memory_order_acquire)
 		 : pack(m->scratch, 0, false);
 	unpack(w, &e);
 	*out = (struct gtt_translation){
 		.present = e.valid, .scratch = !e.valid,
-		.addr = e.addr + (addr - m->start) % m->page_size,
+		.addr = e.addr + in_page,
 		.flags = e.flags, .page_size = m->page_size, .pte = w,
+		.extent = u64_min(extent, left),
 	};
 	return 0;
 }
@@ -550,7 +576,7 @@ GTT_API int gtt_mock_read(struct gtt_backend *be, uint64_t addr,
 	};
 	if (m->mode != GTT_MOCK_GENERIC) {
 		entry->pte = t.pte;
-	} else if ((slot = generic_slot(m, (addr - m->start) / m->page_size))) {
+	} else if ((slot = generic_slot(m, (addr - m->start) / m->page_size, NULL))) {
 		entry->writes = atomic_load(&slot->writes);
 	}
 	return 0;

@@ -488,6 +488,22 @@ static void test_runs_step_over_scratch(void **state)
 	assert_int_equal(l.pages[0], MiB / PAGE);
 	assert_int_equal(l.total, 2 * MiB / PAGE);
 	intel_fini(&w);
+
+	/* The generic mock says the same of its missing subtrees. */
+	struct gtt_mock_config mc = { .start = PAGE, .size = top - 2 * PAGE };
+	struct gtt_vm_config vc = { .start = PAGE, .size = top - 2 * PAGE };
+
+	assert_int_equal(gtt_mock_create(&mc, &w.be), 0);
+	vc.backend = w.be;
+	assert_int_equal(gtt_vm_create(&vc, &w.vm), 0);
+	at.offset = 0x7f0000000000ull + 5 * PAGE;
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &small, 1), &at, NULL), 0);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(gtt_backend_runs(w.be, PAGE, top - 2 * PAGE, log_run, &l), 0);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.total, top / PAGE - 2);
+	assert_true(!l.scratch[1] && l.pages[1] == 3 && l.start[1] == at.offset);
+	intel_fini(&w);
 }
 
 static void test_mock_intel_config_errors(void **state)
