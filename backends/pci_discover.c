@@ -77,17 +77,10 @@ void pci_check_vfio(const char *root, struct gtt_pci_device *d)
 	d->vfio_ready = false;
 	d->problem[0] = 0;
 	d->iommu_group = -1;
-	d->vfio_cdev[0] = 0;
 	device_driver(root, d->slot, d->driver, sizeof(d->driver));
 	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/vfio-dev", root, d->slot);
-	dir = opendir(path);
-	while (dir && (e = readdir(dir)))
-		if (e->d_name[0] != '.' && strlen(e->d_name) < sizeof(d->vfio_cdev)) {
-			memcpy(d->vfio_cdev, e->d_name, strlen(e->d_name) + 1);
-			break;
-		}
-	if (dir)
-		closedir(dir);
+	if (dir_first_entry(path, d->vfio_cdev, sizeof(d->vfio_cdev)))
+		d->vfio_cdev[0] = 0;
 	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/iommu_group", root, d->slot);
 	link_name(path, group, sizeof(group));
 	if (!group[0]) {

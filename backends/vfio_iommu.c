@@ -7,7 +7,6 @@
  * chain for the IOVA ranges) -> MAP_DMA / UNMAP_DMA.  The cdev + iommufd
  * flow is vfio_iommufd.c; both share the IOVA allocator and device code.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -71,21 +70,8 @@ static ssize_t real_pwrite(void *ctx, int fd, const void *buf, size_t len, off_t
 
 static int real_list_dir(void *ctx, const char *path, char *first, size_t size)
 {
-	struct dirent *e;
-	DIR *d = opendir(path);
-	int err = -ENOENT;
-
 	(void)ctx;
-	if (!d)
-		return -errno;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && strlen(e->d_name) < size) {
-			memcpy(first, e->d_name, strlen(e->d_name) + 1);
-			err = 0;
-			break;
-		}
-	closedir(d);
-	return err;
+	return dir_first_entry(path, first, size);
 }
 
 const struct vfio_sys vfio_sys_real = {

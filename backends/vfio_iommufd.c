@@ -153,9 +153,8 @@ int iommufd_kernel_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t *size)
 int vfio_iommufd_open(struct vfio_iommu *io, const struct vfio_sys *sys, const char *bdf)
 {
 	(void)bdf;
-	memset(io, 0, sizeof(*io));
-	io->container = io->group = io->cdev = -1;
-	(void)sys;
+	vfio_iommu_init(io, sys);
+	vfio_iommu_close(io);		/* nothing open: leaves it closed */
 	return set_error(-EOPNOTSUPP, "iommufd: libgtt was built with uAPI headers older than "
 			 "Linux 6.6 (no <linux/iommufd.h> or VFIO_DEVICE_BIND_IOMMUFD); use the "
 			 "group flow");

@@ -2,6 +2,8 @@
 /*
  * Internal helpers: time, futex, checked allocation, error text.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <linux/futex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -151,6 +153,26 @@ void mem_free(void *p)
 		return;
 	atomic_fetch_sub_explicit(&live_allocs, 1, memory_order_relaxed);
 	free(p);
+}
+
+/* ---- files ---- */
+
+int dir_first_entry(const char *path, char *out, size_t size)
+{
+	struct dirent *e;
+	DIR *d = opendir(path);
+	int err = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && strlen(e->d_name) < size) {
+			memcpy(out, e->d_name, strlen(e->d_name) + 1);
+			err = 0;
+			break;
+		}
+	closedir(d);
+	return err;
 }
 
 /* ---- errors ---- */

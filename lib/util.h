@@ -71,6 +71,13 @@ int mem_fail_fired(void);
 int64_t mem_live(void);
 
 /*
+ * The name of the first entry of directory @path other than . and .., into
+ * @out if it fits in @size bytes.  Return: 0, -ENOENT (none that fits), or
+ * the opendir() error.
+ */
+int dir_first_entry(const char *path, char *out, size_t size);
+
+/*
  * Record a failure for gtt_last_error() and return @err, so error paths
  * read: return set_error(-EINVAL, "bind: size is zero");
  */
