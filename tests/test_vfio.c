@@ -108,6 +108,38 @@ static bool in_a_range(struct fake *f, uint64_t s, uint64_t size)
 	return false;
 }
 
+/* A new mapping: EEXIST over an existing one, ENOMEM on request. */
+static int fake_map(struct fake *f, uint64_t iova, uint64_t size)
+{
+	for (int i = 0; i < f->nmaps; i++)
+		if (iova < f->map[i].iova + f->map[i].size && f->map[i].iova < iova + size)
+			return fail_errno(EEXIST);
+	if (f->fail_map)
+		return fail_errno(ENOMEM);
+	f->map[f->nmaps].iova = iova;
+	f->map[f->nmaps++].size = size;
+	return 0;
+}
+
+/* Unmap the whole mappings inside [iova, +size); EINVAL if one would be
+ * split (type1v2 and iommufd alike).  *@done: bytes unmapped. */
+static int fake_unmap(struct fake *f, uint64_t iova, uint64_t size, uint64_t *done)
+{
+	*done = 0;
+	for (int i = 0; i < f->nmaps; i++) {
+		uint64_t s = f->map[i].iova, e = s + f->map[i].size;
+
+		if (s < iova + size && iova < e && (s < iova || e > iova + size))
+			return fail_errno(EINVAL);
+	}
+	for (int i = 0; i < f->nmaps; i++)
+		if (f->map[i].iova >= iova && f->map[i].iova + f->map[i].size <= iova + size) {
+			*done += f->map[i].size;
+			f->map[i--] = f->map[--f->nmaps];
+		}
+	return 0;
+}
+
 static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *arg);
 
 /* The kernel serialises a container's mappings; so does the fake. */
@@ -193,36 +225,15 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 		    m->flags != (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE) ||
 		    !in_a_range(f, m->iova, m->size))
 			return fail_errno(EINVAL);
-		for (int i = 0; i < f->nmaps; i++)
-			if (m->iova < f->map[i].iova + f->map[i].size &&
-			    f->map[i].iova < m->iova + m->size)
-				return fail_errno(EEXIST);
-		if (f->fail_map)
-			return fail_errno(ENOMEM);
-		f->map[f->nmaps].iova = m->iova;
-		f->map[f->nmaps++].size = m->size;
-		return 0;
+		return fake_map(f, m->iova, m->size);
 	}
 	case VFIO_IOMMU_UNMAP_DMA: {
 		struct vfio_iommu_type1_dma_unmap *u = arg;
-		uint64_t done = 0;
+		uint64_t done;
 
 		f->unmap_calls++;
-		if (u->argsz != sizeof(*u))
+		if (u->argsz != sizeof(*u) || fake_unmap(f, u->iova, u->size, &done))
 			return fail_errno(EINVAL);
-		for (int i = 0; i < f->nmaps; i++) {
-			uint64_t s = f->map[i].iova, e = s + f->map[i].size;
-
-			if (s < u->iova + u->size && u->iova < e &&
-			    (s < u->iova || e > u->iova + u->size))
-				return fail_errno(EINVAL);	/* would split */
-		}
-		for (int i = 0; i < f->nmaps; i++)
-			if (f->map[i].iova >= u->iova &&
-			    f->map[i].iova + f->map[i].size <= u->iova + u->size) {
-				done += f->map[i].size;
-				f->map[i--] = f->map[--f->nmaps];
-			}
 		u->size = done;
 		return 0;
 	}
@@ -288,37 +299,17 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 				 IOMMU_IOAS_MAP_WRITEABLE) ||
 		    !in_a_range(f, m->iova, m->length))
 			return fail_errno(EINVAL);
-		for (int i = 0; i < f->nmaps; i++)
-			if (m->iova < f->map[i].iova + f->map[i].size &&
-			    f->map[i].iova < m->iova + m->length)
-				return fail_errno(EEXIST);
-		if (f->fail_map)
-			return fail_errno(ENOMEM);
-		f->map[f->nmaps].iova = m->iova;
-		f->map[f->nmaps++].size = m->length;
-		return 0;
+		return fake_map(f, m->iova, m->length);
 	}
 	case IOMMU_IOAS_UNMAP: {
 		struct iommu_ioas_unmap *u = arg;
-		uint64_t done = 0;
+		uint64_t done;
 
 		f->unmap_calls++;
-		if (fd != IOMMUFD_FD || u->size != sizeof(*u) || u->ioas_id != 5)
-			return fail_errno(EINVAL);
 		/* The range must be a superset of whole mappings. */
-		for (int i = 0; i < f->nmaps; i++) {
-			uint64_t s = f->map[i].iova, e = s + f->map[i].size;
-
-			if (s < u->iova + u->length && u->iova < e &&
-			    (s < u->iova || e > u->iova + u->length))
-				return fail_errno(EINVAL);
-		}
-		for (int i = 0; i < f->nmaps; i++)
-			if (f->map[i].iova >= u->iova &&
-			    f->map[i].iova + f->map[i].size <= u->iova + u->length) {
-				done += f->map[i].size;
-				f->map[i--] = f->map[--f->nmaps];
-			}
+		if (fd != IOMMUFD_FD || u->size != sizeof(*u) || u->ioas_id != 5 ||
+		    fake_unmap(f, u->iova, u->length, &done))
+			return fail_errno(EINVAL);
 		u->length = done;
 		return done ? 0 : fail_errno(ENOENT);
 	}
