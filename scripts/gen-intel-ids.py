@@ -40,18 +40,12 @@ FACTS_SHEET = [0x9A40, 0x4905, 0x5690, 0x7D40, 0x7D45, 0x7D55, 0x7D60, 0x7DD5,
 
 def fetch_headers():
     tmp = tempfile.mkdtemp(prefix="gtt-ids-")
-    pkgs = subprocess.run(
-        ["apt-cache", "search", "--names-only", r"^linux-headers-.*-common$"],
-        capture_output=True, text=True, check=True).stdout.split("\n")
-    names = [p.split()[0] for p in pkgs if p.strip() and "-rt" not in p]
-    if not names:
-        sys.exit("gen-intel-ids: no linux-headers-*-common package known to apt")
-    newest = subprocess.run(["sort", "-V"], input="\n".join(names),
-                            capture_output=True, text=True).stdout.split()[-1]
-    subprocess.run(["apt-get", "-o", "APT::Sandbox::User=root", "download",
-                    newest], cwd=tmp, check=True, stdout=subprocess.DEVNULL)
-    deb = glob.glob(os.path.join(tmp, "*.deb"))[0]
-    subprocess.run(["dpkg-deb", "-x", deb, tmp], check=True)
+    got = subprocess.run(
+        [os.path.join(os.path.dirname(os.path.abspath(__file__)), "fetch-deb.sh"),
+         r"^linux-headers-.*-common$", tmp], stdout=subprocess.PIPE, text=True)
+    if got.returncode:
+        sys.exit("gen-intel-ids: cannot fetch a linux-headers-*-common package")
+    newest = got.stdout.strip()
     found = [f for pat in ("i915_pciids.h", "xe_pciids.h")
              for f in glob.glob(os.path.join(tmp, "usr/src/*/include/drm/**", pat),
                                 recursive=True)]

@@ -20,14 +20,9 @@ scripts/setup.sh --guest >/dev/null
 
 # --- guest kernel (cached in build-guest/kernel) ---
 if [[ ! -d $work/kernel/lib/modules ]]; then
-	pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' |
-	      cut -d' ' -f1 | sort -V | tail -1)
-	[[ -n $pkg ]] || { echo "guest: no linux-image-6.1.0-*-amd64 package known to apt" >&2; exit 2; }
-	echo "guest: fetching $pkg"
-	rm -rf "$work/kernel" "$work"/*.deb
-	(cd "$work" && apt-get -o APT::Sandbox::User=root download "$pkg" >/dev/null)
-	dpkg-deb -x "$work"/linux-image-*.deb "$work/kernel"
-	rm -f "$work"/*.deb
+	rm -rf "$work/kernel"
+	pkg=$(scripts/fetch-deb.sh '^linux-image-6\.1\.0-[0-9]+-amd64$' "$work/kernel")
+	echo "guest: fetched $pkg"
 fi
 kver=$(ls "$work/kernel/lib/modules" | head -1)
 vmlinuz=$work/kernel/boot/vmlinuz-$kver

@@ -11,14 +11,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:-build-uapi}
 [[ -f $dir/include/linux/iommufd.h && -f $dir/include/linux/vfio.h ]] && exit 0
-pkg=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+deb12-common$' |
-      cut -d' ' -f1 | sort -V | tail -1)
-[[ -n $pkg ]] || { echo "uapi: no linux-headers-6.12.*-common package known to apt" >&2; exit 2; }
 rm -rf "$dir"
-mkdir -p "$dir/include/linux" "$dir/tmp"
-(cd "$dir/tmp" && apt-get -o APT::Sandbox::User=root download "$pkg" >/dev/null)
-dpkg-deb -x "$dir"/tmp/*.deb "$dir/tmp/x"
-src=$(echo "$dir"/tmp/x/usr/src/linux-headers-*/include/uapi/linux)
+mkdir -p "$dir/include/linux"
+pkg=$(scripts/fetch-deb.sh '^linux-headers-6\.12\.[0-9]+\+deb12-common$' "$dir/tmp")
+src=$(echo "$dir"/tmp/usr/src/linux-headers-*/include/uapi/linux)
 cp "$src/vfio.h" "$src/iommufd.h" "$dir/include/linux/"
 rm -rf "$dir/tmp"
 echo "uapi: linux/vfio.h and linux/iommufd.h from $pkg in $dir/include"
