@@ -17,16 +17,21 @@
 
 #define GTT_PAGE 4096ull
 
+/* One aligned store of @width (4 or 8) bytes, through the seam if any. */
+static void put(const struct intel_pt_mem *mem, void *addr, uint64_t value,
+		unsigned int width)
+{
+	if (__builtin_expect(mem->write != NULL, 0))
+		mem->write(mem->ctx, addr, value, width);
+	else if (width == 8)
+		__atomic_store_n((uint64_t *)addr, value, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n((uint32_t *)addr, (uint32_t)value, __ATOMIC_RELAXED);
+}
+
 static void store(struct intel_ggtt *g, uint64_t idx, uint64_t pte)
 {
-	if (__builtin_expect(g->mem.write != NULL, 0))
-		g->mem.write(g->mem.ctx, (char *)g->mem.ggtt + idx * g->pte_size, pte,
-			     g->pte_size);
-	else if (g->pte_size == 8)
-		__atomic_store_n((uint64_t *)g->mem.ggtt + idx, pte, __ATOMIC_RELAXED);
-	else
-		__atomic_store_n((uint32_t *)g->mem.ggtt + idx, (uint32_t)pte,
-				 __ATOMIC_RELAXED);
+	put(&g->mem, (char *)g->mem.ggtt + idx * g->pte_size, pte, g->pte_size);
 }
 
 static uint64_t load(const struct intel_ggtt *g, uint64_t idx)
@@ -184,10 +189,7 @@ void intel_ggtt_invalidate(struct intel_ggtt *g)
 	for (int i = 0; i < n; i++) {
 		uint32_t *reg = (uint32_t *)((char *)g->mem.mmio + w[i].reg);
 
-		if (g->mem.write)
-			g->mem.write(g->mem.ctx, reg, w[i].value, 4);
-		else
-			__atomic_store_n(reg, w[i].value, __ATOMIC_RELAXED);
+		put(&g->mem, reg, w[i].value, 4);
 		if (w[i].readback)
 			(void)__atomic_load_n(reg, __ATOMIC_RELAXED);
 	}
