@@ -263,9 +263,9 @@ static int setup_ggtt(struct vfio_be *v, const struct gtt_vfio_config *cfg,
 				    .mmio = v->bar.ptr };
 	int err;
 
-	if (v->sys->mmio_write) {
+	if (v->io.sys->mmio_write) {
 		mem.write = seam_write;
-		mem.ctx = (void *)v->sys;
+		mem.ctx = (void *)v->io.sys;
 	}
 	if (cfg->read_only)
 		return attach_read_only(v, p, size, &mem);
@@ -299,7 +299,6 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 	v->dev = -1;
 	v->lo = UINT64_MAX;
 	v->refs = 1;
-	v->sys = sys;
 	v->req_fd = -1;
 	v->read_only = cfg.read_only;
 	pthread_mutex_init(&v->lock, NULL);
@@ -330,8 +329,6 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 				(unsigned long long)v->bar.size);
 	v->group = cfg.group;
 	v->bar_index = cfg.bar;
-	v->window_offset = cfg.window_offset;
-	v->window_size = cfg.window_size;
 	if (!err)
 		err = setup_ggtt(v, &cfg, p);
 	if (!err)
@@ -363,8 +360,10 @@ GTT_API int gtt_vfio_info(struct gtt_backend *be, struct gtt_vfio_info *out)
 		return set_error(-EINVAL, "gtt_vfio_info: not a VFIO backend, or out is NULL");
 	*out = (struct gtt_vfio_info){
 		.platform = v->ggtt.platform, .group = v->group, .bar = v->bar_index,
-		.bar_size = v->bar.size, .window_offset = v->window_offset,
-		.window_size = v->window_size, .ggtt_size = v->ggtt.entries * 4096,
+		.bar_size = v->bar.size,
+		.window_offset = (uint64_t)((char *)v->ggtt.mem.ggtt - (char *)v->bar.ptr),
+		.window_size = v->ggtt.entries * v->ggtt.pte_size,
+		.ggtt_size = v->ggtt.entries * 4096,
 		.scratch_iova = v->read_only ? v->ggtt.scratch_dma : v->scratch_iova,
 		.read_only = v->read_only,
 	};

@@ -15,7 +15,6 @@ struct gtt_backend;
 
 struct vfio_be {
 	struct vfio_iommu io;
-	const struct vfio_sys *sys;
 	int dev;
 	struct vfio_region bar;
 	void *scratch;
@@ -29,7 +28,6 @@ struct vfio_be {
 	bool read_only;			/* inspect only: no writes at all */
 	int group;
 	unsigned int bar_index;
-	uint64_t window_offset, window_size;
 	/* One for the GGTT backend, one per PPGTT: the device stays open
 	 * until the last of them is destroyed. */
 	unsigned int refs;		/* atomic */
