@@ -225,16 +225,6 @@ static int check_registers(const struct gtt_vfio_config *c,
 	return 0;
 }
 
-/* The scratch page: zeroed memory the device may read at any time. */
-static int map_scratch(struct vfio_be *v)
-{
-	v->scratch = aligned_alloc(4096, 4096);
-	if (!v->scratch)
-		return set_error(-ENOMEM, "gtt_vfio_create: out of memory");
-	memset(v->scratch, 0, 4096);
-	return vfio_dma_map(&v->io, v->scratch, 4096, &v->scratch_iova);
-}
-
 /*
  * Read-only: the entries stay as they are.  The scratch page is taken to
  * be what the last entry points at (i915 and xe keep the last GGTT page
@@ -270,8 +260,8 @@ static int setup_ggtt(struct vfio_be *v, const struct gtt_vfio_config *cfg,
 	if (cfg->read_only)
 		return attach_read_only(v, p, size, &mem);
 	err = vfio_enable_dma(&v->io, v->dev);
-	if (!err)
-		err = map_scratch(v);
+	if (!err)	/* the scratch page: the device may read it at any time */
+		err = vfio_dma_alloc_zeroed(&v->io, 4096, &v->scratch, &v->scratch_iova);
 	if (!err)
 		err = check_registers(cfg, p, &v->bar);
 	if (!err)

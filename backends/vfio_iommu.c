@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/eventfd.h>
@@ -325,6 +326,23 @@ int vfio_dma_map_aligned(struct vfio_iommu *io, void *cpu, uint64_t size,
 int vfio_dma_map(struct vfio_iommu *io, void *cpu, uint64_t size, uint64_t *iova)
 {
 	return vfio_dma_map_aligned(io, cpu, size, 0, iova);
+}
+
+int vfio_dma_alloc_zeroed(struct vfio_iommu *io, uint64_t size, void **cpu, uint64_t *iova)
+{
+	void *p = aligned_alloc(size, size);
+	int err;
+
+	if (!p)
+		return set_error(-ENOMEM, "vfio: out of memory for 0x%llx bytes of DMA memory",
+				 (unsigned long long)size);
+	memset(p, 0, size);
+	err = vfio_dma_map_aligned(io, p, size, size, iova);
+	if (err)
+		free(p);
+	else
+		*cpu = p;
+	return err;
 }
 
 int vfio_dma_unmap(struct vfio_iommu *io, uint64_t iova, uint64_t size)

@@ -84,6 +84,9 @@ int vfio_dma_map(struct vfio_iommu *io, void *cpu, uint64_t size,
 /* The same, at an IOVA that is a multiple of @align (a power of two). */
 int vfio_dma_map_aligned(struct vfio_iommu *io, void *cpu, uint64_t size,
 			 uint64_t align, uint64_t *iova);
+/* Zeroed memory of @size (a power of two) mapped at an IOVA aligned to
+ * @size: *@cpu is free()d by the caller after unmapping. */
+int vfio_dma_alloc_zeroed(struct vfio_iommu *io, uint64_t size, void **cpu, uint64_t *iova);
 /* The CPU address behind a mapped @iova, or NULL. */
 void *vfio_dma_cpu(struct vfio_iommu *io, uint64_t iova);
 /* Unmap exactly one earlier mapping (type1v2 cannot split one). */

@@ -200,7 +200,8 @@ GTT_API int gtt_vfio_ppgtt_create(struct gtt_backend *ggtt, struct gtt_backend *
 {
 	struct vfio_be *dev = vfio_be_of(ggtt);
 	const struct gtt_intel_platform *plat;
-	struct intel_pt_mem mem = { 0 };
+	struct intel_pt_mem mem = { .alloc_table = table_alloc, .free_table = table_free,
+				    .table_cpu = table_cpu, .flush = table_flush };
 	struct vfio_ppgtt *p;
 	int err;
 
@@ -219,17 +220,9 @@ GTT_API int gtt_vfio_ppgtt_create(struct gtt_backend *ggtt, struct gtt_backend *
 	vfio_be_get(dev);
 	p->dev = dev;
 	p->clflush = !plat->has_llc && !plat->discrete;
-	p->scratch = aligned_alloc(SCRATCH_SIZE, SCRATCH_SIZE);
-	err = p->scratch ? 0 : -ENOMEM;
+	err = vfio_dma_alloc_zeroed(&dev->io, SCRATCH_SIZE, &p->scratch, &p->scratch_iova);
 	if (!err) {
-		memset(p->scratch, 0, SCRATCH_SIZE);
-		err = vfio_dma_map_aligned(&dev->io, p->scratch, SCRATCH_SIZE, SCRATCH_SIZE,
-					   &p->scratch_iova);
-	}
-	if (!err) {
-		mem = (struct intel_pt_mem){ .ctx = p, .alloc_table = table_alloc,
-					     .free_table = table_free, .table_cpu = table_cpu,
-					     .flush = table_flush };
+		mem.ctx = p;
 		err = intel_ppgtt_init(&p->pp, plat, p->scratch_iova, &mem);
 		if (err)
 			p->pp.platform = NULL;	/* init cleaned up after itself */
