@@ -180,15 +180,20 @@ static int cmd_list(const struct opts *o)
 {
 	struct gtt_pci_match any = { GTT_PCI_ANY, GTT_PCI_ANY, 0, 0 };
 	const struct gtt_pci_match *m = o->all ? &any : NULL;
-	struct gtt_pci_device *devs;
-	size_t n = 0;
+	struct gtt_pci_device *devs = NULL;
+	size_t cap = 64, n = 0;
 
-	if (gtt_pci_list(m, NULL, 0, &n))
-		return fail("list");
-	devs = calloc(n + 1, sizeof(*devs));
-	if (!devs || gtt_pci_list(m, devs, n, &n)) {
+	/* One enumeration, unless the bus holds more than fits: then two. */
+	for (;;) {
 		free(devs);
-		return fail("list");
+		devs = calloc(cap, sizeof(*devs));
+		if (!devs || gtt_pci_list(m, devs, cap, &n)) {
+			free(devs);
+			return fail("list");
+		}
+		if (n <= cap)
+			break;
+		cap = n;
 	}
 	if (o->json) {
 		printf("{\"devices\": [");
