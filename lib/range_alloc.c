@@ -608,14 +608,85 @@ GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
 	return 0;
 }
 
+/*
+ * Does the colour rule, applied to the hole after @x (@low: @x lies below
+ * the request's range) or before @x (@x lies above it), move that hole's
+ * usable part into [r->lo, r->hi)?  Then removing @x can open more room
+ * in the range, although @x lies outside it.
+ */
+static bool rule_reaches_in(const struct gtt_range_alloc *ra,
+			    const struct fit_req *r,
+			    const struct gtt_range_node *x, bool low)
+{
+	uint64_t s = low ? hole_start(x) : ra->start;
+	uint64_t e = low ? ra->end : x->start;
+
+	if (!(ra->flags & GTT_RANGE_COLOR_GUARD) || is_head(ra, x))
+		return false;
+	ra->adjust(ra->adjust_arg, r->color, low ? x->color : r->color,
+		   low ? r->color : x->color, &s, &e);
+	return low ? s > r->lo : e < r->hi;
+}
+
+/* End of the span that removing everything up to @after's predecessor opens. */
+static inline uint64_t span_end(const struct gtt_range_alloc *ra,
+				const struct gtt_range_node *after)
+{
+	return is_head(ra, after) ? ra->end : after->start;
+}
+
+/* Is the raw span between @before and @after, inside [lo, hi), long enough?
+ * (Necessary for a fit: the colour rule and the alignment only shrink it.) */
+static bool span_long_enough(const struct gtt_range_alloc *ra,
+			     const struct fit_req *r,
+			     const struct gtt_range_node *before,
+			     const struct gtt_range_node *after)
+{
+	uint64_t hs = u64_max(hole_start(before), r->lo);
+	uint64_t he = u64_min(span_end(ra, after), r->hi);
+
+	return he > hs && he - hs >= r->size;
+}
+
+/*
+ * Grow the run @first .. @last (@k nodes) up to @limit nodes, through
+ * evictable nodes up to @hi_n, until the request fits; record it in
+ * *@best / *@best_first if it beats them (ties: HIGH prefers the later).
+ */
+static void grow_until_fit(const struct gtt_range_alloc *ra,
+			   const struct fit_req *r, gtt_evictable_fn evictable,
+			   void *arg, struct gtt_range_node *first,
+			   struct gtt_range_node *last, size_t k, size_t limit,
+			   const struct gtt_range_node *hi_n, size_t *best,
+			   struct gtt_range_node **best_first)
+{
+	const struct gtt_range_node *before = first->prev;
+	uint64_t at;
+
+	for (; k <= limit; k++, last = last->next) {
+		struct gtt_range_node *after = last->next;
+
+		if (fit_span(ra, r, hole_start(before), span_end(ra, after),
+			     color_of(ra, before), color_of(ra, after), &at)) {
+			if (k < *best || r->placement == GTT_PLACE_HIGH) {
+				*best = k;
+				*best_first = first;
+			}
+			return;
+		}
+		if (last == hi_n || !evictable(arg, after))
+			return;
+	}
+}
+
 GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
 				 const struct gtt_range_request *req,
 				 gtt_evictable_fn evictable, void *arg,
 				 struct gtt_range_node **victims,
 				 size_t max_victims, size_t *count)
 {
-	struct gtt_range_node *first, *last, *best_first = NULL;
-	size_t best = SIZE_MAX, k;
+	struct gtt_range_node *lo_n, *hi_n, *first, *last = NULL, *best_first = NULL;
+	size_t best = SIZE_MAX, cap, k = 0;
 	struct fit_req r;
 	uint64_t at;
 	int err;
@@ -628,41 +699,63 @@ GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
 	*count = 0;
 	if (find_hole(ra, &r, &at))
 		return 0;
+	cap = max_victims;
 
-	first = last_at_or_below(ra, r.lo);
-	if (is_head(ra, first) || hole_start(first) <= r.lo)
-		first = first->next;
-	for (; !is_head(ra, first) && first->start < r.hi; first = first->next) {
-		struct gtt_range_node *before = first->prev;
+	/*
+	 * Candidates lo_n .. hi_n: the nodes that overlap [lo, hi), and
+	 * outward from them, the evictable neighbours through which the
+	 * colour rule reaches into the range.
+	 */
+	lo_n = last_at_or_below(ra, r.lo);
+	if (is_head(ra, lo_n) || hole_start(lo_n) <= r.lo)
+		lo_n = lo_n->next;
+	while (!is_head(ra, lo_n->prev) && rule_reaches_in(ra, &r, lo_n->prev, true) &&
+	       evictable(arg, lo_n->prev))
+		lo_n = lo_n->prev;
+	hi_n = last_at_or_below(ra, r.hi - 1);
+	while (!is_head(ra, hi_n->next) && rule_reaches_in(ra, &r, hi_n->next, false) &&
+	       evictable(arg, hi_n->next))
+		hi_n = hi_n->next;
+	if (is_head(ra, lo_n) || is_head(ra, hi_n) || lo_n->start > hi_n->start)
+		goto done;
 
-		if (!evictable(arg, first))
-			continue;
-		for (last = first, k = 1; k <= max_victims && k <= best;
-		     last = last->next, k++) {
-			struct gtt_range_node *after = last->next;
-			uint64_t he = is_head(ra, after) ? ra->end : after->start;
-
-			if (fit_span(ra, &r, hole_start(before), he,
-				     color_of(ra, before), color_of(ra, after),
-				     &at)) {
-				/* Fewer victims wins; HIGH prefers the later tie. */
-				if (k < best || r.placement == GTT_PLACE_HIGH) {
-					best = k;
-					best_first = first;
-				}
-				break;
+	/*
+	 * Two pointers: the run first .. last (k nodes) is the shortest from
+	 * first whose raw span could hold the request; it only moves forward
+	 * as first does.  From there the run grows until the request fits.
+	 */
+	for (first = lo_n;; first = first->next) {
+		if (!evictable(arg, first)) {
+			k = 0;
+		} else {
+			if (!k) {
+				last = first;
+				k = 1;
 			}
-			if (is_head(ra, after) || after->start >= r.hi ||
-			    !evictable(arg, after))
-				break;
+			while (k < cap && k < best && last != hi_n &&
+			       !span_long_enough(ra, &r, first->prev, last->next) &&
+			       evictable(arg, last->next)) {
+				last = last->next;
+				k++;
+			}
+			grow_until_fit(ra, &r, evictable, arg, first, last, k,
+				       u64_min(cap, best), hi_n, &best, &best_first);
 		}
+		if (first == hi_n || (best == 1 && r.placement != GTT_PLACE_HIGH))
+			break;
+		if (k && !--k)
+			last = NULL;
 	}
+done:
+	if (!best_first && cap == SIZE_MAX)
+		return set_error(-ENOSPC, "gtt_range_evict_scan: no run of evictable nodes opens a hole of 0x%llx bytes",
+				 (unsigned long long)r.size);
 	if (!best_first)
 		return set_error(-ENOSPC, "gtt_range_evict_scan: no run of at most %zu evictable nodes opens a hole of 0x%llx bytes",
 				 max_victims, (unsigned long long)r.size);
-	for (k = 0, last = best_first; k < best; k++, last = last->next)
-		victims[k] = last;
 	*count = best;
+	for (k = 0, last = best_first; victims && k < best; k++, last = last->next)
+		victims[k] = last;
 	return 0;
 }
 

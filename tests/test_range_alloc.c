@@ -265,6 +265,230 @@ static void test_evict_scan(void **state)
 	gtt_range_alloc_destroy(ra);
 }
 
+/*
+ * Item 13: a hole under a colour rule can need victims just outside the
+ * request's range.  [0,4) [4,8) [8,12) pages in colour 1, 4 pages of
+ * colour 2 within [4,8): only evicting all three leaves no guard in it.
+ */
+static void test_evict_scan_color_neighbours(void **state)
+{
+	struct gtt_range_alloc *ra = make(0, 12 * PAGE, GTT_RANGE_COLOR_GUARD);
+	struct gtt_range_node *nodes[3], *victims[8], *n;
+	struct gtt_range_request r = { .size = 4 * PAGE, .color = 2,
+				       .range_start = 4 * PAGE,
+				       .range_end = 8 * PAGE };
+	int pinned_tag;
+	size_t count;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(gtt_range_reserve(ra, 4 * PAGE * (uint64_t)i, 4 * PAGE,
+						   1, NULL, &nodes[i]), 0);
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+					      victims, 8, &count), 0);
+	assert_int_equal(count, 3);
+	for (int i = 0; i < 3; i++)
+		assert_ptr_equal(victims[i], nodes[i]);
+	/* A cap below what is needed still fails. */
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+					      victims, 2, &count), -ENOSPC);
+	/* With the low neighbour gone, the high one must still go. */
+	assert_int_equal(gtt_range_remove(ra, nodes[0]), 0);
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+					      victims, 8, &count), 0);
+	assert_int_equal(count, 2);
+	assert_ptr_equal(victims[0], nodes[1]);
+	assert_ptr_equal(victims[1], nodes[2]);
+	for (size_t i = 0; i < count; i++)
+		assert_int_equal(gtt_range_remove(ra, victims[i]), 0);
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_int_equal(gtt_range_node_start(n), 4 * PAGE);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
+/* A custom rule that keeps two pages between different colours. */
+#define WIDE_GUARD (2 * PAGE)
+
+static void wide_guard(void *arg, uint32_t color, uint32_t pc, uint32_t nc,
+		       uint64_t *start, uint64_t *end)
+{
+	(void)arg;
+	if (pc != GTT_COLOR_NONE && pc != color)
+		*start = *start <= UINT64_MAX - WIDE_GUARD ? *start + WIDE_GUARD : UINT64_MAX;
+	if (nc != GTT_COLOR_NONE && nc != color)
+		*end = *end >= WIDE_GUARD ? *end - WIDE_GUARD : 0;
+}
+
+struct snap {
+	uint64_t start, size;
+	uint32_t color;
+	bool evictable;
+	void *owner;
+	struct gtt_range_node *node;
+};
+
+/* Copy the allocator's nodes, lowest first; returns how many. */
+static size_t snapshot(struct gtt_range_alloc *ra, struct snap *s, size_t max,
+		       void *pinned_tag)
+{
+	size_t n = 0;
+
+	for (struct gtt_range_node *x = gtt_range_first(ra); x; x = gtt_range_next(ra, x)) {
+		assert_true(n < max);
+		s[n++] = (struct snap){ gtt_range_node_start(x), gtt_range_node_size(x),
+					gtt_range_node_color(x),
+					gtt_range_node_owner(x) != pinned_tag,
+					gtt_range_node_owner(x), x };
+	}
+	return n;
+}
+
+/*
+ * Brute force: the fewest victims of any run of adjacent evictable nodes
+ * (the empty run included) after whose removal @r fits; SIZE_MAX if none.
+ * @guard: 0 (no colour rule) or the bytes kept between different colours.
+ */
+static size_t brute_min_victims(const struct snap *s, size_t n, uint64_t ra_start,
+				uint64_t ra_end, uint64_t guard,
+				const struct gtt_range_request *r)
+{
+	uint64_t align = r->alignment ? r->alignment : PAGE;
+	uint64_t lo = r->range_start > ra_start ? r->range_start : ra_start;
+	uint64_t hi = r->range_end && r->range_end < ra_end ? r->range_end : ra_end;
+	size_t best = SIZE_MAX;
+
+	for (size_t i = 0; i <= n; i++) {		/* victims s[i .. j) */
+		for (size_t j = i; j <= n; j++) {
+			uint64_t hs = i ? s[i - 1].start + s[i - 1].size : ra_start;
+			uint64_t he = j < n ? s[j].start : ra_end;
+			uint32_t pc = i ? s[i - 1].color : GTT_COLOR_NONE;
+			uint32_t nc = j < n ? s[j].color : GTT_COLOR_NONE;
+			uint64_t at;
+
+			if (j > i && !s[j - 1].evictable)
+				break;
+			if (guard && pc != GTT_COLOR_NONE && pc != r->color)
+				hs += guard;
+			if (guard && nc != GTT_COLOR_NONE && nc != r->color)
+				he = he >= guard ? he - guard : 0;
+			if (hs < lo)
+				hs = lo;
+			if (he > hi)
+				he = hi;
+			at = (hs + align - 1) / align * align;
+			if (at < he && he - at >= r->size && j - i < best)
+				best = j - i;
+		}
+	}
+	return best;
+}
+
+/*
+ * Random scans over small packed allocators, with and without a colour
+ * rule (the guard page, or a custom two-page guard), mixed colours and
+ * pinned nodes, against the brute force above.  After each successful
+ * scan the victims are evicted, the request must then fit, and the state
+ * is put back.
+ */
+static void test_evict_scan_random_against_brute_force(void **state)
+{
+	enum { MAXN = 32 };
+	static const uint64_t seeds[] = { 1, 7, 1234567 };
+	int pinned_tag;
+	unsigned long scans = 0, found = 0, outside = 0;
+
+	(void)state;
+	for (size_t si = 0; si < sizeof(seeds) / sizeof(seeds[0]); si++) {
+		uint64_t rng = seeds[si];
+
+		for (int world = 0; world < 350; world++) {
+			unsigned int mode = (unsigned int)rng_below(&rng, 3);
+			uint64_t guard = mode == 0 ? 0 : mode == 1 ? PAGE : WIDE_GUARD;
+			uint64_t pages = 8 + rng_below(&rng, 17), base = rng_below(&rng, 3) * PAGE;
+			struct gtt_range_alloc *ra = make(base, pages * PAGE,
+							  mode ? GTT_RANGE_COLOR_GUARD : 0);
+			struct snap s[MAXN];
+			size_t n;
+
+			if (mode == 2)
+				assert_int_equal(gtt_range_alloc_set_color_adjust(ra, wide_guard, NULL), 0);
+			/* Fill mostly packed: small gaps, sizes 1-3 pages. */
+			for (uint64_t at = base; at < base + pages * PAGE;) {
+				uint64_t size = (1 + rng_below(&rng, 3)) * PAGE;
+				struct gtt_range_node *x;
+
+				at += rng_below(&rng, 4) == 0 ? PAGE : 0;
+				if (at + size > base + pages * PAGE)
+					break;
+				if (gtt_range_reserve(ra, at, size, (uint32_t)rng_below(&rng, 3),
+						      rng_below(&rng, 6) == 0 ? &pinned_tag : NULL,
+						      &x) == 0)
+					at += size;
+				else
+					at += PAGE;
+			}
+			for (int q = 0; q < 20; q++, scans++) {
+				struct gtt_range_request r = {
+					.size = (1 + rng_below(&rng, 6)) * PAGE,
+					.alignment = PAGE << rng_below(&rng, 3),
+					.color = (uint32_t)rng_below(&rng, 3),
+					.placement = (enum gtt_placement)rng_below(&rng, 3),
+				};
+				struct gtt_range_node *victims[MAXN], *x;
+				size_t want, count = 99;
+				int err;
+
+				if (rng_below(&rng, 2)) {
+					r.range_start = base + rng_below(&rng, pages) * PAGE;
+					r.range_end = r.range_start + (1 + rng_below(&rng, 8)) * PAGE;
+				}
+				n = snapshot(ra, s, MAXN, &pinned_tag);
+				want = brute_min_victims(s, n, base, base + pages * PAGE, guard, &r);
+				err = gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+							   victims, MAXN, &count);
+				if (want == SIZE_MAX) {
+					assert_int_equal(err, -ENOSPC);
+					continue;
+				}
+				assert_int_equal(err, 0);
+				assert_int_equal(count, want);
+				if (!count)
+					continue;
+				found++;
+				/* Victims: adjacent, evictable, lowest first. */
+				for (size_t i = 0; i < count; i++) {
+					assert_true(gtt_range_node_owner(victims[i]) != &pinned_tag);
+					if (i)
+						assert_ptr_equal(gtt_range_next(ra, victims[i - 1]), victims[i]);
+				}
+				if (r.range_end && (gtt_range_node_start(victims[0]) +
+						    gtt_range_node_size(victims[0]) <= r.range_start ||
+						    gtt_range_node_start(victims[count - 1]) >= r.range_end))
+					outside++;
+				/* Evicting them really lets the request in. */
+				for (size_t i = 0; i < count; i++)
+					assert_int_equal(gtt_range_remove(ra, victims[i]), 0);
+				assert_int_equal(gtt_range_insert(ra, &r, NULL, &x), 0);
+				assert_int_equal(gtt_range_remove(ra, x), 0);
+				for (size_t i = 0; i < n; i++) {
+					if (gtt_range_lookup(ra, s[i].start))
+						continue;
+					assert_int_equal(gtt_range_reserve(ra, s[i].start, s[i].size,
+									   s[i].color, s[i].owner,
+									   &x), 0);
+				}
+				assert_int_equal(range_alloc_check(ra), 0);
+			}
+			gtt_range_alloc_destroy(ra);
+		}
+	}
+	/* The run exercised what it is for. */
+	assert_int_equal(scans, 3 * 350 * 20);
+	assert_true(found > scans / 10);
+	assert_true(outside > 0);
+}
+
 /* Random inserts/removes; a byte map of pages checks there is no overlap. */
 static void test_random_against_model(void **state)
 {
@@ -348,6 +572,8 @@ int main(void)
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_evict_scan),
+		cmocka_unit_test(test_evict_scan_color_neighbours),
+		cmocka_unit_test(test_evict_scan_random_against_brute_force),
 		cmocka_unit_test(test_random_against_model),
 	};
 

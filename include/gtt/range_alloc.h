@@ -22,8 +22,8 @@
  * tree by address, augmented with the largest hole below each node, and
  * holes are also indexed by size.  An allocation only visits holes that are
  * large enough; with an alignment above the page size or a range limit it
- * may visit several before one fits.  The eviction scan is O(nodes in the
- * range x window).
+ * may visit several before one fits.  The eviction scan is about linear in
+ * the nodes of the request's range (see gtt_range_evict_scan()).
  *
  * Thread safety: none; a gtt_range_alloc is protected by its owner (a vm
  * holds its lock around every call).
@@ -200,9 +200,30 @@ typedef bool (*gtt_evictable_fn)(void *arg, struct gtt_range_node *node);
  * @max_victims: capacity of @victims.
  * @count: receives how many were chosen (0 if @req already fits).
  *
- * Looks for the run of adjacent evictable nodes inside the request's range
- * whose removal opens a fitting hole with the fewest victims (ties: the
- * placement's preferred end).  Nothing is removed: the caller evicts.
+ * Looks for the run of adjacent evictable nodes whose removal opens a
+ * fitting hole with the fewest victims (ties: the placement's preferred
+ * end).  Nothing is removed: the caller evicts.
+ *
+ * Which nodes are considered: those that overlap the request's range
+ * [range_start, range_end) and, with %GTT_RANGE_COLOR_GUARD, the nodes
+ * outside it whose colour shrinks a hole inside it.  A node below the range
+ * is considered when the colour rule, applied for the request's colour to
+ * the hole after that node (with the request's own colour on the other
+ * side), moves the hole's usable start past range_start; then the node
+ * below it is tested the same way, and so on outward through evictable
+ * nodes (symmetrically above the range, for the usable end and range_end).
+ * For the guard-page rule this is the neighbour that touches the range, as
+ * in i915's eviction.  A custom rule is handled exactly if it moves a
+ * hole's start only according to the node before the hole and its end only
+ * according to the node after it, and removing a node never makes the
+ * rule shrink a hole more; for a rule that does otherwise the scan may miss
+ * a hole that removing farther nodes would open.
+ *
+ * Cost: about linear in the candidates.  For each candidate first victim
+ * the run starts at the shortest one whose span, before the colour rule
+ * and the alignment, could hold the request (found by a pointer that only
+ * moves forward), and grows from there only while the rule or the
+ * alignment still prevent the fit.
  *
  * Return: 0; -ENOSPC if no choice of at most @max_victims evictable nodes
  * opens a hole; -EINVAL.
