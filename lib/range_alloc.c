@@ -699,7 +699,7 @@ GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
 	*count = 0;
 	if (find_hole(ra, &r, &at))
 		return 0;
-	cap = max_victims;
+	cap = !victims ? SIZE_MAX : max_victims;	/* counting only: no cap */
 
 	/*
 	 * Candidates lo_n .. hi_n: the nodes that overlap [lo, hi), and

@@ -10,6 +10,7 @@
 
 #include "helpers.h"
 #include "range_alloc_internal.h"
+#include "util.h"
 
 static struct gtt_range_alloc *make(uint64_t start, uint64_t size,
 				    unsigned int flags)
@@ -489,6 +490,98 @@ static void test_evict_scan_random_against_brute_force(void **state)
 	assert_true(outside > 0);
 }
 
+/* A full allocator of @n one-page nodes of colour 0, all evictable. */
+static struct gtt_range_alloc *packed(uint64_t n)
+{
+	struct gtt_range_alloc *ra = make(0, n * PAGE, 0);
+	struct gtt_range_node *x;
+
+	for (uint64_t i = 0; i < n; i++)
+		assert_int_equal(gtt_range_reserve(ra, i * PAGE, PAGE, 0, NULL, &x), 0);
+	return ra;
+}
+
+/*
+ * Item 14: victims == NULL with max_victims == 0 counts the fewest victims
+ * with no cap, so a caller can size the array and call again.  4 MiB of
+ * 1024 one-page nodes and a 2 MiB request need 512.
+ */
+static void test_evict_scan_count_only_no_cap(void **state)
+{
+	struct gtt_range_alloc *ra = packed(1024);
+	struct gtt_range_request r = { .size = 2u << 20 };
+	struct gtt_range_node **victims, *x;
+	int pinned_tag;
+	size_t count = 0;
+	uint64_t t0, t1, t2;
+
+	(void)state;
+	t0 = now_ns();
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+					      NULL, 0, &count), 0);
+	t1 = now_ns();
+	assert_int_equal(count, 512);
+	victims = calloc(count, sizeof(*victims));
+	assert_non_null(victims);
+	/* One short of the need is still -ENOSPC. */
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+					      victims, count - 1, &count), -ENOSPC);
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+					      victims, 512, &count), 0);
+	t2 = now_ns();
+	assert_int_equal(count, 512);
+	print_message("evict scan, 1024 nodes, 2 MiB: count %.3f ms, fill %.3f ms\n",
+		      (double)(t1 - t0) / 1e6, (double)(t2 - t1) / 1e6);
+	for (size_t i = 0; i < count; i++) {
+		assert_int_equal(gtt_range_node_start(victims[i]), i * PAGE);
+		assert_int_equal(gtt_range_remove(ra, victims[i]), 0);
+	}
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &x), 0);
+	/* Nothing to evict any more; none at all opens a 4 MiB + 4 KiB hole. */
+	r.size = PAGE;
+	assert_int_equal(gtt_range_remove(ra, x), 0);
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+					      NULL, 0, &count), 0);
+	assert_int_equal(count, 0);
+	r.size = (4u << 20) + PAGE;
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+					      NULL, 0, &count), -ENOSPC);
+	free(victims);
+	gtt_range_alloc_destroy(ra);
+}
+
+/*
+ * The scan stays about linear in a large allocator: many nodes, a small
+ * request placed high (every node is a candidate), and a request larger
+ * than the whole space (the run grows once, not once per candidate).
+ */
+static void test_evict_scan_large(void **state)
+{
+	const uint64_t n = 1u << 17;
+	struct gtt_range_alloc *ra = packed(n);
+	struct gtt_range_request r = { .size = 2 * PAGE, .placement = GTT_PLACE_HIGH };
+	struct gtt_range_node *victims[2];
+	int pinned_tag;
+	size_t count = 0;
+	uint64_t t0, t1, t2;
+
+	(void)state;
+	t0 = now_ns();
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+					      victims, 2, &count), 0);
+	t1 = now_ns();
+	assert_int_equal(count, 2);
+	assert_int_equal(gtt_range_node_start(victims[0]), (n - 2) * PAGE);
+	r.size = (n + 1) * PAGE;
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+					      NULL, 0, &count), -ENOSPC);
+	t2 = now_ns();
+	print_message("evict scan, %llu nodes: 2 pages high %.3f ms, too large %.3f ms\n",
+		      (unsigned long long)n, (double)(t1 - t0) / 1e6,
+		      (double)(t2 - t1) / 1e6);
+	gtt_range_alloc_destroy(ra);
+}
+
 /* Random inserts/removes; a byte map of pages checks there is no overlap. */
 static void test_random_against_model(void **state)
 {
@@ -574,6 +667,8 @@ int main(void)
 		cmocka_unit_test(test_evict_scan),
 		cmocka_unit_test(test_evict_scan_color_neighbours),
 		cmocka_unit_test(test_evict_scan_random_against_brute_force),
+		cmocka_unit_test(test_evict_scan_count_only_no_cap),
+		cmocka_unit_test(test_evict_scan_large),
 		cmocka_unit_test(test_random_against_model),
 	};
 

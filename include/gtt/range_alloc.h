@@ -196,9 +196,12 @@ typedef bool (*gtt_evictable_fn)(void *arg, struct gtt_range_node *node);
  * @req: the request that did not fit.
  * @evictable: says which nodes may go (pinned ones may not).
  * @arg: for @evictable.
- * @victims: receives the chosen nodes, lowest address first.
- * @max_victims: capacity of @victims.
- * @count: receives how many were chosen (0 if @req already fits).
+ * @victims: receives the chosen nodes, lowest address first; NULL to count
+ *	only.
+ * @max_victims: capacity of @victims; must be 0 when @victims is NULL, and
+ *	counting only has no cap.
+ * @count: receives how many were chosen, or when counting only the fewest
+ *	needed (0 if @req already fits).
  *
  * Looks for the run of adjacent evictable nodes whose removal opens a
  * fitting hole with the fewest victims (ties: the placement's preferred
@@ -225,8 +228,13 @@ typedef bool (*gtt_evictable_fn)(void *arg, struct gtt_range_node *node);
  * moves forward), and grows from there only while the rule or the
  * alignment still prevent the fit.
  *
- * Return: 0; -ENOSPC if no choice of at most @max_victims evictable nodes
- * opens a hole; -EINVAL.
+ * To evict with no arbitrary limit, count first (@victims NULL,
+ * @max_victims 0), allocate *@count entries and call again: with the
+ * allocator and @evictable's answers unchanged, the second call chooses
+ * that many nodes.
+ *
+ * Return: 0; -ENOSPC if no run of evictable nodes (of at most @max_victims
+ * when @victims is given) opens a hole; -EINVAL.
  */
 GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
 				 const struct gtt_range_request *req,
