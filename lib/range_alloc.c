@@ -455,71 +455,135 @@ GTT_API int gtt_range_alloc_set_color_adjust(struct gtt_range_alloc *ra,
 	return 0;
 }
 
-GTT_API int gtt_range_insert(struct gtt_range_alloc *ra,
-			     const struct gtt_range_request *req, void *owner,
-			     struct gtt_range_node **out)
+/*
+ * Place a node of @size and @color at @at after @prev: @node if given,
+ * else one allocated here (the only step that can fail, with -ENOMEM,
+ * before anything changed).
+ */
+static int place_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
+		      uint64_t at, uint64_t size, uint32_t color, void *owner,
+		      struct gtt_range_node *node, struct gtt_range_node **out,
+		      const char *who)
 {
-	struct gtt_range_node *prev, *node;
+	if (!node && !(node = mem_alloc(sizeof(*node))))
+		return set_error(-ENOMEM, "%s: out of memory", who);
+	node->size = size;
+	node->color = color;
+	node->owner = owner;
+	link_node(ra, prev, node, at);
+	if (out)
+		*out = node;
+	return 0;
+}
+
+/* gtt_range_insert() into @node, or into a new node when @node is NULL. */
+static int insert(struct gtt_range_alloc *ra, const struct gtt_range_request *req,
+		  void *owner, struct gtt_range_node *node,
+		  struct gtt_range_node **out, const char *who)
+{
+	struct gtt_range_node *prev;
 	struct fit_req r;
 	uint64_t at;
 	int err;
 
-	if (!ra || !out)
-		return set_error(-EINVAL, "gtt_range_insert: allocator or out is NULL");
-	err = make_fit_req(ra, req, &r, "gtt_range_insert");
+	err = make_fit_req(ra, req, &r, who);
 	if (err)
 		return err;
 	prev = find_hole(ra, &r, &at);
 	if (!prev)
-		return set_error(-ENOSPC, "gtt_range_insert: no hole of 0x%llx bytes (alignment 0x%llx) in [0x%llx, 0x%llx)",
-				 (unsigned long long)r.size, (unsigned long long)r.align,
+		return set_error(-ENOSPC, "%s: no hole of 0x%llx bytes (alignment 0x%llx) in [0x%llx, 0x%llx)",
+				 who, (unsigned long long)r.size, (unsigned long long)r.align,
 				 (unsigned long long)r.lo, (unsigned long long)r.hi);
-	node = mem_alloc(sizeof(*node));
-	if (!node)
-		return set_error(-ENOMEM, "gtt_range_insert: out of memory");
-	node->size = r.size;
-	node->color = r.color;
-	node->owner = owner;
-	link_node(ra, prev, node, at);
-	*out = node;
-	return 0;
+	return place_node(ra, prev, at, r.size, r.color, owner, node, out, who);
+}
+
+/* gtt_range_reserve() into @node, or into a new node when @node is NULL. */
+static int reserve(struct gtt_range_alloc *ra, uint64_t start, uint64_t size,
+		   uint32_t color, void *owner, struct gtt_range_node *node,
+		   struct gtt_range_node **out, const char *who)
+{
+	struct gtt_range_node *prev;
+	struct fit_req r;
+	uint64_t at;
+
+	if (!size || size % ra->page_size || start % ra->page_size)
+		return set_error(-EINVAL, "%s: [0x%llx, +0x%llx) is empty or not page-aligned",
+				 who, (unsigned long long)start, (unsigned long long)size);
+	if (start > UINT64_MAX - size || start < ra->start || start + size > ra->end)
+		return set_error(-EINVAL, "%s: [0x%llx, +0x%llx) wraps or lies outside [0x%llx, 0x%llx)",
+				 who, (unsigned long long)start, (unsigned long long)size,
+				 (unsigned long long)ra->start, (unsigned long long)ra->end);
+	if (color == GTT_COLOR_NONE)
+		return set_error(-EINVAL, "%s: GTT_COLOR_NONE is not a node colour", who);
+	prev = last_at_or_below(ra, start);
+	r = (struct fit_req){ .size = size, .align = ra->page_size, .color = color,
+			      .lo = start, .hi = start + size,
+			      .placement = GTT_PLACE_LOW };
+	if (hole_start(prev) > start || !fit_hole(ra, &r, prev, &at) || at != start)
+		return set_error(-ENOSPC, "%s: [0x%llx, +0x%llx) is (partly) in use",
+				 who, (unsigned long long)start, (unsigned long long)size);
+	return place_node(ra, prev, start, size, color, owner, node, out, who);
+}
+
+GTT_API int gtt_range_insert(struct gtt_range_alloc *ra,
+			     const struct gtt_range_request *req, void *owner,
+			     struct gtt_range_node **out)
+{
+	if (!ra || !out)
+		return set_error(-EINVAL, "gtt_range_insert: allocator or out is NULL");
+	return insert(ra, req, owner, NULL, out, "gtt_range_insert");
 }
 
 GTT_API int gtt_range_reserve(struct gtt_range_alloc *ra, uint64_t start,
 			      uint64_t size, uint32_t color, void *owner,
 			      struct gtt_range_node **out)
 {
-	struct gtt_range_node *prev, *node;
-	struct fit_req r;
-	uint64_t at;
-
 	if (!ra || !out)
 		return set_error(-EINVAL, "gtt_range_reserve: allocator or out is NULL");
-	if (!size || size % ra->page_size || start % ra->page_size)
-		return set_error(-EINVAL, "gtt_range_reserve: [0x%llx, +0x%llx) is empty or not page-aligned",
-				 (unsigned long long)start, (unsigned long long)size);
-	if (start > UINT64_MAX - size || start < ra->start || start + size > ra->end)
-		return set_error(-EINVAL, "gtt_range_reserve: [0x%llx, +0x%llx) wraps or lies outside [0x%llx, 0x%llx)",
-				 (unsigned long long)start, (unsigned long long)size,
-				 (unsigned long long)ra->start, (unsigned long long)ra->end);
-	if (color == GTT_COLOR_NONE)
-		return set_error(-EINVAL, "gtt_range_reserve: GTT_COLOR_NONE is not a node colour");
-	prev = last_at_or_below(ra, start);
-	r = (struct fit_req){ .size = size, .align = ra->page_size, .color = color,
-			      .lo = start, .hi = start + size,
-			      .placement = GTT_PLACE_LOW };
-	if (hole_start(prev) > start || !fit_hole(ra, &r, prev, &at) || at != start)
-		return set_error(-ENOSPC, "gtt_range_reserve: [0x%llx, +0x%llx) is (partly) in use",
-				 (unsigned long long)start, (unsigned long long)size);
-	node = mem_alloc(sizeof(*node));
+	return reserve(ra, start, size, color, owner, NULL, out, "gtt_range_reserve");
+}
+
+struct gtt_range_node *range_node_alloc(void)
+{
+	/* Zeroed: node->ra == NULL marks it as in no allocator. */
+	struct gtt_range_node *node = mem_zalloc(sizeof(*node));
+
 	if (!node)
-		return set_error(-ENOMEM, "gtt_range_reserve: out of memory");
-	node->size = size;
-	node->color = color;
-	node->owner = owner;
-	link_node(ra, prev, node, start);
-	*out = node;
+		set_error(-ENOMEM, "range_node_alloc: out of memory");
+	return node;
+}
+
+void range_node_free_unused(struct gtt_range_node *node)
+{
+	mem_free(node);
+}
+
+/* A node the caller may hand in: not NULL, in no allocator. */
+static int check_free_node(struct gtt_range_alloc *ra,
+			   const struct gtt_range_node *node, const char *who)
+{
+	if (!ra || !node || node->ra)
+		return set_error(-EINVAL, "%s: allocator or node is NULL, or the node is in use", who);
 	return 0;
+}
+
+int range_insert_node(struct gtt_range_alloc *ra,
+		      const struct gtt_range_request *req, void *owner,
+		      struct gtt_range_node *node)
+{
+	int err = check_free_node(ra, node, "range_insert_node");
+
+	return err ? err : insert(ra, req, owner, node, NULL, "range_insert_node");
+}
+
+int range_reserve_node(struct gtt_range_alloc *ra, uint64_t start,
+		       uint64_t size, uint32_t color, void *owner,
+		       struct gtt_range_node *node)
+{
+	int err = check_free_node(ra, node, "range_reserve_node");
+
+	return err ? err : reserve(ra, start, size, color, owner, node, NULL,
+				   "range_reserve_node");
 }
 
 GTT_API int gtt_range_remove(struct gtt_range_alloc *ra,

@@ -47,6 +47,25 @@ struct gtt_range_alloc {
 	void (*free_node)(struct gtt_range_node *node);
 };
 
+/*
+ * Preallocated nodes, so a caller (the vm's eviction) can allocate all it
+ * needs before it changes anything.  range_node_alloc() returns a node for
+ * one range_insert_node() or range_reserve_node() (NULL on ENOMEM, with the
+ * error set).  Those two are gtt_range_insert() and gtt_range_reserve()
+ * taking that node instead of allocating one: they never fail with
+ * -ENOMEM, and on failure leave the node untouched for another try.  Once
+ * inserted, the node belongs to the allocator (gtt_range_remove() frees it);
+ * one never inserted goes back through range_node_free_unused() (NULL ok).
+ */
+struct gtt_range_node *range_node_alloc(void);
+void range_node_free_unused(struct gtt_range_node *node);
+int range_insert_node(struct gtt_range_alloc *ra,
+		      const struct gtt_range_request *req, void *owner,
+		      struct gtt_range_node *node);
+int range_reserve_node(struct gtt_range_alloc *ra, uint64_t start,
+		       uint64_t size, uint32_t color, void *owner,
+		       struct gtt_range_node *node);
+
 /* Check every invariant (trees, list, holes, augmentation).  0 if sound. */
 int range_alloc_check(struct gtt_range_alloc *ra);
 

@@ -582,6 +582,91 @@ static void test_evict_scan_large(void **state)
 	gtt_range_alloc_destroy(ra);
 }
 
+/*
+ * The vm's preallocated-node forms: range_insert_node() and
+ * range_reserve_node() place a node the caller allocated beforehand, so
+ * they never allocate (a failing allocation injected around them is never
+ * reached), while gtt_range_insert() and gtt_range_reserve() still do.
+ */
+static void test_node_forms_never_allocate(void **state)
+{
+	struct gtt_range_alloc *ra = make(0, 16 * PAGE, GTT_RANGE_COLOR_GUARD);
+	struct gtt_range_request r = { .size = 2 * PAGE, .color = 3,
+				       .placement = GTT_PLACE_HIGH };
+	struct gtt_range_node *a = range_node_alloc(), *b = range_node_alloc(), *x;
+	struct gtt_range_stats before, after;
+	int tag;
+
+	(void)state;
+	assert_non_null(a);
+	assert_non_null(b);
+	mem_fail_after(1);
+	assert_int_equal(range_insert_node(ra, &r, &tag, a), 0);
+	assert_int_equal(range_reserve_node(ra, 4 * PAGE, PAGE, 1, NULL, b), 0);
+	assert_false(mem_fail_fired());
+	mem_fail_after(0);
+	assert_int_equal(gtt_range_node_start(a), 14 * PAGE);
+	assert_ptr_equal(gtt_range_node_owner(a), &tag);
+	assert_int_equal(gtt_range_node_color(a), 3);
+	assert_ptr_equal(gtt_range_lookup(ra, 4 * PAGE), b);
+	assert_int_equal(range_alloc_check(ra), 0);
+	/* The allocating forms fail cleanly under the same injection. */
+	gtt_range_alloc_stats(ra, &before);
+	mem_fail_after(1);
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &x), -ENOMEM);
+	mem_fail_after(1);
+	assert_int_equal(gtt_range_reserve(ra, 8 * PAGE, PAGE, 1, NULL, &x), -ENOMEM);
+	mem_fail_after(0);
+	gtt_range_alloc_stats(ra, &after);
+	assert_memory_equal(&before, &after, sizeof(before));
+	/* Inserted nodes are ordinary nodes: removed and freed as usual. */
+	assert_int_equal(gtt_range_remove(ra, a), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);	/* frees b */
+}
+
+/* A node-taking form that fails leaves the caller's node as it was, reusable. */
+static void test_node_forms_failure_leaves_node(void **state)
+{
+	struct gtt_range_alloc *ra = make(0, 16 * PAGE, GTT_RANGE_COLOR_GUARD);
+	struct gtt_range_request big = { .size = 32 * PAGE }, zero = { .size = 0 };
+	struct gtt_range_node *n, *other, copy;
+	struct gtt_range_stats before, after;
+	int64_t live = mem_live();
+
+	(void)state;
+	n = range_node_alloc();
+	assert_non_null(n);
+	assert_int_equal(gtt_range_reserve(ra, 0, 2 * PAGE, 1, NULL, &other), 0);
+	gtt_range_alloc_stats(ra, &before);
+	memcpy(&copy, n, sizeof(copy));
+	assert_int_equal(range_insert_node(ra, &big, NULL, n), -ENOSPC);
+	assert_int_equal(range_insert_node(ra, &zero, NULL, n), -EINVAL);
+	assert_int_equal(range_insert_node(ra, NULL, NULL, n), -EINVAL);
+	assert_int_equal(range_reserve_node(ra, PAGE, PAGE, 1, NULL, n), -ENOSPC);
+	/* Colour guard: a colour-2 node may not touch the colour-1 one. */
+	assert_int_equal(range_reserve_node(ra, 2 * PAGE, PAGE, 2, NULL, n), -ENOSPC);
+	assert_int_equal(range_reserve_node(ra, 16 * PAGE, PAGE, 1, NULL, n), -EINVAL);
+	assert_int_equal(range_reserve_node(ra, 4 * PAGE, PAGE, GTT_COLOR_NONE, NULL, n), -EINVAL);
+	assert_memory_equal(&copy, n, sizeof(copy));
+	gtt_range_alloc_stats(ra, &after);
+	assert_memory_equal(&before, &after, sizeof(before));
+	/* No node, or one already in an allocator, is refused. */
+	assert_int_equal(range_insert_node(ra, &big, NULL, NULL), -EINVAL);
+	assert_int_equal(range_reserve_node(ra, 4 * PAGE, PAGE, 1, NULL, other), -EINVAL);
+	assert_int_equal(gtt_range_node_start(other), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	/* Still good for a real insertion after all that. */
+	assert_int_equal(range_reserve_node(ra, 2 * PAGE, PAGE, 1, NULL, n), 0);
+	assert_ptr_equal(gtt_range_lookup(ra, 2 * PAGE), n);
+	assert_int_equal(range_alloc_check(ra), 0);
+	/* An unused node is freed without an allocator. */
+	range_node_free_unused(range_node_alloc());
+	range_node_free_unused(NULL);
+	gtt_range_alloc_destroy(ra);
+	assert_int_equal(mem_live(), live - 1);	/* ra itself was made before */
+}
+
 /* Random inserts/removes; a byte map of pages checks there is no overlap. */
 static void test_random_against_model(void **state)
 {
@@ -669,6 +754,8 @@ int main(void)
 		cmocka_unit_test(test_evict_scan_random_against_brute_force),
 		cmocka_unit_test(test_evict_scan_count_only_no_cap),
 		cmocka_unit_test(test_evict_scan_large),
+		cmocka_unit_test(test_node_forms_never_allocate),
+		cmocka_unit_test(test_node_forms_failure_leaves_node),
 		cmocka_unit_test(test_random_against_model),
 	};
 
