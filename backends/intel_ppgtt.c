@@ -450,9 +450,44 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 
 /* ---- clear ---- */
 
+/*
+ * Scrub [va, end) of page table @t, indexing it by its own mode.  In a
+ * 64 KiB-mode table an entry is cleared whole: a range that cuts one that
+ * maps something is refused before anything is written.
+ */
+static int clear_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_t end)
+{
+	uint64_t step = t->mode == PT_4K ? SZ_4K : SZ_64K;
+	uint64_t *ent = t->cpu;
+	unsigned int lo, hi;
+
+	if (t->mode != PT_4K) {
+		if (((va & (SZ_64K - 1)) &&
+		     get_entry(t, pte_index(t->mode, va)) != pp->scratch_entry[0]) ||
+		    ((end & (SZ_64K - 1)) &&
+		     get_entry(t, pte_index(t->mode, end - 1)) != pp->scratch_entry[0]))
+			return set_error(-EINVAL, "intel ppgtt: clear splits a 64 KiB page at 0x%llx",
+					 (unsigned long long)va);
+		va &= ~(SZ_64K - 1);
+	}
+	lo = hi = pte_index(t->mode, va);
+	for (; va < end; va += step) {
+		hi = pte_index(t->mode, va);
+		if (get_entry(t, hi) != pp->scratch_entry[0]) {
+			__atomic_store_n(&ent[hi], pp->scratch_entry[0], __ATOMIC_RELAXED);
+			t->used--;
+		}
+	}
+	if (pp->mem.flush)
+		pp->mem.flush(pp->mem.ctx, ent + lo, (hi - lo + 1) * sizeof(*ent));
+	return 0;
+}
+
 static int clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 		       uint64_t va, uint64_t end)
 {
+	if (level == 0)
+		return clear_ptes(pp, t, va, end);
 	while (va < end) {
 		unsigned int i = index_at(va, level);
 		uint64_t span = 1ull << shift_of(level);
@@ -465,26 +500,7 @@ static int clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 			va = next;
 			continue;
 		}
-		if (level == 0) {
-			/* The rest of this table's span: scrub, flush once. */
-			uint64_t step = t->mode == PT_4K ? SZ_4K : SZ_64K;
-			unsigned int lo = pte_index(t->mode, va), hi = lo;
-			uint64_t *ent = t->cpu;
-
-			if (t->mode != PT_4K && ((va | end) & (SZ_64K - 1)))
-				return set_error(-EINVAL, "intel ppgtt: clear splits a 64 KiB page at 0x%llx",
-						 (unsigned long long)va);
-			for (; va < end; va += step) {
-				hi = pte_index(t->mode, va);
-				if (__atomic_load_n(&ent[hi], __ATOMIC_RELAXED) != pp->scratch_entry[0]) {
-					__atomic_store_n(&ent[hi], pp->scratch_entry[0], __ATOMIC_RELAXED);
-					t->used--;
-				}
-			}
-			if (pp->mem.flush)
-				pp->mem.flush(pp->mem.ctx, ent + lo, (hi - lo + 1) * sizeof(*ent));
-			return 0;
-		} else if (!t->child[i]) {
+		if (!t->child[i]) {
 			/* A huge leaf: only ever cleared whole. */
 			if ((va & (span - 1)) || next - va != span)
 				return set_error(-EINVAL, "intel ppgtt: clear splits a huge page at 0x%llx",

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "util.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
@@ -506,6 +507,88 @@ static void test_runs_step_over_scratch(void **state)
 	intel_fini(&w);
 }
 
+static uint64_t tables_of(struct gtt_backend *be)
+{
+	struct gtt_mock_stats ms;
+
+	assert_int_equal(gtt_mock_stats(be, &ms), 0);
+	return ms.tables;
+}
+
+/* Every 4 KiB page of [va, va + size) translates to scratch. */
+static void assert_all_scratch(struct gtt_backend *be, uint64_t va, uint64_t size)
+{
+	for (uint64_t off = 0; off < size; off += PAGE) {
+		struct gtt_translation t = walk(be, va + off);
+
+		if (!t.scratch)
+			fail_msg("0x%llx still maps 0x%llx", (unsigned long long)(va + off),
+				 (unsigned long long)t.addr);
+	}
+}
+
+static void dg2_lmem_world(struct intel_world *w)
+{
+	struct gtt_mock_config mc = { .size = 1ull << 40, .scratch_addr = 0x10000,
+				      .mode = GTT_MOCK_INTEL_PPGTT,
+				      .intel_family = GTT_INTEL_DG2 };
+	struct gtt_vm_config vc = { .start = 0, .size = 1ull << 40 };
+
+	w->p = gtt_intel_platform(GTT_INTEL_DG2);
+	assert_int_equal(gtt_mock_create(&mc, &w->be), 0);
+	vc.backend = w->be;
+	assert_int_equal(gtt_vm_create(&vc, &w->vm), 0);
+}
+
+/*
+ * Issue #9 item 1: unbinding local memory from a compact 64K table must
+ * scrub the entries (they are indexed by (va >> 16) & 31, not by the 4 KiB
+ * index), free the tables, and leave the 2 MiB region usable for system
+ * memory again.
+ */
+static void test_ppgtt_compact_unbind_clears(void **state)
+{
+	const uint64_t offs[] = { 0, 0x10000, 0x20000, 0x30000, 0x80000, 0xf0000,
+				  0x100000, 0x150000, 0x1e0000, 0x1f0000 };
+	struct gtt_pages_segment lmem = { 0x800000000ull, 64 * 1024 };
+	struct gtt_pages_segment lmem2 = { 0x800200000ull, 128 * 1024 };
+	struct gtt_pages_segment smem = { 0x40000000, PAGE };
+	struct intel_world w;
+
+	(void)state;
+	dg2_lmem_world(&w);
+	for (size_t k = 0; k < ARRAY_SIZE(offs); k++) {
+		struct gtt_bind_info lm = { .flags = GTT_BIND_FIXED, .offset = 2 * MiB + offs[k],
+					    .pte_flags = GTT_PTE_LOCAL_MEM };
+		struct gtt_bind_info sm = { .flags = GTT_BIND_FIXED, .offset = 2 * MiB + 0x5000 };
+		uint64_t before = tables_of(w.be);
+		gtt_vma_t v = vma_over(w.vm, &lmem, 1), s;
+
+		assert_int_equal(gtt_vma_bind(w.vm, v, &lm, NULL), 0);
+		assert_int_equal(walk(w.be, lm.offset + 0x3000).addr, 0x800003000ull);
+		assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+		assert_all_scratch(w.be, lm.offset, 64 * 1024);
+		assert_int_equal(tables_of(w.be), before);
+		/* The region takes system memory again. */
+		s = vma_over(w.vm, &smem, 1);
+		assert_int_equal(gtt_vma_bind(w.vm, s, &sm, NULL), 0);
+		assert_int_equal(walk(w.be, sm.offset).addr, 0x40000000);
+		assert_int_equal(gtt_vma_unbind(w.vm, s, 0, NULL), 0);
+		assert_int_equal(tables_of(w.be), before);
+	}
+	/* Across two compact tables. */
+	struct gtt_bind_info lm = { .flags = GTT_BIND_FIXED, .offset = 4 * MiB - 0x10000,
+				    .pte_flags = GTT_PTE_LOCAL_MEM };
+	gtt_vma_t v = vma_over(w.vm, &lmem2, 1);
+
+	assert_int_equal(gtt_vma_bind(w.vm, v, &lm, NULL), 0);
+	assert_int_equal(walk(w.be, 4 * MiB + 0x1000).addr, 0x800211000ull);
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	assert_all_scratch(w.be, lm.offset, 128 * 1024);
+	assert_int_equal(tables_of(w.be), 0);
+	intel_fini(&w);
+}
+
 static void test_mock_intel_config_errors(void **state)
 {
 	struct gtt_mock_config mc = { .size = 4 * MiB, .mode = GTT_MOCK_INTEL_PPGTT,
@@ -546,6 +629,7 @@ int main(void)
 		cmocka_unit_test(test_backend_dump_runs),
 		cmocka_unit_test(test_runs_step_over_scratch),
 		cmocka_unit_test(test_mock_intel_config_errors),
+		cmocka_unit_test(test_ppgtt_compact_unbind_clears),
 	};
 
 	return cmocka_run_group_tests_name("intel_pt", tests, NULL, NULL);
