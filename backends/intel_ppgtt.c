@@ -77,6 +77,7 @@ static int table_alloc(struct intel_ppgtt *pp, unsigned int level,
 		t->child = mem_zalloc(PT_ENTRIES * sizeof(*t->child));
 		if (!t->child) {
 			pp->mem.free_table(pp->mem.ctx, t->cpu, t->dma);
+			t->cpu = NULL;	/* nothing for a later table_free() */
 			return -ENOMEM;
 		}
 	}
@@ -140,6 +141,7 @@ int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 	}
 	if (err) {
 		intel_ppgtt_fini(pp);
+		memset(pp, 0, sizeof(*pp));	/* the caller must not fini again */
 		return set_error(err, "intel ppgtt: cannot allocate the scratch hierarchy or root");
 	}
 	return 0;

@@ -123,6 +123,7 @@ struct intel_ppgtt {
 	uint64_t huge_2m, huge_1g;	/* huge leaves currently mapped */
 };
 
+/* On failure everything is freed and @pp is left zeroed: no fini then. */
 int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 		     uint64_t scratch_dma, const struct intel_pt_mem *mem);
 void intel_ppgtt_fini(struct intel_ppgtt *pp);

@@ -589,6 +589,144 @@ static void test_ppgtt_compact_unbind_clears(void **state)
 	intel_fini(&w);
 }
 
+/*
+ * Issue #9 item 6: every allocation of the PPGTT create path may fail:
+ * -ENOMEM, nothing leaked, nothing freed twice (the ASan build checks).
+ */
+static void test_ppgtt_create_alloc_failures(void **state)
+{
+	const enum gtt_intel_family fams[] = { GTT_INTEL_CHV, GTT_INTEL_TGL, GTT_INTEL_DG2,
+					       GTT_INTEL_LNL };
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
+		const struct gtt_intel_platform *p = gtt_intel_platform(fams[f]);
+		struct gtt_mock_config mc = { .size = 1ull << p->ppgtt_bits, .scratch_addr = 0x10000,
+					      .mode = GTT_MOCK_INTEL_PPGTT, .intel_family = fams[f] };
+		int64_t baseline = mem_live();
+		bool completed = false;
+		uint64_t n;
+
+		for (n = 1; n < 1000 && !completed; n++) {
+			struct gtt_backend *be = NULL;
+			int err;
+
+			mem_fail_after(n);
+			err = gtt_mock_create(&mc, &be);
+			if (!mem_fail_fired()) {
+				assert_int_equal(err, 0);
+				completed = true;
+			} else {
+				assert_int_equal(err, -ENOMEM);
+				assert_null(be);
+			}
+			mem_fail_after(0);
+			if (be)
+				gtt_backend_destroy(be);
+			assert_int_equal(mem_live(), baseline);
+		}
+		assert_true(completed);
+		assert_true(n > 3);	/* root, scratch tables, child array at least */
+	}
+}
+
+struct probe {
+	uint64_t va;
+	struct gtt_translation t;
+};
+
+/*
+ * The bind path under allocation failure: -ENOMEM, the tables (walked
+ * page by page at the probes) exactly as before, no table or memory left
+ * behind, and the same bind succeeding once memory is back.
+ */
+static void check_bind_oom(struct intel_world *w, const struct gtt_pages_segment *segs,
+			   size_t nsegs, const struct gtt_bind_info *bi,
+			   const uint64_t *probe_va, size_t nprobes)
+{
+	struct probe pr[16];
+	uint64_t tables = tables_of(w->be);
+	bool completed = false;
+	uint64_t n;
+
+	assert_true(nprobes <= ARRAY_SIZE(pr));
+	for (size_t k = 0; k < nprobes; k++) {
+		pr[k].va = probe_va[k];
+		pr[k].t = walk(w->be, probe_va[k]);
+	}
+	for (n = 1; n < 1000 && !completed; n++) {
+		gtt_vma_t v = vma_over(w->vm, segs, nsegs);
+		int64_t live = mem_live();
+		int err;
+
+		mem_fail_after(n);
+		err = gtt_vma_bind(w->vm, v, bi, NULL);
+		if (!mem_fail_fired()) {
+			mem_fail_after(0);
+			assert_int_equal(err, 0);
+			completed = true;
+			assert_int_equal(gtt_vma_unbind(w->vm, v, 0, NULL), 0);
+		} else {
+			mem_fail_after(0);
+			assert_int_equal(err, -ENOMEM);
+			assert_int_equal(mem_live(), live);
+		}
+		assert_int_equal(tables_of(w->be), tables);
+		for (size_t k = 0; k < nprobes; k++) {
+			struct gtt_translation t = walk(w->be, pr[k].va);
+
+			assert_int_equal(t.pte, pr[k].t.pte);
+			assert_int_equal(t.addr, pr[k].t.addr);
+			assert_int_equal(t.level, pr[k].t.level);
+			assert_int_equal(t.scratch, pr[k].t.scratch);
+		}
+		assert_int_equal(gtt_vma_destroy(w->vm, v), 0);
+	}
+	assert_true(completed);
+	assert_true(n > 2);
+}
+
+static void test_ppgtt_bind_alloc_failures(void **state)
+{
+	struct gtt_pages_segment keep = { 0x12340000, 16 * PAGE };
+	struct gtt_pages_segment segs[] = { { 0x40000000, 3 * MiB }, { 0x90000000, 5 * PAGE } };
+	struct gtt_pages_segment lmem = { 0x800000000ull, 3 * MiB };
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 0x7f0000000000ull };
+	struct gtt_bind_info bi = { .flags = GTT_BIND_FIXED, .offset = 0x7f8000000000ull - MiB };
+	const uint64_t probes[] = { 0x7f0000000000ull, 0x7f0000003000ull, 0x7f0000010000ull,
+				    bi.offset, bi.offset + 0x5000, bi.offset + MiB,
+				    bi.offset + 2 * MiB + 0x1000, bi.offset + 3 * MiB + 0x2000,
+				    0x7f8000000000ull + 3 * MiB - PAGE };
+	const enum gtt_intel_family fams[] = { GTT_INTEL_TGL, GTT_INTEL_SKL, GTT_INTEL_DG2,
+					       GTT_INTEL_LNL };
+	struct intel_world w;
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
+		intel_init(&w, fams[f], GTT_MOCK_INTEL_PPGTT, 1ull << 47, 0, 1ull << 47);
+		/* Something already mapped that shares the upper tables. */
+		assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &keep, 1), &at, NULL), 0);
+		/* Crosses a PML4 slot: new PDP, PDs and PTs, a 2M leaf where allowed. */
+		check_bind_oom(&w, segs, 2, &bi, probes, ARRAY_SIZE(probes));
+		intel_fini(&w);
+	}
+	/* 3-level CHV. */
+	const uint64_t chv_probes[] = { 3 * GiB, 3 * GiB + 0x5000, 2 * GiB - PAGE };
+
+	intel_init(&w, GTT_INTEL_CHV, GTT_MOCK_INTEL_PPGTT, 4 * GiB, 0, 4 * GiB);
+	bi.offset = 2 * GiB - MiB;
+	check_bind_oom(&w, &keep, 1, &bi, chv_probes, ARRAY_SIZE(chv_probes));
+	intel_fini(&w);
+	/* DG2 local memory through compact tables. */
+	const uint64_t lm_probes[] = { 2 * MiB, 2 * MiB + 0x30000, 4 * MiB + 0x1f0000 };
+
+	dg2_lmem_world(&w);
+	bi = (struct gtt_bind_info){ .flags = GTT_BIND_FIXED, .offset = 2 * MiB + 0x20000,
+				     .pte_flags = GTT_PTE_LOCAL_MEM };
+	check_bind_oom(&w, &lmem, 1, &bi, lm_probes, ARRAY_SIZE(lm_probes));
+	intel_fini(&w);
+}
+
 static void test_mock_intel_config_errors(void **state)
 {
 	struct gtt_mock_config mc = { .size = 4 * MiB, .mode = GTT_MOCK_INTEL_PPGTT,
@@ -630,6 +768,8 @@ int main(void)
 		cmocka_unit_test(test_runs_step_over_scratch),
 		cmocka_unit_test(test_mock_intel_config_errors),
 		cmocka_unit_test(test_ppgtt_compact_unbind_clears),
+		cmocka_unit_test(test_ppgtt_create_alloc_failures),
+		cmocka_unit_test(test_ppgtt_bind_alloc_failures),
 	};
 
 	return cmocka_run_group_tests_name("intel_pt", tests, NULL, NULL);
