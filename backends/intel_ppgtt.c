@@ -217,9 +217,10 @@ static struct pt *child_of(struct intel_ppgtt *pp, struct pt *t,
 	if (c)
 		return c;
 	c = mem_zalloc(sizeof(*c));
-	if (!c || (*err = table_alloc(pp, level - 1, c, true))) {
+	if (!c || table_alloc(pp, level - 1, c, true)) {
 		mem_free(c);
-		*err = -ENOMEM;
+		*err = set_error(-ENOMEM, "intel ppgtt: out of memory for a level-%u table",
+				 level - 1);
 		return NULL;
 	}
 	c->mode = level == 1 ? mode : PT_4K;
@@ -442,12 +443,16 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 	cur_advance(&cur, pages_offset);
 	pthread_mutex_lock(&pp->lock);
 	err = bind_range(pp, &pp->root, pp->levels - 1, start, start + size, &cur, flags);
-	if (err)	/* out of memory for a table: undo what was written */
+	/*
+	 * Undo what was written and free the tables made for it.  The range
+	 * held nothing before (the vm binds only free ranges), and what was
+	 * written is whole 64 KiB entries, so this clear cannot fail and the
+	 * message of the real failure stays.
+	 */
+	if (err)
 		clear_range(pp, &pp->root, pp->levels - 1, start, start + size);
 	pthread_mutex_unlock(&pp->lock);
-	if (err)
-		return set_error(err, "intel ppgtt: out of memory for page tables");
-	return 0;
+	return err;
 }
 
 /* ---- clear ---- */

@@ -590,6 +590,36 @@ static void test_ppgtt_compact_unbind_clears(void **state)
 }
 
 /*
+ * Issue #9 item 23: a failed bind reports its own reason, and (found on
+ * the way) leaves no table behind, even a compact one it just created.
+ */
+static void test_ppgtt_bind_keeps_error_message(void **state)
+{
+	struct gtt_pages_segment small = { 0x800800000ull, PAGE };
+	struct gtt_pages_segment lmem = { 0x800000000ull, 64 * 1024 };
+	struct gtt_pages_segment smem = { 0x40000000, PAGE };
+	struct gtt_bind_info lm = { .flags = GTT_BIND_FIXED, .offset = 8 * MiB,
+				    .pte_flags = GTT_PTE_LOCAL_MEM };
+	struct gtt_bind_info sm = { .flags = GTT_BIND_FIXED, .offset = 8 * MiB + 0x1000 };
+	struct intel_world w;
+
+	(void)state;
+	dg2_lmem_world(&w);
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &small, 1), &lm, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "64 KiB"));
+	assert_null(strstr(gtt_last_error(), "out of memory"));
+	assert_int_equal(tables_of(w.be), 0);
+	/* The region was left as it was: system memory goes in. */
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &smem, 1), &sm, NULL), 0);
+	/* And local memory next to it is refused with the rule's own words. */
+	lm.offset = 8 * MiB + 0x10000;
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &lmem, 1), &lm, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "local and system memory"));
+	assert_true(walk(w.be, lm.offset).scratch);
+	intel_fini(&w);
+}
+
+/*
  * Issue #9 item 6: every allocation of the PPGTT create path may fail:
  * -ENOMEM, nothing leaked, nothing freed twice (the ASan build checks).
  */
@@ -768,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_runs_step_over_scratch),
 		cmocka_unit_test(test_mock_intel_config_errors),
 		cmocka_unit_test(test_ppgtt_compact_unbind_clears),
+		cmocka_unit_test(test_ppgtt_bind_keeps_error_message),
 		cmocka_unit_test(test_ppgtt_create_alloc_failures),
 		cmocka_unit_test(test_ppgtt_bind_alloc_failures),
 	};
