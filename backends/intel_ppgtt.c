@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The Intel PPGTT (gen8+): a 3-level (32-bit: four page directories, as
- * i915 preallocates them) or 4-level radix tree of 4 KiB tables of 512
- * eight-byte entries.  Bits 47:39 index the PML4, 38:30 the PDP, 29:21 the
- * PD, 20:12 the page table.
+ * i915 preallocates them), 4-level or, on Xe2, 5-level radix tree of 4 KiB
+ * tables of 512 eight-byte entries.  Bits 47:39 index the PML4, 38:30 the
+ * PDP, 29:21 the PD, 20:12 the page table; on Xe2 the root is one level
+ * higher, indexed by bits 56:48, as xe builds it (xe_pci.c: va_bits = 48,
+ * vm_max_level = 4; xe_pt.c: level shifts 12, 21, 30, 39, 48), so with
+ * 48-bit addresses only its entry 0 is used.
  *
  * Empty entries point at the scratch hierarchy: a scratch PT full of
  * scratch-page PTEs, a scratch PD full of pointers to it, a scratch PDP
@@ -102,7 +105,8 @@ int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 	int err;
 
 	memset(pp, 0, sizeof(*pp));
-	if (!p || p->ppgtt_format == GTT_PPGTT_NONE || !mem || !mem->alloc_table ||
+	if (!p || p->ppgtt_format == GTT_PPGTT_NONE || p->ppgtt_levels < 3 ||
+	    p->ppgtt_levels > PPGTT_MAX_LEVELS || !mem || !mem->alloc_table ||
 	    !mem->free_table || !mem->table_cpu)
 		return set_error(-EINVAL, "intel ppgtt: platform has no gen8 PPGTT, or memory ops missing");
 	pp->platform = p;
@@ -162,7 +166,7 @@ void intel_ppgtt_fini(struct intel_ppgtt *pp)
 {
 	if (pp->root.cpu)
 		free_subtree(pp, &pp->root, pp->levels - 1);
-	for (unsigned int l = 0; l < 3; l++)
+	for (unsigned int l = 0; l < PPGTT_MAX_LEVELS - 1; l++)
 		if (pp->scratch_table[l].cpu)
 			table_free(pp, &pp->scratch_table[l]);
 	pthread_mutex_destroy(&pp->lock);

@@ -91,6 +91,8 @@ void intel_ggtt_invalidate(struct intel_ggtt *g);
 /* ---- PPGTT ---- */
 
 #define PT_ENTRIES 512
+/* Xe2 builds 5 levels (xe: vm_max_level = 4); gen8-MTL 3 or 4. */
+#define PPGTT_MAX_LEVELS 5
 
 /* How a page table (level 0) maps its 2 MiB. */
 enum pt_mode {
@@ -110,12 +112,12 @@ struct pt {
 struct intel_ppgtt {
 	const struct gtt_intel_platform *platform;
 	enum gtt_intel_ppgtt_format fmt;
-	unsigned int levels;		/* 3 (32-bit) or 4 */
+	unsigned int levels;		/* 3 (32-bit), 4, or 5 (Xe2) */
 	unsigned int top_entries;	/* 4 for 3-level, else 512 */
 	uint64_t size;			/* 1 << ppgtt_bits */
 	uint64_t scratch_dma;
-	uint64_t scratch_entry[4];	/* what an empty entry holds, per level */
-	struct pt scratch_table[3];	/* scratch PT, PD, PDP */
+	uint64_t scratch_entry[PPGTT_MAX_LEVELS];	/* what an empty entry holds, per level */
+	struct pt scratch_table[PPGTT_MAX_LEVELS - 1];	/* scratch PT, PD, PDP, PML4 */
 	struct pt root;
 	pthread_mutex_t lock;		/* table shape and used counts */
 	struct intel_pt_mem mem;

@@ -189,25 +189,27 @@ struct ppgtt_layout {
 	bool lm;		/* LM bit 11 in leaves */
 	bool ps64;		/* PS64 hint bit 8 in PTEs */
 	unsigned int pt64k_bit;	/* PDE bit saying "64 KiB page table" */
+	unsigned int max_level;	/* 3, or 4 where the tree has 5 levels */
 };
 
 static bool layout_of(enum gtt_intel_ppgtt_format fmt, struct ppgtt_layout *l)
 {
 	switch (fmt) {
 	case GTT_PPGTT_GEN8:
-		*l = (struct ppgtt_layout){ 39, 7, false, false, 11 };
+		*l = (struct ppgtt_layout){ 39, 7, false, false, 11, 3 };
 		return true;
 	case GTT_PPGTT_GEN12:
-		*l = (struct ppgtt_layout){ 39, 7, true, false, 11 };
+		*l = (struct ppgtt_layout){ 39, 7, true, false, 11, 3 };
 		return true;
 	case GTT_PPGTT_XEHP:
-		*l = (struct ppgtt_layout){ 46, 7, true, true, 6 };
+		*l = (struct ppgtt_layout){ 46, 7, true, true, 6, 3 };
 		return true;
 	case GTT_PPGTT_MTL:
-		*l = (struct ppgtt_layout){ 46, 15, true, true, 6 };
+		*l = (struct ppgtt_layout){ 46, 15, true, true, 6, 3 };
 		return true;
 	case GTT_PPGTT_XE2:
-		*l = (struct ppgtt_layout){ 46, 31, true, true, 6 };
+		/* xe: 5 levels (xe_pci.c vm_max_level = 4) */
+		*l = (struct ppgtt_layout){ 46, 31, true, true, 6, 4 };
 		return true;
 	default:
 		return false;
@@ -252,8 +254,9 @@ GTT_API int gtt_intel_ppgtt_encode(enum gtt_intel_ppgtt_format fmt,
 	struct ppgtt_layout l;
 	uint64_t align, e;
 
-	if (!pte || !layout_of(fmt, &l) || level > 3 || (flags & ~known))
-		return bad(who, "NULL pte, unknown format, level above 3 or unknown flag", addr, flags);
+	if (!pte || !layout_of(fmt, &l) || level > l.max_level || (flags & ~known))
+		return bad(who, "NULL pte, unknown format, level the format lacks or unknown flag",
+			   addr, flags);
 	if (huge && level != 1 && level != 2)
 		return bad(who, "huge leaves exist only in PDEs and PDPEs", addr, flags);
 	align = huge ? (level == 1 ? 1ull << 21 : 1ull << 30) : 4096;
@@ -300,8 +303,8 @@ GTT_API int gtt_intel_ppgtt_decode(enum gtt_intel_ppgtt_format fmt,
 	struct ppgtt_layout l;
 	uint32_t flags = 0;
 
-	if (!out || !layout_of(fmt, &l) || level > 3)
-		return bad(who, "NULL out, unknown format or level above 3", pte, 0);
+	if (!out || !layout_of(fmt, &l) || level > l.max_level)
+		return bad(who, "NULL out, unknown format or level the format lacks", pte, 0);
 	out->present = pte & 1;
 	if (level == 0 || ((level == 1 || level == 2) && (pte & BIT(7)))) {
 		bool huge = level != 0;

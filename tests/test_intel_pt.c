@@ -265,12 +265,13 @@ static void test_ppgtt_64k_hint(void **state)
 /* Walk raw tables by hand (independent of the library's walker): the
  * entry of level @stop for @va, reading the PT with @pt_stride entries per
  * 64K when the PDE says 64K mode (16 for IPS, 1 for compact). */
-static uint64_t raw_entry(struct gtt_backend *be, uint64_t va, unsigned int pt_stride)
+static uint64_t raw_entry_levels(struct gtt_backend *be, int levels, uint64_t va,
+				 unsigned int pt_stride)
 {
 	uint64_t dma, e = 0;
 
 	assert_int_equal(gtt_mock_ppgtt_root(be, &dma), 0);
-	for (int level = 3; level >= 0; level--) {
+	for (int level = levels - 1; level >= 0; level--) {
 		unsigned int idx = (unsigned int)(va >> (12 + 9 * level)) & 511;
 
 		if (level == 0 && pt_stride)
@@ -279,6 +280,11 @@ static uint64_t raw_entry(struct gtt_backend *be, uint64_t va, unsigned int pt_s
 		dma = e & 0x3ffffffff000ull;
 	}
 	return e;
+}
+
+static uint64_t raw_entry(struct gtt_backend *be, uint64_t va, unsigned int pt_stride)
+{
+	return raw_entry_levels(be, 4, va, pt_stride);
 }
 
 /* gen9-12.0: a whole 2 MiB of 64K chunks puts the page table in IPS mode. */
@@ -757,6 +763,69 @@ static void test_ppgtt_bind_alloc_failures(void **state)
 	intel_fini(&w);
 }
 
+/*
+ * Issue #9 item 25: Xe2 PPGTTs have 5 levels, as xe builds them
+ * (xe_pci.c XE2_GFX_FEATURES: va_bits = 48, vm_max_level = 4; xe_pt.c
+ * shifts 12, 21, 30, 39, 48): the root is a level-4 table whose entry 0
+ * points at the level-3 table covering the 48-bit space.
+ */
+static void check_xe2_five_levels(enum gtt_intel_family fam)
+{
+	struct gtt_pages_segment seg = { 0x40000000, 3 * PAGE };
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 0x7f0000001000ull };
+	const uint64_t top = 1ull << 48;
+	struct gtt_intel_entry d;
+	struct gtt_translation t;
+	struct intel_world w;
+	uint64_t root, e;
+	gtt_vma_t v;
+
+	intel_init(&w, fam, GTT_MOCK_INTEL_PPGTT, top, 0, top);
+	assert_int_equal(w.p->ppgtt_levels, 5);
+	/* Nothing bound: the root's entry 0 is the scratch level-3 pointer,
+	 * so all 48 bits are one scratch block. */
+	t = walk(w.be, 0x100000000000ull + 3 * PAGE);
+	assert_true(t.present && t.scratch);
+	assert_int_equal(t.addr, SCRATCH);
+	assert_int_equal(t.extent, top - 0x100000000000ull - 3 * PAGE);
+	assert_int_equal(gtt_mock_ppgtt_root(w.be, &root), 0);
+	assert_int_equal(gtt_mock_table_read(w.be, root, 0, &e), 0);
+	assert_int_equal(gtt_intel_ppgtt_decode(GTT_PPGTT_XE2, 4, e, &d), 0);
+	assert_true(d.present);
+	v = vma_over(w.vm, &seg, 1);
+	assert_int_equal(gtt_vma_bind(w.vm, v, &at, NULL), 0);
+	assert_int_equal(tables_of(w.be), 4);		/* level 3, 2, 1 and 0 */
+	/* The hardware walk: five levels, the level-4 index is bit 48 up. */
+	assert_int_equal(raw_entry_levels(w.be, 5, at.offset + PAGE, 0) & ~0xfffull, 0x40001000);
+	assert_int_equal(gtt_mock_table_read(w.be, root, 0, &e), 0);
+	assert_int_equal(gtt_intel_ppgtt_decode(GTT_PPGTT_XE2, 4, e, &d), 0);
+	assert_int_equal(e, d.addr | 3);		/* present, RW, PAT 0 */
+	for (unsigned int i = 1; i < 512; i++) {	/* 48-bit: the rest stays scratch */
+		uint64_t other;
+
+		assert_int_equal(gtt_mock_table_read(w.be, root, i, &other), 0);
+		assert_int_not_equal(other, e);
+	}
+	t = walk(w.be, at.offset + 2 * PAGE + 0x10);
+	assert_int_equal(t.addr, 0x40002010);
+	assert_int_equal(t.level, 0);
+	t = walk(w.be, 0x100000000000ull);		/* an empty PML4 slot */
+	assert_true(t.scratch);
+	assert_int_equal(t.extent, 512 * GiB);
+	assert_int_equal(gtt_backend_translate(w.be, top, &t), -ERANGE);
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	assert_int_equal(tables_of(w.be), 0);
+	assert_all_scratch(w.be, at.offset, 3 * PAGE);
+	intel_fini(&w);
+}
+
+static void test_ppgtt_xe2_five_levels(void **state)
+{
+	(void)state;
+	check_xe2_five_levels(GTT_INTEL_LNL);
+	check_xe2_five_levels(GTT_INTEL_BMG);
+}
+
 static void test_mock_intel_config_errors(void **state)
 {
 	struct gtt_mock_config mc = { .size = 4 * MiB, .mode = GTT_MOCK_INTEL_PPGTT,
@@ -801,6 +870,7 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_bind_keeps_error_message),
 		cmocka_unit_test(test_ppgtt_create_alloc_failures),
 		cmocka_unit_test(test_ppgtt_bind_alloc_failures),
+		cmocka_unit_test(test_ppgtt_xe2_five_levels),
 	};
 
 	return cmocka_run_group_tests_name("intel_pt", tests, NULL, NULL);

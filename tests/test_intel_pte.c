@@ -84,7 +84,9 @@ static void check_family(const struct family_case *c)
 	assert_int_equal(p->ggtt_pte_size, c->ver < 800 ? 4 : 8);
 	assert_int_equal(p->ppgtt_format, c->ppgtt);
 	assert_int_equal(p->ppgtt_bits, c->ppgtt_bits);
-	assert_int_equal(p->ppgtt_levels, c->ppgtt_bits == 0 ? 0 : c->ppgtt_bits <= 32 ? 3 : 4);
+	/* xe builds 5 levels on Xe2 (xe_pci.c: XE2_GFX_FEATURES, vm_max_level = 4) */
+	assert_int_equal(p->ppgtt_levels, c->ppgtt_bits == 0 ? 0 : c->ppgtt_bits <= 32 ? 3 :
+			 c->ppgtt == GTT_PPGTT_XE2 ? 5 : 4);
 	assert_int_equal(p->has_llc, c->llc);
 	assert_int_equal(p->cpu_ggtt_write_risky, c->risky);
 	assert_false(p->ggtt_color_guard);	/* never on gen6+ (facts §3) */
@@ -258,6 +260,11 @@ static void test_ppgtt_golden(void **state)
 	assert_int_equal(ppgtt(GTT_PPGTT_GEN12, 1, 0x5000, GTT_INTEL_PT_64K), 0x5803);
 	assert_int_equal(ppgtt(GTT_PPGTT_XEHP, 1, 0x5000, GTT_INTEL_PT_64K), 0x5043);
 	assert_int_equal(ppgtt(GTT_PPGTT_GEN8, 3, 0x5000, GTT_PTE_PAT(3)), 0x501b);
+	/* Xe2's level-4 entry (xe: pde_encode_bo of the root's child, like any PDE) */
+	assert_int_equal(ppgtt(GTT_PPGTT_XE2, 4, 0x5000, 0), 0x5003);
+	assert_int_equal(ppgtt(GTT_PPGTT_XE2, 4, 0x3fffffff000ull, GTT_PTE_PAT(3)),
+			 0x3fffffff01bull);
+	assert_int_equal(ppgtt(GTT_PPGTT_XE2, 3, 0x5000, GTT_PTE_PAT(2)), 0x5013);
 
 	/* what the formats cannot say */
 	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_GEN8, 0, 0x1000, GTT_INTEL_HUGE, &pte), -EINVAL);
@@ -273,6 +280,31 @@ static void test_ppgtt_golden(void **state)
 	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_GEN8, 0, BIT(39), 0, &pte), -EINVAL);
 	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_NONE, 0, 0x1000, 0, &pte), -EINVAL);
 	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_GEN8, 4, 0x1000, 0, &pte), -EINVAL);
+	/* Level 4 exists on Xe2 only, and only as a table pointer. */
+	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_MTL, 4, 0x1000, 0, &pte), -EINVAL);
+	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_XEHP, 4, 0x1000, 0, &pte), -EINVAL);
+	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_XE2, 5, 0x1000, 0, &pte), -EINVAL);
+	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_XE2, 4, 0x40000000, GTT_INTEL_HUGE, &pte),
+			 -EINVAL);
+	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_XE2, 4, 0x1000, GTT_INTEL_PT_64K, &pte),
+			 -EINVAL);
+	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_XE2, 4, 0x1000, GTT_PTE_PAT(4), &pte),
+			 -EINVAL);
+	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_XE2, 4, 0x1000, GTT_PTE_LOCAL_MEM, &pte),
+			 -EINVAL);
+	{
+		struct gtt_intel_entry e;
+
+		assert_int_equal(gtt_intel_ppgtt_decode(GTT_PPGTT_XE2, 4, 0x501b, &e), 0);
+		assert_true(e.present);
+		assert_int_equal(e.addr, 0x5000);
+		assert_int_equal(e.flags, GTT_PTE_PAT(3));
+		/* bit 7 is no PS bit up there */
+		assert_int_equal(gtt_intel_ppgtt_decode(GTT_PPGTT_XE2, 4, 0x5083, &e), 0);
+		assert_false(e.flags & GTT_INTEL_HUGE);
+		assert_int_equal(gtt_intel_ppgtt_decode(GTT_PPGTT_MTL, 4, 0x5003, &e), -EINVAL);
+		assert_int_equal(gtt_intel_ppgtt_decode(GTT_PPGTT_XE2, 5, 0x5003, &e), -EINVAL);
+	}
 }
 
 /* ---- random round trips: encode(decode(e)) == e, address preserved ---- */
@@ -298,10 +330,10 @@ static void roundtrip_ggtt(enum gtt_intel_ggtt_format f, unsigned int bits,
 }
 
 static void roundtrip_ppgtt(enum gtt_intel_ppgtt_format f, unsigned int bits,
-			    unsigned int max_pat, uint64_t *rng)
+			    unsigned int max_pat, unsigned int levels, uint64_t *rng)
 {
 	for (int i = 0; i < 100000; i++) {
-		unsigned int level = (unsigned int)rng_below(rng, 4);
+		unsigned int level = (unsigned int)rng_below(rng, levels);
 		uint32_t flags = GTT_PTE_PAT(rng_below(rng, max_pat + 1));
 		uint64_t addr, pte, again;
 		struct gtt_intel_entry e;
@@ -341,11 +373,11 @@ static void test_roundtrips(void **state)
 	roundtrip_ggtt(GTT_GGTT_GEN8, 39, 0, 0, &rng);
 	roundtrip_ggtt(GTT_GGTT_GEN12, 46, 0, GTT_PTE_LOCAL_MEM, &rng);
 	roundtrip_ggtt(GTT_GGTT_MTL, 46, 3, GTT_PTE_LOCAL_MEM, &rng);
-	roundtrip_ppgtt(GTT_PPGTT_GEN8, 39, 7, &rng);
-	roundtrip_ppgtt(GTT_PPGTT_GEN12, 39, 7, &rng);
-	roundtrip_ppgtt(GTT_PPGTT_XEHP, 46, 7, &rng);
-	roundtrip_ppgtt(GTT_PPGTT_MTL, 46, 15, &rng);
-	roundtrip_ppgtt(GTT_PPGTT_XE2, 46, 31, &rng);
+	roundtrip_ppgtt(GTT_PPGTT_GEN8, 39, 7, 4, &rng);
+	roundtrip_ppgtt(GTT_PPGTT_GEN12, 39, 7, 4, &rng);
+	roundtrip_ppgtt(GTT_PPGTT_XEHP, 46, 7, 4, &rng);
+	roundtrip_ppgtt(GTT_PPGTT_MTL, 46, 15, 4, &rng);
+	roundtrip_ppgtt(GTT_PPGTT_XE2, 46, 31, 5, &rng);
 }
 
 /* GGTT TLB invalidation per family, without and with GuC (facts §1.5). */

@@ -109,10 +109,12 @@ int main(int argc, char **argv)
 	vc.backend = be;
 	TRY(gtt_vm_create(&vc, &vm));
 
+	char what[32] = "GGTT";
+
+	if (ppgtt)	/* 3 (32-bit), 4, or 5 on Xe2 */
+		snprintf(what, sizeof(what), "%u-level PPGTT", p->ppgtt_levels);
 	printf("%s (graphics %u.%02u): %s, %u-byte GGTT entries, %s%s\n\n", p->name,
-	       p->graphics_ver / 100, p->graphics_ver % 100,
-	       ppgtt ? (p->ppgtt_levels == 4 ? "4-level PPGTT" : "3-level PPGTT") : "GGTT",
-	       p->ggtt_pte_size, p->has_llc ? "LLC" : "no LLC",
+	       p->graphics_ver / 100, p->graphics_ver % 100, what, p->ggtt_pte_size, p->has_llc ? "LLC" : "no LLC",
 	       p->unconfirmed ? ", some facts UNCONFIRMED (docs/intel.md)" : "");
 	for (unsigned int i = 0; i < objects; i++) {
 		uint64_t n = 1 + rng(&seed) % 8;

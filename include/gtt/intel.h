@@ -105,7 +105,9 @@ enum gtt_intel_ppgtt_format {
  *	8 MiB on gen8+).
  * @ppgtt_format: PPGTT entry layout, %GTT_PPGTT_NONE before gen8.
  * @ppgtt_bits: PPGTT address bits.
- * @ppgtt_levels: PPGTT levels: 3 for a 32-bit space, 4 above, 0 without one.
+ * @ppgtt_levels: PPGTT levels: 3 for a 32-bit space, 4 above, 5 on Xe2
+ *	(LNL, BMG: xe builds a level-4 root over the 48-bit space), 0 without
+ *	one.
  * @page_sizes: GTT_INTEL_PAGE_* the platform's PPGTT can map.
  * @dma_bits: device DMA address width.
  * @has_llc: CPU and GPU share the last-level cache.
@@ -264,14 +266,15 @@ GTT_API int gtt_intel_ggtt_decode(enum gtt_intel_ggtt_format fmt, uint64_t pte,
 /**
  * gtt_intel_ppgtt_encode() - Build a PPGTT entry.
  * @fmt: the layout.
- * @level: 0 for a PTE, 1 for a PDE, 2 for a PDPE, 3 for a PML4E.
+ * @level: 0 for a PTE, 1 for a PDE, 2 for a PDPE, 3 for a PML4E, 4 for
+ *	an entry of Xe2's level-4 root table (%GTT_PPGTT_XE2 only).
  * @addr: what it points at: a page (level 0, or a huge leaf), else the
  *	next-level table.  4 KiB aligned; 2 MiB / 1 GiB for huge leaves.
  * @flags: GTT_PTE_* plus %GTT_INTEL_HUGE (level 1 or 2),
  *	%GTT_INTEL_PT_64K (level 1 table pointers), %GTT_INTEL_PS64 (level 0).
  * @pte: receives the entry.
  *
- * Table pointers (levels 1-3 without %GTT_INTEL_HUGE) accept PAT indexes
+ * Table pointers (levels 1-4 without %GTT_INTEL_HUGE) accept PAT indexes
  * 0-3 only (bits 3/4).  Huge leaves carry PAT bit 2 at bit 12, because bit
  * 7 is the PS bit there (the xe layout; UNCONFIRMED for gen8-12.0 i915).
  *
@@ -284,7 +287,8 @@ GTT_API int gtt_intel_ppgtt_encode(enum gtt_intel_ppgtt_format fmt,
 /**
  * gtt_intel_ppgtt_decode() - Split a PPGTT entry of @level.
  *
- * Return: 0, or -EINVAL for an unknown format or level, or NULL @out.
+ * Return: 0, or -EINVAL for an unknown format, a level the format does
+ * not have (4 exists only in %GTT_PPGTT_XE2), or NULL @out.
  */
 GTT_API int gtt_intel_ppgtt_decode(enum gtt_intel_ppgtt_format fmt,
 				   unsigned int level, uint64_t pte,
