@@ -431,6 +431,31 @@ static void test_ggtt_invalidation(void **state)
 			 -EINVAL);
 }
 
+/*
+ * Issue #9 item 24: the kernel's INTEL_RPLU_IDS (bound to the ADL-P
+ * descriptors in i915_pci.c and xe_pci.c) were dropped by the generator.
+ */
+static void test_rplu_ids_are_adl_p(void **state)
+{
+	static const uint16_t rplu[] = { 0xA721, 0xA7A1, 0xA7A9, 0xA7AC, 0xA7AD };
+	const struct gtt_intel_platform *adl_p;
+	const char *label = NULL;
+	char name[8];
+
+	(void)state;
+	adl_p = gtt_intel_lookup(0x46A6, &label);		/* an ADL-P ID */
+	assert_non_null(adl_p);
+	assert_string_equal(label, "ADL-P");
+	for (size_t i = 0; i < sizeof(rplu) / sizeof(rplu[0]); i++) {
+		label = NULL;
+		assert_ptr_equal(gtt_intel_lookup(rplu[i], &label), adl_p);
+		assert_string_equal(label, "RPL-U");
+		snprintf(name, sizeof(name), "0x%04X", rplu[i]);
+		assert_ptr_equal(gtt_intel_find(name), adl_p);
+	}
+	assert_int_equal(adl_p->family, GTT_INTEL_ADL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -453,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_golden),
 		cmocka_unit_test(test_roundtrips),
 		cmocka_unit_test(test_ggtt_invalidation),
+		cmocka_unit_test(test_rplu_ids_are_adl_p),
 	};
 
 	return cmocka_run_group_tests_name("intel_pte", tests, NULL, NULL);
