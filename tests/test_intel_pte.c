@@ -395,8 +395,8 @@ static void test_ggtt_invalidation(void **state)
 		{ GTT_INTEL_ICL, 0, 0x4274 }, { GTT_INTEL_EHL, 0, 0x4274 },
 		{ GTT_INTEL_TGL, 0, 0xcee8 }, { GTT_INTEL_RKL, 0, 0xcee8 },
 		{ GTT_INTEL_ADL, 0, 0xcee8 }, { GTT_INTEL_DG1, 0, 0xcee8 },
-		{ GTT_INTEL_DG2, 0, 0xcee8 }, { GTT_INTEL_MTL, 0, 0xcf7c },
-		{ GTT_INTEL_ARL, 0, 0xcf7c }, { GTT_INTEL_LNL, 0, 0xcf7c },
+		{ GTT_INTEL_DG2, 0, 0xcee8 }, { GTT_INTEL_MTL, 0, 0xcee8 },
+		{ GTT_INTEL_ARL, 0, 0xcee8 }, { GTT_INTEL_LNL, 0, 0xcf7c },
 		{ GTT_INTEL_BMG, 0, 0xcf7c },
 	};
 	struct gtt_intel_reg_write w[GTT_INTEL_MAX_INVAL_WRITES];
@@ -456,6 +456,111 @@ static void test_rplu_ids_are_adl_p(void **state)
 	assert_int_equal(adl_p->family, GTT_INTEL_ADL);
 }
 
+/*
+ * Issue #9 item 26: the exact GGTT invalidation writes, one test per
+ * platform class, checked against i915 (gt/intel_ggtt.c
+ * gen6_ggtt_invalidate, gen8_ggtt_invalidate, guc_ggtt_invalidate;
+ * gt/uc/intel_guc_reg.h) and xe (xe_ggtt.c, xe_guc_tlb_inval.c /
+ * xe_gt_tlb_invalidation.c; regs/xe_guc_regs.h).
+ */
+struct inval_want {
+	int n;
+	struct gtt_intel_reg_write w[GTT_INTEL_MAX_INVAL_WRITES];
+};
+
+static void check_inval(enum gtt_intel_family f, bool guc, struct inval_want want)
+{
+	struct gtt_intel_reg_write w[GTT_INTEL_MAX_INVAL_WRITES];
+	const struct gtt_intel_platform *p = gtt_intel_platform(f);
+
+	for (int i = 0; i < GTT_INTEL_MAX_INVAL_WRITES; i++)
+		w[i] = (struct gtt_intel_reg_write){ 0xdead, 0xdead, true };
+	assert_int_equal(gtt_intel_ggtt_invalidation(p, guc, w), want.n);
+	for (int i = 0; i < want.n; i++) {
+		assert_int_equal(w[i].reg, want.w[i].reg);
+		assert_int_equal(w[i].value, want.w[i].value);
+		assert_int_equal(w[i].readback, want.w[i].readback);
+	}
+}
+
+#define FLSH(rb)	{ 0x101008, 1, rb }
+#define GTCR		{ 0x4274, 1, false }
+#define INV_CR		{ 0xcee8, 1, false }
+#define DESC1		{ 0xcf80, 1u << 6, false }
+#define DESC0		{ 0xcf7c, 1, false }
+
+/* gen6/7: GFX_FLSH_CNTL and a posting read of it, GuC or not. */
+static void test_inval_gen6_gen7(void **state)
+{
+	(void)state;
+	for (enum gtt_intel_family f = GTT_INTEL_SNB; f <= GTT_INTEL_VLV; f++) {
+		check_inval(f, false, (struct inval_want){ 1, { FLSH(true) } });
+		check_inval(f, true, (struct inval_want){ 1, { FLSH(true) } });
+	}
+}
+
+/* gen8-10 with a WC GSM (not BXT/GLK): GFX_FLSH_CNTL; gen9 GuC adds GTCR. */
+static void test_inval_gen8_gen10(void **state)
+{
+	(void)state;
+	check_inval(GTT_INTEL_BDW, false, (struct inval_want){ 1, { FLSH(false) } });
+	check_inval(GTT_INTEL_CHV, false, (struct inval_want){ 1, { FLSH(false) } });
+	check_inval(GTT_INTEL_BDW, true, (struct inval_want){ 1, { FLSH(false) } });
+	check_inval(GTT_INTEL_SKL, false, (struct inval_want){ 1, { FLSH(false) } });
+	check_inval(GTT_INTEL_SKL, true, (struct inval_want){ 2, { FLSH(false), GTCR } });
+}
+
+/* BXT/GLK and gen11 (UC GSM): nothing; with GuC, GEN8_GTCR. */
+static void test_inval_gen9lp_gen11(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		enum gtt_intel_family f = (enum gtt_intel_family[]){
+			GTT_INTEL_BXT, GTT_INTEL_ICL, GTT_INTEL_EHL }[i];
+
+		check_inval(f, false, (struct inval_want){ 0 });
+		check_inval(f, true, (struct inval_want){ 1, { GTCR } });
+	}
+}
+
+/* gen12 up to 12.55: with GuC, GEN12_GUC_TLB_INV_CR. */
+static void test_inval_gen12(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < 5; i++) {
+		enum gtt_intel_family f = (enum gtt_intel_family[]){
+			GTT_INTEL_TGL, GTT_INTEL_RKL, GTT_INTEL_ADL, GTT_INTEL_DG1,
+			GTT_INTEL_DG2 }[i];
+
+		check_inval(f, false, (struct inval_want){ 0 });
+		check_inval(f, true, (struct inval_want){ 1, { INV_CR } });
+	}
+}
+
+/*
+ * Graphics 12.70 (MTL, ARL): the same GUC_TLB_INV_CR as gen12.  Mainline
+ * i915 otherwise asks the GuC over CT (has_guc_tlb_invalidation); its MMIO
+ * fallback and xe's (every graphics version below 20 but PVC) is 0xCEE8.
+ */
+static void test_inval_mtl_arl(void **state)
+{
+	(void)state;
+	check_inval(GTT_INTEL_MTL, false, (struct inval_want){ 0 });
+	check_inval(GTT_INTEL_ARL, false, (struct inval_want){ 0 });
+	check_inval(GTT_INTEL_MTL, true, (struct inval_want){ 1, { INV_CR } });
+	check_inval(GTT_INTEL_ARL, true, (struct inval_want){ 1, { INV_CR } });
+}
+
+/* Xe2 (LNL, BMG): xe's MMIO fallback, DESC1 = bit 6 then DESC0 = 1. */
+static void test_inval_xe2(void **state)
+{
+	(void)state;
+	check_inval(GTT_INTEL_LNL, false, (struct inval_want){ 0 });
+	check_inval(GTT_INTEL_BMG, false, (struct inval_want){ 0 });
+	check_inval(GTT_INTEL_LNL, true, (struct inval_want){ 2, { DESC1, DESC0 } });
+	check_inval(GTT_INTEL_BMG, true, (struct inval_want){ 2, { DESC1, DESC0 } });
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +584,12 @@ int main(void)
 		cmocka_unit_test(test_roundtrips),
 		cmocka_unit_test(test_ggtt_invalidation),
 		cmocka_unit_test(test_rplu_ids_are_adl_p),
+		cmocka_unit_test(test_inval_gen6_gen7),
+		cmocka_unit_test(test_inval_gen8_gen10),
+		cmocka_unit_test(test_inval_gen9lp_gen11),
+		cmocka_unit_test(test_inval_gen12),
+		cmocka_unit_test(test_inval_mtl_arl),
+		cmocka_unit_test(test_inval_xe2),
 	};
 
 	return cmocka_run_group_tests_name("intel_pte", tests, NULL, NULL);

@@ -798,7 +798,9 @@ struct rig {
 static void rig_up(struct rig *r, uint16_t device, uint16_t ggc, bool guc)
 {
 	static char buf[4 * 4096] __attribute__((aligned(4096)));
-	struct gtt_vfio_config cfg = { .group = 7, .bdf = "0000:00:03.0", .guc = guc };
+	/* force: lets the MTL+ rigs write entries; no effect on older GPUs. */
+	struct gtt_vfio_config cfg = { .group = 7, .bdf = "0000:00:03.0", .guc = guc,
+				       .force = true };
 	struct gtt_vm_config vc = { .start = 4096, .size = 64 << 20 };
 	struct gtt_pages_segment seg;
 
@@ -1341,6 +1343,46 @@ static void test_iommufd_flow(void **state)
 }
 #endif
 
+/*
+ * Issue #9 item 26: with GuC, what the backend writes into BAR0 after the
+ * entries of a bind, per platform class: GUC_TLB_INV_CR (0xCEE8) = 1 on
+ * gen12 through 12.70 (TGL, DG2, MTL, ARL), the DESC1 (0xCF80, bit 6) then
+ * DESC0 (0xCF7C, bit 0) pair on Xe2 (LNL, BMG).  Entry 8 is the last PTE.
+ */
+static void check_guc_bind_writes(uint16_t device, const uint32_t *regs,
+				  const uint32_t *values, int n)
+{
+	struct rig r;
+	uint64_t before;
+
+	rig_up(&r, device, 0x00c0, true);
+	before = r.f.stores[4];
+	assert_int_equal(rig_bind(&r), 0);
+	assert_int_equal(r.f.stores[4] - before, n);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(LAST(&r.f, n - 1 - i).off, regs[i]);
+		assert_int_equal(LAST(&r.f, n - 1 - i).value, values[i]);
+		assert_int_equal(LAST(&r.f, n - 1 - i).width, 4);
+	}
+	assert_int_equal(LAST(&r.f, n).off, (8 << 20) + 8 * 8);
+	assert_int_equal(LAST(&r.f, n).width, 8);
+	rig_down(&r);
+}
+
+static void test_guc_invalidation_per_platform(void **state)
+{
+	static const uint32_t cr[] = { 0xcee8 }, cr_v[] = { 1 };
+	static const uint32_t desc[] = { 0xcf80, 0xcf7c }, desc_v[] = { 1u << 6, 1 };
+
+	(void)state;
+	check_guc_bind_writes(0x9a49, cr, cr_v, 1);		/* TGL, 12.0 */
+	check_guc_bind_writes(0x5690, cr, cr_v, 1);		/* DG2, 12.55 */
+	check_guc_bind_writes(0x7d55, cr, cr_v, 1);		/* MTL, 12.70 */
+	check_guc_bind_writes(0x7d51, cr, cr_v, 1);		/* ARL, 12.70 */
+	check_guc_bind_writes(0x6420, desc, desc_v, 2);		/* LNL, 20.04 */
+	check_guc_bind_writes(0xe202, desc, desc_v, 2);		/* BMG, 20.01 */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1356,6 +1398,7 @@ int main(void)
 		cmocka_unit_test(test_read_only_inspection),
 		cmocka_unit_test(test_concurrent_mapping),
 		cmocka_unit_test(test_iommufd_flow),
+		cmocka_unit_test(test_guc_invalidation_per_platform),
 #ifdef HAVE_IOMMUFD
 		cmocka_unit_test(test_iommufd_backend_and_errors),
 #endif

@@ -212,8 +212,10 @@ struct gtt_intel_reg_write {
  * only; with our uncached mapping it is presumed harmless — UNCONFIRMED on
  * hardware).  BXT/GLK and gen11+ map the GGTT uncached: nothing.  With
  * @guc: GEN8_GTCR (0x4274) on gen9-11, GUC_TLB_INV_CR (0xCEE8) on
- * gen12-12.55, the DESC1 (0xCF80, bit 6) then DESC0 (0xCF7C, bit 0) pair on
- * MTL and later (the MMIO fallback of the GuC message i915 and xe send).
+ * gen12 through 12.70 (TGL ... DG2, MTL, ARL), the DESC1 (0xCF80, bit 6)
+ * then DESC0 (0xCF7C, bit 0) pair on Xe2 (LNL, BMG): the MMIO paths of
+ * i915's guc_ggtt_invalidate() and of xe, used when the invalidation is
+ * not sent to the GuC as a message.
  * Forcewake is not taken (UNCONFIRMED whether 0xCEE8 needs it in RC6).
  *
  * Return: the number of writes (0 means the fence and posting read are
