@@ -88,11 +88,38 @@ int vfio_sys_ioctl(struct vfio_iommu *io, int fd, unsigned long req, void *arg)
 	return r < 0 ? -errno : r;
 }
 
+/*
+ * The capability at @off of a VFIO info answer, @len bytes of it: inside the
+ * @room bytes we gave the kernel (never the argsz it wrote back, which may
+ * lie), after the fixed @base part, 8-byte aligned as the kernel lays them.
+ */
+static const void *cap_at(const void *buf, size_t room, size_t base, uint32_t off,
+			  size_t len, const char *what, int *err)
+{
+	if (off < base || off % 8 || off > room || len > room - off) {
+		*err = set_error(-EIO, "vfio: %s capability [%u, +%zu) is misaligned or outside "
+				 "the %zu-byte answer", what, off, len, room);
+		return NULL;
+	}
+	return (const char *)buf + off;
+}
+
+/* The next capability after @h at @off; chains only go forward. */
+static int cap_next(const struct vfio_info_cap_header *h, uint32_t *off, const char *what)
+{
+	if (h->next && h->next <= *off)
+		return set_error(-EIO, "vfio: %s capability chain loops (%u -> %u)",
+				 what, *off, h->next);
+	*off = h->next;
+	return 0;
+}
+
 /* Read the IOVA ranges from the IOMMU info capability chain. */
 static int read_info(struct vfio_iommu *io)
 {
 	struct vfio_iommu_type1_info probe = { .argsz = sizeof(probe) };
 	struct vfio_iommu_type1_info *info;
+	size_t room;
 	uint32_t off;
 	int err;
 
@@ -109,37 +136,39 @@ static int read_info(struct vfio_iommu *io)
 		return 0;
 	}
 	/* The kernel said how big the full answer is: ask again with room. */
-	info = mem_zalloc(probe.argsz);
+	room = probe.argsz;
+	info = mem_zalloc(room);
 	if (!info)
 		return set_error(-ENOMEM, "vfio: out of memory for the IOMMU info");
 	info->argsz = probe.argsz;
 	err = vfio_sys_ioctl(io, io->container, VFIO_IOMMU_GET_INFO, info);
-	for (off = info->cap_offset; !err && off; ) {
-		struct vfio_info_cap_header *h;
+	if (err)
+		err = set_error(err, "vfio: VFIO_IOMMU_GET_INFO failed");
+	else if (info->argsz > room || info->argsz < sizeof(*info))
+		err = set_error(-EIO, "vfio: VFIO_IOMMU_GET_INFO answered %u bytes into %zu",
+				info->argsz, room);
+	off = !err && (info->flags & VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
+	while (!err && off) {
+		const struct vfio_info_cap_header *h;
+		const struct vfio_iommu_type1_info_cap_iova_range *c;
 
-		if (off < sizeof(*info) || off > info->argsz - sizeof(*h)) {
-			err = set_error(-EPROTO, "vfio: capability offset %u out of bounds", off);
+		h = cap_at(info, info->argsz, sizeof(*info), off, sizeof(*h), "IOMMU info", &err);
+		if (!h)
 			break;
-		}
-		h = (void *)((char *)info + off);
 		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
-			struct vfio_iommu_type1_info_cap_iova_range *c = (void *)h;
-
-			if (off + sizeof(*c) + (uint64_t)c->nr_iovas * sizeof(c->iova_ranges[0]) > info->argsz) {
-				err = set_error(-EPROTO, "vfio: IOVA range capability overruns the info");
-				break;
-			}
-			for (uint32_t i = 0; i < c->nr_iovas && io->nranges < VFIO_MAX_RANGES; i++) {
+			c = cap_at(info, info->argsz, sizeof(*info), off, sizeof(*c), "IOVA range", &err);
+			if (c && (uint64_t)c->nr_iovas * sizeof(c->iova_ranges[0]) >
+				 info->argsz - off - sizeof(*c))
+				err = set_error(-EIO, "vfio: %u IOVA ranges overrun the %u-byte info",
+						c->nr_iovas, info->argsz);
+			for (uint32_t i = 0; !err && i < c->nr_iovas && io->nranges < VFIO_MAX_RANGES; i++) {
 				io->ranges[io->nranges][0] = c->iova_ranges[i].start;
 				io->ranges[io->nranges][1] = c->iova_ranges[i].end;
 				io->nranges++;
 			}
 		}
-		if (h->next && h->next <= off) {
-			err = set_error(-EPROTO, "vfio: capability chain loops");
-			break;
-		}
-		off = h->next;
+		if (!err)
+			err = cap_next(h, &off, "IOMMU info");
 	}
 	mem_free(info);
 	if (!err && !io->nranges)
@@ -426,24 +455,34 @@ void vfio_device_close(struct vfio_iommu *io, int fd)
 /*
  * The areas of a region that may be mmapped: the sparse-mmap capability's
  * list (page-aligned, inside the region), or the whole region without one.
+ * @room is what we gave the kernel; its argsz must fit in it.
  */
-static int mmap_areas(const struct vfio_region_info *info, struct vfio_region *r)
+static int mmap_areas(const struct vfio_region_info *info, size_t room, struct vfio_region *r)
 {
 	uint32_t off = (info->flags & VFIO_REGION_INFO_FLAG_CAPS) ? info->cap_offset : 0;
+	int err = 0;
 
 	r->nareas = 1;
 	r->areas[0][0] = 0;
 	r->areas[0][1] = info->size;
+	if (off && (info->argsz > room || info->argsz < sizeof(*info)))
+		return set_error(-EIO, "vfio: region info answered %u bytes into %zu",
+				 info->argsz, room);
 	while (off) {
-		const struct vfio_info_cap_header *h = (const void *)((const char *)info + off);
+		const struct vfio_info_cap_header *h;
+		const struct vfio_region_info_cap_sparse_mmap *sp;
 
-		if (off < sizeof(*info) || off > info->argsz - sizeof(*h))
-			return set_error(-EPROTO, "vfio: region capability offset %u out of bounds", off);
+		h = cap_at(info, info->argsz, sizeof(*info), off, sizeof(*h), "region info", &err);
+		if (!h)
+			return err;
 		if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
-			const struct vfio_region_info_cap_sparse_mmap *sp = (const void *)h;
-
-			if (off + sizeof(*sp) + (uint64_t)sp->nr_areas * sizeof(sp->areas[0]) > info->argsz)
-				return set_error(-EPROTO, "vfio: sparse-mmap capability overruns the info");
+			sp = cap_at(info, info->argsz, sizeof(*info), off, sizeof(*sp), "region sparse-mmap",
+				    &err);
+			if (!sp)
+				return err;
+			if ((uint64_t)sp->nr_areas * sizeof(sp->areas[0]) > info->argsz - off - sizeof(*sp))
+				return set_error(-EIO, "vfio: %u sparse-mmap areas overrun the %u-byte region info",
+						 sp->nr_areas, info->argsz);
 			if (sp->nr_areas > VFIO_MAX_AREAS)
 				return set_error(-EOPNOTSUPP, "vfio: %u sparse-mmap areas, more than %d",
 						 sp->nr_areas, VFIO_MAX_AREAS);
@@ -452,7 +491,7 @@ static int mmap_areas(const struct vfio_region_info *info, struct vfio_region *r
 				uint64_t a = sp->areas[i].offset, n = sp->areas[i].size;
 
 				if ((a | n) % 4096 || a > info->size || n > info->size - a)
-					return set_error(-EPROTO, "vfio: sparse-mmap area [0x%llx, +0x%llx) "
+					return set_error(-EIO, "vfio: sparse-mmap area [0x%llx, +0x%llx) "
 							 "is misaligned or outside the region",
 							 (unsigned long long)a, (unsigned long long)n);
 				if (n) {
@@ -462,9 +501,9 @@ static int mmap_areas(const struct vfio_region_info *info, struct vfio_region *r
 			}
 			return 0;
 		}
-		if (h->next && h->next <= off)
-			return set_error(-EPROTO, "vfio: region capability chain loops");
-		off = h->next;
+		err = cap_next(h, &off, "region info");
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -500,7 +539,13 @@ int vfio_region_map(struct vfio_iommu *io, int fd, unsigned int index, struct vf
 				index, info->flags);
 		goto out;
 	}
-	err = mmap_areas(info, r);
+	if (info->offset > (uint64_t)INT64_MAX || info->size > (uint64_t)INT64_MAX - info->offset) {
+		err = set_error(-EIO, "vfio: region %u at 0x%llx, 0x%llx bytes, is past any file offset",
+				index, (unsigned long long)info->offset,
+				(unsigned long long)info->size);
+		goto out;
+	}
+	err = mmap_areas(info, info == &probe ? sizeof(probe) : probe.argsz, r);
 	if (!err && !r->nareas)
 		err = set_error(-EOPNOTSUPP, "vfio: no part of region %u may be mmapped", index);
 	if (err)

@@ -61,6 +61,22 @@ struct fake {
 	int req_fd;		/* the request eventfd the backend registered */
 	uint64_t preset[16];	/* BAR0 + 8 MiB starts with these entries, and */
 	uint64_t preset_last;	/* its last entry holds this (a driver's leftovers) */
+	int lie;		/* enum lie: how GET_INFO / GET_REGION_INFO lie */
+};
+
+/* Lying kernel answers (issue #9 item 8). */
+enum lie {
+	LIE_NONE,
+	LIE_INFO_ARGSZ,		/* IOMMU info: argsz grows, a cap past our buffer */
+	LIE_INFO_SHORT,		/* IOMMU info: argsz 4, a cap past our buffer */
+	LIE_INFO_NR,		/* IOMMU info: 100000 IOVA ranges, argsz to match */
+	LIE_INFO_LOOP,		/* IOMMU info: the capability is its own next */
+	LIE_INFO_MISALIGNED,	/* IOMMU info: cap_offset not 8-byte aligned */
+	LIE_REGION_ARGSZ,	/* region info: argsz grows, a cap past our buffer */
+	LIE_REGION_SHORT,	/* region info: argsz 0 with a cap far away */
+	LIE_REGION_NR,		/* region info: 100000 sparse areas, argsz to match */
+	LIE_REGION_LOOP,	/* region info: the capability is its own next */
+	LIE_REGION_OFFSET,	/* region info: offset + size wraps around */
 };
 
 static void note(struct fake *f, const char *what)
@@ -215,6 +231,21 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 			cap->iova_ranges[i].start = f->ranges[i][0];
 			cap->iova_ranges[i].end = f->ranges[i][1];
 		}
+		if (f->lie == LIE_INFO_ARGSZ) {
+			info->argsz = need + 4096;
+			info->cap_offset = need + 1024;
+		} else if (f->lie == LIE_INFO_SHORT) {
+			info->argsz = 4;
+			info->cap_offset = need + 1024;
+		} else if (f->lie == LIE_INFO_NR) {
+			cap->nr_iovas = 100000;
+			info->argsz = off + sizeof(*cap) + 100000 * sizeof(cap->iova_ranges[0]);
+		} else if (f->lie == LIE_INFO_LOOP) {
+			cap->header.id = 0x7777;	/* not IOVA: walk on */
+			cap->header.next = (uint32_t)off;
+		} else if (f->lie == LIE_INFO_MISALIGNED) {
+			info->cap_offset = off + 1;
+		}
 		return 0;
 	}
 	case VFIO_IOMMU_MAP_DMA: {
@@ -354,6 +385,14 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 		ri->size = cfg ? 256 : ri->index == 0 ? 16 << 20 : 1 << 20;
 		ri->offset = (uint64_t)ri->index << 40;
 		ri->cap_offset = 0;
+		if (!cfg && f->lie == LIE_REGION_OFFSET)
+			ri->offset = UINT64_MAX - 4095;
+		if (!cfg && f->lie == LIE_REGION_SHORT) {
+			ri->flags |= VFIO_REGION_INFO_FLAG_CAPS;
+			ri->argsz = 0;
+			ri->cap_offset = 4096;
+			return 0;
+		}
 		hole = ri->index == 0 ? f->bar0_hole : f->bar2_hole;
 		if (cfg || !hole[1])
 			return 0;
@@ -373,6 +412,16 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 		if (hole[0] + hole[1] < ri->size)
 			sp->areas[sp->nr_areas++] = (struct vfio_region_sparse_mmap_area){
 				hole[0] + hole[1], ri->size - hole[0] - hole[1] };
+		if (f->lie == LIE_REGION_ARGSZ) {
+			ri->argsz = need + 4096;
+			ri->cap_offset = need + 512;
+		} else if (f->lie == LIE_REGION_NR) {
+			sp->nr_areas = 100000;
+			ri->argsz = sizeof(*ri) + sizeof(*sp) + 100000 * sizeof(sp->areas[0]);
+		} else if (f->lie == LIE_REGION_LOOP) {
+			sp->header.id = 0x7777;		/* not sparse-mmap: walk on */
+			sp->header.next = sizeof(*ri);
+		}
 		return 0;
 	}
 	}
@@ -625,7 +674,7 @@ static void test_errors_say_what_to_fix(void **state)
 	f = good();
 	f.bad_chain = true;
 	sys = sys_for(&f);
-	assert_int_equal(vfio_iommu_open(&io, &sys, 7), -EPROTO);
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), -EIO);	/* a capability past the answer */
 
 	/* No capability chain: the whole space is assumed usable. */
 	f = good();
@@ -1383,6 +1432,50 @@ static void test_guc_invalidation_per_platform(void **state)
 	check_guc_bind_writes(0xe202, desc, desc_v, 2);		/* BMG, 20.01 */
 }
 
+/*
+ * Issue #9 item 8: every size, count and offset the kernel returns is
+ * bounded by what we allocated, not by the argsz it wrote back.  Each lie
+ * is an -EIO with a message, nothing mapped or leaked (ASan-clean).
+ */
+static void test_lying_kernel_answers(void **state)
+{
+	static const int info_lies[] = { LIE_INFO_ARGSZ, LIE_INFO_SHORT, LIE_INFO_NR,
+					 LIE_INFO_LOOP, LIE_INFO_MISALIGNED };
+	static const int region_lies[] = { LIE_REGION_ARGSZ, LIE_REGION_SHORT, LIE_REGION_NR,
+					   LIE_REGION_LOOP, LIE_REGION_OFFSET };
+	struct vfio_iommu io;
+	struct vfio_region r;
+	struct fake f;
+	struct vfio_sys sys;
+	int dev;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(info_lies) / sizeof(info_lies[0]); i++) {
+		f = good();
+		f.lie = info_lies[i];
+		sys = sys_for(&f);
+		assert_int_equal(vfio_iommu_open(&io, &sys, 7), -EIO);
+		assert_non_null(strstr(gtt_last_error(), "vfio:"));
+		assert_int_equal(f.closes, 2);
+	}
+	for (size_t i = 0; i < sizeof(region_lies) / sizeof(region_lies[0]); i++) {
+		f = good();
+		f.region_mmap = true;
+		f.bar2_hole[0] = 0x10000;
+		f.bar2_hole[1] = 0x2000;
+		sys = sys_for(&f);
+		assert_int_equal(vfio_iommu_open(&io, &sys, 7), 0);
+		assert_int_equal(vfio_device_open(&io, "0000:00:03.0", &dev), 0);
+		f.lie = region_lies[i];
+		assert_int_equal(vfio_region_map(&io, dev, 2, &r), -EIO);
+		assert_non_null(strstr(gtt_last_error(), "region"));
+		assert_null(r.ptr);
+		assert_int_equal(f.maps_live, 0);
+		vfio_device_close(&io, dev);
+		vfio_iommu_close(&io);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1399,6 +1492,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_mapping),
 		cmocka_unit_test(test_iommufd_flow),
 		cmocka_unit_test(test_guc_invalidation_per_platform),
+		cmocka_unit_test(test_lying_kernel_answers),
 #ifdef HAVE_IOMMUFD
 		cmocka_unit_test(test_iommufd_backend_and_errors),
 #endif
