@@ -58,6 +58,7 @@ struct mock {
 	_Atomic(void *) root;
 	_Atomic uint64_t calls;
 	_Atomic uint64_t fail_at;	/* absolute call number, 0 = never */
+	_Atomic uint64_t fail_end;	/* first call number after the failing run */
 	_Atomic int fail_error;
 	_Atomic uint64_t delay_ns;
 	struct {
@@ -156,8 +157,9 @@ static struct mock *to_mock(struct gtt_backend *be)
 static int take_call(struct mock *m)
 {
 	uint64_t n = atomic_fetch_add(&m->calls, 1) + 1;
+	uint64_t at = atomic_load(&m->fail_at);
 
-	if (n != atomic_load(&m->fail_at))
+	if (!at || n < at || n >= atomic_load(&m->fail_end))
 		return 0;
 	atomic_fetch_add(&m->st.injected, 1);
 	return atomic_load(&m->fail_error);
@@ -600,15 +602,25 @@ GTT_API int gtt_mock_stats(struct gtt_backend *be, struct gtt_mock_stats *st)
 	return 0;
 }
 
-GTT_API int gtt_mock_fail_call(struct gtt_backend *be, uint64_t nth, int error)
+GTT_API int gtt_mock_fail_calls(struct gtt_backend *be, uint64_t nth,
+				uint64_t count, int error)
 {
 	struct mock *m = to_mock(be);
+	uint64_t at;
 
-	if (!m || (nth && error >= 0))
-		return set_error(-EINVAL, "gtt_mock_fail_call: not a mock backend, or error is not negative");
+	if (!m || (nth && (error >= 0 || !count)))
+		return set_error(-EINVAL, "gtt_mock_fail_calls: not a mock backend, no call to fail, or error is not negative");
+	at = nth ? atomic_load(&m->calls) + nth : 0;
+	atomic_store(&m->fail_at, 0);
 	atomic_store(&m->fail_error, error);
-	atomic_store(&m->fail_at, nth ? atomic_load(&m->calls) + nth : 0);
+	atomic_store(&m->fail_end, count > UINT64_MAX - at ? UINT64_MAX : at + count);
+	atomic_store(&m->fail_at, at);
 	return 0;
+}
+
+GTT_API int gtt_mock_fail_call(struct gtt_backend *be, uint64_t nth, int error)
+{
+	return gtt_mock_fail_calls(be, nth, 1, error);
 }
 
 GTT_API int gtt_mock_ppgtt_root(struct gtt_backend *be, uint64_t *dma)

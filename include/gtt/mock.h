@@ -120,6 +120,17 @@ GTT_API int gtt_mock_stats(struct gtt_backend *be, struct gtt_mock_stats *st);
 GTT_API int gtt_mock_fail_call(struct gtt_backend *be, uint64_t nth, int error);
 
 /**
+ * gtt_mock_fail_calls() - Make @count backend calls fail, from the @nth on.
+ * @nth: 1 for the very next call; 0 cancels.
+ * @count: how many consecutive calls fail (UINT64_MAX: every one from then).
+ * @error: negative errno to return.
+ *
+ * As gtt_mock_fail_call(), which is this with @count 1.  Return: 0, -EINVAL.
+ */
+GTT_API int gtt_mock_fail_calls(struct gtt_backend *be, uint64_t nth,
+				uint64_t count, int error);
+
+/**
  * gtt_mock_ppgtt_root() - DMA address of the root table (PML4, or the
  * 4-entry PDP of a 3-level PPGTT) in %GTT_MOCK_INTEL_PPGTT mode.
  *
