@@ -18,6 +18,8 @@ void await_init(struct await *aw, struct gtt_executor *ex,
 	aw->fn = fn;
 	aw->inline_used = 0;
 	aw->extra = NULL;
+	aw->spare = NULL;
+	aw->nspare = 0;
 	aw->oom_waits = 0;
 	aw->committed = false;
 }
@@ -39,9 +41,11 @@ static void run_job(struct exec_job *job)
 
 static void dep_signalled(struct gtt_fence *f, struct gtt_fence_cb *cb)
 {
-	struct await *aw = container_of(cb, struct await_slot, cb)->aw;
+	struct await_slot *s = container_of(cb, struct await_slot, cb);
+	struct await *aw = s->aw;
 
-	note_error(aw, f->error);
+	if (!s->order_only)
+		note_error(aw, f->error);
 	if (atomic_fetch_sub(&aw->pending, 1) == 1) {
 		aw->job.run = run_job;
 		executor_queue(aw->ex, &aw->job);
@@ -57,23 +61,42 @@ static void release_slot(struct await *aw, struct await_slot *s)
 		mem_free(s);
 }
 
-void await_add(struct await *aw, struct gtt_fence *f)
+int await_reserve(struct await *aw, unsigned int n)
+{
+	while (AWAIT_INLINE_SLOTS - aw->inline_used + aw->nspare < n) {
+		struct await_slot *s = mem_alloc(sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		s->next = aw->spare;
+		aw->spare = s;
+		aw->nspare++;
+	}
+	return 0;
+}
+
+static void add(struct await *aw, struct gtt_fence *f, bool order_only)
 {
 	struct await_slot *s;
 
 	if (gtt_fence_is_signaled(f)) {
-		note_error(aw, f->error);
+		if (!order_only)
+			note_error(aw, f->error);
 		return;
 	}
 	if (aw->inline_used < AWAIT_INLINE_SLOTS) {
 		s = &aw->inline_slots[aw->inline_used++];
 	} else {
-		s = mem_alloc(sizeof(*s));
-		if (!s) {
+		s = aw->spare;
+		if (s) {
+			aw->spare = s->next;
+			aw->nspare--;
+		} else if (!(s = mem_alloc(sizeof(*s)))) {
 			/* Cannot record it: keep the ordering by waiting now. */
 			aw->oom_waits++;
 			executor_wait_fence(aw->ex, f);
-			note_error(aw, f->error);
+			if (!order_only)
+				note_error(aw, f->error);
 			return;
 		}
 		s->next = aw->extra;
@@ -81,14 +104,26 @@ void await_add(struct await *aw, struct gtt_fence *f)
 	}
 	s->aw = aw;
 	s->fence = gtt_fence_get(f);
+	s->order_only = order_only;
 	atomic_fetch_add(&aw->pending, 1);
 	if (gtt_fence_add_callback(f, &s->cb, dep_signalled) == -ENOENT) {
 		atomic_fetch_sub(&aw->pending, 1);
-		note_error(aw, f->error);
+		if (!order_only)
+			note_error(aw, f->error);
 		if (aw->extra == s)
 			aw->extra = s->next;
 		release_slot(aw, s);
 	}
+}
+
+void await_add(struct await *aw, struct gtt_fence *f)
+{
+	add(aw, f, false);
+}
+
+void await_add_order(struct await *aw, struct gtt_fence *f)
+{
+	add(aw, f, true);
 }
 
 bool await_commit(struct await *aw)
@@ -105,6 +140,12 @@ static void for_each_slot(struct await *aw, void (*fn)(struct await *, struct aw
 	struct await_slot *s, *next;
 	unsigned int n = aw->inline_used;
 
+	for (s = aw->spare; s; s = next) {
+		next = s->next;
+		mem_free(s);
+	}
+	aw->spare = NULL;
+	aw->nspare = 0;
 	for (s = aw->extra; s; s = next) {
 		next = s->next;
 		fn(aw, s);

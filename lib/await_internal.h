@@ -21,6 +21,7 @@ struct await_slot {
 	struct await *aw;
 	struct gtt_fence *fence;	/* referenced until await_fini() */
 	struct await_slot *next;	/* allocated slots only */
+	bool order_only;		/* the fence's error is not the job's */
 };
 
 struct await {
@@ -32,17 +33,32 @@ struct await {
 	struct await_slot inline_slots[AWAIT_INLINE_SLOTS];
 	unsigned int inline_used;
 	struct await_slot *extra;
+	struct await_slot *spare;	/* preallocated by await_reserve() */
+	unsigned int nspare;
 	uint32_t oom_waits;		/* deps waited for for lack of memory */
 	bool committed;
 };
 
 void await_init(struct await *aw, struct gtt_executor *ex,
 		void (*fn)(struct await *aw, int error));
-/* Record @f.  Never fails: without memory it waits for @f instead. */
+/*
+ * Make sure the next @n await_add() / await_add_order() calls find a slot
+ * without allocating.  Return: 0, -ENOMEM (what was allocated is kept and
+ * freed by await_fini() or await_cancel()).
+ */
+int await_reserve(struct await *aw, unsigned int n);
+/*
+ * Record @f.  Never fails: without a reserved slot and without memory it
+ * waits for @f instead (only the public await set relies on that).
+ */
 void await_add(struct await *aw, struct gtt_fence *f);
+/* Record @f for ordering only: the job runs after it, but its error is not
+ * passed to the job (a pending unbind that failed does not fail a bind). */
+void await_add_order(struct await *aw, struct gtt_fence *f);
 /* True if everything had signalled and @fn already ran in this thread. */
 bool await_commit(struct await *aw);
-/* Unregister and drop everything; @fn never runs.  Uncommitted sets only. */
+/* Unregister and drop everything, reserved slots too; @fn never runs.
+ * Uncommitted sets only.  The set may be initialised again afterwards. */
 void await_cancel(struct await *aw);
 /* Release dependency references after @fn ran. */
 void await_fini(struct await *aw);
