@@ -25,6 +25,21 @@ GTT_API int gtt_backend_create(const struct gtt_backend_ops *ops, void *priv,
 	return 0;
 }
 
+int backend_write(struct gtt_backend *be, uint64_t start, uint64_t size,
+		  struct gtt_pages *pages, uint32_t pte_flags)
+{
+	int err = be->ops->bind(be->priv, start, size, pages, 0, pte_flags);
+
+	return err ? err : be->ops->invalidate(be->priv);
+}
+
+int backend_clear(struct gtt_backend *be, uint64_t start, uint64_t size)
+{
+	int err = be->ops->clear(be->priv, start, size);
+
+	return err ? err : be->ops->invalidate(be->priv);
+}
+
 GTT_API void *gtt_backend_priv(const struct gtt_backend *be)
 {
 	return be ? be->priv : NULL;

@@ -9,4 +9,15 @@ struct gtt_backend {
 	void *priv;
 };
 
+struct gtt_pages;
+
+/*
+ * What the vm asks of a backend, each followed by the TLB invalidation that
+ * makes it visible (the one place where invalidations could be batched).
+ * Return: 0 or the first failing op's negative errno (its message set).
+ */
+int backend_write(struct gtt_backend *be, uint64_t start, uint64_t size,
+		  struct gtt_pages *pages, uint32_t pte_flags);
+int backend_clear(struct gtt_backend *be, uint64_t start, uint64_t size);
+
 #endif
