@@ -63,21 +63,31 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 		   binding_free);
 	b->vm = vm;
 	b->pages = gtt_pages_get(pages);
-	b->start = start;
 	b->size = size;
+	binding_place(b, start);
 	b->pte_flags = pte_flags;
 	b->bind_error = 0;
 	b->clear_error = 0;
+	atomic_init(&b->bind_done, false);
+	b->backend_failed = false;
+	b->stale = false;
+	b->qnode = NULL;
+	b->q_next = NULL;
 	atomic_init(&b->holds, 1);
 	b->bind_fence = NULL;
-	b->pending.start = start;
-	b->pending.last = start + size - 1;
 	b->in_tree = false;
 	b->bind_counted = false;
 	b->unbind_counted = false;
 	b->rcu_free = false;	/* set when it enters the pending tree */
 	b->retire_next = NULL;
 	return b;
+}
+
+void binding_place(struct gtt_binding *b, uint64_t start)
+{
+	b->start = start;
+	b->pending.start = start;
+	b->pending.last = start + b->size - 1;
 }
 
 void binding_get(struct gtt_binding *b)
@@ -110,6 +120,19 @@ static void note_backend_error(struct gtt_vm *vm)
 	atomic_fetch_add_explicit(&vm->backend_errors, 1, memory_order_relaxed);
 }
 
+/*
+ * Whether a clear that returned @err may have left entries mapping the
+ * pages (counted as a backend error).  -ENODEV says the device is gone:
+ * nothing can reach its tables any more, so nothing is left to protect.
+ */
+bool clear_failed(struct gtt_vm *vm, int err)
+{
+	if (!err)
+		return false;
+	note_backend_error(vm);
+	return err != -ENODEV;
+}
+
 /* ---- bind ---- */
 
 static void bind_job(struct await *aw, int dep_error)
@@ -119,14 +142,19 @@ static void bind_job(struct await *aw, int dep_error)
 	int err = dep_error;
 
 	if (!err && !vm_is_closed(vm)) {
-		err = vm->be->ops->bind(vm->be->priv, b->start, b->size,
-					b->pages, 0, b->pte_flags);
-		if (!err)
-			err = vm->be->ops->invalidate(vm->be->priv);
-		if (err)
+		err = backend_write(vm->be, b->start, b->size, b->pages,
+				    b->pte_flags);
+		if (err) {
+			/* Entries may have been written before the failure:
+			 * put scratch back before anyone may reuse the range. */
 			note_backend_error(vm);
+			b->backend_failed = true;
+			if (clear_failed(vm, backend_clear(vm->be, b->start, b->size)))
+				b->stale = true;
+		}
 	}
 	b->bind_error = err;
+	atomic_store_explicit(&b->bind_done, true, memory_order_release);
 	if (b->bind_fence)
 		gtt_fence_signal(b->bind_fence, err);
 	await_fini(aw);
@@ -142,48 +170,67 @@ void binding_bind_init(struct gtt_binding *b)
 
 /* ---- unbind ---- */
 
-static void retire_push(struct gtt_vm *vm, struct gtt_binding *b)
-{
-	struct gtt_binding *old = atomic_load_explicit(&vm->retired,
-						       memory_order_relaxed);
-
-	do {
-		b->retire_next = old;
-	} while (!atomic_compare_exchange_weak_explicit(&vm->retired, &old, b,
-							memory_order_release,
-							memory_order_relaxed));
-}
-
 void vm_retire_locked(struct gtt_vm *vm)
 {
 	struct gtt_binding *b, *next;
 
-	if (!atomic_load_explicit(&vm->retired, memory_order_relaxed))
-		return;
-	b = atomic_exchange_explicit(&vm->retired, NULL, memory_order_acquire);
-	tree_write_begin(vm);
-	for (; b; b = next) {
-		next = b->retire_next;
-		itree_remove(&vm->pending, &b->pending);
-		b->in_tree = false;
-		binding_put(b);		/* the tree's reference */
+	if (atomic_load_explicit(&vm->retired, memory_order_relaxed)) {
+		b = atomic_exchange_explicit(&vm->retired, NULL,
+					     memory_order_acquire);
+		tree_write_begin(vm);
+		for (; b; b = next) {
+			next = b->retire_next;
+			itree_remove(&vm->pending, &b->pending);
+			b->in_tree = false;
+			binding_put(b);		/* the tree's reference */
+		}
+		tree_write_end(vm);
 	}
-	tree_write_end(vm);
+	if (atomic_load_explicit(&vm->failed, memory_order_relaxed)) {
+		b = atomic_exchange_explicit(&vm->failed, NULL,
+					     memory_order_acquire);
+		for (; b; b = next) {
+			next = b->q_next;
+			quarantine_add_locked(vm, b);
+		}
+	}
+	if (vm->quarantine)
+		quarantine_retry_locked(vm);
+}
+
+static void push(_Atomic(struct gtt_binding *) *list, struct gtt_binding *b,
+		 struct gtt_binding **link)
+{
+	struct gtt_binding *old = atomic_load_explicit(list, memory_order_relaxed);
+
+	do {
+		*link = old;
+	} while (!atomic_compare_exchange_weak_explicit(list, &old, b,
+							memory_order_release,
+							memory_order_relaxed));
 }
 
 static void binding_complete(struct gtt_binding *b)
 {
 	struct gtt_vm *vm = b->vm;
 	struct gtt_pages *pages = b->pages;
+	bool stale = b->stale;
 
-	b->pages = NULL;
+	/* A stale binding keeps its pages and the vma's reference: both go
+	 * to the quarantine, which releases them once the range is clear. */
+	if (!stale)
+		b->pages = NULL;
 	gtt_fence_signal(&b->unbind_fence, b->clear_error);
-	gtt_pages_put(pages);
+	if (!stale)
+		gtt_pages_put(pages);
 	if (b->in_tree)
-		retire_push(vm, b);
+		push(&vm->retired, b, &b->retire_next);
+	if (stale)
+		push(&vm->failed, b, &b->q_next);
 	if (b->unbind_counted)
 		vm_work_end(vm);	/* last access to vm */
-	binding_put(b);			/* the reference the vma handed over */
+	if (!stale)
+		binding_put(b);		/* the reference the vma handed over */
 }
 
 void binding_unhold(struct gtt_binding *b)
@@ -200,12 +247,9 @@ static void unbind_job(struct await *aw, int dep_error)
 	/* Failed GPU work still used the mapping: clear regardless. */
 	(void)dep_error;
 	if (!vm_is_closed(vm)) {
-		int err = vm->be->ops->clear(vm->be->priv, b->start, b->size);
+		int err = backend_clear(vm->be, b->start, b->size);
 
-		if (!err)
-			err = vm->be->ops->invalidate(vm->be->priv);
-		if (err)
-			note_backend_error(vm);
+		b->stale = clear_failed(vm, err);
 		b->clear_error = err;
 	}
 	await_fini(aw);

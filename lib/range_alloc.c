@@ -884,3 +884,15 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 		return -1;
 	return 0;
 }
+
+/* ---- walking by address, for the vm ---- */
+
+struct gtt_range_node *range_node_from(struct gtt_range_alloc *ra,
+				       uint64_t addr)
+{
+	struct gtt_range_node *n = last_at_or_below(ra, addr);
+
+	if (is_head(ra, n) || n->start + n->size <= addr)
+		n = n->next;
+	return is_head(ra, n) ? NULL : n;
+}

@@ -66,6 +66,10 @@ int range_reserve_node(struct gtt_range_alloc *ra, uint64_t start,
 		       uint64_t size, uint32_t color, void *owner,
 		       struct gtt_range_node *node);
 
+/* The node containing @addr, or else the first node above it; NULL if none. */
+struct gtt_range_node *range_node_from(struct gtt_range_alloc *ra,
+				       uint64_t addr);
+
 /* Check every invariant (trees, list, holes, augmentation).  0 if sound. */
 int range_alloc_check(struct gtt_range_alloc *ra);
 

@@ -128,6 +128,7 @@ static void vma_free(struct gtt_vm *vm, struct vma *v)
 {
 	vma_slot_free(vm, v);
 	vma_drop_active(v);
+	gtt_fence_put(v->last_unbind);
 	mem_free(v->active);
 	gtt_pages_put(v->pages);
 	if (vm->rcu)	/* a reader may have reached it through a node */
@@ -199,42 +200,94 @@ GTT_API bool gtt_vm_is_closed(const struct gtt_vm *vm)
 	return vm && vm_is_closed(vm);
 }
 
+/* ---- unbind: prepare (may fail, changes nothing), then commit ---- */
+
+static unsigned int unsignalled_deps(const struct vma *v)
+{
+	const struct gtt_binding *b = v->binding;
+	unsigned int n = b->bind_fence && !gtt_fence_is_signaled(b->bind_fence);
+
+	for (unsigned int i = 0; i < v->n_active; i++)
+		n += !gtt_fence_is_signaled(v->active[i]);
+	return n;
+}
+
+/* A fence an unbind of @v waits for (a reference), or NULL. */
+static struct gtt_fence *first_unsignalled(const struct vma *v)
+{
+	const struct gtt_binding *b = v->binding;
+
+	if (b->bind_fence && !gtt_fence_is_signaled(b->bind_fence))
+		return gtt_fence_get(b->bind_fence);
+	for (unsigned int i = 0; i < v->n_active; i++)
+		if (!gtt_fence_is_signaled(v->active[i]))
+			return gtt_fence_get(v->active[i]);
+	return NULL;
+}
+
 /*
- * Start unbinding @v (the vm lock is held).  On success the vma is unbound,
- * its range is free, and *@fence (if asked for) holds the unbind fence.
- * Only the resv reservation can fail, before anything changed.
+ * Take everything the unbind of @v can need (its dependency records and a
+ * resv slot), so that unbind_commit() cannot fail.  Return: 0, or -ENOMEM
+ * with nothing changed.
  */
-static int unbind_locked(struct gtt_vm *vm, struct vma *v,
-			 struct gtt_fence **fence)
+static int unbind_prepare(struct gtt_vm *vm, struct vma *v)
+{
+	struct gtt_binding *b = v->binding;
+
+	binding_unbind_init(b);
+	if (await_reserve(&b->unbind_await, unsignalled_deps(v))) {
+		await_cancel(&b->unbind_await);
+		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory for the dependencies of vma 0x%" PRIx64 " in vm '%s'",
+				 v->handle, vm->name);
+	}
+	if (v->resv && gtt_resv_reserve(v->resv, 1)) {
+		await_cancel(&b->unbind_await);
+		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory reserving a resv slot");
+	}
+	return 0;
+}
+
+static void unbind_abort(struct vma *v)
+{
+	await_cancel(&v->binding->unbind_await);
+}
+
+/*
+ * Start the prepared unbind of @v (the vm lock is held).  The vma is unbound,
+ * its range is free (or quarantined, if a clear run here failed), and
+ * *@fence (if asked for) holds the unbind fence.
+ */
+static void unbind_commit(struct gtt_vm *vm, struct vma *v,
+			  struct gtt_fence **fence, bool evicted)
 {
 	struct gtt_binding *b = v->binding;
 	struct await *aw = &b->unbind_await;
+	struct gtt_range_node *node = v->node;
+	bool immediate;
 
-	if (v->resv && gtt_resv_reserve(v->resv, 1))
-		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory reserving a resv slot");
-
-	binding_unbind_init(b);
 	if (b->bind_fence)
 		await_add(aw, b->bind_fence);
 	for (unsigned int i = 0; i < v->n_active; i++)
 		await_add(aw, v->active[i]);
 	vma_drop_active(v);
-	vm->st.oom_sync_waits += aw->oom_waits;
 
-	/* The range is reusable from here; the tree orders its next user. */
+	/* The range is reusable from here; the tree orders its next user.
+	 * An unbind that runs right here keeps its node until its clear has
+	 * run, so that a failed clear can keep the range (quarantine). */
+	immediate = atomic_load(&aw->pending) == 1;
 	tree_write_begin(vm);
-	gtt_range_remove(vm->ra, v->node);
+	if (!immediate)
+		gtt_range_remove(vm->ra, node);
 	v->node = NULL;
 	v->binding = NULL;
 	vm->st.bound--;
 	vm->st.unbinds++;
 
 	/* Holders cannot appear any more (the vma no longer points at b). */
-	b->unbind_counted = atomic_load(&aw->pending) > 1 ||
-			    atomic_load(&b->holds) > 1;
+	b->unbind_counted = !immediate || atomic_load(&b->holds) > 1;
 	if (b->unbind_counted)
 		vm_work_begin(vm);
-	if (atomic_load(&aw->pending) > 1) {
+	if (!immediate) {
 		binding_get(b);			/* the tree's reference */
 		b->in_tree = true;
 		b->rcu_free = vm->rcu;		/* readers can reach it now */
@@ -250,75 +303,146 @@ static int unbind_locked(struct gtt_vm *vm, struct vma *v,
 		binding_get(b);
 		*fence = &b->unbind_fence;
 	}
+	gtt_fence_put(v->last_unbind);
+	v->last_unbind = gtt_fence_get(&b->unbind_fence);
+	v->evicted = evicted;
 	/* The vma's reference on b now belongs to the unbind. */
 	await_commit(aw);
-	return 0;
+	if (immediate) {
+		tree_write_begin(vm);
+		if (b->stale) {
+			__atomic_store_n(&node->owner, NULL, __ATOMIC_RELEASE);
+			b->qnode = node;
+		} else {
+			gtt_range_remove(vm->ra, node);
+		}
+		tree_write_end(vm);
+	}
 }
+
+/*
+ * Unbind @v (vm lock held).  When memory for its records runs out and
+ * @may_wait, wait (with the lock dropped) for one fence it depends on and
+ * try again: the record is then not needed.  *@vp is looked up again after
+ * each wait (NULL if the vma went away meanwhile).
+ */
+static int unbind_locked(struct gtt_vm *vm, gtt_vma_t h, struct vma **vp,
+			 bool may_wait, struct gtt_fence **fence)
+{
+	for (;;) {
+		struct vma *v = *vp;
+		struct gtt_fence *f;
+		int err = unbind_prepare(vm, v);
+
+		if (!err) {
+			unbind_commit(vm, v, fence, false);
+			return 0;
+		}
+		f = may_wait ? first_unsignalled(v) : NULL;
+		if (!f)
+			return err;
+		vm->st.oom_sync_waits++;
+		pthread_mutex_unlock(&vm->lock);
+		executor_wait_fence(vm->ex, f);
+		gtt_fence_put(f);
+		pthread_mutex_lock(&vm->lock);
+		vm_retire_locked(vm);
+		*vp = vma_lookup(vm, h);
+		if (!*vp || !(*vp)->binding)
+			return set_error(-ENOENT, "gtt_vma_unbind: vma 0x%" PRIx64 " was unbound meanwhile", h);
+	}
+}
+
+/* ---- eviction ---- */
 
 static bool vma_evictable(void *arg, struct gtt_range_node *node)
 {
 	struct vma *v = node->owner;
 
 	(void)arg;
-	return v && v->binding && !v->pin_count;
+	/* Borrowed pages cannot outlive the call that unbinds them (rule 5),
+	 * and an eviction is asynchronous: such vmas are never victims. */
+	return v && v->binding && !v->pin_count &&
+	       !(gtt_pages_flags(v->pages) & GTT_PAGES_BORROWED);
 }
 
-/* Unbind (async) the fewest unpinned vmas that open a hole for @req. */
-static int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req)
+static uint64_t node_end(const struct gtt_range_alloc *ra,
+			 const struct gtt_range_node *n, bool after)
+{
+	if (n == &ra->head)
+		return after ? ra->end : ra->start;
+	return after ? n->start : n->start + n->size;
+}
+
+/* Pending unbinds in [lo, hi], signalled or not (an upper bound). */
+static unsigned int pending_in(struct gtt_vm *vm, uint64_t lo, uint64_t hi)
+{
+	unsigned int n = 0;
+
+	for (struct itree_node *it = itree_first(&vm->pending, lo, hi); it;
+	     it = itree_next(it, lo, hi))
+		n++;
+	return n;
+}
+
+static void overlap_window(const struct gtt_vm *vm, uint64_t start,
+			   uint64_t size, uint64_t *lo, uint64_t *hi);
+
+/*
+ * Unbind (async) the fewest unpinned vmas that open a hole for @req, with
+ * everything the bind @b will need afterwards taken first: nothing is
+ * evicted unless the bind can then complete.  Return: 0, -ENOSPC, -ENOMEM
+ * (nothing changed).
+ */
+static int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req,
+		     struct gtt_binding *b, size_t num_deps)
 {
 	struct gtt_range_node **victims;
-	size_t n, max = 256;
+	uint64_t lo, hi;
+	size_t n, i;
 	int err;
 
-	victims = mem_alloc(max * sizeof(*victims));
+	err = gtt_range_evict_scan(vm->ra, req, vma_evictable, NULL, NULL, 0, &n);
+	if (err)
+		return err;
+	victims = mem_alloc((n ? n : 1) * sizeof(*victims));
 	if (!victims)
 		return set_error(-ENOMEM, "gtt_vma_bind: out of memory for eviction");
 	err = gtt_range_evict_scan(vm->ra, req, vma_evictable, NULL, victims,
-				   max, &n);
-	for (size_t i = 0; !err && i < n; i++) {
-		err = unbind_locked(vm, victims[i]->owner, NULL);
-		if (!err)
-			vm->st.evictions++;
+				   n, &n);
+	if (err || !n)
+		goto out;
+	/* The hole the victims open, and the unbinds a bind there may await:
+	 * those pending now and the victims themselves. */
+	overlap_window(vm, node_end(vm->ra, victims[0]->prev, false),
+		       node_end(vm->ra, victims[n - 1]->next, true) -
+		       node_end(vm->ra, victims[0]->prev, false), &lo, &hi);
+	if (!b->bind_fence && gtt_fence_create(0, 0, &b->bind_fence)) {
+		err = -ENOMEM;
+		goto out;
 	}
+	if (await_reserve(&b->bind_await, num_deps + pending_in(vm, lo, hi) + n)) {
+		err = set_error(-ENOMEM, "gtt_vma_bind: out of memory for the dependencies of an eviction");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		err = unbind_prepare(vm, victims[i]->owner);
+		if (err) {
+			while (i--)
+				unbind_abort(victims[i]->owner);
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		unbind_commit(vm, victims[i]->owner, NULL, true);
+		vm->st.evictions++;
+	}
+out:
 	mem_free(victims);
 	return err;
 }
 
-static int place(struct gtt_vm *vm, struct vma *v,
-		 const struct gtt_bind_info *info, uint64_t size,
-		 struct gtt_range_node **node)
-{
-	struct gtt_range_request req = {
-		.size = size,
-		.alignment = info->alignment,
-		.color = info->color,
-		.range_start = info->range_start,
-		.range_end = info->range_end,
-		.placement = info->placement,
-	};
-	int err;
-
-	if (info->flags & GTT_BIND_FIXED) {
-		req.range_start = info->offset;
-		req.range_end = info->offset + size;
-		req.placement = GTT_PLACE_LOW;
-		if (info->offset > UINT64_MAX - size)
-			return set_error(-EINVAL, "gtt_vma_bind: fixed range at 0x%" PRIx64 " wraps", info->offset);
-		err = gtt_range_reserve(vm->ra, info->offset, size, info->color,
-					v, node);
-	} else {
-		err = gtt_range_insert(vm->ra, &req, v, node);
-	}
-	if (err != -ENOSPC || !(info->flags & GTT_BIND_EVICT))
-		return err;
-	err = evict_for(vm, &req);
-	if (err)
-		return err;
-	if (info->flags & GTT_BIND_FIXED)
-		return gtt_range_reserve(vm->ra, info->offset, size, info->color,
-					 v, node);
-	return gtt_range_insert(vm->ra, &req, v, node);
-}
+/* ---- bind ---- */
 
 static bool any_unsignalled(struct gtt_fence *const *fs, size_t n)
 {
@@ -346,6 +470,7 @@ static int check_bind_info(const struct gtt_vm *vm,
 			   const struct gtt_bind_info *info)
 {
 	const unsigned int known = GTT_BIND_ASYNC | GTT_BIND_FIXED | GTT_BIND_EVICT;
+	uint64_t align = u64_max(info->alignment, vm->page_size);
 
 	if (info->flags & ~known)
 		return set_error(-EINVAL, "gtt_vma_bind: unknown flags 0x%x", info->flags);
@@ -354,25 +479,279 @@ static int check_bind_info(const struct gtt_vm *vm,
 	for (size_t i = 0; i < info->num_deps; i++)
 		if (!info->deps[i])
 			return set_error(-EINVAL, "gtt_vma_bind: deps[%zu] is NULL", i);
-	if ((info->flags & GTT_BIND_FIXED) && info->offset % vm->page_size)
-		return set_error(-EINVAL, "gtt_vma_bind: offset 0x%" PRIx64 " is not aligned to the page size 0x%" PRIx64,
-				 info->offset, vm->page_size);
+	if (info->alignment && !is_pow2(info->alignment))
+		return set_error(-EINVAL, "gtt_vma_bind: alignment 0x%" PRIx64 " is not a power of two",
+				 info->alignment);
 	if (info->size % vm->page_size)
 		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " is not a multiple of the page size 0x%" PRIx64,
 				 info->size, vm->page_size);
+	if (info->range_end && info->range_end <= info->range_start)
+		return set_error(-EINVAL, "gtt_vma_bind: empty range [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				 info->range_start, info->range_end);
+	if (!(info->flags & GTT_BIND_FIXED))
+		return 0;
+	if (info->offset % align)
+		return set_error(-EINVAL, "gtt_vma_bind: offset 0x%" PRIx64 " is not aligned to 0x%" PRIx64,
+				 info->offset, align);
+	if (info->offset < info->range_start)
+		return set_error(-EINVAL, "gtt_vma_bind: offset 0x%" PRIx64 " is below range_start 0x%" PRIx64,
+				 info->offset, info->range_start);
 	return 0;
+}
+
+/* One bind request on its way (the steps of gtt_vma_bind()). */
+struct bind_op {
+	struct gtt_vm *vm;
+	const struct gtt_bind_info *info;
+	gtt_vma_t h;
+	struct vma *v;
+	uint64_t size;
+	struct gtt_binding *b;
+	struct gtt_range_node *node;	/* placed once b->start is set */
+	bool placed;
+	struct gtt_fence *wait_for;	/* out of memory: wait, then retry */
+};
+
+/* The vma, and the size to map (vm lock held). */
+static int bind_lookup(struct bind_op *op)
+{
+	struct gtt_vm *vm = op->vm;
+	const struct gtt_bind_info *info = op->info;
+	struct vma *v = vma_lookup(vm, op->h);
+
+	if (!v)
+		return set_error(-ENOENT, "gtt_vma_bind: unknown vma handle 0x%" PRIx64, op->h);
+	if (vm_is_closed(vm))
+		return set_error(-ESHUTDOWN, "gtt_vma_bind: vm '%s' is closed", vm->name);
+	if (v->binding)
+		return set_error(-EBUSY, "gtt_vma_bind: vma 0x%" PRIx64 " is already bound", op->h);
+	op->v = v;
+	op->size = info->size ? info->size : gtt_pages_size(v->pages);
+	if (op->size > gtt_pages_size(v->pages) || !op->size ||
+	    op->size % vm->page_size)
+		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " exceeds the pages (0x%" PRIx64 ") or is not page-aligned",
+				 op->size, gtt_pages_size(v->pages));
+	if ((info->flags & GTT_BIND_FIXED) &&
+	    (info->offset > UINT64_MAX - op->size ||
+	     (info->range_end && info->offset + op->size > info->range_end)))
+		return set_error(-EINVAL, "gtt_vma_bind: fixed range [0x%" PRIx64 ", +0x%" PRIx64 ") wraps or passes range_end 0x%" PRIx64,
+				 info->offset, op->size, info->range_end);
+	return 0;
+}
+
+/* Find the range (evicting if asked), into op->node. */
+static int bind_place(struct bind_op *op)
+{
+	struct gtt_vm *vm = op->vm;
+	const struct gtt_bind_info *info = op->info;
+	bool fixed = info->flags & GTT_BIND_FIXED;
+	struct gtt_range_request req = {
+		.size = op->size,
+		.alignment = info->alignment,
+		.color = info->color,
+		.range_start = fixed ? info->offset : info->range_start,
+		.range_end = fixed ? info->offset + op->size : info->range_end,
+		.placement = fixed ? GTT_PLACE_LOW : info->placement,
+	};
+	int err;
+
+	tree_write_begin(vm);
+	for (int pass = 0;; pass++) {
+		err = fixed ? range_reserve_node(vm->ra, info->offset, op->size,
+						 info->color, op->v, op->node) :
+			      range_insert_node(vm->ra, &req, op->v, op->node);
+		if (err != -ENOSPC || pass || !(info->flags & GTT_BIND_EVICT))
+			break;
+		err = evict_for(vm, &req, op->b, info->num_deps);
+		if (err)
+			break;
+	}
+	tree_write_end(vm);
+	op->placed = !err;
+	return err;
+}
+
+static void bind_unplace(struct bind_op *op)
+{
+	tree_write_begin(op->vm);
+	gtt_range_remove(op->vm->ra, op->node);
+	tree_write_end(op->vm);
+	op->node = NULL;
+	op->placed = false;
+}
+
+/*
+ * Record what the PTE write waits for: the caller's dependencies and every
+ * pending unbind overlapping the range (for ordering only: a failed clear
+ * there does not fail this bind).  Return: 0, -ENOMEM (nothing recorded;
+ * op->wait_for may name a fence to wait for before retrying).
+ */
+static int bind_deps(struct bind_op *op, bool want_fence)
+{
+	struct gtt_vm *vm = op->vm;
+	const struct gtt_bind_info *info = op->info;
+	struct gtt_binding *b = op->b;
+	struct itree_node *it, *first = NULL;
+	unsigned int npending = 0;
+	uint64_t lo, hi;
+
+	overlap_window(vm, b->start, b->size, &lo, &hi);
+	for (it = itree_first(&vm->pending, lo, hi); it; it = itree_next(it, lo, hi)) {
+		if (gtt_fence_is_signaled(&container_of(it, struct gtt_binding, pending)->unbind_fence))
+			continue;
+		if (!npending++)
+			first = it;
+	}
+	if (!b->bind_fence && (want_fence || npending ||
+			       any_unsignalled(info->deps, info->num_deps)) &&
+	    gtt_fence_create(0, 0, &b->bind_fence))
+		return -ENOMEM;
+	if (await_reserve(&b->bind_await, info->num_deps + npending)) {
+		for (size_t i = 0; i < info->num_deps && !op->wait_for; i++)
+			if (!gtt_fence_is_signaled(info->deps[i]))
+				op->wait_for = gtt_fence_get(info->deps[i]);
+		if (!op->wait_for && first)
+			op->wait_for = gtt_fence_get(&container_of(first, struct gtt_binding, pending)->unbind_fence);
+		return set_error(-ENOMEM, "gtt_vma_bind: out of memory for %u dependencies",
+				 (unsigned int)(info->num_deps + npending));
+	}
+	for (size_t i = 0; i < info->num_deps; i++)
+		await_add(&b->bind_await, info->deps[i]);
+	if (npending) {
+		vm->st.bind_waits_on_unbind++;
+		for (it = first; it; it = itree_next(it, lo, hi))
+			await_add_order(&b->bind_await,
+					&container_of(it, struct gtt_binding, pending)->unbind_fence);
+	}
+	return 0;
+}
+
+/* Hand the binding to the vma and start the PTE write.  True if deferred. */
+static bool bind_commit(struct bind_op *op)
+{
+	struct gtt_vm *vm = op->vm;
+	struct gtt_binding *b = op->b;
+	bool deferred;
+
+	op->v->binding = b;
+	op->v->node = op->node;
+	op->v->evicted = false;
+	binding_get(b);			/* the bind job's reference */
+	b->bind_counted = atomic_load(&b->bind_await.pending) > 1;
+	if (b->bind_counted)
+		vm_work_begin(vm);
+	deferred = !await_commit(&b->bind_await);
+	vm->st.binds++;
+	vm->st.bound++;
+	vm->st.binds_deferred += deferred;
+	return deferred;
+}
+
+/*
+ * A synchronous bind failed after it was committed: leave the vma unbound.
+ * Entries it may have left (a failed clean-up) keep the range and the pages
+ * in quarantine.
+ */
+static void bind_undo_inline(struct bind_op *op)
+{
+	struct gtt_vm *vm = op->vm;
+	struct gtt_binding *b = op->b;
+
+	op->v->binding = NULL;
+	op->v->node = NULL;
+	vm->st.binds--;
+	vm->st.bound--;
+	if (b->stale) {
+		tree_write_begin(vm);
+		__atomic_store_n(&op->node->owner, NULL, __ATOMIC_RELEASE);
+		tree_write_end(vm);
+		b->qnode = op->node;
+		quarantine_add_locked(vm, b);	/* takes the vma's reference */
+	} else {
+		bind_unplace(op);
+		binding_put(b);
+	}
+	op->b = NULL;
+	op->node = NULL;
+}
+
+/* @here: the failure happened in this thread, so the backend's own
+ * message is still gtt_last_error(). */
+static void bind_error_message(struct bind_op *op, int err, bool here)
+{
+	if (op->b->backend_failed && here) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", gtt_last_error());
+		set_error(err, "gtt_vma_bind: backend '%s' failed to write the PTEs: %s",
+			  gtt_backend_name(op->vm->be), why);
+	} else if (op->b->backend_failed) {
+		set_error(err, "gtt_vma_bind: backend '%s' failed to write the PTEs (%s)",
+			  gtt_backend_name(op->vm->be), gtt_strerror(err));
+	} else {
+		set_error(err, "gtt_vma_bind: a dependency failed (%s)",
+			  gtt_strerror(err));
+	}
+}
+
+/* Everything under the vm lock.  On error nothing has changed. */
+static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
+		       bool *deferred)
+{
+	struct gtt_vm *vm = op->vm;
+	const struct gtt_bind_info *info = op->info;
+	bool async = info->flags & GTT_BIND_ASYNC;
+	int err;
+
+	err = bind_lookup(op);
+	if (err)
+		return err;
+	op->b = binding_create(vm, op->v->pages, 0, op->size, info->pte_flags);
+	if (op->b)
+		binding_bind_init(op->b);
+	op->node = range_node_alloc();
+	if (!op->b || !op->node) {
+		err = set_error(-ENOMEM, "gtt_vma_bind: out of memory");
+		goto fail;
+	}
+	err = bind_place(op);
+	if (err)
+		goto fail;
+	binding_place(op->b, op->node->start);
+	err = bind_deps(op, fence || async);
+	if (err)
+		goto fail;
+	*deferred = bind_commit(op);
+	if (!*deferred && op->b->bind_error && !async) {
+		err = op->b->bind_error;
+		bind_error_message(op, err, true);
+		bind_undo_inline(op);
+		return err;
+	}
+	if (fence)
+		*fence = gtt_fence_get(op->b->bind_fence);
+	return 0;
+fail:
+	if (op->b) {
+		await_cancel(&op->b->bind_await);
+		binding_put(op->b);
+		op->b = NULL;
+	}
+	if (op->placed)
+		bind_unplace(op);
+	else if (op->node)
+		range_node_free_unused(op->node);
+	op->node = NULL;
+	return err;
 }
 
 GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 			 const struct gtt_bind_info *info,
 			 struct gtt_fence **fence)
 {
-	struct gtt_range_node *node;
-	struct gtt_binding *b;
-	struct itree_node *it;
-	struct vma *v;
-	uint64_t size, lo, hi;
-	bool deferred, async;
+	struct bind_op op;
+	struct gtt_fence *bf;
+	bool deferred = false;
 	int err;
 
 	if (!vm)
@@ -382,123 +761,57 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 	err = check_bind_info(vm, info);
 	if (err)
 		return err;
-	async = info->flags & GTT_BIND_ASYNC;
 
 	pthread_mutex_lock(&vm->lock);
-	vm_retire_locked(vm);
-	v = vma_lookup(vm, h);
-	if (!v) {
-		err = set_error(-ENOENT, "gtt_vma_bind: unknown vma handle 0x%" PRIx64, h);
-		goto out_unlock;
-	}
-	if (vm_is_closed(vm)) {
-		err = set_error(-ESHUTDOWN, "gtt_vma_bind: vm '%s' is closed", vm->name);
-		goto out_unlock;
-	}
-	if (v->binding) {
-		err = set_error(-EBUSY, "gtt_vma_bind: vma 0x%" PRIx64 " is already bound", h);
-		goto out_unlock;
-	}
-	size = info->size ? info->size : gtt_pages_size(v->pages);
-	if (size > gtt_pages_size(v->pages) || size % vm->page_size) {
-		err = set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " exceeds the pages (0x%" PRIx64 ") or is not page-aligned",
-				size, gtt_pages_size(v->pages));
-		goto out_unlock;
-	}
-	tree_write_begin(vm);
-	err = place(vm, v, info, size, &node);
-	tree_write_end(vm);
-	if (err)
-		goto out_unlock;
-
-	b = binding_create(vm, v->pages, node->start, size, info->pte_flags);
-	if (!b) {
-		err = set_error(-ENOMEM, "gtt_vma_bind: out of memory");
-		goto out_remove;
-	}
-	/* A bind fence is needed if asked for, or if the write may wait. */
-	overlap_window(vm, node->start, size, &lo, &hi);
-	it = itree_first(&vm->pending, lo, hi);
-	for (; it; it = itree_next(it, lo, hi))
-		if (!gtt_fence_is_signaled(&container_of(it, struct gtt_binding, pending)->unbind_fence))
+	for (;;) {
+		op = (struct bind_op){ .vm = vm, .info = info, .h = h };
+		vm_retire_locked(vm);
+		err = bind_locked(&op, fence, &deferred);
+		if (!op.wait_for)
 			break;
-	if (fence || it || any_unsignalled(info->deps, info->num_deps)) {
-		err = gtt_fence_create(0, 0, &b->bind_fence);
-		if (err) {
-			binding_put(b);
-			goto out_remove;
+		/* Out of memory for a dependency record (synchronous binds
+		 * only): wait for it without the lock, then try again. */
+		if (info->flags & GTT_BIND_ASYNC) {
+			gtt_fence_put(op.wait_for);
+			break;
 		}
+		vm->st.oom_sync_waits++;
+		pthread_mutex_unlock(&vm->lock);
+		executor_wait_fence(vm->ex, op.wait_for);
+		gtt_fence_put(op.wait_for);
+		pthread_mutex_lock(&vm->lock);
 	}
-
-	binding_bind_init(b);
-	for (size_t i = 0; i < info->num_deps; i++)
-		await_add(&b->bind_await, info->deps[i]);
-	if (it) {
-		vm->st.bind_waits_on_unbind++;
-		for (; it; it = itree_next(it, lo, hi))
-			await_add(&b->bind_await,
-				  &container_of(it, struct gtt_binding, pending)->unbind_fence);
+	if (err || !deferred || (info->flags & GTT_BIND_ASYNC)) {
+		pthread_mutex_unlock(&vm->lock);
+		return err;
 	}
-	vm->st.oom_sync_waits += b->bind_await.oom_waits;
-
-	v->binding = b;
-	v->node = node;
-	binding_get(b);			/* the bind job's reference */
-	b->bind_counted = atomic_load(&b->bind_await.pending) > 1;
-	if (b->bind_counted)
-		vm_work_begin(vm);
-	deferred = !await_commit(&b->bind_await);
-	if (!deferred && b->bind_error) {
-		/* Failed inline (on this thread, so the backend's message is
-		 * still here): nothing was written, undo the placement. */
-		char why[160];
-
-		snprintf(why, sizeof(why), "%s", gtt_last_error());
-		err = b->bind_error;
-		set_error(err, "gtt_vma_bind: backend '%s' failed to write the PTEs: %s",
-			  gtt_backend_name(vm->be), why);
-		v->binding = NULL;
-		v->node = NULL;
-		binding_put(b);
-		goto out_remove;
-	}
-	vm->st.binds++;
-	vm->st.bound++;
-	vm->st.binds_deferred += deferred;
-	if (fence)
-		*fence = gtt_fence_get(b->bind_fence);
-	if (deferred && !async)
-		gtt_fence_get(b->bind_fence);	/* for the wait below */
+	bf = gtt_fence_get(op.b->bind_fence);	/* for the wait below */
 	pthread_mutex_unlock(&vm->lock);
 
-	if (deferred && !async) {
-		struct gtt_fence *bf = b->bind_fence;
+	executor_wait_fence(vm->ex, bf);
+	err = gtt_fence_status(bf);
+	gtt_fence_put(bf);
+	if (err >= 0)
+		return 0;
+	if (fence) {
+		gtt_fence_put(*fence);
+		*fence = NULL;
+	}
+	/* Leave it unbound (its PTEs hold scratch, or a clear retries them). */
+	pthread_mutex_lock(&vm->lock);
+	op.v = vma_lookup(vm, h);
+	if (op.v && op.v->binding == op.b && !op.v->pin_count) {
+		struct gtt_fence *uf = NULL;
 
-		executor_wait_fence(vm->ex, bf);
-		err = gtt_fence_status(bf);
-		gtt_fence_put(bf);
-		if (err < 0) {
-			set_error(err, "gtt_vma_bind: a dependency or the backend failed");
-			if (fence) {
-				gtt_fence_put(*fence);
-				*fence = NULL;
-			}
-			pthread_mutex_lock(&vm->lock);
-			v = vma_lookup(vm, h);
-			if (v && v->binding == b && !v->pin_count)
-				unbind_locked(vm, v, NULL);
+		if (!unbind_locked(vm, h, &op.v, true, &uf)) {
 			pthread_mutex_unlock(&vm->lock);
-			return err;
+			executor_wait_fence(vm->ex, uf);
+			gtt_fence_put(uf);
+			pthread_mutex_lock(&vm->lock);
 		}
 	}
-	return 0;
-
-out_remove:
-	tree_write_begin(vm);
-	gtt_range_remove(vm->ra, node);
-	tree_write_end(vm);
-out_unlock:
 	pthread_mutex_unlock(&vm->lock);
+	bind_error_message(&op, err, false);
 	return err;
 }
 
@@ -534,7 +847,8 @@ GTT_API int gtt_vma_unbind(struct gtt_vm *vm, gtt_vma_t h, unsigned int flags,
 	if (!v)
 		err = set_error(-ENOENT, "gtt_vma_unbind: unknown vma handle 0x%" PRIx64, h);
 	else if (!v->binding)
-		err = set_error(-ENOENT, "gtt_vma_unbind: vma 0x%" PRIx64 " is not bound", h);
+		err = set_error(-ENOENT, "gtt_vma_unbind: vma 0x%" PRIx64 " is not bound%s", h,
+				v->evicted ? " (it was evicted: gtt_vma_last_unbind() gives that unbind's fence)" : "");
 	else if (v->pin_count)
 		err = set_error(-EAGAIN, "gtt_vma_unbind: vma 0x%" PRIx64 " is pinned (%u)", h, v->pin_count);
 	if (err) {
@@ -544,17 +858,25 @@ GTT_API int gtt_vma_unbind(struct gtt_vm *vm, gtt_vma_t h, unsigned int flags,
 	/* Async unbind needs pages the binding can keep alive. */
 	sync = !(flags & GTT_UNBIND_ASYNC) ||
 	       (gtt_pages_flags(v->pages) & GTT_PAGES_BORROWED);
-	err = unbind_locked(vm, v, &f);
+	/* Only a call that may block waits for memory (rule 7). */
+	err = unbind_locked(vm, h, &v, !(flags & (GTT_UNBIND_ASYNC | GTT_UNBIND_TRYLOCK)), &f);
 	pthread_mutex_unlock(&vm->lock);
 	if (err)
 		return err;
-	if (sync)
+	if (sync) {
 		executor_wait_fence(vm->ex, f);
+		err = gtt_fence_status(f);
+		if (err < 0)
+			set_error(err, "gtt_vma_unbind: the PTE clear failed (%s); the pages stay referenced until the range is clear",
+				  gtt_strerror(err));
+		else
+			err = 0;
+	}
 	if (fence)
 		*fence = f;
 	else
 		gtt_fence_put(f);
-	return 0;
+	return err;
 }
 
 GTT_API int gtt_vma_create(struct gtt_vm *vm, struct gtt_pages *pages,
@@ -602,12 +924,16 @@ GTT_API int gtt_vma_destroy(struct gtt_vm *vm, gtt_vma_t h)
 	else if (v->pin_count)
 		err = set_error(-EAGAIN, "gtt_vma_destroy: vma 0x%" PRIx64 " is pinned", h);
 	else if (v->binding)
-		err = unbind_locked(vm, v, &f);
-	if (!err)
+		err = unbind_locked(vm, h, &v, true, &f);
+	if (!err && v)
 		vma_free(vm, v);
 	pthread_mutex_unlock(&vm->lock);
 	if (f) {
 		executor_wait_fence(vm->ex, f);
+		err = gtt_fence_status(f) < 0 ? gtt_fence_status(f) : 0;
+		if (err)
+			set_error(err, "gtt_vma_destroy: vma 0x%" PRIx64 " is destroyed, but its PTE clear failed (%s); the pages stay referenced until the range is clear",
+				  h, gtt_strerror(err));
 		gtt_fence_put(f);
 	}
 	return err;
@@ -633,7 +959,7 @@ static int with_bound_vma(struct gtt_vm *vm, gtt_vma_t h, const char *who,
 
 GTT_API int gtt_vma_pin(struct gtt_vm *vm, gtt_vma_t h)
 {
-	struct vma *v;
+	struct vma *v = NULL;
 	int err = with_bound_vma(vm, h, "gtt_vma_pin", &v);
 
 	if (err)
@@ -648,7 +974,7 @@ GTT_API int gtt_vma_pin(struct gtt_vm *vm, gtt_vma_t h)
 
 GTT_API int gtt_vma_unpin(struct gtt_vm *vm, gtt_vma_t h)
 {
-	struct vma *v;
+	struct vma *v = NULL;
 	int err = with_bound_vma(vm, h, "gtt_vma_unpin", &v);
 
 	if (err)
@@ -664,7 +990,7 @@ GTT_API int gtt_vma_unpin(struct gtt_vm *vm, gtt_vma_t h)
 GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t h,
 			       struct gtt_fence *fence)
 {
-	struct vma *v;
+	struct vma *v = NULL;
 	unsigned int i, k = 0;
 	int err;
 
@@ -721,6 +1047,7 @@ GTT_API int gtt_vma_query(struct gtt_vm *vm, gtt_vma_t h,
 		info->size = v->binding->size;
 	}
 	info->pin_count = v->pin_count;
+	info->evicted = v->evicted;
 	for (unsigned int i = 0; i < v->n_active; i++)
 		info->active += !gtt_fence_is_signaled(v->active[i]);
 	pthread_mutex_unlock(&vm->lock);
@@ -888,10 +1215,27 @@ GTT_API int gtt_vm_pending(struct gtt_vm *vm, uint64_t start, uint64_t size,
 	return 0;
 }
 
+GTT_API int gtt_vma_last_unbind(struct gtt_vm *vm, gtt_vma_t h,
+				struct gtt_fence **fence)
+{
+	struct vma *v;
+
+	if (!vm || !fence)
+		return set_error(-EINVAL, "gtt_vma_last_unbind: vm or fence is NULL");
+	pthread_mutex_lock(&vm->lock);
+	v = vma_lookup(vm, h);
+	if (v)
+		*fence = gtt_fence_get(v->last_unbind);
+	pthread_mutex_unlock(&vm->lock);
+	if (!v)
+		return set_error(-ENOENT, "gtt_vma_last_unbind: unknown vma handle 0x%" PRIx64, h);
+	return 0;
+}
+
 GTT_API int gtt_vma_hold(struct gtt_vm *vm, gtt_vma_t h,
 			 struct gtt_binding **out)
 {
-	struct vma *v;
+	struct vma *v = NULL;
 	int err;
 
 	if (!out)
@@ -961,7 +1305,7 @@ GTT_API void gtt_vm_destroy(struct gtt_vm *vm)
 			/* Teardown: pins are void, the resv may be gone already. */
 			v->pin_count = 0;
 			v->resv = NULL;
-			unbind_locked(vm, v, NULL);
+			unbind_locked(vm, v->handle, &v, true, NULL);
 		}
 	}
 	pthread_mutex_unlock(&vm->lock);
@@ -971,6 +1315,7 @@ GTT_API void gtt_vm_destroy(struct gtt_vm *vm)
 
 	pthread_mutex_lock(&vm->lock);
 	vm_retire_locked(vm);
+	quarantine_release_all(vm);
 	for (uint32_t i = 0; i < vm->nslots; i++)
 		if (vm->slots[i])
 			vma_free(vm, vm->slots[i]);
@@ -1027,11 +1372,16 @@ GTT_API int gtt_vm_dump(struct gtt_vm *vm, FILE *out)
 	for (n = gtt_range_first(vm->ra); n; n = gtt_range_next(vm->ra, n)) {
 		struct vma *v = n->owner;
 
+		if (!v) {
+			fprintf(out, "  [0x%012" PRIx64 " - 0x%012" PRIx64 "] colour %u  quarantined (a PTE clear failed)\n",
+				n->start, n->start + n->size - 1, n->color);
+			continue;
+		}
 		fprintf(out, "  [0x%012" PRIx64 " - 0x%012" PRIx64 "] colour %u  vma 0x%" PRIx64 "%s%s\n",
 			n->start, n->start + n->size - 1, n->color,
-			v ? v->handle : 0,
-			v && v->pin_count ? "  pinned" : "",
-			v && v->binding && v->binding->bind_fence &&
+			v->handle,
+			v->pin_count ? "  pinned" : "",
+			v->binding && v->binding->bind_fence &&
 			!gtt_fence_is_signaled(v->binding->bind_fence) ?
 			"  bind pending" : "");
 	}
@@ -1043,9 +1393,10 @@ GTT_API int gtt_vm_dump(struct gtt_vm *vm, FILE *out)
 			" (signalled, retiring)" : "");
 	pthread_mutex_unlock(&vm->lock);
 	fprintf(out, "  binds %" PRIu64 " (deferred %" PRIu64 ", after pending unbind %" PRIu64 "), unbinds %" PRIu64
-		" (immediate %" PRIu64 ", deferred %" PRIu64 "), evictions %" PRIu64 ", backend errors %" PRIu64 "\n",
+		" (immediate %" PRIu64 ", deferred %" PRIu64 "), evictions %" PRIu64 ", backend errors %" PRIu64
+		", quarantined %" PRIu64 "\n",
 		st.binds, st.binds_deferred, st.bind_waits_on_unbind, st.unbinds,
 		st.unbinds_immediate, st.unbinds_deferred, st.evictions,
-		st.backend_errors);
+		st.backend_errors, st.quarantined);
 	return 0;
 }

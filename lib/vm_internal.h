@@ -25,8 +25,15 @@ struct gtt_binding {
 	uint64_t start;
 	uint64_t size;
 	uint32_t pte_flags;
-	int bind_error;			/* valid once the bind job ran */
+	int bind_error;			/* valid once bind_done */
 	int clear_error;
+	_Atomic bool bind_done;		/* the bind job ran (or never will) */
+	bool backend_failed;		/* bind_error came from the backend */
+	/* A clear failed: PTEs may still map the pages, which the binding
+	 * keeps until the range is known to be clear (quarantine). */
+	bool stale;
+	struct gtt_range_node *qnode;	/* its range, kept from the allocator */
+	struct gtt_binding *q_next;	/* vm->failed, then vm->quarantine */
 	_Atomic int32_t holds;		/* 1 for the unbind itself + holders */
 	struct gtt_fence *bind_fence;	/* only when the bind could be deferred */
 	struct await bind_await;
@@ -52,6 +59,8 @@ struct vma {
 	struct gtt_fence **active;	/* GPU work using the mapping */
 	unsigned int n_active;
 	unsigned int cap_active;
+	struct gtt_fence *last_unbind;	/* the latest unbind's fence */
+	bool evicted;			/* that unbind was an eviction */
 	struct rcu_head rcu;
 };
 
@@ -69,6 +78,9 @@ struct gtt_vm {
 
 	/* Lock-free: finished bindings waiting to leave `pending`. */
 	_Atomic(struct gtt_binding *) retired;
+	/* Lock-free: bindings whose clear failed, waiting for the quarantine. */
+	_Atomic(struct gtt_binding *) failed;
+	struct gtt_binding *quarantine;	/* stale bindings (see quarantine.c) */
 	_Atomic uint32_t closed;
 	/* RCU readers: odd while the trees change (writers hold the lock). */
 	bool rcu;
@@ -96,6 +108,8 @@ struct gtt_vm {
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 				   uint64_t start, uint64_t size,
 				   uint32_t pte_flags);
+/* Set the start address once the range is placed (before it is shared). */
+void binding_place(struct gtt_binding *b, uint64_t start);
 void binding_get(struct gtt_binding *b);
 void binding_put(struct gtt_binding *b);
 /* Prepare the bind await; the job writes PTEs, then signals bind_fence. */
@@ -103,8 +117,17 @@ void binding_bind_init(struct gtt_binding *b);
 /* Prepare the unbind await; the job clears PTEs, then drops its hold. */
 void binding_unbind_init(struct gtt_binding *b);
 void binding_unhold(struct gtt_binding *b);
-/* Remove finished bindings from vm->pending.  Caller holds vm->lock. */
+/* Whether a clear's @err may have left entries mapping the pages. */
+bool clear_failed(struct gtt_vm *vm, int err);
+/* Remove finished bindings from vm->pending and take failed ones into the
+ * quarantine, retrying their clears.  Caller holds vm->lock. */
 void vm_retire_locked(struct gtt_vm *vm);
+
+/* quarantine.c (vm lock held) */
+void quarantine_add_locked(struct gtt_vm *vm, struct gtt_binding *b);
+void quarantine_retry_locked(struct gtt_vm *vm);
+/* At vm destruction: one last try, then release whatever is left. */
+void quarantine_release_all(struct gtt_vm *vm);
 void vm_work_begin(struct gtt_vm *vm);
 void vm_work_end(struct gtt_vm *vm);
 

@@ -460,13 +460,32 @@ static void test_trylock_busy(void **state)
 	fixture_fini(&f);
 }
 
-/* Rule 7b: without memory to record a dependency, the bind waits instead. */
+/* Signal @f[0..n) after 20 ms, from another thread. */
+struct later { struct gtt_fence **f; int n; };
+
+static void *signal_all_later(void *arg)
+{
+	struct later *l = arg;
+
+	usleep(20000);
+	for (int i = 0; i < l->n; i++)
+		gtt_fence_signal(l->f[i], 0);
+	return NULL;
+}
+
+/* Rule 7b: without memory to record a dependency, an async bind fails with
+ * nothing changed; a synchronous one waits for it (unlocked) instead. */
 static void test_oom_dependency_falls_back_to_wait(void **state)
 {
 	struct gtt_fence *gpu[3], *bindf = NULL;
+	struct later l = { .f = gpu, .n = 2 };
+	struct gtt_range_stats rs;
 	struct gtt_vm_stats st;
 	struct fixture f;
 	gtt_vma_t v[3], b;
+	pthread_t t;
+	uint64_t n;
+	int err;
 
 	(void)state;
 	fixture_init(&f, VA, VM_SIZE, 0);
@@ -481,31 +500,38 @@ static void test_oom_dependency_falls_back_to_wait(void **state)
 	}
 	b = make_vma(&f, 0xb0000000, 3, NULL);
 	gtt_fence_signal(gpu[2], 0);	/* the third unbind can complete */
-	/* b overlaps all three; the third dependency record cannot be
-	 * allocated (2 inline slots, then a malloc: fail it). */
+	/* b overlaps all three: the third dependency record is a malloc. */
 	struct gtt_bind_info at = fixed_at(VA, GTT_BIND_ASYNC);
-	uint64_t n;
 	for (n = 1; n < 20; n++) {
 		mem_fail_after(n);
-		int err = gtt_vma_bind(f.vm, b, &at, &bindf);
+		err = gtt_vma_bind(f.vm, b, &at, &bindf);
 		int fired = mem_fail_fired();
 
 		mem_fail_after(0);
-		if (!err && fired)
-			break;		/* the failure hit the dependency record */
-		if (!err) {
-			fail_msg("bind succeeded without hitting the injected failure");
-		}
+		if (!fired)
+			break;
 		assert_int_equal(err, -ENOMEM);
+		gtt_range_alloc_stats(gtt_vm_range_alloc(f.vm), &rs);
+		assert_int_equal(rs.nodes, 0);
+		gtt_vm_stats(f.vm, &st);
+		assert_int_equal(st.binds, 3);
 	}
+	assert_int_equal(err, 0);
+	gtt_vm_stats(f.vm, &st);
+	assert_int_equal(st.oom_sync_waits, 0);
+	assert_int_equal(gtt_vma_unbind(f.vm, b, GTT_UNBIND_ASYNC, NULL), 0);
+
+	/* Synchronous: the binding, its node, its fence, then the record. */
+	at.flags = GTT_BIND_FIXED;
+	pthread_create(&t, NULL, signal_all_later, &l);
+	mem_fail_after(4);
+	err = gtt_vma_bind(f.vm, b, &at, NULL);
+	assert_true(mem_fail_fired());
+	mem_fail_after(0);
+	pthread_join(t, NULL);
+	assert_int_equal(err, 0);
 	gtt_vm_stats(f.vm, &st);
 	assert_int_equal(st.oom_sync_waits, 1);
-	/* The third unbind completed (waited for), the other two still order b. */
-	assert_false(gtt_fence_is_signaled(bindf));
-	gtt_fence_signal(gpu[0], 0);
-	gtt_fence_signal(gpu[1], 0);
-	gtt_executor_run_all(f.ex);
-	assert_int_equal(gtt_fence_status(bindf), 1);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(mock_entry(&f, VA + i * PAGE).addr, 0xb0000000 + i * PAGE);
 		gtt_fence_put(gpu[i]);

@@ -27,21 +27,38 @@
  *    executor hop.
  * 4. A hold (gtt_vma_hold(), e.g. an error capture reading the mapping)
  *    delays the unbind fence until it is released.
- * 5. Pages created %GTT_PAGES_BORROWED are unbound synchronously.
+ * 5. Pages created %GTT_PAGES_BORROWED are unbound synchronously, and
+ *    their vmas are never chosen for eviction (which is asynchronous).
  * 6. A closed vm skips backend work but still signals every fence;
  *    destroying a vm first waits for all pending unbinds, without holding
  *    the vm lock while waiting.
- * 7. %GTT_UNBIND_TRYLOCK returns -EBUSY instead of blocking on the vm lock;
- *    when memory for a dependency record runs out, the library waits for
- *    that fence instead of losing the ordering.
+ * 7. %GTT_UNBIND_TRYLOCK returns -EBUSY instead of blocking on the vm lock.
+ *    Ordering is never lost for lack of memory: a call takes every
+ *    dependency record it needs before it changes anything.  When that
+ *    fails, an asynchronous or trylock call returns -ENOMEM with nothing
+ *    changed; a synchronous call waits (without the vm lock) for one of
+ *    the fences it could not record, then tries again.
+ *
+ * Failures of the backend.  A bind whose PTE write (or its invalidation)
+ * fails puts scratch back over what it may have written before it reports
+ * the error, so the range never maps pages whose owner was told the bind
+ * failed.  A failed PTE clear is reported on the unbind fence (a
+ * synchronous unbind returns it) and the binding goes into *quarantine*:
+ * its pages stay referenced — their destructor does not run — while any
+ * entry may still map them.  A failure seen under the vm lock (a
+ * synchronous bind's clean-up, an unbind with nothing pending) also keeps
+ * the range out of the allocator.  Every later call on the vm retries the
+ * clear of what is still in quarantine; a range that a later bind has
+ * overwritten counts as clear once that bind's write ran.  Binds ordered
+ * after a failed unbind do not inherit its error.  gtt_vm_destroy() tries
+ * once more, then releases what is left (see &struct gtt_vm_stats).
  *
  * Beyond the patch: deferred work never takes the vm lock to retire a
  * finished unbind: it pushes the binding on a lock-free list that the next
  * vm operation drains.
  *
  * Thread safety: every function is thread-safe.  Operations on one vm are
- * serialised by its lock, which is never held while waiting for a fence
- * the caller can influence, except in the out-of-memory fallback above.
+ * serialised by its lock, which is never held while waiting for a fence.
  */
 #ifndef GTT_VM_H
 #define GTT_VM_H
@@ -142,7 +159,9 @@ GTT_API int gtt_vma_create(struct gtt_vm *vm, struct gtt_pages *pages,
 /**
  * gtt_vma_destroy() - Free a vma; a bound vma is unbound synchronously first.
  *
- * Return: 0, -ENOENT (unknown handle), -EAGAIN (pinned).
+ * Return: 0, -ENOENT (unknown handle), -EAGAIN (pinned); or, when the
+ * vma was bound and its PTE clear failed, that error: the vma is destroyed
+ * all the same and its pages stay in quarantine (see the DOC above).
  */
 GTT_API int gtt_vma_destroy(struct gtt_vm *vm, gtt_vma_t vma);
 
@@ -152,14 +171,22 @@ enum gtt_bind_flags {
 	GTT_BIND_ASYNC = 1u << 0,
 	/** @GTT_BIND_FIXED: place at exactly @offset. */
 	GTT_BIND_FIXED = 1u << 1,
-	/** @GTT_BIND_EVICT: if no hole fits, evict unpinned vmas (async). */
+	/**
+	 * @GTT_BIND_EVICT: if no hole fits, evict unpinned vmas (async
+	 * unbinds; vmas of %GTT_PAGES_BORROWED pages are never evicted).  An
+	 * owner learns of it from gtt_vma_query() (@evicted) and gets the
+	 * eviction's fence from gtt_vma_last_unbind().  Nothing is evicted
+	 * unless the bind then succeeds.
+	 */
 	GTT_BIND_EVICT = 1u << 2,
 };
 
 /**
  * struct gtt_bind_info - Where and how to bind.
  * @flags: &enum gtt_bind_flags.
- * @offset: address with %GTT_BIND_FIXED; ignored otherwise.
+ * @offset: address with %GTT_BIND_FIXED; ignored otherwise.  It must be a
+ *	multiple of @alignment (and of the page size) and lie within
+ *	[@range_start, @range_end).
  * @size: bytes to map from the start of the pages; 0 maps them all.
  * @alignment: power of two, 0 for the page size.
  * @color: node colour (e.g. cache level) for the colour-guard rule.
@@ -201,10 +228,16 @@ struct gtt_bind_info {
  * executor.  The bind fence also becomes an active fence of the vma, so an
  * unbind always waits for it.
  *
+ * A synchronous bind that fails (a dependency's error, or the backend's)
+ * returns the error and leaves the vma unbound.  An asynchronous bind
+ * reports every failure after its arguments were accepted on the bind
+ * fence — also a dependency that had already failed — and the vma stays
+ * bound, its range holding scratch, until it is unbound.
+ *
  * Return: 0; -ENOENT (unknown vma); -EBUSY (already bound); -EINVAL (bad
  * size, alignment, offset or range); -ENOSPC (no room); -ESHUTDOWN (vm
- * closed); -ENOMEM; for a synchronous bind, the error of a dependency or of
- * the backend (the vma is then left unbound).
+ * closed); -ENOMEM (nothing changed); for a synchronous bind, the error of
+ * a dependency or of the backend.
  */
 GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t vma,
 			 const struct gtt_bind_info *info,
@@ -229,10 +262,13 @@ enum gtt_unbind_flags {
  * after the vma's active fences; if none is pending it runs right here.
  * Without %GTT_UNBIND_ASYNC, or for borrowed pages, the call waits for the
  * unbind fence (without the vm lock).  The fence is added to the vma's
- * resv, if any, with %GTT_RESV_BOOKKEEP.
+ * resv, if any, with %GTT_RESV_BOOKKEEP.  The fence carries the PTE
+ * clear's error, if it failed (the pages then stay in quarantine).
  *
- * Return: 0; -ENOENT (unknown vma, or not bound: a double unbind);
- * -EAGAIN (pinned); -EBUSY (trylock failed); -ENOMEM.
+ * Return: 0; -ENOENT (unknown vma, or not bound: a double unbind, or an
+ * eviction came first); -EAGAIN (pinned); -EBUSY (trylock failed);
+ * -ENOMEM (async or trylock: nothing changed); for a synchronous unbind,
+ * the PTE clear's error (the vma is unbound all the same).
  */
 GTT_API int gtt_vma_unbind(struct gtt_vm *vm, gtt_vma_t vma,
 			   unsigned int flags, struct gtt_fence **fence);
@@ -261,6 +297,7 @@ GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t vma,
  * @size: mapped bytes (valid when bound).
  * @pin_count: pins held.
  * @active: active fences not yet signalled.
+ * @evicted: not bound because %GTT_BIND_EVICT took its last placement.
  */
 struct gtt_vma_info {
 	bool bound;
@@ -268,6 +305,7 @@ struct gtt_vma_info {
 	uint64_t size;
 	unsigned int pin_count;
 	unsigned int active;
+	bool evicted;
 };
 
 /** gtt_vma_query() - Fill @info.  Return: 0, -ENOENT, -EINVAL. */
@@ -300,6 +338,22 @@ GTT_API int gtt_vm_lookup(struct gtt_vm *vm, uint64_t addr, gtt_vma_t *vma,
  */
 GTT_API int gtt_vm_pending(struct gtt_vm *vm, uint64_t start, uint64_t size,
 			   size_t *count);
+
+/**
+ * gtt_vma_last_unbind() - The fence of the vma's latest unbind.
+ * @vm: the vm.
+ * @vma: the vma.
+ * @fence: receives a reference to it, or NULL if the vma was never
+ *	unbound.
+ *
+ * Whether that unbind was asked for or was an eviction, the pages of the
+ * old placement are out of the page table once the fence has signalled
+ * without an error.
+ *
+ * Return: 0, -ENOENT (unknown vma), -EINVAL.
+ */
+GTT_API int gtt_vma_last_unbind(struct gtt_vm *vm, gtt_vma_t vma,
+				struct gtt_fence **fence);
 
 /**
  * gtt_vma_hold() - Keep the vma's current binding from completing its unbind.
@@ -346,6 +400,8 @@ GTT_API int gtt_vm_wait_idle(struct gtt_vm *vm, int64_t timeout_ns);
  * @evictions: vmas evicted by %GTT_BIND_EVICT.
  * @oom_sync_waits: dependencies waited for synchronously for lack of memory.
  * @backend_errors: backend calls that failed.
+ * @quarantined: bindings whose PTE clear failed and whose pages are still
+ *	held (see the DOC above).
  */
 struct gtt_vm_stats {
 	uint64_t vmas;
@@ -360,6 +416,7 @@ struct gtt_vm_stats {
 	uint64_t evictions;
 	uint64_t oom_sync_waits;
 	uint64_t backend_errors;
+	uint64_t quarantined;
 };
 
 /** gtt_vm_stats() - Fill @st.  Return: 0, -EINVAL. */

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Quarantine: bindings whose PTE clear failed.
+ *
+ * When a clear (or the invalidation after it) fails, the entries of the
+ * range may still map the binding's pages.  The unbind fence signals with
+ * the error, so its owner learns of it, but the binding keeps its page
+ * reference: the pages are not released while an entry can reach them.
+ * The binding then waits here, in vm->quarantine, until every page of its
+ * range is known to be clear again:
+ *
+ * - the part still held by its own node (b->qnode: a failure seen under the
+ *   vm lock keeps the range out of the allocator) is cleared again;
+ * - a part the allocator has handed to a new binding since (a failure in a
+ *   deferred clear comes too late to keep the range) is clear once that
+ *   binding's PTE write has run, since that write was ordered after the
+ *   failed clear (rule 2) and replaced the old entries;
+ * - a free part is cleared again, unless an unbind still pending there may
+ *   be waiting for the GPU (its own clear comes later and covers it).
+ *
+ * The retries run under the vm lock at the start of every vm call (from
+ * vm_retire_locked()), so they cost nothing while the quarantine is empty.
+ * Destroying the vm tries once more and then releases what is left: the
+ * backend's table then still holds those entries (counted in
+ * backend_errors), which is the backend owner's to reset or destroy.
+ *
+ * A closed vm skips backend work (rule 6): its quarantine releases at once.
+ * A clear that fails with -ENODEV (the device is gone) leaves nothing to
+ * protect and quarantines nothing.
+ */
+#include "vm_internal.h"
+
+void quarantine_add_locked(struct gtt_vm *vm, struct gtt_binding *b)
+{
+	b->q_next = vm->quarantine;
+	vm->quarantine = b;
+	vm->st.quarantined++;
+}
+
+static bool pending_overlaps(struct gtt_vm *vm, uint64_t lo, uint64_t hi)
+{
+	struct itree_node *it;
+
+	for (it = itree_first(&vm->pending, lo, hi); it; it = itree_next(it, lo, hi))
+		if (!gtt_fence_is_signaled(&container_of(it, struct gtt_binding,
+							 pending)->unbind_fence))
+			return true;
+	return false;
+}
+
+/* Whether the PTE write of the binding now at @n replaced what was there. */
+static bool overwritten(const struct gtt_range_node *n)
+{
+	const struct vma *v = n->owner;
+	const struct gtt_binding *nb = v ? v->binding : NULL;
+
+	return nb && atomic_load_explicit(&nb->bind_done, memory_order_acquire) &&
+	       !nb->stale;
+}
+
+static bool clear_part(struct gtt_vm *vm, uint64_t start, uint64_t end)
+{
+	return !clear_failed(vm, backend_clear(vm->be, start, end - start));
+}
+
+/* Try to make @b's range clear.  True when no entry can reach its pages. */
+static bool settle(struct gtt_vm *vm, struct gtt_binding *b)
+{
+	uint64_t pos = b->start, end = b->start + b->size;
+	bool clear = true;
+
+	if (vm_is_closed(vm))
+		return true;
+	while (pos < end) {
+		struct gtt_range_node *n = range_node_from(vm->ra, pos);
+		uint64_t part_end;
+
+		if (n && n->start <= pos) {
+			part_end = u64_min(n->start + n->size, end);
+			if (n == b->qnode)
+				clear &= clear_part(vm, pos, part_end);
+			else
+				clear &= overwritten(n);
+		} else {
+			part_end = n ? u64_min(n->start, end) : end;
+			clear &= !pending_overlaps(vm, pos, part_end - 1) &&
+				 clear_part(vm, pos, part_end);
+		}
+		pos = part_end;
+	}
+	return clear;
+}
+
+static void release(struct gtt_vm *vm, struct gtt_binding *b)
+{
+	struct gtt_pages *pages = b->pages;
+
+	if (b->qnode) {
+		tree_write_begin(vm);
+		gtt_range_remove(vm->ra, b->qnode);
+		tree_write_end(vm);
+		b->qnode = NULL;
+	}
+	b->pages = NULL;
+	gtt_pages_put(pages);
+	vm->st.quarantined--;
+	binding_put(b);		/* the reference the vma handed over */
+}
+
+void quarantine_retry_locked(struct gtt_vm *vm)
+{
+	struct gtt_binding **link = &vm->quarantine, *b;
+
+	while ((b = *link)) {
+		if (settle(vm, b)) {
+			*link = b->q_next;
+			release(vm, b);
+		} else {
+			link = &b->q_next;
+		}
+	}
+}
+
+void quarantine_release_all(struct gtt_vm *vm)
+{
+	struct gtt_binding *b;
+
+	quarantine_retry_locked(vm);
+	while ((b = vm->quarantine)) {
+		vm->quarantine = b->q_next;
+		release(vm, b);
+	}
+}
