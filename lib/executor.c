@@ -6,8 +6,13 @@
  * condition variable; a manual executor has no threads and is drained by
  * run_one/run_all.  Destruction lets the workers empty the queue (jobs may
  * queue more jobs meanwhile) before they exit and are joined.
+ *
+ * Every manual executor is on one process-wide list with the thread that
+ * created it, so that a blocking wait can run the queued work of the
+ * waiting thread's own manual executors, whichever vm that work serves.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include <gtt/fence.h>
@@ -24,7 +29,14 @@ struct gtt_executor {
 	bool stopping;
 	unsigned int nthreads;
 	pthread_t *threads;
+	pthread_t owner;		/* manual: the thread that created it */
+	struct gtt_executor *next_manual;	/* on manual_list */
 };
+
+/* Every live manual executor; manual_lock is taken before an executor's lock. */
+static pthread_mutex_t manual_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gtt_executor *manual_list;
+static _Atomic unsigned int manual_count;	/* lets waits skip the list */
 
 static struct exec_job *pop_locked(struct gtt_executor *ex)
 {
@@ -148,8 +160,26 @@ GTT_API int gtt_executor_create_manual(struct gtt_executor **out)
 	if (!ex)
 		return set_error(-ENOMEM, "gtt_executor_create_manual: out of memory");
 	ex->manual = true;
+	ex->owner = pthread_self();
+	pthread_mutex_lock(&manual_lock);
+	ex->next_manual = manual_list;
+	manual_list = ex;
+	atomic_fetch_add(&manual_count, 1);
+	pthread_mutex_unlock(&manual_lock);
 	*out = ex;
 	return 0;
+}
+
+static void manual_unregister(struct gtt_executor *ex)
+{
+	pthread_mutex_lock(&manual_lock);
+	for (struct gtt_executor **p = &manual_list; *p; p = &(*p)->next_manual)
+		if (*p == ex) {
+			*p = ex->next_manual;
+			atomic_fetch_sub(&manual_count, 1);
+			break;
+		}
+	pthread_mutex_unlock(&manual_lock);
 }
 
 struct user_job {
@@ -185,15 +215,23 @@ GTT_API int gtt_executor_submit(struct gtt_executor *ex, gtt_job_fn fn,
 	return 0;
 }
 
+static struct exec_job *pop(struct gtt_executor *ex)
+{
+	struct exec_job *job;
+
+	pthread_mutex_lock(&ex->lock);
+	job = pop_locked(ex);
+	pthread_mutex_unlock(&ex->lock);
+	return job;
+}
+
 GTT_API int gtt_executor_run_one(struct gtt_executor *ex)
 {
 	struct exec_job *job;
 
 	if (!ex || !ex->manual)
 		return set_error(-EINVAL, "gtt_executor_run_one: not a manual executor");
-	pthread_mutex_lock(&ex->lock);
-	job = pop_locked(ex);
-	pthread_mutex_unlock(&ex->lock);
+	job = pop(ex);
 	if (!job)
 		return 0;
 	job->run(job);
@@ -217,16 +255,63 @@ bool executor_is_manual(const struct gtt_executor *ex)
 	return ex && ex->manual;
 }
 
+/*
+ * Pop a job from a manual executor the calling thread created, or with
+ * @any, learn only whether it created one (returns NULL either way then).
+ */
+static struct exec_job *pop_owned(bool *any)
+{
+	pthread_t self = pthread_self();
+	struct exec_job *job = NULL;
+
+	*any = false;
+	if (!atomic_load(&manual_count))
+		return NULL;
+	/* The list lock keeps the executor alive while we pop. */
+	pthread_mutex_lock(&manual_lock);
+	for (struct gtt_executor *e = manual_list; e && !job; e = e->next_manual)
+		if (pthread_equal(e->owner, self)) {
+			*any = true;
+			job = pop(e);
+		}
+	pthread_mutex_unlock(&manual_lock);
+	return job;
+}
+
+bool executor_help(struct gtt_executor *ex, bool *may_help)
+{
+	struct exec_job *job = NULL;
+	bool owns;
+
+	if (executor_is_manual(ex))
+		job = pop(ex);
+	if (!job)
+		job = pop_owned(&owns);
+	else
+		owns = true;
+	if (may_help)
+		*may_help = owns || executor_is_manual(ex);
+	if (!job)
+		return false;
+	job->run(job);
+	return true;
+}
+
 void executor_wait_fence(struct gtt_executor *ex, struct gtt_fence *f)
 {
-	if (!executor_is_manual(ex)) {
-		gtt_fence_wait(f, -1);
-		return;
-	}
+	bool may_help;
+
 	/* Help: run queued work, sleep briefly only when there is none. */
-	while (!gtt_fence_is_signaled(f))
-		if (gtt_executor_run_one(ex) == 0)
-			gtt_fence_wait(f, 1000000);
+	while (!gtt_fence_is_signaled(f)) {
+		if (executor_help(ex, &may_help))
+			continue;
+		if (!may_help) {
+			/* Nothing this thread could ever run: plain wait. */
+			gtt_fence_wait(f, -1);
+			return;
+		}
+		gtt_fence_wait(f, 1000000);
+	}
 }
 
 GTT_API size_t gtt_executor_pending(struct gtt_executor *ex)
@@ -245,9 +330,10 @@ GTT_API void gtt_executor_destroy(struct gtt_executor *ex)
 {
 	if (!ex)
 		return;
-	if (ex->manual)
+	if (ex->manual) {
 		gtt_executor_run_all(ex);
-	else
+		manual_unregister(ex);
+	} else
 		stop_workers(ex, ex->nthreads);
 	executor_free(ex);
 }

@@ -14,10 +14,27 @@
  * A vm created without an executor runs deferred work inline, in the thread
  * that signals the last dependency.
  *
- * Synchronous library calls (a sync bind or unbind, gtt_vm_wait_idle(),
- * gtt_vm_destroy()) that must wait for work queued on a manual executor run
- * that executor's queued jobs themselves while they wait, so a
- * single-threaded program cannot deadlock on work only it would run.
+ * Blocking library calls (a sync bind or unbind, gtt_vma_destroy(), the
+ * out-of-memory fallback of a dependency) help while they wait.  The rule:
+ * a call blocked on work that has not finished runs, one at a time, the
+ * queued jobs of
+ *
+ * - the manual executor of the vm it was called on (whichever
+ *   thread created it), and
+ * - every manual executor created by the calling thread, whichever vm or
+ *   job its queued work belongs to,
+ *
+ * and sleeps at most 1 ms at a time only when none has a job queued.  A
+ * single-threaded program therefore cannot deadlock on work only it would
+ * run, even when a vm with a pool or no executor waits for work queued on
+ * another vm's manual executor (e.g. a bind that depends on that vm's
+ * unbind fence).  A manual executor that another thread created is never
+ * stepped behind that thread's back (unless the call is on a vm that uses
+ * it): work queued there waits until its creator runs it.  A thread that
+ * creates manual executors and no longer steps them should destroy them
+ * before it exits.  gtt_vm_wait_idle() and gtt_vm_destroy() run only the
+ * vm's own manual executor; gtt_fence_wait() and gtt_resv_wait() are plain
+ * waits and never help.
  *
  * Thread safety: submit may be called from any thread, including from jobs
  * and fence callbacks.  run_one/run_all may be called from any thread but
@@ -50,6 +67,9 @@ GTT_API int gtt_executor_create_pool(unsigned int threads,
 /**
  * gtt_executor_create_manual() - Executor that runs jobs only when told to.
  * @out: receives the executor.
+ *
+ * The calling thread becomes its owner: that thread's blocking library
+ * calls run its queued jobs while they wait (see the rule above).
  *
  * Return: 0, -EINVAL, -ENOMEM.
  */
