@@ -130,6 +130,12 @@ GTT_API int gtt_sim_submit(struct gtt_sim *sim, const uint64_t *addrs,
 		err = gtt_vma_add_active(vm, touched[k], job->fence);
 	mem_free(touched);
 	if (err) {
+		/*
+		 * The job will never run, but the vmas before the one that
+		 * failed already hold its fence as active: signal it so that
+		 * their unbinds (and the vm's teardown) do not wait for ever.
+		 */
+		gtt_fence_signal(job->fence, err);
 		job_free(job);
 		return err;
 	}

@@ -6,6 +6,7 @@
 #include <errno.h>
 
 #include "helpers.h"
+#include "util.h"
 
 #define MiB (1ull << 20)
 
@@ -171,6 +172,70 @@ static void test_tracked_job_waits_for_bind(void **state)
 	world_fini(&w);
 }
 
+/*
+ * Every allocation of a tracked two-vma submit fails in turn.  The last
+ * one is vma b's active array growing, after vma a already holds the job's
+ * fence: a failed submit must leave no unsignalled fence behind, so both
+ * unbinds and the vm's teardown finish, and nothing leaks.
+ */
+static void test_failed_submit_leaves_no_active_fence(void **state)
+{
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 8 * PAGE };
+	uint64_t addrs[6];
+	bool completed = false;
+	uint64_t n;
+
+	(void)state;
+	for (n = 1; n < 100 && !completed; n++) {
+		int64_t baseline = mem_live();
+		struct gtt_fence *busy[4], *ua, *ub;
+		struct gtt_sim_job *job = NULL;
+		struct world w;
+		int err;
+
+		world_init(&w, GTT_MOCK_INTEL_GGTT);
+		assert_int_equal(gtt_vma_bind(w.vm, w.b, &at, NULL), 0);
+		/* Fill b's active array, so that adding the job must grow it. */
+		for (int i = 0; i < 4; i++) {
+			assert_int_equal(gtt_fence_create(gtt_fence_context_alloc(1), 1,
+							  &busy[i]), 0);
+			assert_int_equal(gtt_vma_add_active(w.vm, w.b, busy[i]), 0);
+		}
+		for (int i = 0; i < 4; i++)
+			addrs[i] = w.addrs[i];		/* vma a first */
+		addrs[4] = 8 * PAGE + 0x10;		/* then vma b */
+		addrs[5] = 9 * PAGE + 0x10;
+
+		mem_fail_after(n);
+		err = gtt_sim_submit(w.sim, addrs, 6, GTT_SIM_TRACK, &job);
+		completed = !mem_fail_fired();
+		mem_fail_after(0);
+		if (completed) {
+			assert_int_equal(err, 0);
+			assert_int_equal(gtt_sim_complete(w.sim, job, 0), 0);
+		} else {
+			assert_int_equal(err, -ENOMEM);
+		}
+		for (int i = 0; i < 4; i++) {
+			gtt_fence_signal(busy[i], 0);
+			gtt_fence_put(busy[i]);
+		}
+		/* Async unbinds and a bounded wait: a leftover fence fails, never hangs. */
+		assert_int_equal(gtt_vma_unbind(w.vm, w.a, GTT_UNBIND_ASYNC, &ua), 0);
+		assert_int_equal(gtt_vma_unbind(w.vm, w.b, GTT_UNBIND_ASYNC, &ub), 0);
+		gtt_executor_run_all(w.ex);
+		assert_true(gtt_fence_is_signaled(ua));
+		assert_true(gtt_fence_is_signaled(ub));
+		gtt_fence_put(ua);
+		gtt_fence_put(ub);
+		assert_int_equal(gtt_vm_wait_idle(w.vm, 1000000000), 0);
+		world_fini(&w);
+		assert_int_equal(mem_live(), baseline);
+	}
+	assert_true(completed);
+	assert_true(n > 6);	/* the sweep reached the second vma's add_active */
+}
+
 static void test_sim_bad_input(void **state)
 {
 	struct gtt_sim_job *job;
@@ -196,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_fault_on_generic_mock),
 		cmocka_unit_test(test_tracked_job_waits_for_bind),
 		cmocka_unit_test(test_sim_bad_input),
+		cmocka_unit_test(test_failed_submit_leaves_no_active_fence),
 	};
 
 	return cmocka_run_group_tests_name("sim", tests, NULL, NULL);

@@ -79,8 +79,11 @@ GTT_API void gtt_sim_destroy(struct gtt_sim *sim);
  * @flags: %GTT_SIM_TRACK or 0.
  * @job: receives the job; it is freed by gtt_sim_complete().
  *
- * Every address must be inside a bound vma.  Return: 0, -EINVAL, -ENOENT
- * (an address with nothing bound), -ENOMEM.
+ * Every address must be inside a bound vma.  A submit that fails leaves no
+ * active fence behind: a tracked job whose fence some vmas already hold is
+ * signalled with the error before it is freed, so their unbinds do not wait
+ * for it.  Return: 0, -EINVAL, -ENOENT (an address with nothing bound),
+ * -ENOMEM.
  */
 GTT_API int gtt_sim_submit(struct gtt_sim *sim, const uint64_t *addrs,
 			   size_t count, unsigned int flags,
