@@ -3,12 +3,15 @@
 #   1. the whole suite in a normal (debugoptimized) build,
 #   2. the whole suite with AddressSanitizer + UndefinedBehaviorSanitizer,
 #   3. the whole suite with ThreadSanitizer,
-#   4. a smoke run of every benchmark and tool (tiny sizes), so they keep working,
-#   5. 20 s of libFuzzer against the model, when clang is installed,
-#   6. the VFIO cdev + iommufd flow, built against Linux 6.12 uAPI headers
+#   4. release builds (-O3, what users build) with gcc and with clang,
+#      warnings as errors, build only: optimisation changes what gcc's
+#      flow-sensitive warnings (-Wmaybe-uninitialized, ...) see,
+#   5. a smoke run of every benchmark and tool (tiny sizes), so they keep working,
+#   6. 20 s of libFuzzer against the model, when clang is installed,
+#   7. the VFIO cdev + iommufd flow, built against Linux 6.12 uAPI headers
 #      from a Debian package (scripts/uapi-headers.sh) and tested against
 #      the fake kernel in tests/test_vfio.c (Debian 12 has no iommufd),
-#   7. the tests that need a real Linux kernel, in a QEMU guest
+#   8. the tests that need a real Linux kernel, in a QEMU guest
 #      (scripts/guest-test.sh: kernel sync_files from vgem, VFIO, DMA
 #      through an emulated Intel IOMMU, gttctl on a vfio-pci device).
 # Ends with one line "N passed, N failed".
@@ -55,6 +58,30 @@ run_suite() {
 		echo "--- failing test output ($dir/meson-logs/testlog.txt) ---"
 		grep -E '^\[  (FAILED|ERROR) |^\[   LINE|runtime error|Sanitizer' \
 			"$dir/meson-logs/testlog.txt" | head -40
+	fi
+}
+
+# release_build COMPILER BUILD_DIR: one build-only step, counted once.
+release_build() {
+	local cc=$1 dir=$2
+	echo "=== release build with $cc, warnings as errors ($dir) ==="
+	if ! command -v "$cc" >/dev/null; then
+		echo "skipped: $cc is not installed"
+		return
+	fi
+	if [[ ! -f "$dir/build.ninja" ]]; then
+		CC=$cc meson setup "$dir" --buildtype=release -Dwerror=true \
+			>"$dir.setup.log" 2>&1 || {
+			cat "$dir.setup.log"; failed=$((failed + 1)); return; }
+	fi
+	# -k 0: on failure, list every warning in the tree, not just the first file's.
+	if ninja -C "$dir" -k 0 >"$dir.build.log" 2>&1; then
+		echo "ok   $cc --buildtype=release"
+		passed=$((passed + 1))
+	else
+		echo "FAIL $cc --buildtype=release ($dir.build.log):"
+		grep -E ': (error|warning):' "$dir.build.log" | sort -u | head -40
+		failed=$((failed + 1))
 	fi
 }
 
@@ -143,6 +170,8 @@ if [[ "${1:-}" != "--quick" ]]; then
 	# kernels with large mmap randomisation.
 	WRAP="setarch $(uname -m) -R" \
 		run_suite "tests, TSan" build-tsan -Db_sanitize=thread -Db_lundef=false
+	release_build gcc build-release-gcc
+	release_build clang build-release-clang
 	smoke
 	fuzz_smoke
 	iommufd
