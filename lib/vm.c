@@ -1253,13 +1253,11 @@ GTT_API int gtt_vma_hold(struct gtt_vm *vm, gtt_vma_t h,
 
 GTT_API int gtt_vm_wait_idle(struct gtt_vm *vm, int64_t timeout_ns)
 {
-	bool manual;
 	uint64_t deadline;
 	int err = 0;
 
 	if (!vm)
 		return set_error(-EINVAL, "gtt_vm_wait_idle: vm is NULL");
-	manual = executor_is_manual(vm->ex);
 	deadline = deadline_from_timeout(timeout_ns);
 	pthread_mutex_lock(&vm->idle_lock);
 	while (vm->inflight) {
@@ -1270,16 +1268,17 @@ GTT_API int gtt_vm_wait_idle(struct gtt_vm *vm, int64_t timeout_ns)
 			err = set_error(-ETIME, "gtt_vm_wait_idle: work still in flight");
 			break;
 		}
-		if (manual) {
-			/* Run this vm's queued work ourselves (see executor_wait_fence). */
-			pthread_mutex_unlock(&vm->idle_lock);
-			bool ran = gtt_executor_run_one(vm->ex) > 0;
+		/* Run queued work we may run ourselves (see executor_wait_fence). */
+		bool may_help;
 
-			pthread_mutex_lock(&vm->idle_lock);
-			if (ran)
-				continue;
+		pthread_mutex_unlock(&vm->idle_lock);
+		bool ran = executor_help(vm->ex, &may_help);
+
+		pthread_mutex_lock(&vm->idle_lock);
+		if (ran)
+			continue;
+		if (may_help)
 			until = u64_min(deadline, now + 1000000);
-		}
 		if (until == UINT64_MAX) {
 			pthread_cond_wait(&vm->idle_cond, &vm->idle_lock);
 			continue;

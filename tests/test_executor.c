@@ -287,6 +287,38 @@ static void test_other_threads_manual_executor_is_not_stepped(void **state)
 	watchdog_stop();
 }
 
+
+/* vm B (no executor) with an async bind that waits on A's queued unbind: destroying B must not hang. */
+static void test_destroy_no_executor_runs_other_vms_manual_work(void **state)
+{
+	struct gtt_backend *be_a, *be_b;
+	struct gtt_executor *ex_a;
+	struct gtt_vm *a, *b;
+	struct gtt_fence *unbind;
+	gtt_vma_t va, vb;
+
+	(void)state;
+	watchdog_start(__func__);
+	assert_int_equal(gtt_executor_create_manual(&ex_a), 0);
+	a = vm_on(&be_a, ex_a, "A");
+	b = vm_on(&be_b, NULL, "B");
+	unbind = queued_unbind(a, ex_a, &va);
+	vb = vma_on(b, 0xb0000000);
+
+	struct gtt_bind_info info = { .flags = GTT_BIND_ASYNC, .deps = &unbind,
+				      .num_deps = 1 };
+
+	assert_int_equal(gtt_vma_bind(b, vb, &info, NULL), 0);
+	gtt_vm_destroy(b);
+	assert_true(gtt_fence_is_signaled(unbind));
+	gtt_fence_put(unbind);
+	gtt_vm_destroy(a);
+	gtt_executor_destroy(ex_a);
+	gtt_backend_destroy(be_b);
+	gtt_backend_destroy(be_a);
+	watchdog_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +326,7 @@ int main(void)
 		cmocka_unit_test(test_sync_bind_pool_runs_other_vms_manual_work),
 		cmocka_unit_test(test_sync_unbind_no_executor_runs_other_vms_manual_work),
 		cmocka_unit_test(test_other_threads_manual_executor_is_not_stepped),
+		cmocka_unit_test(test_destroy_no_executor_runs_other_vms_manual_work),
 	};
 	const char *only = getenv("GTT_TEST_FILTER");	/* e.g. one test by name */
 

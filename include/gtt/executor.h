@@ -32,9 +32,8 @@
  * stepped behind that thread's back (unless the call is on a vm that uses
  * it): work queued there waits until its creator runs it.  A thread that
  * creates manual executors and no longer steps them should destroy them
- * before it exits.  gtt_vm_wait_idle() and gtt_vm_destroy() run only the
- * vm's own manual executor; gtt_fence_wait() and gtt_resv_wait() are plain
- * waits and never help.
+ * before it exits.  gtt_vm_wait_idle() and gtt_vm_destroy() help the same
+ * way; gtt_fence_wait() and gtt_resv_wait() are plain waits and never help.
  *
  * Thread safety: submit may be called from any thread, including from jobs
  * and fence callbacks.  run_one/run_all may be called from any thread but
