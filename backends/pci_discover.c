@@ -57,7 +57,7 @@ static bool shares_group(const char *driver)
 static void fix_binding(struct gtt_pci_device *d, const char *who, const char *driver)
 {
 	size_t n = strlen(d->problem);
-	char unbind[160] = "";
+	char unbind[2 * 256 + 64] = "";	/* two slot names of up to 255 bytes */
 
 	if (driver[0])
 		snprintf(unbind, sizeof(unbind), "\n  echo %s > /sys/bus/pci/devices/%s/driver/unbind",

@@ -640,7 +640,7 @@ int vfio_config_read(struct vfio_iommu *io, int fd, unsigned int offset,
 		     void *buf, size_t len)
 {
 	ssize_t n;
-	off_t at;
+	off_t at = 0;	/* set unless config_at() fails */
 	int err = config_at(io, fd, offset, len, &at);
 
 	if (err)
@@ -655,7 +655,7 @@ int vfio_config_write(struct vfio_iommu *io, int fd, unsigned int offset,
 		      const void *buf, size_t len)
 {
 	ssize_t n;
-	off_t at;
+	off_t at = 0;	/* set unless config_at() fails */
 	int err = config_at(io, fd, offset, len, &at);
 
 	if (err)
