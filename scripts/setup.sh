@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages libgtt needs to build and test, if missing.
 # Non-interactive; does nothing when everything is present.
-#   scripts/setup.sh [--guest] [--check]
+#   scripts/setup.sh [--test] [--guest] [--check]
+#     --test: also what scripts/test.sh needs beyond the build (clang for the
+#     release build with a second compiler and the fuzzer);
 #     --guest: also what the QEMU guest tests need; --check: only report
 set -euo pipefail
 
@@ -11,10 +13,16 @@ PACKAGES=(gcc libc6-dev meson ninja-build pkg-config
 # --guest: what scripts/guest-test.sh needs to boot a QEMU guest (zlib1g-dev:
 # the static guest programs link libpciaccess.a, which needs libz.a)
 GUEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd zlib1g-dev)
-if [[ "${1:-}" == "--guest" ]]; then
-	PACKAGES+=("${GUEST_PACKAGES[@]}")
-	shift
-fi
+TEST_PACKAGES=(clang libclang-rt-14-dev)
+check=false
+for arg in "$@"; do
+	case $arg in
+	--test) PACKAGES+=("${TEST_PACKAGES[@]}") ;;
+	--guest) PACKAGES+=("${GUEST_PACKAGES[@]}") ;;
+	--check) check=true ;;
+	*) echo "usage: scripts/setup.sh [--test] [--guest] [--check]" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -27,7 +35,7 @@ if [[ ${#missing[@]} -eq 0 ]]; then
 	exit 0
 fi
 echo "setup: missing: ${missing[*]}"
-if [[ "${1:-}" == "--check" ]]; then
+if $check; then
 	exit 1
 fi
 

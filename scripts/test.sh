@@ -19,7 +19,12 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup.sh || exit 1
+# The full run also builds with clang (release build, fuzzer).
+if [[ "${1:-}" == "--quick" ]]; then
+	scripts/setup.sh || exit 1
+else
+	scripts/setup.sh --test || exit 1
+fi
 
 passed=0
 failed=0
