@@ -601,6 +601,35 @@ static void test_evict_many_victims(void **state)
 	fixture_fini(&f);
 }
 
+/* Item 13 through the vm: a fixed bind next to a vma of another colour
+ * evicts that neighbour (its guard page is in the way). */
+static void test_fixed_evict_colour_neighbour(void **state)
+{
+	struct gtt_bind_info at = fixed_at(0x2000, GTT_BIND_EVICT);
+	struct gtt_bind_info one = fixed_at(0x1000, 0);
+	struct gtt_vma_info info;
+	struct fixture f;
+	gtt_vma_t a, b;
+
+	(void)state;
+	fixture_init(&f, 0, 16 * PAGE, GTT_VM_COLOR_GUARD);
+	a = make_vma(&f, 0xa0000000, 1, NULL);
+	b = make_vma(&f, 0xb0000000, 1, NULL);
+	one.color = 1;
+	assert_int_equal(gtt_vma_bind(f.vm, a, &one, NULL), 0);
+	at.color = 2;
+	at.flags &= ~GTT_BIND_EVICT;
+	assert_int_equal(gtt_vma_bind(f.vm, b, &at, NULL), -ENOSPC);
+	at.flags |= GTT_BIND_EVICT;
+	assert_int_equal(gtt_vma_bind(f.vm, b, &at, NULL), 0);
+	assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+	assert_true(info.evicted);
+	assert_int_equal(stats(&f).evictions, 1);
+	assert_false(mock_entry(&f, 0x1000).valid);
+	assert_int_equal(mock_entry(&f, 0x2000).addr, 0xb0000000);
+	fixture_fini(&f);
+}
+
 /* Item 15: fixed binds honour alignment and the range limits. */
 static void test_fixed_bind_checks(void **state)
 {
@@ -688,6 +717,7 @@ int main(void)
 		T(test_bind_oom_never_blocks),
 		T(test_evict_oom_changes_nothing),
 		T(test_evict_many_victims),
+		T(test_fixed_evict_colour_neighbour),
 		T(test_fixed_bind_checks),
 		T(test_failed_dependency_reporting),
 	};
