@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -178,12 +179,15 @@ int dir_first_entry(const char *path, char *out, size_t size)
 /* ---- errors ---- */
 
 static __thread char last_error[256];
+/* Set by set_error_static(): a constant message that replaces the buffer. */
+static __thread const char *last_static;
 
 int set_error(int err, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
+	last_static = NULL;
 	va_start(ap, fmt);
 	n = vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
@@ -193,13 +197,22 @@ int set_error(int err, const char *fmt, ...)
 	return err;
 }
 
+int set_error_static(int err, const char *msg)
+{
+	last_static = msg;
+	return err;
+}
+
 GTT_API const char *gtt_last_error(void)
 {
-	return last_error;
+	return last_static ? last_static : last_error;
 }
 
 GTT_API const char *gtt_strerror(int err)
 {
+	/* -INT_MIN is not an int; no errno value is that large anyway. */
+	if (err == INT_MIN)
+		return "unknown error";
 	if (err < 0)
 		err = -err;
 	switch (err) {

@@ -84,4 +84,12 @@ int dir_first_entry(const char *path, char *out, size_t size);
 int set_error(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * The same for an expected outcome on a fast path (a timeout): records the
+ * constant @msg without formatting or copying (gtt_last_error() returns
+ * @msg itself, so it must be a string literal) and returns @err.  Write the
+ * error's name into @msg, as set_error() would append it.
+ */
+int set_error_static(int err, const char *msg);
+
 #endif

@@ -36,6 +36,9 @@ extern "C" {
  * gtt_strerror() - Name an error code returned by libgtt.
  * @err: a negative errno value (a positive one is accepted too).
  *
+ * Any int is accepted; INT_MIN, which is no errno value and has no positive
+ * counterpart, is named "unknown error".
+ *
  * Thread-safe.  Return: a static string, never NULL.
  */
 GTT_API const char *gtt_strerror(int err);
@@ -44,8 +47,9 @@ GTT_API const char *gtt_strerror(int err);
  * gtt_last_error() - Describe the calling thread's most recent libgtt error.
  *
  * Every failing entry point stores a sentence here ("gtt_vma_bind: offset
- * 0x1001 is not aligned to the page size 0x1000") before it returns.  The
- * text is per thread and is overwritten by the next failure in that thread.
+ * 0x1001 is not aligned to the page size 0x1000") before it returns, also
+ * for expected outcomes such as a wait that timed out (-ETIME).  The text
+ * is per thread and is overwritten by the next failure in that thread.
  *
  * Thread-safe.  Return: a NUL-terminated string owned by the library, empty
  * when this thread has seen no error.
