@@ -8,6 +8,14 @@
  * callback is gone or finished).  Waiters never take the mutex: they sleep
  * on the 32-bit state word with a futex, after announcing themselves in
  * `waiters`, so a signaller with no waiters makes no system call.
+ *
+ * Re-entry from a callback: the state word is set before the callbacks
+ * run and never goes back, so signal and add_callback see a signalled fence
+ * without taking the mutex and return -EALREADY / -ENOENT.  Only
+ * remove_callback must touch the list: the signaller publishes its thread
+ * token in `signaller` while it runs callbacks, and remove_callback called
+ * from that thread unlinks without locking (the thread already holds the
+ * mutex; the signal loop re-reads the list head after every callback).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +23,14 @@
 #include "fence_internal.h"
 
 static _Atomic uint64_t next_context = 1;
+
+/* A per-thread address: equal to a fence's `signaller` only in its thread. */
+static __thread char self_token;
+
+static const void *fence_self(void)
+{
+	return &self_token;
+}
 
 GTT_API uint64_t gtt_fence_context_alloc(unsigned int count)
 {
@@ -29,6 +45,7 @@ void fence_init(struct gtt_fence *f, const struct gtt_fence_ops *ops,
 	atomic_init(&f->waiters, 0);
 	atomic_init(&f->refcount, 1);
 	atomic_init(&f->signaling_enabled, 0);
+	atomic_init(&f->signaller, NULL);
 	f->error = 0;
 	pthread_mutex_init(&f->lock, NULL);
 	f->cbs.next = f->cbs.prev = &f->cbs;
@@ -40,9 +57,8 @@ void fence_init(struct gtt_fence *f, const struct gtt_fence_ops *ops,
 	f->free_fn = free_fn;
 }
 
-GTT_API int gtt_fence_create_custom(const struct gtt_fence_ops *ops,
-				    void *priv, uint64_t context,
-				    uint64_t seqno, struct gtt_fence **out)
+static int fence_create(const struct gtt_fence_ops *ops, void *priv,
+			uint64_t context, uint64_t seqno, struct gtt_fence **out)
 {
 	struct gtt_fence *f;
 
@@ -56,10 +72,19 @@ GTT_API int gtt_fence_create_custom(const struct gtt_fence_ops *ops,
 	return 0;
 }
 
+GTT_API int gtt_fence_create_custom(const struct gtt_fence_ops *ops,
+				    void *priv, uint64_t context,
+				    uint64_t seqno, struct gtt_fence **out)
+{
+	if (!ops)
+		return set_error(-EINVAL, "gtt_fence_create_custom: ops is NULL (use gtt_fence_create for a plain fence)");
+	return fence_create(ops, priv, context, seqno, out);
+}
+
 GTT_API int gtt_fence_create(uint64_t context, uint64_t seqno,
 			     struct gtt_fence **out)
 {
-	return gtt_fence_create_custom(NULL, NULL, context, seqno, out);
+	return fence_create(NULL, NULL, context, seqno, out);
 }
 
 GTT_API void *gtt_fence_priv(const struct gtt_fence *f)
@@ -102,6 +127,11 @@ static void enable_signaling(struct gtt_fence *f)
 	f->ops->enable_signaling(f, f->priv);
 }
 
+static int already_signalled(void)
+{
+	return set_error(-EALREADY, "gtt_fence_signal: fence already signalled");
+}
+
 GTT_API int gtt_fence_signal(struct gtt_fence *f, int error)
 {
 	struct gtt_fence_cb *cb;
@@ -110,23 +140,28 @@ GTT_API int gtt_fence_signal(struct gtt_fence *f, int error)
 		return set_error(-EINVAL, "gtt_fence_signal: fence is NULL");
 	if (error > 0)
 		return set_error(-EINVAL, "gtt_fence_signal: error %d must be 0 or a negative errno", error);
+	/* Without the lock: a callback of @f may be signalling it again. */
+	if (atomic_load_explicit(&f->state, memory_order_acquire))
+		return already_signalled();
 	/* Our own reference: a callback may drop the caller's last one. */
 	gtt_fence_get(f);
 	pthread_mutex_lock(&f->lock);
 	if (atomic_load_explicit(&f->state, memory_order_relaxed)) {
 		pthread_mutex_unlock(&f->lock);
 		gtt_fence_put(f);
-		return set_error(-EALREADY, "gtt_fence_signal: fence already signalled");
+		return already_signalled();
 	}
 	f->error = error;
 	f->timestamp = now_ns();
 	atomic_store_explicit(&f->state, 1, memory_order_seq_cst);
+	atomic_store_explicit(&f->signaller, fence_self(), memory_order_relaxed);
 	while ((cb = f->cbs.next) != &f->cbs) {
 		f->cbs.next = cb->next;
 		cb->next->prev = &f->cbs;
 		cb->next = cb->prev = NULL;
 		cb->func(f, cb);
 	}
+	atomic_store_explicit(&f->signaller, NULL, memory_order_relaxed);
 	pthread_mutex_unlock(&f->lock);
 	if (atomic_load_explicit(&f->waiters, memory_order_seq_cst))
 		futex_wake_all(&f->state);
@@ -158,14 +193,14 @@ GTT_API int gtt_fence_wait(struct gtt_fence *f, int64_t timeout_ns)
 	if (atomic_load_explicit(&f->state, memory_order_acquire))
 		return 0;
 	if (timeout_ns == 0)
-		return -ETIME;
+		return set_error_static(-ETIME, "gtt_fence_wait: the fence is still pending (timed out)");
 	enable_signaling(f);
 	deadline = deadline_from_timeout(timeout_ns);
 	atomic_fetch_add_explicit(&f->waiters, 1, memory_order_seq_cst);
 	while (!atomic_load_explicit(&f->state, memory_order_seq_cst)) {
 		if (futex_wait_until(&f->state, 0, deadline) == -ETIME &&
 		    !atomic_load_explicit(&f->state, memory_order_acquire)) {
-			ret = -ETIME;
+			ret = set_error_static(-ETIME, "gtt_fence_wait: the fence did not signal before the timeout (timed out)");
 			break;
 		}
 	}
@@ -178,6 +213,11 @@ GTT_API int gtt_fence_add_callback(struct gtt_fence *f, struct gtt_fence_cb *cb,
 {
 	if (!f || !cb || !func)
 		return set_error(-EINVAL, "gtt_fence_add_callback: NULL argument");
+	/* Without the lock: a callback of @f may be adding to it. */
+	if (atomic_load_explicit(&f->state, memory_order_acquire)) {
+		cb->next = cb->prev = NULL;
+		return -ENOENT;
+	}
 	pthread_mutex_lock(&f->lock);
 	if (atomic_load_explicit(&f->state, memory_order_relaxed)) {
 		pthread_mutex_unlock(&f->lock);
@@ -197,18 +237,24 @@ GTT_API int gtt_fence_add_callback(struct gtt_fence *f, struct gtt_fence_cb *cb,
 GTT_API bool gtt_fence_remove_callback(struct gtt_fence *f,
 				       struct gtt_fence_cb *cb)
 {
+	/* Called from one of @f's callbacks: this thread holds the lock. */
+	bool reentered;
 	bool removed = false;
 
 	if (!f || !cb)
 		return false;
-	pthread_mutex_lock(&f->lock);
+	reentered = atomic_load_explicit(&f->signaller, memory_order_relaxed) ==
+		    fence_self();
+	if (!reentered)
+		pthread_mutex_lock(&f->lock);
 	if (cb->next) {
 		cb->prev->next = cb->next;
 		cb->next->prev = cb->prev;
 		cb->next = cb->prev = NULL;
 		removed = true;
 	}
-	pthread_mutex_unlock(&f->lock);
+	if (!reentered)
+		pthread_mutex_unlock(&f->lock);
 	return removed;
 }
 
@@ -236,10 +282,17 @@ GTT_API bool gtt_fence_is_later(const struct gtt_fence *a,
 
 /* ---- merge ---- */
 
+/*
+ * One per pending input.  Only the latest fence of each context is
+ * `counted` (the merge waits for it); the older ones signal before it, and
+ * their callbacks only record an error, so that the merge still carries the
+ * first error in signalling order.
+ */
 struct merge_cb {
 	struct gtt_fence_cb cb;
 	struct merge *m;
 	struct gtt_fence *in;
+	bool counted;
 };
 
 struct merge {
@@ -271,10 +324,11 @@ static void record_error(_Atomic int *slot, int err)
 
 static void merge_input_signalled(struct gtt_fence *in, struct gtt_fence_cb *cb)
 {
-	struct merge *m = container_of(cb, struct merge_cb, cb)->m;
+	struct merge_cb *mc = container_of(cb, struct merge_cb, cb);
+	struct merge *m = mc->m;
 
 	record_error(&m->error, in->error);
-	if (atomic_fetch_sub(&m->pending, 1) == 1)
+	if (mc->counted && atomic_fetch_sub(&m->pending, 1) == 1)
 		gtt_fence_signal(&m->fence, atomic_load(&m->error));
 	gtt_fence_put(&m->fence);
 }
@@ -316,19 +370,27 @@ GTT_API int gtt_fence_merge(struct gtt_fence *const *fences, size_t count,
 		}
 		keep[n++] = f;
 	}
-	/* Keep only the latest fence of each non-zero context. */
+	/*
+	 * Wait only for the latest fence of each non-zero context: the
+	 * first k of keep[] after this loop, the older ones after them.
+	 */
 	qsort(keep, n, sizeof(*keep), by_context_then_latest);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		if (!keep[i]->context || !k ||
-		    keep[k - 1]->context != keep[i]->context)
-			keep[k++] = keep[i];
+		    keep[k - 1]->context != keep[i]->context) {
+			struct gtt_fence *t = keep[k];
 
-	if (k == 1 && !first_error) {
+			keep[k++] = keep[i];
+			keep[i] = t;
+		}
+	}
+
+	if (n == 1 && !first_error) {
 		*out = gtt_fence_get(keep[0]);
 		mem_free(keep);
 		return 0;
 	}
-	m = mem_alloc(sizeof(*m) + k * sizeof(m->cbs[0]));
+	m = mem_alloc(sizeof(*m) + n * sizeof(m->cbs[0]));
 	if (!m) {
 		mem_free(keep);
 		return set_error(-ENOMEM, "gtt_fence_merge: out of memory");
@@ -337,13 +399,15 @@ GTT_API int gtt_fence_merge(struct gtt_fence *const *fences, size_t count,
 		   merge_free);
 	atomic_init(&m->error, first_error);
 	atomic_init(&m->pending, k + 1);	/* +1 until every callback is set */
-	m->n = k;
-	for (size_t i = 0; i < k; i++) {
+	m->n = n;
+	for (size_t i = 0; i < n; i++) {
 		m->cbs[i].m = m;
 		m->cbs[i].in = gtt_fence_get(keep[i]);
+		m->cbs[i].counted = i < k;
 	}
 	mem_free(keep);
-	for (size_t i = 0; i < k; i++) {
+	/* Older fences first, so their errors are seen before the latest's. */
+	for (size_t i = n; i-- > 0;) {
 		gtt_fence_get(&m->fence);	/* dropped by the callback */
 		if (gtt_fence_add_callback(m->cbs[i].in, &m->cbs[i].cb,
 					   merge_input_signalled) == -ENOENT)

@@ -19,6 +19,8 @@ struct gtt_fence {
 	_Atomic uint32_t signaling_enabled;
 	int32_t error;			/* written before state is released */
 	pthread_mutex_t lock;		/* guards the callback list */
+	/* The thread running the callbacks (its fence_self() token), or NULL. */
+	_Atomic(const void *) signaller;
 	struct gtt_fence_cb cbs;	/* circular list head */
 	uint64_t context;
 	uint64_t seqno;

@@ -13,11 +13,23 @@
  *
  * Callbacks: gtt_fence_add_callback() registers a caller-owned
  * &struct gtt_fence_cb that runs exactly once, in the thread that signals
- * the fence, with the fence's internal lock held.  A callback must be short
- * and must not call gtt_fence_add_callback()/gtt_fence_remove_callback() on
- * the fence that is running it; it may signal other fences, drop references
- * and submit executor work.  After gtt_fence_remove_callback() returns, the
- * callback is either removed or has finished running.
+ * the fence, with the fence's internal lock held.  A callback must be short;
+ * it may signal other fences, drop references and submit executor work.
+ * After gtt_fence_remove_callback() returns, the callback is either removed
+ * or has finished running.
+ *
+ * Re-entry: a callback may call every function here on the fence that is
+ * running it, and on any fence whose callbacks are running further up in
+ * the same thread (A's callback signals B, B's callback touches A), without
+ * deadlock.  Such a fence is already signalled, so gtt_fence_signal()
+ * returns -EALREADY, gtt_fence_add_callback() returns -ENOENT,
+ * gtt_fence_status() and gtt_fence_wait() report it signalled at once, and
+ * gtt_fence_remove_callback() removes a callback that has not run yet
+ * (true; it will not run) or returns false for one that ran or is running.
+ * Dropping the last reference from a callback is safe: the signaller holds
+ * its own until the callbacks are done.  What a callback must not do is
+ * wait for a fence that is still pending, or wait for another thread that
+ * is itself signalling a fence whose callbacks this thread is running.
  *
  * Custom fences: gtt_fence_create_custom() takes an ops table so that other
  * completion sources (a sync_file, an eventfd, a GPU ring) can be wrapped.
@@ -100,7 +112,10 @@ GTT_API int gtt_fence_create(uint64_t context, uint64_t seqno,
  * @seqno: its position on @context.
  * @out: receives the fence, holding one reference.
  *
- * Return: 0, -EINVAL if @ops or @out is NULL, -ENOMEM.
+ * A fence without custom behaviour comes from gtt_fence_create().
+ *
+ * Return: 0, -EINVAL if @ops or @out is NULL (*@out is not written),
+ * -ENOMEM.
  */
 GTT_API int gtt_fence_create_custom(const struct gtt_fence_ops *ops,
 				    void *priv, uint64_t context,
@@ -148,7 +163,9 @@ GTT_API int gtt_fence_status(const struct gtt_fence *fence);
  * @timeout_ns: maximum time to wait; negative waits forever; 0 only polls.
  *
  * Return: 0 once signalled (whatever its error: see gtt_fence_status()),
- * -ETIME when the timeout expired first, -EINVAL for NULL.
+ * -ETIME when the timeout expired first (also for a poll of a pending
+ * fence; gtt_last_error() says so, at the cost of one store), -EINVAL for
+ * NULL.
  */
 GTT_API int gtt_fence_wait(struct gtt_fence *fence, int64_t timeout_ns);
 
@@ -202,13 +219,17 @@ GTT_API bool gtt_fence_is_later(const struct gtt_fence *a,
  * @count: number of entries in @fences.
  * @out: receives the merged fence (one reference).
  *
- * Fences that share a non-zero context are coalesced: only the one with the
- * highest seqno is kept, since the others signal before it.  Already
- * signalled inputs are dropped unless they carry an error.  If one input is
- * left it is returned itself (with a new reference); if none is left a
- * signalled fence is returned.  The merged fence carries the first error
- * that any input signalled with, in signalling order.  It gets a fresh
- * context of its own.
+ * Fences that share a non-zero context are coalesced: the merge waits only
+ * for the one with the highest seqno, since the others signal before it,
+ * but still records the errors of the older ones.  Already signalled inputs
+ * are dropped unless they carry an error.  If exactly one pending input is
+ * left and no signalled input carried an error, that input is returned
+ * itself (with a new reference); if none is left a signalled fence is
+ * returned.  The merged fence carries the first error that any input
+ * signalled with, in signalling order (an older fence of a context that,
+ * against the timeline rule, signals after the latest one is not waited
+ * for, and its error is missed if the merge already signalled).  It gets a
+ * fresh context of its own.
  *
  * Return: 0, -EINVAL, -ENOMEM (nothing is changed on failure).
  */
