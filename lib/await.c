@@ -173,11 +173,23 @@ void await_fini(struct await *aw)
 
 /* ---- public wrapper ---- */
 
+/*
+ * The caller's reference (dropped by gtt_await_destroy()) and, from commit
+ * until the job ran, the job's: the set outlives both, so every call the
+ * caller makes before destroying it is safe.
+ */
 struct gtt_await {
 	struct await aw;
 	gtt_await_fn fn;
 	void *arg;
+	_Atomic int32_t refs;
 };
+
+static void public_put(struct gtt_await *pub)
+{
+	if (atomic_fetch_sub_explicit(&pub->refs, 1, memory_order_acq_rel) == 1)
+		mem_free(pub);
+}
 
 static void public_job(struct await *aw, int error)
 {
@@ -185,7 +197,7 @@ static void public_job(struct await *aw, int error)
 
 	pub->fn(pub->arg, error);
 	await_fini(aw);
-	mem_free(pub);
+	public_put(pub);
 }
 
 GTT_API int gtt_await_create(struct gtt_executor *ex, gtt_await_fn fn,
@@ -201,6 +213,7 @@ GTT_API int gtt_await_create(struct gtt_executor *ex, gtt_await_fn fn,
 	await_init(&pub->aw, ex, public_job);
 	pub->fn = fn;
 	pub->arg = arg;
+	atomic_init(&pub->refs, 1);
 	*out = pub;
 	return 0;
 }
@@ -231,13 +244,27 @@ GTT_API int gtt_await_commit(struct gtt_await *pub)
 		return set_error(-EINVAL, "gtt_await_commit: set is NULL");
 	if (pub->aw.committed)
 		return set_error(-EINVAL, "gtt_await_commit: committed twice");
+	atomic_fetch_add_explicit(&pub->refs, 1, memory_order_relaxed);
 	return await_commit(&pub->aw) ? 1 : 0;
 }
 
-GTT_API void gtt_await_cancel(struct gtt_await *pub)
+GTT_API int gtt_await_cancel(struct gtt_await *pub)
 {
-	if (!pub || pub->aw.committed)
-		return;
+	if (!pub)
+		return set_error(-EINVAL, "gtt_await_cancel: set is NULL");
+	if (pub->aw.committed)
+		return set_error(-EINVAL, "gtt_await_cancel: the set was already committed; its job will run (release it with gtt_await_destroy)");
 	await_cancel(&pub->aw);
 	mem_free(pub);
+	return 0;
+}
+
+GTT_API void gtt_await_destroy(struct gtt_await *pub)
+{
+	if (!pub)
+		return;
+	if (!pub->aw.committed)
+		gtt_await_cancel(pub);
+	else
+		public_put(pub);
 }

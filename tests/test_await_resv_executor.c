@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -36,6 +37,7 @@ static void test_await_immediate(void **state)
 	assert_int_equal(gtt_await_commit(aw), 1);
 	assert_int_equal(r.runs, 1);
 	assert_true(pthread_equal(r.thread, pthread_self()));
+	gtt_await_destroy(aw);
 	gtt_fence_put(done);
 }
 
@@ -68,6 +70,7 @@ static void test_await_deferred_to_executor(void **state)
 	assert_int_equal(r.runs, 1);
 	assert_int_equal(r.error, -EIO);	/* the first error */
 	assert_int_equal(gtt_executor_run_one(ex), 0);
+	gtt_await_destroy(aw);
 	for (int i = 0; i < 5; i++)
 		gtt_fence_put(f[i]);
 	gtt_executor_destroy(ex);
@@ -104,6 +107,7 @@ static void test_await_oom_waits_instead(void **state)
 	gtt_fence_signal(f[1], 0);
 	assert_int_equal(r.runs, 1);		/* NULL executor: inline */
 	assert_int_equal(r.error, -EIO);	/* f[2]'s error was kept */
+	gtt_await_destroy(aw);
 	for (int i = 0; i < 3; i++)
 		gtt_fence_put(f[i]);
 }
@@ -118,10 +122,113 @@ static void test_await_cancel(void **state)
 	assert_int_equal(gtt_fence_create(0, 0, &f), 0);
 	assert_int_equal(gtt_await_create(NULL, record_job, &r, &aw), 0);
 	gtt_await_add_fence(aw, f);
-	gtt_await_cancel(aw);
+	assert_int_equal(gtt_await_cancel(aw), 0);
+	/* Destroying an uncommitted set cancels it the same way. */
+	assert_int_equal(gtt_await_create(NULL, record_job, &r, &aw), 0);
+	gtt_await_add_fence(aw, f);
+	gtt_await_destroy(aw);
 	gtt_fence_signal(f, 0);
 	assert_int_equal(r.runs, 0);
 	gtt_fence_put(f);
+	gtt_await_destroy(NULL);
+	assert_int_equal(gtt_await_cancel(NULL), -EINVAL);
+}
+
+/* ---- issue #9 item 7: the handle outlives the commit ---- */
+
+/* Every call on a committed set is refused, and changes nothing. */
+static void refused_after_commit(struct gtt_await *aw, struct gtt_fence *f)
+{
+	assert_int_equal(gtt_await_commit(aw), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "twice"));
+	assert_int_equal(gtt_await_add_fence(aw, f), -EINVAL);
+	assert_int_equal(gtt_await_cancel(aw), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "committed"));
+}
+
+static void test_await_use_after_commit_inline(void **state)
+{
+	int64_t live = mem_live();
+	struct job_record r = { 0 };
+	struct gtt_await *aw;
+	struct gtt_fence *f;
+
+	(void)state;
+	assert_int_equal(gtt_fence_create(0, 0, &f), 0);
+	assert_int_equal(gtt_await_create(NULL, record_job, &r, &aw), 0);
+	assert_int_equal(gtt_await_commit(aw), 1);	/* ran inline */
+	assert_int_equal(r.runs, 1);
+	refused_after_commit(aw, f);
+	assert_int_equal(gtt_await_pending(aw), 0);
+	gtt_await_destroy(aw);
+	assert_int_equal(r.runs, 1);
+	gtt_fence_put(f);
+	assert_int_equal(mem_live(), live);
+}
+
+/* A set on a manual executor, committed while waiting for a pending fence. */
+static struct gtt_await *commit_deferred(struct job_record *r,
+					 struct gtt_executor **ex,
+					 struct gtt_fence **f)
+{
+	struct gtt_await *aw;
+
+	assert_int_equal(gtt_executor_create_manual(ex), 0);
+	assert_int_equal(gtt_fence_create(0, 0, f), 0);
+	assert_int_equal(gtt_await_create(*ex, record_job, r, &aw), 0);
+	assert_int_equal(gtt_await_add_fence(aw, *f), 0);
+	assert_int_equal(gtt_await_commit(aw), 0);	/* deferred */
+	return aw;
+}
+
+static void finish_deferred(struct gtt_fence *f, struct gtt_executor *ex,
+			    int64_t live)
+{
+	gtt_fence_put(f);
+	gtt_executor_destroy(ex);
+	assert_int_equal(mem_live(), live);	/* nothing leaked */
+}
+
+static void test_await_use_after_commit_deferred(void **state)
+{
+	int64_t live = mem_live();
+	struct job_record r = { 0 };
+	struct gtt_executor *ex;
+	struct gtt_await *aw;
+	struct gtt_fence *f;
+
+	(void)state;
+	aw = commit_deferred(&r, &ex, &f);
+	refused_after_commit(aw, f);			/* job pending */
+	assert_int_equal(gtt_await_pending(aw), 1);
+	gtt_fence_signal(f, -EIO);
+	assert_int_equal(gtt_executor_run_all(ex), 1);
+	assert_int_equal(r.runs, 1);
+	assert_int_equal(r.error, -EIO);
+	refused_after_commit(aw, f);			/* job ran */
+	assert_int_equal(gtt_await_pending(aw), 0);
+	gtt_await_destroy(aw);
+	assert_int_equal(r.runs, 1);
+	finish_deferred(f, ex, live);
+}
+
+/* Destroyed after commit, before the job: the job still runs, then frees. */
+static void test_await_destroy_before_job_runs(void **state)
+{
+	int64_t live = mem_live();
+	struct job_record r = { 0 };
+	struct gtt_executor *ex;
+	struct gtt_await *aw;
+	struct gtt_fence *f;
+
+	(void)state;
+	aw = commit_deferred(&r, &ex, &f);
+	gtt_await_destroy(aw);
+	assert_int_equal(r.runs, 0);
+	gtt_fence_signal(f, 0);
+	assert_int_equal(gtt_executor_run_all(ex), 1);
+	assert_int_equal(r.runs, 1);
+	finish_deferred(f, ex, live);
 }
 
 /* ---- resv ---- */
@@ -276,6 +383,9 @@ int main(void)
 		cmocka_unit_test(test_await_deferred_to_executor),
 		cmocka_unit_test(test_await_oom_waits_instead),
 		cmocka_unit_test(test_await_cancel),
+		cmocka_unit_test(test_await_use_after_commit_inline),
+		cmocka_unit_test(test_await_use_after_commit_deferred),
+		cmocka_unit_test(test_await_destroy_before_job_runs),
 		cmocka_unit_test(test_resv_usage_classes),
 		cmocka_unit_test(test_resv_replaces_same_context),
 		cmocka_unit_test(test_executor_manual),
