@@ -5,12 +5,18 @@
  * A small array of (fence, usage) slots under a mutex.  Adding reuses the
  * slot of a signalled fence or of an older fence of the same context whose
  * usage is not stronger, so the array tracks live work, not history.
+ *
+ * Reservations are counted: `reserved` slots beyond `count` belong to
+ * callers of gtt_resv_reserve() (count + reserved <= capacity, always), so
+ * resv_add_reserved() never allocates and gtt_resv_add() only uses the
+ * slack beyond them.
  */
 #include <pthread.h>
 
 #include <gtt/resv.h>
 
 #include "fence_internal.h"
+#include "resv_internal.h"
 #include "util.h"
 
 struct resv_slot {
@@ -21,8 +27,9 @@ struct resv_slot {
 struct gtt_resv {
 	pthread_mutex_t lock;
 	struct resv_slot *slots;
-	size_t count;
-	size_t capacity;
+	size_t count;		/* slots in use */
+	size_t capacity;	/* slots allocated, <= GTT_RESV_MAX_FENCES */
+	size_t reserved;	/* promised to gtt_resv_reserve() callers */
 };
 
 GTT_API int gtt_resv_create(struct gtt_resv **out)
@@ -50,16 +57,25 @@ GTT_API void gtt_resv_destroy(struct gtt_resv *r)
 	mem_free(r);
 }
 
-static int reserve_locked(struct gtt_resv *r, size_t n)
+/*
+ * Make sure @n slots are free beyond the reserved ones.  Return: 0,
+ * -ENOSPC (the limit), -ENOMEM.
+ */
+static int make_room_locked(struct gtt_resv *r, size_t n)
 {
+	size_t need = r->count + r->reserved + n;
 	struct resv_slot *s;
 	size_t want;
 
-	if (r->capacity - r->count >= n)
+	if (need <= r->capacity)
 		return 0;
+	if (need > GTT_RESV_MAX_FENCES)
+		return -ENOSPC;
 	want = r->capacity ? r->capacity * 2 : 4;
-	while (want - r->count < n)
+	while (want < need)
 		want *= 2;
+	if (want > GTT_RESV_MAX_FENCES)
+		want = GTT_RESV_MAX_FENCES;
 	s = mem_realloc(r->slots, want * sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -74,10 +90,25 @@ GTT_API int gtt_resv_reserve(struct gtt_resv *r, unsigned int n)
 
 	if (!r)
 		return set_error(-EINVAL, "gtt_resv_reserve: resv is NULL");
+	if (n > GTT_RESV_MAX_FENCES)
+		return set_error(-EINVAL, "gtt_resv_reserve: %u slots is more than a resv holds (%u)",
+				 n, GTT_RESV_MAX_FENCES);
 	pthread_mutex_lock(&r->lock);
-	err = reserve_locked(r, n);
+	err = make_room_locked(r, n);
+	if (!err)
+		r->reserved += n;
 	pthread_mutex_unlock(&r->lock);
+	if (err == -ENOSPC)
+		return set_error(-ENOMEM, "gtt_resv_reserve: %u more slots would exceed the limit of %u fences",
+				 n, GTT_RESV_MAX_FENCES);
 	return err ? set_error(err, "gtt_resv_reserve: out of memory") : 0;
+}
+
+void resv_unreserve(struct gtt_resv *r, unsigned int n)
+{
+	pthread_mutex_lock(&r->lock);
+	r->reserved -= n < r->reserved ? n : r->reserved;
+	pthread_mutex_unlock(&r->lock);
 }
 
 static bool valid_usage(enum gtt_resv_usage u)
@@ -85,37 +116,69 @@ static bool valid_usage(enum gtt_resv_usage u)
 	return (unsigned int)u <= GTT_RESV_BOOKKEEP;
 }
 
-GTT_API int gtt_resv_add(struct gtt_resv *r, struct gtt_fence *f,
-			 enum gtt_resv_usage usage)
+/* The slot @f may take over: a signalled fence's, or an older one's of its context. */
+static struct resv_slot *replaceable_locked(struct gtt_resv *r,
+					    struct gtt_fence *f,
+					    enum gtt_resv_usage usage)
 {
-	struct resv_slot *slot = NULL;
-
-	if (!r || !f || !valid_usage(usage))
-		return set_error(-EINVAL, "gtt_resv_add: NULL argument or unknown usage");
-	pthread_mutex_lock(&r->lock);
 	for (size_t i = 0; i < r->count; i++) {
 		struct resv_slot *s = &r->slots[i];
 
 		if (gtt_fence_is_signaled(s->fence) ||
 		    (f->context && s->fence->context == f->context &&
-		     s->usage >= usage && !gtt_fence_is_later(s->fence, f))) {
-			slot = s;
-			break;
-		}
+		     s->usage >= usage && !gtt_fence_is_later(s->fence, f)))
+			return s;
 	}
-	if (slot) {
+	return NULL;
+}
+
+/* Put @f in @slot, or in a new slot when @slot is NULL (room was made). */
+static void store_locked(struct gtt_resv *r, struct resv_slot *slot,
+			 struct gtt_fence *f, enum gtt_resv_usage usage)
+{
+	if (slot)
 		gtt_fence_put(slot->fence);
-	} else {
-		if (reserve_locked(r, 1)) {
-			pthread_mutex_unlock(&r->lock);
-			return set_error(-ENOMEM, "gtt_resv_add: out of memory");
-		}
+	else
 		slot = &r->slots[r->count++];
-	}
 	slot->fence = gtt_fence_get(f);
 	slot->usage = usage;
+}
+
+GTT_API int gtt_resv_add(struct gtt_resv *r, struct gtt_fence *f,
+			 enum gtt_resv_usage usage)
+{
+	struct resv_slot *slot;
+	int err = 0;
+
+	if (!r || !f || !valid_usage(usage))
+		return set_error(-EINVAL, "gtt_resv_add: NULL argument or unknown usage");
+	pthread_mutex_lock(&r->lock);
+	slot = replaceable_locked(r, f, usage);
+	if (!slot)
+		err = make_room_locked(r, 1);	/* never into a reserved slot */
+	if (!err)
+		store_locked(r, slot, f, usage);
 	pthread_mutex_unlock(&r->lock);
-	return 0;
+	if (err == -ENOSPC)
+		return set_error(-ENOMEM, "gtt_resv_add: the resv already holds its limit of %u fences",
+				 GTT_RESV_MAX_FENCES);
+	return err ? set_error(err, "gtt_resv_add: out of memory") : 0;
+}
+
+void resv_add_reserved(struct gtt_resv *r, struct gtt_fence *f,
+		       enum gtt_resv_usage usage)
+{
+	struct resv_slot *slot;
+
+	pthread_mutex_lock(&r->lock);
+	/* The caller's slot: free again if @f replaces a fence in place. */
+	if (r->reserved)
+		r->reserved--;
+	slot = replaceable_locked(r, f, usage);
+	/* Without a reservation of its own the caller may find no room. */
+	if (slot || r->count < r->capacity)
+		store_locked(r, slot, f, usage);
+	pthread_mutex_unlock(&r->lock);
 }
 
 /* Snapshot the unsignalled fences of class <= usage, with references. */
@@ -254,3 +317,4 @@ GTT_API size_t gtt_resv_prune(struct gtt_resv *r)
 	pthread_mutex_unlock(&r->lock);
 	return dropped;
 }
+

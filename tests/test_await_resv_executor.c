@@ -3,11 +3,13 @@
  * Await sets, reservation objects and executors.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "helpers.h"
+#include "resv_internal.h"
 #include "util.h"
 
 struct job_record { int runs; int error; pthread_t thread; };
@@ -310,6 +312,209 @@ static void test_resv_replaces_same_context(void **state)
 	gtt_resv_destroy(r);
 }
 
+/* ---- issue #9 items 20, 21: bounded, counted reservations ---- */
+
+static void test_resv_reserve_bounded(void **state)
+{
+	int64_t live = mem_live();
+	struct gtt_resv *r;
+	struct gtt_fence *f;
+
+	(void)state;
+	assert_int_equal(gtt_resv_create(&r), 0);
+	assert_int_equal(gtt_fence_create(0, 0, &f), 0);
+	assert_int_equal(gtt_resv_reserve(r, UINT_MAX), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "gtt_resv_reserve"));
+	assert_int_equal(gtt_resv_reserve(r, GTT_RESV_MAX_FENCES + 1), -EINVAL);
+	/* Nothing changed: the resv still works. */
+	assert_int_equal(gtt_resv_add(r, f, GTT_RESV_READ), 0);
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), 1);
+	/* Within the bound per call, but not in total. */
+	assert_int_equal(gtt_resv_reserve(r, GTT_RESV_MAX_FENCES), -ENOMEM);
+	assert_non_null(strstr(gtt_last_error(), "gtt_resv_reserve"));
+	assert_int_equal(gtt_resv_reserve(r, GTT_RESV_MAX_FENCES - 1), 0);
+	assert_int_equal(gtt_resv_reserve(r, 1), -ENOMEM);
+	gtt_fence_signal(f, 0);
+	gtt_fence_put(f);
+	gtt_resv_destroy(r);
+	assert_int_equal(mem_live(), live);
+}
+
+#define OWNER_FENCES 64
+
+/*
+ * Owner B adds pending fences with every allocation failing until the resv
+ * is full (-ENOMEM, resv intact).  Return: how many it added.
+ */
+static size_t fill_without_memory(struct gtt_resv *r, struct gtt_fence **fb)
+{
+	size_t before = gtt_resv_count(r, GTT_RESV_BOOKKEEP), n;
+	int rc = 0;
+
+	for (n = 0; n < OWNER_FENCES; n++) {
+		mem_fail_after(1);
+		rc = gtt_resv_add(r, fb[n], GTT_RESV_READ);
+		if (rc)
+			break;
+	}
+	mem_fail_after(0);
+	assert_int_equal(rc, -ENOMEM);
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), before + n);
+	return n;
+}
+
+static void owner_fences(struct gtt_fence **f, size_t n, uint64_t ctx)
+{
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(gtt_fence_create(ctx, 1, &f[i]), 0);
+}
+
+static void drop_owner_fences(struct gtt_fence **f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		gtt_fence_signal(f[i], 0);
+		gtt_fence_put(f[i]);
+	}
+}
+
+static void test_resv_reservation_not_taken_by_other_owner(void **state)
+{
+	uint64_t ctx = gtt_fence_context_alloc(1);
+	struct gtt_fence *fb[OWNER_FENCES], *fa[2];
+	int64_t live = mem_live();
+	struct gtt_resv *r;
+	size_t n;
+
+	(void)state;
+	owner_fences(fb, OWNER_FENCES, 0);
+	assert_int_equal(gtt_fence_create(ctx, 1, &fa[0]), 0);
+	assert_int_equal(gtt_fence_create(ctx, 2, &fa[1]), 0);
+	assert_int_equal(gtt_resv_create(&r), 0);
+	/* Owner A reserves one slot; owner B then fills everything else. */
+	assert_int_equal(gtt_resv_reserve(r, 1), 0);
+	n = fill_without_memory(r, fb);
+	/* A's add needs no memory: its slot is still there. */
+	mem_fail_after(1);
+	resv_add_reserved(r, fa[0], GTT_RESV_BOOKKEEP);
+	assert_false(mem_fail_fired());
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), n + 1);
+	/* A later fence of A's context replaces it in place. */
+	assert_int_equal(gtt_resv_reserve(r, 1), -ENOMEM);	/* full, no memory */
+	mem_fail_after(0);
+	assert_int_equal(gtt_resv_reserve(r, 1), 0);
+	mem_fail_after(1);
+	resv_add_reserved(r, fa[1], GTT_RESV_BOOKKEEP);
+	assert_false(mem_fail_fired());
+	mem_fail_after(0);
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), n + 1);
+	gtt_resv_destroy(r);
+	drop_owner_fences(fb, OWNER_FENCES);
+	drop_owner_fences(fa, 2);
+	assert_int_equal(mem_live(), live);
+}
+
+static void test_resv_unreserve_returns_slots(void **state)
+{
+	struct gtt_fence *fb[OWNER_FENCES];
+	struct gtt_resv *r;
+	size_t with, without;
+
+	(void)state;
+	owner_fences(fb, OWNER_FENCES, 0);
+	assert_int_equal(gtt_resv_create(&r), 0);
+	assert_int_equal(gtt_resv_reserve(r, 3), 0);
+	with = fill_without_memory(r, fb);
+	resv_unreserve(r, 3);
+	without = fill_without_memory(r, fb + with);
+	assert_int_equal(without, 3);		/* exactly the returned slots */
+	resv_unreserve(r, 5);			/* more than reserved: ignored */
+	assert_int_equal(fill_without_memory(r, fb + with + 3), 0);
+	gtt_resv_destroy(r);
+	drop_owner_fences(fb, OWNER_FENCES);
+}
+
+/*
+ * Two threads share a resv, with allocations failing: A reserves a slot and
+ * then adds into it; B adds pending fences of its own, each needing a slot.
+ */
+#define SHARED_ROUNDS 400
+
+struct resv_owners {
+	struct gtt_resv *r;
+	uint64_t ctx_a;
+	struct gtt_fence *fa[SHARED_ROUNDS], *fb[SHARED_ROUNDS];
+	_Atomic int a_reserved, a_failed, b_failed;
+};
+
+static void *owner_a(void *p)
+{
+	struct resv_owners *o = p;
+
+	for (int i = 0; i < SHARED_ROUNDS; i++) {
+		mem_fail_after(1 + (unsigned int)i % 3);
+		if (gtt_resv_reserve(o->r, 1)) {
+			atomic_fetch_add(&o->a_failed, 1);
+			continue;
+		}
+		resv_add_reserved(o->r, o->fa[i], GTT_RESV_BOOKKEEP);
+		atomic_fetch_add(&o->a_reserved, 1);
+	}
+	return NULL;
+}
+
+static void *owner_b(void *p)
+{
+	struct resv_owners *o = p;
+
+	for (int i = 0; i < SHARED_ROUNDS; i++) {
+		mem_fail_after(1);
+		if (gtt_resv_add(o->r, o->fb[i], GTT_RESV_READ))
+			atomic_fetch_add(&o->b_failed, 1);
+	}
+	return NULL;
+}
+
+static int count_owner_a(void *arg, struct gtt_fence *f, enum gtt_resv_usage u)
+{
+	struct resv_owners *o = arg;
+
+	(void)u;
+	if (gtt_fence_context(f) >= o->ctx_a &&
+	    gtt_fence_context(f) < o->ctx_a + SHARED_ROUNDS)
+		atomic_fetch_sub(&o->a_reserved, 1);
+	return 0;
+}
+
+static void test_resv_shared_by_two_threads(void **state)
+{
+	static struct resv_owners o;
+	int64_t live = mem_live();
+	pthread_t ta, tb;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.ctx_a = gtt_fence_context_alloc(SHARED_ROUNDS);
+	for (int i = 0; i < SHARED_ROUNDS; i++)
+		assert_int_equal(gtt_fence_create(o.ctx_a + (uint64_t)i, 1, &o.fa[i]), 0);
+	owner_fences(o.fb, SHARED_ROUNDS, 0);
+	assert_int_equal(gtt_resv_create(&o.r), 0);
+	pthread_create(&ta, NULL, owner_a, &o);
+	pthread_create(&tb, NULL, owner_b, &o);
+	pthread_join(ta, NULL);
+	pthread_join(tb, NULL);
+	mem_fail_after(0);
+	assert_true(atomic_load(&o.a_reserved) > 0);
+	/* Memory did run out on the way. */
+	assert_true(atomic_load(&o.a_failed) + atomic_load(&o.b_failed) > 0);
+	/* Every fence A reserved a slot for is in the resv (A's stay pending). */
+	assert_int_equal(gtt_resv_for_each(o.r, GTT_RESV_BOOKKEEP, count_owner_a, &o), 0);
+	assert_int_equal(atomic_load(&o.a_reserved), 0);
+	gtt_resv_destroy(o.r);
+	drop_owner_fences(o.fa, SHARED_ROUNDS);
+	drop_owner_fences(o.fb, SHARED_ROUNDS);
+	assert_int_equal(mem_live(), live);
+}
+
 /* ---- executor ---- */
 
 struct ordered { int seq[8]; int n; pthread_mutex_t lock; };
@@ -388,6 +593,10 @@ int main(void)
 		cmocka_unit_test(test_await_destroy_before_job_runs),
 		cmocka_unit_test(test_resv_usage_classes),
 		cmocka_unit_test(test_resv_replaces_same_context),
+		cmocka_unit_test(test_resv_reserve_bounded),
+		cmocka_unit_test(test_resv_reservation_not_taken_by_other_owner),
+		cmocka_unit_test(test_resv_unreserve_returns_slots),
+		cmocka_unit_test(test_resv_shared_by_two_threads),
 		cmocka_unit_test(test_executor_manual),
 		cmocka_unit_test(test_executor_pool),
 	};

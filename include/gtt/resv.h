@@ -18,6 +18,17 @@
  * the same or weaker, and reuses slots whose fence already signalled, so a
  * resv stays small on a busy timeline.
  *
+ * Reservations are counted, per caller: gtt_resv_reserve(resv, n) sets n
+ * slots aside for the caller, and no one else's gtt_resv_add() can take
+ * them, so a resv shared by several owners (say, two vms binding one
+ * buffer) keeps every owner's promise.  gtt_resv_add() uses only slots
+ * beyond every reservation: it replaces in place, or grows the array, or
+ * fails with -ENOMEM leaving the resv as it was.  The library's own adds
+ * (the unbind fences of a vma created with a resv) reserve first and then
+ * consume their reservation, so they cannot fail after the unbind started;
+ * a reservation is consumed also when its fence replaces another in place.
+ * A resv holds at most %GTT_RESV_MAX_FENCES fences and reservations.
+ *
  * Thread safety: all functions are thread-safe; a resv has its own lock.
  */
 #ifndef GTT_RESV_H
@@ -40,6 +51,9 @@ enum gtt_resv_usage {
 
 struct gtt_resv;
 
+/** Most fences (used plus reserved slots) one resv holds. */
+#define GTT_RESV_MAX_FENCES 65536u
+
 /** gtt_resv_create() - New empty reservation object.  Return: 0, -EINVAL, -ENOMEM. */
 GTT_API int gtt_resv_create(struct gtt_resv **out);
 
@@ -47,16 +61,30 @@ GTT_API int gtt_resv_create(struct gtt_resv **out);
 GTT_API void gtt_resv_destroy(struct gtt_resv *resv);
 
 /**
- * gtt_resv_reserve() - Make room so that the next @n adds cannot fail.
+ * gtt_resv_reserve() - Set @n slots aside for the caller.
+ * @resv: the reservation object.
+ * @n: how many; at most %GTT_RESV_MAX_FENCES.
  *
- * Return: 0, -EINVAL, -ENOMEM.
+ * The slots stay reserved until the caller's own adds consume them, or
+ * until @resv is destroyed; other callers' gtt_resv_add() never uses them.
+ * Applications that call gtt_resv_add() themselves do not need this: it
+ * exists for the library's internal adds, which must not fail (see the
+ * overview), and for reporting -ENOMEM early.
+ *
+ * Return: 0; -EINVAL for NULL or @n above %GTT_RESV_MAX_FENCES; -ENOMEM
+ * when memory ran out or the used and reserved slots would exceed
+ * %GTT_RESV_MAX_FENCES (nothing is reserved then).
  */
 GTT_API int gtt_resv_reserve(struct gtt_resv *resv, unsigned int n);
 
 /**
  * gtt_resv_add() - Track @fence with @usage (takes its own reference).
  *
- * Return: 0, -EINVAL (NULL or bad usage), -ENOMEM.
+ * Never uses a slot that gtt_resv_reserve() set aside: it replaces a fence
+ * in place, takes a free slot beyond the reservations, or grows the array.
+ *
+ * Return: 0, -EINVAL (NULL or bad usage), -ENOMEM (out of memory or
+ * %GTT_RESV_MAX_FENCES reached; the resv is unchanged).
  */
 GTT_API int gtt_resv_add(struct gtt_resv *resv, struct gtt_fence *fence,
 			 enum gtt_resv_usage usage);
