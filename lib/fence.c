@@ -24,8 +24,11 @@
 
 static _Atomic uint64_t next_context = 1;
 
-/* A per-thread address: equal to a fence's `signaller` only in its thread. */
-static __thread char self_token;
+/*
+ * A per-thread address: equal to a fence's `signaller` only in its thread.
+ * initial-exec: one fs-relative load, no __tls_get_addr() call per signal.
+ */
+static __thread char self_token __attribute__((tls_model("initial-exec")));
 
 static const void *fence_self(void)
 {
@@ -154,14 +157,16 @@ GTT_API int gtt_fence_signal(struct gtt_fence *f, int error)
 	f->error = error;
 	f->timestamp = now_ns();
 	atomic_store_explicit(&f->state, 1, memory_order_seq_cst);
-	atomic_store_explicit(&f->signaller, fence_self(), memory_order_relaxed);
-	while ((cb = f->cbs.next) != &f->cbs) {
-		f->cbs.next = cb->next;
-		cb->next->prev = &f->cbs;
-		cb->next = cb->prev = NULL;
-		cb->func(f, cb);
+	if (f->cbs.next != &f->cbs) {
+		atomic_store_explicit(&f->signaller, fence_self(), memory_order_relaxed);
+		while ((cb = f->cbs.next) != &f->cbs) {
+			f->cbs.next = cb->next;
+			cb->next->prev = &f->cbs;
+			cb->next = cb->prev = NULL;
+			cb->func(f, cb);
+		}
+		atomic_store_explicit(&f->signaller, NULL, memory_order_relaxed);
 	}
-	atomic_store_explicit(&f->signaller, NULL, memory_order_relaxed);
 	pthread_mutex_unlock(&f->lock);
 	if (atomic_load_explicit(&f->waiters, memory_order_seq_cst))
 		futex_wake_all(&f->state);
