@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "resv_internal.h"
 #include "vm_internal.h"
 
 #define SLOT_GROWTH 64
@@ -250,6 +251,8 @@ static int unbind_prepare(struct gtt_vm *vm, struct vma *v)
 static void unbind_abort(struct vma *v)
 {
 	await_cancel(&v->binding->unbind_await);
+	if (v->resv)
+		resv_unreserve(v->resv, 1);
 }
 
 /*
@@ -298,7 +301,7 @@ static void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	}
 	tree_write_end(vm);
 	if (v->resv)
-		gtt_resv_add(v->resv, &b->unbind_fence, GTT_RESV_BOOKKEEP);
+		resv_add_reserved(v->resv, &b->unbind_fence, GTT_RESV_BOOKKEEP);
 	if (fence) {
 		binding_get(b);
 		*fence = &b->unbind_fence;

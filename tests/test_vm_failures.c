@@ -531,6 +531,7 @@ static void test_evict_oom_changes_nothing(void **state)
 	struct gtt_bind_info evict = { .flags = GTT_BIND_EVICT | GTT_BIND_ASYNC };
 	struct gtt_fence *gpu[8], *bf = NULL;
 	struct gtt_vma_info info;
+	struct gtt_resv *resv;
 	struct fixture f;
 	gtt_vma_t v[8], big;
 	uint64_t n;
@@ -538,8 +539,9 @@ static void test_evict_oom_changes_nothing(void **state)
 
 	(void)state;
 	fixture_init(&f, VA, 8 * PAGE, 0);
+	assert_int_equal(gtt_resv_create(&resv), 0);
 	for (int i = 0; i < 8; i++) {
-		v[i] = make_vma(&f, 0xa0000000 + i * PAGE, 1, NULL);
+		v[i] = make_vma(&f, 0xa0000000 + i * PAGE, 1, resv);
 		assert_int_equal(gtt_vma_bind(f.vm, v[i], NULL, NULL), 0);
 		gpu[i] = new_fence();
 		/* three active fences each: records beyond the inline ones */
@@ -556,6 +558,7 @@ static void test_evict_oom_changes_nothing(void **state)
 			break;
 		assert_int_equal(err, -ENOMEM);
 		assert_int_equal(stats(&f).evictions, 0);
+		assert_int_equal(gtt_resv_count(resv, GTT_RESV_BOOKKEEP), 0);
 		assert_int_equal(stats(&f).bound, 8);
 		for (int i = 0; i < 8; i++) {
 			assert_int_equal(gtt_vma_query(f.vm, v[i], &info), 0);
@@ -566,6 +569,7 @@ static void test_evict_oom_changes_nothing(void **state)
 	}
 	assert_int_equal(err, 0);
 	assert_int_equal(stats(&f).evictions, 8);
+	assert_int_equal(gtt_resv_count(resv, GTT_RESV_BOOKKEEP), 8);
 	for (int i = 0; i < 8; i++)
 		gtt_fence_signal(gpu[i], 0);
 	gtt_executor_run_all(f.ex);
@@ -575,6 +579,7 @@ static void test_evict_oom_changes_nothing(void **state)
 		gtt_fence_put(gpu[i]);
 	gtt_fence_put(bf);
 	fixture_fini(&f);
+	gtt_resv_destroy(resv);
 }
 
 /* Item 14: no arbitrary limit on the number of victims. */
@@ -628,6 +633,74 @@ static void test_fixed_evict_colour_neighbour(void **state)
 	assert_false(mock_entry(&f, 0x1000).valid);
 	assert_int_equal(mock_entry(&f, 0x2000).addr, 0xb0000000);
 	fixture_fini(&f);
+}
+
+struct find { struct gtt_fence *f; bool found; };
+
+static int find_fence(void *arg, struct gtt_fence *fence, enum gtt_resv_usage usage)
+{
+	struct find *fd = arg;
+
+	(void)usage;
+	fd->found |= fence == fd->f;
+	return 0;
+}
+
+/* Item 21: the unbind fence always lands in the vma's resv, also shared by
+ * two vms and with memory running out; reservations never pile up. */
+static void test_unbind_fence_always_in_resv(void **state)
+{
+	struct gtt_fence *gpu = new_fence(), *uf = NULL;
+	struct fixture f, g;
+	struct gtt_resv *resv;
+	gtt_vma_t a, b;
+	uint64_t n;
+	int err = -ENOMEM;
+
+	(void)state;
+	fixture_init(&f, VA, VM_SIZE, 0);
+	fixture_init(&g, VA, VM_SIZE, 0);
+	assert_int_equal(gtt_resv_create(&resv), 0);
+	a = make_vma(&f, 0xa0000000, 1, resv);
+	b = make_vma(&g, 0xa0000000, 1, resv);
+	for (int i = 0; i < 70000; i++) {	/* more than a resv holds */
+		assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);
+		assert_int_equal(gtt_vma_unbind(f.vm, a, 0, NULL), 0);
+	}
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);
+	assert_int_equal(gtt_vma_bind(g.vm, b, NULL, NULL), 0);
+	assert_int_equal(gtt_vma_add_active(f.vm, a, gpu), 0);
+	assert_int_equal(gtt_vma_add_active(g.vm, b, gpu), 0);
+	for (n = 1; n < 64; n++) {
+		struct find fd = { 0 };
+
+		mem_fail_after(n);
+		err = gtt_vma_unbind(f.vm, a, GTT_UNBIND_ASYNC, &uf);
+		bool fired = mem_fail_fired();
+
+		mem_fail_after(0);
+		if (err) {
+			assert_true(fired);
+			assert_int_equal(err, -ENOMEM);
+			continue;
+		}
+		fd.f = uf;
+		assert_int_equal(gtt_resv_for_each(resv, GTT_RESV_BOOKKEEP, find_fence, &fd), 0);
+		assert_true(fd.found);
+		break;
+	}
+	assert_int_equal(err, 0);
+	assert_int_equal(gtt_vma_unbind(g.vm, b, GTT_UNBIND_ASYNC, NULL), 0);
+	assert_int_equal(gtt_resv_count(resv, GTT_RESV_BOOKKEEP), 2);
+	gtt_fence_signal(gpu, 0);
+	gtt_executor_run_all(f.ex);
+	gtt_executor_run_all(g.ex);
+	assert_int_equal(gtt_resv_count(resv, GTT_RESV_BOOKKEEP), 0);
+	gtt_fence_put(uf);
+	gtt_fence_put(gpu);
+	fixture_fini(&f);
+	fixture_fini(&g);
+	gtt_resv_destroy(resv);
 }
 
 /* Item 15: fixed binds honour alignment and the range limits. */
@@ -718,6 +791,7 @@ int main(void)
 		T(test_evict_oom_changes_nothing),
 		T(test_evict_many_victims),
 		T(test_fixed_evict_colour_neighbour),
+		T(test_unbind_fence_always_in_resv),
 		T(test_fixed_bind_checks),
 		T(test_failed_dependency_reporting),
 	};
