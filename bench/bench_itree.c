@@ -9,7 +9,7 @@
 #include <inttypes.h>
 
 #include "bench_util.h"
-#include "interval_tree.h"
+#include "base/interval_tree.h"
 
 #define PAGE 4096ull
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""Regenerate backends/intel_ids.inc: Intel GPU PCI device ID -> platform.
+"""Regenerate intel/intel_ids.inc: Intel GPU PCI device ID -> platform.
 
 The IDs come from the kernel's i915_pciids.h and xe_pciids.h as shipped
 by Debian's newest linux-headers-<version>-common package (fetched with
@@ -162,7 +162,7 @@ def fetch_headers():
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--header", action="append")
-    ap.add_argument("--out", default="backends/intel_ids.inc")
+    ap.add_argument("--out", default="intel/intel_ids.inc")
     ap.add_argument("--selftest", action="store_true")
     args = ap.parse_args(argv)
     if args.selftest:

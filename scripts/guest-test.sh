@@ -52,7 +52,7 @@ done
 for src in tests/guest/sync_in_guest.c tests/guest/vfio_in_guest.c \
 	   tests/guest/dma_in_guest.c tools/gttctl.c examples/vfio_hello.c; do
 	prog=$(basename "$src" .c)
-	cc -static -O2 -std=gnu11 -Wall -Werror "$src" -Iinclude -Ibackends -Ilib \
+	cc -static -O2 -std=gnu11 -Wall -Werror "$src" -Iinclude -Ilib -I. \
 		$(pkg-config --cflags libdrm) "$build/libgtt.a" \
 		$(pkg-config --static --libs liburcu-bp libdrm pciaccess) -lpthread \
 		-o "$root/$prog" 2>&1 | grep -v "statically linked applications" || true

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Linux uAPI headers newer than Debian 12's linux-libc-dev (6.1), for the
 # one thing that needs them: compiling and testing the VFIO cdev + iommufd
-# flow (backends/vfio_iommufd.c), which needs <linux/iommufd.h> and
+# flow (backends/vfio/vfio_iommufd.c), which needs <linux/iommufd.h> and
 # VFIO_DEVICE_BIND_IOMMUFD (Linux >= 6.6).  Takes linux/vfio.h and
 # linux/iommufd.h from Debian's linux-headers-6.12.*-common package
 # (fetched with `apt-get download`, nothing installed) into DIR/include.

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "resv_internal.h"
-#include "util.h"
+#include "sync/resv_internal.h"
+#include "base/util.h"
 
 struct job_record { int runs; int error; pthread_t thread; };
 

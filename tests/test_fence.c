@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "util.h"
+#include "base/util.h"
 
 static void test_signal_status_wait(void **state)
 {

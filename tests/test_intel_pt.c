@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "util.h"
+#include "base/util.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)

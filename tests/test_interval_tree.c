@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "interval_tree.h"
+#include "base/interval_tree.h"
 
 #define SLOTS 4096
 

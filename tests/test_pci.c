@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "helpers.h"
-#include "pci_internal.h"
+#include "pci/pci_internal.h"
 
 static char root[64];
 

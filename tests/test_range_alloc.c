@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "range_alloc_internal.h"
-#include "util.h"
+#include "alloc/range_alloc_internal.h"
+#include "base/util.h"
 
 static struct gtt_range_alloc *make(uint64_t start, uint64_t size,
 				    unsigned int flags)

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 
 #include "helpers.h"
-#include "util.h"
-#include "vm_internal.h"
+#include "base/util.h"
+#include "vm/vm_internal.h"
 
 #define VA 0x1000000ull
 

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "util.h"
+#include "base/util.h"
 
 #define VA 0x200000ull
 

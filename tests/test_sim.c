@@ -6,7 +6,7 @@
 #include <errno.h>
 
 #include "helpers.h"
-#include "util.h"
+#include "base/util.h"
 
 #define MiB (1ull << 20)
 

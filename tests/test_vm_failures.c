@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "util.h"
+#include "base/util.h"
 
 #define VA 0x100000ull
 #define VM_SIZE (64 * PAGE)

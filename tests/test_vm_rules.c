@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "vm_internal.h"
+#include "vm/vm_internal.h"
 
 #define VA 0x100000ull
 #define VM_SIZE (256 * PAGE)

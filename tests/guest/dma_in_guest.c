@@ -22,7 +22,7 @@
 
 #include <gtt/gtt.h>
 
-#include "vfio_iommu.h"
+#include "backends/vfio/vfio_iommu.h"
 
 static int passed, failed;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Runs inside the QEMU guest: libgtt's VFIO IOMMU plumbing
- * (backends/vfio_iommu.c) against the kernel's real VFIO and an emulated
+ * (backends/vfio/vfio_iommu.c) against the kernel's real VFIO and an emulated
  * Intel IOMMU, on a pci-testdev bound to vfio-pci by /init.  Also checks
  * that the kernel behaves as the fake layer in tests/test_vfio.c assumes.
  * Then, on an ivshmem device, its BAR2 stands in for an Intel BAR0 (MMIO
@@ -28,7 +28,7 @@
 #include <gtt/pci.h>
 #include <gtt/vfio.h>
 
-#include "vfio_internal.h"
+#include "backends/vfio/vfio_internal.h"
 
 static int passed, failed;
 

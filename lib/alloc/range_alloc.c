@@ -1,0 +1,898 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Range allocator: see gtt/range_alloc.h for the contract.
+ *
+ * Representation.  Nodes form a circular list in address order through a
+ * zero-sized head sentinel placed at the allocator's start.  Each node owns
+ * the hole that follows it, up to the next node (or the end).  Three trees
+ * index them:
+ *
+ * - by_addr: every node and the head, by start: lookups and reservations.
+ * - hole_addr: only nodes that own a non-empty hole, by start, augmented
+ *   with the largest hole in each subtree.  The lowest/highest placements
+ *   walk it, skipping subtrees whose largest hole is too small.  Keeping it
+ *   to hole owners (as drm_mm does) keeps it small in a packed space, so
+ *   resizing a hole touches few nodes.
+ * - by_size: the same hole owners by (hole, start), for best fit.
+ *
+ * Removing a node merges its hole into the previous node's hole, so holes
+ * never need coalescing.
+ */
+#include <string.h>
+
+#include "range_alloc_internal.h"
+#include "base/util.h"
+
+#define addr_node(n) container_of(n, struct gtt_range_node, by_addr)
+#define hole_node(n) container_of(n, struct gtt_range_node, hole_addr)
+#define size_node(n) container_of(n, struct gtt_range_node, by_size)
+
+static inline uint64_t max_hole_of(const struct avl_node *n)
+{
+	return n ? hole_node(n)->max_hole : 0;
+}
+
+static bool augment_max_hole(struct avl_node *n)
+{
+	struct gtt_range_node *x = hole_node(n);
+	uint64_t m = u64_max(x->hole, u64_max(max_hole_of(n->left),
+					      max_hole_of(n->right)));
+
+	if (m == x->max_hole)
+		return false;
+	x->max_hole = m;
+	return true;
+}
+
+static inline bool is_head(const struct gtt_range_alloc *ra,
+			   const struct gtt_range_node *n)
+{
+	return n == &ra->head;
+}
+
+static inline uint64_t hole_start(const struct gtt_range_node *n)
+{
+	return n->start + n->size;
+}
+
+static inline uint64_t hole_end(const struct gtt_range_alloc *ra,
+				const struct gtt_range_node *n)
+{
+	return is_head(ra, n->next) ? ra->end : n->next->start;
+}
+
+static inline uint32_t color_of(const struct gtt_range_alloc *ra,
+				const struct gtt_range_node *n)
+{
+	return is_head(ra, n) ? GTT_COLOR_NONE : n->color;
+}
+
+/* ---- tree maintenance ---- */
+
+/* Nodes are linked into two start-ordered trees through different members. */
+static inline struct gtt_range_node *at(const struct avl_node *n, size_t member)
+{
+	return (struct gtt_range_node *)(void *)((char *)n - member);
+}
+
+static inline struct avl_node *link_of(struct gtt_range_node *n, size_t member)
+{
+	return (struct avl_node *)(void *)((char *)n + member);
+}
+
+/* Insert @n into a start-ordered tree; ties go right, so the head
+ * precedes a node at the same start. */
+static void insert_by_start(struct avl_tree *t, size_t member,
+			    struct gtt_range_node *n)
+{
+	struct avl_node **link = &t->root, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		link = n->start < at(parent, member)->start ? &parent->left
+							     : &parent->right;
+	}
+	avl_insert(t, parent, link, link_of(n, member));
+}
+
+/* Last node of a start-ordered tree whose start is <= @addr, or NULL. */
+static struct gtt_range_node *last_by_start(const struct avl_tree *t,
+					    size_t member, uint64_t addr)
+{
+	struct avl_node *n = t->root, *best = NULL;
+
+	while (n) {
+		if (at(n, member)->start <= addr) {
+			best = n;
+			n = n->right;
+		} else {
+			n = n->left;
+		}
+	}
+	return best ? at(best, member) : NULL;
+}
+
+#define BY_ADDR offsetof(struct gtt_range_node, by_addr)
+#define HOLE_ADDR offsetof(struct gtt_range_node, hole_addr)
+
+static void size_tree_insert(struct gtt_range_alloc *ra,
+			     struct gtt_range_node *n)
+{
+	struct avl_node **link = &ra->by_size.root, *parent = NULL;
+
+	while (*link) {
+		struct gtt_range_node *p = size_node(*link);
+
+		parent = *link;
+		if (n->hole < p->hole || (n->hole == p->hole && n->start < p->start))
+			link = &parent->left;
+		else
+			link = &parent->right;
+	}
+	avl_insert(&ra->by_size, parent, link, &n->by_size);
+}
+
+static void hole_trees_insert(struct gtt_range_alloc *ra,
+			      struct gtt_range_node *n)
+{
+	size_tree_insert(ra, n);
+	n->max_hole = n->hole;
+	insert_by_start(&ra->hole_addr, HOLE_ADDR, n);
+	n->has_hole = true;
+	ra->holes++;
+}
+
+static void hole_trees_remove(struct gtt_range_alloc *ra,
+			      struct gtt_range_node *n)
+{
+	if (!n->has_hole)
+		return;
+	avl_remove(&ra->by_size, &n->by_size);
+	avl_remove(&ra->hole_addr, &n->hole_addr);
+	n->has_hole = false;
+	ra->holes--;
+}
+
+static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
+		     uint64_t hole)
+{
+	if (n->hole == hole)
+		return;
+	if (n->has_hole && hole) {
+		/* Still a hole: re-sort by size, refresh the max in place. */
+		avl_remove(&ra->by_size, &n->by_size);
+		n->hole = hole;
+		size_tree_insert(ra, n);
+		avl_propagate(&ra->hole_addr, &n->hole_addr);
+		return;
+	}
+	hole_trees_remove(ra, n);
+	n->hole = hole;
+	if (hole)
+		hole_trees_insert(ra, n);
+}
+
+/* Last node (possibly the head) whose start is <= @addr. */
+static struct gtt_range_node *last_at_or_below(struct gtt_range_alloc *ra,
+					       uint64_t addr)
+{
+	struct gtt_range_node *n = last_by_start(&ra->by_addr, BY_ADDR, addr);
+
+	return n ? n : &ra->head;
+}
+
+static inline struct avl_node *kid(const struct avl_node *n, int right)
+{
+	return right ? n->right : n->left;
+}
+
+/* In subtree @x (whose max_hole >= size), the left- or rightmost node with a hole >= size. */
+static struct gtt_range_node *extreme_with_hole(struct avl_node *x,
+						uint64_t size, int rightmost)
+{
+	for (;;) {
+		struct avl_node *c = kid(x, rightmost);
+
+		if (c && max_hole_of(c) >= size)
+			x = c;
+		else if (hole_node(x)->hole >= size)
+			return hole_node(x);
+		else
+			x = kid(x, !rightmost);
+	}
+}
+
+/* The next (forward) or previous hole owner after @node with a hole >= size. */
+static struct gtt_range_node *step_with_hole(struct gtt_range_node *node,
+					     uint64_t size, int forward)
+{
+	struct avl_node *n = &node->hole_addr, *x = kid(n, forward);
+
+	if (x && max_hole_of(x) >= size)
+		return extreme_with_hole(x, size, !forward);
+	for (struct avl_node *p = n->parent; p; n = p, p = p->parent) {
+		if (kid(p, !forward) != n)
+			continue;
+		if (hole_node(p)->hole >= size)
+			return hole_node(p);
+		x = kid(p, forward);
+		if (x && max_hole_of(x) >= size)
+			return extreme_with_hole(x, size, !forward);
+	}
+	return NULL;
+}
+
+/* ---- fitting ---- */
+
+static void default_adjust(void *arg, uint32_t color, uint32_t prev_color,
+			   uint32_t next_color, uint64_t *start, uint64_t *end)
+{
+	struct gtt_range_alloc *ra = arg;
+
+	if (prev_color != GTT_COLOR_NONE && prev_color != color)
+		*start = *start <= UINT64_MAX - ra->page_size ?
+			 *start + ra->page_size : UINT64_MAX;
+	if (next_color != GTT_COLOR_NONE && next_color != color)
+		*end = *end >= ra->page_size ? *end - ra->page_size : 0;
+}
+
+struct fit_req {
+	uint64_t size;
+	uint64_t align;
+	uint32_t color;
+	uint64_t lo, hi;	/* allowed [lo, hi) */
+	enum gtt_placement placement;
+};
+
+/*
+ * Where would @r go in the free span [hs, he) between neighbours of colours
+ * @pc and @nc?  Returns true and the address in *@out if it fits.
+ */
+static bool fit_span(const struct gtt_range_alloc *ra, const struct fit_req *r,
+		     uint64_t hs, uint64_t he, uint32_t pc, uint32_t nc,
+		     uint64_t *out)
+{
+	uint64_t s, rem;
+
+	if (ra->flags & GTT_RANGE_COLOR_GUARD)
+		ra->adjust(ra->adjust_arg, r->color, pc, nc, &hs, &he);
+	hs = u64_max(hs, r->lo);
+	he = u64_min(he, r->hi);
+	if (he <= hs || he - hs < r->size)
+		return false;
+	if (r->placement == GTT_PLACE_HIGH) {
+		s = (he - r->size) & ~(r->align - 1);
+		if (s < hs)
+			return false;
+	} else {
+		rem = hs & (r->align - 1);
+		if (rem && hs > UINT64_MAX - (r->align - rem))
+			return false;
+		s = rem ? hs + (r->align - rem) : hs;
+		if (s > he - r->size)
+			return false;
+	}
+	*out = s;
+	return true;
+}
+
+static bool fit_hole(const struct gtt_range_alloc *ra, const struct fit_req *r,
+		     const struct gtt_range_node *n, uint64_t *out)
+{
+	return fit_span(ra, r, hole_start(n), hole_end(ra, n), color_of(ra, n),
+			color_of(ra, n->next), out);
+}
+
+static int make_fit_req(struct gtt_range_alloc *ra,
+			const struct gtt_range_request *req, struct fit_req *r,
+			const char *who)
+{
+	if (!req)
+		return set_error(-EINVAL, "%s: request is NULL", who);
+	if (!req->size || req->size % ra->page_size)
+		return set_error(-EINVAL,
+				 "%s: size 0x%llx is zero or not a multiple of the page size 0x%llx",
+				 who, (unsigned long long)req->size,
+				 (unsigned long long)ra->page_size);
+	if (req->alignment && !is_pow2(req->alignment))
+		return set_error(-EINVAL, "%s: alignment 0x%llx is not a power of two",
+				 who, (unsigned long long)req->alignment);
+	if (req->color == GTT_COLOR_NONE)
+		return set_error(-EINVAL, "%s: GTT_COLOR_NONE is not a node colour", who);
+	if ((unsigned int)req->placement > GTT_PLACE_HIGH)
+		return set_error(-EINVAL, "%s: unknown placement %d", who,
+				 (int)req->placement);
+	r->size = req->size;
+	r->align = u64_max(req->alignment, ra->page_size);
+	r->color = req->color;
+	r->placement = req->placement;
+	r->lo = u64_max(req->range_start, ra->start);
+	r->hi = req->range_end ? u64_min(req->range_end, ra->end) : ra->end;
+	if (req->range_end && req->range_end <= req->range_start)
+		return set_error(-EINVAL, "%s: range [0x%llx, 0x%llx) is empty or inverted",
+				 who, (unsigned long long)req->range_start,
+				 (unsigned long long)req->range_end);
+	if (r->lo >= r->hi)
+		return set_error(-EINVAL, "%s: range [0x%llx, 0x%llx) lies outside the allocator",
+				 who, (unsigned long long)req->range_start,
+				 (unsigned long long)req->range_end);
+	return 0;
+}
+
+/* Find the hole (its owning node) and address for @r, or NULL. */
+static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
+					const struct fit_req *r, uint64_t *at)
+{
+	struct gtt_range_node *n;
+
+	switch (r->placement) {
+	case GTT_PLACE_BEST: {
+		struct avl_node *x = ra->by_size.root, *best = NULL;
+
+		while (x) {
+			if (size_node(x)->hole >= r->size) {
+				best = x;
+				x = x->left;
+			} else {
+				x = x->right;
+			}
+		}
+		for (; best; best = avl_next(best))
+			if (fit_hole(ra, r, size_node(best), at))
+				return size_node(best);
+		return NULL;
+	}
+	case GTT_PLACE_LOW:
+		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->lo);
+		if (!n)
+			n = ra->hole_addr.root && max_hole_of(ra->hole_addr.root) >= r->size ?
+			    extreme_with_hole(ra->hole_addr.root, r->size, 0) : NULL;
+		else if (n->hole < r->size)
+			n = step_with_hole(n, r->size, 1);
+		for (; n && hole_start(n) < r->hi; n = step_with_hole(n, r->size, 1))
+			if (fit_hole(ra, r, n, at))
+				return n;
+		return NULL;
+	case GTT_PLACE_HIGH:
+		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->hi - 1);
+		if (n && n->hole < r->size)
+			n = step_with_hole(n, r->size, 0);
+		for (; n && hole_end(ra, n) > r->lo; n = step_with_hole(n, r->size, 0))
+			if (fit_hole(ra, r, n, at))
+				return n;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Link @node at [@at, @at + size) inside the hole owned by @prev. */
+static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
+		      struct gtt_range_node *node, uint64_t at)
+{
+	uint64_t end = hole_end(ra, prev);
+
+	node->start = at;
+	node->ra = ra;
+	node->hole = end - (at + node->size);
+	node->has_hole = false;
+	node->prev = prev;
+	node->next = prev->next;
+	prev->next->prev = node;
+	prev->next = node;
+	avl_insert_after(&ra->by_addr, &prev->by_addr, &node->by_addr);
+	if (node->hole)
+		hole_trees_insert(ra, node);
+	set_hole(ra, prev, at - hole_start(prev));
+	ra->nodes++;
+	ra->used += node->size;
+}
+
+/* ---- public API ---- */
+
+GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
+				   uint64_t page_size, unsigned int flags,
+				   struct gtt_range_alloc **out)
+{
+	struct gtt_range_alloc *ra;
+
+	if (!out)
+		return set_error(-EINVAL, "gtt_range_alloc_create: out is NULL");
+	if (!page_size)
+		page_size = 4096;
+	if (!is_pow2(page_size) || page_size < 4096)
+		return set_error(-EINVAL, "gtt_range_alloc_create: page size 0x%llx is not a power of two >= 4096",
+				 (unsigned long long)page_size);
+	if (!size || size % page_size || start % page_size)
+		return set_error(-EINVAL, "gtt_range_alloc_create: start 0x%llx / size 0x%llx not page-aligned or zero",
+				 (unsigned long long)start, (unsigned long long)size);
+	if (start > UINT64_MAX - size)
+		return set_error(-EINVAL, "gtt_range_alloc_create: range wraps around 2^64");
+	if (flags & ~(unsigned int)GTT_RANGE_COLOR_GUARD)
+		return set_error(-EINVAL, "gtt_range_alloc_create: unknown flags 0x%x", flags);
+	ra = mem_zalloc(sizeof(*ra));
+	if (!ra)
+		return set_error(-ENOMEM, "gtt_range_alloc_create: out of memory");
+	ra->start = start;
+	ra->end = start + size;
+	ra->page_size = page_size;
+	ra->flags = flags;
+	ra->adjust = default_adjust;
+	ra->adjust_arg = ra;
+	ra->free_node = NULL;
+	avl_init(&ra->by_addr, NULL);
+	avl_init(&ra->hole_addr, augment_max_hole);
+	avl_init(&ra->by_size, NULL);
+	ra->head.start = start;
+	ra->head.color = GTT_COLOR_NONE;
+	ra->head.prev = ra->head.next = &ra->head;
+	ra->head.ra = ra;
+	insert_by_start(&ra->by_addr, BY_ADDR, &ra->head);
+	set_hole(ra, &ra->head, size);
+	*out = ra;
+	return 0;
+}
+
+GTT_API void gtt_range_alloc_destroy(struct gtt_range_alloc *ra)
+{
+	struct gtt_range_node *n, *next;
+
+	if (!ra)
+		return;
+	for (n = ra->head.next; !is_head(ra, n); n = next) {
+		next = n->next;
+		mem_free(n);
+	}
+	mem_free(ra);
+}
+
+GTT_API int gtt_range_alloc_set_color_adjust(struct gtt_range_alloc *ra,
+					     gtt_color_adjust_fn fn, void *arg)
+{
+	if (!ra)
+		return set_error(-EINVAL, "gtt_range_alloc_set_color_adjust: allocator is NULL");
+	ra->adjust = fn ? fn : default_adjust;
+	ra->adjust_arg = fn ? arg : ra;
+	return 0;
+}
+
+/*
+ * Place a node of @size and @color at @at after @prev: @node if given,
+ * else one allocated here (the only step that can fail, with -ENOMEM,
+ * before anything changed).
+ */
+static int place_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
+		      uint64_t at, uint64_t size, uint32_t color, void *owner,
+		      struct gtt_range_node *node, struct gtt_range_node **out,
+		      const char *who)
+{
+	if (!node && !(node = mem_alloc(sizeof(*node))))
+		return set_error(-ENOMEM, "%s: out of memory", who);
+	node->size = size;
+	node->color = color;
+	node->owner = owner;
+	link_node(ra, prev, node, at);
+	if (out)
+		*out = node;
+	return 0;
+}
+
+/* gtt_range_insert() into @node, or into a new node when @node is NULL. */
+static int insert(struct gtt_range_alloc *ra, const struct gtt_range_request *req,
+		  void *owner, struct gtt_range_node *node,
+		  struct gtt_range_node **out, const char *who)
+{
+	struct gtt_range_node *prev;
+	struct fit_req r;
+	uint64_t at;
+	int err;
+
+	err = make_fit_req(ra, req, &r, who);
+	if (err)
+		return err;
+	prev = find_hole(ra, &r, &at);
+	if (!prev)
+		return set_error(-ENOSPC, "%s: no hole of 0x%llx bytes (alignment 0x%llx) in [0x%llx, 0x%llx)",
+				 who, (unsigned long long)r.size, (unsigned long long)r.align,
+				 (unsigned long long)r.lo, (unsigned long long)r.hi);
+	return place_node(ra, prev, at, r.size, r.color, owner, node, out, who);
+}
+
+/* gtt_range_reserve() into @node, or into a new node when @node is NULL. */
+static int reserve(struct gtt_range_alloc *ra, uint64_t start, uint64_t size,
+		   uint32_t color, void *owner, struct gtt_range_node *node,
+		   struct gtt_range_node **out, const char *who)
+{
+	struct gtt_range_node *prev;
+	struct fit_req r;
+	uint64_t at;
+
+	if (!size || size % ra->page_size || start % ra->page_size)
+		return set_error(-EINVAL, "%s: [0x%llx, +0x%llx) is empty or not page-aligned",
+				 who, (unsigned long long)start, (unsigned long long)size);
+	if (start > UINT64_MAX - size || start < ra->start || start + size > ra->end)
+		return set_error(-EINVAL, "%s: [0x%llx, +0x%llx) wraps or lies outside [0x%llx, 0x%llx)",
+				 who, (unsigned long long)start, (unsigned long long)size,
+				 (unsigned long long)ra->start, (unsigned long long)ra->end);
+	if (color == GTT_COLOR_NONE)
+		return set_error(-EINVAL, "%s: GTT_COLOR_NONE is not a node colour", who);
+	prev = last_at_or_below(ra, start);
+	r = (struct fit_req){ .size = size, .align = ra->page_size, .color = color,
+			      .lo = start, .hi = start + size,
+			      .placement = GTT_PLACE_LOW };
+	if (hole_start(prev) > start || !fit_hole(ra, &r, prev, &at) || at != start)
+		return set_error(-ENOSPC, "%s: [0x%llx, +0x%llx) is (partly) in use",
+				 who, (unsigned long long)start, (unsigned long long)size);
+	return place_node(ra, prev, start, size, color, owner, node, out, who);
+}
+
+GTT_API int gtt_range_insert(struct gtt_range_alloc *ra,
+			     const struct gtt_range_request *req, void *owner,
+			     struct gtt_range_node **out)
+{
+	if (!ra || !out)
+		return set_error(-EINVAL, "gtt_range_insert: allocator or out is NULL");
+	return insert(ra, req, owner, NULL, out, "gtt_range_insert");
+}
+
+GTT_API int gtt_range_reserve(struct gtt_range_alloc *ra, uint64_t start,
+			      uint64_t size, uint32_t color, void *owner,
+			      struct gtt_range_node **out)
+{
+	if (!ra || !out)
+		return set_error(-EINVAL, "gtt_range_reserve: allocator or out is NULL");
+	return reserve(ra, start, size, color, owner, NULL, out, "gtt_range_reserve");
+}
+
+struct gtt_range_node *range_node_alloc(void)
+{
+	/* Zeroed: node->ra == NULL marks it as in no allocator. */
+	struct gtt_range_node *node = mem_zalloc(sizeof(*node));
+
+	if (!node)
+		set_error(-ENOMEM, "range_node_alloc: out of memory");
+	return node;
+}
+
+void range_node_free_unused(struct gtt_range_node *node)
+{
+	mem_free(node);
+}
+
+/* A node the caller may hand in: not NULL, in no allocator. */
+static int check_free_node(struct gtt_range_alloc *ra,
+			   const struct gtt_range_node *node, const char *who)
+{
+	if (!ra || !node || node->ra)
+		return set_error(-EINVAL, "%s: allocator or node is NULL, or the node is in use", who);
+	return 0;
+}
+
+int range_insert_node(struct gtt_range_alloc *ra,
+		      const struct gtt_range_request *req, void *owner,
+		      struct gtt_range_node *node)
+{
+	int err = check_free_node(ra, node, "range_insert_node");
+
+	return err ? err : insert(ra, req, owner, node, NULL, "range_insert_node");
+}
+
+int range_reserve_node(struct gtt_range_alloc *ra, uint64_t start,
+		       uint64_t size, uint32_t color, void *owner,
+		       struct gtt_range_node *node)
+{
+	int err = check_free_node(ra, node, "range_reserve_node");
+
+	return err ? err : reserve(ra, start, size, color, owner, node, NULL,
+				   "range_reserve_node");
+}
+
+GTT_API int gtt_range_remove(struct gtt_range_alloc *ra,
+			     struct gtt_range_node *node)
+{
+	struct gtt_range_node *prev;
+	uint64_t merged;
+
+	if (!ra || !node || node->ra != ra || is_head(ra, node))
+		return set_error(-EINVAL, "gtt_range_remove: node is NULL or not from this allocator");
+	prev = node->prev;
+	merged = hole_end(ra, node) - hole_start(prev);
+	hole_trees_remove(ra, node);
+	avl_remove(&ra->by_addr, &node->by_addr);
+	prev->next = node->next;
+	node->next->prev = prev;
+	set_hole(ra, prev, merged);
+	ra->nodes--;
+	ra->used -= node->size;
+	node->ra = NULL;
+	if (ra->free_node)
+		ra->free_node(node);
+	else
+		mem_free(node);
+	return 0;
+}
+
+GTT_API uint64_t gtt_range_node_start(const struct gtt_range_node *node)
+{
+	return node ? node->start : 0;
+}
+
+GTT_API uint64_t gtt_range_node_size(const struct gtt_range_node *node)
+{
+	return node ? node->size : 0;
+}
+
+GTT_API uint32_t gtt_range_node_color(const struct gtt_range_node *node)
+{
+	return node ? node->color : GTT_COLOR_NONE;
+}
+
+GTT_API void *gtt_range_node_owner(const struct gtt_range_node *node)
+{
+	return node ? node->owner : NULL;
+}
+
+GTT_API struct gtt_range_node *gtt_range_lookup(struct gtt_range_alloc *ra,
+						uint64_t addr)
+{
+	struct gtt_range_node *n;
+
+	if (!ra)
+		return NULL;
+	n = last_at_or_below(ra, addr);
+	if (is_head(ra, n) || addr - n->start >= n->size)
+		return NULL;
+	return n;
+}
+
+GTT_API struct gtt_range_node *gtt_range_first(struct gtt_range_alloc *ra)
+{
+	if (!ra || is_head(ra, ra->head.next))
+		return NULL;
+	return ra->head.next;
+}
+
+GTT_API struct gtt_range_node *gtt_range_next(struct gtt_range_alloc *ra,
+					      struct gtt_range_node *node)
+{
+	if (!ra || !node || node->ra != ra || is_head(ra, node->next))
+		return NULL;
+	return node->next;
+}
+
+GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
+				  struct gtt_range_stats *st)
+{
+	if (!ra || !st)
+		return set_error(-EINVAL, "gtt_range_alloc_stats: NULL argument");
+	st->nodes = ra->nodes;
+	st->holes = ra->holes;
+	st->used = ra->used;
+	st->free = (ra->end - ra->start) - ra->used;
+	st->largest_hole = max_hole_of(ra->hole_addr.root);
+	return 0;
+}
+
+/*
+ * Does the colour rule, applied to the hole after @x (@low: @x lies below
+ * the request's range) or before @x (@x lies above it), move that hole's
+ * usable part into [r->lo, r->hi)?  Then removing @x can open more room
+ * in the range, although @x lies outside it.
+ */
+static bool rule_reaches_in(const struct gtt_range_alloc *ra,
+			    const struct fit_req *r,
+			    const struct gtt_range_node *x, bool low)
+{
+	uint64_t s = low ? hole_start(x) : ra->start;
+	uint64_t e = low ? ra->end : x->start;
+
+	if (!(ra->flags & GTT_RANGE_COLOR_GUARD) || is_head(ra, x))
+		return false;
+	ra->adjust(ra->adjust_arg, r->color, low ? x->color : r->color,
+		   low ? r->color : x->color, &s, &e);
+	return low ? s > r->lo : e < r->hi;
+}
+
+/* End of the span that removing everything up to @after's predecessor opens. */
+static inline uint64_t span_end(const struct gtt_range_alloc *ra,
+				const struct gtt_range_node *after)
+{
+	return is_head(ra, after) ? ra->end : after->start;
+}
+
+/* Is the raw span between @before and @after, inside [lo, hi), long enough?
+ * (Necessary for a fit: the colour rule and the alignment only shrink it.) */
+static bool span_long_enough(const struct gtt_range_alloc *ra,
+			     const struct fit_req *r,
+			     const struct gtt_range_node *before,
+			     const struct gtt_range_node *after)
+{
+	uint64_t hs = u64_max(hole_start(before), r->lo);
+	uint64_t he = u64_min(span_end(ra, after), r->hi);
+
+	return he > hs && he - hs >= r->size;
+}
+
+/*
+ * Grow the run @first .. @last (@k nodes) up to @limit nodes, through
+ * evictable nodes up to @hi_n, until the request fits; record it in
+ * *@best / *@best_first if it beats them (ties: HIGH prefers the later).
+ */
+static void grow_until_fit(const struct gtt_range_alloc *ra,
+			   const struct fit_req *r, gtt_evictable_fn evictable,
+			   void *arg, struct gtt_range_node *first,
+			   struct gtt_range_node *last, size_t k, size_t limit,
+			   const struct gtt_range_node *hi_n, size_t *best,
+			   struct gtt_range_node **best_first)
+{
+	const struct gtt_range_node *before = first->prev;
+	uint64_t at;
+
+	for (; k <= limit; k++, last = last->next) {
+		struct gtt_range_node *after = last->next;
+
+		if (fit_span(ra, r, hole_start(before), span_end(ra, after),
+			     color_of(ra, before), color_of(ra, after), &at)) {
+			if (k < *best || r->placement == GTT_PLACE_HIGH) {
+				*best = k;
+				*best_first = first;
+			}
+			return;
+		}
+		if (last == hi_n || !evictable(arg, after))
+			return;
+	}
+}
+
+GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
+				 const struct gtt_range_request *req,
+				 gtt_evictable_fn evictable, void *arg,
+				 struct gtt_range_node **victims,
+				 size_t max_victims, size_t *count)
+{
+	struct gtt_range_node *lo_n, *hi_n, *first, *last = NULL, *best_first = NULL;
+	size_t best = SIZE_MAX, cap, k = 0;
+	struct fit_req r;
+	uint64_t at;
+	int err;
+
+	if (!ra || !evictable || !count || (max_victims && !victims))
+		return set_error(-EINVAL, "gtt_range_evict_scan: NULL argument");
+	err = make_fit_req(ra, req, &r, "gtt_range_evict_scan");
+	if (err)
+		return err;
+	*count = 0;
+	if (find_hole(ra, &r, &at))
+		return 0;
+	cap = !victims ? SIZE_MAX : max_victims;	/* counting only: no cap */
+
+	/*
+	 * Candidates lo_n .. hi_n: the nodes that overlap [lo, hi), and
+	 * outward from them, the evictable neighbours through which the
+	 * colour rule reaches into the range.
+	 */
+	lo_n = last_at_or_below(ra, r.lo);
+	if (is_head(ra, lo_n) || hole_start(lo_n) <= r.lo)
+		lo_n = lo_n->next;
+	while (!is_head(ra, lo_n->prev) && rule_reaches_in(ra, &r, lo_n->prev, true) &&
+	       evictable(arg, lo_n->prev))
+		lo_n = lo_n->prev;
+	hi_n = last_at_or_below(ra, r.hi - 1);
+	while (!is_head(ra, hi_n->next) && rule_reaches_in(ra, &r, hi_n->next, false) &&
+	       evictable(arg, hi_n->next))
+		hi_n = hi_n->next;
+	if (is_head(ra, lo_n) || is_head(ra, hi_n) || lo_n->start > hi_n->start)
+		goto done;
+
+	/*
+	 * Two pointers: the run first .. last (k nodes) is the shortest from
+	 * first whose raw span could hold the request; it only moves forward
+	 * as first does.  From there the run grows until the request fits.
+	 */
+	for (first = lo_n;; first = first->next) {
+		if (!evictable(arg, first)) {
+			k = 0;
+		} else {
+			if (!k) {
+				last = first;
+				k = 1;
+			}
+			while (k < cap && k < best && last != hi_n &&
+			       !span_long_enough(ra, &r, first->prev, last->next) &&
+			       evictable(arg, last->next)) {
+				last = last->next;
+				k++;
+			}
+			grow_until_fit(ra, &r, evictable, arg, first, last, k,
+				       u64_min(cap, best), hi_n, &best, &best_first);
+		}
+		if (first == hi_n || (best == 1 && r.placement != GTT_PLACE_HIGH))
+			break;
+		if (k && !--k)
+			last = NULL;
+	}
+done:
+	if (!best_first && cap == SIZE_MAX)
+		return set_error(-ENOSPC, "gtt_range_evict_scan: no run of evictable nodes opens a hole of 0x%llx bytes",
+				 (unsigned long long)r.size);
+	if (!best_first)
+		return set_error(-ENOSPC, "gtt_range_evict_scan: no run of at most %zu evictable nodes opens a hole of 0x%llx bytes",
+				 max_victims, (unsigned long long)r.size);
+	*count = best;
+	for (k = 0, last = best_first; victims && k < best; k++, last = last->next)
+		victims[k] = last;
+	return 0;
+}
+
+/* ---- invariant check for tests ---- */
+
+static int check_holes(struct gtt_range_alloc *ra, struct avl_node *n)
+{
+	uint64_t m;
+
+	if (!n)
+		return 0;
+	if (check_holes(ra, n->left) || check_holes(ra, n->right))
+		return -1;
+	if (!hole_node(n)->has_hole || !hole_node(n)->hole)
+		return -1;
+	m = u64_max(hole_node(n)->hole,
+		    u64_max(max_hole_of(n->left), max_hole_of(n->right)));
+	return m == hole_node(n)->max_hole ? 0 : -1;
+}
+
+int range_alloc_check(struct gtt_range_alloc *ra)
+{
+	struct gtt_range_node *n;
+	struct avl_node *a, *h;
+	uint64_t nodes = 0, used = 0, holes = 0, prev_end = ra->start;
+
+	if (avl_check(ra->by_addr.root, NULL) < 0 ||
+	    avl_check(ra->hole_addr.root, NULL) < 0 ||
+	    avl_check(ra->by_size.root, NULL) < 0 ||
+	    check_holes(ra, ra->hole_addr.root))
+		return -1;
+	/* The trees' in-order walks must match the list. */
+	a = avl_first(&ra->by_addr);
+	h = avl_first(&ra->hole_addr);
+	n = &ra->head;
+	do {
+		if (!a || addr_node(a) != n)
+			return -1;
+		if (!is_head(ra, n)) {
+			if (n->start < prev_end || n->size == 0)
+				return -1;
+			nodes++;
+			used += n->size;
+		}
+		if (n->hole != hole_end(ra, n) - hole_start(n))
+			return -1;
+		if ((n->hole != 0) != n->has_hole)
+			return -1;
+		if (n->has_hole) {
+			if (!h || hole_node(h) != n)
+				return -1;
+			h = avl_next(h);
+			holes++;
+		}
+		prev_end = hole_start(n);
+		a = avl_next(a);
+		n = n->next;
+	} while (!is_head(ra, n));
+	if (a || h)
+		return -1;
+	if (nodes != ra->nodes || used != ra->used || holes != ra->holes)
+		return -1;
+	return 0;
+}
+
+/* ---- walking by address, for the vm ---- */
+
+struct gtt_range_node *range_node_from(struct gtt_range_alloc *ra,
+				       uint64_t addr)
+{
+	struct gtt_range_node *n = last_at_or_below(ra, addr);
+
+	if (is_head(ra, n) || n->start + n->size <= addr)
+		n = n->next;
+	return is_head(ra, n) ? NULL : n;
+}

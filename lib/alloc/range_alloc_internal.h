@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Range allocator internals, shared with the vm (which reads node fields
+ * directly on hot paths) and the tests (which check the invariants).
+ */
+#ifndef GTT_LIB_RANGE_ALLOC_INTERNAL_H
+#define GTT_LIB_RANGE_ALLOC_INTERNAL_H
+
+#include <gtt/range_alloc.h>
+
+#include "base/avl.h"
+#include "base/rcu.h"
+
+struct gtt_range_node {
+	struct avl_node by_addr;	/* every node and the head, by start */
+	struct avl_node hole_addr;	/* nodes with a hole, by start */
+	struct avl_node by_size;	/* nodes with a hole, by (hole, start) */
+	struct gtt_range_node *prev;	/* address order, circular via head */
+	struct gtt_range_node *next;
+	uint64_t start;
+	uint64_t size;
+	uint64_t hole;			/* free bytes right after this node */
+	uint64_t max_hole;		/* largest hole in the hole_addr subtree */
+	uint32_t color;
+	bool has_hole;			/* in hole_addr and by_size */
+	void *owner;
+	struct gtt_range_alloc *ra;
+	struct rcu_head rcu;		/* deferred free (vm with RCU readers) */
+};
+
+struct gtt_range_alloc {
+	/* Zero-sized sentinel at start; its hole is the space before node 1. */
+	struct gtt_range_node head;
+	struct avl_tree by_addr;
+	struct avl_tree hole_addr;
+	struct avl_tree by_size;
+	uint64_t start;
+	uint64_t end;			/* exclusive */
+	uint64_t page_size;
+	unsigned int flags;
+	gtt_color_adjust_fn adjust;
+	void *adjust_arg;
+	uint64_t nodes;
+	uint64_t used;
+	uint64_t holes;
+	/* How removed nodes are freed (a vm with RCU readers defers it). */
+	void (*free_node)(struct gtt_range_node *node);
+};
+
+/*
+ * Preallocated nodes, so a caller (the vm's eviction) can allocate all it
+ * needs before it changes anything.  range_node_alloc() returns a node for
+ * one range_insert_node() or range_reserve_node() (NULL on ENOMEM, with the
+ * error set).  Those two are gtt_range_insert() and gtt_range_reserve()
+ * taking that node instead of allocating one: they never fail with
+ * -ENOMEM, and on failure leave the node untouched for another try.  Once
+ * inserted, the node belongs to the allocator (gtt_range_remove() frees it);
+ * one never inserted goes back through range_node_free_unused() (NULL ok).
+ */
+struct gtt_range_node *range_node_alloc(void);
+void range_node_free_unused(struct gtt_range_node *node);
+int range_insert_node(struct gtt_range_alloc *ra,
+		      const struct gtt_range_request *req, void *owner,
+		      struct gtt_range_node *node);
+int range_reserve_node(struct gtt_range_alloc *ra, uint64_t start,
+		       uint64_t size, uint32_t color, void *owner,
+		       struct gtt_range_node *node);
+
+/* The node containing @addr, or else the first node above it; NULL if none. */
+struct gtt_range_node *range_node_from(struct gtt_range_alloc *ra,
+				       uint64_t addr);
+
+/* Check every invariant (trees, list, holes, augmentation).  0 if sound. */
+int range_alloc_check(struct gtt_range_alloc *ra);
+
+#endif

@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel fences: see gtt/sync.h.
+ *
+ * The watcher thread sleeps in epoll_wait() on every imported descriptor
+ * (EPOLLONESHOT) plus an eventfd used to stop it.  A watch holds a dup of
+ * the caller's descriptor and a reference on its fence; the thread signals
+ * the fence, unregisters and closes the descriptor, and frees the watch.
+ * Watches live on a list under the watcher lock so destruction can cancel
+ * the ones still pending.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/sync_file.h>
+
+#include <gtt/sync.h>
+
+#include "sync/fence_internal.h"
+
+#ifdef GTT_HAVE_LIBDRM
+#include <xf86drm.h>
+#endif
+
+struct watch {
+	struct watch *prev, *next;
+	int fd;
+	struct gtt_fence *fence;
+};
+
+struct gtt_watcher {
+	int epfd;
+	int stopfd;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	struct watch head;	/* circular list of pending watches */
+	size_t count;
+	bool stopping;
+};
+
+static const struct gtt_fence_ops fd_fence_ops = { .name = "fd" };
+
+/* A sync_file's status: 1 signalled, 0 active, < 0 error; 1 for other fds. */
+static int fd_status(int fd)
+{
+	struct sync_file_info info = { 0 };
+
+	if (ioctl(fd, SYNC_IOC_FILE_INFO, &info) < 0)
+		return 1;
+	return info.status;
+}
+
+static void finish(struct gtt_watcher *w, struct watch *wt, int error)
+{
+	pthread_mutex_lock(&w->lock);
+	wt->prev->next = wt->next;
+	wt->next->prev = wt->prev;
+	w->count--;
+	pthread_mutex_unlock(&w->lock);
+	epoll_ctl(w->epfd, EPOLL_CTL_DEL, wt->fd, NULL);
+	close(wt->fd);
+	gtt_fence_signal(wt->fence, error);
+	gtt_fence_put(wt->fence);
+	mem_free(wt);
+}
+
+static void *watcher_main(void *arg)
+{
+	struct gtt_watcher *w = arg;
+	struct epoll_event ev[32];
+
+	for (;;) {
+		int n = epoll_wait(w->epfd, ev, 32, -1);
+
+		if (n < 0)
+			continue;	/* EINTR */
+		for (int i = 0; i < n; i++) {
+			struct watch *wt = ev[i].data.ptr;
+			int st;
+
+			if (!wt)
+				return NULL;	/* the stop eventfd */
+			if (ev[i].events & EPOLLIN) {
+				st = fd_status(wt->fd);
+				finish(w, wt, st < 0 ? st : 0);
+			} else {
+				finish(w, wt, -EPIPE);
+			}
+		}
+	}
+}
+
+GTT_API int gtt_watcher_create(struct gtt_watcher **out)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+	struct gtt_watcher *w;
+	int err;
+
+	if (!out)
+		return set_error(-EINVAL, "gtt_watcher_create: out is NULL");
+	w = mem_zalloc(sizeof(*w));
+	if (!w)
+		return set_error(-ENOMEM, "gtt_watcher_create: out of memory");
+	w->head.prev = w->head.next = &w->head;
+	pthread_mutex_init(&w->lock, NULL);
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	w->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->epfd < 0 || w->stopfd < 0 ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->stopfd, &ev) < 0) {
+		err = -errno;
+		goto fail;
+	}
+	err = -pthread_create(&w->thread, NULL, watcher_main, w);
+	if (err)
+		goto fail;
+	*out = w;
+	return 0;
+fail:
+	if (w->epfd >= 0)
+		close(w->epfd);
+	if (w->stopfd >= 0)
+		close(w->stopfd);
+	pthread_mutex_destroy(&w->lock);
+	mem_free(w);
+	return set_error(err, "gtt_watcher_create: cannot start the watcher");
+}
+
+GTT_API void gtt_watcher_destroy(struct gtt_watcher *w)
+{
+	uint64_t one = 1;
+
+	if (!w)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_mutex_unlock(&w->lock);
+	if (write(w->stopfd, &one, sizeof(one)) != sizeof(one))
+		(void)0;	/* an eventfd write of 1 cannot fail here */
+	pthread_join(w->thread, NULL);
+	while (w->head.next != &w->head)
+		finish(w, w->head.next, -ECANCELED);
+	close(w->stopfd);
+	close(w->epfd);
+	pthread_mutex_destroy(&w->lock);
+	mem_free(w);
+}
+
+GTT_API size_t gtt_watcher_count(struct gtt_watcher *w)
+{
+	size_t n;
+
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	n = w->count;
+	pthread_mutex_unlock(&w->lock);
+	return n;
+}
+
+GTT_API int gtt_fence_import_fd(struct gtt_watcher *w, int fd,
+				struct gtt_fence **out)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLONESHOT };
+	struct watch *wt;
+	int err, dupfd;
+
+	if (!w || !out)
+		return set_error(-EINVAL, "gtt_fence_import_fd: watcher or out is NULL");
+	dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (dupfd < 0)
+		return set_error(-EBADF, "gtt_fence_import_fd: %d is not an open descriptor", fd);
+	wt = mem_zalloc(sizeof(*wt));
+	if (!wt || gtt_fence_create_custom(&fd_fence_ops, NULL, 0, 0, &wt->fence)) {
+		mem_free(wt);
+		close(dupfd);
+		return set_error(-ENOMEM, "gtt_fence_import_fd: out of memory");
+	}
+	wt->fd = dupfd;
+	*out = gtt_fence_get(wt->fence);
+	pthread_mutex_lock(&w->lock);
+	if (w->stopping) {
+		pthread_mutex_unlock(&w->lock);
+		err = set_error(-ESHUTDOWN, "gtt_fence_import_fd: the watcher is stopping");
+		goto undo;
+	}
+	wt->next = &w->head;
+	wt->prev = w->head.prev;
+	w->head.prev->next = wt;
+	w->head.prev = wt;
+	w->count++;
+	ev.data.ptr = wt;
+	/* Registered under the lock: the thread cannot finish it before. */
+	err = epoll_ctl(w->epfd, EPOLL_CTL_ADD, dupfd, &ev) < 0 ? -errno : 0;
+	if (err) {
+		wt->prev->next = wt->next;
+		wt->next->prev = wt->prev;
+		w->count--;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (!err)
+		return 0;
+	set_error(err, "gtt_fence_import_fd: descriptor %d cannot be polled", fd);
+undo:
+	gtt_fence_put(*out);
+	*out = NULL;
+	gtt_fence_put(wt->fence);
+	close(dupfd);
+	mem_free(wt);
+	return err;
+}
+
+GTT_API int gtt_fence_import_syncobj(struct gtt_watcher *w, int drm_fd,
+				     uint32_t handle, uint64_t point,
+				     struct gtt_fence **out)
+{
+#ifdef GTT_HAVE_LIBDRM
+	uint32_t tmp = 0, src = handle;
+	int sync_fd = -1, err;
+
+	if (!w || !out)
+		return set_error(-EINVAL, "gtt_fence_import_syncobj: watcher or out is NULL");
+	if (point) {
+		/* Move the point's fence into a binary syncobj we can export. */
+		err = drmSyncobjCreate(drm_fd, 0, &tmp);
+		if (!err)
+			err = drmSyncobjTransfer(drm_fd, tmp, 0, handle, point, 0);
+		if (err) {
+			if (tmp)
+				drmSyncobjDestroy(drm_fd, tmp);
+			return set_error(err < 0 ? err : -EINVAL,
+					 "gtt_fence_import_syncobj: cannot take point %llu of syncobj %u",
+					 (unsigned long long)point, handle);
+		}
+		src = tmp;
+	}
+	err = drmSyncobjExportSyncFile(drm_fd, src, &sync_fd);
+	if (tmp)
+		drmSyncobjDestroy(drm_fd, tmp);
+	if (err)
+		return set_error(err < 0 ? err : -EINVAL,
+				 "gtt_fence_import_syncobj: syncobj %u has no fence to export", handle);
+	err = gtt_fence_import_fd(w, sync_fd, out);
+	close(sync_fd);
+	return err;
+#else
+	(void)w, (void)drm_fd, (void)handle, (void)point, (void)out;
+	return set_error(-EOPNOTSUPP, "gtt_fence_import_syncobj: libgtt was built without libdrm");
+#endif
+}
+
+struct export_cb {
+	struct gtt_fence_cb cb;
+	int fd;
+};
+
+static void export_signalled(struct gtt_fence *f, struct gtt_fence_cb *cb)
+{
+	struct export_cb *e = container_of(cb, struct export_cb, cb);
+	uint64_t one = 1;
+
+	(void)f;
+	if (write(e->fd, &one, sizeof(one)) != sizeof(one))
+		(void)0;	/* count 0 -> 1 cannot overflow */
+	close(e->fd);
+	mem_free(e);
+}
+
+GTT_API int gtt_fence_export_eventfd(struct gtt_fence *fence, int *fd)
+{
+	struct export_cb *e;
+	int efd;
+
+	if (!fence || !fd)
+		return set_error(-EINVAL, "gtt_fence_export_eventfd: NULL argument");
+	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (efd < 0)
+		return set_error(-errno, "gtt_fence_export_eventfd: eventfd failed");
+	e = mem_alloc(sizeof(*e));
+	/* Our own descriptor for the write: the caller may close theirs. */
+	if (!e || (e->fd = fcntl(efd, F_DUPFD_CLOEXEC, 3)) < 0) {
+		mem_free(e);
+		close(efd);
+		return set_error(-ENOMEM, "gtt_fence_export_eventfd: out of memory or descriptors");
+	}
+	if (gtt_fence_add_callback(fence, &e->cb, export_signalled) == -ENOENT)
+		export_signalled(fence, &e->cb);
+	*fd = efd;
+	return 0;
+}

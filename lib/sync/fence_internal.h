@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fence layout, for objects that embed a fence (a binding embeds its unbind
+ * fence, a merge embeds its result) so the fence's refcount is theirs.
+ */
+#ifndef GTT_LIB_FENCE_INTERNAL_H
+#define GTT_LIB_FENCE_INTERNAL_H
+
+#include <pthread.h>
+
+#include <gtt/fence.h>
+
+#include "base/util.h"
+
+struct gtt_fence {
+	_Atomic uint32_t state;		/* futex word: 0 pending, 1 signalled */
+	_Atomic uint32_t waiters;
+	_Atomic int32_t refcount;
+	_Atomic uint32_t signaling_enabled;
+	int32_t error;			/* written before state is released */
+	pthread_mutex_t lock;		/* guards the callback list */
+	/* The thread running the callbacks (its fence_self() token), or NULL. */
+	_Atomic(const void *) signaller;
+	struct gtt_fence_cb cbs;	/* circular list head */
+	uint64_t context;
+	uint64_t seqno;
+	uint64_t timestamp;
+	const struct gtt_fence_ops *ops;
+	void *priv;
+	/* Frees the memory holding the fence; NULL means mem_free(fence). */
+	void (*free_fn)(struct gtt_fence *fence);
+};
+
+void fence_init(struct gtt_fence *f, const struct gtt_fence_ops *ops,
+		void *priv, uint64_t context, uint64_t seqno,
+		void (*free_fn)(struct gtt_fence *));
+
+/* Error of a signalled fence (0 if it succeeded or is pending). */
+static inline int fence_error(const struct gtt_fence *f)
+{
+	return atomic_load_explicit(&f->state, memory_order_acquire) ? f->error : 0;
+}
+
+#endif

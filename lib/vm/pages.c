@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Page lists: see gtt/pages.h.  Segments are stored with the byte offset at
+ * which each begins, so an offset is found by binary search.
+ */
+#include <string.h>
+
+#include <gtt/pages.h>
+
+#include "base/util.h"
+
+struct seg {
+	struct gtt_pages_segment s;
+	uint64_t offset;	/* bytes before this segment */
+};
+
+struct gtt_pages {
+	_Atomic int32_t refcount;
+	unsigned int flags;
+	uint64_t size;
+	void (*dtor)(void *arg);
+	void *dtor_arg;
+	size_t count;
+	struct gtt_pages_segment *plain;	/* for gtt_pages_segments() */
+	struct seg segs[];
+};
+
+#define PAGE_4K 4096ull
+
+GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
+			     size_t count, unsigned int flags,
+			     struct gtt_pages **out)
+{
+	struct gtt_pages *p;
+	uint64_t total = 0;
+
+	if (!segs || !count || !out)
+		return set_error(-EINVAL, "gtt_pages_create: NULL argument or zero segments");
+	if (flags & ~(unsigned int)GTT_PAGES_BORROWED)
+		return set_error(-EINVAL, "gtt_pages_create: unknown flags 0x%x", flags);
+	if (count > (SIZE_MAX - sizeof(*p)) / (sizeof(struct seg) + sizeof(*segs)))
+		return set_error(-EINVAL, "gtt_pages_create: too many segments");
+	for (size_t i = 0; i < count; i++) {
+		const struct gtt_pages_segment *s = &segs[i];
+
+		if (!s->length || s->length % PAGE_4K || s->addr % PAGE_4K)
+			return set_error(-EINVAL, "gtt_pages_create: segment %zu [0x%llx, +0x%llx) is empty or not 4 KiB aligned",
+					 i, (unsigned long long)s->addr,
+					 (unsigned long long)s->length);
+		if (s->addr > UINT64_MAX - s->length || total > UINT64_MAX - s->length)
+			return set_error(-EINVAL, "gtt_pages_create: segment %zu wraps or the total overflows", i);
+		total += s->length;
+	}
+	p = mem_alloc(sizeof(*p) + count * sizeof(struct seg));
+	if (!p)
+		return set_error(-ENOMEM, "gtt_pages_create: out of memory");
+	p->plain = mem_alloc(count * sizeof(*segs));
+	if (!p->plain) {
+		mem_free(p);
+		return set_error(-ENOMEM, "gtt_pages_create: out of memory");
+	}
+	memcpy(p->plain, segs, count * sizeof(*segs));
+	atomic_init(&p->refcount, 1);
+	p->flags = flags;
+	p->size = total;
+	p->dtor = NULL;
+	p->dtor_arg = NULL;
+	p->count = count;
+	total = 0;
+	for (size_t i = 0; i < count; i++) {
+		p->segs[i].s = segs[i];
+		p->segs[i].offset = total;
+		total += segs[i].length;
+	}
+	*out = p;
+	return 0;
+}
+
+GTT_API int gtt_pages_set_destructor(struct gtt_pages *p, void (*fn)(void *),
+				     void *arg)
+{
+	if (!p)
+		return set_error(-EINVAL, "gtt_pages_set_destructor: pages is NULL");
+	p->dtor = fn;
+	p->dtor_arg = arg;
+	return 0;
+}
+
+GTT_API struct gtt_pages *gtt_pages_get(struct gtt_pages *p)
+{
+	if (p)
+		atomic_fetch_add_explicit(&p->refcount, 1, memory_order_relaxed);
+	return p;
+}
+
+GTT_API void gtt_pages_put(struct gtt_pages *p)
+{
+	if (!p || atomic_fetch_sub_explicit(&p->refcount, 1,
+					    memory_order_acq_rel) != 1)
+		return;
+	if (p->dtor)
+		p->dtor(p->dtor_arg);
+	mem_free(p->plain);
+	mem_free(p);
+}
+
+GTT_API uint64_t gtt_pages_size(const struct gtt_pages *p)
+{
+	return p ? p->size : 0;
+}
+
+GTT_API unsigned int gtt_pages_flags(const struct gtt_pages *p)
+{
+	return p ? p->flags : 0;
+}
+
+GTT_API const struct gtt_pages_segment *
+gtt_pages_segments(const struct gtt_pages *p, size_t *count)
+{
+	if (count)
+		*count = p ? p->count : 0;
+	return p ? p->plain : NULL;
+}
+
+GTT_API int gtt_pages_addr(const struct gtt_pages *p, uint64_t offset,
+			   uint64_t *addr)
+{
+	size_t lo = 0, hi;
+
+	if (!p || !addr)
+		return set_error(-EINVAL, "gtt_pages_addr: NULL argument");
+	if (offset >= p->size)
+		return set_error(-ERANGE, "gtt_pages_addr: offset 0x%llx is past the end (0x%llx)",
+				 (unsigned long long)offset, (unsigned long long)p->size);
+	hi = p->count;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->segs[mid].offset <= offset)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*addr = p->segs[lo].s.addr + (offset - p->segs[lo].offset);
+	return 0;
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internals shared by vm.c (address spaces, vmas, the public bind/unbind
+ * entry points) and binding.c (the life of one placement).
+ */
+#ifndef GTT_LIB_VM_INTERNAL_H
+#define GTT_LIB_VM_INTERNAL_H
+
+#include <pthread.h>
+
+#include <gtt/vm.h>
+
+#include "sync/await_internal.h"
+#include "backend/backend_internal.h"
+#include "sync/fence_internal.h"
+#include "base/interval_tree.h"
+#include "alloc/range_alloc_internal.h"
+#include "base/rcu.h"
+
+struct gtt_binding {
+	/* The unbind fence; its refcount is the binding's refcount. */
+	struct gtt_fence unbind_fence;
+	struct gtt_vm *vm;
+	struct gtt_pages *pages;	/* dropped when the unbind completes */
+	uint64_t start;
+	uint64_t size;
+	uint32_t pte_flags;
+	int bind_error;			/* valid once bind_done */
+	int clear_error;
+	_Atomic bool bind_done;		/* the bind job ran (or never will) */
+	bool backend_failed;		/* bind_error came from the backend */
+	/* A clear failed: PTEs may still map the pages, which the binding
+	 * keeps until the range is known to be clear (quarantine). */
+	bool stale;
+	struct gtt_range_node *qnode;	/* its range, kept from the allocator */
+	struct gtt_binding *q_next;	/* vm->failed, then vm->quarantine */
+	_Atomic int32_t holds;		/* 1 for the unbind itself + holders */
+	struct gtt_fence *bind_fence;	/* only when the bind could be deferred */
+	struct await bind_await;
+	struct await unbind_await;
+	struct itree_node pending;	/* in vm->pending while unbinding */
+	bool in_tree;
+	/* Whether the bind / unbind was counted in vm->inflight (it was not
+	 * when it was certain to finish inline, under the vm lock). */
+	bool bind_counted;
+	bool unbind_counted;
+	bool rcu_free;			/* was reachable by RCU readers */
+	struct rcu_head rcu;
+	struct gtt_binding *retire_next;
+};
+
+struct vma {
+	gtt_vma_t handle;
+	struct gtt_pages *pages;
+	struct gtt_resv *resv;
+	struct gtt_binding *binding;	/* current placement, NULL if unbound */
+	struct gtt_range_node *node;
+	unsigned int pin_count;
+	struct gtt_fence **active;	/* GPU work using the mapping */
+	unsigned int n_active;
+	unsigned int cap_active;
+	struct gtt_fence *last_unbind;	/* the latest unbind's fence */
+	bool evicted;			/* that unbind was an eviction */
+	struct rcu_head rcu;
+};
+
+struct gtt_vm {
+	pthread_mutex_t lock;		/* everything below unless noted */
+	char name[32];
+	uint64_t start;
+	uint64_t end;
+	uint64_t page_size;
+	unsigned int flags;
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_range_alloc *ra;
+	struct itree pending;		/* bindings whose unbind is pending */
+
+	/* Lock-free: finished bindings waiting to leave `pending`. */
+	_Atomic(struct gtt_binding *) retired;
+	/* Lock-free: bindings whose clear failed, waiting for the quarantine. */
+	_Atomic(struct gtt_binding *) failed;
+	struct gtt_binding *quarantine;	/* stale bindings (see quarantine.c) */
+	_Atomic uint32_t closed;
+	/* RCU readers: odd while the trees change (writers hold the lock). */
+	bool rcu;
+	_Atomic uint32_t seq;
+	unsigned int write_depth;	/* nested tree_write_begin() (eviction) */
+
+	/* Work in flight (deferred binds, unbinds not completed). */
+	pthread_mutex_t idle_lock;
+	pthread_cond_t idle_cond;
+	uint64_t inflight;		/* under idle_lock */
+
+	/* vma handle table */
+	uint16_t tag;
+	struct vma **slots;
+	uint32_t *gens;
+	uint32_t nslots;
+	uint32_t *free_idx;
+	uint32_t nfree;
+
+	struct gtt_vm_stats st;		/* counters touched under the lock */
+	_Atomic uint64_t backend_errors;
+};
+
+/* binding.c */
+struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
+				   uint64_t start, uint64_t size,
+				   uint32_t pte_flags);
+/* Set the start address once the range is placed (before it is shared). */
+void binding_place(struct gtt_binding *b, uint64_t start);
+void binding_get(struct gtt_binding *b);
+void binding_put(struct gtt_binding *b);
+/* Prepare the bind await; the job writes PTEs, then signals bind_fence. */
+void binding_bind_init(struct gtt_binding *b);
+/* Prepare the unbind await; the job clears PTEs, then drops its hold. */
+void binding_unbind_init(struct gtt_binding *b);
+void binding_unhold(struct gtt_binding *b);
+/* Whether a clear's @err may have left entries mapping the pages. */
+bool clear_failed(struct gtt_vm *vm, int err);
+/* Remove finished bindings from vm->pending and take failed ones into the
+ * quarantine, retrying their clears.  Caller holds vm->lock. */
+void vm_retire_locked(struct gtt_vm *vm);
+
+/* quarantine.c (vm lock held) */
+void quarantine_add_locked(struct gtt_vm *vm, struct gtt_binding *b);
+void quarantine_retry_locked(struct gtt_vm *vm);
+/* At vm destruction: one last try, then release whatever is left. */
+void quarantine_release_all(struct gtt_vm *vm);
+void vm_work_begin(struct gtt_vm *vm);
+void vm_work_end(struct gtt_vm *vm);
+
+/*
+ * Bracket changes to the allocator or pending tree for lock-free readers
+ * (vm lock held).  Brackets nest — a bind's placement may evict, and each
+ * eviction is an unbind with its own bracket — and only the outermost one
+ * moves the count, which must stay odd for the whole change.
+ */
+static inline void tree_write_begin(struct gtt_vm *vm)
+{
+	if (vm->rcu && vm->write_depth++ == 0)
+		atomic_store_explicit(&vm->seq, atomic_load_explicit(&vm->seq,
+				      memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+static inline void tree_write_end(struct gtt_vm *vm)
+{
+	if (vm->rcu && --vm->write_depth == 0)
+		atomic_store_explicit(&vm->seq, atomic_load_explicit(&vm->seq,
+				      memory_order_relaxed) + 1, memory_order_release);
+}
+
+static inline bool vm_is_closed(const struct gtt_vm *vm)
+{
+	return atomic_load_explicit(&vm->closed, memory_order_acquire);
+}
+
+#endif

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Simulated GPU and checker: see gtt/sim.h.  Expectations are taken from
+ * the vm's own state at submit (the binding at each address and its
+ * pages); results come only from walking the backend's page tables.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include <gtt/sim.h>
+
+#include "vm/vm_internal.h"
+
+struct gtt_sim {
+	struct gtt_vm *vm;
+	struct gtt_backend *be;
+	pthread_mutex_t lock;
+	struct gtt_sim_report *reports;
+	size_t nreports, cap;
+	uint64_t next_job;
+};
+
+struct gtt_sim_job {
+	uint64_t seq;
+	struct gtt_fence *fence;
+	struct gtt_fence **waits;	/* bind fences a tracked job waits for */
+	size_t nwaits;
+	size_t n;
+	uint64_t *addr;
+	uint64_t *expected;
+};
+
+GTT_API const char *gtt_sim_kind_name(enum gtt_sim_kind kind)
+{
+	switch (kind) {
+	case GTT_SIM_FAULT: return "fault";
+	case GTT_SIM_SCRATCH: return "scratch";
+	case GTT_SIM_STALE: return "stale";
+	}
+	return "?";
+}
+
+GTT_API int gtt_sim_create(struct gtt_vm *vm, struct gtt_backend *be,
+			   struct gtt_sim **out)
+{
+	struct gtt_sim *sim;
+
+	if (!vm || !be || !out)
+		return set_error(-EINVAL, "gtt_sim_create: NULL argument");
+	if (!be->ops->translate)
+		return set_error(-EOPNOTSUPP, "gtt_sim_create: backend '%s' cannot walk its table",
+				 gtt_backend_name(be));
+	sim = mem_zalloc(sizeof(*sim));
+	if (!sim)
+		return set_error(-ENOMEM, "gtt_sim_create: out of memory");
+	sim->vm = vm;
+	sim->be = be;
+	pthread_mutex_init(&sim->lock, NULL);
+	*out = sim;
+	return 0;
+}
+
+static void job_free(struct gtt_sim_job *job)
+{
+	for (size_t i = 0; i < job->nwaits; i++)
+		gtt_fence_put(job->waits[i]);
+	gtt_fence_put(job->fence);
+	mem_free(job->waits);
+	mem_free(job->addr);
+	mem_free(job->expected);
+	mem_free(job);
+}
+
+GTT_API int gtt_sim_submit(struct gtt_sim *sim, const uint64_t *addrs,
+			   size_t count, unsigned int flags,
+			   struct gtt_sim_job **out)
+{
+	struct gtt_vm *vm;
+	struct gtt_sim_job *job;
+	gtt_vma_t *touched;
+	size_t ntouched = 0;
+	int err = 0;
+
+	if (!sim || !out || (count && !addrs) || (flags & ~GTT_SIM_TRACK))
+		return set_error(-EINVAL, "gtt_sim_submit: NULL argument or unknown flags");
+	vm = sim->vm;
+	job = mem_zalloc(sizeof(*job));
+	touched = mem_alloc((count ? count : 1) * sizeof(*touched));
+	if (job) {
+		job->addr = mem_alloc((count ? count : 1) * sizeof(uint64_t));
+		job->expected = mem_alloc((count ? count : 1) * sizeof(uint64_t));
+		job->waits = mem_alloc((count ? count : 1) * sizeof(*job->waits));
+	}
+	if (!job || !touched || !job->addr || !job->expected || !job->waits ||
+	    gtt_fence_create(0, 0, &job->fence)) {
+		if (job)
+			job_free(job);
+		mem_free(touched);
+		return set_error(-ENOMEM, "gtt_sim_submit: out of memory");
+	}
+	job->n = count;
+	pthread_mutex_lock(&vm->lock);
+	for (size_t i = 0; i < count && !err; i++) {
+		struct gtt_range_node *node = gtt_range_lookup(vm->ra, addrs[i]);
+		struct vma *v = node ? node->owner : NULL;
+		struct gtt_binding *b = v ? v->binding : NULL;
+
+		if (!b) {
+			err = set_error(-ENOENT, "gtt_sim_submit: nothing is bound at 0x%llx",
+					(unsigned long long)addrs[i]);
+			break;
+		}
+		job->addr[i] = addrs[i];
+		err = gtt_pages_addr(b->pages, addrs[i] - b->start, &job->expected[i]);
+		if (err || !(flags & GTT_SIM_TRACK))
+			continue;
+		/* A correct driver's job waits for the bind and marks the vma busy. */
+		bool seen = false;
+
+		for (size_t k = 0; k < ntouched; k++)
+			seen |= touched[k] == v->handle;
+		if (seen)
+			continue;
+		touched[ntouched++] = v->handle;
+		if (b->bind_fence && !gtt_fence_is_signaled(b->bind_fence))
+			job->waits[job->nwaits++] = gtt_fence_get(b->bind_fence);
+	}
+	pthread_mutex_unlock(&vm->lock);
+	for (size_t k = 0; k < ntouched && !err; k++)
+		err = gtt_vma_add_active(vm, touched[k], job->fence);
+	mem_free(touched);
+	if (err) {
+		/*
+		 * The job will never run, but the vmas before the one that
+		 * failed already hold its fence as active: signal it so that
+		 * their unbinds (and the vm's teardown) do not wait for ever.
+		 */
+		gtt_fence_signal(job->fence, err);
+		job_free(job);
+		return err;
+	}
+	pthread_mutex_lock(&sim->lock);
+	job->seq = ++sim->next_job;
+	pthread_mutex_unlock(&sim->lock);
+	*out = job;
+	return 0;
+}
+
+GTT_API struct gtt_fence *gtt_sim_job_fence(const struct gtt_sim_job *job)
+{
+	return job ? job->fence : NULL;
+}
+
+static void report(struct gtt_sim *sim, const struct gtt_sim_report *r)
+{
+	pthread_mutex_lock(&sim->lock);
+	if (sim->nreports == sim->cap) {
+		size_t cap = sim->cap ? sim->cap * 2 : 16;
+		struct gtt_sim_report *n = mem_realloc(sim->reports, cap * sizeof(*n));
+
+		if (!n) {	/* keep counting what fits; the run's return says how many */
+			pthread_mutex_unlock(&sim->lock);
+			return;
+		}
+		sim->reports = n;
+		sim->cap = cap;
+	}
+	sim->reports[sim->nreports++] = *r;
+	pthread_mutex_unlock(&sim->lock);
+}
+
+GTT_API int gtt_sim_run(struct gtt_sim *sim, struct gtt_sim_job *job)
+{
+	int bad = 0;
+
+	if (!sim || !job)
+		return set_error(-EINVAL, "gtt_sim_run: NULL argument");
+	for (size_t i = 0; i < job->nwaits; i++)
+		if (!gtt_fence_is_signaled(job->waits[i]))
+			return set_error(-EAGAIN, "gtt_sim_run: job %llu still waits for a bind",
+					 (unsigned long long)job->seq);
+	for (size_t i = 0; i < job->n; i++) {
+		struct gtt_sim_report r = { .job = job->seq, .addr = job->addr[i],
+					    .expected = job->expected[i] };
+		struct gtt_translation t;
+		int err = gtt_backend_translate(sim->be, job->addr[i], &t);
+
+		if (err || !t.present)
+			r.kind = GTT_SIM_FAULT;
+		else if (t.scratch)
+			r.kind = GTT_SIM_SCRATCH;
+		else if (t.addr != job->expected[i])
+			r.kind = GTT_SIM_STALE;
+		else
+			continue;
+		r.got = err ? 0 : t.addr;
+		report(sim, &r);
+		bad++;
+	}
+	return bad;
+}
+
+GTT_API int gtt_sim_complete(struct gtt_sim *sim, struct gtt_sim_job *job,
+			     int error)
+{
+	int bad = gtt_sim_run(sim, job);
+
+	if (bad < 0)
+		return bad;
+	gtt_fence_signal(job->fence, error);
+	job_free(job);
+	return bad;
+}
+
+GTT_API const struct gtt_sim_report *gtt_sim_reports(struct gtt_sim *sim,
+						     size_t *count)
+{
+	if (count)
+		*count = sim ? sim->nreports : 0;
+	return sim && sim->nreports ? sim->reports : NULL;
+}
+
+GTT_API void gtt_sim_destroy(struct gtt_sim *sim)
+{
+	if (!sim)
+		return;
+	pthread_mutex_destroy(&sim->lock);
+	mem_free(sim->reports);
+	mem_free(sim);
+}
