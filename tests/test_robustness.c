@@ -359,6 +359,19 @@ static void test_mock_large_pages(void **state)
 	gtt_backend_destroy(be);
 }
 
+/* gtt_strerror names an errno's general meaning: an -ENOENT or -EAGAIN
+ * that came from the kernel is not relabelled as a vm state. */
+static void test_strerror_keeps_errno_meaning(void **state)
+{
+	(void)state;
+	assert_null(strstr(gtt_strerror(-ENOENT), "bound"));
+	assert_null(strstr(gtt_strerror(-EAGAIN), "pin"));
+	assert_null(strstr(gtt_strerror(-ENOSPC), "address space"));
+	assert_string_equal(gtt_strerror(-ENOENT), gtt_strerror(ENOENT));
+	for (int e = 1; e < 134; e++)
+		assert_non_null(gtt_strerror(-e));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_pages_addr),
 		cmocka_unit_test(test_mock_large_pages),
 		cmocka_unit_test(test_oom_every_allocation),
+		cmocka_unit_test(test_strerror_keeps_errno_meaning),
 	};
 
 	return cmocka_run_group_tests_name("robustness", tests, NULL, NULL);

@@ -36,7 +36,10 @@ extern "C" {
  * gtt_strerror() - Name an error code returned by libgtt.
  * @err: a negative errno value (a positive one is accepted too).
  *
- * Any int is accepted; INT_MIN, which is no errno value and has no positive
+ * The name is the errno's general meaning ("no such file, object or
+ * entry" for -ENOENT), the same whether libgtt or the kernel returned it;
+ * what the error meant for a particular call is in gtt_last_error().  Any
+ * int is accepted; INT_MIN, which is no errno value and has no positive
  * counterpart, is named "unknown error".
  *
  * Thread-safe.  Return: a static string, never NULL.

@@ -215,22 +215,25 @@ GTT_API const char *gtt_strerror(int err)
 		return "unknown error";
 	if (err < 0)
 		err = -err;
+	/* The errno's own meaning, whoever returned it (the library or the
+	 * kernel): what it means for a given call is in gtt_last_error(). */
 	switch (err) {
 	case 0: return "success";
 	case EINVAL: return "invalid argument";
 	case ENOMEM: return "out of memory";
-	case ENOSPC: return "no space left in the address space";
-	case ENOENT: return "no such object, or not bound";
-	case EBUSY: return "busy";
-	case EAGAIN: return "pinned, try again after unpinning";
+	case ENOSPC: return "no space left";
+	case ENOENT: return "no such file, object or entry";
+	case EBUSY: return "resource busy";
+	case EAGAIN: return "resource temporarily unavailable";
 	case ETIME: return "timed out";
-	case EALREADY: return "already signalled";
-	case ESHUTDOWN: return "closed";
-	case EIO: return "I/O error";
+	case EALREADY: return "operation already done";
+	case ESHUTDOWN: return "shut down";
+	case EIO: return "input/output error";
 	case ENODEV: return "no such device";
 	case ERANGE: return "out of range";
 	case EOVERFLOW: return "value too large";
 	case ECANCELED: return "cancelled";
+	case EOPNOTSUPP: return "not supported";
 	default: return strerror(err);
 	}
 }
