@@ -7,11 +7,13 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "helpers.h"
+#include "sync/executor_internal.h"
 
 #define WATCHDOG_S 20
 
@@ -319,6 +321,75 @@ static void test_destroy_no_executor_runs_other_vms_manual_work(void **state)
 	watchdog_stop();
 }
 
+/*
+ * A manual executor is matched to the thread that created it by a number no
+ * other thread gets: pthread_t values are reused once a thread is joined,
+ * and a new thread's blocking wait must not run a dead thread's executor.
+ */
+struct exec_thread {
+	struct gtt_executor *ex;
+	struct gtt_fence *f;
+	pthread_t id;
+};
+
+static void job_ran(void *arg)
+{
+	atomic_store((_Atomic int *)arg, 1);
+}
+
+static _Atomic int stolen_job;
+
+static void *make_manual(void *arg)
+{
+	struct exec_thread *t = arg;
+
+	t->id = pthread_self();
+	assert_int_equal(gtt_executor_create_manual(&t->ex), 0);
+	assert_int_equal(gtt_executor_submit(t->ex, job_ran, &stolen_job), 0);
+	return NULL;
+}
+
+static void *wait_inside(void *arg)
+{
+	struct exec_thread *t = arg;
+
+	t->id = pthread_self();
+	executor_wait_fence(NULL, t->f);
+	return NULL;
+}
+
+static void *signal_soon(void *arg)
+{
+	usleep(50000);
+	gtt_fence_signal(arg, 0);
+	return NULL;
+}
+
+static void test_manual_executor_owner_by_reused_thread_id(void **state)
+{
+	struct exec_thread a = { 0 }, b = { 0 };
+	pthread_t th, sig;
+
+	(void)state;
+	atomic_store(&stolen_job, 0);
+	assert_int_equal(pthread_create(&th, NULL, make_manual, &a), 0);
+	pthread_join(th, NULL);
+	assert_int_equal(gtt_fence_create(0, 0, &b.f), 0);
+	assert_int_equal(pthread_create(&th, NULL, wait_inside, &b), 0);
+	assert_int_equal(pthread_create(&sig, NULL, signal_soon, b.f), 0);
+	pthread_join(th, NULL);
+	pthread_join(sig, NULL);
+	if (!pthread_equal(a.id, b.id)) {
+		gtt_executor_destroy(a.ex);
+		gtt_fence_put(b.f);
+		skip();
+	}
+	/* b never created a manual executor: it must not run a's job. */
+	assert_int_equal(atomic_load(&stolen_job), 0);
+	gtt_executor_destroy(a.ex);
+	gtt_fence_put(b.f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +398,7 @@ int main(void)
 		cmocka_unit_test(test_sync_unbind_no_executor_runs_other_vms_manual_work),
 		cmocka_unit_test(test_other_threads_manual_executor_is_not_stepped),
 		cmocka_unit_test(test_destroy_no_executor_runs_other_vms_manual_work),
+		cmocka_unit_test(test_manual_executor_owner_by_reused_thread_id),
 	};
 	const char *only = getenv("GTT_TEST_FILTER");	/* e.g. one test by name */
 

@@ -29,7 +29,7 @@ struct gtt_executor {
 	bool stopping;
 	unsigned int nthreads;
 	pthread_t *threads;
-	pthread_t owner;		/* manual: the thread that created it */
+	uint64_t owner;			/* manual: the thread that created it */
 	struct gtt_executor *next_manual;	/* on manual_list */
 };
 
@@ -37,6 +37,21 @@ struct gtt_executor {
 static pthread_mutex_t manual_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct gtt_executor *manual_list;
 static _Atomic unsigned int manual_count;	/* lets waits skip the list */
+
+/*
+ * This thread's number, never given to another thread: pthread_t values and
+ * TLS addresses are reused once a thread is joined, and a manual executor
+ * must never be taken for one that a new thread created.
+ */
+static uint64_t thread_id(void)
+{
+	static _Atomic uint64_t next_id = 1;
+	static __thread uint64_t id;
+
+	if (!id)
+		id = atomic_fetch_add_explicit(&next_id, 1, memory_order_relaxed);
+	return id;
+}
 
 static struct exec_job *pop_locked(struct gtt_executor *ex)
 {
@@ -160,7 +175,7 @@ GTT_API int gtt_executor_create_manual(struct gtt_executor **out)
 	if (!ex)
 		return set_error(-ENOMEM, "gtt_executor_create_manual: out of memory");
 	ex->manual = true;
-	ex->owner = pthread_self();
+	ex->owner = thread_id();
 	pthread_mutex_lock(&manual_lock);
 	ex->next_manual = manual_list;
 	manual_list = ex;
@@ -261,7 +276,7 @@ bool executor_is_manual(const struct gtt_executor *ex)
  */
 static struct exec_job *pop_owned(bool *any)
 {
-	pthread_t self = pthread_self();
+	uint64_t self = thread_id();
 	struct exec_job *job = NULL;
 
 	*any = false;
@@ -270,7 +285,7 @@ static struct exec_job *pop_owned(bool *any)
 	/* The list lock keeps the executor alive while we pop. */
 	pthread_mutex_lock(&manual_lock);
 	for (struct gtt_executor *e = manual_list; e && !job; e = e->next_manual)
-		if (pthread_equal(e->owner, self)) {
+		if (e->owner == self) {
 			*any = true;
 			job = pop(e);
 		}
