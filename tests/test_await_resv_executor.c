@@ -391,7 +391,7 @@ static void test_resv_reservation_not_taken_by_other_owner(void **state)
 	assert_int_equal(gtt_fence_create(ctx, 2, &fa[1]), 0);
 	assert_int_equal(gtt_resv_create(&r), 0);
 	/* Owner A reserves one slot; owner B then fills everything else. */
-	assert_int_equal(gtt_resv_reserve(r, 1), 0);
+	assert_int_equal(resv_reserve(r), 0);
 	n = fill_without_memory(r, fb);
 	/* A's add needs no memory: its slot is still there. */
 	mem_fail_after(1);
@@ -399,9 +399,9 @@ static void test_resv_reservation_not_taken_by_other_owner(void **state)
 	assert_false(mem_fail_fired());
 	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), n + 1);
 	/* A later fence of A's context replaces it in place. */
-	assert_int_equal(gtt_resv_reserve(r, 1), -ENOMEM);	/* full, no memory */
+	assert_int_equal(resv_reserve(r), -ENOMEM);	/* full, no memory */
 	mem_fail_after(0);
-	assert_int_equal(gtt_resv_reserve(r, 1), 0);
+	assert_int_equal(resv_reserve(r), 0);
 	mem_fail_after(1);
 	resv_add_reserved(r, fa[1], GTT_RESV_BOOKKEEP);
 	assert_false(mem_fail_fired());
@@ -413,6 +413,37 @@ static void test_resv_reservation_not_taken_by_other_owner(void **state)
 	assert_int_equal(mem_live(), live);
 }
 
+/* An application's reservations are used by its own adds, without memory,
+ * and never pile up. */
+static void test_resv_public_reservation_used_by_add(void **state)
+{
+	struct gtt_fence *f[3];
+	struct gtt_resv *r;
+
+	(void)state;
+	owner_fences(f, 3, 0);
+	assert_int_equal(gtt_resv_create(&r), 0);
+	assert_int_equal(gtt_resv_reserve(r, 3), 0);
+	mem_fail_after(1);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(gtt_resv_add(r, f[i], GTT_RESV_READ), 0);
+	assert_false(mem_fail_fired());
+	mem_fail_after(0);
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), 3);
+	/* A replacing add consumes its reservation too: no leak over time. */
+	struct gtt_fence *t;
+
+	assert_int_equal(gtt_fence_create(gtt_fence_context_alloc(1), 1, &t), 0);
+	for (int i = 0; i < 70000; i++) {
+		assert_int_equal(gtt_resv_reserve(r, 1), 0);
+		assert_int_equal(gtt_resv_add(r, t, GTT_RESV_READ), 0);
+	}
+	assert_int_equal(gtt_resv_count(r, GTT_RESV_BOOKKEEP), 4);
+	gtt_resv_destroy(r);
+	drop_owner_fences(f, 3);
+	drop_owner_fences(&t, 1);
+}
+
 static void test_resv_unreserve_returns_slots(void **state)
 {
 	struct gtt_fence *fb[OWNER_FENCES];
@@ -422,7 +453,8 @@ static void test_resv_unreserve_returns_slots(void **state)
 	(void)state;
 	owner_fences(fb, OWNER_FENCES, 0);
 	assert_int_equal(gtt_resv_create(&r), 0);
-	assert_int_equal(gtt_resv_reserve(r, 3), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(resv_reserve(r), 0);
 	with = fill_without_memory(r, fb);
 	resv_unreserve(r, 3);
 	without = fill_without_memory(r, fb + with);
@@ -452,7 +484,7 @@ static void *owner_a(void *p)
 
 	for (int i = 0; i < SHARED_ROUNDS; i++) {
 		mem_fail_after(1 + (unsigned int)i % 3);
-		if (gtt_resv_reserve(o->r, 1)) {
+		if (resv_reserve(o->r)) {
 			atomic_fetch_add(&o->a_failed, 1);
 			continue;
 		}
@@ -595,6 +627,7 @@ int main(void)
 		cmocka_unit_test(test_resv_replaces_same_context),
 		cmocka_unit_test(test_resv_reserve_bounded),
 		cmocka_unit_test(test_resv_reservation_not_taken_by_other_owner),
+		cmocka_unit_test(test_resv_public_reservation_used_by_add),
 		cmocka_unit_test(test_resv_unreserve_returns_slots),
 		cmocka_unit_test(test_resv_shared_by_two_threads),
 		cmocka_unit_test(test_executor_manual),

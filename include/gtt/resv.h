@@ -18,15 +18,16 @@
  * the same or weaker, and reuses slots whose fence already signalled, so a
  * resv stays small on a busy timeline.
  *
- * Reservations are counted, per caller: gtt_resv_reserve(resv, n) sets n
- * slots aside for the caller, and no one else's gtt_resv_add() can take
- * them, so a resv shared by several owners (say, two vms binding one
- * buffer) keeps every owner's promise.  gtt_resv_add() uses only slots
- * beyond every reservation: it replaces in place, or grows the array, or
- * fails with -ENOMEM leaving the resv as it was.  The library's own adds
- * (the unbind fences of a vma created with a resv) reserve first and then
- * consume their reservation, so they cannot fail after the unbind started;
- * a reservation is consumed also when its fence replaces another in place.
+ * Reservations: gtt_resv_reserve(resv, n) makes room for n fences, which
+ * the next n gtt_resv_add() calls use without allocating (the way a kernel
+ * driver reserves fence slots before it commits).  The library keeps its
+ * own adds (the unbind fences of a vma created with a resv) in a separate
+ * pool that no application's gtt_resv_add() can take, so a resv shared by
+ * several owners (an application and two vms binding one buffer) keeps
+ * every promise and the library's adds cannot fail once an unbind started.
+ * gtt_resv_add() without a reservation replaces in place, or grows the
+ * array, or fails with -ENOMEM leaving the resv as it was.  An add consumes
+ * a reservation also when its fence replaces another in place.
  * A resv holds at most %GTT_RESV_MAX_FENCES fences and reservations.
  *
  * Thread safety: all functions are thread-safe; a resv has its own lock.
@@ -65,11 +66,9 @@ GTT_API void gtt_resv_destroy(struct gtt_resv *resv);
  * @resv: the reservation object.
  * @n: how many; at most %GTT_RESV_MAX_FENCES.
  *
- * The slots stay reserved until the caller's own adds consume them, or
- * until @resv is destroyed; other callers' gtt_resv_add() never uses them.
- * Applications that call gtt_resv_add() themselves do not need this: it
- * exists for the library's internal adds, which must not fail (see the
- * overview), and for reporting -ENOMEM early.
+ * Each later gtt_resv_add() consumes one reservation and needs no memory
+ * (reservations are not tied to a thread: any gtt_resv_add() on @resv uses
+ * one while some are outstanding).  The library's own adds never use them.
  *
  * Return: 0; -EINVAL for NULL or @n above %GTT_RESV_MAX_FENCES; -ENOMEM
  * when memory ran out or the used and reserved slots would exceed

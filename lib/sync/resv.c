@@ -6,10 +6,12 @@
  * slot of a signalled fence or of an older fence of the same context whose
  * usage is not stronger, so the array tracks live work, not history.
  *
- * Reservations are counted: `reserved` slots beyond `count` belong to
- * callers of gtt_resv_reserve() (count + reserved <= capacity, always), so
- * resv_add_reserved() never allocates and gtt_resv_add() only uses the
- * slack beyond them.
+ * Reservations are counted in two pools, and count + both <= capacity,
+ * always: `reserved` for callers of gtt_resv_reserve(), whose next
+ * gtt_resv_add() calls use them, and `reserved_lib` for the library's own
+ * resv_reserve() + resv_add_reserved() pairs, which an application's add can
+ * never take.  Each add consumes one reservation of its pool, if any, also
+ * when its fence replaces another in place.
  */
 #include <pthread.h>
 
@@ -30,6 +32,7 @@ struct gtt_resv {
 	size_t count;		/* slots in use */
 	size_t capacity;	/* slots allocated, <= GTT_RESV_MAX_FENCES */
 	size_t reserved;	/* promised to gtt_resv_reserve() callers */
+	size_t reserved_lib;	/* promised to resv_reserve() (the library) */
 };
 
 GTT_API int gtt_resv_create(struct gtt_resv **out)
@@ -63,7 +66,7 @@ GTT_API void gtt_resv_destroy(struct gtt_resv *r)
  */
 static int make_room_locked(struct gtt_resv *r, size_t n)
 {
-	size_t need = r->count + r->reserved + n;
+	size_t need = r->count + r->reserved + r->reserved_lib + n;
 	struct resv_slot *s;
 	size_t want;
 
@@ -104,10 +107,25 @@ GTT_API int gtt_resv_reserve(struct gtt_resv *r, unsigned int n)
 	return err ? set_error(err, "gtt_resv_reserve: out of memory") : 0;
 }
 
+int resv_reserve(struct gtt_resv *r)
+{
+	int err;
+
+	pthread_mutex_lock(&r->lock);
+	err = make_room_locked(r, 1);
+	if (!err)
+		r->reserved_lib++;
+	pthread_mutex_unlock(&r->lock);
+	if (err == -ENOSPC)
+		return set_error(-ENOMEM, "resv: the resv already holds its limit of %u fences",
+				 GTT_RESV_MAX_FENCES);
+	return err ? set_error(err, "resv: out of memory reserving a slot") : 0;
+}
+
 void resv_unreserve(struct gtt_resv *r, unsigned int n)
 {
 	pthread_mutex_lock(&r->lock);
-	r->reserved -= n < r->reserved ? n : r->reserved;
+	r->reserved_lib -= n < r->reserved_lib ? n : r->reserved_lib;
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -154,7 +172,9 @@ GTT_API int gtt_resv_add(struct gtt_resv *r, struct gtt_fence *f,
 		return set_error(-EINVAL, "gtt_resv_add: NULL argument or unknown usage");
 	pthread_mutex_lock(&r->lock);
 	slot = replaceable_locked(r, f, usage);
-	if (!slot)
+	if (r->reserved)
+		r->reserved--;		/* the caller's reservation: room for it */
+	else if (!slot)
 		err = make_room_locked(r, 1);	/* never into a reserved slot */
 	if (!err)
 		store_locked(r, slot, f, usage);
@@ -172,8 +192,8 @@ void resv_add_reserved(struct gtt_resv *r, struct gtt_fence *f,
 
 	pthread_mutex_lock(&r->lock);
 	/* The caller's slot: free again if @f replaces a fence in place. */
-	if (r->reserved)
-		r->reserved--;
+	if (r->reserved_lib)
+		r->reserved_lib--;
 	slot = replaceable_locked(r, f, usage);
 	/* Without a reservation of its own the caller may find no room. */
 	if (slot || r->count < r->capacity)

@@ -241,7 +241,7 @@ static int unbind_prepare(struct gtt_vm *vm, struct vma *v)
 		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory for the dependencies of vma 0x%" PRIx64 " in vm '%s'",
 				 v->handle, vm->name);
 	}
-	if (v->resv && gtt_resv_reserve(v->resv, 1)) {
+	if (v->resv && resv_reserve(v->resv)) {
 		await_cancel(&b->unbind_await);
 		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory reserving a resv slot");
 	}
