@@ -19,7 +19,7 @@
 #include <linux/vfio.h>
 
 #include "helpers.h"
-#include "backends/vfio/vfio_iommu.h"
+#include "backends/vfio/vfio_internal.h"
 
 #define CONTAINER 100
 #define GROUP_FD 101

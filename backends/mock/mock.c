@@ -12,8 +12,9 @@
  *
  * Intel modes hand the table to the shared Intel page-table code
  * (intel_ggtt.c / intel_ppgtt.c) with host memory behind it: the GGTT
- * window is an array, PPGTT tables are 4 KiB host pages given fake DMA
- * addresses from TABLE_DMA_BASE that table_cpu() resolves for the walker.
+ * window is an array, PPGTT tables come from the shared table pool
+ * (intel_pt_pool.c) in host-memory chunks given fake DMA addresses from
+ * TABLE_DMA_BASE, which the pool resolves for the walker.
  */
 #include <string.h>
 #include <time.h>
@@ -22,6 +23,7 @@
 
 #include "backend/backend_internal.h"
 #include "intel/intel_pt.h"
+#include "intel/intel_pt_pool.h"
 #include "base/util.h"
 
 #define FANOUT_SHIFT 9
@@ -38,17 +40,15 @@ struct mock_leaf {
 
 /* Fake DMA addresses of mock PPGTT tables: above any test page, below 2^39. */
 #define TABLE_DMA_BASE (1ull << 38)
+#define CHUNK_TABLES 16u
 
 struct mock {
 	unsigned int mode;		/* enum gtt_mock_mode */
 	struct intel_ggtt ggtt;
 	struct intel_ppgtt ppgtt;
 	void *ggtt_window;
-	pthread_mutex_t tables_lock;
-	void **tables;			/* index = (dma - TABLE_DMA_BASE) / 4096 */
-	uint64_t ntables, cap_tables;
-	uint64_t *free_idx;
-	uint64_t nfree;
+	struct intel_pt_pool pool;	/* PPGTT tables */
+	uint64_t next_dma;		/* the next chunk's fake DMA (pool.lock) */
 	_Atomic uint64_t flushes;
 	uint64_t start;
 	uint64_t size;
@@ -394,71 +394,28 @@ static int mock_translate(void *priv, uint64_t addr, struct gtt_translation *out
 
 /* ---- host memory for the Intel page-table code ---- */
 
-static void *table_alloc(void *ctx, uint64_t *dma)
+/* The pool's chunks: host memory at made-up DMA addresses. */
+static int chunk_get(void *ctx, size_t size, void **cpu, uint64_t *dma)
 {
 	struct mock *m = ctx;
-	void *cpu = mem_alloc_aligned(4096, 4096);
-	uint64_t idx;
 
-	if (!cpu)
-		return NULL;
-	pthread_mutex_lock(&m->tables_lock);
-	if (m->nfree) {
-		idx = m->free_idx[--m->nfree];
-	} else {
-		if (m->ntables == m->cap_tables) {
-			uint64_t cap = m->cap_tables ? m->cap_tables * 2 : 64;
-			void **t = mem_realloc(m->tables, cap * sizeof(*t));
-			uint64_t *f = t ? mem_realloc(m->free_idx, cap * sizeof(*f)) : NULL;
-
-			if (t)
-				m->tables = t;
-			if (!f) {
-				pthread_mutex_unlock(&m->tables_lock);
-				mem_free(cpu);
-				return NULL;
-			}
-			m->free_idx = f;
-			m->cap_tables = cap;
-		}
-		idx = m->ntables++;
-	}
-	m->tables[idx] = cpu;
-	pthread_mutex_unlock(&m->tables_lock);
-	*dma = TABLE_DMA_BASE + idx * 4096;
-	return cpu;
+	*cpu = mem_alloc_aligned(4096, size);
+	if (!*cpu)
+		return -ENOMEM;
+	*dma = TABLE_DMA_BASE + m->next_dma;
+	m->next_dma += size;
+	return 0;
 }
 
-static void table_free(void *ctx, void *cpu, uint64_t dma)
+static void chunk_put(void *ctx, void *cpu, uint64_t dma, size_t size)
 {
-	struct mock *m = ctx;
-	uint64_t idx = (dma - TABLE_DMA_BASE) / 4096;
-
-	pthread_mutex_lock(&m->tables_lock);
-	m->tables[idx] = NULL;
-	m->free_idx[m->nfree++] = idx;
-	pthread_mutex_unlock(&m->tables_lock);
+	(void)ctx, (void)dma, (void)size;
 	mem_free(cpu);
-}
-
-static void *table_cpu(void *ctx, uint64_t dma)
-{
-	struct mock *m = ctx;
-	uint64_t idx = (dma - TABLE_DMA_BASE) / 4096;
-	void *cpu = NULL;
-
-	if (dma < TABLE_DMA_BASE || dma % 4096)
-		return NULL;
-	pthread_mutex_lock(&m->tables_lock);
-	if (idx < m->ntables)
-		cpu = m->tables[idx];
-	pthread_mutex_unlock(&m->tables_lock);
-	return cpu;
 }
 
 static void table_flush(void *ctx, const void *cpu, size_t len)
 {
-	struct mock *m = ctx;
+	struct mock *m = container_of(ctx, struct mock, pool);
 
 	(void)cpu;
 	(void)len;
@@ -470,9 +427,7 @@ static void mock_free(struct mock *m)
 	if (m->mode == GTT_MOCK_INTEL_PPGTT && m->ppgtt.platform)
 		intel_ppgtt_fini(&m->ppgtt);
 	mem_free(m->ggtt_window);
-	mem_free(m->tables);
-	mem_free(m->free_idx);
-	pthread_mutex_destroy(&m->tables_lock);
+	intel_pt_pool_fini(&m->pool);
 	free_level(atomic_load(&m->root), m->levels);
 	mem_free(m);
 }
@@ -494,10 +449,7 @@ static const struct gtt_backend_ops mock_ops = {
 static int intel_setup(struct mock *m, const struct gtt_mock_config *cfg)
 {
 	const struct gtt_intel_platform *p = gtt_intel_platform(cfg->intel_family);
-	struct intel_pt_mem mem = {
-		.ctx = m, .alloc_table = table_alloc, .free_table = table_free,
-		.table_cpu = table_cpu, .flush = table_flush,
-	};
+	struct intel_pt_mem mem = { .flush = table_flush };
 
 	if (!p)
 		return set_error(-EINVAL, "gtt_mock_create: unknown Intel family %u", cfg->intel_family);
@@ -518,6 +470,7 @@ static int intel_setup(struct mock *m, const struct gtt_mock_config *cfg)
 	if (cfg->size > (1ull << p->ppgtt_bits))
 		return set_error(-EINVAL, "gtt_mock_create: %s PPGTT covers %u bits",
 				 p->name, p->ppgtt_bits);
+	intel_pt_pool_mem(&m->pool, &mem);
 	return intel_ppgtt_init(&m->ppgtt, p, cfg->scratch_addr, &mem);
 }
 
@@ -538,7 +491,8 @@ GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
 	m = mem_zalloc(sizeof(*m));
 	if (!m)
 		return set_error(-ENOMEM, "gtt_mock_create: out of memory");
-	pthread_mutex_init(&m->tables_lock, NULL);
+	intel_pt_pool_init(&m->pool, &(struct intel_pt_chunk_source){
+		.ctx = m, .get = chunk_get, .put = chunk_put }, CHUNK_TABLES);
 	m->mode = cfg->mode;
 	m->start = cfg->start;
 	m->size = cfg->size;
@@ -642,7 +596,7 @@ GTT_API int gtt_mock_table_read(struct gtt_backend *be, uint64_t dma,
 	if (!m || !entry || m->mode != GTT_MOCK_INTEL_PPGTT || index >= PT_ENTRIES)
 		return set_error(-EINVAL, "gtt_mock_table_read: not a PPGTT mock, or bad index");
 	pthread_mutex_lock(&m->ppgtt.lock);
-	t = table_cpu(m, dma);
+	t = intel_pt_pool_cpu(&m->pool, dma);
 	if (t)
 		*entry = __atomic_load_n(&t[index], __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&m->ppgtt.lock);

@@ -22,6 +22,7 @@
 
 #include <gtt/gtt.h>
 
+#include "backends/vfio/vfio_device.h"
 #include "backends/vfio/vfio_iommu.h"
 
 static int passed, failed;
