@@ -18,6 +18,7 @@
 #include <linux/vfio.h>
 
 #include "helpers.h"
+#include "base/util.h"
 #include "backends/vfio/vfio_internal.h"
 #include "support/fake_vfio.h"
 
@@ -914,6 +915,87 @@ static void test_lying_kernel_answers(void **state)
 	}
 }
 
+/*
+ * Every allocation of creating a VFIO GGTT backend, a PPGTT from it, and
+ * binding through the PPGTT fails in turn (mem_fail_after): each failure
+ * is -ENOMEM, and once everything is destroyed nothing leaks (mem_live),
+ * no DMA mapping is left in the fake kernel and no mmap either.  The
+ * binds need a second chunk of tables, so a chunk's DMA memory fails too.
+ */
+struct oom_run {
+	struct gtt_backend *be, *pp;
+	struct gtt_pages *p;
+	struct gtt_vm *vm;
+};
+
+static int oom_scenario(struct vfio_sys *sys, struct oom_run *o, uint64_t iova)
+{
+	/* A small explicit window: the scratch fill stays cheap. */
+	struct gtt_vfio_config cfg = { .group = 7, .bdf = "0000:00:03.0",
+				       .family = GTT_INTEL_TGL, .window_offset = 8 << 20,
+				       .window_size = 64 << 10 };
+	struct gtt_pages_segment seg = { iova, 4 * 4096 };
+	struct gtt_vm_config vc = { .start = 0, .size = 1ull << 40 };
+	uint64_t root;
+	gtt_vma_t h;
+	int err;
+
+	err = vfio_backend_create(&cfg, sys, &o->be);
+	if (!err)
+		err = gtt_vfio_ppgtt_create(o->be, &o->pp, &root);
+	if (!err)
+		err = gtt_pages_create(&seg, 1, 0, &o->p);
+	vc.backend = o->pp;
+	if (!err)
+		err = gtt_vm_create(&vc, &o->vm);
+	/* 40 binds, each in its own 1 GiB: 80 tables, more than one chunk. */
+	for (int i = 0; !err && i < 40; i++) {
+		struct gtt_bind_info at = { .flags = GTT_BIND_FIXED,
+					    .offset = ((uint64_t)i << 30) + (1 << 20) };
+
+		err = gtt_vma_create(o->vm, o->p, NULL, &h);
+		if (!err)
+			err = gtt_vma_bind(o->vm, h, &at, NULL);
+	}
+	return err;
+}
+
+static void test_oom_sweep(void **state)
+{
+	int64_t baseline = mem_live();
+	bool completed = false;
+	uint64_t n;
+
+	(void)state;
+	for (n = 1; n < 100000 && !completed; n++) {
+		struct fake f = fake_good();
+		struct vfio_sys sys = fake_sys(&f);
+		struct oom_run o = { 0 };
+		int err;
+
+		f.region_mmap = true;
+		mem_fail_after(n);
+		err = oom_scenario(&sys, &o, 0x100000);
+		if (!mem_fail_fired()) {
+			assert_int_equal(err, 0);
+			completed = true;
+		} else {
+			assert_int_equal(err, -ENOMEM);
+		}
+		mem_fail_after(0);
+		gtt_vm_destroy(o.vm);
+		gtt_pages_put(o.p);
+		gtt_backend_destroy(o.pp);
+		gtt_backend_destroy(o.be);
+		assert_int_equal(mem_live(), baseline);
+		assert_int_equal(f.nmaps, 0);
+		assert_int_equal(f.maps_live, 0);
+	}
+	assert_true(completed);
+	print_message("VFIO OOM sweep: completed after %llu injection points\n",
+		      (unsigned long long)(n - 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -931,6 +1013,7 @@ int main(void)
 		cmocka_unit_test(test_iommufd_flow),
 		cmocka_unit_test(test_guc_invalidation_per_platform),
 		cmocka_unit_test(test_lying_kernel_answers),
+		cmocka_unit_test(test_oom_sweep),
 #ifdef HAVE_IOMMUFD
 		cmocka_unit_test(test_iommufd_backend_and_errors),
 #endif
