@@ -876,6 +876,28 @@ static void test_guc_invalidation_per_platform(void **state)
  * bounded by what we allocated, not by the argsz it wrote back.  Each lie
  * is an -EIO with a message, nothing mapped or leaked (ASan-clean).
  */
+/* Linux 6.1 lays IOMMU info capabilities out at 4-byte offsets (8-byte
+ * alignment came with 6.6): read as they are, the QEMU guest's kernel was
+ * refused. */
+static void test_iommu_info_caps_4_byte_aligned(void **state)
+{
+	struct vfio_iommu io;
+	struct fake f;
+	struct vfio_sys sys;
+
+	(void)state;
+	f = fake_good();
+	f.caps_4aligned = true;
+	sys = fake_sys(&f);
+	assert_int_equal(vfio_iommu_open(&io, &sys, 7), 0);
+	assert_int_equal(io.nranges, f.nranges);
+	for (int i = 0; i < f.nranges; i++) {
+		assert_int_equal(io.ranges[i][0], f.ranges[i][0]);
+		assert_int_equal(io.ranges[i][1], f.ranges[i][1]);
+	}
+	vfio_iommu_close(&io);
+}
+
 static void test_lying_kernel_answers(void **state)
 {
 	static const int info_lies[] = { LIE_INFO_ARGSZ, LIE_INFO_SHORT, LIE_INFO_NR,
@@ -1012,6 +1034,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_mapping),
 		cmocka_unit_test(test_iommufd_flow),
 		cmocka_unit_test(test_guc_invalidation_per_platform),
+		cmocka_unit_test(test_iommu_info_caps_4_byte_aligned),
 		cmocka_unit_test(test_lying_kernel_answers),
 		cmocka_unit_test(test_oom_sweep),
 #ifdef HAVE_IOMMUFD

@@ -65,7 +65,8 @@ static int mmap_areas(const struct vfio_region_info *info, size_t room, struct v
 						 sp->nr_areas, VFIO_MAX_AREAS);
 			r->nareas = 0;
 			for (uint32_t i = 0; i < sp->nr_areas; i++) {
-				uint64_t a = sp->areas[i].offset, n = sp->areas[i].size;
+				uint64_t a = vfio_cap_u64(&sp->areas[i].offset);
+				uint64_t n = vfio_cap_u64(&sp->areas[i].size);
 
 				if ((a | n) % 4096 || a > info->size || n > info->size - a)
 					return set_error(-EIO, "vfio: sparse-mmap area [0x%llx, +0x%llx) "

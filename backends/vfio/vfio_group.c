@@ -74,8 +74,8 @@ static int group_ranges(struct vfio_iommu *io)
 				err = set_error(-EIO, "vfio: %u IOVA ranges overrun the %u-byte info",
 						c->nr_iovas, info->argsz);
 			for (uint32_t i = 0; !err && i < c->nr_iovas && io->nranges < VFIO_MAX_RANGES; i++) {
-				io->ranges[io->nranges][0] = c->iova_ranges[i].start;
-				io->ranges[io->nranges][1] = c->iova_ranges[i].end;
+				io->ranges[io->nranges][0] = vfio_cap_u64(&c->iova_ranges[i].start);
+				io->ranges[io->nranges][1] = vfio_cap_u64(&c->iova_ranges[i].end);
 				io->nranges++;
 			}
 		}

@@ -81,7 +81,7 @@ int vfio_sys_ioctl(const struct vfio_sys *sys, int fd, unsigned long req, void *
 const void *vfio_cap_at(const void *buf, size_t room, size_t base, uint32_t off,
 			size_t len, const char *what, int *err)
 {
-	if (off < base || off % 8 || off > room || len > room - off) {
+	if (off < base || off % 4 || off > room || len > room - off) {
 		*err = set_error(-EIO, "vfio: %s capability [%u, +%zu) is misaligned or outside "
 				 "the %zu-byte answer", what, off, len, room);
 		return NULL;

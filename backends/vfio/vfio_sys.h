@@ -13,6 +13,7 @@
 #ifndef GTT_BACKENDS_VFIO_SYS_H
 #define GTT_BACKENDS_VFIO_SYS_H
 
+#include <string.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -46,13 +47,25 @@ int vfio_sys_ioctl(const struct vfio_sys *sys, int fd, unsigned long req, void *
 /*
  * The capability at @off of a VFIO info answer, @len bytes of it: inside
  * the @room bytes we gave the kernel (never the argsz it wrote back, which
- * may lie), after the fixed @base part, 8-byte aligned as the kernel lays
- * them out.  NULL with *@err set (and a message) otherwise.
+ * may lie), after the fixed @base part, 4-byte aligned (Linux aligns them
+ * to 8 bytes only since 6.6; 6.1 puts its IOMMU info capabilities at
+ * offsets such as 68).  NULL with *@err set (and a message) otherwise.
+ * Read the 64-bit fields of a capability with vfio_cap_u64(): they need
+ * not be 8-byte aligned.
  */
 const void *vfio_cap_at(const void *buf, size_t room, size_t base, uint32_t off,
 			size_t len, const char *what, int *err);
 /* Step *@off to the capability after the one at *@off, whose @next field is
  * given; chains only go forward (-EIO for a loop). */
 int vfio_cap_next(uint32_t next, uint32_t *off, const char *what);
+
+/* The 64-bit field at @p of a capability, whatever its alignment. */
+static inline uint64_t vfio_cap_u64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
 
 #endif

@@ -143,7 +143,8 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 	case VFIO_IOMMU_GET_INFO: {
 		struct vfio_iommu_type1_info *info = arg;
 		struct vfio_iommu_type1_info_cap_iova_range *cap;
-		uint32_t off = (sizeof(*info) + 7) & ~7u;
+		uint32_t first = (sizeof(*info) + 7) & ~7u;
+		uint32_t off = first + (f->caps_4aligned ? 12 : 0);
 		uint32_t need = off + sizeof(*cap) + f->nranges * sizeof(cap->iova_ranges[0]);
 
 		note(f, "info");
@@ -159,16 +160,28 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 			info->argsz = need;
 			return 0;
 		}
-		info->cap_offset = f->bad_chain ? info->argsz + 64 : off;
-		cap = (void *)((char *)info + off);
-		cap->header.id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE;
-		cap->header.version = 1;
-		cap->header.next = 0;
-		cap->nr_iovas = (uint32_t)f->nranges;
-		for (int i = 0; i < f->nranges; i++) {
-			cap->iova_ranges[i].start = f->ranges[i][0];
-			cap->iova_ranges[i].end = f->ranges[i][1];
+		info->cap_offset = f->bad_chain ? info->argsz + 64 : first;
+		if (f->caps_4aligned) {	/* a DMA-available capability first */
+			struct vfio_info_cap_header h = { .id = 3, .version = 1, .next = off };
+
+			memcpy((char *)info + first, &h, sizeof(h));
 		}
+		/* Written byte by byte: the offset need not be 8-byte aligned. */
+		{
+			struct vfio_iommu_type1_info_cap_iova_range c = {
+				.header = { .id = VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE, .version = 1 },
+				.nr_iovas = (uint32_t)f->nranges,
+			};
+
+			memcpy((char *)info + off, &c, sizeof(c));
+			for (int i = 0; i < f->nranges; i++) {
+				struct vfio_iova_range r = { .start = f->ranges[i][0],
+							     .end = f->ranges[i][1] };
+
+				memcpy((char *)info + off + sizeof(c) + i * sizeof(r), &r, sizeof(r));
+			}
+		}
+		cap = (void *)((char *)info + off);
 		if (f->lie == LIE_INFO_ARGSZ) {
 			info->argsz = need + 4096;
 			info->cap_offset = need + 1024;

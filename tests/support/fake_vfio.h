@@ -39,6 +39,9 @@ struct fake {
 	int group;
 	int api;
 	bool type1v2, viable, caps, fail_map, bad_chain;
+	bool caps_4aligned;	/* IOMMU info laid out as Linux 6.1 does: a
+				 * 12-byte capability first, IOVA ranges at
+				 * a 4- but not 8-byte aligned offset */
 	uint64_t ranges[VFIO_MAX_RANGES + 1][2];
 	int nranges;
 	bool attached, iommu;
@@ -76,7 +79,7 @@ enum lie {
 	LIE_INFO_SHORT,		/* IOMMU info: argsz 4, a cap past our buffer */
 	LIE_INFO_NR,		/* IOMMU info: 100000 IOVA ranges, argsz to match */
 	LIE_INFO_LOOP,		/* IOMMU info: the capability is its own next */
-	LIE_INFO_MISALIGNED,	/* IOMMU info: cap_offset not 8-byte aligned */
+	LIE_INFO_MISALIGNED,	/* IOMMU info: cap_offset not 4-byte aligned */
 	LIE_REGION_ARGSZ,	/* region info: argsz grows, a cap past our buffer */
 	LIE_REGION_SHORT,	/* region info: argsz 0 with a cap far away */
 	LIE_REGION_NR,		/* region info: 100000 sparse areas, argsz to match */
