@@ -2,14 +2,20 @@
 /*
  * Simulated GPU and checker: see gtt/sim.h.  Expectations are taken from
  * the vm's own state at submit (the binding at each address and its
- * pages); results come only from walking the backend's page tables.
+ * pages, through vm_query.h); results come only from walking the
+ * backend's page tables.
+ *
+ * Locking: sim->lock guards the report list and the job counter; the vm
+ * is only reached through its public calls and vm_query_addr().
  */
 #include <pthread.h>
 #include <string.h>
 
 #include <gtt/sim.h>
 
-#include "vm/vm_internal.h"
+#include "backend/backend_internal.h"
+#include "base/util.h"
+#include "vm/vm_query.h"
 
 struct gtt_sim {
 	struct gtt_vm *vm;
@@ -71,6 +77,18 @@ static void job_free(struct gtt_sim_job *job)
 	mem_free(job);
 }
 
+/* A correct driver's job waits for the bind and marks the vma busy. */
+static void track(struct gtt_sim_job *job, gtt_vma_t *touched,
+		  size_t *ntouched, const struct vm_query *q)
+{
+	for (size_t k = 0; k < *ntouched; k++)
+		if (touched[k] == q->vma)
+			return;
+	touched[(*ntouched)++] = q->vma;
+	if (q->bind_fence && !gtt_fence_is_signaled(q->bind_fence))
+		job->waits[job->nwaits++] = gtt_fence_get(q->bind_fence);
+}
+
 GTT_API int gtt_sim_submit(struct gtt_sim *sim, const uint64_t *addrs,
 			   size_t count, unsigned int flags,
 			   struct gtt_sim_job **out)
@@ -99,33 +117,21 @@ GTT_API int gtt_sim_submit(struct gtt_sim *sim, const uint64_t *addrs,
 		return set_error(-ENOMEM, "gtt_sim_submit: out of memory");
 	}
 	job->n = count;
-	pthread_mutex_lock(&vm->lock);
 	for (size_t i = 0; i < count && !err; i++) {
-		struct gtt_range_node *node = gtt_range_lookup(vm->ra, addrs[i]);
-		struct vma *v = node ? node->owner : NULL;
-		struct gtt_binding *b = v ? v->binding : NULL;
+		struct vm_query q;
 
-		if (!b) {
+		if (vm_query_addr(vm, addrs[i], &q)) {
 			err = set_error(-ENOENT, "gtt_sim_submit: nothing is bound at 0x%llx",
 					(unsigned long long)addrs[i]);
 			break;
 		}
 		job->addr[i] = addrs[i];
-		err = gtt_pages_addr(b->pages, addrs[i] - b->start, &job->expected[i]);
-		if (err || !(flags & GTT_SIM_TRACK))
-			continue;
-		/* A correct driver's job waits for the bind and marks the vma busy. */
-		bool seen = false;
-
-		for (size_t k = 0; k < ntouched; k++)
-			seen |= touched[k] == v->handle;
-		if (seen)
-			continue;
-		touched[ntouched++] = v->handle;
-		if (b->bind_fence && !gtt_fence_is_signaled(b->bind_fence))
-			job->waits[job->nwaits++] = gtt_fence_get(b->bind_fence);
+		err = gtt_pages_addr(q.pages, addrs[i] - q.start, &job->expected[i]);
+		gtt_pages_put(q.pages);
+		if (!err && (flags & GTT_SIM_TRACK))
+			track(job, touched, &ntouched, &q);
+		gtt_fence_put(q.bind_fence);
 	}
-	pthread_mutex_unlock(&vm->lock);
 	for (size_t k = 0; k < ntouched && !err; k++)
 		err = gtt_vma_add_active(vm, touched[k], job->fence);
 	mem_free(touched);

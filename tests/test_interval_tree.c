@@ -146,11 +146,53 @@ static void test_edges(void **state)
 	assert_int_equal(itree_check(&it), 0);
 }
 
+static bool even_slot(const struct itree_node *n, void *arg)
+{
+	const struct model *m = arg;
+
+	return (n - m->nodes) % 2 == 0;
+}
+
+/* The lock-free count (no writer running) agrees with a full scan. */
+static void test_count_rcu(void **state)
+{
+	static struct model model;
+	struct model *m = &model;
+	uint64_t rng = 0xfeed;
+
+	(void)state;
+	memset(m, 0, sizeof(*m));
+	itree_init(&m->it);
+	for (unsigned int i = 0; i < SLOTS; i++) {
+		random_range(&rng, &m->nodes[i].start, &m->nodes[i].last);
+		itree_insert(&m->it, &m->nodes[i]);
+		m->live[i] = true;
+	}
+	for (unsigned int i = 0; i < SLOTS; i += 3) {
+		itree_remove(&m->it, &m->nodes[i]);
+		m->live[i] = false;
+	}
+	assert_int_equal(itree_count_rcu(&m->it, 0, UINT64_MAX, even_slot, m) >= 0, 1);
+	for (int q = 0; q < 2000; q++) {
+		uint64_t s, l;
+		long expect = 0;
+
+		random_range(&rng, &s, &l);
+		for (unsigned int i = 0; i < SLOTS; i++)
+			expect += m->live[i] && i % 2 == 0 &&
+				  m->nodes[i].start <= l && m->nodes[i].last >= s;
+		assert_int_equal(itree_count_rcu(&m->it, s, l, even_slot, m), expect);
+	}
+	itree_init(&m->it);
+	assert_int_equal(itree_count_rcu(&m->it, 0, UINT64_MAX, even_slot, m), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_count_rcu),
 	};
 
 	return cmocka_run_group_tests_name("interval_tree", tests, NULL, NULL);

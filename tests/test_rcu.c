@@ -95,6 +95,38 @@ static void test_nested_write_brackets(void **state)
 	fixture_fini(&f);
 }
 
+/* The allocator's lock-free lookup agrees with the locked one. */
+static void test_range_lookup_rcu(void **state)
+{
+	struct fixture f;
+	struct gtt_range_node *n;
+	void *owner;
+	uint64_t start;
+
+	(void)state;
+	rcu_fixture(&f, 64);
+	for (int i = 0; i < 8; i++) {
+		gtt_vma_t v = make_vma(&f, 0xa0000000 + i * 4 * PAGE, 1 + i % 3, NULL);
+		struct gtt_bind_info at = { .flags = GTT_BIND_FIXED,
+					    .offset = VA + i * 5 * PAGE };
+
+		assert_int_equal(gtt_vma_bind(f.vm, v, &at, NULL), 0);
+	}
+	rcu_read_begin();
+	for (uint64_t a = VA - PAGE; a < VA + 64 * PAGE; a += PAGE / 2) {
+		int r = range_lookup_rcu(f.vm->ra, a, &owner, &start);
+
+		n = gtt_range_lookup(f.vm->ra, a);
+		assert_int_equal(r, n && n->owner);
+		if (r) {
+			assert_ptr_equal(owner, n->owner);
+			assert_int_equal(start, n->start);
+		}
+	}
+	rcu_read_end();
+	fixture_fini(&f);
+}
+
 struct race {
 	struct gtt_vm *vm;
 	_Atomic int stop;
@@ -188,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_results_and_deferred_frees),
 		cmocka_unit_test(test_nested_write_brackets),
+		cmocka_unit_test(test_range_lookup_rcu),
 		cmocka_unit_test(test_readers_race_writer),
 	};
 

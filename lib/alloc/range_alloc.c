@@ -17,6 +17,10 @@
  *
  * Removing a node merges its hole into the previous node's hole, so holes
  * never need coalescing.
+ *
+ * Locking: the caller's (the vm lock).  The one exception is
+ * range_lookup_rcu(), which follows the by_addr links that avl.c publishes
+ * with release stores, for a vm's lock-free readers.
  */
 #include <string.h>
 
@@ -642,6 +646,37 @@ GTT_API struct gtt_range_node *gtt_range_lookup(struct gtt_range_alloc *ra,
 	if (is_head(ra, n) || addr - n->start >= n->size)
 		return NULL;
 	return n;
+}
+
+/* A torn walk is given up after this many steps (a real path is ~2 log n). */
+#define RCU_MAX_STEPS 128
+
+int range_lookup_rcu(struct gtt_range_alloc *ra, uint64_t addr, void **owner,
+		     uint64_t *start)
+{
+	struct avl_node *n = LOAD_ACQ(ra->by_addr.root), *best = NULL;
+	struct gtt_range_node *x;
+
+	for (int steps = 0; n; steps++) {
+		if (steps > RCU_MAX_STEPS)
+			return -1;
+		if (LOAD_ACQ(addr_node(n)->start) <= addr) {
+			best = n;
+			n = LOAD_ACQ(n->right);
+		} else {
+			n = LOAD_ACQ(n->left);
+		}
+	}
+	if (!best)
+		return 0;
+	x = addr_node(best);
+	if (is_head(ra, x) || addr - LOAD_ACQ(x->start) >= LOAD_ACQ(x->size))
+		return 0;
+	*owner = LOAD_ACQ(x->owner);
+	if (!*owner)
+		return 0;
+	*start = LOAD_ACQ(x->start);
+	return 1;
 }
 
 GTT_API struct gtt_range_node *gtt_range_first(struct gtt_range_alloc *ra)

@@ -70,6 +70,16 @@ int range_reserve_node(struct gtt_range_alloc *ra, uint64_t start,
 struct gtt_range_node *range_node_from(struct gtt_range_alloc *ra,
 				       uint64_t addr);
 
+/*
+ * Lock-free "which node holds @addr" for RCU readers (a vm with
+ * GTT_VM_RCU_READERS), run inside an RCU read section and the caller's
+ * seqcount read section, which validates the answer.  Follows child links
+ * only, with a bound on the steps.  Return: 1 and the node's owner and
+ * start, 0 if no owned node holds @addr, -1 if a writer tore the walk.
+ */
+int range_lookup_rcu(struct gtt_range_alloc *ra, uint64_t addr, void **owner,
+		     uint64_t *start);
+
 /* Check every invariant (trees, list, holes, augmentation).  0 if sound. */
 int range_alloc_check(struct gtt_range_alloc *ra);
 

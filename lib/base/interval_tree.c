@@ -2,11 +2,16 @@
 /*
  * Interval tree; see interval_tree.h.
  *
- * subtree_last is published with release stores: lock-free readers of a
- * vm with RCU readers walk the tree themselves (vm.c) with acquire loads.
+ * subtree_last is published with release stores, like the AVL links:
+ * itree_count_rcu() follows both with acquire loads.
  */
 #include "interval_tree.h"
+#include "seqcount.h"
 #include "util.h"
+
+/* Bounds on a torn lock-free walk (a consistent tree never reaches them). */
+#define RCU_STACK 128
+#define RCU_MAX_VISITS (1L << 20)
 
 static inline struct itree_node *to_it(const struct avl_node *n)
 {
@@ -124,6 +129,49 @@ struct itree_node *itree_next(const struct itree_node *node, uint64_t start,
 		if (to_it(n)->last >= start)
 			return to_it(n);
 	}
+}
+
+/*
+ * A depth-first walk down child links only (a rotation never makes them
+ * cyclic), with an explicit stack, pruned by subtree_last.
+ */
+long itree_count_rcu(const struct itree *it, uint64_t start, uint64_t last,
+		     bool (*match)(const struct itree_node *node, void *arg),
+		     void *arg)
+{
+	struct avl_node *stack[RCU_STACK], *n = LOAD_ACQ(it->tree.root);
+	long count = 0, visits = 0;
+	int sp = 0;
+
+	if (n)
+		stack[sp++] = n;
+	while (sp) {
+		struct itree_node *x;
+		struct avl_node *l, *r;
+
+		n = stack[--sp];
+		x = to_it(n);
+		if (++visits > RCU_MAX_VISITS)
+			return -1;
+		if (LOAD_ACQ(x->subtree_last) < start)
+			continue;
+		l = LOAD_ACQ(n->left);
+		r = LOAD_ACQ(n->right);
+		if (l) {
+			if (sp == RCU_STACK)
+				return -1;
+			stack[sp++] = l;
+		}
+		if (LOAD_ACQ(x->start) > last)
+			continue;
+		count += LOAD_ACQ(x->last) >= start && match(x, arg);
+		if (r) {
+			if (sp == RCU_STACK)
+				return -1;
+			stack[sp++] = r;
+		}
+	}
+	return count;
 }
 
 static int check(const struct avl_node *n, uint64_t *max_last)

@@ -15,6 +15,8 @@
 #include <urcu/urcu-bp.h>
 #include <urcu/call-rcu.h>
 
+#include "seqcount.h"	/* LOAD_ACQ, and what validates a read section */
+
 #if defined(__SANITIZE_THREAD__)
 void __tsan_acquire(void *addr);
 void __tsan_release(void *addr);
@@ -42,7 +44,5 @@ static inline void rcu_read_end(void)
 /* Run @fn(@head) once no reader can still see the object (call_rcu);
  * @fn starts with RCU_CALLBACK_BEGIN(head). */
 void rcu_defer(struct rcu_head *head, void (*fn)(struct rcu_head *head));
-
-#define LOAD_ACQ(x) __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
 
 #endif

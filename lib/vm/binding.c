@@ -75,19 +75,15 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->q_next = NULL;
 	atomic_init(&b->holds, 1);
 	b->bind_fence = NULL;
-	b->in_tree = false;
 	b->bind_counted = false;
 	b->unbind_counted = false;
 	b->rcu_free = false;	/* set when it enters the pending tree */
-	b->retire_next = NULL;
 	return b;
 }
 
 void binding_place(struct gtt_binding *b, uint64_t start)
 {
 	b->start = start;
-	b->pending.start = start;
-	b->pending.last = start + b->size - 1;
 }
 
 void binding_get(struct gtt_binding *b)
@@ -100,37 +96,9 @@ void binding_put(struct gtt_binding *b)
 	gtt_fence_put(&b->unbind_fence);
 }
 
-void vm_work_begin(struct gtt_vm *vm)
+void binding_tree_release(struct range_fence *rf)
 {
-	pthread_mutex_lock(&vm->idle_lock);
-	vm->inflight++;
-	pthread_mutex_unlock(&vm->idle_lock);
-}
-
-void vm_work_end(struct gtt_vm *vm)
-{
-	pthread_mutex_lock(&vm->idle_lock);
-	if (--vm->inflight == 0)
-		pthread_cond_broadcast(&vm->idle_cond);
-	pthread_mutex_unlock(&vm->idle_lock);
-}
-
-static void note_backend_error(struct gtt_vm *vm)
-{
-	atomic_fetch_add_explicit(&vm->backend_errors, 1, memory_order_relaxed);
-}
-
-/*
- * Whether a clear that returned @err may have left entries mapping the
- * pages (counted as a backend error).  -ENODEV says the device is gone:
- * nothing can reach its tables any more, so nothing is left to protect.
- */
-bool clear_failed(struct gtt_vm *vm, int err)
-{
-	if (!err)
-		return false;
-	note_backend_error(vm);
-	return err != -ENODEV;
+	binding_put(container_of(rf, struct gtt_binding, pending));
 }
 
 /* ---- bind ---- */
@@ -147,9 +115,9 @@ static void bind_job(struct await *aw, int dep_error)
 		if (err) {
 			/* Entries may have been written before the failure:
 			 * put scratch back before anyone may reuse the range. */
-			note_backend_error(vm);
+			vm_note_backend_error(vm);
 			b->backend_failed = true;
-			if (clear_failed(vm, backend_clear(vm->be, b->start, b->size)))
+			if (vm_clear_failed(vm, backend_clear(vm->be, b->start, b->size)))
 				b->stale = true;
 		}
 	}
@@ -170,51 +138,11 @@ void binding_bind_init(struct gtt_binding *b)
 
 /* ---- unbind ---- */
 
-void vm_retire_locked(struct gtt_vm *vm)
-{
-	struct gtt_binding *b, *next;
-
-	if (atomic_load_explicit(&vm->retired, memory_order_relaxed)) {
-		b = atomic_exchange_explicit(&vm->retired, NULL,
-					     memory_order_acquire);
-		tree_write_begin(vm);
-		for (; b; b = next) {
-			next = b->retire_next;
-			itree_remove(&vm->pending, &b->pending);
-			b->in_tree = false;
-			binding_put(b);		/* the tree's reference */
-		}
-		tree_write_end(vm);
-	}
-	if (atomic_load_explicit(&vm->failed, memory_order_relaxed)) {
-		b = atomic_exchange_explicit(&vm->failed, NULL,
-					     memory_order_acquire);
-		for (; b; b = next) {
-			next = b->q_next;
-			quarantine_add_locked(vm, b);
-		}
-	}
-	if (vm->quarantine)
-		quarantine_retry_locked(vm);
-}
-
-static void push(_Atomic(struct gtt_binding *) *list, struct gtt_binding *b,
-		 struct gtt_binding **link)
-{
-	struct gtt_binding *old = atomic_load_explicit(list, memory_order_relaxed);
-
-	do {
-		*link = old;
-	} while (!atomic_compare_exchange_weak_explicit(list, &old, b,
-							memory_order_release,
-							memory_order_relaxed));
-}
-
 static void binding_complete(struct gtt_binding *b)
 {
 	struct gtt_vm *vm = b->vm;
 	struct gtt_pages *pages = b->pages;
-	bool stale = b->stale;
+	bool stale = b->stale, counted = b->unbind_counted;
 
 	/* A stale binding keeps its pages and the vma's reference: both go
 	 * to the quarantine, which releases them once the range is clear. */
@@ -223,11 +151,9 @@ static void binding_complete(struct gtt_binding *b)
 	gtt_fence_signal(&b->unbind_fence, b->clear_error);
 	if (!stale)
 		gtt_pages_put(pages);
-	if (b->in_tree)
-		push(&vm->retired, b, &b->retire_next);
-	if (stale)
-		push(&vm->failed, b, &b->q_next);
-	if (b->unbind_counted)
+	else
+		quarantine_push_failed(vm, b);	/* b is the quarantine's now */
+	if (counted)
 		vm_work_end(vm);	/* last access to vm */
 	if (!stale)
 		binding_put(b);		/* the reference the vma handed over */
@@ -249,7 +175,7 @@ static void unbind_job(struct await *aw, int dep_error)
 	if (!vm_is_closed(vm)) {
 		int err = backend_clear(vm->be, b->start, b->size);
 
-		b->stale = clear_failed(vm, err);
+		b->stale = vm_clear_failed(vm, err);
 		b->clear_error = err;
 	}
 	await_fini(aw);

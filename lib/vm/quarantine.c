@@ -18,7 +18,9 @@
  * - a free part is cleared again, unless an unbind still pending there may
  *   be waiting for the GPU (its own clear comes later and covers it).
  *
- * The retries run under the vm lock at the start of every vm call (from
+ * A failure seen by a worker arrives through the lock-free vm->failed
+ * stack (quarantine_push_failed()); the next vm call takes it in.  The
+ * retries run under the vm lock at the start of every vm call (from
  * vm_retire_locked()), so they cost nothing while the quarantine is empty.
  * Destroying the vm tries once more and then releases what is left: the
  * backend's table then still holds those entries (counted in
@@ -30,22 +32,16 @@
  */
 #include "vm_internal.h"
 
+void quarantine_push_failed(struct gtt_vm *vm, struct gtt_binding *b)
+{
+	lfstack_push(&vm->failed, &b->failed);
+}
+
 void quarantine_add_locked(struct gtt_vm *vm, struct gtt_binding *b)
 {
 	b->q_next = vm->quarantine;
 	vm->quarantine = b;
 	vm->st.quarantined++;
-}
-
-static bool pending_overlaps(struct gtt_vm *vm, uint64_t lo, uint64_t hi)
-{
-	struct itree_node *it;
-
-	for (it = itree_first(&vm->pending, lo, hi); it; it = itree_next(it, lo, hi))
-		if (!gtt_fence_is_signaled(&container_of(it, struct gtt_binding,
-							 pending)->unbind_fence))
-			return true;
-	return false;
 }
 
 /* Whether the PTE write of the binding now at @n replaced what was there. */
@@ -60,7 +56,7 @@ static bool overwritten(const struct gtt_range_node *n)
 
 static bool clear_part(struct gtt_vm *vm, uint64_t start, uint64_t end)
 {
-	return !clear_failed(vm, backend_clear(vm->be, start, end - start));
+	return !vm_clear_failed(vm, backend_clear(vm->be, start, end - start));
 }
 
 /* Try to make @b's range clear.  True when no entry can reach its pages. */
@@ -83,7 +79,8 @@ static bool settle(struct gtt_vm *vm, struct gtt_binding *b)
 				clear &= overwritten(n);
 		} else {
 			part_end = n ? u64_min(n->start, end) : end;
-			clear &= !pending_overlaps(vm, pos, part_end - 1) &&
+			clear &= !range_fence_first_unsignalled(&vm->pending, pos,
+								part_end - 1) &&
 				 clear_part(vm, pos, part_end);
 		}
 		pos = part_end;
@@ -107,7 +104,7 @@ static void release(struct gtt_vm *vm, struct gtt_binding *b)
 	binding_put(b);		/* the reference the vma handed over */
 }
 
-void quarantine_retry_locked(struct gtt_vm *vm)
+static void retry_locked(struct gtt_vm *vm)
 {
 	struct gtt_binding **link = &vm->quarantine, *b;
 
@@ -121,11 +118,25 @@ void quarantine_retry_locked(struct gtt_vm *vm)
 	}
 }
 
+void quarantine_collect_locked(struct gtt_vm *vm)
+{
+	struct lfstack_node *n, *next;
+
+	if (!lfstack_empty(&vm->failed)) {
+		for (n = lfstack_take_all(&vm->failed); n; n = next) {
+			next = n->next;
+			quarantine_add_locked(vm, container_of(n, struct gtt_binding, failed));
+		}
+	}
+	if (vm->quarantine)
+		retry_locked(vm);
+}
+
 void quarantine_release_all(struct gtt_vm *vm)
 {
 	struct gtt_binding *b;
 
-	quarantine_retry_locked(vm);
+	retry_locked(vm);
 	while ((b = vm->quarantine)) {
 		vm->quarantine = b->q_next;
 		release(vm, b);

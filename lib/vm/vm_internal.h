@@ -1,7 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internals shared by vm.c (address spaces, vmas, the public bind/unbind
- * entry points) and binding.c (the life of one placement).
+ * Internals of the vm layer: the binding, vma and vm structures, and the
+ * functions each file of lib/vm offers the others (grouped by file below):
+ *
+ *   vm.c          vm lifetime: create, close, wait_idle, destroy, the
+ *                 in-flight count, retirement at the start of each call
+ *   vma_table.c   vma handles and the vma operations that only look one up
+ *   bind.c        gtt_vma_bind() in named steps
+ *   unbind.c      unbind: prepare (may fail), commit (cannot), the wait loop
+ *   evict.c       choosing and unbinding victims for a bind
+ *   vm_lookup.c   address lookups: lock-free readers, and vm_query.h
+ *   vm_dump.c     stats and the dump
+ *   binding.c     one placement's life (bind job, unbind job, holds)
+ *   range_fence.c pending unbinds (range_fence.h)
+ *   quarantine.c  bindings whose clear failed
  */
 #ifndef GTT_LIB_VM_INTERNAL_H
 #define GTT_LIB_VM_INTERNAL_H
@@ -13,9 +25,10 @@
 #include "sync/await_internal.h"
 #include "backend/backend_internal.h"
 #include "sync/fence_internal.h"
-#include "base/interval_tree.h"
 #include "alloc/range_alloc_internal.h"
+#include "base/lfstack.h"
 #include "base/rcu.h"
+#include "range_fence.h"
 
 struct gtt_binding {
 	/* The unbind fence; its refcount is the binding's refcount. */
@@ -33,20 +46,19 @@ struct gtt_binding {
 	 * keeps until the range is known to be clear (quarantine). */
 	bool stale;
 	struct gtt_range_node *qnode;	/* its range, kept from the allocator */
-	struct gtt_binding *q_next;	/* vm->failed, then vm->quarantine */
+	struct lfstack_node failed;	/* on vm->failed (a worker saw it) */
+	struct gtt_binding *q_next;	/* in vm->quarantine */
 	_Atomic int32_t holds;		/* 1 for the unbind itself + holders */
 	struct gtt_fence *bind_fence;	/* only when the bind could be deferred */
 	struct await bind_await;
 	struct await unbind_await;
-	struct itree_node pending;	/* in vm->pending while unbinding */
-	bool in_tree;
+	struct range_fence pending;	/* in vm->pending while unbinding */
 	/* Whether the bind / unbind was counted in vm->inflight (it was not
 	 * when it was certain to finish inline, under the vm lock). */
 	bool bind_counted;
 	bool unbind_counted;
 	bool rcu_free;			/* was reachable by RCU readers */
 	struct rcu_head rcu;
-	struct gtt_binding *retire_next;
 };
 
 struct vma {
@@ -74,12 +86,12 @@ struct gtt_vm {
 	struct gtt_backend *be;
 	struct gtt_executor *ex;
 	struct gtt_range_alloc *ra;
-	struct itree pending;		/* bindings whose unbind is pending */
+	/* Bindings whose unbind is pending (range_fence.h): a bind there
+	 * orders its PTE write after their clears. */
+	struct range_fence_tree pending;
 
-	/* Lock-free: finished bindings waiting to leave `pending`. */
-	_Atomic(struct gtt_binding *) retired;
 	/* Lock-free: bindings whose clear failed, waiting for the quarantine. */
-	_Atomic(struct gtt_binding *) failed;
+	lfstack_t failed;
 	struct gtt_binding *quarantine;	/* stale bindings (see quarantine.c) */
 	_Atomic uint32_t closed;
 	/* RCU readers: odd while the trees change (writers hold the lock). */
@@ -117,38 +129,76 @@ void binding_bind_init(struct gtt_binding *b);
 /* Prepare the unbind await; the job clears PTEs, then drops its hold. */
 void binding_unbind_init(struct gtt_binding *b);
 void binding_unhold(struct gtt_binding *b);
+/* vm->pending's release: drops the reference the tree held. */
+void binding_tree_release(struct range_fence *rf);
+
+/* vm.c */
+/* Bracket work that may finish outside the vm lock (see design.md). */
+void vm_work_begin(struct gtt_vm *vm);
+void vm_work_end(struct gtt_vm *vm);
+/* Count a backend failure. */
+void vm_note_backend_error(struct gtt_vm *vm);
 /* Whether a clear's @err may have left entries mapping the pages. */
-bool clear_failed(struct gtt_vm *vm, int err);
+bool vm_clear_failed(struct gtt_vm *vm, int err);
 /* Remove finished bindings from vm->pending and take failed ones into the
  * quarantine, retrying their clears.  Caller holds vm->lock. */
 void vm_retire_locked(struct gtt_vm *vm);
+/* The window a bind into [start, start + size) must order after. */
+void vm_overlap_window(const struct gtt_vm *vm, uint64_t start, uint64_t size,
+		       uint64_t *lo, uint64_t *hi);
 
-/* quarantine.c (vm lock held) */
+/* vma_table.c (vm lock held) */
+void vma_table_init(struct gtt_vm *vm);
+struct vma *vma_lookup(struct gtt_vm *vm, gtt_vma_t h);
+void vma_drop_active(struct vma *v);
+/* At vm destruction: unbind every bound vma (pins void, resvs gone)... */
+void vma_table_unbind_all(struct gtt_vm *vm);
+/* ...and, once idle, free every vma and the table. */
+void vma_table_fini(struct gtt_vm *vm);
+
+/* unbind.c (vm lock held) */
+/* Take what the unbind of @v needs; 0 or -ENOMEM with nothing changed. */
+int unbind_prepare(struct gtt_vm *vm, struct vma *v);
+void unbind_abort(struct vma *v);
+/* Start a prepared unbind; cannot fail. */
+void unbind_commit(struct gtt_vm *vm, struct vma *v, struct gtt_fence **fence,
+		   bool evicted);
+/* Prepare and commit, waiting for memory (lock dropped) if @may_wait. */
+int unbind_locked(struct gtt_vm *vm, gtt_vma_t h, struct vma **vp,
+		  bool may_wait, struct gtt_fence **fence);
+
+/* evict.c (vm lock held) */
+/* Unbind the fewest vmas that open a hole for @req, once everything the
+ * bind @b needs is taken.  0, -ENOSPC, -ENOMEM (nothing changed). */
+int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req,
+	      struct gtt_binding *b, size_t num_deps);
+
+/* quarantine.c (vm lock held unless noted) */
+/* Lock-free, from any thread: a binding whose clear failed. */
+void quarantine_push_failed(struct gtt_vm *vm, struct gtt_binding *b);
 void quarantine_add_locked(struct gtt_vm *vm, struct gtt_binding *b);
-void quarantine_retry_locked(struct gtt_vm *vm);
+/* Take what was pushed, then retry the clears of what is quarantined. */
+void quarantine_collect_locked(struct gtt_vm *vm);
 /* At vm destruction: one last try, then release whatever is left. */
 void quarantine_release_all(struct gtt_vm *vm);
-void vm_work_begin(struct gtt_vm *vm);
-void vm_work_end(struct gtt_vm *vm);
 
 /*
  * Bracket changes to the allocator or pending tree for lock-free readers
  * (vm lock held).  Brackets nest — a bind's placement may evict, and each
  * eviction is an unbind with its own bracket — and only the outermost one
- * moves the count, which must stay odd for the whole change.
+ * moves the count, which must stay odd for the whole change.  Readers
+ * validate with vm_lookup.c's read section (base/seqcount.h).
  */
 static inline void tree_write_begin(struct gtt_vm *vm)
 {
 	if (vm->rcu && vm->write_depth++ == 0)
-		atomic_store_explicit(&vm->seq, atomic_load_explicit(&vm->seq,
-				      memory_order_relaxed) + 1, memory_order_relaxed);
+		seqcount_write_begin(&vm->seq);
 }
 
 static inline void tree_write_end(struct gtt_vm *vm)
 {
 	if (vm->rcu && --vm->write_depth == 0)
-		atomic_store_explicit(&vm->seq, atomic_load_explicit(&vm->seq,
-				      memory_order_relaxed) + 1, memory_order_release);
+		seqcount_write_end(&vm->seq);
 }
 
 static inline bool vm_is_closed(const struct gtt_vm *vm)

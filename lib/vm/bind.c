@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bind: gtt_vma_bind() in named steps, all under the vm lock: check the
+ * request, look up the vma (bind_lookup), find its range, evicting if
+ * asked (bind_place), record what the PTE write waits for (bind_deps),
+ * hand the binding to the vma and start the write (bind_commit); undo on
+ * failure.  A synchronous bind then waits with the lock dropped.
+ *
+ * Locking: vm->lock held for every step but the waits.
+ */
+#include <inttypes.h>
+
+#include "vm_internal.h"
+
+static const struct gtt_bind_info default_bind_info;
+
+static bool any_unsignalled(struct gtt_fence *const *fs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!gtt_fence_is_signaled(fs[i]))
+			return true;
+	return false;
+}
+
+static int check_bind_info(const struct gtt_vm *vm,
+			   const struct gtt_bind_info *info)
+{
+	const unsigned int known = GTT_BIND_ASYNC | GTT_BIND_FIXED | GTT_BIND_EVICT;
+	uint64_t align = u64_max(info->alignment, vm->page_size);
+
+	if (info->flags & ~known)
+		return set_error(-EINVAL, "gtt_vma_bind: unknown flags 0x%x", info->flags);
+	if (info->num_deps && !info->deps)
+		return set_error(-EINVAL, "gtt_vma_bind: %zu deps but deps is NULL", info->num_deps);
+	for (size_t i = 0; i < info->num_deps; i++)
+		if (!info->deps[i])
+			return set_error(-EINVAL, "gtt_vma_bind: deps[%zu] is NULL", i);
+	if (info->alignment && !is_pow2(info->alignment))
+		return set_error(-EINVAL, "gtt_vma_bind: alignment 0x%" PRIx64 " is not a power of two",
+				 info->alignment);
+	if (info->size % vm->page_size)
+		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " is not a multiple of the page size 0x%" PRIx64,
+				 info->size, vm->page_size);
+	if (info->range_end && info->range_end <= info->range_start)
+		return set_error(-EINVAL, "gtt_vma_bind: empty range [0x%" PRIx64 ", 0x%" PRIx64 ")",
+				 info->range_start, info->range_end);
+	if (!(info->flags & GTT_BIND_FIXED))
+		return 0;
+	if (info->offset % align)
+		return set_error(-EINVAL, "gtt_vma_bind: offset 0x%" PRIx64 " is not aligned to 0x%" PRIx64,
+				 info->offset, align);
+	if (info->offset < info->range_start)
+		return set_error(-EINVAL, "gtt_vma_bind: offset 0x%" PRIx64 " is below range_start 0x%" PRIx64,
+				 info->offset, info->range_start);
+	return 0;
+}
+
+/* One bind request on its way (the steps of gtt_vma_bind()). */
+struct bind_op {
+	struct gtt_vm *vm;
+	const struct gtt_bind_info *info;
+	gtt_vma_t h;
+	struct vma *v;
+	uint64_t size;
+	struct gtt_binding *b;
+	struct gtt_range_node *node;	/* placed once b->start is set */
+	bool placed;
+	struct gtt_fence *wait_for;	/* out of memory: wait, then retry */
+};
+
+/* The vma, and the size to map (vm lock held). */
+static int bind_lookup(struct bind_op *op)
+{
+	struct gtt_vm *vm = op->vm;
+	const struct gtt_bind_info *info = op->info;
+	struct vma *v = vma_lookup(vm, op->h);
+
+	if (!v)
+		return set_error(-ENOENT, "gtt_vma_bind: unknown vma handle 0x%" PRIx64, op->h);
+	if (vm_is_closed(vm))
+		return set_error(-ESHUTDOWN, "gtt_vma_bind: vm '%s' is closed", vm->name);
+	if (v->binding)
+		return set_error(-EBUSY, "gtt_vma_bind: vma 0x%" PRIx64 " is already bound", op->h);
+	op->v = v;
+	op->size = info->size ? info->size : gtt_pages_size(v->pages);
+	if (op->size > gtt_pages_size(v->pages) || !op->size ||
+	    op->size % vm->page_size)
+		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " exceeds the pages (0x%" PRIx64 ") or is not page-aligned",
+				 op->size, gtt_pages_size(v->pages));
+	if ((info->flags & GTT_BIND_FIXED) &&
+	    (info->offset > UINT64_MAX - op->size ||
+	     (info->range_end && info->offset + op->size > info->range_end)))
+		return set_error(-EINVAL, "gtt_vma_bind: fixed range [0x%" PRIx64 ", +0x%" PRIx64 ") wraps or passes range_end 0x%" PRIx64,
+				 info->offset, op->size, info->range_end);
+	return 0;
+}
+
+/* Find the range (evicting if asked), into op->node. */
+static int bind_place(struct bind_op *op)
+{
+	struct gtt_vm *vm = op->vm;
+	const struct gtt_bind_info *info = op->info;
+	bool fixed = info->flags & GTT_BIND_FIXED;
+	struct gtt_range_request req = {
+		.size = op->size,
+		.alignment = info->alignment,
+		.color = info->color,
+		.range_start = fixed ? info->offset : info->range_start,
+		.range_end = fixed ? info->offset + op->size : info->range_end,
+		.placement = fixed ? GTT_PLACE_LOW : info->placement,
+	};
+	int err;
+
+	tree_write_begin(vm);
+	for (int pass = 0;; pass++) {
+		err = fixed ? range_reserve_node(vm->ra, info->offset, op->size,
+						 info->color, op->v, op->node) :
+			      range_insert_node(vm->ra, &req, op->v, op->node);
+		if (err != -ENOSPC || pass || !(info->flags & GTT_BIND_EVICT))
+			break;
+		err = evict_for(vm, &req, op->b, info->num_deps);
+		if (err)
+			break;
+	}
+	tree_write_end(vm);
+	op->placed = !err;
+	return err;
+}
+
+static void bind_unplace(struct bind_op *op)
+{
+	tree_write_begin(op->vm);
+	gtt_range_remove(op->vm->ra, op->node);
+	tree_write_end(op->vm);
+	op->node = NULL;
+	op->placed = false;
+}
+
+/*
+ * Record what the PTE write waits for: the caller's dependencies and every
+ * pending unbind overlapping the range (for ordering only: a failed clear
+ * there does not fail this bind).  Return: 0, -ENOMEM (nothing recorded;
+ * op->wait_for may name a fence to wait for before retrying).
+ */
+static int bind_deps(struct bind_op *op, bool want_fence)
+{
+	struct gtt_vm *vm = op->vm;
+	const struct gtt_bind_info *info = op->info;
+	struct gtt_binding *b = op->b;
+	struct range_fence *rf, *first;
+	unsigned int npending;
+	uint64_t lo, hi;
+
+	vm_overlap_window(vm, b->start, b->size, &lo, &hi);
+	first = range_fence_first_unsignalled(&vm->pending, lo, hi);
+	npending = first ? range_fence_count_unsignalled(&vm->pending, lo, hi) : 0;
+	if (!b->bind_fence && (want_fence || npending ||
+			       any_unsignalled(info->deps, info->num_deps)) &&
+	    gtt_fence_create(0, 0, &b->bind_fence))
+		return -ENOMEM;
+	if (await_reserve(&b->bind_await, info->num_deps + npending)) {
+		for (size_t i = 0; i < info->num_deps && !op->wait_for; i++)
+			if (!gtt_fence_is_signaled(info->deps[i]))
+				op->wait_for = gtt_fence_get(info->deps[i]);
+		if (!op->wait_for && first)
+			op->wait_for = gtt_fence_get(first->fence);
+		return set_error(-ENOMEM, "gtt_vma_bind: out of memory for %u dependencies",
+				 (unsigned int)(info->num_deps + npending));
+	}
+	for (size_t i = 0; i < info->num_deps; i++)
+		await_add(&b->bind_await, info->deps[i]);
+	if (npending) {
+		vm->st.bind_waits_on_unbind++;
+		for (rf = first; rf; rf = range_fence_next(rf, lo, hi))
+			await_add_order(&b->bind_await, rf->fence);
+	}
+	return 0;
+}
+
+/* Hand the binding to the vma and start the PTE write.  True if deferred. */
+static bool bind_commit(struct bind_op *op)
+{
+	struct gtt_vm *vm = op->vm;
+	struct gtt_binding *b = op->b;
+	bool deferred;
+
+	op->v->binding = b;
+	op->v->node = op->node;
+	op->v->evicted = false;
+	binding_get(b);			/* the bind job's reference */
+	b->bind_counted = atomic_load(&b->bind_await.pending) > 1;
+	if (b->bind_counted)
+		vm_work_begin(vm);
+	deferred = !await_commit(&b->bind_await);
+	vm->st.binds++;
+	vm->st.bound++;
+	vm->st.binds_deferred += deferred;
+	return deferred;
+}
+
+/*
+ * A synchronous bind failed after it was committed: leave the vma unbound.
+ * Entries it may have left (a failed clean-up) keep the range and the pages
+ * in quarantine.
+ */
+static void bind_undo_inline(struct bind_op *op)
+{
+	struct gtt_vm *vm = op->vm;
+	struct gtt_binding *b = op->b;
+
+	op->v->binding = NULL;
+	op->v->node = NULL;
+	vm->st.binds--;
+	vm->st.bound--;
+	if (b->stale) {
+		tree_write_begin(vm);
+		__atomic_store_n(&op->node->owner, NULL, __ATOMIC_RELEASE);
+		tree_write_end(vm);
+		b->qnode = op->node;
+		quarantine_add_locked(vm, b);	/* takes the vma's reference */
+	} else {
+		bind_unplace(op);
+		binding_put(b);
+	}
+	op->b = NULL;
+	op->node = NULL;
+}
+
+/* @here: the failure happened in this thread, so the backend's own
+ * message is still gtt_last_error(). */
+static void bind_error_message(struct bind_op *op, int err, bool here)
+{
+	if (op->b->backend_failed && here) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "%s", gtt_last_error());
+		set_error(err, "gtt_vma_bind: backend '%s' failed to write the PTEs: %s",
+			  gtt_backend_name(op->vm->be), why);
+	} else if (op->b->backend_failed) {
+		set_error(err, "gtt_vma_bind: backend '%s' failed to write the PTEs (%s)",
+			  gtt_backend_name(op->vm->be), gtt_strerror(err));
+	} else {
+		set_error(err, "gtt_vma_bind: a dependency failed (%s)",
+			  gtt_strerror(err));
+	}
+}
+
+/* Everything under the vm lock.  On error nothing has changed. */
+static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
+		       bool *deferred)
+{
+	struct gtt_vm *vm = op->vm;
+	const struct gtt_bind_info *info = op->info;
+	bool async = info->flags & GTT_BIND_ASYNC;
+	int err;
+
+	err = bind_lookup(op);
+	if (err)
+		return err;
+	op->b = binding_create(vm, op->v->pages, 0, op->size, info->pte_flags);
+	if (op->b)
+		binding_bind_init(op->b);
+	op->node = range_node_alloc();
+	if (!op->b || !op->node) {
+		err = set_error(-ENOMEM, "gtt_vma_bind: out of memory");
+		goto fail;
+	}
+	err = bind_place(op);
+	if (err)
+		goto fail;
+	binding_place(op->b, op->node->start);
+	err = bind_deps(op, fence || async);
+	if (err)
+		goto fail;
+	*deferred = bind_commit(op);
+	if (!*deferred && op->b->bind_error && !async) {
+		err = op->b->bind_error;
+		bind_error_message(op, err, true);
+		bind_undo_inline(op);
+		return err;
+	}
+	if (fence)
+		*fence = gtt_fence_get(op->b->bind_fence);
+	return 0;
+fail:
+	if (op->b) {
+		await_cancel(&op->b->bind_await);
+		binding_put(op->b);
+		op->b = NULL;
+	}
+	if (op->placed)
+		bind_unplace(op);
+	else if (op->node)
+		range_node_free_unused(op->node);
+	op->node = NULL;
+	return err;
+}
+
+GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
+			 const struct gtt_bind_info *info,
+			 struct gtt_fence **fence)
+{
+	struct bind_op op;
+	struct gtt_fence *bf;
+	bool deferred = false;
+	int err;
+
+	if (!vm)
+		return set_error(-EINVAL, "gtt_vma_bind: vm is NULL");
+	if (!info)
+		info = &default_bind_info;
+	err = check_bind_info(vm, info);
+	if (err)
+		return err;
+
+	pthread_mutex_lock(&vm->lock);
+	for (;;) {
+		op = (struct bind_op){ .vm = vm, .info = info, .h = h };
+		vm_retire_locked(vm);
+		err = bind_locked(&op, fence, &deferred);
+		if (!op.wait_for)
+			break;
+		/* Out of memory for a dependency record (synchronous binds
+		 * only): wait for it without the lock, then try again. */
+		if (info->flags & GTT_BIND_ASYNC) {
+			gtt_fence_put(op.wait_for);
+			break;
+		}
+		vm->st.oom_sync_waits++;
+		pthread_mutex_unlock(&vm->lock);
+		executor_wait_fence(vm->ex, op.wait_for);
+		gtt_fence_put(op.wait_for);
+		pthread_mutex_lock(&vm->lock);
+	}
+	if (err || !deferred || (info->flags & GTT_BIND_ASYNC)) {
+		pthread_mutex_unlock(&vm->lock);
+		return err;
+	}
+	bf = gtt_fence_get(op.b->bind_fence);	/* for the wait below */
+	pthread_mutex_unlock(&vm->lock);
+
+	executor_wait_fence(vm->ex, bf);
+	err = gtt_fence_status(bf);
+	gtt_fence_put(bf);
+	if (err >= 0)
+		return 0;
+	if (fence) {
+		gtt_fence_put(*fence);
+		*fence = NULL;
+	}
+	/* Leave it unbound (its PTEs hold scratch, or a clear retries them). */
+	pthread_mutex_lock(&vm->lock);
+	op.v = vma_lookup(vm, h);
+	if (op.v && op.v->binding == op.b && !op.v->pin_count) {
+		struct gtt_fence *uf = NULL;
+
+		if (!unbind_locked(vm, h, &op.v, true, &uf)) {
+			pthread_mutex_unlock(&vm->lock);
+			executor_wait_fence(vm->ex, uf);
+			gtt_fence_put(uf);
+			pthread_mutex_lock(&vm->lock);
+		}
+	}
+	pthread_mutex_unlock(&vm->lock);
+	bind_error_message(&op, err, false);
+	return err;
+}

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unbind: the decisions taken under the vm lock.  unbind_prepare() takes
+ * everything an unbind can need (dependency records, a resv slot) and may
+ * fail with nothing changed; unbind_commit() cannot fail: it frees the
+ * range (or keeps it for a clear run right here), puts the binding in the
+ * pending tree when its clear must wait, and starts the unbind job
+ * (binding.c).  unbind_locked() loops on the two, waiting for memory when
+ * the caller may block; eviction (evict.c) uses the two steps directly.
+ *
+ * Locking: everything here runs under vm->lock, except the waits, which
+ * drop it.
+ */
+#include <inttypes.h>
+
+#include "sync/resv_internal.h"
+#include "vm_internal.h"
+
+static unsigned int unsignalled_deps(const struct vma *v)
+{
+	const struct gtt_binding *b = v->binding;
+	unsigned int n = b->bind_fence && !gtt_fence_is_signaled(b->bind_fence);
+
+	for (unsigned int i = 0; i < v->n_active; i++)
+		n += !gtt_fence_is_signaled(v->active[i]);
+	return n;
+}
+
+/* A fence an unbind of @v waits for (a reference), or NULL. */
+static struct gtt_fence *first_unsignalled(const struct vma *v)
+{
+	const struct gtt_binding *b = v->binding;
+
+	if (b->bind_fence && !gtt_fence_is_signaled(b->bind_fence))
+		return gtt_fence_get(b->bind_fence);
+	for (unsigned int i = 0; i < v->n_active; i++)
+		if (!gtt_fence_is_signaled(v->active[i]))
+			return gtt_fence_get(v->active[i]);
+	return NULL;
+}
+
+/*
+ * Take everything the unbind of @v can need (its dependency records and a
+ * resv slot), so that unbind_commit() cannot fail.  Return: 0, or -ENOMEM
+ * with nothing changed.
+ */
+int unbind_prepare(struct gtt_vm *vm, struct vma *v)
+{
+	struct gtt_binding *b = v->binding;
+
+	binding_unbind_init(b);
+	if (await_reserve(&b->unbind_await, unsignalled_deps(v))) {
+		await_cancel(&b->unbind_await);
+		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory for the dependencies of vma 0x%" PRIx64 " in vm '%s'",
+				 v->handle, vm->name);
+	}
+	if (v->resv && resv_reserve(v->resv)) {
+		await_cancel(&b->unbind_await);
+		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory reserving a resv slot");
+	}
+	return 0;
+}
+
+void unbind_abort(struct vma *v)
+{
+	await_cancel(&v->binding->unbind_await);
+	if (v->resv)
+		resv_unreserve(v->resv, 1);
+}
+
+/*
+ * Start the prepared unbind of @v (the vm lock is held).  The vma is unbound,
+ * its range is free (or quarantined, if a clear run here failed), and
+ * *@fence (if asked for) holds the unbind fence.
+ */
+void unbind_commit(struct gtt_vm *vm, struct vma *v,
+		   struct gtt_fence **fence, bool evicted)
+{
+	struct gtt_binding *b = v->binding;
+	struct await *aw = &b->unbind_await;
+	struct gtt_range_node *node = v->node;
+	bool immediate;
+
+	if (b->bind_fence)
+		await_add(aw, b->bind_fence);
+	for (unsigned int i = 0; i < v->n_active; i++)
+		await_add(aw, v->active[i]);
+	vma_drop_active(v);
+
+	/* The range is reusable from here; the tree orders its next user.
+	 * An unbind that runs right here keeps its node until its clear has
+	 * run, so that a failed clear can keep the range (quarantine). */
+	immediate = atomic_load(&aw->pending) == 1;
+	tree_write_begin(vm);
+	if (!immediate)
+		gtt_range_remove(vm->ra, node);
+	v->node = NULL;
+	v->binding = NULL;
+	vm->st.bound--;
+	vm->st.unbinds++;
+
+	/* Holders cannot appear any more (the vma no longer points at b). */
+	b->unbind_counted = !immediate || atomic_load(&b->holds) > 1;
+	if (b->unbind_counted)
+		vm_work_begin(vm);
+	if (!immediate) {
+		binding_get(b);			/* the tree's reference */
+		b->rcu_free = vm->rcu;		/* readers can reach it now */
+		range_fence_insert(&vm->pending, &b->pending, b->start,
+				   b->start + b->size - 1, &b->unbind_fence);
+		vm->st.unbinds_deferred++;
+	} else {
+		vm->st.unbinds_immediate++;
+	}
+	tree_write_end(vm);
+	if (v->resv)
+		resv_add_reserved(v->resv, &b->unbind_fence, GTT_RESV_BOOKKEEP);
+	if (fence) {
+		binding_get(b);
+		*fence = &b->unbind_fence;
+	}
+	gtt_fence_put(v->last_unbind);
+	v->last_unbind = gtt_fence_get(&b->unbind_fence);
+	v->evicted = evicted;
+	/* The vma's reference on b now belongs to the unbind. */
+	await_commit(aw);
+	if (immediate) {
+		tree_write_begin(vm);
+		if (b->stale) {
+			__atomic_store_n(&node->owner, NULL, __ATOMIC_RELEASE);
+			b->qnode = node;
+		} else {
+			gtt_range_remove(vm->ra, node);
+		}
+		tree_write_end(vm);
+	}
+}
+
+/*
+ * Unbind @v (vm lock held).  When memory for its records runs out and
+ * @may_wait, wait (with the lock dropped) for one fence it depends on and
+ * try again: the record is then not needed.  *@vp is looked up again after
+ * each wait (NULL if the vma went away meanwhile).
+ */
+int unbind_locked(struct gtt_vm *vm, gtt_vma_t h, struct vma **vp,
+		  bool may_wait, struct gtt_fence **fence)
+{
+	for (;;) {
+		struct vma *v = *vp;
+		struct gtt_fence *f;
+		int err = unbind_prepare(vm, v);
+
+		if (!err) {
+			unbind_commit(vm, v, fence, false);
+			return 0;
+		}
+		f = may_wait ? first_unsignalled(v) : NULL;
+		if (!f)
+			return err;
+		vm->st.oom_sync_waits++;
+		pthread_mutex_unlock(&vm->lock);
+		executor_wait_fence(vm->ex, f);
+		gtt_fence_put(f);
+		pthread_mutex_lock(&vm->lock);
+		vm_retire_locked(vm);
+		*vp = vma_lookup(vm, h);
+		if (!*vp || !(*vp)->binding)
+			return set_error(-ENOENT, "gtt_vma_unbind: vma 0x%" PRIx64 " was unbound meanwhile", h);
+	}
+}
+
+static int lock_vm(struct gtt_vm *vm, bool trylock)
+{
+	if (!trylock) {
+		pthread_mutex_lock(&vm->lock);
+		return 0;
+	}
+	if (pthread_mutex_trylock(&vm->lock))
+		return set_error(-EBUSY, "gtt_vma_unbind: vm '%s' is locked (trylock)", vm->name);
+	return 0;
+}
+
+GTT_API int gtt_vma_unbind(struct gtt_vm *vm, gtt_vma_t h, unsigned int flags,
+			   struct gtt_fence **fence)
+{
+	const unsigned int known = GTT_UNBIND_ASYNC | GTT_UNBIND_TRYLOCK;
+	struct gtt_fence *f = NULL;
+	struct vma *v;
+	bool sync;
+	int err;
+
+	if (!vm)
+		return set_error(-EINVAL, "gtt_vma_unbind: vm is NULL");
+	if (flags & ~known)
+		return set_error(-EINVAL, "gtt_vma_unbind: unknown flags 0x%x", flags);
+	err = lock_vm(vm, flags & GTT_UNBIND_TRYLOCK);
+	if (err)
+		return err;
+	vm_retire_locked(vm);
+	v = vma_lookup(vm, h);
+	if (!v)
+		err = set_error(-ENOENT, "gtt_vma_unbind: unknown vma handle 0x%" PRIx64, h);
+	else if (!v->binding)
+		err = set_error(-ENOENT, "gtt_vma_unbind: vma 0x%" PRIx64 " is not bound%s", h,
+				v->evicted ? " (it was evicted: gtt_vma_last_unbind() gives that unbind's fence)" : "");
+	else if (v->pin_count)
+		err = set_error(-EAGAIN, "gtt_vma_unbind: vma 0x%" PRIx64 " is pinned (%u)", h, v->pin_count);
+	if (err) {
+		pthread_mutex_unlock(&vm->lock);
+		return err;
+	}
+	/* Async unbind needs pages the binding can keep alive. */
+	sync = !(flags & GTT_UNBIND_ASYNC) ||
+	       (gtt_pages_flags(v->pages) & GTT_PAGES_BORROWED);
+	/* Only a call that may block waits for memory (rule 7). */
+	err = unbind_locked(vm, h, &v, !(flags & (GTT_UNBIND_ASYNC | GTT_UNBIND_TRYLOCK)), &f);
+	pthread_mutex_unlock(&vm->lock);
+	if (err)
+		return err;
+	if (sync) {
+		executor_wait_fence(vm->ex, f);
+		err = gtt_fence_status(f);
+		if (err < 0)
+			set_error(err, "gtt_vma_unbind: the PTE clear failed (%s); the pages stay referenced until the range is clear",
+				  gtt_strerror(err));
+		else
+			err = 0;
+	}
+	if (fence)
+		*fence = f;
+	else
+		gtt_fence_put(f);
+	return err;
+}
