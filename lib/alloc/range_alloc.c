@@ -494,6 +494,10 @@ static int insert(struct gtt_range_alloc *ra, const struct gtt_range_request *re
 	if (err)
 		return err;
 	prev = find_hole(ra, &r, &at);
+	/* With @node, the vm's placement loop is asking: running out of
+	 * space is an expected outcome there, with nothing to format. */
+	if (!prev && node)
+		return set_error_static(-ENOSPC, "range_insert_node: no hole fits the request");
 	if (!prev)
 		return set_error(-ENOSPC, "%s: no hole of 0x%llx bytes (alignment 0x%llx) in [0x%llx, 0x%llx)",
 				 who, (unsigned long long)r.size, (unsigned long long)r.align,
@@ -523,9 +527,12 @@ static int reserve(struct gtt_range_alloc *ra, uint64_t start, uint64_t size,
 	r = (struct fit_req){ .size = size, .align = ra->page_size, .color = color,
 			      .lo = start, .hi = start + size,
 			      .placement = GTT_PLACE_LOW };
-	if (hole_start(prev) > start || !fit_hole(ra, &r, prev, &at) || at != start)
+	if (hole_start(prev) > start || !fit_hole(ra, &r, prev, &at) || at != start) {
+		if (node)	/* the vm's placement: see insert() */
+			return set_error_static(-ENOSPC, "range_reserve_node: the range is (partly) in use");
 		return set_error(-ENOSPC, "%s: [0x%llx, +0x%llx) is (partly) in use",
 				 who, (unsigned long long)start, (unsigned long long)size);
+	}
 	return place_node(ra, prev, start, size, color, owner, node, out, who);
 }
 
@@ -778,11 +785,12 @@ static void grow_until_fit(const struct gtt_range_alloc *ra,
 	}
 }
 
-GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
-				 const struct gtt_range_request *req,
-				 gtt_evictable_fn evictable, void *arg,
-				 struct gtt_range_node **victims,
-				 size_t max_victims, size_t *count)
+/* @quiet: -ENOSPC is an expected outcome for the caller (no sentence). */
+static int evict_scan(struct gtt_range_alloc *ra,
+		      const struct gtt_range_request *req,
+		      gtt_evictable_fn evictable, void *arg,
+		      struct gtt_range_node **victims, size_t max_victims,
+		      size_t *count, bool quiet)
 {
 	struct gtt_range_node *lo_n, *hi_n, *first, *last = NULL, *best_first = NULL;
 	size_t best = SIZE_MAX, cap, k = 0;
@@ -846,6 +854,8 @@ GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
 			last = NULL;
 	}
 done:
+	if (!best_first && quiet)
+		return set_error_static(-ENOSPC, "range_evict_scan: no run of evictable nodes opens a hole");
 	if (!best_first && cap == SIZE_MAX)
 		return set_error(-ENOSPC, "gtt_range_evict_scan: no run of evictable nodes opens a hole of 0x%llx bytes",
 				 (unsigned long long)r.size);
@@ -856,6 +866,26 @@ done:
 	for (k = 0, last = best_first; victims && k < best; k++, last = last->next)
 		victims[k] = last;
 	return 0;
+}
+
+GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
+				 const struct gtt_range_request *req,
+				 gtt_evictable_fn evictable, void *arg,
+				 struct gtt_range_node **victims,
+				 size_t max_victims, size_t *count)
+{
+	return evict_scan(ra, req, evictable, arg, victims, max_victims, count,
+			  false);
+}
+
+int range_evict_scan(struct gtt_range_alloc *ra,
+		     const struct gtt_range_request *req,
+		     gtt_evictable_fn evictable, void *arg,
+		     struct gtt_range_node **victims, size_t max_victims,
+		     size_t *count)
+{
+	return evict_scan(ra, req, evictable, arg, victims, max_victims, count,
+			  true);
 }
 
 /* ---- invariant check for tests ---- */

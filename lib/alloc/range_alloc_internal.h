@@ -56,6 +56,8 @@ struct gtt_range_alloc {
  * -ENOMEM, and on failure leave the node untouched for another try.  Once
  * inserted, the node belongs to the allocator (gtt_range_remove() frees it);
  * one never inserted goes back through range_node_free_unused() (NULL ok).
+ * Their -ENOSPC is an expected outcome for the vm's placement loop and
+ * carries a constant message (set_error_static()).
  */
 struct gtt_range_node *range_node_alloc(void);
 void range_node_free_unused(struct gtt_range_node *node);
@@ -65,6 +67,14 @@ int range_insert_node(struct gtt_range_alloc *ra,
 int range_reserve_node(struct gtt_range_alloc *ra, uint64_t start,
 		       uint64_t size, uint32_t color, void *owner,
 		       struct gtt_range_node *node);
+
+/* gtt_range_evict_scan() for the vm's eviction: the same, but -ENOSPC
+ * carries a constant message. */
+int range_evict_scan(struct gtt_range_alloc *ra,
+		     const struct gtt_range_request *req,
+		     gtt_evictable_fn evictable, void *arg,
+		     struct gtt_range_node **victims, size_t max_victims,
+		     size_t *count);
 
 /* The node containing @addr, or else the first node above it; NULL if none. */
 struct gtt_range_node *range_node_from(struct gtt_range_alloc *ra,

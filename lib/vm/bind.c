@@ -124,6 +124,11 @@ static int bind_place(struct bind_op *op)
 	}
 	tree_write_end(vm);
 	op->placed = !err;
+	/* No room is an expected outcome: a constant message, as the
+	 * allocator's own. */
+	if (err == -ENOSPC)
+		set_error_static(err, fixed ? "gtt_vma_bind: the fixed range is (partly) in use" :
+				 "gtt_vma_bind: no free range fits (nor could eviction, if asked, open one)");
 	return err;
 }
 

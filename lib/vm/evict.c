@@ -42,14 +42,13 @@ int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req,
 	size_t n, i;
 	int err;
 
-	err = gtt_range_evict_scan(vm->ra, req, vma_evictable, NULL, NULL, 0, &n);
+	err = range_evict_scan(vm->ra, req, vma_evictable, NULL, NULL, 0, &n);
 	if (err)
 		return err;
 	victims = mem_alloc((n ? n : 1) * sizeof(*victims));
 	if (!victims)
 		return set_error(-ENOMEM, "gtt_vma_bind: out of memory for eviction");
-	err = gtt_range_evict_scan(vm->ra, req, vma_evictable, NULL, victims,
-				   n, &n);
+	err = range_evict_scan(vm->ra, req, vma_evictable, NULL, victims, n, &n);
 	if (err || !n)
 		goto out;
 	/* The hole the victims open, and the unbinds a bind there may await:

@@ -163,7 +163,8 @@ GTT_API int gtt_vm_wait_idle(struct gtt_vm *vm, int64_t timeout_ns)
 		struct timespec ts;
 
 		if (now >= deadline) {
-			err = set_error(-ETIME, "gtt_vm_wait_idle: work still in flight");
+			/* An expected outcome: no sentence to format. */
+			err = set_error_static(-ETIME, "gtt_vm_wait_idle: work still in flight (timed out)");
 			break;
 		}
 		/* Run queued work we may run ourselves (see executor_wait_fence). */

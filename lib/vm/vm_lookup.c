@@ -11,8 +11,6 @@
  * vm's sequence count and gives up after a few tries, when the lock is
  * taken instead.  vm_query_addr() takes the lock.
  */
-#include <inttypes.h>
-
 #include "vm_internal.h"
 #include "vm_query.h"
 
@@ -83,8 +81,9 @@ GTT_API int gtt_vm_lookup(struct gtt_vm *vm, uint64_t addr, gtt_vma_t *out,
 		}
 		pthread_mutex_unlock(&vm->lock);
 	}
+	/* An expected outcome: no sentence to format. */
 	if (!found)
-		return set_error(-ENOENT, "gtt_vm_lookup: nothing is bound at 0x%" PRIx64, addr);
+		return set_error_static(-ENOENT, "gtt_vm_lookup: nothing is bound at that address");
 	*out = f.h;
 	if (offset)
 		*offset = f.start;
