@@ -2,7 +2,8 @@
 # Run the tests that need a real Linux kernel inside a small QEMU guest
 # (TCG: no /dev/kvm needed): a Debian guest kernel fetched with
 # `apt-get download`, a busybox initramfs, the kernel modules the tests
-# need, and statically linked test programs built against libgtt.a.
+# need, and statically linked test programs built against libgtt_internal.a
+# (the whole library, internals still global: the tests reach them).
 #   scripts/guest-test.sh [BUILD_DIR]     (default: build; must be built)
 # Guest programs: sync_in_guest (vgem sync_files), gttctl checks (in
 # /init), vfio_in_guest (VFIO flow, discovery, the VFIO backend on an
@@ -53,7 +54,7 @@ for src in tests/guest/sync_in_guest.c tests/guest/vfio_in_guest.c \
 	   tests/guest/dma_in_guest.c tools/gttctl.c examples/vfio_hello.c; do
 	prog=$(basename "$src" .c)
 	cc -static -O2 -std=gnu11 -Wall -Werror "$src" -Iinclude -Ilib -I. \
-		$(pkg-config --cflags libdrm) "$build/libgtt.a" \
+		$(pkg-config --cflags libdrm) "$build/libgtt_internal.a" \
 		$(pkg-config --static --libs liburcu-bp libdrm pciaccess) -lpthread \
 		-o "$root/$prog" 2>&1 | grep -v "statically linked applications" || true
 	[[ -x $root/$prog ]] || { echo "guest: $prog did not build" >&2; exit 1; }
