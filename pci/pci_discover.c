@@ -233,13 +233,15 @@ GTT_API int gtt_pci_list(const struct gtt_pci_match *match,
 	(void)match, (void)out, (void)max;
 	if (count)
 		*count = 0;
-	return set_error(-EOPNOTSUPP, "gtt_pci_list: libgtt was built without libpciaccess");
+	return set_error(-EOPNOTSUPP, "gtt_pci_list: libgtt was built without libpciaccess "
+			 "(-Dpci=disabled)");
 }
 
 GTT_API int gtt_pci_inspect(const char *slot, struct gtt_pci_device *out)
 {
 	(void)slot, (void)out;
-	return set_error(-EOPNOTSUPP, "gtt_pci_inspect: libgtt was built without libpciaccess");
+	return set_error(-EOPNOTSUPP, "gtt_pci_inspect: libgtt was built without libpciaccess "
+			 "(-Dpci=disabled)");
 }
 
 #endif

@@ -248,7 +248,8 @@ GTT_API int gtt_fence_import_syncobj(struct gtt_watcher *w, int drm_fd,
 	return err;
 #else
 	(void)w, (void)drm_fd, (void)handle, (void)point, (void)out;
-	return set_error(-EOPNOTSUPP, "gtt_fence_import_syncobj: libgtt was built without libdrm");
+	return set_error(-EOPNOTSUPP, "gtt_fence_import_syncobj: libgtt was built without libdrm "
+			 "(-Dsyncobj=disabled)");
 #endif
 }
 

@@ -101,6 +101,9 @@ GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
 		return set_error(-EINVAL, "gtt_vm_create: config, backend or out is NULL");
 	if (cfg->flags & ~(unsigned int)(GTT_VM_COLOR_GUARD | GTT_VM_RCU_READERS))
 		return set_error(-EINVAL, "gtt_vm_create: unknown flags 0x%x", cfg->flags);
+	if ((cfg->flags & GTT_VM_RCU_READERS) && !rcu_available())
+		return set_error(-EOPNOTSUPP, "gtt_vm_create: GTT_VM_RCU_READERS needs liburcu; "
+				 "libgtt was built without it (-Drcu=disabled)");
 	page = cfg->page_size ? cfg->page_size : 4096;
 	vm = mem_zalloc(sizeof(*vm));
 	if (!vm)
