@@ -6,14 +6,19 @@
 #   4. release builds (-O3, what users build) with gcc and with clang,
 #      warnings as errors, build only: optimisation changes what gcc's
 #      flow-sensitive warnings (-Wmaybe-uninitialized, ...) see,
-#   5. a smoke run of every benchmark and tool (tiny sizes), so they keep working,
-#   6. 20 s of libFuzzer against the model, when clang is installed,
-#   7. the VFIO cdev + iommufd flow, built against Linux 6.12 uAPI headers
+#   5. the core alone: every optional part disabled (-Dvfio, -Dpci,
+#      -Dsyncobj, -Drcu, -Dsim, -Dtools), its tests, and libgtt.so needing
+#      nothing beyond libc,
+#   6. a smoke run of every benchmark and tool (tiny sizes), so they keep working,
+#   7. 20 s of libFuzzer against the model, when clang is installed,
+#   8. the VFIO cdev + iommufd flow, built against Linux 6.12 uAPI headers
 #      from a Debian package (scripts/uapi-headers.sh) and tested against
 #      the fake kernel in tests/test_vfio.c (Debian 12 has no iommufd),
-#   8. the tests that need a real Linux kernel, in a QEMU guest
+#   9. the tests that need a real Linux kernel, in a QEMU guest
 #      (scripts/guest-test.sh: kernel sync_files from vgem, VFIO, DMA
 #      through an emulated Intel IOMMU, gttctl on a vfio-pci device).
+# Every build is configured with -Dwerror=true (the default is off, for
+# distributions with newer compilers).
 # Ends with one line "N passed, N failed".
 #   scripts/test.sh [--quick]      --quick: only step 1
 set -uo pipefail
@@ -29,6 +34,18 @@ fi
 passed=0
 failed=0
 
+# configure BUILD_DIR [meson setup options...]: set up once, warnings as
+# errors (a build directory made by hand gets -Dwerror=true too).
+configure() {
+	local dir=$1
+	shift
+	if [[ ! -f "$dir/build.ninja" ]]; then
+		meson setup "$dir" -Dwerror=true "$@" >"$dir.setup.log" 2>&1
+	else
+		meson configure "$dir" -Dwerror=true >"$dir.setup.log" 2>&1
+	fi || { cat "$dir.setup.log"; failed=$((failed + 1)); return 1; }
+}
+
 # run_suite NAME BUILD_DIR [meson setup options...]
 # $WRAP, if set, prefixes the test run (e.g. to disable ASLR); $TESTS, if
 # set, names the tests to run (default: all).
@@ -36,10 +53,7 @@ run_suite() {
 	local name=$1 dir=$2
 	shift 2
 	echo "=== $name ($dir) ==="
-	if [[ ! -f "$dir/build.ninja" ]]; then
-		meson setup "$dir" "$@" >"$dir.setup.log" 2>&1 || {
-			cat "$dir.setup.log"; failed=$((failed + 1)); return; }
-	fi
+	configure "$dir" "$@" || return
 	if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
 		cat "$dir.build.log"
 		failed=$((failed + 1))
@@ -74,11 +88,7 @@ release_build() {
 		echo "skipped: $cc is not installed"
 		return
 	fi
-	if [[ ! -f "$dir/build.ninja" ]]; then
-		CC=$cc meson setup "$dir" --buildtype=release -Dwerror=true \
-			>"$dir.setup.log" 2>&1 || {
-			cat "$dir.setup.log"; failed=$((failed + 1)); return; }
-	fi
+	CC=$cc configure "$dir" --buildtype=release || return
 	# -k 0: on failure, list every warning in the tree, not just the first file's.
 	if ninja -C "$dir" -k 0 >"$dir.build.log" 2>&1; then
 		echo "ok   $cc --buildtype=release"
@@ -86,6 +96,26 @@ release_build() {
 	else
 		echo "FAIL $cc --buildtype=release ($dir.build.log):"
 		grep -E ': (error|warning):' "$dir.build.log" | sort -u | head -40
+		failed=$((failed + 1))
+	fi
+}
+
+# The core with every optional part disabled (the tests stay on): it
+# builds, the tests that exist there pass (seconds), and libgtt.so needs
+# only libc (and libpthread or the dynamic loader, where they are separate).
+core_only() {
+	run_suite "the core alone, every option disabled" \
+		build-core -Dvfio=disabled -Dpci=disabled -Dsyncobj=disabled -Drcu=disabled \
+		-Dsim=disabled -Dtools=disabled -Dtests=enabled
+	[[ -f build-core/libgtt.so ]] || return
+	local extra
+	extra=$(readelf -d build-core/libgtt.so | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |
+		grep -Ev '^(libc|libpthread)\.so\.[0-9]+$|^ld-linux[-a-z0-9_]*\.so\.[0-9]+$')
+	if [[ -z $extra ]]; then
+		echo "ok   build-core/libgtt.so needs only libc"
+		passed=$((passed + 1))
+	else
+		echo "FAIL build-core/libgtt.so also needs: $extra"
 		failed=$((failed + 1))
 	fi
 }
@@ -177,6 +207,7 @@ if [[ "${1:-}" != "--quick" ]]; then
 		run_suite "tests, TSan" build-tsan -Db_sanitize=thread -Db_lundef=false
 	release_build gcc build-release-gcc
 	release_build clang build-release-clang
+	core_only
 	smoke
 	fuzz_smoke
 	iommufd
