@@ -582,6 +582,31 @@ static void test_evict_oom_changes_nothing(void **state)
 	gtt_resv_destroy(resv);
 }
 
+/* An eviction whose clear fails right away: the bind that evicts still
+ * gets the range (its write replaces the entries); the victim's pages stay
+ * referenced until that write ran. */
+static void test_evict_with_failed_clear(void **state)
+{
+	struct gtt_bind_info evict = fixed_at(VA, GTT_BIND_EVICT);
+	struct fixture f;
+	int freed = 0, freed_c = 0;
+	gtt_vma_t a, c;
+
+	(void)state;
+	fixture_init(&f, VA, PAGE, 0);
+	a = counted_vma(&f, 0xa0000000, 1, 0, &freed);
+	c = counted_vma(&f, 0xc0000000, 1, 0, &freed_c);
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);
+	assert_int_equal(gtt_mock_fail_call(f.be, 1, -EIO), 0);	/* a's clear */
+	assert_int_equal(gtt_vma_bind(f.vm, c, &evict, NULL), 0);
+	assert_int_equal(mock_entry(&f, VA).addr, 0xc0000000);
+	assert_int_equal(gtt_vma_destroy(f.vm, a), 0);
+	assert_int_equal(stats(&f).quarantined, 0);
+	assert_int_equal(freed, 1);
+	fixture_fini(&f);
+	assert_int_equal(freed_c, 1);
+}
+
 /* Item 14: no arbitrary limit on the number of victims. */
 static void test_evict_many_victims(void **state)
 {
@@ -789,6 +814,7 @@ int main(void)
 		T(test_unbind_oom_never_blocks),
 		T(test_bind_oom_never_blocks),
 		T(test_evict_oom_changes_nothing),
+		T(test_evict_with_failed_clear),
 		T(test_evict_many_victims),
 		T(test_fixed_evict_colour_neighbour),
 		T(test_unbind_fence_always_in_resv),

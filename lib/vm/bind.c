@@ -342,13 +342,16 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 		return err;
 	}
 	bf = gtt_fence_get(op.b->bind_fence);	/* for the wait below */
+	binding_get(op.b);	/* read after the wait, compared under the lock */
 	pthread_mutex_unlock(&vm->lock);
 
 	executor_wait_fence(vm->ex, bf);
 	err = gtt_fence_status(bf);
 	gtt_fence_put(bf);
-	if (err >= 0)
+	if (err >= 0) {
+		binding_put(op.b);
 		return 0;
+	}
 	if (fence) {
 		gtt_fence_put(*fence);
 		*fence = NULL;
@@ -366,7 +369,8 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 			pthread_mutex_lock(&vm->lock);
 		}
 	}
-	pthread_mutex_unlock(&vm->lock);
 	bind_error_message(&op, err, false);
+	binding_put(op.b);
+	pthread_mutex_unlock(&vm->lock);
 	return err;
 }

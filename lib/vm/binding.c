@@ -68,7 +68,7 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->pte_flags = pte_flags;
 	b->bind_error = 0;
 	b->clear_error = 0;
-	atomic_init(&b->bind_done, false);
+	atomic_init(&b->replaced, false);
 	b->backend_failed = false;
 	b->stale = false;
 	b->qnode = NULL;
@@ -107,11 +107,13 @@ static void bind_job(struct await *aw, int dep_error)
 {
 	struct gtt_binding *b = container_of(aw, struct gtt_binding, bind_await);
 	struct gtt_vm *vm = b->vm;
+	bool replaced = false;
 	int err = dep_error;
 
 	if (!err && !vm_is_closed(vm)) {
 		err = backend_write(vm->be, b->start, b->size, b->pages,
 				    b->pte_flags);
+		replaced = !err;
 		if (err) {
 			/* Entries may have been written before the failure:
 			 * put scratch back before anyone may reuse the range. */
@@ -119,10 +121,14 @@ static void bind_job(struct await *aw, int dep_error)
 			b->backend_failed = true;
 			if (vm_clear_failed(vm, backend_clear(vm->be, b->start, b->size)))
 				b->stale = true;
+			else
+				replaced = true;
 		}
 	}
 	b->bind_error = err;
-	atomic_store_explicit(&b->bind_done, true, memory_order_release);
+	/* Nothing was written after a failed dependency: what the range held
+	 * before (a failed clear's entries, say) is still there. */
+	atomic_store_explicit(&b->replaced, replaced, memory_order_release);
 	if (b->bind_fence)
 		gtt_fence_signal(b->bind_fence, err);
 	await_fini(aw);

@@ -12,9 +12,11 @@
  * - the part still held by its own node (b->qnode: a failure seen under the
  *   vm lock keeps the range out of the allocator) is cleared again;
  * - a part the allocator has handed to a new binding since (a failure in a
- *   deferred clear comes too late to keep the range) is clear once that
- *   binding's PTE write has run, since that write was ordered after the
- *   failed clear (rule 2) and replaced the old entries;
+ *   deferred clear comes too late to keep the range, and an eviction gives
+ *   its range to the bind that evicts) is clear once that binding's PTE
+ *   write has run and succeeded, since that write was ordered after the
+ *   failed clear (rule 2) and replaced the old entries; a bind whose
+ *   dependency failed wrote nothing and replaces nothing;
  * - a free part is cleared again, unless an unbind still pending there may
  *   be waiting for the GPU (its own clear comes later and covers it).
  *
@@ -44,14 +46,14 @@ void quarantine_add_locked(struct gtt_vm *vm, struct gtt_binding *b)
 	vm->st.quarantined++;
 }
 
-/* Whether the PTE write of the binding now at @n replaced what was there. */
+/* Whether the PTE write of the binding now at @n replaced what was there
+ * (a bind whose dependency failed wrote nothing: not yet). */
 static bool overwritten(const struct gtt_range_node *n)
 {
 	const struct vma *v = n->owner;
 	const struct gtt_binding *nb = v ? v->binding : NULL;
 
-	return nb && atomic_load_explicit(&nb->bind_done, memory_order_acquire) &&
-	       !nb->stale;
+	return nb && atomic_load_explicit(&nb->replaced, memory_order_acquire);
 }
 
 static bool clear_part(struct gtt_vm *vm, uint64_t start, uint64_t end)

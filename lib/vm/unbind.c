@@ -89,7 +89,9 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 
 	/* The range is reusable from here; the tree orders its next user.
 	 * An unbind that runs right here keeps its node until its clear has
-	 * run, so that a failed clear can keep the range (quarantine). */
+	 * run, so that a failed clear can keep the range (quarantine) — but
+	 * not an eviction, whose range the bind that evicts is waiting for
+	 * (its PTE write replaces what a failed clear left). */
 	immediate = atomic_load(&aw->pending) == 1;
 	tree_write_begin(vm);
 	if (!immediate)
@@ -126,7 +128,7 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	await_commit(aw);
 	if (immediate) {
 		tree_write_begin(vm);
-		if (b->stale) {
+		if (b->stale && !evicted) {
 			__atomic_store_n(&node->owner, NULL, __ATOMIC_RELEASE);
 			b->qnode = node;
 		} else {
@@ -139,14 +141,16 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 /*
  * Unbind @v (vm lock held).  When memory for its records runs out and
  * @may_wait, wait (with the lock dropped) for one fence it depends on and
- * try again: the record is then not needed.  *@vp is looked up again after
- * each wait (NULL if the vma went away meanwhile).
+ * try again: the record is then not needed.  While the lock is dropped the
+ * vma may change: the call goes on only if it still holds the same binding
+ * and no pin; otherwise -ENOENT (*@vp NULL if the vma went away) or -EAGAIN.
  */
 int unbind_locked(struct gtt_vm *vm, gtt_vma_t h, struct vma **vp,
 		  bool may_wait, struct gtt_fence **fence)
 {
 	for (;;) {
 		struct vma *v = *vp;
+		struct gtt_binding *b = v->binding;
 		struct gtt_fence *f;
 		int err = unbind_prepare(vm, v);
 
@@ -158,14 +162,20 @@ int unbind_locked(struct gtt_vm *vm, gtt_vma_t h, struct vma **vp,
 		if (!f)
 			return err;
 		vm->st.oom_sync_waits++;
+		binding_get(b);		/* to recognise it, not to use it */
 		pthread_mutex_unlock(&vm->lock);
 		executor_wait_fence(vm->ex, f);
 		gtt_fence_put(f);
 		pthread_mutex_lock(&vm->lock);
 		vm_retire_locked(vm);
 		*vp = vma_lookup(vm, h);
-		if (!*vp || !(*vp)->binding)
-			return set_error(-ENOENT, "gtt_vma_unbind: vma 0x%" PRIx64 " was unbound meanwhile", h);
+		err = !*vp || (*vp)->binding != b ?
+		      set_error(-ENOENT, "gtt_vma_unbind: vma 0x%" PRIx64 " was unbound meanwhile", h) :
+		      (*vp)->pin_count ?
+		      set_error(-EAGAIN, "gtt_vma_unbind: vma 0x%" PRIx64 " was pinned meanwhile", h) : 0;
+		binding_put(b);
+		if (err)
+			return err;
 	}
 }
 

@@ -38,9 +38,11 @@ struct gtt_binding {
 	uint64_t start;
 	uint64_t size;
 	uint32_t pte_flags;
-	int bind_error;			/* valid once bind_done */
+	int bind_error;			/* valid once the bind job ran */
 	int clear_error;
-	_Atomic bool bind_done;		/* the bind job ran (or never will) */
+	/* The bind job ran and its range now holds its own entries, or the
+	 * scratch its clean-up wrote after a failed write. */
+	_Atomic bool replaced;
 	bool backend_failed;		/* bind_error came from the backend */
 	/* A clear failed: PTEs may still map the pages, which the binding
 	 * keeps until the range is known to be clear (quarantine). */

@@ -191,14 +191,21 @@ GTT_API int gtt_vma_destroy(struct gtt_vm *vm, gtt_vma_t h)
 		return set_error(-EINVAL, "gtt_vma_destroy: vm is NULL");
 	pthread_mutex_lock(&vm->lock);
 	vm_retire_locked(vm);
-	v = vma_lookup(vm, h);
-	if (!v)
-		err = set_error(-ENOENT, "gtt_vma_destroy: unknown vma handle 0x%" PRIx64, h);
-	else if (v->pin_count)
-		err = set_error(-EAGAIN, "gtt_vma_destroy: vma 0x%" PRIx64 " is pinned", h);
-	else if (v->binding)
-		err = unbind_locked(vm, h, &v, true, &f);
-	if (!err && v)
+	/* Looked at again if the vma changed while unbind_locked() waited
+	 * for memory without the lock. */
+	for (;;) {
+		v = vma_lookup(vm, h);
+		if (!v)
+			err = set_error(-ENOENT, "gtt_vma_destroy: unknown vma handle 0x%" PRIx64, h);
+		else if (v->pin_count)
+			err = set_error(-EAGAIN, "gtt_vma_destroy: vma 0x%" PRIx64 " is pinned", h);
+		else if (v->binding)
+			err = unbind_locked(vm, h, &v, true, &f);
+		if (err != -ENOENT || !v)
+			break;
+		err = 0;
+	}
+	if (!err)
 		vma_free(vm, v);
 	pthread_mutex_unlock(&vm->lock);
 	if (f) {
