@@ -122,7 +122,7 @@ GTT_API int gtt_intel_ggtt_decode(enum gtt_intel_ggtt_format fmt, uint64_t pte,
 
 	if (!out)
 		return bad(who, "out is NULL", 0, 0);
-	out->present = pte & 1;
+	*out = (struct gtt_intel_entry){ .present = pte & 1 };
 	switch (fmt) {
 	case GTT_GGTT_SNB:
 	case GTT_GGTT_IVB:
@@ -305,7 +305,7 @@ GTT_API int gtt_intel_ppgtt_decode(enum gtt_intel_ppgtt_format fmt,
 
 	if (!out || !layout_of(fmt, &l) || level > l.max_level)
 		return bad(who, "NULL out, unknown format or level the format lacks", pte, 0);
-	out->present = pte & 1;
+	*out = (struct gtt_intel_entry){ .present = pte & 1 };
 	if (level == 0 || ((level == 1 || level == 2) && (pte & BIT(7)))) {
 		bool huge = level != 0;
 		uint64_t align = !huge ? 4096 : level == 1 ? 1ull << 21 : 1ull << 30;

@@ -172,6 +172,8 @@ GTT_API int gtt_pci_list(const struct gtt_pci_match *match,
 
 	if (!count || (max && !out))
 		return set_error(-EINVAL, "gtt_pci_list: count missing, or out missing with max > 0");
+	if (match && !reserved_zero(match->reserved, sizeof(match->reserved)))
+		return set_error(-EINVAL, "gtt_pci_list: the match has non-zero reserved fields (built against a newer libgtt?)");
 	if (match) {
 		m.vendor_id = match->vendor_id;
 		m.device_id = match->device_id;

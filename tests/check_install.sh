@@ -28,7 +28,7 @@ done
 [[ -f $lib/pkgconfig/gtt.pc ]] || fail "gtt.pc not installed"
 so=$(readlink -f "$lib/libgtt.so")
 soname=$(readelf -d "$so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
-[[ $soname == libgtt.so.0 ]] || fail "soname is '$soname', want libgtt.so.0"
+[[ $soname == libgtt.so.1 ]] || fail "soname is '$soname', want libgtt.so.1"
 
 # Exported: exactly the gtt_ functions the headers declare.
 nm -D --defined-only "$so" | awk '$2 ~ /[TDBR]/ {print $3}' | sed 's/@.*//' | sort -u > "$dest/exported"

@@ -143,7 +143,7 @@ static void test_verdicts_name_the_fix(void **state)
 /* The enumeration agrees with /sys/bus/pci/devices on this machine. */
 static void test_enumeration_matches_sysfs(void **state)
 {
-	struct gtt_pci_match any = { GTT_PCI_ANY, GTT_PCI_ANY, 0, 0 };
+	struct gtt_pci_match any = { .vendor_id = GTT_PCI_ANY, .device_id = GTT_PCI_ANY };
 	struct gtt_pci_device *devs, one;
 	size_t count = 0, sysfs = 0, intel = 0;
 	struct dirent *e;

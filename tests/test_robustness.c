@@ -372,6 +372,109 @@ static void test_strerror_keeps_errno_meaning(void **state)
 		assert_non_null(gtt_strerror(-e));
 }
 
+static int noop_bind(void *priv, uint64_t start, uint64_t size,
+		     const struct gtt_pages *pages, uint64_t off, uint32_t flags)
+{
+	(void)priv; (void)start; (void)size; (void)pages; (void)off; (void)flags;
+	return 0;
+}
+
+static int noop_clear(void *priv, uint64_t start, uint64_t size)
+{
+	(void)priv; (void)start; (void)size;
+	return 0;
+}
+
+static int noop_invalidate(void *priv)
+{
+	(void)priv;
+	return 0;
+}
+
+static void noop_op(void)
+{
+}
+
+/* The ABI rule of gtt/common.h: non-zero reserved words are refused by
+ * every call that takes a caller-filled struct, and outputs come back with
+ * them zeroed. */
+static void test_reserved_fields_rejected(void **state)
+{
+	struct gtt_mock_config mc = { .start = 0, .size = 1 << 20, .scratch_addr = 0xdead000 };
+	struct gtt_vm_config vc = { .start = 0, .size = 1 << 20 };
+	struct gtt_backend_ops ops = { .bind = noop_bind, .clear = noop_clear,
+				       .invalidate = noop_invalidate };
+	struct gtt_fence_ops fops = { .name = "t" };
+	struct gtt_range_request req = { .size = 4096 };
+	struct gtt_range_alloc *ra;
+	struct gtt_range_node *node;
+	struct gtt_range_stats rs;
+	struct gtt_bind_info bi = { 0 };
+	struct gtt_vma_info vi;
+	struct gtt_backend *be, *be2;
+	struct gtt_fence *fence;
+	struct gtt_vm *vm;
+	struct gtt_pages *p = make_pages(0xa0000000, 1, 0);
+	gtt_vma_t h;
+
+	(void)state;
+	mc.reserved[3] = 1;
+	assert_int_equal(gtt_mock_create(&mc, &be), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "reserved"));
+	mc.reserved[3] = 0;
+	assert_int_equal(gtt_mock_create(&mc, &be), 0);
+	vc.backend = be;
+	vc.reserved[0] = 2;
+	assert_int_equal(gtt_vm_create(&vc, &vm), -EINVAL);
+	vc.reserved[0] = 0;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
+	bi.reserved[7] = 1;
+	assert_int_equal(gtt_vma_bind(vm, h, &bi, NULL), -EINVAL);
+	memset(&vi, 0xff, sizeof(vi));
+	assert_int_equal(gtt_vma_query(vm, h, &vi), 0);
+	assert_false(vi.bound);
+	assert_true(reserved_zero(vi.reserved, sizeof(vi.reserved)));
+	bi.reserved[7] = 0;
+	assert_int_equal(gtt_vma_bind(vm, h, &bi, NULL), 0);
+
+	ops.reserved[0] = noop_op;
+	assert_int_equal(gtt_backend_create(&ops, NULL, &be2), -EINVAL);
+	ops.reserved[0] = NULL;
+	assert_int_equal(gtt_backend_create(&ops, NULL, &be2), 0);
+	gtt_backend_destroy(be2);
+	fops.reserved[1] = noop_op;
+	assert_int_equal(gtt_fence_create_custom(&fops, NULL, 0, 0, &fence), -EINVAL);
+
+	assert_int_equal(gtt_range_alloc_create(0, 1 << 20, 0, 0, &ra), 0);
+	req.reserved[2] = 1;
+	assert_int_equal(gtt_range_insert(ra, &req, NULL, &node), -EINVAL);
+	memset(&rs, 0xff, sizeof(rs));
+	assert_int_equal(gtt_range_alloc_stats(ra, &rs), 0);
+	assert_int_equal(rs.nodes, 0);
+	assert_true(reserved_zero(rs.reserved, sizeof(rs.reserved)));
+	gtt_range_alloc_destroy(ra);
+#ifdef GTT_HAVE_PCIACCESS
+	{
+		struct gtt_pci_match m = { .vendor_id = GTT_PCI_ANY, .reserved = { 1 } };
+		size_t count;
+
+		assert_int_equal(gtt_pci_list(&m, NULL, 0, &count), -EINVAL);
+	}
+#endif
+	{
+		struct gtt_vfio_config cfg = { .bdf = "0000:00:02.0", .reserved = { 0, 1 } };
+		struct gtt_backend *vb;
+		int err = gtt_vfio_create(&cfg, &vb);
+
+		/* -EOPNOTSUPP when built without VFIO. */
+		assert_true(err == -EINVAL || err == -EOPNOTSUPP);
+	}
+	gtt_pages_put(p);
+	gtt_vm_destroy(vm);
+	gtt_backend_destroy(be);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_mock_large_pages),
 		cmocka_unit_test(test_oom_every_allocation),
 		cmocka_unit_test(test_strerror_keeps_errno_meaning),
+		cmocka_unit_test(test_reserved_fields_rejected),
 	};
 
 	return cmocka_run_group_tests_name("robustness", tests, NULL, NULL);

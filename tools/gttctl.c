@@ -178,7 +178,7 @@ static void print_problem(const char *problem)
 
 static int cmd_list(const struct opts *o)
 {
-	struct gtt_pci_match any = { GTT_PCI_ANY, GTT_PCI_ANY, 0, 0 };
+	struct gtt_pci_match any = { .vendor_id = GTT_PCI_ANY, .device_id = GTT_PCI_ANY };
 	const struct gtt_pci_match *m = o->all ? &any : NULL;
 	struct gtt_pci_device *devs = NULL;
 	size_t cap = 64, n = 0;

@@ -483,6 +483,8 @@ GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
 
 	if (!cfg || !out)
 		return set_error(-EINVAL, "gtt_mock_create: config or out is NULL");
+	if (!reserved_zero(cfg->reserved, sizeof(cfg->reserved)))
+		return set_error(-EINVAL, "gtt_mock_create: the config has non-zero reserved fields (built against a newer libgtt?)");
 	page = cfg->page_size ? cfg->page_size : 4096;
 	if (!is_pow2(page) || page < 4096 || !cfg->size || cfg->size % page ||
 	    cfg->start % page || cfg->start > UINT64_MAX - cfg->size ||
@@ -544,6 +546,7 @@ GTT_API int gtt_mock_stats(struct gtt_backend *be, struct gtt_mock_stats *st)
 
 	if (!m || !st)
 		return set_error(-EINVAL, "gtt_mock_stats: not a mock backend, or st is NULL");
+	memset(st, 0, sizeof(*st));
 	st->bind_calls = atomic_load(&m->st.bind_calls);
 	st->clear_calls = atomic_load(&m->st.clear_calls);
 	st->invalidations = atomic_load(&m->st.invalidations);

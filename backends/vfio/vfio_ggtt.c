@@ -270,6 +270,8 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 	struct vfio_be *v;
 	int err;
 
+	if (cfg_in && !reserved_zero(cfg_in->reserved, sizeof(cfg_in->reserved)))
+		return set_error(-EINVAL, "gtt_vfio_create: the config has non-zero reserved fields (built against a newer libgtt?)");
 	if (!cfg_in || !out || !cfg_in->bdf || cfg_in->window_size % 4096)
 		return set_error(-EINVAL, "gtt_vfio_create: config or bdf missing, or window size misaligned");
 	cfg = *cfg_in;

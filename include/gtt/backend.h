@@ -54,6 +54,7 @@ extern "C" {
  *	whose upper-level entry is empty or points at scratch tables — so a
  *	walker may step over them; 0 when the backend does not say (then
  *	only the rest of the 4 KiB page is known).
+ * @reserved: zero (the backend leaves it so).
  */
 struct gtt_translation {
 	bool present;
@@ -64,6 +65,7 @@ struct gtt_translation {
 	uint64_t pte;
 	unsigned int level;
 	uint64_t extent;
+	uint64_t reserved[4];
 };
 
 /**
@@ -76,6 +78,7 @@ struct gtt_translation {
  * @destroy: free @priv (called by gtt_backend_destroy()); may be NULL.
  * @translate: walk the page table as the device would, for @addr; may be
  *	NULL.  Must be safe against concurrent binds and clears.
+ * @reserved: NULL (room for later ops; see common.h).
  */
 struct gtt_backend_ops {
 	const char *name;
@@ -86,6 +89,7 @@ struct gtt_backend_ops {
 	int (*invalidate)(void *priv);
 	void (*destroy)(void *priv);
 	int (*translate)(void *priv, uint64_t addr, struct gtt_translation *out);
+	void (*reserved[8])(void);
 };
 
 struct gtt_backend;

@@ -14,6 +14,20 @@
  *
  * Addresses and sizes are uint64_t everywhere; a range [start, start + size)
  * must never wrap around 2^64.
+ *
+ * ABI: every public struct that the caller fills (configs, requests, ops
+ * tables) or that the library fills into the caller's memory (stats,
+ * queries, entries) ends in a `reserved` member.  The caller zeroes it —
+ * a zero-initialised struct always means "every default" — and a function
+ * that takes such a struct rejects non-zero reserved words with -EINVAL.
+ * Later versions turn reserved words into new fields whose zero value is
+ * today's behaviour, so a program built against an older header keeps
+ * working with a newer library, and one that sets a newer field gets
+ * -EINVAL from an older library instead of being silently ignored.  The
+ * library zeroes the reserved words of what it fills.  struct
+ * gtt_pages_segment ({addr, length}) and struct gtt_intel_reg_write are
+ * fixed records and do not grow.  The soname changes when anything else
+ * in the ABI does.
  */
 #ifndef GTT_COMMON_H
 #define GTT_COMMON_H

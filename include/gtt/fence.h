@@ -58,6 +58,7 @@ typedef void (*gtt_fence_func_t)(struct gtt_fence *fence,
  * @func: set by gtt_fence_add_callback().
  * @next: private.
  * @prev: private.
+ * @reserved: the library's; the caller does not touch it.
  *
  * Embed it in your own structure and use container_of-style arithmetic in
  * the callback to reach it.  It must stay valid until the callback has run
@@ -67,6 +68,7 @@ struct gtt_fence_cb {
 	gtt_fence_func_t func;
 	struct gtt_fence_cb *next;
 	struct gtt_fence_cb *prev;
+	void *reserved[2];
 };
 
 /**
@@ -78,11 +80,13 @@ struct gtt_fence_cb {
  * @release: called when the last reference is dropped, to free the
  *	private data.  The fence memory itself is freed by the library
  *	afterwards.  May be NULL.
+ * @reserved: NULL (room for later ops; see common.h).
  */
 struct gtt_fence_ops {
 	const char *name;
 	void (*enable_signaling)(struct gtt_fence *fence, void *priv);
 	void (*release)(struct gtt_fence *fence, void *priv);
+	void (*reserved[4])(void);
 };
 
 /**

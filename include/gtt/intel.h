@@ -237,11 +237,13 @@ GTT_API int gtt_intel_ggtt_invalidation(const struct gtt_intel_platform *p, bool
  * @present: the valid/present bit.
  * @addr: the DMA address it points at.
  * @flags: GTT_PTE_* and GTT_INTEL_* flags, as an encoder would take them.
+ * @reserved: zero.
  */
 struct gtt_intel_entry {
 	bool present;
 	uint64_t addr;
 	uint32_t flags;
+	uint64_t reserved[2];
 };
 
 /**

@@ -49,6 +49,7 @@ enum gtt_mock_mode {
  * @scratch_addr: DMA address of the scratch page (multiple of 4096).
  * @mode: &enum gtt_mock_mode.
  * @intel_family: the platform for the Intel modes (&enum gtt_intel_family).
+ * @reserved: zero (see common.h).
  */
 struct gtt_mock_config {
 	uint64_t start;
@@ -57,6 +58,7 @@ struct gtt_mock_config {
 	uint64_t scratch_addr;
 	unsigned int mode;
 	unsigned int intel_family;
+	uint64_t reserved[4];
 };
 
 /** gtt_mock_create() - New mock backend.  Return: 0, -EINVAL, -ENOMEM. */
@@ -70,6 +72,7 @@ GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
  * @flags: the GTT_PTE_* flags it was written with.
  * @writes: how many times this entry was written (generic mode only).
  * @pte: the raw entry (Intel modes only).
+ * @reserved: zero.
  */
 struct gtt_mock_entry {
 	bool valid;
@@ -77,6 +80,7 @@ struct gtt_mock_entry {
 	uint32_t flags;
 	uint32_t writes;
 	uint64_t pte;
+	uint64_t reserved[2];
 };
 
 /** gtt_mock_read() - Decode the entry for @addr.  Return: 0, -EINVAL, -ERANGE. */
@@ -94,6 +98,7 @@ GTT_API int gtt_mock_read(struct gtt_backend *be, uint64_t addr,
  * @failures_injected: calls failed on request.
  * @tables: PPGTT tables allocated, scratch tables excluded (PPGTT mode).
  * @flushes: cache-line flush calls after table writes (PPGTT mode).
+ * @reserved: zero.
  */
 struct gtt_mock_stats {
 	uint64_t bind_calls;
@@ -105,6 +110,7 @@ struct gtt_mock_stats {
 	uint64_t failures_injected;
 	uint64_t tables;
 	uint64_t flushes;
+	uint64_t reserved[8];
 };
 
 /** gtt_mock_stats() - Fill @st.  Return: 0, -EINVAL. */

@@ -36,12 +36,14 @@ extern "C" {
  * @device_id: PCI device ID, or %GTT_PCI_ANY.
  * @class_code: 24-bit class code to match under @class_mask.
  * @class_mask: bits of @class_code that must match (0: any class).
+ * @reserved: zero (see common.h).
  */
 struct gtt_pci_match {
 	uint32_t vendor_id;
 	uint32_t device_id;
 	uint32_t class_code;
 	uint32_t class_mask;
+	uint64_t reserved[2];
 };
 
 /** Matches any vendor or device ID in &struct gtt_pci_match. */
@@ -68,6 +70,7 @@ struct gtt_pci_match {
  *	gtt_vfio_config.iommufd; "" otherwise.
  * @vfio_ready: gtt_vfio_create() can open it (see the DOC section).
  * @problem: when not ready: what is wrong and the commands that fix it.
+ * @reserved: zero.
  */
 struct gtt_pci_device {
 	char slot[16];
@@ -85,6 +88,7 @@ struct gtt_pci_device {
 	char vfio_cdev[16];
 	bool vfio_ready;
 	char problem[384];
+	uint64_t reserved[4];
 };
 
 /**

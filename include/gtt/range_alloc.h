@@ -64,6 +64,7 @@ enum gtt_placement {
  * @range_start: lowest allowed address (inclusive).
  * @range_end: highest allowed end (exclusive); 0 means no upper limit.
  * @placement: one of &enum gtt_placement.
+ * @reserved: zero (see common.h).
  */
 struct gtt_range_request {
 	uint64_t size;
@@ -72,6 +73,7 @@ struct gtt_range_request {
 	uint64_t range_start;
 	uint64_t range_end;
 	enum gtt_placement placement;
+	uint64_t reserved[4];
 };
 
 /**
@@ -174,6 +176,7 @@ GTT_API struct gtt_range_node *gtt_range_next(struct gtt_range_alloc *ra,
  * @used: bytes in nodes.
  * @free: bytes in holes.
  * @largest_hole: size of the largest hole.
+ * @reserved: zero.
  */
 struct gtt_range_stats {
 	uint64_t nodes;
@@ -181,6 +184,7 @@ struct gtt_range_stats {
 	uint64_t used;
 	uint64_t free;
 	uint64_t largest_hole;
+	uint64_t reserved[4];
 };
 
 /** gtt_range_alloc_stats() - Fill @st.  Return: 0, -EINVAL. */

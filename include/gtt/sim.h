@@ -51,6 +51,7 @@ enum gtt_sim_kind {
  * @addr: GPU virtual address accessed.
  * @expected: DMA address that was bound there at submit.
  * @got: DMA address the page tables gave (scratch, or another page).
+ * @reserved: zero.
  */
 struct gtt_sim_report {
 	enum gtt_sim_kind kind;
@@ -58,6 +59,7 @@ struct gtt_sim_report {
 	uint64_t addr;
 	uint64_t expected;
 	uint64_t got;
+	uint64_t reserved[2];
 };
 
 /** Flags for gtt_sim_submit(). */

@@ -70,6 +70,7 @@ extern "C" {
  *	fill, no COMMAND register change, no restore); bind and clear fail
  *	with -EROFS.  The scratch page is taken to be what the last entry
  *	points at (i915 and xe keep the last page on scratch).
+ * @reserved: zero (see common.h).
  */
 struct gtt_vfio_config {
 	int group;
@@ -82,6 +83,7 @@ struct gtt_vfio_config {
 	bool guc;
 	bool iommufd;
 	bool read_only;
+	uint64_t reserved[4];
 };
 
 /**
@@ -109,6 +111,7 @@ GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
  * @scratch_iova: the scratch page's IOVA (read-only: the page the last
  *	entry points at, or %UINT64_MAX).
  * @read_only: opened for inspection only.
+ * @reserved: zero.
  */
 struct gtt_vfio_info {
 	const struct gtt_intel_platform *platform;
@@ -120,6 +123,7 @@ struct gtt_vfio_info {
 	uint64_t ggtt_size;
 	uint64_t scratch_iova;
 	bool read_only;
+	uint64_t reserved[4];
 };
 
 /**

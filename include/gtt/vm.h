@@ -105,6 +105,7 @@ enum gtt_vm_flags {
  * @flags: &enum gtt_vm_flags.
  * @backend: page-table backend (required; must outlive the vm).
  * @executor: runs deferred work; NULL runs it in the signalling thread.
+ * @reserved: zero (see common.h).
  */
 struct gtt_vm_config {
 	const char *name;
@@ -114,6 +115,7 @@ struct gtt_vm_config {
 	unsigned int flags;
 	struct gtt_backend *backend;
 	struct gtt_executor *executor;
+	uint64_t reserved[6];
 };
 
 /** gtt_vm_create() - New open vm.  Return: 0, -EINVAL, -ENOMEM. */
@@ -196,6 +198,7 @@ enum gtt_bind_flags {
  * @pte_flags: GTT_PTE_* flags passed to the backend.
  * @deps: fences the PTE write must wait for (e.g. a migration).
  * @num_deps: entries in @deps.
+ * @reserved: zero (see common.h).
  *
  * A zero-initialised struct asks for a best-fit, page-aligned, synchronous
  * bind of the whole page list.
@@ -212,6 +215,7 @@ struct gtt_bind_info {
 	uint32_t pte_flags;
 	struct gtt_fence *const *deps;
 	size_t num_deps;
+	uint64_t reserved[8];
 };
 
 /**
@@ -298,6 +302,7 @@ GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t vma,
  * @pin_count: pins held.
  * @active: active fences not yet signalled.
  * @evicted: not bound because %GTT_BIND_EVICT took its last placement.
+ * @reserved: zero.
  */
 struct gtt_vma_info {
 	bool bound;
@@ -306,6 +311,7 @@ struct gtt_vma_info {
 	unsigned int pin_count;
 	unsigned int active;
 	bool evicted;
+	uint64_t reserved[4];
 };
 
 /** gtt_vma_query() - Fill @info.  Return: 0, -ENOENT, -EINVAL. */
@@ -402,6 +408,7 @@ GTT_API int gtt_vm_wait_idle(struct gtt_vm *vm, int64_t timeout_ns);
  * @backend_errors: backend calls that failed.
  * @quarantined: bindings whose PTE clear failed and whose pages are still
  *	held (see the DOC above).
+ * @reserved: zero.
  */
 struct gtt_vm_stats {
 	uint64_t vmas;
@@ -417,6 +424,7 @@ struct gtt_vm_stats {
 	uint64_t oom_sync_waits;
 	uint64_t backend_errors;
 	uint64_t quarantined;
+	uint64_t reserved[8];
 };
 
 /** gtt_vm_stats() - Fill @st.  Return: 0, -EINVAL. */

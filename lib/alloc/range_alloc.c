@@ -293,6 +293,8 @@ static int make_fit_req(struct gtt_range_alloc *ra,
 {
 	if (!req)
 		return set_error(-EINVAL, "%s: request is NULL", who);
+	if (!reserved_zero(req->reserved, sizeof(req->reserved)))
+		return set_error(-EINVAL, "%s: the request has non-zero reserved fields (built against a newer libgtt?)", who);
 	if (!req->size || req->size % ra->page_size)
 		return set_error(-EINVAL,
 				 "%s: size 0x%llx is zero or not a multiple of the page size 0x%llx",
@@ -706,6 +708,7 @@ GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
 {
 	if (!ra || !st)
 		return set_error(-EINVAL, "gtt_range_alloc_stats: NULL argument");
+	memset(st, 0, sizeof(*st));
 	st->nodes = ra->nodes;
 	st->holes = ra->holes;
 	st->used = ra->used;

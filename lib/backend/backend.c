@@ -16,6 +16,8 @@ GTT_API int gtt_backend_create(const struct gtt_backend_ops *ops, void *priv,
 
 	if (!ops || !out || !ops->bind || !ops->clear || !ops->invalidate)
 		return set_error(-EINVAL, "gtt_backend_create: ops, out, or a required op is NULL");
+	if (!reserved_zero(ops->reserved, sizeof(ops->reserved)))
+		return set_error(-EINVAL, "gtt_backend_create: ops has non-zero reserved fields (built against a newer libgtt?)");
 	be = mem_alloc(sizeof(*be));
 	if (!be)
 		return set_error(-ENOMEM, "gtt_backend_create: out of memory");

@@ -78,6 +78,20 @@ int64_t mem_live(void);
 int dir_first_entry(const char *path, char *out, size_t size);
 
 /*
+ * Whether the @n reserved words of a caller's struct are all zero (see the
+ * ABI rule in gtt/common.h); @r is the struct's `reserved` member.
+ */
+static inline bool reserved_zero(const void *r, size_t bytes)
+{
+	const unsigned char *p = r;
+
+	for (size_t i = 0; i < bytes; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+/*
  * Record a failure for gtt_last_error() and return @err, so error paths
  * read: return set_error(-EINVAL, "bind: size is zero");
  */

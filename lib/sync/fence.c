@@ -81,6 +81,8 @@ GTT_API int gtt_fence_create_custom(const struct gtt_fence_ops *ops,
 {
 	if (!ops)
 		return set_error(-EINVAL, "gtt_fence_create_custom: ops is NULL (use gtt_fence_create for a plain fence)");
+	if (!reserved_zero(ops->reserved, sizeof(ops->reserved)))
+		return set_error(-EINVAL, "gtt_fence_create_custom: ops has non-zero reserved fields (built against a newer libgtt?)");
 	return fence_create(ops, priv, context, seqno, out);
 }
 

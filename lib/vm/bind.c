@@ -28,6 +28,9 @@ static int check_bind_info(const struct gtt_vm *vm,
 	const unsigned int known = GTT_BIND_ASYNC | GTT_BIND_FIXED | GTT_BIND_EVICT;
 	uint64_t align = u64_max(info->alignment, vm->page_size);
 
+	if (!reserved_zero(info->reserved, sizeof(info->reserved)))
+		return set_error(-EINVAL, "gtt_vma_bind: the bind info has non-zero reserved fields (built against a newer libgtt?)");
+
 	if (info->flags & ~known)
 		return set_error(-EINVAL, "gtt_vma_bind: unknown flags 0x%x", info->flags);
 	if (info->num_deps && !info->deps)

@@ -99,6 +99,8 @@ GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
 
 	if (!cfg || !out || !cfg->backend)
 		return set_error(-EINVAL, "gtt_vm_create: config, backend or out is NULL");
+	if (!reserved_zero(cfg->reserved, sizeof(cfg->reserved)))
+		return set_error(-EINVAL, "gtt_vm_create: the config has non-zero reserved fields (built against a newer libgtt?)");
 	if (cfg->flags & ~(unsigned int)(GTT_VM_COLOR_GUARD | GTT_VM_RCU_READERS))
 		return set_error(-EINVAL, "gtt_vm_create: unknown flags 0x%x", cfg->flags);
 	if ((cfg->flags & GTT_VM_RCU_READERS) && !rcu_available())
