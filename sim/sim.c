@@ -13,7 +13,6 @@
 
 #include <gtt/sim.h>
 
-#include "backend/backend_internal.h"
 #include "base/util.h"
 #include "vm/vm_query.h"
 
@@ -49,11 +48,13 @@ GTT_API const char *gtt_sim_kind_name(enum gtt_sim_kind kind)
 GTT_API int gtt_sim_create(struct gtt_vm *vm, struct gtt_backend *be,
 			   struct gtt_sim **out)
 {
+	struct gtt_translation probe;
 	struct gtt_sim *sim;
 
 	if (!vm || !be || !out)
 		return set_error(-EINVAL, "gtt_sim_create: NULL argument");
-	if (!be->ops->translate)
+	/* Any answer but "not supported" says the backend can walk its table. */
+	if (gtt_backend_translate(be, 0, &probe) == -EOPNOTSUPP)
 		return set_error(-EOPNOTSUPP, "gtt_sim_create: backend '%s' cannot walk its table",
 				 gtt_backend_name(be));
 	sim = mem_zalloc(sizeof(*sim));
