@@ -127,7 +127,8 @@ GTT_API int gtt_sim_submit(struct gtt_sim *sim, const uint64_t *addrs,
 			break;
 		}
 		job->addr[i] = addrs[i];
-		err = gtt_pages_addr(q.pages, addrs[i] - q.start, &job->expected[i]);
+		err = gtt_pages_addr(q.pages, q.pages_offset + addrs[i] - q.start,
+				     &job->expected[i]);
 		gtt_pages_put(q.pages);
 		if (!err && (flags & GTT_SIM_TRACK))
 			track(job, touched, &ntouched, &q);

@@ -429,13 +429,13 @@ static void test_reserved_fields_rejected(void **state)
 	vc.reserved[0] = 0;
 	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
 	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
-	bi.reserved[7] = 1;
+	bi.reserved[6] = 1;
 	assert_int_equal(gtt_vma_bind(vm, h, &bi, NULL), -EINVAL);
 	memset(&vi, 0xff, sizeof(vi));
 	assert_int_equal(gtt_vma_query(vm, h, &vi), 0);
 	assert_false(vi.bound);
 	assert_true(reserved_zero(vi.reserved, sizeof(vi.reserved)));
-	bi.reserved[7] = 0;
+	bi.reserved[6] = 0;
 	assert_int_equal(gtt_vma_bind(vm, h, &bi, NULL), 0);
 
 	ops.reserved[0] = noop_op;

@@ -88,6 +88,30 @@ static void test_correct_use_passes(void **state)
 	world_fini(&w);
 }
 
+/* A mapping that starts pages_offset into its pages: the simulated GPU
+ * expects the page at that offset, in the GGTT and in a PPGTT. */
+static void test_pages_offset_mapping_passes(void **state)
+{
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 64 * PAGE,
+				    .pages_offset = 2 * PAGE, .size = 2 * PAGE };
+	const unsigned int modes[] = { GTT_MOCK_INTEL_GGTT, GTT_MOCK_INTEL_PPGTT };
+	uint64_t addrs[2] = { 64 * PAGE + 8, 65 * PAGE + 8 };
+	struct gtt_sim_job *job;
+	struct world w;
+	size_t n;
+
+	(void)state;
+	for (size_t m = 0; m < 2; m++) {
+		world_init(&w, modes[m]);
+		assert_int_equal(gtt_vma_bind(w.vm, w.b, &at, NULL), 0);
+		assert_int_equal(gtt_sim_submit(w.sim, addrs, 2, GTT_SIM_TRACK, &job), 0);
+		assert_int_equal(gtt_sim_complete(w.sim, job, 0), 0);
+		assert_null(gtt_sim_reports(w.sim, &n));
+		assert_int_equal(n, 0);
+		world_fini(&w);
+	}
+}
+
 /* Broken policy: the driver never tells the vm the job uses A, so the
  * unbind clears A's PTEs while the job still reads them. */
 static void test_forgotten_active_fence_is_caught(void **state)
@@ -256,6 +280,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_correct_use_passes),
+		cmocka_unit_test(test_pages_offset_mapping_passes),
 		cmocka_unit_test(test_forgotten_active_fence_is_caught),
 		cmocka_unit_test(test_reuse_under_running_job_is_stale),
 		cmocka_unit_test(test_fault_on_generic_mock),

@@ -728,6 +728,56 @@ static void test_unbind_fence_always_in_resv(void **state)
 	gtt_resv_destroy(resv);
 }
 
+/* Issue #11: bind part of a buffer from any page of it. */
+static void test_bind_from_pages_offset(void **state)
+{
+	struct gtt_bind_info at = fixed_at(VA, 0);
+	struct gtt_pages_segment segs[2] = {
+		{ .addr = 0xa0000000, .length = 8 * PAGE },
+		{ .addr = 0xb0000000, .length = 8 * PAGE },
+	};
+	struct gtt_vma_info info;
+	struct gtt_pages *p;
+	struct fixture f;
+	gtt_vma_t a, b;
+
+	(void)state;
+	fixture_init(&f, VA, VM_SIZE, 0);
+	assert_int_equal(gtt_pages_create(segs, 2, 0, &p), 0);
+	assert_int_equal(gtt_vma_create(f.vm, p, NULL, &a), 0);
+	assert_int_equal(gtt_vma_create(f.vm, p, NULL, &b), 0);
+	gtt_pages_put(p);
+	/* 4 pages from page 6: the end of one segment, the start of the next. */
+	at.pages_offset = 6 * PAGE;
+	at.size = 4 * PAGE;
+	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
+	assert_int_equal(mock_entry(&f, VA).addr, 0xa0000000 + 6 * PAGE);
+	assert_int_equal(mock_entry(&f, VA + PAGE).addr, 0xa0000000 + 7 * PAGE);
+	assert_int_equal(mock_entry(&f, VA + 2 * PAGE).addr, 0xb0000000);
+	assert_int_equal(mock_entry(&f, VA + 3 * PAGE).addr, 0xb0000000 + PAGE);
+	assert_false(mock_entry(&f, VA + 4 * PAGE).valid);
+	assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+	assert_int_equal(info.pages_offset, 6 * PAGE);
+	assert_int_equal(info.size, 4 * PAGE);
+	/* size 0: what is left from the offset; the same pages a second time. */
+	at = (struct gtt_bind_info){ .pages_offset = 12 * PAGE };
+	assert_int_equal(gtt_vma_bind(f.vm, b, &at, NULL), 0);
+	assert_int_equal(gtt_vma_query(f.vm, b, &info), 0);
+	assert_int_equal(info.size, 4 * PAGE);
+	assert_int_equal(mock_entry(&f, info.offset).addr, 0xb0000000 + 4 * PAGE);
+	assert_int_equal(gtt_vma_unbind(f.vm, b, 0, NULL), 0);
+	/* Bad offsets and sizes change nothing. */
+	at = (struct gtt_bind_info){ .pages_offset = 100 };
+	assert_int_equal(gtt_vma_bind(f.vm, b, &at, NULL), -EINVAL);
+	at = (struct gtt_bind_info){ .pages_offset = 16 * PAGE };
+	assert_int_equal(gtt_vma_bind(f.vm, b, &at, NULL), -EINVAL);
+	at = (struct gtt_bind_info){ .pages_offset = 14 * PAGE, .size = 4 * PAGE };
+	assert_int_equal(gtt_vma_bind(f.vm, b, &at, NULL), -EINVAL);
+	assert_int_equal(stats(&f).bound, 1);
+	assert_int_equal(nodes(&f), 1);
+	fixture_fini(&f);
+}
+
 /* Item 15: fixed binds honour alignment and the range limits. */
 static void test_fixed_bind_checks(void **state)
 {
@@ -818,6 +868,7 @@ int main(void)
 		T(test_evict_many_victims),
 		T(test_fixed_evict_colour_neighbour),
 		T(test_unbind_fence_always_in_resv),
+		T(test_bind_from_pages_offset),
 		T(test_fixed_bind_checks),
 		T(test_failed_dependency_reporting),
 	};

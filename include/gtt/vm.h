@@ -189,7 +189,8 @@ enum gtt_bind_flags {
  * @offset: address with %GTT_BIND_FIXED; ignored otherwise.  It must be a
  *	multiple of @alignment (and of the page size) and lie within
  *	[@range_start, @range_end).
- * @size: bytes to map from the start of the pages; 0 maps them all.
+ * @size: bytes to map, starting @pages_offset into the pages; 0 maps all
+ *	that is left of them from there.
  * @alignment: power of two, 0 for the page size.
  * @color: node colour (e.g. cache level) for the colour-guard rule.
  * @range_start: lowest allowed address.
@@ -198,6 +199,9 @@ enum gtt_bind_flags {
  * @pte_flags: GTT_PTE_* flags passed to the backend.
  * @deps: fences the PTE write must wait for (e.g. a migration).
  * @num_deps: entries in @deps.
+ * @pages_offset: where in the pages the mapping starts, in bytes: a
+ *	multiple of the page size, within the pages (binding 4 pages of a
+ *	16-page buffer from its 8th page, say).
  * @reserved: zero (see common.h).
  *
  * A zero-initialised struct asks for a best-fit, page-aligned, synchronous
@@ -215,7 +219,8 @@ struct gtt_bind_info {
 	uint32_t pte_flags;
 	struct gtt_fence *const *deps;
 	size_t num_deps;
-	uint64_t reserved[8];
+	uint64_t pages_offset;
+	uint64_t reserved[7];
 };
 
 /**
@@ -302,6 +307,7 @@ GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t vma,
  * @pin_count: pins held.
  * @active: active fences not yet signalled.
  * @evicted: not bound because %GTT_BIND_EVICT took its last placement.
+ * @pages_offset: where in the pages the mapping starts (valid when bound).
  * @reserved: zero.
  */
 struct gtt_vma_info {
@@ -311,7 +317,8 @@ struct gtt_vma_info {
 	unsigned int pin_count;
 	unsigned int active;
 	bool evicted;
-	uint64_t reserved[4];
+	uint64_t pages_offset;
+	uint64_t reserved[3];
 };
 
 /** gtt_vma_query() - Fill @info.  Return: 0, -ENOENT, -EINVAL. */

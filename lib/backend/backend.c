@@ -28,9 +28,11 @@ GTT_API int gtt_backend_create(const struct gtt_backend_ops *ops, void *priv,
 }
 
 int backend_write(struct gtt_backend *be, uint64_t start, uint64_t size,
-		  struct gtt_pages *pages, uint32_t pte_flags)
+		  struct gtt_pages *pages, uint64_t pages_offset,
+		  uint32_t pte_flags)
 {
-	int err = be->ops->bind(be->priv, start, size, pages, 0, pte_flags);
+	int err = be->ops->bind(be->priv, start, size, pages, pages_offset,
+				pte_flags);
 
 	return err ? err : be->ops->invalidate(be->priv);
 }

@@ -17,7 +17,8 @@ struct gtt_pages;
  * Return: 0 or the first failing op's negative errno (its message set).
  */
 int backend_write(struct gtt_backend *be, uint64_t start, uint64_t size,
-		  struct gtt_pages *pages, uint32_t pte_flags);
+		  struct gtt_pages *pages, uint64_t pages_offset,
+		  uint32_t pte_flags);
 int backend_clear(struct gtt_backend *be, uint64_t start, uint64_t size);
 
 #endif

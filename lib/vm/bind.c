@@ -41,6 +41,9 @@ static int check_bind_info(const struct gtt_vm *vm,
 	if (info->alignment && !is_pow2(info->alignment))
 		return set_error(-EINVAL, "gtt_vma_bind: alignment 0x%" PRIx64 " is not a power of two",
 				 info->alignment);
+	if (info->pages_offset % vm->page_size)
+		return set_error(-EINVAL, "gtt_vma_bind: pages_offset 0x%" PRIx64 " is not a multiple of the page size 0x%" PRIx64,
+				 info->pages_offset, vm->page_size);
 	if (info->size % vm->page_size)
 		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " is not a multiple of the page size 0x%" PRIx64,
 				 info->size, vm->page_size);
@@ -74,6 +77,7 @@ struct bind_op {
 /* The vma, and the size to map (vm lock held). */
 static int bind_lookup(struct bind_op *op)
 {
+	uint64_t avail;
 	struct gtt_vm *vm = op->vm;
 	const struct gtt_bind_info *info = op->info;
 	struct vma *v = vma_lookup(vm, op->h);
@@ -85,11 +89,14 @@ static int bind_lookup(struct bind_op *op)
 	if (v->binding)
 		return set_error(-EBUSY, "gtt_vma_bind: vma 0x%" PRIx64 " is already bound", op->h);
 	op->v = v;
-	op->size = info->size ? info->size : gtt_pages_size(v->pages);
-	if (op->size > gtt_pages_size(v->pages) || !op->size ||
-	    op->size % vm->page_size)
-		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " exceeds the pages (0x%" PRIx64 ") or is not page-aligned",
-				 op->size, gtt_pages_size(v->pages));
+	if (info->pages_offset >= gtt_pages_size(v->pages))
+		return set_error(-EINVAL, "gtt_vma_bind: pages_offset 0x%" PRIx64 " is not inside the pages (0x%" PRIx64 " bytes)",
+				 info->pages_offset, gtt_pages_size(v->pages));
+	avail = gtt_pages_size(v->pages) - info->pages_offset;
+	op->size = info->size ? info->size : avail;
+	if (op->size > avail || !op->size || op->size % vm->page_size)
+		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " exceeds the pages past pages_offset (0x%" PRIx64 ") or is not page-aligned",
+				 op->size, avail);
 	if ((info->flags & GTT_BIND_FIXED) &&
 	    (info->offset > UINT64_MAX - op->size ||
 	     (info->range_end && info->offset + op->size > info->range_end)))
@@ -266,8 +273,10 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 	if (err)
 		return err;
 	op->b = binding_create(vm, op->v->pages, 0, op->size, info->pte_flags);
-	if (op->b)
+	if (op->b) {
+		op->b->pages_offset = info->pages_offset;
 		binding_bind_init(op->b);
+	}
 	op->node = range_node_alloc();
 	if (!op->b || !op->node) {
 		err = set_error(-ENOMEM, "gtt_vma_bind: out of memory");

@@ -64,6 +64,7 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->vm = vm;
 	b->pages = gtt_pages_get(pages);
 	b->size = size;
+	b->pages_offset = 0;
 	binding_place(b, start);
 	b->pte_flags = pte_flags;
 	b->bind_error = 0;
@@ -112,7 +113,7 @@ static void bind_job(struct await *aw, int dep_error)
 
 	if (!err && !vm_is_closed(vm)) {
 		err = backend_write(vm->be, b->start, b->size, b->pages,
-				    b->pte_flags);
+				    b->pages_offset, b->pte_flags);
 		replaced = !err;
 		if (err) {
 			/* Entries may have been written before the failure:

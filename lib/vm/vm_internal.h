@@ -37,6 +37,7 @@ struct gtt_binding {
 	struct gtt_pages *pages;	/* dropped when the unbind completes */
 	uint64_t start;
 	uint64_t size;
+	uint64_t pages_offset;		/* where in @pages the mapping starts */
 	uint32_t pte_flags;
 	int bind_error;			/* valid once the bind job ran */
 	int clear_error;

@@ -133,6 +133,7 @@ int vm_query_addr(struct gtt_vm *vm, uint64_t addr, struct vm_query *q)
 	if (b) {
 		q->vma = ((struct vma *)node->owner)->handle;
 		q->start = b->start;
+		q->pages_offset = b->pages_offset;
 		q->pages = gtt_pages_get(b->pages);
 		q->bind_fence = gtt_fence_get(b->bind_fence);
 	}

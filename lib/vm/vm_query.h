@@ -17,6 +17,7 @@
 struct vm_query {
 	gtt_vma_t vma;			/* the vma bound there */
 	uint64_t start;			/* its binding's first address */
+	uint64_t pages_offset;		/* where in @pages @start maps */
 	struct gtt_pages *pages;	/* a reference: gtt_pages_put() */
 	/* The bind's fence, a reference (gtt_fence_put()), or NULL when the
 	 * bind could never be deferred. */

@@ -325,6 +325,7 @@ GTT_API int gtt_vma_query(struct gtt_vm *vm, gtt_vma_t h,
 	if (v->binding) {
 		info->offset = v->binding->start;
 		info->size = v->binding->size;
+		info->pages_offset = v->binding->pages_offset;
 	}
 	info->pin_count = v->pin_count;
 	info->evicted = v->evicted;
