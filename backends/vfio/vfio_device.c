@@ -47,26 +47,33 @@ static int mmap_areas(const struct vfio_region_info *info, size_t room, struct v
 				 info->argsz, room);
 	while (off) {
 		const struct vfio_info_cap_header *h;
-		const struct vfio_region_info_cap_sparse_mmap *sp;
+		struct vfio_region_info_cap_sparse_mmap sp;
+		const char *at;
 
 		h = vfio_cap_at(info, info->argsz, sizeof(*info), off, sizeof(*h), "region info", &err);
 		if (!h)
 			return err;
 		if (h->id == VFIO_REGION_INFO_CAP_SPARSE_MMAP) {
-			sp = vfio_cap_at(info, info->argsz, sizeof(*info), off, sizeof(*sp), "region sparse-mmap",
-				    &err);
-			if (!sp)
+			/* Copied out: it may sit at a 4-byte offset, and its
+			 * areas hold 64-bit fields. */
+			at = vfio_cap_at(info, info->argsz, sizeof(*info), off, sizeof(sp),
+					 "region sparse-mmap", &err);
+			if (!at)
 				return err;
-			if ((uint64_t)sp->nr_areas * sizeof(sp->areas[0]) > info->argsz - off - sizeof(*sp))
+			memcpy(&sp, at, sizeof(sp));
+			if ((uint64_t)sp.nr_areas * sizeof(struct vfio_region_sparse_mmap_area) >
+			    info->argsz - off - sizeof(sp))
 				return set_error(-EIO, "vfio: %u sparse-mmap areas overrun the %u-byte region info",
-						 sp->nr_areas, info->argsz);
-			if (sp->nr_areas > VFIO_MAX_AREAS)
+						 sp.nr_areas, info->argsz);
+			if (sp.nr_areas > VFIO_MAX_AREAS)
 				return set_error(-EOPNOTSUPP, "vfio: %u sparse-mmap areas, more than %d",
-						 sp->nr_areas, VFIO_MAX_AREAS);
+						 sp.nr_areas, VFIO_MAX_AREAS);
 			r->nareas = 0;
-			for (uint32_t i = 0; i < sp->nr_areas; i++) {
-				uint64_t a = vfio_cap_u64(&sp->areas[i].offset);
-				uint64_t n = vfio_cap_u64(&sp->areas[i].size);
+			for (uint32_t i = 0; i < sp.nr_areas; i++) {
+				const char *e = at + sizeof(sp) +
+						i * sizeof(struct vfio_region_sparse_mmap_area);
+				uint64_t a = vfio_cap_u64(e + offsetof(struct vfio_region_sparse_mmap_area, offset));
+				uint64_t n = vfio_cap_u64(e + offsetof(struct vfio_region_sparse_mmap_area, size));
 
 				if ((a | n) % 4096 || a > info->size || n > info->size - a)
 					return set_error(-EIO, "vfio: sparse-mmap area [0x%llx, +0x%llx) "

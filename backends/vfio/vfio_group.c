@@ -13,7 +13,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <linux/vfio.h>
 
@@ -61,21 +63,28 @@ static int group_ranges(struct vfio_iommu *io)
 	off = !err && (info->flags & VFIO_IOMMU_INFO_CAPS) ? info->cap_offset : 0;
 	while (!err && off) {
 		const struct vfio_info_cap_header *h;
-		const struct vfio_iommu_type1_info_cap_iova_range *c;
+		struct vfio_iommu_type1_info_cap_iova_range c;
+		const char *at;
 
 		h = vfio_cap_at(info, info->argsz, sizeof(*info), off, sizeof(*h), "IOMMU info", &err);
 		if (!h)
 			break;
 		if (h->id == VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE) {
-			c = vfio_cap_at(info, info->argsz, sizeof(*info), off, sizeof(*c), "IOVA range",
-					&err);
-			if (c && (uint64_t)c->nr_iovas * sizeof(c->iova_ranges[0]) >
-				 info->argsz - off - sizeof(*c))
+			/* Copied out: it may sit at a 4-byte offset, and its
+			 * ranges hold 64-bit fields. */
+			at = vfio_cap_at(info, info->argsz, sizeof(*info), off, sizeof(c), "IOVA range",
+					 &err);
+			if (at)
+				memcpy(&c, at, sizeof(c));
+			if (at && (uint64_t)c.nr_iovas * sizeof(struct vfio_iova_range) >
+				  info->argsz - off - sizeof(c))
 				err = set_error(-EIO, "vfio: %u IOVA ranges overrun the %u-byte info",
-						c->nr_iovas, info->argsz);
-			for (uint32_t i = 0; !err && i < c->nr_iovas && io->nranges < VFIO_MAX_RANGES; i++) {
-				io->ranges[io->nranges][0] = vfio_cap_u64(&c->iova_ranges[i].start);
-				io->ranges[io->nranges][1] = vfio_cap_u64(&c->iova_ranges[i].end);
+						c.nr_iovas, info->argsz);
+			for (uint32_t i = 0; at && !err && i < c.nr_iovas && io->nranges < VFIO_MAX_RANGES; i++) {
+				const char *r = at + sizeof(c) + i * sizeof(struct vfio_iova_range);
+
+				io->ranges[io->nranges][0] = vfio_cap_u64(r + offsetof(struct vfio_iova_range, start));
+				io->ranges[io->nranges][1] = vfio_cap_u64(r + offsetof(struct vfio_iova_range, end));
 				io->nranges++;
 			}
 		}
