@@ -33,6 +33,11 @@ extern "C" {
 #define GTT_PTE_READ_ONLY (1u << 0)
 /** PTE flag: the pages live in device-local memory. */
 #define GTT_PTE_LOCAL_MEM (1u << 1)
+/**
+ * PTE flag: a NULL mapping — the device may access the range, reads return
+ * zero and writes are dropped; the bind op's pages are NULL then.
+ */
+#define GTT_PTE_NULL (1u << 2)
 /** Shift of the cache/PAT index field in the PTE flags. */
 #define GTT_PTE_PAT_SHIFT 8
 /** Mask of the cache/PAT index field (5 bits: indexes 0..31). */

@@ -17,6 +17,7 @@
 #include <gtt/range_alloc.h>
 #include <gtt/backend.h>
 #include <gtt/vm.h>
+#include <gtt/map.h>
 #include <gtt/mock.h>
 #include <gtt/intel.h>
 #include <gtt/sim.h>

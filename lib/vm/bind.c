@@ -89,6 +89,14 @@ static int bind_lookup(struct bind_op *op)
 	if (v->binding)
 		return set_error(-EBUSY, "gtt_vma_bind: vma 0x%" PRIx64 " is already bound", op->h);
 	op->v = v;
+	if (v->sparse) {
+		/* Its range only: what it maps comes with gtt_vma_map(). */
+		if ((info->size && info->size != v->sparse_size) || info->pages_offset)
+			return set_error(-EINVAL, "gtt_vma_bind: a sparse vma binds its whole size (0x%" PRIx64 ") and has no pages_offset",
+					 v->sparse_size);
+		op->size = v->sparse_size;
+		goto sized;
+	}
 	if (info->pages_offset >= gtt_pages_size(v->pages))
 		return set_error(-EINVAL, "gtt_vma_bind: pages_offset 0x%" PRIx64 " is not inside the pages (0x%" PRIx64 " bytes)",
 				 info->pages_offset, gtt_pages_size(v->pages));
@@ -97,6 +105,7 @@ static int bind_lookup(struct bind_op *op)
 	if (op->size > avail || !op->size || op->size % vm->page_size)
 		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " exceeds the pages past pages_offset (0x%" PRIx64 ") or is not page-aligned",
 				 op->size, avail);
+sized:
 	if ((info->flags & GTT_BIND_FIXED) &&
 	    (info->offset > UINT64_MAX - op->size ||
 	     (info->range_end && info->offset + op->size > info->range_end)))
@@ -275,6 +284,7 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 	op->b = binding_create(vm, op->v->pages, 0, op->size, info->pte_flags);
 	if (op->b) {
 		op->b->pages_offset = info->pages_offset;
+		op->b->region = op->v->sparse;
 		binding_bind_init(op->b);
 	}
 	op->node = range_node_alloc();
@@ -343,11 +353,7 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 			gtt_fence_put(op.wait_for);
 			break;
 		}
-		vm->st.oom_sync_waits++;
-		pthread_mutex_unlock(&vm->lock);
-		executor_wait_fence(vm->ex, op.wait_for);
-		gtt_fence_put(op.wait_for);
-		pthread_mutex_lock(&vm->lock);
+		vm_wait_unlocked(vm, op.wait_for);
 	}
 	if (err || !deferred || (info->flags & GTT_BIND_ASYNC)) {
 		pthread_mutex_unlock(&vm->lock);

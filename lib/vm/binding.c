@@ -65,6 +65,8 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->pages = gtt_pages_get(pages);
 	b->size = size;
 	b->pages_offset = 0;
+	b->region = false;
+	itree_init(&b->pieces);
 	binding_place(b, start);
 	b->pte_flags = pte_flags;
 	b->bind_error = 0;
@@ -111,7 +113,8 @@ static void bind_job(struct await *aw, int dep_error)
 	bool replaced = false;
 	int err = dep_error;
 
-	if (!err && !vm_is_closed(vm)) {
+	/* A sparse vma's placement writes nothing: its pieces do. */
+	if (!err && !vm_is_closed(vm) && !b->region) {
 		err = backend_write(vm->be, b->start, b->size, b->pages,
 				    b->pages_offset, b->pte_flags);
 		replaced = !err;
@@ -138,6 +141,16 @@ static void bind_job(struct await *aw, int dep_error)
 	binding_put(b);
 }
 
+void binding_release_pieces(struct gtt_binding *b)
+{
+	struct itree_node *it;
+
+	while ((it = itree_first(&b->pieces, 0, UINT64_MAX))) {
+		itree_remove(&b->pieces, it);
+		binding_put(container_of(it, struct gtt_binding, piece));
+	}
+}
+
 void binding_bind_init(struct gtt_binding *b)
 {
 	await_init(&b->bind_await, b->vm->ex, bind_job);
@@ -156,10 +169,12 @@ static void binding_complete(struct gtt_binding *b)
 	if (!stale)
 		b->pages = NULL;
 	gtt_fence_signal(&b->unbind_fence, b->clear_error);
-	if (!stale)
+	if (!stale) {
 		gtt_pages_put(pages);
-	else
+		binding_release_pieces(b);
+	} else {
 		quarantine_push_failed(vm, b);	/* b is the quarantine's now */
+	}
 	if (counted)
 		vm_work_end(vm);	/* last access to vm */
 	if (!stale)

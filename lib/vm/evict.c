@@ -16,7 +16,7 @@ static bool vma_evictable(void *arg, struct gtt_range_node *node)
 	(void)arg;
 	/* Borrowed pages cannot outlive the call that unbinds them (rule 5),
 	 * and an eviction is asynchronous: such vmas are never victims. */
-	return v && v->binding && !v->pin_count &&
+	return v && v->binding && !v->pin_count && !v->sparse &&
 	       !(gtt_pages_flags(v->pages) & GTT_PAGES_BORROWED);
 }
 

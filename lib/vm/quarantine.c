@@ -53,7 +53,9 @@ static bool overwritten(const struct gtt_range_node *n)
 	const struct vma *v = n->owner;
 	const struct gtt_binding *nb = v ? v->binding : NULL;
 
-	return nb && atomic_load_explicit(&nb->replaced, memory_order_acquire);
+	/* A sparse vma writes only where it has pieces: not yet, to be safe. */
+	return nb && !v->sparse &&
+	       atomic_load_explicit(&nb->replaced, memory_order_acquire);
 }
 
 static bool clear_part(struct gtt_vm *vm, uint64_t start, uint64_t end)
@@ -102,6 +104,7 @@ static void release(struct gtt_vm *vm, struct gtt_binding *b)
 	}
 	b->pages = NULL;
 	gtt_pages_put(pages);
+	binding_release_pieces(b);
 	vm->st.quarantined--;
 	binding_put(b);		/* the reference the vma handed over */
 }

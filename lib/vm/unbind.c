@@ -23,12 +23,13 @@ static unsigned int unsignalled_deps(const struct vma *v)
 
 	for (unsigned int i = 0; i < v->n_active; i++)
 		n += !gtt_fence_is_signaled(v->active[i]);
-	return n;
+	return n + map_pending_writes(v, NULL);
 }
 
 /* A fence an unbind of @v waits for (a reference), or NULL. */
 static struct gtt_fence *first_unsignalled(const struct vma *v)
 {
+	struct gtt_fence *f;
 	const struct gtt_binding *b = v->binding;
 
 	if (b->bind_fence && !gtt_fence_is_signaled(b->bind_fence))
@@ -36,6 +37,8 @@ static struct gtt_fence *first_unsignalled(const struct vma *v)
 	for (unsigned int i = 0; i < v->n_active; i++)
 		if (!gtt_fence_is_signaled(v->active[i]))
 			return gtt_fence_get(v->active[i]);
+	if (map_pending_writes(v, &f))
+		return f;
 	return NULL;
 }
 
@@ -86,6 +89,9 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	for (unsigned int i = 0; i < v->n_active; i++)
 		await_add(aw, v->active[i]);
 	vma_drop_active(v);
+	/* A sparse vma's clear covers its pieces: after their writes, and
+	 * their pages go only when it completes. */
+	map_hand_over(v, b);
 
 	/* The range is reusable from here; the tree orders its next user.
 	 * An unbind that runs right here keeps its node until its clear has
@@ -161,12 +167,8 @@ int unbind_locked(struct gtt_vm *vm, gtt_vma_t h, struct vma **vp,
 		f = may_wait ? first_unsignalled(v) : NULL;
 		if (!f)
 			return err;
-		vm->st.oom_sync_waits++;
 		binding_get(b);		/* to recognise it, not to use it */
-		pthread_mutex_unlock(&vm->lock);
-		executor_wait_fence(vm->ex, f);
-		gtt_fence_put(f);
-		pthread_mutex_lock(&vm->lock);
+		vm_wait_unlocked(vm, f);
 		vm_retire_locked(vm);
 		*vp = vma_lookup(vm, h);
 		err = !*vp || (*vp)->binding != b ?

@@ -77,6 +77,15 @@ void vm_retire_locked(struct gtt_vm *vm)
 
 /* The range itself, widened by a page each side under colour guards (the
  * allocator leaves a page between colours: see design.md). */
+void vm_wait_unlocked(struct gtt_vm *vm, struct gtt_fence *f)
+{
+	vm->st.oom_sync_waits++;
+	pthread_mutex_unlock(&vm->lock);
+	executor_wait_fence(vm->ex, f);
+	gtt_fence_put(f);
+	pthread_mutex_lock(&vm->lock);
+}
+
 void vm_overlap_window(const struct gtt_vm *vm, uint64_t start, uint64_t size,
 		       uint64_t *lo, uint64_t *hi)
 {

@@ -56,6 +56,11 @@ struct gtt_binding {
 	struct await bind_await;
 	struct await unbind_await;
 	struct range_fence pending;	/* in vm->pending while unbinding */
+	/* A sparse vma's placement maps nothing itself (map.c); once it
+	 * unbinds, it holds the pieces mapped inside it until its clear. */
+	bool region;
+	struct itree pieces;
+	struct itree_node piece;	/* a piece: in its sparse vma's tree */
 	/* Whether the bind / unbind was counted in vm->inflight (it was not
 	 * when it was certain to finish inline, under the vm lock). */
 	bool bind_counted;
@@ -76,6 +81,10 @@ struct vma {
 	unsigned int cap_active;
 	struct gtt_fence *last_unbind;	/* the latest unbind's fence */
 	bool evicted;			/* that unbind was an eviction */
+	/* A sparse vma (map.c): no pages; while bound, its mappings. */
+	bool sparse;
+	uint64_t sparse_size;
+	struct itree pieces;
 	struct rcu_head rcu;
 };
 
@@ -134,6 +143,13 @@ void binding_unbind_init(struct gtt_binding *b);
 void binding_unhold(struct gtt_binding *b);
 /* vm->pending's release: drops the reference the tree held. */
 void binding_tree_release(struct range_fence *rf);
+/* A region's pieces go, once nothing can reach their entries any more. */
+void binding_release_pieces(struct gtt_binding *b);
+/* Whether @v has a piece whose write is still to come, and the first such
+ * write's fence (a reference) if @f is not NULL. */
+unsigned int map_pending_writes(const struct vma *v, struct gtt_fence **f);
+/* A sparse vma that starts unbinding hands its pieces to its binding. */
+void map_hand_over(struct vma *v, struct gtt_binding *b);
 
 /* vm.c */
 /* Bracket work that may finish outside the vm lock (see design.md). */
@@ -146,6 +162,12 @@ bool vm_clear_failed(struct gtt_vm *vm, int err);
 /* Remove finished bindings from vm->pending and take failed ones into the
  * quarantine, retrying their clears.  Caller holds vm->lock. */
 void vm_retire_locked(struct gtt_vm *vm);
+/*
+ * Out of memory for a dependency record, in a call that may block: wait
+ * for @f (a reference, dropped) with the vm lock released, counted in
+ * oom_sync_waits.  The caller looks at everything again afterwards.
+ */
+void vm_wait_unlocked(struct gtt_vm *vm, struct gtt_fence *f);
 /* The window a bind into [start, start + size) must order after. */
 void vm_overlap_window(const struct gtt_vm *vm, uint64_t start, uint64_t size,
 		       uint64_t *lo, uint64_t *hi);

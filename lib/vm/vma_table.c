@@ -12,6 +12,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include <gtt/map.h>
+
 #include "vm_internal.h"
 
 #define SLOT_GROWTH 64
@@ -152,33 +154,53 @@ void vma_table_fini(struct gtt_vm *vm)
 	mem_free(vm->free_idx);
 }
 
-GTT_API int gtt_vma_create(struct gtt_vm *vm, struct gtt_pages *pages,
-			   struct gtt_resv *resv, gtt_vma_t *out)
+static int vma_new(struct gtt_vm *vm, struct gtt_pages *pages, uint64_t size,
+		   struct gtt_resv *resv, gtt_vma_t *out, const char *who)
 {
 	struct vma *v;
 	uint32_t idx;
 	int err;
 
-	if (!vm || !pages || !out)
-		return set_error(-EINVAL, "gtt_vma_create: vm, pages or out is NULL");
 	v = mem_zalloc(sizeof(*v));
 	if (!v)
-		return set_error(-ENOMEM, "gtt_vma_create: out of memory");
+		return set_error(-ENOMEM, "%s: out of memory", who);
 	pthread_mutex_lock(&vm->lock);
 	err = vma_slot_alloc(vm, &idx);
 	if (err) {
 		pthread_mutex_unlock(&vm->lock);
 		mem_free(v);
-		return set_error(err, "gtt_vma_create: cannot grow the vma table");
+		return set_error(err, "%s: cannot grow the vma table", who);
 	}
 	v->handle = make_handle(vm, idx);
 	v->pages = gtt_pages_get(pages);
 	v->resv = resv;
+	v->sparse = !pages;
+	v->sparse_size = size;
+	itree_init(&v->pieces);
 	vm->slots[idx] = v;
 	vm->st.vmas++;
 	*out = v->handle;
 	pthread_mutex_unlock(&vm->lock);
 	return 0;
+}
+
+GTT_API int gtt_vma_create(struct gtt_vm *vm, struct gtt_pages *pages,
+			   struct gtt_resv *resv, gtt_vma_t *out)
+{
+	if (!vm || !pages || !out)
+		return set_error(-EINVAL, "gtt_vma_create: vm, pages or out is NULL");
+	return vma_new(vm, pages, 0, resv, out, "gtt_vma_create");
+}
+
+GTT_API int gtt_vma_create_sparse(struct gtt_vm *vm, uint64_t size,
+				  struct gtt_resv *resv, gtt_vma_t *out)
+{
+	if (!vm || !out)
+		return set_error(-EINVAL, "gtt_vma_create_sparse: vm or out is NULL");
+	if (!size || size % vm->page_size)
+		return set_error(-EINVAL, "gtt_vma_create_sparse: size 0x%" PRIx64 " is zero or not a multiple of the page size 0x%" PRIx64,
+				 size, vm->page_size);
+	return vma_new(vm, NULL, size, resv, out, "gtt_vma_create_sparse");
 }
 
 GTT_API int gtt_vma_destroy(struct gtt_vm *vm, gtt_vma_t h)

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mappings inside sparse vmas (gtt/map.h): every split case drm_gpuvm's
+ * "Split and Merge" DOC draws, checked in the page table (each 4 KiB page)
+ * and in the mock's write and clear counts (kept parts: zero rewrites);
+ * the fence ordering of covered parts and new writes; unbinding a sparse
+ * vma; the failure paths (bad arguments, memory running out, a failed
+ * clear).  Every test arms alarm(): a hang kills it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "base/util.h"
+
+#define VA 0x100000ull
+#define VM_SIZE (256 * PAGE)
+#define A 0xa0000000ull		/* DMA address of buffer A's page 0 */
+#define B 0xb0000000ull
+
+struct world {
+	struct fixture f;
+	gtt_vma_t sv;			/* a sparse vma of 64 pages at VA */
+	struct gtt_pages *a, *b;	/* 16-page buffers */
+	int freed_a, freed_b;
+};
+
+static void count_release(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+static void world_init(struct world *w)
+{
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = VA };
+
+	memset(w, 0, sizeof(*w));
+	fixture_init(&w->f, VA, VM_SIZE, 0);
+	w->a = make_pages(A, 16, 0);
+	w->b = make_pages(B, 16, 0);
+	gtt_pages_set_destructor(w->a, count_release, &w->freed_a);
+	gtt_pages_set_destructor(w->b, count_release, &w->freed_b);
+	assert_int_equal(gtt_vma_create_sparse(w->f.vm, 64 * PAGE, NULL, &w->sv), 0);
+	assert_int_equal(gtt_vma_bind(w->f.vm, w->sv, &at, NULL), 0);
+}
+
+static void world_fini(struct world *w)
+{
+	gtt_pages_put(w->a);
+	gtt_pages_put(w->b);
+	fixture_fini(&w->f);
+	assert_int_equal(w->freed_a, 1);
+	assert_int_equal(w->freed_b, 1);
+}
+
+static int map(struct world *w, uint64_t page, uint64_t npages,
+	       struct gtt_pages *p, uint64_t from_page)
+{
+	struct gtt_map_info mi = { .pages = p, .pages_offset = from_page * PAGE };
+
+	return gtt_vma_map(w->f.vm, w->sv, page * PAGE, npages * PAGE, &mi, NULL);
+}
+
+static int unmap(struct world *w, uint64_t page, uint64_t npages)
+{
+	return gtt_vma_unmap(w->f.vm, w->sv, page * PAGE, npages * PAGE, NULL, NULL);
+}
+
+/* Page @page of the sparse vma maps @dma (0: nothing mapped). */
+static void expect(struct world *w, uint64_t page, uint64_t dma)
+{
+	struct gtt_mock_entry e = mock_entry(&w->f, VA + page * PAGE);
+
+	if (!dma) {
+		assert_false(e.valid);
+		return;
+	}
+	assert_true(e.valid);
+	assert_int_equal(e.addr, dma);
+}
+
+static struct gtt_mock_stats mstats(struct world *w)
+{
+	struct gtt_mock_stats st;
+
+	assert_int_equal(gtt_mock_stats(w->f.be, &st), 0);
+	return st;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	alarm(30);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	alarm(0);
+	mem_fail_after(0);
+	return 0;
+}
+
+/* A mapping at any page, from any page of the buffer. */
+static void test_map_any_range(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	expect(&w, 0, 0);				/* placed: nothing mapped */
+	assert_int_equal(map(&w, 3, 4, w.a, 8), 0);
+	for (uint64_t i = 0; i < 4; i++)
+		expect(&w, 3 + i, A + (8 + i) * PAGE);
+	expect(&w, 2, 0);
+	expect(&w, 7, 0);
+	assert_int_equal(mstats(&w).entries_written, 4);
+	world_fini(&w);
+}
+
+/* New inside old: old splits into a kept head and a kept tail. */
+static void test_split_inside(void **state)
+{
+	struct gtt_mock_stats before;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(map(&w, 0, 8, w.a, 0), 0);
+	before = mstats(&w);
+	assert_int_equal(map(&w, 3, 2, w.b, 0), 0);
+	for (uint64_t i = 0; i < 8; i++)
+		expect(&w, i, i == 3 || i == 4 ? B + (i - 3) * PAGE : A + i * PAGE);
+	/* Only the two new entries were written; the kept parts not at all. */
+	assert_int_equal(mstats(&w).entries_written - before.entries_written, 2);
+	world_fini(&w);
+}
+
+/* New over the start of old, over its end, and covering several. */
+static void test_split_start_end_several(void **state)
+{
+	struct gtt_mock_stats before;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(map(&w, 4, 4, w.a, 0), 0);		/* [4, 8) */
+	before = mstats(&w);
+	assert_int_equal(map(&w, 2, 4, w.b, 0), 0);		/* over its start */
+	assert_int_equal(mstats(&w).entries_written - before.entries_written, 4);
+	expect(&w, 2, B);
+	expect(&w, 5, B + 3 * PAGE);
+	expect(&w, 6, A + 2 * PAGE);				/* kept */
+	expect(&w, 7, A + 3 * PAGE);
+	before = mstats(&w);
+	assert_int_equal(map(&w, 7, 3, w.b, 8), 0);		/* over its end */
+	assert_int_equal(mstats(&w).entries_written - before.entries_written, 3);
+	expect(&w, 6, A + 2 * PAGE);
+	expect(&w, 7, B + 8 * PAGE);
+	expect(&w, 9, B + 10 * PAGE);
+	/* One map over all three pieces and beyond. */
+	assert_int_equal(map(&w, 1, 12, w.a, 4), 0);
+	for (uint64_t i = 1; i < 13; i++)
+		expect(&w, i, A + (4 + i - 1) * PAGE);
+	expect(&w, 0, 0);
+	expect(&w, 13, 0);
+	world_fini(&w);
+}
+
+/* Identical remap and an adjacent, contiguous map: entries as expected. */
+static void test_identical_and_adjacent(void **state)
+{
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(map(&w, 0, 4, w.a, 0), 0);
+	assert_int_equal(map(&w, 0, 4, w.a, 0), 0);		/* identical */
+	assert_int_equal(map(&w, 4, 4, w.a, 4), 0);		/* contiguous */
+	for (uint64_t i = 0; i < 8; i++)
+		expect(&w, i, A + i * PAGE);
+	/* Unmapping across the seam splits both. */
+	assert_int_equal(unmap(&w, 3, 2), 0);
+	expect(&w, 2, A + 2 * PAGE);
+	expect(&w, 3, 0);
+	expect(&w, 4, 0);
+	expect(&w, 5, A + 5 * PAGE);
+	world_fini(&w);
+}
+
+/* Partial unmaps: the kept parts are not rewritten; unmapping nothing is
+ * fine; a hole punched twice stays a hole. */
+static void test_partial_unmap(void **state)
+{
+	struct gtt_mock_stats before;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(map(&w, 0, 16, w.a, 0), 0);
+	before = mstats(&w);
+	assert_int_equal(unmap(&w, 5, 3), 0);
+	assert_int_equal(mstats(&w).entries_written, before.entries_written);
+	assert_int_equal(mstats(&w).entries_cleared - before.entries_cleared, 3);
+	for (uint64_t i = 0; i < 16; i++)
+		expect(&w, i, i >= 5 && i < 8 ? 0 : A + i * PAGE);
+	assert_int_equal(unmap(&w, 5, 3), 0);
+	assert_int_equal(unmap(&w, 40, 8), 0);			/* nothing there */
+	assert_int_equal(unmap(&w, 0, 64), 0);			/* everything */
+	for (uint64_t i = 0; i < 16; i++)
+		expect(&w, i, 0);
+	world_fini(&w);
+}
+
+/* The seed's scenario with a partial unmap: a job still runs on the vma;
+ * the covered part's clear waits for it, the kept parts stay mapped, and a
+ * map over the covered part waits for that clear. */
+static void test_partial_unmap_under_running_job(void **state)
+{
+	struct gtt_fence *gpu = NULL, *uf = NULL, *mf = NULL;
+	struct gtt_map_info async = { .flags = GTT_MAP_ASYNC };
+	struct gtt_map_info over = { .flags = GTT_MAP_ASYNC };
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	over.pages = w.b;
+	assert_int_equal(map(&w, 0, 8, w.a, 0), 0);
+	assert_int_equal(gtt_fence_create(0, 0, &gpu), 0);
+	assert_int_equal(gtt_vma_add_active(w.f.vm, w.sv, gpu), 0);
+	assert_int_equal(gtt_vma_unmap(w.f.vm, w.sv, 2 * PAGE, 2 * PAGE, &async, &uf), 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_false(gtt_fence_is_signaled(uf));
+	expect(&w, 2, A + 2 * PAGE);				/* still there */
+	assert_int_equal(gtt_vma_map(w.f.vm, w.sv, 2 * PAGE, PAGE, &over, &mf), 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_false(gtt_fence_is_signaled(mf));
+	expect(&w, 2, A + 2 * PAGE);				/* not written yet */
+	assert_int_equal(w.freed_a, 0);
+	gtt_fence_signal(gpu, 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_int_equal(gtt_fence_status(uf), 1);
+	assert_int_equal(gtt_fence_status(mf), 1);
+	expect(&w, 2, B);
+	expect(&w, 3, 0);
+	expect(&w, 1, A + PAGE);
+	expect(&w, 4, A + 4 * PAGE);
+	gtt_fence_put(gpu);
+	gtt_fence_put(uf);
+	gtt_fence_put(mf);
+	world_fini(&w);
+}
+
+/* Unbinding the sparse vma clears everything in it, after its GPU work,
+ * and only then lets the pages go. */
+static void test_unbind_sparse_vma(void **state)
+{
+	struct gtt_fence *gpu = NULL, *uf = NULL;
+	struct gtt_vma_info info;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(map(&w, 0, 4, w.a, 0), 0);
+	assert_int_equal(map(&w, 10, 4, w.b, 0), 0);
+	assert_int_equal(gtt_fence_create(0, 0, &gpu), 0);
+	assert_int_equal(gtt_vma_add_active(w.f.vm, w.sv, gpu), 0);
+	gtt_pages_put(w.a);
+	gtt_pages_put(w.b);
+	w.a = w.b = NULL;
+	assert_int_equal(gtt_vma_unbind(w.f.vm, w.sv, GTT_UNBIND_ASYNC, &uf), 0);
+	gtt_executor_run_all(w.f.ex);
+	expect(&w, 0, A);
+	assert_int_equal(w.freed_a + w.freed_b, 0);
+	gtt_fence_signal(gpu, 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_int_equal(gtt_fence_status(uf), 1);
+	expect(&w, 0, 0);
+	expect(&w, 10, 0);
+	assert_int_equal(w.freed_a, 1);
+	assert_int_equal(w.freed_b, 1);
+	assert_int_equal(gtt_vma_query(w.f.vm, w.sv, &info), 0);
+	assert_false(info.bound);
+	assert_int_equal(map(&w, 0, 1, NULL, 0), -EINVAL);	/* no pages */
+	gtt_fence_put(gpu);
+	gtt_fence_put(uf);
+	fixture_fini(&w.f);
+}
+
+/* Bad input changes nothing. */
+static void test_bad_input(void **state)
+{
+	struct gtt_map_info mi = { 0 };
+	gtt_vma_t plain;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	mi.pages = w.a;
+	assert_int_equal(map(&w, 0, 4, w.a, 0), 0);
+	assert_int_equal(map(&w, 62, 4, w.a, 0), -EINVAL);	/* past the vma */
+	assert_int_equal(map(&w, 0, 0, w.a, 0), -EINVAL);
+	assert_int_equal(map(&w, 0, 4, w.a, 14), -EINVAL);	/* past the pages */
+	assert_int_equal(gtt_vma_map(w.f.vm, w.sv, 100, PAGE, &mi, NULL), -EINVAL);
+	mi.pages_offset = 10;
+	assert_int_equal(gtt_vma_map(w.f.vm, w.sv, 0, PAGE, &mi, NULL), -EINVAL);
+	mi.pages_offset = 0;
+	mi.reserved[0] = 1;
+	assert_int_equal(gtt_vma_map(w.f.vm, w.sv, 0, PAGE, &mi, NULL), -EINVAL);
+	mi.reserved[0] = 0;
+	mi.flags = 0x80;
+	assert_int_equal(gtt_vma_map(w.f.vm, w.sv, 0, PAGE, &mi, NULL), -EINVAL);
+	assert_int_equal(gtt_vma_map(w.f.vm, w.sv, 0, PAGE, NULL, NULL), -EINVAL);
+	assert_int_equal(gtt_vma_map(w.f.vm, 999, 0, PAGE, &mi, NULL), -EINVAL);
+	plain = make_vma(&w.f, 0xc0000000, 1, NULL);
+	assert_int_equal(gtt_vma_bind(w.f.vm, plain, NULL, NULL), 0);
+	mi.flags = 0;
+	assert_int_equal(gtt_vma_map(w.f.vm, plain, 0, PAGE, &mi, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "not sparse"));
+	for (uint64_t i = 0; i < 4; i++)
+		expect(&w, i, A + i * PAGE);
+	expect(&w, 4, 0);
+	world_fini(&w);
+}
+
+/* Memory running out anywhere in a map or unmap: -ENOMEM with nothing
+ * changed for an async call; the entries and the pages as they were. */
+static void test_oom_changes_nothing(void **state)
+{
+	struct gtt_map_info mi = { .flags = GTT_MAP_ASYNC };
+	struct gtt_fence *gpu = NULL, *gpu2 = NULL, *gpu3 = NULL;
+	struct world w;
+	uint64_t n;
+	int err = -ENOMEM;
+
+	(void)state;
+	world_init(&w);
+	mi.pages = w.b;
+	assert_int_equal(map(&w, 0, 8, w.a, 0), 0);
+	assert_int_equal(map(&w, 8, 8, w.a, 8), 0);
+	/* Three active fences: the cut's records go beyond the inline ones. */
+	assert_int_equal(gtt_fence_create(0, 0, &gpu), 0);
+	assert_int_equal(gtt_fence_create(0, 0, &gpu2), 0);
+	assert_int_equal(gtt_fence_create(0, 0, &gpu3), 0);
+	assert_int_equal(gtt_vma_add_active(w.f.vm, w.sv, gpu), 0);
+	assert_int_equal(gtt_vma_add_active(w.f.vm, w.sv, gpu2), 0);
+	assert_int_equal(gtt_vma_add_active(w.f.vm, w.sv, gpu3), 0);
+	for (n = 1; n < 100; n++) {
+		mem_fail_after(n);
+		err = gtt_vma_map(w.f.vm, w.sv, 4 * PAGE, 8 * PAGE, &mi, NULL);
+		bool fired = mem_fail_fired();
+
+		mem_fail_after(0);
+		if (!fired)
+			break;
+		assert_int_equal(err, -ENOMEM);
+		for (uint64_t i = 0; i < 16; i++)
+			expect(&w, i, A + i * PAGE);
+		gtt_executor_run_all(w.f.ex);
+		for (uint64_t i = 0; i < 16; i++)
+			expect(&w, i, A + i * PAGE);
+	}
+	assert_true(n > 5);
+	assert_int_equal(err, 0);
+	gtt_fence_signal(gpu, 0);
+	gtt_fence_signal(gpu2, 0);
+	gtt_fence_signal(gpu3, 0);
+	gtt_executor_run_all(w.f.ex);
+	for (uint64_t i = 0; i < 16; i++)
+		expect(&w, i, i >= 4 && i < 12 ? B + (i - 4) * PAGE : A + i * PAGE);
+	gtt_fence_put(gpu);
+	gtt_fence_put(gpu2);
+	gtt_fence_put(gpu3);
+	world_fini(&w);
+}
+
+/* A failed clear of a covered part: the call says so, and the buffer's
+ * pages stay referenced while the entries may map them. */
+static void test_failed_clear(void **state)
+{
+	struct gtt_vm_stats st;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(map(&w, 0, 4, w.a, 0), 0);
+	gtt_pages_put(w.a);
+	w.a = NULL;
+	assert_int_equal(gtt_mock_fail_calls(w.f.be, 1, UINT64_MAX, -EIO), 0);
+	assert_int_equal(unmap(&w, 0, 4), -EIO);
+	assert_int_equal(w.freed_a, 0);
+	assert_int_equal(gtt_vm_stats(w.f.vm, &st), 0);
+	assert_int_equal(st.quarantined, 1);
+	assert_int_equal(gtt_mock_fail_call(w.f.be, 0, 0), 0);
+	/* Inside the sparse vma the quarantine waits for its unbind. */
+	assert_int_equal(gtt_vma_unbind(w.f.vm, w.sv, 0, NULL), 0);
+	assert_int_equal(gtt_vm_stats(w.f.vm, &st), 0);
+	assert_int_equal(st.quarantined, 0);
+	assert_int_equal(w.freed_a, 1);
+	expect(&w, 0, 0);
+	gtt_pages_put(w.b);
+	fixture_fini(&w.f);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_map_any_range),
+		T(test_split_inside),
+		T(test_split_start_end_several),
+		T(test_identical_and_adjacent),
+		T(test_partial_unmap),
+		T(test_partial_unmap_under_running_job),
+		T(test_unbind_sparse_vma),
+		T(test_bad_input),
+		T(test_oom_changes_nothing),
+		T(test_failed_clear),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
