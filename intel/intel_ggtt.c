@@ -96,6 +96,8 @@ int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
 	size_t nsegs, si = 0;
 	int err;
 
+	if (flags & GTT_PTE_NULL)
+		return set_error(-EOPNOTSUPP, "intel ggtt: the GGTT has no null entries (GTT_PTE_NULL)");
 	if (!covers(g, start, size) || pages_offset > gtt_pages_size(pages) ||
 	    size > gtt_pages_size(pages) - pages_offset)
 		return set_error(-ERANGE, "intel ggtt: bind [0x%llx, +0x%llx) outside the table or the pages",

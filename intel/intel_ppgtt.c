@@ -24,6 +24,11 @@
  * system memory cannot share a 2 MiB region, and compact tables need a
  * 64 KiB-aligned scratch page.
  *
+ * Edits at any 4 KiB granularity: a bind may cover mapped entries (a
+ * remap), and a bind or clear of part of a huge leaf or 64 KiB run demotes
+ * it first (see "the plan" below).  NULL binds write the null bit where
+ * the platform has one (has_null_pte), else scratch (docs/intel.md).
+ *
  * Every table write is followed by the backend's flush of the written
  * lines (a real device does not snoop page-table reads); the vm invalidates
  * TLBs through the backend after each operation.  The table shape is
@@ -116,6 +121,13 @@ int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 	pp->size = 1ull << p->ppgtt_bits;
 	pp->scratch_dma = scratch_dma;
 	pp->mem = *mem;
+	if (pp->fmt >= GTT_PPGTT_XEHP) {
+		uint64_t plain, hinted;
+
+		gtt_intel_ppgtt_encode(pp->fmt, 0, 0, 0, &plain);
+		gtt_intel_ppgtt_encode(pp->fmt, 0, 0, GTT_INTEL_PS64, &hinted);
+		pp->ps64_bit = plain ^ hinted;
+	}
 	pthread_mutex_init(&pp->lock, NULL);
 
 	/* The scratch hierarchy, bottom up. */
@@ -151,28 +163,40 @@ int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 	return 0;
 }
 
-static void free_subtree(struct intel_ppgtt *pp, struct pt *t, unsigned int level)
+/* Free every table under @t (a level @level table), keeping the counters true. */
+static void drop_children(struct intel_ppgtt *pp, struct pt *t, unsigned int level)
 {
-	if (t->child)
-		for (unsigned int i = 0; i < PT_ENTRIES; i++)
-			if (t->child[i]) {
-				free_subtree(pp, t->child[i], level - 1);
-				mem_free(t->child[i]);
-			}
-	table_free(pp, t);
+	for (unsigned int i = 0; level && t->child && i < PT_ENTRIES; i++) {
+		struct pt *c = t->child[i];
+
+		if (c) {
+			drop_children(pp, c, level - 1);
+			table_free(pp, c);
+			mem_free(c);
+			t->child[i] = NULL;
+			pp->tables--;
+		} else if (get_entry(t, i) != pp->scratch_entry[level]) {
+			if (level == 1)
+				pp->huge_2m--;
+			else
+				pp->huge_1g--;
+		}
+	}
 }
 
 void intel_ppgtt_fini(struct intel_ppgtt *pp)
 {
-	if (pp->root.cpu)
-		free_subtree(pp, &pp->root, pp->levels - 1);
+	if (pp->root.cpu) {
+		drop_children(pp, &pp->root, pp->levels - 1);
+		table_free(pp, &pp->root);
+	}
 	for (unsigned int l = 0; l < PPGTT_MAX_LEVELS - 1; l++)
 		if (pp->scratch_table[l].cpu)
 			table_free(pp, &pp->scratch_table[l]);
 	pthread_mutex_destroy(&pp->lock);
 }
 
-/* ---- bind ---- */
+/* ---- the pages a bind maps ---- */
 
 struct cursor {
 	const struct gtt_pages_segment *segs;
@@ -181,16 +205,19 @@ struct cursor {
 	uint64_t leaf_bits;	/* encode(0, flags): OR in an address */
 	uint64_t ps64_bits;	/* the same with the PS64 hint */
 	uint32_t flags;
+	bool null;		/* GTT_PTE_NULL: no pages, every address 0 */
 };
 
 static uint64_t cur_addr(const struct cursor *c)
 {
-	return c->segs[c->si].addr + c->off;
+	return c->null ? 0 : c->segs[c->si].addr + c->off;
 }
 
 /* Bytes physically contiguous from the cursor. */
 static uint64_t cur_run(const struct cursor *c)
 {
+	if (c->null)
+		return UINT64_MAX;
 	uint64_t run = c->segs[c->si].length - c->off;
 
 	for (size_t s = c->si + 1; s < c->nsegs &&
@@ -199,42 +226,27 @@ static uint64_t cur_run(const struct cursor *c)
 	return run;
 }
 
+/* Bytes left in the cursor's segment. */
+static uint64_t cur_seg_left(const struct cursor *c)
+{
+	return c->null ? UINT64_MAX : c->segs[c->si].length - c->off;
+}
+
+/* What the address of the next 4 KiB page adds: nothing for NULL entries. */
+static uint64_t cur_step(const struct cursor *c)
+{
+	return c->null ? 0 : SZ_4K;
+}
+
 static void cur_advance(struct cursor *c, uint64_t n)
 {
+	if (c->null)
+		return;
 	c->off += n;
 	while (c->si < c->nsegs && c->off >= c->segs[c->si].length) {
 		c->off -= c->segs[c->si].length;
 		c->si++;
 	}
-}
-
-/* Child table under entry @i of @t (a level @level table), created on demand. */
-/* Child table under entry @i of @t (a level @level table), created on
- * demand; a page table is created in @mode. */
-static struct pt *child_of(struct intel_ppgtt *pp, struct pt *t,
-			   unsigned int level, unsigned int i, enum pt_mode mode,
-			   int *err)
-{
-	struct pt *c = t->child[i];
-	uint64_t e;
-
-	if (c)
-		return c;
-	c = mem_zalloc(sizeof(*c));
-	if (!c || table_alloc(pp, level - 1, c, true)) {
-		mem_free(c);
-		*err = set_error(-ENOMEM, "intel ppgtt: out of memory for a level-%u table",
-				 level - 1);
-		return NULL;
-	}
-	c->mode = level == 1 ? mode : PT_4K;
-	t->child[i] = c;
-	gtt_intel_ppgtt_encode(pp->fmt, level, c->dma,
-			       c->mode != PT_4K ? GTT_INTEL_PT_64K : 0, &e);
-	put_entry(pp, t, i, e);
-	t->used++;
-	pp->tables++;
-	return c;
 }
 
 /* Whether [cur, cur + len) is made of 64 KiB-aligned, 64 KiB-contiguous chunks. */
@@ -263,15 +275,352 @@ static unsigned int pte_index(enum pt_mode mode, uint64_t va)
 	}
 }
 
-/* Fill [va, end) of a 64 KiB-mode table, 64 KiB per entry. */
-static int bind_ptes_64k(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
-			 uint64_t end, struct cursor *cur)
+/* A bind maps [va, ...) of a level-@level slot with one huge leaf. */
+static bool leaf_fits(const struct intel_ppgtt *pp, unsigned int level, uint64_t va,
+		      uint64_t end, const struct cursor *cur)
+{
+	uint64_t span = 1ull << shift_of(level);
+
+	return cur && (level == 1 || level == 2) && !(va & (span - 1)) &&
+	       end - va >= span &&
+	       (pp->platform->page_sizes & (level == 1 ? GTT_INTEL_PAGE_2M
+						       : GTT_INTEL_PAGE_1G)) &&
+	       !(cur_addr(cur) & (span - 1)) && cur_run(cur) >= span;
+}
+
+/* The mode a new page table for a bind of [va, end) at @cur gets. */
+static enum pt_mode mode_for(const struct intel_ppgtt *pp, const struct cursor *cur,
+			     uint64_t va, uint64_t end)
+{
+	if (pp->fmt >= GTT_PPGTT_XEHP && pp->platform->discrete &&
+	    (cur->flags & GTT_PTE_LOCAL_MEM))
+		return PT_64K_COMPACT;
+	if (pp->fmt <= GTT_PPGTT_GEN12 && (pp->platform->page_sizes & GTT_INTEL_PAGE_64K) &&
+	    !(va & (SZ_2M - 1)) && end - va >= SZ_2M && chunks_64k(cur, SZ_2M))
+		return PT_64K_IPS;
+	return PT_4K;
+}
+
+/*
+ * ---- the plan: every table an edit needs, made before any entry changes ----
+ *
+ * A bind or a clear runs in two passes under the lock.  The first walks
+ * the range and makes every table the edit needs — new ones full of
+ * scratch, and the smaller entries of each huge leaf or 64 KiB run the
+ * range cuts (a demotion: the same memory, the same flags) — into the
+ * shadow tree only, recording each as a step; it also checks every rule.
+ * On failure the steps are undone and the device's tables are untouched.
+ * The second pass links the new tables (each link one store that keeps
+ * every translation as it was) and then writes the edit itself; it cannot
+ * fail.
+ */
+enum step_kind {
+	STEP_NEW,		/* a table where the slot held scratch */
+	STEP_DEMOTE,		/* a table replacing a huge leaf */
+	STEP_IPS_TO_4K,		/* an IPS page table turned into a 4 KiB one, in place */
+};
+
+struct step {
+	struct pt *parent, *child;
+	unsigned int level;	/* the parent's */
+	unsigned int idx;	/* the slot in the parent */
+	enum step_kind kind;
+};
+
+struct edit {
+	struct cursor *cur;	/* NULL: a clear */
+	struct step *steps;
+	size_t n, cap;
+};
+
+static int plan_push(struct edit *ed, struct step s)
+{
+	if (ed->n == ed->cap) {
+		size_t cap = ed->cap ? 2 * ed->cap : 8;
+		struct step *v = mem_realloc(ed->steps, cap * sizeof(*v));
+
+		if (!v)
+			return set_error(-ENOMEM, "intel ppgtt: out of memory for the table plan");
+		ed->steps = v;
+		ed->cap = cap;
+	}
+	ed->steps[ed->n++] = s;
+	return 0;
+}
+
+/* A shadow-linked table under slot @i of @t, recorded as a step. */
+static int plan_table(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
+		      unsigned int level, unsigned int i, enum step_kind kind,
+		      enum pt_mode mode, struct pt **out)
+{
+	struct pt *c = mem_zalloc(sizeof(*c));
+	int err;
+
+	if (!c || table_alloc(pp, level - 1, c, true)) {
+		mem_free(c);
+		return set_error(-ENOMEM, "intel ppgtt: out of memory for a level-%u table",
+				 level - 1);
+	}
+	c->mode = level == 1 ? mode : PT_4K;
+	err = plan_push(ed, (struct step){ .parent = t, .child = c, .level = level,
+					   .idx = i, .kind = kind });
+	if (err) {
+		table_free(pp, c);
+		mem_free(c);
+		return err;
+	}
+	t->child[i] = c;
+	*out = c;
+	return 0;
+}
+
+/*
+ * Demote the huge leaf @e in slot @i of @t: a table of smaller entries
+ * mapping the same memory with the same flags — 2 MiB leaves for a 1 GiB
+ * one; for a 2 MiB one, 4 KiB entries (PS64-hinted on XeHP+), or 64 KiB
+ * compact entries for local memory on XeHP+ discrete parts.
+ */
+static int plan_demote(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
+		       unsigned int level, unsigned int i, uint64_t e, struct pt **out)
+{
+	bool lm_compact, ps64 = pp->fmt >= GTT_PPGTT_XEHP &&
+				(pp->platform->page_sizes & GTT_INTEL_PAGE_64K);
+	unsigned int n = PT_ENTRIES;
+	uint64_t step, bits;
+	struct gtt_intel_entry d;
+	uint32_t f;
+	struct pt *c;
+	int err;
+
+	gtt_intel_ppgtt_decode(pp->fmt, level, e, &d);
+	f = d.flags & ~(uint32_t)GTT_INTEL_HUGE;
+	lm_compact = level == 1 && (f & GTT_PTE_LOCAL_MEM) && pp->fmt >= GTT_PPGTT_XEHP &&
+		     pp->platform->discrete;
+	if (level == 2 && !(pp->platform->page_sizes & GTT_INTEL_PAGE_2M))
+		return set_error(-EINVAL, "intel ppgtt: cannot split a 1 GiB page without 2 MiB pages");
+	if (lm_compact && (pp->scratch_dma & (SZ_64K - 1)))
+		return set_error(-EINVAL, "intel ppgtt: compact page tables need a 64 KiB-aligned scratch page");
+	if (level == 2) {
+		f |= GTT_INTEL_HUGE;
+		step = SZ_2M;
+	} else if (lm_compact) {
+		n = 32;
+		step = SZ_64K;
+	} else {
+		f |= ps64 ? GTT_INTEL_PS64 : 0;
+		step = SZ_4K;
+	}
+	if (d.flags & GTT_PTE_NULL)
+		step = 0;
+	err = gtt_intel_ppgtt_encode(pp->fmt, level - 1, 0, f, &bits);
+	if (err)
+		return err;
+	err = plan_table(pp, ed, t, level, i, STEP_DEMOTE,
+			 lm_compact ? PT_64K_COMPACT : PT_4K, &c);
+	if (err)
+		return err;
+	for (unsigned int k = 0; k < n; k++)
+		__atomic_store_n((uint64_t *)c->cpu + k, bits | (d.addr + k * step),
+				 __ATOMIC_RELAXED);
+	if (pp->mem.flush)
+		pp->mem.flush(pp->mem.ctx, c->cpu, n * sizeof(uint64_t));
+	c->used = n;
+	*out = c;
+	return 0;
+}
+
+/* Whether [va, end) of 64 KiB-mode page table @t cuts an entry that maps something. */
+static bool cuts_live(const struct intel_ppgtt *pp, const struct pt *t,
+		      uint64_t va, uint64_t end)
+{
+	return ((va & (SZ_64K - 1)) &&
+		get_entry(t, pte_index(t->mode, va)) != pp->scratch_entry[0]) ||
+	       ((end & (SZ_64K - 1)) &&
+		get_entry(t, pte_index(t->mode, end - 1)) != pp->scratch_entry[0]);
+}
+
+/* The page table @c under slot @i of @t, for [va, end): 64 KiB-mode rules. */
+static int plan_ptes(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
+		     unsigned int i, struct pt *c, uint64_t va, uint64_t end)
+{
+	bool fits = true;
+
+	if (c->mode != PT_4K)
+		fits = ed->cur ? !((va | end) & (SZ_64K - 1)) && chunks_64k(ed->cur, end - va)
+			       : !cuts_live(pp, c, va, end);
+	if (ed->cur)
+		cur_advance(ed->cur, end - va);
+	if (fits)
+		return 0;
+	if (c->mode == PT_64K_COMPACT)
+		return ed->cur ? set_error(-EINVAL, "intel ppgtt: a 64 KiB page table needs 64 KiB-aligned ranges and pages (at 0x%llx)",
+					   (unsigned long long)va)
+			       : set_error(-EINVAL, "intel ppgtt: clear splits a 64 KiB local-memory page at 0x%llx (local memory is mapped in 64 KiB units)",
+					   (unsigned long long)va);
+	/* An IPS table cut or written in 4 KiB units becomes a 4 KiB table. */
+	return plan_push(ed, (struct step){ .parent = t, .child = c, .level = 1, .idx = i,
+					    .kind = STEP_IPS_TO_4K });
+}
+
+static int plan_range(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
+		      unsigned int level, uint64_t va, uint64_t end)
+{
+	while (va < end) {
+		unsigned int i = index_at(va, level);
+		uint64_t span = 1ull << shift_of(level);
+		uint64_t next = (va & ~(span - 1)) + span;
+		uint64_t e = get_entry(t, i);
+		struct pt *c = t->child[i];
+		int err;
+
+		if (next > end || next < va)
+			next = end;
+		if (leaf_fits(pp, level, va, end, ed->cur)) {
+			cur_advance(ed->cur, span);
+			va = next;
+			continue;
+		}
+		/* A clear needs nothing where it takes the whole slot or there is nothing. */
+		if (!ed->cur && ((!(va & (span - 1)) && next - va == span) ||
+				 e == pp->scratch_entry[level])) {
+			va = next;
+			continue;
+		}
+		if (!c && e == pp->scratch_entry[level]) {
+			enum pt_mode mode = level == 1 ? mode_for(pp, ed->cur, va, end) : PT_4K;
+
+			if (mode == PT_64K_COMPACT && (pp->scratch_dma & (SZ_64K - 1)))
+				return set_error(-EINVAL, "intel ppgtt: compact page tables need a 64 KiB-aligned scratch page");
+			err = plan_table(pp, ed, t, level, i, STEP_NEW, mode, &c);
+		} else if (!c) {
+			err = plan_demote(pp, ed, t, level, i, e, &c);
+		} else {
+			err = 0;
+		}
+		if (err)
+			return err;
+		if (level == 1 && ed->cur &&
+		    (mode_for(pp, ed->cur, va, end) == PT_64K_COMPACT) != (c->mode == PT_64K_COMPACT))
+			return set_error(-EINVAL, "intel ppgtt: local and system memory in one 2 MiB region at 0x%llx",
+					 (unsigned long long)va);
+		err = level == 1 ? plan_ptes(pp, ed, t, i, c, va, next)
+				 : plan_range(pp, ed, c, level - 1, va, next);
+		if (err)
+			return err;
+		va = next;
+	}
+	return 0;
+}
+
+/* Forget the plan's tables; the device's tables were never touched. */
+static void plan_undo(struct intel_ppgtt *pp, struct edit *ed)
+{
+	for (size_t k = ed->n; k-- > 0;) {
+		struct step *s = &ed->steps[k];
+
+		if (s->kind == STEP_IPS_TO_4K)
+			continue;
+		s->parent->child[s->idx] = NULL;
+		table_free(pp, s->child);
+		mem_free(s->child);
+	}
+}
+
+static void link_table(struct intel_ppgtt *pp, struct step *s)
+{
+	uint64_t e;
+
+	gtt_intel_ppgtt_encode(pp->fmt, s->level, s->child->dma,
+			       s->child->mode != PT_4K ? GTT_INTEL_PT_64K : 0, &e);
+	put_entry(pp, s->parent, s->idx, e);
+}
+
+/* Fill the 15 entries IPS mode ignores after each live one, then drop IPS. */
+static void ips_to_4k(struct intel_ppgtt *pp, struct step *s)
+{
+	struct pt *c = s->child;
+
+	for (unsigned int k = 0; k < PT_ENTRIES; k += 16) {
+		uint64_t e = get_entry(c, k);
+		struct gtt_intel_entry d;
+
+		if (e == pp->scratch_entry[0])
+			continue;
+		gtt_intel_ppgtt_decode(pp->fmt, 0, e, &d);
+		for (unsigned int j = 1; j < 16; j++)
+			__atomic_store_n((uint64_t *)c->cpu + k + j,
+					 e + ((d.flags & GTT_PTE_NULL) ? 0 : j * SZ_4K),
+					 __ATOMIC_RELAXED);
+		c->used += 15;
+	}
+	if (pp->mem.flush)
+		pp->mem.flush(pp->mem.ctx, c->cpu, PT_ENTRIES * 8);
+	c->mode = PT_4K;
+	link_table(pp, s);
+}
+
+/* Make the plan real, in the order it was made (parents before children). */
+static void plan_apply(struct intel_ppgtt *pp, struct edit *ed)
+{
+	for (size_t k = 0; k < ed->n; k++) {
+		struct step *s = &ed->steps[k];
+
+		switch (s->kind) {
+		case STEP_NEW:
+			link_table(pp, s);
+			s->parent->used++;
+			pp->tables++;
+			break;
+		case STEP_DEMOTE:
+			link_table(pp, s);
+			if (s->level == 1) {
+				pp->huge_2m--;
+			} else {
+				pp->huge_1g--;
+				pp->huge_2m += s->child->used;
+			}
+			pp->tables++;
+			break;
+		case STEP_IPS_TO_4K:
+			ips_to_4k(pp, s);
+			break;
+		}
+	}
+}
+
+/* ---- bind ---- */
+
+/*
+ * XeHP+: a 4 KiB table write that starts or ends inside a PS64-hinted
+ * 64 KiB group takes the hint off the group's 16 entries first (they no
+ * longer form one 64 KiB page).
+ */
+static void unhint(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_t end)
+{
+	uint64_t edges[2] = { va, end - 1 };
+
+	if (!pp->ps64_bit)
+		return;
+	for (unsigned int k = 0; k < 2; k++) {
+		unsigned int g = index_at(edges[k], 0) & ~15u;
+
+		if (!((k ? end : va) & (SZ_64K - 1)) || !(get_entry(t, g) & pp->ps64_bit))
+			continue;
+		for (unsigned int j = 0; j < 16; j++) {
+			uint64_t e = get_entry(t, g + j);
+
+			if (e & pp->ps64_bit)
+				put_entry(pp, t, g + j, e & ~pp->ps64_bit);
+		}
+	}
+}
+
+/* Fill [va, end) of a 64 KiB-mode table, 64 KiB per entry (checked by the plan). */
+static void bind_ptes_64k(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
+			  uint64_t end, struct cursor *cur)
 {
 	uint64_t *e = t->cpu;
 
-	if ((va | end) & (SZ_64K - 1) || !chunks_64k(cur, end - va))
-		return set_error(-EINVAL, "intel ppgtt: a 64 KiB page table needs 64 KiB-aligned ranges and pages (at 0x%llx)",
-				 (unsigned long long)va);
 	for (; va < end; va += SZ_64K) {
 		unsigned int i = pte_index(t->mode, va);
 
@@ -282,7 +631,6 @@ static int bind_ptes_64k(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
 	}
 	if (pp->mem.flush)
 		pp->mem.flush(pp->mem.ctx, e, PT_ENTRIES * sizeof(*e));
-	return 0;
 }
 
 /*
@@ -290,17 +638,18 @@ static int bind_ptes_64k(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
  * validated per segment, so each entry is the precomputed bits OR the
  * address; the written span is flushed once.
  */
-static int bind_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
-		     uint64_t end, struct cursor *cur)
+static void bind_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
+		      uint64_t end, struct cursor *cur)
 {
 	bool ps64_ok = pp->fmt >= GTT_PPGTT_XEHP &&
 		       (pp->platform->page_sizes & GTT_INTEL_PAGE_64K);
 	unsigned int first = index_at(va, 0), i = first;
 	uint64_t *e = t->cpu;
 
+	unhint(pp, t, va, end);
 	while (va < end) {
 		uint64_t left = (end - va) / SZ_4K;
-		uint64_t in_seg = (cur->segs[cur->si].length - cur->off) / SZ_4K;
+		uint64_t in_seg = cur_seg_left(cur) / SZ_4K;
 		uint64_t bits = cur->leaf_bits, addr = cur_addr(cur), n;
 
 		if (ps64_ok && !(va & (SZ_64K - 1)) && left >= 16 &&
@@ -322,81 +671,66 @@ static int bind_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
 		for (uint64_t k = 0; k < n; k++, i++) {
 			if (__atomic_load_n(&e[i], __ATOMIC_RELAXED) == pp->scratch_entry[0])
 				t->used++;
-			__atomic_store_n(&e[i], bits | (addr + k * SZ_4K), __ATOMIC_RELAXED);
+			__atomic_store_n(&e[i], bits | (addr + k * cur_step(cur)), __ATOMIC_RELAXED);
 		}
 		cur_advance(cur, n * SZ_4K);
 		va += n * SZ_4K;
 	}
 	if (pp->mem.flush)
 		pp->mem.flush(pp->mem.ctx, e + first, (i - first) * sizeof(*e));
-	return 0;
 }
 
-static int bind_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
-		      uint64_t va, uint64_t end, struct cursor *cur,
-		      uint32_t flags)
+/* The write pass of a bind: every table it needs exists (the plan made them). */
+static void bind_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
+		       uint64_t va, uint64_t end, struct cursor *cur)
 {
+	if (level == 0) {
+		if (t->mode == PT_4K)
+			bind_ptes(pp, t, va, end, cur);
+		else
+			bind_ptes_64k(pp, t, va, end, cur);
+		return;
+	}
 	while (va < end) {
 		unsigned int i = index_at(va, level);
 		uint64_t span = 1ull << shift_of(level);
 		uint64_t next = (va & ~(span - 1)) + span;
-		uint64_t e;
-		int err = 0;
 
 		if (next > end || next < va)
 			next = end;
-		if (level == 0)
-			return t->mode == PT_4K ? bind_ptes(pp, t, va, end, cur)
-						: bind_ptes_64k(pp, t, va, end, cur);
-		/* A huge leaf, if everything lines up and the slot is empty. */
-		if ((level == 1 || level == 2) && !(va & (span - 1)) &&
-		    end - va >= span && !t->child[i] &&
-		    (pp->platform->page_sizes & (level == 1 ? GTT_INTEL_PAGE_2M
-							     : GTT_INTEL_PAGE_1G)) &&
-		    !(cur_addr(cur) & (span - 1)) && cur_run(cur) >= span) {
-			err = gtt_intel_ppgtt_encode(pp->fmt, level, cur_addr(cur),
-						     flags | GTT_INTEL_HUGE, &e);
-			if (err)
-				return err;
+		if (leaf_fits(pp, level, va, end, cur)) {
+			uint64_t old = get_entry(t, i), e;
+			bool was_leaf = !t->child[i] && old != pp->scratch_entry[level];
+
+			/* Validated by intel_ppgtt_bind() for this platform's leaves. */
+			gtt_intel_ppgtt_encode(pp->fmt, level, cur_addr(cur),
+					       cur->flags | GTT_INTEL_HUGE, &e);
 			put_entry(pp, t, i, e);
-			t->used++;
-			if (level == 1)
-				pp->huge_2m++;
-			else
-				pp->huge_1g++;
+			if (t->child[i]) {	/* a remap over a table: one store, then free it */
+				struct pt *c = t->child[i];
+
+				drop_children(pp, c, level - 1);
+				table_free(pp, c);
+				mem_free(c);
+				t->child[i] = NULL;
+				pp->tables--;
+			} else if (old == pp->scratch_entry[level]) {
+				t->used++;
+			}
+			/* Unless it replaced a leaf of its own size, one more huge leaf. */
+			if (!was_leaf) {
+				if (level == 1)
+					pp->huge_2m++;
+				else
+					pp->huge_1g++;
+			}
 			cur_advance(cur, span);
-			va += span;
+			va = next;
 			continue;
 		}
-		/* A new page table: which mode? */
-		enum pt_mode mode = PT_4K;
-
-		if (level == 1 && pp->fmt >= GTT_PPGTT_XEHP && pp->platform->discrete &&
-		    (cur->flags & GTT_PTE_LOCAL_MEM)) {
-			mode = PT_64K_COMPACT;
-		} else if (level == 1 && pp->fmt <= GTT_PPGTT_GEN12 &&
-			   (pp->platform->page_sizes & GTT_INTEL_PAGE_64K) &&
-			   !(va & (span - 1)) && end - va >= span &&
-			   chunks_64k(cur, span)) {
-			mode = PT_64K_IPS;
-		}
-		if (level == 1 && t->child[i] && t->child[i]->mode != mode &&
-		    (mode == PT_64K_COMPACT || t->child[i]->mode == PT_64K_COMPACT))
-			return set_error(-EINVAL, "intel ppgtt: local and system memory in one 2 MiB region at 0x%llx",
-					 (unsigned long long)va);
-		if (mode == PT_64K_COMPACT && (pp->scratch_dma & (SZ_64K - 1)))
-			return set_error(-EINVAL, "intel ppgtt: compact page tables need a 64 KiB-aligned scratch page");
-
-		struct pt *c = child_of(pp, t, level, i, mode, &err);
-
-		if (!c)
-			return err;
-		err = bind_range(pp, c, level - 1, va, next, cur, flags);
-		if (err)
-			return err;
+		bind_range(pp, t->child[i], level - 1, va, next, cur);
 		va = next;
 	}
-	return 0;
 }
 
 static int check_range(struct intel_ppgtt *pp, uint64_t start, uint64_t size)
@@ -409,22 +743,53 @@ static int check_range(struct intel_ppgtt *pp, uint64_t start, uint64_t size)
 	return 0;
 }
 
-static int clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
-		       uint64_t va, uint64_t end);
+/* Plan, then apply the plan and run @write; or undo the plan. */
+static int run_edit(struct intel_ppgtt *pp, struct edit *ed, uint64_t start, uint64_t end,
+		    struct cursor *cur,
+		    void (*write)(struct intel_ppgtt *, struct pt *, unsigned int,
+				  uint64_t, uint64_t, struct cursor *))
+{
+	struct cursor plan_cur;
+	int err;
+
+	if (cur) {
+		plan_cur = *cur;
+		ed->cur = &plan_cur;
+	}
+	pthread_mutex_lock(&pp->lock);
+	err = plan_range(pp, ed, &pp->root, pp->levels - 1, start, end);
+	if (err) {
+		plan_undo(pp, ed);
+	} else {
+		plan_apply(pp, ed);
+		write(pp, &pp->root, pp->levels - 1, start, end, cur);
+	}
+	pthread_mutex_unlock(&pp->lock);
+	mem_free(ed->steps);
+	return err;
+}
+
+static void clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
+			uint64_t va, uint64_t end, struct cursor *unused);
 
 int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 		     const struct gtt_pages *pages, uint64_t pages_offset,
 		     uint32_t flags)
 {
-	struct cursor cur = { 0 };
+	struct cursor cur = { .flags = flags, .null = flags & GTT_PTE_NULL };
+	struct edit ed = { 0 };
 	uint64_t e;
 	int err;
 
 	err = check_range(pp, start, size);
 	if (err)
 		return err;
-	if (pages_offset > gtt_pages_size(pages) ||
-	    size > gtt_pages_size(pages) - pages_offset)
+	if (cur.null && (pages || pages_offset))
+		return set_error(-EINVAL, "intel ppgtt: a NULL bind takes no pages");
+	if (cur.null && !pp->platform->has_null_pte)
+		return intel_ppgtt_clear(pp, start, size);	/* scratch: docs/intel.md */
+	if (!cur.null && (!pages || pages_offset > gtt_pages_size(pages) ||
+			  size > gtt_pages_size(pages) - pages_offset))
 		return set_error(-ERANGE, "intel ppgtt: bind runs past the end of the pages");
 	if ((flags & GTT_PTE_READ_ONLY) && !pp->platform->ppgtt_read_only)
 		return set_error(-EINVAL, "intel ppgtt: %s cannot map read-only", pp->platform->name);
@@ -432,55 +797,39 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 	if (!err && pp->fmt >= GTT_PPGTT_XEHP)
 		err = gtt_intel_ppgtt_encode(pp->fmt, 0, 0, flags | GTT_INTEL_PS64,
 					     &cur.ps64_bits);
+	if (!err && (pp->platform->page_sizes & (GTT_INTEL_PAGE_2M | GTT_INTEL_PAGE_1G)))
+		err = gtt_intel_ppgtt_encode(pp->fmt, 1, 0, flags | GTT_INTEL_HUGE, &e);
 	if (err)
 		return err;
-	cur.flags = flags;
-	cur.segs = gtt_pages_segments(pages, &cur.nsegs);
-	/* Every page must be encodable: it is enough to try the widest. */
-	uint64_t widest = 0;
+	if (!cur.null) {
+		/* Every page must be encodable: it is enough to try the widest. */
+		uint64_t widest = 0;
 
-	for (size_t k = 0; k < cur.nsegs; k++)
-		widest = u64_max(widest, cur.segs[k].addr + cur.segs[k].length - SZ_4K);
-	err = gtt_intel_ppgtt_encode(pp->fmt, 0, widest, flags, &e);
-	if (err)
-		return err;
-	cur_advance(&cur, pages_offset);
-	pthread_mutex_lock(&pp->lock);
-	err = bind_range(pp, &pp->root, pp->levels - 1, start, start + size, &cur, flags);
-	/*
-	 * Undo what was written and free the tables made for it.  The range
-	 * held nothing before (the vm binds only free ranges), and what was
-	 * written is whole 64 KiB entries, so this clear cannot fail and the
-	 * message of the real failure stays.
-	 */
-	if (err)
-		clear_range(pp, &pp->root, pp->levels - 1, start, start + size);
-	pthread_mutex_unlock(&pp->lock);
-	return err;
+		cur.segs = gtt_pages_segments(pages, &cur.nsegs);
+		for (size_t k = 0; k < cur.nsegs; k++)
+			widest = u64_max(widest, cur.segs[k].addr + cur.segs[k].length - SZ_4K);
+		err = gtt_intel_ppgtt_encode(pp->fmt, 0, widest, flags, &e);
+		if (err)
+			return err;
+		cur_advance(&cur, pages_offset);
+	}
+	return run_edit(pp, &ed, start, start + size, &cur, bind_range);
 }
 
 /* ---- clear ---- */
 
-/*
- * Scrub [va, end) of page table @t, indexing it by its own mode.  In a
- * 64 KiB-mode table an entry is cleared whole: a range that cuts one that
- * maps something is refused before anything is written.
- */
-static int clear_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_t end)
+/* Scrub [va, end) of page table @t, indexing it by its own mode; the plan
+ * left no live 64 KiB entry that the range cuts. */
+static void clear_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_t end)
 {
 	uint64_t step = t->mode == PT_4K ? SZ_4K : SZ_64K;
 	uint64_t *ent = t->cpu;
 	unsigned int lo, hi;
 
-	if (t->mode != PT_4K) {
-		if (((va & (SZ_64K - 1)) &&
-		     get_entry(t, pte_index(t->mode, va)) != pp->scratch_entry[0]) ||
-		    ((end & (SZ_64K - 1)) &&
-		     get_entry(t, pte_index(t->mode, end - 1)) != pp->scratch_entry[0]))
-			return set_error(-EINVAL, "intel ppgtt: clear splits a 64 KiB page at 0x%llx",
-					 (unsigned long long)va);
+	if (t->mode == PT_4K)
+		unhint(pp, t, va, end);
+	else
 		va &= ~(SZ_64K - 1);
-	}
 	lo = hi = pte_index(t->mode, va);
 	for (; va < end; va += step) {
 		hi = pte_index(t->mode, va);
@@ -491,31 +840,30 @@ static int clear_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_
 	}
 	if (pp->mem.flush)
 		pp->mem.flush(pp->mem.ctx, ent + lo, (hi - lo + 1) * sizeof(*ent));
-	return 0;
 }
 
-static int clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
-		       uint64_t va, uint64_t end)
+static void clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
+			uint64_t va, uint64_t end, struct cursor *unused)
 {
-	if (level == 0)
-		return clear_ptes(pp, t, va, end);
+	(void)unused;
+	if (level == 0) {
+		clear_ptes(pp, t, va, end);
+		return;
+	}
 	while (va < end) {
 		unsigned int i = index_at(va, level);
 		uint64_t span = 1ull << shift_of(level);
 		uint64_t next = (va & ~(span - 1)) + span;
-		uint64_t e = get_entry(t, i);
+		struct pt *c = t->child[i];
 
 		if (next > end || next < va)
 			next = end;
-		if (e == pp->scratch_entry[level]) {
+		if (get_entry(t, i) == pp->scratch_entry[level]) {
 			va = next;
 			continue;
 		}
-		if (!t->child[i]) {
-			/* A huge leaf: only ever cleared whole. */
-			if ((va & (span - 1)) || next - va != span)
-				return set_error(-EINVAL, "intel ppgtt: clear splits a huge page at 0x%llx",
-						 (unsigned long long)va);
+		if (!c) {
+			/* A huge leaf the range takes whole (the plan split the others). */
 			put_entry(pp, t, i, pp->scratch_entry[level]);
 			t->used--;
 			if (level == 1)
@@ -523,11 +871,7 @@ static int clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 			else
 				pp->huge_1g--;
 		} else {
-			struct pt *c = t->child[i];
-			int err = clear_range(pp, c, level - 1, va, next);
-
-			if (err)
-				return err;
+			clear_range(pp, c, level - 1, va, next, NULL);
 			/* Free tables that hold nothing any more (not the 3-level PDs). */
 			if (!c->used && !(pp->levels == 3 && t == &pp->root)) {
 				put_entry(pp, t, i, pp->scratch_entry[level]);
@@ -540,19 +884,16 @@ static int clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 		}
 		va = next;
 	}
-	return 0;
 }
 
 int intel_ppgtt_clear(struct intel_ppgtt *pp, uint64_t start, uint64_t size)
 {
+	struct edit ed = { 0 };
 	int err = check_range(pp, start, size);
 
 	if (err)
 		return err;
-	pthread_mutex_lock(&pp->lock);
-	err = clear_range(pp, &pp->root, pp->levels - 1, start, start + size);
-	pthread_mutex_unlock(&pp->lock);
-	return err;
+	return run_edit(pp, &ed, start, start + size, NULL, clear_range);
 }
 
 /* ---- walk ---- */
@@ -590,8 +931,9 @@ int intel_ppgtt_translate(struct intel_ppgtt *pp, uint64_t addr,
 			uint64_t page = mode != PT_4K ? SZ_64K : 1ull << shift_of(level);
 
 			out->present = true;
-			out->scratch = d.addr == pp->scratch_dma;
-			out->addr = d.addr + (addr & (page - 1));
+			out->null = d.flags & GTT_PTE_NULL;
+			out->scratch = !out->null && d.addr == pp->scratch_dma;
+			out->addr = out->null ? 0 : d.addr + (addr & (page - 1));
 			out->flags = d.flags & ~(uint32_t)GTT_INTEL_HUGE;
 			out->page_size = (d.flags & GTT_INTEL_PS64) ? SZ_64K : page;
 			out->pte = e;

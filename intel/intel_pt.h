@@ -123,6 +123,7 @@ struct intel_ppgtt {
 	struct intel_pt_mem mem;
 	uint64_t tables;		/* tables allocated, scratch excluded */
 	uint64_t huge_2m, huge_1g;	/* huge leaves currently mapped */
+	uint64_t ps64_bit;		/* the PS64 hint bit of a PTE, 0 before XeHP */
 };
 
 /* On failure everything is freed and @pp is left zeroed: no fini then. */

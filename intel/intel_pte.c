@@ -46,6 +46,8 @@ GTT_API int gtt_intel_ggtt_encode(enum gtt_intel_ggtt_format fmt,
 
 	if (!pte)
 		return bad(who, "pte is NULL", addr, flags);
+	if (flags & GTT_PTE_NULL)
+		return bad(who, "GGTT entries have no null form", addr, flags);
 	if (addr & 0xfff)
 		return bad(who, "address not 4 KiB aligned", addr, flags);
 	switch (fmt) {
@@ -190,26 +192,27 @@ struct ppgtt_layout {
 	bool ps64;		/* PS64 hint bit 8 in PTEs */
 	unsigned int pt64k_bit;	/* PDE bit saying "64 KiB page table" */
 	unsigned int max_level;	/* 3, or 4 where the tree has 5 levels */
+	bool null;		/* null bit 9 in leaves (xe's XE_PTE_NULL) */
 };
 
 static bool layout_of(enum gtt_intel_ppgtt_format fmt, struct ppgtt_layout *l)
 {
 	switch (fmt) {
 	case GTT_PPGTT_GEN8:
-		*l = (struct ppgtt_layout){ 39, 7, false, false, 11, 3 };
+		*l = (struct ppgtt_layout){ 39, 7, false, false, 11, 3, false };
 		return true;
 	case GTT_PPGTT_GEN12:
-		*l = (struct ppgtt_layout){ 39, 7, true, false, 11, 3 };
+		*l = (struct ppgtt_layout){ 39, 7, true, false, 11, 3, true };
 		return true;
 	case GTT_PPGTT_XEHP:
-		*l = (struct ppgtt_layout){ 46, 7, true, true, 6, 3 };
+		*l = (struct ppgtt_layout){ 46, 7, true, true, 6, 3, true };
 		return true;
 	case GTT_PPGTT_MTL:
-		*l = (struct ppgtt_layout){ 46, 15, true, true, 6, 3 };
+		*l = (struct ppgtt_layout){ 46, 15, true, true, 6, 3, true };
 		return true;
 	case GTT_PPGTT_XE2:
 		/* xe: 5 levels (xe_pci.c vm_max_level = 4) */
-		*l = (struct ppgtt_layout){ 46, 31, true, true, 6, 4 };
+		*l = (struct ppgtt_layout){ 46, 31, true, true, 6, 4, true };
 		return true;
 	default:
 		return false;
@@ -245,11 +248,11 @@ GTT_API int gtt_intel_ppgtt_encode(enum gtt_intel_ppgtt_format fmt,
 				   uint32_t flags, uint64_t *pte)
 {
 	const char *who = "gtt_intel_ppgtt_encode";
-	const uint32_t known = GTT_PTE_READ_ONLY | GTT_PTE_LOCAL_MEM |
+	const uint32_t known = GTT_PTE_READ_ONLY | GTT_PTE_LOCAL_MEM | GTT_PTE_NULL |
 			       GTT_PTE_PAT_MASK | GTT_INTEL_HUGE |
 			       GTT_INTEL_PT_64K | GTT_INTEL_PS64;
 	bool huge = flags & GTT_INTEL_HUGE, ro = flags & GTT_PTE_READ_ONLY;
-	bool lm = flags & GTT_PTE_LOCAL_MEM;
+	bool lm = flags & GTT_PTE_LOCAL_MEM, null = flags & GTT_PTE_NULL;
 	uint32_t pat = pat_of(flags);
 	struct ppgtt_layout l;
 	uint64_t align, e;
@@ -270,6 +273,8 @@ GTT_API int gtt_intel_ppgtt_encode(enum gtt_intel_ppgtt_format fmt,
 		return bad(who, "no local-memory bit in this format", addr, flags);
 	if ((flags & GTT_INTEL_PS64) && (level || !l.ps64))
 		return bad(who, "PS64 only in XeHP+ PTEs", addr, flags);
+	if (null && (!l.null || addr || lm || (level && !huge)))
+		return bad(who, "null entries: gen12+ leaves, address 0, no local memory", addr, flags);
 
 	e = addr | 1;
 	if (level == 0 || huge) {
@@ -278,6 +283,7 @@ GTT_API int gtt_intel_ppgtt_encode(enum gtt_intel_ppgtt_format fmt,
 		e |= lm ? BIT(11) : 0;
 		e |= huge ? BIT(7) : 0;
 		e |= (flags & GTT_INTEL_PS64) ? BIT(8) : 0;
+		e |= null ? BIT(9) : 0;
 		if (flags & GTT_INTEL_PT_64K)
 			return bad(who, "64 KiB table mode is a PDE property", addr, flags);
 	} else {
@@ -319,6 +325,8 @@ GTT_API int gtt_intel_ppgtt_decode(enum gtt_intel_ppgtt_format fmt,
 			flags |= GTT_INTEL_HUGE;
 		if (!huge && l.ps64 && (pte & BIT(8)))
 			flags |= GTT_INTEL_PS64;
+		if (l.null && (pte & BIT(9)))
+			flags |= GTT_PTE_NULL;
 	} else {
 		out->addr = pte & (BIT(l.addr_bits) - 1) & ~0xfffull;
 		flags |= GTT_PTE_PAT(get_pat(pte, pat_bit_leaf, 3));

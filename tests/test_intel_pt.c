@@ -12,6 +12,7 @@
 
 #include "helpers.h"
 #include "base/util.h"
+#include "backend/backend_internal.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
@@ -847,6 +848,423 @@ static void test_mock_intel_config_errors(void **state)
 	assert_int_equal(gtt_mock_create(&mc, &be), -EINVAL);	/* CHV: 32 bits */
 }
 
+
+/* ---- issue #11: NULL entries, huge-leaf demotion, remaps, pages_offset ---- */
+
+static int be_bind(struct gtt_backend *be, uint64_t va, uint64_t size,
+		   const struct gtt_pages *p, uint64_t off, uint32_t flags)
+{
+	return be->ops->bind(be->priv, va, size, p, off, flags);
+}
+
+static int be_clear(struct gtt_backend *be, uint64_t va, uint64_t size)
+{
+	return be->ops->clear(be->priv, va, size);
+}
+
+static struct gtt_backend *ppgtt_mock(enum gtt_intel_family fam)
+{
+	const struct gtt_intel_platform *p = gtt_intel_platform(fam);
+	struct gtt_mock_config mc = { .size = 1ull << p->ppgtt_bits, .scratch_addr = 0x10000,
+				      .mode = GTT_MOCK_INTEL_PPGTT, .intel_family = fam };
+	struct gtt_backend *be;
+
+	assert_int_equal(gtt_mock_create(&mc, &be), 0);
+	return be;
+}
+
+static struct gtt_pages *pages_of(const struct gtt_pages_segment *segs, size_t n)
+{
+	struct gtt_pages *p;
+
+	assert_int_equal(gtt_pages_create(segs, n, 0, &p), 0);
+	return p;
+}
+
+static void test_ppgtt_null_entries(void **state)
+{
+	const enum gtt_intel_family with[] = { GTT_INTEL_TGL, GTT_INTEL_DG1, GTT_INTEL_DG2,
+					       GTT_INTEL_MTL, GTT_INTEL_LNL, GTT_INTEL_BMG };
+	const enum gtt_intel_family without[] = { GTT_INTEL_BDW, GTT_INTEL_CHV, GTT_INTEL_SKL,
+						  GTT_INTEL_ICL };
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_SIZE(with); f++) {
+		struct gtt_backend *be = ppgtt_mock(with[f]);
+		struct gtt_mock_entry me;
+		struct gtt_translation t;
+
+		assert_true(gtt_intel_platform(with[f])->has_null_pte);
+		/* 4K entries, then a 2M null leaf. */
+		assert_int_equal(be_bind(be, 0x5000, 3 * PAGE, NULL, 0, GTT_PTE_NULL), 0);
+		t = walk(be, 0x6000);
+		assert_true(t.present && t.null && !t.scratch);
+		assert_int_equal(t.addr, 0);
+		assert_true(t.flags & GTT_PTE_NULL);
+		assert_true(t.pte & (1u << 9));
+		assert_true(walk(be, 0x8000).scratch);
+		assert_int_equal(gtt_mock_read(be, 0x7000, &me), 0);
+		assert_true(me.null && !me.valid && me.addr == 0);
+		assert_int_equal(be_bind(be, 4 * MiB, 2 * MiB, NULL, 0, GTT_PTE_NULL), 0);
+		t = walk(be, 5 * MiB);
+		assert_true(t.null);
+		assert_int_equal(t.level, 1);
+		/* A NULL bind takes no pages; no local memory. */
+		struct gtt_pages_segment seg = { 0x40000000, PAGE };
+		struct gtt_pages *p = pages_of(&seg, 1);
+
+		assert_int_equal(be_bind(be, 0x5000, PAGE, p, 0, GTT_PTE_NULL), -EINVAL);
+		assert_int_equal(be_bind(be, 0x5000, PAGE, NULL, 0,
+					 GTT_PTE_NULL | GTT_PTE_LOCAL_MEM), -EINVAL);
+		/* Remap a NULL page with memory, then clear everything. */
+		assert_int_equal(be_bind(be, 0x6000, PAGE, p, 0, 0), 0);
+		assert_int_equal(walk(be, 0x6000).addr, 0x40000000);
+		assert_true(walk(be, 0x5000).null);
+		assert_int_equal(be_clear(be, 0x5000, 3 * PAGE), 0);
+		assert_int_equal(be_clear(be, 4 * MiB, 2 * MiB), 0);
+		assert_int_equal(tables_of(be), 0);
+		gtt_pages_put(p);
+		gtt_backend_destroy(be);
+	}
+	for (size_t f = 0; f < ARRAY_SIZE(without); f++) {
+		struct gtt_backend *be = ppgtt_mock(without[f]);
+		struct gtt_translation t;
+
+		assert_false(gtt_intel_platform(without[f])->has_null_pte);
+		assert_int_equal(be_bind(be, 0x5000, 3 * PAGE, NULL, 0, GTT_PTE_NULL), 0);
+		t = walk(be, 0x6000);
+		assert_true(t.present && t.scratch && !t.null);
+		assert_int_equal(t.addr, 0x10000);
+		assert_int_equal(tables_of(be), 0);
+		gtt_backend_destroy(be);
+	}
+}
+
+static void test_ggtt_refuses_null(void **state)
+{
+	struct gtt_mock_config mc = { .size = 16 * MiB, .scratch_addr = SCRATCH,
+				      .mode = GTT_MOCK_INTEL_GGTT, .intel_family = GTT_INTEL_TGL };
+	struct gtt_backend *be;
+
+	(void)state;
+	assert_int_equal(gtt_mock_create(&mc, &be), 0);
+	assert_int_equal(be_bind(be, PAGE, PAGE, NULL, 0, GTT_PTE_NULL), -EOPNOTSUPP);
+	assert_non_null(strstr(gtt_last_error(), "null"));
+	assert_true(walk(be, PAGE).scratch);
+	gtt_backend_destroy(be);
+}
+
+static void test_mock_generic_null(void **state)
+{
+	struct gtt_mock_config mc = { .start = 0x100000, .size = 64 * MiB, .scratch_addr = SCRATCH };
+	struct gtt_mock_stats ms;
+	struct gtt_mock_entry me;
+	struct gtt_translation t;
+	struct gtt_backend *be;
+
+	(void)state;
+	assert_int_equal(gtt_mock_create(&mc, &be), 0);
+	assert_int_equal(be_bind(be, 0x200000, 4 * PAGE, NULL, 0, GTT_PTE_NULL | GTT_PTE_PAT(3)), 0);
+	t = walk(be, 0x202000);
+	assert_true(t.present && t.null && !t.scratch);
+	assert_int_equal(t.addr, 0);
+	assert_int_equal(t.flags, GTT_PTE_NULL | GTT_PTE_PAT(3));
+	assert_int_equal(gtt_mock_read(be, 0x203000, &me), 0);
+	assert_true(me.null && !me.valid);
+	assert_int_equal(me.addr, 0);
+	assert_int_equal(me.writes, 1);
+	gtt_mock_stats(be, &ms);
+	assert_int_equal(ms.valid_entries, 4);
+	assert_int_equal(be_bind(be, 0x200000, PAGE, (struct gtt_pages *)NULL, PAGE, GTT_PTE_NULL),
+			 -EINVAL);
+	assert_int_equal(be_clear(be, 0x200000, 4 * PAGE), 0);
+	assert_true(walk(be, 0x202000).scratch);
+	gtt_mock_stats(be, &ms);
+	assert_int_equal(ms.valid_entries, 0);
+	gtt_backend_destroy(be);
+}
+
+/* The translation of every 4 KiB page of [va, va + size). */
+static struct gtt_translation *snapshot(struct gtt_backend *be, uint64_t va, uint64_t size)
+{
+	struct gtt_translation *v = malloc(size / PAGE * sizeof(*v));
+
+	assert_non_null(v);
+	for (uint64_t k = 0; k < size / PAGE; k++)
+		v[k] = walk(be, va + k * PAGE);
+	return v;
+}
+
+/* Same memory, same flags (the page size and PS64 hint may change). */
+static void assert_same_mapping(const struct gtt_translation *a, const struct gtt_translation *b,
+				uint64_t va)
+{
+	const uint32_t hw = GTT_INTEL_PS64;
+
+	if (a->present != b->present || a->scratch != b->scratch || a->null != b->null ||
+	    a->addr != b->addr || (a->flags & ~hw) != (b->flags & ~hw))
+		fail_msg("0x%llx: was 0x%llx flags 0x%x scratch %d, now 0x%llx flags 0x%x scratch %d",
+			 (unsigned long long)va, (unsigned long long)a->addr, a->flags, a->scratch,
+			 (unsigned long long)b->addr, b->flags, b->scratch);
+}
+
+/*
+ * Cut [cut, cut + cut_size) out of a mapping of [va, va + size): a clear,
+ * or (remap != NULL) a bind of other pages.  Every page outside the cut
+ * keeps its translation; inside, scratch or the new pages.  Then clearing
+ * everything leaves no table.
+ */
+static void check_cut(struct gtt_backend *be, uint64_t va, uint64_t size, uint64_t cut,
+		      uint64_t cut_size, const struct gtt_pages *remap, uint32_t flags)
+{
+	struct gtt_translation *before = snapshot(be, va, size), *after;
+
+	if (remap)
+		assert_int_equal(be_bind(be, cut, cut_size, remap, 0, flags), 0);
+	else
+		assert_int_equal(be_clear(be, cut, cut_size), 0);
+	after = snapshot(be, va, size);
+	for (uint64_t k = 0; k < size / PAGE; k++) {
+		uint64_t a = va + k * PAGE;
+
+		if (a < cut || a >= cut + cut_size)
+			assert_same_mapping(&before[k], &after[k], a);
+		else if (!remap)
+			assert_true(after[k].scratch);
+		else
+			assert_int_equal(after[k].addr,
+					 gtt_pages_segments(remap, &(size_t){ 0 })[0].addr + (a - cut));
+		/* No PS64 hint survives on a group that is not one 64 KiB page. */
+		if ((after[k].flags & GTT_INTEL_PS64) && k % 16 == 0 && k + 15 < size / PAGE)
+			assert_int_equal(after[k + 15].addr, after[k].addr + 15 * PAGE);
+	}
+	free(before);
+	free(after);
+}
+
+struct leaf_case {
+	enum gtt_intel_family fam;
+	uint64_t leaf;		/* 2M, 1G, or 64K (IPS / compact / PS64) */
+	uint32_t flags;
+	uint64_t dma;
+};
+
+static void check_leaf_cuts(const struct leaf_case *lc, bool remap)
+{
+	const uint64_t va = lc->leaf >= GiB ? 4 * GiB : 4 * MiB;
+	/* 64K cases map a whole 2M region of 64K pages (IPS wants all of it). */
+	const uint64_t size = lc->leaf >= 2 * MiB ? lc->leaf : 2 * MiB;
+	const uint64_t unit = (lc->flags & GTT_PTE_LOCAL_MEM) ? 64 * 1024 : PAGE;
+	const uint64_t cuts[3] = { va, va + size / 2 + unit, va + size - unit };
+	struct gtt_pages_segment seg = { lc->dma, size };
+	struct gtt_pages_segment other = { 0x7000000000ull & ~(lc->leaf - 1), unit };
+
+	for (unsigned int c = 0; c < 3; c++) {
+		struct gtt_backend *be = ppgtt_mock(lc->fam);
+		struct gtt_pages *p = pages_of(&seg, 1), *q = pages_of(&other, 1);
+		struct gtt_translation t;
+
+		assert_int_equal(be_bind(be, va, size, p, 0, lc->flags), 0);
+		t = walk(be, va + unit);
+		assert_int_equal(t.page_size, lc->leaf);
+		check_cut(be, va, size, cuts[c], unit, remap ? q : NULL, lc->flags);
+		assert_int_equal(be_clear(be, va, size), 0);
+		assert_int_equal(tables_of(be), 0);
+		gtt_pages_put(p);
+		gtt_pages_put(q);
+		gtt_backend_destroy(be);
+	}
+}
+
+static const struct leaf_case leaf_cases[] = {
+	{ GTT_INTEL_TGL, 2 * MiB, GTT_PTE_PAT(2), 0x40000000 },		/* 4-level 2M */
+	{ GTT_INTEL_LNL, GiB, GTT_PTE_PAT(5), 0x80000000 },		/* Xe2 1G */
+	{ GTT_INTEL_SKL, 64 * 1024, GTT_PTE_PAT(1), 0x40010000 },	/* IPS 64K */
+	{ GTT_INTEL_DG2, 64 * 1024, 0, 0x40010000 },			/* PS64 hint */
+	{ GTT_INTEL_DG2, 2 * MiB, GTT_PTE_LOCAL_MEM, 0x800000000ull },	/* LM 2M -> compact */
+	{ GTT_INTEL_DG2, 64 * 1024, GTT_PTE_LOCAL_MEM, 0x800010000ull },/* compact 64K */
+};
+
+static void test_ppgtt_partial_clear_demotes(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(leaf_cases); k++)
+		check_leaf_cuts(&leaf_cases[k], false);
+}
+
+static void test_ppgtt_partial_remap_demotes(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < ARRAY_SIZE(leaf_cases); k++)
+		check_leaf_cuts(&leaf_cases[k], true);
+}
+
+/* Table counts of a demotion: a 1G leaf cut by one 4K page. */
+static void test_ppgtt_demotion_tables(void **state)
+{
+	struct gtt_pages_segment seg = { 0x80000000, GiB };
+	struct gtt_backend *be = ppgtt_mock(GTT_INTEL_LNL);
+	struct gtt_pages *p = pages_of(&seg, 1);
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(be_bind(be, 4 * GiB, GiB, p, 0, 0), 0);
+	t0 = tables_of(be);
+	assert_int_equal(be_clear(be, 4 * GiB + 3 * MiB, PAGE), 0);
+	assert_int_equal(tables_of(be), t0 + 2);	/* a PD of 2M leaves, one PT */
+	assert_int_equal(walk(be, 4 * GiB + 5 * MiB).level, 1);
+	assert_int_equal(walk(be, 4 * GiB + 3 * MiB + PAGE).level, 0);
+	/* Remapping the whole GiB again puts one 1G leaf back, tables freed. */
+	assert_int_equal(be_bind(be, 4 * GiB, GiB, p, 0, 0), 0);
+	assert_int_equal(tables_of(be), t0);
+	assert_int_equal(walk(be, 4 * GiB + 3 * MiB).level, 2);
+	/* A DG2 local-memory 64K page cannot be cut. */
+	gtt_pages_put(p);
+	gtt_backend_destroy(be);
+	struct gtt_pages_segment lm = { 0x800000000ull, 64 * 1024 };
+
+	be = ppgtt_mock(GTT_INTEL_DG2);
+	p = pages_of(&lm, 1);
+	assert_int_equal(be_bind(be, 2 * MiB, 64 * 1024, p, 0, GTT_PTE_LOCAL_MEM), 0);
+	t0 = tables_of(be);
+	assert_int_equal(be_clear(be, 2 * MiB + PAGE, PAGE), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "64 KiB"));
+	assert_int_equal(walk(be, 2 * MiB + PAGE).addr, 0x800001000ull);
+	assert_int_equal(tables_of(be), t0);
+	gtt_pages_put(p);
+	gtt_backend_destroy(be);
+}
+
+/* CHV 3-level: a remap in the middle of 4K pages. */
+static void test_ppgtt_chv_remap(void **state)
+{
+	struct gtt_pages_segment seg = { 0x40000000, 64 * PAGE }, other = { 0x50000000, 2 * PAGE };
+	struct gtt_backend *be = ppgtt_mock(GTT_INTEL_CHV);
+	struct gtt_pages *p = pages_of(&seg, 1), *q = pages_of(&other, 1);
+
+	(void)state;
+	assert_int_equal(be_bind(be, 3 * GiB - 32 * PAGE, 64 * PAGE, p, 0, 0), 0);
+	check_cut(be, 3 * GiB - 32 * PAGE, 64 * PAGE, 3 * GiB - PAGE, 2 * PAGE, q, 0);
+	check_cut(be, 3 * GiB - 32 * PAGE, 64 * PAGE, 3 * GiB - 8 * PAGE, 4 * PAGE, NULL, 0);
+	assert_int_equal(be_clear(be, 3 * GiB - 32 * PAGE, 64 * PAGE), 0);
+	assert_int_equal(tables_of(be), 0);
+	gtt_pages_put(p);
+	gtt_pages_put(q);
+	gtt_backend_destroy(be);
+}
+
+/*
+ * A partial clear or remap that runs out of memory changes nothing: every
+ * page translates as before, the table count is the same, nothing leaks.
+ */
+static void check_cut_oom(enum gtt_intel_family fam, uint64_t leaf, uint64_t dma, bool remap)
+{
+	const uint64_t va = leaf >= GiB ? 4 * GiB : 4 * MiB;
+	struct gtt_pages_segment seg = { dma, leaf }, other = { 0x7000000000ull, PAGE };
+	struct gtt_backend *be = ppgtt_mock(fam);
+	struct gtt_pages *p = pages_of(&seg, 1), *q = pages_of(&other, 1);
+	struct gtt_translation *before;
+	bool completed = false;
+	uint64_t n, tables;
+
+	assert_int_equal(be_bind(be, va, leaf, p, 0, 0), 0);
+	before = snapshot(be, va, leaf);
+	tables = tables_of(be);
+	for (n = 1; n < 100 && !completed; n++) {
+		int64_t live = mem_live();
+		int err;
+
+		mem_fail_after(n);
+		err = remap ? be_bind(be, va + leaf / 2 + PAGE, PAGE, q, 0, 0)
+			    : be_clear(be, va + leaf / 2 + PAGE, PAGE);
+		completed = !mem_fail_fired();
+		mem_fail_after(0);
+		if (completed) {
+			assert_int_equal(err, 0);
+			break;
+		}
+		assert_int_equal(err, -ENOMEM);
+		assert_int_equal(mem_live(), live);
+		assert_int_equal(tables_of(be), tables);
+		struct gtt_translation *now = snapshot(be, va, leaf);
+
+		for (uint64_t k = 0; k < leaf / PAGE; k++) {
+			assert_same_mapping(&before[k], &now[k], va + k * PAGE);
+			assert_int_equal(before[k].pte, now[k].pte);
+		}
+		free(now);
+	}
+	assert_true(completed);
+	assert_true(n > 1);
+	free(before);
+	assert_int_equal(be_clear(be, va, leaf), 0);
+	assert_int_equal(tables_of(be), 0);
+	gtt_pages_put(p);
+	gtt_pages_put(q);
+	gtt_backend_destroy(be);
+}
+
+static void test_ppgtt_cut_alloc_failures(void **state)
+{
+	(void)state;
+	check_cut_oom(GTT_INTEL_TGL, 2 * MiB, 0x40000000, false);
+	check_cut_oom(GTT_INTEL_TGL, 2 * MiB, 0x40000000, true);
+	check_cut_oom(GTT_INTEL_LNL, GiB, 0x80000000, false);
+	check_cut_oom(GTT_INTEL_LNL, GiB, 0x80000000, true);
+}
+
+/* pages_offset, starting inside a segment: the DMA address there decides huge leaves. */
+static void test_ppgtt_pages_offset(void **state)
+{
+	struct gtt_pages_segment segs[] = { { 0x10000000, MiB }, { 0x3ff00000, 6 * MiB } };
+	struct gtt_pages *p = pages_of(segs, 2);
+	struct gtt_translation t;
+
+	(void)state;
+	const enum gtt_intel_family fams[] = { GTT_INTEL_TGL, GTT_INTEL_DG2, GTT_INTEL_CHV };
+
+	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
+		struct gtt_backend *be = ppgtt_mock(fams[f]);
+		bool huge = gtt_intel_platform(fams[f])->page_sizes & GTT_INTEL_PAGE_2M;
+
+		/* 1 MiB into segment 1: DMA 0x40000000, 2 MiB aligned. */
+		assert_int_equal(be_bind(be, 4 * MiB, 4 * MiB, p, 2 * MiB, 0), 0);
+		t = walk(be, 4 * MiB + 0x1234);
+		assert_int_equal(t.addr, 0x40001234);
+		assert_int_equal(t.level, huge ? 1 : 0);
+		assert_int_equal(walk(be, 8 * MiB - PAGE).addr, 0x40400000 - PAGE);
+		/* One page further: not aligned, 4 KiB entries. */
+		assert_int_equal(be_bind(be, 16 * MiB, 2 * MiB, p, 2 * MiB + PAGE, 0), 0);
+		t = walk(be, 16 * MiB);
+		assert_int_equal(t.addr, 0x40001000);
+		assert_int_equal(t.level, 0);
+		/* From inside segment 0 across into segment 1. */
+		assert_int_equal(be_bind(be, 32 * MiB, 2 * MiB, p, MiB - 2 * PAGE, 0), 0);
+		assert_int_equal(walk(be, 32 * MiB + PAGE).addr, 0x100ff000);
+		assert_int_equal(walk(be, 32 * MiB + 2 * PAGE).addr, 0x3ff00000);
+		assert_int_equal(be_bind(be, 32 * MiB, PAGE, p, 7 * MiB, 0), -ERANGE);
+		gtt_backend_destroy(be);
+	}
+	/* The GGTT and the generic mock. */
+	struct gtt_mock_config gc = { .size = 16 * MiB, .scratch_addr = SCRATCH,
+				      .mode = GTT_MOCK_INTEL_GGTT, .intel_family = GTT_INTEL_TGL };
+	struct gtt_mock_config mc = { .size = 64 * MiB, .scratch_addr = SCRATCH };
+	struct gtt_backend *be;
+
+	assert_int_equal(gtt_mock_create(&gc, &be), 0);
+	assert_int_equal(be_bind(be, PAGE, 4 * PAGE, p, MiB - 2 * PAGE, 0), 0);
+	assert_int_equal(walk(be, 2 * PAGE).addr, 0x100ff000);
+	assert_int_equal(walk(be, 3 * PAGE).addr, 0x3ff00000);
+	gtt_backend_destroy(be);
+	assert_int_equal(gtt_mock_create(&mc, &be), 0);
+	assert_int_equal(be_bind(be, PAGE, 4 * PAGE, p, MiB + 3 * PAGE, 0), 0);
+	assert_int_equal(walk(be, PAGE).addr, 0x3ff03000);
+	assert_int_equal(be_bind(be, 8 * PAGE, 4 * PAGE, p, MiB - PAGE, 0), 0);
+	assert_int_equal(walk(be, 9 * PAGE).addr, 0x3ff00000);
+	gtt_backend_destroy(be);
+	gtt_pages_put(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +1289,15 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_create_alloc_failures),
 		cmocka_unit_test(test_ppgtt_bind_alloc_failures),
 		cmocka_unit_test(test_ppgtt_xe2_five_levels),
+		cmocka_unit_test(test_ppgtt_null_entries),
+		cmocka_unit_test(test_ggtt_refuses_null),
+		cmocka_unit_test(test_mock_generic_null),
+		cmocka_unit_test(test_ppgtt_partial_clear_demotes),
+		cmocka_unit_test(test_ppgtt_partial_remap_demotes),
+		cmocka_unit_test(test_ppgtt_demotion_tables),
+		cmocka_unit_test(test_ppgtt_chv_remap),
+		cmocka_unit_test(test_ppgtt_cut_alloc_failures),
+		cmocka_unit_test(test_ppgtt_pages_offset),
 	};
 
 	return cmocka_run_group_tests_name("intel_pt", tests, NULL, NULL);

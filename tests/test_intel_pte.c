@@ -561,6 +561,43 @@ static void test_inval_xe2(void **state)
 	check_inval(GTT_INTEL_BMG, true, (struct inval_want){ 2, { DESC1, DESC0 } });
 }
 
+
+/* Null entries (xe's XE_PTE_NULL, bit 9): gen12+ PPGTT leaves only. */
+static void test_ppgtt_null_golden(void **state)
+{
+	const enum gtt_intel_ppgtt_format with[] = { GTT_PPGTT_GEN12, GTT_PPGTT_XEHP,
+						     GTT_PPGTT_MTL, GTT_PPGTT_XE2 };
+	struct gtt_intel_entry d;
+	uint64_t e;
+
+	(void)state;
+	for (size_t f = 0; f < sizeof(with) / sizeof(with[0]); f++) {
+		assert_int_equal(gtt_intel_ppgtt_encode(with[f], 0, 0, GTT_PTE_NULL, &e), 0);
+		assert_int_equal(e, 0x203);		/* present, RW, null */
+		assert_int_equal(gtt_intel_ppgtt_decode(with[f], 0, e, &d), 0);
+		assert_true(d.present);
+		assert_int_equal(d.flags, GTT_PTE_NULL);
+		assert_int_equal(gtt_intel_ppgtt_encode(with[f], 1, 0, GTT_PTE_NULL | GTT_INTEL_HUGE, &e), 0);
+		assert_int_equal(e, 0x283);		/* plus PS (bit 7) */
+		assert_int_equal(gtt_intel_ppgtt_encode(with[f], 0, 0,
+							GTT_PTE_NULL | GTT_PTE_READ_ONLY | GTT_PTE_PAT(3), &e), 0);
+		assert_int_equal(e, 0x219);		/* present, PAT0/1 at 3/4, null; no RW */
+		/* Not with an address, local memory, or in a table pointer. */
+		assert_int_equal(gtt_intel_ppgtt_encode(with[f], 0, 0x1000, GTT_PTE_NULL, &e), -EINVAL);
+		assert_int_equal(gtt_intel_ppgtt_encode(with[f], 0, 0, GTT_PTE_NULL | GTT_PTE_LOCAL_MEM, &e), -EINVAL);
+		assert_int_equal(gtt_intel_ppgtt_encode(with[f], 1, 0, GTT_PTE_NULL, &e), -EINVAL);
+	}
+	if (gtt_intel_ppgtt_encode(GTT_PPGTT_XE2, 2, 0, GTT_PTE_NULL | GTT_INTEL_HUGE, &e) == 0)
+		assert_int_equal(e, 0x283);
+	/* gen8-11: no null bit; bit 9 decodes as nothing. */
+	assert_int_equal(gtt_intel_ppgtt_encode(GTT_PPGTT_GEN8, 0, 0, GTT_PTE_NULL, &e), -EINVAL);
+	assert_int_equal(gtt_intel_ppgtt_decode(GTT_PPGTT_GEN8, 0, 0x203, &d), 0);
+	assert_false(d.flags & GTT_PTE_NULL);
+	/* No GGTT format has one. */
+	for (int f = GTT_GGTT_SNB; f <= GTT_GGTT_MTL; f++)
+		assert_int_equal(gtt_intel_ggtt_encode(f, 0, GTT_PTE_NULL, &e), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_ggtt_gen6_gen7),
 		cmocka_unit_test(test_ggtt_gen8_plus),
 		cmocka_unit_test(test_ppgtt_golden),
+		cmocka_unit_test(test_ppgtt_null_golden),
 		cmocka_unit_test(test_roundtrips),
 		cmocka_unit_test(test_ggtt_invalidation),
 		cmocka_unit_test(test_rplu_ids_are_adl_p),

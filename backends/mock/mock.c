@@ -67,22 +67,26 @@ struct mock {
 	} st;
 };
 
-/* PTE word: bit 0 valid, bits 1..7 flags (RO, LM, PAT[4:0]), 12.. addr. */
+/* PTE word: bit 0 valid, bits 1..7 flags (RO, LM, PAT[4:0]), bit 8 NULL,
+ * 12.. addr (0 for a NULL entry). */
+#define WORD_NULL (1ull << 8)
+
 static uint64_t pack(uint64_t addr, uint32_t flags, bool valid)
 {
 	uint64_t f = (flags & (GTT_PTE_READ_ONLY | GTT_PTE_LOCAL_MEM)) |
 		     (((flags & GTT_PTE_PAT_MASK) >> GTT_PTE_PAT_SHIFT) << 2);
 
-	return addr | (f << 1) | (valid ? 1 : 0);
+	return addr | (f << 1) | ((flags & GTT_PTE_NULL) ? WORD_NULL : 0) | (valid ? 1 : 0);
 }
 
 static void unpack(uint64_t w, struct gtt_mock_entry *e)
 {
 	uint32_t f = (uint32_t)(w >> 1) & 0x7f;
 
-	e->valid = w & 1;
+	e->null = w & WORD_NULL;
+	e->valid = (w & 1) && !e->null;
 	e->addr = w & ~0xfffull;
-	e->flags = (f & 3) | GTT_PTE_PAT(f >> 2);
+	e->flags = (f & 3) | GTT_PTE_PAT(f >> 2) | (e->null ? GTT_PTE_NULL : 0);
 }
 
 static void free_level(void *node, unsigned int level)
@@ -205,9 +209,12 @@ static int generic_bind(struct mock *m, uint64_t start, uint64_t size,
 	const struct gtt_pages_segment *segs;
 	uint64_t first, n, seg_off = pages_offset;
 	size_t nsegs, si = 0;
+	bool null = flags & GTT_PTE_NULL;
 
-	if (!in_range(m, start, size) || pages_offset > gtt_pages_size(pages) ||
-	    size > gtt_pages_size(pages) - pages_offset)
+	if (null && (pages || pages_offset))
+		return set_error(-EINVAL, "mock: a NULL bind takes no pages");
+	if (!in_range(m, start, size) || (!null && (!pages || pages_offset > gtt_pages_size(pages) ||
+						    size > gtt_pages_size(pages) - pages_offset)))
 		return -ERANGE;
 	/* Make sure every leaf exists first, so a failure writes nothing. */
 	first = (start - m->start) / m->page_size;
@@ -215,6 +222,12 @@ static int generic_bind(struct mock *m, uint64_t start, uint64_t size,
 	for (uint64_t i = 0; i < n; i += FANOUT - ((first + i) % FANOUT))
 		if (!leaf_of(m, first + i, true))
 			return -ENOMEM;
+	if (null) {
+		for (uint64_t i = 0; i < n; i++)
+			store(m, &leaf_of(m, first + i, false)->e[(first + i) % FANOUT],
+			      pack(0, flags, true));
+		return 0;
+	}
 	segs = gtt_pages_segments(pages, &nsegs);
 	while (si < nsegs && seg_off >= segs[si].length)
 		seg_off -= segs[si++].length;
@@ -370,8 +383,8 @@ static int generic_translate(struct mock *m, uint64_t addr,
 		 : pack(m->scratch, 0, false);
 	unpack(w, &e);
 	*out = (struct gtt_translation){
-		.present = e.valid, .scratch = !e.valid,
-		.addr = e.addr + in_page,
+		.present = e.valid || e.null, .scratch = !e.valid && !e.null, .null = e.null,
+		.addr = e.null ? 0 : e.addr + in_page,
 		.flags = e.flags, .page_size = m->page_size, .pte = w,
 		.extent = u64_min(extent, left),
 	};
@@ -528,8 +541,9 @@ GTT_API int gtt_mock_read(struct gtt_backend *be, uint64_t addr,
 	/* The entry's page: a generic page, or the 4 KiB page of an Intel one. */
 	gran = m->mode == GTT_MOCK_GENERIC ? m->page_size : 4096;
 	*entry = (struct gtt_mock_entry){
-		.valid = t.present && !t.scratch,
-		.addr = t.addr - (addr - m->start) % gran,
+		.valid = t.present && !t.scratch && !t.null,
+		.null = t.null,
+		.addr = t.null ? 0 : t.addr - (addr - m->start) % gran,
 		.flags = t.flags,
 	};
 	if (m->mode != GTT_MOCK_GENERIC) {

@@ -34,8 +34,11 @@ extern "C" {
 /** PTE flag: the pages live in device-local memory. */
 #define GTT_PTE_LOCAL_MEM (1u << 1)
 /**
- * PTE flag: a NULL mapping — the device may access the range, reads return
- * zero and writes are dropped; the bind op's pages are NULL then.
+ * PTE flag: a NULL mapping: the device may access the range, reads return
+ * zero and writes are dropped; with it, the bind op's @pages is NULL and
+ * @pages_offset 0.  Backends that cannot express it refuse it
+ * (-EOPNOTSUPP) or say how they approximate it (gtt/intel.h: scratch
+ * before gen12).
  */
 #define GTT_PTE_NULL (1u << 2)
 /** Shift of the cache/PAT index field in the PTE flags. */
@@ -49,7 +52,7 @@ extern "C" {
  * struct gtt_translation - What the device would see at one address.
  * @present: the entry is valid (on Intel, scratch entries are valid too).
  * @scratch: the entry points at the scratch page.
- * @addr: DMA address of the translated byte.
+ * @addr: DMA address of the translated byte (0 for a NULL entry).
  * @flags: GTT_PTE_* flags of the entry.
  * @page_size: size of the page the entry maps (4 KiB, 64 KiB, 2 MiB, 1 GiB).
  * @pte: the raw leaf entry.
@@ -59,6 +62,9 @@ extern "C" {
  *	whose upper-level entry is empty or points at scratch tables — so a
  *	walker may step over them; 0 when the backend does not say (then
  *	only the rest of the 4 KiB page is known).
+ * @null: a NULL entry (%GTT_PTE_NULL): present, no memory behind it;
+ *	@scratch is false and @addr 0.  Taken from the reserved words, so a
+ *	backend built before it leaves it false.
  * @reserved: zero (the backend leaves it so).
  */
 struct gtt_translation {
@@ -70,14 +76,16 @@ struct gtt_translation {
 	uint64_t pte;
 	unsigned int level;
 	uint64_t extent;
-	uint64_t reserved[4];
+	bool null;
+	uint64_t reserved[3];
 };
 
 /**
  * struct gtt_backend_ops - What a backend does.
  * @name: for dumps and messages.
  * @bind: write PTEs so that [@start, @start + @size) maps the bytes of
- *	@pages beginning at @pages_offset, with @pte_flags.
+ *	@pages beginning at @pages_offset, with @pte_flags (with
+ *	%GTT_PTE_NULL: @pages NULL, @pages_offset 0).
  * @clear: point every PTE of [@start, @start + @size) at scratch.
  * @invalidate: make the device forget cached translations.
  * @destroy: free @priv (called by gtt_backend_destroy()); may be NULL.

@@ -120,6 +120,10 @@ enum gtt_intel_ppgtt_format {
  *	through BAR0 as hazardous on this platform (MTL and later).
  * @unconfirmed: some field is not confirmed by a primary source (see
  *	docs/intel.md).
+ * @has_null_pte: PPGTT leaves have the null bit (bit 9, xe's XE_PTE_NULL:
+ *	present, reads return zero, writes dropped): every platform with a
+ *	gen12+ PPGTT layout (TGL and later, the platforms xe drives).  Before
+ *	that, a %GTT_PTE_NULL bind points the range at the scratch page.
  */
 struct gtt_intel_platform {
 	enum gtt_intel_family family;
@@ -139,6 +143,7 @@ struct gtt_intel_platform {
 	bool ppgtt_read_only;
 	bool cpu_ggtt_write_risky;
 	bool unconfirmed;
+	bool has_null_pte;
 };
 
 /**
@@ -253,6 +258,8 @@ struct gtt_intel_entry {
  * @flags: GTT_PTE_* flags (PAT field: cache level on gen6/7).
  * @pte: receives the entry (upper 32 bits zero for 4-byte formats).
  *
+ * No GGTT format has a null entry: %GTT_PTE_NULL is refused.
+ *
  * Return: 0, or -EINVAL if @fmt cannot express @addr or @flags.
  */
 GTT_API int gtt_intel_ggtt_encode(enum gtt_intel_ggtt_format fmt,
@@ -277,6 +284,9 @@ GTT_API int gtt_intel_ggtt_decode(enum gtt_intel_ggtt_format fmt, uint64_t pte,
  * @flags: GTT_PTE_* plus %GTT_INTEL_HUGE (level 1 or 2),
  *	%GTT_INTEL_PT_64K (level 1 table pointers), %GTT_INTEL_PS64 (level 0).
  * @pte: receives the entry.
+ *
+ * %GTT_PTE_NULL (leaves only, @addr 0, no local memory; %GTT_PPGTT_GEN12
+ * and later) sets the null bit 9 of xe's XE_PTE_NULL.
  *
  * Table pointers (levels 1-4 without %GTT_INTEL_HUGE) accept PAT indexes
  * 0-3 only (bits 3/4).  Huge leaves carry PAT bit 2 at bit 12, because bit

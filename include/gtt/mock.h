@@ -67,7 +67,10 @@ GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
 
 /**
  * struct gtt_mock_entry - One decoded PTE.
- * @valid: maps a page (false: scratch, or not present).
+ * @valid: maps a page (false: scratch, not present, or NULL).
+ * @null: a NULL entry (%GTT_PTE_NULL, also in @flags): present, no page;
+ *	@addr is 0.  On Intel platforms without null PTEs a NULL bind
+ *	writes scratch, which reads back as scratch.
  * @addr: the page's DMA address (scratch address when !valid).
  * @flags: the GTT_PTE_* flags it was written with.
  * @writes: how many times this entry was written (generic mode only).
@@ -76,6 +79,7 @@ GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
  */
 struct gtt_mock_entry {
 	bool valid;
+	bool null;
 	uint64_t addr;
 	uint32_t flags;
 	uint32_t writes;
@@ -94,7 +98,8 @@ GTT_API int gtt_mock_read(struct gtt_backend *be, uint64_t addr,
  * @invalidations: invalidate ops.
  * @entries_written: PTEs written by binds.
  * @entries_cleared: PTEs written with scratch.
- * @valid_entries: PTEs currently mapping a page (generic mode only).
+ * @valid_entries: PTEs currently present: mapping a page or NULL
+ *	(generic mode only).
  * @failures_injected: calls failed on request.
  * @tables: PPGTT tables allocated, scratch tables excluded (PPGTT mode).
  * @flushes: cache-line flush calls after table writes (PPGTT mode).
