@@ -25,6 +25,9 @@ struct gtt_sim {
 	uint64_t next_job;
 };
 
+/* The expected address of a NULL mapping (no memory behind it). */
+#define SIM_NULL UINT64_MAX
+
 struct gtt_sim_job {
 	uint64_t seq;
 	struct gtt_fence *fence;
@@ -127,8 +130,11 @@ GTT_API int gtt_sim_submit(struct gtt_sim *sim, const uint64_t *addrs,
 			break;
 		}
 		job->addr[i] = addrs[i];
-		err = gtt_pages_addr(q.pages, q.pages_offset + addrs[i] - q.start,
-				     &job->expected[i]);
+		if (!q.pages)	/* a NULL mapping: reads zero, never memory */
+			job->expected[i] = SIM_NULL;
+		else
+			err = gtt_pages_addr(q.pages, q.pages_offset + addrs[i] - q.start,
+					     &job->expected[i]);
 		gtt_pages_put(q.pages);
 		if (!err && (flags & GTT_SIM_TRACK))
 			track(job, touched, &ntouched, &q);
@@ -195,7 +201,11 @@ GTT_API int gtt_sim_run(struct gtt_sim *sim, struct gtt_sim_job *job)
 
 		if (err || !t.present)
 			r.kind = GTT_SIM_FAULT;
-		else if (t.scratch)
+		else if (job->expected[i] == SIM_NULL && (t.null || t.scratch))
+			continue;	/* NULL, or scratch where there is none */
+		else if (job->expected[i] == SIM_NULL)
+			r.kind = GTT_SIM_STALE;
+		else if (t.scratch || t.null)
 			r.kind = GTT_SIM_SCRATCH;
 		else if (t.addr != job->expected[i])
 			r.kind = GTT_SIM_STALE;

@@ -405,6 +405,108 @@ static void test_failed_clear(void **state)
 	fixture_fini(&w.f);
 }
 
+/* NULL mappings: the GPU may access them and reads return zero; a map
+ * over one, and one over a mapping, split like any other. */
+static void test_null_mapping(void **state)
+{
+	struct gtt_map_info null = { .pte_flags = GTT_PTE_NULL };
+	struct gtt_translation t;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(map(&w, 0, 8, w.a, 0), 0);
+	assert_int_equal(gtt_vma_map(w.f.vm, w.sv, 2 * PAGE, 4 * PAGE, &null, NULL), 0);
+	for (uint64_t i = 2; i < 6; i++) {
+		assert_true(mock_entry(&w.f, VA + i * PAGE).null);
+		assert_int_equal(gtt_backend_translate(w.f.be, VA + i * PAGE, &t), 0);
+		assert_true(t.present && t.null);
+	}
+	expect(&w, 1, A + PAGE);
+	expect(&w, 6, A + 6 * PAGE);
+	assert_int_equal(map(&w, 3, 1, w.b, 5), 0);		/* into the NULL */
+	assert_true(mock_entry(&w.f, VA + 2 * PAGE).null);
+	expect(&w, 3, B + 5 * PAGE);
+	assert_true(mock_entry(&w.f, VA + 4 * PAGE).null);
+	null.pages = w.a;					/* NULL takes no pages */
+	assert_int_equal(gtt_vma_map(w.f.vm, w.sv, 0, PAGE, &null, NULL), -EINVAL);
+	assert_int_equal(unmap(&w, 0, 8), 0);
+	for (uint64_t i = 0; i < 8; i++) {
+		expect(&w, i, 0);
+		assert_false(mock_entry(&w.f, VA + i * PAGE).null);
+	}
+	world_fini(&w);
+}
+
+/* The simulated GPU reads through pieces: correct use passes, a NULL
+ * mapping reads as nothing, and a job that still reads a part unmapped
+ * behind its back (its fence never given) is caught. */
+static void test_sim_over_pieces(void **state)
+{
+	struct gtt_map_info null = { .pte_flags = GTT_PTE_NULL };
+	uint64_t addrs[3] = { VA + PAGE + 8, VA + 5 * PAGE, VA + 9 * PAGE };
+	const struct gtt_sim_report *r;
+	struct gtt_sim_job *job;
+	struct gtt_sim *sim;
+	struct world w;
+	size_t n;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(gtt_sim_create(w.f.vm, w.f.be, &sim), 0);
+	assert_int_equal(map(&w, 0, 8, w.a, 4), 0);
+	assert_int_equal(gtt_vma_map(w.f.vm, w.sv, 8 * PAGE, 4 * PAGE, &null, NULL), 0);
+	assert_int_equal(gtt_sim_submit(sim, addrs, 3, GTT_SIM_TRACK, &job), 0);
+	assert_int_equal(gtt_sim_complete(sim, job, 0), 0);
+	assert_null(gtt_sim_reports(sim, &n));
+	/* Untracked: the vma does not know the job reads page 5. */
+	assert_int_equal(gtt_sim_submit(sim, addrs, 3, 0, &job), 0);
+	assert_int_equal(map(&w, 5, 1, w.b, 0), 0);
+	assert_int_equal(gtt_sim_complete(sim, job, 0), 1);
+	r = gtt_sim_reports(sim, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(r[0].kind, GTT_SIM_STALE);
+	assert_int_equal(r[0].addr, VA + 5 * PAGE);
+	gtt_sim_destroy(sim);
+	world_fini(&w);
+}
+
+/* NULL mappings in a real PPGTT: the hardware's null entry on gen12+
+ * (TGL), scratch where the platform has none (SKL). */
+static void test_null_mapping_ppgtt(void **state)
+{
+	const unsigned int fams[2] = { GTT_INTEL_TGL, GTT_INTEL_SKL };
+
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		struct gtt_mock_config mc = { .size = 1ull << 32, .scratch_addr = 0xdead000,
+					      .mode = GTT_MOCK_INTEL_PPGTT,
+					      .intel_family = fams[k] };
+		struct gtt_vm_config vc = { .start = 1ull << 20, .size = 64 << 20 };
+		struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 2 << 20 };
+		struct gtt_map_info null = { .pte_flags = GTT_PTE_NULL };
+		struct gtt_translation t;
+		struct gtt_backend *be;
+		struct gtt_vm *vm;
+		gtt_vma_t sv;
+
+		assert_int_equal(gtt_mock_create(&mc, &be), 0);
+		vc.backend = be;
+		assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+		assert_int_equal(gtt_vma_create_sparse(vm, 4 << 20, NULL, &sv), 0);
+		assert_int_equal(gtt_vma_bind(vm, sv, &at, NULL), 0);
+		assert_int_equal(gtt_vma_map(vm, sv, PAGE, 16 * PAGE, &null, NULL), 0);
+		assert_int_equal(gtt_backend_translate(be, (2 << 20) + 4 * PAGE, &t), 0);
+		assert_true(t.present);
+		assert_true(k == 0 ? t.null && !t.scratch : t.scratch && !t.null);
+		assert_int_equal(gtt_vma_unbind(vm, sv, 0, NULL), 0);
+		assert_int_equal(gtt_backend_translate(be, (2 << 20) + 4 * PAGE, &t), 0);
+		assert_false(t.null);
+		gtt_vm_destroy(vm);
+		gtt_backend_destroy(be);
+	}
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -420,6 +522,9 @@ int main(void)
 		T(test_bad_input),
 		T(test_oom_changes_nothing),
 		T(test_failed_clear),
+		T(test_null_mapping),
+		T(test_sim_over_pieces),
+		T(test_null_mapping_ppgtt),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,9 +76,9 @@ static void print_run(FILE *out, uint64_t va, uint64_t pages,
 			va, end, pages);
 		return;
 	}
-	if (first->scratch) {
-		fprintf(out, "0x%012" PRIx64 "-0x%012" PRIx64 "  scratch          %8" PRIu64 " pages  pte 0x%016" PRIx64 "\n",
-			va, end, pages, first->pte);
+	if (first->scratch || first->null) {
+		fprintf(out, "0x%012" PRIx64 "-0x%012" PRIx64 "  %-16s %8" PRIu64 " pages  pte 0x%016" PRIx64 "\n",
+			va, end, first->null ? "null" : "scratch", pages, first->pte);
 		return;
 	}
 	fprintf(out, "0x%012" PRIx64 "-0x%012" PRIx64 "  -> 0x%012" PRIx64 "  %8" PRIu64 " pages  %s%s%s pat %u  %s  pte 0x%016" PRIx64 "\n",
@@ -109,7 +109,7 @@ GTT_API int gtt_backend_runs(struct gtt_backend *be, uint64_t start, uint64_t si
 		step = u64_min(step, start + size - va);
 		/* Same kind as the run, and (if mapped) the next page of it. */
 		if (run && t.present == first.present && t.scratch == first.scratch &&
-		    (!t.present || t.scratch ||
+		    t.null == first.null && (!t.present || t.scratch || t.null ||
 		     (t.flags == first.flags && t.page_size == first.page_size &&
 		      t.addr == first.addr + run * 4096))) {
 			run += step / 4096;
