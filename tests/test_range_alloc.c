@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Range allocator: placements, alignment, colour guards, range limits,
- * fixed reservations, eviction scans, bad input, and a seeded random run
- * checked against a page-granular model after every step.
+ * fixed reservations, eviction scans, bad input, a seeded random run
+ * checked against a page-granular model after every step, and placements
+ * that avoid what a callback rejects, checked against a brute force.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -740,6 +741,319 @@ static void test_random_against_model(void **state)
 	gtt_range_alloc_destroy(ra);
 }
 
+/* ---- avoidance ---- */
+
+/* The "pending" ranges of an avoidance test, and what the callback saw. */
+struct pend {
+	uint64_t s[16], e[16];	/* [s, e) */
+	unsigned int n;
+	bool name_block;	/* report the pending range, or leave the preset */
+	unsigned int calls;
+	/* Legality checks on every probe. */
+	struct gtt_range_alloc *ra;
+	const struct gtt_range_request *req;
+};
+
+static int pend_hit(const struct pend *p, uint64_t s, uint64_t e)
+{
+	for (unsigned int i = 0; i < p->n; i++)
+		if (s < p->e[i] && p->s[i] < e)
+			return (int)i;
+	return -1;
+}
+
+static bool pend_avoid(void *arg, uint64_t s, uint64_t e, uint64_t *bs,
+		       uint64_t *be)
+{
+	struct pend *p = arg;
+	uint64_t align = p->req->alignment ? p->req->alignment : PAGE;
+	int i;
+
+	p->calls++;
+	/* Only legal placements are offered. */
+	assert_int_equal(e - s, p->req->size);
+	assert_int_equal(s % align, 0);
+	assert_true(s >= p->req->range_start);
+	if (p->req->range_end)
+		assert_true(e <= p->req->range_end);
+	for (uint64_t a = s; a < e; a += PAGE)
+		assert_null(gtt_range_lookup(p->ra, a));
+	assert_int_equal(*bs, s);
+	assert_int_equal(*be, e);
+	i = pend_hit(p, s, e);
+	if (i < 0)
+		return false;
+	if (p->name_block) {
+		*bs = p->s[i];
+		*be = p->e[i];
+	}
+	return true;
+}
+
+/* One gap between allocated nodes, as the brute force sees it. */
+struct gap { uint64_t hs, he; uint32_t pc, nc; };
+
+/* Legal placements of @r (page steps), in gap @g with guard rule @guard. */
+static bool legal_at(const struct gtt_range_request *r, const struct gap *g,
+		     bool guard, uint64_t s)
+{
+	uint64_t hs = g->hs, he = g->he;
+	uint64_t align = r->alignment ? r->alignment : PAGE;
+
+	if (guard && g->pc != GTT_COLOR_NONE && g->pc != r->color)
+		hs += PAGE;
+	if (guard && g->nc != GTT_COLOR_NONE && g->nc != r->color)
+		he -= PAGE;
+	return s % align == 0 && s >= hs && s + r->size <= he &&
+	       s >= r->range_start && (!r->range_end || s + r->size <= r->range_end);
+}
+
+/*
+ * The brute-force choice: among the placements that are legal (and, with
+ * @avoiding, overlap nothing in @p), the lowest (LOW), highest (HIGH), or
+ * lowest in the first gap by (raw size, start) that has one (BEST).
+ * Return: false if there is none.
+ */
+static bool brute_choice(const struct gap *gaps, unsigned int ngaps, bool guard,
+			 const struct gtt_range_request *r, const struct pend *p,
+			 bool avoiding, uint64_t *out)
+{
+	bool found = false;
+	uint64_t best_size = 0, best_hs = 0;
+
+	for (unsigned int i = 0; i < ngaps; i++) {
+		const struct gap *g = &gaps[i];
+
+		for (uint64_t s = g->hs; s + r->size <= g->he; s += PAGE) {
+			if (!legal_at(r, g, guard, s) ||
+			    (avoiding && pend_hit(p, s, s + r->size) >= 0))
+				continue;
+			switch (r->placement) {
+			case GTT_PLACE_LOW:
+				if (!found || s < *out)
+					*out = s;
+				break;
+			case GTT_PLACE_HIGH:
+				if (!found || s > *out)
+					*out = s;
+				break;
+			case GTT_PLACE_BEST: {
+				uint64_t sz = g->he - g->hs;
+
+				if (!found || sz < best_size ||
+				    (sz == best_size && g->hs < best_hs) ||
+				    (g->hs == best_hs && s < *out)) {
+					best_size = sz;
+					best_hs = g->hs;
+					*out = s;
+				}
+				break;
+			}
+			}
+			found = true;
+		}
+	}
+	return found;
+}
+
+static unsigned int gaps_of(struct gtt_range_alloc *ra, uint64_t base,
+			    uint64_t end, struct gap *gaps)
+{
+	unsigned int n = 0;
+	uint64_t at = base;
+	uint32_t pc = GTT_COLOR_NONE;
+
+	for (struct gtt_range_node *x = gtt_range_first(ra); x;
+	     x = gtt_range_next(ra, x)) {
+		if (gtt_range_node_start(x) > at)
+			gaps[n++] = (struct gap){ at, gtt_range_node_start(x), pc,
+						  gtt_range_node_color(x) };
+		at = gtt_range_node_start(x) + gtt_range_node_size(x);
+		pc = gtt_range_node_color(x);
+	}
+	if (end > at)
+		gaps[n++] = (struct gap){ at, end, pc, GTT_COLOR_NONE };
+	return n;
+}
+
+/*
+ * Random nodes, random pending ranges, random requests: the placement
+ * avoids the pending ranges whenever a legal placement does, is the
+ * policy's choice among those, and otherwise is exactly the placement
+ * without a callback.
+ */
+static void test_avoid_against_brute_force(void **state)
+{
+	enum { PAGES = 64 };
+	const uint64_t base = 16 * PAGE, end = base + PAGES * PAGE;
+	uint64_t rng = 7;
+	unsigned int avoided = 0, fell_back = 0;
+
+	(void)state;
+	for (int trial = 0; trial < 4000; trial++) {
+		bool guard = rng_below(&rng, 2);
+		struct gtt_range_alloc *ra = make(base, PAGES * PAGE,
+						  guard ? GTT_RANGE_COLOR_GUARD : 0);
+		struct gtt_range_node *nodes[32], *plain, *got;
+		unsigned int nn = 0, ngaps;
+		struct gap gaps[40];
+		struct pend p = { .ra = ra, .name_block = true };
+		struct gtt_range_avoid av = { .fn = pend_avoid, .arg = &p };
+		struct gtt_range_request r = {
+			.size = (1 + rng_below(&rng, 4)) * PAGE,
+			.alignment = PAGE << rng_below(&rng, 3),
+			.color = (uint32_t)rng_below(&rng, 2),
+			.placement = (enum gtt_placement)rng_below(&rng, 3),
+		};
+		uint64_t want, plain_at;
+		int err;
+
+		for (int i = 0; i < 24; i++) {
+			struct gtt_range_request q = {
+				.size = (1 + rng_below(&rng, 3)) * PAGE,
+				.color = (uint32_t)rng_below(&rng, 2),
+				.placement = GTT_PLACE_LOW,
+			};
+
+			if (gtt_range_insert(ra, &q, NULL, &nodes[nn]) == 0)
+				nn++;
+		}
+		for (unsigned int i = 0; i < nn; i++)
+			if (rng_below(&rng, 2))
+				assert_int_equal(gtt_range_remove(ra, nodes[i]), 0);
+		p.n = (unsigned int)rng_below(&rng, 9);
+		for (unsigned int i = 0; i < p.n; i++) {
+			p.s[i] = base + rng_below(&rng, PAGES) * PAGE;
+			p.e[i] = p.s[i] + (1 + rng_below(&rng, 6)) * PAGE;
+		}
+		if (rng_below(&rng, 3) == 0) {
+			r.range_start = base + rng_below(&rng, PAGES / 2) * PAGE;
+			r.range_end = r.range_start + (8 + rng_below(&rng, PAGES / 2)) * PAGE;
+		}
+		p.req = &r;
+		ngaps = gaps_of(ra, base, end, gaps);
+
+		/* Without the callback: today's placement. */
+		err = gtt_range_insert(ra, &r, NULL, &plain);
+		if (err == -ENOSPC) {
+			assert_false(brute_choice(gaps, ngaps, guard, &r, &p, false, &want));
+			r.avoid = &av;
+			assert_int_equal(gtt_range_insert(ra, &r, NULL, &got), -ENOSPC);
+			gtt_range_alloc_destroy(ra);
+			continue;
+		}
+		assert_int_equal(err, 0);
+		plain_at = gtt_range_node_start(plain);
+		assert_true(brute_choice(gaps, ngaps, guard, &r, &p, false, &want));
+		assert_int_equal(plain_at, want);
+		assert_int_equal(gtt_range_remove(ra, plain), 0);
+
+		/* With it. */
+		r.avoid = &av;
+		assert_int_equal(gtt_range_insert(ra, &r, NULL, &got), 0);
+		assert_int_equal(range_alloc_check(ra), 0);
+		assert_true(p.calls <= GTT_RANGE_AVOID_PROBES);
+		if (brute_choice(gaps, ngaps, guard, &r, &p, true, &want)) {
+			assert_int_equal(gtt_range_node_start(got), want);
+			avoided++;
+		} else {
+			assert_int_equal(gtt_range_node_start(got), plain_at);
+			fell_back++;
+		}
+		gtt_range_alloc_destroy(ra);
+	}
+	/* Both outcomes were exercised. */
+	assert_true(avoided > 500);
+	assert_true(fell_back > 100);
+}
+
+/* A callback that leaves the preset block still avoids, at hole ends. */
+static void test_avoid_preset_block(void **state)
+{
+	struct gtt_range_alloc *ra = make(0, 16 * PAGE, 0);
+	struct pend p = { .ra = ra, .n = 1, .s = { 0 }, .e = { 2 * PAGE } };
+	struct gtt_range_avoid av = { .fn = pend_avoid, .arg = &p };
+	struct gtt_range_request r = { .size = 2 * PAGE, .avoid = &av };
+	struct gtt_range_node *n;
+
+	(void)state;
+	p.req = &r;
+	/* [0, 2) pending: the preset skips from 0 to 2 pages. */
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_int_equal(gtt_range_node_start(n), 2 * PAGE);
+	assert_int_equal(p.calls, 2);
+	/* HIGH: the top is free, one call. */
+	p.calls = 0;
+	r.placement = GTT_PLACE_HIGH;
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_int_equal(gtt_range_node_start(n), 14 * PAGE);
+	assert_int_equal(p.calls, 1);
+	/* A descriptor without a callback, or with reserved words set. */
+	av.fn = NULL;
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -EINVAL);
+	av.fn = pend_avoid;
+	av.reserved[1] = 1;
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -EINVAL);
+	gtt_range_alloc_destroy(ra);
+}
+
+static bool any_evictable(void *arg, struct gtt_range_node *node)
+{
+	(void)arg, (void)node;
+	return true;
+}
+
+static bool reject_all(void *arg, uint64_t s, uint64_t e, uint64_t *bs,
+		       uint64_t *be)
+{
+	(void)s, (void)e, (void)bs, (void)be;
+	++*(unsigned int *)arg;
+	return true;
+}
+
+/*
+ * The work is bounded: a callback that rejects everything is asked at most
+ * GTT_RANGE_AVOID_PROBES times, over many holes, and the node then goes
+ * where it would without a callback.  The eviction scan never asks it.
+ */
+static void test_avoid_bounded_and_fallback(void **state)
+{
+	enum { HOLES = 600 };
+	struct gtt_range_alloc *ra = make(0, 2 * HOLES * PAGE, 0);
+	unsigned int calls = 0;
+	struct gtt_range_avoid av = { .fn = reject_all, .arg = &calls };
+	struct gtt_range_request r = { .size = PAGE };
+	struct gtt_range_node *n, *plain;
+	size_t count = 1;
+
+	(void)state;
+	for (int i = 0; i < 2 * HOLES; i++) {
+		assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+		if (i && i % 2 == 0)
+			assert_int_equal(gtt_range_remove(ra, n), 0);
+	}
+	for (enum gtt_placement pl = GTT_PLACE_BEST; pl <= GTT_PLACE_HIGH; pl++) {
+		r.placement = pl;
+		r.avoid = NULL;
+		assert_int_equal(gtt_range_insert(ra, &r, NULL, &plain), 0);
+		uint64_t at = gtt_range_node_start(plain);
+
+		assert_int_equal(gtt_range_remove(ra, plain), 0);
+		r.avoid = &av;
+		calls = 0;
+		assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+		assert_int_equal(calls, GTT_RANGE_AVOID_PROBES);
+		assert_int_equal(gtt_range_node_start(n), at);
+		assert_int_equal(gtt_range_remove(ra, n), 0);
+	}
+	calls = 0;
+	assert_int_equal(gtt_range_evict_scan(ra, &r, any_evictable, NULL, NULL,
+					      0, &count), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(calls, 0);
+	gtt_range_alloc_destroy(ra);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -757,6 +1071,9 @@ int main(void)
 		cmocka_unit_test(test_node_forms_never_allocate),
 		cmocka_unit_test(test_node_forms_failure_leaves_node),
 		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_avoid_against_brute_force),
+		cmocka_unit_test(test_avoid_preset_block),
+		cmocka_unit_test(test_avoid_bounded_and_fallback),
 	};
 
 	return cmocka_run_group_tests_name("range_alloc", tests, NULL, NULL);

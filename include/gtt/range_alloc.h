@@ -15,6 +15,14 @@
  * - Limits: a request may restrict the node to [range_start, range_end).
  * - Placement: best fit (smallest hole that fits), lowest address or
  *   highest address.
+ * - Avoidance: a request may name placements to avoid (e.g. ranges whose
+ *   previous user may still be reading them, so that a new user would have
+ *   to wait).  The allocator then places the node where the placement
+ *   policy would among the placements not avoided, and only if there are
+ *   none where it would without the callback: with %GTT_PLACE_LOW the
+ *   lowest placement not avoided, with %GTT_PLACE_HIGH the highest, with
+ *   %GTT_PLACE_BEST the lowest one in the smallest hole (ties: the lower
+ *   hole) that holds one.
  * - Reservation of a fixed range (gtt_range_reserve()).
  * - Eviction scan: which nodes to remove to open a hole for a request.
  *
@@ -23,7 +31,13 @@
  * holes are also indexed by size.  An allocation only visits holes that are
  * large enough; with an alignment above the page size or a range limit it
  * may visit several before one fits.  The eviction scan is about linear in
- * the nodes of the request's range (see gtt_range_evict_scan()).
+ * the nodes of the request's range (see gtt_range_evict_scan()).  With an
+ * avoid callback, each candidate hole (in the policy's order) is searched
+ * from its preferred end: a rejected placement moves past the block the
+ * callback names, so a hole costs one call plus one per block met in it;
+ * after %GTT_RANGE_AVOID_PROBES calls in all, or when every candidate was
+ * searched, the allocator places the node as without a callback (one more
+ * search of the ordinary cost).
  *
  * Thread safety: none; a gtt_range_alloc is protected by its owner (a vm
  * holds its lock around every call).
@@ -56,6 +70,45 @@ enum gtt_placement {
 	GTT_PLACE_HIGH = 2,	/* highest possible address */
 };
 
+/** GTT_RANGE_AVOID_PROBES - Most calls of an avoid callback per placement. */
+#define GTT_RANGE_AVOID_PROBES 256
+
+/**
+ * typedef gtt_range_avoid_fn - Should the placement [@start, @end) be avoided?
+ * @arg: &struct gtt_range_avoid's @arg.
+ * @start: first address of a legal placement (alignment, colour and range
+ *	limits already honoured).
+ * @end: its end (exclusive).
+ * @block_start: out, when returning true: with @block_end, a range
+ *	[*@block_start, *@block_end) that overlaps [@start, @end) and such that
+ *	the callback rejects every placement overlapping it, e.g. the pending
+ *	work that made it reject this one.  Preset to @start; a block that does
+ *	not overlap [@start, @end) is taken as [@start, @end).
+ * @block_end: out, see @block_start; preset to @end.
+ *
+ * The allocator skips past the block to the next aligned placement that
+ * does not overlap it, so the callback's answers must describe a union of
+ * blocks (an address range rejected at one placement is rejected at every
+ * placement overlapping it).  Leaving the preset skips only the placements
+ * that overlap [@start, @end), which may pass over acceptable ones.
+ *
+ * Return: true to reject the placement.
+ */
+typedef bool (*gtt_range_avoid_fn)(void *arg, uint64_t start, uint64_t end,
+				   uint64_t *block_start, uint64_t *block_end);
+
+/**
+ * struct gtt_range_avoid - Placements a request would rather not get.
+ * @fn: the callback, not NULL.
+ * @arg: for @fn.
+ * @reserved: zero (see common.h).
+ */
+struct gtt_range_avoid {
+	gtt_range_avoid_fn fn;
+	void *arg;
+	uint64_t reserved[2];
+};
+
 /**
  * struct gtt_range_request - What to allocate.
  * @size: bytes, non-zero, multiple of the page size.
@@ -64,7 +117,13 @@ enum gtt_placement {
  * @range_start: lowest allowed address (inclusive).
  * @range_end: highest allowed end (exclusive); 0 means no upper limit.
  * @placement: one of &enum gtt_placement.
+ * @avoid: placements to avoid if possible (&struct gtt_range_avoid), or
+ *	NULL: place as if every placement were as good.  Read during the call
+ *	only.
  * @reserved: zero (see common.h).
+ *
+ * @avoid took one of the four reserved words the struct had before, so
+ * its size is unchanged.
  */
 struct gtt_range_request {
 	uint64_t size;
@@ -73,7 +132,8 @@ struct gtt_range_request {
 	uint64_t range_start;
 	uint64_t range_end;
 	enum gtt_placement placement;
-	uint64_t reserved[4];
+	const struct gtt_range_avoid *avoid;
+	uint64_t reserved[3];
 };
 
 /**
@@ -209,7 +269,8 @@ typedef bool (*gtt_evictable_fn)(void *arg, struct gtt_range_node *node);
  *
  * Looks for the run of adjacent evictable nodes whose removal opens a
  * fitting hole with the fewest victims (ties: the placement's preferred
- * end).  Nothing is removed: the caller evicts.
+ * end).  Nothing is removed: the caller evicts.  The request's @avoid is
+ * not consulted (a placement it rejects still fits).
  *
  * Which nodes are considered: those that overlap the request's range
  * [range_start, range_end) and, with %GTT_RANGE_COLOR_GUARD, the nodes

@@ -246,7 +246,55 @@ struct fit_req {
 	uint32_t color;
 	uint64_t lo, hi;	/* allowed [lo, hi) */
 	enum gtt_placement placement;
+	gtt_range_avoid_fn avoid;	/* NULL: every placement as good */
+	void *avoid_arg;
 };
+
+/*
+ * The part of the free span [hs, he), between neighbours of colours @pc
+ * and @nc, where @r may lie: after the colour rule and the range limits.
+ * False if it cannot hold @r's size.
+ */
+static bool usable_span(const struct gtt_range_alloc *ra,
+			const struct fit_req *r, uint64_t *hs, uint64_t *he,
+			uint32_t pc, uint32_t nc)
+{
+	if (ra->flags & GTT_RANGE_COLOR_GUARD)
+		ra->adjust(ra->adjust_arg, r->color, pc, nc, hs, he);
+	*hs = u64_max(*hs, r->lo);
+	*he = u64_min(*he, r->hi);
+	return *he > *hs && *he - *hs >= r->size;
+}
+
+/* Lowest aligned start >= @from with the node ending by @he. */
+static bool lowest_from(const struct fit_req *r, uint64_t from, uint64_t he,
+			uint64_t *out)
+{
+	uint64_t rem = from & (r->align - 1), s;
+
+	if (rem && from > UINT64_MAX - (r->align - rem))
+		return false;
+	s = rem ? from + (r->align - rem) : from;
+	if (he < r->size || s > he - r->size)
+		return false;
+	*out = s;
+	return true;
+}
+
+/* Highest aligned start >= @hs with the node ending by @to. */
+static bool highest_to(const struct fit_req *r, uint64_t hs, uint64_t to,
+		       uint64_t *out)
+{
+	uint64_t s;
+
+	if (to < r->size)
+		return false;
+	s = (to - r->size) & ~(r->align - 1);
+	if (s < hs)
+		return false;
+	*out = s;
+	return true;
+}
 
 /*
  * Where would @r go in the free span [hs, he) between neighbours of colours
@@ -256,28 +304,10 @@ static bool fit_span(const struct gtt_range_alloc *ra, const struct fit_req *r,
 		     uint64_t hs, uint64_t he, uint32_t pc, uint32_t nc,
 		     uint64_t *out)
 {
-	uint64_t s, rem;
-
-	if (ra->flags & GTT_RANGE_COLOR_GUARD)
-		ra->adjust(ra->adjust_arg, r->color, pc, nc, &hs, &he);
-	hs = u64_max(hs, r->lo);
-	he = u64_min(he, r->hi);
-	if (he <= hs || he - hs < r->size)
+	if (!usable_span(ra, r, &hs, &he, pc, nc))
 		return false;
-	if (r->placement == GTT_PLACE_HIGH) {
-		s = (he - r->size) & ~(r->align - 1);
-		if (s < hs)
-			return false;
-	} else {
-		rem = hs & (r->align - 1);
-		if (rem && hs > UINT64_MAX - (r->align - rem))
-			return false;
-		s = rem ? hs + (r->align - rem) : hs;
-		if (s > he - r->size)
-			return false;
-	}
-	*out = s;
-	return true;
+	return r->placement == GTT_PLACE_HIGH ? highest_to(r, hs, he, out)
+					       : lowest_from(r, hs, he, out);
 }
 
 static bool fit_hole(const struct gtt_range_alloc *ra, const struct fit_req *r,
@@ -305,6 +335,9 @@ static int make_fit_req(struct gtt_range_alloc *ra,
 				 who, (unsigned long long)req->alignment);
 	if (req->color == GTT_COLOR_NONE)
 		return set_error(-EINVAL, "%s: GTT_COLOR_NONE is not a node colour", who);
+	if (req->avoid && (!req->avoid->fn ||
+			   !reserved_zero(req->avoid->reserved, sizeof(req->avoid->reserved))))
+		return set_error(-EINVAL, "%s: the avoid callback is NULL or its reserved fields are not zero", who);
 	if ((unsigned int)req->placement > GTT_PLACE_HIGH)
 		return set_error(-EINVAL, "%s: unknown placement %d", who,
 				 (int)req->placement);
@@ -312,6 +345,8 @@ static int make_fit_req(struct gtt_range_alloc *ra,
 	r->align = u64_max(req->alignment, ra->page_size);
 	r->color = req->color;
 	r->placement = req->placement;
+	r->avoid = req->avoid ? req->avoid->fn : NULL;
+	r->avoid_arg = req->avoid ? req->avoid->arg : NULL;
 	r->lo = u64_max(req->range_start, ra->start);
 	r->hi = req->range_end ? u64_min(req->range_end, ra->end) : ra->end;
 	if (req->range_end && req->range_end <= req->range_start)
@@ -325,16 +360,20 @@ static int make_fit_req(struct gtt_range_alloc *ra,
 	return 0;
 }
 
-/* Find the hole (its owning node) and address for @r, or NULL. */
-static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
-					const struct fit_req *r, uint64_t *at)
+/*
+ * The holes a placement looks at, in the policy's order: by (size, start)
+ * from the smallest that is large enough (best fit), or by address from
+ * the range's low end (lowest) or its high end (highest), skipping holes
+ * too small.  NULL when there are no more.
+ */
+static struct gtt_range_node *first_candidate(struct gtt_range_alloc *ra,
+					      const struct fit_req *r)
 {
+	struct avl_node *x = ra->by_size.root, *best = NULL;
 	struct gtt_range_node *n;
 
 	switch (r->placement) {
-	case GTT_PLACE_BEST: {
-		struct avl_node *x = ra->by_size.root, *best = NULL;
-
+	case GTT_PLACE_BEST:
 		while (x) {
 			if (size_node(x)->hole >= r->size) {
 				best = x;
@@ -343,11 +382,7 @@ static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
 				x = x->right;
 			}
 		}
-		for (; best; best = avl_next(best))
-			if (fit_hole(ra, r, size_node(best), at))
-				return size_node(best);
-		return NULL;
-	}
+		return best ? size_node(best) : NULL;
 	case GTT_PLACE_LOW:
 		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->lo);
 		if (!n)
@@ -355,19 +390,88 @@ static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
 			    extreme_with_hole(ra->hole_addr.root, r->size, 0) : NULL;
 		else if (n->hole < r->size)
 			n = step_with_hole(n, r->size, 1);
-		for (; n && hole_start(n) < r->hi; n = step_with_hole(n, r->size, 1))
-			if (fit_hole(ra, r, n, at))
-				return n;
-		return NULL;
+		return n && hole_start(n) < r->hi ? n : NULL;
 	case GTT_PLACE_HIGH:
 		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->hi - 1);
 		if (n && n->hole < r->size)
 			n = step_with_hole(n, r->size, 0);
-		for (; n && hole_end(ra, n) > r->lo; n = step_with_hole(n, r->size, 0))
-			if (fit_hole(ra, r, n, at))
-				return n;
-		return NULL;
+		return n && hole_end(ra, n) > r->lo ? n : NULL;
 	}
+	return NULL;
+}
+
+static struct gtt_range_node *next_candidate(struct gtt_range_alloc *ra,
+					     const struct fit_req *r,
+					     struct gtt_range_node *n)
+{
+	struct avl_node *x;
+
+	switch (r->placement) {
+	case GTT_PLACE_BEST:
+		x = avl_next(&n->by_size);
+		return x ? size_node(x) : NULL;
+	case GTT_PLACE_LOW:
+		n = step_with_hole(n, r->size, 1);
+		return n && hole_start(n) < r->hi ? n : NULL;
+	case GTT_PLACE_HIGH:
+		n = step_with_hole(n, r->size, 0);
+		return n && hole_end(ra, n) > r->lo ? n : NULL;
+	}
+	return NULL;
+}
+
+/*
+ * Search hole @n for a placement of @r that r->avoid accepts, from the
+ * policy's end (the high end for HIGH, the low end otherwise); each
+ * rejection moves past the block the callback names.  Counts the calls in
+ * *@probes and stops at GTT_RANGE_AVOID_PROBES.
+ */
+static bool fit_hole_avoiding(const struct gtt_range_alloc *ra,
+			      const struct fit_req *r,
+			      const struct gtt_range_node *n,
+			      unsigned int *probes, uint64_t *out)
+{
+	bool down = r->placement == GTT_PLACE_HIGH;
+	uint64_t hs = hole_start(n), he = hole_end(ra, n), s, bs, be;
+
+	if (!usable_span(ra, r, &hs, &he, color_of(ra, n), color_of(ra, n->next)) ||
+	    !(down ? highest_to(r, hs, he, &s) : lowest_from(r, hs, he, &s)))
+		return false;
+	while (*probes < GTT_RANGE_AVOID_PROBES) {
+		++*probes;
+		bs = s;
+		be = s + r->size;
+		if (!r->avoid(r->avoid_arg, s, s + r->size, &bs, &be)) {
+			*out = s;
+			return true;
+		}
+		if (be <= s || bs >= s + r->size) {	/* not overlapping */
+			bs = s;
+			be = s + r->size;
+		}
+		if (down ? !highest_to(r, hs, u64_min(bs, he), &s)
+			 : !lowest_from(r, u64_max(be, hs), he, &s))
+			return false;
+	}
+	return false;
+}
+
+/* Find the hole (its owning node) and address for @r, or NULL. */
+static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
+					const struct fit_req *r, uint64_t *at)
+{
+	struct gtt_range_node *n;
+	unsigned int probes = 0;
+
+	if (r->avoid)
+		for (n = first_candidate(ra, r);
+		     n && probes < GTT_RANGE_AVOID_PROBES;
+		     n = next_candidate(ra, r, n))
+			if (fit_hole_avoiding(ra, r, n, &probes, at))
+				return n;
+	for (n = first_candidate(ra, r); n; n = next_candidate(ra, r, n))
+		if (fit_hole(ra, r, n, at))
+			return n;
 	return NULL;
 }
 
@@ -806,6 +910,7 @@ static int evict_scan(struct gtt_range_alloc *ra,
 	err = make_fit_req(ra, req, &r, "gtt_range_evict_scan");
 	if (err)
 		return err;
+	r.avoid = NULL;		/* the scan only asks whether it fits */
 	*count = 0;
 	if (find_hole(ra, &r, &at))
 		return 0;
