@@ -181,6 +181,17 @@ enum gtt_bind_flags {
 	 * unless the bind then succeeds.
 	 */
 	GTT_BIND_EVICT = 1u << 2,
+	/**
+	 * @GTT_BIND_ANYWHERE: place without regard to pending unbinds.  By
+	 * default a bind that is not %GTT_BIND_FIXED prefers, among the
+	 * placements its @placement policy allows, one that no unsignalled
+	 * pending unbind overlaps (widened by a page each side with
+	 * %GTT_VM_COLOR_GUARD), so that its PTE write need not wait for an
+	 * older batch; it takes an overlapping one only when nothing else
+	 * fits (see gtt/range_alloc.h, "Avoidance", for the order and the
+	 * cost).  This flag places as if there were no pending unbinds.
+	 */
+	GTT_BIND_ANYWHERE = 1u << 3,
 };
 
 /**

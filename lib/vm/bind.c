@@ -25,7 +25,8 @@ static bool any_unsignalled(struct gtt_fence *const *fs, size_t n)
 static int check_bind_info(const struct gtt_vm *vm,
 			   const struct gtt_bind_info *info)
 {
-	const unsigned int known = GTT_BIND_ASYNC | GTT_BIND_FIXED | GTT_BIND_EVICT;
+	const unsigned int known = GTT_BIND_ASYNC | GTT_BIND_FIXED | GTT_BIND_EVICT |
+				    GTT_BIND_ANYWHERE;
 	uint64_t align = u64_max(info->alignment, vm->page_size);
 
 	if (!reserved_zero(info->reserved, sizeof(info->reserved)))
@@ -114,12 +115,40 @@ sized:
 	return 0;
 }
 
+/*
+ * The allocator's avoid callback for a placement: would a bind at
+ * [start, end) wait for an unsignalled pending unbind (bind_deps()'s
+ * window)?  The block it names is that unbind's range, widened as the
+ * window is, so the allocator can skip past it.
+ */
+static bool place_meets_pending(void *arg, uint64_t start, uint64_t end,
+				uint64_t *block_start, uint64_t *block_end)
+{
+	struct gtt_vm *vm = arg;
+	struct range_fence *rf;
+	uint64_t lo, hi;
+
+	vm_overlap_window(vm, start, end - start, &lo, &hi);
+	rf = range_fence_first_unsignalled(&vm->pending, lo, hi);
+	if (!rf)
+		return false;
+	vm_overlap_window(vm, rf->node.start, rf->node.last - rf->node.start + 1,
+			  &lo, &hi);
+	*block_start = lo;
+	*block_end = hi == UINT64_MAX ? hi : hi + 1;
+	return true;
+}
+
 /* Find the range (evicting if asked), into op->node. */
 static int bind_place(struct bind_op *op)
 {
 	struct gtt_vm *vm = op->vm;
 	const struct gtt_bind_info *info = op->info;
 	bool fixed = info->flags & GTT_BIND_FIXED;
+	const struct gtt_range_avoid pending = { .fn = place_meets_pending,
+						 .arg = vm };
+	bool avoid = !fixed && !(info->flags & GTT_BIND_ANYWHERE) &&
+		     vm->pending.count;
 	struct gtt_range_request req = {
 		.size = op->size,
 		.alignment = info->alignment,
@@ -127,6 +156,7 @@ static int bind_place(struct bind_op *op)
 		.range_start = fixed ? info->offset : info->range_start,
 		.range_end = fixed ? info->offset + op->size : info->range_end,
 		.placement = fixed ? GTT_PLACE_LOW : info->placement,
+		.avoid = avoid ? &pending : NULL,
 	};
 	int err;
 
