@@ -135,7 +135,8 @@ smoke() {
 		   "build/bench/bench-fence --quick" \
 		   "build/bench/bench-unbind-latency --quick" \
 		   "build/bench/bench-pt --quick" \
-		   "build/bench/bench-lookup --quick"; do
+		   "build/bench/bench-lookup --quick" \
+		   "build/bench/bench-pending-reuse --quick"; do
 		if [[ ! -x ${cmd%% *} ]]; then
 			continue
 		fi

@@ -119,7 +119,8 @@ sized:
  * The allocator's avoid callback for a placement: would a bind at
  * [start, end) wait for an unsignalled pending unbind (bind_deps()'s
  * window)?  The block it names is that unbind's range, widened as the
- * window is, so the allocator can skip past it.
+ * window is, and grown through up to 16 more that touch it, so the
+ * allocator can skip past them all.
  */
 static bool place_meets_pending(void *arg, uint64_t start, uint64_t end,
 				uint64_t *block_start, uint64_t *block_end)
@@ -135,6 +136,21 @@ static bool place_meets_pending(void *arg, uint64_t start, uint64_t end,
 	vm_overlap_window(vm, rf->node.start, rf->node.last - rf->node.start + 1,
 			  &lo, &hi);
 	*block_start = lo;
+	/* Extend it upward through unbinds that touch it (a few), so that
+	 * a run of them costs the allocator one call, not one each. */
+	for (int i = 0; i < 16 && hi < UINT64_MAX; i++) {
+		uint64_t l, h;
+
+		rf = range_fence_next(rf, lo, UINT64_MAX);
+		if (!rf)
+			break;
+		vm_overlap_window(vm, rf->node.start,
+				  rf->node.last - rf->node.start + 1, &l, &h);
+		if (l > hi + 1)
+			break;
+		if (!range_fence_signalled(rf))
+			hi = u64_max(hi, h);
+	}
 	*block_end = hi == UINT64_MAX ? hi : hi + 1;
 	return true;
 }
