@@ -507,6 +507,31 @@ static void test_null_mapping_ppgtt(void **state)
 	}
 }
 
+/* Work recorded for the whole vm orders unmaps too. */
+static void test_unmap_waits_vm_wide_work(void **state)
+{
+	struct gtt_map_info async = { .flags = GTT_MAP_ASYNC };
+	struct gtt_fence *gpu = NULL, *uf = NULL;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(map(&w, 0, 4, w.a, 0), 0);
+	assert_int_equal(gtt_fence_create(0, 0, &gpu), 0);
+	assert_int_equal(gtt_vm_add_active(w.f.vm, gpu), 0);
+	assert_int_equal(gtt_vma_unmap(w.f.vm, w.sv, PAGE, PAGE, &async, &uf), 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_false(gtt_fence_is_signaled(uf));
+	expect(&w, 1, A + PAGE);
+	gtt_fence_signal(gpu, 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_int_equal(gtt_fence_status(uf), 1);
+	expect(&w, 1, 0);
+	gtt_fence_put(gpu);
+	gtt_fence_put(uf);
+	world_fini(&w);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -525,6 +550,7 @@ int main(void)
 		T(test_null_mapping),
 		T(test_sim_over_pieces),
 		T(test_null_mapping_ppgtt),
+		T(test_unmap_waits_vm_wide_work),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

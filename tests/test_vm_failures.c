@@ -778,6 +778,68 @@ static void test_bind_from_pages_offset(void **state)
 	fixture_fini(&f);
 }
 
+/* Issue #11: work recorded for the whole vm orders every unbind and unmap;
+ * a batch of vmas gets a fence all or nothing. */
+static void test_vm_wide_active(void **state)
+{
+	struct gtt_fence *gpu = new_fence(), *gpu2 = new_fence(), *uf = NULL;
+	struct gtt_vma_info info;
+	struct fixture f;
+	gtt_vma_t v[3];
+	uint64_t n;
+	int err = -ENOMEM;
+
+	(void)state;
+	fixture_init(&f, VA, VM_SIZE, 0);
+	for (int i = 0; i < 3; i++) {
+		v[i] = make_vma(&f, 0xa0000000 + i * PAGE, 1, NULL);
+		assert_int_equal(gtt_vma_bind(f.vm, v[i], NULL, NULL), 0);
+	}
+	assert_int_equal(gtt_vm_add_active(f.vm, gpu), 0);
+	assert_int_equal(gtt_vma_query(f.vm, v[0], &info), 0);
+	assert_int_equal(gtt_vma_unbind(f.vm, v[0], GTT_UNBIND_ASYNC, &uf), 0);
+	gtt_executor_run_all(f.ex);
+	assert_false(gtt_fence_is_signaled(uf));
+	assert_true(mock_entry(&f, info.offset).valid);	/* GPU may still use it */
+	gtt_fence_signal(gpu, 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(uf), 1);
+	assert_false(mock_entry(&f, info.offset).valid);
+	gtt_fence_put(uf);
+	/* Many vmas: one unknown one makes the whole call fail, changing nothing. */
+	gtt_vma_t list[4] = { v[1], v[2], v[1], 12345 };
+	assert_int_equal(gtt_vma_add_active_many(f.vm, list, 4, gpu2), -ENOENT);
+	assert_int_equal(gtt_vma_query(f.vm, v[1], &info), 0);
+	assert_int_equal(info.active, 0);
+	for (n = 1; n < 20; n++) {
+		mem_fail_after(n);
+		err = gtt_vma_add_active_many(f.vm, list, 3, gpu2);
+		bool fired = mem_fail_fired();
+
+		mem_fail_after(0);
+		if (!fired)
+			break;
+		assert_int_equal(err, -ENOMEM);
+		assert_int_equal(gtt_vma_query(f.vm, v[1], &info), 0);
+		assert_int_equal(info.active, 0);
+		assert_int_equal(gtt_vma_query(f.vm, v[2], &info), 0);
+		assert_int_equal(info.active, 0);
+	}
+	assert_int_equal(err, 0);
+	assert_int_equal(gtt_vma_query(f.vm, v[1], &info), 0);
+	assert_int_equal(info.active, 1);
+	assert_int_equal(gtt_vma_unbind(f.vm, v[2], GTT_UNBIND_ASYNC, &uf), 0);
+	gtt_executor_run_all(f.ex);
+	assert_false(gtt_fence_is_signaled(uf));
+	gtt_fence_signal(gpu2, 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(uf), 1);
+	gtt_fence_put(uf);
+	gtt_fence_put(gpu);
+	gtt_fence_put(gpu2);
+	fixture_fini(&f);
+}
+
 /* Item 15: fixed binds honour alignment and the range limits. */
 static void test_fixed_bind_checks(void **state)
 {
@@ -869,6 +931,7 @@ int main(void)
 		T(test_fixed_evict_colour_neighbour),
 		T(test_unbind_fence_always_in_resv),
 		T(test_bind_from_pages_offset),
+		T(test_vm_wide_active),
 		T(test_fixed_bind_checks),
 		T(test_failed_dependency_reporting),
 	};

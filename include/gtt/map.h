@@ -43,9 +43,11 @@
  * and its range cleared.  Unbinding the sparse vma unmaps everything in it,
  * after its active fences and every write in it.
  *
+ * Work that may use any mapping of the vm can be recorded once for all
+ * with gtt_vm_add_active() (gtt/vm.h); unmaps wait for it too.
+ *
  * Not yet: several operations in one call with one fence and one TLB
- * invalidation, unmapping or moving every mapping of some pages, a vm-wide
- * active fence.
+ * invalidation, unmapping or moving every mapping of some pages.
  */
 #ifndef GTT_MAP_H
 #define GTT_MAP_H

@@ -311,6 +311,32 @@ GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t vma,
 			       struct gtt_fence *fence);
 
 /**
+ * gtt_vma_add_active_many() - gtt_vma_add_active() for @count vmas at once.
+ * @vm: the vm.
+ * @vmas: the vmas a submission uses (a vma may appear more than once).
+ * @count: entries in @vmas.
+ * @fence: the submission's fence.
+ *
+ * One lock for the whole list, and all or nothing: on failure no vma has
+ * the fence.  Return: 0, -ENOENT (some vma unknown or unbound), -EINVAL,
+ * -ENOMEM.
+ */
+GTT_API int gtt_vma_add_active_many(struct gtt_vm *vm, const gtt_vma_t *vmas,
+				    size_t count, struct gtt_fence *fence);
+
+/**
+ * gtt_vm_add_active() - Record GPU work that may use any mapping of @vm.
+ * @vm: the vm.
+ * @fence: the work's fence.
+ *
+ * The way VM_BIND drivers track work: per vm, not per buffer.  Every
+ * unbind (and every unmap, gtt/map.h) that starts from here on waits for
+ * @fence before its PTE clear, as for a vma's own active fences; fences of
+ * one context replace each other.  Return: 0, -EINVAL, -ENOMEM.
+ */
+GTT_API int gtt_vm_add_active(struct gtt_vm *vm, struct gtt_fence *fence);
+
+/**
  * struct gtt_vma_info - A vma's state.
  * @bound: whether it has a placement.
  * @offset: its address (valid when bound).

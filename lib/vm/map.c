@@ -127,20 +127,11 @@ static struct gtt_binding *piece_like(struct gtt_vm *vm,
 	return p;
 }
 
-static unsigned int unsignalled(struct gtt_fence *const *fs, size_t n)
-{
-	unsigned int k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		k += !gtt_fence_is_signaled(fs[i]);
-	return k;
-}
-
 /* What a covered part's clear waits for: its write and the vma's GPU work. */
 static unsigned int cut_deps(const struct vma *v, const struct gtt_binding *c)
 {
 	return (c->bind_fence && !gtt_fence_is_signaled(c->bind_fence)) +
-	       unsignalled(v->active, v->n_active);
+	       active_unsignalled(&v->active) + active_unsignalled(&c->vm->active);
 }
 
 /* The cut of the @i-th overlapped piece: a new end piece, or the piece. */
@@ -191,9 +182,10 @@ static void pick_wait(struct map_op *op)
 	for (size_t i = 0; i < op->nold && !op->wait_for; i++)
 		if (op->old[i]->bind_fence && !gtt_fence_is_signaled(op->old[i]->bind_fence))
 			op->wait_for = gtt_fence_get(op->old[i]->bind_fence);
-	for (unsigned int i = 0; i < op->v->n_active && !op->wait_for; i++)
-		if (!gtt_fence_is_signaled(op->v->active[i]))
-			op->wait_for = gtt_fence_get(op->v->active[i]);
+	if (!op->wait_for)
+		op->wait_for = active_first_unsignalled(&op->v->active);
+	if (!op->wait_for)
+		op->wait_for = active_first_unsignalled(&op->vm->active);
 	if (!op->wait_for && (rf = range_fence_first_unsignalled(&op->vm->pending, op->start,
 								 op->end - 1)))
 		op->wait_for = gtt_fence_get(rf->fence);
@@ -295,8 +287,8 @@ static void cut_commit(struct gtt_vm *vm, struct vma *v, struct gtt_binding *c)
 
 	if (c->bind_fence)
 		await_add(aw, c->bind_fence);
-	for (unsigned int i = 0; i < v->n_active; i++)
-		await_add(aw, v->active[i]);
+	active_await(&v->active, aw);
+	active_await(&vm->active, aw);
 	tree_write_begin(vm);
 	c->unbind_counted = atomic_load(&aw->pending) > 1;
 	if (c->unbind_counted) {

@@ -21,8 +21,7 @@ static unsigned int unsignalled_deps(const struct vma *v)
 	const struct gtt_binding *b = v->binding;
 	unsigned int n = b->bind_fence && !gtt_fence_is_signaled(b->bind_fence);
 
-	for (unsigned int i = 0; i < v->n_active; i++)
-		n += !gtt_fence_is_signaled(v->active[i]);
+	n += active_unsignalled(&v->active) + active_unsignalled(&b->vm->active);
 	return n + map_pending_writes(v, NULL);
 }
 
@@ -34,9 +33,9 @@ static struct gtt_fence *first_unsignalled(const struct vma *v)
 
 	if (b->bind_fence && !gtt_fence_is_signaled(b->bind_fence))
 		return gtt_fence_get(b->bind_fence);
-	for (unsigned int i = 0; i < v->n_active; i++)
-		if (!gtt_fence_is_signaled(v->active[i]))
-			return gtt_fence_get(v->active[i]);
+	if ((f = active_first_unsignalled(&v->active)) ||
+	    (f = active_first_unsignalled(&b->vm->active)))
+		return f;
 	if (map_pending_writes(v, &f))
 		return f;
 	return NULL;
@@ -86,8 +85,8 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 
 	if (b->bind_fence)
 		await_add(aw, b->bind_fence);
-	for (unsigned int i = 0; i < v->n_active; i++)
-		await_add(aw, v->active[i]);
+	active_await(&v->active, aw);
+	active_await(&vm->active, aw);
 	vma_drop_active(v);
 	/* A sparse vma's clear covers its pieces: after their writes, and
 	 * their pages go only when it completes. */

@@ -220,6 +220,7 @@ GTT_API void gtt_vm_destroy(struct gtt_vm *vm)
 	vm_retire_locked(vm);
 	quarantine_release_all(vm);
 	vma_table_fini(vm);
+	active_fini(&vm->active);
 	pthread_mutex_unlock(&vm->lock);
 
 	gtt_range_alloc_destroy(vm->ra);

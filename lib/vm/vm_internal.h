@@ -69,6 +69,26 @@ struct gtt_binding {
 	struct rcu_head rcu;
 };
 
+/* Active fences (active.c): GPU work that may still use mappings. */
+struct active_list {
+	struct gtt_fence **f;
+	unsigned int n;
+	unsigned int cap;
+};
+
+/* Drop what is done or superseded by @fence, once there is room for one
+ * more (0), or leave the list as it is (-ENOMEM). */
+int active_make_room(struct active_list *l, const struct gtt_fence *fence);
+/* After active_make_room(): cannot fail. */
+void active_push(struct active_list *l, struct gtt_fence *fence);
+void active_clear(struct active_list *l);
+void active_fini(struct active_list *l);
+unsigned int active_unsignalled(const struct active_list *l);
+/* A reference to the first fence not yet signalled, or NULL. */
+struct gtt_fence *active_first_unsignalled(const struct active_list *l);
+/* Add every fence to @aw (records reserved by the caller). */
+void active_await(const struct active_list *l, struct await *aw);
+
 struct vma {
 	gtt_vma_t handle;
 	struct gtt_pages *pages;
@@ -76,9 +96,7 @@ struct vma {
 	struct gtt_binding *binding;	/* current placement, NULL if unbound */
 	struct gtt_range_node *node;
 	unsigned int pin_count;
-	struct gtt_fence **active;	/* GPU work using the mapping */
-	unsigned int n_active;
-	unsigned int cap_active;
+	struct active_list active;	/* GPU work using the mapping */
 	struct gtt_fence *last_unbind;	/* the latest unbind's fence */
 	bool evicted;			/* that unbind was an eviction */
 	/* A sparse vma (map.c): no pages; while bound, its mappings. */
@@ -123,6 +141,8 @@ struct gtt_vm {
 	uint32_t nslots;
 	uint32_t *free_idx;
 	uint32_t nfree;
+
+	struct active_list active;	/* GPU work using any mapping */
 
 	struct gtt_vm_stats st;		/* counters touched under the lock */
 	_Atomic uint64_t backend_errors;

@@ -98,9 +98,7 @@ static void vma_slot_free(struct gtt_vm *vm, struct vma *v)
 
 void vma_drop_active(struct vma *v)
 {
-	for (unsigned int i = 0; i < v->n_active; i++)
-		gtt_fence_put(v->active[i]);
-	v->n_active = 0;
+	active_clear(&v->active);
 }
 
 static void vma_free_rcu(struct rcu_head *head)
@@ -114,7 +112,7 @@ static void vma_free(struct gtt_vm *vm, struct vma *v)
 	vma_slot_free(vm, v);
 	vma_drop_active(v);
 	gtt_fence_put(v->last_unbind);
-	mem_free(v->active);
+	active_fini(&v->active);
 	gtt_pages_put(v->pages);
 	if (vm->rcu)	/* a reader may have reached it through a node */
 		rcu_defer(&v->rcu, vma_free_rcu);
@@ -293,7 +291,6 @@ GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t h,
 			       struct gtt_fence *fence)
 {
 	struct vma *v = NULL;
-	unsigned int i, k = 0;
 	int err;
 
 	if (!fence)
@@ -301,32 +298,11 @@ GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t h,
 	err = with_bound_vma(vm, h, "gtt_vma_add_active", &v);
 	if (err)
 		return err;
-	/* Drop signalled fences and the older fence of the same timeline. */
-	for (i = 0; i < v->n_active; i++) {
-		struct gtt_fence *a = v->active[i];
-
-		if (gtt_fence_is_signaled(a) ||
-		    (fence->context && a->context == fence->context &&
-		     !gtt_fence_is_later(a, fence)))
-			gtt_fence_put(a);
-		else
-			v->active[k++] = a;
-	}
-	v->n_active = k;
-	if (v->n_active == v->cap_active) {
-		unsigned int cap = v->cap_active ? v->cap_active * 2 : 4;
-		struct gtt_fence **a = mem_realloc(v->active, cap * sizeof(*a));
-
-		if (!a) {
-			pthread_mutex_unlock(&vm->lock);
-			return set_error(-ENOMEM, "gtt_vma_add_active: out of memory");
-		}
-		v->active = a;
-		v->cap_active = cap;
-	}
-	v->active[v->n_active++] = gtt_fence_get(fence);
+	err = active_make_room(&v->active, fence);
+	if (!err)
+		active_push(&v->active, fence);
 	pthread_mutex_unlock(&vm->lock);
-	return 0;
+	return err ? set_error(err, "gtt_vma_add_active: out of memory") : 0;
 }
 
 GTT_API int gtt_vma_query(struct gtt_vm *vm, gtt_vma_t h,
@@ -351,8 +327,7 @@ GTT_API int gtt_vma_query(struct gtt_vm *vm, gtt_vma_t h,
 	}
 	info->pin_count = v->pin_count;
 	info->evicted = v->evicted;
-	for (unsigned int i = 0; i < v->n_active; i++)
-		info->active += !gtt_fence_is_signaled(v->active[i]);
+	info->active = active_unsignalled(&v->active);
 	pthread_mutex_unlock(&vm->lock);
 	return 0;
 }
