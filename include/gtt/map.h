@@ -29,6 +29,13 @@
  *   GPU to be done with it);
  * - calls on one sparse vma take effect in the order they were made.
  *
+ * Batches.  gtt_vm_map_batch() applies a list of map and unmap operations
+ * (on one or several sparse vmas) as one unit: the operations take effect
+ * in order, all of them or — for lack of memory — none, their page-table
+ * work runs as one job with one TLB invalidation at the end, and the batch
+ * has one fence (xe's vector of binds).  gtt_vma_map() and gtt_vma_unmap()
+ * are batches of one.
+ *
  * Each call returns one fence that signals when all of its work is done:
  * the covered parts cleared and the new entries written (with the first
  * error of any of it).  Without %GTT_MAP_ASYNC the call waits for it
@@ -46,8 +53,7 @@
  * Work that may use any mapping of the vm can be recorded once for all
  * with gtt_vm_add_active() (gtt/vm.h); unmaps wait for it too.
  *
- * Not yet: several operations in one call with one fence and one TLB
- * invalidation, unmapping or moving every mapping of some pages.
+ * Not yet: unmapping or moving every mapping of some pages.
  */
 #ifndef GTT_MAP_H
 #define GTT_MAP_H
@@ -92,6 +98,53 @@ struct gtt_map_info {
 	size_t num_deps;
 	uint64_t reserved[6];
 };
+
+/** enum gtt_map_op_kind - What one operation of a batch does. */
+enum gtt_map_op_kind {
+	GTT_OP_MAP = 0,		/* map pages (or NULL, with GTT_PTE_NULL) */
+	GTT_OP_UNMAP = 1,	/* unmap the range */
+};
+
+/**
+ * struct gtt_map_op - One operation of gtt_vm_map_batch().
+ * @kind: &enum gtt_map_op_kind.
+ * @vma: a bound sparse vma.
+ * @offset: where in @vma, in bytes (a multiple of the page size).
+ * @size: bytes (a non-zero multiple of the page size, within @vma).
+ * @pages: for %GTT_OP_MAP: the pages (a reference is taken), or NULL
+ *	with %GTT_PTE_NULL in @pte_flags; NULL for %GTT_OP_UNMAP.
+ * @pages_offset: for %GTT_OP_MAP: where in @pages the mapping starts.
+ * @pte_flags: for %GTT_OP_MAP: GTT_PTE_* flags.
+ * @reserved: zero (see gtt/common.h).
+ */
+struct gtt_map_op {
+	enum gtt_map_op_kind kind;
+	gtt_vma_t vma;
+	uint64_t offset;
+	uint64_t size;
+	struct gtt_pages *pages;
+	uint64_t pages_offset;
+	uint32_t pte_flags;
+	uint64_t reserved[4];
+};
+
+/**
+ * gtt_vm_map_batch() - Apply @count operations as one unit.
+ * @vm: the vm.
+ * @ops: the operations, applied in order.
+ * @count: entries in @ops (at least 1).
+ * @info: flags and dependencies only (@pages, @pages_offset and
+ *	@pte_flags must be 0); NULL: synchronous, no dependencies.
+ * @fence: if not NULL, receives the batch's fence (one reference).
+ *
+ * Every operation is checked before anything changes; a bad one fails the
+ * whole batch with -EINVAL and the message names it.
+ *
+ * Return: as gtt_vma_map().
+ */
+GTT_API int gtt_vm_map_batch(struct gtt_vm *vm, const struct gtt_map_op *ops,
+			     size_t count, const struct gtt_map_info *info,
+			     struct gtt_fence **fence);
 
 /**
  * gtt_vma_create_sparse() - New unbound sparse vma of @size bytes.

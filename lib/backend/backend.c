@@ -27,21 +27,36 @@ GTT_API int gtt_backend_create(const struct gtt_backend_ops *ops, void *priv,
 	return 0;
 }
 
+int backend_map(struct gtt_backend *be, uint64_t start, uint64_t size,
+		struct gtt_pages *pages, uint64_t pages_offset, uint32_t pte_flags)
+{
+	return be->ops->bind(be->priv, start, size, pages, pages_offset, pte_flags);
+}
+
+int backend_unmap(struct gtt_backend *be, uint64_t start, uint64_t size)
+{
+	return be->ops->clear(be->priv, start, size);
+}
+
+int backend_invalidate(struct gtt_backend *be)
+{
+	return be->ops->invalidate(be->priv);
+}
+
 int backend_write(struct gtt_backend *be, uint64_t start, uint64_t size,
 		  struct gtt_pages *pages, uint64_t pages_offset,
 		  uint32_t pte_flags)
 {
-	int err = be->ops->bind(be->priv, start, size, pages, pages_offset,
-				pte_flags);
+	int err = backend_map(be, start, size, pages, pages_offset, pte_flags);
 
-	return err ? err : be->ops->invalidate(be->priv);
+	return err ? err : backend_invalidate(be);
 }
 
 int backend_clear(struct gtt_backend *be, uint64_t start, uint64_t size)
 {
-	int err = be->ops->clear(be->priv, start, size);
+	int err = backend_unmap(be, start, size);
 
-	return err ? err : be->ops->invalidate(be->priv);
+	return err ? err : backend_invalidate(be);
 }
 
 GTT_API void *gtt_backend_priv(const struct gtt_backend *be)

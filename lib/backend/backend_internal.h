@@ -20,5 +20,10 @@ int backend_write(struct gtt_backend *be, uint64_t start, uint64_t size,
 		  struct gtt_pages *pages, uint64_t pages_offset,
 		  uint32_t pte_flags);
 int backend_clear(struct gtt_backend *be, uint64_t start, uint64_t size);
+/* The same without the invalidation, for a batch that invalidates once. */
+int backend_map(struct gtt_backend *be, uint64_t start, uint64_t size,
+		struct gtt_pages *pages, uint64_t pages_offset, uint32_t pte_flags);
+int backend_unmap(struct gtt_backend *be, uint64_t start, uint64_t size);
+int backend_invalidate(struct gtt_backend *be);
 
 #endif

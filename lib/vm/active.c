@@ -88,6 +88,12 @@ void active_await(const struct active_list *l, struct await *aw)
 		await_add(aw, l->f[i]);
 }
 
+void active_await_order(const struct active_list *l, struct await *aw)
+{
+	for (unsigned int i = 0; i < l->n; i++)
+		await_add_order(aw, l->f[i]);
+}
+
 /* ---- public ---- */
 
 GTT_API int gtt_vm_add_active(struct gtt_vm *vm, struct gtt_fence *fence)

@@ -66,6 +66,7 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->size = size;
 	b->pages_offset = 0;
 	b->region = false;
+	b->batch = NULL;
 	itree_init(&b->pieces);
 	binding_place(b, start);
 	b->pte_flags = pte_flags;

@@ -1,24 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Mappings inside sparse vmas (gtt/map.h): the split, its fences, the calls.
+ * Mappings inside sparse vmas (gtt/map.h): batches of map and unmap
+ * operations, the split, one job per batch.
  *
  * A sparse vma's placement is a binding that maps nothing (b->region).
  * Each mapping inside it is a binding too, a *piece*, kept in the vma's
- * piece tree (v->pieces, non-overlapping, under the vm lock).  A piece's
- * bind job writes its entries.  A part an operation covers becomes a piece
- * of its own that goes through the ordinary unbind — clear after the vma's
- * active fences and the write it came from, in the pending tree until
- * then, quarantined if the clear fails.  A part that stays mapped becomes a
- * piece that takes over the old piece's pages, offset and bind fence and
- * runs no job: the old piece's write put its entries there, and nothing
- * rewrites them.
+ * piece tree (v->pieces, non-overlapping, under the vm lock).  A batch
+ * changes the trees at once, in the order of its operations:
  *
- * A call is prepared — every binding, dependency record and fence it can
- * need is taken, and -ENOMEM leaves everything as it was — then committed,
- * which cannot fail.
+ * - a part an operation covers becomes a *cut*: a binding of its own that
+ *   sits in the vm's pending tree (later binds order after it, rule 2)
+ *   until the batch's job has cleared it; its pages go then, or to the
+ *   quarantine if the clear failed;
+ * - a part that stays mapped becomes a piece that takes over the old
+ *   piece's pages, offset and bind fence: nothing rewrites its entries;
+ * - a mapped range becomes a new piece whose bind fence is the batch's.
  *
- * When the sparse vma unbinds, map_hand_over() moves its pieces to its
- * binding: the unbind's clear of the whole range waits for their writes,
+ * The batch's job waits for everything any of its parts waits for — the
+ * caller's dependencies; for the cuts, the vma's and the vm's active
+ * fences and the writes the cuts came from; for the new pieces, the vma's
+ * placement and the pending clears they overlap — then does the batch's
+ * page-table work in order and invalidates once.  Only the caller's
+ * dependencies pass their errors on: after one failed, the job still
+ * clears (the GPU may have used the mapping) but writes nothing.
+ *
+ * A batch is prepared — every binding, record, fence and array it can need
+ * is taken, counted from what the trees hold now plus what its own earlier
+ * operations can add — so that applying it cannot fail, and -ENOMEM leaves
+ * everything as it was.
+ *
+ * When a sparse vma unbinds, map_hand_over() moves its pieces to its
+ * binding: that unbind's clear of the whole range waits for their writes,
  * and their pages go when it completes (binding_release_pieces()).
  */
 #include <inttypes.h>
@@ -27,46 +39,37 @@
 
 #include "vm_internal.h"
 
-/* The fence a call returns: signalled when all of the call's work is done. */
-struct map_fence {
+/* One piece of page-table work of a batch, done in order by its job. */
+struct map_action {
+	struct gtt_binding *b;
+	bool write;			/* write b's entries; else clear b */
+};
+
+struct map_batch {
+	/* The batch's fence, and the bind fence of the pieces it maps; its
+	 * refcount is the batch's. */
 	struct gtt_fence fence;
 	struct await aw;
-};
-
-static const struct gtt_fence_ops map_fence_ops = { .name = "map" };
-
-static void map_fence_free(struct gtt_fence *f)
-{
-	mem_free(container_of(f, struct map_fence, fence));
-}
-
-static void map_fence_job(struct await *aw, int error)
-{
-	struct map_fence *mf = container_of(aw, struct map_fence, aw);
-
-	gtt_fence_signal(&mf->fence, error);
-	await_fini(aw);
-	gtt_fence_put(&mf->fence);	/* the await's reference */
-}
-
-#define MAX_NEW 5	/* two kept ends, two cut ends, one new piece */
-
-/* One call on its way. */
-struct map_op {
 	struct gtt_vm *vm;
-	struct vma *v;
-	uint64_t start, end;		/* [start, end) in the vm */
-	const struct gtt_map_info *info;
-	bool map;
-	struct gtt_binding **old;	/* overlapped pieces, lowest first */
-	size_t nold;
-	size_t nready;			/* cuts whose unbind await is set up */
-	struct gtt_binding *head_keep, *tail_keep;
-	struct gtt_binding *head_cut, *tail_cut;
-	struct gtt_binding *piece;	/* what gtt_vma_map() maps */
-	struct map_fence *mf;
-	struct gtt_fence *wait_for;	/* out of memory: wait, then retry */
+	struct map_action *acts;
+	size_t nacts;
+	struct gtt_binding **pool;	/* fresh bindings for the split */
+	size_t npool, used;
+	bool counted;			/* in vm->inflight */
 };
+
+static const struct gtt_fence_ops batch_fence_ops = { .name = "map batch" };
+
+static void batch_free(struct gtt_fence *f)
+{
+	struct map_batch *mb = container_of(f, struct map_batch, fence);
+
+	for (size_t i = mb->used; i < mb->npool; i++)
+		binding_put(mb->pool[i]);
+	mem_free(mb->pool);
+	mem_free(mb->acts);
+	mem_free(mb);
+}
 
 static struct gtt_binding *piece_of(struct itree_node *it)
 {
@@ -105,18 +108,17 @@ void map_hand_over(struct vma *v, struct gtt_binding *b)
 	}
 }
 
-/* A piece for [start, start + size) that maps what @from maps there. */
-static struct gtt_binding *piece_like(struct gtt_vm *vm,
+/* A fresh piece for [start, start + size) mapping what @from maps there. */
+static struct gtt_binding *piece_like(struct map_batch *mb,
 				      const struct gtt_binding *from,
 				      uint64_t start, uint64_t size)
 {
-	struct gtt_binding *p = binding_create(vm, from->pages, start, size,
-					       from->pte_flags);
+	struct gtt_binding *p = mb->pool[mb->used++];
 
-	if (!p)
-		return NULL;
-	binding_bind_init(p);		/* both awaits set up: op_release() */
-	binding_unbind_init(p);		/* may cancel them */
+	p->pages = gtt_pages_get(from->pages);
+	p->pte_flags = from->pte_flags;
+	p->size = size;
+	binding_place(p, start);
 	p->pages_offset = from->pages_offset + (start - from->start);
 	p->bind_fence = gtt_fence_get(from->bind_fence);
 	atomic_store_explicit(&p->replaced,
@@ -127,256 +129,302 @@ static struct gtt_binding *piece_like(struct gtt_vm *vm,
 	return p;
 }
 
-/* What a covered part's clear waits for: its write and the vma's GPU work. */
-static unsigned int cut_deps(const struct vma *v, const struct gtt_binding *c)
+/* What waits for @rf must not wait for this batch's own work. */
+static bool batch_owns(const struct map_batch *mb, const struct range_fence *rf)
 {
-	return (c->bind_fence && !gtt_fence_is_signaled(c->bind_fence)) +
-	       active_unsignalled(&v->active) + active_unsignalled(&c->vm->active);
+	const struct gtt_binding *b = container_of(rf, struct gtt_binding, pending);
+
+	return b->batch == mb;
 }
 
-/* The cut of the @i-th overlapped piece: a new end piece, or the piece. */
-static struct gtt_binding *cut_of(const struct map_op *op, size_t i)
+/* @c, covered by the batch: to be cleared by the batch's job. */
+static void cut(struct map_batch *mb, struct vma *v, struct gtt_binding *c)
 {
-	if (i == 0 && op->head_cut)
-		return op->head_cut;
-	if (i == op->nold - 1 && op->tail_cut)
-		return op->tail_cut;
-	return op->old[i];
+	struct gtt_vm *vm = mb->vm;
+
+	/* The GPU work that may still use it, and the write it came from. */
+	active_await_order(&v->active, &mb->aw);
+	if (c->bind_fence && c->bind_fence != &mb->fence)
+		await_add_order(&mb->aw, c->bind_fence);
+	c->batch = mb;
+	c->unbind_counted = true;
+	vm_work_begin(vm);
+	binding_get(c);				/* the pending tree's */
+	c->rcu_free = vm->rcu;
+	range_fence_insert(&vm->pending, &c->pending, c->start,
+			   c->start + c->size - 1, &c->unbind_fence);
+	mb->acts[mb->nacts++] = (struct map_action){ .b = c, .write = false };
+	vm->st.unbinds++;
 }
 
-static void op_release(struct map_op *op)
+/* Apply one checked operation to the trees (vm lock held); cannot fail. */
+static void apply(struct map_batch *mb, const struct gtt_map_op *op)
 {
-	struct gtt_binding *fresh[MAX_NEW] = { op->head_keep, op->tail_keep,
-					       op->head_cut, op->tail_cut, op->piece };
-
-	for (size_t i = 0; i < op->nready; i++) {
-		struct gtt_binding *c = cut_of(op, i);
-
-		if (c == op->old[i])
-			await_cancel(&c->unbind_await);
-	}
-	for (size_t i = 0; i < MAX_NEW; i++) {
-		if (!fresh[i])
-			continue;
-		await_cancel(&fresh[i]->unbind_await);
-		await_cancel(&fresh[i]->bind_await);
-		binding_put(fresh[i]);
-	}
-	if (op->mf) {
-		await_cancel(&op->mf->aw);
-		gtt_fence_put(&op->mf->fence);
-	}
-	mem_free(op->old);
-	op->old = NULL;
-}
-
-/* A fence the call could not record, to wait for before trying again. */
-static void pick_wait(struct map_op *op)
-{
-	const struct gtt_map_info *info = op->info;
-	struct range_fence *rf;
-
-	for (size_t i = 0; i < info->num_deps && !op->wait_for; i++)
-		if (!gtt_fence_is_signaled(info->deps[i]))
-			op->wait_for = gtt_fence_get(info->deps[i]);
-	for (size_t i = 0; i < op->nold && !op->wait_for; i++)
-		if (op->old[i]->bind_fence && !gtt_fence_is_signaled(op->old[i]->bind_fence))
-			op->wait_for = gtt_fence_get(op->old[i]->bind_fence);
-	if (!op->wait_for)
-		op->wait_for = active_first_unsignalled(&op->v->active);
-	if (!op->wait_for)
-		op->wait_for = active_first_unsignalled(&op->vm->active);
-	if (!op->wait_for && (rf = range_fence_first_unsignalled(&op->vm->pending, op->start,
-								 op->end - 1)))
-		op->wait_for = gtt_fence_get(rf->fence);
-}
-
-/* Take everything (vm lock held).  0, or -ENOMEM with nothing changed. */
-static int op_prepare(struct map_op *op)
-{
-	struct gtt_vm *vm = op->vm;
-	struct vma *v = op->v;
-	const struct gtt_map_info *info = op->info;
+	struct gtt_vm *vm = mb->vm;
+	struct vma *v = vma_lookup(vm, op->vma);
+	uint64_t start = v->binding->start + op->offset, end = start + op->size;
 	struct itree_node *it;
-	unsigned int ncuts, npending;
-	size_t n = 0;
 
-	for (it = itree_first(&v->pieces, op->start, op->end - 1); it;
-	     it = itree_next(it, op->start, op->end - 1))
-		n++;
-	op->old = mem_alloc((n ? n : 1) * sizeof(*op->old));
-	if (!op->old)
-		goto nomem;
-	for (it = itree_first(&v->pieces, op->start, op->end - 1); it;
-	     it = itree_next(it, op->start, op->end - 1))
-		op->old[op->nold++] = piece_of(it);
-	if (n) {
-		struct gtt_binding *first = op->old[0], *last = op->old[n - 1];
-		uint64_t first_end = first->start + first->size;
-		uint64_t last_end = last->start + last->size;
-
-		if (first->start < op->start) {
-			op->head_keep = piece_like(vm, first, first->start,
-						   op->start - first->start);
-			op->head_cut = piece_like(vm, first, op->start,
-						  u64_min(first_end, op->end) - op->start);
-			if (!op->head_keep || !op->head_cut)
-				goto nomem;
-		}
-		if (last_end > op->end) {
-			op->tail_keep = piece_like(vm, last, op->end, last_end - op->end);
-			if (!op->tail_keep)
-				goto nomem;
-			if (n > 1 || !op->head_cut) {
-				uint64_t s = u64_max(last->start, op->start);
-
-				op->tail_cut = piece_like(vm, last, s, op->end - s);
-				if (!op->tail_cut)
-					goto nomem;
-			}
-		}
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct gtt_binding *c = cut_of(op, i);
-
-		if (c == op->old[i])
-			binding_unbind_init(c);	/* fresh cuts have theirs */
-		op->nready++;
-		if (await_reserve(&c->unbind_await, cut_deps(v, c)))
-			goto nomem;
-	}
-	ncuts = (unsigned int)n;
-	if (op->map) {
-		op->piece = binding_create(vm, info->pages, op->start,
-					   op->end - op->start, info->pte_flags);
-		if (!op->piece)
-			goto nomem;
-		op->piece->pages_offset = info->pages_offset;
-		op->piece->piece.start = op->start;
-		op->piece->piece.last = op->end - 1;
-		binding_bind_init(op->piece);	/* both set up: op_release() */
-		binding_unbind_init(op->piece);	/* may cancel them */
-		if (gtt_fence_create(0, 0, &op->piece->bind_fence))
-			goto nomem;
-		/* The caller's deps, the vma's placement, the pending clears
-		 * it overlaps: those there now and this call's cuts. */
-		npending = range_fence_count_unsignalled(&vm->pending, op->start,
-							 op->end - 1);
-		if (await_reserve(&op->piece->bind_await,
-				  (unsigned int)info->num_deps + 1 + npending + ncuts))
-			goto nomem;
-	}
-	op->mf = mem_alloc(sizeof(*op->mf));
-	if (!op->mf)
-		goto nomem;
-	fence_init(&op->mf->fence, &map_fence_ops, NULL, 0, 0, map_fence_free);
-	await_init(&op->mf->aw, vm->ex, map_fence_job);
-	if (await_reserve(&op->mf->aw, ncuts + op->map))
-		goto nomem;
-	return 0;
-nomem:
-	pick_wait(op);
-	op_release(op);
-	return set_error(-ENOMEM, "%s: out of memory", op->map ? "gtt_vma_map" : "gtt_vma_unmap");
-}
-
-/* Start the clear of covered part @c (vm lock held); cannot fail. */
-static void cut_commit(struct gtt_vm *vm, struct vma *v, struct gtt_binding *c)
-{
-	struct await *aw = &c->unbind_await;
-
-	if (c->bind_fence)
-		await_add(aw, c->bind_fence);
-	active_await(&v->active, aw);
-	active_await(&vm->active, aw);
 	tree_write_begin(vm);
-	c->unbind_counted = atomic_load(&aw->pending) > 1;
-	if (c->unbind_counted) {
-		vm_work_begin(vm);
-		binding_get(c);			/* the tree's reference */
-		c->rcu_free = vm->rcu;
-		range_fence_insert(&vm->pending, &c->pending, c->start,
-				   c->start + c->size - 1, &c->unbind_fence);
+	while ((it = itree_first(&v->pieces, start, end - 1))) {
+		struct gtt_binding *p = piece_of(it);
+		uint64_t p_end = p->start + p->size;
+		uint64_t cs = u64_max(p->start, start), ce = u64_min(p_end, end);
+
+		itree_remove(&v->pieces, it);
+		if (p->start < start)
+			itree_insert(&v->pieces,
+				     &piece_like(mb, p, p->start, start - p->start)->piece);
+		if (p_end > end)
+			itree_insert(&v->pieces, &piece_like(mb, p, end, p_end - end)->piece);
+		if (cs == p->start && ce == p_end) {
+			cut(mb, v, p);		/* the tree's reference is the cut's */
+		} else {
+			cut(mb, v, piece_like(mb, p, cs, ce - cs));
+			binding_put(p);		/* the tree's reference */
+		}
+	}
+	if (op->kind == GTT_OP_MAP) {
+		struct gtt_binding *p = mb->pool[mb->used++];
+
+		p->pages = gtt_pages_get(op->pages);
+		p->pte_flags = op->pte_flags;
+		p->size = op->size;
+		binding_place(p, start);
+		p->pages_offset = op->pages_offset;
+		p->bind_fence = gtt_fence_get(&mb->fence);
+		p->piece.start = start;
+		p->piece.last = end - 1;
+		/* After the vma's placement and the clears it overlaps. */
+		if (v->binding->bind_fence)
+			await_add_order(&mb->aw, v->binding->bind_fence);
+		for (struct range_fence *rf = range_fence_first(&vm->pending, start, end - 1);
+		     rf; rf = range_fence_next(rf, start, end - 1))
+			if (!range_fence_signalled(rf) && !batch_owns(mb, rf))
+				await_add_order(&mb->aw, rf->fence);
+		itree_insert(&v->pieces, &p->piece);
+		binding_get(p);			/* the job's */
+		mb->acts[mb->nacts++] = (struct map_action){ .b = p, .write = true };
+		vm->st.binds++;
 	}
 	tree_write_end(vm);
-	/* Its creation reference belongs to the unbind from here. */
-	await_commit(aw);
 }
 
-/* Apply a prepared call (vm lock held); cannot fail. */
-static void op_commit(struct map_op *op)
+static void batch_job(struct await *aw, int dep_error)
 {
-	struct gtt_vm *vm = op->vm;
-	struct vma *v = op->v;
-	const struct gtt_map_info *info = op->info;
-	struct await *faw = &op->mf->aw;
-	struct gtt_binding *p = op->piece;
+	struct map_batch *mb = container_of(aw, struct map_batch, aw);
+	struct gtt_vm *vm = mb->vm;
+	bool closed = vm_is_closed(vm), any = false;
+	int err = dep_error, inval = 0;
 
-	for (size_t i = 0; i < op->nold; i++)
-		itree_remove(&v->pieces, &op->old[i]->piece);
-	if (op->head_keep)
-		itree_insert(&v->pieces, &op->head_keep->piece);
-	if (op->tail_keep)
-		itree_insert(&v->pieces, &op->tail_keep->piece);
-	gtt_fence_get(&op->mf->fence);	/* the await's, dropped by its job */
-	for (size_t i = 0; i < op->nold; i++) {
-		struct gtt_binding *c = cut_of(op, i);
+	for (size_t i = 0; i < mb->nacts && !closed; i++) {
+		struct gtt_binding *b = mb->acts[i].b;
+		int e;
 
-		/* An end piece's cut replaces it: the piece itself goes. */
-		if (c != op->old[i])
-			binding_put(op->old[i]);
-		binding_get(c);		/* for the call's fence, below */
-		cut_commit(vm, v, c);
-		await_add(faw, &c->unbind_fence);
-		binding_put(c);
-		vm->st.unbinds++;
+		if (mb->acts[i].write) {
+			if (dep_error)
+				continue;	/* nothing is written after a failed dep */
+			e = backend_map(vm->be, b->start, b->size, b->pages,
+					b->pages_offset, b->pte_flags);
+			if (e) {
+				/* Put scratch back over what it may have written. */
+				vm_note_backend_error(vm);
+				b->backend_failed = true;
+				b->bind_error = e;
+				b->stale = vm_clear_failed(vm, backend_unmap(vm->be, b->start, b->size));
+				err = err ? err : e;
+			}
+		} else {
+			e = backend_unmap(vm->be, b->start, b->size);
+			b->stale = vm_clear_failed(vm, e);
+			b->clear_error = e;
+			err = err ? err : e;
+		}
+		any = true;
 	}
-	if (p) {
-		for (size_t i = 0; i < info->num_deps; i++)
-			await_add(&p->bind_await, info->deps[i]);
-		if (v->binding->bind_fence)
-			await_add(&p->bind_await, v->binding->bind_fence);
-		for (struct range_fence *rf = range_fence_first(&vm->pending, op->start, op->end - 1);
-		     rf; rf = range_fence_next(rf, op->start, op->end - 1))
-			if (!range_fence_signalled(rf))
-				await_add_order(&p->bind_await, rf->fence);
-		itree_insert(&v->pieces, &p->piece);
-		await_add(faw, p->bind_fence);
-		binding_get(p);		/* the bind job's reference */
-		p->bind_counted = atomic_load(&p->bind_await.pending) > 1;
-		if (p->bind_counted)
-			vm_work_begin(vm);
-		vm->st.binds++;
-		vm->st.binds_deferred += !await_commit(&p->bind_await);
+	if (any && (inval = backend_invalidate(vm->be))) {
+		vm_note_backend_error(vm);
+		err = err ? err : inval;
 	}
-	await_commit(faw);
-	mem_free(op->old);
+	for (size_t i = 0; i < mb->nacts; i++) {
+		struct gtt_binding *b = mb->acts[i].b;
+
+		if (mb->acts[i].write) {
+			if (!b->bind_error)
+				b->bind_error = closed ? 0 : dep_error ? dep_error : inval;
+			atomic_store_explicit(&b->replaced,
+					      !closed && !dep_error && !b->stale &&
+					      (!b->bind_error || b->backend_failed),
+					      memory_order_release);
+			binding_put(b);		/* the job's */
+		} else {
+			/* Without a confirmed invalidation the old entries may
+			 * still be cached: keep the pages (quarantine). */
+			if (inval && !closed && !b->clear_error) {
+				b->clear_error = inval;
+				b->stale = true;
+			}
+			binding_unhold(b);	/* completes it */
+		}
+	}
+	gtt_fence_signal(&mb->fence, err);
+	await_fini(aw);
+	if (mb->counted)
+		vm_work_end(vm);
+	gtt_fence_put(&mb->fence);		/* the job's */
 }
 
-static int check_range(const struct gtt_vm *vm, const struct vma *v,
-		       uint64_t offset, uint64_t size, const char *who)
+/* Check @op: its own arguments, then against the vm now (lock held). */
+static int check_op(struct gtt_vm *vm, const struct gtt_map_op *op, size_t i,
+		    const char *who)
 {
+	bool map = op->kind == GTT_OP_MAP, null = op->pte_flags & GTT_PTE_NULL;
+	struct vma *v;
+
+	if (!map && op->kind != GTT_OP_UNMAP)
+		return set_error(-EINVAL, "%s: ops[%zu]: unknown kind %d", who, i, (int)op->kind);
+	if (!reserved_zero(op->reserved, sizeof(op->reserved)))
+		return set_error(-EINVAL, "%s: ops[%zu] has non-zero reserved fields (built against a newer libgtt?)",
+				 who, i);
+	if (!map && (op->pages || op->pages_offset || op->pte_flags))
+		return set_error(-EINVAL, "%s: ops[%zu]: an unmap takes no pages or flags", who, i);
+	if (map && null && (op->pages || op->pages_offset))
+		return set_error(-EINVAL, "%s: ops[%zu]: a NULL mapping takes no pages", who, i);
+	if (map && !null &&
+	    (!op->pages || op->pages_offset % vm->page_size ||
+	     op->pages_offset >= gtt_pages_size(op->pages) ||
+	     op->size > gtt_pages_size(op->pages) - op->pages_offset))
+		return set_error(-EINVAL, "%s: ops[%zu]: no pages, pages_offset 0x%" PRIx64 " not page-aligned, or 0x%" PRIx64 " bytes from it pass the end of the pages",
+				 who, i, op->pages_offset, op->size);
+	v = vma_lookup(vm, op->vma);
 	if (!v)
-		return set_error(-ENOENT, "%s: unknown vma handle", who);
+		return set_error(-ENOENT, "%s: ops[%zu]: unknown vma handle 0x%" PRIx64, who, i, op->vma);
 	if (!v->sparse)
-		return set_error(-EINVAL, "%s: vma 0x%" PRIx64 " is not sparse (gtt_vma_create_sparse())",
-				 who, v->handle);
+		return set_error(-EINVAL, "%s: ops[%zu]: vma 0x%" PRIx64 " is not sparse (gtt_vma_create_sparse())",
+				 who, i, op->vma);
 	if (!v->binding)
-		return set_error(-ENOENT, "%s: sparse vma 0x%" PRIx64 " is not bound", who, v->handle);
-	if (vm_is_closed(vm))
-		return set_error(-ESHUTDOWN, "%s: vm '%s' is closed", who, vm->name);
-	if (!size || (offset | size) % vm->page_size || offset > v->sparse_size ||
-	    size > v->sparse_size - offset)
-		return set_error(-EINVAL, "%s: [0x%" PRIx64 ", +0x%" PRIx64 ") is empty, not page-aligned or outside the vma's 0x%" PRIx64 " bytes",
-				 who, offset, size, v->sparse_size);
+		return set_error(-ENOENT, "%s: ops[%zu]: sparse vma 0x%" PRIx64 " is not bound", who, i, op->vma);
+	if (!op->size || (op->offset | op->size) % vm->page_size ||
+	    op->offset > v->sparse_size || op->size > v->sparse_size - op->offset)
+		return set_error(-EINVAL, "%s: ops[%zu]: [0x%" PRIx64 ", +0x%" PRIx64 ") is empty, not page-aligned or outside the vma's 0x%" PRIx64 " bytes",
+				 who, i, op->offset, op->size, v->sparse_size);
 	return 0;
 }
 
-static int check_info(const struct gtt_vm *vm, const struct gtt_map_info *info,
-		      bool map, const char *who)
+/* A fence this batch could not record, to wait for before trying again. */
+static struct gtt_fence *batch_wait_for(struct gtt_vm *vm, const struct gtt_map_op *ops,
+					size_t count, const struct gtt_map_info *info)
 {
-	const unsigned int known = GTT_MAP_ASYNC | GTT_MAP_TRYLOCK;
+	struct gtt_fence *f = NULL;
 
+	for (size_t i = 0; i < info->num_deps && !f; i++)
+		if (!gtt_fence_is_signaled(info->deps[i]))
+			f = gtt_fence_get(info->deps[i]);
+	if (!f)
+		f = active_first_unsignalled(&vm->active);
+	for (size_t i = 0; i < count && !f; i++) {
+		struct vma *v = vma_lookup(vm, ops[i].vma);
+		uint64_t start = v->binding->start + ops[i].offset;
+		struct range_fence *rf;
+
+		f = active_first_unsignalled(&v->active);
+		if (!f && (rf = range_fence_first_unsignalled(&vm->pending, start,
+							      start + ops[i].size - 1)))
+			f = gtt_fence_get(rf->fence);
+		for (struct itree_node *it = itree_first(&v->pieces, start, start + ops[i].size - 1);
+		     it && !f; it = itree_next(it, start, start + ops[i].size - 1))
+			if (piece_of(it)->bind_fence && !gtt_fence_is_signaled(piece_of(it)->bind_fence))
+				f = gtt_fence_get(piece_of(it)->bind_fence);
+	}
+	return f;
+}
+
+/*
+ * Take everything the batch can need (vm lock held, ops checked): a fresh
+ * binding for each part it can keep or cut, and records for everything its
+ * job can wait for.  An operation covers at most the pieces there now plus
+ * three per earlier operation (two kept ends and a new piece), and each
+ * piece it covers yields one cut and at most two kept ends.
+ */
+static int batch_prepare(struct gtt_vm *vm, const struct gtt_map_op *ops,
+			 size_t count, const struct gtt_map_info *info,
+			 struct map_batch **out)
+{
+	struct map_batch *mb = mem_zalloc(sizeof(*mb));
+	size_t nacts = 0, nfresh = 0, nrec = info->num_deps;
+
+	if (!mb)
+		return -ENOMEM;
+	fence_init(&mb->fence, &batch_fence_ops, NULL, 0, 0, batch_free);
+	mb->vm = vm;
+	await_init(&mb->aw, vm->ex, batch_job);
+	for (size_t i = 0; i < count; i++) {
+		struct vma *v = vma_lookup(vm, ops[i].vma);
+		uint64_t start = v->binding->start + ops[i].offset;
+		uint64_t last = start + ops[i].size - 1;
+		size_t covered = 3 * i;
+
+		for (struct itree_node *it = itree_first(&v->pieces, start, last); it;
+		     it = itree_next(it, start, last))
+			covered++;
+		nacts += covered + 1;
+		nfresh += 5;	/* two kept ends, two cut ends, a new piece */
+		nrec += covered * (1 + active_unsignalled(&v->active)) + 1 +
+			range_fence_count_unsignalled(&vm->pending, start, last);
+	}
+	nrec += active_unsignalled(&vm->active);
+	mb->acts = mem_alloc(nacts * sizeof(*mb->acts));
+	mb->pool = mem_alloc(nfresh * sizeof(*mb->pool));
+	if (!mb->acts || !mb->pool || await_reserve(&mb->aw, (unsigned int)u64_min(nrec, UINT32_MAX)))
+		goto nomem;
+	for (; mb->npool < nfresh; mb->npool++) {
+		mb->pool[mb->npool] = binding_create(vm, NULL, 0, 0, 0);
+		if (!mb->pool[mb->npool])
+			goto nomem;
+	}
+	*out = mb;
+	return 0;
+nomem:
+	await_cancel(&mb->aw);
+	gtt_fence_put(&mb->fence);
+	return -ENOMEM;
+}
+
+/* Everything checked and taken: change the trees and start the job. */
+static void batch_commit(struct map_batch *mb, const struct gtt_map_op *ops,
+			 size_t count, const struct gtt_map_info *info)
+{
+	struct gtt_vm *vm = mb->vm;
+
+	for (size_t i = 0; i < info->num_deps; i++)
+		await_add(&mb->aw, info->deps[i]);
+	active_await_order(&vm->active, &mb->aw);
+	for (size_t i = 0; i < count; i++)
+		apply(mb, &ops[i]);
+	for (; mb->npool > mb->used; mb->npool--)	/* what the split did not use */
+		binding_put(mb->pool[mb->npool - 1]);
+	gtt_fence_get(&mb->fence);		/* the job's */
+	mb->counted = atomic_load(&mb->aw.pending) > 1;
+	if (mb->counted)
+		vm_work_begin(vm);
+	await_commit(&mb->aw);
+}
+
+static int batch(struct gtt_vm *vm, const struct gtt_map_op *ops, size_t count,
+		 const struct gtt_map_info *info, struct gtt_fence **fence,
+		 const char *who)
+{
+	const struct gtt_map_info none = { 0 };
+	const unsigned int known = GTT_MAP_ASYNC | GTT_MAP_TRYLOCK;
+	struct map_batch *mb = NULL;
+	struct gtt_fence *f;
+	bool wait, trylock;
+	int err = 0;
+
+	if (!vm || !ops || !count)
+		return set_error(-EINVAL, "%s: vm or ops is NULL, or no operation", who);
+	if (!info)
+		info = &none;
 	if (info->flags & ~known)
 		return set_error(-EINVAL, "%s: unknown flags 0x%x", who, info->flags);
 	if (!reserved_zero(info->reserved, sizeof(info->reserved)))
@@ -386,38 +434,6 @@ static int check_info(const struct gtt_vm *vm, const struct gtt_map_info *info,
 	for (size_t i = 0; i < info->num_deps; i++)
 		if (!info->deps[i])
 			return set_error(-EINVAL, "%s: deps[%zu] is NULL", who, i);
-	if (!map)
-		return 0;
-	if (info->pte_flags & GTT_PTE_NULL) {
-		if (info->pages || info->pages_offset)
-			return set_error(-EINVAL, "%s: a NULL mapping takes no pages", who);
-		return 0;
-	}
-	if (!info->pages || info->pages_offset % vm->page_size)
-		return set_error(-EINVAL, "%s: no pages, or pages_offset 0x%" PRIx64 " is not page-aligned",
-				 who, info->pages_offset);
-	return 0;
-}
-
-static int do_op(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset, uint64_t size,
-		 const struct gtt_map_info *info, bool map, struct gtt_fence **fence)
-{
-	const char *who = map ? "gtt_vma_map" : "gtt_vma_unmap";
-	const struct gtt_map_info none = { 0 };
-	bool wait, trylock;
-	struct map_op op;
-	struct gtt_fence *f;
-	int err;
-
-	if (!vm)
-		return set_error(-EINVAL, "%s: vm is NULL", who);
-	if (!info && map)
-		return set_error(-EINVAL, "%s: info is NULL", who);
-	if (!info)
-		info = &none;
-	err = check_info(vm, info, map, who);
-	if (err)
-		return err;
 	wait = !(info->flags & GTT_MAP_ASYNC);
 	trylock = info->flags & GTT_MAP_TRYLOCK;
 	if (trylock) {
@@ -428,42 +444,36 @@ static int do_op(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset, uint64_t size,
 	}
 	for (;;) {
 		vm_retire_locked(vm);
-		op = (struct map_op){ .vm = vm, .v = vma_lookup(vm, h), .info = info, .map = map };
-		err = check_range(vm, op.v, offset, size, who);
+		if (vm_is_closed(vm)) {
+			err = set_error(-ESHUTDOWN, "%s: vm '%s' is closed", who, vm->name);
+			break;
+		}
+		for (size_t i = 0; i < count && !err; i++)
+			err = check_op(vm, &ops[i], i, who);
 		if (err)
 			break;
-		if (map && !(info->pte_flags & GTT_PTE_NULL) &&
-		    (info->pages_offset >= gtt_pages_size(info->pages) ||
-		     size > gtt_pages_size(info->pages) - info->pages_offset)) {
-			err = set_error(-EINVAL, "%s: 0x%" PRIx64 " bytes from pages_offset 0x%" PRIx64 " pass the end of the pages (0x%" PRIx64 ")",
-					who, size, info->pages_offset, gtt_pages_size(info->pages));
+		if (!batch_prepare(vm, ops, count, info, &mb))
 			break;
-		}
-		op.start = op.v->binding->start + offset;
-		op.end = op.start + size;
-		err = op_prepare(&op);
-		if (!err || !op.wait_for)
+		err = set_error(-ENOMEM, "%s: out of memory", who);
+		/* Only a call that may block waits (unlocked) and tries again. */
+		f = wait && !trylock ? batch_wait_for(vm, ops, count, info) : NULL;
+		if (!f)
 			break;
-		/* Out of memory for a record: only a call that may block
-		 * waits for that fence (unlocked) and tries again. */
-		if (!wait || trylock) {
-			gtt_fence_put(op.wait_for);
-			break;
-		}
-		vm_wait_unlocked(vm, op.wait_for);
+		err = 0;
+		vm_wait_unlocked(vm, f);
 	}
 	if (err) {
 		pthread_mutex_unlock(&vm->lock);
 		return err;
 	}
-	f = &op.mf->fence;	/* its first reference is the call's */
-	op_commit(&op);
+	f = &mb->fence;		/* its first reference is the caller's */
+	batch_commit(mb, ops, count, info);
 	pthread_mutex_unlock(&vm->lock);
 	if (wait) {
 		executor_wait_fence(vm->ex, f);
 		err = gtt_fence_status(f) < 0 ? gtt_fence_status(f) : 0;
 		if (err)
-			set_error(err, "%s: a dependency, a clear or the PTE write failed (%s)",
+			set_error(err, "%s: a dependency, a clear or a PTE write failed (%s)",
 				  who, gtt_strerror(err));
 	}
 	if (fence)
@@ -473,16 +483,47 @@ static int do_op(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset, uint64_t size,
 	return err;
 }
 
+GTT_API int gtt_vm_map_batch(struct gtt_vm *vm, const struct gtt_map_op *ops,
+			     size_t count, const struct gtt_map_info *info,
+			     struct gtt_fence **fence)
+{
+	if (info && (info->pages || info->pages_offset || info->pte_flags))
+		return set_error(-EINVAL, "gtt_vm_map_batch: pages, pages_offset and pte_flags belong in the ops");
+	return batch(vm, ops, count, info, fence, "gtt_vm_map_batch");
+}
+
 GTT_API int gtt_vma_map(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset,
 			uint64_t size, const struct gtt_map_info *info,
 			struct gtt_fence **fence)
 {
-	return do_op(vm, h, offset, size, info, true, fence);
+	struct gtt_map_op op;
+
+	if (!info)
+		return set_error(-EINVAL, "gtt_vma_map: info is NULL");
+	op = (struct gtt_map_op){ .kind = GTT_OP_MAP, .vma = h, .offset = offset,
+				  .size = size, .pages = info->pages,
+				  .pages_offset = info->pages_offset,
+				  .pte_flags = info->pte_flags };
+	/* The info's own mapping fields are carried by the op. */
+	struct gtt_map_info how = *info;
+
+	how.pages = NULL;
+	how.pages_offset = 0;
+	how.pte_flags = 0;
+	return batch(vm, &op, 1, &how, fence, "gtt_vma_map");
 }
 
 GTT_API int gtt_vma_unmap(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset,
 			  uint64_t size, const struct gtt_map_info *info,
 			  struct gtt_fence **fence)
 {
-	return do_op(vm, h, offset, size, info, false, fence);
+	struct gtt_map_op op = { .kind = GTT_OP_UNMAP, .vma = h, .offset = offset,
+				 .size = size };
+	struct gtt_map_info how = info ? *info : (struct gtt_map_info){ 0 };
+
+	/* An unmap's info carries flags and deps only. */
+	how.pages = NULL;
+	how.pages_offset = 0;
+	how.pte_flags = 0;
+	return batch(vm, &op, 1, &how, fence, "gtt_vma_unmap");
 }

@@ -30,6 +30,8 @@
 #include "base/rcu.h"
 #include "range_fence.h"
 
+struct map_batch;
+
 struct gtt_binding {
 	/* The unbind fence; its refcount is the binding's refcount. */
 	struct gtt_fence unbind_fence;
@@ -61,6 +63,7 @@ struct gtt_binding {
 	bool region;
 	struct itree pieces;
 	struct itree_node piece;	/* a piece: in its sparse vma's tree */
+	struct map_batch *batch;	/* a cut: the batch that clears it */
 	/* Whether the bind / unbind was counted in vm->inflight (it was not
 	 * when it was certain to finish inline, under the vm lock). */
 	bool bind_counted;
@@ -86,8 +89,10 @@ void active_fini(struct active_list *l);
 unsigned int active_unsignalled(const struct active_list *l);
 /* A reference to the first fence not yet signalled, or NULL. */
 struct gtt_fence *active_first_unsignalled(const struct active_list *l);
-/* Add every fence to @aw (records reserved by the caller). */
+/* Add every fence to @aw (records reserved by the caller); _order: for
+ * ordering only (a failed GPU job does not fail what waits for it). */
 void active_await(const struct active_list *l, struct await *aw);
+void active_await_order(const struct active_list *l, struct await *aw);
 
 struct vma {
 	gtt_vma_t handle;
