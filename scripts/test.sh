@@ -126,6 +126,7 @@ smoke() {
 	for cmd in "build/examples/gtt-demo --quiet" \
 		   "build/examples/gtt-hello" \
 		   "build/examples/gtt-driver-heap --quiet --frames 50" \
+		   "build/examples/gtt-sparse-residency --quiet" \
 		   "build/tools/gtt-dump --platform snb" \
 		   "build/tools/gtt-dump --platform lnl --ppgtt --objects 12" \
 		   "build/tools/gttctl --mock tgl dump" \
