@@ -44,6 +44,10 @@
  * %GTT_MAP_TRYLOCK it returns -ENOMEM with nothing changed, otherwise it
  * waits for a fence it could not record and tries again.
  *
+ * Pages created %GTT_PAGES_BORROWED are never unmapped asynchronously
+ * (rule 5): a call that covers them waits for its fence, %GTT_MAP_ASYNC or
+ * not, and so does the unbind of a sparse vma that maps them.
+ *
  * A failed PTE write leaves the new mapping in place holding scratch (its
  * fence carries the error); a failed clear keeps the covered part's pages
  * referenced (the quarantine of gtt/vm.h) until the sparse vma is unbound

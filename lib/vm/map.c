@@ -55,6 +55,8 @@ struct map_batch {
 	size_t nacts;
 	struct gtt_binding **pool;	/* fresh bindings for the split */
 	size_t npool, used;
+	size_t ncuts, nwaiting;		/* for the stats */
+	bool borrowed;			/* a cut maps borrowed pages (rule 5) */
 	bool counted;			/* in vm->inflight */
 };
 
@@ -90,6 +92,17 @@ unsigned int map_pending_writes(const struct vma *v, struct gtt_fence **f)
 			*f = gtt_fence_get(bf);
 	}
 	return n;
+}
+
+bool map_has_borrowed(const struct vma *v)
+{
+	if (!v->sparse)
+		return false;
+	for (struct itree_node *it = itree_first(&v->pieces, 0, UINT64_MAX); it;
+	     it = itree_next(it, 0, UINT64_MAX))
+		if (gtt_pages_flags(piece_of(it)->pages) & GTT_PAGES_BORROWED)
+			return true;
+	return false;
 }
 
 void map_hand_over(struct vma *v, struct gtt_binding *b)
@@ -154,6 +167,8 @@ static void cut(struct map_batch *mb, struct vma *v, struct gtt_binding *c)
 	range_fence_insert(&vm->pending, &c->pending, c->start,
 			   c->start + c->size - 1, &c->unbind_fence);
 	mb->acts[mb->nacts++] = (struct map_action){ .b = c, .write = false };
+	mb->ncuts++;
+	mb->borrowed |= gtt_pages_flags(c->pages) & GTT_PAGES_BORROWED;
 	vm->st.unbinds++;
 }
 
@@ -198,10 +213,15 @@ static void apply(struct map_batch *mb, const struct gtt_map_op *op)
 		/* After the vma's placement and the clears it overlaps. */
 		if (v->binding->bind_fence)
 			await_add_order(&mb->aw, v->binding->bind_fence);
+		bool waits = false;
+
 		for (struct range_fence *rf = range_fence_first(&vm->pending, start, end - 1);
 		     rf; rf = range_fence_next(rf, start, end - 1))
-			if (!range_fence_signalled(rf) && !batch_owns(mb, rf))
+			if (!range_fence_signalled(rf) && !batch_owns(mb, rf)) {
 				await_add_order(&mb->aw, rf->fence);
+				waits = true;
+			}
+		mb->nwaiting += waits;
 		itree_insert(&v->pieces, &p->piece);
 		binding_get(p);			/* the job's */
 		mb->acts[mb->nacts++] = (struct map_action){ .b = p, .write = true };
@@ -407,6 +427,15 @@ static void batch_commit(struct map_batch *mb, const struct gtt_map_op *ops,
 	mb->counted = atomic_load(&mb->aw.pending) > 1;
 	if (mb->counted)
 		vm_work_begin(vm);
+	/* The stats count a batch's cuts as unbinds and its pieces as
+	 * binds, deferred when the job has to wait. */
+	if (mb->counted) {
+		vm->st.unbinds_deferred += mb->ncuts;
+		vm->st.binds_deferred += mb->nacts - mb->ncuts;
+	} else {
+		vm->st.unbinds_immediate += mb->ncuts;
+	}
+	vm->st.bind_waits_on_unbind += mb->nwaiting;
 	await_commit(&mb->aw);
 }
 
@@ -468,6 +497,8 @@ static int batch(struct gtt_vm *vm, const struct gtt_map_op *ops, size_t count,
 	}
 	f = &mb->fence;		/* its first reference is the caller's */
 	batch_commit(mb, ops, count, info);
+	/* Borrowed pages may be freed once the call returns (rule 5). */
+	wait |= mb->borrowed;
 	pthread_mutex_unlock(&vm->lock);
 	if (wait) {
 		executor_wait_fence(vm->ex, f);

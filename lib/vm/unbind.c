@@ -222,7 +222,8 @@ GTT_API int gtt_vma_unbind(struct gtt_vm *vm, gtt_vma_t h, unsigned int flags,
 	}
 	/* Async unbind needs pages the binding can keep alive. */
 	sync = !(flags & GTT_UNBIND_ASYNC) ||
-	       (gtt_pages_flags(v->pages) & GTT_PAGES_BORROWED);
+	       (gtt_pages_flags(v->pages) & GTT_PAGES_BORROWED) ||
+	       map_has_borrowed(v);
 	/* Only a call that may block waits for memory (rule 7). */
 	err = unbind_locked(vm, h, &v, !(flags & (GTT_UNBIND_ASYNC | GTT_UNBIND_TRYLOCK)), &f);
 	pthread_mutex_unlock(&vm->lock);

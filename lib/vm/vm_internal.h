@@ -173,6 +173,8 @@ void binding_release_pieces(struct gtt_binding *b);
 /* Whether @v has a piece whose write is still to come, and the first such
  * write's fence (a reference) if @f is not NULL. */
 unsigned int map_pending_writes(const struct vma *v, struct gtt_fence **f);
+/* Whether a piece of sparse vma @v maps borrowed pages (rule 5). */
+bool map_has_borrowed(const struct vma *v);
 /* A sparse vma that starts unbinding hands its pieces to its binding. */
 void map_hand_over(struct vma *v, struct gtt_binding *b);
 
