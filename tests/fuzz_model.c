@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * libFuzzer harness over the model interpreter (tests/model.c): the first
- * byte picks the backend, every following 4 bytes are one operation.  Any
- * disagreement between the page tables and the model aborts.
+ * byte picks the backend (enum model_backend, modulo MODEL_BACKENDS), every
+ * following 4 bytes are one operation word, decoded by model_step(): its
+ * low 4 bits the kind (enum model_counter: binds, unbinds, sparse vmas'
+ * lives, maps, NULL maps, unmaps, GPU work and simulated GPU jobs...), the
+ * rest the vma, the range and the flags.  Any disagreement between the
+ * page tables (or the simulated GPU) and the model aborts.
  * Build and run with scripts/fuzz.sh.
  */
 #include <stdio.h>

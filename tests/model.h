@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A reference model of what every GPU page of a vm may translate to, and
- * an interpreter of random operations checked against it after each step.
- * Shared by the seeded test (test_model.c) and the libFuzzer harness.
+ * an interpreter of random operations checked against it after each step:
+ * vmas bound and unbound whole, and sparse vmas with mappings at any page
+ * range (gtt/map.h).  Shared by the seeded test (test_model.c) and the
+ * libFuzzer harness.
  */
 #ifndef GTT_TESTS_MODEL_H
 #define GTT_TESTS_MODEL_H
@@ -11,9 +13,40 @@
 
 #include <gtt/gtt.h>
 
+/* The backend under the vm. */
+enum model_backend {
+	MODEL_GENERIC,		/* generic mock */
+	MODEL_GGTT,		/* Intel GGTT (TGL): no NULL entries */
+	MODEL_PPGTT,		/* Intel PPGTT (TGL): NULL entries */
+	MODEL_PPGTT_SCRATCH,	/* Intel PPGTT (SKL): NULL is scratch */
+	MODEL_BACKENDS
+};
+
+/* Operation kinds (an operation word modulo MODEL_OPS), then counters. */
+enum model_counter {
+	MODEL_BIND, MODEL_BIND2, MODEL_UNBIND, MODEL_PIN, MODEL_GPU_WORK,
+	MODEL_GPU_DONE, MODEL_WORKER, MODEL_HOLD, MODEL_MAP, MODEL_MAP2,
+	MODEL_MAP_NULL, MODEL_UNMAP, MODEL_GPU_WORK_SPARSE, MODEL_SPARSE_LIFE,
+	MODEL_WORKERS, MODEL_GPU_DONE2,
+	MODEL_OPS,
+	MODEL_MAP_OK = MODEL_OPS,	/* maps (NULL too) on a bound sparse vma */
+	MODEL_UNMAP_OK,			/* unmaps on a bound sparse vma */
+	MODEL_DEFERRED,			/* ... of those, not done on return */
+	MODEL_OVER_NOTHING,		/* over nothing mapped */
+	MODEL_OVER_ONE,			/* over what one call mapped */
+	MODEL_OVER_SEVERAL,		/* over what several calls mapped */
+	MODEL_PAGES_COVERED,		/* pages those calls covered */
+	MODEL_PAGES_CUT,		/* mapped pages unmapped (any way) */
+	MODEL_SPARSE_CREATED,
+	MODEL_SPARSE_BOUND,
+	MODEL_JOBS,			/* simulated GPU jobs on sparse vmas */
+	MODEL_JOBS_DONE,
+	MODEL_COUNTERS
+};
+
 struct model;
 
-/* The backend under the vm: 0 generic mock, 1 Intel GGTT, 2 Intel PPGTT. */
+/* @backend: an &enum model_backend (taken modulo MODEL_BACKENDS). */
 struct model *model_create(unsigned int backend);
 /* Apply one operation decoded from @word; 0, or -1 with model_error() set. */
 int model_step(struct model *m, uint32_t word);
@@ -22,6 +55,7 @@ int model_check_all(struct model *m);
 /* Finish all GPU work, unbind everything, check, free.  0 or -1. */
 int model_destroy(struct model *m);
 const char *model_error(const struct model *m);
+/* How many operations of @kind ran, or a counter. */
 uint64_t model_ops(const struct model *m, unsigned int kind);
 
 #endif

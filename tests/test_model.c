@@ -2,7 +2,9 @@
 /*
  * Seeded random operations against the reference model (tests/model.c),
  * checked after every step by walking the page tables: a million
- * operations over the generic mock, an Intel GGTT and an Intel PPGTT.
+ * operations — binds and unbinds of whole vmas, sparse vmas and their
+ * maps, NULL maps and unmaps — over the generic mock, an Intel GGTT and
+ * Intel PPGTTs with and without NULL entries.
  *
  * GTT_MODEL_OPS sets the total (default 1000000; raise it for a soak),
  * GTT_MODEL_SEED the seed (default 1).  A failure prints the seed, the
@@ -13,8 +15,14 @@
 #include "helpers.h"
 #include "model.h"
 
-static const char *const backend_name[] = { "generic mock", "Intel GGTT (TGL)",
-					     "Intel PPGTT (TGL)" };
+static const char *const backend_name[MODEL_BACKENDS] = {
+	[MODEL_GENERIC] = "generic mock",
+	[MODEL_GGTT] = "Intel GGTT (TGL)",
+	[MODEL_PPGTT] = "Intel PPGTT (TGL)",
+	[MODEL_PPGTT_SCRATCH] = "Intel PPGTT (SKL)",
+};
+
+#define N(k) (unsigned long long)model_ops(m, k)
 
 static void run(unsigned int backend, uint64_t ops, uint64_t seed)
 {
@@ -36,12 +44,22 @@ static void run(unsigned int backend, uint64_t ops, uint64_t seed)
 			fail();
 		}
 	}
-	print_message("%s: %llu ops (binds %llu, unbinds %llu, GPU signals %llu, worker steps %llu)\n",
+	print_message("%s: %llu ops: binds %llu, unbinds %llu, pins %llu, holds %llu, GPU work %llu "
+		      "(on sparse vmas %llu), GPU signals %llu, worker steps %llu\n",
 		      backend_name[backend], (unsigned long long)ops,
-		      (unsigned long long)(model_ops(m, 0) + model_ops(m, 1)),
-		      (unsigned long long)model_ops(m, 2),
-		      (unsigned long long)model_ops(m, 5),
-		      (unsigned long long)model_ops(m, 6));
+		      N(MODEL_BIND) + N(MODEL_BIND2), N(MODEL_UNBIND), N(MODEL_PIN),
+		      N(MODEL_HOLD), N(MODEL_GPU_WORK), N(MODEL_GPU_WORK_SPARSE),
+		      N(MODEL_GPU_DONE) + N(MODEL_GPU_DONE2),
+		      N(MODEL_WORKER) + N(MODEL_WORKERS));
+	print_message("  sparse: create/destroy %llu (created %llu, bound %llu), map %llu, "
+		      "map NULL %llu, unmap %llu; on a bound sparse vma: maps %llu, unmaps %llu, "
+		      "not done on return %llu, over nothing %llu, over one mapping %llu, over several %llu; "
+		      "pages covered %llu, mapped pages unmapped %llu; simulated GPU jobs %llu (completed %llu)\n",
+		      N(MODEL_SPARSE_LIFE), N(MODEL_SPARSE_CREATED), N(MODEL_SPARSE_BOUND),
+		      N(MODEL_MAP) + N(MODEL_MAP2), N(MODEL_MAP_NULL), N(MODEL_UNMAP),
+		      N(MODEL_MAP_OK), N(MODEL_UNMAP_OK), N(MODEL_DEFERRED), N(MODEL_OVER_NOTHING),
+		      N(MODEL_OVER_ONE), N(MODEL_OVER_SEVERAL), N(MODEL_PAGES_COVERED),
+		      N(MODEL_PAGES_CUT), N(MODEL_JOBS), N(MODEL_JOBS_DONE));
 	if (model_destroy(m))
 		fail_msg("%s: at teardown", backend_name[backend]);
 }
@@ -57,11 +75,13 @@ static void test_model(void **state)
 {
 	uint64_t total = env_u64("GTT_MODEL_OPS", 1000000);
 	uint64_t seed = env_u64("GTT_MODEL_SEED", 1);
+	uint64_t quarter = total / 4;
 
 	(void)state;
-	run(1, total * 2 / 5, seed);
-	run(2, total * 2 / 5, seed);
-	run(0, total - 2 * (total * 2 / 5), seed);
+	run(MODEL_GGTT, quarter, seed);
+	run(MODEL_PPGTT, quarter, seed);
+	run(MODEL_PPGTT_SCRATCH, quarter, seed);
+	run(MODEL_GENERIC, total - 3 * quarter, seed);
 }
 
 int main(void)
