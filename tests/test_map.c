@@ -538,6 +538,102 @@ static void test_batch_oom(void **state)
 	world_fini(&w);
 }
 
+/* Every mapping of some pages, found through the reverse index: unmapped
+ * in one batch (xe's UNMAP_ALL), or moved to other pages after a copy. */
+static void test_unmap_and_move_pages(void **state)
+{
+	struct gtt_map_info async = { .flags = GTT_MAP_ASYNC };
+	struct gtt_fence *copy = NULL, *gpu = NULL, *mf = NULL, *mf2 = NULL;
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = VA + 128 * PAGE };
+	struct gtt_pages *c = make_pages(0xc0000000, 16, 0);
+	int freed_c = 0;
+	gtt_vma_t sv2;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	gtt_pages_set_destructor(c, count_release, &freed_c);
+	assert_int_equal(gtt_vma_create_sparse(w.f.vm, 16 * PAGE, NULL, &sv2), 0);
+	assert_int_equal(gtt_vma_bind(w.f.vm, sv2, &at, NULL), 0);
+	/* A mapped three times (two vmas), B once. */
+	assert_int_equal(map(&w, 0, 4, w.a, 0), 0);
+	assert_int_equal(map(&w, 10, 2, w.a, 8), 0);
+	assert_int_equal(map(&w, 20, 2, w.b, 0), 0);
+	struct gtt_map_info mi = { .pages = w.a, .pages_offset = 12 * PAGE };
+	assert_int_equal(gtt_vma_map(w.f.vm, sv2, PAGE, 2 * PAGE, &mi, NULL), 0);
+
+	/* Move A to C after a copy; the GPU still reads A meanwhile. */
+	assert_int_equal(gtt_fence_create(0, 0, &copy), 0);
+	assert_int_equal(gtt_fence_create(0, 0, &gpu), 0);
+	assert_int_equal(gtt_vm_add_active(w.f.vm, gpu), 0);
+	async.deps = &copy;
+	async.num_deps = 1;
+	assert_int_equal(gtt_vm_move_pages(w.f.vm, w.a, c, &async, &mf), 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_false(gtt_fence_is_signaled(mf));
+	expect(&w, 0, A);				/* not before the copy */
+	gtt_fence_signal(copy, 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_false(gtt_fence_is_signaled(mf));	/* nor before the GPU is done */
+	gtt_fence_signal(gpu, 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_int_equal(gtt_fence_status(mf), 1);
+	expect(&w, 0, 0xc0000000);
+	expect(&w, 3, 0xc0000000 + 3 * PAGE);
+	expect(&w, 10, 0xc0000000 + 8 * PAGE);
+	expect(&w, 20, B);
+	assert_int_equal(mock_entry(&w.f, VA + 129 * PAGE).addr, 0xc0000000 + 12 * PAGE);
+	gtt_pages_put(w.a);			/* A is mapped nowhere now */
+	w.a = NULL;
+	assert_int_equal(w.freed_a, 1);
+	/* C's own move: on C's timeline, not A's. */
+	async.num_deps = 0;
+	assert_int_equal(gtt_vm_move_pages(w.f.vm, c, w.b, &async, &mf2), 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_true(gtt_fence_context(mf2) && gtt_fence_context(mf2) != gtt_fence_context(mf));
+	/* Unmap everything of B (both the moved pieces and its own). */
+	assert_int_equal(gtt_vm_unmap_pages(w.f.vm, w.b, NULL, NULL), 0);
+	for (uint64_t i = 0; i < 24; i++)
+		expect(&w, i, 0);
+	assert_int_equal(mock_entry(&w.f, VA + 129 * PAGE).valid, false);
+	assert_int_equal(gtt_vm_unmap_pages(w.f.vm, w.b, NULL, NULL), 0);	/* none left */
+	assert_int_equal(gtt_vm_move_pages(w.f.vm, c, c, NULL, NULL), -EINVAL);
+	gtt_pages_put(c);
+	gtt_fence_put(copy);
+	gtt_fence_put(gpu);
+	gtt_fence_put(mf);
+	gtt_fence_put(mf2);
+	gtt_pages_put(w.b);
+	fixture_fini(&w.f);
+	assert_int_equal(freed_c, 1);
+	assert_int_equal(w.freed_b, 1);
+}
+
+/* Repeated moves of one object coalesce: their fences share a timeline. */
+static void test_move_timeline(void **state)
+{
+	struct gtt_map_info async = { .flags = GTT_MAP_ASYNC };
+	struct gtt_fence *f1 = NULL, *f2 = NULL;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(map(&w, 0, 2, w.a, 0), 0);
+	assert_int_equal(gtt_vm_move_pages(w.f.vm, w.a, w.b, &async, &f1), 0);
+	assert_int_equal(gtt_vm_move_pages(w.f.vm, w.b, w.a, &async, &f2), 0);
+	/* Different objects: different timelines.  Moving A again: A's. */
+	assert_true(gtt_fence_context(f1) != gtt_fence_context(f2));
+	gtt_fence_put(f2);
+	assert_int_equal(gtt_vm_move_pages(w.f.vm, w.a, w.b, &async, &f2), 0);
+	assert_int_equal(gtt_fence_context(f1), gtt_fence_context(f2));
+	assert_true(gtt_fence_is_later(f2, f1));
+	gtt_executor_run_all(w.f.ex);
+	expect(&w, 0, B);
+	gtt_fence_put(f1);
+	gtt_fence_put(f2);
+	world_fini(&w);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -559,6 +655,8 @@ int main(void)
 		T(test_unmap_waits_vm_wide_work),
 		T(test_batch),
 		T(test_batch_oom),
+		T(test_unmap_and_move_pages),
+		T(test_move_timeline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,7 +57,10 @@
  * Work that may use any mapping of the vm can be recorded once for all
  * with gtt_vm_add_active() (gtt/vm.h); unmaps wait for it too.
  *
- * Not yet: unmapping or moving every mapping of some pages.
+ * Objects.  The vm keeps a reverse index from pages to the mappings of
+ * them in its sparse vmas: gtt_vm_unmap_pages() unmaps every one (xe's
+ * UNMAP_ALL), gtt_vm_move_pages() maps every one to other pages at the same
+ * offsets (a migration).  Both are one batch.
  */
 #ifndef GTT_MAP_H
 #define GTT_MAP_H
@@ -149,6 +152,45 @@ struct gtt_map_op {
 GTT_API int gtt_vm_map_batch(struct gtt_vm *vm, const struct gtt_map_op *ops,
 			     size_t count, const struct gtt_map_info *info,
 			     struct gtt_fence **fence);
+
+/**
+ * gtt_vm_unmap_pages() - Unmap every mapping of @pages in @vm's sparse vmas.
+ * @vm: the vm.
+ * @pages: the object.
+ * @info: flags and dependencies only; NULL: synchronous, none.
+ * @fence: if not NULL, receives the batch's fence (one reference).
+ *
+ * One batch of unmaps, gathered under the vm lock.  No mapping is not an
+ * error (the fence is then signalled at once).  Return: as gtt_vma_map().
+ */
+GTT_API int gtt_vm_unmap_pages(struct gtt_vm *vm, struct gtt_pages *pages,
+			       const struct gtt_map_info *info,
+			       struct gtt_fence **fence);
+
+/**
+ * gtt_vm_move_pages() - Map every mapping of @from to @to instead.
+ * @vm: the vm.
+ * @from: the object's old pages.
+ * @to: its new pages, at least as large where mapped (same offsets, same
+ *	PTE flags).
+ * @info: flags and dependencies only: pass the migration copy's fence in
+ *	@deps.
+ * @fence: if not NULL, receives the move's fence (one reference).
+ *
+ * The new entries are written once @deps (the copy) have signalled; the old
+ * entries are cleared, and @from's pages released, only after both the
+ * copy and the GPU work using the old mappings (the vmas' and the vm's
+ * active fences) are done — the copy itself waits for none of it, that is
+ * the caller's to submit.  The fence is the next point on a timeline of
+ * @from's own, so fences of repeated moves of one object replace each
+ * other in active lists and reservation objects.
+ *
+ * Return: as gtt_vma_map(); -EINVAL also when @to is too small for a
+ * mapping.
+ */
+GTT_API int gtt_vm_move_pages(struct gtt_vm *vm, struct gtt_pages *from,
+			      struct gtt_pages *to, const struct gtt_map_info *info,
+			      struct gtt_fence **fence);
 
 /**
  * gtt_vma_create_sparse() - New unbound sparse vma of @size bytes.

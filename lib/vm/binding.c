@@ -67,6 +67,8 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->pages_offset = 0;
 	b->region = false;
 	b->batch = NULL;
+	b->sparse_vma = 0;
+	b->indexed = false;
 	itree_init(&b->pieces);
 	binding_place(b, start);
 	b->pte_flags = pte_flags;

@@ -78,6 +78,69 @@ static struct gtt_binding *piece_of(struct itree_node *it)
 	return container_of(it, struct gtt_binding, piece);
 }
 
+/* ---- the reverse index: live pieces by (pages, address) ---- */
+
+static struct gtt_binding *obj_of(struct avl_node *n)
+{
+	return container_of(n, struct gtt_binding, obj);
+}
+
+static bool obj_before(const struct gtt_binding *a, const struct gtt_pages *pages,
+		       uint64_t start)
+{
+	return (uintptr_t)a->pages < (uintptr_t)pages ||
+	       (a->pages == pages && a->start < start);
+}
+
+/* @p joins @v's piece tree, and the index if it maps pages. */
+static void piece_add(struct gtt_vm *vm, struct vma *v, struct gtt_binding *p)
+{
+	struct avl_node **link = &vm->by_pages.root, *parent = NULL;
+
+	itree_insert(&v->pieces, &p->piece);
+	p->sparse_vma = v->handle;
+	if (!p->pages)
+		return;
+	while (*link) {
+		parent = *link;
+		link = obj_before(p, obj_of(parent)->pages, obj_of(parent)->start) ?
+		       &parent->left : &parent->right;
+	}
+	avl_insert(&vm->by_pages, parent, link, &p->obj);
+	p->indexed = true;
+}
+
+static void piece_del(struct gtt_vm *vm, struct vma *v, struct gtt_binding *p)
+{
+	itree_remove(&v->pieces, &p->piece);
+	if (p->indexed)
+		avl_remove(&vm->by_pages, &p->obj);
+	p->indexed = false;
+}
+
+/* The first live piece mapping @pages, or NULL; then obj_next(). */
+static struct gtt_binding *obj_first(struct gtt_vm *vm, const struct gtt_pages *pages)
+{
+	struct avl_node *n = vm->by_pages.root, *best = NULL;
+
+	while (n) {
+		if (obj_before(obj_of(n), pages, 0)) {
+			n = n->right;
+		} else {
+			best = n;
+			n = n->left;
+		}
+	}
+	return best && obj_of(best)->pages == pages ? obj_of(best) : NULL;
+}
+
+static struct gtt_binding *obj_next(struct gtt_binding *p)
+{
+	struct avl_node *n = avl_next(&p->obj);
+
+	return n && obj_of(n)->pages == p->pages ? obj_of(n) : NULL;
+}
+
 unsigned int map_pending_writes(const struct vma *v, struct gtt_fence **f)
 {
 	unsigned int n = 0;
@@ -116,7 +179,7 @@ void map_hand_over(struct vma *v, struct gtt_binding *b)
 
 		if (bf)
 			await_add(&b->unbind_await, bf);
-		itree_remove(&v->pieces, it);
+		piece_del(b->vm, v, piece_of(it));	/* no longer a live mapping */
 		itree_insert(&b->pieces, it);
 	}
 }
@@ -186,12 +249,11 @@ static void apply(struct map_batch *mb, const struct gtt_map_op *op)
 		uint64_t p_end = p->start + p->size;
 		uint64_t cs = u64_max(p->start, start), ce = u64_min(p_end, end);
 
-		itree_remove(&v->pieces, it);
+		piece_del(vm, v, p);
 		if (p->start < start)
-			itree_insert(&v->pieces,
-				     &piece_like(mb, p, p->start, start - p->start)->piece);
+			piece_add(vm, v, piece_like(mb, p, p->start, start - p->start));
 		if (p_end > end)
-			itree_insert(&v->pieces, &piece_like(mb, p, end, p_end - end)->piece);
+			piece_add(vm, v, piece_like(mb, p, end, p_end - end));
 		if (cs == p->start && ce == p_end) {
 			cut(mb, v, p);		/* the tree's reference is the cut's */
 		} else {
@@ -210,9 +272,10 @@ static void apply(struct map_batch *mb, const struct gtt_map_op *op)
 		p->bind_fence = gtt_fence_get(&mb->fence);
 		p->piece.start = start;
 		p->piece.last = end - 1;
-		/* After the vma's placement and the clears it overlaps. */
+		/* After the vma's placement (whose failure it shares, as a
+		 * dependency's) and the clears it overlaps. */
 		if (v->binding->bind_fence)
-			await_add_order(&mb->aw, v->binding->bind_fence);
+			await_add(&mb->aw, v->binding->bind_fence);
 		bool waits = false;
 
 		for (struct range_fence *rf = range_fence_first(&vm->pending, start, end - 1);
@@ -222,7 +285,7 @@ static void apply(struct map_batch *mb, const struct gtt_map_op *op)
 				waits = true;
 			}
 		mb->nwaiting += waits;
-		itree_insert(&v->pieces, &p->piece);
+		piece_add(vm, v, p);
 		binding_get(p);			/* the job's */
 		mb->acts[mb->nacts++] = (struct map_action){ .b = p, .write = true };
 		vm->st.binds++;
@@ -368,14 +431,17 @@ static struct gtt_fence *batch_wait_for(struct gtt_vm *vm, const struct gtt_map_
  */
 static int batch_prepare(struct gtt_vm *vm, const struct gtt_map_op *ops,
 			 size_t count, const struct gtt_map_info *info,
-			 struct map_batch **out)
+			 struct gtt_pages *timeline, struct map_batch **out)
 {
 	struct map_batch *mb = mem_zalloc(sizeof(*mb));
-	size_t nacts = 0, nfresh = 0, nrec = info->num_deps;
+	size_t nacts = 1, nfresh = 0, nrec = info->num_deps;
+	uint64_t ctx = 0, seqno = 0;
 
 	if (!mb)
 		return -ENOMEM;
-	fence_init(&mb->fence, &batch_fence_ops, NULL, 0, 0, batch_free);
+	if (timeline)		/* a move: the next point on the pages' timeline */
+		pages_next_move(timeline, &ctx, &seqno);
+	fence_init(&mb->fence, &batch_fence_ops, NULL, ctx, seqno, batch_free);
 	mb->vm = vm;
 	await_init(&mb->aw, vm->ex, batch_job);
 	for (size_t i = 0; i < count; i++) {
@@ -394,7 +460,7 @@ static int batch_prepare(struct gtt_vm *vm, const struct gtt_map_op *ops,
 	}
 	nrec += active_unsignalled(&vm->active);
 	mb->acts = mem_alloc(nacts * sizeof(*mb->acts));
-	mb->pool = mem_alloc(nfresh * sizeof(*mb->pool));
+	mb->pool = mem_alloc((nfresh ? nfresh : 1) * sizeof(*mb->pool));
 	if (!mb->acts || !mb->pool || await_reserve(&mb->aw, (unsigned int)u64_min(nrec, UINT32_MAX)))
 		goto nomem;
 	for (; mb->npool < nfresh; mb->npool++) {
@@ -439,18 +505,54 @@ static void batch_commit(struct map_batch *mb, const struct gtt_map_op *ops,
 	await_commit(&mb->aw);
 }
 
-static int batch(struct gtt_vm *vm, const struct gtt_map_op *ops, size_t count,
+/*
+ * The operations that unmap every live piece of @from, or with @to, map
+ * each one to @to at the same offset instead (vm lock held).
+ */
+static int gather(struct gtt_vm *vm, struct gtt_pages *from, struct gtt_pages *to,
+		  struct gtt_map_op **ops, size_t *count, const char *who)
+{
+	size_t n = 0;
+
+	for (struct gtt_binding *p = obj_first(vm, from); p; p = obj_next(p))
+		n++;
+	*ops = mem_alloc((n ? n : 1) * sizeof(**ops));
+	if (!*ops)
+		return set_error(-ENOMEM, "%s: out of memory", who);
+	*count = 0;
+	for (struct gtt_binding *p = obj_first(vm, from); p; p = obj_next(p)) {
+		struct vma *v = vma_lookup(vm, p->sparse_vma);
+
+		(*ops)[(*count)++] = (struct gtt_map_op){
+			.kind = to ? GTT_OP_MAP : GTT_OP_UNMAP, .vma = p->sparse_vma,
+			.offset = p->start - v->binding->start, .size = p->size,
+			.pages = to, .pages_offset = to ? p->pages_offset : 0,
+			.pte_flags = to ? p->pte_flags : 0,
+		};
+	}
+	return 0;
+}
+
+/*
+ * Check, prepare and commit a batch, then wait for it unless async.  With
+ * @from, the operations are gathered under the lock from the reverse index
+ * (gather()) instead of given.
+ */
+static int batch(struct gtt_vm *vm, const struct gtt_map_op *given, size_t count,
+		 struct gtt_pages *from, struct gtt_pages *to,
 		 const struct gtt_map_info *info, struct gtt_fence **fence,
 		 const char *who)
 {
 	const struct gtt_map_info none = { 0 };
 	const unsigned int known = GTT_MAP_ASYNC | GTT_MAP_TRYLOCK;
+	struct gtt_map_op *gathered = NULL;
+	const struct gtt_map_op *ops = given;
 	struct map_batch *mb = NULL;
 	struct gtt_fence *f;
 	bool wait, trylock;
 	int err = 0;
 
-	if (!vm || !ops || !count)
+	if (!vm || (!from && (!given || !count)))
 		return set_error(-EINVAL, "%s: vm or ops is NULL, or no operation", who);
 	if (!info)
 		info = &none;
@@ -477,11 +579,17 @@ static int batch(struct gtt_vm *vm, const struct gtt_map_op *ops, size_t count,
 			err = set_error(-ESHUTDOWN, "%s: vm '%s' is closed", who, vm->name);
 			break;
 		}
+		if (from) {
+			mem_free(gathered);
+			gathered = NULL;
+			err = gather(vm, from, to, &gathered, &count, who);
+			ops = gathered;
+		}
 		for (size_t i = 0; i < count && !err; i++)
 			err = check_op(vm, &ops[i], i, who);
 		if (err)
 			break;
-		if (!batch_prepare(vm, ops, count, info, &mb))
+		if (!batch_prepare(vm, ops, count, info, to ? from : NULL, &mb))
 			break;
 		err = set_error(-ENOMEM, "%s: out of memory", who);
 		/* Only a call that may block waits (unlocked) and tries again. */
@@ -493,10 +601,12 @@ static int batch(struct gtt_vm *vm, const struct gtt_map_op *ops, size_t count,
 	}
 	if (err) {
 		pthread_mutex_unlock(&vm->lock);
+		mem_free(gathered);
 		return err;
 	}
 	f = &mb->fence;		/* its first reference is the caller's */
 	batch_commit(mb, ops, count, info);
+	mem_free(gathered);
 	/* Borrowed pages may be freed once the call returns (rule 5). */
 	wait |= mb->borrowed;
 	pthread_mutex_unlock(&vm->lock);
@@ -520,7 +630,7 @@ GTT_API int gtt_vm_map_batch(struct gtt_vm *vm, const struct gtt_map_op *ops,
 {
 	if (info && (info->pages || info->pages_offset || info->pte_flags))
 		return set_error(-EINVAL, "gtt_vm_map_batch: pages, pages_offset and pte_flags belong in the ops");
-	return batch(vm, ops, count, info, fence, "gtt_vm_map_batch");
+	return batch(vm, ops, count, NULL, NULL, info, fence, "gtt_vm_map_batch");
 }
 
 GTT_API int gtt_vma_map(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset,
@@ -541,7 +651,7 @@ GTT_API int gtt_vma_map(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset,
 	how.pages = NULL;
 	how.pages_offset = 0;
 	how.pte_flags = 0;
-	return batch(vm, &op, 1, &how, fence, "gtt_vma_map");
+	return batch(vm, &op, 1, NULL, NULL, &how, fence, "gtt_vma_map");
 }
 
 GTT_API int gtt_vma_unmap(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset,
@@ -556,5 +666,27 @@ GTT_API int gtt_vma_unmap(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset,
 	how.pages = NULL;
 	how.pages_offset = 0;
 	how.pte_flags = 0;
-	return batch(vm, &op, 1, &how, fence, "gtt_vma_unmap");
+	return batch(vm, &op, 1, NULL, NULL, &how, fence, "gtt_vma_unmap");
+}
+
+GTT_API int gtt_vm_unmap_pages(struct gtt_vm *vm, struct gtt_pages *pages,
+			       const struct gtt_map_info *info,
+			       struct gtt_fence **fence)
+{
+	if (!pages)
+		return set_error(-EINVAL, "gtt_vm_unmap_pages: pages is NULL");
+	if (info && (info->pages || info->pages_offset || info->pte_flags))
+		return set_error(-EINVAL, "gtt_vm_unmap_pages: the info carries flags and deps only");
+	return batch(vm, NULL, 0, pages, NULL, info, fence, "gtt_vm_unmap_pages");
+}
+
+GTT_API int gtt_vm_move_pages(struct gtt_vm *vm, struct gtt_pages *from,
+			      struct gtt_pages *to, const struct gtt_map_info *info,
+			      struct gtt_fence **fence)
+{
+	if (!from || !to || from == to)
+		return set_error(-EINVAL, "gtt_vm_move_pages: from or to is NULL, or they are the same");
+	if (info && (info->pages || info->pages_offset || info->pte_flags))
+		return set_error(-EINVAL, "gtt_vm_move_pages: the info carries flags and deps only");
+	return batch(vm, NULL, 0, from, to, info, fence, "gtt_vm_move_pages");
 }

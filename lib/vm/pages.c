@@ -7,7 +7,10 @@
 
 #include <gtt/pages.h>
 
+#include <gtt/fence.h>
+
 #include "base/util.h"
+#include "vm_internal.h"
 
 struct seg {
 	struct gtt_pages_segment s;
@@ -22,8 +25,25 @@ struct gtt_pages {
 	void *dtor_arg;
 	size_t count;
 	struct gtt_pages_segment *plain;	/* for gtt_pages_segments() */
+	/* The timeline of the pages' moves (gtt_vm_move_pages()), made on
+	 * the first one: each move's fence is its next point. */
+	_Atomic uint64_t timeline;
+	_Atomic uint64_t moves;
 	struct seg segs[];
 };
+
+void pages_next_move(struct gtt_pages *p, uint64_t *context, uint64_t *seqno)
+{
+	uint64_t ctx = atomic_load(&p->timeline);
+
+	if (!ctx) {
+		uint64_t fresh = gtt_fence_context_alloc(1), zero = 0;
+
+		ctx = atomic_compare_exchange_strong(&p->timeline, &zero, fresh) ? fresh : zero;
+	}
+	*context = ctx;
+	*seqno = atomic_fetch_add(&p->moves, 1) + 1;
+}
 
 #define PAGE_4K 4096ull
 
@@ -61,6 +81,8 @@ GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
 	}
 	memcpy(p->plain, segs, count * sizeof(*segs));
 	atomic_init(&p->refcount, 1);
+	atomic_init(&p->timeline, 0);
+	atomic_init(&p->moves, 0);
 	p->flags = flags;
 	p->size = total;
 	p->dtor = NULL;

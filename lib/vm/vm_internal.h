@@ -64,6 +64,10 @@ struct gtt_binding {
 	struct itree pieces;
 	struct itree_node piece;	/* a piece: in its sparse vma's tree */
 	struct map_batch *batch;	/* a cut: the batch that clears it */
+	/* A live piece: its sparse vma, and its place in vm->by_pages. */
+	gtt_vma_t sparse_vma;
+	struct avl_node obj;
+	bool indexed;
 	/* Whether the bind / unbind was counted in vm->inflight (it was not
 	 * when it was certain to finish inline, under the vm lock). */
 	bool bind_counted;
@@ -148,10 +152,16 @@ struct gtt_vm {
 	uint32_t nfree;
 
 	struct active_list active;	/* GPU work using any mapping */
+	/* Live pieces of sparse vmas by (pages, address): the reverse index
+	 * of gtt_vm_unmap_pages() and gtt_vm_move_pages() (map.c). */
+	struct avl_tree by_pages;
 
 	struct gtt_vm_stats st;		/* counters touched under the lock */
 	_Atomic uint64_t backend_errors;
 };
+
+/* pages.c: the next point on @p's timeline of moves. */
+void pages_next_move(struct gtt_pages *p, uint64_t *context, uint64_t *seqno);
 
 /* binding.c */
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
