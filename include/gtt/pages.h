@@ -55,6 +55,11 @@ GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
 /**
  * gtt_pages_set_destructor() - Call @fn(@arg) when the last reference goes.
  *
+ * @fn runs in whichever thread drops that reference: an executor worker,
+ * a thread signalling a fence, or a libgtt call that holds a vm's lock (an
+ * unbind or unmap whose clear runs at once).  It must not call back into
+ * libgtt; hand the memory back, or queue that work elsewhere.
+ *
  * Return: 0, -EINVAL for NULL @pages.
  */
 GTT_API int gtt_pages_set_destructor(struct gtt_pages *pages,
