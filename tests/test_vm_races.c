@@ -302,6 +302,124 @@ static void test_sync_bind_error_reads_freed_binding(void **state)
 	gtt_backend_destroy(be);
 }
 
+/*
+ * Maps, unmaps and NULL maps from two threads on two sparse vmas of one vm,
+ * with a pool executor and GPU work signalled by a third thread: when
+ * everything has finished, every page shows the last operation its thread
+ * made there (calls on one sparse vma take effect in order).
+ */
+#define RACE_PAGES 32
+#define RACE_OPS 1500
+
+struct racer {
+	struct gtt_vm *vm;
+	struct gtt_backend *be;
+	gtt_vma_t sv;
+	uint64_t va;
+	struct gtt_pages *pages;
+	uint64_t dma;
+	uint64_t seed;
+	uint64_t want[RACE_PAGES];	/* 0 none, 1 NULL, else a DMA address */
+	struct gtt_fence *gpu[4];
+};
+
+static void *race_maps(void *arg)
+{
+	struct racer *r = arg;
+
+	for (int i = 0; i < RACE_OPS; i++) {
+		uint64_t first = rng_below(&r->seed, RACE_PAGES);
+		uint64_t n = 1 + rng_below(&r->seed, RACE_PAGES - first);
+		uint64_t kind = rng_below(&r->seed, 3), from = rng_below(&r->seed, 16);
+		struct gtt_map_info mi = { .flags = GTT_MAP_ASYNC };
+
+		if (kind == 0 && from + n > 32)
+			from = 32 - n;
+		if (kind == 0) {
+			mi.pages = r->pages;
+			mi.pages_offset = from * PAGE;
+			assert_int_equal(gtt_vma_map(r->vm, r->sv, first * PAGE, n * PAGE, &mi, NULL), 0);
+		} else if (kind == 1) {
+			mi.pte_flags = GTT_PTE_NULL;
+			assert_int_equal(gtt_vma_map(r->vm, r->sv, first * PAGE, n * PAGE, &mi, NULL), 0);
+		} else {
+			assert_int_equal(gtt_vma_unmap(r->vm, r->sv, first * PAGE, n * PAGE, &mi, NULL), 0);
+		}
+		for (uint64_t k = 0; k < n; k++)
+			r->want[first + k] = kind == 0 ? r->dma + (from + k) * PAGE : kind == 1;
+		if (i % 64 == 0) {
+			struct gtt_fence *f = NULL;
+
+			assert_int_equal(gtt_fence_create(0, 0, &f), 0);
+			assert_int_equal(gtt_vma_add_active(r->vm, r->sv, f), 0);
+			gtt_fence_signal(r->gpu[i / 64 % 4], 0);	/* an older job ends */
+			gtt_fence_put(r->gpu[i / 64 % 4]);
+			r->gpu[i / 64 % 4] = f;
+		}
+	}
+	return NULL;
+}
+
+static void test_maps_from_two_threads(void **state)
+{
+	struct gtt_mock_config mc = { .start = VA, .size = 128 * PAGE, .scratch_addr = 0xdead000 };
+	struct gtt_vm_config vc = { .start = VA, .size = 128 * PAGE };
+	struct racer r[2];
+	struct gtt_executor *pool;
+	struct gtt_backend *be;
+	struct gtt_vm *vm;
+	pthread_t t[2];
+
+	(void)state;
+	assert_int_equal(gtt_mock_create(&mc, &be), 0);
+	assert_int_equal(gtt_executor_create_pool(2, &pool), 0);
+	vc.backend = be;
+	vc.executor = pool;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	for (int k = 0; k < 2; k++) {
+		struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = VA + k * 64 * PAGE };
+
+		memset(&r[k], 0, sizeof(r[k]));
+		r[k].vm = vm;
+		r[k].be = be;
+		r[k].va = VA + k * 64 * PAGE;
+		r[k].dma = 0xa0000000ull + k * 0x10000000ull;
+		r[k].seed = 1234 + k;
+		r[k].pages = make_pages(r[k].dma, 32, 0);
+		for (int g = 0; g < 4; g++)
+			assert_int_equal(gtt_fence_create(0, 0, &r[k].gpu[g]), 0);
+		assert_int_equal(gtt_vma_create_sparse(vm, RACE_PAGES * PAGE, NULL, &r[k].sv), 0);
+		assert_int_equal(gtt_vma_bind(vm, r[k].sv, &at, NULL), 0);
+	}
+	for (int k = 0; k < 2; k++)
+		pthread_create(&t[k], NULL, race_maps, &r[k]);
+	for (int k = 0; k < 2; k++)
+		pthread_join(t[k], NULL);
+	for (int k = 0; k < 2; k++)
+		for (int g = 0; g < 4; g++) {
+			gtt_fence_signal(r[k].gpu[g], 0);
+			gtt_fence_put(r[k].gpu[g]);
+		}
+	assert_int_equal(gtt_vm_wait_idle(vm, 10ll * 1000 * 1000 * 1000), 0);
+	for (int k = 0; k < 2; k++)
+		for (int p = 0; p < RACE_PAGES; p++) {
+			struct gtt_mock_entry e;
+
+			assert_int_equal(gtt_mock_read(be, r[k].va + p * PAGE, &e), 0);
+			if (r[k].want[p] == 0)
+				assert_true(!e.valid && !e.null);
+			else if (r[k].want[p] == 1)
+				assert_true(e.null);
+			else
+				assert_true(e.valid && e.addr == r[k].want[p]);
+		}
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(pool);
+	gtt_backend_destroy(be);
+	for (int k = 0; k < 2; k++)
+		gtt_pages_put(r[k].pages);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -312,6 +430,7 @@ int main(void)
 		T(test_oom_destroy_wait_ignores_new_pin),
 		T(test_oom_unbind_wait_unbinds_new_binding),
 		T(test_sync_bind_error_reads_freed_binding),
+		T(test_maps_from_two_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
