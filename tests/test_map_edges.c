@@ -261,6 +261,40 @@ static void test_add_active_many(void **state)
 	world_fini(&w);
 }
 
+/*
+ * Found by the model (tests/model.c): each move's fence is the next point
+ * on a timeline of the pages' own, so a later move's fence must never
+ * signal before an earlier one's — a resv or an active list that keeps
+ * only the later fence would take the object for idle while move 1 still
+ * maps it.  Move 2 has nothing to wait for but move 1.
+ */
+static void test_move_timeline_order(void **state)
+{
+	struct gtt_map_info mi = { .flags = GTT_MAP_ASYNC, .num_deps = 1 };
+	struct gtt_fence *copy = NULL, *f1 = NULL, *f2 = NULL;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	assert_int_equal(map(&w, 0, 4, w.a, 0), 0);
+	assert_int_equal(gtt_fence_create(0, 0, &copy), 0);
+	mi.deps = &copy;
+	assert_int_equal(gtt_vm_move_pages(w.f.vm, w.a, w.b, &mi, &f1), 0);
+	assert_int_equal(map(&w, 20, 4, w.a, 0), 0);
+	mi.num_deps = 0;
+	assert_int_equal(gtt_vm_move_pages(w.f.vm, w.a, w.b, &mi, &f2), 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_true(gtt_fence_is_later(f2, f1));
+	assert_false(gtt_fence_is_signaled(f1));
+	assert_false(gtt_fence_is_signaled(f2));	/* waits for move 1 */
+	gtt_fence_signal(copy, 0);
+	gtt_executor_run_all(w.f.ex);
+	gtt_fence_put(f1);
+	gtt_fence_put(f2);
+	gtt_fence_put(copy);
+	world_fini(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +305,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oom_sweep_split_pending_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oom_sweep_sparse_unbind, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_active_many, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_move_timeline_order, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -182,8 +182,9 @@ GTT_API int gtt_vm_unmap_pages(struct gtt_vm *vm, struct gtt_pages *pages,
  * copy and the GPU work using the old mappings (the vmas' and the vm's
  * active fences) are done — the copy itself waits for none of it, that is
  * the caller's to submit.  The fence is the next point on a timeline of
- * @from's own, so fences of repeated moves of one object replace each
- * other in active lists and reservation objects.
+ * @from's own, and signals only after the point before it, so fences of
+ * repeated moves of one object replace each other in active lists and
+ * reservation objects.
  *
  * Return: as gtt_vma_map(); -EINVAL also when @to is too small for a
  * mapping.

@@ -55,6 +55,7 @@ struct map_batch {
 	size_t nacts;
 	struct gtt_binding **pool;	/* fresh bindings for the split */
 	size_t npool, used;
+	struct gtt_pages *timeline;	/* a move: the moved pages */
 	size_t ncuts, nwaiting;		/* for the stats */
 	bool borrowed;			/* a cut maps borrowed pages (rule 5) */
 	bool counted;			/* in vm->inflight */
@@ -434,14 +435,12 @@ static int batch_prepare(struct gtt_vm *vm, const struct gtt_map_op *ops,
 			 struct gtt_pages *timeline, struct map_batch **out)
 {
 	struct map_batch *mb = mem_zalloc(sizeof(*mb));
-	size_t nacts = 1, nfresh = 0, nrec = info->num_deps;
-	uint64_t ctx = 0, seqno = 0;
+	size_t nacts = 1, nfresh = 0, nrec = info->num_deps + 1;	/* + a move's previous point */
 
 	if (!mb)
 		return -ENOMEM;
-	if (timeline)		/* a move: the next point on the pages' timeline */
-		pages_next_move(timeline, &ctx, &seqno);
-	fence_init(&mb->fence, &batch_fence_ops, NULL, ctx, seqno, batch_free);
+	mb->timeline = timeline;
+	fence_init(&mb->fence, &batch_fence_ops, NULL, 0, 0, batch_free);
 	mb->vm = vm;
 	await_init(&mb->aw, vm->ex, batch_job);
 	for (size_t i = 0; i < count; i++) {
@@ -481,7 +480,16 @@ static void batch_commit(struct map_batch *mb, const struct gtt_map_op *ops,
 			 size_t count, const struct gtt_map_info *info)
 {
 	struct gtt_vm *vm = mb->vm;
+	struct gtt_fence *prev = NULL;
 
+	/* A move: the next point on the moved pages' timeline, after the
+	 * point before it (timeline points signal in order). */
+	if (mb->timeline) {
+		pages_join_moves(mb->timeline, &mb->fence, &prev);
+		if (prev)
+			await_add_order(&mb->aw, prev);
+		gtt_fence_put(prev);
+	}
 	for (size_t i = 0; i < info->num_deps; i++)
 		await_add(&mb->aw, info->deps[i]);
 	active_await_order(&vm->active, &mb->aw);

@@ -3,6 +3,7 @@
  * Page lists: see gtt/pages.h.  Segments are stored with the byte offset at
  * which each begins, so an offset is found by binary search.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <gtt/pages.h>
@@ -26,23 +27,26 @@ struct gtt_pages {
 	size_t count;
 	struct gtt_pages_segment *plain;	/* for gtt_pages_segments() */
 	/* The timeline of the pages' moves (gtt_vm_move_pages()), made on
-	 * the first one: each move's fence is its next point. */
-	_Atomic uint64_t timeline;
-	_Atomic uint64_t moves;
+	 * the first one: each move's fence is its next point, and waits for
+	 * the one before, so the points signal in order. */
+	pthread_mutex_t move_lock;
+	uint64_t timeline;
+	uint64_t moves;
+	struct gtt_fence *last_move;
 	struct seg segs[];
 };
 
-void pages_next_move(struct gtt_pages *p, uint64_t *context, uint64_t *seqno)
+void pages_join_moves(struct gtt_pages *p, struct gtt_fence *f,
+		      struct gtt_fence **prev)
 {
-	uint64_t ctx = atomic_load(&p->timeline);
-
-	if (!ctx) {
-		uint64_t fresh = gtt_fence_context_alloc(1), zero = 0;
-
-		ctx = atomic_compare_exchange_strong(&p->timeline, &zero, fresh) ? fresh : zero;
-	}
-	*context = ctx;
-	*seqno = atomic_fetch_add(&p->moves, 1) + 1;
+	pthread_mutex_lock(&p->move_lock);
+	if (!p->timeline)
+		p->timeline = gtt_fence_context_alloc(1);
+	f->context = p->timeline;
+	f->seqno = ++p->moves;
+	*prev = p->last_move;
+	p->last_move = gtt_fence_get(f);
+	pthread_mutex_unlock(&p->move_lock);
 }
 
 #define PAGE_4K 4096ull
@@ -81,8 +85,10 @@ GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
 	}
 	memcpy(p->plain, segs, count * sizeof(*segs));
 	atomic_init(&p->refcount, 1);
-	atomic_init(&p->timeline, 0);
-	atomic_init(&p->moves, 0);
+	pthread_mutex_init(&p->move_lock, NULL);
+	p->timeline = 0;
+	p->moves = 0;
+	p->last_move = NULL;
 	p->flags = flags;
 	p->size = total;
 	p->dtor = NULL;
@@ -122,6 +128,8 @@ GTT_API void gtt_pages_put(struct gtt_pages *p)
 		return;
 	if (p->dtor)
 		p->dtor(p->dtor_arg);
+	gtt_fence_put(p->last_move);
+	pthread_mutex_destroy(&p->move_lock);
 	mem_free(p->plain);
 	mem_free(p);
 }

@@ -160,8 +160,13 @@ struct gtt_vm {
 	_Atomic uint64_t backend_errors;
 };
 
-/* pages.c: the next point on @p's timeline of moves. */
-void pages_next_move(struct gtt_pages *p, uint64_t *context, uint64_t *seqno);
+/*
+ * pages.c: make @f (not yet shared) the next point on @p's timeline of
+ * moves; *@prev receives the point before it (a reference) or NULL, which
+ * @f must not signal before.
+ */
+void pages_join_moves(struct gtt_pages *p, struct gtt_fence *f,
+		      struct gtt_fence **prev);
 
 /* binding.c */
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
