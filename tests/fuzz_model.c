@@ -2,10 +2,13 @@
 /*
  * libFuzzer harness over the model interpreter (tests/model.c): the first
  * byte picks the backend (enum model_backend, modulo MODEL_BACKENDS), every
- * following 4 bytes are one operation word, decoded by model_step(): its
- * low 4 bits the kind (enum model_counter: binds, unbinds, sparse vmas'
- * lives, maps, NULL maps, unmaps, GPU work and simulated GPU jobs...), the
- * rest the vma, the range and the flags.  Any disagreement between the
+ * following 4 bytes are one operation word, decoded by model_step(): the
+ * word modulo MODEL_OPS is the kind (enum model_counter: binds, unbinds,
+ * sparse vmas' lives, maps, NULL maps, unmaps, batches, objects' unmaps
+ * and moves, active fences per vma and per vm, GPU work and simulated GPU
+ * jobs...), bits 5 and up the vma, bits 10 and up the range and the flags
+ * (batches, moves and the huge configurations draw the rest from the
+ * model's generator, seeded by the words).  Any disagreement between the
  * page tables (or the simulated GPU) and the model aborts.
  * Build and run with scripts/fuzz.sh.
  */

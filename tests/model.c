@@ -23,6 +23,31 @@
  * clear: once its call's fence signals, the page would not hold what the
  * model expects, and the check fails.
  *
+ * Batches (gtt_vm_map_batch()) of 2-6 operations on the bound sparse vmas
+ * apply in order, each as a call of its own whose fence is the batch's;
+ * one with a bad operation must change nothing.  An object's unmap
+ * (gtt_vm_unmap_pages()) and move (gtt_vm_move_pages(), after a GPU fence
+ * standing for the copy) are batches over every page that maps it: the
+ * pages a move leaves stay allowed until its fence signals, then only the
+ * new ones.
+ *
+ * Ordering the tables cannot show is checked on fences ("not before"
+ * pairs): a clear's call, unmap or unbind must not signal before the
+ * active fences recorded on its vma (gtt_vma_add_active(),
+ * gtt_vma_add_active_many()) or on the vm (gtt_vm_add_active()) before
+ * it, nor a move before its copy.
+ *
+ * The huge configurations (MODEL_PPGTT_HUGE, _XE2) use a 2 GiB vm, sparse
+ * vmas of up to 1 GiB and buffers whose DMA addresses are 1 GiB- or
+ * 2 MiB-aligned and contiguous, or 64 KiB chunks; ranges are whole 2 MiB
+ * or 64 KiB runs, the whole vma, or a few pages (demotions).  Their
+ * checks sample large ranges (check_span()).
+ *
+ * A batch (gtt_vm_map_batch(), an object's unmap or move) has one fence
+ * for all of its operations: when one of its PTE writes fails, the others
+ * stay written and the fence carries the error, so a page mapped by a
+ * failed batch may hold its page or scratch.
+ *
  * The model owns its buffers for its whole life; a page state points at
  * them without a reference.  Single-threaded: the manual executor runs
  * deferred work only when an operation says so.
@@ -41,17 +66,37 @@
 #define NSPARSE 4		/* slots for sparse vmas */
 #define NSLOT (NVMA + NSPARSE)
 #define NBIG 2			/* buffers only sparse vmas map */
+#define NBIG_HUGE 4		/* ... in the huge configuration */
 #define BIG_PAGES 24
-#define NBUF (NVMA + NBIG)
+#define NBUF (NVMA + NBIG_HUGE)
 #define SPARSE_MAX 32		/* pages of a sparse vma, at most */
 #define NGPU 16
 #define MAXPEND 2048
 #define NJOB 4			/* simulated GPU jobs in flight */
 #define JOB_PAGES 4
+#define NACT 4			/* active fences the model remembers per vma */
+#define NVMACT 8		/* ... for the whole vm */
+#define NORDER 256		/* fences that must not signal before others */
+#define BATCH_MAX 6
+/* The library signals moves of one object out of order for now
+ * (test_map_edges.c: test_move_timeline_order); 1 checks it. */
+#ifndef MODEL_CHECK_MOVE_TIMELINE
+#define MODEL_CHECK_MOVE_TIMELINE 0
+#endif
+
+/* The huge configurations: a vm of [1 GiB, 3 GiB) on a TGL or LNL PPGTT. */
+#define SZ_2M_PAGES 512ull
+#define SZ_1G_PAGES 262144ull
+#define HUGE_VA0 (1ull << 30)
+#define HUGE_VM_PAGES (2 * SZ_1G_PAGES)
+#ifndef MODEL_HUGE_1G
+#define MODEL_HUGE_1G 1		/* a 1 GiB sparse vma and 1 GiB buffers */
+#endif
 
 /* One page of a sparse vma: what the last map over it asked for. */
 struct mpage {
 	bool mapped, null;
+	bool shared;			/* the fence is a batch's of several ops */
 	struct gtt_pages *pages;	/* the model's buffer, unreferenced */
 	uint64_t idx;			/* page of @pages */
 	struct gtt_fence *fence;	/* the map call's */
@@ -69,7 +114,14 @@ struct mvma {
 	struct gtt_fence *bind_fence;	/* of the current binding */
 	unsigned int pins;
 	struct gtt_binding *held;
-	struct mpage pg[SPARSE_MAX];	/* sparse: npages of them */
+	struct mpage *pg;		/* sparse: npages of them */
+	struct gtt_fence *act[NACT];	/* some of its active fences */
+};
+
+/* @after must not signal while @before has not. */
+struct order {
+	struct gtt_fence *after, *before;
+	const char *what;
 };
 
 /* Pages being unbound or unmapped: a run of a buffer, or NULL entries. */
@@ -82,6 +134,11 @@ struct pending {
 
 struct model {
 	unsigned int backend;
+	bool huge;			/* MODEL_PPGTT_HUGE(_XE2) */
+	bool trace;			/* GTT_MODEL_TRACE: each step to stderr */
+	uint64_t steps;
+	uint64_t vm_pages;
+	unsigned int nbig;
 	bool null_entries;		/* NULL maps to a NULL entry, not scratch */
 	bool null_fails;		/* the backend refuses NULL (GGTT) */
 	struct gtt_backend *be;
@@ -89,8 +146,12 @@ struct model {
 	struct gtt_vm *vm;
 	uint64_t va0;
 	struct mvma v[NSLOT];
-	struct gtt_pages *big[NBIG];
+	struct gtt_pages *big[NBIG_HUGE];
 	struct gtt_fence *gpu[NGPU];
+	struct gtt_fence *vm_act[NVMACT];	/* gtt_vm_add_active()'s */
+	struct gtt_fence *last_move[NBUF];	/* each buffer's latest move */
+	struct order ord[NORDER];
+	unsigned int nord;
 	struct gtt_sim *sim;
 	struct gtt_sim_job *job[NJOB];
 	struct pending pend[MAXPEND];
@@ -99,6 +160,16 @@ struct model {
 	uint64_t ops[MODEL_COUNTERS];
 	char err[256];
 };
+
+static uint64_t u64_min_(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+static uint64_t u64_max_(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
 
 static uint64_t next(struct model *m)
 {
@@ -140,6 +211,28 @@ uint64_t model_ops(const struct model *m, unsigned int kind)
 	return kind < MODEL_COUNTERS ? m->ops[kind] : 0;
 }
 
+/* The huge configuration's buffers: two of 1 GiB (4 MiB without
+ * MODEL_HUGE_1G), 1 GiB-aligned and contiguous; one of 4 MiB in 64 KiB
+ * chunks, 64 KiB-aligned and scattered; one of 4 MiB contiguous. */
+static int create_huge_buffers(struct model *m)
+{
+	struct gtt_pages_segment segs[64];
+	uint64_t big = MODEL_HUGE_1G ? SZ_1G_PAGES * PAGE : 4 * SZ_2M_PAGES * PAGE;
+
+	for (int k = 0; k < 2; k++) {
+		segs[0] = (struct gtt_pages_segment){ (0x40ull + 0x40ull * k) << 30, big };
+		if (gtt_pages_create(segs, 1, 0, &m->big[k]))
+			return -1;
+	}
+	for (int i = 0; i < 64; i++)
+		segs[i] = (struct gtt_pages_segment){
+			0x1000000000ull + (uint64_t)((i * 37) % 64) * 0x20000, 0x10000 };
+	if (gtt_pages_create(segs, 64, 0, &m->big[2]))
+		return -1;
+	segs[0] = (struct gtt_pages_segment){ 0x2000200000ull, 2 * SZ_2M_PAGES * PAGE };
+	return gtt_pages_create(segs, 1, 0, &m->big[3]) ? -1 : 0;
+}
+
 struct model *model_create(unsigned int backend)
 {
 	struct gtt_mock_config mc = { .scratch_addr = 0xdead000 };
@@ -149,17 +242,23 @@ struct model *model_create(unsigned int backend)
 	if (!m)
 		return NULL;
 	m->backend = backend % MODEL_BACKENDS;
+	m->huge = m->backend == MODEL_PPGTT_HUGE || m->backend == MODEL_PPGTT_HUGE_XE2;
+	m->trace = getenv("GTT_MODEL_TRACE");
+	m->vm_pages = m->huge ? HUGE_VM_PAGES : VM_PAGES;
+	m->nbig = m->huge ? NBIG_HUGE : NBIG;
 	m->rng = 0x9e3779b97f4a7c15ull;
-	m->va0 = m->backend == 0 ? 0x100000 : PAGE;
-	m->null_entries = m->backend == 0 || m->backend == 2;
-	m->null_fails = m->backend == 1;
-	mc.start = m->backend == 0 ? m->va0 : 0;
-	mc.size = m->backend == 0 ? VM_PAGES * PAGE : (VM_PAGES + 2) * PAGE;
-	mc.mode = m->backend == 1 ? GTT_MOCK_INTEL_GGTT :
-		  m->backend >= 2 ? GTT_MOCK_INTEL_PPGTT : GTT_MOCK_GENERIC;
-	mc.intel_family = m->backend == 3 ? GTT_INTEL_SKL : GTT_INTEL_TGL;
+	m->va0 = m->backend == MODEL_GENERIC ? 0x100000 : m->huge ? HUGE_VA0 : PAGE;
+	m->null_entries = m->backend != MODEL_GGTT && m->backend != MODEL_PPGTT_SCRATCH;
+	m->null_fails = m->backend == MODEL_GGTT;
+	mc.start = m->backend == MODEL_GENERIC ? m->va0 : 0;
+	mc.size = m->backend == MODEL_GENERIC ? VM_PAGES * PAGE :
+		  m->va0 + (m->vm_pages + 1) * PAGE;
+	mc.mode = m->backend == MODEL_GGTT ? GTT_MOCK_INTEL_GGTT :
+		  m->backend == MODEL_GENERIC ? GTT_MOCK_GENERIC : GTT_MOCK_INTEL_PPGTT;
+	mc.intel_family = m->backend == MODEL_PPGTT_SCRATCH ? GTT_INTEL_SKL :
+			  m->backend == MODEL_PPGTT_HUGE_XE2 ? GTT_INTEL_LNL : GTT_INTEL_TGL;
 	vc.start = m->va0;
-	vc.size = VM_PAGES * PAGE;
+	vc.size = m->vm_pages * PAGE;
 	if (gtt_mock_create(&mc, &m->be) || gtt_executor_create_manual(&m->ex))
 		goto fail;
 	vc.backend = m->be;
@@ -184,7 +283,12 @@ struct model *model_create(unsigned int backend)
 		v->exists = true;
 		v->npages = gtt_pages_size(v->pages) / PAGE;
 	}
-	for (int k = 0; k < NBIG; k++) {
+	if (m->huge) {
+		if (create_huge_buffers(m))
+			goto fail;
+		return m;
+	}
+	for (unsigned int k = 0; k < m->nbig; k++) {
 		struct gtt_pages_segment segs[3] = {
 			{ 0x300000000ull + (uint64_t)k * 0x100000, PAGE * 10 },
 			{ 0x400000000ull + (uint64_t)k * 0x100000, PAGE * 6 },
@@ -236,6 +340,9 @@ static int check_page(struct model *m, uint64_t va)
 
 	if (err)
 		return fail(m, "translate 0x%llx failed: %d", (unsigned long long)va, err);
+	if (t.present && !t.scratch && t.page_size > PAGE)
+		m->ops[t.page_size >= (1ull << 30) ? MODEL_LEAF_1G :
+		       t.page_size >= (1ull << 21) ? MODEL_LEAF_2M : MODEL_LEAF_64K]++;
 	for (int i = 0; i < NSLOT; i++) {
 		struct mvma *v = &m->v[i];
 		const struct mpage *pg = NULL;
@@ -257,7 +364,10 @@ static int check_page(struct model *m, uint64_t va)
 		st = gtt_fence_status(pg->fence);
 		if (st == 1 && !shows(m, &t, pg->null ? NULL : pg->pages, pg->idx))
 			goto wrong;
-		if (st == 1 || (st == 0 && shows(m, &t, pg->null ? NULL : pg->pages, pg->idx)))
+		/* Pending, or failed in a batch whose other writes failed: the
+		 * write may be there (or not yet, or not at all). */
+		if (st == 1 || ((st == 0 || (st < 0 && pg->shared)) &&
+				shows(m, &t, pg->null ? NULL : pg->pages, pg->idx)))
 			return 0;
 		break;		/* not written (yet, or failed) */
 wrong:
@@ -282,18 +392,70 @@ wrong:
 		    (unsigned long long)va, describe(&t, buf, sizeof(buf)));
 }
 
-int model_check_all(struct model *m)
-{
-	for (uint64_t p = 0; p < VM_PAGES; p++)
-		if (check_page(m, m->va0 + p * PAGE))
-			return -1;
-	return 0;
-}
-
 static int check_range(struct model *m, uint64_t start, uint64_t npages)
 {
 	for (uint64_t p = 0; p < npages; p++)
 		if (check_page(m, start + p * PAGE))
+			return -1;
+	return 0;
+}
+
+/*
+ * [start, +n pages): all of it when small; else its ends, the ends of at
+ * most 64 of the 2 MiB in it, and 64 pages inside it.
+ */
+static int check_span(struct model *m, uint64_t start, uint64_t n)
+{
+	uint64_t first = start / PAGE, step;
+
+	if (n <= 1024)
+		return check_range(m, start, n);
+	if (check_page(m, start) || check_page(m, start + (n - 1) * PAGE))
+		return -1;
+	step = u64_max_(SZ_2M_PAGES, ((n / 64) + SZ_2M_PAGES - 1) & ~(SZ_2M_PAGES - 1));
+	for (uint64_t k = (first + SZ_2M_PAGES) & ~(SZ_2M_PAGES - 1); k < first + n; k += step)
+		if (check_page(m, (k - 1) * PAGE) || check_page(m, k * PAGE))
+			return -1;
+	for (int k = 0; k < 64; k++)
+		if (check_page(m, start + (next(m) % n) * PAGE))
+			return -1;
+	return 0;
+}
+
+/* Pages [off, +n) of sparse vma @v with the pages next to them, and some
+ * anywhere in the vma (all of them in a small vma). */
+static int check_vma(struct model *m, const struct mvma *v, uint64_t off, uint64_t n)
+{
+	uint64_t lo = off ? off - 1 : 0, hi = u64_min_(off + n + 1, v->npages);
+
+	if (!v->bound)
+		return 0;
+	if (v->npages <= 1024)
+		return check_range(m, v->offset, v->npages);
+	if (check_span(m, v->offset + lo * PAGE, hi - lo))
+		return -1;
+	for (int k = 0; k < 16; k++)
+		if (check_page(m, v->offset + (next(m) % v->npages) * PAGE))
+			return -1;
+	return 0;
+}
+
+int model_check_all(struct model *m)
+{
+	if (!m->huge)
+		return check_range(m, m->va0, m->vm_pages);
+	/* Every small vma, the large ones by samples, and pages anywhere. */
+	for (int i = 0; i < NSLOT; i++) {
+		struct mvma *v = &m->v[i];
+
+		if (v->exists && v->bound && check_span(m, v->offset, v->npages))
+			return -1;
+		for (uint64_t k = 0; v->exists && v->bound && v->npages > 1024 && k < 2048; k++)
+			if (check_page(m, v->offset + (next(m) % v->npages) * PAGE))
+				return -1;
+	}
+	for (int k = 0; k < 1024; k++)
+		if (check_page(m, m->va0 + (next(m) % m->vm_pages) * PAGE))
 			return -1;
 	return 0;
 }
@@ -336,6 +498,71 @@ static int add_pending(struct model *m, uint64_t start, uint64_t n,
 		.start = start, .npages = n, .pages = pages ? gtt_pages_get(pages) : NULL,
 		.idx = idx, .fence = gtt_fence_get(f),
 	};
+	return 0;
+}
+
+/* Fences that must not signal before others: fail as soon as one does. */
+static int check_orders(struct model *m)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < m->nord; i++) {
+		struct order *o = &m->ord[i];
+
+		if (!gtt_fence_is_signaled(o->before) && gtt_fence_is_signaled(o->after))
+			return fail(m, "%s: signalled before the fence it must wait for", o->what);
+		if (gtt_fence_is_signaled(o->before)) {
+			gtt_fence_put(o->after);
+			gtt_fence_put(o->before);
+		} else {
+			m->ord[k++] = *o;
+		}
+	}
+	m->nord = k;
+	return 0;
+}
+
+/* @after must not signal before @before (when there is room to check). */
+static int add_order(struct model *m, struct gtt_fence *after, struct gtt_fence *before,
+		     const char *what)
+{
+	if (!after || !before || after == before || gtt_fence_is_signaled(before))
+		return 0;
+	if (gtt_fence_is_signaled(after))
+		return fail(m, "%s: signalled before the fence it must wait for", what);
+	if (m->nord == NORDER && check_orders(m))
+		return -1;
+	if (m->nord == NORDER)
+		return 0;
+	m->ord[m->nord++] = (struct order){ gtt_fence_get(after), gtt_fence_get(before), what };
+	m->ops[MODEL_ORDERS]++;
+	return 0;
+}
+
+/* Remember @f among the few active fences of @list (of @n). */
+static void remember(struct model *m, struct gtt_fence **list, unsigned int n,
+		     struct gtt_fence *f)
+{
+	unsigned int k = 0;
+
+	while (k < n && list[k] && !gtt_fence_is_signaled(list[k]))
+		k++;
+	if (k == n)
+		k = (unsigned int)(next(m) % n);
+	gtt_fence_put(list[k]);
+	list[k] = gtt_fence_get(f);
+}
+
+/* A clear of @v's PTEs, done when @f signals, waits for the GPU work
+ * recorded on @v and on the vm (gtt_vma_add_active(), gtt_vm_add_active()). */
+static int clear_after_active(struct model *m, const struct mvma *v, struct gtt_fence *f)
+{
+	for (int k = 0; k < NACT; k++)
+		if (add_order(m, f, v->act[k], "a clear (vma's active fences)"))
+			return -1;
+	for (int k = 0; k < NVMACT; k++)
+		if (add_order(m, f, m->vm_act[k], "a clear (vm's active fences)"))
+			return -1;
 	return 0;
 }
 
@@ -419,6 +646,8 @@ static int job_end(struct model *m, unsigned int k, bool complete);
 
 static int quiesce(struct model *m)
 {
+	if (check_orders(m))
+		return -1;
 	for (unsigned int k = 0; k < NJOB; k++)
 		if (m->job[k] && job_end(m, k, true))
 			return -1;
@@ -466,13 +695,26 @@ static int op_bind(struct model *m, int i, uint32_t r)
 		return -1;
 	if (r & 0x20)
 		bi.flags |= GTT_BIND_EVICT;
-	if (!(r & 0x1c0)) {
+	/* Huge: the first GiB is the 1 GiB sparse vma's, the others go in
+	 * the second; sparse vmas 2 MiB-aligned, for huge leaves. */
+	if (m->huge && v->sparse)
+		bi.alignment = SZ_2M_PAGES * PAGE;
+	if (m->huge && v->npages < SZ_1G_PAGES)
+		bi.range_start = m->va0 + SZ_1G_PAGES * PAGE;
+	if (!(r & 0x1c0) || (m->huge && v->npages >= SZ_1G_PAGES)) {
 		bi.flags |= GTT_BIND_FIXED;
-		bi.offset = m->va0 + ((r >> 9) % VM_PAGES) * PAGE;
+		bi.offset = bi.range_start ? bi.range_start : m->va0;
+		if (v->npages < SZ_1G_PAGES)
+			bi.offset += ((r >> 9) % (m->huge ? SZ_1G_PAGES : m->vm_pages)) * PAGE;
+		if (bi.alignment)
+			bi.offset &= ~(bi.alignment - 1);
 	}
 	bi.num_deps = pick_deps(m, r >> 13, deps);
 	bi.deps = deps;
 	err = gtt_vma_bind(m->vm, v->h, &bi, &bf);
+	if (m->trace && v->sparse)
+		fprintf(stderr, "model:   bind sparse %d (%llu pages): %d\n", i,
+			(unsigned long long)v->npages, err);
 	if (err == -ENOSPC || err == -EINVAL || err == -EIO || err == -ECANCELED)
 		return reconcile(m);	/* eviction may have run */
 	if (err)
@@ -483,7 +725,7 @@ static int op_bind(struct model *m, int i, uint32_t r)
 	v->bind_fence = bf;
 	if (v->sparse)
 		m->ops[MODEL_SPARSE_BOUND]++;
-	return reconcile(m) || check_range(m, v->offset, v->npages) ? -1 : 0;
+	return reconcile(m) || check_span(m, v->offset, v->npages) ? -1 : 0;
 }
 
 static int op_unbind(struct model *m, int i, uint32_t r)
@@ -513,9 +755,9 @@ static int op_unbind(struct model *m, int i, uint32_t r)
 		return fail(m, "unbind vma %d: %d", i, err);
 	if (!(fl & GTT_UNBIND_ASYNC) && !v->held && !gtt_fence_is_signaled(uf))
 		return fail(m, "sync unbind of vma %d returned before its fence", i);
-	if (forget_binding(m, v, uf))
+	if (clear_after_active(m, v, uf) || forget_binding(m, v, uf))
 		return -1;
-	return check_range(m, start, n);
+	return check_span(m, start, n);
 }
 
 static int op_gpu_work(struct model *m, int i, uint32_t r)
@@ -533,6 +775,7 @@ static int op_gpu_work(struct model *m, int i, uint32_t r)
 		return fail(m, "fence create failed");
 	if (gtt_vma_add_active(m->vm, v->h, *slot))
 		return fail(m, "add_active vma %d failed", i);
+	remember(m, v->act, NACT, *slot);
 	return 0;
 }
 
@@ -607,9 +850,17 @@ static int op_sparse_life(struct model *m, int i, uint32_t r)
 	int err;
 
 	if (!v->exists) {
+		/* Huge: 1 GiB (8 MiB without MODEL_HUGE_1G), 4 MiB, 2 MiB + 64 KiB, 48 pages. */
+		static const uint64_t huge_pages[NSPARSE] = {
+			MODEL_HUGE_1G ? SZ_1G_PAGES : 4 * SZ_2M_PAGES, 2 * SZ_2M_PAGES,
+			SZ_2M_PAGES + 16, 48,
+		};
 		uint64_t n = 1 + take(&r, SPARSE_MAX);
 
-		if (gtt_vma_create_sparse(m->vm, n * PAGE, v->resv, &v->h))
+		if (m->huge)
+			n = huge_pages[i - NVMA];
+		v->pg = calloc(n, sizeof(*v->pg));
+		if (!v->pg || gtt_vma_create_sparse(m->vm, n * PAGE, v->resv, &v->h))
 			return fail(m, "create sparse vma %d failed", i);
 		v->exists = v->sparse = true;
 		v->npages = n;
@@ -638,10 +889,16 @@ static int op_sparse_life(struct model *m, int i, uint32_t r)
 
 		if (gtt_resv_merged(v->resv, GTT_RESV_BOOKKEEP, &f))
 			return fail(m, "resv merge failed");
-		if (forget_binding(m, v, f) || check_range(m, start, n))
+		if (forget_binding(m, v, f) || check_span(m, start, n))
 			return -1;
 	}
 	v->exists = false;
+	free(v->pg);
+	v->pg = NULL;
+	for (int k = 0; k < NACT; k++) {
+		gtt_fence_put(v->act[k]);
+		v->act[k] = NULL;
+	}
 	return 0;
 }
 
@@ -650,8 +907,14 @@ static struct gtt_pages *buffer(struct model *m, uint32_t b)
 	return b < NVMA ? m->v[b].pages : m->big[b - NVMA];
 }
 
-/* Note calls over nothing, and calls over the mappings of several calls. */
-static void count_covered(struct model *m, const struct mvma *v, uint64_t off, uint64_t n)
+static unsigned int nbuf(const struct model *m)
+{
+	return NVMA + m->nbig;
+}
+
+/* Note calls over nothing, and calls over the mappings of several calls;
+ * whether anything mapped is covered. */
+static bool count_covered(struct model *m, const struct mvma *v, uint64_t off, uint64_t n)
 {
 	const struct gtt_fence *first = NULL;
 	bool several = false;
@@ -664,6 +927,132 @@ static void count_covered(struct model *m, const struct mvma *v, uint64_t off, u
 		first = first ? first : v->pg[k].fence;
 	}
 	m->ops[!first ? MODEL_OVER_NOTHING : several ? MODEL_OVER_SEVERAL : MODEL_OVER_ONE]++;
+	return first;
+}
+
+/*
+ * A range of sparse vma @v: any, from @r; in the huge configuration, from
+ * the model's generator: whole 2 MiB or 64 KiB runs (huge leaves, IPS
+ * tables), now and then the whole vma (a 1 GiB leaf), else a few pages
+ * anywhere (demotions).
+ */
+static void pick_range(struct model *m, const struct mvma *v, uint32_t *r,
+		       uint64_t *off, uint64_t *n)
+{
+	uint64_t np = v->npages;
+
+	if (!m->huge) {
+		*off = take(r, (uint32_t)np);
+		*n = 1 + take(r, (uint32_t)(np - *off));
+		return;
+	}
+	switch (next(m) % 8) {
+	case 0:
+	case 1:
+		if (np >= SZ_2M_PAGES) {
+			*off = next(m) % (np / SZ_2M_PAGES) * SZ_2M_PAGES;
+			*n = SZ_2M_PAGES * (1 + next(m) % 2);
+			break;
+		}
+		/* fall through */
+	case 2:
+		if (np <= 4096 || next(m) % 8 == 0) {
+			*off = 0;
+			*n = np;
+			break;
+		}
+		/* fall through */
+	case 3:
+	case 4:
+		*off = next(m) % (np / 16) * 16;
+		*n = 16 * (1 + next(m) % 8);
+		break;
+	default:
+		*off = next(m) % np;
+		*n = 1 + next(m) % 32;
+		break;
+	}
+	*n = u64_min_(*n, np - *off);
+}
+
+/*
+ * Buffer @b and a page of it to map [off, +*n) from (*n shrinks to fit).
+ * Huge configuration: mostly the large buffers, at the range's offset
+ * modulo 2 MiB, so that huge leaves and 64 KiB runs can be used.
+ */
+static struct gtt_pages *pick_pages(struct model *m, uint32_t b, uint64_t off,
+				    uint64_t *n, uint64_t *poff)
+{
+	struct gtt_pages *pages;
+	uint64_t bp, base = off % SZ_2M_PAGES;
+
+	if (m->huge && next(m) % 4)
+		b = NVMA + (uint32_t)(next(m) % m->nbig);
+	pages = buffer(m, b);
+	bp = gtt_pages_size(pages) / PAGE;
+	*n = u64_min_(*n, bp);
+	if (m->huge && base + *n <= bp && next(m) % 4)
+		*poff = base + SZ_2M_PAGES * (next(m) % ((bp - *n - base) / SZ_2M_PAGES + 1));
+	else
+		*poff = next(m) % (bp - *n + 1);
+	return pages;
+}
+
+/*
+ * The model's side of a map (@pages, or NULL entries with @null) or, with
+ * @unmap, of an unmap of [off, +n) of sparse vma @v by the call whose
+ * fence is @f: the covered pages are pending until @f, and the clears wait
+ * for the vma's and the vm's active fences.
+ */
+static int apply_pages(struct model *m, struct mvma *v, uint64_t off, uint64_t n,
+		       bool unmap, bool null, struct gtt_pages *pages, uint64_t poff,
+		       struct gtt_fence *f, bool shared)
+{
+	int err = 0;
+
+	if (count_covered(m, v, off, n) && clear_after_active(m, v, f))
+		return -1;
+	for (uint64_t k = off; k < off + n && !err; k++) {
+		m->ops[MODEL_PAGES_COVERED]++;
+		err = cut_page(m, v, k, f);
+		if (!unmap && !err)
+			v->pg[k] = (struct mpage){
+				.mapped = true, .null = null, .shared = shared,
+				.pages = pages, .idx = poff + (k - off),
+				.fence = gtt_fence_get(f),
+			};
+	}
+	return err;
+}
+
+/*
+ * A call's fence: checked against what a synchronous call returned, or
+ * made signalled with @err when the call gave none back.
+ */
+static int settle_fence(struct model *m, bool async, int err, struct gtt_fence **f,
+			const char *what)
+{
+	if (!*f) {
+		if (gtt_fence_create(0, 0, f))
+			return fail(m, "fence create failed");
+		gtt_fence_signal(*f, err);
+	} else if (!async && gtt_fence_status(*f) != (err ? err : 1)) {
+		int st = gtt_fence_status(*f);
+
+		gtt_fence_put(*f);
+		*f = NULL;
+		return fail(m, "sync %s returned %d, its fence says %d", what, err, st);
+	}
+	m->ops[MODEL_DEFERRED] += !gtt_fence_is_signaled(*f);
+	return 0;
+}
+
+/* The error a synchronous map of bound sparse vma @v may return, 0 if none. */
+static int map_error(const struct model *m, const struct mvma *v, bool null)
+{
+	if (v->bind_fence && gtt_fence_status(v->bind_fence) < 0)
+		return gtt_fence_status(v->bind_fence);
+	return null && m->null_fails ? -EOPNOTSUPP : 0;
 }
 
 /* map (@kind MODEL_MAP), map NULL (MODEL_MAP_NULL) or unmap (MODEL_UNMAP). */
@@ -689,20 +1078,12 @@ static int op_sparse(struct model *m, int i, uint32_t r, unsigned int kind)
 				    (int)(r % NVMA), err);
 		return 0;
 	}
-	off = take(&r, (uint32_t)v->npages);
-	n = 1 + take(&r, (uint32_t)(v->npages - off));
+	pick_range(m, v, &r, &off, &n);
 	async = take(&r, 4);	/* 3 in 4 */
 	want_fence = take(&r, 4);
 	no_info = !take(&r, 4);
 	if (kind == MODEL_MAP) {
-		uint32_t b = take(&r, NBUF);
-		uint64_t bp;
-
-		pages = buffer(m, b);
-		bp = gtt_pages_size(pages) / PAGE;
-		if (n > bp)
-			n = bp;
-		poff = next(m) % (bp - n + 1);
+		pages = pick_pages(m, take(&r, nbuf(m)), off, &n, &poff);
 		mi.pages = pages;
 		mi.pages_offset = poff * PAGE;
 	} else if (kind == MODEL_MAP_NULL) {
@@ -729,44 +1110,359 @@ static int op_sparse(struct model *m, int i, uint32_t r, unsigned int kind)
 	}
 	/* What a synchronous call may return: the placement's error, or the
 	 * GGTT's refusal of NULL entries. */
-	want = 0;
-	if (!async && v->bind_fence && gtt_fence_status(v->bind_fence) < 0 &&
-	    kind != MODEL_UNMAP)
-		want = gtt_fence_status(v->bind_fence);
-	else if (!async && kind == MODEL_MAP_NULL && m->null_fails)
-		want = -EOPNOTSUPP;
+	want = async || kind == MODEL_UNMAP ? 0 : map_error(m, v, kind == MODEL_MAP_NULL);
 	if (err != want)
 		return fail(m, "%s [%llu, +%llu) of sparse vma %d (%s): %d, expected %d",
 			    kind == MODEL_UNMAP ? "unmap" : "map", (unsigned long long)off,
 			    (unsigned long long)n, i, async ? "async" : "sync", err, want);
-	if (!f) {
-		/* A synchronous call without its fence: done, with @err. */
-		if (gtt_fence_create(0, 0, &f))
-			return fail(m, "fence create failed");
-		gtt_fence_signal(f, err);
-	} else if (!async && gtt_fence_status(f) != (err ? err : 1)) {
-		gtt_fence_put(f);
-		return fail(m, "sync map/unmap of sparse vma %d returned %d, its fence says %d",
-			    i, err, gtt_fence_status(f));
-	}
+	if (settle_fence(m, async, err, &f, "map/unmap"))
+		return -1;
 	m->ops[kind == MODEL_UNMAP ? MODEL_UNMAP_OK : MODEL_MAP_OK]++;
-	m->ops[MODEL_DEFERRED] += !gtt_fence_is_signaled(f);
-	count_covered(m, v, off, n);
+	err = apply_pages(m, v, off, n, kind == MODEL_UNMAP, kind == MODEL_MAP_NULL,
+			  pages, poff, f, false);
+	gtt_fence_put(f);
+	return err ? -1 : check_vma(m, v, off, n);
+}
+
+/* ---- batches, objects, active fences ---- */
+
+/* Bound sparse slots (indices into m->v); how many. */
+static unsigned int bound_sparse(const struct model *m, int *out)
+{
+	unsigned int n = 0;
+
+	for (int i = NVMA; i < NSLOT; i++)
+		if (m->v[i].exists && m->v[i].bound)
+			out[n++] = i;
+	return n;
+}
+
+/* Make @op, on @v, bad in one of seven ways (each is -EINVAL). */
+static void spoil(struct model *m, struct gtt_map_op *op, const struct mvma *v)
+{
+	switch (next(m) % 7) {
+	case 0:
+		op->size = 0;
+		break;
+	case 1:
+		op->offset = v->npages * PAGE;
+		op->size = PAGE;
+		break;
+	case 2:
+		op->offset += 8;
+		break;
+	case 3:
+		op->kind = GTT_OP_MAP;
+		op->pages = m->v[0].pages;
+		op->pages_offset = gtt_pages_size(op->pages);
+		op->pte_flags = 0;
+		break;
+	case 4:
+		op->kind = GTT_OP_UNMAP;
+		op->pages = m->v[0].pages;
+		op->pages_offset = 0;
+		break;
+	case 5:
+		op->kind = (enum gtt_map_op_kind)7;
+		break;
+	default:
+		op->kind = GTT_OP_MAP;
+		op->pages = m->v[0].pages;
+		op->pte_flags = GTT_PTE_NULL;
+		break;
+	}
+}
+
+static struct gtt_vm_stats vm_stats(struct model *m)
+{
+	struct gtt_vm_stats st = { 0 };
+
+	gtt_vm_stats(m->vm, &st);
+	return st;
+}
+
+/*
+ * A batch of 2-6 maps, NULL maps and unmaps on the bound sparse vmas, in
+ * order, with one fence; one in eight has a bad op somewhere: -EINVAL, no
+ * fence, nothing changed.
+ */
+static int op_batch(struct model *m, uint32_t r)
+{
+	struct gtt_map_op ops[BATCH_MAX];
+	int slot[BATCH_MAX], bound[NSPARSE];
+	uint64_t off[BATCH_MAX], n[BATCH_MAX], poff[BATCH_MAX];
+	unsigned int nb = bound_sparse(m, bound), count = 2 + take(&r, BATCH_MAX - 1);
+	bool async = take(&r, 4), bad = !take(&r, 8);
+	struct gtt_fence *deps[2], *f = NULL;
+	struct gtt_map_info mi = { 0 };
+	struct gtt_vm_stats before;
+	int err, want = 0;
+
+	if (!nb)
+		return 0;
+	for (unsigned int k = 0; k < count; k++) {
+		struct mvma *v = &m->v[slot[k] = bound[next(m) % nb]];
+		unsigned int what = (unsigned int)(next(m) % 4);
+
+		pick_range(m, v, &r, &off[k], &n[k]);
+		poff[k] = 0;
+		ops[k] = (struct gtt_map_op){ .kind = what == 3 ? GTT_OP_UNMAP : GTT_OP_MAP,
+					      .vma = v->h };
+		if (what < 2) {
+			ops[k].pages = pick_pages(m, (uint32_t)(next(m) % nbuf(m)), off[k],
+						  &n[k], &poff[k]);
+			ops[k].pages_offset = poff[k] * PAGE;
+		} else if (what == 2) {
+			ops[k].pte_flags = GTT_PTE_NULL;
+		}
+		ops[k].offset = off[k] * PAGE;
+		ops[k].size = n[k] * PAGE;
+	}
+	if (bad) {
+		unsigned int k = (unsigned int)(next(m) % count);
+
+		spoil(m, &ops[k], &m->v[slot[k]]);
+	}
+	if (async) {
+		mi.flags = GTT_MAP_ASYNC;
+		mi.num_deps = pick_deps(m, r, deps);
+		mi.deps = deps;
+	} else if (quiesce(m)) {
+		return -1;
+	}
+	before = vm_stats(m);
+	err = gtt_vm_map_batch(m->vm, ops, count, &mi, &f);
+	for (unsigned int k = 0; k < count && m->trace; k++)
+		fprintf(stderr, "model:   batch op %u: kind %d slot %d [%llu, +%llu) pages %p +%llu flags 0x%x: %d\n",
+			k, (int)ops[k].kind, slot[k], (unsigned long long)(ops[k].offset / PAGE),
+			(unsigned long long)(ops[k].size / PAGE), (void *)ops[k].pages,
+			(unsigned long long)(ops[k].pages_offset / PAGE), ops[k].pte_flags, err);
+	if (bad) {
+		struct gtt_vm_stats after = vm_stats(m);
+
+		if (err != -EINVAL || f)
+			return fail(m, "batch with a bad op gave %d (fence %p), not -EINVAL", err,
+				    (void *)f);
+		if (after.binds != before.binds || after.unbinds != before.unbinds)
+			return fail(m, "batch with a bad op changed something");
+		m->ops[MODEL_BATCH_BAD]++;
+		return model_check_all(m);
+	}
+	/* A synchronous batch fails if one of its maps does. */
+	for (unsigned int k = 0; k < count && !async; k++)
+		if (ops[k].kind == GTT_OP_MAP && !want)
+			want = map_error(m, &m->v[slot[k]], ops[k].pte_flags & GTT_PTE_NULL);
+	if (async ? err != 0 : (err != 0) != (want != 0))
+		return fail(m, "batch of %u (%s): %d, expected %d", count,
+			    async ? "async" : "sync", err, want);
+	if (settle_fence(m, async, err, &f, "batch"))
+		return -1;
+	m->ops[MODEL_BATCH_OK]++;
+	m->ops[MODEL_BATCH_OPS] += count;
 	err = 0;
-	for (uint64_t k = off; k < off + n && !err; k++) {
-		m->ops[MODEL_PAGES_COVERED]++;
-		err = cut_page(m, v, k, f);
-		if (kind != MODEL_UNMAP && !err)
-			v->pg[k] = (struct mpage){
-				.mapped = true, .null = kind == MODEL_MAP_NULL,
-				.pages = pages, .idx = poff + (k - off),
-				.fence = gtt_fence_get(f),
-			};
+	for (unsigned int k = 0; k < count && !err; k++)
+		err = apply_pages(m, &m->v[slot[k]], off[k], n[k], ops[k].kind == GTT_OP_UNMAP,
+				  ops[k].pte_flags & GTT_PTE_NULL, ops[k].pages, poff[k], f, true);
+	gtt_fence_put(f);
+	for (unsigned int k = 0; k < count && !err; k++)
+		err = check_vma(m, &m->v[slot[k]], off[k], n[k]);
+	return err;
+}
+
+/*
+ * gtt_vm_unmap_pages() of a random buffer, or gtt_vm_move_pages() of one
+ * to another at least as large (one in eight: smaller, -EINVAL if a
+ * mapping does not fit) after a GPU fence standing for the copy.  The
+ * move's fences of one buffer are points of one timeline: a later one
+ * must not signal before an earlier one.
+ */
+static int op_objects(struct model *m, uint32_t r, bool move)
+{
+	uint32_t from_b = take(&r, nbuf(m)), to_b = take(&r, nbuf(m));
+	bool async = take(&r, 4), small = !take(&r, 8);
+	struct gtt_pages *from = buffer(m, from_b), *to = buffer(m, to_b);
+	struct gtt_fence *copy = NULL, *f = NULL;
+	struct gtt_map_info mi = { 0 };
+	uint64_t too_far = 0, covered = 0;
+	int err, want = 0, bound[NSPARSE];
+	unsigned int nb = bound_sparse(m, bound);
+
+	if (move && (from == to || (!small && gtt_pages_size(to) < gtt_pages_size(from))))
+		return 0;
+	if (move) {
+		struct gtt_fence **slot = &m->gpu[r % NGPU];
+
+		/* The copy: a fresh GPU fence, or one running already. */
+		if (!*slot || gtt_fence_is_signaled(*slot)) {
+			gtt_fence_put(*slot);
+			*slot = NULL;
+			if (gtt_fence_create(0, 0, slot))
+				return fail(m, "fence create failed");
+		}
+		copy = *slot;
+	}
+	/* What the call covers, and what a move cannot map to @to. */
+	for (unsigned int s = 0; s < nb; s++) {
+		const struct mvma *v = &m->v[bound[s]];
+
+		for (uint64_t k = 0; k < v->npages; k++)
+			if (v->pg[k].mapped && v->pg[k].pages == from) {
+				covered++;
+				too_far += v->pg[k].idx >= gtt_pages_size(to) / PAGE;
+			}
+	}
+	if (async) {
+		mi.flags = GTT_MAP_ASYNC;
+	} else if (quiesce(m)) {
+		return -1;
+	}
+	mi.deps = &copy;
+	mi.num_deps = copy != NULL;
+	err = move ? gtt_vm_move_pages(m->vm, from, to, &mi, &f) :
+		     gtt_vm_unmap_pages(m->vm, from, &mi, &f);
+	if (move && too_far) {
+		if (err != -EINVAL || f)
+			return fail(m, "move of buffer %u to smaller buffer %u: %d, not -EINVAL",
+				    from_b, to_b, err);
+		m->ops[MODEL_MOVE_SMALL]++;
+		return 0;
+	}
+	for (unsigned int s = 0; s < nb && !async && move; s++) {
+		const struct mvma *v = &m->v[bound[s]];
+
+		for (uint64_t k = 0; k < v->npages && !want; k++)
+			if (v->pg[k].mapped && v->pg[k].pages == from)
+				want = map_error(m, v, false);
+	}
+	if (async ? err != 0 : (err != 0) != (want != 0))
+		return fail(m, "%s of buffer %u (%s): %d, expected %d",
+			    move ? "move" : "unmap_pages", from_b, async ? "async" : "sync", err, want);
+	if (settle_fence(m, async, err, &f, move ? "move" : "unmap_pages"))
+		return -1;
+	m->ops[move ? MODEL_MOVE_OK : MODEL_UNMAP_PAGES_OK]++;
+	m->ops[MODEL_OBJ_PAGES] += covered;
+	err = 0;
+	for (unsigned int s = 0; s < nb && !err; s++) {
+		struct mvma *v = &m->v[bound[s]];
+
+		for (uint64_t k = 0; k < v->npages && !err; k++) {
+			uint64_t e = k;
+
+			if (!v->pg[k].mapped || v->pg[k].pages != from)
+				continue;
+			/* One run of pages of @from, mapped in order. */
+			while (e + 1 < v->npages && v->pg[e + 1].mapped &&
+			       v->pg[e + 1].pages == from && v->pg[e + 1].idx == v->pg[e].idx + 1)
+				e++;
+			err = apply_pages(m, v, k, e - k + 1, !move, false, to, v->pg[k].idx, f, true);
+			k = e;
+		}
+		if (!err)
+			err = check_vma(m, v, 0, v->npages);
+	}
+	if (!err && move && covered)
+		err = add_order(m, f, copy, "a move (its copy)");
+	if (m->trace && move)
+		fprintf(stderr, "model:   move %u -> %u: %llu pages, fence %s, last move's %s\n",
+			from_b, to_b, (unsigned long long)covered,
+			gtt_fence_is_signaled(f) ? "signalled" : "pending",
+			!m->last_move[from_b] ? "none" :
+			gtt_fence_is_signaled(m->last_move[from_b]) ? "signalled" : "pending");
+	if (!err && move) {
+		if (MODEL_CHECK_MOVE_TIMELINE)
+			err = add_order(m, f, m->last_move[from_b],
+					"a move (the timeline of its pages)");
+		gtt_fence_put(m->last_move[from_b]);
+		m->last_move[from_b] = gtt_fence_get(f);
 	}
 	gtt_fence_put(f);
-	if (err)
+	return err;
+}
+
+/* A GPU fence in slot @r % NGPU: the running one, or a fresh one. */
+static struct gtt_fence *gpu_slot(struct model *m, uint32_t r)
+{
+	struct gtt_fence **slot = &m->gpu[r % NGPU];
+
+	if (*slot && !gtt_fence_is_signaled(*slot))
+		return *slot;
+	gtt_fence_put(*slot);
+	*slot = NULL;
+	if (gtt_fence_create(0, 0, slot)) {
+		fail(m, "fence create failed");
+		return NULL;
+	}
+	return *slot;
+}
+
+/* GPU work that may use every mapping of the vm (gtt_vm_add_active()). */
+static int op_vm_active(struct model *m, uint32_t r)
+{
+	struct gtt_fence *f = gpu_slot(m, r);
+
+	if (!f)
 		return -1;
-	return check_range(m, v->offset, v->npages);
+	if (gtt_vm_add_active(m->vm, f))
+		return fail(m, "gtt_vm_add_active failed");
+	remember(m, m->vm_act, NVMACT, f);
+	return 0;
+}
+
+/*
+ * gtt_vma_add_active_many() over 1-6 random bound vmas (one may repeat);
+ * one in four lists an unbound one too: -ENOENT, and no vma has the fence.
+ */
+static int op_active_many(struct model *m, uint32_t r)
+{
+	gtt_vma_t h[BATCH_MAX + 1];
+	int idx[BATCH_MAX + 1], unbound = -1;
+	unsigned int active[BATCH_MAX + 1], n = 0, want = 1 + take(&r, BATCH_MAX);
+	bool with_unbound = !take(&r, 4);
+	struct gtt_fence *f;
+	int err;
+
+	for (unsigned int t = 0; t < 4 * want && n < want; t++) {
+		int i = (int)(next(m) % NSLOT);
+
+		if (m->v[i].exists && m->v[i].bound)
+			idx[n++] = i;
+		else if (m->v[i].exists && unbound < 0)
+			unbound = i;
+	}
+	if (!n || (with_unbound && unbound < 0))
+		return 0;
+	if (with_unbound) {
+		unsigned int at = (unsigned int)(next(m) % (n + 1));
+
+		memmove(&idx[at + 1], &idx[at], (n - at) * sizeof(*idx));
+		idx[at] = unbound;
+		n++;
+	}
+	if (!(f = gpu_slot(m, r)))
+		return -1;
+	for (unsigned int k = 0; k < n; k++) {
+		struct gtt_vma_info info;
+
+		h[k] = m->v[idx[k]].h;
+		gtt_vma_query(m->vm, h[k], &info);
+		active[k] = info.active;
+	}
+	err = gtt_vma_add_active_many(m->vm, h, n, f);
+	if (err != (with_unbound ? -ENOENT : 0))
+		return fail(m, "add_active_many of %u vmas%s: %d", n,
+			    with_unbound ? " with an unbound one" : "", err);
+	for (unsigned int k = 0; k < n && with_unbound; k++) {
+		struct gtt_vma_info info;
+
+		gtt_vma_query(m->vm, h[k], &info);
+		if (info.active != active[k])
+			return fail(m, "add_active_many that failed changed vma %d's active fences",
+				    idx[k]);
+	}
+	for (unsigned int k = 0; k < n && !with_unbound; k++)
+		remember(m, m->v[idx[k]].act, NACT, f);
+	m->ops[with_unbound ? MODEL_ACTIVE_MANY_ENOENT : MODEL_ACTIVE_MANY_OK]++;
+	return 0;
 }
 
 /* ---- operations ---- */
@@ -774,12 +1470,18 @@ static int op_sparse(struct model *m, int i, uint32_t r, unsigned int kind)
 int model_step(struct model *m, uint32_t w)
 {
 	unsigned int op = w % MODEL_OPS;
-	int i = (int)((w >> 4) % NSLOT), s = NVMA + (int)((w >> 4) % NSPARSE);
-	uint32_t r = w >> 9;
+	int i = (int)((w >> 5) % NSLOT), s = NVMA + (int)((w >> 5) % NSPARSE);
+	uint32_t r = w >> 10;
 	struct mvma *v = &m->v[i];
 	int err = 0;
 
 	m->ops[op]++;
+	m->rng ^= (uint64_t)w << 32 | w;	/* the words steer the generator too */
+	m->rng = m->rng ? m->rng : 1;
+	if (m->trace)
+		fprintf(stderr, "model: step %llu: op %u slot %d sparse %d r 0x%x\n",
+			(unsigned long long)m->steps, op, i, s, r);
+	m->steps++;
 	switch (op) {
 	case MODEL_BIND:
 	case MODEL_BIND2:
@@ -847,13 +1549,32 @@ int model_step(struct model *m, uint32_t w)
 	case MODEL_SPARSE_LIFE:
 		err = op_sparse_life(m, s, r);
 		break;
+	case MODEL_BATCH:
+		err = op_batch(m, r);
+		break;
+	case MODEL_UNMAP_PAGES:
+	case MODEL_MOVE:
+		err = op_objects(m, r, op == MODEL_MOVE);
+		break;
+	case MODEL_VM_ACTIVE:
+		err = op_vm_active(m, r);
+		break;
+	case MODEL_ACTIVE_MANY:
+		err = op_active_many(m, r);
+		break;
 	}
-	if (err)
+	if (err || check_orders(m))
 		return -1;
-	/* A couple of pages anywhere, every step. */
-	if (check_page(m, m->va0 + (next(m) % VM_PAGES) * PAGE) ||
-	    check_page(m, m->va0 + (next(m) % VM_PAGES) * PAGE))
-		return -1;
+	/* A couple of pages anywhere (huge: in a sparse vma), every step. */
+	for (int k = 0; k < 2; k++) {
+		struct mvma *sv = &m->v[NVMA + next(m) % NSPARSE];
+		uint64_t va = m->va0 + (next(m) % m->vm_pages) * PAGE;
+
+		if (m->huge && sv->exists && sv->bound)
+			va = sv->offset + (next(m) % sv->npages) * PAGE;
+		if (check_page(m, va))
+			return -1;
+	}
 	return 0;
 }
 
@@ -882,6 +1603,8 @@ int model_destroy(struct model *m)
 	}
 	gtt_executor_run_all(m->ex);
 	prune(m);
+	if (!ret && check_orders(m))
+		ret = -1;
 	if (!ret && m->npend)
 		ret = fail(m, "%u unbinds still pending at the end", m->npend);
 	if (!ret)
@@ -891,11 +1614,22 @@ int model_destroy(struct model *m)
 	for (int i = 0; i < NSLOT; i++) {
 		gtt_pages_put(m->v[i].pages);
 		gtt_resv_destroy(m->v[i].resv);
+		free(m->v[i].pg);
+		for (int k = 0; k < NACT; k++)
+			gtt_fence_put(m->v[i].act[k]);
 	}
-	for (int k = 0; k < NBIG; k++)
+	for (unsigned int k = 0; k < m->nbig; k++)
 		gtt_pages_put(m->big[k]);
 	for (int k = 0; k < NGPU; k++)
 		gtt_fence_put(m->gpu[k]);
+	for (int k = 0; k < NVMACT; k++)
+		gtt_fence_put(m->vm_act[k]);
+	for (int k = 0; k < NBUF; k++)
+		gtt_fence_put(m->last_move[k]);
+	for (unsigned int k = 0; k < m->nord; k++) {
+		gtt_fence_put(m->ord[k].after);
+		gtt_fence_put(m->ord[k].before);
+	}
 	for (unsigned int k = 0; k < m->npend; k++) {
 		gtt_fence_put(m->pend[k].fence);
 		gtt_pages_put(m->pend[k].pages);

@@ -3,7 +3,8 @@
  * A reference model of what every GPU page of a vm may translate to, and
  * an interpreter of random operations checked against it after each step:
  * vmas bound and unbound whole, and sparse vmas with mappings at any page
- * range (gtt/map.h).  Shared by the seeded test (test_model.c) and the
+ * range (gtt/map.h), batches of them, objects' unmaps and moves, and
+ * active fences per vma and per vm.  Shared by the seeded test (test_model.c) and the
  * libFuzzer harness.
  */
 #ifndef GTT_TESTS_MODEL_H
@@ -19,6 +20,8 @@ enum model_backend {
 	MODEL_GGTT,		/* Intel GGTT (TGL): no NULL entries */
 	MODEL_PPGTT,		/* Intel PPGTT (TGL): NULL entries */
 	MODEL_PPGTT_SCRATCH,	/* Intel PPGTT (SKL): NULL is scratch */
+	MODEL_PPGTT_HUGE,	/* Intel PPGTT (TGL), a 2 GiB vm: 64K IPS, 2M */
+	MODEL_PPGTT_HUGE_XE2,	/* Intel PPGTT (LNL), the same: PS64, 2M, 1G */
 	MODEL_BACKENDS
 };
 
@@ -27,7 +30,8 @@ enum model_counter {
 	MODEL_BIND, MODEL_BIND2, MODEL_UNBIND, MODEL_PIN, MODEL_GPU_WORK,
 	MODEL_GPU_DONE, MODEL_WORKER, MODEL_HOLD, MODEL_MAP, MODEL_MAP2,
 	MODEL_MAP_NULL, MODEL_UNMAP, MODEL_GPU_WORK_SPARSE, MODEL_SPARSE_LIFE,
-	MODEL_WORKERS, MODEL_GPU_DONE2,
+	MODEL_WORKERS, MODEL_GPU_DONE2, MODEL_BATCH, MODEL_UNMAP_PAGES,
+	MODEL_MOVE, MODEL_VM_ACTIVE, MODEL_ACTIVE_MANY,
 	MODEL_OPS,
 	MODEL_MAP_OK = MODEL_OPS,	/* maps (NULL too) on a bound sparse vma */
 	MODEL_UNMAP_OK,			/* unmaps on a bound sparse vma */
@@ -41,6 +45,19 @@ enum model_counter {
 	MODEL_SPARSE_BOUND,
 	MODEL_JOBS,			/* simulated GPU jobs on sparse vmas */
 	MODEL_JOBS_DONE,
+	MODEL_BATCH_OK,			/* batches applied (2-6 ops) */
+	MODEL_BATCH_OPS,		/* ... their operations */
+	MODEL_BATCH_BAD,		/* batches with a bad op: -EINVAL */
+	MODEL_OBJ_PAGES,		/* mapped pages unmap_pages/move_pages covered */
+	MODEL_MOVE_OK,			/* moves applied */
+	MODEL_MOVE_SMALL,		/* moves to too small pages: -EINVAL */
+	MODEL_UNMAP_PAGES_OK,
+	MODEL_ACTIVE_MANY_OK,
+	MODEL_ACTIVE_MANY_ENOENT,	/* with an unbound vma: -ENOENT */
+	MODEL_ORDERS,			/* "not before" pairs checked */
+	MODEL_LEAF_64K,			/* checked pages in 64K, 2M, 1G leaves */
+	MODEL_LEAF_2M,
+	MODEL_LEAF_1G,
 	MODEL_COUNTERS
 };
 

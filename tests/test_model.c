@@ -3,23 +3,33 @@
  * Seeded random operations against the reference model (tests/model.c),
  * checked after every step by walking the page tables: a million
  * operations — binds and unbinds of whole vmas, sparse vmas and their
- * maps, NULL maps and unmaps — over the generic mock, an Intel GGTT and
- * Intel PPGTTs with and without NULL entries.
+ * maps, NULL maps and unmaps, batches of them, objects' unmaps and moves,
+ * active fences per vma and per vm — over the generic mock, an Intel GGTT,
+ * Intel PPGTTs with and without NULL entries, and two large PPGTTs with
+ * huge leaves (TGL: 64 KiB IPS tables and 2 MiB; LNL: PS64, 2 MiB, 1 GiB).
  *
- * GTT_MODEL_OPS sets the total (default 1000000; raise it for a soak),
- * GTT_MODEL_SEED the seed (default 1).  A failure prints the seed, the
- * backend and the step, which reproduce it exactly.
+ * GTT_MODEL_OPS sets the total (default 1000000, 100000 under TSan: see
+ * tests/meson.build; raise it for a soak), GTT_MODEL_SEED the seed
+ * (default 1), GTT_MODEL_TRACE=1 prints every step to stderr.  A failure
+ * prints the seed, the backend and the step, which reproduce it exactly.
  */
 #include <stdlib.h>
 
 #include "helpers.h"
 #include "model.h"
 
+/* The default total; the TSan build sets a smaller one (tests/meson.build). */
+#ifndef GTT_MODEL_DEFAULT_OPS
+#define GTT_MODEL_DEFAULT_OPS 1000000
+#endif
+
 static const char *const backend_name[MODEL_BACKENDS] = {
 	[MODEL_GENERIC] = "generic mock",
 	[MODEL_GGTT] = "Intel GGTT (TGL)",
 	[MODEL_PPGTT] = "Intel PPGTT (TGL)",
 	[MODEL_PPGTT_SCRATCH] = "Intel PPGTT (SKL)",
+	[MODEL_PPGTT_HUGE] = "Intel PPGTT (TGL), huge leaves",
+	[MODEL_PPGTT_HUGE_XE2] = "Intel PPGTT (LNL), huge leaves",
 };
 
 #define N(k) (unsigned long long)model_ops(m, k)
@@ -60,6 +70,17 @@ static void run(unsigned int backend, uint64_t ops, uint64_t seed)
 		      N(MODEL_MAP_OK), N(MODEL_UNMAP_OK), N(MODEL_DEFERRED), N(MODEL_OVER_NOTHING),
 		      N(MODEL_OVER_ONE), N(MODEL_OVER_SEVERAL), N(MODEL_PAGES_COVERED),
 		      N(MODEL_PAGES_CUT), N(MODEL_JOBS), N(MODEL_JOBS_DONE));
+	print_message("  batches %llu (applied %llu with %llu ops, bad %llu), unmap_pages %llu "
+		      "(applied %llu), moves %llu (applied %llu, to too small pages %llu), "
+		      "object pages covered %llu, vm-wide active %llu, add_active_many %llu "
+		      "(applied %llu, -ENOENT %llu), not-before orders %llu; "
+		      "pages checked in 64K / 2M / 1G leaves %llu / %llu / %llu\n",
+		      N(MODEL_BATCH), N(MODEL_BATCH_OK), N(MODEL_BATCH_OPS), N(MODEL_BATCH_BAD),
+		      N(MODEL_UNMAP_PAGES), N(MODEL_UNMAP_PAGES_OK), N(MODEL_MOVE),
+		      N(MODEL_MOVE_OK), N(MODEL_MOVE_SMALL), N(MODEL_OBJ_PAGES),
+		      N(MODEL_VM_ACTIVE), N(MODEL_ACTIVE_MANY), N(MODEL_ACTIVE_MANY_OK),
+		      N(MODEL_ACTIVE_MANY_ENOENT), N(MODEL_ORDERS), N(MODEL_LEAF_64K),
+		      N(MODEL_LEAF_2M), N(MODEL_LEAF_1G));
 	if (model_destroy(m))
 		fail_msg("%s: at teardown", backend_name[backend]);
 }
@@ -73,15 +94,17 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 
 static void test_model(void **state)
 {
-	uint64_t total = env_u64("GTT_MODEL_OPS", 1000000);
+	uint64_t total = env_u64("GTT_MODEL_OPS", GTT_MODEL_DEFAULT_OPS);
 	uint64_t seed = env_u64("GTT_MODEL_SEED", 1);
-	uint64_t quarter = total / 4;
+	uint64_t part = total / 5, huge = total / 40;
 
 	(void)state;
-	run(MODEL_GGTT, quarter, seed);
-	run(MODEL_PPGTT, quarter, seed);
-	run(MODEL_PPGTT_SCRATCH, quarter, seed);
-	run(MODEL_GENERIC, total - 3 * quarter, seed);
+	run(MODEL_GGTT, part, seed);
+	run(MODEL_PPGTT, part, seed);
+	run(MODEL_PPGTT_SCRATCH, part, seed);
+	run(MODEL_PPGTT_HUGE, huge, seed);
+	run(MODEL_PPGTT_HUGE_XE2, huge, seed);
+	run(MODEL_GENERIC, total - 3 * part - 2 * huge, seed);
 }
 
 int main(void)
