@@ -135,7 +135,8 @@ struct pending {
 struct model {
 	unsigned int backend;
 	bool huge;			/* MODEL_PPGTT_HUGE(_XE2) */
-	bool trace;			/* GTT_MODEL_TRACE: each step to stderr */
+	bool trace;			/* this step to stderr */
+	int64_t trace_from;		/* GTT_MODEL_TRACE: from this step on; -1 never */
 	uint64_t steps;
 	uint64_t vm_pages;
 	unsigned int nbig;
@@ -243,7 +244,7 @@ struct model *model_create(unsigned int backend)
 		return NULL;
 	m->backend = backend % MODEL_BACKENDS;
 	m->huge = m->backend == MODEL_PPGTT_HUGE || m->backend == MODEL_PPGTT_HUGE_XE2;
-	m->trace = getenv("GTT_MODEL_TRACE");
+	m->trace_from = getenv("GTT_MODEL_TRACE") ? strtoll(getenv("GTT_MODEL_TRACE"), NULL, 0) : -1;
 	m->vm_pages = m->huge ? HUGE_VM_PAGES : VM_PAGES;
 	m->nbig = m->huge ? NBIG_HUGE : NBIG;
 	m->rng = 0x9e3779b97f4a7c15ull;
@@ -596,6 +597,12 @@ static int forget_binding(struct model *m, struct mvma *v, struct gtt_fence *f)
 	for (uint64_t k = 0; v->sparse && k < v->npages && !err; k++)
 		err = cut_page(m, v, k, f);
 	gtt_fence_put(f);
+	/* The unbind waits for the vma's active fences; a new placement
+	 * starts with none. */
+	for (int k = 0; k < NACT; k++) {
+		gtt_fence_put(v->act[k]);
+		v->act[k] = NULL;
+	}
 	v->bound = false;
 	v->pins = 0;
 	gtt_fence_put(v->bind_fence);
@@ -895,10 +902,6 @@ static int op_sparse_life(struct model *m, int i, uint32_t r)
 	v->exists = false;
 	free(v->pg);
 	v->pg = NULL;
-	for (int k = 0; k < NACT; k++) {
-		gtt_fence_put(v->act[k]);
-		v->act[k] = NULL;
-	}
 	return 0;
 }
 
@@ -1478,6 +1481,7 @@ int model_step(struct model *m, uint32_t w)
 	m->ops[op]++;
 	m->rng ^= (uint64_t)w << 32 | w;	/* the words steer the generator too */
 	m->rng = m->rng ? m->rng : 1;
+	m->trace = m->trace_from >= 0 && m->steps >= (uint64_t)m->trace_from;
 	if (m->trace)
 		fprintf(stderr, "model: step %llu: op %u slot %d sparse %d r 0x%x\n",
 			(unsigned long long)m->steps, op, i, s, r);

@@ -10,7 +10,7 @@
  *
  * GTT_MODEL_OPS sets the total (default 1000000, 100000 under TSan: see
  * tests/meson.build; raise it for a soak), GTT_MODEL_SEED the seed
- * (default 1), GTT_MODEL_TRACE=1 prints every step to stderr.  A failure
+ * (default 1), GTT_MODEL_TRACE=N prints every step from step N on to stderr.  A failure
  * prints the seed, the backend and the step, which reproduce it exactly.
  */
 #include <stdlib.h>
