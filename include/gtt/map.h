@@ -48,8 +48,8 @@
  * (rule 5): a call that covers them waits for its fence, %GTT_MAP_ASYNC or
  * not, and so does the unbind of a sparse vma that maps them.
  *
- * A failed PTE write leaves the new mapping in place holding scratch (its
- * fence carries the error); a failed clear keeps the covered part's pages
+ * A failed PTE write leaves the new mapping in place holding scratch; the
+ * rest of its batch stands, and the batch's fence carries the error; a failed clear keeps the covered part's pages
  * referenced (the quarantine of gtt/vm.h) until the sparse vma is unbound
  * and its range cleared.  Unbinding the sparse vma unmaps everything in it,
  * after its active fences and every write in it.
