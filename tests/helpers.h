@@ -104,6 +104,40 @@ static inline gtt_vma_t make_vma(struct fixture *f, uint64_t addr,
 	return h;
 }
 
+static inline struct gtt_fence *new_fence(void)
+{
+	struct gtt_fence *f = NULL;
+
+	assert_int_equal(gtt_fence_create(0, 0, &f), 0);
+	return f;
+}
+
+static inline struct gtt_bind_info fixed_at(uint64_t off, unsigned int flags)
+{
+	return (struct gtt_bind_info){ .flags = GTT_BIND_FIXED | flags,
+				       .offset = off };
+}
+
+/* A pages destructor that counts in *@arg. */
+static inline void count_release(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* A vma over @npages fresh pages at @dma whose destructor counts in @freed. */
+static inline gtt_vma_t counted_vma(struct gtt_vm *vm, uint64_t dma,
+				    uint64_t npages, unsigned int flags,
+				    int *freed)
+{
+	struct gtt_pages *p = make_pages(dma, npages, flags);
+	gtt_vma_t h = 0;
+
+	assert_int_equal(gtt_pages_set_destructor(p, count_release, freed), 0);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
+	gtt_pages_put(p);
+	return h;
+}
+
 static inline struct gtt_mock_entry mock_entry(struct fixture *f, uint64_t va)
 {
 	struct gtt_mock_entry e;

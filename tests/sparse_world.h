@@ -25,11 +25,6 @@ struct world {
 	int freed_a, freed_b;
 };
 
-static inline void count_release(void *arg)
-{
-	(*(int *)arg)++;
-}
-
 static inline void world_init_flags(struct world *w, unsigned int pflags)
 {
 	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = VA };

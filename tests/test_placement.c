@@ -14,14 +14,6 @@
 #define VA 0x100000ull
 #define VM_PAGES 16
 
-static struct gtt_fence *new_fence(void)
-{
-	struct gtt_fence *f = NULL;
-
-	assert_int_equal(gtt_fence_create(0, 0, &f), 0);
-	return f;
-}
-
 static void bind_fixed(struct fixture *f, gtt_vma_t h, uint64_t page)
 {
 	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED,

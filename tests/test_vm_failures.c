@@ -22,38 +22,6 @@
 #define VA 0x100000ull
 #define VM_SIZE (64 * PAGE)
 
-static struct gtt_fence *new_fence(void)
-{
-	struct gtt_fence *f = NULL;
-
-	assert_int_equal(gtt_fence_create(0, 0, &f), 0);
-	return f;
-}
-
-static struct gtt_bind_info fixed_at(uint64_t off, unsigned int flags)
-{
-	return (struct gtt_bind_info){ .flags = GTT_BIND_FIXED | flags,
-				       .offset = off };
-}
-
-static void count_release(void *arg)
-{
-	(*(int *)arg)++;
-}
-
-/* A vma over @npages fresh pages at @dma whose destructor counts in @freed. */
-static gtt_vma_t counted_vma(struct fixture *f, uint64_t dma, uint64_t npages,
-			     unsigned int flags, int *freed)
-{
-	struct gtt_pages *p = make_pages(dma, npages, flags);
-	gtt_vma_t h = 0;
-
-	assert_int_equal(gtt_pages_set_destructor(p, count_release, freed), 0);
-	assert_int_equal(gtt_vma_create(f->vm, p, NULL, &h), 0);
-	gtt_pages_put(p);
-	return h;
-}
-
 static bool range_valid(struct fixture *f, uint64_t va, uint64_t npages,
 			bool valid)
 {
@@ -106,7 +74,7 @@ static void test_failed_invalidate_restores_scratch(void **state)
 
 	(void)state;
 	fixture_init(&f, VA, VM_SIZE, 0);
-	a = counted_vma(&f, 0xa0000000, 4, 0, &freed);
+	a = counted_vma(f.vm, 0xa0000000, 4, 0, &freed);
 	assert_int_equal(gtt_mock_fail_call(f.be, 2, -EIO), 0);	/* call 2: invalidate */
 	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), -EIO);
 	assert_non_null(strstr(gtt_last_error(), "failed to write the PTEs"));
@@ -137,7 +105,7 @@ static void test_failed_deferred_bind_restores_scratch(void **state)
 	at.deps = &dep;
 	at.num_deps = 1;
 	fixture_init(&f, VA, VM_SIZE, 0);
-	a = counted_vma(&f, 0xa0000000, 2, 0, &freed);
+	a = counted_vma(f.vm, 0xa0000000, 2, 0, &freed);
 	assert_int_equal(gtt_vma_bind(f.vm, a, &at, &bindf), 0);
 	assert_int_equal(gtt_mock_fail_call(f.be, 2, -EIO), 0);
 	gtt_fence_signal(dep, 0);
@@ -166,8 +134,8 @@ static void test_failed_cleanup_quarantines(void **state)
 
 	(void)state;
 	fixture_init(&f, VA, VM_SIZE, 0);
-	a = counted_vma(&f, 0xa0000000, 2, 0, &freed);
-	b = counted_vma(&f, 0xb0000000, 2, 0, &freed2);
+	a = counted_vma(f.vm, 0xa0000000, 2, 0, &freed);
+	b = counted_vma(f.vm, 0xb0000000, 2, 0, &freed2);
 	/* bind ok, invalidate fails, every clear after it fails. */
 	assert_int_equal(gtt_mock_fail_calls(f.be, 2, UINT64_MAX, -EIO), 0);
 	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), -EIO);
@@ -202,8 +170,8 @@ static void test_failed_clear_inline(void **state)
 
 	(void)state;
 	fixture_init(&f, VA, VM_SIZE, 0);
-	a = counted_vma(&f, 0xa0000000, 3, 0, &freed);
-	b = counted_vma(&f, 0xb0000000, 3, 0, &freed2);
+	a = counted_vma(f.vm, 0xa0000000, 3, 0, &freed);
+	b = counted_vma(f.vm, 0xb0000000, 3, 0, &freed2);
 	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
 	assert_int_equal(gtt_mock_fail_calls(f.be, 1, UINT64_MAX, -EIO), 0);
 	assert_int_equal(gtt_vma_unbind(f.vm, a, 0, &uf), -EIO);
@@ -237,8 +205,8 @@ static void test_failed_deferred_clear_overwritten(void **state)
 
 	(void)state;
 	fixture_init(&f, VA, VM_SIZE, 0);
-	a = counted_vma(&f, 0xa0000000, 2, 0, &freed);
-	b = counted_vma(&f, 0xb0000000, 2, 0, &freed2);
+	a = counted_vma(f.vm, 0xa0000000, 2, 0, &freed);
+	b = counted_vma(f.vm, 0xb0000000, 2, 0, &freed2);
 	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
 	assert_int_equal(gtt_vma_add_active(f.vm, a, gpu), 0);
 	assert_int_equal(gtt_vma_unbind(f.vm, a, GTT_UNBIND_ASYNC, &uf), 0);
@@ -271,7 +239,7 @@ static void test_failed_deferred_clear_retried(void **state)
 
 	(void)state;
 	fixture_init(&f, VA, VM_SIZE, 0);
-	a = counted_vma(&f, 0xa0000000, 2, 0, &freed);
+	a = counted_vma(f.vm, 0xa0000000, 2, 0, &freed);
 	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
 	assert_int_equal(gtt_vma_add_active(f.vm, a, gpu), 0);
 	assert_int_equal(gtt_vma_unbind(f.vm, a, GTT_UNBIND_ASYNC, &uf), 0);
@@ -303,7 +271,7 @@ static void test_destroy_releases_quarantine(void **state)
 
 	(void)state;
 	fixture_init(&f, VA, VM_SIZE, 0);
-	a = counted_vma(&f, 0xa0000000, 1, 0, &freed);
+	a = counted_vma(f.vm, 0xa0000000, 1, 0, &freed);
 	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
 	assert_int_equal(gtt_mock_fail_calls(f.be, 1, UINT64_MAX, -EIO), 0);
 	assert_int_equal(gtt_vma_destroy(f.vm, a), -EIO);
@@ -329,11 +297,11 @@ static void test_evict_skips_borrowed(void **state)
 	(void)state;
 	fixture_init(&f, VA, 4 * PAGE, 0);
 	for (int i = 0; i < 4; i++) {
-		v[i] = counted_vma(&f, 0xa0000000 + i * PAGE, 1,
+		v[i] = counted_vma(f.vm, 0xa0000000 + i * PAGE, 1,
 				   i == 1 ? 0 : GTT_PAGES_BORROWED, &freed[i]);
 		assert_int_equal(gtt_vma_bind(f.vm, v[i], NULL, NULL), 0);
 	}
-	big = counted_vma(&f, 0xb0000000, 2, 0, &freed_big);
+	big = counted_vma(f.vm, 0xb0000000, 2, 0, &freed_big);
 	/* Only v[1] may go: no two adjacent evictable pages. */
 	assert_int_equal(gtt_vma_bind(f.vm, big, &evict, NULL), -ENOSPC);
 	for (int i = 0; i < 4; i++) {
@@ -342,7 +310,7 @@ static void test_evict_skips_borrowed(void **state)
 		assert_false(info.evicted);
 	}
 	gtt_vma_destroy(f.vm, big);
-	big = counted_vma(&f, 0xb0000000, 1, 0, &freed_big);
+	big = counted_vma(f.vm, 0xb0000000, 1, 0, &freed_big);
 	assert_int_equal(gtt_vma_add_active(f.vm, v[1], gpu), 0);
 	evict.flags |= GTT_BIND_ASYNC;
 	assert_int_equal(gtt_vma_bind(f.vm, big, &evict, NULL), 0);
@@ -594,8 +562,8 @@ static void test_evict_with_failed_clear(void **state)
 
 	(void)state;
 	fixture_init(&f, VA, PAGE, 0);
-	a = counted_vma(&f, 0xa0000000, 1, 0, &freed);
-	c = counted_vma(&f, 0xc0000000, 1, 0, &freed_c);
+	a = counted_vma(f.vm, 0xa0000000, 1, 0, &freed);
+	c = counted_vma(f.vm, 0xc0000000, 1, 0, &freed_c);
 	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);
 	assert_int_equal(gtt_mock_fail_call(f.be, 1, -EIO), 0);	/* a's clear */
 	assert_int_equal(gtt_vma_bind(f.vm, c, &evict, NULL), 0);

@@ -19,37 +19,6 @@
 #define VA 0x100000ull
 #define VM_SIZE (64 * PAGE)
 
-static struct gtt_fence *new_fence(void)
-{
-	struct gtt_fence *f = NULL;
-
-	assert_int_equal(gtt_fence_create(0, 0, &f), 0);
-	return f;
-}
-
-static struct gtt_bind_info fixed_at(uint64_t off, unsigned int flags)
-{
-	return (struct gtt_bind_info){ .flags = GTT_BIND_FIXED | flags,
-				       .offset = off };
-}
-
-static void count_release(void *arg)
-{
-	(*(int *)arg)++;
-}
-
-static gtt_vma_t counted_vma(struct gtt_vm *vm, uint64_t dma, uint64_t npages,
-			     unsigned int flags, int *freed)
-{
-	struct gtt_pages *p = make_pages(dma, npages, flags);
-	gtt_vma_t h = 0;
-
-	assert_int_equal(gtt_pages_set_destructor(p, count_release, freed), 0);
-	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
-	gtt_pages_put(p);
-	return h;
-}
-
 static struct gtt_vm_stats stats(struct gtt_vm *vm)
 {
 	struct gtt_vm_stats st;

@@ -17,20 +17,6 @@
 #define VA 0x100000ull
 #define VM_SIZE (256 * PAGE)
 
-static struct gtt_bind_info fixed_at(uint64_t off, unsigned int flags)
-{
-	return (struct gtt_bind_info){ .flags = GTT_BIND_FIXED | flags,
-				       .offset = off };
-}
-
-static struct gtt_fence *new_fence(void)
-{
-	struct gtt_fence *f = NULL;
-
-	assert_int_equal(gtt_fence_create(0, 0, &f), 0);
-	return f;
-}
-
 /* Rule 1: unbind returns at once; the range is reusable immediately; the
  * PTE clear waits for the vma's active fences. */
 static void test_unbind_async_returns_at_once(void **state)
@@ -179,11 +165,6 @@ static void test_immediate_unbind(void **state)
 	assert_int_equal(st.pending_unbinds, 0);
 	gtt_fence_put(unbind);
 	fixture_fini(&f);
-}
-
-static void count_release(void *arg)
-{
-	(*(int *)arg)++;
 }
 
 /* Rule 4: a hold delays the unbind fence (and keeps the pages). */
