@@ -335,6 +335,36 @@ static void test_evict_skips_borrowed(void **state)
 		assert_int_equal(freed[i], 1);
 }
 
+/* Only an eviction's fence is kept for the vma's owner, until it is bound
+ * again; an unbind the owner asked for hands its fence over and keeps no
+ * binding alive. */
+static void test_last_unbind_only_for_evictions(void **state)
+{
+	struct gtt_bind_info evict = { .flags = GTT_BIND_EVICT };
+	struct gtt_fence *last = NULL;
+	struct fixture f;
+	gtt_vma_t a, b;
+
+	(void)state;
+	fixture_init(&f, VA, PAGE, 0);
+	a = make_vma(&f, 0xa0000000, 1, NULL);
+	b = make_vma(&f, 0xb0000000, 1, NULL);
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(f.vm, a, 0, NULL), 0);
+	assert_int_equal(gtt_vma_last_unbind(f.vm, a, &last), 0);
+	assert_null(last);
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, b, &evict, NULL), 0);	/* evicts a */
+	assert_int_equal(gtt_vma_last_unbind(f.vm, a, &last), 0);
+	assert_non_null(last);
+	gtt_fence_put(last);
+	assert_int_equal(gtt_vma_unbind(f.vm, b, 0, NULL), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);	/* placed again */
+	assert_int_equal(gtt_vma_last_unbind(f.vm, a, &last), 0);
+	assert_null(last);
+	fixture_fini(&f);
+}
+
 /* Signals @fences once it could take the vm lock: if the waiting call
  * held it, this thread would never get there. */
 struct late_signal {
@@ -891,6 +921,7 @@ int main(void)
 		T(test_failed_deferred_clear_retried),
 		T(test_destroy_releases_quarantine),
 		T(test_evict_skips_borrowed),
+		T(test_last_unbind_only_for_evictions),
 		T(test_unbind_oom_never_blocks),
 		T(test_bind_oom_never_blocks),
 		T(test_evict_oom_changes_nothing),

@@ -390,15 +390,17 @@ GTT_API int gtt_vm_pending(struct gtt_vm *vm, uint64_t start, uint64_t size,
 			   size_t *count);
 
 /**
- * gtt_vma_last_unbind() - The fence of the vma's latest unbind.
+ * gtt_vma_last_unbind() - The fence of the eviction that took the vma's
+ * placement.
  * @vm: the vm.
  * @vma: the vma.
- * @fence: receives a reference to it, or NULL if the vma was never
- *	unbound.
+ * @fence: receives a reference to it, or NULL: the vma is bound, was
+ *	unbound by its owner (whose gtt_vma_unbind() returned the fence), or
+ *	never bound.
  *
- * Whether that unbind was asked for or was an eviction, the pages of the
- * old placement are out of the page table once the fence has signalled
- * without an error.
+ * Set when %GTT_BIND_EVICT unbinds the vma, dropped when it is bound
+ * again.  The pages of the old placement are out of the page table once
+ * the fence has signalled without an error.
  *
  * Return: 0, -ENOENT (unknown vma), -EINVAL.
  */

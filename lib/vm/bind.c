@@ -257,6 +257,8 @@ static bool bind_commit(struct bind_op *op)
 	op->v->binding = b;
 	op->v->node = op->node;
 	op->v->evicted = false;
+	gtt_fence_put(op->v->last_unbind);	/* placed again */
+	op->v->last_unbind = NULL;
 	binding_get(b);			/* the bind job's reference */
 	b->bind_counted = atomic_load(&b->bind_await.pending) > 1;
 	if (b->bind_counted)

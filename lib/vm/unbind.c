@@ -126,8 +126,10 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 		binding_get(b);
 		*fence = &b->unbind_fence;
 	}
+	/* Kept for the owner of an evicted vma only: the caller of an unbind
+	 * has its fence, and a kept fence keeps the whole binding alive. */
 	gtt_fence_put(v->last_unbind);
-	v->last_unbind = gtt_fence_get(&b->unbind_fence);
+	v->last_unbind = evicted ? gtt_fence_get(&b->unbind_fence) : NULL;
 	v->evicted = evicted;
 	/* The vma's reference on b now belongs to the unbind. */
 	await_commit(aw);
