@@ -131,7 +131,9 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	gtt_fence_put(v->last_unbind);
 	v->last_unbind = evicted ? gtt_fence_get(&b->unbind_fence) : NULL;
 	v->evicted = evicted;
-	/* The vma's reference on b now belongs to the unbind. */
+	/* The vma's reference on b now belongs to the unbind, which may
+	 * complete it right here: look at it through one of our own. */
+	binding_get(b);
 	await_commit(aw);
 	if (immediate) {
 		tree_write_begin(vm);
@@ -143,6 +145,7 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 		}
 		tree_write_end(vm);
 	}
+	binding_put(b);
 }
 
 /*
