@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -338,6 +339,18 @@ static void test_null_mapping(void **state)
 	assert_true(mock_entry(&w.f, VA + 2 * PAGE).null);
 	expect(&w, 3, B + 5 * PAGE);
 	assert_true(mock_entry(&w.f, VA + 4 * PAGE).null);
+	{	/* The dump shows the pieces. */
+		char *text = NULL;
+		size_t len = 0;
+		FILE *mem = open_memstream(&text, &len);
+
+		assert_int_equal(gtt_vm_dump(w.f.vm, mem), 0);
+		fclose(mem);
+		assert_non_null(strstr(text, "sparse"));
+		assert_non_null(strstr(text, "NULL"));
+		assert_non_null(strstr(text, "+0x5000"));	/* B from page 5 */
+		free(text);
+	}
 	null.pages = w.a;					/* NULL takes no pages */
 	assert_int_equal(gtt_vma_map(w.f.vm, w.sv, 0, PAGE, &null, NULL), -EINVAL);
 	assert_int_equal(unmap(&w, 0, 8), 0);

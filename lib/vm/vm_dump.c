@@ -48,13 +48,30 @@ GTT_API int gtt_vm_dump(struct gtt_vm *vm, FILE *out)
 				n->start, n->start + n->size - 1, n->color);
 			continue;
 		}
-		fprintf(out, "  [0x%012" PRIx64 " - 0x%012" PRIx64 "] colour %u  vma 0x%" PRIx64 "%s%s\n",
+		fprintf(out, "  [0x%012" PRIx64 " - 0x%012" PRIx64 "] colour %u  vma 0x%" PRIx64 "%s%s%s\n",
 			n->start, n->start + n->size - 1, n->color,
-			v->handle,
+			v->handle, v->sparse ? "  sparse" : "",
 			v->pin_count ? "  pinned" : "",
 			v->binding && v->binding->bind_fence &&
 			!gtt_fence_is_signaled(v->binding->bind_fence) ?
 			"  bind pending" : "");
+		/* A sparse vma: what is mapped inside it. */
+		for (struct itree_node *it = itree_first(&v->pieces, 0, UINT64_MAX); it;
+		     it = itree_next(it, 0, UINT64_MAX)) {
+			const struct gtt_binding *p = container_of(it, struct gtt_binding, piece);
+
+			if (!p->pages)
+				fprintf(out, "    [0x%012" PRIx64 " - 0x%012" PRIx64 "] NULL%s\n",
+					p->start, p->start + p->size - 1,
+					p->bind_fence && !gtt_fence_is_signaled(p->bind_fence) ?
+					"  write pending" : "");
+			else
+				fprintf(out, "    [0x%012" PRIx64 " - 0x%012" PRIx64 "] pages %p +0x%" PRIx64 "%s\n",
+					p->start, p->start + p->size - 1, (void *)p->pages,
+					p->pages_offset,
+					p->bind_fence && !gtt_fence_is_signaled(p->bind_fence) ?
+					"  write pending" : "");
+		}
 	}
 	for (rf = range_fence_first(&vm->pending, 0, UINT64_MAX); rf;
 	     rf = range_fence_next(rf, 0, UINT64_MAX))
