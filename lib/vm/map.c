@@ -34,6 +34,8 @@
  * and their pages go when it completes (binding_release_pieces()).
  */
 #include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <gtt/map.h>
 
@@ -155,6 +157,17 @@ unsigned int map_pending_writes(const struct vma *v, struct gtt_fence **f)
 		if (bf && !gtt_fence_is_signaled(bf) && !n++ && f)
 			*f = gtt_fence_get(bf);
 	}
+	/* Cuts still to be cleared inside it: their clears come after the
+	 * writes they were cut from. */
+	if (v->binding) {
+		struct range_fence_tree *pt = &v->binding->vm->pending;
+		uint64_t lo = v->binding->start, hi = lo + v->binding->size - 1;
+		struct range_fence *rf;
+
+		if (f && !n && (rf = range_fence_first_unsignalled(pt, lo, hi)))
+			*f = gtt_fence_get(rf->fence);
+		n += range_fence_count_unsignalled(pt, lo, hi);
+	}
 	return n;
 }
 
@@ -175,6 +188,11 @@ void map_hand_over(struct vma *v, struct gtt_binding *b)
 
 	if (!v->sparse)
 		return;
+	for (struct range_fence *rf = range_fence_first(&b->vm->pending, b->start,
+							b->start + b->size - 1);
+	     rf; rf = range_fence_next(rf, b->start, b->start + b->size - 1))
+		if (!range_fence_signalled(rf))
+			await_add_order(&b->unbind_await, rf->fence);
 	while ((it = itree_first(&v->pieces, 0, UINT64_MAX))) {
 		struct gtt_fence *bf = piece_of(it)->bind_fence;
 
@@ -219,8 +237,8 @@ static void cut(struct map_batch *mb, struct vma *v, struct gtt_binding *c)
 {
 	struct gtt_vm *vm = mb->vm;
 
-	/* The GPU work that may still use it, and the write it came from. */
-	active_await_order(&v->active, &mb->aw);
+	/* The write it came from (the vma's GPU work: apply()). */
+	(void)v;
 	if (c->bind_fence && c->bind_fence != &mb->fence)
 		await_add_order(&mb->aw, c->bind_fence);
 	c->batch = mb;
@@ -245,6 +263,9 @@ static void apply(struct map_batch *mb, const struct gtt_map_op *op)
 	struct itree_node *it;
 
 	tree_write_begin(vm);
+	/* The GPU work that may still use what this op covers. */
+	if (itree_first(&v->pieces, start, end - 1))
+		active_await_order(&v->active, &mb->aw);
 	while ((it = itree_first(&v->pieces, start, end - 1))) {
 		struct gtt_binding *p = piece_of(it);
 		uint64_t p_end = p->start + p->size;
@@ -327,8 +348,27 @@ static void batch_job(struct await *aw, int dep_error)
 		any = true;
 	}
 	if (any && (inval = backend_invalidate(vm->be))) {
+		bool cleared = true;
+
 		vm_note_backend_error(vm);
 		err = err ? err : inval;
+		/* The new entries may or may not be visible: put scratch back
+		 * over them before their owners learn that the batch failed,
+		 * and make that visible (or quarantine what is left). */
+		for (size_t i = 0; i < mb->nacts; i++) {
+			struct gtt_binding *b = mb->acts[i].b;
+
+			if (!mb->acts[i].write || b->bind_error || dep_error)
+				continue;
+			b->backend_failed = true;
+			b->bind_error = inval;
+			b->stale = vm_clear_failed(vm, backend_unmap(vm->be, b->start, b->size));
+			cleared &= !b->stale;
+		}
+		if (!cleared || vm_clear_failed(vm, backend_invalidate(vm->be)))
+			for (size_t i = 0; i < mb->nacts; i++)
+				if (mb->acts[i].write && !dep_error)
+					mb->acts[i].b->stale = true;
 	}
 	for (size_t i = 0; i < mb->nacts; i++) {
 		struct gtt_binding *b = mb->acts[i].b;
@@ -351,6 +391,10 @@ static void batch_job(struct await *aw, int dep_error)
 			binding_unhold(b);	/* completes it */
 		}
 	}
+	/* The batch lives on as the bind fence of its pieces: keep it small. */
+	mem_free(mb->acts);
+	mb->acts = NULL;
+	mb->nacts = 0;
 	gtt_fence_signal(&mb->fence, err);
 	await_fini(aw);
 	if (mb->counted)
@@ -423,6 +467,107 @@ static struct gtt_fence *batch_wait_for(struct gtt_vm *vm, const struct gtt_map_
 	return f;
 }
 
+struct iv {
+	uint64_t s, e;
+};
+
+static int iv_cmp(const void *pa, const void *pb)
+{
+	const struct iv *a = pa, *b = pb;
+
+	return a->s < b->s ? -1 : a->s > b->s;
+}
+
+/*
+ * What a batch needs, exactly: a dry run of its split over copies of the
+ * ranges of the pieces it touches, vma by vma, in the batch's order (vm
+ * lock held).  Return: 0, -ENOMEM (for the dry run itself).
+ */
+static int batch_needs(struct gtt_vm *vm, const struct gtt_map_op *ops,
+		       size_t count, size_t *nacts, size_t *nfresh, size_t *nrec)
+{
+	bool *done = mem_zalloc(count ? count : 1);
+
+	if (!done)
+		return -ENOMEM;
+	for (size_t i = 0; i < count; i++) {
+		struct vma *v = vma_lookup(vm, ops[i].vma);
+		uint64_t base = v->binding->start;
+		size_t cap = 1, n = 0;
+		struct iv *a;
+
+		if (done[i])
+			continue;
+		for (size_t j = i; j < count; j++) {
+			if (ops[j].vma != ops[i].vma)
+				continue;
+			cap += 3;
+			for (struct itree_node *it = itree_first(&v->pieces, base + ops[j].offset,
+								 base + ops[j].offset + ops[j].size - 1);
+			     it; it = itree_next(it, base + ops[j].offset,
+						 base + ops[j].offset + ops[j].size - 1))
+				cap++;
+		}
+		a = mem_alloc(cap * sizeof(*a));
+		if (!a) {
+			mem_free(done);
+			return -ENOMEM;
+		}
+		for (size_t j = i; j < count; j++) {
+			if (ops[j].vma != ops[i].vma)
+				continue;
+			for (struct itree_node *it = itree_first(&v->pieces, base + ops[j].offset,
+								 base + ops[j].offset + ops[j].size - 1);
+			     it; it = itree_next(it, base + ops[j].offset,
+						 base + ops[j].offset + ops[j].size - 1))
+				a[n++] = (struct iv){ it->start, it->last + 1 };
+		}
+		qsort(a, n, sizeof(*a), iv_cmp);
+		{
+			size_t m = 0;
+
+			for (size_t k = 0; k < n; k++)	/* one copy of each */
+				if (!m || a[m - 1].s != a[k].s)
+					a[m++] = a[k];
+			n = m;
+		}
+		for (size_t j = i; j < count; j++) {
+			uint64_t s = base + ops[j].offset, e = s + ops[j].size;
+			bool map = ops[j].kind == GTT_OP_MAP, left, right;
+			struct iv put[3];
+			size_t lo = 0, hi, k, r = 0;
+
+			if (ops[j].vma != ops[i].vma)
+				continue;
+			done[j] = true;
+			while (lo < n && a[lo].e <= s)
+				lo++;
+			for (hi = lo; hi < n && a[hi].s < e; hi++)
+				;
+			k = hi - lo;
+			left = k && a[lo].s < s;
+			right = k && a[hi - 1].e > e;
+			*nacts += k + map;
+			/* kept ends, cut ends that are new pieces, the new piece */
+			*nfresh += left + right + left + (right && (k > 1 || !left)) + map;
+			*nrec += k + (k ? active_unsignalled(&v->active) : 0) +
+				 (map ? 1 + range_fence_count_unsignalled(&vm->pending, s, e - 1) : 0);
+			if (left)
+				put[r++] = (struct iv){ a[lo].s, s };
+			if (map)
+				put[r++] = (struct iv){ s, e };
+			if (right)
+				put[r++] = (struct iv){ e, a[hi - 1].e };
+			memmove(&a[lo + r], &a[hi], (n - hi) * sizeof(*a));
+			memcpy(&a[lo], put, r * sizeof(*a));
+			n = n - k + r;
+		}
+		mem_free(a);
+	}
+	mem_free(done);
+	return 0;
+}
+
 /*
  * Take everything the batch can need (vm lock held, ops checked): a fresh
  * binding for each part it can keep or cut, and records for everything its
@@ -437,26 +582,14 @@ static int batch_prepare(struct gtt_vm *vm, const struct gtt_map_op *ops,
 	struct map_batch *mb = mem_zalloc(sizeof(*mb));
 	size_t nacts = 1, nfresh = 0, nrec = info->num_deps + 1;	/* + a move's previous point */
 
-	if (!mb)
+	if (!mb || batch_needs(vm, ops, count, &nacts, &nfresh, &nrec)) {
+		mem_free(mb);
 		return -ENOMEM;
+	}
 	mb->timeline = timeline;
 	fence_init(&mb->fence, &batch_fence_ops, NULL, 0, 0, batch_free);
 	mb->vm = vm;
 	await_init(&mb->aw, vm->ex, batch_job);
-	for (size_t i = 0; i < count; i++) {
-		struct vma *v = vma_lookup(vm, ops[i].vma);
-		uint64_t start = v->binding->start + ops[i].offset;
-		uint64_t last = start + ops[i].size - 1;
-		size_t covered = 3 * i;
-
-		for (struct itree_node *it = itree_first(&v->pieces, start, last); it;
-		     it = itree_next(it, start, last))
-			covered++;
-		nacts += covered + 1;
-		nfresh += 5;	/* two kept ends, two cut ends, a new piece */
-		nrec += covered * (1 + active_unsignalled(&v->active)) + 1 +
-			range_fence_count_unsignalled(&vm->pending, start, last);
-	}
 	nrec += active_unsignalled(&vm->active);
 	mb->acts = mem_alloc(nacts * sizeof(*mb->acts));
 	mb->pool = mem_alloc((nfresh ? nfresh : 1) * sizeof(*mb->pool));
@@ -497,6 +630,9 @@ static void batch_commit(struct map_batch *mb, const struct gtt_map_op *ops,
 		apply(mb, &ops[i]);
 	for (; mb->npool > mb->used; mb->npool--)	/* what the split did not use */
 		binding_put(mb->pool[mb->npool - 1]);
+	mem_free(mb->pool);	/* the used ones belong to the trees now */
+	mb->pool = NULL;
+	mb->npool = mb->used = 0;
 	gtt_fence_get(&mb->fence);		/* the job's */
 	mb->counted = atomic_load(&mb->aw.pending) > 1;
 	if (mb->counted)
