@@ -27,7 +27,8 @@
  *   vma's own placement, and for every pending clear it overlaps — those
  *   this same call starts too (so a map over a mapping in use waits for the
  *   GPU to be done with it);
- * - calls on one sparse vma take effect in the order they were made.
+ * - calls on one sparse vma that overlap take effect in the order they
+ *   were made.
  *
  * Batches.  gtt_vm_map_batch() applies a list of map and unmap operations
  * (on one or several sparse vmas) as one unit: the operations take effect
