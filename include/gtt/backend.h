@@ -16,6 +16,19 @@
  * Error contract: an op returns 0 or a negative errno.  A failed bind is
  * reported to the caller (or on the bind fence) and the range is treated as
  * holding scratch; a failed clear is reported on the unbind fence.
+ *
+ * Synchronous and asynchronous backends.  A *PTE backend* (the mock, VFIO)
+ * fills @bind, @clear and @invalidate: the vm resolves every dependency on
+ * the CPU, then calls them, and they are done when they return.  A *queue
+ * backend* (xe's VM_BIND, gtt/xe.h) fills @submit instead: it takes a batch
+ * of &struct gtt_backend_op with the dependencies it can wait for itself
+ * (@can_wait: fences the kernel knows, such as imported sync_files and its
+ * own earlier results) and returns at once with a fence that signals when
+ * the batch is what the device sees.  The vm then waits on the CPU only for
+ * the dependencies the backend cannot take, hands it the rest, and the bind
+ * fence its caller gets carries the backend's fence (gtt/sync.h:
+ * gtt_fence_export_sync_file() and gtt_fence_export_syncobj() pass it on to
+ * the kernel without a CPU hop).
  */
 #ifndef GTT_BACKEND_H
 #define GTT_BACKEND_H
@@ -91,8 +104,56 @@ struct gtt_translation {
  * @destroy: free @priv (called by gtt_backend_destroy()); may be NULL.
  * @translate: walk the page table as the device would, for @addr; may be
  *	NULL.  Must be safe against concurrent binds and clears.
+ * @submit: a queue backend's only required op (then @bind, @clear and
+ *	@invalidate may be NULL): do the @count operations of @ops in order,
+ *	each once every fence of @deps has signalled, and store in *@done a
+ *	fence (one reference) that signals, with 0 or the error, once the
+ *	device sees their result (TLBs invalidated).  @deps holds only fences
+ *	@can_wait accepted, none of which had signalled when checked.  It
+ *	returns 0, or a negative errno when it did nothing at all (xe's
+ *	VM_BIND ioctl undoes a failed batch): then no fence.  It must not wait
+ *	for the dependencies; it may be called with a vm's lock held, from an
+ *	executor thread or from a fence callback, for ranges that do not
+ *	overlap concurrently.  A batch whose @done fence fails may have left
+ *	any part done: the vm keeps the pages of what it unmapped or mapped
+ *	there until a later clear of the range succeeds (quarantine).
+ * @can_wait: whether @submit may be given @dep to wait for itself; NULL
+ *	means none (every dependency is awaited on the CPU first).  Called
+ *	with a vm's lock held: it must be quick and must not block.
  * @reserved: NULL (room for later ops; see common.h).
  */
+/** enum gtt_backend_op_kind - What one &struct gtt_backend_op does. */
+enum gtt_backend_op_kind {
+	/** @GTT_BACKEND_OP_MAP: map pages (or NULL) over the range. */
+	GTT_BACKEND_OP_MAP = 1,
+	/** @GTT_BACKEND_OP_UNMAP: the range maps nothing (scratch) again. */
+	GTT_BACKEND_OP_UNMAP = 2,
+};
+
+/**
+ * struct gtt_backend_op - One operation of a queue backend's batch.
+ * @kind: an &enum gtt_backend_op_kind.
+ * @pte_flags: MAP: GTT_PTE_* flags; UNMAP: 0.
+ * @start: first GPU address, a multiple of the vm's page size.
+ * @size: bytes, a non-zero multiple of the vm's page size.
+ * @pages: MAP: the pages mapped from @pages_offset on (DMA segments, a GEM
+ *	object or user memory: gtt/pages.h); NULL with %GTT_PTE_NULL and for
+ *	UNMAP.  Referenced by the vm until the batch's fence has signalled.
+ * @pages_offset: MAP: where in @pages the range starts.
+ * @reserved: zero.
+ */
+struct gtt_backend_op {
+	uint32_t kind;
+	uint32_t pte_flags;
+	uint64_t start;
+	uint64_t size;
+	const struct gtt_pages *pages;
+	uint64_t pages_offset;
+	uint64_t reserved[2];
+};
+
+struct gtt_fence;
+
 struct gtt_backend_ops {
 	const char *name;
 	int (*bind)(void *priv, uint64_t start, uint64_t size,
@@ -102,7 +163,11 @@ struct gtt_backend_ops {
 	int (*invalidate)(void *priv);
 	void (*destroy)(void *priv);
 	int (*translate)(void *priv, uint64_t addr, struct gtt_translation *out);
-	void (*reserved[8])(void);
+	int (*submit)(void *priv, const struct gtt_backend_op *ops, size_t count,
+		      struct gtt_fence *const *deps, size_t num_deps,
+		      struct gtt_fence **done);
+	bool (*can_wait)(void *priv, struct gtt_fence *dep);
+	void (*reserved[6])(void);
 };
 
 struct gtt_backend;
@@ -110,7 +175,8 @@ struct gtt_backend;
 /**
  * gtt_backend_create() - Wrap an ops table and its private data.
  *
- * Return: 0, -EINVAL (NULL, or bind/clear/invalidate missing), -ENOMEM.
+ * Return: 0, -EINVAL (NULL, neither @submit nor all of bind, clear and
+ * invalidate, or non-zero reserved ops), -ENOMEM.
  */
 GTT_API int gtt_backend_create(const struct gtt_backend_ops *ops, void *priv,
 			       struct gtt_backend **out);
@@ -120,6 +186,9 @@ GTT_API void *gtt_backend_priv(const struct gtt_backend *be);
 
 /** gtt_backend_name() - The ops name, never NULL. */
 GTT_API const char *gtt_backend_name(const struct gtt_backend *be);
+
+/** gtt_backend_is_queue() - Whether @be is a queue backend (has @submit). */
+GTT_API bool gtt_backend_is_queue(const struct gtt_backend *be);
 
 /**
  * gtt_backend_translate() - What the device would see at @addr.

@@ -13,6 +13,13 @@
  * Unbinding them is always synchronous, as in the seed patch, where async
  * unbind needs refcounted pages.
  *
+ * Three kinds of memory can stand behind a page list: DMA segments (what
+ * a PTE backend writes into entries: the mock, VFIO), or, for a backend
+ * whose kernel writes the entries (xe's VM_BIND, gtt/xe.h), a GEM object
+ * of that kernel plus an offset into it, or a range of the process's own
+ * memory (a user pointer).  A backend refuses a kind it cannot map with
+ * -EOPNOTSUPP at bind time; gtt_pages_memory() says which one a list is.
+ *
  * Thread safety: references may be taken and dropped from any thread.
  */
 #ifndef GTT_PAGES_H
@@ -52,6 +59,73 @@ GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
 			     size_t count, unsigned int flags,
 			     struct gtt_pages **out);
 
+/** enum gtt_pages_kind - What memory stands behind a page list. */
+enum gtt_pages_kind {
+	/** @GTT_PAGES_DMA: DMA segments (gtt_pages_create()). */
+	GTT_PAGES_DMA = 0,
+	/** @GTT_PAGES_BO: a GEM object (gtt_pages_create_bo()). */
+	GTT_PAGES_BO = 1,
+	/** @GTT_PAGES_USERPTR: process memory (gtt_pages_create_userptr()). */
+	GTT_PAGES_USERPTR = 2,
+};
+
+/**
+ * struct gtt_pages_memory - What gtt_pages_memory() reports.
+ * @kind: an &enum gtt_pages_kind.
+ * @handle: GTT_PAGES_BO: the GEM handle (on the DRM file of the backend
+ *	that maps it).
+ * @offset: GTT_PAGES_BO: where in the object the list starts.
+ * @addr: GTT_PAGES_USERPTR: the first byte's virtual address.
+ * @size: bytes.
+ * @reserved: zero.
+ */
+struct gtt_pages_memory {
+	uint32_t kind;
+	uint32_t handle;
+	uint64_t offset;
+	uint64_t addr;
+	uint64_t size;
+	uint64_t reserved[2];
+};
+
+/**
+ * gtt_pages_create_bo() - A page list for @size bytes of GEM object @handle
+ * from @offset on.
+ * @handle: non-zero GEM handle.
+ * @offset: 4 KiB aligned.
+ * @size: non-zero multiple of 4 KiB; @offset + @size must not wrap.
+ * @flags: as for gtt_pages_create().
+ * @out: receives the list (one reference).
+ *
+ * The library does not look into the object: whoever maps it (the kernel)
+ * checks that it is that large.  gtt_pages_segments() gives no segments.
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+GTT_API int gtt_pages_create_bo(uint32_t handle, uint64_t offset, uint64_t size,
+				unsigned int flags, struct gtt_pages **out);
+
+/**
+ * gtt_pages_create_userptr() - A page list for @size bytes of this
+ * process's memory at @addr (xe's MAP_USERPTR).
+ * @addr: 4 KiB aligned, non-zero.
+ * @size: non-zero multiple of 4 KiB; @addr + @size must not wrap.
+ * @flags: as for gtt_pages_create().
+ * @out: receives the list (one reference).
+ *
+ * Return: 0, -EINVAL, -ENOMEM.
+ */
+GTT_API int gtt_pages_create_userptr(uint64_t addr, uint64_t size,
+				     unsigned int flags, struct gtt_pages **out);
+
+/**
+ * gtt_pages_memory() - What memory stands behind @pages.
+ *
+ * Return: 0, -EINVAL for NULL.
+ */
+GTT_API int gtt_pages_memory(const struct gtt_pages *pages,
+			     struct gtt_pages_memory *out);
+
 /**
  * gtt_pages_set_destructor() - Call @fn(@arg) when the last reference goes.
  *
@@ -80,6 +154,9 @@ GTT_API unsigned int gtt_pages_flags(const struct gtt_pages *pages);
 /**
  * gtt_pages_segments() - The segment array.
  * @count: receives the number of segments (may be NULL).
+ *
+ * Return: the segments; NULL (and a count of 0) for a GEM object or user
+ * memory.
  */
 GTT_API const struct gtt_pages_segment *
 gtt_pages_segments(const struct gtt_pages *pages, size_t *count);
@@ -87,7 +164,8 @@ gtt_pages_segments(const struct gtt_pages *pages, size_t *count);
 /**
  * gtt_pages_addr() - Device address of byte @offset (O(log segments)).
  *
- * Return: 0, -EINVAL for NULL, -ERANGE if @offset is past the end.
+ * Return: 0, -EINVAL for NULL, -ERANGE if @offset is past the end,
+ * -EOPNOTSUPP for a GEM object or user memory (no DMA address known).
  */
 GTT_API int gtt_pages_addr(const struct gtt_pages *pages, uint64_t offset,
 			   uint64_t *addr);

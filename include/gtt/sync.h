@@ -14,10 +14,17 @@
  * by exporting them as a sync_file first.
  *
  * Export: gtt_fence_export_eventfd() gives a pollable eventfd that becomes
- * readable (count 1) when the fence signals.  Exporting as a sync_file
- * would need a kernel sync_file producer; Linux offers none to userspace
- * outside debugfs (sw_sync), so libgtt does not.
- *
+ * readable (count 1) when the fence signals.  gtt_fence_export_syncobj()
+ * puts a fence into a DRM syncobj (binary, or a timeline point) for an exec
+ * ioctl or another process to wait on, and gtt_fence_export_sync_file()
+ * gives a sync_file.  Both pass the kernel's own fence on, with no CPU hop,
+ * for a fence the kernel knows: one imported from a sync_file or syncobj,
+ * and the bind and map fences of a queue backend (gtt/backend.h) once their
+ * batch is submitted.  A fence only the CPU knows cannot become a
+ * sync_file (Linux lets userspace make those only through debugfs's
+ * sw_sync), but it can signal a syncobj: the library signals it from the
+ * CPU when the fence signals.
+
  * Thread safety: import and export may be called from any thread; destroy
  * must not race with imports on the same watcher.
  */
@@ -94,6 +101,42 @@ GTT_API int gtt_fence_import_syncobj(struct gtt_watcher *w, int drm_fd,
  * Return: 0, -EINVAL, -ENOMEM, or the error of eventfd().
  */
 GTT_API int gtt_fence_export_eventfd(struct gtt_fence *fence, int *fd);
+
+/**
+ * gtt_fence_export_sync_file() - The sync_file of a fence the kernel knows.
+ * @fence: the fence.
+ * @fd: receives a new sync_file descriptor; the caller closes it.
+ *
+ * Return: 0; -ENODATA if @fence is one only the CPU knows (a plain or
+ * custom fence, a bind fence whose batch is not submitted yet, a PTE
+ * backend's); -EINVAL; -EMFILE or another dup() error.
+ */
+GTT_API int gtt_fence_export_sync_file(struct gtt_fence *fence, int *fd);
+
+/**
+ * gtt_fence_export_syncobj() - Make a DRM syncobj signal with @fence.
+ * @fence: the fence.
+ * @drm_fd: an open DRM device; duplicated, so the caller may close it.
+ * @handle: a syncobj on @drm_fd.
+ * @point: a timeline point to signal, or 0 for a binary syncobj.
+ *
+ * A fence the kernel knows (gtt_fence_export_sync_file() would give its
+ * sync_file) goes into the syncobj at once, in the kernel: a binary
+ * syncobj's fence is replaced by it, a timeline gets it at @point; waiters
+ * in the kernel wait for it there, and its error goes with it.  Any other
+ * fence adds a callback: when it signals, the library signals the syncobj
+ * (drmSyncobjSignal) or the point (drmSyncobjTimelineSignal) from the
+ * signalling thread.  Until then the syncobj carries no fence, so a waiter
+ * must ask to wait for one to appear (DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
+ * an exec ioctl given the binary syncobj before that refuses it), and the
+ * fence's error is not carried: a syncobj signalled from userspace cannot
+ * fail.
+ *
+ * Return: 0, -EINVAL, -EOPNOTSUPP (built without libdrm), -ENOMEM, or the
+ * error of the DRM call that puts a kernel fence in place.
+ */
+GTT_API int gtt_fence_export_syncobj(struct gtt_fence *fence, int drm_fd,
+				     uint32_t handle, uint64_t point);
 
 #ifdef __cplusplus
 }

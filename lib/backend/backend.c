@@ -14,8 +14,10 @@ GTT_API int gtt_backend_create(const struct gtt_backend_ops *ops, void *priv,
 {
 	struct gtt_backend *be;
 
-	if (!ops || !out || !ops->bind || !ops->clear || !ops->invalidate)
-		return set_error(-EINVAL, "gtt_backend_create: ops, out, or a required op is NULL");
+	if (!ops || !out)
+		return set_error(-EINVAL, "gtt_backend_create: ops or out is NULL");
+	if (!ops->submit && (!ops->bind || !ops->clear || !ops->invalidate))
+		return set_error(-EINVAL, "gtt_backend_create: ops has neither submit nor all of bind, clear and invalidate");
 	if (!reserved_zero(ops->reserved, sizeof(ops->reserved)))
 		return set_error(-EINVAL, "gtt_backend_create: ops has non-zero reserved fields (built against a newer libgtt?)");
 	be = mem_alloc(sizeof(*be));
@@ -30,6 +32,13 @@ GTT_API int gtt_backend_create(const struct gtt_backend_ops *ops, void *priv,
 int backend_map(struct gtt_backend *be, uint64_t start, uint64_t size,
 		struct gtt_pages *pages, uint64_t pages_offset, uint32_t pte_flags)
 {
+	size_t nsegs = 0;
+
+	/* Entries point at DMA addresses: a GEM object or user memory has
+	 * none we know (the vm refuses them earlier; this keeps backends safe). */
+	if (!(pte_flags & GTT_PTE_NULL) && (gtt_pages_segments(pages, &nsegs), !nsegs))
+		return set_error(-EOPNOTSUPP, "backend '%s' writes PTEs: it maps DMA pages, not a GEM object or user memory",
+				 gtt_backend_name(be));
 	return be->ops->bind(be->priv, start, size, pages, pages_offset, pte_flags);
 }
 
@@ -67,6 +76,11 @@ GTT_API void *gtt_backend_priv(const struct gtt_backend *be)
 GTT_API const char *gtt_backend_name(const struct gtt_backend *be)
 {
 	return be && be->ops->name ? be->ops->name : "backend";
+}
+
+GTT_API bool gtt_backend_is_queue(const struct gtt_backend *be)
+{
+	return be && be->ops->submit;
 }
 
 GTT_API int gtt_backend_translate(struct gtt_backend *be, uint64_t addr,

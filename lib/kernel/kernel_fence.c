@@ -44,13 +44,13 @@ struct gtt_watcher {
 
 static const struct gtt_fence_ops fd_fence_ops = { .name = "fd" };
 
-/* A sync_file's status: 1 signalled, 0 active, < 0 error; 1 for other fds. */
+/* A sync_file's status: 1 signalled, 0 active, < 0 error; 2 for other fds. */
 static int fd_status(int fd)
 {
 	struct sync_file_info info = { 0 };
 
 	if (ioctl(fd, SYNC_IOC_FILE_INFO, &info) < 0)
-		return 1;
+		return 2;
 	return info.status;
 }
 
@@ -180,6 +180,10 @@ GTT_API int gtt_fence_import_fd(struct gtt_watcher *w, int fd,
 		return set_error(-ENOMEM, "gtt_fence_import_fd: out of memory");
 	}
 	wt->fd = dupfd;
+	/* A sync_file stays with the fence, for the kernel to wait on in its
+	 * place (gtt_fence_export_sync_file()); other descriptors do not. */
+	if (fd_status(dupfd) != 2)
+		fence_own_sync_fd(wt->fence, fcntl(dupfd, F_DUPFD_CLOEXEC, 3));
 	*out = gtt_fence_get(wt->fence);
 	pthread_mutex_lock(&w->lock);
 	if (w->stopping) {
@@ -270,6 +274,22 @@ static void export_signalled(struct gtt_fence *f, struct gtt_fence_cb *cb)
 	mem_free(e);
 }
 
+GTT_API int gtt_fence_export_sync_file(struct gtt_fence *fence, int *fd)
+{
+	int sfd;
+
+	if (!fence || !fd)
+		return set_error(-EINVAL, "gtt_fence_export_sync_file: NULL argument");
+	sfd = fence_sync_fd(fence);
+	if (sfd < 0)
+		return set_error(-ENODATA, "gtt_fence_export_sync_file: the fence ('%s') is one only the CPU knows",
+				 gtt_fence_name(fence));
+	*fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);
+	if (*fd < 0)
+		return set_error(-errno, "gtt_fence_export_sync_file: cannot duplicate the sync_file");
+	return 0;
+}
+
 GTT_API int gtt_fence_export_eventfd(struct gtt_fence *fence, int *fd)
 {
 	struct export_cb *e;
@@ -291,4 +311,11 @@ GTT_API int gtt_fence_export_eventfd(struct gtt_fence *fence, int *fd)
 		export_signalled(fence, &e->cb);
 	*fd = efd;
 	return 0;
+}
+
+GTT_API int gtt_fence_export_syncobj(struct gtt_fence *fence, int drm_fd,
+				     uint32_t handle, uint64_t point)
+{
+	(void)fence, (void)drm_fd, (void)handle, (void)point;
+	return set_error(-EOPNOTSUPP, "gtt_fence_export_syncobj: not implemented yet");
 }

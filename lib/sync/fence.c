@@ -19,6 +19,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fence_internal.h"
 
@@ -58,6 +59,40 @@ void fence_init(struct gtt_fence *f, const struct gtt_fence_ops *ops,
 	f->ops = ops;
 	f->priv = priv;
 	f->free_fn = free_fn;
+	f->sync_fd = -1;
+	atomic_init(&f->kernel, NULL);
+}
+
+void fence_own_sync_fd(struct gtt_fence *f, int fd)
+{
+	f->sync_fd = fd;
+}
+
+void fence_set_kernel(struct gtt_fence *f, struct gtt_fence *k)
+{
+	struct gtt_fence *none = NULL;
+
+	if (!k || f->sync_fd >= 0)
+		return;
+	gtt_fence_get(k);
+	if (!atomic_compare_exchange_strong_explicit(&f->kernel, &none, k,
+						     memory_order_acq_rel,
+						     memory_order_acquire))
+		gtt_fence_put(k);
+}
+
+struct gtt_fence *fence_kernel(struct gtt_fence *f)
+{
+	if (f->sync_fd >= 0)
+		return f;
+	return atomic_load_explicit(&f->kernel, memory_order_acquire);
+}
+
+int fence_sync_fd(struct gtt_fence *f)
+{
+	struct gtt_fence *k = fence_kernel(f);
+
+	return k ? k->sync_fd : -1;
 }
 
 static int fence_create(const struct gtt_fence_ops *ops, void *priv,
@@ -116,6 +151,9 @@ GTT_API void gtt_fence_put(struct gtt_fence *f)
 		return;
 	if (f->ops && f->ops->release)
 		f->ops->release(f, f->priv);
+	if (f->sync_fd >= 0)
+		close(f->sync_fd);
+	gtt_fence_put(atomic_load_explicit(&f->kernel, memory_order_relaxed));
 	pthread_mutex_destroy(&f->lock);
 	if (f->free_fn)
 		f->free_fn(f);

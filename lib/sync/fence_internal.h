@@ -29,11 +29,29 @@ struct gtt_fence {
 	void *priv;
 	/* Frees the memory holding the fence; NULL means mem_free(fence). */
 	void (*free_fn)(struct gtt_fence *fence);
+	/* The kernel's view (gtt/sync.h): a sync_file this fence owns (-1:
+	 * none), or a fence the kernel knows that this one signals with (a
+	 * reference, set once, dropped with the fence). */
+	int sync_fd;
+	_Atomic(struct gtt_fence *) kernel;
 };
 
 void fence_init(struct gtt_fence *f, const struct gtt_fence_ops *ops,
 		void *priv, uint64_t context, uint64_t seqno,
 		void (*free_fn)(struct gtt_fence *));
+
+/*
+ * The kernel's view of a fence.  fence_own_sync_fd(): @f (not yet shared)
+ * owns @fd, a sync_file that signals exactly when @f does; closed with @f.
+ * fence_set_kernel(): @f signals exactly when @k does (takes a reference;
+ * ignored if @f already has one).  fence_kernel(): the fence the kernel
+ * knows in @f's place — @f itself, or the one set — or NULL; valid while
+ * @f is.  fence_sync_fd(): that fence's sync_file, or -1.
+ */
+void fence_own_sync_fd(struct gtt_fence *f, int fd);
+void fence_set_kernel(struct gtt_fence *f, struct gtt_fence *k);
+struct gtt_fence *fence_kernel(struct gtt_fence *f);
+int fence_sync_fd(struct gtt_fence *f);
 
 /* Error of a signalled fence (0 if it succeeded or is pending). */
 static inline int fence_error(const struct gtt_fence *f)

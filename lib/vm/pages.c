@@ -21,6 +21,9 @@ struct seg {
 struct gtt_pages {
 	_Atomic int32_t refcount;
 	unsigned int flags;
+	uint32_t kind;			/* enum gtt_pages_kind */
+	uint32_t handle;		/* GTT_PAGES_BO */
+	uint64_t base;			/* BO offset, or user address */
 	uint64_t size;
 	void (*dtor)(void *arg);
 	void *dtor_arg;
@@ -50,6 +53,81 @@ void pages_join_moves(struct gtt_pages *p, struct gtt_fence *f,
 }
 
 #define PAGE_4K 4096ull
+
+static void pages_init(struct gtt_pages *p, uint32_t kind, unsigned int flags,
+		       uint64_t size)
+{
+	atomic_init(&p->refcount, 1);
+	pthread_mutex_init(&p->move_lock, NULL);
+	p->timeline = 0;
+	p->moves = 0;
+	p->last_move = NULL;
+	p->flags = flags;
+	p->kind = kind;
+	p->handle = 0;
+	p->base = 0;
+	p->size = size;
+	p->dtor = NULL;
+	p->dtor_arg = NULL;
+}
+
+/* A list with no segments: a GEM object's range or user memory. */
+static int pages_create_range(const char *who, uint32_t kind, uint32_t handle,
+			      uint64_t base, uint64_t size, unsigned int flags,
+			      struct gtt_pages **out)
+{
+	struct gtt_pages *p;
+
+	if (!out)
+		return set_error(-EINVAL, "%s: out is NULL", who);
+	if (flags & ~(unsigned int)GTT_PAGES_BORROWED)
+		return set_error(-EINVAL, "%s: unknown flags 0x%x", who, flags);
+	if (!size || size % PAGE_4K || base % PAGE_4K || base > UINT64_MAX - size)
+		return set_error(-EINVAL, "%s: [0x%llx, +0x%llx) is empty, not 4 KiB aligned or wraps",
+				 who, (unsigned long long)base, (unsigned long long)size);
+	p = mem_alloc(sizeof(*p));
+	if (!p)
+		return set_error(-ENOMEM, "%s: out of memory", who);
+	pages_init(p, kind, flags, size);
+	p->count = 0;
+	p->plain = NULL;
+	p->handle = handle;
+	p->base = base;
+	*out = p;
+	return 0;
+}
+
+GTT_API int gtt_pages_create_bo(uint32_t handle, uint64_t offset, uint64_t size,
+				unsigned int flags, struct gtt_pages **out)
+{
+	if (!handle)
+		return set_error(-EINVAL, "gtt_pages_create_bo: GEM handle 0 names no object");
+	return pages_create_range("gtt_pages_create_bo", GTT_PAGES_BO, handle, offset,
+				  size, flags, out);
+}
+
+GTT_API int gtt_pages_create_userptr(uint64_t addr, uint64_t size,
+				     unsigned int flags, struct gtt_pages **out)
+{
+	if (!addr)
+		return set_error(-EINVAL, "gtt_pages_create_userptr: address 0");
+	return pages_create_range("gtt_pages_create_userptr", GTT_PAGES_USERPTR, 0,
+				  addr, size, flags, out);
+}
+
+GTT_API int gtt_pages_memory(const struct gtt_pages *p, struct gtt_pages_memory *out)
+{
+	if (!p || !out)
+		return set_error(-EINVAL, "gtt_pages_memory: NULL argument");
+	*out = (struct gtt_pages_memory){
+		.kind = p->kind,
+		.handle = p->handle,
+		.offset = p->kind == GTT_PAGES_BO ? p->base : 0,
+		.addr = p->kind == GTT_PAGES_USERPTR ? p->base : 0,
+		.size = p->size,
+	};
+	return 0;
+}
 
 GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
 			     size_t count, unsigned int flags,
@@ -84,15 +162,7 @@ GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
 		return set_error(-ENOMEM, "gtt_pages_create: out of memory");
 	}
 	memcpy(p->plain, segs, count * sizeof(*segs));
-	atomic_init(&p->refcount, 1);
-	pthread_mutex_init(&p->move_lock, NULL);
-	p->timeline = 0;
-	p->moves = 0;
-	p->last_move = NULL;
-	p->flags = flags;
-	p->size = total;
-	p->dtor = NULL;
-	p->dtor_arg = NULL;
+	pages_init(p, GTT_PAGES_DMA, flags, total);
 	p->count = count;
 	total = 0;
 	for (size_t i = 0; i < count; i++) {
@@ -159,6 +229,9 @@ GTT_API int gtt_pages_addr(const struct gtt_pages *p, uint64_t offset,
 
 	if (!p || !addr)
 		return set_error(-EINVAL, "gtt_pages_addr: NULL argument");
+	if (p->kind != GTT_PAGES_DMA)
+		return set_error(-EOPNOTSUPP, "gtt_pages_addr: the pages are a %s, with no DMA address known",
+				 p->kind == GTT_PAGES_BO ? "GEM object" : "range of user memory");
 	if (offset >= p->size)
 		return set_error(-ERANGE, "gtt_pages_addr: offset 0x%llx is past the end (0x%llx)",
 				 (unsigned long long)offset, (unsigned long long)p->size);
