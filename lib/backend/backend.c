@@ -8,6 +8,7 @@
 
 #include "backend_internal.h"
 #include "base/util.h"
+#include <gtt/fence.h>
 
 GTT_API int gtt_backend_create(const struct gtt_backend_ops *ops, void *priv,
 			       struct gtt_backend **out)
@@ -52,19 +53,69 @@ int backend_invalidate(struct gtt_backend *be)
 	return be->ops->invalidate(be->priv);
 }
 
+int backend_submit(struct gtt_backend *be, const struct gtt_backend_op *ops,
+		   size_t count, struct gtt_fence *const *deps, size_t num_deps,
+		   struct gtt_fence **done)
+{
+	int err;
+
+	*done = NULL;
+	err = be->ops->submit(be->priv, ops, count, deps, num_deps, done);
+	if (err >= 0 && !*done)
+		err = set_error(-EIO, "backend '%s': submit gave no fence", gtt_backend_name(be));
+	else if (err > 0)
+		err = -EIO;
+	if (err && *done) {
+		gtt_fence_put(*done);	/* a backend breaking its contract */
+		*done = NULL;
+	}
+	return err;
+}
+
+bool backend_can_wait(struct gtt_backend *be, struct gtt_fence *k)
+{
+	return be->ops->can_wait && be->ops->can_wait(be->priv, k);
+}
+
+/* One op on a queue backend, waited for. */
+static int submit_wait(struct gtt_backend *be, const struct gtt_backend_op *op)
+{
+	struct gtt_fence *done;
+	int err = backend_submit(be, op, 1, NULL, 0, &done);
+
+	if (err)
+		return err;
+	gtt_fence_wait(done, -1);
+	err = gtt_fence_status(done);
+	gtt_fence_put(done);
+	return err < 0 ? set_error(err, "backend '%s': the batch failed (%s)",
+				   gtt_backend_name(be), gtt_strerror(err)) : 0;
+}
+
 int backend_write(struct gtt_backend *be, uint64_t start, uint64_t size,
 		  struct gtt_pages *pages, uint64_t pages_offset,
 		  uint32_t pte_flags)
 {
-	int err = backend_map(be, start, size, pages, pages_offset, pte_flags);
+	int err;
 
+	if (backend_is_queue(be))
+		return submit_wait(be, &(struct gtt_backend_op){
+			.kind = GTT_BACKEND_OP_MAP, .pte_flags = pte_flags,
+			.start = start, .size = size,
+			.pages = pte_flags & GTT_PTE_NULL ? NULL : pages,
+			.pages_offset = pte_flags & GTT_PTE_NULL ? 0 : pages_offset });
+	err = backend_map(be, start, size, pages, pages_offset, pte_flags);
 	return err ? err : backend_invalidate(be);
 }
 
 int backend_clear(struct gtt_backend *be, uint64_t start, uint64_t size)
 {
-	int err = backend_unmap(be, start, size);
+	int err;
 
+	if (backend_is_queue(be))
+		return submit_wait(be, &(struct gtt_backend_op){
+			.kind = GTT_BACKEND_OP_UNMAP, .start = start, .size = size });
+	err = backend_unmap(be, start, size);
 	return err ? err : backend_invalidate(be);
 }
 

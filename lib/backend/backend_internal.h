@@ -14,6 +14,8 @@ struct gtt_pages;
 /*
  * What the vm asks of a backend, each followed by the TLB invalidation that
  * makes it visible (the one place where invalidations could be batched).
+ * On a queue backend, backend_write() and backend_clear() submit one op and
+ * wait for it: only for callers that may block (vm destruction).
  * Return: 0 or the first failing op's negative errno (its message set).
  */
 int backend_write(struct gtt_backend *be, uint64_t start, uint64_t size,
@@ -25,5 +27,18 @@ int backend_map(struct gtt_backend *be, uint64_t start, uint64_t size,
 		struct gtt_pages *pages, uint64_t pages_offset, uint32_t pte_flags);
 int backend_unmap(struct gtt_backend *be, uint64_t start, uint64_t size);
 int backend_invalidate(struct gtt_backend *be);
+
+/* A queue backend (gtt/backend.h): ops->submit instead of PTE writes. */
+static inline bool backend_is_queue(const struct gtt_backend *be)
+{
+	return be->ops->submit != NULL;
+}
+/* Submit a batch; *@done is its fence.  0, or the backend's error (nothing
+ * done; its message set, naming the backend). */
+int backend_submit(struct gtt_backend *be, const struct gtt_backend_op *ops,
+		   size_t count, struct gtt_fence *const *deps, size_t num_deps,
+		   struct gtt_fence **done);
+/* Whether a queue backend waits for @k itself. */
+bool backend_can_wait(struct gtt_backend *be, struct gtt_fence *k);
 
 #endif

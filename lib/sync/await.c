@@ -22,6 +22,56 @@ void await_init(struct await *aw, struct gtt_executor *ex,
 	aw->nspare = 0;
 	aw->oom_waits = 0;
 	aw->committed = false;
+	aw->pass = NULL;
+	aw->passed = NULL;
+	aw->npassed = 0;
+	aw->passcap = 0;
+}
+
+void await_set_passer(struct await *aw, const struct await_passer *p)
+{
+	aw->pass = p;
+}
+
+struct gtt_fence *const *await_passed(const struct await *aw, size_t *count)
+{
+	*count = aw->npassed;
+	return aw->passed;
+}
+
+/* Room for @n more handed-on fences. */
+static int passed_reserve(struct await *aw, unsigned int n)
+{
+	struct gtt_fence **grown;
+
+	if (aw->passcap - aw->npassed >= n)
+		return 0;
+	grown = mem_realloc(aw->passed, ((size_t)aw->npassed + n) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	aw->passed = grown;
+	aw->passcap = aw->npassed + n;
+	return 0;
+}
+
+/* Hand @f on if the passer takes it and there is room (then true). */
+static bool pass_on(struct await *aw, struct gtt_fence *f)
+{
+	struct gtt_fence *k = aw->pass ? fence_kernel(f) : NULL;
+
+	if (!k || !aw->pass->fn(aw->pass, k) || passed_reserve(aw, 1))
+		return false;
+	aw->passed[aw->npassed++] = gtt_fence_get(k);
+	return true;
+}
+
+static void passed_release(struct await *aw)
+{
+	for (unsigned int i = 0; i < aw->npassed; i++)
+		gtt_fence_put(aw->passed[i]);
+	mem_free(aw->passed);
+	aw->passed = NULL;
+	aw->npassed = aw->passcap = 0;
 }
 
 static void note_error(struct await *aw, int err)
@@ -63,6 +113,9 @@ static void release_slot(struct await *aw, struct await_slot *s)
 
 int await_reserve(struct await *aw, unsigned int n)
 {
+	/* Any of them may be handed on instead of taking a slot. */
+	if (aw->pass && passed_reserve(aw, n))
+		return -ENOMEM;
 	while (AWAIT_INLINE_SLOTS - aw->inline_used + aw->nspare < n) {
 		struct await_slot *s = mem_alloc(sizeof(*s));
 
@@ -84,6 +137,9 @@ static void add(struct await *aw, struct gtt_fence *f, bool order_only)
 			note_error(aw, f->error);
 		return;
 	}
+	/* The backend waits for it: its error is the backend's to judge. */
+	if (pass_on(aw, f))
+		return;
 	if (aw->inline_used < AWAIT_INLINE_SLOTS) {
 		s = &aw->inline_slots[aw->inline_used++];
 	} else {
@@ -164,11 +220,13 @@ static void cancel_slot(struct await *aw, struct await_slot *s)
 void await_cancel(struct await *aw)
 {
 	for_each_slot(aw, cancel_slot);
+	passed_release(aw);
 }
 
 void await_fini(struct await *aw)
 {
 	for_each_slot(aw, release_slot);
+	passed_release(aw);
 }
 
 /* ---- public wrapper ---- */

@@ -24,6 +24,17 @@ struct await_slot {
 	bool order_only;		/* the fence's error is not the job's */
 };
 
+/*
+ * Which dependencies a set hands on instead of waiting for them: a set
+ * whose job submits to a queue backend (gtt/backend.h) passes the fences
+ * its backend can wait for itself.  @fn is given the fence the kernel knows
+ * in a dependency's place (fence_kernel()); it runs under the caller's
+ * locks and must not block.
+ */
+struct await_passer {
+	bool (*fn)(const struct await_passer *p, struct gtt_fence *kernel);
+};
+
 struct await {
 	_Atomic int32_t pending;	/* unsignalled deps + 1 until commit */
 	_Atomic int32_t error;		/* first dependency error */
@@ -37,10 +48,19 @@ struct await {
 	unsigned int nspare;
 	uint32_t oom_waits;		/* deps waited for for lack of memory */
 	bool committed;
+	/* Handed on, not waited for (await_passed()): references. */
+	const struct await_passer *pass;
+	struct gtt_fence **passed;
+	unsigned int npassed, passcap;
 };
 
 void await_init(struct await *aw, struct gtt_executor *ex,
 		void (*fn)(struct await *aw, int error));
+/* Hand on what @p accepts from here on (before any await_reserve()). */
+void await_set_passer(struct await *aw, const struct await_passer *p);
+/* The dependencies handed on that had not signalled when added (valid
+ * until await_fini()), in the order they were added. */
+struct gtt_fence *const *await_passed(const struct await *aw, size_t *count);
 /*
  * Make sure the next @n await_add() / await_add_order() calls find a slot
  * without allocating.  Return: 0, -ENOMEM (what was allocated is kept and

@@ -72,7 +72,7 @@ void fence_set_kernel(struct gtt_fence *f, struct gtt_fence *k)
 {
 	struct gtt_fence *none = NULL;
 
-	if (!k || f->sync_fd >= 0)
+	if (!k || k == f || f->sync_fd >= 0)
 		return;
 	gtt_fence_get(k);
 	if (!atomic_compare_exchange_strong_explicit(&f->kernel, &none, k,
@@ -83,16 +83,14 @@ void fence_set_kernel(struct gtt_fence *f, struct gtt_fence *k)
 
 struct gtt_fence *fence_kernel(struct gtt_fence *f)
 {
-	if (f->sync_fd >= 0)
-		return f;
-	return atomic_load_explicit(&f->kernel, memory_order_acquire);
+	struct gtt_fence *k = atomic_load_explicit(&f->kernel, memory_order_acquire);
+
+	return k ? k : f;
 }
 
 int fence_sync_fd(struct gtt_fence *f)
 {
-	struct gtt_fence *k = fence_kernel(f);
-
-	return k ? k->sync_fd : -1;
+	return fence_kernel(f)->sync_fd;
 }
 
 static int fence_create(const struct gtt_fence_ops *ops, void *priv,

@@ -44,8 +44,9 @@ void fence_init(struct gtt_fence *f, const struct gtt_fence_ops *ops,
  * The kernel's view of a fence.  fence_own_sync_fd(): @f (not yet shared)
  * owns @fd, a sync_file that signals exactly when @f does; closed with @f.
  * fence_set_kernel(): @f signals exactly when @k does (takes a reference;
- * ignored if @f already has one).  fence_kernel(): the fence the kernel
- * knows in @f's place — @f itself, or the one set — or NULL; valid while
+ * ignored if @f already has one).  fence_kernel(): the fence a kernel may
+ * wait for in @f's place: the one set, or else @f itself (whether a kernel
+ * knows it is for a backend to say: gtt/backend.h can_wait); valid while
  * @f is.  fence_sync_fd(): that fence's sync_file, or -1.
  */
 void fence_own_sync_fd(struct gtt_fence *f, int fd);

@@ -224,7 +224,8 @@ static int bind_deps(struct bind_op *op, bool want_fence)
 	vm_overlap_window(vm, b->start, b->size, &lo, &hi);
 	first = range_fence_first_unsignalled(&vm->pending, lo, hi);
 	npending = first ? range_fence_count_unsignalled(&vm->pending, lo, hi) : 0;
-	if (!b->bind_fence && (want_fence || npending ||
+	/* A queue backend's write completes later, always: its fence. */
+	if (!b->bind_fence && (want_fence || npending || vm->queue ||
 			       any_unsignalled(info->deps, info->num_deps)) &&
 	    gtt_fence_create(0, 0, &b->bind_fence))
 		return -ENOMEM;
@@ -260,10 +261,12 @@ static bool bind_commit(struct bind_op *op)
 	gtt_fence_put(op->v->last_unbind);	/* placed again */
 	op->v->last_unbind = NULL;
 	binding_get(b);			/* the bind job's reference */
-	b->bind_counted = atomic_load(&b->bind_await.pending) > 1;
+	b->bind_counted = vm->queue || atomic_load(&b->bind_await.pending) > 1;
 	if (b->bind_counted)
 		vm_work_begin(vm);
-	deferred = !await_commit(&b->bind_await);
+	/* Deferred: the job waits, or a queue backend has its batch (which
+	 * may have written anything if it failed: the waiting path unbinds). */
+	deferred = !await_commit(&b->bind_await) || b->submitted;
 	vm->st.binds++;
 	vm->st.bound++;
 	vm->st.binds_deferred += deferred;

@@ -84,6 +84,7 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->bind_counted = false;
 	b->unbind_counted = false;
 	b->rcu_free = false;	/* set when it enters the pending tree */
+	b->submitted = false;
 	return b;
 }
 
@@ -109,6 +110,65 @@ void binding_tree_release(struct range_fence *rf)
 
 /* ---- bind ---- */
 
+/* The bind job's end: the range holds its entries (@replaced) or not. */
+static void bind_finish(struct gtt_binding *b, int err, bool replaced)
+{
+	struct gtt_vm *vm = b->vm;
+
+	b->bind_error = err;
+	/* Nothing was written after a failed dependency: what the range held
+	 * before (a failed clear's entries, say) is still there. */
+	atomic_store_explicit(&b->replaced, replaced, memory_order_release);
+	if (b->bind_fence)
+		gtt_fence_signal(b->bind_fence, err);
+	await_fini(&b->bind_await);
+	if (b->bind_counted)
+		vm_work_end(vm);
+	binding_put(b);
+}
+
+/* A queue backend's batch finished (any thread; b->done's callback). */
+static void bind_done(struct gtt_fence *done, struct gtt_fence_cb *cb)
+{
+	struct gtt_binding *b = container_of(cb, struct gtt_binding, bind_cb);
+	int err = fence_error(done);
+
+	gtt_fence_put(done);	/* its signaller holds its own */
+	if (err) {
+		/* Anything may be written: the range counts as holding what
+		 * it held (its unbind's clear settles it). */
+		vm_note_backend_error(b->vm);
+		b->backend_failed = true;
+	}
+	bind_finish(b, err, !err);
+}
+
+/*
+ * Hand the job's op and the dependencies it passed on to a queue backend;
+ * @fn finishes the job when the batch's fence signals (at once if it has).
+ * Return: 0, or the backend's error: nothing was done.
+ */
+static int queue_submit(struct gtt_binding *b, struct await *aw,
+			const struct gtt_backend_op *op, struct gtt_fence *proxy,
+			struct gtt_fence_cb *cb, gtt_fence_func_t fn)
+{
+	size_t nd;
+	struct gtt_fence *const *deps = await_passed(aw, &nd);
+	struct gtt_fence *done;
+	int err = backend_submit(b->vm->be, op, 1, deps, nd, &done);
+
+	if (err)
+		return err;
+	/* The caller's fence signals with the batch's: the kernel may wait
+	 * for that one in its place. */
+	if (proxy)
+		fence_set_kernel(proxy, done);
+	/* The reference on @done is the callback's. */
+	if (gtt_fence_add_callback(done, cb, fn) == -ENOENT)
+		fn(done, cb);
+	return 0;
+}
+
 static void bind_job(struct await *aw, int dep_error)
 {
 	struct gtt_binding *b = container_of(aw, struct gtt_binding, bind_await);
@@ -117,7 +177,24 @@ static void bind_job(struct await *aw, int dep_error)
 	int err = dep_error;
 
 	/* A sparse vma's placement writes nothing: its pieces do. */
-	if (!err && !vm_is_closed(vm) && !b->region) {
+	if (!err && !vm_is_closed(vm) && !b->region && vm->queue) {
+		bool null = b->pte_flags & GTT_PTE_NULL;
+		const struct gtt_backend_op op = {
+			.kind = GTT_BACKEND_OP_MAP, .pte_flags = b->pte_flags,
+			.start = b->start, .size = b->size,
+			.pages = null ? NULL : b->pages,
+			.pages_offset = null ? 0 : b->pages_offset,
+		};
+
+		b->submitted = true;	/* read by the binding call only */
+		err = queue_submit(b, aw, &op, b->bind_fence, &b->bind_cb, bind_done);
+		if (!err)
+			return;
+		b->submitted = false;
+		/* Nothing was written. */
+		vm_note_backend_error(vm);
+		b->backend_failed = true;
+	} else if (!err && !vm_is_closed(vm) && !b->region) {
 		err = backend_write(vm->be, b->start, b->size, b->pages,
 				    b->pages_offset, b->pte_flags);
 		replaced = !err;
@@ -132,16 +209,7 @@ static void bind_job(struct await *aw, int dep_error)
 				replaced = true;
 		}
 	}
-	b->bind_error = err;
-	/* Nothing was written after a failed dependency: what the range held
-	 * before (a failed clear's entries, say) is still there. */
-	atomic_store_explicit(&b->replaced, replaced, memory_order_release);
-	if (b->bind_fence)
-		gtt_fence_signal(b->bind_fence, err);
-	await_fini(aw);
-	if (b->bind_counted)
-		vm_work_end(vm);
-	binding_put(b);
+	bind_finish(b, err, replaced);
 }
 
 void binding_release_pieces(struct gtt_binding *b)
@@ -156,7 +224,7 @@ void binding_release_pieces(struct gtt_binding *b)
 
 void binding_bind_init(struct gtt_binding *b)
 {
-	await_init(&b->bind_await, b->vm->ex, bind_job);
+	vm_await_init(b->vm, &b->bind_await, bind_job);
 }
 
 /* ---- unbind ---- */
@@ -190,26 +258,56 @@ void binding_unhold(struct gtt_binding *b)
 		binding_complete(b);
 }
 
+/* The unbind job's end, after its clear returned @err (if it @ran). */
+static void unbind_finish(struct gtt_binding *b, bool ran, int err)
+{
+	if (ran) {
+		b->stale = vm_clear_failed(b->vm, err);
+		b->clear_error = err;
+	}
+	await_fini(&b->unbind_await);
+	binding_unhold(b);
+}
+
+static void unbind_done(struct gtt_fence *done, struct gtt_fence_cb *cb)
+{
+	struct gtt_binding *b = container_of(cb, struct gtt_binding, unbind_cb);
+	int err = fence_error(done);
+
+	gtt_fence_put(done);
+	unbind_finish(b, true, err);
+}
+
 static void unbind_job(struct await *aw, int dep_error)
 {
 	struct gtt_binding *b = container_of(aw, struct gtt_binding, unbind_await);
 	struct gtt_vm *vm = b->vm;
+	bool ran = !vm_is_closed(vm);
+	int err = 0;
 
 	/* Failed GPU work still used the mapping: clear regardless. */
 	(void)dep_error;
-	if (!vm_is_closed(vm)) {
-		int err = backend_clear(vm->be, b->start, b->size);
+	if (ran && vm->queue) {
+		const struct gtt_backend_op op = {
+			.kind = GTT_BACKEND_OP_UNMAP, .start = b->start, .size = b->size,
+		};
 
-		b->stale = vm_clear_failed(vm, err);
-		b->clear_error = err;
+		/* No holder can appear any more: with none but the unbind's
+		 * own, the unbind fence signals exactly with the batch. */
+		err = queue_submit(b, aw, &op,
+				   atomic_load(&b->holds) == 1 ? &b->unbind_fence : NULL,
+				   &b->unbind_cb, unbind_done);
+		if (!err)
+			return;
+	} else if (ran) {
+		err = backend_clear(vm->be, b->start, b->size);
 	}
-	await_fini(aw);
-	binding_unhold(b);
+	unbind_finish(b, ran, err);
 }
 
 void binding_unbind_init(struct gtt_binding *b)
 {
-	await_init(&b->unbind_await, b->vm->ex, unbind_job);
+	vm_await_init(b->vm, &b->unbind_await, unbind_job);
 }
 
 /* ---- holds (public) ---- */

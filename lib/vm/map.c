@@ -61,6 +61,11 @@ struct map_batch {
 	size_t ncuts, nwaiting;		/* for the stats */
 	bool borrowed;			/* a cut maps borrowed pages (rule 5) */
 	bool counted;			/* in vm->inflight */
+	/* A queue backend: the batch as it submits it, and its fence. */
+	struct gtt_backend_op *bops;
+	struct gtt_fence *done;
+	struct gtt_fence_cb done_cb;
+	int dep_error;
 };
 
 static const struct gtt_fence_ops batch_fence_ops = { .name = "map batch" };
@@ -73,6 +78,7 @@ static void batch_free(struct gtt_fence *f)
 		binding_put(mb->pool[i]);
 	mem_free(mb->pool);
 	mem_free(mb->acts);
+	mem_free(mb->bops);
 	mem_free(mb);
 }
 
@@ -315,6 +321,110 @@ static void apply(struct map_batch *mb, const struct gtt_map_op *op)
 	tree_write_end(vm);
 }
 
+/* The end of a batch's job, once every action's outcome is recorded. */
+static void batch_end(struct map_batch *mb, int err)
+{
+	struct gtt_vm *vm = mb->vm;
+
+	/* The batch lives on as the bind fence of its pieces: keep it small. */
+	mem_free(mb->acts);
+	mb->acts = NULL;
+	mb->nacts = 0;
+	mem_free(mb->bops);
+	mb->bops = NULL;
+	gtt_fence_signal(&mb->fence, err);
+	await_fini(&mb->aw);
+	if (mb->counted)
+		vm_work_end(vm);
+	gtt_fence_put(&mb->fence);		/* the job's */
+}
+
+/*
+ * A queue backend's batch ended with @err (or was refused with it: then
+ * nothing was done).  After a failure anything may be done: the new pieces
+ * count as not written, the cuts as not cleared (their pages wait in the
+ * quarantine).
+ */
+static void batch_queue_end(struct map_batch *mb, int err)
+{
+	struct gtt_vm *vm = mb->vm;
+
+	if (err)
+		vm_note_backend_error(vm);
+	for (size_t i = 0; i < mb->nacts; i++) {
+		struct gtt_binding *b = mb->acts[i].b;
+
+		if (mb->acts[i].write) {
+			b->bind_error = mb->dep_error ? mb->dep_error : err;
+			b->backend_failed = !mb->dep_error && err;
+			atomic_store_explicit(&b->replaced, !b->bind_error,
+					      memory_order_release);
+			binding_put(b);		/* the job's */
+		} else {
+			b->stale = vm_clear_failed(vm, err);
+			b->clear_error = err;
+			binding_unhold(b);	/* completes it */
+		}
+	}
+	batch_end(mb, mb->dep_error ? mb->dep_error : err);
+}
+
+static void batch_done(struct gtt_fence *done, struct gtt_fence_cb *cb)
+{
+	struct map_batch *mb = container_of(cb, struct map_batch, done_cb);
+	int err = fence_error(done);
+
+	mb->done = NULL;
+	gtt_fence_put(done);
+	batch_queue_end(mb, err);
+}
+
+/*
+ * A queue backend takes the batch's work as one submission, with the
+ * dependencies it waits for itself; after a failed dependency, only the
+ * clears.  True if the batch was handed over (or refused: then ended).
+ */
+static bool batch_submit(struct map_batch *mb, int dep_error)
+{
+	struct gtt_vm *vm = mb->vm;
+	struct gtt_fence *const *deps;
+	size_t n = 0, nd;
+	int err;
+
+	for (size_t i = 0; i < mb->nacts; i++) {
+		const struct gtt_binding *b = mb->acts[i].b;
+		bool null = b->pte_flags & GTT_PTE_NULL;
+
+		if (!mb->acts[i].write)
+			mb->bops[n++] = (struct gtt_backend_op){
+				.kind = GTT_BACKEND_OP_UNMAP, .start = b->start, .size = b->size };
+		else if (!dep_error)
+			mb->bops[n++] = (struct gtt_backend_op){
+				.kind = GTT_BACKEND_OP_MAP, .pte_flags = b->pte_flags,
+				.start = b->start, .size = b->size,
+				.pages = null ? NULL : b->pages,
+				.pages_offset = null ? 0 : b->pages_offset };
+	}
+	if (!n)
+		return false;
+	mb->dep_error = dep_error;
+	deps = await_passed(&mb->aw, &nd);
+	err = backend_submit(vm->be, mb->bops, n, deps, nd, &mb->done);
+	if (err) {
+		batch_queue_end(mb, err);
+		return true;
+	}
+	/* Whoever waits for the batch, or for a cut that nothing else holds,
+	 * may let the kernel wait for the submission instead. */
+	fence_set_kernel(&mb->fence, mb->done);
+	for (size_t i = 0; i < mb->nacts; i++)
+		if (!mb->acts[i].write && atomic_load(&mb->acts[i].b->holds) == 1)
+			fence_set_kernel(&mb->acts[i].b->unbind_fence, mb->done);
+	if (gtt_fence_add_callback(mb->done, &mb->done_cb, batch_done) == -ENOENT)
+		batch_done(mb->done, &mb->done_cb);
+	return true;
+}
+
 static void batch_job(struct await *aw, int dep_error)
 {
 	struct map_batch *mb = container_of(aw, struct map_batch, aw);
@@ -322,6 +432,8 @@ static void batch_job(struct await *aw, int dep_error)
 	bool closed = vm_is_closed(vm), any = false;
 	int err = dep_error, inval = 0;
 
+	if (vm->queue && !closed && batch_submit(mb, dep_error))
+		return;
 	for (size_t i = 0; i < mb->nacts && !closed; i++) {
 		struct gtt_binding *b = mb->acts[i].b;
 		int e;
@@ -391,15 +503,7 @@ static void batch_job(struct await *aw, int dep_error)
 			binding_unhold(b);	/* completes it */
 		}
 	}
-	/* The batch lives on as the bind fence of its pieces: keep it small. */
-	mem_free(mb->acts);
-	mb->acts = NULL;
-	mb->nacts = 0;
-	gtt_fence_signal(&mb->fence, err);
-	await_fini(aw);
-	if (mb->counted)
-		vm_work_end(vm);
-	gtt_fence_put(&mb->fence);		/* the job's */
+	batch_end(mb, err);
 }
 
 /* Check @op: its own arguments, then against the vm now (lock held). */
@@ -424,6 +528,9 @@ static int check_op(struct gtt_vm *vm, const struct gtt_map_op *op, size_t i,
 	     op->size > gtt_pages_size(op->pages) - op->pages_offset))
 		return set_error(-EINVAL, "%s: ops[%zu]: no pages, pages_offset 0x%" PRIx64 " not page-aligned, or 0x%" PRIx64 " bytes from it pass the end of the pages",
 				 who, i, op->pages_offset, op->size);
+	if (map && !null && !vm_maps_pages(vm, op->pages))
+		return set_error(-EOPNOTSUPP, "%s: ops[%zu]: backend '%s' writes PTEs, which point at DMA pages: it cannot map a GEM object or user memory",
+				 who, i, gtt_backend_name(vm->be));
 	v = vma_lookup(vm, op->vma);
 	if (!v)
 		return set_error(-ENOENT, "%s: ops[%zu]: unknown vma handle 0x%" PRIx64, who, i, op->vma);
@@ -589,11 +696,13 @@ static int batch_prepare(struct gtt_vm *vm, const struct gtt_map_op *ops,
 	mb->timeline = timeline;
 	fence_init(&mb->fence, &batch_fence_ops, NULL, 0, 0, batch_free);
 	mb->vm = vm;
-	await_init(&mb->aw, vm->ex, batch_job);
+	vm_await_init(vm, &mb->aw, batch_job);
 	nrec += active_unsignalled(&vm->active);
 	mb->acts = mem_alloc(nacts * sizeof(*mb->acts));
 	mb->pool = mem_alloc((nfresh ? nfresh : 1) * sizeof(*mb->pool));
-	if (!mb->acts || !mb->pool || await_reserve(&mb->aw, (unsigned int)u64_min(nrec, UINT32_MAX)))
+	if (vm->queue)
+		mb->bops = mem_alloc(nacts * sizeof(*mb->bops));
+	if (!mb->acts || !mb->pool || (vm->queue && !mb->bops) || await_reserve(&mb->aw, (unsigned int)u64_min(nrec, UINT32_MAX)))
 		goto nomem;
 	for (; mb->npool < nfresh; mb->npool++) {
 		mb->pool[mb->npool] = binding_create(vm, NULL, 0, 0, 0);
@@ -634,7 +743,7 @@ static void batch_commit(struct map_batch *mb, const struct gtt_map_op *ops,
 	mb->pool = NULL;
 	mb->npool = mb->used = 0;
 	gtt_fence_get(&mb->fence);		/* the job's */
-	mb->counted = atomic_load(&mb->aw.pending) > 1;
+	mb->counted = vm->queue || atomic_load(&mb->aw.pending) > 1;
 	if (mb->counted)
 		vm_work_begin(vm);
 	/* The stats count a batch's cuts as unbinds and its pieces as

@@ -28,6 +28,13 @@
  * backend's table then still holds those entries (counted in
  * backend_errors), which is the backend owner's to reset or destroy.
  *
+ * A queue backend (gtt/backend.h) reports a clear only later, by then
+ * without the vm lock, so its failures always come too late to keep the
+ * range: its parts are clear once a later bind there has been written.  Its
+ * clears are not retried on every call, since they complete only later and
+ * a call may be asynchronous or a trylock; vm destruction, which may block,
+ * tries once, waiting for each.
+ *
  * A closed vm skips backend work (rule 6): its quarantine releases at once.
  * A clear that fails with -ENODEV (the device is gone) leaves nothing to
  * protect and quarantines nothing.
@@ -58,13 +65,17 @@ static bool overwritten(const struct gtt_range_node *n)
 	       atomic_load_explicit(&nb->replaced, memory_order_acquire);
 }
 
-static bool clear_part(struct gtt_vm *vm, uint64_t start, uint64_t end)
+/* A queue backend's clear is waited for: only by a caller that may block. */
+static bool clear_part(struct gtt_vm *vm, uint64_t start, uint64_t end,
+		       bool may_wait)
 {
+	if (vm->queue && !may_wait)
+		return false;
 	return !vm_clear_failed(vm, backend_clear(vm->be, start, end - start));
 }
 
 /* Try to make @b's range clear.  True when no entry can reach its pages. */
-static bool settle(struct gtt_vm *vm, struct gtt_binding *b)
+static bool settle(struct gtt_vm *vm, struct gtt_binding *b, bool may_wait)
 {
 	uint64_t pos = b->start, end = b->start + b->size;
 	bool clear = true;
@@ -78,14 +89,14 @@ static bool settle(struct gtt_vm *vm, struct gtt_binding *b)
 		if (n && n->start <= pos) {
 			part_end = u64_min(n->start + n->size, end);
 			if (n == b->qnode)
-				clear &= clear_part(vm, pos, part_end);
+				clear &= clear_part(vm, pos, part_end, may_wait);
 			else
 				clear &= overwritten(n);
 		} else {
 			part_end = n ? u64_min(n->start, end) : end;
 			clear &= !range_fence_first_unsignalled(&vm->pending, pos,
 								part_end - 1) &&
-				 clear_part(vm, pos, part_end);
+				 clear_part(vm, pos, part_end, may_wait);
 		}
 		pos = part_end;
 	}
@@ -109,12 +120,12 @@ static void release(struct gtt_vm *vm, struct gtt_binding *b)
 	binding_put(b);		/* the reference the vma handed over */
 }
 
-static void retry_locked(struct gtt_vm *vm)
+static void retry_locked(struct gtt_vm *vm, bool may_wait)
 {
 	struct gtt_binding **link = &vm->quarantine, *b;
 
 	while ((b = *link)) {
-		if (settle(vm, b)) {
+		if (settle(vm, b, may_wait)) {
 			*link = b->q_next;
 			release(vm, b);
 		} else {
@@ -134,14 +145,14 @@ void quarantine_collect_locked(struct gtt_vm *vm)
 		}
 	}
 	if (vm->quarantine)
-		retry_locked(vm);
+		retry_locked(vm, false);
 }
 
 void quarantine_release_all(struct gtt_vm *vm)
 {
 	struct gtt_binding *b;
 
-	retry_locked(vm);
+	retry_locked(vm, true);
 	while ((b = vm->quarantine)) {
 		vm->quarantine = b->q_next;
 		release(vm, b);

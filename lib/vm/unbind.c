@@ -96,8 +96,9 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	 * An unbind that runs right here keeps its node until its clear has
 	 * run, so that a failed clear can keep the range (quarantine) — but
 	 * not an eviction, whose range the bind that evicts is waiting for
-	 * (its PTE write replaces what a failed clear left). */
-	immediate = atomic_load(&aw->pending) == 1;
+	 * (its PTE write replaces what a failed clear left).  A queue
+	 * backend's clear always completes later. */
+	immediate = !vm->queue && atomic_load(&aw->pending) == 1;
 	tree_write_begin(vm);
 	if (!immediate)
 		gtt_range_remove(vm->ra, node);

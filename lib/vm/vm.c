@@ -47,6 +47,22 @@ void vm_work_end(struct gtt_vm *vm)
 	pthread_mutex_unlock(&vm->idle_lock);
 }
 
+/* The passer of the vm's awaits: what its queue backend waits for itself. */
+static bool vm_can_pass(const struct await_passer *p, struct gtt_fence *k)
+{
+	const struct gtt_vm *vm = container_of(p, struct gtt_vm, passer);
+
+	return backend_can_wait(vm->be, k);
+}
+
+void vm_await_init(struct gtt_vm *vm, struct await *aw,
+		   void (*fn)(struct await *aw, int error))
+{
+	await_init(aw, vm->ex, fn);
+	if (vm->queue)
+		await_set_passer(aw, &vm->passer);
+}
+
 void vm_note_backend_error(struct gtt_vm *vm)
 {
 	atomic_fetch_add_explicit(&vm->backend_errors, 1, memory_order_relaxed);
@@ -134,6 +150,8 @@ GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
 	vm->flags = cfg->flags;
 	vm->be = cfg->backend;
 	vm->ex = cfg->executor;
+	vm->queue = backend_is_queue(vm->be);
+	vm->passer.fn = vm_can_pass;
 	vm->rcu = cfg->flags & GTT_VM_RCU_READERS;
 	if (vm->rcu)
 		vm->ra->free_node = range_node_free;

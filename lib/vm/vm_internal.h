@@ -74,6 +74,12 @@ struct gtt_binding {
 	bool unbind_counted;
 	bool rcu_free;			/* was reachable by RCU readers */
 	struct rcu_head rcu;
+	/* A queue backend: the callbacks that finish the bind and the
+	 * unbind job when their batch signals (both may be in flight: the
+	 * kernel orders the unbind's after the bind's). */
+	struct gtt_fence_cb bind_cb;
+	struct gtt_fence_cb unbind_cb;
+	bool submitted;			/* the bind's batch was handed over */
 };
 
 /* Active fences (active.c): GPU work that may still use mappings. */
@@ -124,6 +130,9 @@ struct gtt_vm {
 	unsigned int flags;
 	struct gtt_backend *be;
 	struct gtt_executor *ex;
+	/* A queue backend: the dependencies it waits for itself (binding.c). */
+	bool queue;
+	struct await_passer passer;
 	struct gtt_range_alloc *ra;
 	/* Bindings whose unbind is pending (range_fence.h): a bind there
 	 * orders its PTE write after their clears. */
@@ -176,6 +185,9 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 void binding_place(struct gtt_binding *b, uint64_t start);
 void binding_get(struct gtt_binding *b);
 void binding_put(struct gtt_binding *b);
+/* Give @aw the vm's passer when its backend is a queue (binding.c). */
+void vm_await_init(struct gtt_vm *vm, struct await *aw,
+		   void (*fn)(struct await *aw, int error));
 /* Prepare the bind await; the job writes PTEs, then signals bind_fence. */
 void binding_bind_init(struct gtt_binding *b);
 /* Prepare the unbind await; the job clears PTEs, then drops its hold. */
@@ -266,6 +278,15 @@ static inline void tree_write_end(struct gtt_vm *vm)
 {
 	if (vm->rcu && --vm->write_depth == 0)
 		seqcount_write_end(&vm->seq);
+}
+
+/* Whether @vm's backend can map @pages: a PTE backend maps DMA pages only
+ * (a queue backend judges for itself). */
+static inline bool vm_maps_pages(const struct gtt_vm *vm, const struct gtt_pages *pages)
+{
+	size_t n = 0;
+
+	return vm->queue || (gtt_pages_segments(pages, &n), n > 0);
 }
 
 static inline bool vm_is_closed(const struct gtt_vm *vm)

@@ -187,6 +187,9 @@ GTT_API int gtt_vma_create(struct gtt_vm *vm, struct gtt_pages *pages,
 {
 	if (!vm || !pages || !out)
 		return set_error(-EINVAL, "gtt_vma_create: vm, pages or out is NULL");
+	if (!vm_maps_pages(vm, pages))
+		return set_error(-EOPNOTSUPP, "gtt_vma_create: backend '%s' writes PTEs, which point at DMA pages: it cannot map a GEM object or user memory",
+				 gtt_backend_name(vm->be));
 	return vma_new(vm, pages, 0, resv, out, "gtt_vma_create");
 }
 
