@@ -53,6 +53,22 @@
  * after a failed unbind do not inherit its error.  gtt_vm_destroy() tries
  * once more, then releases what is left (see &struct gtt_vm_stats).
  *
+ * Queue backends (gtt/backend.h, e.g. xe's VM_BIND).  The vm computes the
+ * same dependencies — the caller's, the active fences of what is unmapped,
+ * the pending clears a bind overlaps — but hands those the backend can
+ * wait for itself to its submit, and waits on the CPU only for the rest;
+ * the fences it returns carry the backend's, so a later call (or the
+ * kernel, through gtt/sync.h) waits for the kernel's fence directly.  A
+ * dependency handed over passes its error on as the kernel does (xe runs
+ * the bind after a failed in-fence), not as the CPU path does (which then
+ * writes nothing).  A submit the backend refuses changes nothing and fails
+ * the call or its fence.  A batch whose fence fails may have done anything:
+ * a synchronous bind then unbinds (a clear follows), a failed clear's pages
+ * stay in quarantine until a later bind over the range has been written
+ * (a queue backend's clears are retried only by gtt_vm_destroy(), which
+ * may wait).  Every bind and unbind on a queue backend completes when the
+ * kernel's fence signals, in the thread that observes it (a watcher).
+ *
  * Beyond the patch: deferred work never takes the vm lock to retire a
  * finished unbind: it pushes the binding on a lock-free list that the next
  * vm operation drains.
