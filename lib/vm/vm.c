@@ -206,7 +206,9 @@ GTT_API int gtt_vm_wait_idle(struct gtt_vm *vm, int64_t timeout_ns)
 		bool ran = executor_help(vm->ex, &may_help);
 
 		pthread_mutex_lock(&vm->idle_lock);
-		if (ran)
+		/* Work may have ended while the lock was dropped: its wake-up
+		 * came before this thread waits, so look again first. */
+		if (ran || !vm->inflight)
 			continue;
 		if (may_help)
 			until = u64_min(deadline, now + 1000000);
