@@ -24,6 +24,13 @@
 
 #ifdef GTT_HAVE_LIBDRM
 #include <xf86drm.h>
+
+/* The error of the libdrm call that just failed: its syncobj calls return
+ * -1 and leave the ioctl's errno. */
+static int drm_error(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
 #endif
 
 struct watch {
@@ -229,23 +236,23 @@ GTT_API int gtt_fence_import_syncobj(struct gtt_watcher *w, int drm_fd,
 		return set_error(-EINVAL, "gtt_fence_import_syncobj: watcher or out is NULL");
 	if (point) {
 		/* Move the point's fence into a binary syncobj we can export. */
-		err = drmSyncobjCreate(drm_fd, 0, &tmp);
-		if (!err)
-			err = drmSyncobjTransfer(drm_fd, tmp, 0, handle, point, 0);
+		err = drmSyncobjCreate(drm_fd, 0, &tmp) ? drm_error() : 0;
+		if (!err && drmSyncobjTransfer(drm_fd, tmp, 0, handle, point, 0))
+			err = drm_error();
 		if (err) {
 			if (tmp)
 				drmSyncobjDestroy(drm_fd, tmp);
-			return set_error(err < 0 ? err : -EINVAL,
+			return set_error(err,
 					 "gtt_fence_import_syncobj: cannot take point %llu of syncobj %u",
 					 (unsigned long long)point, handle);
 		}
 		src = tmp;
 	}
-	err = drmSyncobjExportSyncFile(drm_fd, src, &sync_fd);
+	err = drmSyncobjExportSyncFile(drm_fd, src, &sync_fd) ? drm_error() : 0;
 	if (tmp)
 		drmSyncobjDestroy(drm_fd, tmp);
 	if (err)
-		return set_error(err < 0 ? err : -EINVAL,
+		return set_error(err,
 				 "gtt_fence_import_syncobj: syncobj %u has no fence to export", handle);
 	err = gtt_fence_import_fd(w, sync_fd, out);
 	close(sync_fd);
