@@ -6,13 +6,13 @@
 # and statically linked test programs built against libgtt_internal.a
 # (the whole library, internals still global: the tests reach them).
 #   scripts/guest-test.sh [BUILD_DIR]     (default: build; must be built)
-# Guest programs: sync_in_guest (vgem sync_files), gttctl checks (in
-# /init), vfio_in_guest (VFIO flow, discovery, the VFIO backend on an
-# ivshmem BAR), dma_in_guest (edu DMA through the IOMMU, revoked by
-# unmap).  Each, and the host check of the ivshmem file, prints
-# "guest: N passed, M failed"; the script exits non-zero unless all five
-# ran and none failed.  A virtio-gpu-pci device gives the guest a DRM
-# device with syncobjs.
+# Guest programs: sync_in_guest (vgem sync_files), syncobj_in_guest (DRM
+# syncobj import and export on virtio-gpu's render node, with vgem
+# fences), gttctl checks (in /init), vfio_in_guest (VFIO flow, discovery,
+# the VFIO backend on an ivshmem BAR), dma_in_guest (edu DMA through the
+# IOMMU, revoked by unmap).  Each, and the host check of the ivshmem file,
+# prints "guest: N passed, M failed"; the script exits non-zero unless all
+# six ran and none failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -53,7 +53,7 @@ for ko in $mods; do
 	*) cp "$ko" "$dst" ;;
 	esac
 done
-for src in tests/guest/sync_in_guest.c tests/guest/vfio_in_guest.c \
+for src in tests/guest/sync_in_guest.c tests/guest/syncobj_in_guest.c tests/guest/vfio_in_guest.c \
 	   tests/guest/dma_in_guest.c tools/gttctl.c examples/vfio_hello.c; do
 	prog=$(basename "$src" .c)
 	cc -static -O2 -std=gnu11 -Wall -Werror "$src" -Iinclude -Ilib -I. \
@@ -69,6 +69,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in /mods/*.ko; do insmod "$m" || echo "guest: insmod $m failed"; done
 /sync_in_guest
+/syncobj_in_guest
 # Bind pci-testdev (1b36:0005), the two ivshmem devices (1af4:1110: 00:10.0
 # file-backed, 00:11.0 removed by a test), edu (1234:11e8) and the NVMe
 # controller (1b36:0010) to vfio-pci.
@@ -152,5 +153,5 @@ fi
 # Pass only on the programs' own verdicts: each ran checks, none failed.
 verdicts=$(tr -d '\r' < "$work/console.log" | grep -cE '^guest: [0-9]+ passed, [0-9]+ failed$' || true)
 good=$(tr -d '\r' < "$work/console.log" | grep -cE '^guest: [1-9][0-9]* passed, 0 failed$' || true)
-[[ $verdicts -eq 5 && $good -eq 5 ]]
+[[ $verdicts -eq 6 && $good -eq 6 ]]
 
