@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Run the tests that need a real Linux kernel inside a small QEMU guest
 # (TCG: no /dev/kvm needed): a Debian guest kernel fetched with
-# `apt-get download`, a busybox initramfs, the kernel modules the tests
-# need, and statically linked test programs built against libgtt_internal.a
+# `apt-get download` (Linux 6.12, linux-image-6.12.*+deb12-amd64), a
+# busybox initramfs, the kernel modules the tests need (from that package),
+# and statically linked test programs built against libgtt_internal.a
 # (the whole library, internals still global: the tests reach them).
 #   scripts/guest-test.sh [BUILD_DIR]     (default: build; must be built)
-# Guest programs: sync_in_guest (vgem sync_files), gttctl checks (in
-# /init), vfio_in_guest (VFIO flow, discovery, the VFIO backend on an
-# ivshmem BAR), dma_in_guest (edu DMA through the IOMMU, revoked by
-# unmap).  Each, and the host check of the ivshmem file, prints
-# "guest: N passed, M failed"; the script exits non-zero unless all five
-# ran and none failed.
+# Guest programs: sync_in_guest (vgem sync_files), syncobj_in_guest (DRM
+# syncobj import and export on virtio-gpu's render node, with vgem
+# fences), gttctl checks (in /init), vfio_in_guest (VFIO flow, discovery,
+# the VFIO backend on an ivshmem BAR), dma_in_guest (edu DMA through the
+# IOMMU, revoked by unmap).  Each, and the host check of the ivshmem file,
+# prints "guest: N passed, M failed"; the script exits non-zero unless all
+# six ran and none failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -19,13 +21,14 @@ mkdir -p "$work"
 
 scripts/setup.sh --guest >/dev/null
 
-# --- guest kernel (cached in build-guest/kernel) ---
-if [[ ! -d $work/kernel/lib/modules ]]; then
+# --- guest kernel (cached in build-guest/kernel; a cached kernel of
+# another series, e.g. the 6.1 one used before, is fetched anew) ---
+if ! ls -d "$work"/kernel/lib/modules/6.12.* >/dev/null 2>&1; then
 	rm -rf "$work/kernel"
-	pkg=$(scripts/fetch-deb.sh '^linux-image-6\.1\.0-[0-9]+-amd64$' "$work/kernel")
+	pkg=$(scripts/fetch-deb.sh '^linux-image-6\.12\.[0-9]+\+deb12-amd64$' "$work/kernel")
 	echo "guest: fetched $pkg"
 fi
-kver=$(ls "$work/kernel/lib/modules" | head -1)
+kver=$(ls "$work/kernel/lib/modules" | grep '^6\.12\.' | head -1)
 vmlinuz=$work/kernel/boot/vmlinuz-$kver
 [[ -f $work/kernel/lib/modules/$kver/modules.dep ]] || depmod -b "$work/kernel" "$kver"
 
@@ -38,7 +41,7 @@ for app in sh mount insmod poweroff sleep cat echo ls basename readlink grep cmp
 	ln -s busybox "$root/bin/$app"
 done
 n=0
-mods=$(for m in vgem vfio_iommu_type1 vfio-pci; do
+mods=$(for m in vgem virtio-gpu vfio_iommu_type1 vfio-pci; do
 	modprobe -d "$PWD/$work/kernel" -S "$kver" --show-depends "$m" | awk '$1 == "insmod" {print $2}'
 done | awk '!seen[$0]++')
 for ko in $mods; do
@@ -50,7 +53,7 @@ for ko in $mods; do
 	*) cp "$ko" "$dst" ;;
 	esac
 done
-for src in tests/guest/sync_in_guest.c tests/guest/vfio_in_guest.c \
+for src in tests/guest/sync_in_guest.c tests/guest/syncobj_in_guest.c tests/guest/vfio_in_guest.c \
 	   tests/guest/dma_in_guest.c tools/gttctl.c examples/vfio_hello.c; do
 	prog=$(basename "$src" .c)
 	cc -static -O2 -std=gnu11 -Wall -Werror "$src" -Iinclude -Ilib -I. \
@@ -66,6 +69,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in /mods/*.ko; do insmod "$m" || echo "guest: insmod $m failed"; done
 /sync_in_guest
+/syncobj_in_guest
 # Bind pci-testdev (1b36:0005), the two ivshmem devices (1af4:1110: 00:10.0
 # file-backed, 00:11.0 removed by a test), edu (1234:11e8) and the NVMe
 # controller (1b36:0010) to vfio-pci.
@@ -132,7 +136,7 @@ timeout 180 qemu-system-x86_64 -machine q35,accel=tcg -cpu max -smp 2 -m 512 \
 	-object memory-backend-file,id=hostmem,share=on,mem-path="$work/ivshmem.bin",size=4M \
 	-device ivshmem-plain,memdev=hostmem,addr=0x10 \
 	-object memory-backend-ram,id=ram2,share=on,size=4M -device ivshmem-plain,memdev=ram2,addr=0x11 \
-	-device edu -device nvme,serial=gtt0 \
+	-device edu -device nvme,serial=gtt0 -device virtio-gpu-pci \
 	-kernel "$vmlinuz" -initrd "$work/initrd.gz" \
 	-append "console=ttyS0 intel_iommu=on panic=-1 quiet" \
 	-nographic -no-reboot -nodefaults -serial stdio </dev/null > "$work/console.log" 2>&1 || true
@@ -149,5 +153,5 @@ fi
 # Pass only on the programs' own verdicts: each ran checks, none failed.
 verdicts=$(tr -d '\r' < "$work/console.log" | grep -cE '^guest: [0-9]+ passed, [0-9]+ failed$' || true)
 good=$(tr -d '\r' < "$work/console.log" | grep -cE '^guest: [1-9][0-9]* passed, 0 failed$' || true)
-[[ $verdicts -eq 5 && $good -eq 5 ]]
+[[ $verdicts -eq 6 && $good -eq 6 ]]
 

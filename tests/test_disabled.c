@@ -75,6 +75,12 @@ static void test_syncobj_disabled(void **state)
 	assert_int_equal(gtt_fence_import_syncobj(w, -1, 1, 0, &f), -EOPNOTSUPP);
 	assert_says("gtt_fence_import_syncobj", "-Dsyncobj=disabled");
 	assert_null(f);
+	assert_int_equal(gtt_fence_create(0, 0, &f), 0);
+	assert_int_equal(gtt_fence_export_syncobj(f, 0, 1, 0), -EOPNOTSUPP);
+	assert_says("gtt_fence_export_syncobj", "-Dsyncobj=disabled");
+	assert_int_equal(gtt_fence_export_syncobj(f, 0, 1, 7), -EOPNOTSUPP);
+	gtt_fence_signal(f, 0);
+	gtt_fence_put(f);
 	gtt_watcher_destroy(w);
 }
 

@@ -3,26 +3,34 @@
  * Kernel-fence interop on any machine: eventfds and pipes stand in for
  * sync_files (both are "readable when done" descriptors).  Real sync_files
  * and syncobjs need a DRM device; this machine has none (see the note in
- * docs/design.md), so only their error paths are exercised here.
+ * docs/design.md), so only their error paths are exercised here: the real
+ * checks run in the QEMU guest (tests/guest/syncobj_in_guest.c).
  */
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "helpers.h"
 
+#include "base/util.h"
+#include "support/probe.h"
+
 static int threads_now(void)
 {
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
+	int n = probe_entries("/proc/self/task");
 
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
+	assert_true(n > 0);
+	return n;
+}
+
+static int fds_now(void)
+{
+	int n = probe_entries("/proc/self/fd");
+
+	assert_true(n > 0);
 	return n;
 }
 
@@ -157,6 +165,61 @@ static void test_bad_input(void **state)
 	gtt_watcher_destroy(NULL);
 }
 
+/*
+ * Export to a syncobj with no DRM device: /dev/null stands in for one and
+ * refuses every ioctl.  Each failure says why and leaves nothing behind:
+ * no descriptor, no memory, no callback on the fence.
+ */
+static void test_export_syncobj_failures(void **state)
+{
+	int64_t live = mem_live();
+	struct gtt_fence *cpu, *kern;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC), efd, fds;
+
+	(void)state;
+	assert_true(null >= 0);
+	assert_int_equal(gtt_fence_create(0, 0, &cpu), 0);
+	fds = fds_now();
+#ifdef GTT_HAVE_LIBDRM
+	assert_int_equal(gtt_fence_export_syncobj(NULL, null, 1, 0), -EINVAL);
+	assert_int_equal(gtt_fence_export_syncobj(cpu, -1, 1, 0), -EBADF);
+	assert_int_equal(gtt_fence_export_syncobj(cpu, 1000000, 1, 0), -EBADF);
+	/* A CPU fence: the device is asked before anything is registered. */
+	assert_int_equal(gtt_fence_export_syncobj(cpu, null, 1, 0), -ENOTTY);
+	assert_non_null(strstr(gtt_last_error(), "not a DRM device"));
+	assert_int_equal(gtt_fence_export_syncobj(cpu, null, 1, 5), -ENOTTY);
+	/* Out of memory for the callback record. */
+	mem_fail_after(1);
+	assert_int_equal(gtt_fence_export_syncobj(cpu, null, 1, 0), -ENOMEM);
+	assert_true(mem_fail_fired());
+	mem_fail_after(0);
+	assert_true(probe_no_callbacks(cpu));
+	assert_int_equal(fds_now(), fds);
+
+	/* A fence the kernel knows goes straight to the kernel, which refuses. */
+	efd = eventfd(0, EFD_CLOEXEC);
+	assert_int_equal(gtt_fence_create(0, 0, &kern), 0);
+	fence_own_sync_fd(kern, efd);
+	fds = fds_now();
+	assert_int_equal(gtt_fence_export_syncobj(kern, null, 1, 0), -ENOTTY);
+	assert_non_null(strstr(gtt_last_error(), "syncobj 1"));
+	assert_int_equal(gtt_fence_export_syncobj(kern, null, 1, 3), -ENOTTY);
+	assert_non_null(strstr(gtt_last_error(), "temporary syncobj"));
+	assert_int_equal(fds_now(), fds);
+	assert_true(probe_no_callbacks(kern));
+	gtt_fence_signal(kern, 0);
+	gtt_fence_put(kern);		/* closes efd */
+#else
+	(void)efd, (void)kern;
+	assert_int_equal(gtt_fence_export_syncobj(cpu, null, 1, 0), -EOPNOTSUPP);
+	assert_int_equal(fds_now(), fds);
+#endif
+	gtt_fence_signal(cpu, 0);
+	gtt_fence_put(cpu);
+	close(null);
+	assert_int_equal(mem_live(), live);
+}
+
 /* A kernel fence as the dependency of an async bind. */
 static void test_imported_fence_orders_a_bind(void **state)
 {
@@ -194,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_one_thread_for_many_fences),
 		cmocka_unit_test(test_export_eventfd),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_export_syncobj_failures),
 		cmocka_unit_test(test_imported_fence_orders_a_bind),
 	};
 

@@ -11,7 +11,8 @@
  * never one per fence, and it exists only because the caller created the
  * watcher.  A sync_file's own error status is carried into the fence.
  * DRM syncobjs (binary, or a timeline point) are imported through libdrm
- * by exporting them as a sync_file first.
+ * by exporting them as a sync_file first, so the syncobj or point must
+ * already hold a fence.
  *
  * Export: gtt_fence_export_eventfd() gives a pollable eventfd that becomes
  * readable (count 1) when the fence signals.  gtt_fence_export_syncobj()
@@ -24,7 +25,7 @@
  * sync_file (Linux lets userspace make those only through debugfs's
  * sw_sync), but it can signal a syncobj: the library signals it from the
  * CPU when the fence signals.
-
+ *
  * Thread safety: import and export may be called from any thread; destroy
  * must not race with imports on the same watcher.
  */
@@ -84,8 +85,12 @@ GTT_API int gtt_fence_import_fd(struct gtt_watcher *w, int fd,
  * @point: a timeline point, or 0 for a binary syncobj.
  * @out: receives the fence.
  *
- * The syncobj (or its point) must already carry a fence.
- * Return: 0, -EOPNOTSUPP (built without libdrm), the libdrm error, or as
+ * The syncobj (or its point) must already carry a fence: the import does
+ * not wait for one to be submitted.
+ *
+ * Return: 0; -EINVAL (no fence there yet, or @w or @out NULL); -ENOENT (no
+ * syncobj @handle on @drm_fd); -EOPNOTSUPP (built without libdrm, or a
+ * device without syncobjs); another error of the DRM call; or as
  * gtt_fence_import_fd().
  */
 GTT_API int gtt_fence_import_syncobj(struct gtt_watcher *w, int drm_fd,
@@ -116,24 +121,37 @@ GTT_API int gtt_fence_export_sync_file(struct gtt_fence *fence, int *fd);
 /**
  * gtt_fence_export_syncobj() - Make a DRM syncobj signal with @fence.
  * @fence: the fence.
- * @drm_fd: an open DRM device; duplicated, so the caller may close it.
+ * @drm_fd: an open DRM device; the library keeps its own duplicate for as
+ *	long as it needs one, so the caller may close it.
  * @handle: a syncobj on @drm_fd.
  * @point: a timeline point to signal, or 0 for a binary syncobj.
  *
  * A fence the kernel knows (gtt_fence_export_sync_file() would give its
  * sync_file) goes into the syncobj at once, in the kernel: a binary
- * syncobj's fence is replaced by it, a timeline gets it at @point; waiters
- * in the kernel wait for it there, and its error goes with it.  Any other
- * fence adds a callback: when it signals, the library signals the syncobj
- * (drmSyncobjSignal) or the point (drmSyncobjTimelineSignal) from the
- * signalling thread.  Until then the syncobj carries no fence, so a waiter
- * must ask to wait for one to appear (DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT;
- * an exec ioctl given the binary syncobj before that refuses it), and the
- * fence's error is not carried: a syncobj signalled from userspace cannot
- * fail.
+ * syncobj's fence is replaced by it, a timeline gets it at @point (through
+ * a temporary binary syncobj and drmSyncobjTransfer()).  Waiters, in the
+ * kernel or not, find that fence there at once and wait for it; nothing is
+ * left for the CPU to do.
  *
- * Return: 0, -EINVAL, -EOPNOTSUPP (built without libdrm), -ENOMEM, or the
- * error of the DRM call that puts a kernel fence in place.
+ * Any other fence adds a callback: when it signals, the library signals
+ * the syncobj (drmSyncobjSignal) or the point (drmSyncobjTimelineSignal)
+ * from the signalling thread, on its duplicate of @drm_fd, which it then
+ * closes.  Until then the syncobj carries no fence: a binary syncobj's old
+ * fence is dropped at export (drmSyncobjReset), unless @fence has already
+ * signalled.  So a waiter must ask to wait for a fence to appear
+ * (DRM_SYNCOBJ_WAIT_FLAGS_WAIT_FOR_SUBMIT): without it drmSyncobjWait()
+ * and drmSyncobjTimelineWait() fail with -EINVAL, and an exec ioctl given
+ * the syncobj as an in-fence finds none.  The fence's error is not
+ * carried: a syncobj signalled from userspace cannot fail.  A syncobj
+ * that the caller destroys before then is simply not signalled.
+ *
+ * On a timeline, a wait for a point is satisfied by any point at or above
+ * it, so export to points that go up.
+ *
+ * Return: 0; -EINVAL (@fence NULL); -EBADF (@drm_fd not open); -ENOENT
+ * (no syncobj @handle on @drm_fd); -EOPNOTSUPP (built without libdrm, a
+ * device without syncobjs, or a @point on one without timeline
+ * syncobjs); -ENOMEM; or the error of another DRM call.
  */
 GTT_API int gtt_fence_export_syncobj(struct gtt_fence *fence, int drm_fd,
 				     uint32_t handle, uint64_t point);

@@ -24,6 +24,13 @@
 
 #ifdef GTT_HAVE_LIBDRM
 #include <xf86drm.h>
+
+/* The error of the libdrm call that just failed: its syncobj calls return
+ * -1 and leave the ioctl's errno. */
+static int drm_error(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
 #endif
 
 struct watch {
@@ -229,23 +236,23 @@ GTT_API int gtt_fence_import_syncobj(struct gtt_watcher *w, int drm_fd,
 		return set_error(-EINVAL, "gtt_fence_import_syncobj: watcher or out is NULL");
 	if (point) {
 		/* Move the point's fence into a binary syncobj we can export. */
-		err = drmSyncobjCreate(drm_fd, 0, &tmp);
-		if (!err)
-			err = drmSyncobjTransfer(drm_fd, tmp, 0, handle, point, 0);
+		err = drmSyncobjCreate(drm_fd, 0, &tmp) ? drm_error() : 0;
+		if (!err && drmSyncobjTransfer(drm_fd, tmp, 0, handle, point, 0))
+			err = drm_error();
 		if (err) {
 			if (tmp)
 				drmSyncobjDestroy(drm_fd, tmp);
-			return set_error(err < 0 ? err : -EINVAL,
+			return set_error(err,
 					 "gtt_fence_import_syncobj: cannot take point %llu of syncobj %u",
 					 (unsigned long long)point, handle);
 		}
 		src = tmp;
 	}
-	err = drmSyncobjExportSyncFile(drm_fd, src, &sync_fd);
+	err = drmSyncobjExportSyncFile(drm_fd, src, &sync_fd) ? drm_error() : 0;
 	if (tmp)
 		drmSyncobjDestroy(drm_fd, tmp);
 	if (err)
-		return set_error(err < 0 ? err : -EINVAL,
+		return set_error(err,
 				 "gtt_fence_import_syncobj: syncobj %u has no fence to export", handle);
 	err = gtt_fence_import_fd(w, sync_fd, out);
 	close(sync_fd);
@@ -313,9 +320,126 @@ GTT_API int gtt_fence_export_eventfd(struct gtt_fence *fence, int *fd)
 	return 0;
 }
 
+#ifdef GTT_HAVE_LIBDRM
+/* A signalled syncobj (binary) or timeline point, from the signalling thread. */
+struct syncobj_cb {
+	struct gtt_fence_cb cb;
+	int fd;			/* our dup of the caller's DRM fd */
+	uint32_t handle;
+	uint64_t point;
+};
+
+static void syncobj_signalled(struct gtt_fence *f, struct gtt_fence_cb *cb)
+{
+	struct syncobj_cb *s = container_of(cb, struct syncobj_cb, cb);
+
+	(void)f;
+	/* Nobody to report a failure to: the handle was checked at export,
+	 * so it fails only if the caller destroyed the syncobj since. */
+	if (s->point)
+		(void)drmSyncobjTimelineSignal(s->fd, &s->handle, &s->point, 1);
+	else
+		(void)drmSyncobjSignal(s->fd, &s->handle, 1);
+	close(s->fd);
+	mem_free(s);
+}
+
+/* The kernel's fence in sync_file @sfd, in the kernel: in place of the
+ * binary syncobj's fence, or at @point through a temporary binary one. */
+static int syncobj_take_kernel_fence(int drm_fd, uint32_t handle, uint64_t point,
+				     int sfd)
+{
+	uint32_t tmp = 0;
+	int err;
+
+	if (!point) {
+		if (drmSyncobjImportSyncFile(drm_fd, handle, sfd))
+			return set_error(drm_error(), "gtt_fence_export_syncobj: cannot import the "
+					 "fence's sync_file into syncobj %u", handle);
+		return 0;
+	}
+	if (drmSyncobjCreate(drm_fd, 0, &tmp))
+		return set_error(drm_error(), "gtt_fence_export_syncobj: cannot create a "
+				 "temporary syncobj");
+	err = drmSyncobjImportSyncFile(drm_fd, tmp, sfd) ? drm_error() : 0;
+	if (!err && drmSyncobjTransfer(drm_fd, handle, point, tmp, 0, 0))
+		err = drm_error();
+	drmSyncobjDestroy(drm_fd, tmp);
+	if (err)
+		return set_error(err, "gtt_fence_export_syncobj: cannot put the fence at "
+				 "point %llu of syncobj %u", (unsigned long long)point, handle);
+	return 0;
+}
+
+/* Checks, on our dup @fd, what the callback will need: syncobjs (timeline
+ * ones for a point) and the handle; a binary syncobj drops its old fence. */
+static int syncobj_prepare(int fd, uint32_t handle, uint64_t point, bool pending)
+{
+	uint64_t cap = 0;
+	int objfd = -1;
+
+	if (drmGetCap(fd, point ? DRM_CAP_SYNCOBJ_TIMELINE : DRM_CAP_SYNCOBJ, &cap))
+		return set_error(drm_error(), "gtt_fence_export_syncobj: cannot ask descriptor %d about syncobjs (not a DRM device?)", fd);
+	if (!cap)
+		return set_error(-EOPNOTSUPP, "gtt_fence_export_syncobj: the device has no %s",
+				 point ? "timeline syncobjs" : "syncobjs");
+	if (drmSyncobjHandleToFD(fd, handle, &objfd)) {
+		int err = drm_error();
+
+		/* The kernel says -EINVAL for a handle it does not have
+		 * (drm_syncobj_handle_to_fd()); its other syncobj calls, and
+		 * the kernel path here, say -ENOENT. */
+		return set_error(err == -EINVAL ? -ENOENT : err,
+				 "gtt_fence_export_syncobj: no syncobj %u on the device", handle);
+	}
+	close(objfd);
+	if (!point && pending && drmSyncobjReset(fd, &handle, 1))
+		return set_error(drm_error(), "gtt_fence_export_syncobj: cannot reset syncobj %u",
+				 handle);
+	return 0;
+}
+#endif
+
 GTT_API int gtt_fence_export_syncobj(struct gtt_fence *fence, int drm_fd,
 				     uint32_t handle, uint64_t point)
 {
+#ifdef GTT_HAVE_LIBDRM
+	struct syncobj_cb *s;
+	int sfd, err;
+
+	if (!fence)
+		return set_error(-EINVAL, "gtt_fence_export_syncobj: fence is NULL");
+	if (drm_fd < 0)
+		return set_error(-EBADF, "gtt_fence_export_syncobj: %d is not an open descriptor",
+				 drm_fd);
+	sfd = fence_sync_fd(fence);
+	if (sfd >= 0)
+		return syncobj_take_kernel_fence(drm_fd, handle, point, sfd);
+
+	s = mem_alloc(sizeof(*s));
+	if (!s)
+		return set_error(-ENOMEM, "gtt_fence_export_syncobj: out of memory");
+	s->fd = fcntl(drm_fd, F_DUPFD_CLOEXEC, 3);
+	if (s->fd < 0) {
+		err = -errno;
+		mem_free(s);
+		return set_error(err, "gtt_fence_export_syncobj: cannot duplicate descriptor %d",
+				 drm_fd);
+	}
+	s->handle = handle;
+	s->point = point;
+	err = syncobj_prepare(s->fd, handle, point, !gtt_fence_is_signaled(fence));
+	if (err) {
+		close(s->fd);
+		mem_free(s);
+		return err;
+	}
+	if (gtt_fence_add_callback(fence, &s->cb, syncobj_signalled) == -ENOENT)
+		syncobj_signalled(fence, &s->cb);
+	return 0;
+#else
 	(void)fence, (void)drm_fd, (void)handle, (void)point;
-	return set_error(-EOPNOTSUPP, "gtt_fence_export_syncobj: not implemented yet");
+	return set_error(-EOPNOTSUPP, "gtt_fence_export_syncobj: libgtt was built without libdrm "
+			 "(-Dsyncobj=disabled)");
+#endif
 }
