@@ -70,6 +70,7 @@ static void teardown(struct xe_be *x)
 
 		(void)xe_sys_ioctl(&x->sys, x->fd, DRM_IOCTL_XE_VM_DESTROY, &d);
 	}
+	gtt_fence_put(x->last_done);
 	pthread_mutex_destroy(&x->lock);
 	mem_free(x);
 }

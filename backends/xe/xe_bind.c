@@ -10,14 +10,16 @@
  * binary syncobj, destroyed once the ioctl has taken its fence.  The new
  * point is then moved into a binary syncobj, exported as a sync_file and
  * imported with the watcher: the fence handed back owns that sync_file
- * and signals when the watcher's import does.
+ * and signals when the watcher's import does, and not before the fence of
+ * the batch before it (the seqno order of a context).
  *
  * Locking: x->lock is held from numbering a batch to exporting its point,
  * so batches enter the queue in timeline order and the one export syncobj
- * serves every batch.  Nothing here waits for a dependency.
+ * serves every batch; it also guards x->last_done.  Nothing here waits for a dependency.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -105,20 +107,41 @@ bool xe_can_wait(void *priv, struct gtt_fence *dep)
 	return dep && fence_sync_fd(dep) >= 0;
 }
 
-/* Passes the watcher's import on to the fence we handed out. */
+/*
+ * Passes the watcher's import on to the fence we handed out, once the
+ * batch before it has signalled too: the watcher may see several
+ * sync_files ready at once and report them in any order, and fences of one
+ * context must signal in seqno order (gtt/fence.h).
+ */
 struct done_link {
-	struct gtt_fence_cb cb;
+	struct gtt_fence_cb on_import, on_prev;
+	_Atomic int pending;		/* the import and the previous batch */
+	int status;			/* the import's outcome */
 	struct gtt_fence *done;
 };
 
-static void forward(struct gtt_fence *imported, struct gtt_fence_cb *cb)
+static void link_put(struct done_link *l)
 {
-	struct done_link *l = container_of(cb, struct done_link, cb);
-	int status = gtt_fence_status(imported);
-
-	gtt_fence_signal(l->done, status < 0 ? status : 0);
+	if (atomic_fetch_sub(&l->pending, 1) != 1)
+		return;
+	gtt_fence_signal(l->done, l->status);
 	gtt_fence_put(l->done);
 	mem_free(l);
+}
+
+static void import_signalled(struct gtt_fence *imported, struct gtt_fence_cb *cb)
+{
+	struct done_link *l = container_of(cb, struct done_link, on_import);
+	int status = gtt_fence_status(imported);
+
+	l->status = status < 0 ? status : 0;
+	link_put(l);
+}
+
+static void prev_signalled(struct gtt_fence *prev, struct gtt_fence_cb *cb)
+{
+	(void)prev;
+	link_put(container_of(cb, struct done_link, on_prev));
 }
 
 /* The in-syncs for @deps; temporary syncobjs made go into @tmp. */
@@ -188,32 +211,33 @@ static int export_point(struct xe_be *x, uint64_t point, int *fd, const char *wh
 }
 
 /*
- * The batch is in the kernel: tie @f to its sync_file @fd (or fail @f with
- * @err, the kernel's fence being out of reach).  Consumes @link.
+ * The batch is in the kernel: tie @f to its sync_file @fd (or fail it with
+ * @err, the kernel's fence being out of reach), after @prev, the batch
+ * before (a reference, consumed; may be NULL).  Consumes @l.
  */
 static void finish(struct xe_be *x, struct gtt_fence *f, int fd, int err,
-		   struct done_link *link)
+		   struct gtt_fence *prev, struct done_link *l)
 {
 	struct gtt_fence *imported = NULL;
 
+	l->done = gtt_fence_get(f);
+	atomic_init(&l->pending, 2);
 	if (!err) {
 		fence_own_sync_fd(f, fd);
-		if (!x->w) {			/* a dry run: done at once */
-			mem_free(link);
-			gtt_fence_signal(f, 0);
-			return;
-		}
-		err = gtt_fence_import_fd(x->w, fd, &imported);
+		if (x->w)
+			err = gtt_fence_import_fd(x->w, fd, &imported);
 	}
-	if (err) {
-		mem_free(link);
-		gtt_fence_signal(f, err);
-		return;
+	if (imported) {
+		if (gtt_fence_add_callback(imported, &l->on_import, import_signalled) == -ENOENT)
+			import_signalled(imported, &l->on_import);
+		gtt_fence_put(imported);
+	} else {			/* failed, or a dry run: done at once */
+		l->status = err;
+		link_put(l);
 	}
-	link->done = gtt_fence_get(f);
-	if (gtt_fence_add_callback(imported, &link->cb, forward) == -ENOENT)
-		forward(imported, &link->cb);
-	gtt_fence_put(imported);
+	if (!prev || gtt_fence_add_callback(prev, &l->on_prev, prev_signalled) == -ENOENT)
+		link_put(l);
+	gtt_fence_put(prev);
 }
 
 int xe_bind(struct xe_be *x, const struct drm_xe_vm_bind_op *ops, size_t n,
@@ -224,7 +248,7 @@ int xe_bind(struct xe_be *x, const struct drm_xe_vm_bind_op *ops, size_t n,
 				       .num_binds = (uint32_t)n };
 	struct drm_xe_sync *syncs = NULL;
 	struct done_link *link = NULL;
-	struct gtt_fence *f = NULL;
+	struct gtt_fence *f = NULL, *prev;
 	uint32_t *tmp = NULL;
 	uint64_t point;
 	char desc[96];
@@ -272,9 +296,11 @@ int xe_bind(struct xe_be *x, const struct drm_xe_vm_bind_op *ops, size_t n,
 		goto out;
 	}
 	x->point = point;
+	prev = x->last_done;
+	x->last_done = gtt_fence_get(f);
 	err = export_point(x, point, &fd, what);
 	pthread_mutex_unlock(&x->lock);
-	finish(x, f, fd, err, link);	/* a failure here is on the fence */
+	finish(x, f, fd, err, prev, link);	/* a failure here is on the fence */
 	link = NULL;
 	err = 0;
 	*done = f;

@@ -28,9 +28,10 @@ struct xe_be {
 					 * to export it as a sync_file */
 	uint64_t context;		/* our fences' context; seqno = point */
 	/* Numbers the batches and issues them, so the queue order is the
-	 * timeline order; guards @point and @export_obj. */
+	 * timeline order; guards @point, @last_done and @export_obj. */
 	pthread_mutex_t lock;
 	uint64_t point;			/* the last point submitted */
+	struct gtt_fence *last_done;	/* its fence (a reference), or NULL */
 };
 
 /* xe.c: gtt_xe_backend_create() over the system calls of @sys (tests give
