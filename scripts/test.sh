@@ -11,9 +11,11 @@
 #      nothing beyond libc,
 #   6. a smoke run of every benchmark and tool (tiny sizes), so they keep working,
 #   7. 20 s of libFuzzer against the model, when clang is installed,
-#   8. the VFIO cdev + iommufd flow, built against Linux 6.12 uAPI headers
-#      from a Debian package (scripts/uapi-headers.sh) and tested against
-#      the fake kernel in tests/test_vfio.c (Debian 12 has no iommufd),
+#   8. the VFIO cdev + iommufd flow and the xe VM_BIND backend, built
+#      against Linux 6.12 uAPI headers from a Debian package
+#      (scripts/uapi-headers.sh) and tested against the fake kernels in
+#      tests/test_vfio.c and tests/test_xe*.c (Debian 12 has neither
+#      iommufd nor xe_drm.h),
 #   9. the tests that need a real Linux kernel, in a QEMU guest
 #      (scripts/guest-test.sh: kernel sync_files from vgem, DRM syncobjs
 #      on virtio-gpu, VFIO, DMA through an emulated Intel IOMMU, gttctl on
@@ -175,7 +177,8 @@ iommufd() {
 		failed=$((failed + 1))
 		return
 	fi
-	TESTS=test_vfio run_suite "VFIO over iommufd, Linux 6.12 uAPI headers" build-iommufd \
+	TESTS="test_vfio test_xe test_xe_vm" \
+		run_suite "VFIO over iommufd and the xe backend, Linux 6.12 uAPI headers" build-iommufd \
 		"-Dc_args=-isystem $PWD/build-uapi/include -D__user="
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The optional parts built out (-Dvfio, -Dpci, -Dsyncobj, -Drcu, -Dsim
- * =disabled): their public functions stay, return -EOPNOTSUPP and leave a
+ * The optional parts built out (-Dvfio, -Dxe, -Dpci, -Dsyncobj, -Drcu,
+ * -Dsim =disabled): their public functions stay, return -EOPNOTSUPP and leave a
  * message that names the option.  tests/meson.build defines GTT_OFF_<PART>
  * for each part this build left out; the others are skipped.
  */
@@ -138,10 +138,31 @@ static void test_sim_disabled(void **state)
 	fixture_fini(&fx);
 }
 
+static void test_xe_disabled(void **state)
+{
+	struct gtt_backend *be = (void *)1;
+	struct gtt_fence *done = (void *)1;
+	struct gtt_xe_info info;
+
+	(void)state;
+#ifndef GTT_OFF_XE
+	skip();
+#endif
+	assert_int_equal(gtt_xe_backend_create(-1, NULL, NULL, &be), -EOPNOTSUPP);
+	assert_says("gtt_xe_backend_create", "-Dxe=disabled");
+	assert_null(be);
+	assert_int_equal(gtt_xe_info(NULL, &info), -EOPNOTSUPP);
+	assert_says("gtt_xe_info", "-Dxe=disabled");
+	assert_int_equal(gtt_xe_unmap_all(NULL, 1, 0, NULL, 0, &done), -EOPNOTSUPP);
+	assert_says("gtt_xe_unmap_all", "-Dxe=disabled");
+	assert_null(done);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vfio_disabled),
+		cmocka_unit_test(test_xe_disabled),
 		cmocka_unit_test(test_pci_disabled),
 		cmocka_unit_test(test_syncobj_disabled),
 		cmocka_unit_test(test_rcu_disabled),

@@ -23,6 +23,7 @@
 #include <gtt/sim.h>
 #include <gtt/sync.h>
 #include <gtt/vfio.h>
+#include <gtt/xe.h>
 #include <gtt/pci.h>
 
 #endif
