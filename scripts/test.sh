@@ -140,7 +140,8 @@ smoke() {
 		   "build/bench/bench-unbind-latency --quick" \
 		   "build/bench/bench-pt --quick" \
 		   "build/bench/bench-lookup --quick" \
-		   "build/bench/bench-pending-reuse --quick"; do
+		   "build/bench/bench-pending-reuse --quick" \
+		   "build/bench/bench-queue --quick"; do
 		if [[ ! -x ${cmd%% *} ]]; then
 			continue
 		fi
