@@ -15,7 +15,7 @@
 #      against Linux 6.12 uAPI headers from a Debian package
 #      (scripts/uapi-headers.sh) and tested against the fake kernels in
 #      tests/test_vfio.c and tests/test_xe*.c (Debian 12 has neither
-#      iommufd nor xe_drm.h),
+#      iommufd nor xe_drm.h); the xe tests under TSan too,
 #   9. the tests that need a real Linux kernel, in a QEMU guest
 #      (scripts/guest-test.sh: kernel sync_files from vgem, DRM syncobjs
 #      on virtio-gpu, VFIO, DMA through an emulated Intel IOMMU, gttctl on
