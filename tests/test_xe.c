@@ -555,16 +555,18 @@ static void test_sync_file_dep_passes_through(void **state)
 	fake_xe_poll(&t.f);
 	assert_int_equal(gtt_fence_wait(done, 20000000), -ETIME);
 	assert_int_equal(pte_at(&t, 0x100000).kind, FAKE_PTE_NONE);
+	/* While pending, its sync_file goes on to whoever wants it. */
+	int fd = -1;
+
+	assert_int_equal(gtt_fence_export_sync_file(done, &fd), 0);
+	close(fd);
 	ext_signal(&e);
 	fake_xe_poll(&t.f);
 	assert_int_equal(gtt_fence_wait(done, 5 * S), 0);
 	assert_int_equal(gtt_fence_status(done), 1);
 	assert_int_equal(pte_at(&t, 0x100000).kind, FAKE_PTE_NULL);
-	/* Its sync_file goes on to whoever wants it. */
-	int fd = -1;
-
-	assert_int_equal(gtt_fence_export_sync_file(done, &fd), 0);
-	close(fd);
+	/* Signalled, it keeps no descriptor. */
+	assert_int_equal(gtt_fence_export_sync_file(done, &fd), -ENODATA);
 	gtt_fence_put(done);
 	ext_fini(&e);
 	no_refusals(&t);

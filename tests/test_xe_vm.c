@@ -109,9 +109,8 @@ static void test_vm_bind_bo(void **state)
 	assert_int_equal(e.kind, FAKE_PTE_BO);
 	assert_int_equal(e.obj, bo);
 	assert_int_equal(e.offset, 11 * PAGE);
-	/* The bind fence carries the kernel's: it becomes a sync_file. */
-	assert_int_equal(gtt_fence_export_sync_file(bf, &fd), 0);
-	close(fd);
+	/* Signalled: no sync_file is kept for it (nothing to wait for). */
+	assert_int_equal(gtt_fence_export_sync_file(bf, &fd), -ENODATA);
 	assert_int_equal(gtt_vma_unbind(t.vm, h, 0, &uf), 0);
 	gtt_executor_run_all(t.ex);
 	wait_ok(uf);
@@ -260,6 +259,14 @@ static void test_vm_dep_passes_through(void **state)
 	assert_int_equal(t.f.last_syncs[0].type, DRM_XE_SYNC_TYPE_SYNCOBJ);
 	assert_int_equal(gtt_fence_wait(bf, 20000000), -ETIME);
 	assert_int_equal(pte_at(&t, VA0).kind, FAKE_PTE_NONE);
+	/* The pending bind fence carries the kernel's: it is a sync_file. */
+	{
+		int fd = -1;
+
+		assert_int_equal(gtt_fence_export_sync_file(bf, &fd), 0);
+		assert_true(fd >= 0);
+		close(fd);
+	}
 	assert_int_equal(write(efd, &one, sizeof(one)), sizeof(one));
 	wait_ok(bf);
 	assert_int_equal(pte_at(&t, VA0).kind, FAKE_PTE_BO);

@@ -22,6 +22,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <drm/xe_drm.h>
 
@@ -102,9 +103,10 @@ static int translate(const struct gtt_backend_op *op, size_t i, struct drm_xe_vm
 
 bool xe_can_wait(void *priv, struct gtt_fence *dep)
 {
-	(void)priv;
-	/* Our own out-fences own their sync_file too, so this covers both. */
-	return dep && fence_sync_fd(dep) >= 0;
+	struct xe_be *x = priv;
+
+	/* Our own out-fences (a point of our timeline), or a sync_file. */
+	return dep && ((x && dep->context == x->context) || fence_has_sync_fd(dep));
 }
 
 /*
@@ -144,37 +146,49 @@ static void prev_signalled(struct gtt_fence *prev, struct gtt_fence_cb *cb)
 	link_put(container_of(cb, struct done_link, on_prev));
 }
 
-/* The in-syncs for @deps; temporary syncobjs made go into @tmp. */
+/* The in-syncs for @deps, *@nsyncs of them; temporary syncobjs made go
+ * into @tmp. */
 static int in_syncs(struct xe_be *x, struct gtt_fence *const *deps, size_t n,
-		    struct drm_xe_sync *syncs, uint32_t *tmp, const char *what)
+		    struct drm_xe_sync *syncs, size_t *nsyncs, uint32_t *tmp,
+		    const char *what)
 {
+	*nsyncs = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct gtt_fence *k = deps[i] ? fence_kernel(deps[i]) : NULL;
 		struct drm_syncobj_create sc = { 0 };
 		struct drm_syncobj_handle h = { .flags = DRM_SYNCOBJ_FD_TO_HANDLE_FLAGS_IMPORT_SYNC_FILE };
-		int err;
+		int err, sfd;
 
-		if (!k || k->sync_fd < 0)
-			return set_error(-EINVAL, "%s: dependency %zu is a fence the kernel cannot wait for",
-					 what, i);
+		if (!k)
+			return set_error(-EINVAL, "%s: dependency %zu is NULL", what, i);
 		if (k->context == x->context) {
-			syncs[i] = (struct drm_xe_sync){ .type = DRM_XE_SYNC_TYPE_TIMELINE_SYNCOBJ,
-							 .handle = x->timeline,
-							 .timeline_value = k->seqno };
+			syncs[(*nsyncs)++] = (struct drm_xe_sync){
+				.type = DRM_XE_SYNC_TYPE_TIMELINE_SYNCOBJ,
+				.handle = x->timeline, .timeline_value = k->seqno };
 			continue;
 		}
+		sfd = fence_dup_sync_fd(k);
+		if (sfd < 0 && gtt_fence_is_signaled(k))
+			continue;	/* signalled meanwhile: nothing to wait for */
+		if (sfd < 0)
+			return set_error(-EINVAL, "%s: dependency %zu is a fence the kernel cannot wait for (or no descriptor is left)",
+					 what, i);
 		err = xe_sys_ioctl(&x->sys, x->fd, DRM_IOCTL_SYNCOBJ_CREATE, &sc);
-		if (err < 0)
+		if (err < 0) {
+			close(sfd);
 			return set_error(err, "%s: DRM_IOCTL_SYNCOBJ_CREATE for dependency %zu failed",
 					 what, i);
+		}
 		tmp[i] = sc.handle;
 		h.handle = sc.handle;
-		h.fd = k->sync_fd;
+		h.fd = sfd;
 		err = xe_sys_ioctl(&x->sys, x->fd, DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE, &h);
+		close(sfd);
 		if (err < 0)
 			return set_error(err, "%s: DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE (import sync_file) "
 					 "for dependency %zu failed", what, i);
-		syncs[i] = (struct drm_xe_sync){ .type = DRM_XE_SYNC_TYPE_SYNCOBJ, .handle = sc.handle };
+		syncs[(*nsyncs)++] = (struct drm_xe_sync){ .type = DRM_XE_SYNC_TYPE_SYNCOBJ,
+							    .handle = sc.handle };
 	}
 	return 0;
 }
@@ -251,6 +265,7 @@ int xe_bind(struct xe_be *x, const struct drm_xe_vm_bind_op *ops, size_t n,
 	struct gtt_fence *f = NULL, *prev;
 	uint32_t *tmp = NULL;
 	uint64_t point;
+	size_t nsyncs;
 	char desc[96];
 	int err, fd = -1;
 
@@ -266,14 +281,14 @@ int xe_bind(struct xe_be *x, const struct drm_xe_vm_bind_op *ops, size_t n,
 		err = set_error(-ENOMEM, "%s: out of memory", what);
 		goto out;
 	}
-	err = in_syncs(x, deps, num_deps, syncs, tmp, what);
+	err = in_syncs(x, deps, num_deps, syncs, &nsyncs, tmp, what);
 	if (err)
 		goto out;
 	if (n == 1)
 		args.bind = ops[0];
 	else
 		args.vector_of_binds = (uintptr_t)ops;
-	args.num_syncs = (uint32_t)num_deps + 1;
+	args.num_syncs = (uint32_t)nsyncs + 1;
 	args.syncs = (uintptr_t)syncs;
 
 	pthread_mutex_lock(&x->lock);
@@ -283,9 +298,9 @@ int xe_bind(struct xe_be *x, const struct drm_xe_vm_bind_op *ops, size_t n,
 		pthread_mutex_unlock(&x->lock);
 		goto out;
 	}
-	syncs[num_deps] = (struct drm_xe_sync){ .type = DRM_XE_SYNC_TYPE_TIMELINE_SYNCOBJ,
-						.flags = DRM_XE_SYNC_FLAG_SIGNAL,
-						.handle = x->timeline, .timeline_value = point };
+	syncs[nsyncs] = (struct drm_xe_sync){ .type = DRM_XE_SYNC_TYPE_TIMELINE_SYNCOBJ,
+					      .flags = DRM_XE_SYNC_FLAG_SIGNAL,
+					      .handle = x->timeline, .timeline_value = point };
 	err = xe_sys_ioctl(&x->sys, x->fd, DRM_IOCTL_XE_VM_BIND, &args);
 	if (err < 0) {
 		pthread_mutex_unlock(&x->lock);

@@ -112,9 +112,13 @@ GTT_API int gtt_fence_export_eventfd(struct gtt_fence *fence, int *fd);
  * @fence: the fence.
  * @fd: receives a new sync_file descriptor; the caller closes it.
  *
+ * A fence keeps its sync_file only until it signals: then there is nothing
+ * left to wait for, and a descriptor per signalled fence would run a
+ * process out of them (a vm keeps the bind fence of every mapping).
+ *
  * Return: 0; -ENODATA if @fence is one only the CPU knows (a plain or
  * custom fence, a bind fence whose batch is not submitted yet, a PTE
- * backend's); -EINVAL; -EMFILE or another dup() error.
+ * backend's) or has signalled; -EINVAL; -EMFILE or another dup() error.
  */
 GTT_API int gtt_fence_export_sync_file(struct gtt_fence *fence, int *fd);
 

@@ -283,17 +283,15 @@ static void export_signalled(struct gtt_fence *f, struct gtt_fence_cb *cb)
 
 GTT_API int gtt_fence_export_sync_file(struct gtt_fence *fence, int *fd)
 {
-	int sfd;
-
 	if (!fence || !fd)
 		return set_error(-EINVAL, "gtt_fence_export_sync_file: NULL argument");
-	sfd = fence_sync_fd(fence);
-	if (sfd < 0)
-		return set_error(-ENODATA, "gtt_fence_export_sync_file: the fence ('%s') is one only the CPU knows",
+	if (!fence_has_sync_fd(fence))
+		return set_error(-ENODATA, "gtt_fence_export_sync_file: the fence ('%s') is one only the CPU knows, or has signalled",
 				 gtt_fence_name(fence));
-	*fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);
+	*fd = fence_dup_sync_fd(fence);
 	if (*fd < 0)
-		return set_error(-errno, "gtt_fence_export_sync_file: cannot duplicate the sync_file");
+		return set_error(gtt_fence_is_signaled(fence) ? -ENODATA : -EMFILE,
+				 "gtt_fence_export_sync_file: the fence signalled meanwhile, or no descriptor is left");
 	return 0;
 }
 
@@ -412,9 +410,14 @@ GTT_API int gtt_fence_export_syncobj(struct gtt_fence *fence, int drm_fd,
 	if (drm_fd < 0)
 		return set_error(-EBADF, "gtt_fence_export_syncobj: %d is not an open descriptor",
 				 drm_fd);
-	sfd = fence_sync_fd(fence);
-	if (sfd >= 0)
-		return syncobj_take_kernel_fence(drm_fd, handle, point, sfd);
+	/* A kernel fence still pending goes in kernel-side; one that has
+	 * signalled (its sync_file closed) takes the CPU path, at once. */
+	sfd = fence_dup_sync_fd(fence);
+	if (sfd >= 0) {
+		err = syncobj_take_kernel_fence(drm_fd, handle, point, sfd);
+		close(sfd);
+		return err;
+	}
 
 	s = mem_alloc(sizeof(*s));
 	if (!s)

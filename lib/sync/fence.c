@@ -19,6 +19,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "fence_internal.h"
@@ -88,9 +89,33 @@ struct gtt_fence *fence_kernel(struct gtt_fence *f)
 	return k ? k : f;
 }
 
-int fence_sync_fd(struct gtt_fence *f)
+/* The state is read first: a callback of @k (its lock held by this very
+ * thread) sees it signalled and does not lock. */
+int fence_dup_sync_fd(struct gtt_fence *f)
 {
-	return fence_kernel(f)->sync_fd;
+	struct gtt_fence *k = fence_kernel(f);
+	int fd = -1;
+
+	if (atomic_load_explicit(&k->state, memory_order_seq_cst))
+		return -1;
+	pthread_mutex_lock(&k->lock);
+	if (k->sync_fd >= 0)
+		fd = fcntl(k->sync_fd, F_DUPFD_CLOEXEC, 3);
+	pthread_mutex_unlock(&k->lock);
+	return fd;
+}
+
+bool fence_has_sync_fd(struct gtt_fence *f)
+{
+	struct gtt_fence *k = fence_kernel(f);
+	bool has;
+
+	if (atomic_load_explicit(&k->state, memory_order_seq_cst))
+		return false;
+	pthread_mutex_lock(&k->lock);
+	has = k->sync_fd >= 0;
+	pthread_mutex_unlock(&k->lock);
+	return has;
 }
 
 static int fence_create(const struct gtt_fence_ops *ops, void *priv,
@@ -195,6 +220,12 @@ GTT_API int gtt_fence_signal(struct gtt_fence *f, int error)
 	f->error = error;
 	f->timestamp = now_ns();
 	atomic_store_explicit(&f->state, 1, memory_order_seq_cst);
+	/* Nothing is left to wait for: the sync_file goes (one descriptor
+	 * less for every signalled fence that lives on). */
+	if (f->sync_fd >= 0) {
+		close(f->sync_fd);
+		f->sync_fd = -1;
+	}
 	if (f->cbs.next != &f->cbs) {
 		atomic_store_explicit(&f->signaller, fence_self(), memory_order_relaxed);
 		while ((cb = f->cbs.next) != &f->cbs) {

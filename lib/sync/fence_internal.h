@@ -42,17 +42,22 @@ void fence_init(struct gtt_fence *f, const struct gtt_fence_ops *ops,
 
 /*
  * The kernel's view of a fence.  fence_own_sync_fd(): @f (not yet shared)
- * owns @fd, a sync_file that signals exactly when @f does; closed with @f.
+ * owns @fd, a sync_file that signals exactly when @f does; closed when @f
+ * signals (nothing is left to wait for) or goes.
  * fence_set_kernel(): @f signals exactly when @k does (takes a reference;
  * ignored if @f already has one).  fence_kernel(): the fence a kernel may
  * wait for in @f's place: the one set, or else @f itself (whether a kernel
  * knows it is for a backend to say: gtt/backend.h can_wait); valid while
- * @f is.  fence_sync_fd(): that fence's sync_file, or -1.
+ * @f is.  fence_dup_sync_fd(): a new descriptor of that fence's sync_file
+ * (the caller closes it), or -1: none, signalled already, or out of
+ * descriptors.  fence_has_sync_fd(): whether it has one (a hint: it may
+ * signal at once).
  */
 void fence_own_sync_fd(struct gtt_fence *f, int fd);
 void fence_set_kernel(struct gtt_fence *f, struct gtt_fence *k);
 struct gtt_fence *fence_kernel(struct gtt_fence *f);
-int fence_sync_fd(struct gtt_fence *f);
+int fence_dup_sync_fd(struct gtt_fence *f);
+bool fence_has_sync_fd(struct gtt_fence *f);
 
 /* Error of a signalled fence (0 if it succeeded or is pending). */
 static inline int fence_error(const struct gtt_fence *f)
