@@ -68,6 +68,97 @@ static void fix_binding(struct gtt_pci_device *d, const char *who, const char *d
 		 "\n  echo %s > /sys/bus/pci/drivers_probe", unbind, who, who);
 }
 
+/* The first line of file @root@path, without its newline ("" if none). */
+static void read_line(const char *root, const char *path, char *out, size_t size)
+{
+	char full[PATH_MAX];
+	FILE *f;
+
+	out[0] = 0;
+	snprintf(full, sizeof(full), "%s%s", root, path);
+	f = fopen(full, "re");
+	if (!f)
+		return;
+	if (!fgets(out, (int)size, f))
+		out[0] = 0;
+	fclose(f);
+	out[strcspn(out, "\n")] = 0;
+}
+
+/* The CPU says it runs under a hypervisor: "hypervisor" among the flags
+ * of /proc/cpuinfo (x86 CPUID.1:ECX bit 31). */
+static bool cpu_has_hypervisor_flag(const char *root)
+{
+	char path[PATH_MAX], line[4096];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/proc/cpuinfo", root);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		const char *colon = strchr(line, ':');
+
+		if (strncmp(line, "flags", 5) || !colon)
+			continue;
+		for (const char *t = colon + 1; (t = strstr(t, "hypervisor")); t += 10)
+			if (t[-1] == ' ' && (t[10] == ' ' || t[10] == '\n' || !t[10]))
+				found = true;
+		break;			/* every CPU lists the same flags */
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * What machine this is, when it is a virtual one: the hypervisor's name
+ * from DMI (sys_vendor, product_name), "a hypervisor" when only the CPU
+ * flag says so, NULL on bare metal.
+ */
+static const char *virtual_machine(const char *root)
+{
+	static const struct { const char *needle, *name; } known[] = {
+		{ "QEMU", "QEMU" }, { "KVM", "QEMU" }, { "Bochs", "QEMU" },
+		{ "VMware", "VMware" }, { "innotek", "VirtualBox" }, { "VirtualBox", "VirtualBox" },
+		{ "Virtual Machine", "Hyper-V" }, { "Xen", "Xen" }, { "Parallels", "Parallels" },
+		{ "Cloud Hypervisor", "Cloud Hypervisor" },
+	};
+	char vendor[128], product[128];
+
+	read_line(root, "/sys/class/dmi/id/sys_vendor", vendor, sizeof(vendor));
+	read_line(root, "/sys/class/dmi/id/product_name", product, sizeof(product));
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strstr(vendor, known[i].needle) || strstr(product, known[i].needle))
+			return known[i].name;
+	return cpu_has_hypervisor_flag(root) ? "a hypervisor" : NULL;
+}
+
+/*
+ * No IOMMU group: on bare metal VT-d is off (firmware or kernel command
+ * line); in a virtual machine the guest has no virtual IOMMU, which only
+ * the host's VM configuration can add.
+ */
+static void no_iommu_advice(const char *root, struct gtt_pci_device *d)
+{
+	const char *vm = virtual_machine(root);
+
+	if (!vm)
+		snprintf(d->problem, sizeof(d->problem),
+			 "%s has no IOMMU group: turn VT-d on in the firmware and boot with "
+			 "intel_iommu=on", d->slot);
+	else if (!strcmp(vm, "QEMU"))
+		snprintf(d->problem, sizeof(d->problem),
+			 "%s has no IOMMU group, and this is a QEMU virtual machine: give it a "
+			 "vIOMMU (-machine q35,kernel-irqchip=split -device intel-iommu,intremap=on;"
+			 " add caching-mode=on if the device is assigned from the host) and boot "
+			 "the guest with intel_iommu=on", d->slot);
+	else
+		snprintf(d->problem, sizeof(d->problem),
+			 "%s has no IOMMU group, and this is a virtual machine (%s): give the VM a "
+			 "virtual IOMMU in its configuration (VT-d in the firmware does not reach "
+			 "the guest) and boot the guest with intel_iommu=on", d->slot, vm);
+}
+
 void pci_check_vfio(const char *root, struct gtt_pci_device *d)
 {
 	char path[PATH_MAX], group[32];
@@ -84,9 +175,7 @@ void pci_check_vfio(const char *root, struct gtt_pci_device *d)
 	snprintf(path, sizeof(path), "%s/sys/bus/pci/devices/%s/iommu_group", root, d->slot);
 	link_name(path, group, sizeof(group));
 	if (!group[0]) {
-		snprintf(d->problem, sizeof(d->problem),
-			 "%s has no IOMMU group: turn VT-d on in the firmware and boot with "
-			 "intel_iommu=on", d->slot);
+		no_iommu_advice(root, d);
 		return;
 	}
 	d->iommu_group = atoi(group);

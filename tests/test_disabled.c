@@ -44,6 +44,11 @@ static void test_vfio_disabled(void **state)
 	assert_says("gtt_vfio_dma_map", "-Dvfio=disabled");
 	assert_int_equal(gtt_vfio_dma_unmap(be, 0, 4096), -EOPNOTSUPP);
 	assert_says("gtt_vfio_dma_unmap", "-Dvfio=disabled");
+	assert_int_equal(gtt_vfio_reg_read(be, GTT_VFIO_SPACE_BAR, 0, 4, &iova), -EOPNOTSUPP);
+	assert_says("gtt_vfio_reg_read", "-Dvfio=disabled");
+	assert_int_equal(iova, 0);
+	assert_int_equal(gtt_vfio_reg_write(be, GTT_VFIO_SPACE_CONFIG, 0, 4, 0), -EOPNOTSUPP);
+	assert_says("gtt_vfio_reg_write", "-Dvfio=disabled");
 }
 
 static void test_pci_disabled(void **state)

@@ -2,14 +2,16 @@
 # SPDX-License-Identifier: MIT
 """gttctl end to end: usage and exit codes, list/info against this machine's
 /sys/bus/pci, dump and bind on mock tables of several platforms (entries
-checked against the platform's encoding), dry runs, errors.
-usage: test_gttctl.py PATH_TO_GTTCTL"""
+checked against the platform's encoding), raw dumps, dry runs of reg and of
+--xe (the ioctls it would issue), errors.
+usage: test_gttctl.py PATH_TO_GTTCTL [xe|no-xe]"""
 import json
 import os
 import subprocess
 import sys
 
 GTTCTL = sys.argv[1]
+HAVE_XE = len(sys.argv) > 2 and sys.argv[2] == "xe"
 failures = []
 
 
@@ -34,7 +36,10 @@ def run_json(*args):
 # --- usage ---
 rc, out, _ = run("--help")
 check(rc == 0 and all(w in out for w in ("list", "info SLOT", "dump", "bind", "--json",
-                                          "--dry-run", "--profile")), "--help lists commands and options")
+                                          "--dry-run", "--profile", "reg read SLOT", "reg write",
+                                          "--raw", "--xe DEVICE", "--userptr", "--pat",
+                                          "DRM_IOCTL_XE_GEM_CREATE", "UNCONFIRMED")),
+      "--help lists commands and options")
 check(run()[0] == 2, "no command: exit 2")
 check(run("frobnicate")[0] == 2, "unknown command: exit 2")
 check(run("dump")[0] == 2, "dump without a target: exit 2")
@@ -113,6 +118,111 @@ check(rc == 0 and r["entries"][0]["bar_offset"] == (2 << 20) + 256 * 4 and
       "dry run on IVB: 4-byte entries at BAR0 + 2 MiB, flush read back")
 rc, out, _ = run("--mock", "tgl", "--dry-run", "--pages", "2", "bind")
 check(rc == 0 and "dry run" in out and "2/2 entries computed" in out, "dry run text")
+
+# --- dump --raw: hex entries with their decoded fields ---
+rc, out, _ = run("--mock", "tgl", "--raw", "dump", "0", "64K")
+check(rc == 0 and "0x0000000000001001  valid addr 0x1000 lm 0 scratch  x 16" in out,
+      "raw dump of a fresh TGL GGTT: one folded scratch line with its decoded fields")
+rc, r = run_json("--mock", "mtl", "--raw", "--pages", "2", "bind", "0x100000")
+e = r["entries"] if r else []
+check(rc == 0 and len(e) == 2 and e[1]["pte"] == (1 << 32) + 4096 + 1 and e[1]["valid"] and
+      e[1]["addr"] == (1 << 32) + 4096 and e[1]["pat"] == 0 and e[1]["lm"] is False and
+      e[1]["bar_offset"] == (8 << 20) + 0x101 * 8 and not e[1]["scratch"],
+      "raw bind on MTL: entries, address, PAT and LM fields, BAR offsets")
+rc, out, _ = run("--mock", "snb", "--raw", "--pages", "1", "bind", "0x100000")
+check(rc == 0 and "BAR0+0x0200400  0x00000013  valid addr 0x100000000 cache uncached" in out,
+      "raw bind on SNB: 4-byte entry, address bit 32 folded into bits 11:4, cache level")
+rc, out, _ = run("--mock", "vlv", "--raw", "--pages", "1", "bind")
+check(rc == 0 and "ro 0" in out, "raw bind on VLV: the read-only bit")
+rc, r = run_json("--mock", "dg2", "--ppgtt", "--raw", "--pages", "1", "bind", "0x200000")
+check(rc == 0 and r["entries"][0]["pte"] == (1 << 32) | 3 and r["entries"][0]["ro"] is False and
+      r["entries"][0]["level"] == 0 and "bar_offset" not in r["entries"][0],
+      "raw bind on a DG2 PPGTT: present+RW, level 0, no BAR offset")
+rc, r = run_json("--mock", "tgl", "--ppgtt", "--raw", "dump")
+check(rc == 0 and len(r["entries"]) == 1 and r["entries"][0]["count"] == 1 << 36 and
+      r["entries"][0]["scratch"], "raw dump of a whole fresh PPGTT: one folded scratch entry")
+
+# --- reg: names, dry runs, refusals ---
+rc, out, _ = run("reg", "names")
+check(rc == 0 and all(n in out for n in ("GFX_FLSH_CNTL", "GUC_TLB_INV_CR", "GEN8_GTCR", "GGC",
+                                         "BDSM", "GMD_ID")) and "UNCONFIRMED" in out,
+      "reg names: the registers libgtt uses, with what is UNCONFIRMED")
+rc, r = run_json("reg", "names")
+ggc = [x for x in r["registers"] if x["name"] == "GGC"] if r else []
+check(rc == 0 and ggc and ggc[0]["space"] == "config" and ggc[0]["offset"] == 0x50 and
+      ggc[0]["width"] == 2 and ggc[0]["unconfirmed"], "reg names --json: GGC is config 0x50, 16 bits")
+rc, out, _ = run("--mock", "tgl", "--dry-run", "reg", "read", "GFX_FLSH_CNTL")
+check(rc == 0 and "would read: mock TGL BAR0 + 0x101008 GFX_FLSH_CNTL (4 bytes)" in out and
+      "UNCONFIRMED" in out, "reg read dry run on TGL: GFX_FLSH_CNTL, its UNCONFIRMED note")
+rc, r = run_json("--mock", "tgl", "--dry-run", "reg", "read", "ggc")
+check(rc == 0 and r["space"] == "config" and r["offset"] == 0x50 and r["width"] == 2 and
+      r["name"] == "GGC" and "value" not in r, "reg read dry run of GGC (any case): config 0x50, 2 bytes")
+rc, r = run_json("--mock", "skl", "--dry-run", "reg", "write", "0xcee8", "1")
+check(rc == 0 and r["op"] == "write" and r["space"] == "bar" and r["value"] == 1 and
+      r["name"] is None, "reg write dry run of a bare offset")
+rc, _, err = run("--mock", "mtl", "--dry-run", "reg", "write", "GUC_TLB_INV_CR", "1")
+check(rc == 1 and "MTL" in err and "--force" in err, "reg write on MTL without --force: refused, exit 1")
+rc, out, _ = run("--mock", "mtl", "--force", "--dry-run", "reg", "write", "GUC_TLB_INV_CR", "1")
+check(rc == 0 and "<- 0x00000001" in out, "reg write on MTL with --force: allowed")
+rc, out, _ = run("--mock", "mtl", "--dry-run", "reg", "read", "GMD_ID")
+check(rc == 0, "reg read on MTL needs no --force")
+rc, _, err = run("--mock", "tgl", "--dry-run", "reg", "write", "0x800008", "0", "--width", "8")
+check(rc == 1 and "entry window" in err, "reg write into the GGTT entry window: refused")
+rc, _, err = run("--mock", "tgl", "--dry-run", "reg", "read", "16M")
+check(rc == 1 and "outside" in err, "reg read past the 16 MiB BAR0: refused")
+rc, _, err = run("--mock", "ivb", "--dry-run", "reg", "read", "0x3ffffc")
+check(rc == 0, "reg read at the end of IVB's 4 MiB BAR0")
+check(run("--mock", "ivb", "--dry-run", "reg", "read", "4M")[0] == 1, "reg read past IVB's 4 MiB BAR0: refused")
+check(run("--mock", "tgl", "--dry-run", "reg", "read", "config:4096")[0] == 1,
+      "reg read past the config space: refused")
+check(run("--mock", "tgl", "--dry-run", "reg", "read", "0x102")[0] == 2, "reg: misaligned offset: exit 2")
+check(run("--mock", "tgl", "--dry-run", "reg", "read", "config:0x50", "--width", "8")[0] == 2,
+      "reg: an 8-byte config access: exit 2")
+check(run("--mock", "tgl", "--dry-run", "reg", "read", "NO_SUCH_REG")[0] == 2, "reg: unknown name: exit 2")
+check(run("--mock", "tgl", "--dry-run", "reg", "write", "GGC", "0x10000")[0] == 2,
+      "reg write: a value wider than the register: exit 2")
+check(run("--mock", "tgl", "reg", "read", "GGC")[0] == 2, "reg on --mock without --dry-run: exit 2")
+check(run("reg", "read")[0] == 2 and run("reg", "poke", "x", "y")[0] == 2, "reg: missing or wrong words: exit 2")
+rc, _, err = run("reg", "read", "ffff:ff:1f.7", "GGC")
+check(rc == 1 and ("ffff:ff:1f.7" in err or not os.path.isdir("/sys/bus/pci")),
+      "reg on a missing device: exit 1, named")
+
+# --- --xe ---
+if HAVE_XE:
+    rc, out, _ = run("--xe", "/dev/dri/renderD128", "--dry-run", "--pages", "4",
+                     "bind", "0x100000", "bind", "dump", "unbind", "0x100000")
+    lines = out.splitlines()
+
+    def at(text):
+        return next((i for i, l in enumerate(lines) if text in l), -1)
+    gem = at("DRM_IOCTL_XE_GEM_CREATE size=0x4000 placement=0x1 cpu_caching=WB -> handle=1")
+    bind1 = at("bind[0] op=MAP obj=1 obj_offset=0x0 addr=0x100000 range=0x4000 flags=0x0 pat_index=0")
+    bind2 = at("bind[0] op=MAP obj=2 obj_offset=0x0 addr=0x104000 range=0x4000")
+    dump = at("[0x000000100000 - 0x000000103fff]")
+    unmap1 = at("bind[0] op=UNMAP obj=0 obj_offset=0x0 addr=0x100000 range=0x4000")
+    close1 = at("DRM_IOCTL_GEM_CLOSE handle=1")
+    unmap2 = at("op=UNMAP obj=0 obj_offset=0x0 addr=0x104000")
+    destroy = at("DRM_IOCTL_XE_VM_DESTROY vm_id=1")
+    check(rc == 0 and at("DRM_IOCTL_XE_VM_CREATE") == 1 and
+          0 < gem < bind1 < bind2 < dump < unmap1 < close1 < unmap2 < destroy and
+          at("[0x000000104000 - 0x000000107fff]") > dump and "kernel has no PTE read-back" in out,
+          "--xe dry run: VM create, GEM create, binds, vm dump, unbind, GEM close, cleanup, VM destroy in order")
+    rc, out, _ = run("--xe", "/dev/dri/renderD128", "--dry-run", "--userptr", "--pat", "3",
+                     "--pages", "2", "bind", "0x200000")
+    check(rc == 0 and "op=MAP_USERPTR obj=0 userptr=0x" in out and "addr=0x200000 range=0x2000" in out and
+          "pat_index=3" in out and "GEM_CREATE" not in out and "op=UNMAP" in out,
+          "--xe --userptr dry run: MAP_USERPTR with the PAT index, unmapped at the end")
+    rc, _, err = run("--xe", "/nonexistent/renderD128", "bind")
+    check(rc == 1 and "/nonexistent/renderD128" in err, "--xe on a missing device: exit 1, named")
+    rc, _, err = run("--xe", "x", "--dry-run", "unbind", "0x5000")
+    check(rc == 1 and "nothing was bound at 0x5000" in err, "--xe unbind of nothing: exit 1")
+else:
+    rc, _, err = run("--xe", "/dev/dri/renderD128", "--dry-run", "bind")
+    check(rc == 1 and "-Dxe" in err, "--xe without the xe backend: exit 1, naming -Dxe")
+check(run("--xe", "x", "--dry-run", "bind", "1", "2")[0] == 2 and
+      run("--xe", "x", "--dry-run", "frob")[0] == 2 and run("--xe", "x", "--mock", "tgl", "dump")[0] == 2,
+      "--xe: words that are not commands, or a second target: exit 2")
+check(run("--mock", "tgl", "--pat", "1", "bind")[0] == 2, "--pat without --xe: exit 2")
 
 print("%d failed" % len(failures))
 sys.exit(1 if failures else 0)

@@ -43,6 +43,22 @@ static void link_to(const char *target, const char *fmt, ...)
 	assert_int_equal(symlink(target, path), 0);
 }
 
+/* A file under the fake root with @text in it. */
+static void write_file(const char *rel, const char *text)
+{
+	char path[512], dir[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(dir, sizeof(dir), "%s", rel);
+	*strrchr(dir, '/') = 0;
+	mkdirs("%s", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 /* A device in sysfs, bound to @driver ("" = none), in @group (-1 = none). */
 static void fake_device(const char *slot, const char *driver, int group)
 {
@@ -87,6 +103,34 @@ static void test_verdicts_name_the_fix(void **state)
 	assert_int_equal(d.iommu_group, -1);
 	assert_string_equal(d.driver, "i915");
 	assert_non_null(strstr(d.problem, "intel_iommu=on"));
+	assert_non_null(strstr(d.problem, "turn VT-d on in the firmware"));
+
+	/* ... in a virtual machine: the guest needs a vIOMMU, not firmware
+	 * settings.  The CPU flag alone says there is a hypervisor. */
+	write_file("proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu vme hypervisor lahf_lm\n");
+	d = check("0000:00:02.0");
+	assert_null(strstr(d.problem, "firmware and boot"));
+	assert_non_null(strstr(d.problem, "this is a virtual machine (a hypervisor)"));
+	assert_non_null(strstr(d.problem, "virtual IOMMU"));
+	/* DMI names QEMU: its vIOMMU options. */
+	write_file("sys/class/dmi/id/sys_vendor", "QEMU\n");
+	write_file("sys/class/dmi/id/product_name", "Standard PC (Q35 + ICH9, 2009)\n");
+	d = check("0000:00:02.0");
+	assert_non_null(strstr(d.problem, "this is a QEMU virtual machine"));
+	assert_non_null(strstr(d.problem, "-device intel-iommu,intremap=on"));
+	assert_non_null(strstr(d.problem, "-machine q35,kernel-irqchip=split"));
+	assert_null(strstr(d.problem, "VT-d"));
+	/* VMware, by vendor, without the CPU flag. */
+	write_file("proc/cpuinfo", "processor\t: 0\nflags\t\t: fpu vme hypervisorx\n");
+	write_file("sys/class/dmi/id/sys_vendor", "VMware, Inc.\n");
+	write_file("sys/class/dmi/id/product_name", "VMware7,1\n");
+	d = check("0000:00:02.0");
+	assert_non_null(strstr(d.problem, "virtual machine (VMware)"));
+	/* Bare metal: a flag that only contains the word is not the flag. */
+	write_file("sys/class/dmi/id/sys_vendor", "Dell Inc.\n");
+	write_file("sys/class/dmi/id/product_name", "OptiPlex 7090\n");
+	d = check("0000:00:02.0");
+	assert_non_null(strstr(d.problem, "turn VT-d on in the firmware"));
 
 	/* Bound to i915: unbind, override, probe. */
 	fake_device("0000:00:02.0", "i915", 1);

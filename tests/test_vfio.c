@@ -589,6 +589,25 @@ static int collect_run(void *arg, uint64_t start, uint64_t pages,
 }
 
 /* Read-only: a driver's table is read as it is, and nothing is written. */
+/* A one-page bind at @at through a vm over @be fails with @err, saying @why. */
+static void bind_refused(struct gtt_backend *be, uint64_t at, int err, const char *why)
+{
+	struct gtt_vm_config vc = { .start = 4096, .size = 1 << 30, .backend = be };
+	struct gtt_bind_info bi = { .flags = GTT_BIND_FIXED, .offset = at };
+	struct gtt_pages_segment seg = { 0x40000, 4096 };
+	struct gtt_pages *p;
+	struct gtt_vm *vm;
+	gtt_vma_t h;
+
+	assert_int_equal(gtt_pages_create(&seg, 1, 0, &p), 0);
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
+	assert_int_equal(gtt_vma_bind(vm, h, &bi, NULL), err);
+	assert_non_null(strstr(gtt_last_error(), why));
+	gtt_vm_destroy(vm);
+	gtt_pages_put(p);
+}
+
 static void test_read_only_inspection(void **state)
 {
 	struct gtt_vfio_config cfg = { .group = 7, .bdf = "0000:00:03.0", .read_only = true };
@@ -636,21 +655,8 @@ static void test_read_only_inspection(void **state)
 	assert_int_equal(gtt_backend_runs(be, 1, 4096, collect_run, runs), -EINVAL);
 
 	/* Binding through a vm is refused, and writes nothing. */
-	struct gtt_vm_config vc = { .start = 4096, .size = 1 << 30, .backend = be };
-	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 32 * 4096 };
-	struct gtt_pages_segment seg = { 0x40000, 4096 };
-	struct gtt_pages *p;
-	struct gtt_vm *vm;
-	gtt_vma_t h;
-
-	assert_int_equal(gtt_pages_create(&seg, 1, 0, &p), 0);
-	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
-	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
-	assert_int_equal(gtt_vma_bind(vm, h, &at, NULL), -EROFS);
-	assert_non_null(strstr(gtt_last_error(), "read-only"));
+	bind_refused(be, 32 * 4096, -EROFS, "read-only");
 	assert_int_equal(gtt_vfio_ppgtt_create(be, &pp, &root), -EROFS);
-	gtt_vm_destroy(vm);
-	gtt_pages_put(p);
 	gtt_backend_destroy(be);
 	assert_int_equal(f.stores[4] + f.stores[8], 0);
 	assert_int_equal(f.maps_live, 0);
@@ -662,6 +668,147 @@ static void test_read_only_inspection(void **state)
 	fake_gpu(&f, 0x8086, 0x7d55, 0x00c0);
 	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
 	gtt_backend_destroy(be);
+}
+
+/* A new fake whose device has IDs @vendor:@device (GGC 0x00c0: an 8 MiB GSM). */
+static void fresh_fake(struct fake *f, struct vfio_sys *sys, uint16_t vendor, uint16_t device)
+{
+	*f = fake_good();
+	*sys = fake_sys(f);
+	f->region_mmap = true;
+	fake_gpu(f, vendor, device, 0x00c0);
+}
+
+/*
+ * Register access (gtt_vfio_reg_read / _write): one aligned access of the
+ * asked width, BAR stores through the seam; refused outside the mapped
+ * BAR, inside the entry window, read-only, and on MTL without force; the
+ * regs_only mode opens any device and writes nothing by itself.
+ */
+static void test_register_access(void **state)
+{
+	struct gtt_vfio_config cfg = { .group = 7, .bdf = "0000:00:03.0" };
+	struct gtt_backend *be, *pp;
+	struct gtt_vfio_info info;
+	struct gtt_translation t;
+	uint64_t v, root, stores;
+	struct rig r;
+	struct fake f;
+	struct vfio_sys sys;
+
+	(void)state;
+	/* A TGL whose GGTT is taken over: registers outside the window. */
+	rig_up(&r, 0x9a49, 0x00c0, false);
+	stores = r.f.nstores;
+	assert_int_equal(gtt_vfio_reg_write(r.be, GTT_VFIO_SPACE_BAR, 0xcee8, 4, 1), 0);
+	assert_int_equal(r.f.nstores, stores + 1);
+	assert_int_equal(LAST(&r.f, 0).off, 0xcee8);
+	assert_int_equal(LAST(&r.f, 0).width, 4);
+	assert_int_equal(LAST(&r.f, 0).value, 1);
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_BAR, 0xcee8, 4, &v), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(gtt_vfio_reg_write(r.be, GTT_VFIO_SPACE_BAR, 0x4000, 8,
+					    0x1122334455667788ull), 0);
+	assert_int_equal(LAST(&r.f, 0).width, 8);
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_BAR, 0x4004, 4, &v), 0);
+	assert_int_equal(v, 0x11223344);		/* little-endian halves */
+	/* The entries: readable (entry 5 was not bound: scratch), not writable. */
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_BAR, (8 << 20) + 5 * 8, 8, &v), 0);
+	assert_int_equal(gtt_backend_translate(r.be, 5 * 4096, &t), 0);
+	assert_int_equal(v, t.pte);
+	stores = r.f.nstores;
+	assert_int_equal(gtt_vfio_reg_write(r.be, GTT_VFIO_SPACE_BAR, (8 << 20) + 8, 8, 0), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "entry window"));
+	assert_int_equal(gtt_vfio_reg_write(r.be, GTT_VFIO_SPACE_BAR, (8 << 20) - 4, 8, 0), -EINVAL);
+	/* Widths, alignment, values, the end of the BAR. */
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_BAR, 0x100, 2, &v), -EINVAL);
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_BAR, 0x102, 4, &v), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "aligned"));
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_BAR, 0x100, 4, NULL), -EINVAL);
+	assert_int_equal(gtt_vfio_reg_read(r.be, 2, 0x100, 4, &v), -EINVAL);
+	assert_int_equal(gtt_vfio_reg_write(r.be, GTT_VFIO_SPACE_BAR, 0x100, 4, 1ull << 32), -EINVAL);
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_BAR, 16 << 20, 4, &v), -ERANGE);
+	assert_non_null(strstr(gtt_last_error(), "outside"));
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_BAR, UINT64_MAX - 3, 4, &v), -ERANGE);
+	assert_int_equal(r.f.nstores, stores);
+	/* Config space: IDs, GGC; past its end. */
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_CONFIG, 0, 4, &v), 0);
+	assert_int_equal(v, 0x9a498086);
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_CONFIG, 0x50, 2, &v), 0);
+	assert_int_equal(v, 0x00c0);
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_CONFIG, 0x51, 1, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_CONFIG, 0x50, 8, &v), -EINVAL);
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_CONFIG, 0x100, 4, &v), -ERANGE);
+	assert_int_equal(gtt_vfio_reg_read(r.be, GTT_VFIO_SPACE_CONFIG, 0x1000, 4, &v), -ERANGE);
+	assert_int_equal(gtt_vfio_reg_write(r.be, GTT_VFIO_SPACE_CONFIG, 0x40, 1, 0x5a), 0);
+	assert_int_equal(r.f.config[0x40], 0x5a);
+	assert_int_equal(gtt_vfio_reg_read(NULL, GTT_VFIO_SPACE_BAR, 0, 4, &v), -EINVAL);
+	rig_down(&r);
+
+	/* Read-only: reads, no writes. */
+	fresh_fake(&f, &sys, 0x8086, 0x9a49);
+	cfg.read_only = true;
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	assert_int_equal(gtt_vfio_reg_read(be, GTT_VFIO_SPACE_BAR, 0x101008, 4, &v), 0);
+	assert_int_equal(gtt_vfio_reg_write(be, GTT_VFIO_SPACE_BAR, 0x101008, 4, 1), -EROFS);
+	assert_int_equal(gtt_vfio_reg_write(be, GTT_VFIO_SPACE_CONFIG, 0x40, 1, 1), -EROFS);
+	gtt_backend_destroy(be);
+	assert_int_equal(f.nstores, 0);
+
+	/* regs_only on a device that is no GPU: nothing written at creation,
+	 * no window, no GGTT. */
+	fresh_fake(&f, &sys, 0x1234, 0x11e8);
+	cfg.read_only = false;
+	cfg.regs_only = true;
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	assert_int_equal(f.nstores, 0);
+	assert_int_equal(f.nmaps, 0);			/* no scratch page */
+	assert_int_equal(f.config[4], 0);		/* COMMAND untouched */
+	assert_int_equal(gtt_vfio_info(be, &info), 0);
+	assert_null(info.platform);
+	assert_int_equal(info.ggtt_size, 0);
+	assert_int_equal(info.window_size, 0);
+	assert_int_equal(gtt_backend_translate(be, 0, &t), -EOPNOTSUPP);
+	assert_int_equal(gtt_vfio_ppgtt_create(be, &pp, &root), -EOPNOTSUPP);
+	assert_int_equal(gtt_vfio_reg_write(be, GTT_VFIO_SPACE_BAR, 8 << 20, 4, 0xabcd), 0);
+	assert_int_equal(gtt_vfio_reg_read(be, GTT_VFIO_SPACE_BAR, 8 << 20, 4, &v), 0);
+	assert_int_equal(v, 0xabcd);
+	bind_refused(be, 4096, -EOPNOTSUPP, "register access only");
+	gtt_backend_destroy(be);
+	assert_int_equal(f.nstores, 1);
+	assert_int_equal(f.maps_live, 0);
+
+	/* A sparse BAR: a register in the hole is refused. */
+	fresh_fake(&f, &sys, 0x8086, 0x9a49);
+	f.region_mmap = false;
+	f.bar0_hole[0] = 1 << 20;
+	f.bar0_hole[1] = 1 << 20;
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	assert_int_equal(gtt_vfio_reg_read(be, GTT_VFIO_SPACE_BAR, 0x101008, 4, &v), -ERANGE);
+	assert_int_equal(gtt_vfio_reg_read(be, GTT_VFIO_SPACE_BAR, 0xcee8, 4, &v), 0);
+	assert_int_equal(gtt_vfio_info(be, &info), 0);
+	assert_ptr_equal(info.platform, gtt_intel_platform(GTT_INTEL_TGL));
+	assert_int_equal(info.window_size, 8 << 20);	/* known, though not attached */
+	assert_int_equal(gtt_vfio_reg_write(be, GTT_VFIO_SPACE_BAR, 8 << 20, 8, 0), -EINVAL);
+	gtt_backend_destroy(be);
+	assert_int_equal(f.maps_live, 0);
+
+	/* MTL: reads, but writes only with force. */
+	fresh_fake(&f, &sys, 0x8086, 0x7d55);
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	assert_int_equal(gtt_vfio_reg_read(be, GTT_VFIO_SPACE_BAR, 0xcee8, 4, &v), 0);
+	assert_int_equal(gtt_vfio_reg_write(be, GTT_VFIO_SPACE_BAR, 0xcee8, 4, 1), -EPERM);
+	assert_non_null(strstr(gtt_last_error(), "MTL"));
+	assert_int_equal(gtt_vfio_reg_write(be, GTT_VFIO_SPACE_CONFIG, 0x40, 1, 1), -EPERM);
+	gtt_backend_destroy(be);
+	assert_int_equal(f.nstores, 0);
+	cfg.force = true;
+	assert_int_equal(vfio_backend_create(&cfg, &sys, &be), 0);
+	assert_int_equal(gtt_vfio_reg_write(be, GTT_VFIO_SPACE_BAR, 0xcee8, 4, 1), 0);
+	gtt_backend_destroy(be);
+	assert_int_equal(f.nstores, 1);
+	assert_int_equal(f.bad_stores, 0);
 }
 
 /*
@@ -1031,6 +1178,7 @@ int main(void)
 		cmocka_unit_test(test_vanished_device),
 		cmocka_unit_test(test_ppgtt_in_dma_memory),
 		cmocka_unit_test(test_read_only_inspection),
+		cmocka_unit_test(test_register_access),
 		cmocka_unit_test(test_concurrent_mapping),
 		cmocka_unit_test(test_iommufd_flow),
 		cmocka_unit_test(test_guc_invalidation_per_platform),

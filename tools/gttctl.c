@@ -3,8 +3,9 @@
  * gttctl: look at and exercise GPU address spaces from the command line.
  * list and info describe PCI devices (gtt/pci.h); dump and bind work on a
  * mock table of any Intel platform, or on a real device's GGTT (and a
- * PPGTT made there) through VFIO (gtt/vfio.h).  Every command can print
- * JSON.  Run `gttctl --help`.
+ * PPGTT made there) through VFIO (gtt/vfio.h); reg reads and writes a
+ * device's registers (gttctl_reg.c); --xe drives a vm over an xe VM
+ * (gttctl_xe.c).  Every command can print JSON.  Run `gttctl --help`.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,7 +18,8 @@
 #include <gtt/pci.h>
 #include <gtt/vfio.h>
 
-#define PAGE ((uint64_t)4096)
+#include "gttctl.h"
+
 #define FAKE_DMA ((uint64_t)1 << 32)	/* mock and dry-run buffer addresses */
 
 static void usage(FILE *out)
@@ -34,6 +36,20 @@ static void usage(FILE *out)
 "                        run (default: all of it; empty regions are stepped over)\n"
 "  bind [ADDR]           bind a test buffer at ADDR (default 0x100000), read\n"
 "                        every entry back through the table walker, unbind\n"
+"  reg read SLOT REG     read one register of a device on vfio-pci: REG is a\n"
+"  reg write SLOT REG VALUE\n"
+"                        name (`gttctl reg names`), an offset in the MMIO BAR\n"
+"                        (BAR0; with --profile, its BAR) or config:OFFSET (PCI\n"
+"                        config space).  The GGTT is not taken over: the device\n"
+"                        is opened for register access only (read-only for\n"
+"                        read).  Refused: offsets outside the parts of the BAR\n"
+"                        VFIO maps, writes into the GGTT entry window, and any\n"
+"                        write on MTL and later without --force.  What the facts\n"
+"                        sheet leaves UNCONFIRMED about a register is printed\n"
+"                        with it.  --width 1|2|4|8 overrides the access width\n"
+"                        (BAR: 4 or 8; config: 1, 2 or 4).  --dry-run opens\n"
+"                        nothing; with --mock PLATFORM --dry-run, leave SLOT out\n"
+"  reg names             the registers gttctl knows by name\n"
 "\n"
 "Target of dump and bind (one of):\n"
 "  --mock PLATFORM       a table in host memory with the platform's entry format\n"
@@ -46,40 +62,64 @@ static void usage(FILE *out)
 "                        with --vfio, for a device that is not a known Intel GPU:\n"
 "                        its BAR holding the entries, where, and their format\n"
 "\n"
+"An xe VM (a libgtt vm over the xe VM_BIND backend, Linux's xe driver):\n"
+"  --xe DEVICE CMD...    run the commands in order on one new VM of the xe render\n"
+"                        node DEVICE (e.g. /dev/dri/renderD128):\n"
+"                          bind [ADDR]   a new buffer of --pages pages at ADDR\n"
+"                                        (default: wherever it fits)\n"
+"                          unbind ADDR   the buffer bound at ADDR\n"
+"                          dump          the vm's bookkeeping (the kernel has no\n"
+"                                        PTE read-back)\n"
+"                        e.g. --xe /dev/dri/renderD128 bind 0x100000 dump unbind\n"
+"                        0x100000.  Buffers are GEM objects the tool creates in\n"
+"                        system memory (DRM_IOCTL_XE_GEM_CREATE, write-back CPU\n"
+"                        caching), which is what a driver binds; --userptr binds\n"
+"                        malloc'd memory instead (DRM_XE_VM_BIND_OP_MAP_USERPTR).\n"
+"                        What is still bound at the end is unbound and the VM\n"
+"                        destroyed: it lives as long as the run.  --dry-run\n"
+"                        opens no device and prints every ioctl instead.  Needs\n"
+"                        a gttctl built with -Dxe (docs/xe.md)\n"
+"  --pat N               --xe: the PAT index of the binds (default: the\n"
+"                        platform's coherent write-back index, 0 on TGL ... DG2,\n"
+"                        3 on MTL/ARL, 2 on Xe2; 0 in a dry run)\n"
+"  --userptr             --xe: bind user memory instead of GEM objects\n"
+"\n"
 "Options:\n"
 "  --ppgtt               a PPGTT instead of the GGTT (on VFIO: bind only; its\n"
 "                        tables are DMA-mapped, the root IOVA is printed)\n"
 "  --pages N             bind: test buffer size in 4 KiB pages (default 16)\n"
 "  --dry-run             bind: touch nothing; show the entries and register\n"
 "                        writes the bind would make, computed by the same code\n"
-"                        on a mock of the target's platform\n"
+"                        on a mock of the target's platform; reg: open nothing,\n"
+"                        say what would be accessed or why it would be refused;\n"
+"                        --xe: print the ioctls instead of issuing them\n"
+"  --raw                 dump: every entry in hex with its decoded fields (valid,\n"
+"                        address, cache/PAT, local memory, read-only...), like\n"
+"                        IGT's intel_gtt -d; runs of scratch or empty entries\n"
+"                        fold into one line.  bind: the bound range so, in\n"
+"                        place of the read-back list\n"
 "  --guc                 the device runs GuC firmware (adds its TLB invalidation)\n"
 "  --iommufd             open the device through its VFIO cdev and /dev/iommu\n"
 "                        instead of its group (Linux 6.6+, and a libgtt built\n"
 "                        with headers that have it)\n"
-"  --force               allow writes on platforms where CPU GGTT writes are\n"
-"                        risky (MTL and later)\n"
+"  --force               allow writes (bind, reg write) on platforms where CPU\n"
+"                        GGTT writes are risky (MTL and later)\n"
+"  --width N             reg: access width in bytes\n"
 "  --all                 list: every PCI device\n"
 "  --json                JSON output\n"
 "  -h, --help            this text\n"
 "\n"
-"Numbers take 0x, and K, M or G suffixes.  Exit status: 0 success, 1 failure,\n"
-"2 usage error.\n");
+"Numbers take 0x, and K, M or G suffixes.  Exit status: 0 success, 1 failure\n"
+"(including a refusal, and --xe in a gttctl built without -Dxe), 2 usage error.\n");
 }
 
-struct opts {
-	const char *mock, *vfio, *profile;
-	bool ppgtt, dry_run, guc, force, all, json, iommufd;
-	uint64_t pages;
-};
-
-static int fail(const char *what)
+int fail(const char *what)
 {
 	fprintf(stderr, "gttctl: %s: %s\n", what, gtt_last_error());
 	return 1;
 }
 
-static int usage_error(const char *fmt, const char *arg)
+int usage_error(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "gttctl: ");
 	fprintf(stderr, fmt, arg);
@@ -87,7 +127,7 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
+bool parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
@@ -109,7 +149,7 @@ static bool parse_u64(const char *s, uint64_t *out)
 
 /* ---- JSON ---- */
 
-static void json_str(const char *s)
+void json_str(const char *s)
 {
 	putchar('"');
 	for (; s && *s; s++) {
@@ -346,7 +386,7 @@ struct target {
 	char what[96];
 };
 
-static int parse_profile(const char *s, struct gtt_vfio_config *c)
+int parse_profile(const char *s, struct gtt_vfio_config *c)
 {
 	char buf[96], *part[4], *save = NULL;
 	const struct gtt_intel_platform *p;
@@ -483,6 +523,150 @@ static int json_run(void *arg, uint64_t start, uint64_t pages, const struct gtt_
 	return 0;
 }
 
+/* ---- dump --raw ---- */
+
+/* Which fields an entry format has: PAT/cache bits, local memory, read-only. */
+struct raw_format {
+	bool ppgtt, cache_level, pat, lm, ro;
+	unsigned int pte_size;
+};
+
+static struct raw_format raw_format_of(const struct target *t, bool ppgtt)
+{
+	enum gtt_intel_ggtt_format g = t->plat->ggtt_format;
+	struct raw_format f = { .ppgtt = ppgtt, .pte_size = ppgtt ? 8 : t->plat->ggtt_pte_size };
+
+	if (ppgtt) {
+		f.pat = f.ro = true;
+		f.lm = t->plat->ppgtt_format >= GTT_PPGTT_GEN12;
+	} else {
+		f.cache_level = g <= GTT_GGTT_HSW_EDRAM;	/* gen6/7: an i915 cache level */
+		f.ro = g == GTT_GGTT_VLV;
+		f.lm = g == GTT_GGTT_GEN12 || g == GTT_GGTT_MTL;
+		f.pat = g == GTT_GGTT_MTL;
+	}
+	return f;
+}
+
+static const char *cache_name(unsigned int level)
+{
+	static const char *const names[] = { "uncached", "LLC", "L3+LLC", "write-through" };
+
+	return level < 4 ? names[level] : "?";
+}
+
+/* One entry (or a run of @count like it), hex and decoded. */
+static void raw_entry(const struct opts *o, const struct target *t, const struct raw_format *f,
+		      uint64_t gpu, uint64_t count, const struct gtt_translation *tr, bool *first)
+{
+	struct gtt_intel_entry e;
+	int bad = f->ppgtt ? gtt_intel_ppgtt_decode(t->plat->ppgtt_format, tr->level, tr->pte, &e)
+			   : gtt_intel_ggtt_decode(t->plat->ggtt_format, tr->pte, &e);
+	unsigned int pat = (e.flags & GTT_PTE_PAT_MASK) >> GTT_PTE_PAT_SHIFT;
+	uint64_t bar_off = t->window_offset + gpu / PAGE * f->pte_size;
+	bool lm = e.flags & GTT_PTE_LOCAL_MEM, ro = e.flags & GTT_PTE_READ_ONLY;
+
+	if (o->json) {
+		printf("%s{\"gpu\": %" PRIu64 ", \"count\": %" PRIu64 ", \"pte\": %" PRIu64
+		       ", \"valid\": %s, \"decoded\": %s", *first ? "" : ", ", gpu, count, tr->pte,
+		       e.present ? "true" : "false", bad ? "false" : "true");
+		if (!f->ppgtt)
+			printf(", \"bar_offset\": %" PRIu64, bar_off);
+		if (!bad) {
+			printf(", \"addr\": %" PRIu64 ", \"scratch\": %s", e.addr,
+			       tr->scratch ? "true" : "false");
+			if (f->cache_level)
+				printf(", \"cache\": \"%s\"", cache_name(pat));
+			if (f->pat)
+				printf(", \"pat\": %u", pat);
+			if (f->lm)
+				printf(", \"lm\": %s", lm ? "true" : "false");
+			if (f->ro)
+				printf(", \"ro\": %s", ro ? "true" : "false");
+			if (f->ppgtt)
+				printf(", \"level\": %u, \"page_size\": %" PRIu64 ", \"null\": %s",
+				       tr->level, tr->page_size, tr->null ? "true" : "false");
+		}
+		printf("}");
+		*first = false;
+		return;
+	}
+	printf("0x%012" PRIx64, gpu);
+	if (!f->ppgtt)
+		printf("  BAR%u+0x%07" PRIx64, t->bar, bar_off);
+	printf("  0x%0*" PRIx64 "  ", (int)(2 * f->pte_size), tr->pte);
+	if (bad) {
+		printf("bits the format does not define");
+	} else {
+		printf("%s addr 0x%" PRIx64, e.present ? "valid" : "invalid", e.addr);
+		if (f->cache_level)
+			printf(" cache %s", cache_name(pat));
+		if (f->pat)
+			printf(" pat %u", pat);
+		if (f->lm)
+			printf(" lm %d", lm);
+		if (f->ro)
+			printf(" ro %d", ro);
+		if (f->ppgtt && tr->page_size != PAGE)
+			printf(" %" PRIu64 "K page (level %u)", tr->page_size >> 10, tr->level);
+		if (tr->null)
+			printf(" null");
+		if (tr->scratch)
+			printf(" scratch");
+	}
+	if (count > 1)
+		printf("  x %" PRIu64, count);
+	printf("\n");
+}
+
+struct raw_walk {
+	const struct opts *o;
+	const struct target *t;
+	struct raw_format f;
+	bool first;
+};
+
+/* A run of scratch or empty entries is one line; mapped runs every entry. */
+static int raw_run(void *arg, uint64_t start, uint64_t pages, const struct gtt_translation *first)
+{
+	struct raw_walk *w = arg;
+	uint64_t end = start + pages * PAGE, step;
+
+	if (!first->present || first->scratch) {
+		raw_entry(w->o, w->t, &w->f, start, pages, first, &w->first);
+		return 0;
+	}
+	for (uint64_t a = start; a < end; a += step) {
+		struct gtt_translation tr;
+		int err = gtt_backend_translate(w->t->be, a, &tr);
+
+		if (err)
+			return err;
+		raw_entry(w->o, w->t, &w->f, a, 1, &tr, &w->first);
+		step = tr.page_size > PAGE ? tr.page_size - (a & (tr.page_size - 1)) : PAGE;
+	}
+	return 0;
+}
+
+static int dump_raw(const struct opts *o, const struct target *t, uint64_t start, uint64_t size)
+{
+	struct raw_walk w = { o, t, raw_format_of(t, o->ppgtt), true };
+	int err;
+
+	if (o->json) {
+		printf("{\"target\": ");
+		json_str(t->what);
+		printf(", \"start\": %" PRIu64 ", \"size\": %" PRIu64 ", \"pte_size\": %u"
+		       ", \"entries\": [", start, size, w.f.pte_size);
+	} else {
+		printf("%s, [0x%" PRIx64 ", +0x%" PRIx64 "), raw entries:\n", t->what, start, size);
+	}
+	err = gtt_backend_runs(t->be, start, size, raw_run, &w);
+	if (o->json)
+		printf("]}\n");
+	return err;
+}
+
 static int cmd_dump(const struct opts *o, const char *a, const char *b)
 {
 	struct target t;
@@ -501,7 +685,9 @@ static int cmd_dump(const struct opts *o, const char *a, const char *b)
 		close_target(&t);
 		return usage_error("range outside the table%s", "");
 	}
-	if (o->json) {
+	if (o->raw) {
+		err = dump_raw(o, &t, start, size);
+	} else if (o->json) {
 		printf("{\"target\": ");
 		json_str(t.what);
 		printf(", \"start\": %" PRIu64 ", \"size\": %" PRIu64 ", \"runs\": [", start, size);
@@ -617,9 +803,11 @@ static int bind_and_check(const struct opts *o, struct target *t, uint64_t at, u
 		}
 		good += e[i].ok;
 	}
-	if (!err)
+	if (!err && o->raw)		/* the entries as the device has them */
+		err = dump_raw(o, t, at, n * PAGE);
+	else if (!err)
 		print_bind(o, t, at, e, n, good);
-	else
+	if (err)
 		fail("bind");
 	gtt_vm_destroy(vm);		/* unbinds: the entries go back to scratch */
 	gtt_pages_put(pages);
@@ -682,10 +870,16 @@ int main(int argc, char **argv)
 		{ "iommufd", no_argument, NULL, 'I' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "xe", required_argument, NULL, 'x' },
+		{ "userptr", no_argument, NULL, 'u' },
+		{ "pat", required_argument, NULL, 'T' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "width", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct opts o = { .pages = 16 };
+	struct opts o = { .pages = 16, .pat = -1 };
+	uint64_t n;
 	const char *cmd;
 	int c;
 
@@ -705,6 +899,19 @@ int main(int argc, char **argv)
 		case 'I': o.iommufd = true; break;
 		case 'a': o.all = true; break;
 		case 'j': o.json = true; break;
+		case 'x': o.xe = optarg; break;
+		case 'u': o.userptr = true; break;
+		case 'r': o.raw = true; break;
+		case 'T':
+			if (!parse_u64(optarg, &n) || n > 31)
+				return usage_error("--pat wants a PAT index 0..31, not '%s'", optarg);
+			o.pat = (int)n;
+			break;
+		case 'w':
+			if (!parse_u64(optarg, &n) || (n != 1 && n != 2 && n != 4 && n != 8))
+				return usage_error("--width wants 1, 2, 4 or 8, not '%s'", optarg);
+			o.width = (unsigned int)n;
+			break;
 		case 'h': usage(stdout); return 0;
 		default: return 2;
 		}
@@ -714,8 +921,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
-	if (o.profile && !o.vfio)
-		return usage_error("--profile goes with --vfio%s", "");
+	if (o.profile && !o.vfio && strcmp(cmd, "reg"))
+		return usage_error("--profile goes with --vfio (or reg)%s", "");
+	if (o.xe) {
+		if (o.mock || o.vfio || o.profile || o.ppgtt || o.raw)
+			return usage_error("--xe takes no --mock, --vfio, --profile, --ppgtt or --raw%s", "");
+		return cmd_xe(&o, argc - optind + 1, argv + optind - 1);
+	}
+	if ((o.userptr || o.pat >= 0) && !o.xe)
+		return usage_error("--userptr and --pat go with --xe%s", "");
+	if (!strcmp(cmd, "reg"))
+		return o.vfio ? usage_error("reg takes the SLOT as an argument, not --vfio%s", "")
+			      : cmd_reg(&o, argc - optind, argv + optind);
 	if (!strcmp(cmd, "list") && optind == argc)
 		return cmd_list(&o);
 	if (!strcmp(cmd, "info") && argc - optind <= 1)

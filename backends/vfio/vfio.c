@@ -29,6 +29,9 @@ GTT_API int gtt_vfio_ppgtt_create(struct gtt_backend *ggtt, struct gtt_backend *
 		return set_error(-EINVAL, "gtt_vfio_ppgtt_create: not a VFIO backend, or out/root missing");
 	if (dev->read_only)
 		return set_error(-EROFS, "gtt_vfio_ppgtt_create: the VFIO backend was opened read-only");
+	if (dev->regs_only)
+		return set_error(-EOPNOTSUPP, "gtt_vfio_ppgtt_create: the VFIO backend was opened "
+				 "for register access only (regs_only)");
 	return vfio_ppgtt_create(dev, out, root);
 }
 
@@ -47,10 +50,10 @@ GTT_API int gtt_vfio_info(struct gtt_backend *be, struct gtt_vfio_info *out)
 	if (!v || !out)
 		return set_error(-EINVAL, "gtt_vfio_info: not a VFIO backend, or out is NULL");
 	*out = (struct gtt_vfio_info){
-		.platform = v->ggtt.platform, .group = v->group, .bar = v->bar_index,
+		.platform = v->platform, .group = v->group, .bar = v->bar_index,
 		.bar_size = v->bar.size,
-		.window_offset = (uint64_t)((char *)v->ggtt.mem.ggtt - (char *)v->bar.ptr),
-		.window_size = v->ggtt.entries * v->ggtt.pte_size,
+		.window_offset = v->window_offset,
+		.window_size = v->regs_only ? v->window_size : v->ggtt.entries * v->ggtt.pte_size,
 		.ggtt_size = v->ggtt.entries * 4096,
 		.scratch_iova = v->read_only ? v->ggtt.scratch_dma : v->scratch_iova,
 		.read_only = v->read_only,
@@ -94,4 +97,24 @@ struct vfio_iommu *vfio_backend_iommu(struct gtt_backend *be)
 	struct vfio_be *v = any_vfio(be);
 
 	return v ? &v->io : NULL;
+}
+
+GTT_API int gtt_vfio_reg_read(struct gtt_backend *be, enum gtt_vfio_space space,
+			      uint64_t offset, unsigned int width, uint64_t *value)
+{
+	struct vfio_be *v = any_vfio(be);
+
+	if (!v)
+		return set_error(-EINVAL, "gtt_vfio_reg_read: not a VFIO backend");
+	return vfio_reg_read(v, (int)space, offset, width, value);
+}
+
+GTT_API int gtt_vfio_reg_write(struct gtt_backend *be, enum gtt_vfio_space space,
+			       uint64_t offset, unsigned int width, uint64_t value)
+{
+	struct vfio_be *v = any_vfio(be);
+
+	if (!v)
+		return set_error(-EINVAL, "gtt_vfio_reg_write: not a VFIO backend");
+	return vfio_reg_write(v, (int)space, offset, width, value);
 }

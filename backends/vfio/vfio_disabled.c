@@ -55,3 +55,19 @@ GTT_API int gtt_vfio_dma_unmap(struct gtt_backend *be, uint64_t iova, uint64_t s
 	(void)be, (void)iova, (void)size;
 	return vfio_disabled("gtt_vfio_dma_unmap");
 }
+
+GTT_API int gtt_vfio_reg_read(struct gtt_backend *be, enum gtt_vfio_space space,
+			      uint64_t offset, unsigned int width, uint64_t *value)
+{
+	(void)be, (void)space, (void)offset, (void)width;
+	if (value)
+		*value = 0;
+	return vfio_disabled("gtt_vfio_reg_read");
+}
+
+GTT_API int gtt_vfio_reg_write(struct gtt_backend *be, enum gtt_vfio_space space,
+			       uint64_t offset, unsigned int width, uint64_t value)
+{
+	(void)be, (void)space, (void)offset, (void)width, (void)value;
+	return vfio_disabled("gtt_vfio_reg_write");
+}

@@ -90,12 +90,20 @@ static int check_device(struct vfio_be *v, int err, const char *op)
 	return gone_error_of(v, op);
 }
 
+static int regs_only_error(const char *op)
+{
+	return set_error(-EOPNOTSUPP, "vfio %s: the backend was opened for register access only "
+			 "(regs_only): it has no GGTT", op);
+}
+
 static int vfio_bind(void *priv, uint64_t start, uint64_t size,
 		     const struct gtt_pages *pages, uint64_t off, uint32_t flags)
 {
 	struct vfio_be *v = priv;
 	int err;
 
+	if (v->regs_only)
+		return regs_only_error("bind");
 	if (v->read_only)
 		return set_error(-EROFS, "vfio bind: the backend was opened read-only");
 	if (gone(v))
@@ -110,6 +118,8 @@ static int vfio_clear(void *priv, uint64_t start, uint64_t size)
 {
 	struct vfio_be *v = priv;
 
+	if (v->regs_only)
+		return regs_only_error("clear");
 	if (v->read_only)
 		return set_error(-EROFS, "vfio clear: the backend was opened read-only");
 	if (gone(v))
@@ -123,7 +133,7 @@ static int vfio_invalidate(void *priv)
 
 	if (gone_known(v))
 		return gone_error_of(v, "invalidate");
-	if (!v->read_only)
+	if (!v->read_only && !v->regs_only)
 		intel_ggtt_invalidate(&v->ggtt);
 	return 0;
 }
@@ -134,6 +144,8 @@ static int vfio_translate(void *priv, uint64_t addr, struct gtt_translation *out
 
 	if (gone_known(v))
 		return gone_error_of(v, "translate");
+	if (v->regs_only)
+		return regs_only_error("translate");
 	return intel_ggtt_translate(&v->ggtt, addr, out);
 }
 
@@ -181,11 +193,17 @@ static int profile_from_device(struct vfio_be *v, struct gtt_vfio_config *c)
 	if (err)
 		return err;
 	p = id[0] == 0x8086 ? gtt_intel_lookup(id[1], NULL) : NULL;
+	if (!p && c->regs_only) {
+		c->family = GTT_INTEL_UNKNOWN;	/* any device's registers will do */
+		return 0;
+	}
 	if (!p)
 		return set_error(-ENODEV, "gtt_vfio_create: %s (%04x:%04x) is not a known Intel GPU; "
 				 "give a device profile (bar, window_offset, window_size, family)",
 				 c->bdf, id[0], id[1]);
 	err = gtt_intel_ggtt_size(p, ggc, &gsm, &ggtt);
+	if (err && c->regs_only)	/* no window known, the registers still are */
+		gsm = 0, err = 0;
 	if (err)
 		return err;
 	c->family = p->family;
@@ -297,14 +315,16 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 	if (!err && !cfg.window_size)
 		err = profile_from_device(v, &cfg);
 	p = gtt_intel_platform(cfg.family);
-	if (!err && !p)
+	if (!err && !p && !(cfg.regs_only && cfg.family == GTT_INTEL_UNKNOWN))
 		err = set_error(-EINVAL, "gtt_vfio_create: unknown platform family %d", cfg.family);
-	if (!err && p->cpu_ggtt_write_risky && !cfg.force && !cfg.read_only)
+	if (!err && p && p->cpu_ggtt_write_risky && !cfg.force && !cfg.read_only &&
+	    !cfg.regs_only)
 		err = set_error(-EPERM, "gtt_vfio_create: CPU writes to the %s GGTT through the BAR are "
 				"known to hang the GPU (docs/intel.md); set force to try anyway", p->name);
 	if (!err)
 		err = vfio_region_map(&v->io, v->dev, cfg.bar, &v->bar);
-	if (!err && !vfio_region_covers(&v->bar, cfg.window_offset, cfg.window_size))
+	if (!err && cfg.window_size &&
+	    !vfio_region_covers(&v->bar, cfg.window_offset, cfg.window_size))
 		err = set_error(-EINVAL, "gtt_vfio_create: window [0x%llx, +0x%llx) is outside the "
 				"0x%llx-byte BAR or crosses a part VFIO does not let us map",
 				(unsigned long long)cfg.window_offset,
@@ -312,7 +332,12 @@ int vfio_backend_create(const struct gtt_vfio_config *cfg_in,
 				(unsigned long long)v->bar.size);
 	v->group = cfg.group;
 	v->bar_index = cfg.bar;
-	if (!err)
+	v->regs_only = cfg.regs_only;
+	v->force = cfg.force;
+	v->platform = p;
+	v->window_offset = cfg.window_offset;
+	v->window_size = cfg.window_size;
+	if (!err && !cfg.regs_only)
 		err = setup_ggtt(v, &cfg, p);
 	if (!err)
 		err = gtt_backend_create(&vfio_ops, v, out);

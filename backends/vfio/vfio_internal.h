@@ -38,6 +38,10 @@ struct vfio_be {
 	bool requested;			/* ... because the kernel asked for it back */
 	int req_fd;			/* eventfd: the kernel wants the device back */
 	bool read_only;			/* inspect only: no writes at all */
+	bool regs_only;			/* no GGTT: register access only */
+	bool force;			/* writes allowed on risky platforms */
+	const struct gtt_intel_platform *platform;	/* NULL: not an Intel GPU */
+	uint64_t window_offset, window_size;	/* the entries in the BAR (0, 0: none known) */
 	int group;
 	unsigned int bar_index;
 	/* One for the GGTT backend, one per PPGTT (atomic); the last put
@@ -67,6 +71,12 @@ struct vfio_be *vfio_ggtt_of(struct gtt_backend *be);
  * state behind a VFIO PPGTT backend, or NULL. */
 int vfio_ppgtt_create(struct vfio_be *dev, struct gtt_backend **out, uint64_t *root);
 struct vfio_be *vfio_ppgtt_of(struct gtt_backend *be);
+
+/* vfio_regs.c: gtt_vfio_reg_read() / gtt_vfio_reg_write() on @v. */
+int vfio_reg_read(struct vfio_be *v, int space, uint64_t offset, unsigned int width,
+		  uint64_t *value);
+int vfio_reg_write(struct vfio_be *v, int space, uint64_t offset, unsigned int width,
+		   uint64_t value);
 
 /* vfio.c: the IOMMU of a VFIO backend, GGTT or PPGTT (the guest test). */
 struct vfio_iommu *vfio_backend_iommu(struct gtt_backend *be);

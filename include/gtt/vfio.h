@@ -68,8 +68,17 @@ extern "C" {
  *	CONFIG_IOMMUFD, so this path is tested against a fake kernel only.
  * @read_only: inspect only: nothing is written to the device (no scratch
  *	fill, no COMMAND register change, no restore); bind and clear fail
- *	with -EROFS.  The scratch page is taken to be what the last entry
- *	points at (i915 and xe keep the last page on scratch).
+ *	with -EROFS, and so does gtt_vfio_reg_write().  The scratch page is
+ *	taken to be what the last entry points at (i915 and xe keep the last
+ *	page on scratch).
+ * @regs_only: open the device and map BAR @bar for gtt_vfio_reg_read()
+ *	and gtt_vfio_reg_write() only: no GGTT is attached, nothing is
+ *	written at creation (no scratch page, no COMMAND register change),
+ *	bind, clear and translate fail with -EOPNOTSUPP and no PPGTT can be
+ *	made.  Any device will do; an Intel GPU is still identified (or
+ *	@window_size and @family given), so that its entry window and its
+ *	risk (@force) are known.  Taken from what was reserved[0]: zero
+ *	keeps the old behaviour.
  * @reserved: zero (see common.h).
  */
 struct gtt_vfio_config {
@@ -83,7 +92,8 @@ struct gtt_vfio_config {
 	bool guc;
 	bool iommufd;
 	bool read_only;
-	uint64_t reserved[4];
+	bool regs_only;
+	uint64_t reserved[3];
 };
 
 /**
@@ -101,13 +111,16 @@ GTT_API int gtt_vfio_create(const struct gtt_vfio_config *cfg,
 
 /**
  * struct gtt_vfio_info - What a VFIO backend drives.
- * @platform: the platform whose entry format it writes.
+ * @platform: the platform whose entry format it writes (NULL with
+ *	regs_only on a device that is not a known Intel GPU).
  * @group: IOMMU group.
  * @bar: BAR of the entry window.
  * @bar_size: its size.
  * @window_offset: offset of the entries in the BAR.
- * @window_size: bytes of entries.
- * @ggtt_size: bytes of GPU address space the entries cover.
+ * @window_size: bytes of entries (0 with regs_only when the device is not
+ *	a known Intel GPU).
+ * @ggtt_size: bytes of GPU address space the entries cover (0 with
+ *	regs_only: no GGTT is attached).
  * @scratch_iova: the scratch page's IOVA (read-only: the page the last
  *	entry points at, or %UINT64_MAX).
  * @read_only: opened for inspection only.
@@ -190,6 +203,57 @@ GTT_API int gtt_vfio_dma_map(struct gtt_backend *be, void *cpu, uint64_t size,
  */
 GTT_API int gtt_vfio_dma_unmap(struct gtt_backend *be, uint64_t iova,
 			       uint64_t size);
+
+/**
+ * enum gtt_vfio_space - Where a register lives, for gtt_vfio_reg_read().
+ * @GTT_VFIO_SPACE_BAR: the backend's mapped BAR (&gtt_vfio_config.bar;
+ *	BAR0, the MMIO registers, on Intel GPUs), through the mmap.
+ * @GTT_VFIO_SPACE_CONFIG: the device's PCI config space (GGC at 0x50),
+ *	through the VFIO config region (vfio-pci virtualises some of it).
+ */
+enum gtt_vfio_space {
+	GTT_VFIO_SPACE_BAR = 0,
+	GTT_VFIO_SPACE_CONFIG = 1,
+};
+
+/**
+ * gtt_vfio_reg_read() - Read one register of the device.
+ * @be: a VFIO backend (any mode), or a PPGTT made from one.
+ * @space: the BAR or the config space.
+ * @offset: byte offset in @space, a multiple of @width.
+ * @width: bytes: 4 or 8 in the BAR (one load of that width through the
+ *	uncached mapping), 1, 2 or 4 in config space.
+ * @value: receives the value (zero-extended).
+ *
+ * Return: 0; -EINVAL (bad @space, @width or alignment, NULL @value, not a
+ * VFIO backend); -ERANGE (the register is not inside a part of the BAR
+ * VFIO let us map, or past the config space); -ENODEV (the device has
+ * gone, or the kernel wants it back); or the config read's error.
+ */
+GTT_API int gtt_vfio_reg_read(struct gtt_backend *be, enum gtt_vfio_space space,
+			      uint64_t offset, unsigned int width, uint64_t *value);
+
+/**
+ * gtt_vfio_reg_write() - Write one register of the device.
+ * @be: a VFIO backend not opened &gtt_vfio_config.read_only.
+ * @space: the BAR or the config space.
+ * @offset: byte offset in @space, a multiple of @width.
+ * @width: as for gtt_vfio_reg_read().
+ * @value: the value; it must fit in @width bytes.
+ *
+ * A BAR write is one aligned store of @width bytes followed by a full
+ * fence; nothing is read back (read the register yourself if it should
+ * be).  The GGTT entry window is not a register: writes into it are
+ * refused, bind through a vm instead.  On platforms where CPU writes to
+ * the GGTT are known to hang the GPU (MTL and later), every write needs
+ * &gtt_vfio_config.force, as binds do.
+ *
+ * Return: 0; -EINVAL (as for reads, a @value wider than @width, or the
+ * entry window); -ERANGE; -EROFS (opened read-only); -EPERM (a risky
+ * platform without force); -ENODEV; or the config write's error.
+ */
+GTT_API int gtt_vfio_reg_write(struct gtt_backend *be, enum gtt_vfio_space space,
+			       uint64_t offset, unsigned int width, uint64_t value);
 
 #ifdef __cplusplus
 }
