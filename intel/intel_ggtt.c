@@ -17,6 +17,10 @@
 
 #define GTT_PAGE 4096ull
 
+static bool covers(const struct intel_ggtt *g, uint64_t start, uint64_t size);
+static int refuse_reserved(const struct intel_ggtt *g, const char *op, uint64_t start,
+			   uint64_t size);
+
 /* One aligned store of @width (4 or 8) bytes, through the seam if any. */
 static void put(const struct intel_pt_mem *mem, void *addr, uint64_t value,
 		unsigned int width)
@@ -102,6 +106,9 @@ int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
 	    size > gtt_pages_size(pages) - pages_offset)
 		return set_error(-ERANGE, "intel ggtt: bind [0x%llx, +0x%llx) outside the table or the pages",
 				 (unsigned long long)start, (unsigned long long)size);
+	err = refuse_reserved(g, "bind", start, size);
+	if (err)
+		return err;
 	/* Validate before writing, so a failure writes nothing; the widest
 	 * address is the only one that can be too wide. */
 	uint64_t widest = 0;
@@ -154,6 +161,10 @@ int intel_ggtt_clear(struct intel_ggtt *g, uint64_t start, uint64_t size)
 	if (!covers(g, start, size))
 		return set_error(-ERANGE, "intel ggtt: clear [0x%llx, +0x%llx) outside the table",
 				 (unsigned long long)start, (unsigned long long)size);
+	int err = refuse_reserved(g, "clear", start, size);
+
+	if (err)
+		return err;
 	for (uint64_t i = 0; i < n; i++)
 		store(g, first + i, g->scratch_pte);
 	return finish(g, first + n - 1, g->scratch_pte);
@@ -195,4 +206,102 @@ void intel_ggtt_invalidate(struct intel_ggtt *g)
 		if (w[i].readback)
 			(void)__atomic_load_n(reg, __ATOMIC_RELAXED);
 	}
+}
+
+/* ---- ranges of entries that are a gen6/7 PPGTT's page directory ---- */
+
+static bool reserved(const struct intel_ggtt *g, uint64_t start, uint64_t size)
+{
+	for (size_t i = 0; i < g->nrsv; i++)
+		if (start < g->rsv[i].hi && g->rsv[i].lo < start + size)
+			return true;
+	return false;
+}
+
+static int refuse_reserved(const struct intel_ggtt *g, const char *op, uint64_t start,
+			   uint64_t size)
+{
+	if (!g->nrsv || !reserved(g, start, size))
+		return 0;
+	return set_error(-EBUSY, "intel ggtt: %s [0x%llx, +0x%llx) overlaps the entries of a gen6/7 PPGTT page directory",
+			 op, (unsigned long long)start, (unsigned long long)size);
+}
+
+/* Every entry of [start, start + size) holds scratch. */
+static bool all_scratch(const struct intel_ggtt *g, uint64_t start, uint64_t size)
+{
+	uint64_t want = g->pte_size == 8 ? g->scratch_pte : (uint32_t)g->scratch_pte;
+
+	for (uint64_t i = start / GTT_PAGE; i < (start + size) / GTT_PAGE; i++)
+		if (load(g, i) != want)
+			return false;
+	return true;
+}
+
+int intel_ggtt_reserve(struct intel_ggtt *g, uint64_t start, uint64_t size)
+{
+	struct intel_ggtt_rsv *v;
+
+	if (!covers(g, start, size))
+		return set_error(-ERANGE, "intel ggtt: reserve [0x%llx, +0x%llx) outside the table",
+				 (unsigned long long)start, (unsigned long long)size);
+	if (reserved(g, start, size) || !all_scratch(g, start, size))
+		return set_error(-EBUSY, "intel ggtt: [0x%llx, +0x%llx) is in use (mapped, or another page directory)",
+				 (unsigned long long)start, (unsigned long long)size);
+	v = mem_realloc(g->rsv, (g->nrsv + 1) * sizeof(*v));
+	if (!v)
+		return set_error(-ENOMEM, "intel ggtt: out of memory for a reserved range");
+	v[g->nrsv++] = (struct intel_ggtt_rsv){ start, start + size };
+	g->rsv = v;
+	return 0;
+}
+
+void intel_ggtt_unreserve(struct intel_ggtt *g, uint64_t start)
+{
+	for (size_t i = 0; i < g->nrsv; i++) {
+		if (g->rsv[i].lo != start)
+			continue;
+		g->rsv[i] = g->rsv[--g->nrsv];
+		break;
+	}
+	if (!g->nrsv) {
+		mem_free(g->rsv);
+		g->rsv = NULL;
+	}
+}
+
+int intel_ggtt_find_free(struct intel_ggtt *g, uint64_t size, uint64_t align,
+			 uint64_t *start)
+{
+	/* Below the last page, which stays scratch (i915's prefetch guard). */
+	uint64_t top = (g->entries - 1) * GTT_PAGE;
+
+	if (!size || !align || size > top)
+		return set_error(-ENOSPC, "intel ggtt: no room for 0x%llx bytes of reserved entries",
+				 (unsigned long long)size);
+	for (uint64_t at = (top - size) / align * align;; at -= align) {
+		if (at && !reserved(g, at, size) && all_scratch(g, at, size)) {
+			*start = at;
+			return 0;
+		}
+		if (at < align)
+			break;
+	}
+	return set_error(-ENOSPC, "intel ggtt: no free 0x%llx-byte range of scratch entries (page 0 excluded)",
+			 (unsigned long long)size);
+}
+
+void intel_ggtt_store_entry(struct intel_ggtt *g, uint64_t idx, uint64_t entry)
+{
+	store(g, idx, entry);
+}
+
+uint64_t intel_ggtt_load_entry(const struct intel_ggtt *g, uint64_t idx)
+{
+	return load(g, idx);
+}
+
+int intel_ggtt_flush_entries(struct intel_ggtt *g, uint64_t idx, uint64_t entry)
+{
+	return finish(g, idx, entry);
 }

@@ -65,6 +65,12 @@ struct intel_ggtt {
 	uint64_t scratch_pte;
 	struct intel_pt_mem mem;
 	bool guc;			/* GuC runs: invalidate its TLB too */
+	/* gen6/7 PPGTT page directories living in the window: GGTT ranges
+	 * [lo, hi) whose entries are PDEs.  bind and clear refuse them
+	 * (-EBUSY).  Changed only by intel_gen6_ppgtt_init()/_fini(), which
+	 * must not race with binds and clears of this GGTT. */
+	struct intel_ggtt_rsv { uint64_t lo, hi; } *rsv;
+	size_t nrsv;
 };
 
 /* Take over a window whose entries are left as they are (inspection). */
@@ -87,6 +93,21 @@ int intel_ggtt_translate(struct intel_ggtt *g, uint64_t addr,
  * (gtt_intel_ggtt_invalidation()) into mem.mmio.  Nothing without mmio.
  */
 void intel_ggtt_invalidate(struct intel_ggtt *g);
+/* For the gen6/7 PPGTT, whose page directory is a range of GGTT entries. */
+/* Mark GGTT [start, start + size) as not the vm's: -EBUSY if it overlaps a
+ * reservation or an entry there is not scratch, -ENOMEM. */
+int intel_ggtt_reserve(struct intel_ggtt *g, uint64_t start, uint64_t size);
+/* Drop the reservation starting at @start (the last one frees the list). */
+void intel_ggtt_unreserve(struct intel_ggtt *g, uint64_t start);
+/* The highest @align-aligned range of @size below the last GGTT page that
+ * intel_ggtt_reserve() would accept: 0 and *@start, or -ENOSPC. */
+int intel_ggtt_find_free(struct intel_ggtt *g, uint64_t size, uint64_t align,
+			 uint64_t *start);
+/* Entry @idx, raw: one aligned store / load of the entry width. */
+void intel_ggtt_store_entry(struct intel_ggtt *g, uint64_t idx, uint64_t entry);
+uint64_t intel_ggtt_load_entry(const struct intel_ggtt *g, uint64_t idx);
+/* A fence and a posting read of entry @idx, which must hold @entry: -EIO if not. */
+int intel_ggtt_flush_entries(struct intel_ggtt *g, uint64_t idx, uint64_t entry);
 
 /* ---- PPGTT ---- */
 
@@ -136,5 +157,58 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 int intel_ppgtt_clear(struct intel_ppgtt *pp, uint64_t start, uint64_t size);
 int intel_ppgtt_translate(struct intel_ppgtt *pp, uint64_t addr,
 			  struct gtt_translation *out);
+
+/* ---- gen6/7 PPGTT (SNB, IVB, HSW, VLV) ---- */
+
+#define GEN6_PDES GTT_INTEL_GEN6_PDES	/* 512 PDEs of 4 MiB: 2 GiB */
+#define GEN6_PTES GTT_INTEL_GEN6_PTES	/* 1024 four-byte PTEs per 4 KiB table */
+
+struct gen6_pt {
+	void *cpu;			/* 1024 entries of 4 bytes */
+	uint64_t dma;
+	unsigned int used;		/* non-scratch entries */
+};
+
+struct intel_gen6_ppgtt {
+	const struct gtt_intel_platform *platform;
+	enum gtt_intel_ggtt_format fmt;	/* the GGTT's: PTEs share its layout */
+	struct intel_ggtt *ggtt;	/* holds the PDEs */
+	uint64_t pd_offset;		/* GGTT address of the PD's entries */
+	uint64_t size;			/* 2 GiB */
+	uint64_t scratch_dma;
+	uint64_t scratch_pte;		/* what an empty PTE holds */
+	uint64_t scratch_pde;		/* what an empty PDE holds: the scratch PT */
+	struct gen6_pt scratch_pt;
+	struct gen6_pt *pt[GEN6_PDES];	/* NULL: the PDE points at the scratch PT */
+	pthread_mutex_t lock;		/* table shape and used counts */
+	struct intel_pt_mem mem;	/* page tables (the GGTT window is ggtt's) */
+	uint64_t tables;		/* page tables allocated, scratch excluded */
+};
+
+/*
+ * A PPGTT whose page directory is the 512 entries of @ggtt that map
+ * [@pd_offset, @pd_offset + 2 MiB) (64 KiB aligned, all scratch): they are
+ * reserved and pointed at the scratch page table.  On failure nothing is
+ * left and @pp is zeroed: no fini then.
+ */
+int intel_gen6_ppgtt_init(struct intel_gen6_ppgtt *pp, struct intel_ggtt *ggtt,
+			  uint64_t pd_offset, uint64_t scratch_dma,
+			  const struct intel_pt_mem *mem);
+/* Scratch back into the PD's GGTT entries, every table freed. */
+void intel_gen6_ppgtt_fini(struct intel_gen6_ppgtt *pp);
+int intel_gen6_ppgtt_bind(struct intel_gen6_ppgtt *pp, uint64_t start, uint64_t size,
+			  const struct gtt_pages *pages, uint64_t pages_offset,
+			  uint32_t flags);
+int intel_gen6_ppgtt_clear(struct intel_gen6_ppgtt *pp, uint64_t start, uint64_t size);
+int intel_gen6_ppgtt_translate(struct intel_gen6_ppgtt *pp, uint64_t addr,
+			       struct gtt_translation *out);
+/*
+ * Free the page tables that map nothing, pointing their PDEs back at the
+ * scratch table.  Only while no ring has this PD loaded: the hardware
+ * caches PDEs in the context and cannot be told to drop them (i915 frees
+ * them only when the PD leaves the GGTT, pd_vma_unbind()).  Returns the
+ * number freed, or -EIO if the PDE posting read failed.
+ */
+int intel_gen6_ppgtt_trim(struct intel_gen6_ppgtt *pp);
 
 #endif

@@ -336,3 +336,48 @@ GTT_API int gtt_intel_ppgtt_decode(enum gtt_intel_ppgtt_format fmt,
 	out->flags = flags;
 	return 0;
 }
+
+/* ---- gen6/7 page-directory entries ---- */
+
+static bool gen6_format(enum gtt_intel_ggtt_format fmt)
+{
+	return fmt == GTT_GGTT_SNB || fmt == GTT_GGTT_IVB || fmt == GTT_GGTT_VLV ||
+	       fmt == GTT_GGTT_HSW || fmt == GTT_GGTT_HSW_EDRAM;
+}
+
+/*
+ * i915 gt/intel_gtt.h: GEN6_PDE_ADDR_ENCODE(addr) is GEN6_GTT_ADDR_ENCODE,
+ * addr | ((addr >> 28) & 0xff0) — bits 39:32 into 11:4 — on every gen6/7
+ * platform (Haswell's PTEs use HSW_GTT_ADDR_ENCODE, its PDEs do not);
+ * GEN6_PDE_VALID is bit 0; gen6_write_pde() ORs nothing else in.
+ */
+GTT_API int gtt_intel_gen6_pde_encode(enum gtt_intel_ggtt_format fmt, uint64_t pt_addr,
+				      uint64_t *pde)
+{
+	const char *who = "gtt_intel_gen6_pde_encode";
+	bool hsw = fmt == GTT_GGTT_HSW || fmt == GTT_GGTT_HSW_EDRAM;
+
+	if (!pde || !gen6_format(fmt))
+		return bad(who, "NULL pde, or not a gen6/7 format", pt_addr, 0);
+	if (pt_addr & 0xfff)
+		return bad(who, "page table not 4 KiB aligned", pt_addr, 0);
+	if (pt_addr >> (hsw ? 39 : 40))
+		return bad(who, hsw ? "page table above 2^39 (Haswell)" : "page table above 2^40",
+			   pt_addr, 0);
+	*pde = (pt_addr & 0xfffff000ull) | ((pt_addr >> 28) & 0xff0) | 1;
+	return 0;
+}
+
+GTT_API int gtt_intel_gen6_pde_decode(enum gtt_intel_ggtt_format fmt, uint64_t pde,
+				      struct gtt_intel_entry *out)
+{
+	const char *who = "gtt_intel_gen6_pde_decode";
+
+	if (!out || !gen6_format(fmt))
+		return bad(who, "NULL out, or not a gen6/7 format", pde, 0);
+	if (pde & ~(0xfffff000ull | 0xff0 | 1))
+		return set_error(-EINVAL, "%s: entry 0x%llx sets bits a PDE does not define",
+				 who, (unsigned long long)pde);
+	*out = (struct gtt_intel_entry){ .present = pde & 1, .addr = unfold(pde, 0xff0) };
+	return 0;
+}

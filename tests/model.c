@@ -249,7 +249,8 @@ struct model *model_create(unsigned int backend)
 	m->nbig = m->huge ? NBIG_HUGE : NBIG;
 	m->rng = 0x9e3779b97f4a7c15ull;
 	m->va0 = m->backend == MODEL_GENERIC ? 0x100000 : m->huge ? HUGE_VA0 : PAGE;
-	m->null_entries = m->backend != MODEL_GGTT && m->backend != MODEL_PPGTT_SCRATCH;
+	m->null_entries = m->backend != MODEL_GGTT && m->backend != MODEL_PPGTT_SCRATCH &&
+			  m->backend != MODEL_PPGTT_GEN6;
 	m->null_fails = m->backend == MODEL_GGTT;
 	mc.start = m->backend == MODEL_GENERIC ? m->va0 : 0;
 	mc.size = m->backend == MODEL_GENERIC ? VM_PAGES * PAGE :
@@ -258,6 +259,12 @@ struct model *model_create(unsigned int backend)
 		  m->backend == MODEL_GENERIC ? GTT_MOCK_GENERIC : GTT_MOCK_INTEL_PPGTT;
 	mc.intel_family = m->backend == MODEL_PPGTT_SCRATCH ? GTT_INTEL_SKL :
 			  m->backend == MODEL_PPGTT_HUGE_XE2 ? GTT_INTEL_LNL : GTT_INTEL_TGL;
+	if (m->backend == MODEL_PPGTT_GEN6) {
+		/* Across the first page-table boundary (a PDE maps 4 MiB). */
+		mc.intel_family = GTT_INTEL_HSW;
+		m->va0 = (4ull << 20) - VM_PAGES / 2 * PAGE;
+		mc.size = m->va0 + (m->vm_pages + 1) * PAGE;
+	}
 	vc.start = m->va0;
 	vc.size = m->vm_pages * PAGE;
 	if (gtt_mock_create(&mc, &m->be) || gtt_executor_create_manual(&m->ex))

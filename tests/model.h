@@ -22,6 +22,7 @@ enum model_backend {
 	MODEL_PPGTT_SCRATCH,	/* Intel PPGTT (SKL): NULL is scratch */
 	MODEL_PPGTT_HUGE,	/* Intel PPGTT (TGL), a 2 GiB vm: 64K IPS, 2M */
 	MODEL_PPGTT_HUGE_XE2,	/* Intel PPGTT (LNL), the same: PS64, 2M, 1G */
+	MODEL_PPGTT_GEN6,	/* Intel gen6/7 PPGTT (HSW), directory in the GGTT: NULL is scratch */
 	MODEL_BACKENDS
 };
 

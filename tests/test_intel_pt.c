@@ -630,41 +630,46 @@ static void test_ppgtt_bind_keeps_error_message(void **state)
  * Issue #9 item 6: every allocation of the PPGTT create path may fail:
  * -ENOMEM, nothing leaked, nothing freed twice (the ASan build checks).
  */
+/* Every allocation of gtt_mock_create() fails in turn: -ENOMEM, no backend, nothing leaked. */
+static void check_create_oom(enum gtt_intel_family fam, uint64_t size, uint64_t min_allocs)
+{
+	struct gtt_mock_config mc = { .size = size, .scratch_addr = 0x10000,
+				      .mode = GTT_MOCK_INTEL_PPGTT, .intel_family = fam };
+	int64_t baseline = mem_live();
+	bool completed = false;
+	uint64_t n;
+
+	for (n = 1; n < 1000 && !completed; n++) {
+		struct gtt_backend *be = NULL;
+		int err;
+
+		mem_fail_after(n);
+		err = gtt_mock_create(&mc, &be);
+		if (!mem_fail_fired()) {
+			assert_int_equal(err, 0);
+			completed = true;
+		} else {
+			assert_int_equal(err, -ENOMEM);
+			assert_null(be);
+		}
+		mem_fail_after(0);
+		if (be)
+			gtt_backend_destroy(be);
+		assert_int_equal(mem_live(), baseline);
+	}
+	assert_true(completed);
+	assert_true(n > min_allocs);
+}
+
 static void test_ppgtt_create_alloc_failures(void **state)
 {
 	const enum gtt_intel_family fams[] = { GTT_INTEL_CHV, GTT_INTEL_TGL, GTT_INTEL_DG2,
 					       GTT_INTEL_LNL };
 
 	(void)state;
-	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
-		const struct gtt_intel_platform *p = gtt_intel_platform(fams[f]);
-		struct gtt_mock_config mc = { .size = 1ull << p->ppgtt_bits, .scratch_addr = 0x10000,
-					      .mode = GTT_MOCK_INTEL_PPGTT, .intel_family = fams[f] };
-		int64_t baseline = mem_live();
-		bool completed = false;
-		uint64_t n;
-
-		for (n = 1; n < 1000 && !completed; n++) {
-			struct gtt_backend *be = NULL;
-			int err;
-
-			mem_fail_after(n);
-			err = gtt_mock_create(&mc, &be);
-			if (!mem_fail_fired()) {
-				assert_int_equal(err, 0);
-				completed = true;
-			} else {
-				assert_int_equal(err, -ENOMEM);
-				assert_null(be);
-			}
-			mem_fail_after(0);
-			if (be)
-				gtt_backend_destroy(be);
-			assert_int_equal(mem_live(), baseline);
-		}
-		assert_true(completed);
-		assert_true(n > 3);	/* root, scratch tables, child array at least */
-	}
+	/* root, scratch tables, child array at least */
+	for (size_t f = 0; f < ARRAY_SIZE(fams); f++)
+		check_create_oom(fams[f], 1ull << gtt_intel_platform(fams[f])->ppgtt_bits, 3);
 }
 
 struct probe {
@@ -677,9 +682,9 @@ struct probe {
  * page by page at the probes) exactly as before, no table or memory left
  * behind, and the same bind succeeding once memory is back.
  */
-static void check_bind_oom(struct intel_world *w, const struct gtt_pages_segment *segs,
-			   size_t nsegs, const struct gtt_bind_info *bi,
-			   const uint64_t *probe_va, size_t nprobes)
+static void check_bind_oom_keeping(struct intel_world *w, const struct gtt_pages_segment *segs,
+				   size_t nsegs, const struct gtt_bind_info *bi,
+				   const uint64_t *probe_va, size_t nprobes, bool keeps_tables)
 {
 	struct probe pr[16];
 	uint64_t tables = tables_of(w->be);
@@ -708,7 +713,9 @@ static void check_bind_oom(struct intel_world *w, const struct gtt_pages_segment
 			assert_int_equal(err, -ENOMEM);
 			assert_int_equal(mem_live(), live);
 		}
-		assert_int_equal(tables_of(w->be), tables);
+		/* gen6/7 keeps a page table after its last entry goes. */
+		if (!completed || !keeps_tables)
+			assert_int_equal(tables_of(w->be), tables);
 		for (size_t k = 0; k < nprobes; k++) {
 			struct gtt_translation t = walk(w->be, pr[k].va);
 
@@ -721,6 +728,13 @@ static void check_bind_oom(struct intel_world *w, const struct gtt_pages_segment
 	}
 	assert_true(completed);
 	assert_true(n > 2);
+}
+
+static void check_bind_oom(struct intel_world *w, const struct gtt_pages_segment *segs,
+			   size_t nsegs, const struct gtt_bind_info *bi,
+			   const uint64_t *probe_va, size_t nprobes)
+{
+	check_bind_oom_keeping(w, segs, nsegs, bi, probe_va, nprobes, false);
 }
 
 static void test_ppgtt_bind_alloc_failures(void **state)
@@ -829,12 +843,12 @@ static void test_ppgtt_xe2_five_levels(void **state)
 
 static void test_mock_intel_config_errors(void **state)
 {
-	struct gtt_mock_config mc = { .size = 4 * MiB, .mode = GTT_MOCK_INTEL_PPGTT,
+	struct gtt_mock_config mc = { .size = 4 * GiB, .mode = GTT_MOCK_INTEL_PPGTT,
 				      .intel_family = GTT_INTEL_HSW };
 	struct gtt_backend *be;
 
 	(void)state;
-	assert_int_equal(gtt_mock_create(&mc, &be), -EINVAL);	/* no gen8 PPGTT */
+	assert_int_equal(gtt_mock_create(&mc, &be), -EINVAL);	/* gen6/7 PPGTT: 2 GiB */
 	mc.intel_family = 999;
 	assert_int_equal(gtt_mock_create(&mc, &be), -EINVAL);
 	mc = (struct gtt_mock_config){ .size = 8ull << 30, .mode = GTT_MOCK_INTEL_GGTT,
@@ -1265,6 +1279,344 @@ static void test_ppgtt_pages_offset(void **state)
 	gtt_pages_put(p);
 }
 
+/* ---- gen6/7 PPGTT: a page directory in the GGTT ---- */
+
+#include "intel/intel_pt.h"
+#include "intel/intel_pt_pool.h"
+
+static const enum gtt_intel_family gen6_fams[] = { GTT_INTEL_SNB, GTT_INTEL_IVB,
+						   GTT_INTEL_HSW, GTT_INTEL_VLV };
+
+static uint64_t table_entry(struct gtt_backend *be, uint64_t dma, unsigned int i)
+{
+	uint64_t e;
+
+	assert_int_equal(gtt_mock_table_read(be, dma, i, &e), 0);
+	return e;
+}
+
+/* The PDE of @va, decoded: which page table maps it. */
+static uint64_t gen6_pt_of(struct intel_world *w, uint64_t va)
+{
+	struct gtt_intel_entry d;
+	uint64_t pd;
+
+	assert_int_equal(gtt_mock_ppgtt_root(w->be, &pd), 0);
+	assert_int_equal(gtt_intel_gen6_pde_decode(w->p->ggtt_format,
+						    table_entry(w->be, pd, (unsigned int)(va >> 22)), &d), 0);
+	assert_true(d.present);
+	return d.addr;
+}
+
+/*
+ * Per platform: a bind across a page-table boundary (4 MiB), PTEs in the
+ * GGTT layout read through the PD in the GGTT, tables made on demand and
+ * kept after the unbind (i915 cannot drop a PDE the context cached), the
+ * unused PDEs on the scratch table, cache levels, the 2 GiB limit.
+ */
+static void check_gen6(enum gtt_intel_family fam)
+{
+	struct gtt_pages_segment segs[] = { { 0x12345000, 3 * PAGE }, { 0x87654000ull, 2 * PAGE } };
+	const uint64_t addr[5] = { 0x12345000, 0x12346000, 0x12347000, 0x87654000, 0x87655000 };
+	struct gtt_bind_info bi = { .flags = GTT_BIND_FIXED, .offset = 4 * MiB - 2 * PAGE,
+				    .pte_flags = GTT_PTE_PAT(GTT_INTEL_CACHE_LLC) };
+	struct intel_world w;
+	struct gtt_translation t;
+	uint64_t pd, scratch_pt, pte;
+	gtt_vma_t v;
+
+	intel_init(&w, fam, GTT_MOCK_INTEL_PPGTT, 2 * GiB, PAGE, 2 * GiB - PAGE);
+	assert_int_equal(w.p->ppgtt_levels, 2);
+	assert_int_equal(tables_of(w.be), 0);
+	/* Nothing bound: every PDE points at the one scratch table, and the
+	 * walk says so for the whole 4 MiB. */
+	assert_int_equal(gtt_mock_ppgtt_root(w.be, &pd), 0);
+	assert_int_equal(pd % GTT_INTEL_GEN6_PD_ALIGN, 0);
+	scratch_pt = gen6_pt_of(&w, 0);
+	for (unsigned int i = 0; i < GTT_INTEL_GEN6_PDES; i++)
+		assert_int_equal(gen6_pt_of(&w, (uint64_t)i << 22), scratch_pt);
+	t = walk(w.be, 9 * MiB + 0x10);
+	assert_true(t.present && t.scratch);
+	assert_int_equal(t.addr, SCRATCH + 0x10);
+	assert_int_equal(t.extent, 3 * MiB - 0x10);
+	v = vma_over(w.vm, segs, 2);
+	assert_int_equal(gtt_vma_bind(w.vm, v, &bi, NULL), 0);
+	assert_int_equal(tables_of(w.be), 2);		/* PDE 0 and PDE 1 */
+	assert_int_not_equal(gen6_pt_of(&w, 0), scratch_pt);
+	assert_int_not_equal(gen6_pt_of(&w, 4 * MiB), scratch_pt);
+	assert_int_equal(gen6_pt_of(&w, 8 * MiB), scratch_pt);
+	for (int i = 0; i < 5; i++) {
+		uint64_t va = bi.offset + (uint64_t)i * PAGE;
+
+		t = walk(w.be, va + 0x20);
+		assert_true(t.present);
+		assert_false(t.scratch);
+		assert_int_equal(t.level, 0);
+		assert_int_equal(t.page_size, PAGE);
+		assert_int_equal(t.addr, addr[i] + 0x20);
+		assert_int_equal(gtt_intel_ggtt_encode(w.p->ggtt_format, addr[i], bi.pte_flags, &pte), 0);
+		assert_int_equal(t.pte, pte);
+		assert_int_equal(t.pte >> 32, 0);
+		/* The same entry, read from the table the PDE points at. */
+		assert_int_equal(table_entry(w.be, gen6_pt_of(&w, va), (unsigned int)(va >> 12) % 1024), pte);
+	}
+	assert_true(walk(w.be, bi.offset - PAGE).scratch);
+	assert_true(walk(w.be, bi.offset + 5 * PAGE).scratch);
+	/* Unbind scrubs, and keeps the tables. */
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	assert_all_scratch(w.be, bi.offset, 5 * PAGE);
+	assert_int_equal(tables_of(w.be), 2);
+	assert_int_not_equal(gen6_pt_of(&w, 0), scratch_pt);
+	/* Bound again, the same tables serve. */
+	assert_int_equal(gtt_vma_bind(w.vm, v, &bi, NULL), 0);
+	assert_int_equal(tables_of(w.be), 2);
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	assert_int_equal(gtt_vma_destroy(w.vm, v), 0);
+	/* The last page of the 2 GiB and then the end. */
+	assert_true(walk(w.be, 2 * GiB - 1).scratch);
+	assert_int_equal(gtt_backend_translate(w.be, 2 * GiB, &t), -ERANGE);
+	assert_int_equal(gtt_mock_table_read(w.be, pd, GTT_INTEL_GEN6_PDES, &pte), -EINVAL);
+	assert_int_equal(gtt_mock_table_read(w.be, gen6_pt_of(&w, 0), GTT_INTEL_GEN6_PTES, &pte),
+			 -EINVAL);
+	intel_fini(&w);
+}
+
+static void test_gen6_ppgtt_snb(void **s) { (void)s; check_gen6(GTT_INTEL_SNB); }
+static void test_gen6_ppgtt_ivb(void **s) { (void)s; check_gen6(GTT_INTEL_IVB); }
+static void test_gen6_ppgtt_hsw(void **s) { (void)s; check_gen6(GTT_INTEL_HSW); }
+static void test_gen6_ppgtt_vlv(void **s) { (void)s; check_gen6(GTT_INTEL_VLV); }
+
+/* Host-memory tables for the direct tests of the gen6/7 code. */
+struct gen6_rig {
+	struct intel_pt_pool pool;
+	struct intel_pt_mem mem;
+	struct intel_ggtt ggtt;
+	void *window;
+	uint64_t next;
+};
+
+static int rig_get(void *ctx, size_t size, void **cpu, uint64_t *dma)
+{
+	struct gen6_rig *r = ctx;
+
+	*cpu = mem_alloc_aligned(4096, size);
+	if (!*cpu)
+		return -ENOMEM;
+	*dma = 0x40000000ull + r->next;
+	r->next += size;
+	return 0;
+}
+
+static void rig_put(void *ctx, void *cpu, uint64_t dma, size_t size)
+{
+	(void)ctx, (void)dma, (void)size;
+	mem_free(cpu);
+}
+
+/* A 64 MiB GGTT of @fam, all scratch, and a table pool. */
+static void rig_init(struct gen6_rig *r, enum gtt_intel_family fam)
+{
+	const struct gtt_intel_platform *p = gtt_intel_platform(fam);
+	struct intel_pt_mem gmem = { 0 };
+
+	memset(r, 0, sizeof(*r));
+	intel_pt_pool_init(&r->pool, &(struct intel_pt_chunk_source){
+		.ctx = r, .get = rig_get, .put = rig_put }, 4);
+	intel_pt_pool_mem(&r->pool, &r->mem);
+	r->window = mem_zalloc(64 * MiB / PAGE * 4);
+	assert_non_null(r->window);
+	gmem.ggtt = r->window;
+	assert_int_equal(intel_ggtt_init(&r->ggtt, p, p->ggtt_format, 64 * MiB, SCRATCH, &gmem), 0);
+}
+
+static void rig_fini(struct gen6_rig *r)
+{
+	/* Every GGTT entry back on scratch, no reservation left. */
+	for (uint64_t i = 0; i < r->ggtt.entries; i++)
+		assert_int_equal(intel_ggtt_load_entry(&r->ggtt, i), (uint32_t)r->ggtt.scratch_pte);
+	assert_int_equal(r->ggtt.nrsv, 0);
+	mem_free(r->window);
+	intel_pt_pool_fini(&r->pool);
+}
+
+/* The GGTT refuses the directory's entries; two PPGTTs get two directories. */
+static void test_gen6_ppgtt_pd_reserved_in_ggtt(void **state)
+{
+	struct gtt_pages_segment seg = { 0x5000, PAGE };
+	struct intel_gen6_ppgtt a, b;
+	struct gtt_pages *pg;
+	struct gen6_rig r;
+	uint64_t at, at2;
+
+	(void)state;
+	rig_init(&r, GTT_INTEL_IVB);
+	assert_int_equal(gtt_pages_create(&seg, 1, 0, &pg), 0);
+	assert_int_equal(intel_ggtt_find_free(&r.ggtt, GTT_INTEL_GEN6_PD_SPAN,
+					      GTT_INTEL_GEN6_PD_ALIGN, &at), 0);
+	/* As high as it goes below the last page, 64 KiB aligned. */
+	assert_int_equal(at, 64 * MiB - 2 * MiB - 64 * 1024);
+	assert_int_equal(intel_gen6_ppgtt_init(&a, &r.ggtt, at, SCRATCH, &r.mem), 0);
+	assert_int_equal(intel_ggtt_bind(&r.ggtt, at + 2 * MiB - PAGE, PAGE, pg, 0, 0), -EBUSY);
+	assert_int_equal(intel_ggtt_clear(&r.ggtt, at - PAGE, 2 * PAGE), -EBUSY);
+	assert_int_equal(intel_ggtt_bind(&r.ggtt, at - PAGE, PAGE, pg, 0, 0), 0);
+	assert_int_equal(intel_ggtt_bind(&r.ggtt, at + 2 * MiB, PAGE, pg, 0, 0), 0);
+	/* The directory's entries are PDEs to the scratch table. */
+	for (unsigned int i = 0; i < GTT_INTEL_GEN6_PDES; i++)
+		assert_int_equal(intel_ggtt_load_entry(&r.ggtt, at / PAGE + i), a.scratch_pde);
+	/* A second directory: not over the first, not over mapped entries. */
+	assert_int_equal(intel_gen6_ppgtt_init(&b, &r.ggtt, at, SCRATCH, &r.mem), -EBUSY);
+	assert_int_equal(intel_gen6_ppgtt_init(&b, &r.ggtt, at - 2 * MiB + 64 * 1024, SCRATCH, &r.mem),
+			 -EBUSY);	/* its last entry is mapped */
+	assert_int_equal(intel_gen6_ppgtt_init(&b, &r.ggtt, at + 4096, SCRATCH, &r.mem), -EINVAL);
+	assert_int_equal(intel_ggtt_find_free(&r.ggtt, GTT_INTEL_GEN6_PD_SPAN,
+					      GTT_INTEL_GEN6_PD_ALIGN, &at2), 0);
+	assert_true(at2 + 2 * MiB <= at - PAGE);
+	assert_int_equal(intel_gen6_ppgtt_init(&b, &r.ggtt, at2, SCRATCH, &r.mem), 0);
+	assert_int_equal(r.ggtt.nrsv, 2);
+	intel_gen6_ppgtt_fini(&a);
+	assert_int_equal(intel_ggtt_clear(&r.ggtt, at - PAGE, 2 * MiB + 2 * PAGE), 0);
+	intel_gen6_ppgtt_fini(&b);
+	gtt_pages_put(pg);
+	rig_fini(&r);
+}
+
+/* Out of range, misaligned, what the format cannot say: refused, nothing written. */
+static void test_gen6_ppgtt_rejects(void **state)
+{
+	struct gtt_pages_segment seg = { 0x10000, 4 * PAGE }, wide = { 1ull << 39, PAGE };
+	struct intel_gen6_ppgtt pp;
+	struct gtt_translation t;
+	struct gtt_pages *pg, *pw;
+	struct gen6_rig r;
+	uint64_t at;
+
+	(void)state;
+	rig_init(&r, GTT_INTEL_HSW);
+	assert_int_equal(gtt_pages_create(&seg, 1, 0, &pg), 0);
+	assert_int_equal(gtt_pages_create(&wide, 1, 0, &pw), 0);
+	assert_int_equal(intel_ggtt_find_free(&r.ggtt, GTT_INTEL_GEN6_PD_SPAN,
+					      GTT_INTEL_GEN6_PD_ALIGN, &at), 0);
+	assert_int_equal(intel_gen6_ppgtt_init(&pp, &r.ggtt, at, SCRATCH, &r.mem), 0);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0x800, PAGE, pg, 0, 0), -ERANGE);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, 0x800, pg, 0, 0), -ERANGE);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, 0, pg, 0, 0), -ERANGE);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 2 * GiB - PAGE, 2 * PAGE, pg, 0, 0), -ERANGE);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 2 * GiB, PAGE, pg, 0, 0), -ERANGE);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, 5 * PAGE, pg, 0, 0), -ERANGE);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, PAGE, pg, 4 * PAGE, 0), -ERANGE);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, PAGE, NULL, 0, 0), -ERANGE);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, PAGE, pg, 0, GTT_PTE_READ_ONLY), -EINVAL);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, PAGE, pg, 0, GTT_PTE_LOCAL_MEM), -EINVAL);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, PAGE, pg, 0, GTT_PTE_PAT(4)), -EINVAL);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, PAGE, pw, 0, 0), -EINVAL);	/* HSW: 39 bits */
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, PAGE, pg, 0, GTT_PTE_NULL), -EINVAL);
+	assert_int_equal(intel_gen6_ppgtt_clear(&pp, 0x800, PAGE), -ERANGE);
+	assert_int_equal(intel_gen6_ppgtt_clear(&pp, 2 * GiB - PAGE, 2 * PAGE), -ERANGE);
+	assert_int_equal(intel_gen6_ppgtt_translate(&pp, 2 * GiB, &t), -ERANGE);
+	assert_int_equal(pp.tables, 0);		/* nothing was made */
+	/* A NULL bind is scratch here (no null PTE before gen12). */
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, PAGE, pg, 0, 0), 0);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 0, PAGE, NULL, 0, GTT_PTE_NULL), 0);
+	assert_int_equal(intel_gen6_ppgtt_translate(&pp, 0, &t), 0);
+	assert_true(t.scratch);
+	intel_gen6_ppgtt_fini(&pp);
+	gtt_pages_put(pg);
+	gtt_pages_put(pw);
+	rig_fini(&r);
+}
+
+/* Empty tables stay until trimmed; trim frees only those, PDEs back on scratch. */
+static void test_gen6_ppgtt_trim(void **state)
+{
+	struct gtt_pages_segment seg = { 0x10000, 1024 * PAGE + 2 * PAGE };
+	struct intel_gen6_ppgtt pp;
+	struct gtt_translation t;
+	struct gtt_pages *pg;
+	struct gen6_rig r;
+	uint64_t at;
+
+	(void)state;
+	rig_init(&r, GTT_INTEL_SNB);
+	assert_int_equal(gtt_pages_create(&seg, 1, 0, &pg), 0);
+	assert_int_equal(intel_ggtt_find_free(&r.ggtt, GTT_INTEL_GEN6_PD_SPAN,
+					      GTT_INTEL_GEN6_PD_ALIGN, &at), 0);
+	assert_int_equal(intel_gen6_ppgtt_init(&pp, &r.ggtt, at, SCRATCH, &r.mem), 0);
+	/* [4 MiB - 1 page, 8 MiB + 1 page): three tables, the middle one full. */
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 4 * MiB - PAGE, 1026 * PAGE, pg, 0, 0), 0);
+	assert_int_equal(pp.tables, 3);
+	assert_int_equal(pp.pt[1]->used, 1024);
+	assert_int_equal(intel_gen6_ppgtt_clear(&pp, 4 * MiB - PAGE, PAGE), 0);
+	assert_int_equal(intel_gen6_ppgtt_clear(&pp, 6 * MiB, 2 * MiB + PAGE), 0);
+	assert_int_equal(pp.tables, 3);			/* kept, two of them empty */
+	assert_int_equal(pp.pt[1]->used, 512);
+	assert_int_equal(intel_gen6_ppgtt_trim(&pp), 2);
+	assert_int_equal(pp.tables, 1);
+	assert_null(pp.pt[0]);
+	assert_null(pp.pt[2]);
+	assert_int_equal(intel_ggtt_load_entry(&r.ggtt, at / PAGE + 0), pp.scratch_pde);
+	assert_int_equal(intel_ggtt_load_entry(&r.ggtt, at / PAGE + 2), pp.scratch_pde);
+	assert_int_equal(intel_gen6_ppgtt_translate(&pp, 5 * MiB, &t), 0);
+	assert_int_equal(t.addr, 0x10000 + MiB + PAGE);
+	assert_int_equal(intel_gen6_ppgtt_translate(&pp, 8 * MiB, &t), 0);
+	assert_true(t.scratch);
+	assert_int_equal(t.extent, 4 * MiB);
+	assert_int_equal(intel_gen6_ppgtt_trim(&pp), 0);
+	intel_gen6_ppgtt_fini(&pp);
+	gtt_pages_put(pg);
+	rig_fini(&r);
+}
+
+/* Every allocation of create and of a bind fails in turn: -ENOMEM, nothing changed or leaked. */
+static void test_gen6_ppgtt_alloc_failures(void **state)
+{
+	struct gtt_pages_segment keep = { 0x12340000, 4 * PAGE };
+	struct gtt_pages_segment segs[] = { { 0x40000000, 9 * MiB }, { 0x90000000, 5 * PAGE } };
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 4 * MiB - 2 * PAGE };
+	struct gtt_bind_info bi = { .flags = GTT_BIND_FIXED, .offset = 8 * MiB - PAGE };
+	const uint64_t probes[] = { 4 * MiB - 2 * PAGE, 4 * MiB + PAGE, 8 * MiB - PAGE, 8 * MiB,
+				    12 * MiB, 16 * MiB + 4 * PAGE, 17 * MiB + 0x5000, 30 * MiB };
+	struct intel_world w;
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_SIZE(gen6_fams); f++) {
+		/* mock, GGTT window, reservation, scratch table at least */
+		check_create_oom(gen6_fams[f], 2 * GiB, 3);
+		intel_init(&w, gen6_fams[f], GTT_MOCK_INTEL_PPGTT, 2 * GiB, PAGE, 2 * GiB - PAGE);
+		/* Two tables already there (PDEs 0, 1); the bind needs PDEs 1-4. */
+		assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &keep, 1), &at, NULL), 0);
+		check_bind_oom_keeping(&w, segs, 2, &bi, probes, ARRAY_SIZE(probes), true);
+		assert_int_equal(tables_of(w.be), 5);	/* the three new ones kept */
+		intel_fini(&w);
+	}
+}
+
+static void test_gen6_pp_dir_load(void **state)
+{
+	struct gtt_intel_reg_write wr[GTT_INTEL_MAX_PP_DIR_WRITES];
+	const uint32_t rings[] = { 0x2000, 0x12000, 0x22000, 0x1a000 };
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_SIZE(gen6_fams); f++) {
+		const struct gtt_intel_platform *p = gtt_intel_platform(gen6_fams[f]);
+		int n = gtt_intel_gen6_pp_dir_load(p, 0x7fdf0000, wr);
+
+		assert_int_equal(n, p->family == GTT_INTEL_HSW ? 8 : 6);
+		for (int r = 0; r < n / 2; r++) {
+			/* i915 intel_engine_regs.h: DCLV base + 0x220 = PP_DIR_DCLV_2G, then BASE + 0x228. */
+			assert_int_equal(wr[2 * r].reg, rings[r] + 0x220);
+			assert_int_equal(wr[2 * r].value, 0xffffffffu);
+			assert_int_equal(wr[2 * r + 1].reg, rings[r] + 0x228);
+			/* GGTT page 0x7fdf0, entry byte 0x1ff7c0 = line 0x7fdf, in bits 31:16 */
+			assert_int_equal(wr[2 * r + 1].value, 0x7fdf0000u);
+		}
+	}
+	assert_int_equal(gtt_intel_gen6_pp_dir_load(gtt_intel_platform(GTT_INTEL_SNB), 0x7fdf1000, wr),
+			 -EINVAL);
+	assert_int_equal(gtt_intel_gen6_pp_dir_load(gtt_intel_platform(GTT_INTEL_BDW), 0, wr), -EINVAL);
+	assert_int_equal(gtt_intel_gen6_pp_dir_load(NULL, 0, wr), -EINVAL);
+	assert_int_equal(gtt_intel_gen6_pp_dir_load(gtt_intel_platform(GTT_INTEL_SNB), 0, NULL), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1298,6 +1650,15 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_chv_remap),
 		cmocka_unit_test(test_ppgtt_cut_alloc_failures),
 		cmocka_unit_test(test_ppgtt_pages_offset),
+		cmocka_unit_test(test_gen6_ppgtt_snb),
+		cmocka_unit_test(test_gen6_ppgtt_ivb),
+		cmocka_unit_test(test_gen6_ppgtt_hsw),
+		cmocka_unit_test(test_gen6_ppgtt_vlv),
+		cmocka_unit_test(test_gen6_ppgtt_pd_reserved_in_ggtt),
+		cmocka_unit_test(test_gen6_ppgtt_rejects),
+		cmocka_unit_test(test_gen6_ppgtt_trim),
+		cmocka_unit_test(test_gen6_ppgtt_alloc_failures),
+		cmocka_unit_test(test_gen6_pp_dir_load),
 	};
 
 	return cmocka_run_group_tests_name("intel_pt", tests, NULL, NULL);

@@ -43,10 +43,10 @@ struct family_case {
 };
 
 static const struct family_case families[] = {
-	{ 0x0102, GTT_INTEL_SNB, "SNB", 600, GTT_GGTT_SNB, GTT_PPGTT_NONE, 0, true, false },
-	{ 0x0162, GTT_INTEL_IVB, "IVB", 700, GTT_GGTT_IVB, GTT_PPGTT_NONE, 0, true, false },
-	{ 0x0412, GTT_INTEL_HSW, "HSW", 750, GTT_GGTT_HSW, GTT_PPGTT_NONE, 0, true, false },
-	{ 0x0F31, GTT_INTEL_VLV, "VLV", 700, GTT_GGTT_VLV, GTT_PPGTT_NONE, 0, false, false },
+	{ 0x0102, GTT_INTEL_SNB, "SNB", 600, GTT_GGTT_SNB, GTT_PPGTT_NONE, 31, true, false },
+	{ 0x0162, GTT_INTEL_IVB, "IVB", 700, GTT_GGTT_IVB, GTT_PPGTT_NONE, 31, true, false },
+	{ 0x0412, GTT_INTEL_HSW, "HSW", 750, GTT_GGTT_HSW, GTT_PPGTT_NONE, 31, true, false },
+	{ 0x0F31, GTT_INTEL_VLV, "VLV", 700, GTT_GGTT_VLV, GTT_PPGTT_NONE, 31, false, false },
 	{ 0x1616, GTT_INTEL_BDW, "BDW", 800, GTT_GGTT_GEN8, GTT_PPGTT_GEN8, 48, true, false },
 	{ 0x22B0, GTT_INTEL_CHV, "CHV", 800, GTT_GGTT_GEN8, GTT_PPGTT_GEN8, 32, false, false },
 	{ 0x1912, GTT_INTEL_SKL, "SKL", 900, GTT_GGTT_GEN8, GTT_PPGTT_GEN8, 48, true, false },
@@ -84,8 +84,9 @@ static void check_family(const struct family_case *c)
 	assert_int_equal(p->ggtt_pte_size, c->ver < 800 ? 4 : 8);
 	assert_int_equal(p->ppgtt_format, c->ppgtt);
 	assert_int_equal(p->ppgtt_bits, c->ppgtt_bits);
-	/* xe builds 5 levels on Xe2 (xe_pci.c: XE2_GFX_FEATURES, vm_max_level = 4) */
-	assert_int_equal(p->ppgtt_levels, c->ppgtt_bits == 0 ? 0 : c->ppgtt_bits <= 32 ? 3 :
+	/* xe builds 5 levels on Xe2 (xe_pci.c: XE2_GFX_FEATURES, vm_max_level = 4);
+	 * gen6/7: a directory in the GGTT over 2 GiB (i915_pci.c ppgtt_size = 31) */
+	assert_int_equal(p->ppgtt_levels, c->ppgtt == GTT_PPGTT_NONE ? 2 : c->ppgtt_bits <= 32 ? 3 :
 			 c->ppgtt == GTT_PPGTT_XE2 ? 5 : 4);
 	assert_int_equal(p->has_llc, c->llc);
 	assert_int_equal(p->cpu_ggtt_write_risky, c->risky);
@@ -598,6 +599,76 @@ static void test_ppgtt_null_golden(void **state)
 		assert_int_equal(gtt_intel_ggtt_encode(f, 0, GTT_PTE_NULL, &e), -EINVAL);
 }
 
+/*
+ * gen6/7 PPGTT entries, derived by hand.  PTEs: the GGTT layout, because
+ * i915 gives the gen6 PPGTT the GGTT's encoder (gt/gen6_ppgtt.c
+ * gen6_ppgtt_create(): vm.pte_encode = ggtt->vm.pte_encode); the bits are
+ * gt/intel_gtt.h GEN6_PTE_VALID (0), GEN6_PTE_UNCACHED (1 << 1),
+ * GEN6_PTE_CACHE_LLC (2 << 1), GEN7_PTE_CACHE_L3_LLC (3 << 1),
+ * BYT_PTE_WRITEABLE (1), BYT_PTE_SNOOPED_BY_CPU_CACHES (2),
+ * HSW_CACHEABILITY_CONTROL (3 bits at 3:1, the 4th at 11),
+ * GEN6_GTT_ADDR_ENCODE (addr 39:32 at 11:4), HSW_GTT_ADDR_ENCODE (38:32 at
+ * 10:4), and facts sheet §1.3.  PDEs: GEN6_PDE_ADDR_ENCODE (=
+ * GEN6_GTT_ADDR_ENCODE, on Haswell too) | GEN6_PDE_VALID (gen6_write_pde()).
+ */
+static void test_gen6_ppgtt_golden(void **state)
+{
+	const uint64_t a = 0xa587654000ull;	/* 39:32 = 0xa5 -> 0xa50 at 11:4 */
+	const uint64_t h = 0x5a87654000ull;	/* 38:32 = 0x5a -> 0x5a0 at 10:4 */
+	struct gtt_intel_entry d;
+	uint64_t pde;
+
+	(void)state;
+	/* SNB: cache 01b uncached, 10b LLC at 2:1 */
+	assert_int_equal(ggtt(GTT_GGTT_SNB, a, GTT_PTE_PAT(GTT_INTEL_CACHE_NONE)), 0x87654a53);
+	assert_int_equal(ggtt(GTT_GGTT_SNB, a, GTT_PTE_PAT(GTT_INTEL_CACHE_LLC)), 0x87654a55);
+	/* IVB: adds 11b L3 + LLC */
+	assert_int_equal(ggtt(GTT_GGTT_IVB, a, GTT_PTE_PAT(GTT_INTEL_CACHE_NONE)), 0x87654a53);
+	assert_int_equal(ggtt(GTT_GGTT_IVB, a, GTT_PTE_PAT(GTT_INTEL_CACHE_LLC)), 0x87654a55);
+	assert_int_equal(ggtt(GTT_GGTT_IVB, a, GTT_PTE_PAT(GTT_INTEL_CACHE_L3_LLC)), 0x87654a57);
+	/* VLV: bit 1 writeable, bit 2 snooped; the scratch PTE is read-only uncached */
+	assert_int_equal(ggtt(GTT_GGTT_VLV, a, GTT_PTE_PAT(GTT_INTEL_CACHE_NONE)), 0x87654a53);
+	assert_int_equal(ggtt(GTT_GGTT_VLV, a, GTT_PTE_PAT(GTT_INTEL_CACHE_LLC)), 0x87654a57);
+	assert_int_equal(ggtt(GTT_GGTT_VLV, a, GTT_PTE_READ_ONLY), 0x87654a51);
+	/* HSW: control 0 uncached, 0x2 WB LLC age 3 (bits 3:1 = 010b) */
+	assert_int_equal(ggtt(GTT_GGTT_HSW, h, 0), 0x876545a1);
+	assert_int_equal(ggtt(GTT_GGTT_HSW, h, GTT_PTE_PAT(GTT_INTEL_CACHE_LLC)), 0x876545a5);
+	/* HSW eDRAM: WB eLLC control 0x8 (bit 11), WT control 0x7 (3:1 = 111b) */
+	assert_int_equal(ggtt(GTT_GGTT_HSW_EDRAM, h, GTT_PTE_PAT(GTT_INTEL_CACHE_LLC)), 0x87654da1);
+	assert_int_equal(ggtt(GTT_GGTT_HSW_EDRAM, h, GTT_PTE_PAT(GTT_INTEL_CACHE_WT)), 0x876545af);
+
+	/* PDEs: page table at 0xa5_1234_5000 -> 0x12345000 | 0xa50 | valid */
+	const enum gtt_intel_ggtt_format g6[] = { GTT_GGTT_SNB, GTT_GGTT_IVB, GTT_GGTT_VLV };
+
+	for (size_t i = 0; i < sizeof(g6) / sizeof(g6[0]); i++) {
+		assert_int_equal(gtt_intel_gen6_pde_encode(g6[i], 0xa512345000ull, &pde), 0);
+		assert_int_equal(pde, 0x12345a51);
+		assert_int_equal(gtt_intel_gen6_pde_encode(g6[i], BIT(39), &pde), 0);
+		assert_int_equal(pde, 0x801);		/* bit 39 -> bit 11 */
+		assert_int_equal(gtt_intel_gen6_pde_encode(g6[i], BIT(40), &pde), -EINVAL);
+		assert_int_equal(gtt_intel_gen6_pde_decode(g6[i], 0x12345a51, &d), 0);
+		assert_true(d.present);
+		assert_int_equal(d.addr, 0xa512345000ull);
+		assert_int_equal(d.flags, 0);
+	}
+	/* HSW: the same gen6 folding (0x5a -> 0x5a0), tables kept below 2^39 */
+	assert_int_equal(gtt_intel_gen6_pde_encode(GTT_GGTT_HSW, 0x5a12345000ull, &pde), 0);
+	assert_int_equal(pde, 0x123455a1);
+	assert_int_equal(gtt_intel_gen6_pde_encode(GTT_GGTT_HSW_EDRAM, 0x5a12345000ull, &pde), 0);
+	assert_int_equal(pde, 0x123455a1);
+	assert_int_equal(gtt_intel_gen6_pde_encode(GTT_GGTT_HSW, BIT(39), &pde), -EINVAL);
+	/* What a PDE cannot be or say. */
+	assert_int_equal(gtt_intel_gen6_pde_encode(GTT_GGTT_SNB, 0x12345800, &pde), -EINVAL);
+	assert_int_equal(gtt_intel_gen6_pde_encode(GTT_GGTT_GEN8, 0x12345000, &pde), -EINVAL);
+	assert_int_equal(gtt_intel_gen6_pde_encode(GTT_GGTT_SNB, 0x12345000, NULL), -EINVAL);
+	assert_int_equal(gtt_intel_gen6_pde_decode(GTT_GGTT_SNB, 0x12345a53, &d), -EINVAL);
+	assert_int_equal(gtt_intel_gen6_pde_decode(GTT_GGTT_SNB, BIT(32) | 1, &d), -EINVAL);
+	assert_int_equal(gtt_intel_gen6_pde_decode(GTT_GGTT_GEN12, 1, &d), -EINVAL);
+	assert_int_equal(gtt_intel_gen6_pde_decode(GTT_GGTT_SNB, 1, NULL), -EINVAL);
+	assert_int_equal(gtt_intel_gen6_pde_decode(GTT_GGTT_IVB, 0, &d), 0);
+	assert_false(d.present);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_ggtt_gen8_plus),
 		cmocka_unit_test(test_ppgtt_golden),
 		cmocka_unit_test(test_ppgtt_null_golden),
+		cmocka_unit_test(test_gen6_ppgtt_golden),
 		cmocka_unit_test(test_roundtrips),
 		cmocka_unit_test(test_ggtt_invalidation),
 		cmocka_unit_test(test_rplu_ids_are_adl_p),

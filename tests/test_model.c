@@ -5,7 +5,8 @@
  * operations — binds and unbinds of whole vmas, sparse vmas and their
  * maps, NULL maps and unmaps, batches of them, objects' unmaps and moves,
  * active fences per vma and per vm — over the generic mock, an Intel GGTT,
- * Intel PPGTTs with and without NULL entries, and two large PPGTTs with
+ * Intel PPGTTs with and without NULL entries, a gen6/7 PPGTT (HSW: its
+ * page directory in a GGTT, a vm across two page tables), two large PPGTTs with
  * huge leaves (TGL: 64 KiB IPS tables and 2 MiB; LNL: PS64, 2 MiB, 1 GiB).
  *
  * GTT_MODEL_OPS sets the total (default 1000000, 100000 under TSan: see
@@ -30,6 +31,7 @@ static const char *const backend_name[MODEL_BACKENDS] = {
 	[MODEL_PPGTT_SCRATCH] = "Intel PPGTT (SKL)",
 	[MODEL_PPGTT_HUGE] = "Intel PPGTT (TGL), huge leaves",
 	[MODEL_PPGTT_HUGE_XE2] = "Intel PPGTT (LNL), huge leaves",
+	[MODEL_PPGTT_GEN6] = "Intel gen6/7 PPGTT (HSW)",
 };
 
 #define N(k) (unsigned long long)model_ops(m, k)
@@ -96,7 +98,7 @@ static void test_model(void **state)
 {
 	uint64_t total = env_u64("GTT_MODEL_OPS", GTT_MODEL_DEFAULT_OPS);
 	uint64_t seed = env_u64("GTT_MODEL_SEED", 1);
-	uint64_t part = total / 5, huge = total / 40;
+	uint64_t part = total / 6, huge = total / 40;
 
 	(void)state;
 	run(MODEL_GGTT, part, seed);
@@ -104,7 +106,8 @@ static void test_model(void **state)
 	run(MODEL_PPGTT_SCRATCH, part, seed);
 	run(MODEL_PPGTT_HUGE, huge, seed);
 	run(MODEL_PPGTT_HUGE_XE2, huge, seed);
-	run(MODEL_GENERIC, total - 3 * part - 2 * huge, seed);
+	run(MODEL_PPGTT_GEN6, part, seed);
+	run(MODEL_GENERIC, total - 4 * part - 2 * huge, seed);
 }
 
 int main(void)

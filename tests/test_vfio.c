@@ -564,16 +564,79 @@ static void test_ppgtt_in_dma_memory(void **state)
 	rig_down(&r);
 	assert_int_equal(r.f.nmaps, 0);
 
-	/* No gen8 PPGTT on IVB; only VFIO backends have one. */
-	rig_up(&r, 0x0162, 0x0200, false);
-	assert_int_equal(gtt_vfio_ppgtt_create(r.be, &pp, &root), -EOPNOTSUPP);
-	rig_down(&r);
+	/* Only VFIO backends have one. */
 	struct gtt_mock_config mc = { .start = 0, .size = 1 << 30, .page_size = 4096 };
 
 	assert_int_equal(gtt_mock_create(&mc, &mock), 0);
 	assert_int_equal(gtt_vfio_ppgtt_create(mock, &pp, &root), -EINVAL);
 	assert_int_equal(gtt_vfio_ppgtt_create(NULL, &pp, &root), -EINVAL);
 	gtt_backend_destroy(mock);
+}
+
+/*
+ * gen6/7 (IVB): the page directory is 512 GGTT entries written through
+ * BAR0 + 2 MiB, one 4-byte store each, then GFX_FLSH_CNTL; page tables in
+ * a DMA-mapped chunk; scratch back in the directory's entries at the end.
+ */
+static void test_gen6_ppgtt_over_vfio(void **state)
+{
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = (4 << 20) - 2 * 4096 };
+	struct gtt_vm_config vc = { .start = 4096, .size = (2ull << 30) - 4096 };
+	const uint64_t win = 2 << 20;	/* BAR0 offset of the GGTT entries */
+	struct gtt_translation t;
+	struct gtt_intel_entry d;
+	struct gtt_backend *pp;
+	struct gtt_vm *vm;
+	uint64_t root, stores;
+	gtt_vma_t h;
+	struct rig r;
+
+	(void)state;
+	rig_up(&r, 0x0162, 0x0200, false);		/* GGMS 2 MiB: a 2 GiB GGTT */
+	stores = r.f.stores[4];
+	assert_int_equal(gtt_vfio_ppgtt_create(r.be, &pp, &root), 0);
+	/* Highest 64 KiB-aligned 2 MiB below the last page. */
+	assert_int_equal(root, (2ull << 30) - (2 << 20) - 65536);
+	assert_int_equal(r.f.stores[4] - stores, 512 + 1);
+	assert_int_equal(LAST(&r.f, 0).off, 0x101008);
+	assert_int_equal(LAST(&r.f, 1).off, win + (root / 4096 + 511) * 4);
+	assert_int_equal(LAST(&r.f, 1).width, 4);
+	assert_int_equal(gtt_intel_gen6_pde_decode(GTT_GGTT_IVB, LAST(&r.f, 1).value, &d), 0);
+	assert_true(d.present);
+	assert_int_equal(count_maps(&r.f, 64 * 4096), 1);	/* the scratch table's chunk */
+	/* The GGTT walks the directory's entries as entries pointing at the table. */
+	assert_int_equal(gtt_backend_translate(r.be, root, &t), 0);
+	assert_int_equal(t.pte, LAST(&r.f, 1).value);
+
+	vc.backend = pp;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_vma_create(vm, r.p, NULL, &h), 0);
+	stores = r.f.stores[4];
+	assert_int_equal(gtt_vma_bind(vm, h, &at, NULL), 0);
+	/* Two new tables: PDEs 0 and 1, then the flush. */
+	assert_int_equal(r.f.stores[4] - stores, 2 + 1);
+	assert_int_equal(LAST(&r.f, 1).off, win + (root / 4096 + 1) * 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(gtt_backend_translate(pp, at.offset + i * 4096 + 8, &t), 0);
+		assert_true(t.present && !t.scratch);
+		assert_int_equal(t.addr, r.iova + i * 4096 + 8);
+	}
+	assert_int_equal(gtt_backend_translate(pp, 8 << 20, &t), 0);
+	assert_true(t.scratch);
+	/* PTE writes go to DMA memory, not the BAR. */
+	stores = r.f.stores[4];
+	assert_int_equal(gtt_vma_unbind(vm, h, 0, NULL), 0);
+	assert_int_equal(r.f.stores[4], stores);
+	gtt_vm_destroy(vm);
+	gtt_backend_destroy(pp);
+	/* Scratch back in all 512 entries of the directory. */
+	assert_int_equal(LAST(&r.f, 1).off, win + (root / 4096 + 511) * 4);
+	assert_int_equal(gtt_backend_translate(r.be, root + 511 * 4096, &t), 0);
+	assert_true(t.scratch);
+	assert_int_equal(gtt_backend_translate(r.be, root, &t), 0);
+	assert_true(t.scratch);
+	rig_down(&r);
+	assert_int_equal(r.f.nmaps, 0);
 }
 
 static int collect_run(void *arg, uint64_t start, uint64_t pages,
@@ -1177,6 +1240,7 @@ int main(void)
 		cmocka_unit_test(test_sparse_bar0),
 		cmocka_unit_test(test_vanished_device),
 		cmocka_unit_test(test_ppgtt_in_dma_memory),
+		cmocka_unit_test(test_gen6_ppgtt_over_vfio),
 		cmocka_unit_test(test_read_only_inspection),
 		cmocka_unit_test(test_register_access),
 		cmocka_unit_test(test_concurrent_mapping),

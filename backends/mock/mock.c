@@ -11,10 +11,12 @@
  * write counter.
  *
  * Intel modes hand the table to the shared Intel page-table code
- * (intel_ggtt.c / intel_ppgtt.c) with host memory behind it: the GGTT
- * window is an array, PPGTT tables come from the shared table pool
- * (intel_pt_pool.c) in host-memory chunks given fake DMA addresses from
- * TABLE_DMA_BASE, which the pool resolves for the walker.
+ * (intel_ggtt.c / intel_ppgtt.c / intel_gen6_ppgtt.c) with host memory
+ * behind it: the GGTT window is an array, PPGTT tables come from the
+ * shared table pool (intel_pt_pool.c) in host-memory chunks given fake DMA
+ * addresses from TABLE_DMA_BASE, which the pool resolves for the walker.
+ * A gen6/7 PPGTT's page directory lives in GGTT entries, so that mode also
+ * keeps a GGTT of its own (GEN6_GGTT_SIZE, all scratch but the directory).
  */
 #include <string.h>
 #include <time.h>
@@ -41,11 +43,15 @@ struct mock_leaf {
 /* Fake DMA addresses of mock PPGTT tables: above any test page, below 2^39. */
 #define TABLE_DMA_BASE (1ull << 38)
 #define CHUNK_TABLES 16u
+/* The GGTT behind a gen6/7 PPGTT mock: 2 GiB, the largest gen6/7 GGMS gives. */
+#define GEN6_GGTT_SIZE (2ull << 30)
 
 struct mock {
 	unsigned int mode;		/* enum gtt_mock_mode */
 	struct intel_ggtt ggtt;
 	struct intel_ppgtt ppgtt;
+	struct intel_gen6_ppgtt gen6;	/* PPGTT mode on SNB, IVB, HSW, VLV */
+	bool is_gen6;
 	void *ggtt_window;
 	struct intel_pt_pool pool;	/* PPGTT tables */
 	uint64_t next_dma;		/* the next chunk's fake DMA (pool.lock) */
@@ -308,7 +314,8 @@ static int mock_bind(void *priv, uint64_t start, uint64_t size,
 		err = intel_ggtt_bind(&m->ggtt, start, size, pages, pages_offset, flags);
 		break;
 	case GTT_MOCK_INTEL_PPGTT:
-		err = intel_ppgtt_bind(&m->ppgtt, start, size, pages, pages_offset, flags);
+		err = m->is_gen6 ? intel_gen6_ppgtt_bind(&m->gen6, start, size, pages, pages_offset, flags)
+				 : intel_ppgtt_bind(&m->ppgtt, start, size, pages, pages_offset, flags);
 		break;
 	default:
 		err = generic_bind(m, start, size, pages, pages_offset, flags);
@@ -330,7 +337,8 @@ static int mock_clear(void *priv, uint64_t start, uint64_t size)
 		err = intel_ggtt_clear(&m->ggtt, start, size);
 		break;
 	case GTT_MOCK_INTEL_PPGTT:
-		err = intel_ppgtt_clear(&m->ppgtt, start, size);
+		err = m->is_gen6 ? intel_gen6_ppgtt_clear(&m->gen6, start, size)
+				 : intel_ppgtt_clear(&m->ppgtt, start, size);
 		break;
 	default:
 		err = generic_clear(m, start, size);
@@ -399,7 +407,8 @@ static int mock_translate(void *priv, uint64_t addr, struct gtt_translation *out
 	case GTT_MOCK_INTEL_GGTT:
 		return intel_ggtt_translate(&m->ggtt, addr, out);
 	case GTT_MOCK_INTEL_PPGTT:
-		return intel_ppgtt_translate(&m->ppgtt, addr, out);
+		return m->is_gen6 ? intel_gen6_ppgtt_translate(&m->gen6, addr, out)
+				  : intel_ppgtt_translate(&m->ppgtt, addr, out);
 	default:
 		return generic_translate(m, addr, out);
 	}
@@ -439,6 +448,8 @@ static void mock_free(struct mock *m)
 {
 	if (m->mode == GTT_MOCK_INTEL_PPGTT && m->ppgtt.platform)
 		intel_ppgtt_fini(&m->ppgtt);
+	if (m->is_gen6)
+		intel_gen6_ppgtt_fini(&m->gen6);
 	mem_free(m->ggtt_window);
 	intel_pt_pool_fini(&m->pool);
 	free_level(atomic_load(&m->root), m->levels);
@@ -478,13 +489,30 @@ static int intel_setup(struct mock *m, const struct gtt_mock_config *cfg)
 		return intel_ggtt_init(&m->ggtt, p, p->ggtt_format, cfg->size,
 				       cfg->scratch_addr, &mem);
 	}
-	if (p->ppgtt_format == GTT_PPGTT_NONE)
-		return set_error(-EINVAL, "gtt_mock_create: %s has no gen8-style PPGTT", p->name);
+	if (!p->ppgtt_levels)
+		return set_error(-EINVAL, "gtt_mock_create: %s has no PPGTT", p->name);
 	if (cfg->size > (1ull << p->ppgtt_bits))
 		return set_error(-EINVAL, "gtt_mock_create: %s PPGTT covers %u bits",
 				 p->name, p->ppgtt_bits);
 	intel_pt_pool_mem(&m->pool, &mem);
-	return intel_ppgtt_init(&m->ppgtt, p, cfg->scratch_addr, &mem);
+	if (p->ppgtt_format != GTT_PPGTT_NONE)
+		return intel_ppgtt_init(&m->ppgtt, p, cfg->scratch_addr, &mem);
+	/* gen6/7: a GGTT to hold the directory, placed high as i915 does (PIN_HIGH). */
+	struct intel_pt_mem gmem = { 0 };
+	uint64_t pd;
+	int err;
+
+	m->ggtt_window = mem_zalloc(GEN6_GGTT_SIZE / 4096 * p->ggtt_pte_size);
+	if (!m->ggtt_window)
+		return set_error(-ENOMEM, "gtt_mock_create: out of memory for the GGTT behind the PPGTT");
+	gmem.ggtt = m->ggtt_window;
+	err = intel_ggtt_init(&m->ggtt, p, p->ggtt_format, GEN6_GGTT_SIZE, cfg->scratch_addr, &gmem);
+	if (!err)
+		err = intel_ggtt_find_free(&m->ggtt, GTT_INTEL_GEN6_PD_SPAN, GTT_INTEL_GEN6_PD_ALIGN, &pd);
+	if (!err)
+		err = intel_gen6_ppgtt_init(&m->gen6, &m->ggtt, pd, cfg->scratch_addr, &mem);
+	m->is_gen6 = !err;
+	return err;
 }
 
 GTT_API int gtt_mock_create(const struct gtt_mock_config *cfg,
@@ -568,7 +596,8 @@ GTT_API int gtt_mock_stats(struct gtt_backend *be, struct gtt_mock_stats *st)
 	st->entries_cleared = atomic_load(&m->st.cleared);
 	st->valid_entries = atomic_load(&m->st.valid);
 	st->failures_injected = atomic_load(&m->st.injected);
-	st->tables = m->mode == GTT_MOCK_INTEL_PPGTT ? m->ppgtt.tables : 0;
+	st->tables = m->is_gen6 ? m->gen6.tables :
+		     m->mode == GTT_MOCK_INTEL_PPGTT ? m->ppgtt.tables : 0;
 	st->flushes = atomic_load(&m->flushes);
 	return 0;
 }
@@ -600,8 +629,31 @@ GTT_API int gtt_mock_ppgtt_root(struct gtt_backend *be, uint64_t *dma)
 
 	if (!m || !dma || m->mode != GTT_MOCK_INTEL_PPGTT)
 		return set_error(-EINVAL, "gtt_mock_ppgtt_root: not a PPGTT mock, or dma is NULL");
-	*dma = m->ppgtt.root.dma;
+	*dma = m->is_gen6 ? m->gen6.pd_offset : m->ppgtt.root.dma;
 	return 0;
+}
+
+/* gen6/7: the directory (at its GGTT offset, 512 PDEs) or a page table (1024 PTEs). */
+static int gen6_table_read(struct mock *m, uint64_t dma, unsigned int index, uint64_t *entry)
+{
+	bool pd = dma == m->gen6.pd_offset;
+	uint32_t *t;
+
+	if (index >= (pd ? GTT_INTEL_GEN6_PDES : GTT_INTEL_GEN6_PTES))
+		return set_error(-EINVAL, "gtt_mock_table_read: index %u past the %s", index,
+				 pd ? "directory's 512 entries" : "page table's 1024 entries");
+	pthread_mutex_lock(&m->gen6.lock);
+	if (pd) {
+		*entry = intel_ggtt_load_entry(&m->ggtt, dma / 4096 + index);
+		pthread_mutex_unlock(&m->gen6.lock);
+		return 0;
+	}
+	t = intel_pt_pool_cpu(&m->pool, dma);
+	if (t)
+		*entry = __atomic_load_n(&t[index], __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&m->gen6.lock);
+	return t ? 0 : set_error(-EINVAL, "gtt_mock_table_read: no table at 0x%llx",
+				 (unsigned long long)dma);
 }
 
 GTT_API int gtt_mock_table_read(struct gtt_backend *be, uint64_t dma,
@@ -610,8 +662,12 @@ GTT_API int gtt_mock_table_read(struct gtt_backend *be, uint64_t dma,
 	struct mock *m = to_mock(be);
 	uint64_t *t;
 
-	if (!m || !entry || m->mode != GTT_MOCK_INTEL_PPGTT || index >= PT_ENTRIES)
-		return set_error(-EINVAL, "gtt_mock_table_read: not a PPGTT mock, or bad index");
+	if (!m || !entry || m->mode != GTT_MOCK_INTEL_PPGTT)
+		return set_error(-EINVAL, "gtt_mock_table_read: not a PPGTT mock, or entry is NULL");
+	if (m->is_gen6)
+		return gen6_table_read(m, dma, index, entry);
+	if (index >= PT_ENTRIES)
+		return set_error(-EINVAL, "gtt_mock_table_read: index %u past a table's 512 entries", index);
 	pthread_mutex_lock(&m->ppgtt.lock);
 	t = intel_pt_pool_cpu(&m->pool, dma);
 	if (t)

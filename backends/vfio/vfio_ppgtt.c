@@ -9,7 +9,19 @@
  * reference on its device (vfio_internal.h) and never calls the GGTT
  * backend.
  *
- * Locking: the pool's lock covers the tables; intel_ppgtt.lock the shape.
+ * gen6/7 (SNB, IVB, HSW, VLV): intel_gen6_ppgtt.c instead.  Its page
+ * directory is 512 entries of the device's GGTT, written through BAR0 with
+ * the GGTT's own stores (one 32-bit store each, a fence, a posting read,
+ * GFX_FLSH_CNTL); the page tables are pool tables as above.  The directory
+ * takes the highest free 64 KiB-aligned 2 MiB of GGTT below the last page;
+ * the GGTT backend refuses binds and clears there (-EBUSY) until the PPGTT
+ * is destroyed, which puts scratch back.  Loading it into the rings
+ * (RING_PP_DIR_DCLV/BASE, gtt_intel_gen6_pp_dir_load()) is the submitter's
+ * job, like PPGTT TLB invalidation.
+ *
+ * Locking: the pool's lock covers the tables; intel_ppgtt.lock (or
+ * intel_gen6_ppgtt.lock) the shape.  Creating or destroying a gen6/7 PPGTT
+ * must not race with binds and clears of its GGTT.
  */
 #include <errno.h>
 
@@ -26,6 +38,8 @@
 struct vfio_ppgtt {
 	struct vfio_be *dev;
 	struct intel_ppgtt pp;
+	struct intel_gen6_ppgtt gen6;	/* SNB, IVB, HSW, VLV */
+	bool is_gen6;
 	void *scratch;
 	uint64_t scratch_iova;
 	struct intel_pt_pool pool;	/* tables in DMA-mapped chunks */
@@ -91,6 +105,8 @@ static int ppgtt_bind(void *priv, uint64_t start, uint64_t size,
 {
 	struct vfio_ppgtt *p = priv;
 
+	if (p->is_gen6)
+		return intel_gen6_ppgtt_bind(&p->gen6, start, size, pages, off, flags);
 	return intel_ppgtt_bind(&p->pp, start, size, pages, off, flags);
 }
 
@@ -98,6 +114,8 @@ static int ppgtt_clear(void *priv, uint64_t start, uint64_t size)
 {
 	struct vfio_ppgtt *p = priv;
 
+	if (p->is_gen6)
+		return intel_gen6_ppgtt_clear(&p->gen6, start, size);
 	return intel_ppgtt_clear(&p->pp, start, size);
 }
 
@@ -113,6 +131,8 @@ static int ppgtt_translate(void *priv, uint64_t addr, struct gtt_translation *ou
 {
 	struct vfio_ppgtt *p = priv;
 
+	if (p->is_gen6)
+		return intel_gen6_ppgtt_translate(&p->gen6, addr, out);
 	return intel_ppgtt_translate(&p->pp, addr, out);
 }
 
@@ -120,6 +140,8 @@ static void ppgtt_free(struct vfio_ppgtt *p)
 {
 	if (p->pp.platform)
 		intel_ppgtt_fini(&p->pp);
+	if (p->is_gen6)
+		intel_gen6_ppgtt_fini(&p->gen6);
 	intel_pt_pool_fini(&p->pool);
 	vfio_dma_free(&p->dev->io, p->scratch, p->scratch_iova, SCRATCH_SIZE);
 	vfio_be_put(p->dev);
@@ -145,8 +167,8 @@ int vfio_ppgtt_create(struct vfio_be *dev, struct gtt_backend **out, uint64_t *r
 	struct vfio_ppgtt *p;
 	int err;
 
-	if (plat->ppgtt_format == GTT_PPGTT_NONE || !plat->ppgtt_levels)
-		return set_error(-EOPNOTSUPP, "gtt_vfio_ppgtt_create: no %s PPGTT layout here (gen8+ only)",
+	if (!plat->ppgtt_levels)
+		return set_error(-EOPNOTSUPP, "gtt_vfio_ppgtt_create: no %s PPGTT layout here",
 				 plat->name);
 	p = mem_zalloc(sizeof(*p));
 	if (!p)
@@ -159,9 +181,20 @@ int vfio_ppgtt_create(struct vfio_be *dev, struct gtt_backend **out, uint64_t *r
 	err = vfio_dma_alloc_zeroed(&dev->io, SCRATCH_SIZE, &p->scratch, &p->scratch_iova);
 	if (!err) {
 		intel_pt_pool_mem(&p->pool, &mem);
-		err = intel_ppgtt_init(&p->pp, plat, p->scratch_iova, &mem);
-		if (err)
-			p->pp.platform = NULL;	/* init cleaned up after itself */
+		if (plat->ppgtt_format != GTT_PPGTT_NONE) {
+			err = intel_ppgtt_init(&p->pp, plat, p->scratch_iova, &mem);
+			if (err)
+				p->pp.platform = NULL;	/* init cleaned up after itself */
+		} else {
+			uint64_t pd;
+
+			err = intel_ggtt_find_free(&dev->ggtt, GTT_INTEL_GEN6_PD_SPAN,
+						   GTT_INTEL_GEN6_PD_ALIGN, &pd);
+			if (!err)
+				err = intel_gen6_ppgtt_init(&p->gen6, &dev->ggtt, pd,
+							    p->scratch_iova, &mem);
+			p->is_gen6 = !err;
+		}
 	}
 	if (!err)
 		err = gtt_backend_create(&ppgtt_ops, p, out);
@@ -169,6 +202,6 @@ int vfio_ppgtt_create(struct vfio_be *dev, struct gtt_backend **out, uint64_t *r
 		ppgtt_free(p);
 		return set_error(err, "gtt_vfio_ppgtt_create: cannot map the scratch page or the tables");
 	}
-	*root = p->pp.root.dma;
+	*root = p->is_gen6 ? p->gen6.pd_offset : p->pp.root.dma;
 	return 0;
 }

@@ -23,6 +23,14 @@
  * the i915 cache level: 0 uncached, 1 LLC, 2 L3+LLC, 3 write-through
  * (%GTT_INTEL_CACHE_*).
  *
+ * gen6/7 PPGTT (SNB, IVB, HSW, VLV): two levels over 2 GiB.  Its page
+ * directory is a range of GGTT entries (gtt_intel_gen6_pde_encode(),
+ * %GTT_INTEL_GEN6_PD_ALIGN), its page tables hold PTEs in the platform's
+ * GGTT layout, and the rings find it through RING_PP_DIR_BASE/DCLV
+ * (gtt_intel_gen6_pp_dir_load()).  &struct gtt_intel_platform describes
+ * it with @ppgtt_levels 2, @ppgtt_bits 31 and @ppgtt_format
+ * %GTT_PPGTT_NONE (no gen8-style entries).
+ *
  * Thread safety: everything here is pure and may be called from any thread.
  */
 #ifndef GTT_INTEL_H
@@ -103,11 +111,12 @@ enum gtt_intel_ppgtt_format {
  * @ggtt_pte_size: 4 or 8 bytes.
  * @ggtt_bar_offset: where the GGTT entries start in BAR0 (2 MiB on gen6/7,
  *	8 MiB on gen8+).
- * @ppgtt_format: PPGTT entry layout, %GTT_PPGTT_NONE before gen8.
- * @ppgtt_bits: PPGTT address bits.
- * @ppgtt_levels: PPGTT levels: 3 for a 32-bit space, 4 above, 5 on Xe2
- *	(LNL, BMG: xe builds a level-4 root over the 48-bit space), 0 without
- *	one.
+ * @ppgtt_format: gen8-style PPGTT entry layout, %GTT_PPGTT_NONE before
+ *	gen8 (gen6/7 PPGTT entries have the GGTT layout, @ggtt_format).
+ * @ppgtt_bits: PPGTT address bits (31 on gen6/7: 2 GiB).
+ * @ppgtt_levels: PPGTT levels: 2 on gen6/7 (a page directory in the
+ *	GGTT, then page tables), 3 for a 32-bit gen8 space, 4 above, 5 on
+ *	Xe2 (LNL, BMG: xe builds a level-4 root over the 48-bit space).
  * @page_sizes: GTT_INTEL_PAGE_* the platform's PPGTT can map.
  * @dma_bits: device DMA address width.
  * @has_llc: CPU and GPU share the last-level cache.
@@ -307,6 +316,89 @@ GTT_API int gtt_intel_ppgtt_encode(enum gtt_intel_ppgtt_format fmt,
 GTT_API int gtt_intel_ppgtt_decode(enum gtt_intel_ppgtt_format fmt,
 				   unsigned int level, uint64_t pte,
 				   struct gtt_intel_entry *out);
+
+/*
+ * gen6/7 PPGTT (SNB, IVB, HSW, VLV): a two-level table over 2 GiB (i915 ppgtt_size = 31): a page directory of
+ * %GTT_INTEL_GEN6_PDES entries, each pointing at a 4 KiB page table of
+ * %GTT_INTEL_GEN6_PTES four-byte PTEs (4 MiB each).  The page directory
+ * is not memory of its own: its entries are GGTT entries, the 512 that map
+ * a 2 MiB, 64 KiB-aligned GGTT range (i915 gen6_ppgtt.c: I915_PDES,
+ * GEN6_PD_ALIGN; the PDE of slot n is written where the GGTT entry of
+ * that range's page n is).  PTEs have the platform's GGTT layout
+ * (gtt_intel_ggtt_encode() with the GGTT format, eDRAM HSW included: i915
+ * gives the PPGTT the GGTT's pte_encode); PDEs have their own
+ * (gtt_intel_gen6_pde_encode()).  A ring finds the directory through
+ * RING_PP_DIR_BASE and RING_PP_DIR_DCLV (gtt_intel_gen6_pp_dir_load()).
+ */
+
+/** Entries in a gen6/7 page directory (i915 I915_PDES). */
+#define GTT_INTEL_GEN6_PDES 512u
+/** Entries in a gen6/7 page table: 4 KiB of four-byte PTEs. */
+#define GTT_INTEL_GEN6_PTES 1024u
+/** GGTT address alignment of a page directory (i915 GEN6_PD_ALIGN: 16 pages,
+ * so its entries start on a 64-byte line of the GGTT). */
+#define GTT_INTEL_GEN6_PD_ALIGN (64ull << 10)
+/** GGTT address range whose entries a page directory takes (512 pages). */
+#define GTT_INTEL_GEN6_PD_SPAN (2ull << 20)
+/** Address space of a gen6/7 PPGTT: 512 PDEs of 4 MiB. */
+#define GTT_INTEL_GEN6_PPGTT_SIZE (2ull << 30)
+
+/**
+ * gtt_intel_gen6_pde_encode() - Build a gen6/7 page-directory entry.
+ * @fmt: the platform's GGTT format (%GTT_GGTT_SNB ... %GTT_GGTT_HSW_EDRAM).
+ * @pt_addr: DMA address of the page table (4 KiB aligned).
+ * @pde: receives the entry (upper 32 bits zero).
+ *
+ * Bit 0 valid, DMA address bits 31:12 in place and bits 39:32 folded into
+ * 11:4 on every gen6/7 platform, Haswell included (i915 gt/intel_gtt.h:
+ * GEN6_PDE_ADDR_ENCODE is GEN6_GTT_ADDR_ENCODE; GEN6_PDE_VALID).  Bits 3:1
+ * are zero: a PDE has no cache field.  On Haswell, whose PTEs carry only 39
+ * address bits, libgtt also keeps page tables below 2^39 (whether its PDE
+ * bit 11 is address bit 39 is UNCONFIRMED).
+ *
+ * Return: 0, or -EINVAL for another format, a misaligned or too wide
+ * address, or NULL @pde.
+ */
+GTT_API int gtt_intel_gen6_pde_encode(enum gtt_intel_ggtt_format fmt, uint64_t pt_addr,
+				      uint64_t *pde);
+
+/**
+ * gtt_intel_gen6_pde_decode() - Split a gen6/7 page-directory entry.
+ *
+ * Return: 0, or -EINVAL for another format, NULL @out, or an entry with
+ * bits a PDE does not define (3:1, 63:32).
+ */
+GTT_API int gtt_intel_gen6_pde_decode(enum gtt_intel_ggtt_format fmt, uint64_t pde,
+				      struct gtt_intel_entry *out);
+
+/** Most register writes gtt_intel_gen6_pp_dir_load() returns (4 rings). */
+#define GTT_INTEL_MAX_PP_DIR_WRITES 8
+
+/**
+ * gtt_intel_gen6_pp_dir_load() - How the rings find a gen6/7 page directory.
+ * @p: a gen6/7 platform.
+ * @pd_offset: GGTT address of the page directory's entries
+ *	(%GTT_INTEL_GEN6_PD_ALIGN aligned, below 4 GiB).
+ * @out: receives up to %GTT_INTEL_MAX_PP_DIR_WRITES writes, in order.
+ *
+ * Per ring, RING_PP_DIR_DCLV (ring base + 0x220) = 0xffffffff
+ * (PP_DIR_DCLV_2G: every line of PDEs valid) then RING_PP_DIR_BASE (ring
+ * base + 0x228) = the directory's offset in the GGTT's entry area in
+ * 64-byte lines, in bits 31:16 — which comes to @pd_offset itself (i915:
+ * pp_dir = GGTT page index * 4 << 10, gen6_ppgtt.c pd_vma_bind(),
+ * intel_ring_submission.c set_pp_dir(), load_pd_dir()).  Rings: render
+ * 0x2000, video 0x12000, blitter 0x22000, and on Haswell the video
+ * enhancement ring 0x1a000 (i915_pci.c engine masks).  i915 writes them by
+ * MMIO while a ring is stopped (xcs_resume()) and otherwise with
+ * MI_LOAD_REGISTER_IMM before every request (switch_mm()), followed by a
+ * TLB invalidation (INSTPM); PPGTT mode itself is enabled elsewhere
+ * (docs/intel.md).  None of this has run on hardware.
+ *
+ * Return: the number of writes, or -EINVAL for a platform without a gen6/7
+ * PPGTT, a misaligned @pd_offset or NULL.
+ */
+GTT_API int gtt_intel_gen6_pp_dir_load(const struct gtt_intel_platform *p, uint64_t pd_offset,
+				       struct gtt_intel_reg_write *out);
 
 #ifdef __cplusplus
 }

@@ -17,7 +17,9 @@
  * tables get fake DMA addresses the walker resolves.  A GGTT covers
  * [0, size); keep page 0 and the last page out of the vm (i915 reserves
  * them), e.g. vm start = 4096 and size = GGTT size - 8192.  A PPGTT covers
- * [0, 2^ppgtt_bits).
+ * [0, 2^ppgtt_bits).  A gen6/7 PPGTT (SNB, IVB, HSW, VLV) covers 2 GiB; its
+ * page directory lives in the entries of a 2 GiB GGTT the mock keeps for it
+ * (not a backend of its own), and its page tables stay once made.
  *
  * Thread safety: the ops follow the backend contract (concurrent calls on
  * disjoint ranges).  gtt_mock_read() is safe against concurrent writes to
@@ -145,6 +147,9 @@ GTT_API int gtt_mock_fail_calls(struct gtt_backend *be, uint64_t nth,
  * gtt_mock_ppgtt_root() - DMA address of the root table (PML4, or the
  * 4-entry PDP of a 3-level PPGTT) in %GTT_MOCK_INTEL_PPGTT mode.
  *
+ * gen6/7: the GGTT offset of the page directory's entries instead (also
+ * the RING_PP_DIR_BASE value), which gtt_mock_table_read() accepts.
+ *
  * Return: 0, -EINVAL (NULL, or not a PPGTT mock).
  */
 GTT_API int gtt_mock_ppgtt_root(struct gtt_backend *be, uint64_t *dma);
@@ -152,7 +157,9 @@ GTT_API int gtt_mock_ppgtt_root(struct gtt_backend *be, uint64_t *dma);
 /**
  * gtt_mock_table_read() - Raw entry @index (0-511) of the page table at @dma.
  *
- * For tools and tests that walk the tables themselves.
+ * For tools and tests that walk the tables themselves.  gen6/7: @index
+ * 0-1023 of a page table (4-byte PTEs), or 0-511 of the page directory
+ * when @dma is what gtt_mock_ppgtt_root() gave.
  * Return: 0, -EINVAL (not a PPGTT mock, no table there, index too big).
  */
 GTT_API int gtt_mock_table_read(struct gtt_backend *be, uint64_t dma,

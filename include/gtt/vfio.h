@@ -164,8 +164,21 @@ GTT_API int gtt_vfio_info(struct gtt_backend *be, struct gtt_vfio_info *out);
  * 64 KiB aligned.  The invalidate op does nothing: PPGTT TLBs belong to
  * the engines, and submission is outside this library.
  *
- * Return: 0, -EINVAL (not a VFIO backend), -EOPNOTSUPP (gen6/7), -ENOMEM
- * or the VFIO error of a DMA mapping.
+ * gen6/7 (SNB, IVB, HSW, VLV): a 2 GiB two-level PPGTT whose page
+ * directory is 512 entries of this device's GGTT, written through BAR0:
+ * those of the highest 64 KiB-aligned 2 MiB of GGTT below its last page
+ * whose entries are all scratch.  @root then receives that range's GGTT
+ * offset, which is also the RING_PP_DIR_BASE value
+ * (gtt_intel_gen6_pp_dir_load() lists the ring register writes; libgtt
+ * does not write them).  Keep [@root, @root + 2 MiB) out of the GGTT's vm:
+ * binds and clears there fail with -EBUSY until the PPGTT is destroyed,
+ * which puts scratch back.  Page tables stay allocated once made (the
+ * context caches PDEs); after a bind that made one, rings must reload
+ * PP_DIR_BASE before using it (i915 does before every request).  Creating
+ * or destroying it must not race with binds and clears of the GGTT.
+ *
+ * Return: 0, -EINVAL (not a VFIO backend), -ENOSPC (gen6/7: no free GGTT
+ * range for the directory), -ENOMEM or the VFIO error of a DMA mapping.
  */
 GTT_API int gtt_vfio_ppgtt_create(struct gtt_backend *ggtt, struct gtt_backend **out,
 				  uint64_t *root);
