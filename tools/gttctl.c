@@ -417,7 +417,7 @@ static int mock_target(const struct opts *o, const struct gtt_intel_platform *p,
 				      .intel_family = p->family };
 
 	if (o->ppgtt && !p->ppgtt_levels)
-		return usage_error("%s has no PPGTT layout here (gen8 and later)", p->name);
+		return usage_error("%s has no PPGTT layout here (gen6 and later)", p->name);
 	mc.mode = o->ppgtt ? GTT_MOCK_INTEL_PPGTT : GTT_MOCK_INTEL_GGTT;
 	mc.size = o->ppgtt ? 1ull << p->ppgtt_bits : 4ull << 30;
 	if (gtt_mock_create(&mc, &t->ggtt))
@@ -711,7 +711,10 @@ struct bound {
 static void print_bind(const struct opts *o, const struct target *t, uint64_t at,
 		       const struct bound *e, uint64_t n, uint64_t good)
 {
-	unsigned int pte_size = o->ppgtt ? 8 : t->plat->ggtt_pte_size;
+	/* gen6/7 PPGTT tables hold the GGTT's 4-byte entries. */
+	bool gen6 = o->ppgtt && t->plat->ppgtt_format == GTT_PPGTT_NONE;
+	unsigned int pte_size = o->ppgtt && !gen6 ? 8 : t->plat->ggtt_pte_size;
+	int width = (int)pte_size * 2;
 
 	if (o->json) {
 		printf("{\"target\": ");
@@ -738,13 +741,17 @@ static void print_bind(const struct opts *o, const struct target *t, uint64_t at
 	}
 	printf("%s%s: %" PRIu64 " pages at 0x%" PRIx64 "\n", o->dry_run ? "dry run, " : "",
 	       t->what, n, at);
-	if (t->root)
+	if (t->root && gen6)
+		printf("page directory in the GGTT entries of [0x%" PRIx64 ", +2 MiB): rings load it with "
+		       "RING_PP_DIR_DCLV = 0xffffffff, RING_PP_DIR_BASE = 0x%" PRIx64 "\n",
+		       t->root, t->root);
+	else if (t->root)
 		printf("PPGTT root table at IOVA 0x%" PRIx64 "\n", t->root);
 	if (o->dry_run)
 		printf("DMA addresses are placeholders: the IOMMU hands out the real ones\n");
 	for (uint64_t i = 0; i < n; i++) {
-		printf("  0x%012" PRIx64 " -> 0x%012" PRIx64 "  pte 0x%016" PRIx64, e[i].gpu,
-		       e[i].dma, e[i].pte);
+		printf("  0x%012" PRIx64 " -> 0x%012" PRIx64 "  pte 0x%0*" PRIx64, e[i].gpu,
+		       e[i].dma, width, e[i].pte);
 		if (!o->ppgtt)
 			printf("  BAR%u +0x%" PRIx64, t->bar,
 			       t->window_offset + e[i].gpu / PAGE * pte_size);
