@@ -125,7 +125,12 @@ core_only() {
 
 smoke() {
 	echo "=== smoke: benchmarks and demo (build) ==="
-	local cmd
+	local cmd dmm="" lib
+	# Baselines: drm_mm built from Debian's Linux source, Mesa's util_vma_heap
+	# from shared/; each bench skips its baseline cleanly when it is absent.
+	if lib=$(scripts/drm-mm-baseline.sh build/baselines 2>/dev/null); then
+		dmm="--drm-mm $lib"
+	fi
 	for cmd in "build/examples/gtt-demo --quiet" \
 		   "build/examples/gtt-hello" \
 		   "build/examples/gtt-driver-heap --quiet --frames 50" \
@@ -141,7 +146,9 @@ smoke() {
 		   "build/bench/bench-pt --quick" \
 		   "build/bench/bench-lookup --quick" \
 		   "build/bench/bench-pending-reuse --quick" \
-		   "build/bench/bench-queue --quick"; do
+		   "build/bench/bench-queue --quick" \
+		   "build/bench/bench-alloc --quick $dmm" \
+		   "build/bench/bench-vma-heap --quick ../shared/baselines/mesa-util-vma"; do
 		if [[ ! -x ${cmd%% *} ]]; then
 			continue
 		fi

@@ -1054,6 +1054,281 @@ static void test_avoid_bounded_and_fallback(void **state)
 	gtt_range_alloc_destroy(ra);
 }
 
+
+/* ---- util_vma_heap parity (issue #14) ---- */
+
+static uint64_t start_of(struct gtt_range_alloc *ra, uint64_t size,
+			 uint64_t align, enum gtt_placement pl)
+{
+	return gtt_range_node_start(put(ra, size, align, 0, pl));
+}
+
+/* Page sizes below 4 KiB: a byte allocator (alignment 1) and 64 B units. */
+static void test_sub_page_granularity(void **state)
+{
+	struct gtt_range_alloc *ra = NULL;
+	struct gtt_range_request r = { .size = 3 };
+	struct gtt_range_node *n;
+
+	(void)state;
+	assert_int_equal(gtt_range_alloc_create(1, 100, 1, 0, &ra), 0);
+	assert_int_equal(start_of(ra, 3, 1, GTT_PLACE_LOW), 1);
+	assert_int_equal(start_of(ra, 5, 1, GTT_PLACE_LOW), 4);
+	assert_int_equal(start_of(ra, 7, 1, GTT_PLACE_HIGH), 94);
+	assert_int_equal(start_of(ra, 2, 8, GTT_PLACE_LOW), 16);
+	r.alignment = 3;
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -EINVAL);
+	gtt_range_alloc_destroy(ra);
+
+	assert_int_equal(gtt_range_alloc_create(64, 64 * 64, 64, 0, &ra), 0);
+	assert_int_equal(start_of(ra, 64, 0, GTT_PLACE_LOW), 64);
+	assert_int_equal(start_of(ra, 128, 256, GTT_PLACE_LOW), 256);
+	r = (struct gtt_range_request){ .size = 32 };
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -EINVAL);
+	assert_int_equal(gtt_range_reserve(ra, 96, 64, 0, NULL, &n), -EINVAL);
+	assert_int_equal(gtt_range_reserve(ra, 128, 64, 0, NULL, &n), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+	assert_int_equal(gtt_range_alloc_create(0, 64, 48, 0, &ra), -EINVAL);
+}
+
+/* Does [s, s + size) cross a multiple of @block? */
+static bool spans(uint64_t s, uint64_t size, uint64_t block)
+{
+	return s / block != (s + size - 1) / block;
+}
+
+static void test_nospan(void **state)
+{
+	struct gtt_range_alloc *ra = make(0, 64 * PAGE, 0);
+	struct gtt_range_request r = { .size = 9 * PAGE };
+	struct gtt_range_node *n;
+	uint64_t rng = 5;
+
+	(void)state;
+	assert_int_equal(gtt_range_alloc_set_nospan(NULL, 15), -EINVAL);
+	assert_int_equal(gtt_range_alloc_set_nospan(ra, 11), -EINVAL);	/* below a page */
+	assert_int_equal(gtt_range_alloc_set_nospan(ra, 64), -EINVAL);
+	assert_int_equal(gtt_range_alloc_set_nospan(ra, 15), 0);	/* 8 pages */
+	/* Larger than a block: refused, nothing changes. */
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -EINVAL);
+	assert_int_equal(range_alloc_check(ra), 0);
+	/* [0,3) then 6 pages: LOW moves up to the boundary at 8. */
+	assert_int_equal(start_of(ra, 3 * PAGE, 0, GTT_PLACE_LOW), 0);
+	assert_int_equal(start_of(ra, 6 * PAGE, 0, GTT_PLACE_LOW), 8 * PAGE);
+	/* The space at [3,8) still takes 5 pages. */
+	assert_int_equal(start_of(ra, 5 * PAGE, 0, GTT_PLACE_LOW), 3 * PAGE);
+	/* HIGH: [58,64) taken by 6 pages, then 4 pages end at 56, not 58. */
+	assert_int_equal(start_of(ra, 6 * PAGE, 0, GTT_PLACE_HIGH), 58 * PAGE);
+	assert_int_equal(start_of(ra, 4 * PAGE, 0, GTT_PLACE_HIGH), 52 * PAGE);
+	gtt_range_alloc_destroy(ra);
+
+	/* Random requests never straddle, and fail only when nothing could fit. */
+	ra = make(0, 512 * PAGE, 0);
+	assert_int_equal(gtt_range_alloc_set_nospan(ra, 17), 0);	/* 32 pages */
+	for (int i = 0; i < 3000; i++) {
+		r = (struct gtt_range_request){
+			.size = (1 + rng_below(&rng, 32)) * PAGE,
+			.alignment = PAGE << rng_below(&rng, 7),
+			.placement = (enum gtt_placement)rng_below(&rng, 3),
+		};
+		if (gtt_range_insert(ra, &r, NULL, &n) == 0) {
+			assert_false(spans(gtt_range_node_start(n), r.size, 32 * PAGE));
+			assert_int_equal(gtt_range_node_start(n) % r.alignment, 0);
+		} else {
+			/* No aligned, unspanning placement is free. */
+			for (uint64_t s = 0; s + r.size <= 512 * PAGE; s += r.alignment) {
+				bool free_here = !spans(s, r.size, 32 * PAGE);
+
+				for (uint64_t a = s; free_here && a < s + r.size; a += PAGE)
+					free_here = !gtt_range_lookup(ra, a);
+				assert_false(free_here);
+			}
+			n = gtt_range_first(ra);
+			for (uint64_t k = rng_below(&rng, 8); n && k; k--)
+				n = gtt_range_next(ra, n);
+			if (n)
+				assert_int_equal(gtt_range_remove(ra, n), 0);
+		}
+	}
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
+/* A heap that starts empty and gets ranges at run time (nvk's). */
+static void test_added_ranges(void **state)
+{
+	struct gtt_range_alloc *ra = NULL;
+	struct gtt_range_request r = { .size = PAGE, .placement = GTT_PLACE_LOW };
+	struct gtt_range_stats st;
+	struct gtt_range_node *n, *m;
+	uint64_t hs, hz;
+	bool pinned = false;
+	size_t count;
+
+	(void)state;
+	assert_int_equal(gtt_range_alloc_create(0, 64 * PAGE, 0, GTT_RANGE_ALLOC_EMPTY, &ra), 0);
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -ENOSPC);
+	assert_int_equal(gtt_range_next_hole(ra, 0, &hs, &hz), -ENOENT);
+	assert_null(gtt_range_first(ra));
+	assert_null(gtt_range_lookup(ra, 5 * PAGE));
+	gtt_range_alloc_stats(ra, &st);
+	assert_int_equal(st.free, 0);
+	assert_int_equal(st.nodes, 0);
+	/* A range in the middle, then one touching it, then at both ends. */
+	assert_int_equal(gtt_range_add_free(ra, 10 * PAGE, 4 * PAGE), 0);
+	assert_int_equal(gtt_range_add_free(ra, 14 * PAGE, 2 * PAGE), 0);
+	assert_int_equal(gtt_range_add_free(ra, 0, PAGE), 0);
+	assert_int_equal(gtt_range_add_free(ra, 60 * PAGE, 4 * PAGE), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	assert_int_equal(gtt_range_next_hole(ra, 0, &hs, &hz), 0);
+	assert_int_equal(hs, 0);
+	assert_int_equal(hz, PAGE);
+	assert_int_equal(gtt_range_next_hole(ra, PAGE, &hs, &hz), 0);
+	assert_int_equal(hs, 10 * PAGE);
+	assert_int_equal(hz, 6 * PAGE);
+	assert_int_equal(gtt_range_next_hole(ra, 11 * PAGE, &hs, &hz), 0);
+	assert_int_equal(hs, 60 * PAGE);
+	gtt_range_alloc_stats(ra, &st);
+	assert_int_equal(st.free, 11 * PAGE);
+	/* Placement only in what was added; the rest is never a neighbour to evict. */
+	r.size = 5 * PAGE;
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_int_equal(gtt_range_node_start(n), 10 * PAGE);
+	assert_ptr_equal(gtt_range_first(ra), n);
+	assert_null(gtt_range_next(ra, n));
+	r.size = 2 * PAGE;
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned, NULL, 0, &count), 0);
+	r.size = 8 * PAGE;
+	assert_int_equal(gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned, NULL, 0, &count), -ENOSPC);
+	assert_int_equal(gtt_range_reserve(ra, 20 * PAGE, PAGE, 0, NULL, &m), -ENOSPC);
+	/* Added space that is free or in use, or out of bounds: refused. */
+	gtt_range_alloc_stats(ra, &st);
+	assert_int_equal(gtt_range_add_free(ra, 12 * PAGE, PAGE), -EINVAL);
+	assert_int_equal(gtt_range_add_free(ra, 15 * PAGE, 2 * PAGE), -EINVAL);
+	assert_int_equal(gtt_range_add_free(ra, 30 * PAGE, 31 * PAGE), -EINVAL);
+	assert_int_equal(gtt_range_add_free(ra, 30 * PAGE, 0), -EINVAL);
+	assert_int_equal(gtt_range_add_free(ra, 30 * PAGE + 1, PAGE), -EINVAL);
+	assert_int_equal(gtt_range_add_free(ra, 64 * PAGE, PAGE), -EINVAL);
+	assert_int_equal(gtt_range_add_free(NULL, 30 * PAGE, PAGE), -EINVAL);
+	/* A split needs a node: out of memory changes nothing. */
+	mem_fail_after(1);
+	assert_int_equal(gtt_range_add_free(ra, 30 * PAGE, PAGE), -ENOMEM);
+	mem_fail_after(0);
+	{
+		struct gtt_range_stats again;
+
+		gtt_range_alloc_stats(ra, &again);
+		assert_memory_equal(&st, &again, sizeof(st));
+	}
+	assert_int_equal(range_alloc_check(ra), 0);
+	/* Removing the node gives back the range it came from. */
+	assert_int_equal(gtt_range_remove(ra, n), 0);
+	assert_int_equal(gtt_range_add_free(ra, 16 * PAGE, 44 * PAGE), 0);
+	assert_int_equal(gtt_range_add_free(ra, PAGE, 9 * PAGE), 0);
+	gtt_range_alloc_stats(ra, &st);
+	assert_int_equal(st.free, 64 * PAGE);
+	assert_int_equal(st.holes, 1);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+	/* On a plain allocator everything was added at creation. */
+	ra = make(0, 8 * PAGE, 0);
+	assert_int_equal(gtt_range_add_free(ra, 0, PAGE), -EINVAL);
+	gtt_range_alloc_destroy(ra);
+	/* Creating an empty allocator needs its filler. */
+	mem_fail_after(2);
+	assert_int_equal(gtt_range_alloc_create(0, 64 * PAGE, 0, GTT_RANGE_ALLOC_EMPTY, &ra), -ENOMEM);
+	mem_fail_after(0);
+}
+
+static void test_hole_listing_and_print(void **state)
+{
+	struct gtt_range_alloc *ra = make(PAGE, 15 * PAGE, 0);
+	struct gtt_range_node *n;
+	uint64_t hs, hz, from = 0;
+	char buf[1024] = "";
+	FILE *fp;
+	int holes = 0;
+
+	(void)state;
+	assert_int_equal(gtt_range_reserve(ra, 2 * PAGE, PAGE, 0, NULL, &n), 0);
+	assert_int_equal(gtt_range_reserve(ra, 8 * PAGE, 2 * PAGE, 0, NULL, &n), 0);
+	while (gtt_range_next_hole(ra, from, &hs, &hz) == 0) {
+		assert_null(gtt_range_lookup(ra, hs));
+		assert_non_null(gtt_range_lookup(ra, hs - 1) ? (void *)1 : (hs == PAGE ? (void *)1 : NULL));
+		from = hs + hz;
+		holes++;
+	}
+	assert_int_equal(holes, 3);
+	assert_int_equal(gtt_range_next_hole(ra, 0, NULL, &hz), -EINVAL);
+	fp = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(fp);
+	assert_int_equal(gtt_range_alloc_print(ra, fp, "  "), 0);
+	fclose(fp);
+	assert_string_equal(buf,
+		"  util_vma_heap:\n"
+		"      hole: offset = 40960 (0xa000), size = 24576 (0x6000)\n"
+		"      hole: offset = 12288 (0x3000), size = 20480 (0x5000)\n"
+		"      hole: offset = 4096 (0x1000), size = 4096 (0x1000)\n"
+		"  49152B (0xc000) free (20.00% full)\n");
+	assert_int_equal(gtt_range_alloc_print(ra, NULL, ""), -EINVAL);
+	assert_int_equal(gtt_range_alloc_print(ra, stdout, NULL), -EINVAL);
+	fp = fopen("/dev/full", "w");
+	if (fp) {
+		assert_int_equal(gtt_range_alloc_print(ra, fp, ""), -EIO);
+		fclose(fp);
+	}
+	gtt_range_alloc_destroy(ra);
+}
+
+/* Nodes in caller storage: no allocation, reusable after removal. */
+static void test_embedded_nodes(void **state)
+{
+	struct gtt_range_alloc *ra = make(0, 16 * PAGE, 0);
+	struct gtt_range_node_storage mem[3];
+	struct gtt_range_request r = { .size = 2 * PAGE };
+	struct gtt_range_node *a, *b, *c;
+	int tag;
+
+	(void)state;
+	memset(mem, 0, sizeof(mem));
+	mem_fail_after(1);	/* any allocation would fail */
+	assert_int_equal(gtt_range_insert_in(ra, &r, &tag, &mem[0], &a), 0);
+	assert_int_equal(gtt_range_reserve_in(ra, 8 * PAGE, PAGE, 1, NULL, &mem[1], &b), 0);
+	assert_false(mem_fail_fired());
+	mem_fail_after(0);
+	assert_ptr_equal(a, (void *)&mem[0]);
+	assert_ptr_equal(gtt_range_node_owner(a), &tag);
+	assert_int_equal(gtt_range_node_start(b), 8 * PAGE);
+	assert_ptr_equal(gtt_range_lookup(ra, 8 * PAGE), b);
+	/* In use: refused; so are the usual bad arguments. */
+	assert_int_equal(gtt_range_insert_in(ra, &r, NULL, &mem[0], &c), -EINVAL);
+	assert_int_equal(gtt_range_reserve_in(ra, 12 * PAGE, PAGE, 1, NULL, &mem[1], &c), -EINVAL);
+	assert_int_equal(gtt_range_insert_in(ra, &r, NULL, NULL, &c), -EINVAL);
+	assert_int_equal(gtt_range_insert_in(NULL, &r, NULL, &mem[2], &c), -EINVAL);
+	assert_int_equal(gtt_range_insert_in(ra, &r, NULL, &mem[2], NULL), -EINVAL);
+	assert_int_equal(gtt_range_reserve_in(ra, 12 * PAGE, PAGE, 1, NULL, NULL, &c), -EINVAL);
+	assert_int_equal(gtt_range_reserve_in(NULL, 12 * PAGE, PAGE, 1, NULL, &mem[2], &c), -EINVAL);
+	assert_int_equal(gtt_range_reserve_in(ra, 8 * PAGE, PAGE, 1, NULL, &mem[2], &c), -ENOSPC);
+	assert_int_equal(gtt_range_reserve_in(ra, 8 * PAGE + 1, PAGE, 1, NULL, &mem[2], &c), -EINVAL);
+	r.size = 32 * PAGE;
+	assert_int_equal(gtt_range_insert_in(ra, &r, NULL, &mem[2], &c), -ENOSPC);
+	assert_true(strstr(gtt_last_error(), "gtt_range_insert_in") != NULL);
+	r.size = 0;
+	assert_int_equal(gtt_range_insert_in(ra, &r, NULL, &mem[2], &c), -EINVAL);
+	assert_int_equal(range_alloc_check(ra), 0);
+	/* Removed: not freed (ASan would see it), and usable again. */
+	assert_int_equal(gtt_range_remove(ra, a), 0);
+	assert_int_equal(gtt_range_remove(ra, a), -EINVAL);
+	r.size = PAGE;
+	assert_int_equal(gtt_range_insert_in(ra, &r, NULL, &mem[0], &a), 0);
+	/* Mixed with allocated nodes; destroy frees only those. */
+	c = put(ra, PAGE, 0, 0, GTT_PLACE_HIGH);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+	assert_true(sizeof(struct gtt_range_node) <= 168);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1074,6 +1349,11 @@ int main(void)
 		cmocka_unit_test(test_avoid_against_brute_force),
 		cmocka_unit_test(test_avoid_preset_block),
 		cmocka_unit_test(test_avoid_bounded_and_fallback),
+		cmocka_unit_test(test_sub_page_granularity),
+		cmocka_unit_test(test_nospan),
+		cmocka_unit_test(test_added_ranges),
+		cmocka_unit_test(test_hole_listing_and_print),
+		cmocka_unit_test(test_embedded_nodes),
 	};
 
 	return cmocka_run_group_tests_name("range_alloc", tests, NULL, NULL);

@@ -6,7 +6,14 @@
  * the job drm_mm does in the kernel.  Every vm has one; it is public so
  * placement and eviction policy can be studied on its own.
  *
+ * - Granularity: the allocator's page size, any power of two (1 and 64
+ *   for a standalone byte allocator, 4096 or more for GPU pages).
  * - Alignment: any power of two, at least the allocator's page size.
+ * - Boundaries: with gtt_range_alloc_set_nospan(), no node placed by
+ *   gtt_range_insert() straddles a multiple of 2^n (Mesa's nospan_shift).
+ * - Free space: the whole range at creation, or with
+ *   %GTT_RANGE_ALLOC_EMPTY none until gtt_range_add_free() adds ranges
+ *   (a heap made of whatever ranges the driver hands it).
  * - Colour: each node carries a colour (e.g. a cache level).  With
  *   %GTT_RANGE_COLOR_GUARD, a node never touches a neighbour of another
  *   colour: one page is kept free between them (the i915 GGTT rule for
@@ -25,6 +32,11 @@
  *   hole) that holds one.
  * - Reservation of a fixed range (gtt_range_reserve()).
  * - Eviction scan: which nodes to remove to open a hole for a request.
+ * - Holes: listed by gtt_range_next_hole(), printed by
+ *   gtt_range_alloc_print() (the format of Mesa's util_vma_heap_print()).
+ * - Nodes: allocated by gtt_range_insert(), or kept in the caller's own
+ *   object (&struct gtt_range_node_storage, gtt_range_insert_in()), as
+ *   drm_mm's embedded nodes, with no allocation at all.
  *
  * Cost: allocation and removal are O(log n): nodes are kept in a balanced
  * tree by address, augmented with the largest hole below each node, and
@@ -45,6 +57,8 @@
 #ifndef GTT_RANGE_ALLOC_H
 #define GTT_RANGE_ALLOC_H
 
+#include <stdio.h>
+
 #include <gtt/common.h>
 
 #ifdef __cplusplus
@@ -61,6 +75,22 @@ struct gtt_range_node;
 enum gtt_range_alloc_flags {
 	/** @GTT_RANGE_COLOR_GUARD: a guard page between nodes of different colour. */
 	GTT_RANGE_COLOR_GUARD = 1u << 0,
+	/** @GTT_RANGE_ALLOC_EMPTY: no free space until gtt_range_add_free(). */
+	GTT_RANGE_ALLOC_EMPTY = 1u << 1,
+};
+
+/** GTT_RANGE_NODE_WORDS - Size of a node, in 64-bit words. */
+#define GTT_RANGE_NODE_WORDS 21
+
+/**
+ * struct gtt_range_node_storage - Room for a node inside the caller's object.
+ * @opaque: the node; only the allocator reads or writes it.
+ *
+ * Zero it before its first use (a removed node may be inserted again).
+ * While inserted, it must neither move nor be freed.
+ */
+struct gtt_range_node_storage {
+	uint64_t opaque[GTT_RANGE_NODE_WORDS];
 };
 
 /** enum gtt_placement - Where in the address space a node goes. */
@@ -154,8 +184,10 @@ typedef void (*gtt_color_adjust_fn)(void *arg, uint32_t color,
 /**
  * gtt_range_alloc_create() - New allocator over [start, start + size).
  * @start: first address, multiple of @page_size.
- * @size: bytes, non-zero multiple of @page_size, start + size must not wrap.
- * @page_size: power of two >= 4096 (0 means 4096).
+ * @size: bytes, non-zero multiple of @page_size, start + size must not wrap
+ *	(the range ends below 2^64).
+ * @page_size: any power of two (0 means 4096): the granularity of sizes,
+ *	alignments and addresses.
  * @flags: &enum gtt_range_alloc_flags.
  * @out: receives the allocator.
  *
@@ -165,7 +197,12 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 				   uint64_t page_size, unsigned int flags,
 				   struct gtt_range_alloc **out);
 
-/** gtt_range_alloc_destroy() - Free the allocator and every node left in it. */
+/**
+ * gtt_range_alloc_destroy() - Free the allocator and every node left in it.
+ *
+ * Nodes in caller storage (gtt_range_insert_in()) are not freed; their
+ * storage must still be valid here.
+ */
 GTT_API void gtt_range_alloc_destroy(struct gtt_range_alloc *ra);
 
 /**
@@ -176,6 +213,32 @@ GTT_API void gtt_range_alloc_destroy(struct gtt_range_alloc *ra);
  */
 GTT_API int gtt_range_alloc_set_color_adjust(struct gtt_range_alloc *ra,
 					     gtt_color_adjust_fn fn, void *arg);
+
+/**
+ * gtt_range_alloc_set_nospan() - Keep placements inside 2^@shift blocks.
+ * @shift: 0 for no limit (the default), or log2 of the block size, at least
+ *	log2 of the page size and below 64.
+ *
+ * From then on gtt_range_insert() (and the eviction scan) place no node
+ * across a multiple of 2^@shift; a request larger than 2^@shift is refused
+ * with -EINVAL.  Nodes already placed and gtt_range_reserve() are not
+ * affected.  Return: 0, -EINVAL.
+ */
+GTT_API int gtt_range_alloc_set_nospan(struct gtt_range_alloc *ra,
+				       unsigned int shift);
+
+/**
+ * gtt_range_add_free() - Make [@start, @start + @size) available.
+ *
+ * For an allocator created with %GTT_RANGE_ALLOC_EMPTY: the range must
+ * lie in space not yet added (neither free nor allocated); it joins the
+ * free space (and any free range it touches).
+ *
+ * Return: 0; -EINVAL for a zero, misaligned or out-of-bounds range, or
+ * one that overlaps space already added; -ENOMEM.
+ */
+GTT_API int gtt_range_add_free(struct gtt_range_alloc *ra, uint64_t start,
+			       uint64_t size);
 
 /**
  * gtt_range_insert() - Allocate a node.
@@ -191,6 +254,20 @@ GTT_API int gtt_range_insert(struct gtt_range_alloc *ra,
 			     struct gtt_range_node **out);
 
 /**
+ * gtt_range_insert_in() - Allocate a node kept in the caller's memory.
+ * @mem: zeroed storage (or that of a removed node); the node lives there
+ *	until gtt_range_remove(), which does not free it.
+ * @out: receives the node (at @mem).
+ *
+ * As gtt_range_insert(), without allocating.  Return: 0, -ENOSPC, -EINVAL
+ * (also for storage that holds a node still in an allocator).
+ */
+GTT_API int gtt_range_insert_in(struct gtt_range_alloc *ra,
+				const struct gtt_range_request *req, void *owner,
+				struct gtt_range_node_storage *mem,
+				struct gtt_range_node **out);
+
+/**
  * gtt_range_reserve() - Allocate exactly [start, start + size).
  *
  * The colour rule applies as for gtt_range_insert().
@@ -201,6 +278,16 @@ GTT_API int gtt_range_insert(struct gtt_range_alloc *ra,
 GTT_API int gtt_range_reserve(struct gtt_range_alloc *ra, uint64_t start,
 			      uint64_t size, uint32_t color, void *owner,
 			      struct gtt_range_node **out);
+
+/**
+ * gtt_range_reserve_in() - gtt_range_reserve() into the caller's memory.
+ *
+ * See gtt_range_insert_in().  Return: 0, -ENOSPC, -EINVAL.
+ */
+GTT_API int gtt_range_reserve_in(struct gtt_range_alloc *ra, uint64_t start,
+				 uint64_t size, uint32_t color, void *owner,
+				 struct gtt_range_node_storage *mem,
+				 struct gtt_range_node **out);
 
 /**
  * gtt_range_remove() - Free a node; its range is reusable at once.
@@ -250,6 +337,33 @@ struct gtt_range_stats {
 /** gtt_range_alloc_stats() - Fill @st.  Return: 0, -EINVAL. */
 GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
 				  struct gtt_range_stats *st);
+
+/**
+ * gtt_range_next_hole() - The lowest hole that starts at or above @from.
+ * @start: receives its first address.
+ * @size: receives its size.
+ *
+ * To list every hole, start at 0 and go on from *@start + *@size.
+ * O(log n) per hole.
+ *
+ * Return: 0; -ENOENT if there is none; -EINVAL.
+ */
+GTT_API int gtt_range_next_hole(struct gtt_range_alloc *ra, uint64_t from,
+				uint64_t *start, uint64_t *size);
+
+/**
+ * gtt_range_alloc_print() - Print the holes, as Mesa's util_vma_heap_print().
+ * @fp: where to.
+ * @prefix: put before each line ("" for none).
+ *
+ * One line per hole from the highest down ("    hole: offset = ..., size
+ * = ..."), then the free bytes and how full the allocator is.  Space not
+ * added (%GTT_RANGE_ALLOC_EMPTY) counts as neither free nor full.
+ *
+ * Return: 0; -EINVAL; -EIO if writing failed.
+ */
+GTT_API int gtt_range_alloc_print(struct gtt_range_alloc *ra, FILE *fp,
+				  const char *prefix);
 
 /** typedef gtt_evictable_fn - May @node be evicted? */
 typedef bool (*gtt_evictable_fn)(void *arg, struct gtt_range_node *node);

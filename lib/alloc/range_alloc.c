@@ -22,6 +22,7 @@
  * range_lookup_rcu(), which follows the by_addr links that avl.c publishes
  * with release stores, for a vm's lock-free readers.
  */
+#include <inttypes.h>
 #include <string.h>
 
 #include "range_alloc_internal.h"
@@ -226,6 +227,21 @@ static struct gtt_range_node *step_with_hole(struct gtt_range_node *node,
 	return NULL;
 }
 
+/* The in-order predecessor of @n (avl.h has only the successor). */
+static struct avl_node *avl_prev(struct avl_node *n)
+{
+	struct avl_node *p;
+
+	if (n->left) {
+		for (n = n->left; n->right; n = n->right)
+			;
+		return n;
+	}
+	for (p = n->parent; p && p->left == n; n = p, p = p->parent)
+		;
+	return p;
+}
+
 /* ---- fitting ---- */
 
 static void default_adjust(void *arg, uint32_t color, uint32_t prev_color,
@@ -246,6 +262,7 @@ struct fit_req {
 	uint32_t color;
 	uint64_t lo, hi;	/* allowed [lo, hi) */
 	enum gtt_placement placement;
+	unsigned int nospan;	/* 0, or no placement crosses a 2^nospan boundary */
 	gtt_range_avoid_fn avoid;	/* NULL: every placement as good */
 	void *avoid_arg;
 };
@@ -266,6 +283,14 @@ static bool usable_span(const struct gtt_range_alloc *ra,
 	return *he > *hs && *he - *hs >= r->size;
 }
 
+/* The boundary that [@s, @s + size) crosses with r->nospan, or 0 if none. */
+static inline uint64_t crossed(const struct fit_req *r, uint64_t s)
+{
+	uint64_t b = (s + r->size - 1) >> r->nospan << r->nospan;
+
+	return r->nospan && b > s ? b : 0;
+}
+
 /* Lowest aligned start >= @from with the node ending by @he. */
 static bool lowest_from(const struct fit_req *r, uint64_t from, uint64_t he,
 			uint64_t *out)
@@ -277,6 +302,12 @@ static bool lowest_from(const struct fit_req *r, uint64_t from, uint64_t he,
 	s = rem ? from + (r->align - rem) : from;
 	if (he < r->size || s > he - r->size)
 		return false;
+	/* Up to the boundary (aligned: the alignment is below the block's). */
+	if (crossed(r, s)) {
+		s = crossed(r, s);
+		if (s > he - r->size)
+			return false;
+	}
 	*out = s;
 	return true;
 }
@@ -292,6 +323,12 @@ static bool highest_to(const struct fit_req *r, uint64_t hs, uint64_t to,
 	s = (to - r->size) & ~(r->align - 1);
 	if (s < hs)
 		return false;
+	/* Down to end at the boundary. */
+	if (crossed(r, s)) {
+		s = (crossed(r, s) - r->size) & ~(r->align - 1);
+		if (s < hs)
+			return false;
+	}
 	*out = s;
 	return true;
 }
@@ -341,7 +378,12 @@ static int make_fit_req(struct gtt_range_alloc *ra,
 	if ((unsigned int)req->placement > GTT_PLACE_HIGH)
 		return set_error(-EINVAL, "%s: unknown placement %d", who,
 				 (int)req->placement);
+	if (ra->nospan_shift && req->size > 1ull << ra->nospan_shift)
+		return set_error(-EINVAL, "%s: size 0x%llx is larger than the nospan block 0x%llx",
+				 who, (unsigned long long)req->size,
+				 1ull << ra->nospan_shift);
 	r->size = req->size;
+	r->nospan = ra->nospan_shift;
 	r->align = u64_max(req->alignment, ra->page_size);
 	r->color = req->color;
 	r->placement = req->placement;
@@ -493,11 +535,36 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 	if (node->hole)
 		hole_trees_insert(ra, node);
 	set_hole(ra, prev, at - hole_start(prev));
-	ra->nodes++;
-	ra->used += node->size;
+	if (node->filler) {
+		ra->unadded += node->size;
+	} else {
+		ra->nodes++;
+		ra->used += node->size;
+	}
+}
+
+/* Take @node out; its span and hole join the previous node's hole. */
+static void unlink_node(struct gtt_range_alloc *ra, struct gtt_range_node *node)
+{
+	struct gtt_range_node *prev = node->prev;
+	uint64_t merged = hole_end(ra, node) - hole_start(prev);
+
+	hole_trees_remove(ra, node);
+	avl_remove(&ra->by_addr, &node->by_addr);
+	prev->next = node->next;
+	node->next->prev = prev;
+	set_hole(ra, prev, merged);
+	if (node->filler) {
+		ra->unadded -= node->size;
+	} else {
+		ra->nodes--;
+		ra->used -= node->size;
+	}
+	node->ra = NULL;
 }
 
 /* ---- public API ---- */
+
 
 GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 				   uint64_t page_size, unsigned int flags,
@@ -509,15 +576,15 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 		return set_error(-EINVAL, "gtt_range_alloc_create: out is NULL");
 	if (!page_size)
 		page_size = 4096;
-	if (!is_pow2(page_size) || page_size < 4096)
-		return set_error(-EINVAL, "gtt_range_alloc_create: page size 0x%llx is not a power of two >= 4096",
+	if (!is_pow2(page_size))
+		return set_error(-EINVAL, "gtt_range_alloc_create: page size 0x%llx is not a power of two",
 				 (unsigned long long)page_size);
 	if (!size || size % page_size || start % page_size)
 		return set_error(-EINVAL, "gtt_range_alloc_create: start 0x%llx / size 0x%llx not page-aligned or zero",
 				 (unsigned long long)start, (unsigned long long)size);
 	if (start > UINT64_MAX - size)
 		return set_error(-EINVAL, "gtt_range_alloc_create: range wraps around 2^64");
-	if (flags & ~(unsigned int)GTT_RANGE_COLOR_GUARD)
+	if (flags & ~(unsigned int)(GTT_RANGE_COLOR_GUARD | GTT_RANGE_ALLOC_EMPTY))
 		return set_error(-EINVAL, "gtt_range_alloc_create: unknown flags 0x%x", flags);
 	ra = mem_zalloc(sizeof(*ra));
 	if (!ra)
@@ -538,6 +605,18 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->head.ra = ra;
 	insert_by_start(&ra->by_addr, BY_ADDR, &ra->head);
 	set_hole(ra, &ra->head, size);
+	if (flags & GTT_RANGE_ALLOC_EMPTY) {
+		struct gtt_range_node *f = mem_zalloc(sizeof(*f));
+
+		if (!f) {
+			mem_free(ra);
+			return set_error(-ENOMEM, "gtt_range_alloc_create: out of memory");
+		}
+		f->size = size;
+		f->color = GTT_COLOR_NONE;
+		f->filler = true;
+		link_node(ra, &ra->head, f, start);
+	}
 	*out = ra;
 	return 0;
 }
@@ -550,7 +629,8 @@ GTT_API void gtt_range_alloc_destroy(struct gtt_range_alloc *ra)
 		return;
 	for (n = ra->head.next; !is_head(ra, n); n = next) {
 		next = n->next;
-		mem_free(n);
+		if (!n->embedded)
+			mem_free(n);
 	}
 	mem_free(ra);
 }
@@ -575,8 +655,12 @@ static int place_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 		      struct gtt_range_node *node, struct gtt_range_node **out,
 		      const char *who)
 {
-	if (!node && !(node = mem_alloc(sizeof(*node))))
-		return set_error(-ENOMEM, "%s: out of memory", who);
+	if (!node) {
+		if (!(node = mem_alloc(sizeof(*node))))
+			return set_error(-ENOMEM, "%s: out of memory", who);
+		node->embedded = false;
+	}
+	node->filler = false;
 	node->size = size;
 	node->color = color;
 	node->owner = owner;
@@ -660,6 +744,170 @@ GTT_API int gtt_range_reserve(struct gtt_range_alloc *ra, uint64_t start,
 	return reserve(ra, start, size, color, owner, NULL, out, "gtt_range_reserve");
 }
 
+/* Caller storage for a node: not NULL, not in an allocator. */
+static struct gtt_range_node *storage_node(struct gtt_range_node_storage *mem)
+{
+	struct gtt_range_node *node = (struct gtt_range_node *)(void *)mem;
+
+	if (!mem || node->ra)
+		return NULL;
+	node->embedded = true;
+	return node;
+}
+
+_Static_assert(sizeof(struct gtt_range_node) <= sizeof(struct gtt_range_node_storage),
+	       "GTT_RANGE_NODE_WORDS is too small for struct gtt_range_node");
+_Static_assert(_Alignof(struct gtt_range_node) <= _Alignof(struct gtt_range_node_storage),
+	       "struct gtt_range_node_storage is not aligned enough");
+
+GTT_API int gtt_range_insert_in(struct gtt_range_alloc *ra,
+				const struct gtt_range_request *req, void *owner,
+				struct gtt_range_node_storage *mem,
+				struct gtt_range_node **out)
+{
+	struct gtt_range_node *node;
+	int err;
+
+	if (!ra || !out)
+		return set_error(-EINVAL, "gtt_range_insert_in: allocator or out is NULL");
+	if (!(node = storage_node(mem)))
+		return set_error(-EINVAL, "gtt_range_insert_in: storage is NULL or holds a node in use");
+	err = insert(ra, req, owner, node, NULL, "gtt_range_insert_in");
+	if (err == -ENOSPC)	/* insert() keeps a constant message for @node */
+		return set_error(-ENOSPC, "gtt_range_insert_in: no hole fits the request of 0x%llx bytes",
+				 (unsigned long long)req->size);
+	if (!err)
+		*out = node;
+	return err;
+}
+
+GTT_API int gtt_range_reserve_in(struct gtt_range_alloc *ra, uint64_t start,
+				 uint64_t size, uint32_t color, void *owner,
+				 struct gtt_range_node_storage *mem,
+				 struct gtt_range_node **out)
+{
+	struct gtt_range_node *node;
+	int err;
+
+	if (!ra || !out)
+		return set_error(-EINVAL, "gtt_range_reserve_in: allocator or out is NULL");
+	if (!(node = storage_node(mem)))
+		return set_error(-EINVAL, "gtt_range_reserve_in: storage is NULL or holds a node in use");
+	err = reserve(ra, start, size, color, owner, node, NULL, "gtt_range_reserve_in");
+	if (err == -ENOSPC)
+		return set_error(-ENOSPC, "gtt_range_reserve_in: [0x%llx, +0x%llx) is (partly) in use",
+				 (unsigned long long)start, (unsigned long long)size);
+	if (!err)
+		*out = node;
+	return err;
+}
+
+GTT_API int gtt_range_alloc_set_nospan(struct gtt_range_alloc *ra,
+				       unsigned int shift)
+{
+	if (!ra)
+		return set_error(-EINVAL, "gtt_range_alloc_set_nospan: allocator is NULL");
+	if (shift && (shift >= 64 || (1ull << shift) < ra->page_size))
+		return set_error(-EINVAL, "gtt_range_alloc_set_nospan: 2^%u is not a block of at least the page size 0x%llx below 2^64",
+				 shift, (unsigned long long)ra->page_size);
+	ra->nospan_shift = shift;
+	return 0;
+}
+
+GTT_API int gtt_range_add_free(struct gtt_range_alloc *ra, uint64_t start,
+			       uint64_t size)
+{
+	struct gtt_range_node *f, *rest = NULL, *prev;
+	uint64_t fs, fe, end;
+
+	if (!ra)
+		return set_error(-EINVAL, "gtt_range_add_free: allocator is NULL");
+	if (!size || size % ra->page_size || start % ra->page_size ||
+	    start > UINT64_MAX - size || start < ra->start || start + size > ra->end)
+		return set_error(-EINVAL, "gtt_range_add_free: [0x%llx, +0x%llx) is empty, not page-aligned or outside [0x%llx, 0x%llx)",
+				 (unsigned long long)start, (unsigned long long)size,
+				 (unsigned long long)ra->start, (unsigned long long)ra->end);
+	end = start + size;
+	f = last_at_or_below(ra, start);
+	if (is_head(ra, f) || !f->filler || end > f->start + f->size)
+		return set_error(-EINVAL, "gtt_range_add_free: [0x%llx, +0x%llx) overlaps space already added",
+				 (unsigned long long)start, (unsigned long long)size);
+	fs = f->start;
+	fe = f->start + f->size;
+	/* The filler splits in two: the one allocation, before any change. */
+	if (fs < start && end < fe) {
+		if (!(rest = mem_zalloc(sizeof(*rest))))
+			return set_error(-ENOMEM, "gtt_range_add_free: out of memory");
+		rest->filler = true;
+		rest->color = GTT_COLOR_NONE;
+	}
+	prev = f->prev;
+	unlink_node(ra, f);
+	if (fs < start) {
+		f->size = start - fs;
+		link_node(ra, prev, f, fs);
+		prev = f;
+	} else if (end < fe) {
+		rest = f;
+	} else {
+		mem_free(f);
+	}
+	if (end < fe) {
+		rest->size = fe - end;
+		link_node(ra, prev, rest, end);
+	}
+	return 0;
+}
+
+GTT_API int gtt_range_next_hole(struct gtt_range_alloc *ra, uint64_t from,
+				uint64_t *start, uint64_t *size)
+{
+	struct gtt_range_node *n;
+
+	if (!ra || !start || !size)
+		return set_error(-EINVAL, "gtt_range_next_hole: NULL argument");
+	n = last_by_start(&ra->hole_addr, HOLE_ADDR, from);
+	if (!n)
+		n = ra->hole_addr.root ? hole_node(avl_first(&ra->hole_addr)) : NULL;
+	else if (hole_start(n) < from)
+		n = step_with_hole(n, 1, 1);
+	if (!n)
+		return set_error(-ENOENT, "gtt_range_next_hole: no hole at or above 0x%llx",
+				 (unsigned long long)from);
+	*start = hole_start(n);
+	*size = n->hole;
+	return 0;
+}
+
+GTT_API int gtt_range_alloc_print(struct gtt_range_alloc *ra, FILE *fp,
+				  const char *prefix)
+{
+	uint64_t total, free = 0;
+	struct avl_node *x;
+	int bad = 0;
+
+	if (!ra || !fp || !prefix)
+		return set_error(-EINVAL, "gtt_range_alloc_print: NULL argument");
+	total = ra->end - ra->start - ra->unadded;
+	bad |= fprintf(fp, "%sutil_vma_heap:\n", prefix) < 0;
+	/* Highest first, as util_vma_heap keeps its holes. */
+	for (x = ra->hole_addr.root; x && x->right; x = x->right)
+		;
+	for (; x; x = avl_prev(x)) {
+		struct gtt_range_node *n = hole_node(x);
+
+		bad |= fprintf(fp, "%s    hole: offset = %" PRIu64 " (0x%" PRIx64 "), size = %" PRIu64 " (0x%" PRIx64 ")\n",
+			       prefix, hole_start(n), hole_start(n), n->hole, n->hole) < 0;
+		free += n->hole;
+	}
+	bad |= fprintf(fp, "%s%" PRIu64 "B (0x%" PRIx64 ") free (%.2f%% full)\n", prefix,
+		       free, free, total ? (double)(total - free) / (double)total * 100 : 100.0) < 0;
+	bad |= fflush(fp) != 0;
+	if (bad || ferror(fp))
+		return set_error(-EIO, "gtt_range_alloc_print: writing failed");
+	return 0;
+}
+
 struct gtt_range_node *range_node_alloc(void)
 {
 	/* Zeroed: node->ra == NULL marks it as in no allocator. */
@@ -706,21 +954,11 @@ int range_reserve_node(struct gtt_range_alloc *ra, uint64_t start,
 GTT_API int gtt_range_remove(struct gtt_range_alloc *ra,
 			     struct gtt_range_node *node)
 {
-	struct gtt_range_node *prev;
-	uint64_t merged;
-
-	if (!ra || !node || node->ra != ra || is_head(ra, node))
+	if (!ra || !node || node->ra != ra || is_head(ra, node) || node->filler)
 		return set_error(-EINVAL, "gtt_range_remove: node is NULL or not from this allocator");
-	prev = node->prev;
-	merged = hole_end(ra, node) - hole_start(prev);
-	hole_trees_remove(ra, node);
-	avl_remove(&ra->by_addr, &node->by_addr);
-	prev->next = node->next;
-	node->next->prev = prev;
-	set_hole(ra, prev, merged);
-	ra->nodes--;
-	ra->used -= node->size;
-	node->ra = NULL;
+	unlink_node(ra, node);
+	if (node->embedded)
+		return 0;
 	if (ra->free_node)
 		ra->free_node(node);
 	else
@@ -756,7 +994,7 @@ GTT_API struct gtt_range_node *gtt_range_lookup(struct gtt_range_alloc *ra,
 	if (!ra)
 		return NULL;
 	n = last_at_or_below(ra, addr);
-	if (is_head(ra, n) || addr - n->start >= n->size)
+	if (is_head(ra, n) || n->filler || addr - n->start >= n->size)
 		return NULL;
 	return n;
 }
@@ -792,19 +1030,26 @@ int range_lookup_rcu(struct gtt_range_alloc *ra, uint64_t addr, void **owner,
 	return 1;
 }
 
+/* @n, or the first node after it that is not a filler; NULL at the end. */
+static struct gtt_range_node *skip_fillers(struct gtt_range_alloc *ra,
+					   struct gtt_range_node *n)
+{
+	while (!is_head(ra, n) && n->filler)
+		n = n->next;
+	return is_head(ra, n) ? NULL : n;
+}
+
 GTT_API struct gtt_range_node *gtt_range_first(struct gtt_range_alloc *ra)
 {
-	if (!ra || is_head(ra, ra->head.next))
-		return NULL;
-	return ra->head.next;
+	return ra ? skip_fillers(ra, ra->head.next) : NULL;
 }
 
 GTT_API struct gtt_range_node *gtt_range_next(struct gtt_range_alloc *ra,
 					      struct gtt_range_node *node)
 {
-	if (!ra || !node || node->ra != ra || is_head(ra, node->next))
+	if (!ra || !node || node->ra != ra || is_head(ra, node))
 		return NULL;
-	return node->next;
+	return skip_fillers(ra, node->next);
 }
 
 GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
@@ -816,7 +1061,7 @@ GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
 	st->nodes = ra->nodes;
 	st->holes = ra->holes;
 	st->used = ra->used;
-	st->free = (ra->end - ra->start) - ra->used;
+	st->free = (ra->end - ra->start) - ra->used - ra->unadded;
 	st->largest_hole = max_hole_of(ra->hole_addr.root);
 	return 0;
 }
@@ -839,6 +1084,13 @@ static bool rule_reaches_in(const struct gtt_range_alloc *ra,
 	ra->adjust(ra->adjust_arg, r->color, low ? x->color : r->color,
 		   low ? r->color : x->color, &s, &e);
 	return low ? s > r->lo : e < r->hi;
+}
+
+/* May @n go?  Space not added yet never does. */
+static inline bool can_evict(gtt_evictable_fn evictable, void *arg,
+			     struct gtt_range_node *n)
+{
+	return !n->filler && evictable(arg, n);
 }
 
 /* End of the span that removing everything up to @after's predecessor opens. */
@@ -887,7 +1139,7 @@ static void grow_until_fit(const struct gtt_range_alloc *ra,
 			}
 			return;
 		}
-		if (last == hi_n || !evictable(arg, after))
+		if (last == hi_n || !can_evict(evictable, arg, after))
 			return;
 	}
 }
@@ -925,11 +1177,11 @@ static int evict_scan(struct gtt_range_alloc *ra,
 	if (is_head(ra, lo_n) || hole_start(lo_n) <= r.lo)
 		lo_n = lo_n->next;
 	while (!is_head(ra, lo_n->prev) && rule_reaches_in(ra, &r, lo_n->prev, true) &&
-	       evictable(arg, lo_n->prev))
+	       can_evict(evictable, arg, lo_n->prev))
 		lo_n = lo_n->prev;
 	hi_n = last_at_or_below(ra, r.hi - 1);
 	while (!is_head(ra, hi_n->next) && rule_reaches_in(ra, &r, hi_n->next, false) &&
-	       evictable(arg, hi_n->next))
+	       can_evict(evictable, arg, hi_n->next))
 		hi_n = hi_n->next;
 	if (is_head(ra, lo_n) || is_head(ra, hi_n) || lo_n->start > hi_n->start)
 		goto done;
@@ -940,7 +1192,7 @@ static int evict_scan(struct gtt_range_alloc *ra,
 	 * as first does.  From there the run grows until the request fits.
 	 */
 	for (first = lo_n;; first = first->next) {
-		if (!evictable(arg, first)) {
+		if (!can_evict(evictable, arg, first)) {
 			k = 0;
 		} else {
 			if (!k) {
@@ -949,7 +1201,7 @@ static int evict_scan(struct gtt_range_alloc *ra,
 			}
 			while (k < cap && k < best && last != hi_n &&
 			       !span_long_enough(ra, &r, first->prev, last->next) &&
-			       evictable(arg, last->next)) {
+			       can_evict(evictable, arg, last->next)) {
 				last = last->next;
 				k++;
 			}
@@ -1017,7 +1269,7 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 {
 	struct gtt_range_node *n;
 	struct avl_node *a, *h;
-	uint64_t nodes = 0, used = 0, holes = 0, prev_end = ra->start;
+	uint64_t nodes = 0, used = 0, holes = 0, unadded = 0, prev_end = ra->start;
 
 	if (avl_check(ra->by_addr.root, NULL) < 0 ||
 	    avl_check(ra->hole_addr.root, NULL) < 0 ||
@@ -1034,8 +1286,15 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 		if (!is_head(ra, n)) {
 			if (n->start < prev_end || n->size == 0)
 				return -1;
-			nodes++;
-			used += n->size;
+			if (n->filler) {
+				unadded += n->size;
+				/* Fillers never touch (one would have grown). */
+				if (n->prev->filler && hole_start(n->prev) == n->start)
+					return -1;
+			} else {
+				nodes++;
+				used += n->size;
+			}
 		}
 		if (n->hole != hole_end(ra, n) - hole_start(n))
 			return -1;
@@ -1053,7 +1312,8 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 	} while (!is_head(ra, n));
 	if (a || h)
 		return -1;
-	if (nodes != ra->nodes || used != ra->used || holes != ra->holes)
+	if (nodes != ra->nodes || used != ra->used || holes != ra->holes ||
+	    unadded != ra->unadded)
 		return -1;
 	return 0;
 }
@@ -1067,5 +1327,5 @@ struct gtt_range_node *range_node_from(struct gtt_range_alloc *ra,
 
 	if (is_head(ra, n) || n->start + n->size <= addr)
 		n = n->next;
-	return is_head(ra, n) ? NULL : n;
+	return skip_fillers(ra, n);
 }

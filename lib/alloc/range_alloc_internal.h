@@ -14,7 +14,13 @@
 struct gtt_range_node {
 	struct avl_node by_addr;	/* every node and the head, by start */
 	struct avl_node hole_addr;	/* nodes with a hole, by start */
-	struct avl_node by_size;	/* nodes with a hole, by (hole, start) */
+	union {
+		/* nodes with a hole, by (hole, start) */
+		struct avl_node by_size;
+		/* Deferred free (vm with RCU readers): a removed node is in no
+		 * hole tree, and RCU readers only follow by_addr. */
+		struct rcu_head rcu;
+	};
 	struct gtt_range_node *prev;	/* address order, circular via head */
 	struct gtt_range_node *next;
 	uint64_t start;
@@ -23,9 +29,10 @@ struct gtt_range_node {
 	uint64_t max_hole;		/* largest hole in the hole_addr subtree */
 	uint32_t color;
 	bool has_hole;			/* in hole_addr and by_size */
+	bool embedded;			/* in caller storage: never freed here */
+	bool filler;			/* space not added yet (GTT_RANGE_ALLOC_EMPTY) */
 	void *owner;
 	struct gtt_range_alloc *ra;
-	struct rcu_head rcu;		/* deferred free (vm with RCU readers) */
 };
 
 struct gtt_range_alloc {
@@ -43,6 +50,8 @@ struct gtt_range_alloc {
 	uint64_t nodes;
 	uint64_t used;
 	uint64_t holes;
+	uint64_t unadded;		/* bytes in fillers */
+	unsigned int nospan_shift;	/* 0: none */
 	/* How removed nodes are freed (a vm with RCU readers defers it). */
 	void (*free_node)(struct gtt_range_node *node);
 };
