@@ -48,7 +48,7 @@ check(run("--mock", "tgl", "bind", "0x1001")[0] == 2, "misaligned bind address: 
 check(run("--mock", "tgl", "--pages", "0", "bind")[0] == 2, "zero pages: exit 2")
 rc, out, _ = run("--mock", "snb", "--ppgtt", "--pages", "1", "bind", "0x3ff000")
 # gen6 PPGTT PTE of DMA 0x100000000: bit 32 folded to bit 4, uncached 01b at 2:1, valid
-check(rc == 0 and "pte 0x0000000000000013  ok" in out, "a gen6 PPGTT on the mock: bind and read back")
+check(rc == 0 and "pte 0x00000013  ok" in out, "a gen6 PPGTT on the mock: bind and read back (4-byte entries)")
 check(run("--mock", "tgl", "dump", "0", "8G")[0] == 2, "dump past the end of a 4 GiB GGTT: exit 2")
 check(run("--vfio", "0000:00:00.0", "--profile", "2:2M:2M", "dump")[0] == 2 and
       run("--vfio", "0000:00:00.0", "--profile", "2:2M:2M:tgl:x", "dump")[0] == 2 and
