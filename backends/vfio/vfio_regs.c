@@ -123,6 +123,6 @@ int vfio_reg_write(struct vfio_be *v, int space, uint64_t offset, unsigned int w
 		*(volatile uint64_t *)at = value;
 	else
 		*(volatile uint32_t *)at = (uint32_t)value;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	full_fence();
 	return 0;
 }
