@@ -332,7 +332,8 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 	err = bind_lookup(op);
 	if (err)
 		return err;
-	op->b = binding_create(vm, op->v->pages, 0, op->size, info->pte_flags);
+	op->b = binding_create(vm, op->v->pages, 0, op->size, info->pte_flags,
+			       vm->queue);
 	if (op->b) {
 		op->b->pages_offset = info->pages_offset;
 		op->b->region = op->v->sparse;

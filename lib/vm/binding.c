@@ -27,10 +27,18 @@
 
 static const struct gtt_fence_ops unbind_fence_ops = { .name = "unbind" };
 
+/* A binding with its unbind state inline. */
+struct binding_with_unbind {
+	struct gtt_binding b;
+	struct unbind_state un;
+};
+
 static void binding_free_now(struct gtt_binding *b)
 {
 	gtt_pages_put(b->pages);	/* only if it never completed */
 	gtt_fence_put(b->bind_fence);
+	if (!b->un_inline)
+		mem_free(b->un);
 	mem_free(b);
 }
 
@@ -53,12 +61,26 @@ static void binding_free(struct gtt_fence *f)
 
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 				   uint64_t start, uint64_t size,
-				   uint32_t pte_flags)
+				   uint32_t pte_flags, bool with_unbind)
 {
-	struct gtt_binding *b = mem_alloc(sizeof(*b));
+	struct gtt_binding *b;
 
+	if (with_unbind) {
+		struct binding_with_unbind *bu = mem_alloc(sizeof(*bu));
+
+		b = bu ? &bu->b : NULL;
+		if (b) {
+			b->un = &bu->un;
+			b->un->b = b;
+		}
+	} else {
+		b = mem_alloc(sizeof(*b));
+		if (b)
+			b->un = NULL;
+	}
 	if (!b)
 		return NULL;
+	b->un_inline = with_unbind;
 	fence_init(&b->unbind_fence, &unbind_fence_ops, NULL, 0, 0,
 		   binding_free);
 	b->vm = vm;
@@ -105,7 +127,7 @@ void binding_put(struct gtt_binding *b)
 
 void binding_tree_release(struct range_fence *rf)
 {
-	binding_put(container_of(rf, struct gtt_binding, pending));
+	binding_put(binding_of_pending(rf));
 }
 
 /* ---- bind ---- */
@@ -265,28 +287,28 @@ static void unbind_finish(struct gtt_binding *b, bool ran, int err)
 		b->stale = vm_clear_failed(b->vm, err);
 		b->clear_error = err;
 	}
-	await_fini(&b->unbind_await);
+	if (b->un)
+		await_fini(&b->un->aw);
 	binding_unhold(b);
 }
 
 static void unbind_done(struct gtt_fence *done, struct gtt_fence_cb *cb)
 {
-	struct gtt_binding *b = container_of(cb, struct gtt_binding, unbind_cb);
+	struct gtt_binding *b = container_of(cb, struct unbind_state, cb)->b;
 	int err = fence_error(done);
 
 	gtt_fence_put(done);
 	unbind_finish(b, true, err);
 }
 
-static void unbind_job(struct await *aw, int dep_error)
+/* The unbind job: clear, then drop the unbind's hold (dependency errors
+ * do not matter: failed GPU work still used the mapping). */
+static void unbind_run(struct gtt_binding *b)
 {
-	struct gtt_binding *b = container_of(aw, struct gtt_binding, unbind_await);
 	struct gtt_vm *vm = b->vm;
 	bool ran = !vm_is_closed(vm);
 	int err = 0;
 
-	/* Failed GPU work still used the mapping: clear regardless. */
-	(void)dep_error;
 	if (ran && vm->queue) {
 		const struct gtt_backend_op op = {
 			.kind = GTT_BACKEND_OP_UNMAP, .start = b->start, .size = b->size,
@@ -294,9 +316,9 @@ static void unbind_job(struct await *aw, int dep_error)
 
 		/* No holder can appear any more: with none but the unbind's
 		 * own, the unbind fence signals exactly with the batch. */
-		err = queue_submit(b, aw, &op,
+		err = queue_submit(b, &b->un->aw, &op,
 				   atomic_load(&b->holds) == 1 ? &b->unbind_fence : NULL,
-				   &b->unbind_cb, unbind_done);
+				   &b->un->cb, unbind_done);
 		if (!err)
 			return;
 	} else if (ran) {
@@ -305,9 +327,38 @@ static void unbind_job(struct await *aw, int dep_error)
 	unbind_finish(b, ran, err);
 }
 
-void binding_unbind_init(struct gtt_binding *b)
+static void unbind_job(struct await *aw, int dep_error)
 {
-	vm_await_init(b->vm, &b->unbind_await, unbind_job);
+	(void)dep_error;
+	unbind_run(container_of(aw, struct unbind_state, aw)->b);
+}
+
+void binding_unbind_now(struct gtt_binding *b)
+{
+	unbind_run(b);
+}
+
+int binding_unbind_init(struct gtt_binding *b)
+{
+	if (!b->un) {
+		b->un = mem_alloc(sizeof(*b->un));
+		if (!b->un)
+			return -ENOMEM;
+		b->un->b = b;
+	}
+	vm_await_init(b->vm, &b->un->aw, unbind_job);
+	return 0;
+}
+
+void binding_unbind_drop(struct gtt_binding *b)
+{
+	if (!b->un)
+		return;
+	await_cancel(&b->un->aw);
+	if (!b->un_inline) {
+		mem_free(b->un);
+		b->un = NULL;
+	}
 }
 
 /* ---- holds (public) ---- */

@@ -194,16 +194,17 @@ void map_hand_over(struct vma *v, struct gtt_binding *b)
 
 	if (!v->sparse)
 		return;
+	/* Without an unbind await, all of these have signalled. */
 	for (struct range_fence *rf = range_fence_first(&b->vm->pending, b->start,
 							b->start + b->size - 1);
-	     rf; rf = range_fence_next(rf, b->start, b->start + b->size - 1))
+	     rf && b->un; rf = range_fence_next(rf, b->start, b->start + b->size - 1))
 		if (!range_fence_signalled(rf))
-			await_add_order(&b->unbind_await, rf->fence);
+			await_add_order(&b->un->aw, rf->fence);
 	while ((it = itree_first(&v->pieces, 0, UINT64_MAX))) {
 		struct gtt_fence *bf = piece_of(it)->bind_fence;
 
-		if (bf)
-			await_add(&b->unbind_await, bf);
+		if (bf && b->un)
+			await_add(&b->un->aw, bf);
 		piece_del(b->vm, v, piece_of(it));	/* no longer a live mapping */
 		itree_insert(&b->pieces, it);
 	}
@@ -233,9 +234,7 @@ static struct gtt_binding *piece_like(struct map_batch *mb,
 /* What waits for @rf must not wait for this batch's own work. */
 static bool batch_owns(const struct map_batch *mb, const struct range_fence *rf)
 {
-	const struct gtt_binding *b = container_of(rf, struct gtt_binding, pending);
-
-	return b->batch == mb;
+	return binding_of_pending(rf)->batch == mb;
 }
 
 /* @c, covered by the batch: to be cleared by the batch's job. */
@@ -252,7 +251,7 @@ static void cut(struct map_batch *mb, struct vma *v, struct gtt_binding *c)
 	vm_work_begin(vm);
 	binding_get(c);				/* the pending tree's */
 	c->rcu_free = vm->rcu;
-	range_fence_insert(&vm->pending, &c->pending, c->start,
+	range_fence_insert(&vm->pending, &c->un->pending, c->start,
 			   c->start + c->size - 1, &c->unbind_fence);
 	mb->acts[mb->nacts++] = (struct map_action){ .b = c, .write = false };
 	mb->ncuts++;
@@ -705,7 +704,7 @@ static int batch_prepare(struct gtt_vm *vm, const struct gtt_map_op *ops,
 	if (!mb->acts || !mb->pool || (vm->queue && !mb->bops) || await_reserve(&mb->aw, (unsigned int)u64_min(nrec, UINT32_MAX)))
 		goto nomem;
 	for (; mb->npool < nfresh; mb->npool++) {
-		mb->pool[mb->npool] = binding_create(vm, NULL, 0, 0, 0);
+		mb->pool[mb->npool] = binding_create(vm, NULL, 0, 0, 0, true);
 		if (!mb->pool[mb->npool])
 			goto nomem;
 	}

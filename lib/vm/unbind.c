@@ -42,22 +42,25 @@ static struct gtt_fence *first_unsignalled(const struct vma *v)
 }
 
 /*
- * Take everything the unbind of @v can need (its dependency records and a
- * resv slot), so that unbind_commit() cannot fail.  Return: 0, or -ENOMEM
- * with nothing changed.
+ * Take everything the unbind of @v can need (its unbind state and
+ * dependency records, unless it has nothing to wait for, and a resv slot),
+ * so that unbind_commit() cannot fail.  Fences only ever signal, so what
+ * has nothing to wait for here has nothing at commit either.  Return: 0,
+ * or -ENOMEM with nothing changed.
  */
 int unbind_prepare(struct gtt_vm *vm, struct vma *v)
 {
 	struct gtt_binding *b = v->binding;
+	unsigned int n = unsignalled_deps(v);
 
-	binding_unbind_init(b);
-	if (await_reserve(&b->unbind_await, unsignalled_deps(v))) {
-		await_cancel(&b->unbind_await);
+	if ((n || b->un) &&
+	    (binding_unbind_init(b) || await_reserve(&b->un->aw, n))) {
+		binding_unbind_drop(b);
 		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory for the dependencies of vma 0x%" PRIx64 " in vm '%s'",
 				 v->handle, vm->name);
 	}
 	if (v->resv && resv_reserve(v->resv)) {
-		await_cancel(&b->unbind_await);
+		binding_unbind_drop(b);
 		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory reserving a resv slot");
 	}
 	return 0;
@@ -65,7 +68,7 @@ int unbind_prepare(struct gtt_vm *vm, struct vma *v)
 
 void unbind_abort(struct vma *v)
 {
-	await_cancel(&v->binding->unbind_await);
+	binding_unbind_drop(v->binding);
 	if (v->resv)
 		resv_unreserve(v->resv, 1);
 }
@@ -79,14 +82,17 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 		   struct gtt_fence **fence, bool evicted)
 {
 	struct gtt_binding *b = v->binding;
-	struct await *aw = &b->unbind_await;
+	/* No await: everything it would wait for has signalled. */
+	struct await *aw = b->un ? &b->un->aw : NULL;
 	struct gtt_range_node *node = v->node;
 	bool immediate;
 
-	if (b->bind_fence)
+	if (aw && b->bind_fence)
 		await_add(aw, b->bind_fence);
-	active_await(&v->active, aw);
-	active_await(&vm->active, aw);
+	if (aw) {
+		active_await(&v->active, aw);
+		active_await(&vm->active, aw);
+	}
 	vma_drop_active(v);
 	/* A sparse vma's clear covers its pieces: after their writes, and
 	 * their pages go only when it completes. */
@@ -98,7 +104,7 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	 * not an eviction, whose range the bind that evicts is waiting for
 	 * (its PTE write replaces what a failed clear left).  A queue
 	 * backend's clear always completes later. */
-	immediate = !vm->queue && atomic_load(&aw->pending) == 1;
+	immediate = !vm->queue && (!aw || atomic_load(&aw->pending) == 1);
 	tree_write_begin(vm);
 	if (!immediate)
 		gtt_range_remove(vm->ra, node);
@@ -114,7 +120,7 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	if (!immediate) {
 		binding_get(b);			/* the tree's reference */
 		b->rcu_free = vm->rcu;		/* readers can reach it now */
-		range_fence_insert(&vm->pending, &b->pending, b->start,
+		range_fence_insert(&vm->pending, &b->un->pending, b->start,
 				   b->start + b->size - 1, &b->unbind_fence);
 		vm->st.unbinds_deferred++;
 	} else {
@@ -135,7 +141,10 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	/* The vma's reference on b now belongs to the unbind, which may
 	 * complete it right here: look at it through one of our own. */
 	binding_get(b);
-	await_commit(aw);
+	if (aw)
+		await_commit(aw);
+	else
+		binding_unbind_now(b);
 	if (immediate) {
 		tree_write_begin(vm);
 		if (b->stale && !evicted) {

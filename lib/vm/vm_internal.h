@@ -31,6 +31,22 @@
 #include "range_fence.h"
 
 struct map_batch;
+struct gtt_binding;
+
+/*
+ * What only an unbind that waits needs: its await set, its place in the
+ * pending tree, the callback of a queue backend's batch.  unbind_prepare()
+ * allocates it when the unbind has something to wait for (an unbind with
+ * nothing pending runs right there and needs none); the pieces of sparse
+ * vmas and the bindings of a queue backend, whose unbinds always wait,
+ * carry it inline.  Freed with the binding.
+ */
+struct unbind_state {
+	struct await aw;
+	struct range_fence pending;	/* in vm->pending while unbinding */
+	struct gtt_fence_cb cb;		/* a queue backend: its batch's end */
+	struct gtt_binding *b;
+};
 
 struct gtt_binding {
 	/* The unbind fence; its refcount is the binding's refcount. */
@@ -56,8 +72,8 @@ struct gtt_binding {
 	_Atomic int32_t holds;		/* 1 for the unbind itself + holders */
 	struct gtt_fence *bind_fence;	/* only when the bind could be deferred */
 	struct await bind_await;
-	struct await unbind_await;
-	struct range_fence pending;	/* in vm->pending while unbinding */
+	struct unbind_state *un;	/* once unbinding (see above) */
+	bool un_inline;			/* un is part of the binding */
 	/* A sparse vma's placement maps nothing itself (map.c); once it
 	 * unbinds, it holds the pieces mapped inside it until its clear. */
 	bool region;
@@ -78,7 +94,6 @@ struct gtt_binding {
 	 * unbind job when their batch signals (both may be in flight: the
 	 * kernel orders the unbind's after the bind's). */
 	struct gtt_fence_cb bind_cb;
-	struct gtt_fence_cb unbind_cb;
 	bool submitted;			/* the bind's batch was handed over */
 };
 
@@ -178,9 +193,10 @@ void pages_join_moves(struct gtt_pages *p, struct gtt_fence *f,
 		      struct gtt_fence **prev);
 
 /* binding.c */
+/* @with_unbind: carry the unbind state inline (see struct unbind_state). */
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 				   uint64_t start, uint64_t size,
-				   uint32_t pte_flags);
+				   uint32_t pte_flags, bool with_unbind);
 /* Set the start address once the range is placed (before it is shared). */
 void binding_place(struct gtt_binding *b, uint64_t start);
 void binding_get(struct gtt_binding *b);
@@ -190,8 +206,20 @@ void vm_await_init(struct gtt_vm *vm, struct await *aw,
 		   void (*fn)(struct await *aw, int error));
 /* Prepare the bind await; the job writes PTEs, then signals bind_fence. */
 void binding_bind_init(struct gtt_binding *b);
-/* Prepare the unbind await; the job clears PTEs, then drops its hold. */
-void binding_unbind_init(struct gtt_binding *b);
+/*
+ * Prepare the unbind await (allocating the unbind state unless the binding
+ * carries it); the job clears PTEs, then drops its hold.  Return: 0,
+ * -ENOMEM (nothing changed).  binding_unbind_drop() undoes it.
+ */
+int binding_unbind_init(struct gtt_binding *b);
+void binding_unbind_drop(struct gtt_binding *b);
+/* Run the unbind job here: nothing it waits for is pending (no await). */
+void binding_unbind_now(struct gtt_binding *b);
+/* The binding whose unbind state holds @rf (vm->pending). */
+static inline struct gtt_binding *binding_of_pending(const struct range_fence *rf)
+{
+	return container_of(rf, struct unbind_state, pending)->b;
+}
 void binding_unhold(struct gtt_binding *b);
 /* vm->pending's release: drops the reference the tree held. */
 void binding_tree_release(struct range_fence *rf);
