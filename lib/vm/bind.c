@@ -72,6 +72,7 @@ struct bind_op {
 	struct gtt_binding *b;
 	struct gtt_range_node *node;	/* placed once b->start is set */
 	bool placed;
+	int dep_error;			/* no bind job: a failed dependency's */
 	struct gtt_fence *wait_for;	/* out of memory: wait, then retry */
 };
 
@@ -220,16 +221,26 @@ static int bind_deps(struct bind_op *op, bool want_fence)
 	struct range_fence *rf, *first;
 	unsigned int npending;
 	uint64_t lo, hi;
+	bool waits;
 
 	vm_overlap_window(vm, b->start, b->size, &lo, &hi);
 	first = range_fence_first_unsignalled(&vm->pending, lo, hi);
 	npending = first ? range_fence_count_unsignalled(&vm->pending, lo, hi) : 0;
 	/* A queue backend's write completes later, always: its fence. */
-	if (!b->bind_fence && (want_fence || npending || vm->queue ||
-			       any_unsignalled(info->deps, info->num_deps)) &&
+	waits = b->job || npending || vm->queue ||
+		any_unsignalled(info->deps, info->num_deps);
+	if (!b->bind_fence && (want_fence || waits) &&
 	    gtt_fence_create(0, 0, &b->bind_fence))
 		return -ENOMEM;
-	if (await_reserve(&b->bind_await, info->num_deps + npending)) {
+	if (!waits) {
+		/* Every dependency has signalled: no job to wait, and the
+		 * first that failed fails the bind (as its record would). */
+		for (size_t i = 0; i < info->num_deps && !op->dep_error; i++)
+			if (fence_error(info->deps[i]) < 0)
+				op->dep_error = fence_error(info->deps[i]);
+		return 0;
+	}
+	if (binding_bind_init(b) || await_reserve(&b->job->aw, info->num_deps + npending)) {
 		for (size_t i = 0; i < info->num_deps && !op->wait_for; i++)
 			if (!gtt_fence_is_signaled(info->deps[i]))
 				op->wait_for = gtt_fence_get(info->deps[i]);
@@ -239,11 +250,11 @@ static int bind_deps(struct bind_op *op, bool want_fence)
 				 (unsigned int)(info->num_deps + npending));
 	}
 	for (size_t i = 0; i < info->num_deps; i++)
-		await_add(&b->bind_await, info->deps[i]);
+		await_add(&b->job->aw, info->deps[i]);
 	if (npending) {
 		vm->st.bind_waits_on_unbind++;
 		for (rf = first; rf; rf = range_fence_next(rf, lo, hi))
-			await_add_order(&b->bind_await, rf->fence);
+			await_add_order(&b->job->aw, rf->fence);
 	}
 	return 0;
 }
@@ -261,12 +272,18 @@ static bool bind_commit(struct bind_op *op)
 	gtt_fence_put(op->v->last_unbind);	/* placed again */
 	op->v->last_unbind = NULL;
 	binding_get(b);			/* the bind job's reference */
-	b->bind_counted = vm->queue || atomic_load(&b->bind_await.pending) > 1;
+	b->bind_counted = vm->queue ||
+			  (b->job && atomic_load(&b->job->aw.pending) > 1);
 	if (b->bind_counted)
 		vm_work_begin(vm);
 	/* Deferred: the job waits, or a queue backend has its batch (which
 	 * may have written anything if it failed: the waiting path unbinds). */
-	deferred = !await_commit(&b->bind_await) || b->submitted;
+	if (b->job) {
+		deferred = !await_commit(&b->job->aw) || b->submitted;
+	} else {
+		binding_bind_now(b, op->dep_error);
+		deferred = false;
+	}
 	vm->st.binds++;
 	vm->st.bound++;
 	vm->st.binds_deferred += deferred;
@@ -333,11 +350,10 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 	if (err)
 		return err;
 	op->b = binding_create(vm, op->v->pages, 0, op->size, info->pte_flags,
-			       vm->queue);
+			       vm->queue ? BINDING_INLINE_UNBIND | BINDING_INLINE_JOB : 0);
 	if (op->b) {
 		op->b->pages_offset = info->pages_offset;
 		op->b->region = op->v->sparse;
-		binding_bind_init(op->b);
 	}
 	op->node = range_node_alloc();
 	if (!op->b || !op->node) {
@@ -363,7 +379,7 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 	return 0;
 fail:
 	if (op->b) {
-		await_cancel(&op->b->bind_await);
+		binding_bind_drop(op->b);
 		binding_put(op->b);
 		op->b = NULL;
 	}

@@ -27,16 +27,26 @@
 
 static const struct gtt_fence_ops unbind_fence_ops = { .name = "unbind" };
 
-/* A binding with its unbind state inline. */
+/* A binding with its unbind state inline, and its bind job too. */
 struct binding_with_unbind {
 	struct gtt_binding b;
 	struct unbind_state un;
 };
 
+struct binding_with_both {
+	struct gtt_binding b;
+	struct unbind_state un;
+	struct bind_job job;
+};
+
+static void bind_job(struct await *aw, int dep_error);
+
 static void binding_free_now(struct gtt_binding *b)
 {
 	gtt_pages_put(b->pages);	/* only if it never completed */
 	gtt_fence_put(b->bind_fence);
+	if (!b->job_inline)
+		mem_free(b->job);	/* a bind that never ran */
 	if (!b->un_inline)
 		mem_free(b->un);
 	mem_free(b);
@@ -61,26 +71,28 @@ static void binding_free(struct gtt_fence *f)
 
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 				   uint64_t start, uint64_t size,
-				   uint32_t pte_flags, bool with_unbind)
+				   uint32_t pte_flags, unsigned int inline_parts)
 {
 	struct gtt_binding *b;
 
-	if (with_unbind) {
-		struct binding_with_unbind *bu = mem_alloc(sizeof(*bu));
-
-		b = bu ? &bu->b : NULL;
-		if (b) {
-			b->un = &bu->un;
-			b->un->b = b;
-		}
-	} else {
-		b = mem_alloc(sizeof(*b));
-		if (b)
-			b->un = NULL;
-	}
+	b = mem_alloc(inline_parts & BINDING_INLINE_JOB ? sizeof(struct binding_with_both) :
+		      inline_parts & BINDING_INLINE_UNBIND ? sizeof(struct binding_with_unbind) :
+		      sizeof(*b));
 	if (!b)
 		return NULL;
-	b->un_inline = with_unbind;
+	b->un = NULL;
+	b->job = NULL;
+	b->un_inline = inline_parts & BINDING_INLINE_UNBIND;
+	b->job_inline = inline_parts & BINDING_INLINE_JOB;
+	if (b->un_inline) {
+		b->un = &container_of(b, struct binding_with_unbind, b)->un;
+		b->un->b = b;
+	}
+	if (b->job_inline) {
+		b->job = &container_of(b, struct binding_with_both, b)->job;
+		b->job->b = b;
+		vm_await_init(vm, &b->job->aw, bind_job);
+	}
 	fence_init(&b->unbind_fence, &unbind_fence_ops, NULL, 0, 0,
 		   binding_free);
 	b->vm = vm;
@@ -143,7 +155,13 @@ static void bind_finish(struct gtt_binding *b, int err, bool replaced)
 	atomic_store_explicit(&b->replaced, replaced, memory_order_release);
 	if (b->bind_fence)
 		gtt_fence_signal(b->bind_fence, err);
-	await_fini(&b->bind_await);
+	if (b->job) {
+		await_fini(&b->job->aw);
+		if (!b->job_inline) {
+			mem_free(b->job);
+			b->job = NULL;
+		}
+	}
 	if (b->bind_counted)
 		vm_work_end(vm);
 	binding_put(b);
@@ -152,7 +170,7 @@ static void bind_finish(struct gtt_binding *b, int err, bool replaced)
 /* A queue backend's batch finished (any thread; b->done's callback). */
 static void bind_done(struct gtt_fence *done, struct gtt_fence_cb *cb)
 {
-	struct gtt_binding *b = container_of(cb, struct gtt_binding, bind_cb);
+	struct gtt_binding *b = container_of(cb, struct bind_job, cb)->b;
 	int err = fence_error(done);
 
 	gtt_fence_put(done);	/* its signaller holds its own */
@@ -191,9 +209,9 @@ static int queue_submit(struct gtt_binding *b, struct await *aw,
 	return 0;
 }
 
-static void bind_job(struct await *aw, int dep_error)
+/* The bind job: write the PTEs, unless a dependency failed (@dep_error). */
+static void bind_run(struct gtt_binding *b, int dep_error)
 {
-	struct gtt_binding *b = container_of(aw, struct gtt_binding, bind_await);
 	struct gtt_vm *vm = b->vm;
 	bool replaced = false;
 	int err = dep_error;
@@ -209,7 +227,8 @@ static void bind_job(struct await *aw, int dep_error)
 		};
 
 		b->submitted = true;	/* read by the binding call only */
-		err = queue_submit(b, aw, &op, b->bind_fence, &b->bind_cb, bind_done);
+		err = queue_submit(b, &b->job->aw, &op, b->bind_fence, &b->job->cb,
+				   bind_done);
 		if (!err)
 			return;
 		b->submitted = false;
@@ -244,9 +263,37 @@ void binding_release_pieces(struct gtt_binding *b)
 	}
 }
 
-void binding_bind_init(struct gtt_binding *b)
+static void bind_job(struct await *aw, int dep_error)
 {
-	vm_await_init(b->vm, &b->bind_await, bind_job);
+	bind_run(container_of(aw, struct bind_job, aw)->b, dep_error);
+}
+
+void binding_bind_now(struct gtt_binding *b, int dep_error)
+{
+	bind_run(b, dep_error);
+}
+
+int binding_bind_init(struct gtt_binding *b)
+{
+	if (b->job)
+		return 0;	/* inline, or an eviction took records already */
+	b->job = mem_alloc(sizeof(*b->job));
+	if (!b->job)
+		return -ENOMEM;
+	b->job->b = b;
+	vm_await_init(b->vm, &b->job->aw, bind_job);
+	return 0;
+}
+
+void binding_bind_drop(struct gtt_binding *b)
+{
+	if (!b->job)
+		return;
+	await_cancel(&b->job->aw);
+	if (!b->job_inline) {
+		mem_free(b->job);
+		b->job = NULL;
+	}
 }
 
 /* ---- unbind ---- */

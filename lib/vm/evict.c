@@ -60,7 +60,7 @@ int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req,
 		err = -ENOMEM;
 		goto out;
 	}
-	if (await_reserve(&b->bind_await, num_deps +
+	if (binding_bind_init(b) || await_reserve(&b->job->aw, num_deps +
 			   range_fence_count(&vm->pending, lo, hi) + n)) {
 		err = set_error(-ENOMEM, "gtt_vma_bind: out of memory for the dependencies of an eviction");
 		goto out;

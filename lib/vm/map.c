@@ -704,7 +704,8 @@ static int batch_prepare(struct gtt_vm *vm, const struct gtt_map_op *ops,
 	if (!mb->acts || !mb->pool || (vm->queue && !mb->bops) || await_reserve(&mb->aw, (unsigned int)u64_min(nrec, UINT32_MAX)))
 		goto nomem;
 	for (; mb->npool < nfresh; mb->npool++) {
-		mb->pool[mb->npool] = binding_create(vm, NULL, 0, 0, 0, true);
+		mb->pool[mb->npool] = binding_create(vm, NULL, 0, 0, 0,
+						     BINDING_INLINE_UNBIND);
 		if (!mb->pool[mb->npool])
 			goto nomem;
 	}

@@ -48,6 +48,19 @@ struct unbind_state {
 	struct gtt_binding *b;
 };
 
+/*
+ * What only a bind that waits needs: its await set and the callback of a
+ * queue backend's batch.  bind_deps() allocates it when the bind has
+ * something to wait for (a bind with nothing pending writes right there
+ * and needs none); bindings of a queue backend, whose binds always
+ * complete later, carry it inline.  Freed when the bind job ends.
+ */
+struct bind_job {
+	struct await aw;
+	struct gtt_fence_cb cb;		/* a queue backend: its batch's end */
+	struct gtt_binding *b;
+};
+
 struct gtt_binding {
 	/* The unbind fence; its refcount is the binding's refcount. */
 	struct gtt_fence unbind_fence;
@@ -71,9 +84,10 @@ struct gtt_binding {
 	struct gtt_binding *q_next;	/* in vm->quarantine */
 	_Atomic int32_t holds;		/* 1 for the unbind itself + holders */
 	struct gtt_fence *bind_fence;	/* only when the bind could be deferred */
-	struct await bind_await;
+	struct bind_job *job;		/* while a bind waits (see above) */
 	struct unbind_state *un;	/* once unbinding (see above) */
 	bool un_inline;			/* un is part of the binding */
+	bool job_inline;		/* and job */
 	/* A sparse vma's placement maps nothing itself (map.c); once it
 	 * unbinds, it holds the pieces mapped inside it until its clear. */
 	bool region;
@@ -90,10 +104,8 @@ struct gtt_binding {
 	bool unbind_counted;
 	bool rcu_free;			/* was reachable by RCU readers */
 	struct rcu_head rcu;
-	/* A queue backend: the callbacks that finish the bind and the
-	 * unbind job when their batch signals (both may be in flight: the
-	 * kernel orders the unbind's after the bind's). */
-	struct gtt_fence_cb bind_cb;
+	/* A queue backend: the bind's batch was handed over (its end runs
+	 * from job->cb; the unbind's, ordered after it, from un->cb). */
 	bool submitted;			/* the bind's batch was handed over */
 };
 
@@ -193,10 +205,14 @@ void pages_join_moves(struct gtt_pages *p, struct gtt_fence *f,
 		      struct gtt_fence **prev);
 
 /* binding.c */
-/* @with_unbind: carry the unbind state inline (see struct unbind_state). */
+/* What a binding carries inline (struct unbind_state, struct bind_job). */
+enum {
+	BINDING_INLINE_UNBIND = 1u << 0,
+	BINDING_INLINE_JOB = 1u << 1,	/* with BINDING_INLINE_UNBIND only */
+};
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 				   uint64_t start, uint64_t size,
-				   uint32_t pte_flags, bool with_unbind);
+				   uint32_t pte_flags, unsigned int inline_parts);
 /* Set the start address once the range is placed (before it is shared). */
 void binding_place(struct gtt_binding *b, uint64_t start);
 void binding_get(struct gtt_binding *b);
@@ -204,8 +220,17 @@ void binding_put(struct gtt_binding *b);
 /* Give @aw the vm's passer when its backend is a queue (binding.c). */
 void vm_await_init(struct gtt_vm *vm, struct await *aw,
 		   void (*fn)(struct await *aw, int error));
-/* Prepare the bind await; the job writes PTEs, then signals bind_fence. */
-void binding_bind_init(struct gtt_binding *b);
+/*
+ * The bind job's await, ready for records (allocated unless the binding
+ * carries it); the job writes PTEs, then signals bind_fence.  Return: 0,
+ * -ENOMEM (nothing changed).  binding_bind_drop() undoes it, with every
+ * record taken.
+ */
+int binding_bind_init(struct gtt_binding *b);
+void binding_bind_drop(struct gtt_binding *b);
+/* Run the bind job here: nothing it waits for is pending (no await);
+ * @dep_error: the first error of a dependency. */
+void binding_bind_now(struct gtt_binding *b, int dep_error);
 /*
  * Prepare the unbind await (allocating the unbind state unless the binding
  * carries it); the job clears PTEs, then drops its hold.  Return: 0,
