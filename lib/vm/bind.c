@@ -93,10 +93,10 @@ static int bind_lookup(struct bind_op *op)
 	op->v = v;
 	if (v->sparse) {
 		/* Its range only: what it maps comes with gtt_vma_map(). */
-		if ((info->size && info->size != v->sparse_size) || info->pages_offset)
+		if ((info->size && info->size != vma_sparse(v)->size) || info->pages_offset)
 			return set_error(-EINVAL, "gtt_vma_bind: a sparse vma binds its whole size (0x%" PRIx64 ") and has no pages_offset",
-					 v->sparse_size);
-		op->size = v->sparse_size;
+					 vma_sparse(v)->size);
+		op->size = vma_sparse(v)->size;
 		goto sized;
 	}
 	if (info->pages_offset >= gtt_pages_size(v->pages))
@@ -350,7 +350,8 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 	if (err)
 		return err;
 	op->b = binding_create(vm, op->v->pages, 0, op->size, info->pte_flags,
-			       vm->queue ? BINDING_INLINE_UNBIND | BINDING_INLINE_JOB : 0);
+			       (vm->queue ? BINDING_INLINE_UNBIND | BINDING_INLINE_JOB : 0) |
+			       (op->v->sparse ? BINDING_INLINE_SPARSE : 0));
 	if (op->b) {
 		op->b->pages_offset = info->pages_offset;
 		op->b->region = op->v->sparse;

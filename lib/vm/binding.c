@@ -27,17 +27,14 @@
 
 static const struct gtt_fence_ops unbind_fence_ops = { .name = "unbind" };
 
-/* A binding with its unbind state inline, and its bind job too. */
-struct binding_with_unbind {
-	struct gtt_binding b;
-	struct unbind_state un;
-};
+/* Room for a part after the binding: its offset, and the size grows. */
+static size_t part_at(size_t *size, size_t align, size_t part)
+{
+	size_t at = (*size + align - 1) & ~(align - 1);
 
-struct binding_with_both {
-	struct gtt_binding b;
-	struct unbind_state un;
-	struct bind_job job;
-};
+	*size = at + part;
+	return at;
+}
 
 static void bind_job(struct await *aw, int dep_error);
 
@@ -73,25 +70,41 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 				   uint64_t start, uint64_t size,
 				   uint32_t pte_flags, unsigned int inline_parts)
 {
+	bool un = inline_parts & BINDING_INLINE_UNBIND;
+	bool job = inline_parts & BINDING_INLINE_JOB;
+	bool sp = inline_parts & BINDING_INLINE_SPARSE;
+	size_t bytes = sizeof(struct gtt_binding), un_at = 0, job_at = 0, sp_at = 0;
 	struct gtt_binding *b;
+	char *mem;
 
-	b = mem_alloc(inline_parts & BINDING_INLINE_JOB ? sizeof(struct binding_with_both) :
-		      inline_parts & BINDING_INLINE_UNBIND ? sizeof(struct binding_with_unbind) :
-		      sizeof(*b));
-	if (!b)
+	/* One allocation: the binding, then the parts it carries inline. */
+	if (un)
+		un_at = part_at(&bytes, _Alignof(struct unbind_state), sizeof(struct unbind_state));
+	if (job)
+		job_at = part_at(&bytes, _Alignof(struct bind_job), sizeof(struct bind_job));
+	if (sp)
+		sp_at = part_at(&bytes, _Alignof(struct binding_sparse), sizeof(struct binding_sparse));
+	mem = mem_alloc(bytes);
+	if (!mem)
 		return NULL;
-	b->un = NULL;
-	b->job = NULL;
-	b->un_inline = inline_parts & BINDING_INLINE_UNBIND;
-	b->job_inline = inline_parts & BINDING_INLINE_JOB;
-	if (b->un_inline) {
-		b->un = &container_of(b, struct binding_with_unbind, b)->un;
+	b = (struct gtt_binding *)(void *)mem;
+	b->un = un ? (struct unbind_state *)(void *)(mem + un_at) : NULL;
+	b->job = job ? (struct bind_job *)(void *)(mem + job_at) : NULL;
+	b->sp = sp ? (struct binding_sparse *)(void *)(mem + sp_at) : NULL;
+	b->un_inline = un;
+	b->job_inline = job;
+	if (un)
 		b->un->b = b;
-	}
-	if (b->job_inline) {
-		b->job = &container_of(b, struct binding_with_both, b)->job;
+	if (job) {
 		b->job->b = b;
 		vm_await_init(vm, &b->job->aw, bind_job);
+	}
+	if (sp) {
+		b->sp->b = b;
+		itree_init(&b->sp->pieces);
+		b->sp->batch = NULL;
+		b->sp->sparse_vma = 0;
+		b->sp->indexed = false;
 	}
 	fence_init(&b->unbind_fence, &unbind_fence_ops, NULL, 0, 0,
 		   binding_free);
@@ -100,10 +113,6 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->size = size;
 	b->pages_offset = 0;
 	b->region = false;
-	b->batch = NULL;
-	b->sparse_vma = 0;
-	b->indexed = false;
-	itree_init(&b->pieces);
 	binding_place(b, start);
 	b->pte_flags = pte_flags;
 	b->bind_error = 0;
@@ -257,9 +266,11 @@ void binding_release_pieces(struct gtt_binding *b)
 {
 	struct itree_node *it;
 
-	while ((it = itree_first(&b->pieces, 0, UINT64_MAX))) {
-		itree_remove(&b->pieces, it);
-		binding_put(container_of(it, struct gtt_binding, piece));
+	if (!b->sp)
+		return;
+	while ((it = itree_first(&b->sp->pieces, 0, UINT64_MAX))) {
+		itree_remove(&b->sp->pieces, it);
+		binding_put(binding_of_piece(it));
 	}
 }
 

@@ -84,14 +84,14 @@ static void batch_free(struct gtt_fence *f)
 
 static struct gtt_binding *piece_of(struct itree_node *it)
 {
-	return container_of(it, struct gtt_binding, piece);
+	return binding_of_piece(it);
 }
 
 /* ---- the reverse index: live pieces by (pages, address) ---- */
 
 static struct gtt_binding *obj_of(struct avl_node *n)
 {
-	return container_of(n, struct gtt_binding, obj);
+	return container_of(n, struct binding_sparse, obj)->b;
 }
 
 static bool obj_before(const struct gtt_binding *a, const struct gtt_pages *pages,
@@ -106,8 +106,8 @@ static void piece_add(struct gtt_vm *vm, struct vma *v, struct gtt_binding *p)
 {
 	struct avl_node **link = &vm->by_pages.root, *parent = NULL;
 
-	itree_insert(&v->pieces, &p->piece);
-	p->sparse_vma = v->handle;
+	itree_insert(&vma_sparse(v)->pieces, &p->sp->piece);
+	p->sp->sparse_vma = v->handle;
 	if (!p->pages)
 		return;
 	while (*link) {
@@ -115,16 +115,16 @@ static void piece_add(struct gtt_vm *vm, struct vma *v, struct gtt_binding *p)
 		link = obj_before(p, obj_of(parent)->pages, obj_of(parent)->start) ?
 		       &parent->left : &parent->right;
 	}
-	avl_insert(&vm->by_pages, parent, link, &p->obj);
-	p->indexed = true;
+	avl_insert(&vm->by_pages, parent, link, &p->sp->obj);
+	p->sp->indexed = true;
 }
 
 static void piece_del(struct gtt_vm *vm, struct vma *v, struct gtt_binding *p)
 {
-	itree_remove(&v->pieces, &p->piece);
-	if (p->indexed)
-		avl_remove(&vm->by_pages, &p->obj);
-	p->indexed = false;
+	itree_remove(&vma_sparse(v)->pieces, &p->sp->piece);
+	if (p->sp->indexed)
+		avl_remove(&vm->by_pages, &p->sp->obj);
+	p->sp->indexed = false;
 }
 
 /* The first live piece mapping @pages, or NULL; then obj_next(). */
@@ -145,7 +145,7 @@ static struct gtt_binding *obj_first(struct gtt_vm *vm, const struct gtt_pages *
 
 static struct gtt_binding *obj_next(struct gtt_binding *p)
 {
-	struct avl_node *n = avl_next(&p->obj);
+	struct avl_node *n = avl_next(&p->sp->obj);
 
 	return n && obj_of(n)->pages == p->pages ? obj_of(n) : NULL;
 }
@@ -156,7 +156,7 @@ unsigned int map_pending_writes(const struct vma *v, struct gtt_fence **f)
 
 	if (!v->sparse)
 		return 0;
-	for (struct itree_node *it = itree_first(&v->pieces, 0, UINT64_MAX); it;
+	for (struct itree_node *it = itree_first(&vma_sparse(v)->pieces, 0, UINT64_MAX); it;
 	     it = itree_next(it, 0, UINT64_MAX)) {
 		struct gtt_fence *bf = piece_of(it)->bind_fence;
 
@@ -181,7 +181,7 @@ bool map_has_borrowed(const struct vma *v)
 {
 	if (!v->sparse)
 		return false;
-	for (struct itree_node *it = itree_first(&v->pieces, 0, UINT64_MAX); it;
+	for (struct itree_node *it = itree_first(&vma_sparse(v)->pieces, 0, UINT64_MAX); it;
 	     it = itree_next(it, 0, UINT64_MAX))
 		if (gtt_pages_flags(piece_of(it)->pages) & GTT_PAGES_BORROWED)
 			return true;
@@ -200,13 +200,13 @@ void map_hand_over(struct vma *v, struct gtt_binding *b)
 	     rf && b->un; rf = range_fence_next(rf, b->start, b->start + b->size - 1))
 		if (!range_fence_signalled(rf))
 			await_add_order(&b->un->aw, rf->fence);
-	while ((it = itree_first(&v->pieces, 0, UINT64_MAX))) {
+	while ((it = itree_first(&vma_sparse(v)->pieces, 0, UINT64_MAX))) {
 		struct gtt_fence *bf = piece_of(it)->bind_fence;
 
 		if (bf && b->un)
 			await_add(&b->un->aw, bf);
 		piece_del(b->vm, v, piece_of(it));	/* no longer a live mapping */
-		itree_insert(&b->pieces, it);
+		itree_insert(&b->sp->pieces, it);
 	}
 }
 
@@ -226,15 +226,17 @@ static struct gtt_binding *piece_like(struct map_batch *mb,
 	atomic_store_explicit(&p->replaced,
 			      atomic_load_explicit(&from->replaced, memory_order_acquire),
 			      memory_order_relaxed);
-	p->piece.start = start;
-	p->piece.last = start + size - 1;
+	p->sp->piece.start = start;
+	p->sp->piece.last = start + size - 1;
 	return p;
 }
 
 /* What waits for @rf must not wait for this batch's own work. */
 static bool batch_owns(const struct map_batch *mb, const struct range_fence *rf)
 {
-	return binding_of_pending(rf)->batch == mb;
+	const struct gtt_binding *b = binding_of_pending(rf);
+
+	return b->sp && b->sp->batch == mb;
 }
 
 /* @c, covered by the batch: to be cleared by the batch's job. */
@@ -246,7 +248,7 @@ static void cut(struct map_batch *mb, struct vma *v, struct gtt_binding *c)
 	(void)v;
 	if (c->bind_fence && c->bind_fence != &mb->fence)
 		await_add_order(&mb->aw, c->bind_fence);
-	c->batch = mb;
+	c->sp->batch = mb;
 	c->unbind_counted = true;
 	vm_work_begin(vm);
 	binding_get(c);				/* the pending tree's */
@@ -269,9 +271,9 @@ static void apply(struct map_batch *mb, const struct gtt_map_op *op)
 
 	tree_write_begin(vm);
 	/* The GPU work that may still use what this op covers. */
-	if (itree_first(&v->pieces, start, end - 1))
+	if (itree_first(&vma_sparse(v)->pieces, start, end - 1))
 		active_await_order(&v->active, &mb->aw);
-	while ((it = itree_first(&v->pieces, start, end - 1))) {
+	while ((it = itree_first(&vma_sparse(v)->pieces, start, end - 1))) {
 		struct gtt_binding *p = piece_of(it);
 		uint64_t p_end = p->start + p->size;
 		uint64_t cs = u64_max(p->start, start), ce = u64_min(p_end, end);
@@ -297,8 +299,8 @@ static void apply(struct map_batch *mb, const struct gtt_map_op *op)
 		binding_place(p, start);
 		p->pages_offset = op->pages_offset;
 		p->bind_fence = gtt_fence_get(&mb->fence);
-		p->piece.start = start;
-		p->piece.last = end - 1;
+		p->sp->piece.start = start;
+		p->sp->piece.last = end - 1;
 		/* After the vma's placement (whose failure it shares, as a
 		 * dependency's) and the clears it overlaps. */
 		if (v->binding->bind_fence)
@@ -539,9 +541,9 @@ static int check_op(struct gtt_vm *vm, const struct gtt_map_op *op, size_t i,
 	if (!v->binding)
 		return set_error(-ENOENT, "%s: ops[%zu]: sparse vma 0x%" PRIx64 " is not bound", who, i, op->vma);
 	if (!op->size || (op->offset | op->size) % vm->page_size ||
-	    op->offset > v->sparse_size || op->size > v->sparse_size - op->offset)
+	    op->offset > vma_sparse(v)->size || op->size > vma_sparse(v)->size - op->offset)
 		return set_error(-EINVAL, "%s: ops[%zu]: [0x%" PRIx64 ", +0x%" PRIx64 ") is empty, not page-aligned or outside the vma's 0x%" PRIx64 " bytes",
-				 who, i, op->offset, op->size, v->sparse_size);
+				 who, i, op->offset, op->size, vma_sparse(v)->size);
 	return 0;
 }
 
@@ -565,7 +567,7 @@ static struct gtt_fence *batch_wait_for(struct gtt_vm *vm, const struct gtt_map_
 		if (!f && (rf = range_fence_first_unsignalled(&vm->pending, start,
 							      start + ops[i].size - 1)))
 			f = gtt_fence_get(rf->fence);
-		for (struct itree_node *it = itree_first(&v->pieces, start, start + ops[i].size - 1);
+		for (struct itree_node *it = itree_first(&vma_sparse(v)->pieces, start, start + ops[i].size - 1);
 		     it && !f; it = itree_next(it, start, start + ops[i].size - 1))
 			if (piece_of(it)->bind_fence && !gtt_fence_is_signaled(piece_of(it)->bind_fence))
 				f = gtt_fence_get(piece_of(it)->bind_fence);
@@ -608,7 +610,7 @@ static int batch_needs(struct gtt_vm *vm, const struct gtt_map_op *ops,
 			if (ops[j].vma != ops[i].vma)
 				continue;
 			cap += 3;
-			for (struct itree_node *it = itree_first(&v->pieces, base + ops[j].offset,
+			for (struct itree_node *it = itree_first(&vma_sparse(v)->pieces, base + ops[j].offset,
 								 base + ops[j].offset + ops[j].size - 1);
 			     it; it = itree_next(it, base + ops[j].offset,
 						 base + ops[j].offset + ops[j].size - 1))
@@ -622,7 +624,7 @@ static int batch_needs(struct gtt_vm *vm, const struct gtt_map_op *ops,
 		for (size_t j = i; j < count; j++) {
 			if (ops[j].vma != ops[i].vma)
 				continue;
-			for (struct itree_node *it = itree_first(&v->pieces, base + ops[j].offset,
+			for (struct itree_node *it = itree_first(&vma_sparse(v)->pieces, base + ops[j].offset,
 								 base + ops[j].offset + ops[j].size - 1);
 			     it; it = itree_next(it, base + ops[j].offset,
 						 base + ops[j].offset + ops[j].size - 1))
@@ -705,7 +707,8 @@ static int batch_prepare(struct gtt_vm *vm, const struct gtt_map_op *ops,
 		goto nomem;
 	for (; mb->npool < nfresh; mb->npool++) {
 		mb->pool[mb->npool] = binding_create(vm, NULL, 0, 0, 0,
-						     BINDING_INLINE_UNBIND);
+						     BINDING_INLINE_UNBIND |
+						     BINDING_INLINE_SPARSE);
 		if (!mb->pool[mb->npool])
 			goto nomem;
 	}
@@ -774,10 +777,10 @@ static int gather(struct gtt_vm *vm, struct gtt_pages *from, struct gtt_pages *t
 		return set_error(-ENOMEM, "%s: out of memory", who);
 	*count = 0;
 	for (struct gtt_binding *p = obj_first(vm, from); p; p = obj_next(p)) {
-		struct vma *v = vma_lookup(vm, p->sparse_vma);
+		struct vma *v = vma_lookup(vm, p->sp->sparse_vma);
 
 		(*ops)[(*count)++] = (struct gtt_map_op){
-			.kind = to ? GTT_OP_MAP : GTT_OP_UNMAP, .vma = p->sparse_vma,
+			.kind = to ? GTT_OP_MAP : GTT_OP_UNMAP, .vma = p->sp->sparse_vma,
 			.offset = p->start - v->binding->start, .size = p->size,
 			.pages = to, .pages_offset = to ? p->pages_offset : 0,
 			.pte_flags = to ? p->pte_flags : 0,

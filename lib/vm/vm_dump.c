@@ -56,9 +56,9 @@ GTT_API int gtt_vm_dump(struct gtt_vm *vm, FILE *out)
 			!gtt_fence_is_signaled(v->binding->bind_fence) ?
 			"  bind pending" : "");
 		/* A sparse vma: what is mapped inside it. */
-		for (struct itree_node *it = itree_first(&v->pieces, 0, UINT64_MAX); it;
-		     it = itree_next(it, 0, UINT64_MAX)) {
-			const struct gtt_binding *p = container_of(it, struct gtt_binding, piece);
+		for (struct itree_node *it = v->sparse ? itree_first(&vma_sparse(v)->pieces, 0, UINT64_MAX) : NULL;
+		     it; it = itree_next(it, 0, UINT64_MAX)) {
+			const struct gtt_binding *p = binding_of_piece(it);
 
 			if (!p->pages)
 				fprintf(out, "    [0x%012" PRIx64 " - 0x%012" PRIx64 "] NULL%s\n",

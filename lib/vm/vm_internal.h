@@ -61,6 +61,22 @@ struct bind_job {
 	struct gtt_binding *b;
 };
 
+/*
+ * What only the bindings of sparse vmas have (map.c): a sparse vma's
+ * placement (a region) holds the pieces mapped inside it once it unbinds;
+ * a piece is one mapping inside it.  Carried inline by those bindings.
+ */
+struct binding_sparse {
+	struct gtt_binding *b;
+	struct itree pieces;		/* a region that unbinds: its pieces */
+	struct itree_node piece;	/* a piece: in its sparse vma's tree */
+	struct map_batch *batch;	/* a cut: the batch that clears it */
+	/* A live piece: its sparse vma, and its place in vm->by_pages. */
+	gtt_vma_t sparse_vma;
+	struct avl_node obj;
+	bool indexed;
+};
+
 struct gtt_binding {
 	/* The unbind fence; its refcount is the binding's refcount. */
 	struct gtt_fence unbind_fence;
@@ -86,18 +102,11 @@ struct gtt_binding {
 	struct gtt_fence *bind_fence;	/* only when the bind could be deferred */
 	struct bind_job *job;		/* while a bind waits (see above) */
 	struct unbind_state *un;	/* once unbinding (see above) */
+	struct binding_sparse *sp;	/* a sparse vma's (see above) */
 	bool un_inline;			/* un is part of the binding */
 	bool job_inline;		/* and job */
-	/* A sparse vma's placement maps nothing itself (map.c); once it
-	 * unbinds, it holds the pieces mapped inside it until its clear. */
+	/* A sparse vma's placement maps nothing itself (map.c). */
 	bool region;
-	struct itree pieces;
-	struct itree_node piece;	/* a piece: in its sparse vma's tree */
-	struct map_batch *batch;	/* a cut: the batch that clears it */
-	/* A live piece: its sparse vma, and its place in vm->by_pages. */
-	gtt_vma_t sparse_vma;
-	struct avl_node obj;
-	bool indexed;
 	/* Whether the bind / unbind was counted in vm->inflight (it was not
 	 * when it was certain to finish inline, under the vm lock). */
 	bool bind_counted;
@@ -141,12 +150,21 @@ struct vma {
 	struct active_list active;	/* GPU work using the mapping */
 	struct gtt_fence *last_unbind;	/* the latest unbind's fence */
 	bool evicted;			/* that unbind was an eviction */
-	/* A sparse vma (map.c): no pages; while bound, its mappings. */
-	bool sparse;
-	uint64_t sparse_size;
-	struct itree pieces;
+	bool sparse;			/* a struct sparse_vma */
 	struct rcu_head rcu;
 };
+
+/* A sparse vma (map.c): no pages; while bound, its mappings. */
+struct sparse_vma {
+	struct vma v;
+	uint64_t size;
+	struct itree pieces;
+};
+
+static inline struct sparse_vma *vma_sparse(const struct vma *v)
+{
+	return container_of(v, struct sparse_vma, v);
+}
 
 struct gtt_vm {
 	pthread_mutex_t lock;		/* everything below unless noted */
@@ -208,7 +226,8 @@ void pages_join_moves(struct gtt_pages *p, struct gtt_fence *f,
 /* What a binding carries inline (struct unbind_state, struct bind_job). */
 enum {
 	BINDING_INLINE_UNBIND = 1u << 0,
-	BINDING_INLINE_JOB = 1u << 1,	/* with BINDING_INLINE_UNBIND only */
+	BINDING_INLINE_JOB = 1u << 1,
+	BINDING_INLINE_SPARSE = 1u << 2,
 };
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 				   uint64_t start, uint64_t size,
@@ -240,6 +259,11 @@ int binding_unbind_init(struct gtt_binding *b);
 void binding_unbind_drop(struct gtt_binding *b);
 /* Run the unbind job here: nothing it waits for is pending (no await). */
 void binding_unbind_now(struct gtt_binding *b);
+/* The piece whose place in its tree @it is. */
+static inline struct gtt_binding *binding_of_piece(const struct itree_node *it)
+{
+	return container_of(it, struct binding_sparse, piece)->b;
+}
 /* The binding whose unbind state holds @rf (vm->pending). */
 static inline struct gtt_binding *binding_of_pending(const struct range_fence *rf)
 {

@@ -132,10 +132,10 @@ int vm_query_addr(struct gtt_vm *vm, uint64_t addr, struct vm_query *q)
 		b = ((struct vma *)node->owner)->binding;
 	if (b && b->region) {
 		/* A sparse vma: what is mapped there is one of its pieces. */
-		struct itree_node *it = itree_first(&((struct vma *)node->owner)->pieces,
+		struct itree_node *it = itree_first(&vma_sparse(node->owner)->pieces,
 						    addr, addr);
 
-		b = it ? container_of(it, struct gtt_binding, piece) : NULL;
+		b = it ? binding_of_piece(it) : NULL;
 	}
 	if (b) {
 		q->vma = ((struct vma *)node->owner)->handle;

@@ -159,7 +159,7 @@ static int vma_new(struct gtt_vm *vm, struct gtt_pages *pages, uint64_t size,
 	uint32_t idx;
 	int err;
 
-	v = mem_zalloc(sizeof(*v));
+	v = mem_zalloc(pages ? sizeof(*v) : sizeof(struct sparse_vma));
 	if (!v)
 		return set_error(-ENOMEM, "%s: out of memory", who);
 	pthread_mutex_lock(&vm->lock);
@@ -173,8 +173,10 @@ static int vma_new(struct gtt_vm *vm, struct gtt_pages *pages, uint64_t size,
 	v->pages = gtt_pages_get(pages);
 	v->resv = resv;
 	v->sparse = !pages;
-	v->sparse_size = size;
-	itree_init(&v->pieces);
+	if (v->sparse) {
+		vma_sparse(v)->size = size;
+		itree_init(&vma_sparse(v)->pieces);
+	}
 	vm->slots[idx] = v;
 	vm->st.vmas++;
 	*out = v->handle;
