@@ -9,6 +9,7 @@
  * Locking: vm->lock held for every step but the waits.
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "vm_internal.h"
 
@@ -70,7 +71,7 @@ struct bind_op {
 	struct vma *v;
 	uint64_t size;
 	struct gtt_binding *b;
-	struct gtt_range_node *node;	/* placed once b->start is set */
+	struct gtt_range_node *node;	/* b's, once placed (then b->start is set) */
 	bool placed;
 	int dep_error;			/* no bind job: a failed dependency's */
 	struct gtt_fence *wait_for;	/* out of memory: wait, then retry */
@@ -179,9 +180,13 @@ static int bind_place(struct bind_op *op)
 
 	tree_write_begin(vm);
 	for (int pass = 0;; pass++) {
-		err = fixed ? range_reserve_node(vm->ra, info->offset, op->size,
-						 info->color, op->v, op->node) :
-			      range_insert_node(vm->ra, &req, op->v, op->node);
+		if (pass)	/* the storage of a node never placed, zeroed */
+			memset(op->b->node_mem, 0, sizeof(*op->b->node_mem));
+		err = fixed ? gtt_range_reserve_in(vm->ra, info->offset, op->size,
+						   info->color, op->v, op->b->node_mem,
+						   &op->node) :
+			      gtt_range_insert_in(vm->ra, &req, op->v, op->b->node_mem,
+						  &op->node);
 		if (err != -ENOSPC || pass || !(info->flags & GTT_BIND_EVICT))
 			break;
 		err = evict_for(vm, &req, op->b, info->num_deps);
@@ -267,7 +272,6 @@ static bool bind_commit(struct bind_op *op)
 	bool deferred;
 
 	op->v->binding = b;
-	op->v->node = op->node;
 	op->v->evicted = false;
 	gtt_fence_put(op->v->last_unbind);	/* placed again */
 	op->v->last_unbind = NULL;
@@ -301,7 +305,6 @@ static void bind_undo_inline(struct bind_op *op)
 	struct gtt_binding *b = op->b;
 
 	op->v->binding = NULL;
-	op->v->node = NULL;
 	vm->st.binds--;
 	vm->st.bound--;
 	if (b->stale) {
@@ -351,16 +354,12 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 		return err;
 	op->b = binding_create(vm, op->v->pages, 0, op->size, info->pte_flags,
 			       (vm->queue ? BINDING_INLINE_UNBIND | BINDING_INLINE_JOB : 0) |
-			       (op->v->sparse ? BINDING_INLINE_SPARSE : 0));
-	if (op->b) {
-		op->b->pages_offset = info->pages_offset;
-		op->b->region = op->v->sparse;
-	}
-	op->node = range_node_alloc();
-	if (!op->b || !op->node) {
-		err = set_error(-ENOMEM, "gtt_vma_bind: out of memory");
-		goto fail;
-	}
+			       (op->v->sparse ? BINDING_INLINE_SPARSE : 0) |
+			       BINDING_INLINE_NODE);
+	if (!op->b)
+		return set_error(-ENOMEM, "gtt_vma_bind: out of memory");
+	op->b->pages_offset = info->pages_offset;
+	op->b->region = op->v->sparse;
 	err = bind_place(op);
 	if (err)
 		goto fail;
@@ -379,16 +378,13 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 		*fence = gtt_fence_get(op->b->bind_fence);
 	return 0;
 fail:
-	if (op->b) {
-		binding_bind_drop(op->b);
-		binding_put(op->b);
-		op->b = NULL;
-	}
+	/* The node lives in the binding: out of the allocator first. */
 	if (op->placed)
 		bind_unplace(op);
-	else if (op->node)
-		range_node_free_unused(op->node);
 	op->node = NULL;
+	binding_bind_drop(op->b);
+	binding_put(op->b);
+	op->b = NULL;
 	return err;
 }
 

@@ -23,6 +23,8 @@
  * vm_work_end() is the last access to the vm.  Work certain to finish
  * inline, under the vm lock, is not counted.
  */
+#include <string.h>
+
 #include "vm_internal.h"
 
 static const struct gtt_fence_ops unbind_fence_ops = { .name = "unbind" };
@@ -73,11 +75,16 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	bool un = inline_parts & BINDING_INLINE_UNBIND;
 	bool job = inline_parts & BINDING_INLINE_JOB;
 	bool sp = inline_parts & BINDING_INLINE_SPARSE;
+	bool node = inline_parts & BINDING_INLINE_NODE;
 	size_t bytes = sizeof(struct gtt_binding), un_at = 0, job_at = 0, sp_at = 0;
+	size_t node_at = 0;
 	struct gtt_binding *b;
 	char *mem;
 
 	/* One allocation: the binding, then the parts it carries inline. */
+	if (node)
+		node_at = part_at(&bytes, _Alignof(struct gtt_range_node_storage),
+				  sizeof(struct gtt_range_node_storage));
 	if (un)
 		un_at = part_at(&bytes, _Alignof(struct unbind_state), sizeof(struct unbind_state));
 	if (job)
@@ -91,6 +98,9 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->un = un ? (struct unbind_state *)(void *)(mem + un_at) : NULL;
 	b->job = job ? (struct bind_job *)(void *)(mem + job_at) : NULL;
 	b->sp = sp ? (struct binding_sparse *)(void *)(mem + sp_at) : NULL;
+	b->node_mem = node ? (struct gtt_range_node_storage *)(void *)(mem + node_at) : NULL;
+	if (node)
+		memset(b->node_mem, 0, sizeof(*b->node_mem));
 	b->un_inline = un;
 	b->job_inline = job;
 	if (un)
@@ -126,7 +136,9 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->bind_fence = NULL;
 	b->bind_counted = false;
 	b->unbind_counted = false;
-	b->rcu_free = false;	/* set when it enters the pending tree */
+	/* Readers may reach it through its node, or once it is in the
+	 * pending tree (set then). */
+	b->rcu_free = vm->rcu && node;
 	b->submitted = false;
 	return b;
 }

@@ -84,7 +84,7 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	struct gtt_binding *b = v->binding;
 	/* No await: everything it would wait for has signalled. */
 	struct await *aw = b->un ? &b->un->aw : NULL;
-	struct gtt_range_node *node = v->node;
+	struct gtt_range_node *node = binding_node(b);
 	bool immediate;
 
 	if (aw && b->bind_fence)
@@ -108,7 +108,6 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	tree_write_begin(vm);
 	if (!immediate)
 		gtt_range_remove(vm->ra, node);
-	v->node = NULL;
 	v->binding = NULL;
 	vm->st.bound--;
 	vm->st.unbinds++;

@@ -19,17 +19,6 @@
 
 #include "vm_internal.h"
 
-static void range_node_free_rcu(struct rcu_head *head)
-{
-	RCU_CALLBACK_BEGIN(head);
-	mem_free(container_of(head, struct gtt_range_node, rcu));
-}
-
-static void range_node_free(struct gtt_range_node *node)
-{
-	rcu_defer(&node->rcu, range_node_free_rcu);
-}
-
 /* ---- in-flight work and retirement ---- */
 
 void vm_work_begin(struct gtt_vm *vm)
@@ -152,9 +141,8 @@ GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
 	vm->ex = cfg->executor;
 	vm->queue = backend_is_queue(vm->be);
 	vm->passer.fn = vm_can_pass;
+	/* Its nodes live in bindings, which readers' grace periods cover. */
 	vm->rcu = cfg->flags & GTT_VM_RCU_READERS;
-	if (vm->rcu)
-		vm->ra->free_node = range_node_free;
 	range_fence_tree_init(&vm->pending, binding_tree_release);
 	pthread_mutex_init(&vm->lock, NULL);
 	pthread_mutex_init(&vm->idle_lock, NULL);

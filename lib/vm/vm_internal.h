@@ -103,6 +103,9 @@ struct gtt_binding {
 	struct bind_job *job;		/* while a bind waits (see above) */
 	struct unbind_state *un;	/* once unbinding (see above) */
 	struct binding_sparse *sp;	/* a sparse vma's (see above) */
+	/* A vma's placement: its range node, in storage carried inline
+	 * (gtt_range_insert_in()); NULL for a piece.  binding_node(). */
+	struct gtt_range_node_storage *node_mem;
 	bool un_inline;			/* un is part of the binding */
 	bool job_inline;		/* and job */
 	/* A sparse vma's placement maps nothing itself (map.c). */
@@ -145,7 +148,6 @@ struct vma {
 	struct gtt_pages *pages;
 	struct gtt_resv *resv;
 	struct gtt_binding *binding;	/* current placement, NULL if unbound */
-	struct gtt_range_node *node;
 	unsigned int pin_count;
 	struct active_list active;	/* GPU work using the mapping */
 	struct gtt_fence *last_unbind;	/* the latest unbind's fence */
@@ -228,6 +230,7 @@ enum {
 	BINDING_INLINE_UNBIND = 1u << 0,
 	BINDING_INLINE_JOB = 1u << 1,
 	BINDING_INLINE_SPARSE = 1u << 2,
+	BINDING_INLINE_NODE = 1u << 3,
 };
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 				   uint64_t start, uint64_t size,
@@ -259,6 +262,11 @@ int binding_unbind_init(struct gtt_binding *b);
 void binding_unbind_drop(struct gtt_binding *b);
 /* Run the unbind job here: nothing it waits for is pending (no await). */
 void binding_unbind_now(struct gtt_binding *b);
+/* The node in @b's storage (gtt_range_insert_in() puts it there). */
+static inline struct gtt_range_node *binding_node(const struct gtt_binding *b)
+{
+	return (struct gtt_range_node *)(void *)b->node_mem;
+}
 /* The piece whose place in its tree @it is. */
 static inline struct gtt_binding *binding_of_piece(const struct itree_node *it)
 {
