@@ -18,6 +18,10 @@ struct gtt_fence {
 	_Atomic int32_t refcount;
 	_Atomic uint32_t signaling_enabled;
 	int32_t error;			/* written before state is released */
+	/* The kernel's view (gtt/sync.h): a sync_file this fence owns (-1:
+	 * none), or a fence the kernel knows that this one signals with (a
+	 * reference, set once, dropped with the fence: @kernel). */
+	int sync_fd;
 	pthread_mutex_t lock;		/* guards the callback list */
 	/* The thread running the callbacks (its fence_self() token), or NULL. */
 	_Atomic(const void *) signaller;
@@ -29,10 +33,6 @@ struct gtt_fence {
 	void *priv;
 	/* Frees the memory holding the fence; NULL means mem_free(fence). */
 	void (*free_fn)(struct gtt_fence *fence);
-	/* The kernel's view (gtt/sync.h): a sync_file this fence owns (-1:
-	 * none), or a fence the kernel knows that this one signals with (a
-	 * reference, set once, dropped with the fence). */
-	int sync_fd;
 	_Atomic(struct gtt_fence *) kernel;
 };
 

@@ -140,7 +140,7 @@ void quarantine_collect_locked(struct gtt_vm *vm)
 
 	if (!lfstack_empty(&vm->failed)) {
 		for (n = lfstack_take_all(&vm->failed); n; n = next) {
-			next = n->next;
+			next = n->next;	/* before q_next, which shares it */
 			quarantine_add_locked(vm, container_of(n, struct gtt_binding, failed));
 		}
 	}

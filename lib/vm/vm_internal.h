@@ -88,6 +88,7 @@ struct gtt_binding {
 	uint32_t pte_flags;
 	int bind_error;			/* valid once the bind job ran */
 	int clear_error;
+	_Atomic int32_t holds;		/* 1 for the unbind itself + holders */
 	/* The bind job ran and its range now holds its own entries, or the
 	 * scratch its clean-up wrote after a failed write. */
 	_Atomic bool replaced;
@@ -95,17 +96,6 @@ struct gtt_binding {
 	/* A clear failed: PTEs may still map the pages, which the binding
 	 * keeps until the range is known to be clear (quarantine). */
 	bool stale;
-	struct gtt_range_node *qnode;	/* its range, kept from the allocator */
-	struct lfstack_node failed;	/* on vm->failed (a worker saw it) */
-	struct gtt_binding *q_next;	/* in vm->quarantine */
-	_Atomic int32_t holds;		/* 1 for the unbind itself + holders */
-	struct gtt_fence *bind_fence;	/* only when the bind could be deferred */
-	struct bind_job *job;		/* while a bind waits (see above) */
-	struct unbind_state *un;	/* once unbinding (see above) */
-	struct binding_sparse *sp;	/* a sparse vma's (see above) */
-	/* A vma's placement: its range node, in storage carried inline
-	 * (gtt_range_insert_in()); NULL for a piece.  binding_node(). */
-	struct gtt_range_node_storage *node_mem;
 	bool un_inline;			/* un is part of the binding */
 	bool job_inline;		/* and job */
 	/* A sparse vma's placement maps nothing itself (map.c). */
@@ -115,10 +105,23 @@ struct gtt_binding {
 	bool bind_counted;
 	bool unbind_counted;
 	bool rcu_free;			/* was reachable by RCU readers */
-	struct rcu_head rcu;
 	/* A queue backend: the bind's batch was handed over (its end runs
 	 * from job->cb; the unbind's, ordered after it, from un->cb). */
-	bool submitted;			/* the bind's batch was handed over */
+	bool submitted;
+	struct gtt_range_node *qnode;	/* its range, kept from the allocator */
+	/* A stale binding is on one list, then the other (quarantine.c). */
+	union {
+		struct lfstack_node failed;	/* on vm->failed (a worker saw it) */
+		struct gtt_binding *q_next;	/* in vm->quarantine */
+	};
+	struct gtt_fence *bind_fence;	/* only when the bind could be deferred */
+	struct bind_job *job;		/* while a bind waits (see above) */
+	struct unbind_state *un;	/* once unbinding (see above) */
+	struct binding_sparse *sp;	/* a sparse vma's (see above) */
+	/* A vma's placement: its range node, in storage carried inline
+	 * (gtt_range_insert_in()); NULL for a piece.  binding_node(). */
+	struct gtt_range_node_storage *node_mem;
+	struct rcu_head rcu;
 };
 
 /* Active fences (active.c): GPU work that may still use mappings. */
