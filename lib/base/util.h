@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <gtt/common.h>
 
@@ -84,11 +85,17 @@ int dir_first_entry(const char *path, char *out, size_t size);
 static inline bool reserved_zero(const void *r, size_t bytes)
 {
 	const unsigned char *p = r;
+	uint64_t any = 0, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < bytes; i++)
-		if (p[i])
-			return false;
-	return true;
+	/* A word at a time: every bind and map call checks its info. */
+	for (; i + sizeof(w) <= bytes; i += sizeof(w)) {
+		memcpy(&w, p + i, sizeof(w));
+		any |= w;
+	}
+	for (; i < bytes; i++)
+		any |= p[i];
+	return !any;
 }
 
 /*
