@@ -14,8 +14,9 @@
 #   8. the VFIO cdev + iommufd flow and the xe VM_BIND backend, built
 #      against Linux 6.12 uAPI headers from a Debian package
 #      (scripts/uapi-headers.sh) and tested against the fake kernels in
-#      tests/test_vfio.c and tests/test_xe*.c (Debian 12 has neither
-#      iommufd nor xe_drm.h); the xe tests under TSan too,
+#      tests/test_vfio.c, tests/test_xe*.c and the model's op sequences
+#      run through xe (test_model_xe) (Debian 12 has neither iommufd nor
+#      xe_drm.h); the xe tests under TSan too,
 #   9. the tests that need a real Linux kernel, in a QEMU guest
 #      (scripts/guest-test.sh: kernel sync_files from vgem, DRM syncobjs
 #      on virtio-gpu, VFIO, DMA through an emulated Intel IOMMU, gttctl on
@@ -185,7 +186,7 @@ iommufd() {
 		failed=$((failed + 1))
 		return
 	fi
-	TESTS="test_vfio test_xe test_xe_vm" \
+	TESTS="test_vfio test_xe test_xe_vm test_model_xe" \
 		run_suite "VFIO over iommufd and the xe backend, Linux 6.12 uAPI headers" build-iommufd \
 		"-Dc_args=-isystem $PWD/build-uapi/include -D__user="
 	# The xe backend completes work from the watcher thread: TSan too.
