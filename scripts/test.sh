@@ -190,7 +190,7 @@ iommufd() {
 		run_suite "VFIO over iommufd and the xe backend, Linux 6.12 uAPI headers" build-iommufd \
 		"-Dc_args=-isystem $PWD/build-uapi/include -D__user="
 	# The xe backend completes work from the watcher thread: TSan too.
-	WRAP="setarch $(uname -m) -R" TESTS="test_xe test_xe_vm" \
+	WRAP="setarch $(uname -m) -R" TESTS="test_xe test_xe_vm test_model_xe" \
 		run_suite "the xe backend, TSan" build-xe-tsan -Db_sanitize=thread -Db_lundef=false \
 		"-Dc_args=-isystem $PWD/build-uapi/include -D__user="
 }

@@ -17,7 +17,8 @@
  * Built with GTT_MODEL_XE (test_model_xe, where the xe backend is): the
  * same sequences through the xe backend over the fake xe kernel, with GEM
  * objects (LNL) and with user memory (TGL), GTT_MODEL_OPS in all (default
- * 100000, a few seconds: the kernel signals through a watcher thread).
+ * 100000, a few seconds, 20000 under TSan: the kernel signals through a
+ * watcher thread).
  */
 #include <stdlib.h>
 
