@@ -237,13 +237,17 @@ static void import_checks(struct gtt_watcher *w)
 	CHECK(vgem_signal(idb) == 0 && gtt_fence_wait(f, 5 * SEC) == 0 && gtt_fence_status(f) == 1 &&
 	      gtt_fence_wait(g, SEC / 10) == -ETIME,
 	      "vgem signals the binary one's fence: that import signals, the point's does not");
-	CHECK(vgem_signal(idt) == 0 && gtt_fence_wait(g, 5 * SEC) == 0 && gtt_fence_status(g) == 1,
-	      "vgem signals point 7's fence: the timeline import signals");
-	/* The imported fences are ones the kernel knows. */
+	/* The pending imported point is a fence the kernel knows. */
 	int sf = -1;
-	CHECK(gtt_fence_export_sync_file(g, &sf) == 0 && sf >= 0, "an imported syncobj point exports as a sync_file");
+	CHECK(gtt_fence_export_sync_file(g, &sf) == 0 && sf >= 0,
+	      "a pending imported syncobj point exports as a sync_file");
 	if (sf >= 0)
 		close(sf);
+	CHECK(vgem_signal(idt) == 0 && gtt_fence_wait(g, 5 * SEC) == 0 && gtt_fence_status(g) == 1,
+	      "vgem signals point 7's fence: the timeline import signals");
+	/* Signalled, it keeps no descriptor: nothing is left to wait for. */
+	CHECK(gtt_fence_export_sync_file(g, &sf) == -ENODATA,
+	      "a signalled import exports no sync_file (-ENODATA)");
 	gtt_fence_put(f);
 	gtt_fence_put(g);
 	drmSyncobjDestroy(gpu, b);
