@@ -140,7 +140,9 @@ smoke() {
 		   "build/tools/gtt-dump --platform lnl --ppgtt --objects 12" \
 		   "build/tools/gttctl --mock tgl dump" \
 		   "build/tools/gttctl --mock adl --ppgtt bind" \
+		   "build/tools/gttctl replay tests/traces/game.trace --compare placement=best,placement=low" \
 		   "build/bench/bench-bind --quick" \
+		   "build/bench/bench-bind --quick --trace" \
 		   "build/bench/bench-itree --quick" \
 		   "build/bench/bench-fence --quick" \
 		   "build/bench/bench-unbind-latency --quick" \
