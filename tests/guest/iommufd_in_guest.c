@@ -209,8 +209,10 @@ static void library_checks(const char *bdf, int group, uint64_t want[2][2])
 	      io.ranges[1][0] == want[1][0] && io.ranges[1][1] == want[1][1] &&
 	      io.pgsizes == 4096,
 	      "vfio_iommufd_open(): bound, attached, the kernel's ranges read");
-	if (!io.sys)
+	if (!io.sys) {
+		free(buf);
 		return;
+	}
 	CHECK(vfio_dma_map(&io, buf, 4096, &iova[0]) == 0 &&
 	      vfio_dma_map(&io, buf + 4096, 4096, &iova[1]) == 0 && iova[0] != iova[1] &&
 	      iova[0] >= want[0][0] && iova[1] <= want[0][1],
@@ -253,8 +255,10 @@ static void backend_checks(const char *bdf)
 	gtt_vma_t h = 0;
 
 	CHECK(gtt_vfio_create(&cfg, &be) == 0, "VFIO backend with .iommufd on the ivshmem BAR");
-	if (!be)
+	if (!be) {
+		free(buf);
 		return;
+	}
 	vc.backend = be;
 	CHECK(gtt_vfio_dma_map(be, buf, 4 * 4096, &iova) == 0 &&
 	      (seg = (struct gtt_pages_segment){ iova, 4 * 4096 },
