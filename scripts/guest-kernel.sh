@@ -11,8 +11,8 @@
 #   ${XDG_CACHE_HOME:-~/.cache}/libgtt/guest-kernel/VERSION-HASH/
 # with its .config and kernel release; later runs print the cached path
 # at once.  A cold build needs about 9 minutes of CPU time (1,250 C files):
-# 17 minutes on a 2-core machine that other builds were sharing, most of
-# it make -j2.  Any failure (missing package, a Kconfig option that did
+# 17 and 19 minutes on a 2-core machine that other builds were sharing,
+# most of it make -j2.  Any failure (missing package, a Kconfig option that did
 # not stick, no disk space, a compile error) exits non-zero with the end
 # of the build log; nothing half-built is ever cached.
 # Environment: GUEST_KERNEL_JOBS (default: nproc).
