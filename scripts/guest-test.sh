@@ -59,7 +59,7 @@ for src in tests/guest/sync_in_guest.c tests/guest/syncobj_in_guest.c tests/gues
 	   examples/vfio_hello.c; do
 	prog=$(basename "$src" .c)
 	extra=()	# gttctl's other parts (its --xe is the stub: built without GTTCTL_HAVE_XE)
-	[[ $prog == gttctl ]] && extra=(tools/gttctl_reg.c tools/gttctl_xe.c)
+	[[ $prog == gttctl ]] && extra=(tools/gttctl_reg.c tools/gttctl_xe.c tools/gttctl_replay.c)
 	# <linux/iommufd.h> comes from build-uapi (Debian 12's headers are 6.1).
 	cc -static -O2 -std=gnu11 -Wall -Werror "$src" "${extra[@]}" -Iinclude -Ilib -I. "${uapi[@]}" \
 		$(pkg-config --cflags libdrm) "$build/libgtt_internal.a" \
