@@ -310,9 +310,9 @@ static int fence_by_id(struct rp *rp, uint64_t id, struct idslot **out)
 {
 	struct idslot *sl = id ? idmap_find(&rp->fences, id) : NULL;
 
+	*out = sl;	/* set on every path: gcc -O3 cannot see that bad() fails */
 	if (!sl || !sl->val)
 		return bad(rp, "fence %" PRIu64 " is not declared (or already signalled)", id);
-	*out = sl;
 	return 0;
 }
 
