@@ -905,7 +905,7 @@ static void test_avoid_against_brute_force(void **state)
 			.color = (uint32_t)rng_below(&rng, 2),
 			.placement = (enum gtt_placement)rng_below(&rng, 3),
 		};
-		uint64_t want, plain_at;
+		uint64_t want = 0, plain_at;
 		int err;
 
 		for (int i = 0; i < 24; i++) {
@@ -999,7 +999,7 @@ static void test_search_against_brute_force(void **state)
 			};
 			struct gtt_range_node *n;
 			unsigned int ngaps;
-			uint64_t want;
+			uint64_t want = 0;
 			bool any;
 			int err;
 
