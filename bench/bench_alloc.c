@@ -590,9 +590,20 @@ static void bench_range_best(const struct dmm *d, int quick)
 		printf("%-28s %12.1f %12s\n", "gtt / drm_mm", a, "-");
 }
 
+/* Is @name in the comma-separated @list (NULL: every part)? */
+static int part(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = list; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+			return 1;
+	return !list;
+}
+
 int main(int argc, char **argv)
 {
-	const char *path = NULL;
+	const char *path = NULL, *only = NULL;
 	struct dmm d;
 	const struct dmm *dp = NULL;
 	int quick = 0;
@@ -602,11 +613,15 @@ int main(int argc, char **argv)
 			quick = 1;
 		} else if (!strcmp(argv[i], "--drm-mm") && i + 1 < argc) {
 			path = argv[++i];
+		} else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+			only = argv[++i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			printf("usage: %s [--quick] [--drm-mm LIB]\n\n"
+			printf("usage: %s [--quick] [--drm-mm LIB] [--only PARTS]\n\n"
 			       "The range allocator against drm_mm on the same sequences.\n"
 			       "  --drm-mm LIB  libdrm_mm_baseline.so from scripts/drm-mm-baseline.sh\n"
 			       "                (without it only libgtt's figures are printed)\n"
+			       "  --only PARTS  comma-separated: insert, churn, evict, align, range\n"
+			       "                (default: all of them)\n"
 			       "  --quick       tiny sizes, for a smoke test (figures are not meaningful)\n",
 			       argv[0]);
 			return 0;
@@ -619,10 +634,15 @@ int main(int argc, char **argv)
 		printf("drm_mm: no --drm-mm given: its columns are skipped\n");
 	else if (!dmm_load(path, &d))
 		dp = &d;
-	bench_insert(dp, quick);
-	bench_churn(dp, quick);
-	bench_evict(dp, quick);
-	bench_random_align(dp, quick);
-	bench_range_best(dp, quick);
+	if (part(only, "insert"))
+		bench_insert(dp, quick);
+	if (part(only, "churn"))
+		bench_churn(dp, quick);
+	if (part(only, "evict"))
+		bench_evict(dp, quick);
+	if (part(only, "align"))
+		bench_random_align(dp, quick);
+	if (part(only, "range"))
+		bench_range_best(dp, quick);
 	return 0;
 }

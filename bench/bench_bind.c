@@ -27,6 +27,12 @@
  *
  * Targets (docs/performance.md): >= 2M pairs/s at 100k live, no more than
  * 2x slower at 1M than at 1k, vm/alloc <= 1.3, <= 256 bytes per vma.
+ *
+ * --trace: the cost of recording (gtt/trace.h).  Each pattern at 1k and
+ * 100k live runs without recording and with a recording into a sink that
+ * discards (the cost of the recorder) and into a FILE on /dev/null (plus
+ * stdio), alternating, best of 3 each; the ratio against no recording is
+ * printed.
  */
 #include <inttypes.h>
 #include <malloc.h>
@@ -178,17 +184,100 @@ static double run(struct world *w, size_t live, uint64_t pairs, int churn)
 	return (double)(cpu_now() - t) / (double)pairs;
 }
 
+static int discard(void *arg, const char *data, size_t len)
+{
+	(void)data;
+	*(uint64_t *)arg += len;
+	return 0;
+}
+
+/* ns per pair: 0 without recording, 1 into a discarding sink, 2 into a
+ * FILE on /dev/null. */
+static double run_traced(struct world *w, size_t live, uint64_t pairs,
+			 int churn, int how, FILE *null, uint64_t *bytes)
+{
+	struct gtt_trace_config tc = { 0 };
+	double ns;
+
+	if (how == 1) {
+		tc.write = discard;
+		tc.arg = bytes;
+	} else {
+		tc.file = null;
+	}
+	if (how && gtt_vm_trace_start(w->vm, &tc))
+		die("trace start");
+	ns = run(w, live, pairs, churn);
+	if (how && gtt_vm_trace_stop(w->vm))
+		die("trace stop");
+	return ns;
+}
+
+static int trace_bench(int quick)
+{
+	static const char *const how_name[] = { "off", "discard", "/dev/null" };
+	size_t sizes[] = { 1000, 100000 };
+	uint64_t pairs = quick ? 2000 : 1000000;
+	FILE *null = fopen("/dev/null", "w");
+
+	if (!null)
+		die("/dev/null");
+	if (quick)
+		sizes[1] = 2000;
+	printf("%-10s %-6s %-10s %12s %14s %12s\n", "live", "mode", "recording",
+	       "ns/pair", "bytes/pair", "vs off");
+	for (size_t s = 0; s < 2; s++) {
+		struct world w = { 0 };
+
+		world_init(&w, sizes[s]);
+		for (int churn = 0; churn < 2; churn++) {
+			double best[3] = { 1e30, 1e30, 1e30 };
+			uint64_t bytes = 0;
+
+			run(&w, sizes[s], pairs / 10, churn);	/* warm up */
+			for (int rep = 0; rep < 3; rep++) {
+				for (int how = 0; how < 3; how++) {
+					uint64_t b = 0;
+					double ns = run_traced(&w, sizes[s], pairs, churn,
+							       how, null, &b);
+
+					if (ns < best[how])
+						best[how] = ns;
+					if (how == 1)
+						bytes = b;
+				}
+			}
+			for (int how = 0; how < 3; how++)
+				printf("%-10zu %-6s %-10s %12.1f %14.1f %11.2fx\n",
+				       sizes[s], churn ? "churn" : "hot", how_name[how],
+				       best[how], how ? (double)bytes / (double)pairs : 0.0,
+				       best[how] / best[0]);
+		}
+		world_fini(&w);
+	}
+	fclose(null);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	bool trace = argc > 1 && !strcmp(argv[argc - 1], "--trace");
+
+	if (trace)
+		argc--;
 	int quick = bench_parse(argc, argv,
 		"Synchronous bind+unbind pairs of 4 KiB mappings, one thread, with\n"
 		"1k, 100k and 1M live mappings; ratios against the 1k case and\n"
 		"against the same sequence through the bare range allocator; heap\n"
-		"bytes per live vma.");
+		"bytes per live vma.\n"
+		"  --trace  (last) the same with and without a trace recording: the\n"
+		"           recorder's cost, ratio against no recording");
 	size_t sizes[] = { 1000, 100000, 1000000 };
 	uint64_t pairs = quick ? 2000 : 2000000;
 	double base[2] = { 0, 0 };
 
+	if (trace)
+		return trace_bench(quick);
 	if (quick) {
 		sizes[1] = 2000;
 		sizes[2] = 4000;

@@ -11,8 +11,12 @@ PACKAGES=(gcc libc6-dev meson ninja-build pkg-config
           libasan8 libubsan1 libtsan2
           libdrm-dev libpciaccess-dev liburcu-dev libcmocka-dev)
 # --guest: what scripts/guest-test.sh needs to boot a QEMU guest (zlib1g-dev:
-# the static guest programs link libpciaccess.a, which needs libz.a)
-GUEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd zlib1g-dev)
+# the static guest programs link libpciaccess.a, which needs libz.a) and
+# what scripts/guest-kernel.sh needs to build its kernel: the source
+# (a tarball in /usr/src) and the kernel's build tools (libelf-dev for
+# objtool; linux-source only recommends them)
+GUEST_PACKAGES=(qemu-system-x86 busybox-static cpio kmod xz-utils zstd zlib1g-dev
+                linux-source-6.12 make bc bison flex libelf-dev)
 TEST_PACKAGES=(clang libclang-rt-14-dev)
 check=false
 for arg in "$@"; do

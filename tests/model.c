@@ -60,6 +60,19 @@
 
 #include "model.h"
 
+#ifdef GTT_MODEL_XE
+#include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <gtt/xe.h>
+
+#include "backends/xe/xe_internal.h"
+#include "support/fake_xe.h"
+#endif
+
 #define PAGE 4096ull
 #define VM_PAGES 128
 #define NVMA 20			/* vmas of their own pages */
@@ -142,6 +155,8 @@ struct model {
 	unsigned int nbig;
 	bool null_entries;		/* NULL maps to a NULL entry, not scratch */
 	bool null_fails;		/* the backend refuses NULL (GGTT) */
+	uint32_t pte_flags;		/* of every bind and map (xe: a PAT index) */
+	struct model_xe *xe;		/* MODEL_XE*: the fake kernel; else NULL */
 	struct gtt_backend *be;
 	struct gtt_executor *ex;
 	struct gtt_vm *vm;
@@ -212,6 +227,310 @@ uint64_t model_ops(const struct model *m, unsigned int kind)
 	return kind < MODEL_COUNTERS ? m->ops[kind] : 0;
 }
 
+/* ---- the xe backend (MODEL_XE, MODEL_XE_USERPTR) ---- */
+
+/*
+ * What page @idx of @pages is, in the tables' terms: its DMA address; for
+ * a GEM object, BO_ID(handle, offset in the object); for user memory, its
+ * address.  The model compares these and nothing else (shows()).
+ */
+#define BO_ID(h, off) (1ull << 63 | (uint64_t)(h) << 40 | (off))
+#define BO_ID_HANDLE(id) ((unsigned int)(((id) >> 40) & 0x7fffff))
+#define BO_ID_OFFSET(id) ((id) & ((1ull << 40) - 1))
+
+static uint64_t page_id(const struct gtt_pages *pages, uint64_t idx)
+{
+	struct gtt_pages_memory mem = { .kind = GTT_PAGES_DMA };
+	uint64_t addr = ~0ull;
+
+	gtt_pages_memory(pages, &mem);
+	if (mem.kind == GTT_PAGES_BO)
+		return BO_ID(mem.handle, mem.offset + idx * PAGE);
+	if (mem.kind == GTT_PAGES_USERPTR)
+		return mem.addr + idx * PAGE;
+	gtt_pages_addr(pages, idx * PAGE, &addr);
+	return addr;
+}
+
+static bool is_xe(const struct model *m)
+{
+	return m->backend == MODEL_XE || m->backend == MODEL_XE_USERPTR;
+}
+
+#ifdef GTT_MODEL_XE
+/*
+ * A vm over the xe backend over the fake xe kernel.  The buffers are GEM
+ * objects the fake created, not at their objects' starts (MODEL_XE_USERPTR:
+ * the vmas' own are user memory), and the tables are the fake's page table
+ * (xe_translate()): an object and an offset, an address, NULL, or nothing;
+ * every page the kernel maps must carry the model's PAT index.
+ *
+ * Deterministic stepping: the bind queue is held (fake_xe_pause()); the
+ * model's worker steps run its jobs one at a time (xe_kernel_step()), and
+ * quiesce() releases it for the synchronous call that follows, which needs
+ * its own job to run, with nothing left queued anywhere (xe_drain()); the
+ * next check or step holds it again.  The kernel's out-fences reach the vm
+ * on the watcher's thread, so whenever jobs ran, xe_settle() waits until
+ * that thread has delivered each of them and finished the callbacks (the
+ * vm's completions) it ran for them.  A seed replays exactly.
+ *
+ * Every step the fake must have refused no call and seen no timeline
+ * point out of order (its counters), so a backend that breaks a rule of
+ * the kernel's fails the model.
+ *
+ * Not run here: the huge configurations (DMA layouts and leaf sizes of
+ * Intel page tables; the kernel picks its own) and the simulated GPU (it
+ * reads the backend's translations; the kernel has no PTE read-back).
+ */
+struct model_xe {
+	struct fake_xe f;
+	struct xe_sys sys;
+	struct gtt_watcher *w;
+	uint32_t vm_id;
+	bool running;		/* the bind queue is released */
+	bool dirty;		/* jobs may have run since the last settle */
+	void *mem;		/* MODEL_XE_USERPTR: the vmas' buffers */
+};
+
+#define XE_SLOT_PAGES 10	/* user memory per vma buffer (<= 7 + 2 pages) */
+#define XE_WAIT_NS 10000000000ll
+
+static int xe_create(struct model *m)
+{
+	struct gtt_xe_config cfg = { 0 };
+	struct gtt_xe_info info;
+	struct model_xe *x = calloc(1, sizeof(*x));
+
+	if (!x)
+		return fail(m, "out of memory");
+	m->xe = x;
+	/* LNL's PAT index 0 is not coherent, which a write-back object
+	 * refuses; TGL's 0 is, which user memory needs. */
+	fake_xe_init(&x->f, m->backend == MODEL_XE ? &fake_xe_lnl : &fake_xe_tgl);
+	m->pte_flags = m->backend == MODEL_XE ? GTT_PTE_PAT(1) : 0;
+	if (m->backend == MODEL_XE_USERPTR) {
+		cfg.vm_flags = GTT_XE_VM_SCRATCH_PAGE;
+		x->mem = aligned_alloc(PAGE, NVMA * XE_SLOT_PAGES * PAGE);
+		if (!x->mem)
+			return fail(m, "out of memory");
+	}
+	fake_xe_pause(&x->f, true);
+	x->sys = fake_xe_sys(&x->f);
+	if (gtt_watcher_create(&x->w) ||
+	    xe_backend_create(FAKE_XE_FD, &cfg, x->w, &x->sys, &m->be) ||
+	    gtt_xe_info(m->be, &info))
+		return fail(m, "xe backend: %s", gtt_last_error());
+	x->vm_id = info.vm_id;
+	return 0;
+}
+
+/* Buffer @k (< NVMA: vma @k's) of @size bytes. */
+static int xe_buffer(struct model *m, unsigned int k, uint64_t size, struct gtt_pages **out)
+{
+	struct model_xe *x = m->xe;
+	uint64_t lead = (k % 3) * PAGE;		/* obj_offset counts */
+	uint32_t h;
+
+	if (x->mem && k < NVMA)
+		return gtt_pages_create_userptr((uintptr_t)x->mem + k * XE_SLOT_PAGES * PAGE + lead,
+						size, 0, out);
+	h = fake_xe_bo(&x->f, size + lead, false);
+	return h ? gtt_pages_create_bo(h, lead, size, 0, out) : -1;
+}
+
+static int xe_translate(struct model *m, uint64_t va, struct gtt_translation *t)
+{
+	unsigned int pat = (m->pte_flags & GTT_PTE_PAT_MASK) >> GTT_PTE_PAT_SHIFT;
+	struct fake_xe_pte p;
+
+	memset(t, 0, sizeof(*t));
+	if (fake_xe_lookup(&m->xe->f, m->xe->vm_id, va, &p))
+		return fail(m, "the fake kernel has no VM %u", m->xe->vm_id);
+	t->present = p.kind != FAKE_PTE_NONE;
+	t->null = p.kind == FAKE_PTE_NULL;
+	t->addr = p.kind == FAKE_PTE_BO ? BO_ID(p.obj, p.offset) : p.offset;
+	t->page_size = PAGE;
+	if (t->present && (p.pat_index != pat || p.read_only))
+		return fail(m, "0x%llx: the kernel maps it with PAT index %u%s, the model asked for %u",
+			    (unsigned long long)va, p.pat_index, p.read_only ? ", read-only" : "", pat);
+	return 0;
+}
+
+/* The watcher has gone round its loop since now: a descriptor readable at
+ * once, imported, is seen signalled after everything it saw before. */
+static int xe_barrier(struct model *m)
+{
+	struct gtt_fence *f = NULL;
+	int fd = eventfd(1, EFD_CLOEXEC);
+	int err = fd < 0 ? -errno : gtt_fence_import_fd(m->xe->w, fd, &f);
+
+	if (fd >= 0)
+		close(fd);
+	if (!err)
+		err = gtt_fence_wait(f, XE_WAIT_NS);
+	gtt_fence_put(f);
+	return err ? fail(m, "xe: the watcher did not report a signalled descriptor: %d", err) : 0;
+}
+
+/* Batches submitted plus jobs run: changes whenever either happens. */
+static uint64_t xe_progress(struct model *m)
+{
+	struct gtt_xe_info info = { 0 };
+	uint64_t n;
+
+	gtt_xe_info(m->be, &info);
+	pthread_mutex_lock(&m->xe->f.lock);
+	n = info.point + m->xe->f.jobs_run;
+	pthread_mutex_unlock(&m->xe->f.lock);
+	return n;
+}
+
+/* Every job that ran is delivered: each job waiting in the fake has its
+ * sync_file watched, and no other is. */
+static bool xe_delivered(struct model *m)
+{
+	return gtt_watcher_count(m->xe->w) == fake_xe_pending(&m->xe->f);
+}
+
+/*
+ * Wait until the kernel (released: everything it can run) and the watcher
+ * are done, by rounds that end with a barrier, until one saw no batch
+ * submitted and no job run.  Then hold the queue again unless @keep.
+ */
+static int xe_settle(struct model *m, bool keep)
+{
+	struct model_xe *x = m->xe;
+
+	for (int round = 0; x->dirty && round < 1000; round++) {
+		uint64_t before = xe_progress(m);
+		struct timespec t0, t;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		if (x->running)
+			fake_xe_poll(&x->f);
+		for (unsigned int spin = 0; !xe_delivered(m); spin++) {
+			clock_gettime(CLOCK_MONOTONIC, &t);
+			if ((t.tv_sec - t0.tv_sec) * 1000000000ll + t.tv_nsec - t0.tv_nsec > XE_WAIT_NS)
+				return fail(m, "xe: %zu sync_files watched, %u jobs waiting in the kernel",
+					    gtt_watcher_count(x->w), fake_xe_pending(&x->f));
+			if (spin < 64)
+				sched_yield();
+			else
+				nanosleep(&(struct timespec){ .tv_nsec = 20000 }, NULL);
+		}
+		if (xe_barrier(m))
+			return -1;
+		if (xe_progress(m) == before && xe_delivered(m))
+			x->dirty = false;
+	}
+	if (x->dirty)
+		return fail(m, "xe: the kernel and the vm never settled");
+	if (x->running && !keep) {
+		fake_xe_pause(&x->f, true);
+		x->running = false;
+	}
+	x->dirty = x->running;
+	return 0;
+}
+
+/*
+ * Released, everything settles: the kernel's jobs, the watcher's
+ * deliveries and the executor's work.  A synchronous call that waits for
+ * the kernel's fence runs the executor's queued work meanwhile (as long as
+ * the watcher has not delivered it): nothing is queued before one, and
+ * what was when it returned runs before the model goes on.
+ */
+static int xe_drain(struct model *m, bool keep)
+{
+	do {
+		gtt_executor_run_all(m->ex);
+		m->xe->dirty = true;
+		if (xe_settle(m, true))
+			return -1;
+	} while (gtt_executor_pending(m->ex));
+	return keep ? 0 : xe_settle(m, false);
+}
+
+/* Before a synchronous call: all done, and the queue stays released. */
+static int xe_release(struct model *m)
+{
+	m->xe->running = true;
+	fake_xe_pause(&m->xe->f, false);
+	return xe_drain(m, true);
+}
+
+/* After a synchronous call (before a check or the next step): all done
+ * and the queue held again. */
+static int xe_hold(struct model *m)
+{
+	return m->xe->running ? xe_drain(m, false) : 0;
+}
+
+/* A worker step of the kernel: at most @n jobs of the held queue. */
+static int xe_kernel_step(struct model *m, unsigned int n)
+{
+	unsigned int ran = fake_xe_run(&m->xe->f, n);
+
+	m->ops[MODEL_XE_STEPPED] += ran;
+	m->xe->dirty |= ran > 0;
+	return xe_settle(m, false);
+}
+
+/* The kernel's counters; whether it refused anything or saw points out of order. */
+static int xe_counters(struct model *m)
+{
+	struct fake_xe *f = &m->xe->f;
+	unsigned int refusals, unordered;
+	enum fake_xe_rule rule;
+
+	pthread_mutex_lock(&f->lock);
+	m->ops[MODEL_XE_BINDS] = f->binds_ok;
+	m->ops[MODEL_XE_OPS] = f->ops_run;
+	refusals = f->refusals;
+	unordered = f->unordered_points;
+	rule = f->last_rule;
+	pthread_mutex_unlock(&f->lock);
+	if (refusals)
+		return fail(m, "the fake kernel refused %u calls, the last by %s (%s); libgtt's last "
+			    "error: %s", refusals,
+			    fake_xe_rule_name(rule), fake_xe_rule_source(rule), gtt_last_error());
+	if (unordered)
+		return fail(m, "the fake kernel saw %u timeline points out of order", unordered);
+	return 0;
+}
+
+/* After gtt_vm_destroy(): the backend, the watcher, the kernel. */
+static int xe_destroy(struct model *m)
+{
+	struct model_xe *x = m->xe;
+	int ret;
+
+	gtt_backend_destroy(m->be);
+	ret = xe_counters(m);
+	gtt_watcher_destroy(x->w);
+	fake_xe_fini(&x->f);
+	free(x->mem);
+	free(x);
+	m->xe = NULL;
+	return ret;
+}
+#else
+/* Built without the xe backend (no <drm/xe_drm.h>): MODEL_XE* cannot be
+ * made, m->xe stays NULL and nothing below is called. */
+static int xe_create(struct model *m)
+{
+	return fail(m, "the model was built without the xe backend (GTT_MODEL_XE)");
+}
+
+#define xe_buffer(m, k, size, out) xe_create(m)
+#define xe_translate(m, va, t) xe_create(m)
+#define xe_release(m) xe_create(m)
+#define xe_hold(m) xe_create(m)
+#define xe_kernel_step(m, n) xe_create(m)
+#define xe_counters(m) xe_create(m)
+#define xe_destroy(m) xe_create(m)
+#endif
+
 /* The huge configuration's buffers: two of 1 GiB (4 MiB without
  * MODEL_HUGE_1G), 1 GiB-aligned and contiguous; one of 4 MiB in 64 KiB
  * chunks, 64 KiB-aligned and scattered; one of 4 MiB contiguous. */
@@ -248,7 +567,7 @@ struct model *model_create(unsigned int backend)
 	m->vm_pages = m->huge ? HUGE_VM_PAGES : VM_PAGES;
 	m->nbig = m->huge ? NBIG_HUGE : NBIG;
 	m->rng = 0x9e3779b97f4a7c15ull;
-	m->va0 = m->backend == MODEL_GENERIC ? 0x100000 : m->huge ? HUGE_VA0 : PAGE;
+	m->va0 = m->backend == MODEL_GENERIC || is_xe(m) ? 0x100000 : m->huge ? HUGE_VA0 : PAGE;
 	m->null_entries = m->backend != MODEL_GGTT && m->backend != MODEL_PPGTT_SCRATCH &&
 			  m->backend != MODEL_PPGTT_GEN6;
 	m->null_fails = m->backend == MODEL_GGTT;
@@ -267,14 +586,16 @@ struct model *model_create(unsigned int backend)
 	}
 	vc.start = m->va0;
 	vc.size = m->vm_pages * PAGE;
-	if (gtt_mock_create(&mc, &m->be) || gtt_executor_create_manual(&m->ex))
+	if ((is_xe(m) ? xe_create(m) : gtt_mock_create(&mc, &m->be)) ||
+	    gtt_executor_create_manual(&m->ex))
 		goto fail;
 	vc.backend = m->be;
 	vc.executor = m->ex;
 	if (gtt_vm_create(&vc, &m->vm))
 		goto fail;
-	/* Built with -Dsim=disabled: the page-table checks only. */
-	if (gtt_sim_create(m->vm, m->be, &m->sim) && gtt_last_error() &&
+	/* Built with -Dsim=disabled: the page-table checks only.  Not on xe:
+	 * the simulated GPU reads the backend's translations. */
+	if (!m->xe && gtt_sim_create(m->vm, m->be, &m->sim) && gtt_last_error() &&
 	    !strstr(gtt_last_error(), "-Dsim=disabled"))
 		goto fail;
 	for (int i = 0; i < NSLOT; i++) {
@@ -289,7 +610,9 @@ struct model *model_create(unsigned int backend)
 			goto fail;
 		if (i >= NVMA)
 			continue;	/* a sparse slot, empty for now */
-		if (gtt_pages_create(segs, i % 2 ? 2 : 1, 0, &v->pages) ||
+		if ((m->xe ? xe_buffer(m, (unsigned int)i, segs[0].length + (i % 2 ? segs[1].length : 0),
+				       &v->pages) :
+			     gtt_pages_create(segs, i % 2 ? 2 : 1, 0, &v->pages)) ||
 		    gtt_vma_create(m->vm, v->pages, v->resv, &v->h))
 			goto fail;
 		v->exists = true;
@@ -307,7 +630,8 @@ struct model *model_create(unsigned int backend)
 			{ 0x500000000ull + (uint64_t)k * 0x100000, PAGE * (BIG_PAGES - 16) },
 		};
 
-		if (gtt_pages_create(segs, 3, 0, &m->big[k]))
+		if (m->xe ? xe_buffer(m, NVMA + k, BIG_PAGES * PAGE, &m->big[k]) :
+			    gtt_pages_create(segs, 3, 0, &m->big[k]))
 			goto fail;
 	}
 	return m;
@@ -326,7 +650,11 @@ static const char *describe(const struct gtt_translation *t, char *buf, size_t n
 		return "scratch";
 	if (t->null)
 		return "a NULL entry";
-	snprintf(buf, n, "0x%llx", (unsigned long long)t->addr);
+	if (t->addr >> 63)
+		snprintf(buf, n, "object %u + 0x%llx", BO_ID_HANDLE(t->addr),
+			 (unsigned long long)BO_ID_OFFSET(t->addr));
+	else
+		snprintf(buf, n, "0x%llx", (unsigned long long)t->addr);
 	return buf;
 }
 
@@ -334,24 +662,31 @@ static const char *describe(const struct gtt_translation *t, char *buf, size_t n
 static bool shows(const struct model *m, const struct gtt_translation *t,
 		  struct gtt_pages *pages, uint64_t idx)
 {
-	uint64_t want;
-
 	if (!t->present)
 		return false;
 	if (!pages)
 		return m->null_entries ? t->null && !t->scratch : t->scratch && !t->null;
-	gtt_pages_addr(pages, idx * PAGE, &want);
-	return !t->scratch && !t->null && t->addr == want;
+	return !t->scratch && !t->null && t->addr == page_id(pages, idx);
+}
+
+/* What the tables give for @va (xe: the fake kernel's). */
+static int translate(struct model *m, uint64_t va, struct gtt_translation *t)
+{
+	int err;
+
+	if (m->xe)
+		return xe_translate(m, va, t);
+	err = gtt_backend_translate(m->be, va, t);
+	return err ? fail(m, "translate 0x%llx failed: %d", (unsigned long long)va, err) : 0;
 }
 
 static int check_page(struct model *m, uint64_t va)
 {
 	struct gtt_translation t;
-	char buf[32];
-	int err = gtt_backend_translate(m->be, va, &t);
+	char buf[40];
 
-	if (err)
-		return fail(m, "translate 0x%llx failed: %d", (unsigned long long)va, err);
+	if (translate(m, va, &t))
+		return -1;
 	if (t.present && !t.scratch && t.page_size > PAGE)
 		m->ops[t.page_size >= (1ull << 30) ? MODEL_LEAF_1G :
 		       t.page_size >= (1ull << 21) ? MODEL_LEAF_2M : MODEL_LEAF_64K]++;
@@ -406,6 +741,8 @@ wrong:
 
 static int check_range(struct model *m, uint64_t start, uint64_t npages)
 {
+	if (m->xe && xe_hold(m))
+		return -1;
 	for (uint64_t p = 0; p < npages; p++)
 		if (check_page(m, start + p * PAGE))
 			return -1;
@@ -624,6 +961,8 @@ static int forget_binding(struct model *m, struct mvma *v, struct gtt_fence *f)
 /* vmas the vm unbound behind our back (evictions, failed sync binds). */
 static int reconcile(struct model *m)
 {
+	if (m->xe && xe_hold(m))
+		return -1;
 	for (int i = 0; i < NSLOT; i++) {
 		struct mvma *v = &m->v[i];
 		struct gtt_vma_info info;
@@ -677,7 +1016,7 @@ static int quiesce(struct model *m)
 			gtt_binding_unhold(m->v[i].held);
 			m->v[i].held = NULL;
 		}
-	return 0;
+	return m->xe ? xe_release(m) : 0;
 }
 
 /* Up to two unsignalled GPU fences as dependencies, from @r. */
@@ -700,6 +1039,7 @@ static int op_bind(struct model *m, int i, uint32_t r)
 	struct gtt_bind_info bi = {
 		.placement = (enum gtt_placement)(r % 3),
 		.color = (r >> 2) % 2,
+		.pte_flags = m->pte_flags,
 	};
 	struct gtt_fence *bf = NULL;
 	struct gtt_vma_info info;
@@ -1100,8 +1440,9 @@ static int op_sparse(struct model *m, int i, uint32_t r, unsigned int kind)
 		pages = pick_pages(m, take(&r, nbuf(m)), off, &n, &poff);
 		mi.pages = pages;
 		mi.pages_offset = poff * PAGE;
+		mi.pte_flags = m->pte_flags;
 	} else if (kind == MODEL_MAP_NULL) {
-		mi.pte_flags = GTT_PTE_NULL;
+		mi.pte_flags = GTT_PTE_NULL | m->pte_flags;
 	}
 	if (async) {
 		mi.flags = GTT_MAP_ASYNC | (take(&r, 2) ? GTT_MAP_TRYLOCK : 0);
@@ -1229,6 +1570,8 @@ static int op_batch(struct model *m, uint32_t r)
 		} else if (what == 2) {
 			ops[k].pte_flags = GTT_PTE_NULL;
 		}
+		if (ops[k].kind == GTT_OP_MAP)
+			ops[k].pte_flags |= m->pte_flags;
 		ops[k].offset = off[k] * PAGE;
 		ops[k].size = n[k] * PAGE;
 	}
@@ -1534,11 +1877,16 @@ int model_step(struct model *m, uint32_t w)
 	}
 	case MODEL_WORKER:
 		gtt_executor_run_one(m->ex);
+		if (m->xe && xe_kernel_step(m, 1))	/* the bind queue is a worker too */
+			return -1;
 		prune(m);
 		break;
 	case MODEL_WORKERS:
-		for (uint32_t k = 0; k <= r % 8; k++)
+		for (uint32_t k = 0; k <= r % 8; k++) {
 			gtt_executor_run_one(m->ex);
+			if (m->xe && xe_kernel_step(m, 1))
+				return -1;
+		}
 		prune(m);
 		break;
 	case MODEL_HOLD:
@@ -1578,7 +1926,7 @@ int model_step(struct model *m, uint32_t w)
 		err = op_active_many(m, r);
 		break;
 	}
-	if (err || check_orders(m))
+	if (err || (m->xe && (xe_hold(m) || xe_counters(m))) || check_orders(m))
 		return -1;
 	/* A couple of pages anywhere (huge: in a sparse vma), every step. */
 	for (int k = 0; k < 2; k++) {
@@ -1607,6 +1955,8 @@ int model_destroy(struct model *m)
 			v->pins--;
 	}
 	gtt_executor_run_all(m->ex);
+	if (m->xe && xe_release(m))
+		ret = -1;
 	for (int i = 0; i < NSLOT; i++) {
 		struct mvma *v = &m->v[i];
 
@@ -1617,6 +1967,8 @@ int model_destroy(struct model *m)
 		forget_binding(m, v, NULL);
 	}
 	gtt_executor_run_all(m->ex);
+	if (m->xe && xe_hold(m))
+		ret = -1;
 	prune(m);
 	if (!ret && check_orders(m))
 		ret = -1;
@@ -1650,7 +2002,12 @@ int model_destroy(struct model *m)
 		gtt_pages_put(m->pend[k].pages);
 	}
 	gtt_executor_destroy(m->ex);
-	gtt_backend_destroy(m->be);
+	if (m->xe) {
+		if (xe_destroy(m) && !ret)
+			ret = -1;
+	} else {
+		gtt_backend_destroy(m->be);
+	}
 	free(m);
 	return ret;
 }

@@ -5,7 +5,9 @@
  * vmas bound and unbound whole, and sparse vmas with mappings at any page
  * range (gtt/map.h), batches of them, objects' unmaps and moves, and
  * active fences per vma and per vm.  Shared by the seeded test (test_model.c) and the
- * libFuzzer harness.
+ * libFuzzer harness.  The backends are page tables the model reads back,
+ * or (MODEL_XE*) a queue backend over a fake kernel whose page table it
+ * reads.
  */
 #ifndef GTT_TESTS_MODEL_H
 #define GTT_TESTS_MODEL_H
@@ -23,6 +25,11 @@ enum model_backend {
 	MODEL_PPGTT_HUGE,	/* Intel PPGTT (TGL), a 2 GiB vm: 64K IPS, 2M */
 	MODEL_PPGTT_HUGE_XE2,	/* Intel PPGTT (LNL), the same: PS64, 2M, 1G */
 	MODEL_PPGTT_GEN6,	/* Intel gen6/7 PPGTT (HSW), directory in the GGTT: NULL is scratch */
+	/* xe VM_BIND over the fake xe kernel (tests/support/fake_xe.c), only
+	 * where model.c is built with GTT_MODEL_XE (else model_create() gives
+	 * NULL): the buffers are GEM objects (LNL, PAT index 1), or ... */
+	MODEL_XE,
+	MODEL_XE_USERPTR,	/* ... user memory, with GEM objects for the big ones (TGL) */
 	MODEL_BACKENDS
 };
 
@@ -59,6 +66,9 @@ enum model_counter {
 	MODEL_LEAF_64K,			/* checked pages in 64K, 2M, 1G leaves */
 	MODEL_LEAF_2M,
 	MODEL_LEAF_1G,
+	MODEL_XE_BINDS,			/* xe: VM_BIND calls the fake kernel took */
+	MODEL_XE_OPS,			/* ... bind ops its jobs applied */
+	MODEL_XE_STEPPED,		/* ... jobs run one by one by the model's worker steps */
 	MODEL_COUNTERS
 };
 

@@ -226,5 +226,40 @@ check(run("--xe", "x", "--dry-run", "bind", "1", "2")[0] == 2 and
       "--xe: words that are not commands, or a second target: exit 2")
 check(run("--mock", "tgl", "--pat", "1", "bind")[0] == 2, "--pat without --xe: exit 2")
 
+# --- replay (gtt/trace.h; traces from scripts/gen-traces.py) ---
+TRACES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "traces")
+for name in ("game", "compute", "sparse"):
+    path = os.path.join(TRACES, name + ".trace")
+    a = run("replay", path, "--interval", "500", "--compare", "placement=best,placement=low+avoid=off")
+    b = run("replay", path, "--interval", "500", "--compare", "placement=best,placement=low+avoid=off")
+    check(a[0] == 0 and a == b and a[1].count("total ") == 2 and "largest_hole" in a[1],
+          "replay %s: two policies, two identical runs" % name)
+    rc, js = run_json("replay", path, "--interval", "0")
+    check(rc == 0 and js and len(js["runs"]) == 1 and js["runs"][0]["intervals"] == [] and
+          js["runs"][0]["total"]["binds"] > 0 and 0 <= js["runs"][0]["total"]["fragmentation"] < 1,
+          "replay %s --json: totals only" % name)
+rc, js = run_json("replay", os.path.join(TRACES, "game.trace"), "--compare", "avoid=on,avoid=off")
+check(rc == 0 and js["runs"][0]["total"]["binds_waited"] == 0 and
+      js["runs"][1]["total"]["binds_waited"] > 0,
+      "replay game: binds avoiding pending unbinds never wait; without avoidance some do")
+rc, out, _ = run("replay", os.path.join(TRACES, "sparse.trace"), "--mock", "tgl", "--ppgtt", "--interval", "0")
+check(rc == 0 and "on tgl" in out, "replay on a TGL PPGTT mock")
+bad = "/tmp/gttctl-test-%d.trace" % os.getpid()
+with open(os.path.join(TRACES, "compute.trace")) as f:
+    good = f.read()
+with open(bad, "w") as f:
+    f.write(good[: len(good) // 2])
+rc, _, err = run("replay", bad)
+check(rc == 3 and "trace line" in err, "replay of a truncated trace: exit 3, with its line")
+with open(bad, "w") as f:
+    f.write(good.replace("placement=best", "placement=nowhere", 1))
+rc, _, err = run("replay", bad)
+check(rc == 3 and "not best, low or high" in err, "replay of a malformed record: exit 3")
+os.unlink(bad)
+check(run("replay", "/nonexistent.trace")[0] == 1, "replay of a missing file: exit 1")
+check(run("replay")[0] == 2 and run("replay", "x", "--policy", "placement=up")[0] == 2 and
+      run("replay", "x", "--timing", "later")[0] == 2,
+      "replay usage errors: exit 2")
+
 print("%d failed" % len(failures))
 sys.exit(1 if failures else 0)

@@ -905,7 +905,7 @@ static void test_avoid_against_brute_force(void **state)
 			.color = (uint32_t)rng_below(&rng, 2),
 			.placement = (enum gtt_placement)rng_below(&rng, 3),
 		};
-		uint64_t want, plain_at;
+		uint64_t want = 0, plain_at;
 		int err;
 
 		for (int i = 0; i < 24; i++) {
@@ -965,6 +965,75 @@ static void test_avoid_against_brute_force(void **state)
 	/* Both outcomes were exercised. */
 	assert_true(avoided > 500);
 	assert_true(fell_back > 100);
+}
+
+/*
+ * The search without a callback, against the brute force, where it walks
+ * far: a space of many holes of every size, alignments up to 512 pages
+ * unrelated to the size, range limits that leave most holes outside, and
+ * colour guards.  Every placement (BEST, LOW and HIGH) must be the brute
+ * force's, and -ENOSPC exactly when it has none.
+ */
+static void test_search_against_brute_force(void **state)
+{
+	enum { PAGES = 2048, LIVE = 300 };
+	const uint64_t base = 16 * PAGE, end = base + PAGES * PAGE;
+	static struct gap gaps[LIVE * 2 + 2];
+	uint64_t rng = 1414;
+	unsigned int placed = 0, nospace = 0;
+
+	(void)state;
+	for (int trial = 0; trial < 40; trial++) {
+		bool guard = trial % 2;
+		struct gtt_range_alloc *ra = make(base, PAGES * PAGE,
+						  guard ? GTT_RANGE_COLOR_GUARD : 0);
+		struct gtt_range_node *live[LIVE];
+		unsigned int nlive = 0;
+
+		for (int op = 0; op < 400; op++) {
+			struct gtt_range_request r = {
+				.size = (1 + rng_below(&rng, 1u << rng_below(&rng, 6))) * PAGE,
+				.alignment = PAGE << rng_below(&rng, 10),
+				.color = guard ? (uint32_t)rng_below(&rng, 2) : 0,
+				.placement = (enum gtt_placement)rng_below(&rng, 3),
+			};
+			struct gtt_range_node *n;
+			unsigned int ngaps;
+			uint64_t want = 0;
+			bool any;
+			int err;
+
+			if (nlive && (nlive == LIVE || rng_below(&rng, 100) < 40)) {
+				unsigned int i = (unsigned int)rng_below(&rng, nlive);
+
+				assert_int_equal(gtt_range_remove(ra, live[i]), 0);
+				live[i] = live[--nlive];
+				continue;
+			}
+			if (rng_below(&rng, 2)) {
+				r.range_start = base + rng_below(&rng, PAGES) * PAGE;
+				r.range_end = r.range_start + (1 + rng_below(&rng, PAGES / 4)) * PAGE;
+			}
+			ngaps = gaps_of(ra, base, end, gaps);
+			any = brute_choice(gaps, ngaps, guard, &r, NULL, false, &want);
+			err = gtt_range_insert(ra, &r, NULL, &n);
+			if (!any) {
+				assert_int_equal(err, -ENOSPC);
+				nospace++;
+				continue;
+			}
+			assert_int_equal(err, 0);
+			assert_int_equal(gtt_range_node_start(n), want);
+			live[nlive++] = n;
+			placed++;
+			if (op % 50 == 0)
+				assert_int_equal(range_alloc_check(ra), 0);
+		}
+		assert_int_equal(range_alloc_check(ra), 0);
+		gtt_range_alloc_destroy(ra);
+	}
+	assert_true(placed > 5000);
+	assert_true(nospace > 500);
 }
 
 /* A callback that leaves the preset block still avoids, at hole ends. */
@@ -1347,6 +1416,7 @@ int main(void)
 		cmocka_unit_test(test_node_forms_failure_leaves_node),
 		cmocka_unit_test(test_random_against_model),
 		cmocka_unit_test(test_avoid_against_brute_force),
+		cmocka_unit_test(test_search_against_brute_force),
 		cmocka_unit_test(test_avoid_preset_block),
 		cmocka_unit_test(test_avoid_bounded_and_fallback),
 		cmocka_unit_test(test_sub_page_granularity),

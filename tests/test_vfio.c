@@ -978,6 +978,106 @@ static void test_iommufd_flow(void **state)
 	assert_int_equal(f.closes, 2);
 }
 
+/* The fake's raw iommufd answers: the ones Linux 6.12 gave in the QEMU
+ * guest for the same cases (tests/guest/iommufd_in_guest.c). */
+static void test_iommufd_kernel_answers(void **state)
+{
+	struct fake f = fake_good();
+	struct vfio_sys sys = fake_sys(&f);
+	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = 0 };
+	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind), .iommufd = 102 };
+	struct vfio_device_attach_iommufd_pt at = { .argsz = sizeof(at) };
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_iova_range r[4];
+	struct iommu_ioas_iova_ranges q = { .size = sizeof(q), .allowed_iovas = (uintptr_t)r };
+	struct iommu_ioas_map m = { .size = sizeof(m), .user_va = 0x10000000,
+				    .flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+					     IOMMU_IOAS_MAP_WRITEABLE };
+	struct iommu_ioas_unmap u = { .size = sizeof(u) };
+	int dev, fd;
+
+	(void)state;
+	f.has_cdev = f.has_iommufd = true;
+	dev = sys.open(&f, "/dev/vfio/devices/vfio0", O_RDWR);
+	fd = sys.open(&f, "/dev/iommu", O_RDWR);
+	assert_int_equal(vfio_sys_ioctl(&sys, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), -EINVAL);
+	assert_int_equal(vfio_sys_ioctl(&sys, dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), -EBADFD);
+	bind.iommufd = fd;
+	assert_int_equal(vfio_sys_ioctl(&sys, dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), 0);
+	assert_int_equal(vfio_sys_ioctl(&sys, dev, VFIO_DEVICE_BIND_IOMMUFD, &bind), -EINVAL);
+	assert_int_equal(vfio_sys_ioctl(&sys, dev, VFIO_DEVICE_GET_REGION_INFO, &ri), 0);
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_ALLOC, &alloc), 0);
+	q.ioas_id = alloc.out_ioas_id;
+	q.num_iovas = 4;
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_IOVA_RANGES, &q), 0);
+	assert_int_equal(q.num_iovas, 1);		/* a fresh IOAS: everything */
+	assert_true(r[0].start == 0 && r[0].last == UINT64_MAX && q.out_iova_alignment == 1);
+	at.pt_id = alloc.out_ioas_id;
+	assert_int_equal(vfio_sys_ioctl(&sys, dev, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at), 0);
+	assert_int_not_equal(at.pt_id, alloc.out_ioas_id);	/* the page table's id */
+	q.num_iovas = 0;
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_IOVA_RANGES, &q), -EMSGSIZE);
+	assert_int_equal(q.num_iovas, 2);
+	q.num_iovas = 4;
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_IOVA_RANGES, &q), 0);
+	assert_true(q.num_iovas == 2 && q.out_iova_alignment == 4096 && r[1].start == 0xfef00000);
+
+	m.ioas_id = u.ioas_id = alloc.out_ioas_id;
+	m.iova = 0x100000, m.length = 0x2000;
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_MAP, &m), 0);
+	m.iova = 0x101000, m.length = 0x1000;
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_MAP, &m), -EEXIST);
+	m.iova = 0xfee00000;
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_MAP, &m), -EINVAL);
+	m.iova = 0x100800;
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_MAP, &m), -EINVAL);
+	u.iova = 0x100000, u.length = 0x1000;		/* a split */
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_UNMAP, &u), -ENOENT);
+	u.iova = 0x200000;				/* nothing there */
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_UNMAP, &u), -ENOENT);
+	m.iova = 0x102000, m.length = 0x2000;
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_MAP, &m), 0);
+	u.iova = 0xff000, u.length = 0x10000;		/* both, whole */
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_UNMAP, &u), 0);
+	assert_true(u.length == 0x4000 && f.nmaps == 0);
+	m.iova = 0x100000, m.length = 0x1000;
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_MAP, &m), 0);
+	m.iova = 0x101000, m.length = 0x2000;
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_MAP, &m), 0);
+	u.iova = 0x100000, u.length = 0x2000;		/* its end splits the second */
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_UNMAP, &u), -ENOENT);
+	assert_int_equal(f.nmaps, 1);			/* the first went all the same */
+	u.iova = 0, u.length = UINT64_MAX;		/* everything */
+	assert_int_equal(vfio_sys_ioctl(&sys, fd, IOMMU_IOAS_UNMAP, &u), 0);
+	assert_true(u.length == 0x2000 && f.nmaps == 0);
+	/* A bound cdev keeps its group shut; closing it unbinds. */
+	assert_int_equal(sys.open(&f, "/dev/vfio/7", O_RDWR), -1);
+	assert_int_equal(errno, EBUSY);
+	sys.close(&f, dev);
+	assert_int_equal(sys.open(&f, "/dev/vfio/7", O_RDWR), GROUP_FD);
+}
+
+/* The group and the cdev exclude each other, through libgtt's flows. */
+static void test_iommufd_group_exclusion(void **state)
+{
+	struct fake f = fake_good();
+	struct vfio_sys sys = fake_sys(&f);
+	struct vfio_iommu io, g;
+
+	(void)state;
+	f.has_cdev = f.has_iommufd = true;
+	assert_int_equal(vfio_iommu_open(&g, &sys, 7), 0);
+	assert_int_equal(vfio_iommufd_open(&io, &sys, "0000:00:03.0"), -EBUSY);
+	assert_non_null(strstr(gtt_last_error(), "through its group"));
+	vfio_iommu_close(&g);
+	assert_int_equal(vfio_iommufd_open(&io, &sys, "0000:00:03.0"), 0);
+	assert_int_equal(vfio_iommu_open(&g, &sys, 7), -EBUSY);
+	assert_non_null(strstr(gtt_last_error(), "cdev"));
+	vfio_iommu_close(&io);
+	assert_int_equal(vfio_iommu_open(&g, &sys, 7), 0);
+	vfio_iommu_close(&g);
+}
+
 /* The VFIO backend over iommufd, and the refusals that name the fix. */
 static void test_iommufd_backend_and_errors(void **state)
 {
@@ -1251,6 +1351,10 @@ int main(void)
 		cmocka_unit_test(test_oom_sweep),
 #ifdef HAVE_IOMMUFD
 		cmocka_unit_test(test_iommufd_backend_and_errors),
+#ifdef HAVE_IOMMUFD
+		cmocka_unit_test(test_iommufd_kernel_answers),
+		cmocka_unit_test(test_iommufd_group_exclusion),
+#endif
 #endif
 	};
 

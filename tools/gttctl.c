@@ -50,6 +50,24 @@ static void usage(FILE *out)
 "                        (BAR: 4 or 8; config: 1, 2 or 4).  --dry-run opens\n"
 "                        nothing; with --mock PLATFORM --dry-run, leave SLOT out\n"
 "  reg names             the registers gttctl knows by name\n"
+"  replay TRACE          replay a trace a vm recorded (gtt/trace.h,\n"
+"                        docs/trace-format.md) on a mock, deterministically, and\n"
+"                        print per interval and in total: binds, binds that\n"
+"                        waited on a pending unbind, failed binds, evictions,\n"
+"                        PTE writes and clears, invalidations, free space,\n"
+"                        largest hole, holes, external fragmentation (1 -\n"
+"                        largest hole / free).  The mock is generic, or with\n"
+"                        --mock PLATFORM (--ppgtt) that platform's GGTT (PPGTT)\n"
+"  --interval N          replay: records per interval (default 1000, 0: totals)\n"
+"  --timing recorded|asap\n"
+"                        replay: fences from outside the vm signal where the\n"
+"                        trace says (default), or as soon as they appear\n"
+"  --policy POLICY       replay with a placement policy: placement=best|low|\n"
+"                        high|recorded and avoid=on|off|recorded (binds avoid\n"
+"                        ranges of pending unbinds), joined with +, e.g.\n"
+"                        placement=low+avoid=off (default: as recorded)\n"
+"  --compare POLICY,POLICY...\n"
+"                        replay once per policy, one after the other\n"
 "\n"
 "Target of dump and bind (one of):\n"
 "  --mock PLATFORM       a table in host memory with the platform's entry format\n"
@@ -110,7 +128,8 @@ static void usage(FILE *out)
 "  -h, --help            this text\n"
 "\n"
 "Numbers take 0x, and K, M or G suffixes.  Exit status: 0 success, 1 failure\n"
-"(including a refusal, and --xe in a gttctl built without -Dxe), 2 usage error.\n");
+"(including a refusal, and --xe in a gttctl built without -Dxe), 2 usage error,\n"
+"3 (replay) a malformed or truncated trace: the message names its line.\n");
 }
 
 int fail(const char *what)
@@ -882,10 +901,14 @@ int main(int argc, char **argv)
 		{ "pat", required_argument, NULL, 'T' },
 		{ "raw", no_argument, NULL, 'r' },
 		{ "width", required_argument, NULL, 'w' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "timing", required_argument, NULL, 'G' },
+		{ "policy", required_argument, NULL, 'o' },
+		{ "compare", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct opts o = { .pages = 16, .pat = -1 };
+	struct opts o = { .pages = 16, .pat = -1, .interval = 1000 };
 	uint64_t n;
 	const char *cmd;
 	int c;
@@ -919,6 +942,17 @@ int main(int argc, char **argv)
 				return usage_error("--width wants 1, 2, 4 or 8, not '%s'", optarg);
 			o.width = (unsigned int)n;
 			break;
+		case 'i':
+			if (!parse_u64(optarg, &o.interval))
+				return usage_error("--interval wants a number, not '%s'", optarg);
+			break;
+		case 'G':
+			if (strcmp(optarg, "recorded") && strcmp(optarg, "asap"))
+				return usage_error("--timing wants recorded or asap, not '%s'", optarg);
+			o.asap = !strcmp(optarg, "asap");
+			break;
+		case 'o': o.policy = optarg; break;
+		case 'C': o.compare = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: return 2;
 		}
@@ -947,6 +981,13 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "dump") && argc - optind <= 2)
 		return cmd_dump(&o, optind < argc ? argv[optind] : NULL,
 				optind + 1 < argc ? argv[optind + 1] : NULL);
+	if (!strcmp(cmd, "replay") && argc - optind <= 1) {
+		if (o.vfio || o.raw || o.dry_run)
+			return usage_error("replay runs on a mock: no --vfio, --raw or --dry-run%s", "");
+		if (o.policy && o.compare)
+			return usage_error("give --policy or --compare, not both%s", "");
+		return cmd_replay(&o, optind < argc ? argv[optind] : NULL);
+	}
 	if (!strcmp(cmd, "bind") && argc - optind <= 1)
 		return cmd_bind(&o, optind < argc ? argv[optind] : NULL);
 	return usage_error("unknown command or too many arguments: '%s'", cmd);

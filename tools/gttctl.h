@@ -14,7 +14,10 @@
 
 struct opts {
 	const char *mock, *vfio, *profile, *xe;
+	const char *policy, *compare;	/* replay */
 	bool ppgtt, dry_run, guc, force, all, json, iommufd, raw, userptr;
+	bool asap;			/* replay --timing asap */
+	uint64_t interval;		/* replay: records per interval */
 	uint64_t pages;
 	unsigned int width;	/* reg: bytes per access, 0 for the register's own */
 	int pat;		/* --xe: PAT index, -1 for the platform's coherent WB */
@@ -34,6 +37,8 @@ int parse_profile(const char *s, struct gtt_vfio_config *c);
 
 /* reg read|write: argv holds what follows "reg". */
 int cmd_reg(const struct opts *o, int argc, char **argv);
+/* replay TRACE (gttctl_replay.c). */
+int cmd_replay(const struct opts *o, const char *path);
 /* --xe: argv holds the commands (bind [ADDR], unbind ADDR, dump). */
 int cmd_xe(const struct opts *o, int argc, char **argv);
 

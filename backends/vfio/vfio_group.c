@@ -176,6 +176,13 @@ int vfio_iommu_open(struct vfio_iommu *io, const struct vfio_sys *sys, int group
 	}
 	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
 	io->group = sys->open(sys->ctx, path, O_RDWR);
+	if (io->group < 0 && errno == EBUSY) {
+		/* The kernel allows one opener, and none while a device of the
+		 * group is bound to an iommufd through its cdev. */
+		err = set_error(-EBUSY, "vfio: %s is busy: another process has it open, or one of "
+				"its devices is in use through its VFIO cdev (iommufd)", path);
+		goto fail;
+	}
 	if (io->group < 0) {
 		err = set_error(-errno, "vfio: cannot open %s: bind the group's devices to vfio-pci "
 				"(echo vfio-pci > /sys/bus/pci/devices/BDF/driver_override; "

@@ -18,6 +18,7 @@
 #include <gtt/backend.h>
 #include <gtt/vm.h>
 #include <gtt/map.h>
+#include <gtt/trace.h>
 #include <gtt/mock.h>
 #include <gtt/intel.h>
 #include <gtt/sim.h>

@@ -39,10 +39,15 @@
  *   drm_mm's embedded nodes, with no allocation at all.
  *
  * Cost: allocation and removal are O(log n): nodes are kept in a balanced
- * tree by address, augmented with the largest hole below each node, and
- * holes are also indexed by size.  An allocation only visits holes that are
- * large enough; with an alignment above the page size or a range limit it
- * may visit several before one fits.  The eviction scan is about linear in
+ * tree by address, holes in one by address augmented with the largest hole
+ * below each node, and in one by size augmented with the largest alignment
+ * of an address inside each subtree's holes.  An allocation only visits
+ * holes that are large enough and, for best fit, that contain an address
+ * of the request's alignment; it may still visit several where the node
+ * does not fit (too little room after the aligned address, colour guards).
+ * Best fit with a range limit walks the holes of the range by address
+ * alongside the walk by size and stops with whichever ends first, so holes
+ * outside the range cost nothing once the range's own are seen.  The eviction scan is about linear in
  * the nodes of the request's range (see gtt_range_evict_scan()).  With an
  * avoid callback, each candidate hole (in the policy's order) is searched
  * from its preferred end: a rejected placement moves past the block the

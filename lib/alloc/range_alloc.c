@@ -13,7 +13,10 @@
  *   walk it, skipping subtrees whose largest hole is too small.  Keeping it
  *   to hole owners (as drm_mm does) keeps it small in a packed space, so
  *   resizing a hole touches few nodes.
- * - by_size: the same hole owners by (hole, start), for best fit.
+ * - by_size: the same hole owners by (hole, start), for best fit,
+ *   augmented with the largest alignment (log2) of an address inside each
+ *   subtree's holes, so a best-fit walk skips subtrees where no hole
+ *   contains an address of the request's alignment.
  *
  * Removing a node merges its hole into the previous node's hole, so holes
  * never need coalescing.
@@ -49,6 +52,39 @@ static bool augment_max_hole(struct avl_node *n)
 	return true;
 }
 
+/*
+ * log2 of the largest alignment of an address in [hs, he - 1], the place
+ * of the highest bit in which hs - 1 and he - 1 differ (the hole is not
+ * empty; an address 0 is aligned to anything).
+ */
+static inline unsigned int hole_align(const struct gtt_range_node *n)
+{
+	uint64_t hs = n->start + n->size;
+
+	if (!hs)
+		return 64;
+	return 63u - (unsigned int)__builtin_clzll((hs - 1) ^ (hs + n->hole - 1));
+}
+
+static inline unsigned int max_align_of(const struct avl_node *n)
+{
+	return n ? size_node(n)->max_align : 0;
+}
+
+static bool augment_max_align(struct avl_node *n)
+{
+	struct gtt_range_node *x = size_node(n);
+	unsigned int m = hole_align(x), l = max_align_of(n->left),
+		     r = max_align_of(n->right);
+
+	m = m > l ? m : l;
+	m = m > r ? m : r;
+	if (m == x->max_align)
+		return false;
+	x->max_align = (uint8_t)m;
+	return true;
+}
+
 static inline bool is_head(const struct gtt_range_alloc *ra,
 			   const struct gtt_range_node *n)
 {
@@ -60,8 +96,17 @@ static inline uint64_t hole_start(const struct gtt_range_node *n)
 	return n->start + n->size;
 }
 
+/* End of @n's hole, from its own fields (no visit to the next node). */
 static inline uint64_t hole_end(const struct gtt_range_alloc *ra,
 				const struct gtt_range_node *n)
+{
+	(void)ra;
+	return hole_start(n) + n->hole;
+}
+
+/* The same from the list, for the invariant check. */
+static inline uint64_t list_hole_end(const struct gtt_range_alloc *ra,
+				     const struct gtt_range_node *n)
 {
 	return is_head(ra, n->next) ? ra->end : n->next->start;
 }
@@ -120,6 +165,21 @@ static struct gtt_range_node *last_by_start(const struct avl_tree *t,
 #define BY_ADDR offsetof(struct gtt_range_node, by_addr)
 #define HOLE_ADDR offsetof(struct gtt_range_node, hole_addr)
 
+/* The in-order predecessor of @n (avl.h has only the successor). */
+static struct avl_node *avl_prev(struct avl_node *n)
+{
+	struct avl_node *p;
+
+	if (n->left) {
+		for (n = n->left; n->right; n = n->right)
+			;
+		return n;
+	}
+	for (p = n->parent; p && p->left == n; n = p, p = p->parent)
+		;
+	return p;
+}
+
 static void size_tree_insert(struct gtt_range_alloc *ra,
 			     struct gtt_range_node *n)
 {
@@ -140,6 +200,7 @@ static void size_tree_insert(struct gtt_range_alloc *ra,
 static void hole_trees_insert(struct gtt_range_alloc *ra,
 			      struct gtt_range_node *n)
 {
+	n->max_align = 0;
 	size_tree_insert(ra, n);
 	n->max_hole = n->hole;
 	insert_by_start(&ra->hole_addr, HOLE_ADDR, n);
@@ -158,23 +219,96 @@ static void hole_trees_remove(struct gtt_range_alloc *ra,
 	ra->holes--;
 }
 
+/* Does @a come before @b in the size tree's order (hole, start)? */
+static inline bool size_before(const struct gtt_range_node *a,
+			       const struct gtt_range_node *b)
+{
+	return a->hole < b->hole || (a->hole == b->hole && a->start < b->start);
+}
+
+/* Is @n (in the size tree, its hole just changed) still in order there? */
+static bool size_order_holds(struct gtt_range_node *n)
+{
+	struct avl_node *p = avl_prev(&n->by_size), *x = avl_next(&n->by_size);
+
+	return (!p || size_before(size_node(p), n)) &&
+	       (!x || size_before(n, size_node(x)));
+}
+
+/*
+ * Put @new in @old's place in tree @t, links and height included: the
+ * caller knows that @new sorts where @old did (only for the hole trees,
+ * which lock-free readers never follow).
+ */
+static void tree_replace(struct avl_tree *t, struct avl_node *old,
+			 struct avl_node *new)
+{
+	*new = *old;
+	if (!old->parent)
+		t->root = new;
+	else if (old->parent->left == old)
+		old->parent->left = new;
+	else
+		old->parent->right = new;
+	if (new->left)
+		new->left->parent = new;
+	if (new->right)
+		new->right->parent = new;
+	old->parent = old->left = old->right = NULL;
+}
+
+/* @n's hole (in both trees) changed size: re-sort it by size only if its
+ * order changed, and refresh the maxima above it. */
+static void hole_resized(struct gtt_range_alloc *ra, struct gtt_range_node *n)
+{
+	if (!size_order_holds(n)) {
+		avl_remove(&ra->by_size, &n->by_size);
+		size_tree_insert(ra, n);
+	} else {
+		avl_propagate(&ra->by_size, &n->by_size);
+	}
+	avl_propagate(&ra->hole_addr, &n->hole_addr);
+}
+
+/*
+ * @n's hole becomes @hole bytes.  A hole that stays a hole keeps its place
+ * in the address tree (only the maxima above it change) and, when its
+ * size order is unchanged (the largest hole shrinking, say), its place in
+ * the size tree too.
+ */
 static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 		     uint64_t hole)
 {
 	if (n->hole == hole)
 		return;
 	if (n->has_hole && hole) {
-		/* Still a hole: re-sort by size, refresh the max in place. */
-		avl_remove(&ra->by_size, &n->by_size);
 		n->hole = hole;
-		size_tree_insert(ra, n);
-		avl_propagate(&ra->hole_addr, &n->hole_addr);
+		hole_resized(ra, n);
 		return;
 	}
 	hole_trees_remove(ra, n);
 	n->hole = hole;
 	if (hole)
 		hole_trees_insert(ra, n);
+}
+
+/*
+ * The hole owned by @from (non-empty) passes to @to, its neighbour in
+ * address order (no hole owner between them), as @hole bytes: @to takes
+ * @from's places in the trees instead of one leaving and one entering.
+ */
+static void pass_hole(struct gtt_range_alloc *ra, struct gtt_range_node *from,
+		      struct gtt_range_node *to, uint64_t hole)
+{
+	tree_replace(&ra->hole_addr, &from->hole_addr, &to->hole_addr);
+	tree_replace(&ra->by_size, &from->by_size, &to->by_size);
+	to->max_hole = from->max_hole;
+	to->max_align = from->max_align;
+	to->has_hole = true;
+	from->has_hole = false;
+	from->hole = 0;
+	to->hole = hole;
+	hole_resized(ra, to);
 }
 
 /* Last node (possibly the head) whose start is <= @addr. */
@@ -225,21 +359,6 @@ static struct gtt_range_node *step_with_hole(struct gtt_range_node *node,
 			return extreme_with_hole(x, size, !forward);
 	}
 	return NULL;
-}
-
-/* The in-order predecessor of @n (avl.h has only the successor). */
-static struct avl_node *avl_prev(struct avl_node *n)
-{
-	struct avl_node *p;
-
-	if (n->left) {
-		for (n = n->left; n->right; n = n->right)
-			;
-		return n;
-	}
-	for (p = n->parent; p && p->left == n; n = p, p = p->parent)
-		;
-	return p;
 }
 
 /* ---- fitting ---- */
@@ -350,8 +469,15 @@ static bool fit_span(const struct gtt_range_alloc *ra, const struct fit_req *r,
 static bool fit_hole(const struct gtt_range_alloc *ra, const struct fit_req *r,
 		     const struct gtt_range_node *n, uint64_t *out)
 {
-	return fit_span(ra, r, hole_start(n), hole_end(ra, n), color_of(ra, n),
-			color_of(ra, n->next), out);
+	uint32_t pc = GTT_COLOR_NONE, nc = GTT_COLOR_NONE;
+
+	/* The neighbours' colours only matter to the colour rule (and the
+	 * next node is one more cache miss per candidate hole). */
+	if (ra->flags & GTT_RANGE_COLOR_GUARD) {
+		pc = color_of(ra, n);
+		nc = color_of(ra, n->next);
+	}
+	return fit_span(ra, r, hole_start(n), hole_end(ra, n), pc, nc, out);
 }
 
 static int make_fit_req(struct gtt_range_alloc *ra,
@@ -408,31 +534,100 @@ static int make_fit_req(struct gtt_range_alloc *ra,
  * the range's low end (lowest) or its high end (highest), skipping holes
  * too small.  NULL when there are no more.
  */
+/* log2 of the request's alignment. */
+static inline unsigned int align_log2(const struct fit_req *r)
+{
+	return (unsigned int)__builtin_ctzll(r->align);
+}
+
+/* Leftmost node of by_size subtree @x (max_align >= @k) whose hole holds
+ * an address aligned to 2^@k. */
+static struct avl_node *leftmost_aligned(struct avl_node *x, unsigned int k)
+{
+	for (;;) {
+		if (x->left && max_align_of(x->left) >= k)
+			x = x->left;
+		else if (hole_align(size_node(x)) >= k)
+			return x;
+		else
+			x = x->right;
+	}
+}
+
+/* The next node after @n in size order whose hole holds an address
+ * aligned to 2^@k (the others cannot take the request). */
+static struct gtt_range_node *size_next(struct gtt_range_node *node,
+					unsigned int k)
+{
+	struct avl_node *n = &node->by_size, *x = n->right;
+
+	if (x && max_align_of(x) >= k)
+		return size_node(leftmost_aligned(x, k));
+	for (struct avl_node *p = n->parent; p; n = p, p = p->parent) {
+		if (p->right == n)
+			continue;
+		if (hole_align(size_node(p)) >= k)
+			return size_node(p);
+		x = p->right;
+		if (x && max_align_of(x) >= k)
+			return size_node(leftmost_aligned(x, k));
+	}
+	return NULL;
+}
+
+/* The smallest hole (by size, then address) of at least @r's size that
+ * holds an address of @r's alignment. */
+static struct gtt_range_node *size_first(struct gtt_range_alloc *ra,
+					 const struct fit_req *r)
+{
+	struct avl_node *x = ra->by_size.root, *best = NULL;
+
+	while (x) {
+		if (size_node(x)->hole >= r->size) {
+			best = x;
+			x = x->left;
+		} else {
+			x = x->right;
+		}
+	}
+	if (!best)
+		return NULL;
+	if (hole_align(size_node(best)) >= align_log2(r))
+		return size_node(best);
+	return size_next(size_node(best), align_log2(r));
+}
+
+/* The lowest hole owner at or after r->lo with a hole >= r->size. */
+static struct gtt_range_node *addr_first(struct gtt_range_alloc *ra,
+					 const struct fit_req *r)
+{
+	struct gtt_range_node *n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->lo);
+
+	if (!n)
+		n = ra->hole_addr.root && max_hole_of(ra->hole_addr.root) >= r->size ?
+		    extreme_with_hole(ra->hole_addr.root, r->size, 0) : NULL;
+	else if (n->hole < r->size)
+		n = step_with_hole(n, r->size, 1);
+	return n && hole_start(n) < r->hi ? n : NULL;
+}
+
+static struct gtt_range_node *addr_next(const struct fit_req *r,
+					struct gtt_range_node *n)
+{
+	n = step_with_hole(n, r->size, 1);
+	return n && hole_start(n) < r->hi ? n : NULL;
+}
+
 static struct gtt_range_node *first_candidate(struct gtt_range_alloc *ra,
 					      const struct fit_req *r)
 {
-	struct avl_node *x = ra->by_size.root, *best = NULL;
 	struct gtt_range_node *n;
 
 	switch (r->placement) {
 	case GTT_PLACE_BEST:
-		while (x) {
-			if (size_node(x)->hole >= r->size) {
-				best = x;
-				x = x->left;
-			} else {
-				x = x->right;
-			}
-		}
-		return best ? size_node(best) : NULL;
+		return size_first(ra, r);
 	case GTT_PLACE_LOW:
-		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->lo);
-		if (!n)
-			n = ra->hole_addr.root && max_hole_of(ra->hole_addr.root) >= r->size ?
-			    extreme_with_hole(ra->hole_addr.root, r->size, 0) : NULL;
-		else if (n->hole < r->size)
-			n = step_with_hole(n, r->size, 1);
-		return n && hole_start(n) < r->hi ? n : NULL;
+		return addr_first(ra, r);
 	case GTT_PLACE_HIGH:
 		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->hi - 1);
 		if (n && n->hole < r->size)
@@ -446,15 +641,11 @@ static struct gtt_range_node *next_candidate(struct gtt_range_alloc *ra,
 					     const struct fit_req *r,
 					     struct gtt_range_node *n)
 {
-	struct avl_node *x;
-
 	switch (r->placement) {
 	case GTT_PLACE_BEST:
-		x = avl_next(&n->by_size);
-		return x ? size_node(x) : NULL;
+		return size_next(n, align_log2(r));
 	case GTT_PLACE_LOW:
-		n = step_with_hole(n, r->size, 1);
-		return n && hole_start(n) < r->hi ? n : NULL;
+		return addr_next(r, n);
 	case GTT_PLACE_HIGH:
 		n = step_with_hole(n, r->size, 0);
 		return n && hole_end(ra, n) > r->lo ? n : NULL;
@@ -498,6 +689,49 @@ static bool fit_hole_avoiding(const struct gtt_range_alloc *ra,
 	return false;
 }
 
+/*
+ * Best fit: the first hole in size order where @r fits.  The size order
+ * visits, one by one, holes that are large enough but where the colour
+ * rule, the alignment or the range limits leave no placement (those that
+ * hold no address of the alignment are skipped a subtree at a time).  So
+ * the walk in size order runs alongside a walk in address order through
+ * the holes of the range that are large enough, one step each: the first
+ * fit in size order is the answer, or else, once the address walk has
+ * seen every hole of the range, the smallest (by size, then address) of
+ * those where @r fits.  Either way the answer is the same; the cost is
+ * twice the shorter walk.  Without a range limit the address walk would
+ * visit every hole large enough, so the size walk runs alone.
+ */
+static struct gtt_range_node *best_hole(struct gtt_range_alloc *ra,
+					const struct fit_req *r, uint64_t *at)
+{
+	struct gtt_range_node *a = size_first(ra, r), *b, *best = NULL;
+	unsigned int k = align_log2(r);
+	uint64_t x;
+
+	if (!a || fit_hole(ra, r, a, at))
+		return a;
+	if (r->lo == ra->start && r->hi == ra->end) {
+		/* No range limit: the address walk would see every hole. */
+		while ((a = size_next(a, k)) && !fit_hole(ra, r, a, at))
+			;
+		return a;
+	}
+	for (b = addr_first(ra, r);; b = addr_next(r, b)) {
+		if (!b) {
+			if (best)
+				fit_hole(ra, r, best, at);
+			return best;
+		}
+		if ((!best || size_before(b, best)) && fit_hole(ra, r, b, &x))
+			best = b;
+		if (!(a = size_next(a, k)))
+			return NULL;
+		if (fit_hole(ra, r, a, at))
+			return a;
+	}
+}
+
 /* Find the hole (its owning node) and address for @r, or NULL. */
 static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
 					const struct fit_req *r, uint64_t *at)
@@ -511,30 +745,17 @@ static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
 		     n = next_candidate(ra, r, n))
 			if (fit_hole_avoiding(ra, r, n, &probes, at))
 				return n;
+	if (r->placement == GTT_PLACE_BEST)
+		return best_hole(ra, r, at);
 	for (n = first_candidate(ra, r); n; n = next_candidate(ra, r, n))
 		if (fit_hole(ra, r, n, at))
 			return n;
 	return NULL;
 }
 
-/* Link @node at [@at, @at + size) inside the hole owned by @prev. */
-static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
-		      struct gtt_range_node *node, uint64_t at)
+/* Count @node in once it is linked. */
+static void link_counts(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 {
-	uint64_t end = hole_end(ra, prev);
-
-	node->start = at;
-	node->ra = ra;
-	node->hole = end - (at + node->size);
-	node->has_hole = false;
-	node->prev = prev;
-	node->next = prev->next;
-	prev->next->prev = node;
-	prev->next = node;
-	avl_insert_after(&ra->by_addr, &prev->by_addr, &node->by_addr);
-	if (node->hole)
-		hole_trees_insert(ra, node);
-	set_hole(ra, prev, at - hole_start(prev));
 	if (node->filler) {
 		ra->unadded += node->size;
 	} else {
@@ -543,17 +764,51 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 	}
 }
 
+/* Link @node at [@at, @at + size) inside the hole owned by @prev. */
+static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
+		      struct gtt_range_node *node, uint64_t at)
+{
+	uint64_t end = hole_end(ra, prev), hole = end - (at + node->size);
+
+	node->start = at;
+	node->ra = ra;
+	node->hole = 0;
+	node->has_hole = false;
+	node->prev = prev;
+	node->next = prev->next;
+	prev->next->prev = node;
+	prev->next = node;
+	avl_insert_after(&ra->by_addr, &prev->by_addr, &node->by_addr);
+	if (at == hole_start(prev) && hole) {
+		/* At the start of the hole: the rest of it passes to @node. */
+		pass_hole(ra, prev, node, hole);
+		link_counts(ra, node);
+		return;
+	}
+	if (hole) {
+		node->hole = hole;
+		hole_trees_insert(ra, node);
+	}
+	set_hole(ra, prev, at - hole_start(prev));
+	link_counts(ra, node);
+}
+
 /* Take @node out; its span and hole join the previous node's hole. */
 static void unlink_node(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 {
 	struct gtt_range_node *prev = node->prev;
 	uint64_t merged = hole_end(ra, node) - hole_start(prev);
 
-	hole_trees_remove(ra, node);
 	avl_remove(&ra->by_addr, &node->by_addr);
 	prev->next = node->next;
 	node->next->prev = prev;
-	set_hole(ra, prev, merged);
+	if (node->has_hole && !prev->has_hole) {
+		/* @prev takes over @node's hole, grown by @node's span. */
+		pass_hole(ra, node, prev, merged);
+	} else {
+		hole_trees_remove(ra, node);
+		set_hole(ra, prev, merged);
+	}
 	if (node->filler) {
 		ra->unadded -= node->size;
 	} else {
@@ -598,7 +853,7 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->free_node = NULL;
 	avl_init(&ra->by_addr, NULL);
 	avl_init(&ra->hole_addr, augment_max_hole);
-	avl_init(&ra->by_size, NULL);
+	avl_init(&ra->by_size, augment_max_align);
 	ra->head.start = start;
 	ra->head.color = GTT_COLOR_NONE;
 	ra->head.prev = ra->head.next = &ra->head;
@@ -1250,6 +1505,20 @@ int range_evict_scan(struct gtt_range_alloc *ra,
 
 /* ---- invariant check for tests ---- */
 
+static int check_align(struct avl_node *n)
+{
+	unsigned int m;
+
+	if (!n)
+		return 0;
+	if (check_align(n->left) || check_align(n->right))
+		return -1;
+	m = hole_align(size_node(n));
+	m = m > max_align_of(n->left) ? m : max_align_of(n->left);
+	m = m > max_align_of(n->right) ? m : max_align_of(n->right);
+	return m == size_node(n)->max_align ? 0 : -1;
+}
+
 static int check_holes(struct gtt_range_alloc *ra, struct avl_node *n)
 {
 	uint64_t m;
@@ -1274,7 +1543,7 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 	if (avl_check(ra->by_addr.root, NULL) < 0 ||
 	    avl_check(ra->hole_addr.root, NULL) < 0 ||
 	    avl_check(ra->by_size.root, NULL) < 0 ||
-	    check_holes(ra, ra->hole_addr.root))
+	    check_holes(ra, ra->hole_addr.root) || check_align(ra->by_size.root))
 		return -1;
 	/* The trees' in-order walks must match the list. */
 	a = avl_first(&ra->by_addr);
@@ -1296,7 +1565,7 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 				used += n->size;
 			}
 		}
-		if (n->hole != hole_end(ra, n) - hole_start(n))
+		if (n->hole != list_hole_end(ra, n) - hole_start(n))
 			return -1;
 		if ((n->hole != 0) != n->has_hole)
 			return -1;

@@ -11,26 +11,34 @@
 #include "base/avl.h"
 #include "base/rcu.h"
 
+/*
+ * The fields are ordered for the hot walks: the size tree's descent reads
+ * by_size with hole and start, the hole tree's retrace hole_addr with
+ * max_hole, so each sits within a few dozen bytes.
+ */
 struct gtt_range_node {
-	struct avl_node by_addr;	/* every node and the head, by start */
-	struct avl_node hole_addr;	/* nodes with a hole, by start */
 	union {
-		/* nodes with a hole, by (hole, start) */
+		/* nodes with a hole, by (hole, start), augmented with max_align */
 		struct avl_node by_size;
 		/* Deferred free (vm with RCU readers): a removed node is in no
 		 * hole tree, and RCU readers only follow by_addr. */
 		struct rcu_head rcu;
 	};
+	uint64_t hole;			/* free bytes right after this node */
+	uint64_t start;
+	struct avl_node hole_addr;	/* nodes with a hole, by start */
+	uint64_t max_hole;		/* largest hole in the hole_addr subtree */
+	uint64_t size;
+	struct avl_node by_addr;	/* every node and the head, by start */
 	struct gtt_range_node *prev;	/* address order, circular via head */
 	struct gtt_range_node *next;
-	uint64_t start;
-	uint64_t size;
-	uint64_t hole;			/* free bytes right after this node */
-	uint64_t max_hole;		/* largest hole in the hole_addr subtree */
 	uint32_t color;
 	bool has_hole;			/* in hole_addr and by_size */
 	bool embedded;			/* in caller storage: never freed here */
 	bool filler;			/* space not added yet (GTT_RANGE_ALLOC_EMPTY) */
+	/* Largest log2 alignment of an address in [hole start, hole end - 1]
+	 * over the by_size subtree: no node aligned more can start in it. */
+	uint8_t max_align;
 	void *owner;
 	struct gtt_range_alloc *ra;
 };

@@ -106,6 +106,7 @@ GTT_API int gtt_vm_add_active(struct gtt_vm *vm, struct gtt_fence *fence)
 	err = active_make_room(&vm->active, fence);
 	if (!err)
 		active_push(&vm->active, fence);
+	TRACE(vm, active(vm, 0, fence, err));
 	pthread_mutex_unlock(&vm->lock);
 	return err ? set_error(err, "gtt_vm_add_active: out of memory") : 0;
 }
@@ -134,6 +135,7 @@ GTT_API int gtt_vma_add_active_many(struct gtt_vm *vm, const gtt_vma_t *vmas,
 		if (!v->active.n || v->active.f[v->active.n - 1] != fence)
 			active_push(&v->active, fence);
 	}
+	TRACE(vm, active_many(vm, vmas, count, fence, err));
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }

@@ -74,6 +74,7 @@ int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req,
 		}
 	}
 	for (i = 0; i < n; i++) {
+		TRACE(vm, evict(vm, victims[i]->owner));
 		unbind_commit(vm, victims[i]->owner, NULL, true);
 		vm->st.evictions++;
 	}

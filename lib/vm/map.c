@@ -862,6 +862,7 @@ static int batch(struct gtt_vm *vm, const struct gtt_map_op *given, size_t count
 	}
 	f = &mb->fence;		/* its first reference is the caller's */
 	batch_commit(mb, ops, count, info);
+	TRACE(vm, batch(vm, ops, count, info, f, who));
 	mem_free(gathered);
 	/* Borrowed pages may be freed once the call returns (rule 5). */
 	wait |= mb->borrowed;

@@ -240,6 +240,7 @@ GTT_API int gtt_vma_unbind(struct gtt_vm *vm, gtt_vma_t h, unsigned int flags,
 	       map_has_borrowed(v);
 	/* Only a call that may block waits for memory (rule 7). */
 	err = unbind_locked(vm, h, &v, !(flags & (GTT_UNBIND_ASYNC | GTT_UNBIND_TRYLOCK)), &f);
+	TRACE(vm, unbind(vm, h, flags, err, f));
 	pthread_mutex_unlock(&vm->lock);
 	if (err)
 		return err;

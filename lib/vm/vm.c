@@ -216,6 +216,7 @@ GTT_API void gtt_vm_destroy(struct gtt_vm *vm)
 {
 	if (!vm)
 		return;
+	TRACE(vm, vm_gone(vm));
 	pthread_mutex_lock(&vm->lock);
 	vm_retire_locked(vm);
 	vma_table_unbind_all(vm);

@@ -29,6 +29,7 @@
 #include "base/lfstack.h"
 #include "base/rcu.h"
 #include "range_fence.h"
+#include "trace/trace_hooks.h"
 
 struct map_batch;
 struct gtt_binding;
@@ -215,6 +216,7 @@ struct gtt_vm {
 	 * of gtt_vm_unmap_pages() and gtt_vm_move_pages() (map.c). */
 	struct avl_tree by_pages;
 
+	struct gtt_trace *trace;	/* recording (lib/trace), or NULL */
 	struct gtt_vm_stats st;		/* counters touched under the lock */
 	_Atomic uint64_t backend_errors;
 };

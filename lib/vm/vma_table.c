@@ -180,6 +180,7 @@ static int vma_new(struct gtt_vm *vm, struct gtt_pages *pages, uint64_t size,
 	vm->slots[idx] = v;
 	vm->st.vmas++;
 	*out = v->handle;
+	TRACE(vm, vma(vm, v));
 	pthread_mutex_unlock(&vm->lock);
 	return 0;
 }
@@ -230,6 +231,7 @@ GTT_API int gtt_vma_destroy(struct gtt_vm *vm, gtt_vma_t h)
 			break;
 		err = 0;
 	}
+	TRACE(vm, destroy(vm, h, err));
 	if (!err)
 		vma_free(vm, v);
 	pthread_mutex_unlock(&vm->lock);
@@ -273,6 +275,7 @@ GTT_API int gtt_vma_pin(struct gtt_vm *vm, gtt_vma_t h)
 		err = set_error(-EOVERFLOW, "gtt_vma_pin: pin count overflow");
 	else
 		v->pin_count++;
+	TRACE(vm, pin(vm, h, true, err));
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }
@@ -288,6 +291,7 @@ GTT_API int gtt_vma_unpin(struct gtt_vm *vm, gtt_vma_t h)
 		err = set_error(-EINVAL, "gtt_vma_unpin: vma 0x%" PRIx64 " is not pinned", h);
 	else
 		v->pin_count--;
+	TRACE(vm, pin(vm, h, false, err));
 	pthread_mutex_unlock(&vm->lock);
 	return err;
 }
@@ -306,6 +310,7 @@ GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t h,
 	err = active_make_room(&v->active, fence);
 	if (!err)
 		active_push(&v->active, fence);
+	TRACE(vm, active(vm, h, fence, err));
 	pthread_mutex_unlock(&vm->lock);
 	return err ? set_error(err, "gtt_vma_add_active: out of memory") : 0;
 }

@@ -3,7 +3,10 @@
  * Runs inside the QEMU guest (scripts/guest-test.sh): libgtt's kernel
  * fence import against real kernel sync_files.  vgem gives a dumb buffer
  * a fence that stays unsignalled until we signal it; the buffer's dma-buf
- * exports that fence as a sync_file.  Prints "guest: N passed, M failed".
+ * exports that fence as a sync_file.  sw_sync (CONFIG_SW_SYNC, in debugfs)
+ * gives timelines whose fences signal when the timeline's counter passes
+ * them, and with -ENOENT when the timeline is closed first: the error
+ * an imported fence must carry.  Prints "guest: N passed, M failed".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +19,7 @@
 
 #include <drm.h>
 #include <linux/dma-buf.h>
+#include <linux/sync_file.h>
 #include <xf86drm.h>
 
 #include <gtt/gtt.h>
@@ -27,6 +31,14 @@ struct vgem_signal { uint32_t fence, flags; };
 #define VGEM_FENCE_WRITE 0x1
 #define VGEM_ATTACH DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_attach)
 #define VGEM_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_signal)
+
+/* sw_sync's uapi (drivers/dma-buf/sw_sync.c; not in the installed
+ * headers): a fence at @value on the timeline, as a sync_file; the
+ * timeline's counter moves forward by the given amount. */
+struct sw_sync_create_fence_data { uint32_t value; char name[32]; int32_t fence; };
+#define SW_SYNC_IOC_CREATE_FENCE _IOWR('W', 0, struct sw_sync_create_fence_data)
+#define SW_SYNC_IOC_INC _IOW('W', 1, uint32_t)
+#define SW_SYNC_PATH "/sys/kernel/debug/sync/sw_sync"
 
 static int passed, failed;
 
@@ -80,6 +92,84 @@ static int fenced_sync_file(int drm, uint32_t *fence_id)
 	}
 	close(dmabuf);
 	return ex.fd;
+}
+
+/* A sync_file for point @value of sw_sync timeline @tl, or -1. */
+static int sw_fence(int tl, uint32_t value)
+{
+	struct sw_sync_create_fence_data d = { .value = value, .name = "gtt" };
+
+	return ioctl(tl, SW_SYNC_IOC_CREATE_FENCE, &d) ? -1 : d.fence;
+}
+
+static int sw_inc(int tl, uint32_t by)
+{
+	return ioctl(tl, SW_SYNC_IOC_INC, &by);
+}
+
+/* The status of sync_file @fd and the driver of its (first) fence. */
+static int sf_info(int fd, char *driver, size_t size)
+{
+	struct sync_fence_info fi = { 0 };
+	struct sync_file_info info = { .num_fences = 1, .sync_fence_info = (uintptr_t)&fi };
+
+	if (ioctl(fd, SYNC_IOC_FILE_INFO, &info))
+		return 2;
+	snprintf(driver, size, "%s", fi.driver_name);
+	return info.status;
+}
+
+/* Fences from sw_sync timelines: signalled by the counter, or with an
+ * error when the timeline goes away. */
+static void sw_sync_checks(void)
+{
+	struct gtt_fence *f[4] = { NULL, NULL, NULL, NULL };
+	struct gtt_watcher *w;
+	char driver[32] = "";
+	int tl, sf[4], out = -1;
+
+	tl = open(SW_SYNC_PATH, O_RDWR | O_CLOEXEC);
+	CHECK(tl >= 0, "sw_sync timeline opened (" SW_SYNC_PATH ")");
+	if (tl < 0)
+		return;
+	gtt_watcher_create(&w);
+	sf[0] = sw_fence(tl, 1);
+	sf[1] = sw_fence(tl, 2);
+	sf[2] = sw_fence(tl, 5);
+	CHECK(sf[0] >= 0 && sf[1] >= 0 && sf[2] >= 0 && sf_info(sf[0], driver, sizeof(driver)) == 0 &&
+	      !strcmp(driver, "sw_sync"),
+	      "sw_sync fences at points 1, 2 and 5: pending sync_files of driver sw_sync");
+	CHECK(gtt_fence_import_fd(w, sf[0], &f[0]) == 0 && gtt_fence_import_fd(w, sf[1], &f[1]) == 0 &&
+	      gtt_fence_import_fd(w, sf[2], &f[2]) == 0 &&
+	      gtt_fence_wait(f[0], 100000000) == -ETIME && !gtt_fence_is_signaled(f[1]),
+	      "imported: pending while sw_sync's are");
+	CHECK(sw_inc(tl, 1) == 0 && gtt_fence_wait(f[0], 5000000000ll) == 0 &&
+	      gtt_fence_status(f[0]) == 1 && gtt_fence_wait(f[1], 100000000) == -ETIME,
+	      "the timeline moves to 1: point 1's import signals, point 2's does not");
+	CHECK(gtt_fence_export_sync_file(f[1], &out) == 0 &&
+	      sf_info(out, driver, sizeof(driver)) == 0 && !strcmp(driver, "sw_sync"),
+	      "an imported sw_sync fence exports as a sync_file holding sw_sync's fence");
+	CHECK(sw_inc(tl, 1) == 0 && gtt_fence_wait(f[1], 5000000000ll) == 0 &&
+	      gtt_fence_status(f[1]) == 1 && sf_info(out, driver, sizeof(driver)) == 1,
+	      "the timeline moves to 2: point 2's import and its export signal");
+	sf[3] = sw_fence(tl, 2);
+	CHECK(sf[3] >= 0 && gtt_fence_import_fd(w, sf[3], &f[3]) == 0 &&
+	      gtt_fence_wait(f[3], 5000000000ll) == 0 && gtt_fence_status(f[3]) == 1,
+	      "a fence at a point the timeline has passed: imported signalled");
+	/* Closing the timeline signals what is left on it with -ENOENT. */
+	close(tl);
+	CHECK(gtt_fence_wait(f[2], 5000000000ll) == 0 && gtt_fence_status(f[2]) == -ENOENT &&
+	      sf_info(sf[2], driver, sizeof(driver)) == -ENOENT,
+	      "the timeline closed under point 5: the kernel signals it with -ENOENT, "
+	      "and the import carries -ENOENT");
+	for (int i = 0; i < 4; i++) {
+		gtt_fence_put(f[i]);
+		if (sf[i] >= 0)
+			close(sf[i]);
+	}
+	if (out >= 0)
+		close(out);
+	gtt_watcher_destroy(w);
 }
 
 int main(void)
@@ -147,6 +237,7 @@ int main(void)
 	      gtt_fence_import_syncobj(w, drm, 1, 0, &s) < 0 && !s,
 	      "syncobj import refused cleanly on a driver without syncobjs");
 	gtt_watcher_destroy(w);
+	sw_sync_checks();
 
 	gtt_fence_put(f);
 	gtt_fence_put(g);

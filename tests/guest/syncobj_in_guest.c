@@ -7,7 +7,8 @@
  * fences that stay pending until we say so come from vgem: a dumb buffer's
  * fence, exported as a sync_file through its dma-buf, signalled with
  * vgem's ioctl (vgem also signals them itself after 10 s, so every check
- * signals its fences well before that).
+ * signals its fences well before that).  sw_sync timelines (debugfs) give
+ * kernel fences too, ones that can also signal with an error.
  * Prints "guest: N passed, M failed".
  */
 #include <errno.h>
@@ -37,6 +38,11 @@ struct vgem_signal { uint32_t fence, flags; };
 #define VGEM_FENCE_WRITE 0x1
 #define VGEM_ATTACH DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_attach)
 #define VGEM_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_signal)
+
+/* sw_sync's uapi (drivers/dma-buf/sw_sync.c; not in the installed headers). */
+struct sw_sync_create_fence_data { uint32_t value; char name[32]; int32_t fence; };
+#define SW_SYNC_IOC_CREATE_FENCE _IOWR('W', 0, struct sw_sync_create_fence_data)
+#define SW_SYNC_IOC_INC _IOW('W', 1, uint32_t)
 
 #define SEC 1000000000ll
 
@@ -237,13 +243,17 @@ static void import_checks(struct gtt_watcher *w)
 	CHECK(vgem_signal(idb) == 0 && gtt_fence_wait(f, 5 * SEC) == 0 && gtt_fence_status(f) == 1 &&
 	      gtt_fence_wait(g, SEC / 10) == -ETIME,
 	      "vgem signals the binary one's fence: that import signals, the point's does not");
-	CHECK(vgem_signal(idt) == 0 && gtt_fence_wait(g, 5 * SEC) == 0 && gtt_fence_status(g) == 1,
-	      "vgem signals point 7's fence: the timeline import signals");
-	/* The imported fences are ones the kernel knows. */
+	/* The pending imported point is a fence the kernel knows. */
 	int sf = -1;
-	CHECK(gtt_fence_export_sync_file(g, &sf) == 0 && sf >= 0, "an imported syncobj point exports as a sync_file");
+	CHECK(gtt_fence_export_sync_file(g, &sf) == 0 && sf >= 0,
+	      "a pending imported syncobj point exports as a sync_file");
 	if (sf >= 0)
 		close(sf);
+	CHECK(vgem_signal(idt) == 0 && gtt_fence_wait(g, 5 * SEC) == 0 && gtt_fence_status(g) == 1,
+	      "vgem signals point 7's fence: the timeline import signals");
+	/* Signalled, it keeps no descriptor: nothing is left to wait for. */
+	CHECK(gtt_fence_export_sync_file(g, &sf) == -ENODATA,
+	      "a signalled import exports no sync_file (-ENODATA)");
 	gtt_fence_put(f);
 	gtt_fence_put(g);
 	drmSyncobjDestroy(gpu, b);
@@ -395,6 +405,70 @@ static void kernel_export_checks(struct gtt_watcher *w)
 	drmSyncobjDestroy(gpu, t);
 }
 
+/* The status of sync_file @fd and the driver of its (first) fence. */
+static int sf_info(int fd, char *driver, size_t size)
+{
+	struct sync_fence_info fi = { 0 };
+	struct sync_file_info info = { .num_fences = 1, .sync_fence_info = (uintptr_t)&fi };
+
+	if (ioctl(fd, SYNC_IOC_FILE_INFO, &info))
+		return 2;
+	snprintf(driver, size, "%s", fi.driver_name);
+	return info.status;
+}
+
+/* An imported sw_sync fence exported to syncobjs: sw_sync's own fence is
+ * what the syncobjs hold, its signal and its error reach them in the kernel. */
+static void sw_sync_export_checks(struct gtt_watcher *w)
+{
+	struct sw_sync_create_fence_data d = { .value = 1, .name = "gtt" };
+	struct gtt_fence *f = NULL, *g = NULL;
+	char driver[32] = "";
+	uint32_t b, t, one = 1;
+	int tl, out = -1, out2 = -1;
+
+	tl = open("/sys/kernel/debug/sync/sw_sync", O_RDWR | O_CLOEXEC);
+	CHECK(tl >= 0 && ioctl(tl, SW_SYNC_IOC_CREATE_FENCE, &d) == 0 &&
+	      gtt_fence_import_fd(w, d.fence, &f) == 0,
+	      "a sw_sync fence (point 1 of a timeline) imported");
+	if (!f)
+		return;
+	close(d.fence);
+	drmSyncobjCreate(gpu, 0, &b);
+	drmSyncobjCreate(gpu, 0, &t);
+	CHECK(gtt_fence_export_syncobj(f, gpu, b, 0) == 0 &&
+	      gtt_fence_export_syncobj(f, gpu, t, 2) == 0 && probe_no_callbacks(f),
+	      "exported to a binary syncobj and to point 2 in the kernel (no callback)");
+	CHECK(wait_point(b, 0, 0, 0) == -ETIME && wait_point(t, 2, 0, 0) == -ETIME &&
+	      drmSyncobjExportSyncFile(gpu, b, &out) == 0 &&
+	      sf_info(out, driver, sizeof(driver)) == 0 && !strcmp(driver, "sw_sync"),
+	      "the syncobj holds sw_sync's fence itself, pending");
+	CHECK(ioctl(tl, SW_SYNC_IOC_INC, &one) == 0 && wait_point(b, 0, 0, SEC) == 0 &&
+	      wait_point(t, 2, 0, SEC) == 0 && gtt_fence_wait(f, 5 * SEC) == 0 &&
+	      gtt_fence_status(f) == 1,
+	      "sw_sync's timeline moves to 1: both syncobjs and the library fence signal");
+	close(out);
+	gtt_fence_put(f);
+	f = NULL;
+
+	/* A fence that ends in an error: the timeline is closed first. */
+	d = (struct sw_sync_create_fence_data){ .value = 5, .name = "gtt" };
+	CHECK(ioctl(tl, SW_SYNC_IOC_CREATE_FENCE, &d) == 0 && gtt_fence_import_fd(w, d.fence, &g) == 0 &&
+	      gtt_fence_export_syncobj(g, gpu, b, 0) == 0 && wait_point(b, 0, 0, 0) == -ETIME,
+	      "a second sw_sync fence (point 5) imported and exported to the binary syncobj");
+	close(d.fence);
+	close(tl);
+	CHECK(g && gtt_fence_wait(g, 5 * SEC) == 0 && gtt_fence_status(g) == -ENOENT &&
+	      wait_point(b, 0, 0, SEC) == 0 && drmSyncobjExportSyncFile(gpu, b, &out2) == 0 &&
+	      sf_info(out2, driver, sizeof(driver)) == -ENOENT,
+	      "the timeline closed: the library fence and the syncobj's fence both end with -ENOENT");
+	if (out2 >= 0)
+		close(out2);
+	gtt_fence_put(g);
+	drmSyncobjDestroy(gpu, b);
+	drmSyncobjDestroy(gpu, t);
+}
+
 /* An async bind ordered behind an imported timeline point; its fence out to point 2. */
 static void bind_checks(struct gtt_watcher *w)
 {
@@ -491,6 +565,7 @@ int main(void)
 	import_checks(w);
 	cpu_export_checks();
 	kernel_export_checks(w);
+	sw_sync_export_checks(w);
 	bind_checks(w);
 	gtt_watcher_destroy(w);
 	teardown_checks();

@@ -38,10 +38,16 @@ static int fake_open(void *ctx, const char *path, int flags)
 	snprintf(want, sizeof(want), "/dev/vfio/%d", f->group);
 	if (!strcmp(path, "/dev/vfio/vfio"))
 		return CONTAINER;
-	if (!strcmp(path, want))
+	if (!strcmp(path, want)) {
+		if (f->bound)		/* its device is bound through the cdev */
+			return fail_errno(EBUSY);
+		f->group_open = true;
 		return GROUP_FD;
-	if (!strcmp(path, "/dev/vfio/devices/vfio0") && f->has_cdev)
+	}
+	if (!strcmp(path, "/dev/vfio/devices/vfio0") && f->has_cdev) {
+		f->cdev_open = true;
 		return 102;
+	}
 	if (!strcmp(path, "/dev/iommu") && f->has_iommufd)
 		return IOMMUFD_FD;
 	return fail_errno(ENOENT);
@@ -49,9 +55,20 @@ static int fake_open(void *ctx, const char *path, int flags)
 
 static int fake_close(void *ctx, int fd)
 {
-	(void)fd;
-	((struct fake *)ctx)->closes++;
+	struct fake *f = ctx;
+
+	f->closes++;
+	if (fd == GROUP_FD)
+		f->group_open = false;
+	if (fd == 102 && f->cdev_open)		/* closing the cdev unbinds it */
+		f->cdev_open = f->bound = f->ioas_attached = f->iommu = false;
 	return 0;
+}
+
+/* A device fd the kernel answers on: a cdev only once bound (EINVAL before). */
+static bool device_fd(struct fake *f, int fd)
+{
+	return fd == 102 && (!f->cdev_open || f->bound);
 }
 
 static bool in_a_range(struct fake *f, uint64_t s, uint64_t size)
@@ -93,6 +110,39 @@ static int fake_unmap(struct fake *f, uint64_t iova, uint64_t size, uint64_t *do
 		}
 	return 0;
 }
+
+#ifdef HAVE_IOMMUFD
+/* iommufd's unmap: the mappings inside [iova, +size) go in IOVA order
+ * until one sticks out, which stops it with ENOENT (the ones before it
+ * stay unmapped); ENOENT too if nothing was mapped.  [0, 2^64 - 1]: all. */
+static int fake_unmap_iommufd(struct fake *f, uint64_t iova, uint64_t size, uint64_t *done)
+{
+	uint64_t last = iova + size - 1;
+
+	*done = 0;
+	if (iova == 0 && size == UINT64_MAX)
+		last = UINT64_MAX;
+	else if (!size)
+		return fail_errno(EINVAL);
+	else if (last < iova)
+		return fail_errno(EOVERFLOW);
+	for (;;) {
+		int lo = -1;
+
+		for (int i = 0; i < f->nmaps; i++)
+			if (f->map[i].iova <= last && iova <= f->map[i].iova + f->map[i].size - 1 &&
+			    (lo < 0 || f->map[i].iova < f->map[lo].iova))
+				lo = i;
+		if (lo < 0)
+			break;
+		if (f->map[lo].iova < iova || f->map[lo].iova + f->map[lo].size - 1 > last)
+			return fail_errno(ENOENT);
+		*done += f->map[lo].size;
+		f->map[lo] = f->map[--f->nmaps];
+	}
+	return *done ? 0 : fail_errno(ENOENT);
+}
+#endif
 
 static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *arg);
 
@@ -223,13 +273,20 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 	case VFIO_DEVICE_BIND_IOMMUFD: {
 		struct vfio_device_bind_iommufd *b = arg;
 
+		/* In the order vfio_df_ioctl_bind_iommufd() checks. */
 		note(f, "bind");
-		if (fd != 102 || b->argsz != sizeof(*b) || b->flags || b->iommufd != IOMMUFD_FD)
+		if (b->argsz < sizeof(*b) || b->flags || b->iommufd < 0)
 			return fail_errno(EINVAL);
-		if (f->bind_busy)
+		if (fd != 102 || !f->cdev_open)		/* a group's device fd */
+			return fail_errno(EINVAL);
+		if (f->bind_busy || f->group_open)
 			return fail_errno(EBUSY);
+		if (f->bound)				/* bound once only */
+			return fail_errno(EINVAL);
+		if (b->iommufd != IOMMUFD_FD)		/* not an iommufd */
+			return fail_errno(EBADFD);
 		f->bound = true;
-		b->out_devid = 1;
+		b->out_devid = FAKE_DEVID;
 		return 0;
 	}
 	case IOMMU_IOAS_ALLOC: {
@@ -238,17 +295,21 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 		note(f, "ioas");
 		if (fd != IOMMUFD_FD || a->size != sizeof(*a) || a->flags)
 			return fail_errno(EINVAL);
-		a->out_ioas_id = 5;
+		f->ioas_alloced = true;
+		a->out_ioas_id = FAKE_IOAS;
 		return 0;
 	}
 	case VFIO_DEVICE_ATTACH_IOMMUFD_PT: {
 		struct vfio_device_attach_iommufd_pt *a = arg;
 
 		note(f, "attach");
-		if (fd != 102 || a->argsz != sizeof(*a) || !f->bound || a->pt_id != 5)
+		if (!device_fd(f, fd) || a->argsz < sizeof(*a) || a->flags || !f->bound)
 			return fail_errno(EINVAL);
+		if (a->pt_id != FAKE_IOAS || !f->ioas_alloced)
+			return fail_errno(ENOENT);
 		f->ioas_attached = true;
 		f->iommu = true;		/* device access allowed from here */
+		a->pt_id = FAKE_HWPT;		/* the page table made for the IOAS */
 		return 0;
 	}
 	case IOMMU_IOAS_IOVA_RANGES: {
@@ -258,28 +319,37 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 		uint32_t n = f->ioas_attached ? (uint32_t)f->nranges : 1;
 
 		note(f, "ranges");
-		if (fd != IOMMUFD_FD || q->size != sizeof(*q) || q->ioas_id != 5)
+		if (fd != IOMMUFD_FD || q->size != sizeof(*q) || q->__reserved)
 			return fail_errno(EINVAL);
+		if (q->ioas_id != FAKE_IOAS || !f->ioas_alloced)
+			return fail_errno(ENOENT);
+		/* As many as there is room for, the count, EMSGSIZE if short. */
+		for (uint32_t i = 0; i < n && i < q->num_iovas; i++) {
+			r[i].start = f->ioas_attached ? f->ranges[i][0] : 0;
+			r[i].last = f->ioas_attached ? f->ranges[i][1] : UINT64_MAX;
+		}
+		q->out_iova_alignment = f->ioas_attached ? 4096 : 1;
 		if (q->num_iovas < n) {
 			q->num_iovas = n;
 			return fail_errno(EMSGSIZE);
 		}
 		q->num_iovas = n;
-		for (uint32_t i = 0; i < n; i++) {
-			r[i].start = f->ioas_attached ? f->ranges[i][0] : 0;
-			r[i].last = f->ioas_attached ? f->ranges[i][1] : UINT64_MAX;
-		}
-		q->out_iova_alignment = 4096;
 		return 0;
 	}
 	case IOMMU_IOAS_MAP: {
 		struct iommu_ioas_map *m = arg;
 
 		f->map_calls++;
-		if (fd != IOMMUFD_FD || m->size != sizeof(*m) || m->ioas_id != 5 || !m->length ||
+		/* Stricter than the kernel on the flags: libgtt must ask for
+		 * its own IOVA, readable and writeable. */
+		if (fd != IOMMUFD_FD || m->size != sizeof(*m) || !m->length ||
 		    m->flags != (IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-				 IOMMU_IOAS_MAP_WRITEABLE) ||
-		    !in_a_range(f, m->iova, m->length))
+				 IOMMU_IOAS_MAP_WRITEABLE))
+			return fail_errno(EINVAL);
+		if (m->ioas_id != FAKE_IOAS || !f->ioas_alloced)
+			return fail_errno(ENOENT);
+		if (!in_a_range(f, m->iova, m->length) ||
+		    (f->ioas_attached && (m->iova % 4096 || m->length % 4096)))
 			return fail_errno(EINVAL);
 		return fake_map(f, m->iova, m->length);
 	}
@@ -288,18 +358,20 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 		uint64_t done;
 
 		f->unmap_calls++;
-		/* The range must be a superset of whole mappings. */
-		if (fd != IOMMUFD_FD || u->size != sizeof(*u) || u->ioas_id != 5 ||
-		    fake_unmap(f, u->iova, u->length, &done))
+		if (fd != IOMMUFD_FD || u->size != sizeof(*u))
 			return fail_errno(EINVAL);
+		if (u->ioas_id != FAKE_IOAS || !f->ioas_alloced)
+			return fail_errno(ENOENT);
+		if (fake_unmap_iommufd(f, u->iova, u->length, &done))
+			return -1;
 		u->length = done;
-		return done ? 0 : fail_errno(ENOENT);
+		return 0;
 	}
 #endif
 	case VFIO_DEVICE_GET_IRQ_INFO: {
 		struct vfio_irq_info *ii = arg;
 
-		if (fd != 102 || ii->argsz != sizeof(*ii))
+		if (!device_fd(f, fd) || ii->argsz != sizeof(*ii))
 			return fail_errno(EINVAL);
 		ii->count = ii->index == VFIO_PCI_REQ_IRQ_INDEX ? 1 : 0;
 		ii->flags = ii->count ? VFIO_IRQ_INFO_EVENTFD : 0;
@@ -308,7 +380,7 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 	case VFIO_DEVICE_SET_IRQS: {
 		struct vfio_irq_set *is = arg;
 
-		if (fd != 102 || is->argsz != sizeof(*is) + sizeof(int32_t) ||
+		if (!device_fd(f, fd) || is->argsz != sizeof(*is) + sizeof(int32_t) ||
 		    is->index != VFIO_PCI_REQ_IRQ_INDEX || is->start || is->count != 1 ||
 		    is->flags != (VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER))
 			return fail_errno(EINVAL);
@@ -326,7 +398,7 @@ static int fake_ioctl_locked(struct fake *f, int fd, unsigned long req, void *ar
 		bool cfg = ri->index == VFIO_PCI_CONFIG_REGION_INDEX;
 		uint64_t *hole;
 
-		if (fd != 102 || ri->argsz < sizeof(*ri))
+		if (!device_fd(f, fd) || ri->argsz < sizeof(*ri))
 			return fail_errno(EINVAL);
 		if (ri->index != 0 && ri->index != 2 && !cfg)
 			return fail_errno(EINVAL);
@@ -395,7 +467,7 @@ static void *fake_mmap(void *ctx, void *fixed, size_t len, int fd, off_t off)
 		f->maps_live++;
 		return mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	}
-	if (fd != 102)
+	if (!device_fd(f, fd))
 		return (errno = EINVAL, MAP_FAILED);
 	if ((uint64_t)off >> 40 == 2) {		/* region 2: plain memory */
 		if (!fixed)
@@ -458,7 +530,7 @@ static bool config_access(struct fake *f, int fd, size_t len, off_t off, uint64_
 	*at = (uint64_t)off - ((uint64_t)VFIO_PCI_CONFIG_REGION_INDEX << 40);
 	if (f->gone)
 		return (errno = ENODEV, false);
-	if (fd != 102 || *at > 256 || len > 256 - *at)
+	if (!device_fd(f, fd) || *at > 256 || len > 256 - *at)
 		return (errno = EINVAL, false);
 	return true;
 }

@@ -5,8 +5,14 @@
  * It behaves like the kernel's type1v2 and iommufd where it matters: argsz
  * checks, the order of the container/group and cdev flows, the GET_INFO
  * size-then-retry protocol with a capability chain, EEXIST for
- * overlapping maps, EINVAL for an unmap that would split one, sparse BAR
- * mmaps, config space, the request IRQ.  It counts what it is asked
+ * overlapping maps, EINVAL for an unmap that would split one (type1;
+ * iommufd says ENOENT, after unmapping the whole ones before it), sparse
+ * BAR mmaps, config space, the request IRQ.  The iommufd answers are the
+ * ones Linux 6.12 gave in the QEMU guest (tests/guest/iommufd_in_guest.c
+ * checks the same cases there): a cdev refuses device access until it is
+ * bound, binds once, excludes the group (EBUSY both ways); the attach
+ * writes back the id of the page table it made; a fresh IOAS allows every
+ * IOVA at alignment 1, an attached one the device's ranges at 4 KiB.  It counts what it is asked
  * (mappings live, stores through the MMIO seam, closes) and can lie (enum
  * lie) or lose the device (fake_vanish()).  BAR0 is read-only to the code
  * under test: every store must go through mmio_write.
@@ -29,6 +35,11 @@
 #define CONTAINER 100
 #define GROUP_FD 101
 #define IOMMUFD_FD 103
+/* The ids Linux gives, in order, to the bound device, the IOAS and the page
+ * table the attach makes for it (one iommufd, nothing else in it). */
+#define FAKE_DEVID 1
+#define FAKE_IOAS 2
+#define FAKE_HWPT 3
 
 #if defined(VFIO_DEVICE_BIND_IOMMUFD) && __has_include(<linux/iommufd.h>)
 #include <linux/iommufd.h>
@@ -64,8 +75,11 @@ struct fake {
 	uint64_t nstores;
 	bool drop_writes;	/* BAR stores are lost */
 	bool gone;		/* the device vanished: config fails too */
-	/* iommufd: a cdev and /dev/iommu exist; bind refused; state. */
-	bool has_cdev, has_iommufd, bind_busy, bound, ioas_attached;
+	/* iommufd: a cdev and /dev/iommu exist; someone else has the group
+	 * open (the bind gets EBUSY); state: which of the cdev and the group
+	 * are open here, bound, IOAS allocated, attached. */
+	bool has_cdev, has_iommufd, bind_busy;
+	bool cdev_open, group_open, bound, ioas_alloced, ioas_attached;
 	int req_fd;		/* the request eventfd the backend registered */
 	uint64_t preset[16];	/* BAR0 + 8 MiB starts with these entries, and */
 	uint64_t preset_last;	/* its last entry holds this (a driver's leftovers) */

@@ -564,20 +564,27 @@ static bool job_ready(struct job *j)
 	return true;
 }
 
+/* One ready job at the head of @q, if there is one. */
+static bool run_head(struct fake_xe *f, struct fake_xe_queue *q)
+{
+	struct job *j = q->head;
+
+	if (!j || !job_ready(j))
+		return false;
+	q->head = j->next;
+	if (!q->head)
+		q->tail = NULL;
+	run_job(f, j);
+	job_free(j);
+	return true;
+}
+
 static bool run_queue(struct fake_xe *f, struct fake_xe_queue *q)
 {
 	bool ran = false;
 
-	while (q->head && job_ready(q->head)) {
-		struct job *j = q->head;
-
-		q->head = j->next;
-		if (!q->head)
-			q->tail = NULL;
-		run_job(f, j);
-		job_free(j);
+	while (run_head(f, q))
 		ran = true;
-	}
 	return ran;
 }
 
@@ -1346,6 +1353,26 @@ void fake_xe_pause(struct fake_xe *f, bool paused)
 	f->paused = paused;
 	progress(f);
 	pthread_mutex_unlock(&f->lock);
+}
+
+unsigned int fake_xe_run(struct fake_xe *f, unsigned int max)
+{
+	unsigned int n = 0;
+	bool ran = true;
+
+	pthread_mutex_lock(&f->lock);
+	while (n < max && ran) {
+		unsigned int before = n;
+
+		for (struct fake_xe_queue *q = f->queues; q && n < max; q = q->next)
+			n += run_head(f, q);
+		for (struct fake_xe_vm *v = f->vms; v && n < max; v = v->next)
+			n += run_head(f, &v->defq);
+		ran = n > before;
+	}
+	pass_exports(f);
+	pthread_mutex_unlock(&f->lock);
+	return n;
 }
 
 void fake_xe_fail(struct fake_xe *f, unsigned long req, unsigned int nth, int err)

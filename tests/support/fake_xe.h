@@ -180,6 +180,9 @@ void fake_xe_poll(struct fake_xe *f);
 void fake_xe_start_thread(struct fake_xe *f);
 /* Hold or release the bind queues (released: polls at once). */
 void fake_xe_pause(struct fake_xe *f, bool paused);
+/* Run at most @max jobs that can run (paused or not), oldest queue first,
+ * and pass signals on to exported sync_files: how many ran. */
+unsigned int fake_xe_run(struct fake_xe *f, unsigned int max);
 
 /* The @nth call (1 = the next) of ioctl @req fails with -@err. */
 void fake_xe_fail(struct fake_xe *f, unsigned long req, unsigned int nth, int err);

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Traces (gtt/trace.h): what a recording holds, that replays of it are
+ * identical and reproduce the recorded placements, that a policy override
+ * changes them, and that malformed, truncated or mutated traces are
+ * refused with the right line and never crash.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "helpers.h"
+
+struct membuf {
+	char *data;
+	size_t len, cap;
+	int fail_after;		/* fail the Nth write (0: never) */
+	int writes;
+};
+
+static int mem_sink(void *arg, const char *data, size_t len)
+{
+	struct membuf *m = arg;
+
+	if (m->fail_after && ++m->writes >= m->fail_after)
+		return -ENOSPC;
+	if (m->len + len + 1 > m->cap) {
+		m->cap = (m->len + len + 1) * 2;
+		m->data = realloc(m->data, m->cap);
+		assert_non_null(m->data);
+	}
+	memcpy(m->data + m->len, data, len);
+	m->len += len;
+	m->data[m->len] = 0;
+	return 0;
+}
+
+static struct gtt_pages *pages_of(uint64_t addr, uint64_t npages)
+{
+	struct gtt_pages_segment seg = { addr, npages * PAGE };
+	struct gtt_pages *p;
+
+	assert_int_equal(gtt_pages_create(&seg, 1, 0, &p), 0);
+	return p;
+}
+
+/*
+ * A recording of a small workload on a 64-page vm: binds, GPU work on
+ * them, async unbinds still pending when the range is wanted again, an
+ * eviction, pins, a sparse vma with a batch, and destroys.
+ */
+static void record(struct membuf *m)
+{
+	struct gtt_mock_config mc = { .start = 0x10000, .size = 64 * PAGE };
+	struct gtt_vm_config vc = { .name = "t", .start = 0x10000, .size = 64 * PAGE };
+	struct gtt_trace_config tc = { .write = mem_sink, .arg = m, .flags = GTT_TRACE_NO_TIME };
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_vm *vm;
+	struct gtt_fence *gpu, *gpu2, *uf;
+	gtt_vma_t v[6], sp;
+	struct gtt_bind_info evict = { .flags = GTT_BIND_EVICT | GTT_BIND_ASYNC };
+	struct gtt_map_op ops[2];
+	struct gtt_pages *p;
+
+	assert_int_equal(gtt_mock_create(&mc, &be), 0);
+	assert_int_equal(gtt_executor_create_manual(&ex), 0);
+	vc.backend = be;
+	vc.executor = ex;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_vm_trace_start(vm, &tc), 0);
+	assert_int_equal(gtt_vm_trace_start(vm, &tc), -EBUSY);
+
+	for (int i = 0; i < 6; i++) {
+		p = pages_of(0x100000000ull + (uint64_t)i * 0x100000, 16);
+		assert_int_equal(gtt_vma_create(vm, p, NULL, &v[i]), 0);
+		gtt_pages_put(p);
+	}
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(gtt_vma_bind(vm, v[i], NULL, NULL), 0);
+	assert_int_equal(gtt_fence_create(gtt_fence_context_alloc(1), 1, &gpu), 0);
+	assert_int_equal(gtt_vma_add_active(vm, v[0], gpu), 0);
+	assert_int_equal(gtt_vma_add_active(vm, v[1], gpu), 0);
+	assert_int_equal(gtt_vma_unbind(vm, v[0], GTT_UNBIND_ASYNC, &uf), 0);
+	/* The vm is full: v[4] takes v[0]'s pending range (it waits). */
+	assert_int_equal(gtt_vma_bind(vm, v[4], &(struct gtt_bind_info){ .flags = GTT_BIND_ASYNC }, NULL), 0);
+	gtt_fence_signal(gpu, 0);
+	gtt_executor_run_all(ex);
+	gtt_fence_put(uf);
+	assert_int_equal(gtt_vma_pin(vm, v[2]), 0);
+	/* v[5] does not fit: evicts (not v[2], pinned). */
+	assert_int_equal(gtt_vma_bind(vm, v[5], &evict, NULL), 0);
+	gtt_executor_run_all(ex);
+	assert_int_equal(gtt_vma_unpin(vm, v[2]), 0);
+	assert_int_equal(gtt_vma_unbind(vm, v[2], 0, NULL), 0);
+	assert_int_equal(gtt_fence_create(0, 0, &gpu2), 0);
+	assert_int_equal(gtt_vm_add_active(vm, gpu2), 0);
+
+	assert_int_equal(gtt_vma_create_sparse(vm, 8 * PAGE, NULL, &sp), 0);
+	assert_int_equal(gtt_vma_bind(vm, sp, &(struct gtt_bind_info){ .placement = GTT_PLACE_HIGH }, NULL), 0);
+	p = pages_of(0x200000000ull, 4);
+	ops[0] = (struct gtt_map_op){ .kind = GTT_OP_MAP, .vma = sp, .offset = 0, .size = 4 * PAGE, .pages = p };
+	ops[1] = (struct gtt_map_op){ .kind = GTT_OP_UNMAP, .vma = sp, .offset = 2 * PAGE, .size = PAGE };
+	assert_int_equal(gtt_vm_map_batch(vm, ops, 2, &(struct gtt_map_info){ .flags = GTT_MAP_ASYNC }, NULL), 0);
+	gtt_pages_put(p);
+	gtt_executor_run_all(ex);
+	gtt_fence_signal(gpu2, 0);
+	gtt_executor_run_all(ex);
+	assert_int_equal(gtt_vma_destroy(vm, v[3]), 0);
+	assert_int_equal(gtt_vma_bind(vm, v[3], NULL, NULL), -ENOENT);
+	assert_int_equal(gtt_vm_trace_stop(vm), 0);
+	assert_int_equal(gtt_vm_trace_stop(vm), -EINVAL);
+	gtt_fence_put(gpu);
+	gtt_fence_put(gpu2);
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+}
+
+static int replay_str(const char *text, const struct gtt_replay_config *cfg,
+		      struct gtt_replay_stats *st, uint64_t *line)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int err;
+
+	assert_non_null(f);
+	err = gtt_trace_replay(f, cfg, st, line);
+	fclose(f);
+	return err;
+}
+
+static void test_record_contents(void **state)
+{
+	struct membuf m = { 0 };
+
+	(void)state;
+	record(&m);
+	assert_non_null(m.data);
+	if (getenv("GTT_TEST_PRINT_TRACE"))
+		fputs(m.data, stdout);
+	{
+		static const char head[] = "gtt-trace 1\nvm t=0 name=t start=0x10000 size=0x40000 page_size=0x1000 flags=0x0\n";
+
+		assert_memory_equal(m.data, head, sizeof(head) - 1);
+	}
+	/* The placement chosen, and every argument. */
+	assert_non_null(strstr(m.data, "\nbind t=0 vma=0x"));
+	assert_non_null(strstr(m.data, " placement=best pte=0x0 pages_offset=0x0 deps=- at=0x10000 mapped=0x10000 fence=0 ret=0\n"));
+	/* The GPU fence, declared once, and its signal. */
+	assert_non_null(strstr(m.data, "\nfence t=0 id=1 ctx=0x"));
+	assert_non_null(strstr(m.data, " fence=1 ret=0\nactive t=0 vma=0x"));
+	assert_non_null(strstr(m.data, "\nsignal t=0 fence=1 err=0\n"));
+	assert_non_null(strstr(m.data, "\nevict t=0 vma=0x"));
+	assert_non_null(strstr(m.data, "\npin t=0 vma=0x"));
+	assert_non_null(strstr(m.data, "\nsparse t=0 vma=0x"));
+	assert_non_null(strstr(m.data, "\nmapop t=0 kind=map vma=0x"));
+	assert_non_null(strstr(m.data, "\nmapop t=0 kind=unmap vma=0x"));
+	assert_non_null(strstr(m.data, "\nbatch t=0 n=2 flags=0x1 deps=- call=vm_map_batch fence="));
+	assert_non_null(strstr(m.data, "\nactive t=0 vma=vm fence=5 ret=0\n"));
+	assert_non_null(strstr(m.data, "\ndestroy t=0 vma=0x"));
+	/* A failed call is recorded with its result. */
+	assert_non_null(strstr(m.data, " fence=0 ret=-2\n"));
+	assert_non_null(strstr(m.data, "\nend t=0 records="));
+	assert_int_equal(m.data[m.len - 1], '\n');
+	free(m.data);
+}
+
+static void test_replay_identical(void **state)
+{
+	struct membuf m = { 0 };
+	struct gtt_replay_stats a, b;
+	uint64_t line = 99;
+
+	(void)state;
+	record(&m);
+	assert_int_equal(replay_str(m.data, NULL, &a, &line), 0);
+	assert_int_equal(line, 0);
+	assert_int_equal(replay_str(m.data, NULL, &b, NULL), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+	/* As recorded: same placements, same results. */
+	assert_int_equal(a.placement_diffs, 0);
+	assert_int_equal(a.result_diffs, 0);
+	assert_int_equal(a.binds, 8);	/* 7 binds and 1 map (the vm counts both) */
+	assert_int_equal(a.binds_failed, 0);
+	assert_int_equal(a.evictions, 1);
+	assert_true(a.bind_waits >= 1);
+	assert_int_equal(a.batches, 1);
+	assert_true(a.pte_writes >= 7 * 8);
+	assert_true(a.invalidations > 0);
+	assert_true(a.free > 0 && a.largest_hole <= a.free && a.holes >= 1);
+	assert_int_equal(a.frag_ppm, a.free ? 1000000 - (uint64_t)((double)a.largest_hole * 1e6 / (double)a.free + 0.5) : 0);
+	assert_int_equal(a.interval, UINT64_MAX);
+	free(m.data);
+}
+
+struct intervals {
+	struct gtt_replay_stats s[64];
+	int n;
+};
+
+static void on_interval(void *arg, const struct gtt_replay_stats *st)
+{
+	struct intervals *iv = arg;
+
+	assert_true(iv->n < 64);
+	iv->s[iv->n++] = *st;
+}
+
+static void test_intervals_sum_to_total(void **state)
+{
+	struct membuf m = { 0 };
+	struct intervals iv = { .n = 0 };
+	struct gtt_replay_config cfg = { .placement = GTT_REPLAY_AS_RECORDED,
+					 .avoid_pending = GTT_REPLAY_AS_RECORDED,
+					 .interval = 5, .on_interval = on_interval, .arg = &iv };
+	struct gtt_replay_stats t;
+	uint64_t binds = 0, records = 0, writes = 0;
+
+	(void)state;
+	record(&m);
+	assert_int_equal(replay_str(m.data, &cfg, &t, NULL), 0);
+	assert_true(iv.n >= 2);
+	for (int i = 0; i < iv.n; i++) {
+		assert_int_equal(iv.s[i].interval, (uint64_t)i);
+		binds += iv.s[i].binds;
+		records += iv.s[i].records;
+		writes += iv.s[i].pte_writes;
+		if (i + 1 < iv.n)
+			assert_int_equal(iv.s[i].records, 5);
+	}
+	assert_int_equal(binds, t.binds);
+	assert_int_equal(records, t.records);
+	assert_int_equal(writes, t.pte_writes);
+	assert_int_equal(iv.s[iv.n - 1].free, t.free);
+	free(m.data);
+}
+
+static void test_policy_override(void **state)
+{
+	struct membuf m = { 0 };
+	struct gtt_replay_config high = { .placement = GTT_PLACE_HIGH,
+					  .avoid_pending = GTT_REPLAY_AS_RECORDED };
+	struct gtt_replay_config anywhere = { .placement = GTT_REPLAY_AS_RECORDED,
+					      .avoid_pending = 0 };
+	struct gtt_replay_config asap = { .placement = GTT_REPLAY_AS_RECORDED,
+					  .avoid_pending = GTT_REPLAY_AS_RECORDED,
+					  .timing = GTT_REPLAY_ASAP };
+	struct gtt_replay_config badp = { .placement = 7 };
+	struct gtt_replay_stats st;
+
+	(void)state;
+	record(&m);
+	assert_int_equal(replay_str(m.data, &high, &st, NULL), 0);
+	assert_true(st.placement_diffs > 0);
+	assert_int_equal(replay_str(m.data, &anywhere, &st, NULL), 0);
+	assert_int_equal(replay_str(m.data, &asap, &st, NULL), 0);
+	/* The GPU is done at once: nothing waits on a pending unbind. */
+	assert_int_equal(st.bind_waits, 0);
+	assert_int_equal(replay_str(m.data, &badp, &st, NULL), -EINVAL);
+	free(m.data);
+}
+
+static const char good_head[] = "gtt-trace 1\nvm t=0 name=x start=0x0 size=0x100000 page_size=0x1000 flags=0x0\n";
+
+static void expect_bad(const char *body, uint64_t want_line, const char *want_msg)
+{
+	char text[2048];
+	uint64_t line = 0;
+	int err;
+
+	snprintf(text, sizeof(text), "%s%s", good_head, body);
+	err = replay_str(text, NULL, NULL, &line);
+	if (err != -EBADMSG || line != want_line || !strstr(gtt_last_error(), want_msg))
+		fail_msg("trace body:\n%s\ngot %d at line %llu: %s", body, err,
+			 (unsigned long long)line, gtt_last_error());
+}
+
+static void test_malformed(void **state)
+{
+	uint64_t line;
+
+	(void)state;
+	assert_int_equal(replay_str("", NULL, NULL, &line), -EBADMSG);
+	assert_non_null(strstr(gtt_last_error(), "empty trace"));
+	assert_int_equal(replay_str("gtt-trace 2\n", NULL, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 1);
+	assert_non_null(strstr(gtt_last_error(), "version 2"));
+	assert_int_equal(replay_str("hello\n", NULL, NULL, &line), -EBADMSG);
+	assert_int_equal(replay_str("gtt-trace 1\nbind t=0 vma=1\n", NULL, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 2);
+	assert_non_null(strstr(gtt_last_error(), "before the vm record"));
+
+	expect_bad("", 2, "without its end record");
+	expect_bad("end t=0 records=1 dropped=0", 3, "no newline");
+	expect_bad("end t=0 records=5 dropped=0\n", 3, "counts 5 records");
+	expect_bad("end t=0 records=2 dropped=1\n", 3, "dropped 1");
+	expect_bad("end t=0 records=2 dropped=0\nvma t=0 vma=1 pages=1 resv=0\n", 4, "after the end");
+	expect_bad("bogus t=0\n", 3, "unknown record kind");
+	expect_bad("vma t=0 vma=1 pages=1 resv=0\n", 3, "pages 1 is not declared");
+	expect_bad("pages t=0 id=1 size=0x1001 flags=0\n", 3, "not a multiple");
+	expect_bad("pages t=0 id=1 size=0x1000 flags=0\nvma t=0 vma=1 pages=1\nvma t=0 vma=1 pages=1\n",
+		   5, "already live");
+	expect_bad("unbind t=0 vma=7 flags=0 fence=0 ret=0\n", 3, "names no live vma");
+	expect_bad("pages t=0 id=1 size=0x1000 flags=0\nvma t=0 vma=1 pages=1\n"
+		   "bind t=0 vma=1 flags=0 offset=0 size=0 align=0 color=0 range_start=0 range_end=0 placement=sideways pte=0 pages_offset=0 deps=- at=- fence=0 ret=0\n",
+		   5, "not best, low or high");
+	expect_bad("pages t=0 id=1 size=0x1000 flags=0\nvma t=0 vma=1 pages=1\n"
+		   "bind t=0 vma=1 flags=0 offset=0 size=0 align=0 color=0 range_start=0 range_end=0 placement=best pte=0 pages_offset=0 deps=9 at=- fence=0 ret=0\n",
+		   5, "fence 9 is not declared");
+	expect_bad("pages t=0 id=1 size=0x1000 flags=0\nvma t=0 vma=1 pages=1\n"
+		   "bind t=0 vma=1 flags=0 offset=0 size=0 align=0 color=0 placement=best\n",
+		   5, "without its range_start");
+	expect_bad("signal t=0 fence=3 err=0\n", 3, "fence 3 is not declared");
+	expect_bad("fence t=0 id=1 ctx=0 seqno=0\nsignal t=0 fence=1 err=5\n", 4, "negative errno");
+	expect_bad("fence t=0 id=1 ctx=0 seqno=0\nfence t=0 id=1 ctx=0 seqno=0\n", 4, "declared twice");
+	expect_bad("pages t=0 id=1 size=0x99999999999999999999 flags=0\n", 3, "not a number");
+	expect_bad("pages t=0 id=1 size=-1 flags=0\n", 3, "not a number");
+	expect_bad("pages t=0 id=1 size=0x1000 flags=0 junk\n", 3, "not key=value");
+	expect_bad("sparse t=0 vma=1 size=0x2000\nmapop t=0 kind=map vma=1 offset=0 size=0x1000 pages=0 pages_offset=0 pte=0x4\n",
+		   4, "ends inside a batch");
+	expect_bad("sparse t=0 vma=1 size=0x2000\nmapop t=0 kind=map vma=1 offset=0 size=0x1000 pages=0 pages_offset=0 pte=0x4\n"
+		   "batch t=0 n=2 flags=0 deps=- call=vm_map_batch fence=0 ret=0\n", 5, "n=2 follows 1");
+	expect_bad("sparse t=0 vma=1 size=0x2000\nmapop t=0 kind=map vma=1 offset=0 size=0x1000 pages=0 pages_offset=0 pte=0x4\n"
+		   "unbind t=0 vma=1 flags=0 fence=0 ret=0\n", 5, "inside a batch");
+	assert_int_equal(replay_str("gtt-trace 1\nvm t=0 name=x start=0x0 size=0 page_size=0x1000 flags=0\n",
+				    NULL, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 2);
+}
+
+/* Every prefix of a good trace is refused (or, cut at the end, accepted),
+ * and random mutations never crash: they replay or fail with an error. */
+static void test_truncated_and_fuzzed(void **state)
+{
+	struct membuf m = { 0 };
+	uint64_t seed = 0x5eed, line;
+	char *copy;
+	int ok = 0, refused = 0;
+
+	(void)state;
+	record(&m);
+	copy = malloc(m.len + 1);
+	assert_non_null(copy);
+	for (size_t cut = 0; cut < m.len; cut++) {
+		memcpy(copy, m.data, cut);
+		copy[cut] = 0;
+		assert_int_equal(replay_str(copy, NULL, NULL, &line), -EBADMSG);
+		assert_true(line > 0 || cut == 0 || !strchr(copy, '\n'));
+	}
+	for (int round = 0; round < 2000; round++) {
+		int err;
+
+		memcpy(copy, m.data, m.len + 1);
+		for (int k = 0; k < 1 + (int)rng_below(&seed, 4); k++) {
+			size_t at = (size_t)rng_below(&seed, m.len);
+			static const char pool[] = "0123456789abcdefx=,- \n#zq";
+
+			copy[at] = pool[rng_below(&seed, sizeof(pool) - 1)];
+		}
+		err = replay_str(copy, NULL, NULL, &line);
+		assert_true(err == 0 || err < 0);
+		if (err)
+			refused++;
+		else
+			ok++;
+	}
+	assert_true(refused > 0);
+	free(copy);
+	free(m.data);
+}
+
+static void test_sink_failure_and_destroy(void **state)
+{
+	struct fixture_like {
+		struct gtt_backend *be;
+		struct gtt_vm *vm;
+	} w;
+	struct gtt_mock_config mc = { .start = 0, .size = 64 * PAGE };
+	struct gtt_vm_config vc = { .start = 0, .size = 64 * PAGE };
+	struct membuf m = { .fail_after = 2 };
+	struct gtt_trace_config tc = { .write = mem_sink, .arg = &m };
+	struct gtt_fence *never;
+	gtt_vma_t v;
+	struct gtt_pages *p = pages_of(0x100000000ull, 1);
+
+	(void)state;
+	assert_int_equal(gtt_mock_create(&mc, &w.be), 0);
+	vc.backend = w.be;
+	assert_int_equal(gtt_vm_create(&vc, &w.vm), 0);
+	assert_int_equal(gtt_vm_trace_start(w.vm, NULL), -EINVAL);
+	assert_int_equal(gtt_vm_trace_start(w.vm, &(struct gtt_trace_config){ 0 }), -EINVAL);
+	assert_int_equal(gtt_vm_trace_start(w.vm, &tc), 0);
+	assert_int_equal(gtt_vma_create(w.vm, p, NULL, &v), 0);
+	assert_int_equal(gtt_vma_bind(w.vm, v, NULL, NULL), 0);
+	assert_int_equal(gtt_vm_trace_flush(w.vm), -ENOSPC);
+	assert_int_equal(gtt_vm_trace_stop(w.vm), -ENOSPC);
+
+	/* A fence that never signals, watched when the vm goes: let go. */
+	free(m.data);
+	m = (struct membuf){ 0 };
+	assert_int_equal(gtt_vm_trace_start(w.vm, &tc), 0);
+	assert_int_equal(gtt_fence_create(0, 0, &never), 0);
+	assert_int_equal(gtt_vma_add_active(w.vm, v, never), 0);
+	assert_int_equal(gtt_vma_unbind(w.vm, v, GTT_UNBIND_ASYNC, NULL), 0);
+	gtt_fence_signal(never, 0);
+	gtt_fence_put(never);
+	assert_int_equal(gtt_fence_create(0, 0, &never), 0);
+	assert_int_equal(gtt_vm_add_active(w.vm, never), 0);
+	gtt_vm_destroy(w.vm);	/* stops the recording */
+	assert_non_null(strstr(m.data, "\nend t="));
+	gtt_fence_signal(never, 0);
+	gtt_fence_put(never);
+	gtt_pages_put(p);
+	gtt_backend_destroy(w.be);
+	free(m.data);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record_contents),
+		cmocka_unit_test(test_replay_identical),
+		cmocka_unit_test(test_intervals_sum_to_total),
+		cmocka_unit_test(test_policy_override),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_truncated_and_fuzzed),
+		cmocka_unit_test(test_sink_failure_and_destroy),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gttctl replay TRACE: replay a recorded trace (gtt/trace.h) on a mock and
+ * print, per interval and in total, what the vm did and how fragmented its
+ * address space was; --compare replays it once per policy.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gtt/gtt.h>
+
+#include "gttctl.h"
+
+#define MAX_POLICIES 8
+#define EXIT_BAD_TRACE 3
+
+struct policy {
+	char name[64];
+	struct gtt_replay_config cfg;
+};
+
+struct run {
+	const struct opts *o;
+	bool first_interval;
+};
+
+static const char *placement_str(int p)
+{
+	return p == GTT_PLACE_BEST ? "best" : p == GTT_PLACE_LOW ? "low" :
+	       p == GTT_PLACE_HIGH ? "high" : "recorded";
+}
+
+static const char *avoid_str(int a)
+{
+	return a == 1 ? "on" : a == 0 ? "off" : "recorded";
+}
+
+/* "placement=low+avoid=off" into @p (0, or 2 after a usage error). */
+static int parse_policy(const char *spec, struct policy *p)
+{
+	char buf[128], *save = NULL, *tok;
+
+	p->cfg.placement = GTT_REPLAY_AS_RECORDED;
+	p->cfg.avoid_pending = GTT_REPLAY_AS_RECORDED;
+	if (strlen(spec) >= sizeof(buf))
+		return usage_error("policy '%s' is too long", spec);
+	snprintf(buf, sizeof(buf), "%s", spec);
+	for (tok = strtok_r(buf, "+", &save); tok; tok = strtok_r(NULL, "+", &save)) {
+		if (!strcmp(tok, "placement=best"))
+			p->cfg.placement = GTT_PLACE_BEST;
+		else if (!strcmp(tok, "placement=low"))
+			p->cfg.placement = GTT_PLACE_LOW;
+		else if (!strcmp(tok, "placement=high"))
+			p->cfg.placement = GTT_PLACE_HIGH;
+		else if (!strcmp(tok, "placement=recorded"))
+			p->cfg.placement = GTT_REPLAY_AS_RECORDED;
+		else if (!strcmp(tok, "avoid=on"))
+			p->cfg.avoid_pending = 1;
+		else if (!strcmp(tok, "avoid=off"))
+			p->cfg.avoid_pending = 0;
+		else if (!strcmp(tok, "avoid=recorded"))
+			p->cfg.avoid_pending = GTT_REPLAY_AS_RECORDED;
+		else
+			return usage_error("unknown policy '%s' (placement=best|low|high|recorded, avoid=on|off|recorded, joined with +)", tok);
+	}
+	snprintf(p->name, sizeof(p->name), "placement=%s+avoid=%s",
+		 placement_str(p->cfg.placement), avoid_str(p->cfg.avoid_pending));
+	return 0;
+}
+
+static void frag_str(uint64_t ppm, char *out, size_t n)
+{
+	snprintf(out, n, "%" PRIu64 ".%04" PRIu64, ppm / 1000000, ppm % 1000000 / 100);
+}
+
+static void print_header(void)
+{
+	printf("%9s %15s %8s %7s %7s %8s %11s %11s %8s %12s %12s %7s %7s\n",
+	       "interval", "lines", "binds", "waited", "failed", "evicted",
+	       "pte_writes", "pte_clears", "inval", "free", "largest_hole",
+	       "holes", "frag");
+}
+
+static void print_row(const struct gtt_replay_stats *s)
+{
+	char lines[48], iv[24], frag[24];
+
+	snprintf(lines, sizeof(lines), "%" PRIu64 "-%" PRIu64, s->first_line, s->last_line);
+	if (s->interval == UINT64_MAX)
+		snprintf(iv, sizeof(iv), "total");
+	else
+		snprintf(iv, sizeof(iv), "%" PRIu64, s->interval);
+	frag_str(s->frag_ppm, frag, sizeof(frag));
+	printf("%9s %15s %8" PRIu64 " %7" PRIu64 " %7" PRIu64 " %8" PRIu64 " %11" PRIu64
+	       " %11" PRIu64 " %8" PRIu64 " %#12" PRIx64 " %#12" PRIx64 " %7" PRIu64 " %7s\n",
+	       iv, lines, s->binds, s->bind_waits, s->binds_failed, s->evictions,
+	       s->pte_writes, s->pte_clears, s->invalidations, s->free,
+	       s->largest_hole, s->holes, frag);
+}
+
+static void json_row(const struct gtt_replay_stats *s)
+{
+	char frag[24];
+
+	frag_str(s->frag_ppm, frag, sizeof(frag));
+	printf("{");
+	if (s->interval != UINT64_MAX)
+		printf("\"interval\": %" PRIu64 ", ", s->interval);
+	printf("\"first_line\": %" PRIu64 ", \"last_line\": %" PRIu64 ", \"records\": %" PRIu64
+	       ", \"binds\": %" PRIu64 ", \"binds_waited\": %" PRIu64 ", \"binds_failed\": %" PRIu64
+	       ", \"unbinds\": %" PRIu64 ", \"evictions\": %" PRIu64 ", \"batches\": %" PRIu64
+	       ", \"pte_writes\": %" PRIu64 ", \"pte_clears\": %" PRIu64 ", \"invalidations\": %" PRIu64
+	       ", \"placement_diffs\": %" PRIu64 ", \"result_diffs\": %" PRIu64
+	       ", \"free\": %" PRIu64 ", \"largest_hole\": %" PRIu64 ", \"holes\": %" PRIu64
+	       ", \"fragmentation\": %s}",
+	       s->first_line, s->last_line, s->records, s->binds, s->bind_waits,
+	       s->binds_failed, s->unbinds, s->evictions, s->batches, s->pte_writes,
+	       s->pte_clears, s->invalidations, s->placement_diffs, s->result_diffs,
+	       s->free, s->largest_hole, s->holes, frag);
+}
+
+static void on_interval(void *arg, const struct gtt_replay_stats *st)
+{
+	struct run *r = arg;
+
+	if (!r->o->json) {
+		print_row(st);
+		return;
+	}
+	printf("%s\n      ", r->first_interval ? "" : ",");
+	json_row(st);
+	r->first_interval = false;
+}
+
+/* The --mock PLATFORM backend for one run (NULL: the library's generic one). */
+static int make_backend(const struct opts *o, struct gtt_backend **be)
+{
+	const struct gtt_intel_platform *p;
+	struct gtt_mock_config mc = { .page_size = PAGE, .scratch_addr = 0x1000 };
+
+	*be = NULL;
+	if (!o->mock)
+		return 0;
+	p = gtt_intel_find(o->mock);
+	if (!p)
+		return usage_error("unknown platform '%s'", o->mock);
+	if (o->ppgtt && !p->ppgtt_levels)
+		return usage_error("%s has no PPGTT layout here (gen6 and later)", p->name);
+	mc.intel_family = p->family;
+	mc.mode = o->ppgtt ? GTT_MOCK_INTEL_PPGTT : GTT_MOCK_INTEL_GGTT;
+	mc.size = o->ppgtt ? 1ull << p->ppgtt_bits : 4ull << 30;
+	if (gtt_mock_create(&mc, be))
+		return fail("mock");
+	return 0;
+}
+
+static int replay_one(const struct opts *o, const char *path, struct policy *p,
+		      bool first)
+{
+	struct run r = { .o = o, .first_interval = true };
+	struct gtt_replay_stats total;
+	struct gtt_backend *be;
+	uint64_t line = 0;
+	FILE *in;
+	int err;
+
+	err = make_backend(o, &be);
+	if (err)
+		return err;
+	in = fopen(path, "r");
+	if (!in) {
+		fprintf(stderr, "gttctl: replay: cannot open %s: %s\n", path, strerror(errno));
+		gtt_backend_destroy(be);
+		return 1;
+	}
+	p->cfg.backend = be;
+	p->cfg.on_interval = on_interval;
+	p->cfg.arg = &r;
+	if (o->json)
+		printf("%s\n    {\"policy\": {\"placement\": \"%s\", \"avoid_pending\": \"%s\", \"timing\": \"%s\"},\n     \"intervals\": [",
+		       first ? "" : ",", placement_str(p->cfg.placement),
+		       avoid_str(p->cfg.avoid_pending),
+		       p->cfg.timing == GTT_REPLAY_ASAP ? "asap" : "recorded");
+	else
+		printf("%spolicy %s, timing %s, on %s\n", first ? "" : "\n", p->name,
+		       p->cfg.timing == GTT_REPLAY_ASAP ? "asap" : "recorded",
+		       o->mock ? o->mock : "a generic mock");
+	if (!o->json)
+		print_header();
+	err = gtt_trace_replay(in, &p->cfg, &total, &line);
+	fclose(in);
+	gtt_backend_destroy(be);
+	if (err) {
+		fflush(stdout);
+		fprintf(stderr, "gttctl: replay %s: %s\n", path, gtt_last_error());
+		return err == -EBADMSG ? EXIT_BAD_TRACE : 1;
+	}
+	if (o->json) {
+		printf("],\n     \"total\": ");
+		json_row(&total);
+		printf("}");
+	} else {
+		print_row(&total);
+		if (total.placement_diffs || total.result_diffs)
+			printf("%9s %" PRIu64 " binds placed elsewhere than recorded, %" PRIu64 " calls with another result\n",
+			       "", total.placement_diffs, total.result_diffs);
+	}
+	return 0;
+}
+
+int cmd_replay(const struct opts *o, const char *path)
+{
+	struct policy pol[MAX_POLICIES];
+	int n = 0, err;
+
+	if (!path)
+		return usage_error("replay needs a TRACE%s", "");
+	memset(pol, 0, sizeof(pol));
+	if (o->compare) {
+		char buf[512], *save = NULL, *tok;
+
+		if (strlen(o->compare) >= sizeof(buf))
+			return usage_error("--compare '%s' is too long", o->compare);
+		snprintf(buf, sizeof(buf), "%s", o->compare);
+		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			if (n == MAX_POLICIES)
+				return usage_error("--compare takes at most 8 policies%s", "");
+			if ((err = parse_policy(tok, &pol[n++])))
+				return err;
+		}
+		if (n < 1)
+			return usage_error("--compare wants POLICY,POLICY...%s", "");
+	} else if ((err = parse_policy(o->policy ? o->policy : "", &pol[n++]))) {
+		return err;
+	}
+	for (int i = 0; i < n; i++) {
+		pol[i].cfg.interval = o->interval;
+		pol[i].cfg.timing = o->asap ? GTT_REPLAY_ASAP : GTT_REPLAY_RECORDED;
+	}
+	if (o->json) {
+		printf("{\"trace\": ");
+		json_str(path);
+		printf(", \"runs\": [");
+	}
+	for (int i = 0; i < n; i++) {
+		err = replay_one(o, path, &pol[i], i == 0);
+		if (err)
+			return err;
+	}
+	if (o->json)
+		printf("\n  ]}\n");
+	return 0;
+}
