@@ -17,7 +17,34 @@
 
 #include <gtt/gtt.h>
 
+#include "base/util.h"
+
 #define PAGE 4096ull
+
+/*
+ * Per-test setup and teardown for cmocka_unit_test_setup_teardown(): an
+ * alarm ends a hung test after TEST_ALARM_S seconds (define it before
+ * including this file; default 30), and the teardown disarms it and ends
+ * any allocation-failure injection the test left armed.
+ */
+#ifndef TEST_ALARM_S
+#define TEST_ALARM_S 30
+#endif
+
+static inline int alarm_setup(void **state)
+{
+	(void)state;
+	alarm(TEST_ALARM_S);
+	return 0;
+}
+
+static inline int alarm_teardown(void **state)
+{
+	(void)state;
+	alarm(0);
+	mem_fail_after(0);
+	return 0;
+}
 
 /* xorshift64*: deterministic and seedable. */
 static inline uint64_t rng_next(uint64_t *s)

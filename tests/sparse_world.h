@@ -95,19 +95,4 @@ static inline struct gtt_vm_stats vstats(struct world *w)
 	return st;
 }
 
-static inline int setup(void **state)
-{
-	(void)state;
-	alarm(30);
-	return 0;
-}
-
-static inline int teardown(void **state)
-{
-	(void)state;
-	alarm(0);
-	mem_fail_after(0);
-	return 0;
-}
-
 #endif

@@ -647,7 +647,7 @@ static void test_move_timeline(void **state)
 	world_fini(&w);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, alarm_setup, alarm_teardown)
 
 int main(void)
 {

@@ -298,14 +298,14 @@ static void test_move_timeline_order(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_unmap_ignores_deps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unmap_stats, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_borrowed_unmap_async, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_borrowed_sparse_unbind_async, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oom_sweep_split_pending_write, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_oom_sweep_sparse_unbind, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_add_active_many, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_move_timeline_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_ignores_deps, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_stats, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_borrowed_unmap_async, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_borrowed_sparse_unbind_async, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_oom_sweep_split_pending_write, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_oom_sweep_sparse_unbind, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_add_active_many, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_move_timeline_order, alarm_setup, alarm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

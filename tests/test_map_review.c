@@ -501,7 +501,7 @@ static void test_probe_failures_mid_batch(void **state)
 	world_fini(&w);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, alarm_setup, alarm_teardown)
 
 int main(void)
 {

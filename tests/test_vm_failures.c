@@ -47,21 +47,6 @@ static uint64_t nodes(struct fixture *f)
 	return rs.nodes;
 }
 
-static int setup(void **state)
-{
-	(void)state;
-	alarm(30);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	alarm(0);
-	mem_fail_after(0);
-	return 0;
-}
-
 /* Issue #9 item 2: a synchronous bind whose invalidation fails (the PTEs are
  * written by then) puts scratch back before releasing range and pages. */
 static void test_failed_invalidate_restores_scratch(void **state)
@@ -908,7 +893,7 @@ static void test_failed_dependency_reporting(void **state)
 	fixture_fini(&f);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, alarm_setup, alarm_teardown)
 
 int main(void)
 {

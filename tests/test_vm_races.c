@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#define TEST_ALARM_S 20
 #include "helpers.h"
 #include "base/util.h"
 
@@ -25,21 +26,6 @@ static struct gtt_vm_stats stats(struct gtt_vm *vm)
 
 	assert_int_equal(gtt_vm_stats(vm, &st), 0);
 	return st;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	alarm(20);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	alarm(0);
-	mem_fail_after(0);
-	return 0;
 }
 
 /*
@@ -389,7 +375,7 @@ static void test_maps_from_two_threads(void **state)
 		gtt_pages_put(r[k].pages);
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, alarm_setup, alarm_teardown)
 
 int main(void)
 {
