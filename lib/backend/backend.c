@@ -96,15 +96,8 @@ int backend_write(struct gtt_backend *be, uint64_t start, uint64_t size,
 		  struct gtt_pages *pages, uint64_t pages_offset,
 		  uint32_t pte_flags)
 {
-	int err;
+	int err = backend_map(be, start, size, pages, pages_offset, pte_flags);
 
-	if (backend_is_queue(be))
-		return submit_wait(be, &(struct gtt_backend_op){
-			.kind = GTT_BACKEND_OP_MAP, .pte_flags = pte_flags,
-			.start = start, .size = size,
-			.pages = pte_flags & GTT_PTE_NULL ? NULL : pages,
-			.pages_offset = pte_flags & GTT_PTE_NULL ? 0 : pages_offset });
-	err = backend_map(be, start, size, pages, pages_offset, pte_flags);
 	return err ? err : backend_invalidate(be);
 }
 

@@ -14,8 +14,9 @@ struct gtt_pages;
 /*
  * What the vm asks of a backend, each followed by the TLB invalidation that
  * makes it visible (the one place where invalidations could be batched).
- * On a queue backend, backend_write() and backend_clear() submit one op and
- * wait for it: only for callers that may block (vm destruction).
+ * backend_write() is for PTE backends only; on a queue backend,
+ * backend_clear() submits one op and waits for it: only for callers that may
+ * block (vm destruction's last quarantine retry).
  * Return: 0 or the first failing op's negative errno (its message set).
  */
 int backend_write(struct gtt_backend *be, uint64_t start, uint64_t size,

@@ -163,6 +163,21 @@ void binding_tree_release(struct range_fence *rf)
 	binding_put(binding_of_pending(rf));
 }
 
+struct gtt_backend_op binding_op(const struct gtt_binding *b, bool map)
+{
+	bool null = b->pte_flags & GTT_PTE_NULL;
+
+	if (!map)
+		return (struct gtt_backend_op){ .kind = GTT_BACKEND_OP_UNMAP,
+						.start = b->start, .size = b->size };
+	return (struct gtt_backend_op){
+		.kind = GTT_BACKEND_OP_MAP, .pte_flags = b->pte_flags,
+		.start = b->start, .size = b->size,
+		.pages = null ? NULL : b->pages,
+		.pages_offset = null ? 0 : b->pages_offset,
+	};
+}
+
 /* ---- bind ---- */
 
 /* The bind job's end: the range holds its entries (@replaced) or not. */
@@ -239,13 +254,7 @@ static void bind_run(struct gtt_binding *b, int dep_error)
 
 	/* A sparse vma's placement writes nothing: its pieces do. */
 	if (!err && !vm_is_closed(vm) && !b->region && vm->queue) {
-		bool null = b->pte_flags & GTT_PTE_NULL;
-		const struct gtt_backend_op op = {
-			.kind = GTT_BACKEND_OP_MAP, .pte_flags = b->pte_flags,
-			.start = b->start, .size = b->size,
-			.pages = null ? NULL : b->pages,
-			.pages_offset = null ? 0 : b->pages_offset,
-		};
+		const struct gtt_backend_op op = binding_op(b, true);
 
 		b->submitted = true;	/* read by the binding call only */
 		err = queue_submit(b, &b->job->aw, &op, b->bind_fence, &b->job->cb,
@@ -380,9 +389,7 @@ static void unbind_run(struct gtt_binding *b)
 	int err = 0;
 
 	if (ran && vm->queue) {
-		const struct gtt_backend_op op = {
-			.kind = GTT_BACKEND_OP_UNMAP, .start = b->start, .size = b->size,
-		};
+		const struct gtt_backend_op op = binding_op(b, false);
 
 		/* No holder can appear any more: with none but the unbind's
 		 * own, the unbind fence signals exactly with the batch. */

@@ -392,20 +392,9 @@ static bool batch_submit(struct map_batch *mb, int dep_error)
 	size_t n = 0, nd;
 	int err;
 
-	for (size_t i = 0; i < mb->nacts; i++) {
-		const struct gtt_binding *b = mb->acts[i].b;
-		bool null = b->pte_flags & GTT_PTE_NULL;
-
-		if (!mb->acts[i].write)
-			mb->bops[n++] = (struct gtt_backend_op){
-				.kind = GTT_BACKEND_OP_UNMAP, .start = b->start, .size = b->size };
-		else if (!dep_error)
-			mb->bops[n++] = (struct gtt_backend_op){
-				.kind = GTT_BACKEND_OP_MAP, .pte_flags = b->pte_flags,
-				.start = b->start, .size = b->size,
-				.pages = null ? NULL : b->pages,
-				.pages_offset = null ? 0 : b->pages_offset };
-	}
+	for (size_t i = 0; i < mb->nacts; i++)
+		if (!mb->acts[i].write || !dep_error)
+			mb->bops[n++] = binding_op(mb->acts[i].b, mb->acts[i].write);
 	if (!n)
 		return false;
 	mb->dep_error = dep_error;

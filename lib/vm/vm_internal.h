@@ -244,6 +244,8 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 void binding_place(struct gtt_binding *b, uint64_t start);
 void binding_get(struct gtt_binding *b);
 void binding_put(struct gtt_binding *b);
+/* @b as a queue backend's op: its mapping (@map), or the clear of its range. */
+struct gtt_backend_op binding_op(const struct gtt_binding *b, bool map);
 /* Give @aw the vm's passer when its backend is a queue (binding.c). */
 void vm_await_init(struct gtt_vm *vm, struct await *aw,
 		   void (*fn)(struct await *aw, int error));
