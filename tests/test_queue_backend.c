@@ -403,6 +403,62 @@ static void test_sparse_batch_one_submission(void **state)
 	assert_int_equal(freed, 1);
 }
 
+/*
+ * A sparse batch that fails in the kernel: the new pieces count as not
+ * written (the map fence fails), the cut's pages stay referenced
+ * (quarantine) while its entries may still map them, and the last retry at
+ * destruction submits the clear of the range and waits for it.
+ */
+static void test_failed_sparse_batch(void **state)
+{
+	struct qfix f;
+	int freed_a = 0, freed_b = 0;
+	gtt_vma_t s;
+	struct gtt_pages *a = make_pages(0x40000000, 4, 0), *b = make_pages(0x50000000, 4, 0);
+	struct gtt_bind_info bi = fixed_at(VM_START, 0);
+	struct gtt_map_info mi = { .pages = a };
+	struct gtt_fence *mf = NULL;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(gtt_pages_set_destructor(a, count_release, &freed_a), 0);
+	assert_int_equal(gtt_pages_set_destructor(b, count_release, &freed_b), 0);
+	qfix_init(&f);
+	assert_int_equal(gtt_vma_create_sparse(f.vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, s, &bi, NULL), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 4 * PAGE, &mi, NULL), 0);
+	assert_int_equal(entry(&f, VM_START).addr, 0x40000000);
+
+	/* Mapping b over a: one batch (cut a, map b) that fails. */
+	qk_fail_run(f.k, -EIO);
+	mi.pages = b;
+	mi.flags = GTT_MAP_ASYNC;
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 4 * PAGE, &mi, &mf), 0);
+	assert_int_equal(gtt_fence_status(mf), -EIO);
+	assert_int_equal(entry(&f, VM_START).addr, 0x40000000);	/* nothing done */
+	gtt_pages_put(a);
+	assert_int_equal(stats(&f).quarantined, 1);
+	assert_int_equal(freed_a, 0);		/* its entries may still map it */
+	assert_true(stats(&f).backend_errors >= 1);
+
+	/* Destruction retries the clear (and waits for it), then releases. */
+	assert_int_equal(gtt_vma_destroy(f.vm, s), 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(freed_a, 0);		/* still quarantined */
+	n = qk_batches(f.k);
+	gtt_vm_destroy(f.vm);
+	assert_true(qk_batches(f.k) > n);
+	assert_int_equal(qk_batch_op(f.k, qk_batches(f.k) - 1, 0).kind, GTT_BACKEND_OP_UNMAP);
+	assert_true(qk_batch_ran(f.k, qk_batches(f.k) - 1));
+	assert_false(entry(&f, VM_START).addr == 0x40000000);
+	assert_int_equal(freed_a, 1);
+	gtt_fence_put(mf);
+	gtt_pages_put(b);
+	gtt_executor_destroy(f.ex);
+	gtt_backend_destroy(f.be);
+	assert_int_equal(freed_b, 1);
+}
+
 /* Out of memory at each allocation of a bind, an unbind and a batch:
  * -ENOMEM and nothing changed, or success. */
 static void test_oom_changes_nothing(void **state)
@@ -530,6 +586,7 @@ int main(void)
 		cmocka_unit_test(test_refused_submit),
 		cmocka_unit_test(test_failed_batch),
 		cmocka_unit_test(test_sparse_batch_one_submission),
+		cmocka_unit_test(test_failed_sparse_batch),
 		cmocka_unit_test(test_oom_changes_nothing),
 		cmocka_unit_test(test_pte_backend_refuses_bo_pages),
 	};
