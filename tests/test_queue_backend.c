@@ -223,6 +223,49 @@ static void test_unbind_and_rebind_in_kernel(void **state)
 	assert_int_equal(freed2, 1);
 }
 
+/*
+ * A held binding's unbind fence signals only when the hold goes, after the
+ * kernel's clear: it does not stand in for that clear, so a bind into the
+ * range waits for it on the CPU, and the pages stay until the hold goes.
+ */
+static void test_held_unbind_not_handed_over(void **state)
+{
+	struct qfix f;
+	int freed = 0, freed2 = 0;
+	gtt_vma_t a, b;
+	struct gtt_binding *hold = NULL;
+	struct gtt_fence *bf, *uf, *bf2;
+
+	(void)state;
+	qfix_init(&f);
+	a = vma_at(&f, 0x40000000, 1, &freed);
+	bf = bind_async(&f, a, VM_START, NULL, 0);
+	assert_int_equal(gtt_vma_hold(f.vm, a, &hold), 0);
+	assert_int_equal(gtt_vma_unbind(f.vm, a, GTT_UNBIND_ASYNC, &uf), 0);
+	assert_int_equal(qk_batches(f.k), 2);
+	assert_true(qk_batch_ran(f.k, 1));		/* the clear ran */
+	assert_false(gtt_fence_is_signaled(uf));	/* the hold keeps the fence */
+
+	b = vma_at(&f, 0x50000000, 1, &freed2);
+	bf2 = bind_async(&f, b, VM_START, NULL, 0);
+	assert_int_equal(qk_batches(f.k), 2);		/* waits on the CPU */
+	assert_int_equal(freed, 0);
+	gtt_binding_unhold(hold);
+	assert_int_equal(gtt_fence_status(uf), 1);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(qk_batches(f.k), 3);
+	assert_int_equal(qk_batch_deps(f.k, 2), 0);
+	assert_int_equal(gtt_fence_status(bf2), 1);
+	assert_int_equal(entry(&f, VM_START).addr, 0x50000000);
+	assert_int_equal(gtt_vma_destroy(f.vm, a), 0);
+	assert_int_equal(freed, 1);
+	gtt_fence_put(bf);
+	gtt_fence_put(uf);
+	gtt_fence_put(bf2);
+	qfix_fini(&f);
+	assert_int_equal(freed2, 1);
+}
+
 /* A synchronous bind and unbind wait for the kernel's batch. */
 struct releaser {
 	struct qk *k;
@@ -582,6 +625,7 @@ int main(void)
 		cmocka_unit_test(test_cpu_dep_awaited_first),
 		cmocka_unit_test(test_bind_fence_chains_in_kernel),
 		cmocka_unit_test(test_unbind_and_rebind_in_kernel),
+		cmocka_unit_test(test_held_unbind_not_handed_over),
 		cmocka_unit_test(test_sync_calls_wait_for_the_batch),
 		cmocka_unit_test(test_refused_submit),
 		cmocka_unit_test(test_failed_batch),
