@@ -7,6 +7,8 @@
  * sparse mappings, and every failure: a refused submit, a batch that fails
  * in the kernel, memory running out.
  */
+#include <string.h>
+
 #include "helpers.h"
 #include "support/queue_kernel.h"
 
@@ -588,6 +590,59 @@ static void test_oom_changes_nothing(void **state)
 	}
 }
 
+/* A queue backend that breaks its contract: submit says 0 without a fence,
+ * or a positive value with one (which the vm drops). */
+static int liar_mode;
+
+static int liar_submit(void *priv, const struct gtt_backend_op *ops, size_t count,
+		       struct gtt_fence *const *deps, size_t num_deps,
+		       struct gtt_fence **done)
+{
+	(void)priv, (void)ops, (void)count, (void)deps, (void)num_deps;
+	if (liar_mode == 0)
+		return 0;
+	assert_int_equal(gtt_fence_create(0, 0, done), 0);
+	return 1;
+}
+
+static const struct gtt_backend_ops liar_ops = { .name = "liar", .submit = liar_submit };
+
+static void test_backend_breaking_its_contract(void **state)
+{
+	(void)state;
+	for (liar_mode = 0; liar_mode < 2; liar_mode++) {
+		struct gtt_vm_config vc = { .name = "liar", .start = VM_START, .size = VM_SIZE };
+		struct gtt_bind_info bi = fixed_at(VM_START, 0);
+		struct gtt_backend *be;
+		struct gtt_executor *ex;
+		struct gtt_vm *vm;
+		struct gtt_range_stats rs;
+		struct gtt_vma_info info;
+		int freed = 0;
+		gtt_vma_t h;
+
+		assert_int_equal(gtt_backend_create(&liar_ops, NULL, &be), 0);
+		assert_int_equal(gtt_executor_create_manual(&ex), 0);
+		vc.backend = be;
+		vc.executor = ex;
+		assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+		h = counted_vma(vm, 0x40000000, 1, 0, &freed);
+		assert_int_equal(gtt_vma_bind(vm, h, &bi, NULL), -EIO);
+		assert_non_null(strstr(gtt_last_error(), liar_mode ? "submit returned 1" :
+						   "submit gave no fence"));
+		/* Refused: the range is free again, nothing is bound. */
+		assert_int_equal(gtt_range_alloc_stats(gtt_vm_range_alloc(vm), &rs), 0);
+		assert_int_equal(rs.nodes, 0);
+		assert_int_equal(gtt_vma_query(vm, h, &info), 0);
+		assert_false(info.bound);
+		assert_int_equal(gtt_vma_destroy(vm, h), 0);
+		assert_int_equal(freed, 1);
+		gtt_vm_destroy(vm);
+		gtt_executor_destroy(ex);
+		gtt_backend_destroy(be);
+	}
+}
+
 /* A PTE backend refuses pages it cannot point entries at. */
 static void test_pte_backend_refuses_bo_pages(void **state)
 {
@@ -633,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_failed_sparse_batch),
 		cmocka_unit_test(test_oom_changes_nothing),
 		cmocka_unit_test(test_pte_backend_refuses_bo_pages),
+		cmocka_unit_test(test_backend_breaking_its_contract),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,7 +64,8 @@ int backend_submit(struct gtt_backend *be, const struct gtt_backend_op *ops,
 	if (err >= 0 && !*done)
 		err = set_error(-EIO, "backend '%s': submit gave no fence", gtt_backend_name(be));
 	else if (err > 0)
-		err = -EIO;
+		err = set_error(-EIO, "backend '%s': submit returned %d, not 0 or a negative errno",
+				gtt_backend_name(be), err);
 	if (err && *done) {
 		gtt_fence_put(*done);	/* a backend breaking its contract */
 		*done = NULL;
