@@ -288,9 +288,9 @@ check(all(w in out for w in ("--map FILE.png", "--plot FILE.png", "--map-width",
 rc, out, err = run("replay", game, "--map", pic + "-map.png", "--plot", pic + "-plot.png")
 if HAVE_PNG:
     auto = -(-records // -(-records // 256))    # intervals of ceil(records / 256) records
-    check(rc == 0 and png_size(pic + "-map.png") == (1024, auto) and 200 <= auto <= 300 and
-          out.count("\n") >= auto, "replay --map: 1024 wide, one row per interval, about 256 rows")
-    check(rc == 0 and png_size(pic + "-plot.png") == (1024, 430), "replay --plot: 1024x430")
+    check(rc == 0 and png_size(pic + "-map.png") == (1024, auto + 14) and 200 <= auto <= 300 and
+          out.count("\n") >= auto, "replay --map: 1024 wide, one row per interval, about 256 rows, and the colour key")
+    check(rc == 0 and png_size(pic + "-plot.png") == (1024, 462), "replay --plot: 1024x462")
     with open(pic + "-map.png", "rb") as f:
         first = f.read()
     run("replay", game, "--map", pic + "-map.png")
@@ -300,11 +300,11 @@ if HAVE_PNG:
                    "--map", pic + "-map.png", "--map-width", "300", "--plot", pic + "-plot.png",
                    "--plot-width", "500")
     n = -(-records // 100)
-    check(rc == 0 and png_size(pic + "-map.png") == (2 * 300 + 8, n * (256 // n)) and
-          png_size(pic + "-plot.png") == (500, 430),
-          "replay --compare --map: two maps side by side, 8 px apart, rows of 256 / intervals px")
+    check(rc == 0 and png_size(pic + "-map.png") == (2 * 300 + 8, 14 + n * (256 // n) + 14) and
+          png_size(pic + "-plot.png") == (500, 462),
+          "replay --compare --map: two named maps side by side, 8 px apart, rows of 256 / intervals px")
     rc, _, _ = run("replay", game, "--map", pic + "-map.png", "--map-row", "3", "--interval", "1000")
-    check(rc == 0 and png_size(pic + "-map.png") == (1024, 3 * 3), "replay --map-row 3: 3 px an interval")
+    check(rc == 0 and png_size(pic + "-map.png") == (1024, 3 * 3 + 14), "replay --map-row 3: 3 px an interval")
     check(run("replay", game, "--map", pic + "-map.png", "--interval", "0")[0] == 2,
           "replay --map --interval 0: exit 2")
     rc, _, err = run("replay", game, "--map", "/nonexistent-dir/map.png")

@@ -221,12 +221,27 @@ static void test_map_image(void **state)
 	runs[0] = replay(text, VM_PAGES, &c1);
 	runs[1] = replay(text, VM_PAGES, &c2);
 	p = pending_row(runs[0]);
-	assert_int_equal(pic_map(runs, 2, 3, &img), 0);
+	assert_int_equal(pic_map(runs, (const char *const[]){ "a", "b" }, 2, 3, &img), 0);
 	assert_int_equal(img.w, 2 * VM_PAGES + PIC_MAP_GAP);
-	assert_int_equal(img.h, 3 * pic_run_rows(runs[0]));
-	/* Each interval is three rows; the second run right of the gap. */
+	assert_int_equal(img.h, PIC_BAND + 3 * pic_run_rows(runs[0]) + PIC_BAND);
+	assert_int_equal(pic_map_top((const char *const[]){ "a" }), PIC_BAND);
+	assert_int_equal(pic_map_top(NULL), 0);
+	/* The key's first swatch: bound, inside a dark outline. */
+	expect_rgb(&img, 2, img.h - PIC_BAND + 2, pic_text_rgb);
+	expect_rgb(&img, 4, img.h - PIC_BAND + 4, pic_state_rgb[PIC_BOUND]);
+	/* The bands are white from edge to edge, the maps end just above. */
+	for (unsigned int x = 0; x < img.w; x += img.w - 1) {
+		expect_rgb(&img, x, 0, pic_plot_bg_rgb);
+		expect_rgb(&img, x, PIC_BAND - 1, pic_plot_bg_rgb);
+		expect_rgb(&img, x, img.h - 1, pic_plot_bg_rgb);
+		expect_rgb(&img, x, img.h - PIC_BAND, pic_plot_bg_rgb);
+	}
+	expect_rgb(&img, 1, img.h - PIC_BAND - 1, pic_state_rgb[PIC_BOUND]);
+	expect_rgb(&img, 1, PIC_BAND, pic_state_rgb[PIC_FREE]);
+	/* Each interval is three rows below the names; the second run right
+	 * of the gap. */
 	for (unsigned int dy = 0; dy < 3; dy++) {
-		unsigned int y = (unsigned int)p * 3 + dy;
+		unsigned int y = PIC_BAND + (unsigned int)p * 3 + dy;
 
 		for (unsigned int x0 = 0; x0 <= x2; x0 += x2) {
 			expect_rgb(&img, x0 + 1, y, pic_state_rgb[PIC_BOUND]);
@@ -239,7 +254,13 @@ static void test_map_image(void **state)
 		expect_rgb(&img, x2 - 1, y, pic_gap_rgb);
 	}
 	pic_image_free(&img);
-	assert_int_equal(pic_map(runs, 2, 0, &img), -EINVAL);
+	assert_int_equal(pic_map(runs, NULL, 2, 0, &img), -EINVAL);
+	/* Without names, no band above: interval 0 is row 0. */
+	assert_int_equal(pic_map(runs, NULL, 1, 1, &img), 0);
+	assert_int_equal(img.h, pic_run_rows(runs[0]) + PIC_BAND);
+	expect_rgb(&img, 0, 0, pic_state_rgb[PIC_FREE]);
+	expect_rgb(&img, 4, (unsigned int)p, pic_state_rgb[PIC_GUARD]);
+	pic_image_free(&img);
 	pic_run_free(runs[0]);
 	pic_run_free(runs[1]);
 	free(text);
@@ -275,11 +296,12 @@ static void test_plot(void **state)
 
 	(void)state;
 	/* The geometry: strip tops and bottoms. */
-	assert_int_equal(pic_plot_y(0, 1, 1), PIC_PLOT_GAP);
-	assert_int_equal(pic_plot_y(0, 0, 1), PIC_PLOT_GAP + PIC_PLOT_STRIP_H - 1);
-	assert_int_equal(pic_plot_y(3, 1, 1), PIC_PLOT_GAP + 3 * (PIC_PLOT_STRIP_H + PIC_PLOT_GAP));
+	assert_int_equal(pic_plot_y(0, 1, 1), PIC_BAND);
+	assert_int_equal(pic_plot_y(0, 0, 1), PIC_BAND + PIC_PLOT_STRIP_H - 1);
+	assert_int_equal(pic_plot_y(3, 1, 1), PIC_BAND + 3 * (PIC_PLOT_STRIP_H + PIC_BAND));
+	assert_int_equal(pic_plot_y(3, 0, 1) + 1 + PIC_PLOT_GAP, PIC_PLOT_H);
 	/* A half: 49.5 of the 99 steps up rounds to 50. */
-	assert_int_equal(pic_plot_y(1, 1, 2), 2 * PIC_PLOT_GAP + PIC_PLOT_STRIP_H + 99 - 50);
+	assert_int_equal(pic_plot_y(1, 1, 2), 2 * PIC_BAND + PIC_PLOT_STRIP_H + 99 - 50);
 
 	runs[0] = replay(text, VM_PAGES, &c1);
 	rows = pic_run_rows(runs[0]);
@@ -289,7 +311,7 @@ static void test_plot(void **state)
 	assert_int_equal(st->largest_hole, 23 * PAGE);
 	assert_int_equal(st->holes, 2);
 	assert_int_equal(st->frag_ppm, 41667);
-	assert_int_equal(pic_plot(runs, 1, 200, &img), 0);
+	assert_int_equal(pic_plot(runs, NULL, 1, 200, &img), 0);
 	assert_int_equal(img.w, 200);
 	assert_int_equal(img.h, PIC_PLOT_H);
 	x = (pic_plot_x(rows - 1, rows, 200) + 200) / 2;	/* inside the last step */
@@ -304,10 +326,10 @@ static void test_plot(void **state)
 
 	/* Two runs of one trace: the second's curve is drawn over the first. */
 	runs[1] = replay(text, VM_PAGES, &c2);
-	assert_int_equal(pic_plot(runs, 2, 200, &img), 0);
+	assert_int_equal(pic_plot(runs, (const char *const[]){ "a", "b" }, 2, 200, &img), 0);
 	expect_curve(&img, 0, x, pic_plot_y(0, 24, VM_PAGES), pic_policy_rgb[1]);
 	pic_image_free(&img);
-	assert_int_equal(pic_plot(runs, 2, 0, &img), -EINVAL);
+	assert_int_equal(pic_plot(runs, NULL, 2, 0, &img), -EINVAL);
 	pic_run_free(runs[0]);
 	pic_run_free(runs[1]);
 	free(text);
@@ -352,7 +374,7 @@ static void test_png_round_trip(void **state)
 	close(fd);
 	r = replay(text, VM_PAGES, &c);
 	p = pending_row(r);
-	assert_int_equal(pic_map(&r, 1, 1, &img), 0);
+	assert_int_equal(pic_map(&r, NULL, 1, 1, &img), 0);
 	assert_int_equal(pic_png_write(&img, path), 0);
 	back = read_png(path, &w, &h);
 	assert_int_equal(w, img.w);
@@ -365,7 +387,7 @@ static void test_png_round_trip(void **state)
 	free(back);
 	pic_image_free(&img);
 	/* A file that cannot be made: an error, no crash. */
-	assert_int_equal(pic_map(&r, 1, 1, &img), 0);
+	assert_int_equal(pic_map(&r, NULL, 1, 1, &img), 0);
 	assert_int_equal(pic_png_write(&img, "/nonexistent-dir/x.png"), -ENOENT);
 	pic_image_free(&img);
 	unlink(path);

@@ -20,6 +20,7 @@
  * Only the calling thread uses a run; the vm is read, never changed.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,8 +43,10 @@ const uint8_t pic_policy_rgb[PIC_POLICIES][3] = {
 	{ 0xe3, 0x77, 0xc2 }, { 0x17, 0xbe, 0xcf },
 };
 const uint8_t pic_gap_rgb[3] = { 0x80, 0x80, 0x80 };
-const uint8_t pic_strip_rgb[3] = { 0xf4, 0xf4, 0xf4 };
-const uint8_t pic_grid_rgb[3] = { 0xd0, 0xd0, 0xd0 };
+const uint8_t pic_plot_bg_rgb[3] = { 0xff, 0xff, 0xff };
+const uint8_t pic_strip_rgb[3] = { 0xee, 0xee, 0xee };
+const uint8_t pic_grid_rgb[3] = { 0xcc, 0xcc, 0xcc };
+const uint8_t pic_text_rgb[3] = { 0x20, 0x20, 0x20 };
 
 struct pic_sample {
 	uint64_t free, largest_hole, holes, frag_ppm;
@@ -259,10 +262,38 @@ void pic_image_free(struct pic_image *img)
 	img->rgb = NULL;
 }
 
-int pic_map(struct pic_run *const *runs, int n, unsigned int row_h,
-	    struct pic_image *out)
+unsigned int pic_map_top(const char *const *names)
 {
-	uint64_t rows, w;
+	return names ? PIC_BAND : 0;
+}
+
+/* The colour key in the band from row @y: a swatch and a word per state. */
+static void map_key(struct pic_image *img, unsigned int y)
+{
+	static const enum pic_state order[] = { PIC_BOUND, PIC_PENDING, PIC_FREE, PIC_GUARD };
+	static const char *const words[] = {
+		[PIC_BOUND] = "bound", [PIC_PENDING] = "pending unbind",
+		[PIC_FREE] = "free", [PIC_GUARD] = "colour guard / reserved",
+	};
+	unsigned int x = 2, sw = PIC_GLYPH_H * PIC_TEXT_SCALE;
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		for (unsigned int dy = 0; dy < sw; dy++)
+			for (unsigned int dx = 0; dx < sw; dx++)
+				put(img, x + dx, y + dy,
+				    dx && dy && dx + 1 < sw && dy + 1 < sw ?
+				    pic_state_rgb[order[i]] : pic_text_rgb);
+		x += sw + PIC_TEXT_SCALE * 2;
+		x += pic_text(img, x, y, PIC_TEXT_SCALE, words[order[i]], pic_text_rgb);
+		x += PIC_GLYPH_W * PIC_TEXT_SCALE * 2;
+	}
+}
+
+int pic_map(struct pic_run *const *runs, const char *const *names, int n,
+	    unsigned int row_h, struct pic_image *out)
+{
+	unsigned int top = pic_map_top(names), ty = (PIC_BAND - PIC_GLYPH_H * PIC_TEXT_SCALE) / 2;
+	uint64_t rows, w, h;
 	int err;
 
 	out->rgb = NULL;
@@ -275,15 +306,29 @@ int pic_map(struct pic_run *const *runs, int n, unsigned int row_h,
 			return -EINVAL;
 		w += runs[i]->width;
 	}
-	if (!rows || w > UINT32_MAX || rows * row_h > UINT32_MAX / w / 3)
+	if (!rows || w > UINT32_MAX || rows > UINT32_MAX / row_h)
 		return -EINVAL;
-	if ((err = image_new(out, (unsigned int)w, (unsigned int)(rows * row_h), pic_gap_rgb)))
+	h = top + rows * row_h + PIC_BAND;
+	if (h > UINT32_MAX / w / 3)
+		return -EINVAL;
+	if ((err = image_new(out, (unsigned int)w, (unsigned int)h, pic_gap_rgb)))
 		return err;
-	for (int i = 0, x0 = 0; i < n; x0 += (int)runs[i]->width + PIC_MAP_GAP, i++)
+	for (unsigned int y = 0; y < PIC_BAND; y++)
+		for (unsigned int x = 0; x < out->w; x++) {
+			put(out, x, out->h - 1 - y, pic_plot_bg_rgb);
+			if (top)
+				put(out, x, y, pic_plot_bg_rgb);
+		}
+	for (int i = 0, x0 = 0; i < n; x0 += (int)runs[i]->width + PIC_MAP_GAP, i++) {
 		for (uint64_t y = 0; y < rows * row_h; y++)
 			for (unsigned int x = 0; x < runs[i]->width; x++)
-				put(out, (unsigned int)x0 + x, (unsigned int)y,
+				put(out, (unsigned int)x0 + x, top + (unsigned int)y,
 				    pic_state_rgb[pic_run_state(runs[i], y / row_h, x)]);
+		if (names)
+			pic_text(out, (unsigned int)x0 + 2, ty, PIC_TEXT_SCALE, names[i],
+				 pic_policy_rgb[i % PIC_POLICIES]);
+	}
+	map_key(out, out->h - PIC_BAND + ty);
 	return 0;
 }
 
@@ -294,7 +339,7 @@ unsigned int pic_plot_x(uint64_t i, uint64_t n, unsigned int width)
 
 unsigned int pic_plot_y(int strip, uint64_t num, uint64_t den)
 {
-	unsigned int top = PIC_PLOT_GAP + (unsigned int)strip * (PIC_PLOT_STRIP_H + PIC_PLOT_GAP);
+	unsigned int top = PIC_BAND + (unsigned int)strip * (PIC_PLOT_STRIP_H + PIC_BAND);
 	uint64_t up;
 
 	if (!den || num > den)
@@ -303,9 +348,34 @@ unsigned int pic_plot_y(int strip, uint64_t num, uint64_t den)
 	return top + PIC_PLOT_STRIP_H - 1 - (unsigned int)up;
 }
 
-/* The strip backgrounds with their grid lines. */
-static void plot_frame(struct pic_image *img)
+/* @bytes as "256M": the largest unit it is a whole multiple of. */
+static void size_str(uint64_t bytes, char *out, size_t n)
 {
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (u < 3 && bytes && !(bytes & 1023)) {
+		bytes >>= 10;
+		u++;
+	}
+	if (u < 0)
+		snprintf(out, n, "%llu", (unsigned long long)bytes);
+	else
+		snprintf(out, n, "%llu%c", (unsigned long long)bytes, units[u]);
+}
+
+/* The strips with their grid lines and labels, and the curves' legend. */
+static void plot_frame(struct pic_image *img, uint64_t vm_size, uint64_t max_holes,
+		       const char *const *names, int n)
+{
+	char size[24], label[PIC_PLOT_STRIPS][96];
+	unsigned int ty = (PIC_BAND - PIC_GLYPH_H * PIC_TEXT_SCALE) / 2, x;
+
+	size_str(vm_size, size, sizeof(size));
+	snprintf(label[0], sizeof(label[0]), "free space (0 to %s, the vm)", size);
+	snprintf(label[1], sizeof(label[1]), "largest hole (0 to %s)", size);
+	snprintf(label[2], sizeof(label[2]), "holes (0 to %llu)", (unsigned long long)max_holes);
+	snprintf(label[3], sizeof(label[3]), "external fragmentation, 1 - largest hole / free (0 to 1)");
 	for (int s = 0; s < PIC_PLOT_STRIPS; s++) {
 		unsigned int top = pic_plot_y(s, 1, 1);
 
@@ -315,6 +385,17 @@ static void plot_frame(struct pic_image *img)
 		for (int q = 1; q < 4; q++)
 			for (unsigned int x = 0; x < img->w; x++)
 				put(img, x, pic_plot_y(s, (uint64_t)q, 4), pic_grid_rgb);
+		pic_text(img, 2, top - PIC_BAND + ty, PIC_TEXT_SCALE, label[s], pic_text_rgb);
+	}
+	/* The legend, right-aligned in the first band: a name per curve. */
+	x = img->w;
+	for (int i = n - 1; names && i >= 0; i--) {
+		unsigned int w = (unsigned int)(strlen(names[i]) + 1) * PIC_GLYPH_W * PIC_TEXT_SCALE;
+
+		if (w + 2 > x)
+			break;
+		x -= w;
+		pic_text(img, x, ty, PIC_TEXT_SCALE, names[i], pic_policy_rgb[i]);
 	}
 }
 
@@ -330,8 +411,8 @@ static void strip_value(int s, const struct pic_sample *smp, uint64_t vm_size,
 	}
 }
 
-int pic_plot(struct pic_run *const *runs, int n, unsigned int width,
-	     struct pic_image *out)
+int pic_plot(struct pic_run *const *runs, const char *const *names, int n,
+	     unsigned int width, struct pic_image *out)
 {
 	uint64_t rows, max_holes = 1;
 	int err;
@@ -349,9 +430,9 @@ int pic_plot(struct pic_run *const *runs, int n, unsigned int width,
 	}
 	if (!rows)
 		return -EINVAL;
-	if ((err = image_new(out, width, PIC_PLOT_H, pic_gap_rgb)))
+	if ((err = image_new(out, width, PIC_PLOT_H, pic_plot_bg_rgb)))
 		return err;
-	plot_frame(out);
+	plot_frame(out, runs[0]->vm.size, max_holes, names, n);
 	/* A step per interval, joined by a vertical line at its first
 	 * column; later runs draw over earlier ones. */
 	for (int i = 0; i < n; i++) {

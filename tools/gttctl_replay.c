@@ -299,19 +299,25 @@ static int write_picture(const char *path, int err, struct pic_image *img,
 }
 
 /* --map and --plot of the runs (0, or the exit status). */
-static int draw(const struct opts *o, struct pic_run *const *runs, int n,
-		uint64_t rows)
+static int draw(const struct opts *o, struct pic_run *const *runs,
+		const struct policy *pol, int n, uint64_t rows)
 {
+	const char *names[MAX_POLICIES];
+
 	struct pic_image img;
 	unsigned int row_h = o->map_row;
 	int rc = 0;
 
 	if (!row_h)
 		row_h = rows >= PIC_ROWS ? 1 : rows * 16 <= PIC_ROWS ? 16 : (unsigned int)(PIC_ROWS / rows);
+	for (int i = 0; i < n; i++)
+		names[i] = pol[i].name;
 	if (o->map)
-		rc = write_picture(o->map, pic_map(runs, n, row_h, &img), &img, "map");
+		rc = write_picture(o->map, pic_map(runs, n > 1 ? names : NULL, n, row_h, &img),
+				   &img, "map");
 	if (o->plot && !rc)
-		rc = write_picture(o->plot, pic_plot(runs, n, o->plot_width ? o->plot_width : PIC_WIDTH, &img),
+		rc = write_picture(o->plot, pic_plot(runs, n > 1 ? names : NULL, n,
+						     o->plot_width ? o->plot_width : PIC_WIDTH, &img),
 				   &img, "plot");
 	return rc;
 }
@@ -392,7 +398,7 @@ int cmd_replay(const struct opts *o_in, const char *path)
 		fprintf(stderr, "gttctl: replay %s: no vm record that the pictures can read\n", path);
 		err = EXIT_BAD_TRACE;
 	} else if (want_pics) {
-		err = draw(&o, pics, n, pic_run_rows(pics[0]));
+		err = draw(&o, pics, pol, n, pic_run_rows(pics[0]));
 	}
 out:
 	for (int i = 0; i < n; i++)
