@@ -307,6 +307,16 @@ if HAVE_PNG:
     check(rc == 0 and png_size(pic + "-map.png") == (1024, 3 * 3 + 14), "replay --map-row 3: 3 px an interval")
     check(run("replay", game, "--map", pic + "-map.png", "--interval", "0")[0] == 2,
           "replay --map --interval 0: exit 2")
+    with open(pic + ".trace", "w") as f:
+        f.write("gtt-trace 1\nvm t=0 name=x start=0x0 size=0x1000 page_size=0x1000 flags=0x0\n"
+                "end t=0 records=2 dropped=0\n")
+    rc, _, _ = run("replay", pic + ".trace", "--map", pic + "-map.png", "--map-width", "4096")
+    check(rc == 0 and png_size(pic + "-map.png") == (4096, 2 * 16 + 14),
+          "replay --map of a one-page vm: a pixel a byte, 16 rows an interval")
+    rc, _, err = run("replay", pic + ".trace", "--map", pic + "-map.png", "--map-width", "4097")
+    check(rc == 2 and "more pixels than the vm has bytes" in err,
+          "replay --map wider than the vm has bytes: exit 2")
+    os.unlink(pic + ".trace")
     rc, _, err = run("replay", game, "--map", "/nonexistent-dir/map.png")
     check(rc == 1 and "/nonexistent-dir/map.png" in err, "replay --map into a missing directory: exit 1")
 else:

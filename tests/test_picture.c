@@ -166,6 +166,13 @@ static void test_map_states(void **state)
 	expect(r, rows - 1, 5, 9, PIC_BOUND);
 	expect(r, rows - 1, 9, VM_PAGES, PIC_FREE);
 	pic_run_free(r);
+	/* No size: none, and no more pixels than the vm has bytes. */
+	assert_null(pic_run_new(&(struct pic_vm){ .size = 4096, .page_size = 4096 }, 4097));
+	assert_null(pic_run_new(&(struct pic_vm){ .size = 4096, .page_size = 4096 }, 0));
+	assert_null(pic_run_new(&(struct pic_vm){ .size = 1u << 30, .page_size = 4096 }, PIC_MAX_WIDTH + 1));
+	r = pic_run_new(&(struct pic_vm){ .size = 4096, .page_size = 4096 }, 4096);
+	assert_non_null(r);
+	pic_run_free(r);
 
 	/* Two pages a pixel: pixel 2 is the guard and a bound page, pixel 4
 	 * a bound and a free page (ties: bound); pixels 5 (pages 10-11) to 8

@@ -66,7 +66,8 @@ struct pic_run *pic_run_new(const struct pic_vm *vm, unsigned int width)
 {
 	struct pic_run *r;
 
-	if (!width || width > PIC_MAX_WIDTH || !vm->size || !vm->page_size)
+	/* At least a byte a pixel. */
+	if (!width || width > PIC_MAX_WIDTH || !vm->size || !vm->page_size || width > vm->size)
 		return NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)

@@ -58,7 +58,8 @@ struct pic_vm {
  * every interval. */
 struct pic_run;
 
-/* A run drawing maps @width pixels wide.  NULL: out of memory. */
+/* A run drawing maps @width pixels wide (1 to PIC_MAX_WIDTH, at most a
+ * pixel a byte of the vm).  NULL: out of memory or a bad size. */
 struct pic_run *pic_run_new(const struct pic_vm *vm, unsigned int width);
 void pic_run_free(struct pic_run *r);
 /*

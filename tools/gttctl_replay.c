@@ -333,6 +333,12 @@ static int pictures_setup(struct opts *o, const char *path, struct pic_vm *vm,
 	return 2;
 #endif
 	*have_vm = scan_trace(path, &records, vm);
+	if (*have_vm && o->map_width > vm->size) {
+		char w[16];
+
+		snprintf(w, sizeof(w), "%u", o->map_width);
+		return usage_error("--map-width %s is more pixels than the vm has bytes", w);
+	}
 	if (o->interval_set && !o->interval)
 		return usage_error("--map and --plot draw intervals: --interval %s is not one", "0");
 	if (!o->interval_set)
