@@ -303,7 +303,6 @@ static int draw(const struct opts *o, struct pic_run *const *runs,
 		const struct policy *pol, int n, uint64_t rows)
 {
 	const char *names[MAX_POLICIES];
-
 	struct pic_image img;
 	unsigned int row_h = o->map_row;
 	int rc = 0;
@@ -382,7 +381,8 @@ int cmd_replay(const struct opts *o_in, const char *path)
 		pol[i].cfg.timing = o.asap ? GTT_REPLAY_ASAP : GTT_REPLAY_RECORDED;
 		if (want_pics && have_vm &&
 		    !(pics[i] = pic_run_new(&vm, o.map_width ? o.map_width : PIC_WIDTH))) {
-			err = fail("pictures: out of memory");
+			fprintf(stderr, "gttctl: replay: out of memory for the pictures\n");
+			err = 1;
 			goto out;
 		}
 	}
