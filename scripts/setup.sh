@@ -9,7 +9,7 @@ set -euo pipefail
 
 PACKAGES=(gcc libc6-dev meson ninja-build pkg-config
           libasan8 libubsan1 libtsan2
-          libdrm-dev libpciaccess-dev liburcu-dev libcmocka-dev)
+          libdrm-dev libpciaccess-dev liburcu-dev libcmocka-dev libpng-dev)
 # --guest: what scripts/guest-test.sh needs to boot a QEMU guest (zlib1g-dev:
 # the static guest programs link libpciaccess.a, which needs libz.a) and
 # what scripts/guest-kernel.sh needs to build its kernel: the source

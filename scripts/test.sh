@@ -7,7 +7,7 @@
 #      warnings as errors, build only: optimisation changes what gcc's
 #      flow-sensitive warnings (-Wmaybe-uninitialized, ...) see,
 #   5. the core alone: every optional part disabled (-Dvfio, -Dpci,
-#      -Dsyncobj, -Drcu, -Dsim, -Dtools), its tests, and libgtt.so needing
+#      -Dsyncobj, -Drcu, -Dsim, -Dtools, -Dpng), its tests, and libgtt.so needing
 #      nothing beyond libc,
 #   6. a smoke run of every benchmark and tool (tiny sizes), so they keep working,
 #   7. 20 s of libFuzzer against the model, when clang is installed,
@@ -113,7 +113,7 @@ release_build() {
 core_only() {
 	run_suite "the core alone, every option disabled" \
 		build-core -Dvfio=disabled -Dpci=disabled -Dsyncobj=disabled -Drcu=disabled \
-		-Dsim=disabled -Dtools=disabled -Dtests=enabled
+		-Dsim=disabled -Dtools=disabled -Dpng=disabled -Dtests=enabled
 	[[ -f build-core/libgtt.so ]] || return
 	local extra
 	extra=$(readelf -d build-core/libgtt.so | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' |

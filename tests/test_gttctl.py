@@ -4,14 +4,18 @@
 /sys/bus/pci, dump and bind on mock tables of several platforms (entries
 checked against the platform's encoding), raw dumps, dry runs of reg and of
 --xe (the ioctls it would issue), errors.
-usage: test_gttctl.py PATH_TO_GTTCTL [xe|no-xe]"""
+replay and its pictures (--map, --plot: PNG headers; their pixels are
+test_picture.c's job).
+usage: test_gttctl.py PATH_TO_GTTCTL [xe|no-xe] [png|no-png]"""
 import json
 import os
+import struct
 import subprocess
 import sys
 
 GTTCTL = sys.argv[1]
 HAVE_XE = len(sys.argv) > 2 and sys.argv[2] == "xe"
+HAVE_PNG = len(sys.argv) > 3 and sys.argv[3] == "png"
 failures = []
 
 
@@ -260,6 +264,71 @@ check(run("replay", "/nonexistent.trace")[0] == 1, "replay of a missing file: ex
 check(run("replay")[0] == 2 and run("replay", "x", "--policy", "placement=up")[0] == 2 and
       run("replay", "x", "--timing", "later")[0] == 2,
       "replay usage errors: exit 2")
+
+# --- replay --map / --plot (docs/replay.md) ---
+def png_size(path):
+    """(width, height) from a PNG's IHDR, or None if it is not a PNG."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(24)
+    except OSError:
+        return None
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+game = os.path.join(TRACES, "game.trace")
+with open(game) as f:
+    records = sum(1 for l in f if l.strip() and not l.startswith("#")) - 1
+pic = "/tmp/gttctl-test-%d" % os.getpid()
+rc, out, _ = run("--help")
+check(all(w in out for w in ("--map FILE.png", "--plot FILE.png", "--map-width", "--map-row",
+                             "--plot-width")), "--help lists the picture options")
+rc, out, err = run("replay", game, "--map", pic + "-map.png", "--plot", pic + "-plot.png")
+if HAVE_PNG:
+    auto = -(-records // -(-records // 256))    # intervals of ceil(records / 256) records
+    check(rc == 0 and png_size(pic + "-map.png") == (1024, auto + 14) and 200 <= auto <= 300 and
+          out.count("\n") >= auto, "replay --map: 1024 wide, one row per interval, about 256 rows, and the colour key")
+    check(rc == 0 and png_size(pic + "-plot.png") == (1024, 462), "replay --plot: 1024x462")
+    with open(pic + "-map.png", "rb") as f:
+        first = f.read()
+    run("replay", game, "--map", pic + "-map.png")
+    with open(pic + "-map.png", "rb") as f:
+        check(f.read() == first, "replay --map: two replays, the same file")
+    rc, _, _ = run("replay", game, "--compare", "avoid=on,avoid=off", "--interval", "100",
+                   "--map", pic + "-map.png", "--map-width", "300", "--plot", pic + "-plot.png",
+                   "--plot-width", "500")
+    n = -(-records // 100)
+    check(rc == 0 and png_size(pic + "-map.png") == (2 * 300 + 8, 14 + n * (256 // n) + 14) and
+          png_size(pic + "-plot.png") == (500, 462),
+          "replay --compare --map: two named maps side by side, 8 px apart, rows of 256 / intervals px")
+    rc, _, _ = run("replay", game, "--map", pic + "-map.png", "--map-row", "3", "--interval", "1000")
+    check(rc == 0 and png_size(pic + "-map.png") == (1024, 3 * 3 + 14), "replay --map-row 3: 3 px an interval")
+    check(run("replay", game, "--map", pic + "-map.png", "--interval", "0")[0] == 2,
+          "replay --map --interval 0: exit 2")
+    with open(pic + ".trace", "w") as f:
+        f.write("gtt-trace 1\nvm t=0 name=x start=0x0 size=0x1000 page_size=0x1000 flags=0x0\n"
+                "end t=0 records=2 dropped=0\n")
+    rc, _, _ = run("replay", pic + ".trace", "--map", pic + "-map.png", "--map-width", "4096")
+    check(rc == 0 and png_size(pic + "-map.png") == (4096, 2 * 16 + 14),
+          "replay --map of a one-page vm: a pixel a byte, 16 rows an interval")
+    rc, _, err = run("replay", pic + ".trace", "--map", pic + "-map.png", "--map-width", "4097")
+    check(rc == 2 and "more pixels than the vm has bytes" in err,
+          "replay --map wider than the vm has bytes: exit 2")
+    os.unlink(pic + ".trace")
+    rc, _, err = run("replay", game, "--map", "/nonexistent-dir/map.png")
+    check(rc == 1 and "/nonexistent-dir/map.png" in err, "replay --map into a missing directory: exit 1")
+else:
+    check(rc == 2 and "libpng" in err and png_size(pic + "-map.png") is None,
+          "replay --map in a gttctl without libpng: exit 2, says so")
+for f in (pic + "-map.png", pic + "-plot.png"):
+    if os.path.exists(f):
+        os.unlink(f)
+check(run("replay", game, "--map", "x.png", "--map-width", "0")[0] == 2 and
+      run("replay", game, "--map", "x.png", "--map-row", "x")[0] == 2 and
+      run("--mock", "tgl", "dump", "--map", "x.png")[0] == 2 and not os.path.exists("x.png"),
+      "picture usage errors: exit 2, no file")
 
 print("%d failed" % len(failures))
 sys.exit(1 if failures else 0)

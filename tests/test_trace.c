@@ -236,6 +236,65 @@ static void test_intervals_sum_to_total(void **state)
 	free(m.data);
 }
 
+struct vm_calls {
+	struct intervals iv;
+	int calls;
+	bool order_ok, state_ok;
+};
+
+static void on_interval_first(void *arg, const struct gtt_replay_stats *st)
+{
+	on_interval(&((struct vm_calls *)arg)->iv, st);
+}
+
+/* Called after on_interval for the same interval, with the vm in the state
+ * the figures describe. */
+static void on_interval_vm(void *arg, const struct gtt_replay_stats *st,
+			   struct gtt_vm *vm)
+{
+	struct vm_calls *c = arg;
+	struct gtt_range_stats rs;
+
+	c->order_ok &= c->iv.n == c->calls + 1 && st->interval == (uint64_t)c->calls &&
+		       c->iv.s[c->calls].records == st->records;
+	c->state_ok &= gtt_range_alloc_stats(gtt_vm_range_alloc(vm), &rs) == 0 &&
+		       rs.free == st->free && rs.holes == st->holes;
+	c->calls++;
+}
+
+#if UINTPTR_MAX == UINT64_MAX
+/* on_interval_vm took one reserved slot: the config keeps its size. */
+_Static_assert(sizeof(struct gtt_replay_config) == 80, "gtt_replay_config changed size");
+#endif
+
+static void test_interval_vm_callback(void **state)
+{
+	struct membuf m = { 0 };
+	struct vm_calls c = { .order_ok = true, .state_ok = true };
+	struct gtt_replay_config cfg = { .placement = GTT_REPLAY_AS_RECORDED,
+					 .avoid_pending = GTT_REPLAY_AS_RECORDED,
+					 .interval = 3, .on_interval = on_interval_first,
+					 .on_interval_vm = on_interval_vm, .arg = &c };
+	int n;
+
+	(void)state;
+	record(&m);
+	assert_int_equal(replay_str(m.data, &cfg, NULL, NULL), 0);
+	assert_true(c.calls >= 3);
+	assert_int_equal(c.calls, c.iv.n);
+	assert_true(c.order_ok);
+	assert_true(c.state_ok);
+	/* Alone, without on_interval, it is called as often. */
+	n = c.calls;
+	cfg.on_interval = NULL;
+	c = (struct vm_calls){ .state_ok = true };
+	assert_int_equal(replay_str(m.data, &cfg, NULL, NULL), 0);
+	assert_int_equal(c.iv.n, 0);
+	assert_int_equal(c.calls, n);
+	assert_true(c.state_ok);
+	free(m.data);
+}
+
 static void test_policy_override(void **state)
 {
 	struct membuf m = { 0 };
@@ -421,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_record_contents),
 		cmocka_unit_test(test_replay_identical),
 		cmocka_unit_test(test_intervals_sum_to_total),
+		cmocka_unit_test(test_interval_vm_callback),
 		cmocka_unit_test(test_policy_override),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated_and_fuzzed),

@@ -68,6 +68,21 @@ static void usage(FILE *out)
 "                        placement=low+avoid=off (default: as recorded)\n"
 "  --compare POLICY,POLICY...\n"
 "                        replay once per policy, one after the other\n"
+"  --map FILE.png        replay: draw the address space over time, address\n"
+"                        across, one band per interval down: bound (blue),\n"
+"                        pending unbind (orange), free (white), colour guard or\n"
+"                        reserved (red); --compare: the runs side by side.\n"
+"                        Without --interval the interval is chosen for about\n"
+"                        256 rows (docs/replay.md)\n"
+"  --map-width N         pixels across a run's map (default 1024)\n"
+"  --map-row N           pixels down per interval (default: 256 / intervals,\n"
+"                        1 to 16)\n"
+"  --plot FILE.png       replay: four strips over time, top down: free space and\n"
+"                        largest hole (of the vm's size), hole count (of its\n"
+"                        highest), external fragmentation (0 to 1); --compare:\n"
+"                        one curve colour per run.  --map and --plot need a\n"
+"                        gttctl built with libpng (-Dpng)\n"
+"  --plot-width N        pixels across the plot (default 1024)\n"
 "\n"
 "Target of dump and bind (one of):\n"
 "  --mock PLATFORM       a table in host memory with the platform's entry format\n"
@@ -164,6 +179,17 @@ bool parse_u64(const char *s, uint64_t *out)
 	}
 	*out = v;
 	return !*end;
+}
+
+/* A picture size: 1 to @max pixels. */
+static bool parse_pixels(const char *s, uint64_t max, unsigned int *out)
+{
+	uint64_t n;
+
+	if (!parse_u64(s, &n) || !n || n > max)
+		return false;
+	*out = (unsigned int)n;
+	return true;
 }
 
 /* ---- JSON ---- */
@@ -905,6 +931,11 @@ int main(int argc, char **argv)
 		{ "timing", required_argument, NULL, 'G' },
 		{ "policy", required_argument, NULL, 'o' },
 		{ "compare", required_argument, NULL, 'C' },
+		{ "map", required_argument, NULL, 'M' },
+		{ "plot", required_argument, NULL, 'L' },
+		{ "map-width", required_argument, NULL, 'W' },
+		{ "map-row", required_argument, NULL, 'R' },
+		{ "plot-width", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -945,6 +976,21 @@ int main(int argc, char **argv)
 		case 'i':
 			if (!parse_u64(optarg, &o.interval))
 				return usage_error("--interval wants a number, not '%s'", optarg);
+			o.interval_set = true;
+			break;
+		case 'M': o.map = optarg; break;
+		case 'L': o.plot = optarg; break;
+		case 'W':
+			if (!parse_pixels(optarg, 16384, &o.map_width))
+				return usage_error("--map-width wants 1 to 16384 pixels, not '%s'", optarg);
+			break;
+		case 'R':
+			if (!parse_pixels(optarg, 256, &o.map_row))
+				return usage_error("--map-row wants 1 to 256 pixels, not '%s'", optarg);
+			break;
+		case 'H':
+			if (!parse_pixels(optarg, 16384, &o.plot_width))
+				return usage_error("--plot-width wants 1 to 16384 pixels, not '%s'", optarg);
 			break;
 		case 'G':
 			if (strcmp(optarg, "recorded") && strcmp(optarg, "asap"))
@@ -962,6 +1008,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[optind++];
+	if ((o.map || o.plot || o.map_width || o.map_row || o.plot_width) && strcmp(cmd, "replay"))
+		return usage_error("--map, --plot and their sizes go with replay%s", "");
 	if (o.profile && !o.vfio && strcmp(cmd, "reg"))
 		return usage_error("--profile goes with --vfio (or reg)%s", "");
 	if (o.xe) {

@@ -18,6 +18,9 @@ struct opts {
 	bool ppgtt, dry_run, guc, force, all, json, iommufd, raw, userptr;
 	bool asap;			/* replay --timing asap */
 	uint64_t interval;		/* replay: records per interval */
+	bool interval_set;		/* replay: --interval given */
+	const char *map, *plot;		/* replay: PNG files to draw */
+	unsigned int map_width, map_row, plot_width;	/* replay: 0 for the defaults */
 	uint64_t pages;
 	unsigned int width;	/* reg: bytes per access, 0 for the register's own */
 	int pat;		/* --xe: PAT index, -1 for the platform's coherent WB */

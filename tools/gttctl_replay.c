@@ -2,7 +2,9 @@
 /*
  * gttctl replay TRACE: replay a recorded trace (gtt/trace.h) on a mock and
  * print, per interval and in total, what the vm did and how fragmented its
- * address space was; --compare replays it once per policy.
+ * address space was; --compare replays it once per policy.  --map and
+ * --plot hand each interval's vm to gttctl_picture.c and write what it
+ * draws with gttctl_png.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,9 +15,12 @@
 #include <gtt/gtt.h>
 
 #include "gttctl.h"
+#include "gttctl_picture.h"
 
 #define MAX_POLICIES 8
 #define EXIT_BAD_TRACE 3
+#define PIC_ROWS 256		/* rows a picture aims at without --interval */
+#define PIC_WIDTH 1024		/* default --map-width and --plot-width */
 
 struct policy {
 	char name[64];
@@ -25,6 +30,7 @@ struct policy {
 struct run {
 	const struct opts *o;
 	bool first_interval;
+	struct pic_run *pic;	/* --map/--plot, or NULL */
 };
 
 static const char *placement_str(int p)
@@ -135,6 +141,14 @@ static void on_interval(void *arg, const struct gtt_replay_stats *st)
 	r->first_interval = false;
 }
 
+static void on_interval_vm(void *arg, const struct gtt_replay_stats *st,
+			   struct gtt_vm *vm)
+{
+	struct run *r = arg;
+
+	pic_run_add(r->pic, st, vm);
+}
+
 /* The --mock PLATFORM backend for one run (NULL: the library's generic one). */
 static int make_backend(const struct opts *o, struct gtt_backend **be)
 {
@@ -158,9 +172,9 @@ static int make_backend(const struct opts *o, struct gtt_backend **be)
 }
 
 static int replay_one(const struct opts *o, const char *path, struct policy *p,
-		      bool first)
+		      bool first, struct pic_run *pic)
 {
-	struct run r = { .o = o, .first_interval = true };
+	struct run r = { .o = o, .first_interval = true, .pic = pic };
 	struct gtt_replay_stats total;
 	struct gtt_backend *be;
 	uint64_t line = 0;
@@ -178,6 +192,7 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 	}
 	p->cfg.backend = be;
 	p->cfg.on_interval = on_interval;
+	p->cfg.on_interval_vm = pic ? on_interval_vm : NULL;
 	p->cfg.arg = &r;
 	if (o->json)
 		printf("%s\n    {\"policy\": {\"placement\": \"%s\", \"avoid_pending\": \"%s\", \"timing\": \"%s\"},\n     \"intervals\": [",
@@ -198,6 +213,10 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 		fprintf(stderr, "gttctl: replay %s: %s\n", path, gtt_last_error());
 		return err == -EBADMSG ? EXIT_BAD_TRACE : 1;
 	}
+	if (pic && pic_run_error(pic)) {
+		fprintf(stderr, "gttctl: replay %s: out of memory for the pictures\n", path);
+		return 1;
+	}
 	if (o->json) {
 		printf("],\n     \"total\": ");
 		json_row(&total);
@@ -211,20 +230,141 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 	return 0;
 }
 
-int cmd_replay(const struct opts *o, const char *path)
+/* "key=0x..." of a vm record's text into @out: false if it is missing. */
+static bool vm_field(const char *line, const char *key, uint64_t *out)
+{
+	for (const char *p = strstr(line, key); p; p = strstr(p + 1, key))
+		if (p[-1] == ' ') {
+			char num[32];
+			size_t len = strcspn(p + strlen(key), " \t");
+
+			if (len >= sizeof(num))
+				return false;
+			memcpy(num, p + strlen(key), len);
+			num[len] = 0;
+			return parse_u64(num, out);
+		}
+	return false;
+}
+
+/*
+ * What the pictures need before the replay: the records (to choose the
+ * interval) and the vm's range.  False if the trace cannot be read or has
+ * no well-formed vm record; the replay then says what is wrong with it.
+ */
+static bool scan_trace(const char *path, uint64_t *records, struct pic_vm *vm)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	bool header = false, found = false;
+	uint64_t flags = 0;
+	FILE *f = fopen(path, "r");
+
+	*records = 0;
+	if (!f)
+		return false;
+	while (getline(&line, &cap, f) > 0) {
+		line[strcspn(line, "\r\n")] = 0;
+		if (!line[0] || line[0] == '#')
+			continue;
+		if (!header) {
+			header = true;
+			continue;
+		}
+		++*records;
+		if (!found && !strncmp(line, "vm ", 3))
+			found = vm_field(line, "start=", &vm->start) &&
+				vm_field(line, "size=", &vm->size) &&
+				vm_field(line, "page_size=", &vm->page_size) &&
+				vm_field(line, "flags=", &flags) && vm->size && vm->page_size;
+	}
+	free(line);
+	fclose(f);
+	vm->color_guard = flags & GTT_VM_COLOR_GUARD;
+	return found;
+}
+
+static int write_picture(const char *path, int err, struct pic_image *img,
+			 const char *what)
+{
+	if (err) {
+		fprintf(stderr, "gttctl: replay: cannot draw the %s: %s\n", what, strerror(-err));
+		return 1;
+	}
+	err = pic_png_write(img, path);
+	if (!err)
+		fprintf(stderr, "gttctl: replay: %s %s, %ux%u\n", what, path, img->w, img->h);
+	pic_image_free(img);
+	return err ? 1 : 0;
+}
+
+/* --map and --plot of the runs (0, or the exit status). */
+static int draw(const struct opts *o, struct pic_run *const *runs,
+		const struct policy *pol, int n, uint64_t rows)
+{
+	const char *names[MAX_POLICIES];
+	struct pic_image img;
+	unsigned int row_h = o->map_row;
+	int rc = 0;
+
+	if (!row_h)
+		row_h = rows >= PIC_ROWS ? 1 : rows * 16 <= PIC_ROWS ? 16 : (unsigned int)(PIC_ROWS / rows);
+	for (int i = 0; i < n; i++)
+		names[i] = pol[i].name;
+	if (o->map)
+		rc = write_picture(o->map, pic_map(runs, n > 1 ? names : NULL, n, row_h, &img),
+				   &img, "map");
+	if (o->plot && !rc)
+		rc = write_picture(o->plot, pic_plot(runs, n > 1 ? names : NULL, n,
+						     o->plot_width ? o->plot_width : PIC_WIDTH, &img),
+				   &img, "plot");
+	return rc;
+}
+
+/* The pictures' checks and the interval they want (0, or the exit status). */
+static int pictures_setup(struct opts *o, const char *path, struct pic_vm *vm,
+			  bool *have_vm)
+{
+	uint64_t records;
+
+#ifndef GTTCTL_HAVE_PNG
+	fprintf(stderr, "gttctl: --map and --plot need a gttctl built with libpng (Debian libpng-dev; meson -Dpng=enabled)\n");
+	return 2;
+#endif
+	*have_vm = scan_trace(path, &records, vm);
+	if (*have_vm && o->map_width > vm->size) {
+		char w[16];
+
+		snprintf(w, sizeof(w), "%u", o->map_width);
+		return usage_error("--map-width %s is more pixels than the vm has bytes", w);
+	}
+	if (o->interval_set && !o->interval)
+		return usage_error("--map and --plot draw intervals: --interval %s is not one", "0");
+	if (!o->interval_set)
+		o->interval = records > PIC_ROWS ? (records + PIC_ROWS - 1) / PIC_ROWS : 1;
+	return 0;
+}
+
+int cmd_replay(const struct opts *o_in, const char *path)
 {
 	struct policy pol[MAX_POLICIES];
+	struct pic_run *pics[MAX_POLICIES] = { 0 };
+	struct pic_vm vm = { 0 };
+	struct opts o = *o_in;
+	bool want_pics = o.map || o.plot, have_vm = false;
 	int n = 0, err;
 
 	if (!path)
 		return usage_error("replay needs a TRACE%s", "");
+	if (want_pics && (err = pictures_setup(&o, path, &vm, &have_vm)))
+		return err;
 	memset(pol, 0, sizeof(pol));
-	if (o->compare) {
+	if (o.compare) {
 		char buf[512], *save = NULL, *tok;
 
-		if (strlen(o->compare) >= sizeof(buf))
-			return usage_error("--compare '%s' is too long", o->compare);
-		snprintf(buf, sizeof(buf), "%s", o->compare);
+		if (strlen(o.compare) >= sizeof(buf))
+			return usage_error("--compare '%s' is too long", o.compare);
+		snprintf(buf, sizeof(buf), "%s", o.compare);
 		for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			if (n == MAX_POLICIES)
 				return usage_error("--compare takes at most 8 policies%s", "");
@@ -233,24 +373,41 @@ int cmd_replay(const struct opts *o, const char *path)
 		}
 		if (n < 1)
 			return usage_error("--compare wants POLICY,POLICY...%s", "");
-	} else if ((err = parse_policy(o->policy ? o->policy : "", &pol[n++]))) {
+	} else if ((err = parse_policy(o.policy ? o.policy : "", &pol[n++]))) {
 		return err;
 	}
 	for (int i = 0; i < n; i++) {
-		pol[i].cfg.interval = o->interval;
-		pol[i].cfg.timing = o->asap ? GTT_REPLAY_ASAP : GTT_REPLAY_RECORDED;
+		pol[i].cfg.interval = o.interval;
+		pol[i].cfg.timing = o.asap ? GTT_REPLAY_ASAP : GTT_REPLAY_RECORDED;
+		if (want_pics && have_vm &&
+		    !(pics[i] = pic_run_new(&vm, o.map_width ? o.map_width : PIC_WIDTH))) {
+			fprintf(stderr, "gttctl: replay: out of memory for the pictures\n");
+			err = 1;
+			goto out;
+		}
 	}
-	if (o->json) {
+	if (o.json) {
 		printf("{\"trace\": ");
 		json_str(path);
 		printf(", \"runs\": [");
 	}
 	for (int i = 0; i < n; i++) {
-		err = replay_one(o, path, &pol[i], i == 0);
+		err = replay_one(&o, path, &pol[i], i == 0, pics[i]);
 		if (err)
-			return err;
+			goto out;
 	}
-	if (o->json)
+	if (o.json)
 		printf("\n  ]}\n");
-	return 0;
+	fflush(stdout);
+	err = 0;
+	if (want_pics && !have_vm) {
+		fprintf(stderr, "gttctl: replay %s: no vm record that the pictures can read\n", path);
+		err = EXIT_BAD_TRACE;
+	} else if (want_pics) {
+		err = draw(&o, pics, pol, n, pic_run_rows(pics[0]));
+	}
+out:
+	for (int i = 0; i < n; i++)
+		pic_run_free(pics[i]);
+	return err;
 }

@@ -189,6 +189,21 @@ typedef void (*gtt_replay_interval_fn)(void *arg,
 				       const struct gtt_replay_stats *st);
 
 /**
+ * typedef gtt_replay_vm_fn - Called at the end of each interval with the vm.
+ * @arg: &struct gtt_replay_config's @arg.
+ * @st: the interval's figures, the same as @on_interval gets.
+ * @vm: the replayed vm, in its state at the end of the interval (every
+ *	deferred job run), valid during the call only.  Read it only
+ *	(gtt_vm_range_alloc(), gtt_vm_pending(), gtt_vm_lookup(),
+ *	gtt_vm_stats(), gtt_vm_dump()): a call that changes it makes the
+ *	replay diverge from the trace.
+ *
+ * For pictures of the address space over time (gttctl replay --map).
+ */
+typedef void (*gtt_replay_vm_fn)(void *arg, const struct gtt_replay_stats *st,
+				 struct gtt_vm *vm);
+
+/**
  * struct gtt_replay_config - How to replay.
  * @backend: the page table to replay on, or NULL for a generic mock over
  *	the trace's vm range (the figures of the PTE counts come from
@@ -203,7 +218,10 @@ typedef void (*gtt_replay_interval_fn)(void *arg,
  * @interval: records per interval; 0 for the totals only.
  * @on_interval: called after each interval (also a last, partial one),
  *	or NULL.
- * @arg: for @on_interval.
+ * @arg: for @on_interval and @on_interval_vm.
+ * @on_interval_vm: called after each interval, after @on_interval, with
+ *	the replayed vm (not for an interval that ends before the trace's
+ *	vm record); or NULL.
  * @reserved: zero (see common.h).
  */
 struct gtt_replay_config {
@@ -214,7 +232,8 @@ struct gtt_replay_config {
 	uint64_t interval;
 	gtt_replay_interval_fn on_interval;
 	void *arg;
-	uint64_t reserved[4];
+	gtt_replay_vm_fn on_interval_vm;
+	uint64_t reserved[3];
 };
 
 /**

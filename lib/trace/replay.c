@@ -1002,6 +1002,8 @@ static void end_interval(struct rp *rp)
 	d.last_line = rp->line;
 	if (rp->cfg->on_interval)
 		rp->cfg->on_interval(rp->cfg->arg, &d);
+	if (rp->cfg->on_interval_vm && rp->vm)
+		rp->cfg->on_interval_vm(rp->cfg->arg, &d, rp->vm);
 	rp->base = now;
 	rp->in_interval = 0;
 }
