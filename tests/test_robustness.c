@@ -475,6 +475,30 @@ static void test_reserved_fields_rejected(void **state)
 	gtt_backend_destroy(be);
 }
 
+/* A message passed on from an earlier gtt_last_error() (as the replay and
+ * the bind path do) names its error once, not once per wrapping. */
+static void test_error_name_not_repeated(void **state)
+{
+	char why[256];
+	const char *e;
+
+	(void)state;
+	assert_int_equal(set_error(-EBADMSG, "trace line %d: bad", 3), -EBADMSG);
+	snprintf(why, sizeof(why), "%s", gtt_last_error());
+	assert_int_equal(set_error(-EBADMSG, "%s", why), -EBADMSG);
+	e = gtt_last_error();
+	assert_non_null(strstr(e, gtt_strerror(-EBADMSG)));
+	assert_null(strstr(strstr(e, gtt_strerror(-EBADMSG)) + 1,
+			   gtt_strerror(-EBADMSG)));
+	/* Another error's name is still added after the first. */
+	assert_int_equal(set_error(-ENOMEM, "%s", why), -ENOMEM);
+	assert_non_null(strstr(gtt_last_error(), gtt_strerror(-EBADMSG)));
+	assert_non_null(strstr(gtt_last_error(), gtt_strerror(-ENOMEM)));
+	/* A message shorter than the name is left alone. */
+	assert_int_equal(set_error(-EINVAL, ")"), -EINVAL);
+	assert_string_equal(gtt_last_error(), ") (invalid argument)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_mock_large_pages),
 		cmocka_unit_test(test_oom_every_allocation),
 		cmocka_unit_test(test_strerror_keeps_errno_meaning),
+		cmocka_unit_test(test_error_name_not_repeated),
 		cmocka_unit_test(test_reserved_fields_rejected),
 	};
 

@@ -191,9 +191,18 @@ int set_error(int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(last_error, sizeof(last_error), fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(last_error) - 16)
-		snprintf(last_error + n, sizeof(last_error) - (size_t)n, " (%s)",
-			 gtt_strerror(err));
+	if (n >= 0 && (size_t)n < sizeof(last_error) - 16) {
+		const char *name = gtt_strerror(err);
+		size_t len = strlen(name);
+
+		/* A message that already ends in the error's name (one passed
+		 * on from an earlier gtt_last_error()) does not get it twice. */
+		if ((size_t)n < len + 3 || last_error[n - 1] != ')' ||
+		    strncmp(last_error + n - len - 3, " (", 2) ||
+		    strncmp(last_error + n - len - 1, name, len))
+			snprintf(last_error + n, sizeof(last_error) - (size_t)n,
+				 " (%s)", name);
+	}
 	return err;
 }
 
