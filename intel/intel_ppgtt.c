@@ -352,7 +352,10 @@ static enum pt_mode mode_for(const struct intel_ppgtt *pp, const struct cursor *
  * On failure the steps are undone and the device's tables are untouched.
  * The second pass links the new tables (each link one store that keeps
  * every translation as it was) and then writes the edit itself; it cannot
- * fail.
+ * fail.  A new 4 KiB page table that the bind fills from end to end is
+ * the exception: the plan takes it without a scratch fill (it would all
+ * be overwritten) and does not link it; the write pass writes its 512
+ * entries and then links it, so the device sees it only complete.
  */
 enum step_kind {
 	STEP_NEW,		/* a table where the slot held scratch */
