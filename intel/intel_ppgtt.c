@@ -328,12 +328,18 @@ static bool leaf_fits(const struct intel_ppgtt *pp, unsigned int level, uint64_t
 	       !(cur_addr(cur) & (span - 1)) && cur_run_at_least(cur, span);
 }
 
+/* Whether a bind at @cur needs compact 64 KiB tables (XeHP+ local memory). */
+static bool wants_compact(const struct intel_ppgtt *pp, const struct cursor *cur)
+{
+	return pp->fmt >= GTT_PPGTT_XEHP && pp->platform->discrete &&
+	       (cur->flags & GTT_PTE_LOCAL_MEM);
+}
+
 /* The mode a new page table for a bind of [va, end) at @cur gets. */
 static enum pt_mode mode_for(const struct intel_ppgtt *pp, const struct cursor *cur,
 			     uint64_t va, uint64_t end)
 {
-	if (pp->fmt >= GTT_PPGTT_XEHP && pp->platform->discrete &&
-	    (cur->flags & GTT_PTE_LOCAL_MEM))
+	if (wants_compact(pp, cur))
 		return PT_64K_COMPACT;
 	if (pp->fmt <= GTT_PPGTT_GEN12 && (pp->platform->page_sizes & GTT_INTEL_PAGE_64K) &&
 	    !(va & (SZ_2M - 1)) && end - va >= SZ_2M && chunks_64k(cur, SZ_2M))
@@ -552,7 +558,7 @@ static int plan_range(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
 		if (err)
 			return err;
 		if (level == 1 && ed->cur &&
-		    (mode_for(pp, ed->cur, va, end) == PT_64K_COMPACT) != (c->mode == PT_64K_COMPACT))
+		    wants_compact(pp, ed->cur) != (c->mode == PT_64K_COMPACT))
 			return set_error(-EINVAL, "intel ppgtt: local and system memory in one 2 MiB region at 0x%llx",
 					 (unsigned long long)va);
 		err = level == 1 ? plan_ptes(pp, ed, t, i, c, va, next)
@@ -923,6 +929,15 @@ static void clear_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64
 	uint64_t *ent = t->cpu;
 	unsigned int lo, hi;
 
+	if (t->mode == PT_4K && !(va & (SZ_2M - 1)) && end - va == SZ_2M) {
+		/* The whole table (an unbind's usual case): count what goes,
+		 * then one fill (the entries that were scratch stay so). */
+		t->used -= (unsigned int)(PT_ENTRIES - count_scratch(pp, ent, PT_ENTRIES));
+		intel_fill_entries(ent, PT_ENTRIES, pp->scratch_entry[0]);
+		if (pp->mem.flush)
+			pp->mem.flush(pp->mem.ctx, ent, PT_ENTRIES * sizeof(*ent));
+		return;
+	}
 	if (t->mode == PT_4K)
 		unhint(pp, t, va, end);
 	else

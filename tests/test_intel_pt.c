@@ -1396,6 +1396,10 @@ static void check_writer_edges(enum gtt_intel_family fam)
 	assert_int_equal(be_clear(be, base + total / 2, total - total / 2), 0);
 	for (size_t k = 1; k < ARRAY_SIZE(part); k++)
 		assert_int_equal(be_clear(be, part[k].va, part[k].size), 0);
+	/* A clear of a whole table that was only partly in use. */
+	assert_int_equal(be_bind(be, base + 200 * MiB + 7 * PAGE, 5 * PAGE, p, 0, 0), 0);
+	assert_int_equal(be_clear(be, base + 200 * MiB, 2 * MiB), 0);
+	assert_all_scratch(be, base + 200 * MiB, 2 * MiB);
 	assert_int_equal(tables_of(be), 0);
 	gtt_pages_put(p);
 	gtt_backend_destroy(be);
