@@ -13,6 +13,7 @@
 #include <gtt/backend.h>
 
 #include "intel_pt.h"
+#include "intel_pt_write.h"
 #include "base/util.h"
 
 #define GTT_PAGE 4096ull
@@ -111,41 +112,33 @@ int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
 		return err;
 	/* Validate before writing, so a failure writes nothing; the widest
 	 * address is the only one that can be too wide. */
-	uint64_t widest = 0;
-
 	segs = gtt_pages_segments(pages, &nsegs);
-	for (size_t k = 0; k < nsegs; k++)
-		widest = u64_max(widest, segs[k].addr + segs[k].length - GTT_PAGE);
 	err = gtt_intel_ggtt_encode(g->fmt, 0, flags, &bits);
 	if (!err)
-		err = gtt_intel_ggtt_encode(g->fmt, widest, flags, &pte);
+		err = gtt_intel_ggtt_encode(g->fmt, gtt_pages_last_page(pages), flags, &pte);
 	if (err)
 		return err;
 	while (si < nsegs && off >= segs[si].length)
 		off -= segs[si++].length;
 	idx = start / GTT_PAGE;
 	end = idx + size / GTT_PAGE;
-	/* gen8+ entries hold the address as is; no recording seam. */
-	bool direct64 = !g->mem.write && g->pte_size == 8 &&
-			intel_ggtt_addr_field(g->fmt, UINT64_MAX) == UINT64_MAX;
+	/* gen8+ entries hold the address as is; no recording seam: the
+	 * shared writer, one 8-byte store per entry. */
+	if (!g->mem.write && g->pte_size == 8 &&
+	    intel_ggtt_addr_field(g->fmt, UINT64_MAX) == UINT64_MAX) {
+		pte = intel_write_entries((uint64_t *)g->mem.ggtt + idx, end - idx, bits,
+					  segs, nsegs, &si, &off, false);
+		return finish(g, end - 1, pte);
+	}
 	while (idx < end) {
 		uint64_t n = (segs[si].length - off) / GTT_PAGE;
 
 		if (n > end - idx)
 			n = end - idx;
-		if (direct64) {		/* the hot case: one plain loop */
-			uint64_t *e = (uint64_t *)g->mem.ggtt + idx;
-
-			for (uint64_t k = 0; k < n; k++) {
-				pte = bits | (segs[si].addr + off + k * GTT_PAGE);
-				__atomic_store_n(e + k, pte, __ATOMIC_RELAXED);
-			}
-		} else {
-			for (uint64_t k = 0; k < n; k++) {
-				pte = bits | intel_ggtt_addr_field(g->fmt, segs[si].addr + off +
-								   k * GTT_PAGE);
-				store(g, idx + k, pte);
-			}
+		for (uint64_t k = 0; k < n; k++) {
+			pte = bits | intel_ggtt_addr_field(g->fmt, segs[si].addr + off +
+							   k * GTT_PAGE);
+			store(g, idx + k, pte);
 		}
 		idx += n;
 		off = 0;
@@ -165,8 +158,15 @@ int intel_ggtt_clear(struct intel_ggtt *g, uint64_t start, uint64_t size)
 
 	if (err)
 		return err;
-	for (uint64_t i = 0; i < n; i++)
-		store(g, first + i, g->scratch_pte);
+	if (!g->mem.write && g->pte_size == 8) {	/* no seam: plain 8-byte stores */
+		uint64_t *e = (uint64_t *)g->mem.ggtt + first;
+
+		for (uint64_t i = 0; i < n; i++)
+			__atomic_store_n(e + i, g->scratch_pte, __ATOMIC_RELAXED);
+	} else {
+		for (uint64_t i = 0; i < n; i++)
+			store(g, first + i, g->scratch_pte);
+	}
 	return finish(g, first + n - 1, g->scratch_pte);
 }
 

@@ -40,6 +40,7 @@
 #include <gtt/backend.h>
 
 #include "intel_pt.h"
+#include "intel_pt_write.h"
 #include "base/util.h"
 
 #define SZ_4K (1ull << 12)
@@ -72,9 +73,12 @@ static uint64_t get_entry(const struct pt *t, unsigned int i)
 	return __atomic_load_n((uint64_t *)t->cpu + i, __ATOMIC_RELAXED);
 }
 
-/* A table of @level filled with that level's scratch entry. */
-static int table_alloc(struct intel_ppgtt *pp, unsigned int level,
-		       struct pt *t, bool shadow)
+/*
+ * A table of @level, its entries as the pool gave them (for a page table
+ * that a bind writes whole before linking it: see struct pt's blank).
+ */
+static int table_get(struct intel_ppgtt *pp, unsigned int level,
+			     struct pt *t, bool shadow)
 {
 	t->cpu = pp->mem.alloc_table(pp->mem.ctx, &t->dma);
 	if (!t->cpu)
@@ -89,9 +93,19 @@ static int table_alloc(struct intel_ppgtt *pp, unsigned int level,
 			return -ENOMEM;
 		}
 	}
-	for (unsigned int i = 0; i < PT_ENTRIES; i++)
-		__atomic_store_n((uint64_t *)t->cpu + i, pp->scratch_entry[level],
-				 __ATOMIC_RELAXED);
+	t->blank = false;
+	return 0;
+}
+
+/* A table of @level filled with that level's scratch entry. */
+static int table_alloc(struct intel_ppgtt *pp, unsigned int level,
+		       struct pt *t, bool shadow)
+{
+	int err = table_get(pp, level, t, shadow);
+
+	if (err)
+		return err;
+	intel_fill_entries(t->cpu, PT_ENTRIES, pp->scratch_entry[level]);
 	if (pp->mem.flush)
 		pp->mem.flush(pp->mem.ctx, t->cpu, PT_ENTRIES * 8);
 	return 0;
@@ -206,6 +220,12 @@ struct cursor {
 	uint64_t ps64_bits;	/* the same with the PS64 hint */
 	uint32_t flags;
 	bool null;		/* GTT_PTE_NULL: no pages, every address 0 */
+	/* The pages' longest contiguous run (UINT64_MAX for NULL): no leaf
+	 * or 64 KiB table larger than it can fit anywhere. */
+	uint64_t longest;
+	/* A plan's cursor over runs all under 64 KiB: every question it
+	 * would answer is "no" (see above), so it need not move. */
+	bool frozen;
 };
 
 static uint64_t cur_addr(const struct cursor *c)
@@ -213,17 +233,19 @@ static uint64_t cur_addr(const struct cursor *c)
 	return c->null ? 0 : c->segs[c->si].addr + c->off;
 }
 
-/* Bytes physically contiguous from the cursor. */
-static uint64_t cur_run(const struct cursor *c)
+/* Whether at least @len bytes are physically contiguous from the cursor
+ * (the walk stops there: a long run of small segments costs @len, not
+ * the whole run, per question). */
+static bool cur_run_at_least(const struct cursor *c, uint64_t len)
 {
 	if (c->null)
-		return UINT64_MAX;
+		return true;
 	uint64_t run = c->segs[c->si].length - c->off;
 
-	for (size_t s = c->si + 1; s < c->nsegs &&
+	for (size_t s = c->si + 1; run < len && s < c->nsegs &&
 	     c->segs[s].addr == c->segs[s - 1].addr + c->segs[s - 1].length; s++)
 		run += c->segs[s].length;
-	return run;
+	return run >= len;
 }
 
 /* Bytes left in the cursor's segment. */
@@ -240,13 +262,29 @@ static uint64_t cur_step(const struct cursor *c)
 
 static void cur_advance(struct cursor *c, uint64_t n)
 {
-	if (c->null)
+	const struct gtt_pages_segment *segs = c->segs;
+	uint64_t off = c->off + n;
+	size_t si = c->si;
+
+	if (c->null || c->frozen)
 		return;
-	c->off += n;
-	while (c->si < c->nsegs && c->off >= c->segs[c->si].length) {
-		c->off -= c->segs[c->si].length;
-		c->si++;
+	/* Whole segments four at a time (the plan steps over 2 MiB of
+	 * one-page segments per table); the lengths' sum cannot wrap, the
+	 * list's total does not. */
+	for (; si + 4 <= c->nsegs; si += 4) {
+		uint64_t four = segs[si].length + segs[si + 1].length +
+				segs[si + 2].length + segs[si + 3].length;
+
+		if (off < four)
+			break;
+		off -= four;
 	}
+	while (si < c->nsegs && off >= segs[si].length) {
+		off -= segs[si].length;
+		si++;
+	}
+	c->off = off;
+	c->si = si;
 }
 
 /* Whether [cur, cur + len) is made of 64 KiB-aligned, 64 KiB-contiguous chunks. */
@@ -254,8 +292,10 @@ static bool chunks_64k(const struct cursor *cur, uint64_t len)
 {
 	struct cursor c = *cur;
 
+	if (cur->longest < SZ_64K)
+		return false;
 	for (uint64_t done = 0; done < len; done += SZ_64K) {
-		if ((cur_addr(&c) & (SZ_64K - 1)) || cur_run(&c) < SZ_64K)
+		if ((cur_addr(&c) & (SZ_64K - 1)) || !cur_run_at_least(&c, SZ_64K))
 			return false;
 		cur_advance(&c, SZ_64K);
 	}
@@ -282,18 +322,24 @@ static bool leaf_fits(const struct intel_ppgtt *pp, unsigned int level, uint64_t
 	uint64_t span = 1ull << shift_of(level);
 
 	return cur && (level == 1 || level == 2) && !(va & (span - 1)) &&
-	       end - va >= span &&
+	       end - va >= span && cur->longest >= span &&
 	       (pp->platform->page_sizes & (level == 1 ? GTT_INTEL_PAGE_2M
 						       : GTT_INTEL_PAGE_1G)) &&
-	       !(cur_addr(cur) & (span - 1)) && cur_run(cur) >= span;
+	       !(cur_addr(cur) & (span - 1)) && cur_run_at_least(cur, span);
+}
+
+/* Whether a bind at @cur needs compact 64 KiB tables (XeHP+ local memory). */
+static bool wants_compact(const struct intel_ppgtt *pp, const struct cursor *cur)
+{
+	return pp->fmt >= GTT_PPGTT_XEHP && pp->platform->discrete &&
+	       (cur->flags & GTT_PTE_LOCAL_MEM);
 }
 
 /* The mode a new page table for a bind of [va, end) at @cur gets. */
 static enum pt_mode mode_for(const struct intel_ppgtt *pp, const struct cursor *cur,
 			     uint64_t va, uint64_t end)
 {
-	if (pp->fmt >= GTT_PPGTT_XEHP && pp->platform->discrete &&
-	    (cur->flags & GTT_PTE_LOCAL_MEM))
+	if (wants_compact(pp, cur))
 		return PT_64K_COMPACT;
 	if (pp->fmt <= GTT_PPGTT_GEN12 && (pp->platform->page_sizes & GTT_INTEL_PAGE_64K) &&
 	    !(va & (SZ_2M - 1)) && end - va >= SZ_2M && chunks_64k(cur, SZ_2M))
@@ -312,7 +358,10 @@ static enum pt_mode mode_for(const struct intel_ppgtt *pp, const struct cursor *
  * On failure the steps are undone and the device's tables are untouched.
  * The second pass links the new tables (each link one store that keeps
  * every translation as it was) and then writes the edit itself; it cannot
- * fail.
+ * fail.  A new 4 KiB page table that the bind fills from end to end is
+ * the exception: the plan takes it without a scratch fill (it would all
+ * be overwritten) and does not link it; the write pass writes its 512
+ * entries and then links it, so the device sees it only complete.
  */
 enum step_kind {
 	STEP_NEW,		/* a table where the slot held scratch */
@@ -348,20 +397,24 @@ static int plan_push(struct edit *ed, struct step s)
 	return 0;
 }
 
-/* A shadow-linked table under slot @i of @t, recorded as a step. */
+/*
+ * A shadow-linked table under slot @i of @t, recorded as a step; @blank:
+ * a page table the bind writes whole, not filled with scratch first.
+ */
 static int plan_table(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
 		      unsigned int level, unsigned int i, enum step_kind kind,
-		      enum pt_mode mode, struct pt **out)
+		      enum pt_mode mode, bool blank, struct pt **out)
 {
 	struct pt *c = mem_zalloc(sizeof(*c));
 	int err;
 
-	if (!c || table_alloc(pp, level - 1, c, true)) {
+	if (!c || (blank ? table_get : table_alloc)(pp, level - 1, c, true)) {
 		mem_free(c);
 		return set_error(-ENOMEM, "intel ppgtt: out of memory for a level-%u table",
 				 level - 1);
 	}
 	c->mode = level == 1 ? mode : PT_4K;
+	c->blank = blank;
 	err = plan_push(ed, (struct step){ .parent = t, .child = c, .level = level,
 					   .idx = i, .kind = kind });
 	if (err) {
@@ -416,7 +469,7 @@ static int plan_demote(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
 	if (err)
 		return err;
 	err = plan_table(pp, ed, t, level, i, STEP_DEMOTE,
-			 lm_compact ? PT_64K_COMPACT : PT_4K, &c);
+			 lm_compact ? PT_64K_COMPACT : PT_4K, false, &c);
 	if (err)
 		return err;
 	for (unsigned int k = 0; k < n; k++)
@@ -491,7 +544,12 @@ static int plan_range(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
 
 			if (mode == PT_64K_COMPACT && (pp->scratch_dma & (SZ_64K - 1)))
 				return set_error(-EINVAL, "intel ppgtt: compact page tables need a 64 KiB-aligned scratch page");
-			err = plan_table(pp, ed, t, level, i, STEP_NEW, mode, &c);
+			/* A 4 KiB page table the bind fills from end to end
+			 * is written before it is linked: no scratch first. */
+			bool whole = level == 1 && mode == PT_4K && ed->cur &&
+				     !(va & (span - 1)) && next - va == span;
+
+			err = plan_table(pp, ed, t, level, i, STEP_NEW, mode, whole, &c);
 		} else if (!c) {
 			err = plan_demote(pp, ed, t, level, i, e, &c);
 		} else {
@@ -500,7 +558,7 @@ static int plan_range(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
 		if (err)
 			return err;
 		if (level == 1 && ed->cur &&
-		    (mode_for(pp, ed->cur, va, end) == PT_64K_COMPACT) != (c->mode == PT_64K_COMPACT))
+		    wants_compact(pp, ed->cur) != (c->mode == PT_64K_COMPACT))
 			return set_error(-EINVAL, "intel ppgtt: local and system memory in one 2 MiB region at 0x%llx",
 					 (unsigned long long)va);
 		err = level == 1 ? plan_ptes(pp, ed, t, i, c, va, next)
@@ -526,13 +584,20 @@ static void plan_undo(struct intel_ppgtt *pp, struct edit *ed)
 	}
 }
 
-static void link_table(struct intel_ppgtt *pp, struct step *s)
+/* Point slot @idx of @parent (a level-@level table) at its child @c. */
+static void link_child(struct intel_ppgtt *pp, struct pt *parent, unsigned int level,
+		       unsigned int idx, const struct pt *c)
 {
 	uint64_t e;
 
-	gtt_intel_ppgtt_encode(pp->fmt, s->level, s->child->dma,
-			       s->child->mode != PT_4K ? GTT_INTEL_PT_64K : 0, &e);
-	put_entry(pp, s->parent, s->idx, e);
+	gtt_intel_ppgtt_encode(pp->fmt, level, c->dma,
+			       c->mode != PT_4K ? GTT_INTEL_PT_64K : 0, &e);
+	put_entry(pp, parent, idx, e);
+}
+
+static void link_table(struct intel_ppgtt *pp, struct step *s)
+{
+	link_child(pp, s->parent, s->level, s->idx, s->child);
 }
 
 /* Fill the 15 entries IPS mode ignores after each live one, then drop IPS. */
@@ -567,7 +632,8 @@ static void plan_apply(struct intel_ppgtt *pp, struct edit *ed)
 
 		switch (s->kind) {
 		case STEP_NEW:
-			link_table(pp, s);
+			if (!s->child->blank)	/* else bind_range() links it */
+				link_table(pp, s);
 			s->parent->used++;
 			pp->tables++;
 			break;
@@ -634,6 +700,20 @@ static void bind_ptes_64k(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
 }
 
 /*
+ * How many of @n entries at @e hold scratch: each one a bind writes turns
+ * used.  (A table's used count is never below the number of its entries
+ * that are not scratch, so a table with none used is all scratch.)
+ */
+static uint64_t count_scratch(const struct intel_ppgtt *pp, const uint64_t *e, uint64_t n)
+{
+	uint64_t scratch = pp->scratch_entry[0], count = 0;
+
+	for (uint64_t k = 0; k < n; k++)
+		count += __atomic_load_n(&e[k], __ATOMIC_RELAXED) == scratch;
+	return count;
+}
+
+/*
  * Write the PTEs of [va, end), all inside table @t.  Addresses were
  * validated per segment, so each entry is the precomputed bits OR the
  * address; the written span is flushed once.
@@ -646,14 +726,31 @@ static void bind_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
 	unsigned int first = index_at(va, 0), i = first;
 	uint64_t *e = t->cpu;
 
+	if (t->blank && (ps64_ok || cur->null)) {
+		/* Only the one-pass writer below needs no scratch first. */
+		intel_fill_entries(e, PT_ENTRIES, pp->scratch_entry[0]);
+		t->blank = false;
+	}
 	unhint(pp, t, va, end);
+	if (!ps64_ok && !cur->null) {
+		/* No hints to place: one pass over the segments. */
+		uint64_t n = (end - va) / SZ_4K;
+
+		t->used += t->used ? (unsigned int)count_scratch(pp, e + first, n)
+				   : (unsigned int)n;	/* none used: all scratch */
+		intel_write_entries(e + first, n, cur->leaf_bits, cur->segs, cur->nsegs,
+				    &cur->si, &cur->off, true);
+		if (pp->mem.flush)
+			pp->mem.flush(pp->mem.ctx, e + first, n * sizeof(*e));
+		return;
+	}
 	while (va < end) {
 		uint64_t left = (end - va) / SZ_4K;
 		uint64_t in_seg = cur_seg_left(cur) / SZ_4K;
 		uint64_t bits = cur->leaf_bits, addr = cur_addr(cur), n;
 
 		if (ps64_ok && !(va & (SZ_64K - 1)) && left >= 16 &&
-		    !(addr & (SZ_64K - 1)) && cur_run(cur) >= SZ_64K) {
+		    !(addr & (SZ_64K - 1)) && cur_run_at_least(cur, SZ_64K)) {
 			/* A whole 64K block: hint it (may span segments). */
 			for (unsigned int k = 0; k < 16; k++, i++) {
 				if (__atomic_load_n(&e[i], __ATOMIC_RELAXED) == pp->scratch_entry[0])
@@ -728,7 +825,14 @@ static void bind_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 			va = next;
 			continue;
 		}
-		bind_range(pp, t->child[i], level - 1, va, next, cur);
+		struct pt *c = t->child[i];
+		bool blank = c->blank;
+
+		bind_range(pp, c, level - 1, va, next, cur);
+		if (blank) {	/* written whole: now the device may see it */
+			c->blank = false;
+			link_child(pp, t, level, i, c);
+		}
 		va = next;
 	}
 }
@@ -754,6 +858,7 @@ static int run_edit(struct intel_ppgtt *pp, struct edit *ed, uint64_t start, uin
 
 	if (cur) {
 		plan_cur = *cur;
+		plan_cur.frozen = cur->longest < SZ_64K;
 		ed->cur = &plan_cur;
 	}
 	pthread_mutex_lock(&pp->lock);
@@ -776,7 +881,8 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 		     const struct gtt_pages *pages, uint64_t pages_offset,
 		     uint32_t flags)
 {
-	struct cursor cur = { .flags = flags, .null = flags & GTT_PTE_NULL };
+	struct cursor cur = { .flags = flags, .null = flags & GTT_PTE_NULL,
+			      .longest = UINT64_MAX };
 	struct edit ed = { 0 };
 	uint64_t e;
 	int err;
@@ -803,14 +909,11 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 		return err;
 	if (!cur.null) {
 		/* Every page must be encodable: it is enough to try the widest. */
-		uint64_t widest = 0;
-
 		cur.segs = gtt_pages_segments(pages, &cur.nsegs);
-		for (size_t k = 0; k < cur.nsegs; k++)
-			widest = u64_max(widest, cur.segs[k].addr + cur.segs[k].length - SZ_4K);
-		err = gtt_intel_ppgtt_encode(pp->fmt, 0, widest, flags, &e);
+		err = gtt_intel_ppgtt_encode(pp->fmt, 0, gtt_pages_last_page(pages), flags, &e);
 		if (err)
 			return err;
+		cur.longest = gtt_pages_longest_run(pages);
 		cur_advance(&cur, pages_offset);
 	}
 	return run_edit(pp, &ed, start, start + size, &cur, bind_range);
@@ -826,6 +929,15 @@ static void clear_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64
 	uint64_t *ent = t->cpu;
 	unsigned int lo, hi;
 
+	if (t->mode == PT_4K && !(va & (SZ_2M - 1)) && end - va == SZ_2M) {
+		/* The whole table (an unbind's usual case): count what goes,
+		 * then one fill (the entries that were scratch stay so). */
+		t->used -= (unsigned int)(PT_ENTRIES - count_scratch(pp, ent, PT_ENTRIES));
+		intel_fill_entries(ent, PT_ENTRIES, pp->scratch_entry[0]);
+		if (pp->mem.flush)
+			pp->mem.flush(pp->mem.ctx, ent, PT_ENTRIES * sizeof(*ent));
+		return;
+	}
 	if (t->mode == PT_4K)
 		unhint(pp, t, va, end);
 	else

@@ -128,6 +128,10 @@ struct pt {
 	unsigned int used;		/* non-scratch entries */
 	enum pt_mode mode;		/* level 0 only */
 	struct pt **child;		/* levels >= 1: shadow of the children */
+	/* A new page table a bind writes whole: planned without its scratch
+	 * fill and not linked by the plan; the bind's write pass writes
+	 * every entry, then links it (so the device never sees it unfilled). */
+	bool blank;
 };
 
 struct intel_ppgtt {

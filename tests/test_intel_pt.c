@@ -1279,6 +1279,304 @@ static void test_ppgtt_pages_offset(void **state)
 	gtt_pages_put(p);
 }
 
+/* ---- issue #14: the one-pass entry writers (intel/intel_pt_write.h) ---- */
+
+/*
+ * Every 4 KiB page of [va, va + size) maps what @p holds at @off onwards,
+ * and each 4 KiB entry is bit for bit what the encoder makes of its
+ * address (with the PS64 hint where a 64 KiB page is reported).
+ */
+static void assert_exact(struct gtt_backend *be, const struct gtt_intel_platform *plat,
+			 bool ggtt, uint64_t va, uint64_t size, const struct gtt_pages *p,
+			 uint64_t off, uint32_t flags)
+{
+	for (uint64_t k = 0; k < size; k += PAGE) {
+		struct gtt_translation t = walk(be, va + k);
+		uint64_t want, e;
+
+		assert_int_equal(gtt_pages_addr(p, off + k, &want), 0);
+		assert_true(t.present && !t.scratch);
+		assert_int_equal(t.addr, want);
+		if (ggtt) {
+			assert_int_equal(gtt_intel_ggtt_encode(plat->ggtt_format, want, flags, &e), 0);
+			assert_int_equal(t.pte, e);
+		} else if (t.level == 0 && (t.page_size == PAGE || (t.flags & GTT_INTEL_PS64))) {
+			assert_int_equal(gtt_intel_ppgtt_encode(plat->ppgtt_format, 0, want,
+								flags | (t.flags & GTT_INTEL_PS64), &e), 0);
+			assert_int_equal(t.pte, e);
+		}
+	}
+}
+
+/*
+ * A segment list of every shape the writers branch on: one-page segments
+ * (fewer than four, then a whole table's worth), runs crossing table
+ * ends, a 2 MiB run 4 KiB past 2 MiB alignment (4 KiB entries), an aligned
+ * 2 MiB run (a leaf where it lands aligned), 64 KiB-aligned 64 KiB runs,
+ * odd lengths.  Nothing merges: each segment starts past a gap.
+ */
+static struct gtt_pages *writer_pages(void)
+{
+	struct gtt_pages_segment segs[1400];
+	uint64_t dma = 0x100000000ull;
+	size_t n = 0;
+
+#define SEG(len) do { segs[n++] = (struct gtt_pages_segment){ dma, (len) }; \
+		      dma += (len) + PAGE; } while (0)
+	SEG(PAGE);
+	SEG(PAGE);
+	SEG(PAGE);
+	SEG(1021 * PAGE);
+	for (int i = 0; i < 1100; i++)
+		SEG(PAGE);
+	dma = (dma + 2 * MiB - 1) / (2 * MiB) * (2 * MiB) + PAGE;
+	SEG(2 * MiB);
+	dma = (dma + 2 * MiB - 1) / (2 * MiB) * (2 * MiB);
+	SEG(2 * MiB);
+	dma = (dma + 0xffff) & ~0xffffull;
+	SEG(64 * 1024);
+	dma = (dma + 0xffff) & ~0xffffull;
+	SEG(64 * 1024);
+	SEG(5 * PAGE);
+	SEG(3 * PAGE);
+	for (int i = 0; i < 7; i++)
+		SEG(PAGE);
+	SEG(513 * PAGE);
+#undef SEG
+	assert_true(n <= ARRAY_SIZE(segs));
+	return pages_of(segs, n);
+}
+
+/* The pages around [va, va + size) hold scratch (nothing spilled over). */
+static void assert_edges_scratch(struct gtt_backend *be, uint64_t va, uint64_t size)
+{
+	if (va)
+		assert_true(walk(be, va - PAGE).scratch);
+	assert_true(walk(be, va + size).scratch);
+}
+
+/*
+ * The list bound whole and in parts at starts on, just after and just
+ * before a page-table boundary, with pages offsets that start inside a
+ * segment; each part checked entry by entry, then cleared piece by piece
+ * (the tables' used counts must free every table, and none too early).
+ * Fails if the writer drops or repeats a page at a segment or table end,
+ * mis-steps a run, or if a table's used count is off (the remap below
+ * covers entries already in use).
+ */
+static void check_writer_edges(enum gtt_intel_family fam)
+{
+	const struct gtt_intel_platform *plat = gtt_intel_platform(fam);
+	struct gtt_backend *be = ppgtt_mock(fam);
+	struct gtt_pages *p = writer_pages();
+	uint64_t total = gtt_pages_size(p);
+	const uint64_t base = 1ull << 40;
+	const struct { uint64_t va, off, size; } part[] = {
+		{ base, 0, total },				/* all, from a table start */
+		{ base + 64 * MiB + 5 * PAGE, 0, total },	/* all, from mid-table */
+		{ base + 128 * MiB + 5 * PAGE, 2 * PAGE, 2 * MiB - 5 * PAGE },	/* to a table end */
+		{ base + 132 * MiB - PAGE, 1020 * PAGE, 2 * PAGE },	/* across a table end */
+		{ base + 136 * MiB, 3 * PAGE + 7 * PAGE, 4 * MiB },	/* starts inside a run */
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(part); k++) {
+		assert_int_equal(be_bind(be, part[k].va, part[k].size, p, part[k].off, 0), 0);
+		assert_exact(be, plat, false, part[k].va, part[k].size, p, part[k].off, 0);
+		assert_edges_scratch(be, part[k].va, part[k].size);
+	}
+	/* A remap over the middle of the first part: entries in use. */
+	assert_int_equal(be_bind(be, base + MiB, 3 * MiB, p, 9 * PAGE, 0), 0);
+	assert_exact(be, plat, false, base + MiB, 3 * MiB, p, 9 * PAGE, 0);
+	assert_exact(be, plat, false, base, MiB, p, 0, 0);
+	assert_exact(be, plat, false, base + 4 * MiB, total - 4 * MiB, p, 4 * MiB, 0);
+	/* Clear the first part's first half: the second half stays mapped. */
+	assert_int_equal(be_clear(be, base, total / 2), 0);
+	assert_all_scratch(be, base, total / 2);
+	assert_exact(be, plat, false, base + total / 2, total - total / 2, p, total / 2, 0);
+	assert_int_equal(be_clear(be, base + total / 2, total - total / 2), 0);
+	for (size_t k = 1; k < ARRAY_SIZE(part); k++)
+		assert_int_equal(be_clear(be, part[k].va, part[k].size), 0);
+	/* A clear of a whole table that was only partly in use. */
+	assert_int_equal(be_bind(be, base + 200 * MiB + 7 * PAGE, 5 * PAGE, p, 0, 0), 0);
+	assert_int_equal(be_clear(be, base + 200 * MiB, 2 * MiB), 0);
+	assert_all_scratch(be, base + 200 * MiB, 2 * MiB);
+	assert_int_equal(tables_of(be), 0);
+	gtt_pages_put(p);
+	gtt_backend_destroy(be);
+}
+
+static void test_writer_edges(void **state)
+{
+	/* TGL: the one-pass writer; SKL: IPS tables beside it; DG2: the
+	 * PS64-hinting loop (a new whole table gets its scratch first). */
+	const enum gtt_intel_family fams[] = { GTT_INTEL_TGL, GTT_INTEL_SKL, GTT_INTEL_DG2,
+					       GTT_INTEL_LNL, GTT_INTEL_BDW };
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_SIZE(fams); f++)
+		check_writer_edges(fams[f]);
+}
+
+/* The last entries of the address space, from a list ending there. */
+static void test_writer_last_entry(void **state)
+{
+	struct gtt_pages_segment segs[] = { { 0x5000000, PAGE }, { 0x7000000, 3 * PAGE },
+					    { 0x9000000, PAGE } };
+	struct gtt_pages *p = pages_of(segs, 3);
+	const enum gtt_intel_family fams[] = { GTT_INTEL_TGL, GTT_INTEL_CHV };
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
+		const struct gtt_intel_platform *plat = gtt_intel_platform(fams[f]);
+		struct gtt_backend *be = ppgtt_mock(fams[f]);
+		uint64_t end = 1ull << plat->ppgtt_bits;
+
+		assert_int_equal(be_bind(be, end - 5 * PAGE, 5 * PAGE, p, 0, 0), 0);
+		assert_exact(be, plat, false, end - 5 * PAGE, 5 * PAGE, p, 0, 0);
+		assert_true(walk(be, end - 6 * PAGE).scratch);
+		assert_int_equal(be_bind(be, end - PAGE, PAGE, p, 4 * PAGE, 0), 0);
+		assert_int_equal(walk(be, end - PAGE).addr, 0x9000000);
+		assert_int_equal(be_clear(be, end - 5 * PAGE, 5 * PAGE), 0);
+		assert_int_equal(tables_of(be), 0);
+		gtt_backend_destroy(be);
+	}
+	/* The GGTT's last entries, on gen8 and on MTL with PAT bits 52/53 set. */
+	const enum gtt_intel_family gfams[] = { GTT_INTEL_BDW, GTT_INTEL_MTL };
+
+	for (size_t f = 0; f < ARRAY_SIZE(gfams); f++) {
+		const struct gtt_intel_platform *plat = gtt_intel_platform(gfams[f]);
+		struct gtt_mock_config gc = { .size = 16 * MiB, .scratch_addr = SCRATCH,
+					      .mode = GTT_MOCK_INTEL_GGTT, .intel_family = gfams[f] };
+		uint32_t flags = gfams[f] == GTT_INTEL_MTL ? GTT_PTE_PAT(3) : 0;
+		struct gtt_backend *be;
+
+		assert_int_equal(gtt_mock_create(&gc, &be), 0);
+		assert_int_equal(be_bind(be, 16 * MiB - 5 * PAGE, 5 * PAGE, p, 0, flags), 0);
+		assert_exact(be, plat, true, 16 * MiB - 5 * PAGE, 5 * PAGE, p, 0, flags);
+		assert_true(walk(be, 16 * MiB - 6 * PAGE).scratch);
+		gtt_backend_destroy(be);
+	}
+	gtt_pages_put(p);
+}
+
+/* The GGTT writer over the same shapes, at starts that are not 4-aligned. */
+static void test_writer_ggtt(void **state)
+{
+	const enum gtt_intel_family fams[] = { GTT_INTEL_TGL, GTT_INTEL_MTL, GTT_INTEL_HSW };
+	struct gtt_pages *p = writer_pages();
+	uint64_t total = gtt_pages_size(p);
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
+		const struct gtt_intel_platform *plat = gtt_intel_platform(fams[f]);
+		struct gtt_mock_config gc = { .size = 64 * MiB, .scratch_addr = SCRATCH,
+					      .mode = GTT_MOCK_INTEL_GGTT, .intel_family = fams[f] };
+		uint32_t flags = fams[f] == GTT_INTEL_MTL ? GTT_PTE_PAT(2) : 0;
+		struct gtt_backend *be;
+
+		assert_int_equal(gtt_mock_create(&gc, &be), 0);
+		for (uint64_t start = PAGE; start <= 3 * PAGE; start += PAGE) {
+			assert_int_equal(be_bind(be, start, total, p, 0, flags), 0);
+			assert_exact(be, plat, true, start, total, p, 0, flags);
+			assert_int_equal(be_bind(be, 32 * MiB + start, 9 * PAGE, p, 1021 * PAGE, flags), 0);
+			assert_exact(be, plat, true, 32 * MiB + start, 9 * PAGE, p, 1021 * PAGE, flags);
+			assert_edges_scratch(be, 32 * MiB + start, 9 * PAGE);
+			assert_int_equal(be_clear(be, start, total), 0);
+			assert_int_equal(be_clear(be, 32 * MiB + start, 9 * PAGE), 0);
+		}
+		gtt_backend_destroy(be);
+	}
+	gtt_pages_put(p);
+}
+
+/*
+ * Sparse mappings (gtt/map.h) of parts of the list, at offsets inside
+ * segments and tables, through a vm: the writer starts and stops where
+ * each piece does, and a piece mapped over another keeps its neighbours.
+ */
+static void test_writer_sparse_maps(void **state)
+{
+	struct gtt_pages *p = writer_pages();
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 64 * MiB };
+	struct gtt_map_info mi = { .pages = p };
+	struct intel_world w;
+	gtt_vma_t sv;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_TGL, GTT_MOCK_INTEL_PPGTT, 1ull << 40, 0, 1ull << 40);
+	assert_int_equal(gtt_vma_create_sparse(w.vm, 16 * MiB, NULL, &sv), 0);
+	assert_int_equal(gtt_vma_bind(w.vm, sv, &at, NULL), 0);
+	mi.pages_offset = 2 * PAGE;
+	assert_int_equal(gtt_vma_map(w.vm, sv, 3 * PAGE, 6 * MiB, &mi, NULL), 0);
+	mi.pages_offset = 1100 * PAGE;
+	assert_int_equal(gtt_vma_map(w.vm, sv, 2 * MiB - 2 * PAGE, 5 * PAGE, &mi, NULL), 0);
+	assert_exact(w.be, w.p, false, 64 * MiB + 3 * PAGE, 2 * MiB - 5 * PAGE, p, 2 * PAGE, 0);
+	assert_exact(w.be, w.p, false, 66 * MiB - 2 * PAGE, 5 * PAGE, p, 1100 * PAGE, 0);
+	assert_exact(w.be, w.p, false, 66 * MiB + 3 * PAGE, 4 * MiB, p, 2 * MiB + 2 * PAGE, 0);
+	assert_true(walk(w.be, 64 * MiB + 2 * PAGE).scratch);
+	assert_true(walk(w.be, 70 * MiB + 3 * PAGE).scratch);
+	assert_int_equal(gtt_vma_unbind(w.vm, sv, 0, NULL), 0);
+	assert_all_scratch(w.be, 64 * MiB, 16 * MiB);
+	assert_int_equal(tables_of(w.be), 0);
+	gtt_pages_put(p);
+	intel_fini(&w);
+}
+
+/*
+ * A bind whose page tables are all written whole (4 KiB entries from
+ * runs 4 KiB past 2 MiB alignment, and a table of one-page segments),
+ * under a new PD, with every allocation failing in turn: nothing the
+ * device can see changes, nothing is left allocated.  Fails if such a
+ * table were linked before the plan is complete, or were not freed when
+ * the plan is undone.
+ */
+static void test_writer_whole_tables_alloc_failures(void **state)
+{
+	struct gtt_pages_segment segs[600];
+	struct gtt_bind_info bi = { .flags = GTT_BIND_FIXED, .offset = 0x7f8000000000ull - 2 * MiB };
+	const uint64_t probes[] = { bi.offset, bi.offset + 0x5000, bi.offset + 2 * MiB,
+				    bi.offset + 4 * MiB - PAGE, bi.offset + 6 * MiB + 0x3000,
+				    bi.offset - PAGE };
+	struct gtt_pages_segment keep = { 0x12340000, 4 * PAGE };
+	struct gtt_bind_info kat = { .flags = GTT_BIND_FIXED, .offset = bi.offset - 4 * PAGE };
+	struct intel_world w;
+	size_t n = 0;
+
+	(void)state;
+	segs[n++] = (struct gtt_pages_segment){ 0x40001000, 2 * MiB };
+	segs[n++] = (struct gtt_pages_segment){ 0x80001000, 4 * MiB };
+	for (; n < 2 + 512; n++)
+		segs[n] = (struct gtt_pages_segment){ 0x100000000ull + 2 * n * PAGE, PAGE };
+	intel_init(&w, GTT_INTEL_TGL, GTT_MOCK_INTEL_PPGTT, 1ull << 47, 0, 1ull << 47);
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &keep, 1), &kat, NULL), 0);
+	check_bind_oom(&w, segs, n, &bi, probes, ARRAY_SIZE(probes));
+	intel_fini(&w);
+}
+
+/* gtt_pages_last_page() and gtt_pages_longest_run(): found at creation. */
+static void test_pages_shape(void **state)
+{
+	struct gtt_pages_segment segs[] = { { 0x10000, PAGE }, { 0x11000, 2 * PAGE },
+					    { 0x900000, PAGE }, { 0x20000, 4 * PAGE },
+					    { 0x24000, PAGE } };
+	struct gtt_pages *p = pages_of(segs, ARRAY_SIZE(segs)), *bo;
+
+	(void)state;
+	assert_int_equal(gtt_pages_last_page(p), 0x900000);
+	assert_int_equal(gtt_pages_longest_run(p), 5 * PAGE);	/* the last two merge */
+	gtt_pages_put(p);
+	p = pages_of(segs, 2);
+	assert_int_equal(gtt_pages_last_page(p), 0x12000);
+	assert_int_equal(gtt_pages_longest_run(p), 3 * PAGE);
+	gtt_pages_put(p);
+	assert_int_equal(gtt_pages_last_page(NULL), 0);
+	assert_int_equal(gtt_pages_longest_run(NULL), 0);
+	assert_int_equal(gtt_pages_create_bo(7, 0, MiB, 0, &bo), 0);
+	assert_int_equal(gtt_pages_last_page(bo), 0);
+	assert_int_equal(gtt_pages_longest_run(bo), 0);
+	gtt_pages_put(bo);
+}
+
 /* ---- gen6/7 PPGTT: a page directory in the GGTT ---- */
 
 #include "intel/intel_pt.h"
@@ -1650,6 +1948,12 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_chv_remap),
 		cmocka_unit_test(test_ppgtt_cut_alloc_failures),
 		cmocka_unit_test(test_ppgtt_pages_offset),
+		cmocka_unit_test(test_writer_edges),
+		cmocka_unit_test(test_writer_last_entry),
+		cmocka_unit_test(test_writer_ggtt),
+		cmocka_unit_test(test_writer_sparse_maps),
+		cmocka_unit_test(test_writer_whole_tables_alloc_failures),
+		cmocka_unit_test(test_pages_shape),
 		cmocka_unit_test(test_gen6_ppgtt_snb),
 		cmocka_unit_test(test_gen6_ppgtt_ivb),
 		cmocka_unit_test(test_gen6_ppgtt_hsw),

@@ -162,6 +162,26 @@ GTT_API const struct gtt_pages_segment *
 gtt_pages_segments(const struct gtt_pages *pages, size_t *count);
 
 /**
+ * gtt_pages_last_page() - The highest 4 KiB page address of the segments
+ * (the largest segment address + length - 4 KiB), found at creation: what
+ * a page-table format's address width is checked against, without reading
+ * the segments again.
+ *
+ * Return: that address; 0 for NULL, a GEM object or user memory.
+ */
+GTT_API uint64_t gtt_pages_last_page(const struct gtt_pages *pages);
+
+/**
+ * gtt_pages_longest_run() - The longest physically contiguous run, in
+ * bytes, found at creation: consecutive segments that follow each other
+ * in device addresses count as one run.  No page larger than this (and no
+ * 64 KiB page table) can map any part of the list.
+ *
+ * Return: bytes; 0 for NULL, a GEM object or user memory.
+ */
+GTT_API uint64_t gtt_pages_longest_run(const struct gtt_pages *pages);
+
+/**
  * gtt_pages_addr() - Device address of byte @offset (O(log segments)).
  *
  * Return: 0, -EINVAL for NULL, -ERANGE if @offset is past the end,

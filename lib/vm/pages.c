@@ -29,6 +29,8 @@ struct gtt_pages {
 	void *dtor_arg;
 	size_t count;
 	struct gtt_pages_segment *plain;	/* for gtt_pages_segments() */
+	uint64_t last_page;		/* gtt_pages_last_page() */
+	uint64_t longest_run;		/* gtt_pages_longest_run() */
 	/* The timeline of the pages' moves (gtt_vm_move_pages()), made on
 	 * the first one: each move's fence is its next point, and waits for
 	 * the one before, so the points signal in order. */
@@ -69,6 +71,8 @@ static void pages_init(struct gtt_pages *p, uint32_t kind, unsigned int flags,
 	p->size = size;
 	p->dtor = NULL;
 	p->dtor_arg = NULL;
+	p->last_page = 0;
+	p->longest_run = 0;
 }
 
 /* A list with no segments: a GEM object's range or user memory. */
@@ -165,10 +169,21 @@ GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
 	pages_init(p, GTT_PAGES_DMA, flags, total);
 	p->count = count;
 	total = 0;
+	uint64_t run = 0;
+
 	for (size_t i = 0; i < count; i++) {
+		uint64_t len = segs[i].length;
+
 		p->segs[i].s = segs[i];
 		p->segs[i].offset = total;
-		total += segs[i].length;
+		total += len;
+		p->last_page = u64_max(p->last_page, segs[i].addr + len - PAGE_4K);
+		/* A run: segments that follow each other in device addresses. */
+		if (i && segs[i].addr == segs[i - 1].addr + segs[i - 1].length)
+			run += len;
+		else
+			run = len;
+		p->longest_run = u64_max(p->longest_run, run);
 	}
 	*out = p;
 	return 0;
@@ -212,6 +227,16 @@ GTT_API uint64_t gtt_pages_size(const struct gtt_pages *p)
 GTT_API unsigned int gtt_pages_flags(const struct gtt_pages *p)
 {
 	return p ? p->flags : 0;
+}
+
+GTT_API uint64_t gtt_pages_last_page(const struct gtt_pages *p)
+{
+	return p ? p->last_page : 0;
+}
+
+GTT_API uint64_t gtt_pages_longest_run(const struct gtt_pages *p)
+{
+	return p ? p->longest_run : 0;
 }
 
 GTT_API const struct gtt_pages_segment *
