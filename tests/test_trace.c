@@ -415,6 +415,71 @@ static void test_sink_failure_and_destroy(void **state)
 	free(m.data);
 }
 
+/* on_vm: called with the replay's vm before the first operation and after
+ * the last record; a journal enabled there speaks the trace's times. */
+struct on_vm_seen {
+	int calls;
+	bool done_seen;
+	struct gtt_journal_event ev[8];
+	size_t n;
+};
+
+static void on_vm_journal(void *arg, struct gtt_vm *vm, bool done)
+{
+	struct on_vm_seen *s = arg;
+
+	s->calls++;
+	if (!done) {
+		assert_false(s->done_seen);
+		assert_int_equal(gtt_vm_journal_enable(vm, 8), 0);
+		return;
+	}
+	s->done_seen = true;
+	assert_int_equal(gtt_vm_journal_read(vm, s->ev, 8, &s->n, NULL), 0);
+}
+
+static void test_replay_on_vm(void **state)
+{
+	static const char text[] =
+	"gtt-trace 1\n"
+	"vm t=0 name=t start=0x10000 size=0x40000 page_size=0x1000 flags=0x0\n"
+	"pages t=1200 id=1 size=0x10000 flags=0x0\n"
+	"vma t=1300 vma=0x1000010000001 pages=1 resv=0\n"
+	"bind t=2100 vma=0x1000010000001 flags=0x0 offset=0x0 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0 placement=best pte=0x0 pages_offset=0x0 deps=- at=0x10000 mapped=0x10000 fence=0 ret=0\n"
+	"fence t=2500 id=1 ctx=0x1 seqno=1\n"
+	"active t=2600 vma=0x1000010000001 fence=1 ret=0\n"
+	"unbind t=2900 vma=0x1000010000001 flags=0x1 fence=2 ret=0\n"
+	"signal t=9100 fence=1 err=0\n"
+	"signal t=9300 fence=2 err=0\n"
+	"end t=9500 records=10 dropped=0\n";
+	struct on_vm_seen seen = { 0 };
+	struct gtt_replay_config cfg = {
+		.placement = GTT_REPLAY_AS_RECORDED,
+		.avoid_pending = GTT_REPLAY_AS_RECORDED,
+		.on_vm = on_vm_journal,
+		.arg = &seen,
+	};
+
+	(void)state;
+	assert_int_equal(replay_str(text, &cfg, NULL, NULL), 0);
+	assert_int_equal(seen.calls, 2);
+	assert_true(seen.done_seen);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.ev[0].kind, GTT_JOURNAL_BIND);
+	assert_int_equal(seen.ev[0].time, 2100);
+	assert_int_equal(seen.ev[1].kind, GTT_JOURNAL_UNBIND);
+	assert_int_equal(seen.ev[1].time, 2900);
+	/* The clear ran when the GPU's fence signalled. */
+	assert_int_equal(seen.ev[2].kind, GTT_JOURNAL_CLEAR);
+	assert_int_equal(seen.ev[2].time, 9100);
+	/* A failed replay does not call it at the end. */
+	seen = (struct on_vm_seen){ 0 };
+	assert_int_equal(replay_str("gtt-trace 1\nvm t=0 name=t start=0x10000 size=0x40000 page_size=0x1000 flags=0x0\n",
+				    &cfg, NULL, NULL), -EBADMSG);
+	assert_int_equal(seen.calls, 1);
+	assert_false(seen.done_seen);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated_and_fuzzed),
 		cmocka_unit_test(test_sink_failure_and_destroy),
+		cmocka_unit_test(test_replay_on_vm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

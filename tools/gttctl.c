@@ -68,6 +68,14 @@ static void usage(FILE *out)
 "                        placement=low+avoid=off (default: as recorded)\n"
 "  --compare POLICY,POLICY...\n"
 "                        replay once per policy, one after the other\n"
+"  explain ADDR TRACE    replay TRACE as replay does, with a journal on the\n"
+"                        replayed vm (gtt/journal.h), and print the history of\n"
+"                        GPU address ADDR: each mapping that covered it, when it\n"
+"                        was bound and unbound, whether its PTE clear had run\n"
+"                        (before: a GPU access still read the old pages), and\n"
+"                        what is there at the end.  Times are the trace's t=;\n"
+"                        vma handles are the replayed vm's\n"
+"  --time T              explain: as of the trace's time T (ns), not the end\n"
 "\n"
 "Target of dump and bind (one of):\n"
 "  --mock PLATFORM       a table in host memory with the platform's entry format\n"
@@ -129,7 +137,7 @@ static void usage(FILE *out)
 "\n"
 "Numbers take 0x, and K, M or G suffixes.  Exit status: 0 success, 1 failure\n"
 "(including a refusal, and --xe in a gttctl built without -Dxe), 2 usage error,\n"
-"3 (replay) a malformed or truncated trace: the message names its line.\n");
+"3 (replay, explain) a malformed or truncated trace: the message names its line.\n");
 }
 
 int fail(const char *what)
@@ -905,6 +913,7 @@ int main(int argc, char **argv)
 		{ "timing", required_argument, NULL, 'G' },
 		{ "policy", required_argument, NULL, 'o' },
 		{ "compare", required_argument, NULL, 'C' },
+		{ "time", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -953,6 +962,10 @@ int main(int argc, char **argv)
 			break;
 		case 'o': o.policy = optarg; break;
 		case 'C': o.compare = optarg; break;
+		case 'E':
+			if (!parse_u64(optarg, &o.time) || !o.time)
+				return usage_error("--time wants a time in ns above 0, not '%s'", optarg);
+			break;
 		case 'h': usage(stdout); return 0;
 		default: return 2;
 		}
@@ -987,6 +1000,12 @@ int main(int argc, char **argv)
 		if (o.policy && o.compare)
 			return usage_error("give --policy or --compare, not both%s", "");
 		return cmd_replay(&o, optind < argc ? argv[optind] : NULL);
+	}
+	if (!strcmp(cmd, "explain") && argc - optind <= 2) {
+		if (o.vfio || o.raw || o.dry_run)
+			return usage_error("explain runs on a mock: no --vfio, --raw or --dry-run%s", "");
+		return cmd_explain(&o, optind < argc ? argv[optind] : NULL,
+				   optind + 1 < argc ? argv[optind + 1] : NULL);
 	}
 	if (!strcmp(cmd, "bind") && argc - optind <= 1)
 		return cmd_bind(&o, optind < argc ? argv[optind] : NULL);

@@ -135,8 +135,7 @@ static void on_interval(void *arg, const struct gtt_replay_stats *st)
 	r->first_interval = false;
 }
 
-/* The --mock PLATFORM backend for one run (NULL: the library's generic one). */
-static int make_backend(const struct opts *o, struct gtt_backend **be)
+int replay_backend(const struct opts *o, struct gtt_backend **be)
 {
 	const struct gtt_intel_platform *p;
 	struct gtt_mock_config mc = { .page_size = PAGE, .scratch_addr = 0x1000 };
@@ -167,7 +166,7 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 	FILE *in;
 	int err;
 
-	err = make_backend(o, &be);
+	err = replay_backend(o, &be);
 	if (err)
 		return err;
 	in = fopen(path, "r");

@@ -189,6 +189,20 @@ typedef void (*gtt_replay_interval_fn)(void *arg,
 				       const struct gtt_replay_stats *st);
 
 /**
+ * typedef gtt_replay_vm_fn - Called with the replay's vm.
+ * @arg: &struct gtt_replay_config's @arg.
+ * @vm: the vm the trace is replayed on (not the caller's to destroy).
+ * @done: false right after the vm is made, before any operation on it;
+ *	true after the last record of a replay that succeeded, before the
+ *	vm goes.
+ *
+ * A journal enabled on @vm here (gtt_vm_journal_enable(), gtt/journal.h)
+ * stamps its events with the t= of the record being replayed, so that
+ * gtt_vm_explain() speaks the trace's times (what gttctl explain does).
+ */
+typedef void (*gtt_replay_vm_fn)(void *arg, struct gtt_vm *vm, bool done);
+
+/**
  * struct gtt_replay_config - How to replay.
  * @backend: the page table to replay on, or NULL for a generic mock over
  *	the trace's vm range (the figures of the PTE counts come from
@@ -203,7 +217,9 @@ typedef void (*gtt_replay_interval_fn)(void *arg,
  * @interval: records per interval; 0 for the totals only.
  * @on_interval: called after each interval (also a last, partial one),
  *	or NULL.
- * @arg: for @on_interval.
+ * @arg: for @on_interval and @on_vm.
+ * @on_vm: called with the replay's vm when it is made and after the
+ *	last record, or NULL (&typedef gtt_replay_vm_fn).
  * @reserved: zero (see common.h).
  */
 struct gtt_replay_config {
@@ -214,7 +230,8 @@ struct gtt_replay_config {
 	uint64_t interval;
 	gtt_replay_interval_fn on_interval;
 	void *arg;
-	uint64_t reserved[4];
+	gtt_replay_vm_fn on_vm;
+	uint64_t reserved[3];
 };
 
 /**

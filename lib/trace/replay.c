@@ -21,6 +21,7 @@
 #include <gtt/trace.h>
 
 #include "base/util.h"
+#include "vm/journal.h"
 
 #define MAX_LINE (16u << 20)
 #define MAX_FIELDS 32
@@ -114,6 +115,7 @@ struct rp {
 
 	bool seen_header, seen_vm, seen_end;
 	uint64_t records;
+	uint64_t t;		/* the current record's t= (a journal's clock) */
 	/* counters of our own (the rest come from the vm and the mock) */
 	uint64_t binds_failed, batches, placement_diffs, result_diffs;
 	struct gtt_replay_stats base;	/* cumulative figures at interval start */
@@ -397,6 +399,12 @@ static void note_result(struct rp *rp, int got, int recorded)
 
 /* ---- records ---- */
 
+/* A journal's clock in the replay: the trace's time. */
+static uint64_t replay_clock(void *arg)
+{
+	return ((const struct rp *)arg)->t;
+}
+
 static int rec_vm(struct rp *rp)
 {
 	uint64_t start, size, page, flags;
@@ -443,6 +451,10 @@ static int rec_vm(struct rp *rp)
 		return bad(rp, "the vm cannot be made here: %s", why);
 	}
 	rp->seen_vm = true;
+	if (rp->cfg->on_vm) {
+		rp->cfg->on_vm(rp->cfg->arg, rp->vm, false);
+		journal_set_clock(rp->vm, replay_clock, rp);
+	}
 	return 0;
 }
 
@@ -1026,6 +1038,17 @@ static int header(struct rp *rp)
 	return 0;
 }
 
+/* The record's t=, for a journal's clock (checked by nothing else: a
+ * trace without it, or with a bad one, keeps the last good time). */
+static void stamp(struct rp *rp)
+{
+	const char *t = field(rp, "t");
+	uint64_t v;
+
+	if (t && num(t, &v))
+		rp->t = v;
+}
+
 static int run(struct rp *rp)
 {
 	int err;
@@ -1046,6 +1069,7 @@ static int run(struct rp *rp)
 		if (rp->seen_end)
 			return bad(rp, "%.20s record after the end record", rp->kind);
 		rp->records++;
+		stamp(rp);
 		if (!rp->in_interval)
 			rp->first_line = rp->line;
 		err = dispatch(rp);
@@ -1133,6 +1157,8 @@ GTT_API int gtt_trace_replay(FILE *in, const struct gtt_replay_config *cfg,
 		return set_error(-EINVAL, "gtt_trace_replay: unknown timing %u", cfg->timing);
 	rp.cfg = cfg;
 	err = run(&rp);
+	if (!err && cfg->on_vm && rp.vm)
+		cfg->on_vm(cfg->arg, rp.vm, true);
 	if (!err) {
 		if (cfg->interval)
 			end_interval(&rp);
