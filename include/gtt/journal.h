@@ -237,7 +237,12 @@ struct gtt_explain {
  * @out: receives the explanation.
  *
  * The latest mapping in @out->m is the one a GPU access at @time would
- * meet, unless its state is %GTT_EXPLAIN_CLEARED or later (scratch).
+ * meet, unless its state is %GTT_EXPLAIN_CLEARED or later (scratch).  An
+ * asynchronous bind whose PTE write failed later still shows as bound.
+ * Explaining now takes the vm lock (and, like every vm call, first
+ * retires finished unbinds and retries the quarantine); explaining a past
+ * time takes only the journal's.  Not from a fence callback run under the
+ * vm lock.
  *
  * Return: 0; -EINVAL (NULL, or @vm has no journal).
  */
