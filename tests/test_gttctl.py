@@ -266,17 +266,17 @@ check(run("replay")[0] == 2 and run("replay", "x", "--policy", "placement=up")[0
 # the clear run when the GPU finished; another bound at the end ---
 EXPLAIN_TRACE = """gtt-trace 1
 vm t=0 name=t start=0x10000 size=0x40000 page_size=0x1000 flags=0x0
-pages t=1200 id=1 size=0x10000 flags=0x0
-vma t=1300 vma=0x1000010000001 pages=1 resv=0
-bind t=2100 vma=0x1000010000001 flags=0x0 offset=0x0 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0 placement=best pte=0x0 pages_offset=0x0 deps=- at=0x10000 mapped=0x10000 fence=0 ret=0
+pages t=1200 id=3 size=0x10000 flags=0x0
+vma t=1300 vma=0x7 pages=3 resv=0
+bind t=2100 vma=0x7 flags=0x0 offset=0x0 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0 placement=best pte=0x0 pages_offset=0x0 deps=- at=0x10000 mapped=0x10000 fence=0 ret=0
 fence t=2500 id=1 ctx=0x1 seqno=1
-active t=2600 vma=0x1000010000001 fence=1 ret=0
-unbind t=2900 vma=0x1000010000001 flags=0x1 fence=2 ret=0
+active t=2600 vma=0x7 fence=1 ret=0
+unbind t=2900 vma=0x7 flags=0x1 fence=2 ret=0
 signal t=9100 fence=1 err=0
 signal t=9300 fence=2 err=0
-pages t=9400 id=2 size=0x4000 flags=0x0
-vma t=9500 vma=0x1000010000002 pages=2 resv=0
-bind t=9600 vma=0x1000010000002 flags=0x2 offset=0x30000 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0 placement=best pte=0x0 pages_offset=0x0 deps=- at=0x30000 mapped=0x4000 fence=0 ret=0
+pages t=9400 id=5 size=0x4000 flags=0x0
+vma t=9500 vma=0x9 pages=5 resv=0
+bind t=9600 vma=0x9 flags=0x2 offset=0x30000 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0 placement=best pte=0x0 pages_offset=0x0 deps=- at=0x30000 mapped=0x4000 fence=0 ret=0
 end t=9900 records=13 dropped=0
 """
 ex = "/tmp/gttctl-explain-%d.trace" % os.getpid()
@@ -285,10 +285,10 @@ with open(ex, "w") as f:
 rc, out, _ = run("explain", "0x12000", ex)
 check(rc == 0 and out ==
       "0x12000: unbound and cleared: an access hits scratch\n"
-      "  vma 0x1000010000001 (pages #1 +0x0, 64 KiB at 0x10000) bound at t=2100, unbound at t=2900"
+      "  vma 0x7 (pages 3 +0x0, 64 KiB at 0x10000) bound at t=2100, unbound at t=2900"
       " (unbind completed at t=9100: PTEs cleared)\n"
       "  now: free\n",
-      "explain an address bound then unbound: the vma, its bind, unbind and clear times, now free")
+      "explain an address bound then unbound: the trace's vma and pages, its bind, unbind and clear times, now free")
 rc, out, _ = run("explain", "0x12000", ex, "--time", "5000")
 check(rc == 0 and out.startswith("0x12000 at t=5000: POTENTIAL USE AFTER FREE") and
       "clear not yet run" in out and "now:" not in out,
@@ -299,7 +299,8 @@ check(rc == 0 and out == "0x50000: nothing was bound here since the journal bega
 rc, out, _ = run("explain", "0x31000", ex, "--mock", "tgl")
 check(rc == 0 and out.startswith("0x31000: bound: an access reads the mapping's pages\n") and
       "16 KiB at 0x30000) bound at t=9600\n" in out and
-      out.endswith("  now: vma 0x1000010000002 bound\n"),
+      "vma 0x9 (pages 5 +0x0, 16 KiB at 0x30000)" in out and
+      out.endswith("  now: vma 0x9 bound\n"),
       "explain an address bound now (on a TGL GGTT mock)")
 with open(ex, "w") as f:
     f.write(EXPLAIN_TRACE[: len(EXPLAIN_TRACE) // 2])

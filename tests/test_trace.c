@@ -416,8 +416,10 @@ static void test_sink_failure_and_destroy(void **state)
 }
 
 /* on_vm: called with the replay's vm before the first operation and after
- * the last record; a journal enabled there speaks the trace's times. */
+ * the last record; a journal enabled there speaks the trace's times and
+ * names. */
 struct on_vm_seen {
+	bool oom;		/* allocations may fail: check nothing */
 	int calls;
 	bool done_seen;
 	struct gtt_journal_event ev[8];
@@ -429,6 +431,11 @@ static void on_vm_journal(void *arg, struct gtt_vm *vm, bool done)
 	struct on_vm_seen *s = arg;
 
 	s->calls++;
+	if (s->oom) {
+		if (!done)
+			gtt_vm_journal_enable(vm, 8);
+		return;
+	}
 	if (!done) {
 		assert_false(s->done_seen);
 		assert_int_equal(gtt_vm_journal_enable(vm, 8), 0);
@@ -443,12 +450,12 @@ static void test_replay_on_vm(void **state)
 	static const char text[] =
 	"gtt-trace 1\n"
 	"vm t=0 name=t start=0x10000 size=0x40000 page_size=0x1000 flags=0x0\n"
-	"pages t=1200 id=1 size=0x10000 flags=0x0\n"
-	"vma t=1300 vma=0x1000010000001 pages=1 resv=0\n"
-	"bind t=2100 vma=0x1000010000001 flags=0x0 offset=0x0 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0 placement=best pte=0x0 pages_offset=0x0 deps=- at=0x10000 mapped=0x10000 fence=0 ret=0\n"
+	"pages t=1200 id=3 size=0x10000 flags=0x0\n"
+	"vma t=1300 vma=0x7 pages=3 resv=0\n"
+	"bind t=2100 vma=0x7 flags=0x0 offset=0x0 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0 placement=best pte=0x0 pages_offset=0x0 deps=- at=0x10000 mapped=0x10000 fence=0 ret=0\n"
 	"fence t=2500 id=1 ctx=0x1 seqno=1\n"
-	"active t=2600 vma=0x1000010000001 fence=1 ret=0\n"
-	"unbind t=2900 vma=0x1000010000001 flags=0x1 fence=2 ret=0\n"
+	"active t=2600 vma=0x7 fence=1 ret=0\n"
+	"unbind t=2900 vma=0x7 flags=0x1 fence=2 ret=0\n"
 	"signal t=9100 fence=1 err=0\n"
 	"signal t=9300 fence=2 err=0\n"
 	"end t=9500 records=10 dropped=0\n";
@@ -467,8 +474,12 @@ static void test_replay_on_vm(void **state)
 	assert_int_equal(seen.n, 3);
 	assert_int_equal(seen.ev[0].kind, GTT_JOURNAL_BIND);
 	assert_int_equal(seen.ev[0].time, 2100);
+	/* Named as the trace names them. */
+	assert_int_equal(seen.ev[0].vma, 0x7);
+	assert_int_equal(seen.ev[0].pages_id, 3);
 	assert_int_equal(seen.ev[1].kind, GTT_JOURNAL_UNBIND);
 	assert_int_equal(seen.ev[1].time, 2900);
+	assert_int_equal(seen.ev[1].vma, 0x7);
 	/* The clear ran when the GPU's fence signalled. */
 	assert_int_equal(seen.ev[2].kind, GTT_JOURNAL_CLEAR);
 	assert_int_equal(seen.ev[2].time, 9100);
@@ -478,6 +489,18 @@ static void test_replay_on_vm(void **state)
 				    &cfg, NULL, NULL), -EBADMSG);
 	assert_int_equal(seen.calls, 1);
 	assert_false(seen.done_seen);
+	/* Out of memory anywhere (the names of the journal's source
+	 * included): an error, never a crash or a leak (ASan). */
+	int err = -ENOMEM;
+
+	for (uint64_t n = 1; n < 400; n++) {
+		seen = (struct on_vm_seen){ .oom = true };
+		mem_fail_after(n);
+		err = replay_str(text, &cfg, NULL, NULL);
+		mem_fail_after(0);
+		assert_true(err == 0 || err == -ENOMEM || err == -EBADMSG);
+	}
+	assert_int_equal(err, 0);	/* the sweep went past the last allocation */
 }
 
 int main(void)

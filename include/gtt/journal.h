@@ -22,7 +22,7 @@
  *
  * Times are CLOCK_MONOTONIC nanoseconds, except in a replay
  * (gtt_trace_replay()), where they are the trace's t= of the record being
- * replayed.
+ * replayed, and vmas and pages are named by the trace's handles and ids.
  *
  * Thread safety: the journal has its own lock, taken under the vm lock by
  * binds and unbinds and, without the vm lock, by the thread that runs an
@@ -96,6 +96,7 @@ enum gtt_journal_flags {
  * @pages: the pages mapped (bind, map), as an identity only: the object
  *	may be gone.
  * @pages_offset: where in @pages the mapping starts.
+ * @pages_id: in a replay, the trace's id of @pages; 0 otherwise.
  * @reserved: zero.
  */
 struct gtt_journal_event {
@@ -110,7 +111,8 @@ struct gtt_journal_event {
 	uint64_t size;
 	const struct gtt_pages *pages;
 	uint64_t pages_offset;
-	uint64_t reserved[2];
+	uint64_t pages_id;
+	uint64_t reserved[1];
 };
 
 /**
@@ -171,6 +173,7 @@ enum gtt_explain_state {
  * @size: bytes.
  * @pages: the pages (identity only), NULL if unknown or a NULL mapping.
  * @pages_offset: where in @pages the mapping starts.
+ * @pages_id: in a replay, the trace's id of @pages; 0 otherwise.
  * @bound_at: time of the bind (0 if before the journal).
  * @unbound_at: time the unbind started, 0 if not (yet).
  * @cleared_at: time of the clear (or its failure), 0 if not (yet).
@@ -192,7 +195,8 @@ struct gtt_explain_mapping {
 	uint64_t unbound_at;
 	uint64_t cleared_at;
 	uint64_t released_at;
-	uint64_t reserved[2];
+	uint64_t pages_id;
+	uint64_t reserved[1];
 };
 
 /** GTT_EXPLAIN_MAX - Mappings an explanation keeps (the latest ones). */
@@ -261,9 +265,11 @@ GTT_API const char *gtt_explain_state_name(uint32_t state);
  * @ex: from gtt_vm_explain().
  *
  * One line for the address and what a GPU access there would meet, one
- * per mapping ("vma 0x... (64 KiB at 0x..., pages #1 +0x0): bound at
- * t=..., unbound at t=..., clear ran at t=..."), and what is there now.
- * Pages are numbered in the order they appear in the report.
+ * per mapping ("vma 0x... (pages #1 +0x0, 64 KiB at 0x...) bound at
+ * t=..., unbound at t=... (unbind completed at t=...: PTEs cleared)"),
+ * and what is there now.  Pages are named by their trace id in a replay
+ * ("pages 3"), otherwise numbered in the order they appear in the report
+ * ("pages #1").
  *
  * Return: 0; -EINVAL (NULL); -EIO (writing failed).
  */

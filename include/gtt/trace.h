@@ -197,8 +197,9 @@ typedef void (*gtt_replay_interval_fn)(void *arg,
  *	vm goes.
  *
  * A journal enabled on @vm here (gtt_vm_journal_enable(), gtt/journal.h)
- * stamps its events with the t= of the record being replayed, so that
- * gtt_vm_explain() speaks the trace's times (what gttctl explain does).
+ * stamps its events with the t= of the record being replayed and names
+ * vmas and pages by the trace's handles and ids, so that gtt_vm_explain()
+ * speaks the trace's language (what gttctl explain does).
  */
 typedef void (*gtt_replay_vm_fn)(void *arg, struct gtt_vm *vm, bool done);
 

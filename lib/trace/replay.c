@@ -6,7 +6,7 @@
  *
  * The trace names vmas by the recording's handles, fences and pages by
  * trace ids; three maps (struct idmap) translate them to this replay's
- * objects.  Nothing a trace says is trusted: unknown names, numbers out of
+ * objects, and, for a journal on the replayed vm (on_vm), two more back.  Nothing a trace says is trusted: unknown names, numbers out of
  * range, a missing field, a record after "end" or no "end" at all make
  * the replay stop with -EBADMSG and the line in gtt_last_error().
  *
@@ -108,6 +108,9 @@ struct rp {
 	struct idmap fences;	/* id -> struct gtt_fence * (aux: FENCE_OUTSIDE) */
 	struct idmap pages;	/* id -> struct gtt_pages * */
 	struct idmap ctxs;	/* recorded context -> ours */
+	/* With on_vm (a journal's names): our vma handles -> the trace's,
+	 * our pages pointers -> the trace's ids. */
+	struct idmap vma_names, pages_names;
 	uint64_t dma_next;
 
 	struct gtt_map_op *ops;
@@ -399,10 +402,40 @@ static void note_result(struct rp *rp, int got, int recorded)
 
 /* ---- records ---- */
 
-/* A journal's clock in the replay: the trace's time. */
+/* A journal's view of the replay (journal_set_source()): the trace's
+ * time, and its names for our vmas and pages (0 when unknown). */
 static uint64_t replay_clock(void *arg)
 {
 	return ((const struct rp *)arg)->t;
+}
+
+static gtt_vma_t replay_vma_name(void *arg, gtt_vma_t h)
+{
+	const struct idslot *sl = idmap_find(&((const struct rp *)arg)->vma_names, h);
+
+	return sl ? sl->val : 0;
+}
+
+static uint64_t replay_pages_name(void *arg, const struct gtt_pages *p)
+{
+	const struct idslot *sl = idmap_find(&((const struct rp *)arg)->pages_names,
+					     (uint64_t)(uintptr_t)p);
+
+	return sl ? sl->val : 0;
+}
+
+/* With on_vm: remember the trace's name of our vma or pages @ours. */
+static int add_name(struct rp *rp, struct idmap *m, uint64_t ours, uint64_t name)
+{
+	struct idslot *sl;
+
+	if (!rp->cfg->on_vm)
+		return 0;
+	sl = idmap_slot(m, ours);
+	if (!sl)
+		return set_error(-ENOMEM, "gtt_trace_replay: out of memory");
+	sl->val = name;
+	return 0;
 }
 
 static int rec_vm(struct rp *rp)
@@ -452,8 +485,13 @@ static int rec_vm(struct rp *rp)
 	}
 	rp->seen_vm = true;
 	if (rp->cfg->on_vm) {
+		const struct journal_source src = {
+			.clock = replay_clock, .vma_name = replay_vma_name,
+			.pages_name = replay_pages_name, .arg = rp,
+		};
+
 		rp->cfg->on_vm(rp->cfg->arg, rp->vm, false);
-		journal_set_clock(rp->vm, replay_clock, rp);
+		journal_set_source(rp->vm, &src);
 	}
 	return 0;
 }
@@ -481,7 +519,7 @@ static int rec_pages(struct rp *rp)
 	err = gtt_pages_create(&seg, 1, 0, &p);
 	if (err)
 		return err;
-	sl = idmap_slot(&rp->pages, id);
+	sl = add_name(rp, &rp->pages_names, (uint64_t)(uintptr_t)p, id) ? NULL : idmap_slot(&rp->pages, id);
 	if (!sl) {
 		gtt_pages_put(p);
 		return set_error(-ENOMEM, "gtt_trace_replay: out of memory");
@@ -550,7 +588,7 @@ static int rec_signal(struct rp *rp)
 
 static int add_vma(struct rp *rp, uint64_t h, gtt_vma_t ours)
 {
-	struct idslot *sl = idmap_slot(&rp->vmas, h);
+	struct idslot *sl = add_name(rp, &rp->vma_names, ours, h) ? NULL : idmap_slot(&rp->vmas, h);
 
 	if (!sl) {
 		gtt_vma_destroy(rp->vm, ours);
@@ -1124,6 +1162,8 @@ static void teardown(struct rp *rp)
 	put_all(&rp->pages, 1);
 	mem_free(rp->vmas.s);
 	mem_free(rp->ctxs.s);
+	mem_free(rp->vma_names.s);
+	mem_free(rp->pages_names.s);
 	mem_free(rp->ops);
 	mem_free(rp->buf);
 }

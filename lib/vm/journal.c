@@ -9,11 +9,12 @@
  * binding remembers the seq of its bind event (b->jid), which its unbind,
  * clear and release events carry: that is how the explainer ties them.
  *
- * Locking: j->lock guards the ring and the clock.  The hooks take it under
- * the vm lock (bind, unbind, batch, release) or with no lock at all (the
- * clear, run by whoever ends an unbind: an executor's worker, a holder);
- * readers take it alone.  Nothing else is taken while it is held, except
- * the replay's clock, which reads the replay's own state.  vm->journal is
+ * Locking: j->lock guards the ring and the source.  The hooks take it
+ * under the vm lock (bind, unbind, batch, release) or with no lock at all
+ * (the clear, run by whoever ends an unbind: an executor's worker, a
+ * holder); readers take it alone.  Nothing else is taken while it is
+ * held: a replay's source (journal_set_source()) only reads the replay's
+ * own state, in the replay's one thread.  vm->journal is
  * set once (under the vm lock) and freed only when the vm is destroyed,
  * after the last job ended, so a hook that saw it may use it.
  */
@@ -29,9 +30,18 @@ struct vm_journal {
 	struct gtt_journal_event *ring;
 	uint32_t cap;
 	uint64_t next;			/* seq of the next event */
-	uint64_t (*clock)(void *arg);	/* NULL: CLOCK_MONOTONIC */
-	void *clock_arg;
+	struct journal_source src;	/* a replay's, or all NULL */
 };
+
+static gtt_vma_t vma_name(const struct vm_journal *j, gtt_vma_t h)
+{
+	return j->src.vma_name && h ? j->src.vma_name(j->src.arg, h) : h;
+}
+
+static uint64_t pages_name(const struct vm_journal *j, const struct gtt_pages *p)
+{
+	return j->src.pages_name && p ? j->src.pages_name(j->src.arg, p) : 0;
+}
 
 static uint64_t held(const struct vm_journal *j)
 {
@@ -45,7 +55,7 @@ static struct gtt_journal_event *ev_new(struct vm_journal *j, uint32_t kind)
 
 	memset(e, 0, sizeof(*e));
 	e->seq = j->next++;
-	e->time = j->clock ? j->clock(j->clock_arg) : now_ns();
+	e->time = j->src.clock ? j->src.clock(j->src.arg) : now_ns();
 	e->kind = kind;
 	return e;
 }
@@ -56,11 +66,12 @@ void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
 
 	pthread_mutex_lock(&j->lock);
 	e = ev_new(j, GTT_JOURNAL_BIND);
-	e->vma = h;
+	e->vma = vma_name(j, h);
 	e->start = b->start;
 	e->size = b->size;
 	e->pages = b->pages;
 	e->pages_offset = b->pages_offset;
+	e->pages_id = pages_name(j, b->pages);
 	e->binding = e->seq;
 	b->jid = e->seq;
 	pthread_mutex_unlock(&j->lock);
@@ -73,7 +84,7 @@ void journal_rec_unbind(struct vm_journal *j, const struct vma *v, bool evicted)
 
 	pthread_mutex_lock(&j->lock);
 	e = ev_new(j, evicted ? GTT_JOURNAL_EVICT : GTT_JOURNAL_UNBIND);
-	e->vma = v->handle;
+	e->vma = vma_name(j, v->handle);
 	e->start = b->start;
 	e->size = b->size;
 	e->binding = b->jid;
@@ -121,25 +132,27 @@ void journal_rec_batch(struct vm_journal *j, struct gtt_vm *vm,
 			continue;
 		e = ev_new(j, ops[i].kind == GTT_OP_MAP ? GTT_JOURNAL_MAP :
 						      GTT_JOURNAL_UNMAP);
-		e->vma = ops[i].vma;
+		e->vma = vma_name(j, ops[i].vma);
 		e->start = v->binding->start + ops[i].offset;
 		e->size = ops[i].size;
 		e->pages = ops[i].pages;
 		e->pages_offset = ops[i].pages_offset;
+		e->pages_id = pages_name(j, ops[i].pages);
 	}
 	pthread_mutex_unlock(&j->lock);
 }
 
-void journal_set_clock(struct gtt_vm *vm, uint64_t (*clock)(void *arg), void *arg)
+void journal_set_source(struct gtt_vm *vm, const struct journal_source *src)
 {
 	struct vm_journal *j = atomic_load_explicit(&vm->journal, memory_order_acquire);
 
 	if (!j)
 		return;
+	pthread_mutex_lock(&vm->lock);
 	pthread_mutex_lock(&j->lock);
-	j->clock = clock;
-	j->clock_arg = arg;
+	j->src = *src;
 	pthread_mutex_unlock(&j->lock);
+	pthread_mutex_unlock(&vm->lock);
 }
 
 void journal_destroy(struct gtt_vm *vm)
@@ -268,6 +281,7 @@ static void ex_mapped(struct gtt_explain *ex, const struct gtt_journal_event *e)
 	m->size = e->size;
 	m->pages = e->pages;
 	m->pages_offset = e->pages_offset;
+	m->pages_id = e->pages_id;
 	m->bound_at = e->time;
 }
 
@@ -371,7 +385,8 @@ static void ex_event(struct gtt_explain *ex, const struct gtt_journal_event *e)
 
 /* What the vm maps at ex->addr now: a vma, a range the quarantine holds,
  * pending unbinds (takes the vm lock). */
-static void explain_now(struct gtt_vm *vm, struct gtt_explain *ex)
+static void explain_now(struct gtt_vm *vm, struct vm_journal *j,
+			struct gtt_explain *ex)
 {
 	uint64_t page = ex->addr & ~(vm->page_size - 1);
 	struct gtt_range_node *n;
@@ -383,7 +398,9 @@ static void explain_now(struct gtt_vm *vm, struct gtt_explain *ex)
 		if (n && n->start <= ex->addr) {
 			const struct vma *v = n->owner;
 
-			ex->now_vma = v ? v->handle : 0;
+			pthread_mutex_lock(&j->lock);
+			ex->now_vma = v ? vma_name(j, v->handle) : 0;
+			pthread_mutex_unlock(&j->lock);
 			ex->now_held = !v;
 		}
 		ex->now_pending = range_fence_count_unsignalled(&vm->pending, page,
@@ -408,7 +425,7 @@ GTT_API int gtt_vm_explain(struct gtt_vm *vm, uint64_t addr, uint64_t time,
 	out->time = time;
 	/* First: its retirement may release a quarantined binding. */
 	if (!time)
-		explain_now(vm, out);
+		explain_now(vm, j, out);
 	pthread_mutex_lock(&j->lock);
 	n = held(j);
 	first = j->next - n;
@@ -488,7 +505,10 @@ static void print_mapping(FILE *f, const struct gtt_explain *ex, uint32_t i)
 		fprintf(f, "  %s 0x%" PRIx64, m->sparse ? "map in sparse vma" : "vma", m->vma);
 	else
 		fprintf(f, "  %s", m->sparse ? "sparse mapping" : "binding");
-	if (m->pages)
+	if (m->pages_id)
+		fprintf(f, " (pages %" PRIu64 " +0x%" PRIx64 ", %s at 0x%" PRIx64 ")",
+			m->pages_id, m->pages_offset, sz, m->start);
+	else if (m->pages)
 		fprintf(f, " (pages #%u +0x%" PRIx64 ", %s at 0x%" PRIx64 ")",
 			pages_no(ex, i), m->pages_offset, sz, m->start);
 	else

@@ -45,8 +45,18 @@ void journal_rec_batch(struct vm_journal *j, struct gtt_vm *vm,
 
 /* gtt_vm_destroy(), once idle: free the journal. */
 void journal_destroy(struct gtt_vm *vm);
-/* Stamp events with @clock(@arg) instead of CLOCK_MONOTONIC (the replay:
- * the trace's time).  Nothing happens if @vm has no journal. */
-void journal_set_clock(struct gtt_vm *vm, uint64_t (*clock)(void *arg), void *arg);
+/*
+ * A replay's view (lib/trace/replay.c): events stamped with @clock instead
+ * of CLOCK_MONOTONIC, vmas and pages named by @vma_name and @pages_name
+ * (the trace's handles and ids).  Called under the journal's lock (and the
+ * vm's, except @clock).  Nothing happens if @vm has no journal.
+ */
+struct journal_source {
+	uint64_t (*clock)(void *arg);
+	gtt_vma_t (*vma_name)(void *arg, gtt_vma_t h);
+	uint64_t (*pages_name)(void *arg, const struct gtt_pages *p);
+	void *arg;
+};
+void journal_set_source(struct gtt_vm *vm, const struct journal_source *src);
 
 #endif
