@@ -6,9 +6,10 @@
  *
  * The trace names vmas by the recording's handles, fences and pages by
  * trace ids; three maps (struct idmap) translate them to this replay's
- * objects, and, for a journal on the replayed vm (on_vm), two more back.  Nothing a trace says is trusted: unknown names, numbers out of
- * range, a missing field, a record after "end" or no "end" at all make
- * the replay stop with -EBADMSG and the line in gtt_last_error().
+ * objects, and, for a journal on the replayed vm (on_vm), two more
+ * translate back.  Nothing a trace says is trusted: unknown names, numbers
+ * out of range, a missing field, a record after "end" or no "end" at all
+ * make the replay stop with -EBADMSG and the line in gtt_last_error().
  *
  * Everything runs in the calling thread; nothing here is shared.
  */
@@ -519,7 +520,8 @@ static int rec_pages(struct rp *rp)
 	err = gtt_pages_create(&seg, 1, 0, &p);
 	if (err)
 		return err;
-	sl = add_name(rp, &rp->pages_names, (uint64_t)(uintptr_t)p, id) ? NULL : idmap_slot(&rp->pages, id);
+	sl = add_name(rp, &rp->pages_names, (uint64_t)(uintptr_t)p, id) ? NULL :
+	     idmap_slot(&rp->pages, id);
 	if (!sl) {
 		gtt_pages_put(p);
 		return set_error(-ENOMEM, "gtt_trace_replay: out of memory");
@@ -588,7 +590,8 @@ static int rec_signal(struct rp *rp)
 
 static int add_vma(struct rp *rp, uint64_t h, gtt_vma_t ours)
 {
-	struct idslot *sl = add_name(rp, &rp->vma_names, ours, h) ? NULL : idmap_slot(&rp->vmas, h);
+	struct idslot *sl = add_name(rp, &rp->vma_names, ours, h) ? NULL :
+			     idmap_slot(&rp->vmas, h);
 
 	if (!sl) {
 		gtt_vma_destroy(rp->vm, ours);
