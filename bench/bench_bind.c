@@ -33,6 +33,11 @@
  * discards (the cost of the recorder) and into a FILE on /dev/null (plus
  * stdio), alternating, best of 3 each; the ratio against no recording is
  * printed.
+ *
+ * --journal: every vm keeps a binding journal (gtt/journal.h) of
+ * BENCH_JOURNAL entries, enabled before it is populated; the ring wraps
+ * during the run, as it would in a long-running driver.  Compare the
+ * figures with a run without it.
  */
 #include <inttypes.h>
 #include <malloc.h>
@@ -42,6 +47,9 @@
 #include "bench_util.h"
 
 #define PAGE 4096ull
+#define BENCH_JOURNAL (1u << 16)
+
+static bool journal;	/* --journal */
 
 struct world {
 	struct gtt_backend *be;
@@ -90,6 +98,8 @@ static void world_init(struct world *w, size_t live)
 	vc.executor = w->ex;
 	if (gtt_vm_create(&vc, &w->vm))
 		die("vm");
+	if (journal && gtt_vm_journal_enable(w->vm, BENCH_JOURNAL))
+		die("journal");
 	w->n = live + 1;
 	w->vmas = calloc(w->n, sizeof(*w->vmas));
 	pages = calloc(w->n, sizeof(*pages));
@@ -265,13 +275,18 @@ int main(int argc, char **argv)
 
 	if (trace)
 		argc--;
+	journal = argc > 1 && !strcmp(argv[argc - 1], "--journal");
+	if (journal)
+		argc--;
 	int quick = bench_parse(argc, argv,
 		"Synchronous bind+unbind pairs of 4 KiB mappings, one thread, with\n"
 		"1k, 100k and 1M live mappings; ratios against the 1k case and\n"
 		"against the same sequence through the bare range allocator; heap\n"
 		"bytes per live vma.\n"
 		"  --trace  (last) the same with and without a trace recording: the\n"
-		"           recorder's cost, ratio against no recording");
+		"           recorder's cost, ratio against no recording\n"
+		"  --journal (last, or before --trace) every vm keeps a binding\n"
+		"           journal (gtt/journal.h): compare with a run without");
 	size_t sizes[] = { 1000, 100000, 1000000 };
 	uint64_t pairs = quick ? 2000 : 2000000;
 	double base[2] = { 0, 0 };

@@ -5,9 +5,13 @@
  * pages, through vm_query.h); results come only from walking the
  * backend's page tables.
  *
+ * Reports carry the time of the access, so that the vm's journal can say
+ * what the address held then (gtt_sim_report_explain()).
+ *
  * Locking: sim->lock guards the report list and the job counter; the vm
  * is only reached through its public calls and vm_query_addr().
  */
+#include <inttypes.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -199,6 +203,8 @@ GTT_API int gtt_sim_run(struct gtt_sim *sim, struct gtt_sim_job *job)
 		struct gtt_translation t;
 		int err = gtt_backend_translate(sim->be, job->addr[i], &t);
 
+		r.time = now_ns();
+
 		if (err || !t.present)
 			r.kind = GTT_SIM_FAULT;
 		else if (job->expected[i] == SIM_NULL && (t.null || t.scratch))
@@ -236,6 +242,31 @@ GTT_API const struct gtt_sim_report *gtt_sim_reports(struct gtt_sim *sim,
 	if (count)
 		*count = sim ? sim->nreports : 0;
 	return sim && sim->nreports ? sim->reports : NULL;
+}
+
+GTT_API int gtt_sim_report_explain(struct gtt_sim *sim,
+				   const struct gtt_sim_report *r,
+				   struct gtt_explain *out)
+{
+	if (!sim || !r)
+		return set_error(-EINVAL, "gtt_sim_report_explain: NULL argument");
+	return gtt_vm_explain(sim->vm, r->addr, r->time, out);
+}
+
+GTT_API int gtt_sim_report_print(FILE *f, struct gtt_sim *sim,
+				 const struct gtt_sim_report *r)
+{
+	struct gtt_explain ex;
+
+	if (!f || !sim || !r)
+		return set_error(-EINVAL, "gtt_sim_report_print: NULL argument");
+	fprintf(f, "job %" PRIu64 ": %s at 0x%" PRIx64 " (expected 0x%" PRIx64 ", got 0x%" PRIx64 ")\n",
+		r->job, gtt_sim_kind_name(r->kind), r->addr, r->expected, r->got);
+	if (!gtt_vm_explain(sim->vm, r->addr, r->time, &ex))
+		return gtt_explain_print(f, &ex);
+	if (ferror(f))
+		return set_error(-EIO, "gtt_sim_report_print: writing failed");
+	return 0;
 }
 
 GTT_API void gtt_sim_destroy(struct gtt_sim *sim)

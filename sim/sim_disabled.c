@@ -70,3 +70,16 @@ GTT_API const struct gtt_sim_report *gtt_sim_reports(struct gtt_sim *sim, size_t
 	sim_disabled("gtt_sim_reports");
 	return NULL;
 }
+
+GTT_API int gtt_sim_report_explain(struct gtt_sim *sim, const struct gtt_sim_report *r,
+				   struct gtt_explain *out)
+{
+	(void)sim, (void)r, (void)out;
+	return sim_disabled("gtt_sim_report_explain");
+}
+
+GTT_API int gtt_sim_report_print(FILE *f, struct gtt_sim *sim, const struct gtt_sim_report *r)
+{
+	(void)f, (void)sim, (void)r;
+	return sim_disabled("gtt_sim_report_print");
+}

@@ -139,6 +139,10 @@ static void test_sim_disabled(void **state)
 	assert_says("gtt_sim_reports", "-Dsim=disabled");
 	assert_int_equal(count, 0);
 	assert_string_equal(gtt_sim_kind_name(GTT_SIM_FAULT), "?");
+	assert_int_equal(gtt_sim_report_explain(sim, NULL, NULL), -EOPNOTSUPP);
+	assert_says("gtt_sim_report_explain", "-Dsim=disabled");
+	assert_int_equal(gtt_sim_report_print(stdout, sim, NULL), -EOPNOTSUPP);
+	assert_says("gtt_sim_report_print", "-Dsim=disabled");
 	gtt_sim_destroy(sim);
 	fixture_fini(&fx);
 }

@@ -44,6 +44,7 @@ check(rc == 0 and all(w in out for w in ("list", "info SLOT", "dump", "bind", "-
                                           "--raw", "--xe DEVICE", "--userptr", "--pat",
                                           "DRM_IOCTL_XE_GEM_CREATE", "UNCONFIRMED")),
       "--help lists commands and options")
+check(all(w in out for w in ("explain ADDR TRACE", "--time T")), "--help lists explain and --time")
 check(run()[0] == 2, "no command: exit 2")
 check(run("frobnicate")[0] == 2, "unknown command: exit 2")
 check(run("dump")[0] == 2, "dump without a target: exit 2")
@@ -329,6 +330,55 @@ check(run("replay", game, "--map", "x.png", "--map-width", "0")[0] == 2 and
       run("replay", game, "--map", "x.png", "--map-row", "x")[0] == 2 and
       run("--mock", "tgl", "dump", "--map", "x.png")[0] == 2 and not os.path.exists("x.png"),
       "picture usage errors: exit 2, no file")
+# --- explain (gtt/journal.h): one vma bound, unbound while the GPU used it,
+# the clear run when the GPU finished; another bound at the end ---
+EXPLAIN_TRACE = """gtt-trace 1
+vm t=0 name=t start=0x10000 size=0x40000 page_size=0x1000 flags=0x0
+pages t=1200 id=3 size=0x10000 flags=0x0
+vma t=1300 vma=0x7 pages=3 resv=0
+bind t=2100 vma=0x7 flags=0x0 offset=0x0 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0 placement=best pte=0x0 pages_offset=0x0 deps=- at=0x10000 mapped=0x10000 fence=0 ret=0
+fence t=2500 id=1 ctx=0x1 seqno=1
+active t=2600 vma=0x7 fence=1 ret=0
+unbind t=2900 vma=0x7 flags=0x1 fence=2 ret=0
+signal t=9100 fence=1 err=0
+signal t=9300 fence=2 err=0
+pages t=9400 id=5 size=0x4000 flags=0x0
+vma t=9500 vma=0x9 pages=5 resv=0
+bind t=9600 vma=0x9 flags=0x2 offset=0x30000 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0 placement=best pte=0x0 pages_offset=0x0 deps=- at=0x30000 mapped=0x4000 fence=0 ret=0
+end t=9900 records=13 dropped=0
+"""
+ex = "/tmp/gttctl-explain-%d.trace" % os.getpid()
+with open(ex, "w") as f:
+    f.write(EXPLAIN_TRACE)
+rc, out, _ = run("explain", "0x12000", ex)
+check(rc == 0 and out ==
+      "0x12000: unbound and cleared: an access hits scratch\n"
+      "  vma 0x7 (pages 3 +0x0, 64 KiB at 0x10000) bound at t=2100, unbound at t=2900"
+      " (unbind completed at t=9100: PTEs cleared)\n"
+      "  now: free\n",
+      "explain an address bound then unbound: the trace's vma and pages, its bind, unbind and clear times, now free")
+rc, out, _ = run("explain", "0x12000", ex, "--time", "5000")
+check(rc == 0 and out.startswith("0x12000 at t=5000: POTENTIAL USE AFTER FREE") and
+      "clear not yet run" in out and "now:" not in out,
+      "explain --time between the unbind and its clear: the PTEs still map the old pages")
+rc, out, _ = run("explain", "0x50000", ex)
+check(rc == 0 and out == "0x50000: nothing was bound here since the journal began\n  now: free\n",
+      "explain an address never bound")
+rc, out, _ = run("explain", "0x31000", ex, "--mock", "tgl")
+check(rc == 0 and out.startswith("0x31000: bound: an access reads the mapping's pages\n") and
+      "16 KiB at 0x30000) bound at t=9600\n" in out and
+      "vma 0x9 (pages 5 +0x0, 16 KiB at 0x30000)" in out and
+      out.endswith("  now: vma 0x9 bound\n"),
+      "explain an address bound now (on a TGL GGTT mock)")
+with open(ex, "w") as f:
+    f.write(EXPLAIN_TRACE[: len(EXPLAIN_TRACE) // 2])
+rc, _, err = run("explain", "0x12000", ex)
+check(rc == 3 and "trace line" in err, "explain on a truncated trace: exit 3, with its line")
+os.unlink(ex)
+check(run("explain", "0x1000")[0] == 2 and run("explain", "addr", "x")[0] == 2 and
+      run("explain", "0x1000", "x", "--time", "0")[0] == 2 and
+      run("explain", "0x1000", "/nonexistent.trace")[0] == 1,
+      "explain usage errors: exit 2; a missing file: exit 1")
 
 print("%d failed" % len(failures))
 sys.exit(1 if failures else 0)

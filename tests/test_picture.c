@@ -80,10 +80,12 @@ struct collect {
 	uint64_t max_holes;
 };
 
-static void on_vm(void *arg, const struct gtt_replay_stats *st, struct gtt_vm *vm)
+static void on_vm(void *arg, struct gtt_vm *vm, const struct gtt_replay_stats *st)
 {
 	struct collect *c = arg;
 
+	if (!st || st->interval == UINT64_MAX)
+		return;
 	pic_run_add(c->run, st, vm);
 	c->last = *st;
 	if (st->holes > c->max_holes)
@@ -97,7 +99,7 @@ static struct pic_run *replay(const char *text, unsigned int width, struct colle
 					  .page_size = PAGE, .color_guard = true };
 	struct gtt_replay_config cfg = { .placement = GTT_REPLAY_AS_RECORDED,
 					 .avoid_pending = GTT_REPLAY_AS_RECORDED,
-					 .interval = 1, .on_interval_vm = on_vm, .arg = c };
+					 .interval = 1, .on_vm = on_vm, .arg = c };
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
 
 	memset(c, 0, sizeof(*c));

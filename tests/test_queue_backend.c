@@ -391,6 +391,64 @@ static void test_failed_batch(void **state)
 	assert_int_equal(freed2, 1);
 }
 
+/*
+ * The journal on a queue backend: the clear's event comes from the end of
+ * the kernel's batch (its fence's callback, in the thread that signalled
+ * the GPU's fence); a clear that fails there is quarantined, the range
+ * already free, and the later bind that overwrites it releases it.
+ */
+static void test_journal_on_queue(void **state)
+{
+	struct gtt_bind_info bi = fixed_at(VM_START, 0);
+	struct gtt_fence *gpu, *uf;
+	struct gtt_explain ex;
+	struct qfix f;
+	int freed = 0, freed2 = 0;
+	gtt_vma_t h, h2;
+
+	(void)state;
+	qfix_init(&f);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 32), 0);
+	h = vma_at(&f, 0x40000000, 2, &freed);
+	assert_int_equal(gtt_vma_bind(f.vm, h, &bi, NULL), 0);
+	gpu = qk_fence(f.k);
+	assert_int_equal(gtt_vma_add_active(f.vm, h, gpu), 0);
+	assert_int_equal(gtt_vma_unbind(f.vm, h, GTT_UNBIND_ASYNC, &uf), 0);
+	assert_int_equal(gtt_vm_explain(f.vm, VM_START, 0, &ex), 0);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_UNBINDING);
+	assert_int_equal(ex.now_pending, 1);
+	gtt_fence_signal(gpu, 0);
+	assert_int_equal(gtt_fence_status(uf), 1);
+	assert_int_equal(gtt_vm_explain(f.vm, VM_START, 0, &ex), 0);
+	assert_int_equal(ex.count, 1);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_CLEARED);
+	assert_int_equal(ex.now_pending, 0);
+	gtt_fence_put(uf);
+
+	/* A clear that fails in the kernel. */
+	assert_int_equal(gtt_vma_bind(f.vm, h, &bi, NULL), 0);
+	qk_fail_run(f.k, -EIO);
+	assert_int_equal(gtt_vma_unbind(f.vm, h, GTT_UNBIND_ASYNC, &uf), 0);
+	assert_int_equal(gtt_fence_status(uf), -EIO);
+	assert_int_equal(gtt_vm_explain(f.vm, VM_START, 0, &ex), 0);
+	assert_int_equal(ex.count, 2);
+	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_QUARANTINED);
+	assert_int_equal(ex.m[1].clear_error, -EIO);
+	assert_false(ex.now_held);	/* too late to keep the range */
+	h2 = vma_at(&f, 0x50000000, 2, &freed2);
+	assert_int_equal(gtt_vma_bind(f.vm, h2, &bi, NULL), 0);
+	assert_int_equal(gtt_vm_explain(f.vm, VM_START, 0, &ex), 0);
+	assert_int_equal(ex.count, 3);
+	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_RELEASED);
+	assert_int_equal(ex.m[2].vma, h2);
+	assert_int_equal(ex.now_vma, h2);
+	gtt_fence_put(uf);
+	gtt_fence_put(gpu);
+	qfix_fini(&f);
+	assert_int_equal(freed, 1);
+	assert_int_equal(freed2, 1);
+}
+
 /* Sparse vmas: a batch of map ops is one submission; a partial unmap is
  * an UNMAP of the part, after the kernel's GPU work. */
 static void test_sparse_batch_one_submission(void **state)
@@ -689,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_oom_changes_nothing),
 		cmocka_unit_test(test_pte_backend_refuses_bo_pages),
 		cmocka_unit_test(test_backend_breaking_its_contract),
+		cmocka_unit_test(test_journal_on_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,8 @@
  * policy bugs are caught by walking the real Intel page tables.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "helpers.h"
 #include "base/util.h"
@@ -133,6 +135,67 @@ static void test_forgotten_active_fence_is_caught(void **state)
 	assert_int_equal(r[0].expected, 0xa0000040);
 	assert_int_equal(r[0].got, 0xdead040);
 	assert_string_equal(gtt_sim_kind_name(r[0].kind), "scratch");
+	world_fini(&w);
+}
+
+/* With a journal, a report explains itself: the job read its address after
+ * the unbind of A had completed (PTEs cleared), and the explanation names
+ * A, its unbind and the clear. */
+static void test_report_explains_itself(void **state)
+{
+	struct gtt_sim_job *job;
+	struct gtt_explain ex;
+	struct world w;
+	char buf[2048], want[64];
+	FILE *f;
+	size_t n;
+
+	(void)state;
+	world_init(&w, GTT_MOCK_INTEL_GGTT);
+	assert_int_equal(gtt_sim_submit(w.sim, w.addrs, 1, 0, &job), 0);
+	/* No journal: nothing to explain, the report still prints. */
+	assert_int_equal(gtt_vma_unbind(w.vm, w.a, 0, NULL), 0);
+	assert_int_equal(gtt_sim_run(w.sim, job), 1);
+	const struct gtt_sim_report *r = gtt_sim_reports(w.sim, &n);
+
+	assert_int_equal(gtt_sim_report_explain(w.sim, &r[0], &ex), -EINVAL);
+	assert_int_equal(gtt_sim_report_explain(NULL, &r[0], &ex), -EINVAL);
+	assert_int_equal(gtt_sim_report_explain(w.sim, NULL, &ex), -EINVAL);
+	assert_int_equal(gtt_sim_report_print(NULL, w.sim, &r[0]), -EINVAL);
+	f = fmemopen(buf, sizeof(buf), "w");
+	assert_int_equal(gtt_sim_report_print(f, w.sim, &r[0]), 0);
+	fclose(f);
+	assert_string_equal(buf, "job 1: scratch at 0x1040 (expected 0xa0000040, got 0xdead040)\n");
+	assert_int_equal(gtt_sim_complete(w.sim, job, 0), 1);
+
+	/* With one: bind A again, and read it after its unbind completed. */
+	assert_int_equal(gtt_vm_journal_enable(w.vm, 64), 0);
+	struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = PAGE };
+
+	assert_int_equal(gtt_vma_bind(w.vm, w.a, &at, NULL), 0);
+	assert_int_equal(gtt_sim_submit(w.sim, w.addrs, 4, 0, &job), 0);
+	assert_int_equal(gtt_vma_unbind(w.vm, w.a, 0, NULL), 0);
+	assert_int_equal(gtt_sim_complete(w.sim, job, 0), 4);
+	r = gtt_sim_reports(w.sim, &n);
+	assert_int_equal(n, 6);	/* the first job ran twice */
+	assert_int_equal(r[2].kind, GTT_SIM_SCRATCH);
+	assert_true(r[2].time > 0);
+	assert_int_equal(gtt_sim_report_explain(w.sim, &r[2], &ex), 0);
+	assert_int_equal(ex.addr, PAGE + 0x40);
+	assert_int_equal(ex.time, r[2].time);
+	assert_int_equal(ex.count, 1);	/* the first life came before the journal */
+	assert_int_equal(ex.m[0].vma, w.a);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_CLEARED);
+	assert_true(ex.m[0].bound_at && ex.m[0].unbound_at && ex.m[0].cleared_at);
+	assert_true(ex.m[0].cleared_at <= r[2].time);
+	f = fmemopen(buf, sizeof(buf), "w");
+	assert_int_equal(gtt_sim_report_print(f, w.sim, &r[2]), 0);
+	fclose(f);
+	snprintf(want, sizeof(want), "vma 0x%llx (pages #1", (unsigned long long)w.a);
+	assert_non_null(strstr(buf, "job 2: scratch at 0x1040"));
+	assert_non_null(strstr(buf, "unbound and cleared: an access hits scratch"));
+	assert_non_null(strstr(buf, want));
+	assert_non_null(strstr(buf, "(unbind completed at t="));
 	world_fini(&w);
 }
 
@@ -283,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_pages_offset_mapping_passes),
 		cmocka_unit_test(test_forgotten_active_fence_is_caught),
 		cmocka_unit_test(test_reuse_under_running_job_is_stale),
+		cmocka_unit_test(test_report_explains_itself),
 		cmocka_unit_test(test_fault_on_generic_mock),
 		cmocka_unit_test(test_tracked_job_waits_for_bind),
 		cmocka_unit_test(test_sim_bad_input),

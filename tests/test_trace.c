@@ -238,7 +238,7 @@ static void test_intervals_sum_to_total(void **state)
 
 struct vm_calls {
 	struct intervals iv;
-	int calls;
+	int calls, made, totals;
 	bool order_ok, state_ok;
 };
 
@@ -249,12 +249,20 @@ static void on_interval_first(void *arg, const struct gtt_replay_stats *st)
 
 /* Called after on_interval for the same interval, with the vm in the state
  * the figures describe. */
-static void on_interval_vm(void *arg, const struct gtt_replay_stats *st,
-			   struct gtt_vm *vm)
+static void on_interval_vm(void *arg, struct gtt_vm *vm,
+			   const struct gtt_replay_stats *st)
 {
 	struct vm_calls *c = arg;
 	struct gtt_range_stats rs;
 
+	if (!st) {
+		c->made++;
+		return;
+	}
+	if (st->interval == UINT64_MAX) {
+		c->totals++;
+		return;
+	}
 	c->order_ok &= c->iv.n == c->calls + 1 && st->interval == (uint64_t)c->calls &&
 		       c->iv.s[c->calls].records == st->records;
 	c->state_ok &= gtt_range_alloc_stats(gtt_vm_range_alloc(vm), &rs) == 0 &&
@@ -263,7 +271,7 @@ static void on_interval_vm(void *arg, const struct gtt_replay_stats *st,
 }
 
 #if UINTPTR_MAX == UINT64_MAX
-/* on_interval_vm took one reserved slot: the config keeps its size. */
+/* on_vm took one reserved slot: the config keeps its size. */
 _Static_assert(sizeof(struct gtt_replay_config) == 80, "gtt_replay_config changed size");
 #endif
 
@@ -274,7 +282,7 @@ static void test_interval_vm_callback(void **state)
 	struct gtt_replay_config cfg = { .placement = GTT_REPLAY_AS_RECORDED,
 					 .avoid_pending = GTT_REPLAY_AS_RECORDED,
 					 .interval = 3, .on_interval = on_interval_first,
-					 .on_interval_vm = on_interval_vm, .arg = &c };
+					 .on_vm = on_interval_vm, .arg = &c };
 	int n;
 
 	(void)state;
@@ -282,6 +290,9 @@ static void test_interval_vm_callback(void **state)
 	assert_int_equal(replay_str(m.data, &cfg, NULL, NULL), 0);
 	assert_true(c.calls >= 3);
 	assert_int_equal(c.calls, c.iv.n);
+	/* Also once when the vm is made and once with the totals. */
+	assert_int_equal(c.made, 1);
+	assert_int_equal(c.totals, 1);
 	assert_true(c.order_ok);
 	assert_true(c.state_ok);
 	/* Alone, without on_interval, it is called as often. */
@@ -474,6 +485,99 @@ static void test_sink_failure_and_destroy(void **state)
 	free(m.data);
 }
 
+/* on_vm: called with the replay's vm before the first operation and after
+ * the last record; a journal enabled there speaks the trace's times and
+ * names. */
+struct on_vm_seen {
+	bool oom;		/* allocations may fail: check nothing */
+	int calls;
+	bool done_seen;
+	struct gtt_journal_event ev[8];
+	size_t n;
+};
+
+static void on_vm_journal(void *arg, struct gtt_vm *vm,
+			  const struct gtt_replay_stats *st)
+{
+	struct on_vm_seen *s = arg;
+	bool done = st && st->interval == UINT64_MAX;
+
+	if (st && !done)
+		return;		/* an interval's end: not asked for here */
+
+	s->calls++;
+	if (s->oom) {
+		if (!done)
+			gtt_vm_journal_enable(vm, 8);
+		return;
+	}
+	if (!done) {
+		assert_false(s->done_seen);
+		assert_int_equal(gtt_vm_journal_enable(vm, 8), 0);
+		return;
+	}
+	s->done_seen = true;
+	assert_int_equal(gtt_vm_journal_read(vm, s->ev, 8, &s->n, NULL), 0);
+}
+
+static void test_replay_on_vm(void **state)
+{
+	static const char text[] =
+	"gtt-trace 1\n"
+	"vm t=0 name=t start=0x10000 size=0x40000 page_size=0x1000 flags=0x0\n"
+	"pages t=1200 id=3 size=0x10000 flags=0x0\n"
+	"vma t=1300 vma=0x7 pages=3 resv=0\n"
+	"bind t=2100 vma=0x7 flags=0x0 offset=0x0 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0 placement=best pte=0x0 pages_offset=0x0 deps=- at=0x10000 mapped=0x10000 fence=0 ret=0\n"
+	"fence t=2500 id=1 ctx=0x1 seqno=1\n"
+	"active t=2600 vma=0x7 fence=1 ret=0\n"
+	"unbind t=2900 vma=0x7 flags=0x1 fence=2 ret=0\n"
+	"signal t=9100 fence=1 err=0\n"
+	"signal t=9300 fence=2 err=0\n"
+	"end t=9500 records=10 dropped=0\n";
+	struct on_vm_seen seen = { 0 };
+	struct gtt_replay_config cfg = {
+		.placement = GTT_REPLAY_AS_RECORDED,
+		.avoid_pending = GTT_REPLAY_AS_RECORDED,
+		.on_vm = on_vm_journal,
+		.arg = &seen,
+	};
+
+	(void)state;
+	assert_int_equal(replay_str(text, &cfg, NULL, NULL), 0);
+	assert_int_equal(seen.calls, 2);
+	assert_true(seen.done_seen);
+	assert_int_equal(seen.n, 3);
+	assert_int_equal(seen.ev[0].kind, GTT_JOURNAL_BIND);
+	assert_int_equal(seen.ev[0].time, 2100);
+	/* Named as the trace names them. */
+	assert_int_equal(seen.ev[0].vma, 0x7);
+	assert_int_equal(seen.ev[0].pages_id, 3);
+	assert_int_equal(seen.ev[1].kind, GTT_JOURNAL_UNBIND);
+	assert_int_equal(seen.ev[1].time, 2900);
+	assert_int_equal(seen.ev[1].vma, 0x7);
+	/* The clear ran when the GPU's fence signalled. */
+	assert_int_equal(seen.ev[2].kind, GTT_JOURNAL_CLEAR);
+	assert_int_equal(seen.ev[2].time, 9100);
+	/* A failed replay does not call it at the end. */
+	seen = (struct on_vm_seen){ 0 };
+	assert_int_equal(replay_str("gtt-trace 1\nvm t=0 name=t start=0x10000 size=0x40000 page_size=0x1000 flags=0x0\n",
+				    &cfg, NULL, NULL), -EBADMSG);
+	assert_int_equal(seen.calls, 1);
+	assert_false(seen.done_seen);
+	/* Out of memory anywhere (the names of the journal's source
+	 * included): an error, never a crash or a leak (ASan). */
+	int err = -ENOMEM;
+
+	for (uint64_t n = 1; n < 400; n++) {
+		seen = (struct on_vm_seen){ .oom = true };
+		mem_fail_after(n);
+		err = replay_str(text, &cfg, NULL, NULL);
+		mem_fail_after(0);
+		assert_true(err == 0 || err == -ENOMEM || err == -EBADMSG);
+	}
+	assert_int_equal(err, 0);	/* the sweep went past the last allocation */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated_and_fuzzed),
 		cmocka_unit_test(test_sink_failure_and_destroy),
+		cmocka_unit_test(test_replay_on_vm),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -83,6 +83,14 @@ static void usage(FILE *out)
 "                        one curve colour per run.  --map and --plot need a\n"
 "                        gttctl built with libpng (-Dpng)\n"
 "  --plot-width N        pixels across the plot (default 1024)\n"
+"  explain ADDR TRACE    replay TRACE as replay does, with a journal on the\n"
+"                        replayed vm (gtt/journal.h), and print the history of\n"
+"                        GPU address ADDR: each mapping that covered it, when it\n"
+"                        was bound and unbound, whether its PTE clear had run\n"
+"                        (before: a GPU access still read the old pages), and\n"
+"                        what is there at the end.  Times, vma handles and\n"
+"                        pages ids are the trace's\n"
+"  --time T              explain: as of the trace's time T (ns), not the end\n"
 "\n"
 "Target of dump and bind (one of):\n"
 "  --mock PLATFORM       a table in host memory with the platform's entry format\n"
@@ -144,7 +152,7 @@ static void usage(FILE *out)
 "\n"
 "Numbers take 0x, and K, M or G suffixes.  Exit status: 0 success, 1 failure\n"
 "(including a refusal, and --xe in a gttctl built without -Dxe), 2 usage error,\n"
-"3 (replay) a malformed or truncated trace: the message names its line.\n");
+"3 (replay, explain) a malformed or truncated trace: the message names its line.\n");
 }
 
 int fail(const char *what)
@@ -936,6 +944,7 @@ int main(int argc, char **argv)
 		{ "map-width", required_argument, NULL, 'W' },
 		{ "map-row", required_argument, NULL, 'R' },
 		{ "plot-width", required_argument, NULL, 'H' },
+		{ "time", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -999,6 +1008,10 @@ int main(int argc, char **argv)
 			break;
 		case 'o': o.policy = optarg; break;
 		case 'C': o.compare = optarg; break;
+		case 'E':
+			if (!parse_u64(optarg, &o.time) || !o.time)
+				return usage_error("--time wants a time in ns above 0, not '%s'", optarg);
+			break;
 		case 'h': usage(stdout); return 0;
 		default: return 2;
 		}
@@ -1035,6 +1048,12 @@ int main(int argc, char **argv)
 		if (o.policy && o.compare)
 			return usage_error("give --policy or --compare, not both%s", "");
 		return cmd_replay(&o, optind < argc ? argv[optind] : NULL);
+	}
+	if (!strcmp(cmd, "explain") && argc - optind <= 2) {
+		if (o.vfio || o.raw || o.dry_run)
+			return usage_error("explain runs on a mock: no --vfio, --raw or --dry-run%s", "");
+		return cmd_explain(&o, optind < argc ? argv[optind] : NULL,
+				   optind + 1 < argc ? argv[optind + 1] : NULL);
 	}
 	if (!strcmp(cmd, "bind") && argc - optind <= 1)
 		return cmd_bind(&o, optind < argc ? argv[optind] : NULL);

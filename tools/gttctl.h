@@ -2,7 +2,7 @@
 /*
  * gttctl's parts: gttctl.c (options, list, info, dump, bind), gttctl_reg.c
  * (reg: registers through VFIO), gttctl_xe.c (--xe: a vm over the xe
- * backend).  What they share: the options and the output helpers.
+ * backend), gttctl_replay.c (replay), gttctl_explain.c (explain).  What they share: the options and the output helpers.
  */
 #ifndef GTTCTL_H
 #define GTTCTL_H
@@ -21,6 +21,7 @@ struct opts {
 	bool interval_set;		/* replay: --interval given */
 	const char *map, *plot;		/* replay: PNG files to draw */
 	unsigned int map_width, map_row, plot_width;	/* replay: 0 for the defaults */
+	uint64_t time;			/* explain --time: 0 for the end */
 	uint64_t pages;
 	unsigned int width;	/* reg: bytes per access, 0 for the register's own */
 	int pat;		/* --xe: PAT index, -1 for the platform's coherent WB */
@@ -42,6 +43,12 @@ int parse_profile(const char *s, struct gtt_vfio_config *c);
 int cmd_reg(const struct opts *o, int argc, char **argv);
 /* replay TRACE (gttctl_replay.c). */
 int cmd_replay(const struct opts *o, const char *path);
+/* The --mock PLATFORM backend of a replay (NULL: the library's generic
+ * one); 0, or gttctl's exit status after an error. */
+struct gtt_backend;
+int replay_backend(const struct opts *o, struct gtt_backend **be);
+/* explain ADDR TRACE (gttctl_explain.c). */
+int cmd_explain(const struct opts *o, const char *addr, const char *path);
 /* --xe: argv holds the commands (bind [ADDR], unbind ADDR, dump). */
 int cmd_xe(const struct opts *o, int argc, char **argv);
 

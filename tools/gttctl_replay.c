@@ -141,16 +141,16 @@ static void on_interval(void *arg, const struct gtt_replay_stats *st)
 	r->first_interval = false;
 }
 
-static void on_interval_vm(void *arg, const struct gtt_replay_stats *st,
-			   struct gtt_vm *vm)
+static void on_vm(void *arg, struct gtt_vm *vm, const struct gtt_replay_stats *st)
 {
 	struct run *r = arg;
 
-	pic_run_add(r->pic, st, vm);
+	if (st && st->interval != UINT64_MAX)
+		pic_run_add(r->pic, st, vm);
 }
 
 /* The --mock PLATFORM backend for one run (NULL: the library's generic one). */
-static int make_backend(const struct opts *o, struct gtt_backend **be)
+int replay_backend(const struct opts *o, struct gtt_backend **be)
 {
 	const struct gtt_intel_platform *p;
 	struct gtt_mock_config mc = { .page_size = PAGE, .scratch_addr = 0x1000 };
@@ -181,7 +181,7 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 	FILE *in;
 	int err;
 
-	err = make_backend(o, &be);
+	err = replay_backend(o, &be);
 	if (err)
 		return err;
 	in = fopen(path, "r");
@@ -192,7 +192,7 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 	}
 	p->cfg.backend = be;
 	p->cfg.on_interval = on_interval;
-	p->cfg.on_interval_vm = pic ? on_interval_vm : NULL;
+	p->cfg.on_vm = pic ? on_vm : NULL;
 	p->cfg.arg = &r;
 	if (o->json)
 		printf("%s\n    {\"policy\": {\"placement\": \"%s\", \"avoid_pending\": \"%s\", \"timing\": \"%s\"},\n     \"intervals\": [",

@@ -19,6 +19,7 @@
 #include <gtt/vm.h>
 #include <gtt/map.h>
 #include <gtt/trace.h>
+#include <gtt/journal.h>
 #include <gtt/mock.h>
 #include <gtt/intel.h>
 #include <gtt/sim.h>

@@ -15,6 +15,11 @@
  * - lands on another page than the one bound at submit, i.e. a binding
  *   that was unbound and whose range was reused (%GTT_SIM_STALE).
  *
+ * When the vm keeps a journal (gtt/journal.h), gtt_sim_report_explain()
+ * tells a report's history: which mapping was at its address when the
+ * access ran, when it was unbound and whether its clear had run;
+ * gtt_sim_report_print() prints the report with it.
+ *
  * With %GTT_SIM_TRACK the job behaves like the work of a correct driver:
  * it waits for the bind fence of every vma it touches and is added to
  * their active fences, so an unbind cannot clear the PTEs under it.
@@ -26,8 +31,11 @@
 #ifndef GTT_SIM_H
 #define GTT_SIM_H
 
+#include <stdio.h>
+
 #include <gtt/backend.h>
 #include <gtt/fence.h>
+#include <gtt/journal.h>
 #include <gtt/vm.h>
 
 #ifdef __cplusplus
@@ -51,6 +59,7 @@ enum gtt_sim_kind {
  * @addr: GPU virtual address accessed.
  * @expected: DMA address that was bound there at submit.
  * @got: DMA address the page tables gave (scratch, or another page).
+ * @time: when the access ran (CLOCK_MONOTONIC ns, the journal's clock).
  * @reserved: zero.
  */
 struct gtt_sim_report {
@@ -59,7 +68,8 @@ struct gtt_sim_report {
 	uint64_t addr;
 	uint64_t expected;
 	uint64_t got;
-	uint64_t reserved[2];
+	uint64_t time;
+	uint64_t reserved[1];
 };
 
 /** Flags for gtt_sim_submit(). */
@@ -119,6 +129,33 @@ GTT_API int gtt_sim_complete(struct gtt_sim *sim, struct gtt_sim_job *job,
  */
 GTT_API const struct gtt_sim_report *gtt_sim_reports(struct gtt_sim *sim,
 						     size_t *count);
+
+/**
+ * gtt_sim_report_explain() - The journal's history of a report's address.
+ * @sim: the sim.
+ * @r: one of its reports.
+ * @out: receives gtt_vm_explain() of @r's address as of @r's time: the
+ *	mapping the access should have met, its unbind and whether that
+ *	unbind's clear had run.
+ *
+ * Return: 0; -EINVAL (NULL, or the sim's vm keeps no journal).
+ */
+GTT_API int gtt_sim_report_explain(struct gtt_sim *sim,
+				   const struct gtt_sim_report *r,
+				   struct gtt_explain *out);
+
+/**
+ * gtt_sim_report_print() - Print a report and, when the vm keeps a
+ * journal, its explanation.
+ * @f: where.
+ * @sim: the sim.
+ * @r: one of its reports.
+ *
+ * "job 3: scratch at 0x12345000 (expected 0x..., got 0x...)", then
+ * gtt_explain_print()'s lines.  Return: 0; -EINVAL (NULL); -EIO.
+ */
+GTT_API int gtt_sim_report_print(FILE *f, struct gtt_sim *sim,
+				 const struct gtt_sim_report *r);
 
 /** gtt_sim_kind_name() - "fault", "scratch" or "stale". */
 GTT_API const char *gtt_sim_kind_name(enum gtt_sim_kind kind);

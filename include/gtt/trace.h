@@ -189,19 +189,27 @@ typedef void (*gtt_replay_interval_fn)(void *arg,
 				       const struct gtt_replay_stats *st);
 
 /**
- * typedef gtt_replay_vm_fn - Called at the end of each interval with the vm.
+ * typedef gtt_replay_vm_fn - Called with the replayed vm.
  * @arg: &struct gtt_replay_config's @arg.
- * @st: the interval's figures, the same as @on_interval gets.
- * @vm: the replayed vm, in its state at the end of the interval (every
- *	deferred job run), valid during the call only.  Read it only
- *	(gtt_vm_range_alloc(), gtt_vm_pending(), gtt_vm_lookup(),
- *	gtt_vm_stats(), gtt_vm_dump()): a call that changes it makes the
- *	replay diverge from the trace.
+ * @vm: the vm the trace is replayed on (not the caller's to destroy),
+ *	valid during the call only.
+ * @st: NULL right after the vm is made, before any operation on it; the
+ *	interval's figures (the same as @on_interval gets) at the end of
+ *	each interval; the totals (@st->interval == UINT64_MAX) after the
+ *	last record of a replay that succeeded, before the vm goes.
  *
- * For pictures of the address space over time (gttctl replay --map).
+ * When @st is NULL the caller may set the vm up: a journal enabled then
+ * (gtt_vm_journal_enable(), gtt/journal.h) stamps its events with the t=
+ * of the record being replayed and names vmas and pages by the trace's
+ * handles and ids, so that gtt_vm_explain() speaks the trace's language
+ * (what gttctl explain does).  Otherwise read the vm only
+ * (gtt_vm_range_alloc(), gtt_vm_pending(), gtt_vm_lookup(),
+ * gtt_vm_stats(), gtt_vm_dump(), gtt_vm_explain(); every deferred job has
+ * run): a call that changes it makes the replay diverge from the trace
+ * (what gttctl replay --map draws).
  */
-typedef void (*gtt_replay_vm_fn)(void *arg, const struct gtt_replay_stats *st,
-				 struct gtt_vm *vm);
+typedef void (*gtt_replay_vm_fn)(void *arg, struct gtt_vm *vm,
+				 const struct gtt_replay_stats *st);
 
 /**
  * struct gtt_replay_config - How to replay.
@@ -218,10 +226,11 @@ typedef void (*gtt_replay_vm_fn)(void *arg, const struct gtt_replay_stats *st,
  * @interval: records per interval; 0 for the totals only.
  * @on_interval: called after each interval (also a last, partial one),
  *	or NULL.
- * @arg: for @on_interval and @on_interval_vm.
- * @on_interval_vm: called after each interval, after @on_interval, with
- *	the replayed vm (not for an interval that ends before the trace's
- *	vm record); or NULL.
+ * @arg: for @on_interval and @on_vm.
+ * @on_vm: called with the replayed vm when it is made, after each
+ *	interval (after @on_interval; not for an interval that ends before
+ *	the trace's vm record) and after the last record; or NULL
+ *	(&typedef gtt_replay_vm_fn).
  * @reserved: zero (see common.h).
  */
 struct gtt_replay_config {
@@ -232,7 +241,7 @@ struct gtt_replay_config {
 	uint64_t interval;
 	gtt_replay_interval_fn on_interval;
 	void *arg;
-	gtt_replay_vm_fn on_interval_vm;
+	gtt_replay_vm_fn on_vm;
 	uint64_t reserved[3];
 };
 

@@ -6,9 +6,10 @@
  *
  * The trace names vmas by the recording's handles, fences and pages by
  * trace ids; three maps (struct idmap) translate them to this replay's
- * objects.  Nothing a trace says is trusted: unknown names, numbers out of
- * range, a missing field, a record after "end" or no "end" at all make
- * the replay stop with -EBADMSG and the line in gtt_last_error().
+ * objects, and, for a journal enabled on the replayed vm by on_vm, two more
+ * translate back.  Nothing a trace says is trusted: unknown names, numbers
+ * out of range, a missing field, a record after "end" or no "end" at all
+ * make the replay stop with -EBADMSG and the line in gtt_last_error().
  *
  * Everything runs in the calling thread; nothing here is shared.
  */
@@ -21,6 +22,7 @@
 #include <gtt/trace.h>
 
 #include "base/util.h"
+#include "vm/journal.h"
 
 #define MAX_LINE (16u << 20)
 #define MAX_FIELDS 32
@@ -107,13 +109,18 @@ struct rp {
 	struct idmap fences;	/* id -> struct gtt_fence * (aux: FENCE_OUTSIDE) */
 	struct idmap pages;	/* id -> struct gtt_pages * */
 	struct idmap ctxs;	/* recorded context -> ours */
+	/* With a journal on the vm (rp->names): our vma handles -> the trace's,
+	 * our pages pointers -> the trace's ids. */
+	struct idmap vma_names, pages_names;
 	uint64_t dma_next;
 
 	struct gtt_map_op *ops;
 	size_t nops, opscap;
 
 	bool seen_header, seen_vm, seen_end;
+	bool names;		/* the vm has a journal: keep the trace's names */
 	uint64_t records;
+	uint64_t t;		/* the current record's t= (a journal's clock) */
 	/* counters of our own (the rest come from the vm and the mock) */
 	uint64_t binds_failed, batches, placement_diffs, result_diffs;
 	struct gtt_replay_stats base;	/* cumulative figures at interval start */
@@ -397,6 +404,42 @@ static void note_result(struct rp *rp, int got, int recorded)
 
 /* ---- records ---- */
 
+/* A journal's view of the replay (journal_set_source()): the trace's
+ * time, and its names for our vmas and pages (0 when unknown). */
+static uint64_t replay_clock(void *arg)
+{
+	return ((const struct rp *)arg)->t;
+}
+
+static gtt_vma_t replay_vma_name(void *arg, gtt_vma_t h)
+{
+	const struct idslot *sl = idmap_find(&((const struct rp *)arg)->vma_names, h);
+
+	return sl ? sl->val : 0;
+}
+
+static uint64_t replay_pages_name(void *arg, const struct gtt_pages *p)
+{
+	const struct idslot *sl = idmap_find(&((const struct rp *)arg)->pages_names,
+					     (uint64_t)(uintptr_t)p);
+
+	return sl ? sl->val : 0;
+}
+
+/* With a journal: remember the trace's name of our vma or pages @ours. */
+static int add_name(struct rp *rp, struct idmap *m, uint64_t ours, uint64_t name)
+{
+	struct idslot *sl;
+
+	if (!rp->names)
+		return 0;
+	sl = idmap_slot(m, ours);
+	if (!sl)
+		return set_error(-ENOMEM, "gtt_trace_replay: out of memory");
+	sl->val = name;
+	return 0;
+}
+
 static int rec_vm(struct rp *rp)
 {
 	uint64_t start, size, page, flags;
@@ -443,6 +486,15 @@ static int rec_vm(struct rp *rp)
 		return bad(rp, "the vm cannot be made here: %s", why);
 	}
 	rp->seen_vm = true;
+	if (rp->cfg->on_vm) {
+		const struct journal_source src = {
+			.clock = replay_clock, .vma_name = replay_vma_name,
+			.pages_name = replay_pages_name, .arg = rp,
+		};
+
+		rp->cfg->on_vm(rp->cfg->arg, rp->vm, NULL);
+		rp->names = journal_set_source(rp->vm, &src);
+	}
 	return 0;
 }
 
@@ -469,7 +521,8 @@ static int rec_pages(struct rp *rp)
 	err = gtt_pages_create(&seg, 1, 0, &p);
 	if (err)
 		return err;
-	sl = idmap_slot(&rp->pages, id);
+	sl = add_name(rp, &rp->pages_names, (uint64_t)(uintptr_t)p, id) ? NULL :
+	     idmap_slot(&rp->pages, id);
 	if (!sl) {
 		gtt_pages_put(p);
 		return set_error(-ENOMEM, "gtt_trace_replay: out of memory");
@@ -538,7 +591,8 @@ static int rec_signal(struct rp *rp)
 
 static int add_vma(struct rp *rp, uint64_t h, gtt_vma_t ours)
 {
-	struct idslot *sl = idmap_slot(&rp->vmas, h);
+	struct idslot *sl = add_name(rp, &rp->vma_names, ours, h) ? NULL :
+			     idmap_slot(&rp->vmas, h);
 
 	if (!sl) {
 		gtt_vma_destroy(rp->vm, ours);
@@ -1002,8 +1056,8 @@ static void end_interval(struct rp *rp)
 	d.last_line = rp->line;
 	if (rp->cfg->on_interval)
 		rp->cfg->on_interval(rp->cfg->arg, &d);
-	if (rp->cfg->on_interval_vm && rp->vm)
-		rp->cfg->on_interval_vm(rp->cfg->arg, &d, rp->vm);
+	if (rp->cfg->on_vm && rp->vm)
+		rp->cfg->on_vm(rp->cfg->arg, rp->vm, &d);
 	rp->base = now;
 	rp->in_interval = 0;
 }
@@ -1028,6 +1082,17 @@ static int header(struct rp *rp)
 	return 0;
 }
 
+/* The record's t=, for a journal's clock (checked by nothing else: a
+ * trace without it, or with a bad one, keeps the last good time). */
+static void stamp(struct rp *rp)
+{
+	const char *t = field(rp, "t");
+	uint64_t v;
+
+	if (t && num(t, &v))
+		rp->t = v;
+}
+
 static int run(struct rp *rp)
 {
 	int err;
@@ -1048,6 +1113,7 @@ static int run(struct rp *rp)
 		if (rp->seen_end)
 			return bad(rp, "%.20s record after the end record", rp->kind);
 		rp->records++;
+		stamp(rp);
 		if (!rp->in_interval)
 			rp->first_line = rp->line;
 		err = dispatch(rp);
@@ -1102,6 +1168,8 @@ static void teardown(struct rp *rp)
 	put_all(&rp->pages, 1);
 	mem_free(rp->vmas.s);
 	mem_free(rp->ctxs.s);
+	mem_free(rp->vma_names.s);
+	mem_free(rp->pages_names.s);
 	mem_free(rp->ops);
 	mem_free(rp->buf);
 }
@@ -1113,7 +1181,7 @@ GTT_API int gtt_trace_replay(FILE *in, const struct gtt_replay_config *cfg,
 		.placement = GTT_REPLAY_AS_RECORDED,
 		.avoid_pending = GTT_REPLAY_AS_RECORDED,
 	};
-	struct gtt_replay_stats now, zero = { 0 };
+	struct gtt_replay_stats now, tot, zero = { 0 };
 	struct rp rp = { .in = in, .dma_next = 1ull << 40 };
 	char msg[320];
 	int err;
@@ -1139,12 +1207,14 @@ GTT_API int gtt_trace_replay(FILE *in, const struct gtt_replay_config *cfg,
 		if (cfg->interval)
 			end_interval(&rp);
 		snapshot(&rp, &now);
-		delta(total ? total : &now, &now, &zero);
-		if (total) {
-			total->interval = UINT64_MAX;
-			total->first_line = 1;
-			total->last_line = rp.line;
-		}
+		delta(&tot, &now, &zero);
+		tot.interval = UINT64_MAX;
+		tot.first_line = 1;
+		tot.last_line = rp.line;
+		if (total)
+			*total = tot;
+		if (cfg->on_vm && rp.vm)
+			cfg->on_vm(cfg->arg, rp.vm, &tot);
 	}
 	if (err && line)
 		*line = rp.line;

@@ -421,6 +421,7 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 		vm_wait_unlocked(vm, op.wait_for);
 	}
 	TRACE(vm, bind(vm, h, info, err, op.b));
+	if (!err) JOURNAL(vm, bind, h, op.b);
 	if (err || !deferred || (info->flags & GTT_BIND_ASYNC)) {
 		pthread_mutex_unlock(&vm->lock);
 		return err;

@@ -131,6 +131,7 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->backend_failed = false;
 	b->stale = false;
 	b->qnode = NULL;
+	b->jid = 0;
 	b->q_next = NULL;
 	atomic_init(&b->holds, 1);
 	b->bind_fence = NULL;
@@ -366,6 +367,7 @@ static void unbind_finish(struct gtt_binding *b, bool ran, int err)
 		b->stale = vm_clear_failed(b->vm, err);
 		b->clear_error = err;
 	}
+	JOURNAL(b->vm, clear, b, ran, err);
 	if (b->un)
 		await_fini(&b->un->aw);
 	binding_unhold(b);

@@ -364,6 +364,7 @@ static void batch_queue_end(struct map_batch *mb, int err)
 		} else {
 			b->stale = vm_clear_failed(vm, err);
 			b->clear_error = err;
+			JOURNAL(vm, clear, b, true, err);
 			binding_unhold(b);	/* completes it */
 		}
 	}
@@ -490,6 +491,7 @@ static void batch_job(struct await *aw, int dep_error)
 				b->clear_error = inval;
 				b->stale = true;
 			}
+			JOURNAL(vm, clear, b, !closed, b->clear_error);
 			binding_unhold(b);	/* completes it */
 		}
 	}
@@ -850,6 +852,7 @@ static int batch(struct gtt_vm *vm, const struct gtt_map_op *given, size_t count
 		return err;
 	}
 	f = &mb->fence;		/* its first reference is the caller's */
+	JOURNAL(vm, batch, vm, ops, count);	/* before its job may run */
 	batch_commit(mb, ops, count, info);
 	TRACE(vm, batch(vm, ops, count, info, f, who));
 	mem_free(gathered);

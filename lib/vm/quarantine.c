@@ -107,6 +107,7 @@ static void release(struct gtt_vm *vm, struct gtt_binding *b)
 {
 	struct gtt_pages *pages = b->pages;
 
+	JOURNAL(vm, release, b);
 	if (b->qnode) {
 		tree_write_begin(vm);
 		gtt_range_remove(vm->ra, b->qnode);

@@ -87,6 +87,7 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	struct gtt_range_node *node = binding_node(b);
 	bool immediate;
 
+	JOURNAL(vm, unbind, v, evicted);
 	if (aw && b->bind_fence)
 		await_add(aw, b->bind_fence);
 	if (aw) {

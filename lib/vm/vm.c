@@ -236,6 +236,7 @@ GTT_API void gtt_vm_destroy(struct gtt_vm *vm)
 	pthread_cond_destroy(&vm->idle_cond);
 	pthread_mutex_destroy(&vm->idle_lock);
 	pthread_mutex_destroy(&vm->lock);
+	journal_destroy(vm);
 	if (vm->rcu)
 		urcu_bp_barrier();	/* deferred frees done before we return */
 	mem_free(vm);

@@ -14,6 +14,7 @@
  *   binding.c     one placement's life (bind job, unbind job, holds)
  *   range_fence.c pending unbinds (range_fence.h)
  *   quarantine.c  bindings whose clear failed
+ *   journal.c     the binding journal and the fault explainer (journal.h)
  */
 #ifndef GTT_LIB_VM_INTERNAL_H
 #define GTT_LIB_VM_INTERNAL_H
@@ -30,6 +31,7 @@
 #include "base/rcu.h"
 #include "range_fence.h"
 #include "trace/trace_hooks.h"
+#include "journal.h"
 
 struct map_batch;
 struct gtt_binding;
@@ -110,6 +112,7 @@ struct gtt_binding {
 	 * from job->cb; the unbind's, ordered after it, from un->cb). */
 	bool submitted;
 	struct gtt_range_node *qnode;	/* its range, kept from the allocator */
+	uint64_t jid;			/* the journal's seq of its bind, or 0 */
 	/* A stale binding is on one list, then the other (quarantine.c). */
 	union {
 		struct lfstack_node failed;	/* on vm->failed (a worker saw it) */
@@ -217,6 +220,8 @@ struct gtt_vm {
 	struct avl_tree by_pages;
 
 	struct gtt_trace *trace;	/* recording (lib/trace), or NULL */
+	/* The binding journal (journal.c), or NULL; set once, freed with the vm. */
+	struct vm_journal *_Atomic journal;
 	struct gtt_vm_stats st;		/* counters touched under the lock */
 	_Atomic uint64_t backend_errors;
 };
