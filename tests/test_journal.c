@@ -326,6 +326,108 @@ static void test_failed_clear(void **state)
 	fixture_fini(&f);
 }
 
+/* A bind accepted, then its PTE write failing: the journal says so, and
+ * the explanation does not call the range mapped. */
+static void test_bind_failed(void **state)
+{
+	struct gtt_journal_event ev[16];
+	struct gtt_fence *dep = new_fence();
+	struct gtt_bind_info at = fixed_at(START, GTT_BIND_ASYNC);
+	struct gtt_fence *bf = NULL;
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t a, b, c;
+	char *text;
+	size_t n;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 16), 0);
+	a = make_vma(&f, 0x1000000, 2, NULL);
+	/* 1. A dependency fails: the job runs later, on the executor. */
+	at.deps = &dep;
+	at.num_deps = 1;
+	assert_int_equal(gtt_vma_bind(f.vm, a, &at, &bf), 0);
+	ex = explain(f.vm, START, 0);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_BOUND);
+	gtt_fence_signal(dep, -EIO);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(bf), -EIO);
+	n = read_all(f.vm, ev, 16, NULL);
+	assert_int_equal(n, 2);
+	assert_int_equal(ev[1].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[1].binding, ev[0].seq);
+	assert_int_equal(ev[1].err, -EIO);
+	assert_int_equal(ev[1].flags, 0);
+	ex = explain(f.vm, START + PAGE, 0);
+	assert_int_equal(ex.count, 1);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_BIND_FAILED);
+	assert_int_equal(ex.m[0].bind_error, -EIO);
+	assert_false(ex.m[0].bind_partial);
+	assert_int_equal(ex.now_vma, a);
+	text = printed(&ex);
+	assert_non_null(strstr(text, "bound, but its PTE write failed"));
+	assert_non_null(strstr(text, "nothing of it mapped"));
+	assert_null(strstr(text, "an access reads the mapping's pages"));
+	assert_string_equal(gtt_explain_state_name(GTT_EXPLAIN_BIND_FAILED), "bind failed");
+	/* Its unbind is no use after free: nothing of it was mapped. */
+	assert_int_equal(gtt_vma_unbind(f.vm, a, 0, NULL), 0);
+	ex = explain(f.vm, START, 0);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_CLEARED);
+	assert_int_equal(ex.m[0].bind_error, -EIO);
+	assert_null(strstr(printed(&ex), "USE AFTER FREE"));
+	gtt_fence_put(bf);
+	bf = NULL;
+
+	/* 2. No dependency: the job runs inside the call and the backend
+	 * fails; the failure still comes after the bind's own event. */
+	b = make_vma(&f, 0x2000000, 2, NULL);
+	at.deps = NULL;
+	at.num_deps = 0;
+	assert_int_equal(gtt_mock_fail_call(f.be, 1, -EIO), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, b, &at, &bf), 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(bf), -EIO);
+	n = read_all(f.vm, ev, 16, NULL);
+	assert_int_equal(ev[n - 2].kind, GTT_JOURNAL_BIND);
+	assert_int_equal(ev[n - 2].vma, b);
+	assert_int_equal(ev[n - 1].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[n - 1].binding, ev[n - 2].seq);
+	assert_int_equal(ev[n - 1].flags, 0);
+	assert_int_equal(mock_entry(&f, START).addr, 0xdead000);
+	assert_int_equal(explain(f.vm, START, 0).m[1].state, GTT_EXPLAIN_BIND_FAILED);
+	assert_int_equal(gtt_vma_unbind(f.vm, b, 0, NULL), 0);
+	gtt_fence_put(bf);
+	bf = NULL;
+
+	/* 3. The write fails and so does the clear after it: entries may
+	 * remain, and the explanation says an access may read the pages. */
+	c = make_vma(&f, 0x3000000, 2, NULL);
+	assert_int_equal(gtt_mock_fail_calls(f.be, 1, 2, -EIO), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, c, &at, &bf), 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(bf), -EIO);
+	n = read_all(f.vm, ev, 16, NULL);
+	assert_int_equal(ev[n - 1].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[n - 1].flags, GTT_JOURNAL_PARTIAL);
+	ex = explain(f.vm, START, 0);
+	assert_int_equal(ex.m[ex.count - 1].state, GTT_EXPLAIN_BIND_FAILED);
+	assert_true(ex.m[ex.count - 1].bind_partial);
+	text = printed(&ex);
+	assert_non_null(strstr(text, "PTE write FAILED"));
+	assert_non_null(strstr(text, "entries it wrote may remain"));
+	gtt_fence_put(bf);
+
+	/* 4. A synchronous bind refused at once records nothing. */
+	assert_int_equal(gtt_vma_unbind(f.vm, c, 0, NULL), 0);
+	n = read_all(f.vm, ev, 16, NULL);
+	assert_int_equal(gtt_mock_fail_call(f.be, 1, -EIO), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), -EIO);
+	assert_int_equal(read_all(f.vm, ev, 16, NULL), n);
+	gtt_fence_put(dep);
+	fixture_fini(&f);
+}
+
 static void test_enable_oom(void **state)
 {
 	struct fixture f;
@@ -482,6 +584,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_every_kind, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_past_and_now, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_failed_clear, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_bind_failed, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_enable_oom, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_threads, alarm_setup, alarm_teardown),

@@ -69,6 +69,13 @@ enum gtt_journal_kind {
 	GTT_JOURNAL_MAP = 6,
 	/** @GTT_JOURNAL_UNMAP: a sparse unmap operation of a committed batch. */
 	GTT_JOURNAL_UNMAP = 7,
+	/** @GTT_JOURNAL_BIND_FAILED: a bind's PTE write failed after the call
+	 *	was accepted (@err: a dependency's error, or the backend's):
+	 *	nothing was written (or what was is cleared again), so the range
+	 *	holds scratch — unless %GTT_JOURNAL_PARTIAL.  An asynchronous
+	 *	vma stays bound until its owner unbinds it; a synchronous bind
+	 *	is unbound at once (unbind and clear events follow). */
+	GTT_JOURNAL_BIND_FAILED = 8,
 };
 
 /** Flags of &struct gtt_journal_event. */
@@ -77,6 +84,10 @@ enum gtt_journal_flags {
 	GTT_JOURNAL_QUARANTINED = 1u << 0,
 	/** @GTT_JOURNAL_SKIPPED: the clear was not run (the vm is closed). */
 	GTT_JOURNAL_SKIPPED = 1u << 1,
+	/** @GTT_JOURNAL_PARTIAL: a failed bind's write may have left entries
+	 *	mapping its pages (the clear after it failed too); its unbind's
+	 *	clear settles them. */
+	GTT_JOURNAL_PARTIAL = 1u << 2,
 };
 
 /**
@@ -85,9 +96,10 @@ enum gtt_journal_flags {
  * @time: when (see the DOC section).
  * @kind: &enum gtt_journal_kind.
  * @flags: &enum gtt_journal_flags.
- * @err: %GTT_JOURNAL_CLEAR: the clear's result (0 or a negative errno).
- * @vma: the vma (the sparse vma for map and unmap); 0 for clear and
- *	release events, which name their binding.
+ * @err: %GTT_JOURNAL_CLEAR: the clear's result (0 or a negative errno);
+ *	%GTT_JOURNAL_BIND_FAILED: the bind's error.
+ * @vma: the vma (the sparse vma for map and unmap); 0 for clear, release
+ *	and failed-bind events, which name their binding.
  * @binding: the mapping the event belongs to: the @seq of its
  *	%GTT_JOURNAL_BIND event (0 when that came before the journal, and
  *	for map, unmap and the clears of their pieces).
@@ -158,6 +170,10 @@ enum gtt_explain_state {
 	GTT_EXPLAIN_RELEASED = 5,
 	/** @GTT_EXPLAIN_SKIPPED: the vm was closed: no clear was written. */
 	GTT_EXPLAIN_SKIPPED = 6,
+	/** @GTT_EXPLAIN_BIND_FAILED: still bound, but its PTE write failed
+	 *	(@bind_error): accesses hit scratch, or, with @bind_partial, may
+	 *	read its pages through entries the failed write left. */
+	GTT_EXPLAIN_BIND_FAILED = 7,
 };
 
 /**
@@ -169,6 +185,10 @@ enum gtt_explain_state {
  * @evicted: its unbind was an eviction.
  * @state: &enum gtt_explain_state at the explanation's time.
  * @clear_error: the clear's error (%GTT_EXPLAIN_QUARANTINED).
+ * @bind_error: the error of its PTE write, if it failed after the bind was
+ *	accepted (the state is then %GTT_EXPLAIN_BIND_FAILED until the
+ *	unbind), else 0.
+ * @bind_partial: that failed write may have left entries behind.
  * @start: first address of the mapping.
  * @size: bytes.
  * @pages: the pages (identity only), NULL if unknown or a NULL mapping.
@@ -187,6 +207,8 @@ struct gtt_explain_mapping {
 	bool evicted;
 	uint32_t state;
 	int32_t clear_error;
+	int32_t bind_error;
+	bool bind_partial;
 	uint64_t start;
 	uint64_t size;
 	const struct gtt_pages *pages;

@@ -132,6 +132,7 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	b->stale = false;
 	b->qnode = NULL;
 	b->jid = 0;
+	b->jfailed = false;
 	b->q_next = NULL;
 	atomic_init(&b->holds, 1);
 	b->bind_fence = NULL;
@@ -190,6 +191,7 @@ static void bind_finish(struct gtt_binding *b, int err, bool replaced)
 	/* Nothing was written after a failed dependency: what the range held
 	 * before (a failed clear's entries, say) is still there. */
 	atomic_store_explicit(&b->replaced, replaced, memory_order_release);
+	if (err) JOURNAL(vm, bind_failed, b);	/* before anyone sees the fence */
 	if (b->bind_fence)
 		gtt_fence_signal(b->bind_fence, err);
 	if (b->job) {

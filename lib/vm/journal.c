@@ -60,6 +60,18 @@ static struct gtt_journal_event *ev_new(struct vm_journal *j, uint32_t kind)
 	return e;
 }
 
+/* Under j->lock. */
+static void bind_failed_event(struct vm_journal *j, const struct gtt_binding *b)
+{
+	struct gtt_journal_event *e = ev_new(j, GTT_JOURNAL_BIND_FAILED);
+
+	e->start = b->start;
+	e->size = b->size;
+	e->binding = b->jid;
+	e->err = b->bind_error;
+	e->flags = b->stale ? GTT_JOURNAL_PARTIAL : 0;
+}
+
 void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
 {
 	struct gtt_journal_event *e;
@@ -74,6 +86,22 @@ void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
 	e->pages_id = pages_name(j, b->pages);
 	e->binding = e->seq;
 	b->jid = e->seq;
+	/* Its job ran inside the call and failed: that comes after. */
+	if (b->jfailed)
+		bind_failed_event(j, b);
+	pthread_mutex_unlock(&j->lock);
+}
+
+void journal_rec_bind_failed(struct vm_journal *j, struct gtt_binding *b)
+{
+	pthread_mutex_lock(&j->lock);
+	/* Not yet given its id (the job ran inside the bind call): the
+	 * bind's own event records it; a synchronous bind that fails there
+	 * records neither. */
+	if (b->jid)
+		bind_failed_event(j, b);
+	else
+		b->jfailed = true;
 	pthread_mutex_unlock(&j->lock);
 }
 
@@ -348,6 +376,17 @@ static void ex_cleared(struct gtt_explain *ex, const struct gtt_journal_event *e
 			ex_clear_one(&ex->m[i], e);
 }
 
+static void ex_bind_failed(struct gtt_explain *ex, const struct gtt_journal_event *e)
+{
+	struct gtt_explain_mapping *m = ex_find(ex, e);
+
+	if (!m || m->state != GTT_EXPLAIN_BOUND)
+		return;
+	m->bind_error = e->err;
+	m->bind_partial = e->flags & GTT_JOURNAL_PARTIAL;
+	m->state = GTT_EXPLAIN_BIND_FAILED;
+}
+
 static void ex_released(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
 	struct gtt_explain_mapping *m = ex_find(ex, e);
@@ -380,6 +419,9 @@ static void ex_event(struct gtt_explain *ex, const struct gtt_journal_event *e)
 		break;
 	case GTT_JOURNAL_RELEASE:
 		ex_released(ex, e);
+		break;
+	case GTT_JOURNAL_BIND_FAILED:
+		ex_bind_failed(ex, e);
 		break;
 	}
 }
@@ -456,6 +498,7 @@ GTT_API const char *gtt_explain_state_name(uint32_t state)
 		[GTT_EXPLAIN_QUARANTINED] = "quarantined",
 		[GTT_EXPLAIN_RELEASED] = "released",
 		[GTT_EXPLAIN_SKIPPED] = "skipped",
+		[GTT_EXPLAIN_BIND_FAILED] = "bind failed",
 	};
 
 	return state < sizeof(names) / sizeof(names[0]) && names[state] ?
@@ -519,12 +562,19 @@ static void print_mapping(FILE *f, const struct gtt_explain *ex, uint32_t i)
 		fprintf(f, " bound at t=%" PRIu64, m->bound_at);
 	else
 		fprintf(f, " bound before the journal began");
+	if (m->bind_error)
+		fprintf(f, ", its PTE write failed (%s%s)", gtt_strerror(m->bind_error),
+			m->bind_partial ? "; entries it wrote may remain" :
+			"; nothing of it mapped");
 	if (m->unbound_at)
 		fprintf(f, ", %s at t=%" PRIu64, m->evicted ? "evicted" : "unbound",
 			m->unbound_at);
 	switch (m->state) {
 	case GTT_EXPLAIN_UNBINDING:
-		fprintf(f, " (clear not yet run: its PTEs still map the pages)");
+		if (m->bind_error && !m->bind_partial)
+			fprintf(f, " (clear not yet run)");
+		else
+			fprintf(f, " (clear not yet run: its PTEs still map the pages)");
 		break;
 	case GTT_EXPLAIN_CLEARED:
 		if (m->clear_error)
@@ -566,7 +616,18 @@ static void print_verdict(FILE *f, const struct gtt_explain *ex)
 			fprintf(f, "bound: an access reads the mapping's pages");
 			break;
 		case GTT_EXPLAIN_UNBINDING:
-			fprintf(f, "POTENTIAL USE AFTER FREE: unbound, but an access still reads the old pages");
+			if (m->bind_error && !m->bind_partial)
+				fprintf(f, "unbound; its PTE write had failed: an access hits scratch");
+			else
+				fprintf(f, "POTENTIAL USE AFTER FREE: unbound, but an access still reads the old pages");
+			break;
+		case GTT_EXPLAIN_BIND_FAILED:
+			if (m->bind_partial)
+				fprintf(f, "bound, but its PTE write FAILED (%s) and may have left entries: an access may read its pages or scratch",
+					gtt_strerror(m->bind_error));
+			else
+				fprintf(f, "bound, but its PTE write failed (%s): an access hits scratch",
+					gtt_strerror(m->bind_error));
 			break;
 		case GTT_EXPLAIN_QUARANTINED:
 			fprintf(f, "POTENTIAL USE AFTER FREE: the clear failed, an access may read the old pages (kept in quarantine)");

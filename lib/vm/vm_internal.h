@@ -113,6 +113,7 @@ struct gtt_binding {
 	bool submitted;
 	struct gtt_range_node *qnode;	/* its range, kept from the allocator */
 	uint64_t jid;			/* the journal's seq of its bind, or 0 */
+	bool jfailed;			/* failed before it had a jid (journal lock) */
 	/* A stale binding is on one list, then the other (quarantine.c). */
 	union {
 		struct lfstack_node failed;	/* on vm->failed (a worker saw it) */
