@@ -28,8 +28,8 @@
  * same trace and configuration give the same figures, every time.  Fences
  * that came from outside the vm signal where the trace says they did
  * (%GTT_REPLAY_RECORDED) or as soon as they appear (%GTT_REPLAY_ASAP).
- * Placement policy can be overridden (&struct gtt_replay_config), so two
- * policies can be compared on one trace.
+ * Placement policy and eviction order can be overridden (&struct
+ * gtt_replay_config), so two policies can be compared on one trace.
  *
  * What a replay changes: every bind, unbind and batch is issued
  * asynchronously (a synchronous call of the recording waited for a fence
@@ -204,6 +204,10 @@ typedef void (*gtt_replay_interval_fn)(void *arg,
  * @on_interval: called after each interval (also a last, partial one),
  *	or NULL.
  * @arg: for @on_interval.
+ * @evict_order: the replayed vm's &enum gtt_evict_order: %GTT_EVICT_FEWEST
+ *	(0, the library's default), %GTT_EVICT_LRU, or %GTT_EVICT_ROSTER,
+ *	which replays with a roster of the replay's own: every live vma in
+ *	the order the trace created it (oldest first, "fifo").
  * @reserved: zero (see common.h).
  */
 struct gtt_replay_config {
@@ -214,7 +218,8 @@ struct gtt_replay_config {
 	uint64_t interval;
 	gtt_replay_interval_fn on_interval;
 	void *arg;
-	uint64_t reserved[4];
+	int evict_order;
+	uint64_t reserved[3];
 };
 
 /**
