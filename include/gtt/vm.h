@@ -133,8 +133,8 @@ enum gtt_vm_flags {
  * removal opens a hole for the request; then only the fewest of that run
  * that open it (those in the hole) are evicted.  Cost: O(1) per candidate
  * considered (pinned or sparse ones skipped on the way included) plus one
- * O(log n) look for a hole; keeping the LRU order costs O(1) per bind and
- * per active fence added.
+ * O(log n) look for a hole; keeping the LRU order costs O(1) per bind,
+ * unbind and active fence added, in LRU vms only.
  *
  * Under every order, pinned vmas, sparse vmas and vmas over
  * %GTT_PAGES_BORROWED pages are never victims, the colour rule is kept

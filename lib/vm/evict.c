@@ -12,7 +12,7 @@
  * whose removal opens a hole stops the scan; then only the fewest of
  * that run that open it are evicted (range_scan_run()).  The LRU order is
  * a list of the bound vmas, a vma moved to its end when it is bound and
- * when an active fence is added to it.
+ * when an active fence is added to it (kept by LRU vms only).
  *
  * Locking: vm->lock held, inside the bind's bracket for lock-free readers.
  * The roster callback is called under it.
@@ -62,9 +62,12 @@ static void lru_unlink(struct gtt_vm *vm, struct vma *v)
 	v->lru_prev = v->lru_next = NULL;
 }
 
+/* Kept only by vms that evict in LRU order: the others' binds and active
+ * fences do not pay for it (moving a vma touches its two neighbours in
+ * the list, cache misses in a large vm). */
 void evict_lru_touch(struct gtt_vm *vm, struct vma *v)
 {
-	if (vm->lru_last == v)
+	if (vm->evict_order != GTT_EVICT_LRU || vm->lru_last == v)
 		return;
 	lru_unlink(vm, v);
 	v->lru_prev = vm->lru_last;
@@ -77,7 +80,8 @@ void evict_lru_touch(struct gtt_vm *vm, struct vma *v)
 
 void evict_lru_remove(struct gtt_vm *vm, struct vma *v)
 {
-	lru_unlink(vm, v);
+	if (vm->evict_order == GTT_EVICT_LRU)
+		lru_unlink(vm, v);
 }
 
 /* ---- ordered scans ---- */
