@@ -211,6 +211,39 @@ static void test_lru_run_of_two(void **state)
 	world_fini(&w, NULL, 0);
 }
 
+/* A fixed evicting bind has one set of victims, whatever the order: those
+ * it overlaps (B and C for pages 3-4), under LRU and ROSTER alike; a
+ * roster that does not list one of them leaves no room.  Fails if the
+ * roster's fixed bind evicted a vma it does not list (B). */
+static void test_fixed_bind(void **state)
+{
+	struct gtt_bind_info at = fixed_at(VA + 3 * PAGE, GTT_BIND_EVICT | GTT_BIND_ASYNC);
+	struct gtt_fence *f[2];
+	struct world w;
+	gtt_vma_t n;
+
+	(void)state;
+	for (int o = GTT_EVICT_LRU; o <= GTT_EVICT_ROSTER; o++) {
+		four(&w, (enum gtt_evict_order)o);
+		f[0] = use(&w, 1);
+		f[1] = use(&w, 2);	/* LRU order A, D, B, C */
+		w.roster.list[0] = w.v[0];
+		w.roster.list[1] = w.v[2];
+		w.roster.n = 2;
+		n = make_vma(&w.f, 0xb0000000, 2, NULL);
+		if (o == GTT_EVICT_ROSTER) {
+			assert_int_equal(gtt_vma_bind(w.f.vm, n, &at, NULL), -ENOSPC);
+			w.roster.list[2] = w.v[1];
+			w.roster.n = 3;
+		}
+		assert_int_equal(gtt_vma_bind(w.f.vm, n, &at, NULL), 0);
+		assert_true(bound(&w, 0) && bound(&w, 3));
+		assert_false(bound(&w, 1) || bound(&w, 2));
+		assert_int_equal(offset_of(&w, n), 3);
+		world_fini(&w, f, 2);
+	}
+}
+
 /* gtt_vm_add_active() uses every vma at once: the order stays. */
 static void test_lru_vm_wide_keeps_order(void **state)
 {
@@ -511,6 +544,7 @@ int main(void)
 		T(test_lru_oldest_first),
 		T(test_lru_run_of_two),
 		T(test_lru_vm_wide_keeps_order),
+		T(test_fixed_bind),
 		T(test_pinned_never_evicted),
 		T(test_roster_order),
 		T(test_roster_garbage),

@@ -134,7 +134,9 @@ enum gtt_vm_flags {
  * that open it (those in the hole) are evicted.  Cost: O(1) per candidate
  * considered (pinned or sparse ones skipped on the way included) plus one
  * O(log n) look for a hole; keeping the LRU order costs O(1) per bind,
- * unbind and active fence added, in LRU vms only.
+ * unbind and active fence added, in LRU vms only.  Where the request's
+ * range leaves it one placement (%GTT_BIND_FIXED), the victims are those
+ * it overlaps whatever the order, and LRU finds them as FEWEST does.
  *
  * Under every order, pinned vmas, sparse vmas and vmas over
  * %GTT_PAGES_BORROWED pages are never victims, the colour rule is kept

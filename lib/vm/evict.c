@@ -242,8 +242,12 @@ int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req,
 	size_t n, i;
 	int err;
 
-	err = vm->evict_order == GTT_EVICT_FEWEST ? fewest_scan(vm, req, &first, &n) :
-						    ordered_scan(vm, req, &first, &n);
+	/* A range that only the request fits (a fixed bind) leaves no
+	 * choice: LRU would find the same victims, walking its whole list. */
+	bool exact = req->range_end && req->range_end - req->range_start == req->size;
+
+	err = vm->evict_order == GTT_EVICT_FEWEST || (exact && vm->evict_order == GTT_EVICT_LRU) ?
+	      fewest_scan(vm, req, &first, &n) : ordered_scan(vm, req, &first, &n);
 	if (err || !n)
 		return err;
 	for (last = first, i = 1; i < n; i++)
