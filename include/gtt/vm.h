@@ -165,9 +165,12 @@ enum gtt_evict_order {
  * handles are checked: unknown or destroyed ones, vmas that are unbound,
  * pinned, sparse or over borrowed pages, and repeats are skipped.
  *
- * Return: the number of handles written (0: no more candidates), or a
- * negative errno: the bind fails with it and nothing is evicted (as it
- * does, with -EINVAL, for a count above @max).
+ * Return: the number of handles written (0: no more candidates; if none
+ * opened a hole, the bind fails with -ENOSPC), or a negative errno: the
+ * bind fails with it and nothing is evicted.  The bind fails the same
+ * way with -EINVAL for a count above @max, and for a list of more than
+ * four times the live vmas' number of handles in one eviction (a roster
+ * that repeats itself would never end).
  */
 typedef int (*gtt_evict_roster_fn)(void *arg,
 				   const struct gtt_range_request *req,
