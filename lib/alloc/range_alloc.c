@@ -1395,12 +1395,15 @@ static void grow_until_fit(const struct gtt_range_alloc *ra,
  *
  * Two pointers: the run first .. last (k nodes) is the shortest from
  * first whose raw span could hold the request; it only moves forward as
- * first does.  From there the run grows until the request fits.
+ * first does.  From there the run grows until the request fits.  Inlined
+ * into both callers, so that gtt_range_evict_scan() compiles as it did
+ * before the ordered scans shared it.
  */
-static void scan_runs(const struct gtt_range_alloc *ra, const struct fit_req *r,
-		      gtt_evictable_fn evictable, void *arg,
-		      struct gtt_range_node *lo_n, const struct gtt_range_node *hi_n,
-		      size_t cap, size_t *best, struct gtt_range_node **best_first)
+static inline __attribute__((always_inline)) void
+scan_runs(const struct gtt_range_alloc *ra, const struct fit_req *r,
+	  gtt_evictable_fn evictable, void *arg, struct gtt_range_node *lo_n,
+	  const struct gtt_range_node *hi_n, size_t cap, size_t *best,
+	  struct gtt_range_node **best_first)
 {
 	struct gtt_range_node *first, *last = NULL;
 	size_t k = 0;
