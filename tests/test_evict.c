@@ -47,8 +47,8 @@ static int roster_fn(void *arg, const struct gtt_range_request *req,
 struct world {
 	struct fixture f;
 	struct roster roster;
-	gtt_vma_t v[8];
-	int freed[8];
+	gtt_vma_t v[32];
+	int freed[32];
 	unsigned int n;
 };
 
@@ -443,7 +443,7 @@ static void test_colour_guard(void **state)
 
 struct snapshot {
 	struct gtt_range_stats rs;
-	uint64_t offsets[8];
+	uint64_t offsets[32];
 	int64_t live;
 };
 
@@ -537,6 +537,137 @@ static void test_oom_changes_nothing(void **state)
 	}
 }
 
+/*
+ * Random layouts against an oracle.  A 64-page vm with colour guards holds
+ * vmas of 1-3 pages and colours 0-2 with random gaps, some pinned; the
+ * order is a random permutation (LRU: the order of gtt_vma_add_active();
+ * ROSTER: a random subset, in random order).  The oracle is the public
+ * FEWEST scan with only a prefix of the order evictable: the first prefix
+ * for which it opens a hole, and its victims, are what the ordered scan
+ * must evict (only the run that the last candidate joined can open one,
+ * and the scan picks the fewest of it with FEWEST's ties); no prefix:
+ * -ENOSPC.  Fails if the span test or the pick in the run departed from
+ * the allocator's rules (colour, alignment, placement ties).
+ */
+struct oracle {
+	struct world *w;
+	uint64_t off[32];
+	int pos[32];		/* place in the order, -1: not listed */
+	bool pinned[32];
+	int prefix;
+};
+
+static bool in_prefix(void *arg, struct gtt_range_node *node)
+{
+	struct oracle *o = arg;
+
+	for (unsigned int i = 0; i < o->w->n; i++)
+		if (o->off[i] == gtt_range_node_start(node))
+			return !o->pinned[i] && o->pos[i] >= 0 && o->pos[i] < o->prefix;
+	return false;
+}
+
+static void test_random_against_oracle(void **state)
+{
+	static const enum gtt_placement pl[] = { GTT_PLACE_BEST, GTT_PLACE_LOW, GTT_PLACE_HIGH };
+	uint64_t rng = 0x15eed;
+
+	(void)state;
+	for (int round = 0; round < 400; round++) {
+		enum gtt_evict_order order = round & 1 ? GTT_EVICT_ROSTER : GTT_EVICT_LRU;
+		struct oracle o = { 0 };
+		struct world w;
+		struct gtt_fence *f = new_fence();
+		struct gtt_range_node *victims[32];
+		struct gtt_bind_info bi = { .flags = GTT_BIND_EVICT | GTT_BIND_ASYNC };
+		struct gtt_range_request req = { 0 };
+		int perm[32], listed = 0, err;
+		size_t count = 0;
+		bool evicted[32] = { 0 };
+		gtt_vma_t x;
+		uint64_t page = rng_below(&rng, 2);
+		uint32_t lastc = 0;
+
+		gtt_fence_signal(f, 0);
+		world_init(&w, 64, GTT_VM_COLOR_GUARD, order);
+		o.w = &w;
+		while (w.n < 32) {
+			uint64_t np = 1 + rng_below(&rng, 3);
+			uint32_t c = (uint32_t)rng_below(&rng, 3);
+
+			/* a guard page after a node of another colour */
+			page += w.n && lastc != c;
+			lastc = c;
+			if (page + np > 64)
+				break;
+			o.off[w.n] = VA + page * PAGE;
+			place(&w, page, np, c);
+			page += np + (rng_below(&rng, 4) == 0);
+		}
+		for (unsigned int i = 0; i < w.n; i++) {
+			perm[i] = (int)i;
+			o.pos[i] = -1;
+		}
+		for (unsigned int i = w.n - 1; i > 0; i--) {
+			unsigned int j = (unsigned int)rng_below(&rng, i + 1);
+			int t = perm[i];
+
+			perm[i] = perm[j];
+			perm[j] = t;
+		}
+		for (unsigned int i = 0; i < w.n; i++) {
+			if (order == GTT_EVICT_ROSTER && rng_below(&rng, 4) == 0)
+				continue;	/* not listed */
+			o.pos[perm[i]] = listed++;
+			if (order == GTT_EVICT_LRU)
+				assert_int_equal(gtt_vma_add_active(w.f.vm, w.v[perm[i]], f), 0);
+			else
+				w.roster.list[w.roster.n++] = w.v[perm[i]];
+		}
+		for (unsigned int i = 0; i < w.n; i++)
+			if (rng_below(&rng, 8) == 0) {
+				o.pinned[i] = true;
+				assert_int_equal(gtt_vma_pin(w.f.vm, w.v[i]), 0);
+			}
+		req.size = (1 + rng_below(&rng, 6)) * PAGE;
+		req.alignment = PAGE << rng_below(&rng, 3);
+		req.color = (uint32_t)rng_below(&rng, 3);
+		req.placement = pl[rng_below(&rng, 3)];
+		bi.alignment = req.alignment;
+		bi.color = req.color;
+		bi.placement = req.placement;
+		/* The oracle: the shortest prefix FEWEST opens a hole with. */
+		for (o.prefix = 0; o.prefix <= listed; o.prefix++)
+			if (!gtt_range_evict_scan(gtt_vm_range_alloc(w.f.vm), &req, in_prefix, &o,
+						  NULL, 0, &count))
+				break;
+		if (o.prefix <= listed && count)
+			assert_int_equal(gtt_range_evict_scan(gtt_vm_range_alloc(w.f.vm), &req,
+							      in_prefix, &o, victims, 32, &count), 0);
+		for (size_t i = 0; o.prefix <= listed && i < count; i++)
+			for (unsigned int j = 0; j < w.n; j++)
+				if (o.off[j] == gtt_range_node_start(victims[i]))
+					evicted[j] = true;
+		x = make_vma(&w.f, 0xb0000000, req.size / PAGE, NULL);
+		err = gtt_vma_bind(w.f.vm, x, &bi, NULL);
+		if (o.prefix > listed) {
+			assert_int_equal(err, -ENOSPC);
+			count = 0;
+		} else {
+			assert_int_equal(err, 0);
+		}
+		for (unsigned int j = 0; j < w.n; j++)
+			if (bound(&w, (int)j) == evicted[j])
+				fail_msg("round %d (%s): vma %u at page %llu %s", round,
+					 order == GTT_EVICT_LRU ? "lru" : "roster", j,
+					 (unsigned long long)((o.off[j] - VA) / PAGE),
+					 evicted[j] ? "should have been evicted" : "was evicted");
+		assert_int_equal(evictions(&w), count);
+		assert_int_equal(range_alloc_check(gtt_vm_range_alloc(w.f.vm)), 0);
+		world_fini(&w, &f, 1);
+	}
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, alarm_setup, alarm_teardown)
@@ -552,6 +683,7 @@ int main(void)
 		T(test_colour_guard),
 		T(test_enospc_changes_nothing),
 		T(test_oom_changes_nothing),
+		T(test_random_against_oracle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
