@@ -581,7 +581,7 @@ static void test_random_against_oracle(void **state)
 		struct gtt_range_node *victims[32];
 		struct gtt_bind_info bi = { .flags = GTT_BIND_EVICT | GTT_BIND_ASYNC };
 		struct gtt_range_request req = { 0 };
-		int perm[32], listed = 0, err;
+		int perm[32] = { 0 }, listed = 0, err;
 		size_t count = 0;
 		bool evicted[32] = { 0 };
 		gtt_vma_t x;
