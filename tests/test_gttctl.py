@@ -247,6 +247,13 @@ rc, js = run_json("replay", os.path.join(TRACES, "game.trace"), "--compare", "av
 check(rc == 0 and js["runs"][0]["total"]["binds_waited"] == 0 and
       js["runs"][1]["total"]["binds_waited"] > 0,
       "replay game: binds avoiding pending unbinds never wait; without avoidance some do")
+rc, js = run_json("replay", os.path.join(TRACES, "compute.trace"), "--interval", "0",
+                  "--compare", "evict=fewest,evict=lru,evict=fifo")
+check(rc == 0 and [r["policy"]["evict"] for r in js["runs"]] == ["fewest", "lru", "fifo"] and
+      js["runs"][0]["total"]["evictions"] > 0 and
+      js["runs"][0]["total"]["evictions"] != js["runs"][1]["total"]["evictions"],
+      "replay compute: eviction orders compared in one command give other eviction counts")
+check(run("replay", "x", "--policy", "evict=random")[0] == 2, "replay: unknown eviction order: exit 2")
 rc, out, _ = run("replay", os.path.join(TRACES, "sparse.trace"), "--mock", "tgl", "--ppgtt", "--interval", "0")
 check(rc == 0 and "on tgl" in out, "replay on a TGL PPGTT mock")
 bad = "/tmp/gttctl-test-%d.trace" % os.getpid()

@@ -44,7 +44,13 @@ static const char *avoid_str(int a)
 	return a == 1 ? "on" : a == 0 ? "off" : "recorded";
 }
 
-/* "placement=low+avoid=off" into @p (0, or 2 after a usage error). */
+/* ROSTER on replay is the replay's fifo roster (gtt/trace.h). */
+static const char *evict_str(int e)
+{
+	return e == GTT_EVICT_LRU ? "lru" : e == GTT_EVICT_ROSTER ? "fifo" : "fewest";
+}
+
+/* "placement=low+avoid=off+evict=lru" into @p (0, or 2 after a usage error). */
 static int parse_policy(const char *spec, struct policy *p)
 {
 	char buf[128], *save = NULL, *tok;
@@ -69,11 +75,18 @@ static int parse_policy(const char *spec, struct policy *p)
 			p->cfg.avoid_pending = 0;
 		else if (!strcmp(tok, "avoid=recorded"))
 			p->cfg.avoid_pending = GTT_REPLAY_AS_RECORDED;
+		else if (!strcmp(tok, "evict=fewest"))
+			p->cfg.evict_order = GTT_EVICT_FEWEST;
+		else if (!strcmp(tok, "evict=lru"))
+			p->cfg.evict_order = GTT_EVICT_LRU;
+		else if (!strcmp(tok, "evict=fifo"))
+			p->cfg.evict_order = GTT_EVICT_ROSTER;
 		else
-			return usage_error("unknown policy '%s' (placement=best|low|high|recorded, avoid=on|off|recorded, joined with +)", tok);
+			return usage_error("unknown policy '%s' (placement=best|low|high|recorded, avoid=on|off|recorded, evict=fewest|lru|fifo, joined with +)", tok);
 	}
-	snprintf(p->name, sizeof(p->name), "placement=%s+avoid=%s",
-		 placement_str(p->cfg.placement), avoid_str(p->cfg.avoid_pending));
+	snprintf(p->name, sizeof(p->name), "placement=%s+avoid=%s+evict=%s",
+		 placement_str(p->cfg.placement), avoid_str(p->cfg.avoid_pending),
+		 evict_str(p->cfg.evict_order));
 	return 0;
 }
 
@@ -195,9 +208,9 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 	p->cfg.on_vm = pic ? on_vm : NULL;
 	p->cfg.arg = &r;
 	if (o->json)
-		printf("%s\n    {\"policy\": {\"placement\": \"%s\", \"avoid_pending\": \"%s\", \"timing\": \"%s\"},\n     \"intervals\": [",
+		printf("%s\n    {\"policy\": {\"placement\": \"%s\", \"avoid_pending\": \"%s\", \"evict\": \"%s\", \"timing\": \"%s\"},\n     \"intervals\": [",
 		       first ? "" : ",", placement_str(p->cfg.placement),
-		       avoid_str(p->cfg.avoid_pending),
+		       avoid_str(p->cfg.avoid_pending), evict_str(p->cfg.evict_order),
 		       p->cfg.timing == GTT_REPLAY_ASAP ? "asap" : "recorded");
 	else
 		printf("%spolicy %s, timing %s, on %s\n", first ? "" : "\n", p->name,

@@ -28,8 +28,8 @@
  * same trace and configuration give the same figures, every time.  Fences
  * that came from outside the vm signal where the trace says they did
  * (%GTT_REPLAY_RECORDED) or as soon as they appear (%GTT_REPLAY_ASAP).
- * Placement policy can be overridden (&struct gtt_replay_config), so two
- * policies can be compared on one trace.
+ * Placement policy and eviction order can be overridden (&struct
+ * gtt_replay_config), so two policies can be compared on one trace.
  *
  * What a replay changes: every bind, unbind and batch is issued
  * asynchronously (a synchronous call of the recording waited for a fence
@@ -231,6 +231,10 @@ typedef void (*gtt_replay_vm_fn)(void *arg, struct gtt_vm *vm,
  *	interval (after @on_interval; not for an interval that ends before
  *	the trace's vm record) and after the last record; or NULL
  *	(&typedef gtt_replay_vm_fn).
+ * @evict_order: the replayed vm's &enum gtt_evict_order: %GTT_EVICT_FEWEST
+ *	(0, the library's default), %GTT_EVICT_LRU, or %GTT_EVICT_ROSTER,
+ *	which replays with a roster of the replay's own: every live vma in
+ *	the order the trace created it (oldest first, "fifo").
  * @reserved: zero (see common.h).
  */
 struct gtt_replay_config {
@@ -242,7 +246,8 @@ struct gtt_replay_config {
 	gtt_replay_interval_fn on_interval;
 	void *arg;
 	gtt_replay_vm_fn on_vm;
-	uint64_t reserved[3];
+	int evict_order;
+	uint64_t reserved[2];
 };
 
 /**

@@ -113,6 +113,71 @@ enum gtt_vm_flags {
 };
 
 /**
+ * enum gtt_evict_order - Which vmas %GTT_BIND_EVICT unbinds to open a hole.
+ *
+ * - %GTT_EVICT_FEWEST (0, the default): the fewest vmas whose removal
+ *   opens a hole (the allocator's gtt_range_evict_scan(); ties: the
+ *   placement's preferred end).  About linear in the vmas of the
+ *   request's range.
+ * - %GTT_EVICT_LRU: least recently used first.  A vma's use is the moment
+ *   its last active fence was *added* (gtt_vma_add_active(),
+ *   gtt_vma_add_active_many(), and its bind, whose fence is its first
+ *   active fence), not when that fence signalled.  gtt_vm_add_active()
+ *   uses every bound vma at once, which leaves their order as it was.
+ * - %GTT_EVICT_ROSTER: the order of the caller's
+ *   &gtt_vm_config.evict_roster callback; vmas it does not list are never
+ *   evicted.
+ *
+ * LRU and ROSTER scan as drm_mm's scan is fed: candidates are added in
+ * the order until the ones added so far form a run of adjacent vmas whose
+ * removal opens a hole for the request; then only the fewest of that run
+ * that open it (those in the hole) are evicted.  Cost: O(1) per candidate
+ * considered (pinned or sparse ones skipped on the way included) plus one
+ * O(log n) look for a hole; keeping the LRU order costs O(1) per bind,
+ * unbind and active fence added, in LRU vms only.  Where the request's
+ * range leaves it one placement (%GTT_BIND_FIXED), the victims are those
+ * it overlaps whatever the order, and LRU finds them as FEWEST does.
+ *
+ * Under every order, pinned vmas, sparse vmas and vmas over
+ * %GTT_PAGES_BORROWED pages are never victims, the colour rule is kept
+ * (a hole next to a neighbour of another colour keeps its guard page),
+ * and nothing is evicted unless the bind then completes.
+ */
+enum gtt_evict_order {
+	GTT_EVICT_FEWEST = 0,	/* fewest victims */
+	GTT_EVICT_LRU = 1,	/* least recently used (active fence added) first */
+	GTT_EVICT_ROSTER = 2,	/* the caller's order (evict_roster) */
+};
+
+/**
+ * typedef gtt_evict_roster_fn - Eviction candidates, in the caller's order.
+ * @arg: &gtt_vm_config.evict_roster_arg.
+ * @req: the placement the bind is looking for (size, alignment, colour,
+ *	range), e.g. to list only vmas in its range.
+ * @cursor: the callback's place in its list: 0 at the first call of each
+ *	eviction, then whatever it left there.
+ * @vmas: receives up to @max handles, the next candidates in order.
+ * @max: room in @vmas (at least 1).
+ *
+ * Called under the vm lock, possibly several times per eviction and not
+ * to the end of the list once a hole has opened: it must not call into
+ * the vm (any gtt_vm_ / gtt_vma_ call on it deadlocks), nor block.  The
+ * handles are checked: unknown or destroyed ones, vmas that are unbound,
+ * pinned, sparse or over borrowed pages, and repeats are skipped.
+ *
+ * Return: the number of handles written (0: no more candidates; if none
+ * opened a hole, the bind fails with -ENOSPC), or a negative errno: the
+ * bind fails with it and nothing is evicted.  The bind fails the same
+ * way with -EINVAL for a count above @max, and for a list of more than
+ * four times the live vmas' number of handles in one eviction (a roster
+ * that repeats itself would never end).
+ */
+typedef int (*gtt_evict_roster_fn)(void *arg,
+				   const struct gtt_range_request *req,
+				   uint64_t *cursor, gtt_vma_t *vmas,
+				   unsigned int max);
+
+/**
  * struct gtt_vm_config - How to build a vm.
  * @name: label for dumps (copied; may be NULL).
  * @start: first usable address (multiple of @page_size).
@@ -121,7 +186,14 @@ enum gtt_vm_flags {
  * @flags: &enum gtt_vm_flags.
  * @backend: page-table backend (required; must outlive the vm).
  * @executor: runs deferred work; NULL runs it in the signalling thread.
+ * @evict_order: &enum gtt_evict_order of %GTT_BIND_EVICT (0: fewest).
+ * @evict_roster: with %GTT_EVICT_ROSTER, the candidates (required);
+ *	NULL with the other orders.
+ * @evict_roster_arg: for @evict_roster.
  * @reserved: zero (see common.h).
+ *
+ * The eviction fields took three of the six reserved words the struct had
+ * before, so its size is unchanged.
  */
 struct gtt_vm_config {
 	const char *name;
@@ -131,7 +203,10 @@ struct gtt_vm_config {
 	unsigned int flags;
 	struct gtt_backend *backend;
 	struct gtt_executor *executor;
-	uint64_t reserved[6];
+	enum gtt_evict_order evict_order;
+	gtt_evict_roster_fn evict_roster;
+	void *evict_roster_arg;
+	uint64_t reserved[3];
 };
 
 /** gtt_vm_create() - New open vm.  Return: 0, -EINVAL, -ENOMEM. */
@@ -191,7 +266,8 @@ enum gtt_bind_flags {
 	GTT_BIND_FIXED = 1u << 1,
 	/**
 	 * @GTT_BIND_EVICT: if no hole fits, evict unpinned vmas (async
-	 * unbinds; vmas of %GTT_PAGES_BORROWED pages are never evicted).  An
+	 * unbinds; vmas of %GTT_PAGES_BORROWED pages are never evicted),
+	 * chosen in the vm's &enum gtt_evict_order.  An
 	 * owner learns of it from gtt_vma_query() (@evicted) and gets the
 	 * eviction's fence from gtt_vma_last_unbind().  Nothing is evicted
 	 * unless the bind then succeeds.

@@ -93,6 +93,40 @@ int range_evict_scan(struct gtt_range_alloc *ra,
 		     struct gtt_range_node **victims, size_t max_victims,
 		     size_t *count);
 
+/* A request, checked and with the allocator's bounds applied. */
+struct fit_req {
+	uint64_t size;
+	uint64_t align;
+	uint32_t color;
+	uint64_t lo, hi;	/* allowed [lo, hi) */
+	enum gtt_placement placement;
+	unsigned int nospan;	/* 0, or no placement crosses a 2^nospan boundary */
+	gtt_range_avoid_fn avoid;	/* NULL: every placement as good */
+	void *avoid_arg;
+};
+
+/*
+ * For eviction scans that take candidates in the caller's order (the vm's
+ * LRU and roster orders), drm_mm-scan style: range_fit_req() checks @req
+ * (0 or -EINVAL; the avoid callback is dropped); range_fits() says whether
+ * it fits already (O(log n)); range_span_fits() whether it would fit once
+ * every node strictly between @before and @after (either may be the head)
+ * were removed, under the colour rule, the alignment, the range and
+ * nospan (O(1)); range_scan_run() chooses in the run of nodes @first ..
+ * @last (adjacent, the caller's candidates, whose removal opens a hole)
+ * the fewest adjacent ones that open it, as gtt_range_evict_scan() does,
+ * and returns how many, the lowest in *@victim (about linear in the run).
+ */
+int range_fit_req(struct gtt_range_alloc *ra, const struct gtt_range_request *req,
+		  struct fit_req *r);
+bool range_fits(struct gtt_range_alloc *ra, const struct fit_req *r);
+bool range_span_fits(const struct gtt_range_alloc *ra, const struct fit_req *r,
+		     const struct gtt_range_node *before,
+		     const struct gtt_range_node *after);
+size_t range_scan_run(const struct gtt_range_alloc *ra, const struct fit_req *r,
+		      struct gtt_range_node *first, struct gtt_range_node *last,
+		      struct gtt_range_node **victim);
+
 /* The node containing @addr, or else the first node above it; NULL if none. */
 struct gtt_range_node *range_node_from(struct gtt_range_alloc *ra,
 				       uint64_t addr);

@@ -33,7 +33,7 @@
 struct idslot {
 	uint64_t key;
 	uint64_t val;		/* 0: gone */
-	unsigned int aux;
+	unsigned int aux;	/* fences: FENCE_OUTSIDE; vmas: place in rp->fifo */
 };
 
 struct idmap {
@@ -87,6 +87,7 @@ static struct idslot *idmap_slot(struct idmap *m, uint64_t key)
 /* ---- the replay ---- */
 
 enum { FENCE_OUTSIDE = 1 };
+#define NOT_IN_FIFO UINT32_MAX
 
 struct rp {
 	FILE *in;
@@ -116,6 +117,14 @@ struct rp {
 
 	struct gtt_map_op *ops;
 	size_t nops, opscap;
+
+	/* GTT_EVICT_ROSTER: the live vmas in creation order (ours 0: gone),
+	 * compacted when half are gone. */
+	struct fifo_entry {
+		uint64_t key;		/* the recorded handle */
+		gtt_vma_t ours;
+	} *fifo;
+	size_t nfifo, fifocap, fifodead;
 
 	bool seen_header, seen_vm, seen_end;
 	bool names;		/* the vm has a journal: keep the trace's names */
@@ -402,6 +411,58 @@ static void note_result(struct rp *rp, int got, int recorded)
 	rp->result_diffs += got != recorded;
 }
 
+/* ---- the fifo roster (GTT_EVICT_ROSTER on replay) ---- */
+
+/* Called under the vm lock: reads rp->fifo only. */
+static int fifo_roster(void *arg, const struct gtt_range_request *req,
+		       uint64_t *cursor, gtt_vma_t *vmas, unsigned int max)
+{
+	struct rp *rp = arg;
+	unsigned int k = 0;
+
+	(void)req;
+	while (k < max && *cursor < rp->nfifo) {
+		gtt_vma_t h = rp->fifo[(*cursor)++].ours;
+
+		if (h)
+			vmas[k++] = h;
+	}
+	return (int)k;
+}
+
+static int fifo_add(struct rp *rp, struct idslot *sl)
+{
+	if (rp->nfifo == rp->fifocap) {
+		size_t cap = rp->fifocap ? rp->fifocap * 2 : 64;
+		struct fifo_entry *n = mem_realloc(rp->fifo, cap * sizeof(*n));
+
+		if (!n)
+			return set_error(-ENOMEM, "gtt_trace_replay: out of memory");
+		rp->fifo = n;
+		rp->fifocap = cap;
+	}
+	sl->aux = (unsigned int)rp->nfifo;
+	rp->fifo[rp->nfifo++] = (struct fifo_entry){ sl->key, sl->val };
+	return 0;
+}
+
+static void fifo_remove(struct rp *rp, struct idslot *sl)
+{
+	size_t k = 0;
+
+	rp->fifo[sl->aux].ours = 0;
+	if (++rp->fifodead * 2 < rp->nfifo)
+		return;
+	for (size_t i = 0; i < rp->nfifo; i++) {
+		if (!rp->fifo[i].ours)
+			continue;
+		idmap_find(&rp->vmas, rp->fifo[i].key)->aux = (unsigned int)k;
+		rp->fifo[k++] = rp->fifo[i];
+	}
+	rp->nfifo = k;
+	rp->fifodead = 0;
+}
+
 /* ---- records ---- */
 
 /* A journal's view of the replay (journal_set_source()): the trace's
@@ -478,6 +539,11 @@ static int rec_vm(struct rp *rp)
 	vc.flags = (unsigned int)(flags & GTT_VM_COLOR_GUARD);
 	vc.backend = rp->be;
 	vc.executor = rp->ex;
+	vc.evict_order = (enum gtt_evict_order)rp->cfg->evict_order;
+	if (vc.evict_order == GTT_EVICT_ROSTER) {
+		vc.evict_roster = fifo_roster;
+		vc.evict_roster_arg = rp;
+	}
 	err = gtt_vm_create(&vc, &rp->vm);
 	if (err) {
 		char why[200];
@@ -628,7 +694,11 @@ static int rec_vma(struct rp *rp)
 	if (!ps || !ps->val)
 		return bad(rp, "pages %" PRIu64 " is not declared", pid);
 	err = gtt_vma_create(rp->vm, (struct gtt_pages *)(uintptr_t)ps->val, NULL, &ours);
-	return err ? err : add_vma(rp, h, ours);
+	if (!err)
+		err = add_vma(rp, h, ours);
+	if (!err && rp->cfg->evict_order == GTT_EVICT_ROSTER)
+		err = fifo_add(rp, idmap_find(&rp->vmas, h));
+	return err;
 }
 
 static int rec_sparse(struct rp *rp)
@@ -642,7 +712,11 @@ static int rec_sparse(struct rp *rp)
 	if (!size || size % rp->page_size)
 		return bad(rp, "sparse size 0x%" PRIx64 " is zero or not a multiple of the page size", size);
 	err = gtt_vma_create_sparse(rp->vm, size, NULL, &ours);
-	return err ? err : add_vma(rp, h, ours);
+	if (!err)
+		err = add_vma(rp, h, ours);
+	if (!err)	/* never evicted: not in the fifo */
+		idmap_find(&rp->vmas, h)->aux = NOT_IN_FIFO;
+	return err;
 }
 
 static int rec_destroy(struct rp *rp)
@@ -660,8 +734,13 @@ static int rec_destroy(struct rp *rp)
 		gtt_vma_unbind(rp->vm, v, GTT_UNBIND_ASYNC, NULL);
 	err = gtt_vma_destroy(rp->vm, v);
 	note_result(rp, err, ret);
-	if (!err)
-		idmap_find(&rp->vmas, h)->val = 0;
+	if (!err) {
+		struct idslot *sl = idmap_find(&rp->vmas, h);
+
+		if (rp->cfg->evict_order == GTT_EVICT_ROSTER && sl->aux != NOT_IN_FIFO)
+			fifo_remove(rp, sl);
+		sl->val = 0;
+	}
 	return 0;
 }
 
@@ -1171,6 +1250,7 @@ static void teardown(struct rp *rp)
 	mem_free(rp->vma_names.s);
 	mem_free(rp->pages_names.s);
 	mem_free(rp->ops);
+	mem_free(rp->fifo);
 	mem_free(rp->buf);
 }
 
@@ -1201,6 +1281,8 @@ GTT_API int gtt_trace_replay(FILE *in, const struct gtt_replay_config *cfg,
 		return set_error(-EINVAL, "gtt_trace_replay: avoid_pending %d is not -1, 0 or 1", cfg->avoid_pending);
 	if (cfg->timing > GTT_REPLAY_ASAP)
 		return set_error(-EINVAL, "gtt_trace_replay: unknown timing %u", cfg->timing);
+	if (cfg->evict_order < GTT_EVICT_FEWEST || cfg->evict_order > GTT_EVICT_ROSTER)
+		return set_error(-EINVAL, "gtt_trace_replay: evict_order %d is not a gtt_evict_order", cfg->evict_order);
 	rp.cfg = cfg;
 	err = run(&rp);
 	if (!err) {

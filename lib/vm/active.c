@@ -134,6 +134,7 @@ GTT_API int gtt_vma_add_active_many(struct gtt_vm *vm, const gtt_vma_t *vmas,
 		/* A vma listed twice has it already (and no room for more). */
 		if (!v->active.n || v->active.f[v->active.n - 1] != fence)
 			active_push(&v->active, fence);
+		evict_lru_touch(vm, v);
 	}
 	TRACE(vm, active_many(vm, vmas, count, fence, err));
 	pthread_mutex_unlock(&vm->lock);

@@ -272,6 +272,7 @@ static bool bind_commit(struct bind_op *op)
 	bool deferred;
 
 	op->v->binding = b;
+	evict_lru_touch(vm, op->v);	/* the bind fence: its first use */
 	op->v->evicted = false;
 	gtt_fence_put(op->v->last_unbind);	/* placed again */
 	op->v->last_unbind = NULL;
@@ -305,6 +306,7 @@ static void bind_undo_inline(struct bind_op *op)
 	struct gtt_binding *b = op->b;
 
 	op->v->binding = NULL;
+	evict_lru_remove(vm, op->v);
 	vm->st.binds--;
 	vm->st.bound--;
 	if (b->stale) {

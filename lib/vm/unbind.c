@@ -110,6 +110,7 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 	if (!immediate)
 		gtt_range_remove(vm->ra, node);
 	v->binding = NULL;
+	evict_lru_remove(vm, v);
 	vm->st.bound--;
 	vm->st.unbinds++;
 

@@ -117,6 +117,10 @@ GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
 		return set_error(-EINVAL, "gtt_vm_create: the config has non-zero reserved fields (built against a newer libgtt?)");
 	if (cfg->flags & ~(unsigned int)(GTT_VM_COLOR_GUARD | GTT_VM_RCU_READERS))
 		return set_error(-EINVAL, "gtt_vm_create: unknown flags 0x%x", cfg->flags);
+	if ((unsigned int)cfg->evict_order > GTT_EVICT_ROSTER)
+		return set_error(-EINVAL, "gtt_vm_create: unknown eviction order %d", (int)cfg->evict_order);
+	if ((cfg->evict_order == GTT_EVICT_ROSTER) != !!cfg->evict_roster)
+		return set_error(-EINVAL, "gtt_vm_create: an eviction roster callback goes with GTT_EVICT_ROSTER, and only with it");
 	if ((cfg->flags & GTT_VM_RCU_READERS) && !rcu_available())
 		return set_error(-EOPNOTSUPP, "gtt_vm_create: GTT_VM_RCU_READERS needs liburcu; "
 				 "libgtt was built without it (-Drcu=disabled)");
@@ -139,6 +143,9 @@ GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
 	vm->flags = cfg->flags;
 	vm->be = cfg->backend;
 	vm->ex = cfg->executor;
+	vm->evict_order = cfg->evict_order;
+	vm->roster = cfg->evict_roster;
+	vm->roster_arg = cfg->evict_roster_arg;
 	vm->queue = backend_is_queue(vm->be);
 	vm->passer.fn = vm_can_pass;
 	/* Its nodes live in bindings, which readers' grace periods cover. */

@@ -161,6 +161,13 @@ struct vma {
 	struct gtt_fence *last_unbind;	/* the latest unbind's fence */
 	bool evicted;			/* that unbind was an eviction */
 	bool sparse;			/* a struct sparse_vma */
+	/* evict.c: bound vmas in vm->lru, least recently used first; and
+	 * during an ordered scan, whether the vma was added (scan_in), the
+	 * list of those added (scan_next) and, at either end of a run of
+	 * adjacent added vmas, the other end (scan_end). */
+	bool scan_in;
+	struct vma *lru_prev, *lru_next;
+	struct vma *scan_next, *scan_end;
 	struct rcu_head rcu;
 };
 
@@ -216,6 +223,12 @@ struct gtt_vm {
 	uint32_t nfree;
 
 	struct active_list active;	/* GPU work using any mapping */
+	/* Eviction (evict.c): the order, the caller's roster, and the bound
+	 * vmas from least to most recently used. */
+	enum gtt_evict_order evict_order;
+	gtt_evict_roster_fn roster;
+	void *roster_arg;
+	struct vma *lru_first, *lru_last;
 	/* Live pieces of sparse vmas by (pages, address): the reverse index
 	 * of gtt_vm_unmap_pages() and gtt_vm_move_pages() (map.c). */
 	struct avl_tree by_pages;
@@ -345,10 +358,15 @@ int unbind_locked(struct gtt_vm *vm, gtt_vma_t h, struct vma **vp,
 		  bool may_wait, struct gtt_fence **fence);
 
 /* evict.c (vm lock held) */
-/* Unbind the fewest vmas that open a hole for @req, once everything the
- * bind @b needs is taken.  0, -ENOSPC, -ENOMEM (nothing changed). */
+/* Unbind the vmas the vm's eviction order picks to open a hole for @req,
+ * once everything the bind @b needs is taken.  0, -ENOSPC, -ENOMEM, a
+ * roster's error (nothing changed). */
 int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req,
 	      struct gtt_binding *b, size_t num_deps);
+/* @v (bound) was used now: the most recently used of vm->lru. */
+void evict_lru_touch(struct gtt_vm *vm, struct vma *v);
+/* @v is no longer bound: out of vm->lru. */
+void evict_lru_remove(struct gtt_vm *vm, struct vma *v);
 
 /* quarantine.c (vm lock held unless noted) */
 /* Lock-free, from any thread: a binding whose clear failed. */

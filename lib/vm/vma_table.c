@@ -308,8 +308,10 @@ GTT_API int gtt_vma_add_active(struct gtt_vm *vm, gtt_vma_t h,
 	if (err)
 		return err;
 	err = active_make_room(&v->active, fence);
-	if (!err)
+	if (!err) {
 		active_push(&v->active, fence);
+		evict_lru_touch(vm, v);
+	}
 	TRACE(vm, active(vm, h, fence, err));
 	pthread_mutex_unlock(&vm->lock);
 	return err ? set_error(err, "gtt_vma_add_active: out of memory") : 0;
