@@ -50,7 +50,7 @@ struct gtt_range_alloc {
 	struct avl_tree hole_addr;
 	struct avl_tree by_size;
 	uint64_t start;
-	uint64_t end;			/* exclusive */
+	uint64_t last;			/* inclusive: the space may end at 2^64 */
 	uint64_t page_size;
 	unsigned int flags;
 	gtt_color_adjust_fn adjust;
