@@ -1725,6 +1725,93 @@ static void test_top_avoid(void **state)
 	gtt_range_alloc_destroy(ra);
 }
 
+/* Is [@first, @first + @np) a legal placement of colour @c in the model? */
+static bool top_legal(const unsigned char *owner, unsigned int pages,
+		      uint64_t first, uint64_t np, uint32_t c)
+{
+	for (uint64_t p = first; p < first + np; p++)
+		if (owner[p])
+			return false;
+	if (first > 0 && owner[first - 1] && owner[first - 1] != c + 1)
+		return false;
+	return first + np >= pages || !owner[first + np] || owner[first + np] == c + 1;
+}
+
+/*
+ * Random inserts (every placement, colour guards, alignments, range limits
+ * reaching 2^64 or not) and removals in [2^64 - 256 pages, 2^64), against a
+ * page model: LOW and HIGH get the lowest and highest legal placement, BEST
+ * a legal one, and every request fails only when none is legal.
+ */
+static void test_top_random_against_model(void **state)
+{
+	enum { PAGES = 256, MAXN = 128 };
+	const uint64_t base = TOP(PAGES * PAGE);
+	struct gtt_range_alloc *ra = make(base, PAGES * PAGE, GTT_RANGE_COLOR_GUARD);
+	struct gtt_range_node *live[MAXN], *n;
+	unsigned char owner[PAGES] = { 0 };
+	unsigned int nlive = 0, at_top = 0;
+	uint64_t rng = 64;
+
+	(void)state;
+	for (int op = 0; op < 6000; op++) {
+		if (nlive && (nlive == MAXN || rng_below(&rng, 100) < 40)) {
+			unsigned int i = (unsigned int)rng_below(&rng, nlive);
+			uint64_t first = (gtt_range_node_start(live[i]) - base) / PAGE;
+
+			memset(owner + first, 0, gtt_range_node_size(live[i]) / PAGE);
+			assert_int_equal(gtt_range_remove(ra, live[i]), 0);
+			live[i] = live[--nlive];
+			continue;
+		}
+		struct gtt_range_request r = {
+			.size = (1 + rng_below(&rng, 8)) * PAGE,
+			.alignment = PAGE << rng_below(&rng, 4),
+			.color = (uint32_t)rng_below(&rng, 3),
+			.placement = (enum gtt_placement)rng_below(&rng, 3),
+		};
+		uint64_t lo = 0, end = PAGES, found = UINT64_MAX, low = UINT64_MAX, high = 0;
+		uint64_t np = r.size / PAGE, step = r.alignment / PAGE;
+		int err;
+
+		if (rng_below(&rng, 3) == 0) {
+			lo = rng_below(&rng, PAGES);
+			r.range_start = base + lo * PAGE;
+			if (rng_below(&rng, 2)) {	/* else up to 2^64 */
+				end = lo + 1 + rng_below(&rng, PAGES - lo);
+				r.range_end = end == PAGES ? 0 : base + end * PAGE;
+			}
+		}
+		for (uint64_t f = (lo + step - 1) / step * step; f + np <= end; f += step) {
+			if (!top_legal(owner, PAGES, f, np, r.color))
+				continue;
+			low = low < f ? low : f;
+			high = f;
+		}
+		err = gtt_range_insert(ra, &r, NULL, &n);
+		if (low == UINT64_MAX) {
+			assert_int_equal(err, -ENOSPC);
+			continue;
+		}
+		assert_int_equal(err, 0);
+		found = (gtt_range_node_start(n) - base) / PAGE;
+		assert_true(top_legal(owner, PAGES, found, np, r.color));
+		assert_true(found >= lo && found + np <= end);
+		if (r.placement == GTT_PLACE_LOW)
+			assert_int_equal(found, low);
+		if (r.placement == GTT_PLACE_HIGH)
+			assert_int_equal(found, high);
+		at_top += found + np == PAGES;
+		memset(owner + found, (int)r.color + 1, np);
+		live[nlive++] = n;
+		if (op % 100 == 0)
+			assert_int_equal(range_alloc_check(ra), 0);
+	}
+	assert_true(at_top > 0);	/* the top was placed at, often */
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
 /* Nodes in caller storage: no allocation, reusable after removal. */
 static void test_embedded_nodes(void **state)
 {
@@ -1805,6 +1892,7 @@ int main(void)
 		cmocka_unit_test(test_top_evict_scan),
 		cmocka_unit_test(test_top_color_rules),
 		cmocka_unit_test(test_top_avoid),
+		cmocka_unit_test(test_top_random_against_model),
 	};
 
 	return cmocka_run_group_tests_name("range_alloc", tests, NULL, NULL);
