@@ -15,7 +15,8 @@
  *  - differential: random allocations and frees, every address from
  *    util_vma_heap (alloc_high, and low) compared with libgtt's
  *    GTT_PLACE_HIGH (GTT_PLACE_LOW) on the same sequence, at 4 KiB pages
- *    and at byte granularity; any difference is an error (exit 1).
+ *    and at byte granularity, in heaps low in the space and in heaps that
+ *    end at 2^64; any difference is an error (exit 1).
  *  - churn at 1k live: free a random allocation and allocate again.
  *  - filling an empty heap: allocations only.
  * The ratio is util_vma_heap's time / libgtt's (above 1: libgtt is faster).
@@ -89,6 +90,9 @@ static int load_mesa(const char *dir)
 	return 0;
 }
 
+/* Placements compared that end exactly at 2^64. */
+static uint64_t ended_at_top;
+
 struct live {
 	uint64_t addr, size;
 	struct gtt_range_node *node;
@@ -138,6 +142,7 @@ static uint64_t differential(uint64_t seed, uint64_t unit, uint64_t start,
 			exit(1);
 		}
 		compared++;
+		ended_at_top += !err && m + size == 0;
 		if (!err)
 			lv[n++] = (struct live){ m, size, node };
 	}
@@ -304,7 +309,7 @@ int main(int argc, char **argv)
 
 	/* Differential: the same addresses, or exit 1. */
 	for (int high = 1; high >= 0; high--) {
-		uint64_t c = 0;
+		uint64_t c = 0, top = 0;
 		size_t ops = quick ? 2000 : 40000;
 
 		for (uint64_t seed = 1; seed <= (quick ? 2 : 4); seed++) {
@@ -312,13 +317,17 @@ int main(int argc, char **argv)
 			c += differential(seed + 100, PAGE, 1ull << 32, 1u << 20, high, ops, 256, 9);
 			c += differential(seed + 200, 1, 1, 100000, high, ops, 300, 7);
 			c += differential(seed + 300, 64, 64, 20000, high, ops, 40, 4);
+			/* Heaps that end at 2^64 (the top of a 64-bit VA). */
+			top += differential(seed + 400, PAGE, 0 - 4096 * PAGE, 4096, high, ops, 64, 6);
+			top += differential(seed + 500, 1, 0 - 100000ull, 100000, high, ops, 300, 7);
 		}
-		printf("differential, %s: %" PRIu64 " placements compared, all equal\n",
+		printf("differential, %s: %" PRIu64 " placements compared (%" PRIu64 " in heaps ending at 2^64), all equal\n",
 		       high ? "util_vma_heap alloc_high vs GTT_PLACE_HIGH"
-			    : "util_vma_heap low vs GTT_PLACE_LOW", c);
-		compared += c;
+			    : "util_vma_heap low vs GTT_PLACE_LOW", c + top, top);
+		compared += c + top;
 	}
-	printf("total: %" PRIu64 " placements, identical addresses\n\n", compared);
+	printf("total: %" PRIu64 " placements, identical addresses (%" PRIu64 " ending at 2^64)\n\n",
+	       compared, ended_at_top);
 
 	printf("%-34s %12s %12s %12s   %s\n", "", "mesa ns", "gtt ns", "gtt-emb ns",
 	       "ratio (mesa/gtt, alloc / embedded)");

@@ -22,17 +22,25 @@ static struct gtt_range_alloc *make(uint64_t start, uint64_t size,
 	return ra;
 }
 
+/* Insert @r, which must fit, and check the invariants. */
+static struct gtt_range_node *put_req(struct gtt_range_alloc *ra,
+				      const struct gtt_range_request *r)
+{
+	struct gtt_range_node *n = NULL;
+
+	assert_int_equal(gtt_range_insert(ra, r, NULL, &n), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	return n;
+}
+
 static struct gtt_range_node *put(struct gtt_range_alloc *ra, uint64_t size,
 				  uint64_t align, uint32_t color,
 				  enum gtt_placement pl)
 {
 	struct gtt_range_request r = { .size = size, .alignment = align,
 				       .color = color, .placement = pl };
-	struct gtt_range_node *n = NULL;
 
-	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
-	assert_int_equal(range_alloc_check(ra), 0);
-	return n;
+	return put_req(ra, &r);
 }
 
 static void test_placements(void **state)
@@ -1350,6 +1358,460 @@ static void test_hole_listing_and_print(void **state)
 	gtt_range_alloc_destroy(ra);
 }
 
+/* ---- a space that ends at 2^64 ---- */
+
+#define MIB (1ull << 20)
+/* 2^64 - x, for the addresses of a space that ends at 2^64. */
+#define TOP(x) (0 - (uint64_t)(x))
+
+static struct gtt_range_node *put_in(struct gtt_range_alloc *ra, uint64_t size,
+				     uint64_t lo, uint64_t end, enum gtt_placement pl)
+{
+	struct gtt_range_request r = { .size = size, .range_start = lo,
+				       .range_end = end, .placement = pl };
+
+	return put_req(ra, &r);
+}
+
+/*
+ * [2^64 - 16 MiB, 2^64) filled exactly by HIGH, LOW and BEST, the node at
+ * the top ending at 2^64; freed, the holes merge up to 2^64; the last page
+ * reserved; bad ranges (past 2^64, zero, misaligned) refused.
+ */
+static void test_top_fill_free_reserve(void **state)
+{
+	struct gtt_range_alloc *ra = NULL, *bad = NULL;
+	struct gtt_range_node *hi, *lo, *best, *n;
+	struct gtt_range_request r = { .size = PAGE, .placement = GTT_PLACE_HIGH };
+	struct gtt_range_stats st;
+
+	(void)state;
+	/* [0, 2^64) needs a size of 2^64: a u64 cannot say it. */
+	assert_int_equal(gtt_range_alloc_create(TOP(16 * MIB), 16 * MIB + PAGE, 0, 0, &bad), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "2^64"));
+	assert_int_equal(gtt_range_alloc_create(TOP(PAGE), 2 * PAGE, 0, 0, &bad), -EINVAL);
+	assert_int_equal(gtt_range_alloc_create(TOP(PAGE), 0, 0, 0, &bad), -EINVAL);
+	assert_int_equal(gtt_range_alloc_create(TOP(PAGE) + 1, PAGE - 1, 0, 0, &bad), -EINVAL);
+	assert_int_equal(gtt_range_alloc_create(0, UINT64_MAX, 0, 0, &bad), -EINVAL);
+	assert_null(bad);
+	/* The largest: all but the first page; at byte granularity all but 0. */
+	assert_int_equal(gtt_range_alloc_create(PAGE, TOP(PAGE), 0, 0, &bad), 0);
+	assert_int_equal(gtt_range_alloc_stats(bad, &st), 0);
+	assert_true(st.free == TOP(PAGE) && st.largest_hole == TOP(PAGE));
+	assert_int_equal(start_of(bad, 1ull << 63, 1ull << 63, GTT_PLACE_LOW), 1ull << 63);
+	gtt_range_alloc_destroy(bad);
+	bad = NULL;
+	assert_int_equal(gtt_range_alloc_create(1, UINT64_MAX, 1, 0, &bad), 0);
+	gtt_range_alloc_destroy(bad);
+
+	ra = make(TOP(16 * MIB), 16 * MIB, 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	hi = put(ra, MIB, 0, 0, GTT_PLACE_HIGH);
+	assert_true(gtt_range_node_start(hi) == TOP(MIB));
+	assert_ptr_equal(gtt_range_lookup(ra, UINT64_MAX), hi);
+	lo = put(ra, MIB, 0, 0, GTT_PLACE_LOW);
+	assert_true(gtt_range_node_start(lo) == TOP(16 * MIB));
+	best = put(ra, 14 * MIB, 0, 0, GTT_PLACE_BEST);
+	assert_true(gtt_range_node_start(best) == TOP(15 * MIB));
+	assert_int_equal(gtt_range_alloc_stats(ra, &st), 0);
+	assert_true(st.free == 0 && st.holes == 0 && st.used == 16 * MIB);
+	for (int pl = GTT_PLACE_BEST; pl <= GTT_PLACE_HIGH; pl++) {
+		r.placement = (enum gtt_placement)pl;
+		assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -ENOSPC);
+	}
+	assert_int_equal(gtt_range_reserve(ra, TOP(PAGE), PAGE, 0, NULL, &n), -ENOSPC);
+	/* The top node goes: a hole up to 2^64; then the one below it merges. */
+	assert_int_equal(gtt_range_remove(ra, hi), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	assert_int_equal(gtt_range_alloc_stats(ra, &st), 0);
+	assert_true(st.free == MIB && st.holes == 1 && st.largest_hole == MIB);
+	assert_int_equal(gtt_range_remove(ra, best), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	assert_int_equal(gtt_range_alloc_stats(ra, &st), 0);
+	assert_true(st.free == 15 * MIB && st.holes == 1 && st.largest_hole == 15 * MIB);
+	/* BEST and HIGH take the top of it, LOW its bottom. */
+	r.placement = GTT_PLACE_BEST;
+	r.range_start = TOP(PAGE);
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_true(gtt_range_node_start(n) == TOP(PAGE));
+	assert_int_equal(gtt_range_remove(ra, n), 0);
+	/* The last page: reserved exactly, not past 2^64, not twice. */
+	assert_int_equal(gtt_range_reserve(ra, TOP(PAGE), 2 * PAGE, 0, NULL, &n), -EINVAL);
+	assert_int_equal(gtt_range_reserve(ra, TOP(PAGE), 0, 0, NULL, &n), -EINVAL);
+	assert_int_equal(gtt_range_reserve(ra, TOP(PAGE) + 1, PAGE, 0, NULL, &n), -EINVAL);
+	assert_int_equal(gtt_range_reserve(ra, TOP(PAGE), PAGE, 0, NULL, &n), 0);
+	assert_ptr_equal(gtt_range_lookup(ra, UINT64_MAX), n);
+	assert_int_equal(gtt_range_reserve(ra, TOP(PAGE), PAGE, 0, NULL, &hi), -ENOSPC);
+	assert_int_equal(gtt_range_reserve(ra, TOP(2 * PAGE), 2 * PAGE, 0, NULL, &hi), -ENOSPC);
+	assert_int_equal(range_alloc_check(ra), 0);
+	/* HIGH now ends below it. */
+	assert_true(start_of(ra, PAGE, 0, GTT_PLACE_HIGH) == TOP(2 * PAGE));
+	assert_int_equal(gtt_range_alloc_stats(ra, &st), 0);
+	assert_true(st.free == 15 * MIB - 2 * PAGE && st.holes == 1);
+	gtt_range_alloc_destroy(ra);
+}
+
+/* Range limits, added ranges and nospan blocks at the top. */
+static void test_top_limits_added_nospan(void **state)
+{
+	struct gtt_range_alloc *ra = make(TOP(16 * MIB), 16 * MIB, 0);
+	struct gtt_range_request r = { .size = 2 * MIB };
+	struct gtt_range_node *n;
+	struct gtt_range_stats st;
+
+	(void)state;
+	/* range_end 0: up to 2^64. */
+	assert_true(gtt_range_node_start(put_in(ra, MIB, TOP(MIB), 0, GTT_PLACE_LOW)) == TOP(MIB));
+	assert_true(gtt_range_node_start(put_in(ra, MIB, 0, TOP(MIB), GTT_PLACE_HIGH)) == TOP(2 * MIB));
+	assert_true(gtt_range_node_start(put_in(ra, MIB, TOP(8 * MIB), TOP(4 * MIB), GTT_PLACE_BEST)) == TOP(8 * MIB));
+	assert_true(gtt_range_node_start(put_in(ra, MIB, TOP(8 * MIB), TOP(4 * MIB), GTT_PLACE_HIGH)) == TOP(5 * MIB));
+	/* A range with no room, and one outside the allocator. */
+	r.range_start = TOP(2 * MIB);
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -ENOSPC);
+	r.range_start = 0;
+	r.range_end = TOP(16 * MIB);
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -EINVAL);
+	gtt_range_alloc_destroy(ra);
+
+	/* Ranges added at the top merge up to 2^64; none past it. */
+	ra = make(TOP(16 * MIB), 16 * MIB, GTT_RANGE_ALLOC_EMPTY);
+	assert_int_equal(gtt_range_add_free(ra, TOP(MIB), 2 * MIB), -EINVAL);
+	assert_int_equal(gtt_range_add_free(ra, TOP(MIB), MIB), 0);
+	assert_int_equal(gtt_range_add_free(ra, TOP(MIB), MIB), -EINVAL);
+	assert_int_equal(gtt_range_add_free(ra, TOP(2 * MIB), MIB), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	assert_int_equal(gtt_range_alloc_stats(ra, &st), 0);
+	assert_true(st.free == 2 * MIB && st.holes == 1 && st.largest_hole == 2 * MIB);
+	assert_true(start_of(ra, 2 * MIB, 0, GTT_PLACE_LOW) == TOP(2 * MIB));
+	assert_int_equal(gtt_range_add_free(ra, TOP(16 * MIB), MIB), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+
+	/* The 2^63 block at the top: LOW moves up to 2^63, ending at 2^64. */
+	ra = make((1ull << 63) - 16 * MIB, (1ull << 63) + 16 * MIB, 0);
+	assert_int_equal(gtt_range_alloc_set_nospan(ra, 63), 0);
+	assert_int_equal(start_of(ra, 1ull << 63, 0, GTT_PLACE_LOW), 1ull << 63);
+	assert_int_equal(start_of(ra, 16 * MIB, 0, GTT_PLACE_HIGH), (1ull << 63) - 16 * MIB);
+	gtt_range_alloc_destroy(ra);
+	/* The last 2^32 block: nothing crosses into it from below. */
+	ra = make(TOP((1ull << 32) + 16 * MIB), (1ull << 32) + 16 * MIB, 0);
+	assert_int_equal(gtt_range_alloc_set_nospan(ra, 32), 0);
+	n = put(ra, 1ull << 32, 0, 0, GTT_PLACE_HIGH);
+	assert_true(gtt_range_node_start(n) == TOP(1ull << 32));
+	r = (struct gtt_range_request){ .size = 32 * MIB };
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -ENOSPC);
+	assert_int_equal(gtt_range_remove(ra, gtt_range_lookup(ra, UINT64_MAX)), 0);
+	assert_true(start_of(ra, 32 * MIB, 0, GTT_PLACE_LOW) == TOP(1ull << 32));
+	assert_true(start_of(ra, 32 * MIB, 0, GTT_PLACE_HIGH) == TOP(32 * MIB));
+	assert_true(start_of(ra, 16 * MIB, 0, GTT_PLACE_BEST) == TOP((1ull << 32) + 16 * MIB));
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
+/* Listing stops at the hole that ends at 2^64; print and stats count it. */
+static void test_top_holes_print(void **state)
+{
+	struct gtt_range_alloc *ra = make(TOP(16 * MIB), 16 * MIB, 0);
+	uint64_t hs, hz, from = 0, seen[4][2];
+	struct gtt_range_stats st;
+	struct gtt_range_node *n;
+	char buf[1024] = "";
+	int holes = 0;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(gtt_range_reserve(ra, TOP(15 * MIB), MIB, 0, NULL, &n), 0);
+	while (holes < 4 && gtt_range_next_hole(ra, from, &hs, &hz) == 0) {
+		seen[holes][0] = hs;
+		seen[holes++][1] = hz;
+		from = hs + hz;
+		if (!from)	/* the hole ends at 2^64 */
+			break;
+	}
+	assert_int_equal(holes, 2);
+	assert_true(seen[0][0] == TOP(16 * MIB) && seen[0][1] == MIB);
+	assert_true(seen[1][0] == TOP(14 * MIB) && seen[1][1] == 14 * MIB);
+	assert_int_equal(gtt_range_next_hole(ra, TOP(PAGE), &hs, &hz), -ENOENT);
+	assert_int_equal(gtt_range_alloc_stats(ra, &st), 0);
+	assert_true(st.free == 15 * MIB && st.used == MIB && st.largest_hole == 14 * MIB);
+	fp = fmemopen(buf, sizeof(buf), "w");
+	assert_non_null(fp);
+	assert_int_equal(gtt_range_alloc_print(ra, fp, ""), 0);
+	fclose(fp);
+	assert_string_equal(buf,
+		"util_vma_heap:\n"
+		"    hole: offset = 18446744073694871552 (0xffffffffff200000), size = 14680064 (0xe00000)\n"
+		"    hole: offset = 18446744073692774400 (0xffffffffff000000), size = 1048576 (0x100000)\n"
+		"15728640B (0xf00000) free (6.25% full)\n");
+	gtt_range_alloc_destroy(ra);
+}
+
+/* The eviction scan opens a hole at the top, with and without guards. */
+static void test_top_evict_scan(void **state)
+{
+	struct gtt_range_request r = { .size = 2 * MIB, .placement = GTT_PLACE_HIGH };
+	struct gtt_range_node *nodes[16], *victims[16], *n;
+	size_t count;
+
+	(void)state;
+	for (int guard = 0; guard <= 1; guard++) {
+		struct gtt_range_alloc *ra = make(TOP(16 * MIB), 16 * MIB,
+						  guard ? GTT_RANGE_COLOR_GUARD : 0);
+
+		for (int i = 0; i < 16; i++)
+			nodes[i] = put(ra, MIB, 0, 1, GTT_PLACE_LOW);
+		/* Colour 2 next to colour 1: a guard page at the hole's start
+		 * (none at 2^64), so three go. */
+		r.color = guard ? 2 : 1;
+		assert_int_equal(gtt_range_evict_scan(ra, &r, any_evictable, NULL,
+						      victims, 16, &count), 0);
+		assert_int_equal(count, guard ? 3 : 2);
+		for (size_t i = 0; i < count; i++) {
+			assert_ptr_equal(victims[i], nodes[16 - count + i]);
+			assert_int_equal(gtt_range_remove(ra, victims[i]), 0);
+		}
+		assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+		assert_true(gtt_range_node_start(n) == TOP(2 * MIB));
+		/* A range limit at the top: the last node alone opens 1 MiB. */
+		r = (struct gtt_range_request){ .size = MIB, .color = 1,
+						.range_start = TOP(MIB),
+						.placement = GTT_PLACE_LOW };
+		assert_int_equal(gtt_range_evict_scan(ra, &r, any_evictable, NULL,
+						      victims, 16, &count), 0);
+		assert_int_equal(count, 1);
+		assert_ptr_equal(victims[0], n);
+		assert_int_equal(range_alloc_check(ra), 0);
+		r = (struct gtt_range_request){ .size = 2 * MIB, .placement = GTT_PLACE_HIGH };
+		gtt_range_alloc_destroy(ra);
+	}
+}
+
+/* A rule that keeps the top two pages free and records the ends it saw. */
+struct top_rule {
+	unsigned int top_calls;		/* *end was 0: the hole ends at 2^64 */
+	bool zero_end;			/* set every *end to 0 */
+};
+
+static void top_rule(void *arg, uint32_t color, uint32_t pc, uint32_t nc,
+		     uint64_t *start, uint64_t *end)
+{
+	struct top_rule *t = arg;
+
+	(void)color, (void)pc, (void)nc, (void)start;
+	if (!*end) {
+		t->top_calls++;
+		if (!t->zero_end)
+			*end -= 2 * PAGE;	/* 2^64 - 2 pages */
+	} else if (t->zero_end) {
+		*end = 0;	/* from elsewhere: the hole is emptied */
+	}
+}
+
+/*
+ * The colour rules at 2^64: the guard page rule (no guard at the top end,
+ * the whole of a last hole taken by a guard at byte granularity) and a
+ * custom rule, which sees *end == 0 for a hole that ends at 2^64.
+ */
+static void test_top_color_rules(void **state)
+{
+	struct gtt_range_alloc *ra = make(TOP(16 * MIB), 16 * MIB, GTT_RANGE_COLOR_GUARD);
+	struct gtt_range_request r = { .color = 2 };
+	struct top_rule t = { 0 };
+	struct gtt_range_node *n;
+
+	(void)state;
+	/* No guard at 2^64: colour 2 goes right to the top. */
+	assert_true(gtt_range_node_start(put(ra, PAGE, 0, 2, GTT_PLACE_HIGH)) == TOP(PAGE));
+	assert_true(gtt_range_node_start(put(ra, PAGE, 0, 1, GTT_PLACE_HIGH)) == TOP(3 * PAGE));
+	assert_int_equal(gtt_range_remove(ra, gtt_range_lookup(ra, UINT64_MAX)), 0);
+	assert_int_equal(gtt_range_reserve(ra, TOP(2 * PAGE), PAGE, 1, NULL, &n), 0);
+	/* The last page, after colour 1: only colour 1 may take it. */
+	assert_int_equal(gtt_range_reserve(ra, TOP(PAGE), PAGE, 2, NULL, &n), -ENOSPC);
+	r.size = PAGE;
+	r.placement = GTT_PLACE_HIGH;
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_true(gtt_range_node_start(n) == TOP(5 * PAGE));
+	assert_int_equal(gtt_range_remove(ra, n), 0);
+	assert_int_equal(gtt_range_reserve(ra, TOP(PAGE), PAGE, 1, NULL, &n), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+
+	/* Byte granularity: the guard takes the one byte left under 2^64. */
+	assert_int_equal(gtt_range_alloc_create(TOP(16), 16, 1, GTT_RANGE_COLOR_GUARD, &ra), 0);
+	assert_int_equal(gtt_range_reserve(ra, TOP(16), 15, 1, NULL, &n), 0);
+	r.size = 1;
+	for (int pl = GTT_PLACE_BEST; pl <= GTT_PLACE_HIGH; pl++) {
+		r.placement = (enum gtt_placement)pl;
+		assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -ENOSPC);
+	}
+	r.color = 1;
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_true(gtt_range_node_start(n) == UINT64_MAX);
+	gtt_range_alloc_destroy(ra);
+
+	/* A custom rule sees 0 for 2^64 and moves the end down from it. */
+	ra = make(TOP(16 * MIB), 16 * MIB, GTT_RANGE_COLOR_GUARD);
+	assert_int_equal(gtt_range_alloc_set_color_adjust(ra, top_rule, &t), 0);
+	assert_true(gtt_range_node_start(put(ra, PAGE, 0, 0, GTT_PLACE_HIGH)) == TOP(3 * PAGE));
+	assert_true(t.top_calls > 0);
+	/* Left at 0, the end stays 2^64; moved to 0 from below, the hole empties. */
+	t.zero_end = true;
+	t.top_calls = 0;
+	assert_true(gtt_range_node_start(put(ra, PAGE, 0, 0, GTT_PLACE_HIGH)) == TOP(PAGE));
+	assert_true(t.top_calls > 0);
+	r = (struct gtt_range_request){ .size = PAGE, .range_end = TOP(2 * PAGE),
+					.placement = GTT_PLACE_LOW };
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -ENOSPC);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
+/* An avoid callback is offered the top placement with end 0, and a block
+ * it names up to 2^64 (end 0) is skipped. */
+struct top_avoid {
+	uint64_t from;		/* reject placements starting in */
+	uint64_t block_end;	/* [from, block_end) (0: 2^64), naming it */
+	unsigned int calls, top_calls;
+};
+
+static bool top_avoid(void *arg, uint64_t s, uint64_t e, uint64_t *bs,
+		      uint64_t *be)
+{
+	struct top_avoid *a = arg;
+
+	a->calls++;
+	a->top_calls += !e;
+	if (s < a->from || (a->block_end && s >= a->block_end))
+		return false;
+	*bs = a->from;
+	*be = a->block_end;
+	return true;
+}
+
+static void test_top_avoid(void **state)
+{
+	struct gtt_range_alloc *ra = make(TOP(16 * MIB), 16 * MIB, 0);
+	struct top_avoid a = { .from = TOP(4 * MIB), .block_end = 0 };
+	struct gtt_range_avoid av = { .fn = top_avoid, .arg = &a };
+	struct gtt_range_request r = { .size = MIB, .avoid = &av,
+				       .placement = GTT_PLACE_HIGH };
+	struct gtt_range_node *n;
+
+	(void)state;
+	/* HIGH: the top placement (end 0) is rejected with the block
+	 * [2^64 - 4 MiB, 2^64): the next is just below the block. */
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_true(gtt_range_node_start(n) == TOP(5 * MIB));
+	assert_int_equal(a.calls, 2);
+	assert_int_equal(a.top_calls, 1);
+	assert_int_equal(gtt_range_remove(ra, n), 0);
+	/* LOW into [2^64 - 4 MiB, 2^64): everything up to 2^64 is blocked,
+	 * so after one call the node goes where it would without one. */
+	a.calls = 0;
+	r.placement = GTT_PLACE_LOW;
+	r.range_start = TOP(4 * MIB);
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_true(gtt_range_node_start(n) == TOP(4 * MIB));
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(gtt_range_remove(ra, n), 0);
+	/* A block that stops short of 2^64 is skipped upward to the top. */
+	a.calls = a.top_calls = 0;
+	a.block_end = TOP(MIB);
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_true(gtt_range_node_start(n) == TOP(MIB));
+	assert_int_equal(a.calls, 2);
+	assert_int_equal(a.top_calls, 1);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
+/* Is [@first, @first + @np) a legal placement of colour @c in the model? */
+static bool top_legal(const unsigned char *owner, unsigned int pages,
+		      uint64_t first, uint64_t np, uint32_t c)
+{
+	for (uint64_t p = first; p < first + np; p++)
+		if (owner[p])
+			return false;
+	if (first > 0 && owner[first - 1] && owner[first - 1] != c + 1)
+		return false;
+	return first + np >= pages || !owner[first + np] || owner[first + np] == c + 1;
+}
+
+/*
+ * Random inserts (every placement, colour guards, alignments, range limits
+ * reaching 2^64 or not) and removals in [2^64 - 256 pages, 2^64), against a
+ * page model: LOW and HIGH get the lowest and highest legal placement, BEST
+ * a legal one, and every request fails only when none is legal.
+ */
+static void test_top_random_against_model(void **state)
+{
+	enum { PAGES = 256, MAXN = 128 };
+	const uint64_t base = TOP(PAGES * PAGE);
+	struct gtt_range_alloc *ra = make(base, PAGES * PAGE, GTT_RANGE_COLOR_GUARD);
+	struct gtt_range_node *live[MAXN], *n;
+	unsigned char owner[PAGES] = { 0 };
+	unsigned int nlive = 0, at_top = 0;
+	uint64_t rng = 64;
+
+	(void)state;
+	for (int op = 0; op < 6000; op++) {
+		if (nlive && (nlive == MAXN || rng_below(&rng, 100) < 40)) {
+			unsigned int i = (unsigned int)rng_below(&rng, nlive);
+			uint64_t first = (gtt_range_node_start(live[i]) - base) / PAGE;
+
+			memset(owner + first, 0, gtt_range_node_size(live[i]) / PAGE);
+			assert_int_equal(gtt_range_remove(ra, live[i]), 0);
+			live[i] = live[--nlive];
+			continue;
+		}
+		struct gtt_range_request r = {
+			.size = (1 + rng_below(&rng, 8)) * PAGE,
+			.alignment = PAGE << rng_below(&rng, 4),
+			.color = (uint32_t)rng_below(&rng, 3),
+			.placement = (enum gtt_placement)rng_below(&rng, 3),
+		};
+		uint64_t lo = 0, end = PAGES, found = UINT64_MAX, low = UINT64_MAX, high = 0;
+		uint64_t np = r.size / PAGE, step = r.alignment / PAGE;
+		int err;
+
+		if (rng_below(&rng, 3) == 0) {
+			lo = rng_below(&rng, PAGES);
+			r.range_start = base + lo * PAGE;
+			if (rng_below(&rng, 2)) {	/* else up to 2^64 */
+				end = lo + 1 + rng_below(&rng, PAGES - lo);
+				r.range_end = end == PAGES ? 0 : base + end * PAGE;
+			}
+		}
+		for (uint64_t f = (lo + step - 1) / step * step; f + np <= end; f += step) {
+			if (!top_legal(owner, PAGES, f, np, r.color))
+				continue;
+			low = low < f ? low : f;
+			high = f;
+		}
+		err = gtt_range_insert(ra, &r, NULL, &n);
+		if (low == UINT64_MAX) {
+			assert_int_equal(err, -ENOSPC);
+			continue;
+		}
+		assert_int_equal(err, 0);
+		found = (gtt_range_node_start(n) - base) / PAGE;
+		assert_true(top_legal(owner, PAGES, found, np, r.color));
+		assert_true(found >= lo && found + np <= end);
+		if (r.placement == GTT_PLACE_LOW)
+			assert_int_equal(found, low);
+		if (r.placement == GTT_PLACE_HIGH)
+			assert_int_equal(found, high);
+		at_top += found + np == PAGES;
+		memset(owner + found, (int)r.color + 1, np);
+		live[nlive++] = n;
+		if (op % 100 == 0)
+			assert_int_equal(range_alloc_check(ra), 0);
+	}
+	assert_true(at_top > 0);	/* the top was placed at, often */
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
 /* Nodes in caller storage: no allocation, reusable after removal. */
 static void test_embedded_nodes(void **state)
 {
@@ -1424,6 +1886,13 @@ int main(void)
 		cmocka_unit_test(test_added_ranges),
 		cmocka_unit_test(test_hole_listing_and_print),
 		cmocka_unit_test(test_embedded_nodes),
+		cmocka_unit_test(test_top_fill_free_reserve),
+		cmocka_unit_test(test_top_limits_added_nospan),
+		cmocka_unit_test(test_top_holes_print),
+		cmocka_unit_test(test_top_evict_scan),
+		cmocka_unit_test(test_top_color_rules),
+		cmocka_unit_test(test_top_avoid),
+		cmocka_unit_test(test_top_random_against_model),
 	};
 
 	return cmocka_run_group_tests_name("range_alloc", tests, NULL, NULL);

@@ -6,6 +6,14 @@
  * the job drm_mm does in the kernel.  Every vm has one; it is public so
  * placement and eviction policy can be studied on its own.
  *
+ * - The space may end at 2^64 (start + size == 2^64, as Mesa's
+ *   util_vma_heap allows for the top of a 64-bit VA), with start above 0:
+ *   the size is a u64, so [0, 2^64) cannot be asked for (the largest space
+ *   at byte granularity is [1, 2^64)).  Where the interface gives an
+ *   exclusive end, an end at 2^64 is 0: a node's start + size, a hole's
+ *   start + size from gtt_range_next_hole(), the avoid callback's @end and
+ *   the colour rule's *@end; a request's range_end is 0 already for "no
+ *   limit", which is up to 2^64.
  * - Granularity: the allocator's page size, any power of two (1 and 64
  *   for a standalone byte allocator, 4096 or more for GPU pages).
  * - Alignment: any power of two, at least the allocator's page size.
@@ -113,13 +121,14 @@ enum gtt_placement {
  * @arg: &struct gtt_range_avoid's @arg.
  * @start: first address of a legal placement (alignment, colour and range
  *	limits already honoured).
- * @end: its end (exclusive).
+ * @end: its end (exclusive); 0 for a placement that ends at 2^64.
  * @block_start: out, when returning true: with @block_end, a range
  *	[*@block_start, *@block_end) that overlaps [@start, @end) and such that
  *	the callback rejects every placement overlapping it, e.g. the pending
  *	work that made it reject this one.  Preset to @start; a block that does
  *	not overlap [@start, @end) is taken as [@start, @end).
- * @block_end: out, see @block_start; preset to @end.
+ * @block_end: out, see @block_start; preset to @end.  0 stands for 2^64
+ *	(a block up to the top of the space), never for an empty block.
  *
  * The allocator skips past the block to the next aligned placement that
  * does not overlap it, so the callback's answers must describe a union of
@@ -150,7 +159,8 @@ struct gtt_range_avoid {
  * @alignment: power of two; 0 means the page size.
  * @color: colour of the new node (not %GTT_COLOR_NONE).
  * @range_start: lowest allowed address (inclusive).
- * @range_end: highest allowed end (exclusive); 0 means no upper limit.
+ * @range_end: highest allowed end (exclusive); 0 means no upper limit (up
+ *	to the allocator's end, 2^64 for one that ends there).
  * @placement: one of &enum gtt_placement.
  * @avoid: placements to avoid if possible (&struct gtt_range_avoid), or
  *	NULL: place as if every placement were as good.  Read during the call
@@ -178,9 +188,14 @@ struct gtt_range_request {
  * @prev_color: colour of the node before the hole (%GTT_COLOR_NONE at the start).
  * @next_color: colour of the node after the hole (%GTT_COLOR_NONE at the end).
  * @start: in/out: first usable address of the hole.
- * @end: in/out: end (exclusive) of the usable part of the hole.
+ * @end: in/out: end (exclusive) of the usable part of the hole; 0 for a
+ *	hole that ends at 2^64 (the allocator ends there).
  *
- * The rule may only shrink [*start, *end).
+ * The rule may only shrink [*start, *end).  At 2^64, plain unsigned
+ * arithmetic does the right thing: *end -= n gives 2^64 - n.  An *end
+ * that came in as 0 and is left at 0 still ends at 2^64; one that came in
+ * non-zero and is set to 0 (a rule saturating at 0) empties the hole, as
+ * does any other *end at or below *start.
  */
 typedef void (*gtt_color_adjust_fn)(void *arg, uint32_t color,
 				    uint32_t prev_color, uint32_t next_color,
@@ -189,14 +204,14 @@ typedef void (*gtt_color_adjust_fn)(void *arg, uint32_t color,
 /**
  * gtt_range_alloc_create() - New allocator over [start, start + size).
  * @start: first address, multiple of @page_size.
- * @size: bytes, non-zero multiple of @page_size, start + size must not wrap
- *	(the range ends below 2^64).
+ * @size: bytes, non-zero multiple of @page_size; start + size may be 2^64
+ *	(the space ends at the top of the u64 range), not more.
  * @page_size: any power of two (0 means 4096): the granularity of sizes,
  *	alignments and addresses.
  * @flags: &enum gtt_range_alloc_flags.
  * @out: receives the allocator.
  *
- * Return: 0, -EINVAL, -ENOMEM.
+ * Return: 0, -EINVAL (also for a range past 2^64), -ENOMEM.
  */
 GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 				   uint64_t page_size, unsigned int flags,
@@ -239,8 +254,8 @@ GTT_API int gtt_range_alloc_set_nospan(struct gtt_range_alloc *ra,
  * lie in space not yet added (neither free nor allocated); it joins the
  * free space (and any free range it touches).
  *
- * Return: 0; -EINVAL for a zero, misaligned or out-of-bounds range, or
- * one that overlaps space already added; -ENOMEM.
+ * Return: 0; -EINVAL for a zero, misaligned or out-of-bounds range (one
+ * past 2^64 included), or one that overlaps space already added; -ENOMEM.
  */
 GTT_API int gtt_range_add_free(struct gtt_range_alloc *ra, uint64_t start,
 			       uint64_t size);
@@ -278,7 +293,8 @@ GTT_API int gtt_range_insert_in(struct gtt_range_alloc *ra,
  * The colour rule applies as for gtt_range_insert().
  *
  * Return: 0; -ENOSPC if any part is in use (or in a colour guard);
- * -EINVAL for misaligned, zero, wrapping or out-of-bounds ranges; -ENOMEM.
+ * -EINVAL for misaligned, zero, out-of-bounds ranges or ones past 2^64
+ * (a range that ends at 2^64 in an allocator that does is fine); -ENOMEM.
  */
 GTT_API int gtt_range_reserve(struct gtt_range_alloc *ra, uint64_t start,
 			      uint64_t size, uint32_t color, void *owner,
@@ -304,7 +320,8 @@ GTT_API int gtt_range_remove(struct gtt_range_alloc *ra,
 
 /** gtt_range_node_start() - First address of @node. */
 GTT_API uint64_t gtt_range_node_start(const struct gtt_range_node *node);
-/** gtt_range_node_size() - Size of @node in bytes. */
+/** gtt_range_node_size() - Size of @node in bytes (start + size is 0 for a
+ * node that ends at 2^64). */
 GTT_API uint64_t gtt_range_node_size(const struct gtt_range_node *node);
 /** gtt_range_node_color() - Colour of @node. */
 GTT_API uint32_t gtt_range_node_color(const struct gtt_range_node *node);
@@ -348,7 +365,8 @@ GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
  * @start: receives its first address.
  * @size: receives its size.
  *
- * To list every hole, start at 0 and go on from *@start + *@size.
+ * To list every hole, start at 0 and go on from *@start + *@size; that
+ * sum is 0 for a hole that ends at 2^64, the last one: stop there.
  * O(log n) per hole.
  *
  * Return: 0; -ENOENT if there is none; -EINVAL.

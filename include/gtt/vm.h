@@ -181,7 +181,9 @@ typedef int (*gtt_evict_roster_fn)(void *arg,
  * struct gtt_vm_config - How to build a vm.
  * @name: label for dumps (copied; may be NULL).
  * @start: first usable address (multiple of @page_size).
- * @size: bytes of address space, non-zero multiple of @page_size.
+ * @size: bytes of address space, non-zero multiple of @page_size; the vm
+ *	ends below 2^64 (@start + @size < 2^64: unlike a bare range
+ *	allocator, a vm cannot end at 2^64).
  * @page_size: GTT page size, power of two >= 4096 (0 means 4096).
  * @flags: &enum gtt_vm_flags.
  * @backend: page-table backend (required; must outlive the vm).

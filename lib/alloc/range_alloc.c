@@ -21,6 +21,18 @@
  * Removing a node merges its hole into the previous node's hole, so holes
  * never need coalescing.
  *
+ * Ends.  The space may end at 2^64, which a u64 cannot hold, so every
+ * upper bound here is inclusive: the allocator's ra->last, a request's
+ * r->last, a span's last address (hole_last(), span_last()).  A span is
+ * [first, last] and fits a node of size bytes when last - first >= size -
+ * 1.  Sizes and differences stay exact in u64 arithmetic (none reaches
+ * 2^64: a space ending at 2^64 starts above 0), so only comparisons need
+ * the inclusive form.  hole_start() of a node that ends at 2^64 wraps to
+ * 0; such a node owns no hole and is never a candidate, and "does @n end
+ * by @addr" is asked as ends_by() (addr - start >= size), which does not
+ * wrap.  The public callbacks keep exclusive ends, 0 standing for 2^64
+ * (adjust_span(), fit_hole_avoiding()).
+ *
  * Locking: the caller's (the vm lock).  The one exception is
  * range_lookup_rcu(), which follows the by_addr links that avl.c publishes
  * with release stores, for a vm's lock-free readers.
@@ -96,19 +108,25 @@ static inline uint64_t hole_start(const struct gtt_range_node *n)
 	return n->start + n->size;
 }
 
-/* End of @n's hole, from its own fields (no visit to the next node). */
-static inline uint64_t hole_end(const struct gtt_range_alloc *ra,
-				const struct gtt_range_node *n)
+/* Last address of @n's hole (not empty), from its own fields (no visit
+ * to the next node). */
+static inline uint64_t hole_last(const struct gtt_range_node *n)
 {
-	(void)ra;
-	return hole_start(n) + n->hole;
+	return hole_start(n) - 1 + n->hole;
 }
 
-/* The same from the list, for the invariant check. */
-static inline uint64_t list_hole_end(const struct gtt_range_alloc *ra,
-				     const struct gtt_range_node *n)
+/* Does @n (or the head) end at or below @addr, given n->start <= @addr? */
+static inline bool ends_by(const struct gtt_range_node *n, uint64_t addr)
 {
-	return is_head(ra, n->next) ? ra->end : n->next->start;
+	return addr - n->start >= n->size;
+}
+
+/* Does [@start, @start + @size) (@size not 0) lie in the space? */
+static inline bool inside(const struct gtt_range_alloc *ra, uint64_t start,
+			  uint64_t size)
+{
+	return start >= ra->start && start <= ra->last &&
+	       size - 1 <= ra->last - start;
 }
 
 static inline uint32_t color_of(const struct gtt_range_alloc *ra,
@@ -363,32 +381,62 @@ static struct gtt_range_node *step_with_hole(struct gtt_range_node *node,
 
 /* ---- fitting ---- */
 
+/*
+ * The guard-page rule, on a hole [*start, *end) that is not empty (*end 0
+ * standing for 2^64): a page off each end next to another colour, or the
+ * hole emptied (*end = *start) when the guards take all of it.
+ */
 static void default_adjust(void *arg, uint32_t color, uint32_t prev_color,
 			   uint32_t next_color, uint64_t *start, uint64_t *end)
 {
 	struct gtt_range_alloc *ra = arg;
+	uint64_t room = *end - 1 - *start;	/* bytes after *start */
 
-	if (prev_color != GTT_COLOR_NONE && prev_color != color)
-		*start = *start <= UINT64_MAX - ra->page_size ?
-			 *start + ra->page_size : UINT64_MAX;
+	if (prev_color != GTT_COLOR_NONE && prev_color != color) {
+		if (room < ra->page_size) {
+			*end = *start;
+			return;
+		}
+		*start += ra->page_size;
+		room -= ra->page_size;
+	}
 	if (next_color != GTT_COLOR_NONE && next_color != color)
-		*end = *end >= ra->page_size ? *end - ra->page_size : 0;
+		*end = room < ra->page_size ? *start : *end - ra->page_size;
 }
 
 /*
- * The part of the free span [hs, he), between neighbours of colours @pc
+ * The colour rule on the span [*hs, *hl].  The rule sees an exclusive end,
+ * 0 for 2^64: one it leaves at 0 still ends there, one it moves from
+ * elsewhere to 0 is emptied.  False if the rule leaves nothing.
+ */
+static bool adjust_span(const struct gtt_range_alloc *ra, uint32_t color,
+			uint32_t pc, uint32_t nc, uint64_t *hs, uint64_t *hl)
+{
+	uint64_t end = *hl + 1;
+	bool top = !end;
+
+	ra->adjust(ra->adjust_arg, color, pc, nc, hs, &end);
+	if (!end && !top)
+		return false;
+	*hl = end - 1;
+	return true;
+}
+
+/*
+ * The part of the free span [hs, hl], between neighbours of colours @pc
  * and @nc, where @r may lie: after the colour rule and the range limits.
  * False if it cannot hold @r's size.
  */
 static bool usable_span(const struct gtt_range_alloc *ra,
-			const struct fit_req *r, uint64_t *hs, uint64_t *he,
+			const struct fit_req *r, uint64_t *hs, uint64_t *hl,
 			uint32_t pc, uint32_t nc)
 {
-	if (ra->flags & GTT_RANGE_COLOR_GUARD)
-		ra->adjust(ra->adjust_arg, r->color, pc, nc, hs, he);
+	if ((ra->flags & GTT_RANGE_COLOR_GUARD) &&
+	    !adjust_span(ra, r->color, pc, nc, hs, hl))
+		return false;
 	*hs = u64_max(*hs, r->lo);
-	*he = u64_min(*he, r->hi);
-	return *he > *hs && *he - *hs >= r->size;
+	*hl = u64_min(*hl, r->last);
+	return *hl >= *hs && *hl - *hs >= r->size - 1;
 }
 
 /* The boundary that [@s, @s + size) crosses with r->nospan, or 0 if none. */
@@ -399,8 +447,8 @@ static inline uint64_t crossed(const struct fit_req *r, uint64_t s)
 	return r->nospan && b > s ? b : 0;
 }
 
-/* Lowest aligned start >= @from with the node ending by @he. */
-static bool lowest_from(const struct fit_req *r, uint64_t from, uint64_t he,
+/* Lowest aligned start >= @from with the node's last byte at or below @hl. */
+static bool lowest_from(const struct fit_req *r, uint64_t from, uint64_t hl,
 			uint64_t *out)
 {
 	uint64_t rem = from & (r->align - 1), s;
@@ -408,27 +456,27 @@ static bool lowest_from(const struct fit_req *r, uint64_t from, uint64_t he,
 	if (rem && from > UINT64_MAX - (r->align - rem))
 		return false;
 	s = rem ? from + (r->align - rem) : from;
-	if (he < r->size || s > he - r->size)
+	if (hl < r->size - 1 || s > hl - (r->size - 1))
 		return false;
 	/* Up to the boundary (aligned: the alignment is below the block's). */
 	if (crossed(r, s)) {
 		s = crossed(r, s);
-		if (s > he - r->size)
+		if (s > hl - (r->size - 1))
 			return false;
 	}
 	*out = s;
 	return true;
 }
 
-/* Highest aligned start >= @hs with the node ending by @to. */
-static bool highest_to(const struct fit_req *r, uint64_t hs, uint64_t to,
+/* Highest aligned start >= @hs with the node's last byte at or below @hl. */
+static bool highest_to(const struct fit_req *r, uint64_t hs, uint64_t hl,
 		       uint64_t *out)
 {
 	uint64_t s;
 
-	if (to < r->size)
+	if (hl < r->size - 1)
 		return false;
-	s = (to - r->size) & ~(r->align - 1);
+	s = (hl - (r->size - 1)) & ~(r->align - 1);
 	if (s < hs)
 		return false;
 	/* Down to end at the boundary. */
@@ -442,17 +490,17 @@ static bool highest_to(const struct fit_req *r, uint64_t hs, uint64_t to,
 }
 
 /*
- * Where would @r go in the free span [hs, he) between neighbours of colours
+ * Where would @r go in the free span [hs, hl] between neighbours of colours
  * @pc and @nc?  Returns true and the address in *@out if it fits.
  */
 static bool fit_span(const struct gtt_range_alloc *ra, const struct fit_req *r,
-		     uint64_t hs, uint64_t he, uint32_t pc, uint32_t nc,
+		     uint64_t hs, uint64_t hl, uint32_t pc, uint32_t nc,
 		     uint64_t *out)
 {
-	if (!usable_span(ra, r, &hs, &he, pc, nc))
+	if (!usable_span(ra, r, &hs, &hl, pc, nc))
 		return false;
-	return r->placement == GTT_PLACE_HIGH ? highest_to(r, hs, he, out)
-					       : lowest_from(r, hs, he, out);
+	return r->placement == GTT_PLACE_HIGH ? highest_to(r, hs, hl, out)
+					       : lowest_from(r, hs, hl, out);
 }
 
 static bool fit_hole(const struct gtt_range_alloc *ra, const struct fit_req *r,
@@ -466,7 +514,7 @@ static bool fit_hole(const struct gtt_range_alloc *ra, const struct fit_req *r,
 		pc = color_of(ra, n);
 		nc = color_of(ra, n->next);
 	}
-	return fit_span(ra, r, hole_start(n), hole_end(ra, n), pc, nc, out);
+	return fit_span(ra, r, hole_start(n), hole_last(n), pc, nc, out);
 }
 
 static int make_fit_req(struct gtt_range_alloc *ra,
@@ -505,12 +553,12 @@ static int make_fit_req(struct gtt_range_alloc *ra,
 	r->avoid = req->avoid ? req->avoid->fn : NULL;
 	r->avoid_arg = req->avoid ? req->avoid->arg : NULL;
 	r->lo = u64_max(req->range_start, ra->start);
-	r->hi = req->range_end ? u64_min(req->range_end, ra->end) : ra->end;
+	r->last = req->range_end ? u64_min(req->range_end - 1, ra->last) : ra->last;
 	if (req->range_end && req->range_end <= req->range_start)
 		return set_error(-EINVAL, "%s: range [0x%llx, 0x%llx) is empty or inverted",
 				 who, (unsigned long long)req->range_start,
 				 (unsigned long long)req->range_end);
-	if (r->lo >= r->hi)
+	if (r->lo > r->last)
 		return set_error(-EINVAL, "%s: range [0x%llx, 0x%llx) lies outside the allocator",
 				 who, (unsigned long long)req->range_start,
 				 (unsigned long long)req->range_end);
@@ -597,14 +645,14 @@ static struct gtt_range_node *addr_first(struct gtt_range_alloc *ra,
 		    extreme_with_hole(ra->hole_addr.root, r->size, 0) : NULL;
 	else if (n->hole < r->size)
 		n = step_with_hole(n, r->size, 1);
-	return n && hole_start(n) < r->hi ? n : NULL;
+	return n && hole_start(n) <= r->last ? n : NULL;
 }
 
 static struct gtt_range_node *addr_next(const struct fit_req *r,
 					struct gtt_range_node *n)
 {
 	n = step_with_hole(n, r->size, 1);
-	return n && hole_start(n) < r->hi ? n : NULL;
+	return n && hole_start(n) <= r->last ? n : NULL;
 }
 
 static struct gtt_range_node *first_candidate(struct gtt_range_alloc *ra,
@@ -618,16 +666,15 @@ static struct gtt_range_node *first_candidate(struct gtt_range_alloc *ra,
 	case GTT_PLACE_LOW:
 		return addr_first(ra, r);
 	case GTT_PLACE_HIGH:
-		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->hi - 1);
+		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->last);
 		if (n && n->hole < r->size)
 			n = step_with_hole(n, r->size, 0);
-		return n && hole_end(ra, n) > r->lo ? n : NULL;
+		return n && hole_last(n) >= r->lo ? n : NULL;
 	}
 	return NULL;
 }
 
-static struct gtt_range_node *next_candidate(struct gtt_range_alloc *ra,
-					     const struct fit_req *r,
+static struct gtt_range_node *next_candidate(const struct fit_req *r,
 					     struct gtt_range_node *n)
 {
 	switch (r->placement) {
@@ -637,7 +684,7 @@ static struct gtt_range_node *next_candidate(struct gtt_range_alloc *ra,
 		return addr_next(r, n);
 	case GTT_PLACE_HIGH:
 		n = step_with_hole(n, r->size, 0);
-		return n && hole_end(ra, n) > r->lo ? n : NULL;
+		return n && hole_last(n) >= r->lo ? n : NULL;
 	}
 	return NULL;
 }
@@ -654,25 +701,28 @@ static bool fit_hole_avoiding(const struct gtt_range_alloc *ra,
 			      unsigned int *probes, uint64_t *out)
 {
 	bool down = r->placement == GTT_PLACE_HIGH;
-	uint64_t hs = hole_start(n), he = hole_end(ra, n), s, bs, be;
+	uint64_t hs = hole_start(n), hl = hole_last(n), s, bs, be, bl;
 
-	if (!usable_span(ra, r, &hs, &he, color_of(ra, n), color_of(ra, n->next)) ||
-	    !(down ? highest_to(r, hs, he, &s) : lowest_from(r, hs, he, &s)))
+	if (!usable_span(ra, r, &hs, &hl, color_of(ra, n), color_of(ra, n->next)) ||
+	    !(down ? highest_to(r, hs, hl, &s) : lowest_from(r, hs, hl, &s)))
 		return false;
 	while (*probes < GTT_RANGE_AVOID_PROBES) {
 		++*probes;
+		/* The callback's ends are exclusive, 0 standing for 2^64. */
 		bs = s;
 		be = s + r->size;
 		if (!r->avoid(r->avoid_arg, s, s + r->size, &bs, &be)) {
 			*out = s;
 			return true;
 		}
-		if (be <= s || bs >= s + r->size) {	/* not overlapping */
+		bl = be - 1;
+		if (bl < bs || bl < s || bs > s + (r->size - 1)) {	/* not overlapping */
 			bs = s;
-			be = s + r->size;
+			bl = s + (r->size - 1);
 		}
-		if (down ? !highest_to(r, hs, u64_min(bs, he), &s)
-			 : !lowest_from(r, u64_max(be, hs), he, &s))
+		/* Past the block: below @bs, or above @bl. */
+		if (down ? !bs || !highest_to(r, hs, u64_min(bs - 1, hl), &s)
+			 : bl == UINT64_MAX || !lowest_from(r, u64_max(bl + 1, hs), hl, &s))
 			return false;
 	}
 	return false;
@@ -700,7 +750,7 @@ static struct gtt_range_node *best_hole(struct gtt_range_alloc *ra,
 
 	if (!a || fit_hole(ra, r, a, at))
 		return a;
-	if (r->lo == ra->start && r->hi == ra->end) {
+	if (r->lo == ra->start && r->last == ra->last) {
 		/* No range limit: the address walk would see every hole. */
 		while ((a = size_next(a, k)) && !fit_hole(ra, r, a, at))
 			;
@@ -731,12 +781,12 @@ static struct gtt_range_node *find_hole(struct gtt_range_alloc *ra,
 	if (r->avoid)
 		for (n = first_candidate(ra, r);
 		     n && probes < GTT_RANGE_AVOID_PROBES;
-		     n = next_candidate(ra, r, n))
+		     n = next_candidate(r, n))
 			if (fit_hole_avoiding(ra, r, n, &probes, at))
 				return n;
 	if (r->placement == GTT_PLACE_BEST)
 		return best_hole(ra, r, at);
-	for (n = first_candidate(ra, r); n; n = next_candidate(ra, r, n))
+	for (n = first_candidate(ra, r); n; n = next_candidate(r, n))
 		if (fit_hole(ra, r, n, at))
 			return n;
 	return NULL;
@@ -757,7 +807,7 @@ static void link_counts(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 		      struct gtt_range_node *node, uint64_t at)
 {
-	uint64_t end = hole_end(ra, prev), hole = end - (at + node->size);
+	uint64_t hole = prev->hole - (at - hole_start(prev)) - node->size;
 
 	node->start = at;
 	node->ra = ra;
@@ -786,7 +836,7 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 static void unlink_node(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 {
 	struct gtt_range_node *prev = node->prev;
-	uint64_t merged = hole_end(ra, node) - hole_start(prev);
+	uint64_t merged = prev->hole + node->size + node->hole;
 
 	avl_remove(&ra->by_addr, &node->by_addr);
 	prev->next = node->next;
@@ -826,15 +876,16 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	if (!size || size % page_size || start % page_size)
 		return set_error(-EINVAL, "gtt_range_alloc_create: start 0x%llx / size 0x%llx not page-aligned or zero",
 				 (unsigned long long)start, (unsigned long long)size);
-	if (start > UINT64_MAX - size)
-		return set_error(-EINVAL, "gtt_range_alloc_create: range wraps around 2^64");
+	if (size - 1 > UINT64_MAX - start)
+		return set_error(-EINVAL, "gtt_range_alloc_create: [0x%llx, +0x%llx) ends past 2^64",
+				 (unsigned long long)start, (unsigned long long)size);
 	if (flags & ~(unsigned int)(GTT_RANGE_COLOR_GUARD | GTT_RANGE_ALLOC_EMPTY))
 		return set_error(-EINVAL, "gtt_range_alloc_create: unknown flags 0x%x", flags);
 	ra = mem_zalloc(sizeof(*ra));
 	if (!ra)
 		return set_error(-ENOMEM, "gtt_range_alloc_create: out of memory");
 	ra->start = start;
-	ra->end = start + size;
+	ra->last = start + size - 1;
 	ra->page_size = page_size;
 	ra->flags = flags;
 	ra->adjust = default_adjust;
@@ -933,9 +984,9 @@ static int insert(struct gtt_range_alloc *ra, const struct gtt_range_request *re
 	if (!prev && node)
 		return set_error_static(-ENOSPC, "range_insert_node: no hole fits the request");
 	if (!prev)
-		return set_error(-ENOSPC, "%s: no hole of 0x%llx bytes (alignment 0x%llx) in [0x%llx, 0x%llx)",
+		return set_error(-ENOSPC, "%s: no hole of 0x%llx bytes (alignment 0x%llx) in [0x%llx, 0x%llx]",
 				 who, (unsigned long long)r.size, (unsigned long long)r.align,
-				 (unsigned long long)r.lo, (unsigned long long)r.hi);
+				 (unsigned long long)r.lo, (unsigned long long)r.last);
 	return place_node(ra, prev, at, r.size, r.color, owner, node, out, who);
 }
 
@@ -951,17 +1002,17 @@ static int reserve(struct gtt_range_alloc *ra, uint64_t start, uint64_t size,
 	if (!size || size % ra->page_size || start % ra->page_size)
 		return set_error(-EINVAL, "%s: [0x%llx, +0x%llx) is empty or not page-aligned",
 				 who, (unsigned long long)start, (unsigned long long)size);
-	if (start > UINT64_MAX - size || start < ra->start || start + size > ra->end)
-		return set_error(-EINVAL, "%s: [0x%llx, +0x%llx) wraps or lies outside [0x%llx, 0x%llx)",
+	if (!inside(ra, start, size))
+		return set_error(-EINVAL, "%s: [0x%llx, +0x%llx) wraps or lies outside [0x%llx, 0x%llx]",
 				 who, (unsigned long long)start, (unsigned long long)size,
-				 (unsigned long long)ra->start, (unsigned long long)ra->end);
+				 (unsigned long long)ra->start, (unsigned long long)ra->last);
 	if (color == GTT_COLOR_NONE)
 		return set_error(-EINVAL, "%s: GTT_COLOR_NONE is not a node colour", who);
 	prev = last_at_or_below(ra, start);
 	r = (struct fit_req){ .size = size, .align = ra->page_size, .color = color,
-			      .lo = start, .hi = start + size,
+			      .lo = start, .last = start + (size - 1),
 			      .placement = GTT_PLACE_LOW };
-	if (hole_start(prev) > start || !fit_hole(ra, &r, prev, &at) || at != start) {
+	if (!ends_by(prev, start) || !fit_hole(ra, &r, prev, &at) || at != start) {
 		if (node)	/* the vm's placement: see insert() */
 			return set_error_static(-ENOSPC, "range_reserve_node: the range is (partly) in use");
 		return set_error(-ENOSPC, "%s: [0x%llx, +0x%llx) is (partly) in use",
@@ -1062,24 +1113,24 @@ GTT_API int gtt_range_add_free(struct gtt_range_alloc *ra, uint64_t start,
 			       uint64_t size)
 {
 	struct gtt_range_node *f, *rest = NULL, *prev;
-	uint64_t fs, fe, end;
+	uint64_t fs, fl, last;
 
 	if (!ra)
 		return set_error(-EINVAL, "gtt_range_add_free: allocator is NULL");
 	if (!size || size % ra->page_size || start % ra->page_size ||
-	    start > UINT64_MAX - size || start < ra->start || start + size > ra->end)
-		return set_error(-EINVAL, "gtt_range_add_free: [0x%llx, +0x%llx) is empty, not page-aligned or outside [0x%llx, 0x%llx)",
+	    !inside(ra, start, size))
+		return set_error(-EINVAL, "gtt_range_add_free: [0x%llx, +0x%llx) is empty, not page-aligned or outside [0x%llx, 0x%llx]",
 				 (unsigned long long)start, (unsigned long long)size,
-				 (unsigned long long)ra->start, (unsigned long long)ra->end);
-	end = start + size;
+				 (unsigned long long)ra->start, (unsigned long long)ra->last);
+	last = start + (size - 1);
 	f = last_at_or_below(ra, start);
-	if (is_head(ra, f) || !f->filler || end > f->start + f->size)
+	if (is_head(ra, f) || !f->filler || last > f->start + (f->size - 1))
 		return set_error(-EINVAL, "gtt_range_add_free: [0x%llx, +0x%llx) overlaps space already added",
 				 (unsigned long long)start, (unsigned long long)size);
 	fs = f->start;
-	fe = f->start + f->size;
+	fl = f->start + (f->size - 1);
 	/* The filler splits in two: the one allocation, before any change. */
-	if (fs < start && end < fe) {
+	if (fs < start && last < fl) {
 		if (!(rest = mem_zalloc(sizeof(*rest))))
 			return set_error(-ENOMEM, "gtt_range_add_free: out of memory");
 		rest->filler = true;
@@ -1091,14 +1142,14 @@ GTT_API int gtt_range_add_free(struct gtt_range_alloc *ra, uint64_t start,
 		f->size = start - fs;
 		link_node(ra, prev, f, fs);
 		prev = f;
-	} else if (end < fe) {
+	} else if (last < fl) {
 		rest = f;
 	} else {
 		mem_free(f);
 	}
-	if (end < fe) {
-		rest->size = fe - end;
-		link_node(ra, prev, rest, end);
+	if (last < fl) {
+		rest->size = fl - last;
+		link_node(ra, prev, rest, last + 1);
 	}
 	return 0;
 }
@@ -1132,7 +1183,7 @@ GTT_API int gtt_range_alloc_print(struct gtt_range_alloc *ra, FILE *fp,
 
 	if (!ra || !fp || !prefix)
 		return set_error(-EINVAL, "gtt_range_alloc_print: NULL argument");
-	total = ra->end - ra->start - ra->unadded;
+	total = ra->last - ra->start + 1 - ra->unadded;
 	bad |= fprintf(fp, "%sutil_vma_heap:\n", prefix) < 0;
 	/* Highest first, as util_vma_heap keeps its holes. */
 	for (x = ra->hole_addr.root; x && x->right; x = x->right)
@@ -1305,7 +1356,7 @@ GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
 	st->nodes = ra->nodes;
 	st->holes = ra->holes;
 	st->used = ra->used;
-	st->free = (ra->end - ra->start) - ra->used - ra->unadded;
+	st->free = (ra->last - ra->start + 1) - ra->used - ra->unadded;
 	st->largest_hole = max_hole_of(ra->hole_addr.root);
 	return 0;
 }
@@ -1313,7 +1364,7 @@ GTT_API int gtt_range_alloc_stats(struct gtt_range_alloc *ra,
 /*
  * Does the colour rule, applied to the hole after @x (@low: @x lies below
  * the request's range) or before @x (@x lies above it), move that hole's
- * usable part into [r->lo, r->hi)?  Then removing @x can open more room
+ * usable part into [r->lo, r->last]?  Then removing @x can open more room
  * in the range, although @x lies outside it.
  */
 static bool rule_reaches_in(const struct gtt_range_alloc *ra,
@@ -1321,13 +1372,15 @@ static bool rule_reaches_in(const struct gtt_range_alloc *ra,
 			    const struct gtt_range_node *x, bool low)
 {
 	uint64_t s = low ? hole_start(x) : ra->start;
-	uint64_t e = low ? ra->end : x->start;
+	uint64_t l = low ? ra->last : x->start - 1;
 
 	if (!(ra->flags & GTT_RANGE_COLOR_GUARD) || is_head(ra, x))
 		return false;
-	ra->adjust(ra->adjust_arg, r->color, low ? x->color : r->color,
-		   low ? r->color : x->color, &s, &e);
-	return low ? s > r->lo : e < r->hi;
+	/* A rule that empties the span reaches in too. */
+	if (!adjust_span(ra, r->color, low ? x->color : r->color,
+			 low ? r->color : x->color, &s, &l) || s > l)
+		return true;
+	return low ? s > r->lo : l < r->last;
 }
 
 /* May @n go?  Space not added yet never does. */
@@ -1337,14 +1390,15 @@ static inline bool can_evict(gtt_evictable_fn evictable, void *arg,
 	return !n->filler && evictable(arg, n);
 }
 
-/* End of the span that removing everything up to @after's predecessor opens. */
-static inline uint64_t span_end(const struct gtt_range_alloc *ra,
-				const struct gtt_range_node *after)
+/* Last address of the span that removing everything up to @after's
+ * predecessor opens. */
+static inline uint64_t span_last(const struct gtt_range_alloc *ra,
+				 const struct gtt_range_node *after)
 {
-	return is_head(ra, after) ? ra->end : after->start;
+	return is_head(ra, after) ? ra->last : after->start - 1;
 }
 
-/* Is the raw span between @before and @after, inside [lo, hi), long enough?
+/* Is the raw span between @before and @after, inside [lo, last], long enough?
  * (Necessary for a fit: the colour rule and the alignment only shrink it.) */
 static bool span_long_enough(const struct gtt_range_alloc *ra,
 			     const struct fit_req *r,
@@ -1352,9 +1406,9 @@ static bool span_long_enough(const struct gtt_range_alloc *ra,
 			     const struct gtt_range_node *after)
 {
 	uint64_t hs = u64_max(hole_start(before), r->lo);
-	uint64_t he = u64_min(span_end(ra, after), r->hi);
+	uint64_t hl = u64_min(span_last(ra, after), r->last);
 
-	return he > hs && he - hs >= r->size;
+	return hl >= hs && hl - hs >= r->size - 1;
 }
 
 /*
@@ -1375,7 +1429,7 @@ grow_until_fit(const struct gtt_range_alloc *ra, const struct fit_req *r,
 	for (; k <= limit; k++, last = last->next) {
 		struct gtt_range_node *after = last->next;
 
-		if (fit_span(ra, r, hole_start(before), span_end(ra, after),
+		if (fit_span(ra, r, hole_start(before), span_last(ra, after),
 			     color_of(ra, before), color_of(ra, after), &at)) {
 			if (k < *best || r->placement == GTT_PLACE_HIGH) {
 				*best = k;
@@ -1461,17 +1515,17 @@ static int evict_scan(struct gtt_range_alloc *ra,
 	cap = !victims ? SIZE_MAX : max_victims;	/* counting only: no cap */
 
 	/*
-	 * Candidates lo_n .. hi_n: the nodes that overlap [lo, hi), and
+	 * Candidates lo_n .. hi_n: the nodes that overlap [lo, last], and
 	 * outward from them, the evictable neighbours through which the
 	 * colour rule reaches into the range.
 	 */
 	lo_n = last_at_or_below(ra, r.lo);
-	if (is_head(ra, lo_n) || hole_start(lo_n) <= r.lo)
+	if (is_head(ra, lo_n) || ends_by(lo_n, r.lo))
 		lo_n = lo_n->next;
 	while (!is_head(ra, lo_n->prev) && rule_reaches_in(ra, &r, lo_n->prev, true) &&
 	       can_evict(evictable, arg, lo_n->prev))
 		lo_n = lo_n->prev;
-	hi_n = last_at_or_below(ra, r.hi - 1);
+	hi_n = last_at_or_below(ra, r.last);
 	while (!is_head(ra, hi_n->next) && rule_reaches_in(ra, &r, hi_n->next, false) &&
 	       can_evict(evictable, arg, hi_n->next))
 		hi_n = hi_n->next;
@@ -1538,7 +1592,7 @@ bool range_span_fits(const struct gtt_range_alloc *ra, const struct fit_req *r,
 {
 	uint64_t at;
 
-	return fit_span(ra, r, hole_start(before), span_end(ra, after),
+	return fit_span(ra, r, hole_start(before), span_last(ra, after),
 			color_of(ra, before), color_of(ra, after), &at);
 }
 
@@ -1622,7 +1676,7 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 				used += n->size;
 			}
 		}
-		if (n->hole != list_hole_end(ra, n) - hole_start(n))
+		if (n->hole != span_last(ra, n->next) - hole_start(n) + 1)
 			return -1;
 		if ((n->hole != 0) != n->has_hole)
 			return -1;
@@ -1651,7 +1705,7 @@ struct gtt_range_node *range_node_from(struct gtt_range_alloc *ra,
 {
 	struct gtt_range_node *n = last_at_or_below(ra, addr);
 
-	if (is_head(ra, n) || n->start + n->size <= addr)
+	if (is_head(ra, n) || ends_by(n, addr))
 		n = n->next;
 	return skip_fillers(ra, n);
 }

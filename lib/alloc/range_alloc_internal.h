@@ -50,7 +50,7 @@ struct gtt_range_alloc {
 	struct avl_tree hole_addr;
 	struct avl_tree by_size;
 	uint64_t start;
-	uint64_t end;			/* exclusive */
+	uint64_t last;			/* inclusive: the space may end at 2^64 */
 	uint64_t page_size;
 	unsigned int flags;
 	gtt_color_adjust_fn adjust;
@@ -98,7 +98,7 @@ struct fit_req {
 	uint64_t size;
 	uint64_t align;
 	uint32_t color;
-	uint64_t lo, hi;	/* allowed [lo, hi) */
+	uint64_t lo, last;	/* allowed [lo, last] */
 	enum gtt_placement placement;
 	unsigned int nospan;	/* 0, or no placement crosses a 2^nospan boundary */
 	gtt_range_avoid_fn avoid;	/* NULL: every placement as good */

@@ -40,8 +40,8 @@ static bool node_evictable(void *arg, struct gtt_range_node *node)
 static uint64_t node_end(const struct gtt_range_alloc *ra,
 			 const struct gtt_range_node *n, bool after)
 {
-	if (n == &ra->head)
-		return after ? ra->end : ra->start;
+	if (n == &ra->head)	/* a vm ends below 2^64 (gtt_vm_create()) */
+		return after ? ra->last + 1 : ra->start;
 	return after ? n->start : n->start + n->size;
 }
 

@@ -124,6 +124,11 @@ GTT_API int gtt_vm_create(const struct gtt_vm_config *cfg, struct gtt_vm **out)
 	if ((cfg->flags & GTT_VM_RCU_READERS) && !rcu_available())
 		return set_error(-EOPNOTSUPP, "gtt_vm_create: GTT_VM_RCU_READERS needs liburcu; "
 				 "libgtt was built without it (-Drcu=disabled)");
+	/* The allocator may end at 2^64; a vm's end (vm->end, the PTE
+	 * ranges, the pending tree's windows) must fit in a u64. */
+	if (cfg->size && cfg->start > UINT64_MAX - cfg->size)
+		return set_error(-EINVAL, "gtt_vm_create: [0x%llx, +0x%llx) does not end below 2^64",
+				 (unsigned long long)cfg->start, (unsigned long long)cfg->size);
 	page = cfg->page_size ? cfg->page_size : 4096;
 	vm = mem_zalloc(sizeof(*vm));
 	if (!vm)
