@@ -256,6 +256,19 @@ check(rc == 0 and [r["policy"]["evict"] for r in js["runs"]] == ["fewest", "lru"
 check(run("replay", "x", "--policy", "evict=random")[0] == 2, "replay: unknown eviction order: exit 2")
 rc, out, _ = run("replay", os.path.join(TRACES, "sparse.trace"), "--mock", "tgl", "--ppgtt", "--interval", "0")
 check(rc == 0 and "on tgl" in out, "replay on a TGL PPGTT mock")
+check("backend calls failed" not in out, "replay on a TGL PPGTT mock: every PTE write accepted (DMA addresses fit 39 bits)")
+rc, out, _ = run("replay", os.path.join(TRACES, "game.trace"), "--mock", "tgl", "--ppgtt", "--interval", "0", "--dump-end")
+lines = out.splitlines()
+state = lines.index("state at the end of the trace:") if "state at the end of the trace:" in lines else -1
+mapped = [l for l in lines if " -> 0x" in l and " pages " in l]
+check(rc == 0 and state > 0 and lines[state - 1].lstrip().startswith("total") and
+      lines[state + 1].startswith("vm 'game'") and " vma 0x" in out and
+      "the table, [0x0, +0x1000000000000):" in out and mapped and
+      "backend errors 0" in out,
+      "replay --dump-end: the totals, then the vm and its PPGTT table as the trace left them")
+rc, out, _ = run("replay", os.path.join(TRACES, "game.trace"), "--interval", "0", "--dump-end")
+check(rc == 0 and "state at the end of the trace:" in out and "the table" not in out,
+      "replay --dump-end on the generic mock: the vm only")
 bad = "/tmp/gttctl-test-%d.trace" % os.getpid()
 with open(os.path.join(TRACES, "compute.trace")) as f:
     good = f.read()

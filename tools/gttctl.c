@@ -86,6 +86,9 @@ static void usage(FILE *out)
 "                        one curve colour per run.  --map and --plot need a\n"
 "                        gttctl built with libpng (-Dpng)\n"
 "  --plot-width N        pixels across the plot (default 1024)\n"
+"  --dump-end            replay: print the state the trace left before the vm\n"
+"                        goes: the vm (vmas, pending unbinds, counters) and,\n"
+"                        with --mock PLATFORM, its table decoded as dump does\n"
 "  explain ADDR TRACE    replay TRACE as replay does, with a journal on the\n"
 "                        replayed vm (gtt/journal.h), and print the history of\n"
 "                        GPU address ADDR: each mapping that covered it, when it\n"
@@ -947,6 +950,7 @@ int main(int argc, char **argv)
 		{ "map-width", required_argument, NULL, 'W' },
 		{ "map-row", required_argument, NULL, 'R' },
 		{ "plot-width", required_argument, NULL, 'H' },
+		{ "dump-end", no_argument, NULL, 'U' },
 		{ "time", required_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -999,6 +1003,9 @@ int main(int argc, char **argv)
 		case 'R':
 			if (!parse_pixels(optarg, 256, &o.map_row))
 				return usage_error("--map-row wants 1 to 256 pixels, not '%s'", optarg);
+			break;
+		case 'U':
+			o.dump_end = true;
 			break;
 		case 'H':
 			if (!parse_pixels(optarg, 16384, &o.plot_width))

@@ -20,6 +20,7 @@ struct opts {
 	uint64_t interval;		/* replay: records per interval */
 	bool interval_set;		/* replay: --interval given */
 	const char *map, *plot;		/* replay: PNG files to draw */
+	bool dump_end;			/* replay --dump-end */
 	unsigned int map_width, map_row, plot_width;	/* replay: 0 for the defaults */
 	uint64_t time;			/* explain --time: 0 for the end */
 	uint64_t pages;
@@ -46,7 +47,7 @@ int cmd_replay(const struct opts *o, const char *path);
 /* The --mock PLATFORM backend of a replay (NULL: the library's generic
  * one); 0, or gttctl's exit status after an error. */
 struct gtt_backend;
-int replay_backend(const struct opts *o, struct gtt_backend **be);
+int replay_backend(const struct opts *o, struct gtt_backend **be, uint64_t *size);
 /* explain ADDR TRACE (gttctl_explain.c). */
 int cmd_explain(const struct opts *o, const char *addr, const char *path);
 /* --xe: argv holds the commands (bind [ADDR], unbind ADDR, dump). */

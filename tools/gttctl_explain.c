@@ -59,7 +59,7 @@ int cmd_explain(const struct opts *o, const char *addr, const char *path)
 		return usage_error("explain needs an ADDR and a TRACE%s", "");
 	if (!parse_u64(addr, &r.addr))
 		return usage_error("explain: ADDR wants a number, not '%s'", addr);
-	err = replay_backend(o, &cfg.backend);
+	err = replay_backend(o, &cfg.backend, NULL);
 	if (err)
 		return err;
 	in = fopen(path, "r");

@@ -31,6 +31,10 @@ struct run {
 	const struct opts *o;
 	bool first_interval;
 	struct pic_run *pic;	/* --map/--plot, or NULL */
+	struct gtt_backend *be;	/* --mock's table, or NULL (generic) */
+	uint64_t be_size;	/* its size */
+	int dump_err;		/* --dump-end's */
+	bool total_printed;	/* by --dump-end, before the state */
 };
 
 static const char *placement_str(int p)
@@ -134,11 +138,11 @@ static void json_row(const struct gtt_replay_stats *s)
 	       ", \"pte_writes\": %" PRIu64 ", \"pte_clears\": %" PRIu64 ", \"invalidations\": %" PRIu64
 	       ", \"placement_diffs\": %" PRIu64 ", \"result_diffs\": %" PRIu64
 	       ", \"free\": %" PRIu64 ", \"largest_hole\": %" PRIu64 ", \"holes\": %" PRIu64
-	       ", \"fragmentation\": %s}",
+	       ", \"fragmentation\": %s, \"backend_errors\": %" PRIu64 "}",
 	       s->first_line, s->last_line, s->records, s->binds, s->bind_waits,
 	       s->binds_failed, s->unbinds, s->evictions, s->batches, s->pte_writes,
 	       s->pte_clears, s->invalidations, s->placement_diffs, s->result_diffs,
-	       s->free, s->largest_hole, s->holes, frag);
+	       s->free, s->largest_hole, s->holes, frag, s->backend_errors);
 }
 
 static void on_interval(void *arg, const struct gtt_replay_stats *st)
@@ -158,12 +162,28 @@ static void on_vm(void *arg, struct gtt_vm *vm, const struct gtt_replay_stats *s
 {
 	struct run *r = arg;
 
-	if (st && st->interval != UINT64_MAX)
-		pic_run_add(r->pic, st, vm);
+	if (!st)
+		return;
+	if (st->interval != UINT64_MAX) {
+		if (r->pic)
+			pic_run_add(r->pic, st, vm);
+		return;
+	}
+	/* --dump-end: the state the trace left, before the vm goes. */
+	if (r->o->dump_end && !r->o->json) {
+		print_row(st);
+		r->total_printed = true;
+		printf("state at the end of the trace:\n");
+		r->dump_err = gtt_vm_dump(vm, stdout);
+		if (!r->dump_err && r->be) {
+			printf("the table, [0x0, +0x%" PRIx64 "):\n", r->be_size);
+			r->dump_err = gtt_backend_dump(r->be, 0, r->be_size, stdout);
+		}
+	}
 }
 
 /* The --mock PLATFORM backend for one run (NULL: the library's generic one). */
-int replay_backend(const struct opts *o, struct gtt_backend **be)
+int replay_backend(const struct opts *o, struct gtt_backend **be, uint64_t *size)
 {
 	const struct gtt_intel_platform *p;
 	struct gtt_mock_config mc = { .page_size = PAGE, .scratch_addr = 0x1000 };
@@ -181,6 +201,8 @@ int replay_backend(const struct opts *o, struct gtt_backend **be)
 	mc.size = o->ppgtt ? 1ull << p->ppgtt_bits : 4ull << 30;
 	if (gtt_mock_create(&mc, be))
 		return fail("mock");
+	if (size)
+		*size = mc.size;
 	return 0;
 }
 
@@ -194,9 +216,10 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 	FILE *in;
 	int err;
 
-	err = replay_backend(o, &be);
+	err = replay_backend(o, &be, &r.be_size);
 	if (err)
 		return err;
+	r.be = be;
 	in = fopen(path, "r");
 	if (!in) {
 		fprintf(stderr, "gttctl: replay: cannot open %s: %s\n", path, strerror(errno));
@@ -205,7 +228,7 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 	}
 	p->cfg.backend = be;
 	p->cfg.on_interval = on_interval;
-	p->cfg.on_vm = pic ? on_vm : NULL;
+	p->cfg.on_vm = pic || o->dump_end ? on_vm : NULL;
 	p->cfg.arg = &r;
 	if (o->json)
 		printf("%s\n    {\"policy\": {\"placement\": \"%s\", \"avoid_pending\": \"%s\", \"evict\": \"%s\", \"timing\": \"%s\"},\n     \"intervals\": [",
@@ -226,6 +249,10 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 		fprintf(stderr, "gttctl: replay %s: %s\n", path, gtt_last_error());
 		return err == -EBADMSG ? EXIT_BAD_TRACE : 1;
 	}
+	if (r.dump_err) {
+		fprintf(stderr, "gttctl: replay %s: --dump-end: %s\n", path, gtt_last_error());
+		return 1;
+	}
 	if (pic && pic_run_error(pic)) {
 		fprintf(stderr, "gttctl: replay %s: out of memory for the pictures\n", path);
 		return 1;
@@ -235,7 +262,11 @@ static int replay_one(const struct opts *o, const char *path, struct policy *p,
 		json_row(&total);
 		printf("}");
 	} else {
-		print_row(&total);
+		if (!r.total_printed)
+			print_row(&total);
+		if (total.backend_errors)
+			printf("%9s %" PRIu64 " backend calls failed (PTE writes the mock refused: failed asynchronous binds are counted here only)\n",
+			       "", total.backend_errors);
 		if (total.placement_diffs || total.result_diffs)
 			printf("%9s %" PRIu64 " binds placed elsewhere than recorded, %" PRIu64 " calls with another result\n",
 			       "", total.placement_diffs, total.result_diffs);

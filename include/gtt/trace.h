@@ -155,6 +155,9 @@ enum gtt_replay_timing {
  * @holes: holes then.
  * @frag_ppm: external fragmentation then, 1 - largest hole / free, in
  *	parts per million (0 when nothing is free).
+ * @backend_errors: backend calls that failed (the vm's count): PTE writes
+ *	the backend refused (an asynchronous bind's failure shows here only),
+ *	and failed clears or invalidations.
  * @reserved: zero.
  *
  * The counts are those of the interval (of the whole replay for the
@@ -181,7 +184,8 @@ struct gtt_replay_stats {
 	uint64_t largest_hole;
 	uint64_t holes;
 	uint64_t frag_ppm;
-	uint64_t reserved[5];
+	uint64_t backend_errors;
+	uint64_t reserved[4];
 };
 
 /** typedef gtt_replay_interval_fn - Called at the end of each interval. */

@@ -27,6 +27,8 @@
 #define MAX_LINE (16u << 20)
 #define MAX_FIELDS 32
 #define MAX_BATCH (1u << 20)
+#define DMA_START (1ull << 32)	/* the replay's pages' DMA addresses */
+#define DMA_END (1ull << 38)
 
 /* ---- id maps: u64 key (non-zero) -> u64 value, open addressing ---- */
 
@@ -406,6 +408,24 @@ static int keep_produced(struct rp *rp, uint64_t id, struct gtt_fence *f)
 	return 0;
 }
 
+/*
+ * A call that gave the recording fence @id failed here (@err): later
+ * records may still name the fence (a signal, a dependency, an active
+ * fence), so it stands in as a fence that failed with the call's error —
+ * what depends on it fails too, as it would on a kernel's queue.
+ */
+static int keep_failed(struct rp *rp, uint64_t id, int err)
+{
+	struct gtt_fence *f;
+
+	if (!id)
+		return 0;
+	if (gtt_fence_create(0, 0, &f))
+		return set_error(-ENOMEM, "gtt_trace_replay: out of memory");
+	gtt_fence_signal(f, err < 0 ? err : -ECANCELED);
+	return keep_produced(rp, id, f);
+}
+
 static void note_result(struct rp *rp, int got, int recorded)
 {
 	rp->result_diffs += got != recorded;
@@ -579,8 +599,10 @@ static int rec_pages(struct rp *rp)
 		return bad(rp, "pages id 0");
 	if (!size || size % rp->page_size || size > (1ull << 48))
 		return bad(rp, "pages size 0x%" PRIx64 " is zero, not a multiple of the page size or above 2^48", size);
-	if (rp->dma_next > (1ull << 62) - size)
-		rp->dma_next = 1ull << 40;
+	/* Made-up DMA addresses, reused in turn below 2^38, so that every
+	 * platform's mock (39-bit DMA at the least) can encode them. */
+	if (rp->dma_next > DMA_END - size)
+		rp->dma_next = DMA_START;
 	seg = (struct gtt_pages_segment){ rp->dma_next, size };
 	rp->dma_next += size;
 	/* Borrowed pages are replayed refcounted (see gtt/trace.h). */
@@ -800,7 +822,7 @@ static int rec_bind(struct rp *rp)
 	note_result(rp, err, ret);
 	if (err) {
 		rp->binds_failed++;
-		return 0;
+		return keep_failed(rp, fid, err);
 	}
 	if (!ret && strcmp(at_s, "-")) {
 		struct gtt_vma_info vi = { 0 };
@@ -826,7 +848,7 @@ static int rec_unbind(struct rp *rp)
 	flags = (flags | GTT_UNBIND_ASYNC) & ~(uint64_t)GTT_UNBIND_TRYLOCK;
 	err = gtt_vma_unbind(rp->vm, v, (unsigned int)flags, &f);
 	note_result(rp, err, ret);
-	return err ? 0 : keep_produced(rp, fid, f);
+	return err ? keep_failed(rp, fid, err) : keep_produced(rp, fid, f);
 }
 
 static int rec_pin(struct rp *rp, bool pin)
@@ -1000,7 +1022,7 @@ static int rec_batch(struct rp *rp)
 	rp->nops = 0;
 	note_result(rp, err, ret);
 	if (err)
-		return 0;
+		return keep_failed(rp, fid, err);
 	rp->batches++;
 	return keep_produced(rp, fid, f);
 }
@@ -1100,6 +1122,7 @@ static void snapshot(struct rp *rp, struct gtt_replay_stats *s)
 	s->free = rs.free;
 	s->largest_hole = rs.largest_hole;
 	s->holes = rs.holes;
+	s->backend_errors = vs.backend_errors;
 	s->frag_ppm = rs.free ? 1000000 - (uint64_t)((double)rs.largest_hole * 1e6 / (double)rs.free + 0.5) : 0;
 }
 
@@ -1117,6 +1140,7 @@ static void delta(struct gtt_replay_stats *d, const struct gtt_replay_stats *now
 	d->batches -= base->batches;
 	d->pte_writes -= base->pte_writes;
 	d->pte_clears -= base->pte_clears;
+	d->backend_errors -= base->backend_errors;
 	d->invalidations -= base->invalidations;
 	d->placement_diffs -= base->placement_diffs;
 	d->result_diffs -= base->result_diffs;
@@ -1262,7 +1286,7 @@ GTT_API int gtt_trace_replay(FILE *in, const struct gtt_replay_config *cfg,
 		.avoid_pending = GTT_REPLAY_AS_RECORDED,
 	};
 	struct gtt_replay_stats now, tot, zero = { 0 };
-	struct rp rp = { .in = in, .dma_next = 1ull << 40 };
+	struct rp rp = { .in = in, .dma_next = DMA_START };
 	char msg[320];
 	int err;
 
