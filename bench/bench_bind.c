@@ -59,15 +59,6 @@ static __attribute__((noreturn)) void die(const char *what)
 	exit(1);
 }
 
-/* This thread's CPU time, in ns. */
-static uint64_t cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* Heap bytes in use (small chunks and mmapped ones). */
 static double heap_bytes(void)
 {
@@ -141,7 +132,7 @@ static double run_alloc(size_t live, uint64_t pairs, int churn)
 		uint64_t n = warm ? pairs / 10 : pairs;
 
 		seed = 12345;
-		t = cpu_now();
+		t = bench_cpu_now();
 		for (uint64_t i = 0; i < n; i++) {
 			size_t k = churn ? bench_rng(&seed) % live : live;
 
@@ -155,7 +146,7 @@ static double run_alloc(size_t live, uint64_t pairs, int churn)
 					die("allocator hot");
 			}
 		}
-		t = cpu_now() - t;
+		t = bench_cpu_now() - t;
 	}
 	gtt_range_alloc_destroy(ra);
 	free(nodes);
@@ -167,7 +158,7 @@ static double run(struct world *w, size_t live, uint64_t pairs, int churn)
 {
 	uint64_t seed = 12345, t;
 
-	t = cpu_now();
+	t = bench_cpu_now();
 	for (uint64_t i = 0; i < pairs; i++) {
 		gtt_vma_t v = churn ? w->vmas[bench_rng(&seed) % live] : w->vmas[live];
 
@@ -181,7 +172,7 @@ static double run(struct world *w, size_t live, uint64_t pairs, int churn)
 				die("hot");
 		}
 	}
-	return (double)(cpu_now() - t) / (double)pairs;
+	return (double)(bench_cpu_now() - t) / (double)pairs;
 }
 
 static int discard(void *arg, const char *data, size_t len)

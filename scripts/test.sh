@@ -153,6 +153,7 @@ smoke() {
 		   "build/bench/bench-lookup --quick" \
 		   "build/bench/bench-pending-reuse --quick" \
 		   "build/bench/bench-queue --quick" \
+		   "build/bench/bench-scale --quick" \
 		   "build/bench/bench-alloc --quick $dmm" \
 		   "build/bench/bench-vma-heap --quick ../shared/baselines/mesa-util-vma"; do
 		if [[ ! -x ${cmd%% *} ]]; then
