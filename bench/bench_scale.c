@@ -15,7 +15,11 @@
  *           vm's manual executor run (it does the 8 clears), and the 8
  *           bound again;
  *  - ppgtt: the sync churn over the mock's Intel PPGTT (TGL): the shared
- *           Intel page-table code and the table pool.
+ *           Intel page-table code and the table pool;
+ *  - alloc: the same churn through the bare range allocator, no vm: code
+ *           that shares nothing between the threads but malloc, as a
+ *           reference for what the machine gives (the caches and memory
+ *           the two CPUs share).
  *
  * Each thread measures its wall time (CLOCK_MONOTONIC) and its CPU time
  * (CLOCK_THREAD_CPUTIME_ID) over the same loop, and its voluntary and
@@ -51,15 +55,17 @@
 #define BATCH 8u
 #define MAX_ROUNDS 15
 
-enum workload { W_SYNC, W_ASYNC, W_PPGTT, W_COUNT };
+enum workload { W_SYNC, W_ASYNC, W_PPGTT, W_ALLOC, W_COUNT };
 
-static const char *const workload_name[W_COUNT] = { "sync", "async", "ppgtt" };
+static const char *const workload_name[W_COUNT] = { "sync", "async", "ppgtt", "alloc" };
 
 struct world {
 	struct gtt_backend *be;
 	struct gtt_executor *ex;
 	struct gtt_vm *vm;
 	gtt_vma_t *vmas;
+	struct gtt_range_alloc *ra;	/* alloc: the bare allocator */
+	struct gtt_range_node **nodes;
 	size_t live;
 	uint64_t context, seqno;	/* the "GPU" fences of the async loop */
 };
@@ -130,7 +136,18 @@ static void world_init(struct world *w, enum workload wl, size_t live)
 	uint64_t size = (uint64_t)(live * 2 + 1024) * PAGE;
 	struct gtt_mock_config mc = { .start = PAGE, .size = size };
 	struct gtt_vm_config vc = { .start = PAGE, .size = size };
+	const struct gtt_range_request req = { .size = PAGE };
 
+	w->live = live;
+	if (wl == W_ALLOC) {
+		w->nodes = calloc(live, sizeof(*w->nodes));
+		if (!w->nodes || gtt_range_alloc_create(PAGE, size, PAGE, 0, &w->ra))
+			die("allocator");
+		for (size_t i = 0; i < live; i++)
+			if (gtt_range_insert(w->ra, &req, NULL, &w->nodes[i]))
+				die("allocator populate");
+		return;
+	}
 	if (wl == W_PPGTT) {
 		mc = (struct gtt_mock_config){ .mode = GTT_MOCK_INTEL_PPGTT,
 					       .intel_family = GTT_INTEL_TGL,
@@ -144,7 +161,6 @@ static void world_init(struct world *w, enum workload wl, size_t live)
 	vc.executor = w->ex;
 	if (gtt_vm_create(&vc, &w->vm))
 		die("vm");
-	w->live = live;
 	w->context = gtt_fence_context_alloc(1);
 	w->seqno = 0;
 	w->vmas = calloc(live, sizeof(*w->vmas));
@@ -165,6 +181,11 @@ static void world_init(struct world *w, enum workload wl, size_t live)
 
 static void world_fini(struct world *w)
 {
+	if (w->ra) {
+		gtt_range_alloc_destroy(w->ra);	/* frees the nodes */
+		free(w->nodes);
+		return;
+	}
 	gtt_vm_destroy(w->vm);
 	gtt_executor_destroy(w->ex);
 	gtt_backend_destroy(w->be);
@@ -209,9 +230,25 @@ static void churn_async(struct world *w, uint64_t pairs, uint64_t *seed)
 	}
 }
 
+/* The same churn through the bare allocator: the machine's reference. */
+static void churn_alloc(struct world *w, uint64_t pairs, uint64_t *seed)
+{
+	const struct gtt_range_request req = { .size = PAGE };
+
+	for (uint64_t i = 0; i < pairs; i++) {
+		size_t k = bench_rng(seed) % w->live;
+
+		if (gtt_range_remove(w->ra, w->nodes[k]) ||
+		    gtt_range_insert(w->ra, &req, NULL, &w->nodes[k]))
+			die("allocator churn");
+	}
+}
+
 static void churn(struct world *w, enum workload wl, uint64_t pairs, uint64_t *seed)
 {
-	if (wl == W_ASYNC)
+	if (wl == W_ALLOC)
+		churn_alloc(w, pairs, seed);
+	else if (wl == W_ASYNC)
 		churn_async(w, pairs, seed);
 	else
 		churn_sync(w, pairs, seed);
@@ -365,7 +402,8 @@ static const char help[] =
 	"The same bind+unbind churn on one vm in one thread (baseline), then on\n"
 	"two vms in two threads at once (each its own vm, backend, executor).\n"
 	"Workloads: sync (mock), async (async unbinds, the executor clears),\n"
-	"ppgtt (mock Intel PPGTT).  Prints pairs/s of one and two threads, the\n"
+	"ppgtt (mock Intel PPGTT), alloc (the bare range allocator: the\n"
+	"machine's reference).  Prints pairs/s of one and two threads, the\n"
 	"ratio two/one by wall time and by CPU time, ns of CPU per pair, each\n"
 	"thread's CPU/wall (< 0.9: the machine was busy), the CPUs other\n"
 	"processes used meanwhile (/proc/stat) and the two-thread runs'\n"
@@ -373,7 +411,7 @@ static const char help[] =
 	"  --live N    live vmas per vm (default 1000)\n"
 	"  --pairs N   pairs per thread per round (default 1000000)\n"
 	"  --rounds N  rounds of one then two threads (default 5, at most 15)\n"
-	"  --only W    one workload: sync, async or ppgtt\n"
+	"  --only W    one workload: sync, async, ppgtt or alloc\n"
 	"  --threads N only the runs with N (1 or 2) threads, no figures: for\n"
 	"              perf record";
 
