@@ -105,6 +105,11 @@ static double min_d(double a, double b)
 	return a < b ? a : b;
 }
 
+static double max_d(double a, double b)
+{
+	return a > b ? a : b;
+}
+
 /* The machine's busy time (all CPUs, steal included) in seconds, from
  * /proc/stat; 0 when it cannot be read. */
 static double machine_busy_s(void)
@@ -343,19 +348,24 @@ struct summary {
 	long vcsw, ivcsw;		/* two-thread runs, all rounds */
 	double others, max_others;	/* CPUs other processes used (the
 					 * larger of a round's two runs) */
+	double overlap, min_overlap;	/* part of the two-thread run that
+					 * both threads surely ran at once */
 	double worst_cw;		/* lowest CPU/wall of any thread */
 };
+
+/* Figures a round gives, in the order of bench()'s @out. */
+#define FIGS 10
 
 /* One workload: @rounds of one thread then two, a line per round.  With
  * @profile 1 or 2, only that many threads, and no figures. */
 static struct summary bench(enum workload wl, size_t live, uint64_t pairs, int rounds,
 			    int profile)
 {
-	double v[9][MAX_ROUNDS];
-	struct summary m = { .worst_cw = 1e9 };
-	double *out[9] = { &m.one_rate, &m.two_rate, &m.wall_ratio, &m.cpu_ratio,
+	double v[FIGS][MAX_ROUNDS];
+	struct summary m = { .worst_cw = 1e9, .min_overlap = 1e9 };
+	double *out[FIGS] = { &m.one_rate, &m.two_rate, &m.wall_ratio, &m.cpu_ratio,
 			   &m.one_cpu_ns, &m.two_cpu_ns, &m.one_cw, &m.two_cw,
-			   &m.others };
+			   &m.others, &m.overlap };
 
 	for (int r = 0; r < rounds; r++) {
 		struct sample one = { 0 }, two[2] = { { 0 } };
@@ -381,19 +391,23 @@ static struct summary bench(enum workload wl, size_t live, uint64_t pairs, int r
 		v[5][r] = (double)(two[0].cpu + two[1].cpu) / 2.0 / (double)pairs;
 		v[6][r] = ratio_cpu_wall(&one);
 		v[7][r] = min_d(ratio_cpu_wall(&two[0]), ratio_cpu_wall(&two[1]));
-		v[8][r] = others1 > others2 ? others1 : others2;
-		m.max_others = v[8][r] > m.max_others ? v[8][r] : m.max_others;
+		v[8][r] = max_d(others1, others2);
+		m.max_others = max_d(m.max_others, v[8][r]);
+		/* Both ran at least (cpu_a + cpu_b - W) of the window W. */
+		v[9][r] = max_d((double)(two[0].cpu + two[1].cpu) / (double)wmax - 1.0, 0);
+		m.min_overlap = min_d(m.min_overlap, v[9][r]);
 		m.worst_cw = min_d(m.worst_cw, min_d(v[6][r], v[7][r]));
 		m.vcsw += two[0].vcsw + two[1].vcsw;
 		m.ivcsw += two[0].ivcsw + two[1].ivcsw;
-		printf("  %-5s round %d: one %6.3f M/s (c/w %.2f, others %.2f CPU), two %6.3f M/s (c/w %.2f %.2f, others %.2f CPU; switches vol %ld+%ld, invol %ld+%ld): wall %.2fx, cpu %.2fx\n",
+		printf("  %-5s round %d: one %6.3f M/s (c/w %.2f, others %.2f CPU), two %6.3f M/s (c/w %.2f %.2f, both ran >= %.0f%%, others %.2f CPU; switches vol %ld+%ld, invol %ld+%ld): wall %.2fx, cpu %.2fx\n",
 		       workload_name[wl], r + 1, v[0][r], v[6][r], others1, v[1][r],
-		       ratio_cpu_wall(&two[0]), ratio_cpu_wall(&two[1]), others2,
+		       ratio_cpu_wall(&two[0]), ratio_cpu_wall(&two[1]),
+		       v[9][r] * 100.0, others2,
 		       two[0].vcsw, two[1].vcsw, two[0].ivcsw, two[1].ivcsw,
 		       v[2][r], v[3][r]);
 		fflush(stdout);
 	}
-	for (int i = 0; i < 9; i++)
+	for (int i = 0; i < FIGS; i++)
 		*out[i] = median(v[i], (size_t)rounds);
 	return m;
 }
@@ -422,7 +436,7 @@ int main(int argc, char **argv)
 	int rounds = 5, only = -1, quick = 0, profile = 0;
 	struct summary sum[W_COUNT] = { 0 };
 	char load0[128], load1[128];
-	double worst = 1e9, others = 0;
+	double worst = 1e9, others = 0, overlap = 1e9;
 
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *val;
@@ -484,32 +498,36 @@ int main(int argc, char **argv)
 		return 0;
 	loadavg(load1, sizeof(load1));
 	printf("load average after:  %smedians of %d rounds:\n", load1, rounds);
-	printf("%-6s %10s %10s %7s %7s %9s %9s %6s %6s %7s %6s %6s\n",
+	printf("%-6s %10s %10s %7s %7s %9s %9s %6s %6s %5s %7s %6s %6s\n",
 	       "work", "one M/s", "two M/s", "wall", "cpu", "ns/pair1", "ns/pair2",
-	       "c/w 1", "c/w 2", "others", "vcsw", "ivcsw");
+	       "c/w 1", "c/w 2", "both", "others", "vcsw", "ivcsw");
 	for (int w = 0; w < W_COUNT; w++) {
 		const struct summary *m = &sum[w];
 
 		if (only >= 0 && only != w)
 			continue;
-		printf("%-6s %10.3f %10.3f %6.2fx %6.2fx %9.1f %9.1f %6.2f %6.2f %7.2f %6ld %6ld\n",
+		printf("%-6s %10.3f %10.3f %6.2fx %6.2fx %9.1f %9.1f %6.2f %6.2f %4.0f%% %7.2f %6ld %6ld\n",
 		       workload_name[w], m->one_rate, m->two_rate, m->wall_ratio,
 		       m->cpu_ratio, m->one_cpu_ns, m->two_cpu_ns, m->one_cw,
-		       m->two_cw, m->others, m->vcsw, m->ivcsw);
+		       m->two_cw, m->overlap * 100.0, m->others, m->vcsw, m->ivcsw);
 		worst = min_d(worst, m->worst_cw);
-		others = m->max_others > others ? m->max_others : others;
+		others = max_d(others, m->max_others);
+		overlap = min_d(overlap, m->min_overlap);
 	}
 	printf("wall, cpu: two threads' pairs/s over one thread's, by wall and by CPU\n"
 	       "time (target >= 1.8x); ns/pair: CPU per pair, one thread / mean of two;\n"
-	       "c/w: CPU/wall (of two threads, the lower); others: CPUs the rest of the\n"
-	       "machine used meanwhile (/proc/stat, steal included; the busier of the\n"
-	       "round's two runs); vcsw, ivcsw: voluntary and involuntary context\n"
-	       "switches of the two-thread runs, all rounds.\n");
+	       "c/w: CPU/wall (of two threads, the lower); both: the part of the\n"
+	       "two-thread run that both surely ran at once (CPU a + CPU b - wall);\n"
+	       "others: CPUs the rest of the machine used meanwhile (/proc/stat, steal\n"
+	       "included; the busier of the round's two runs); vcsw, ivcsw: voluntary\n"
+	       "and involuntary context switches of the two-thread runs, all rounds.\n");
 	if (worst < 0.9)
 		printf("BUSY: a thread had its CPU only %.0f%% of the time (CPU/wall %.2f < 0.9):\n"
 		       "the machine was busy, so the wall ratio measures the machine; the cpu ratio\n"
 		       "is the scaling with a whole CPU per thread (below 2.0: contention in the\n"
-		       "library or the memory system).\n", worst * 100.0, worst);
+		       "library or the memory system), but only as far as the threads ran at the\n"
+		       "same time (both: at least %.0f%% of the time in the worst round).\n",
+		       worst * 100.0, worst, overlap * 100.0);
 	else if (others >= 0.1)
 		printf("SHARED: every thread had its CPU at least %.0f%% of the time, but other\n"
 		       "processes used up to %.2f CPUs (caches and memory are shared with them):\n"
