@@ -39,7 +39,9 @@
  * the CPUs it used (/proc/stat's busy time, steal included, less this
  * process's CPU time), since work that takes no CPU from these threads
  * still shares the caches and memory with them.  Rounds alternate one and
- * two threads; medians are printed.
+ * two threads; medians are printed, of all rounds and of the rounds in
+ * which every thread had its CPU (c/w >= 0.9): on a shared machine, run
+ * many short rounds (--rounds 15 --pairs 200000) and read the latter.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -351,6 +353,8 @@ struct summary {
 	double overlap, min_overlap;	/* part of the two-thread run that
 					 * both threads surely ran at once */
 	double worst_cw;		/* lowest CPU/wall of any thread */
+	int quiet;			/* rounds with every c/w >= 0.9 */
+	double quiet_wall, quiet_cpu;	/* their median ratios */
 };
 
 /* Figures a round gives, in the order of bench()'s @out. */
@@ -361,7 +365,7 @@ struct summary {
 static struct summary bench(enum workload wl, size_t live, uint64_t pairs, int rounds,
 			    int profile)
 {
-	double v[FIGS][MAX_ROUNDS];
+	double v[FIGS][MAX_ROUNDS], qw[MAX_ROUNDS], qc[MAX_ROUNDS];
 	struct summary m = { .worst_cw = 1e9, .min_overlap = 1e9 };
 	double *out[FIGS] = { &m.one_rate, &m.two_rate, &m.wall_ratio, &m.cpu_ratio,
 			   &m.one_cpu_ns, &m.two_cpu_ns, &m.one_cw, &m.two_cw,
@@ -409,6 +413,16 @@ static struct summary bench(enum workload wl, size_t live, uint64_t pairs, int r
 	}
 	for (int i = 0; i < FIGS; i++)
 		*out[i] = median(v[i], (size_t)rounds);
+	/* The rounds in which every thread had its CPU. */
+	for (int r = 0; r < rounds; r++)
+		if (v[6][r] >= 0.9 && v[7][r] >= 0.9) {
+			qw[m.quiet] = v[2][r];
+			qc[m.quiet++] = v[3][r];
+		}
+	if (m.quiet) {
+		m.quiet_wall = median(qw, (size_t)m.quiet);
+		m.quiet_cpu = median(qc, (size_t)m.quiet);
+	}
 	return m;
 }
 
@@ -424,7 +438,9 @@ static const char help[] =
 	"voluntary/involuntary context switches; medians over the rounds.\n"
 	"  --live N    live vmas per vm (default 1000)\n"
 	"  --pairs N   pairs per thread per round (default 1000000)\n"
-	"  --rounds N  rounds of one then two threads (default 5, at most 15)\n"
+	"  --rounds N  rounds of one then two threads (default 5, at most 15);\n"
+	"              the medians of the rounds in which every thread had its\n"
+	"              CPU (c/w >= 0.9) are printed too\n"
 	"  --only W    one workload: sync, async, ppgtt or alloc\n"
 	"  --threads N only the runs with N (1 or 2) threads, no figures: for\n"
 	"              perf record";
@@ -510,6 +526,11 @@ int main(int argc, char **argv)
 		       workload_name[w], m->one_rate, m->two_rate, m->wall_ratio,
 		       m->cpu_ratio, m->one_cpu_ns, m->two_cpu_ns, m->one_cw,
 		       m->two_cw, m->overlap * 100.0, m->others, m->vcsw, m->ivcsw);
+		if (m->quiet)
+			printf("%-6s %d of %d rounds had every thread on its CPU >= 90%% of the time: wall %.2fx, cpu %.2fx (medians)\n",
+			       "", m->quiet, rounds, m->quiet_wall, m->quiet_cpu);
+		else
+			printf("%-6s no round had every thread on its CPU >= 90%% of the time\n", "");
 		worst = min_d(worst, m->worst_cw);
 		others = max_d(others, m->max_others);
 		overlap = min_d(overlap, m->min_overlap);
