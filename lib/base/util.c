@@ -84,11 +84,14 @@ struct live_shard {
 	_Atomic int64_t n;
 } __attribute__((aligned(CACHE_LINE)));
 
-static struct {
+/* Aligned as a type, so that nothing else is linked into the line. */
+struct fail_state {
 	_Atomic uint64_t countdown;
 	_Atomic int fired;
 	_Atomic unsigned int next_shard;
-} fail __attribute__((aligned(CACHE_LINE)));
+} __attribute__((aligned(CACHE_LINE)));
+
+static struct fail_state fail;
 static struct live_shard live_allocs[LIVE_SHARDS];
 static __thread struct live_shard *my_shard __attribute__((tls_model("initial-exec")));
 
