@@ -403,8 +403,9 @@ static struct summary bench(enum workload wl, size_t live, uint64_t pairs, int r
 		m.worst_cw = min_d(m.worst_cw, min_d(v[6][r], v[7][r]));
 		m.vcsw += two[0].vcsw + two[1].vcsw;
 		m.ivcsw += two[0].ivcsw + two[1].ivcsw;
-		printf("  %-5s round %d: one %6.3f M/s (c/w %.2f, others %.2f CPU), two %6.3f M/s (c/w %.2f %.2f, both ran >= %.0f%%, others %.2f CPU; switches vol %ld+%ld, invol %ld+%ld): wall %.2fx, cpu %.2fx\n",
-		       workload_name[wl], r + 1, v[0][r], v[6][r], others1, v[1][r],
+		printf("  %-5s round %d: one %6.3f M/s (%.0f ns CPU/pair, c/w %.2f, others %.2f CPU), two %6.3f M/s (%.0f %.0f ns, c/w %.2f %.2f, both ran >= %.0f%%, others %.2f CPU; switches vol %ld+%ld, invol %ld+%ld): wall %.2fx, cpu %.2fx\n",
+		       workload_name[wl], r + 1, v[0][r], v[4][r], v[6][r], others1, v[1][r],
+		       (double)two[0].cpu / (double)pairs, (double)two[1].cpu / (double)pairs,
 		       ratio_cpu_wall(&two[0]), ratio_cpu_wall(&two[1]),
 		       v[9][r] * 100.0, others2,
 		       two[0].vcsw, two[1].vcsw, two[0].ivcsw, two[1].ivcsw,
