@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Small helpers shared by the benchmarks: a monotonic clock, the thread's
- * CPU clock, option
- * parsing for --quick/--help, percentiles, and a deterministic PRNG.
+ * CPU clock, option parsing for --quick/--help, percentiles, and a
+ * deterministic PRNG.
  */
 #ifndef GTT_BENCH_UTIL_H
 #define GTT_BENCH_UTIL_H
@@ -21,7 +21,7 @@ static inline uint64_t bench_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-/* This thread's CPU time, in ns. */
+/* This thread's CPU time (CLOCK_THREAD_CPUTIME_ID), in ns. */
 static inline uint64_t bench_cpu_now(void)
 {
 	struct timespec ts;

@@ -154,6 +154,7 @@ smoke() {
 		   "build/bench/bench-pending-reuse --quick" \
 		   "build/bench/bench-queue --quick" \
 		   "build/bench/bench-evict --quick" \
+		   "build/bench/bench-scale --quick" \
 		   "build/bench/bench-alloc --quick $dmm" \
 		   "build/bench/bench-vma-heap --quick ../shared/baselines/mesa-util-vma"; do
 		if [[ ! -x ${cmd%% *} ]]; then

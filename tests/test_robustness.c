@@ -5,6 +5,7 @@
  * clean error, nothing leaked, the vm still usable.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -359,6 +360,59 @@ static void test_mock_large_pages(void **state)
 	gtt_backend_destroy(be);
 }
 
+/* One allocation in a new thread; with @arg, also frees what @arg points to. */
+static void *alloc_in_thread(void *arg)
+{
+	void *p = mem_alloc(16);
+
+	if (arg)
+		mem_free(*(void **)arg);
+	return p;
+}
+
+/*
+ * The live count is kept per thread in shards (lib/base/util.c): more
+ * threads than shards, memory freed by a thread that did not allocate it,
+ * and an injected failure counted down by another thread, and mem_live()
+ * still gives the process's exact count.  Fails if mem_live() leaves out
+ * any shard (e.g. reads only its own thread's), or if the countdown were
+ * made per thread.
+ */
+static void test_live_count_across_threads(void **state)
+{
+	enum { N = 70 };	/* more than the 64 shards */
+	int64_t base = mem_live();
+	void *got[N], *mine;
+	pthread_t t;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(pthread_create(&t, NULL, alloc_in_thread, NULL), 0);
+		assert_int_equal(pthread_join(t, &got[i]), 0);
+		assert_non_null(got[i]);
+		assert_int_equal(mem_live(), base + i + 1);
+	}
+	/* Freed here, allocated there (and the other way round). */
+	for (int i = 0; i < N; i++)
+		mem_free(got[i]);
+	assert_int_equal(mem_live(), base);
+	mine = mem_alloc(16);
+	assert_non_null(mine);
+	assert_int_equal(pthread_create(&t, NULL, alloc_in_thread, &mine), 0);
+	assert_int_equal(pthread_join(t, &got[0]), 0);
+	assert_int_equal(mem_live(), base + 1);
+	mem_free(got[0]);
+	assert_int_equal(mem_live(), base);
+	/* A failure set here fires in the next allocation, whoever makes it. */
+	mem_fail_after(1);
+	assert_int_equal(pthread_create(&t, NULL, alloc_in_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, &got[0]), 0);
+	assert_null(got[0]);
+	assert_true(mem_fail_fired());
+	mem_fail_after(0);
+	assert_int_equal(mem_live(), base);
+}
+
 /* gtt_strerror names an errno's general meaning: an -ENOENT or -EAGAIN
  * that came from the kernel is not relabelled as a vm state. */
 static void test_strerror_keeps_errno_meaning(void **state)
@@ -535,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_oom_every_allocation),
 		cmocka_unit_test(test_strerror_keeps_errno_meaning),
 		cmocka_unit_test(test_error_name_not_repeated),
+		cmocka_unit_test(test_live_count_across_threads),
 		cmocka_unit_test(test_reserved_fields_rejected),
 		cmocka_unit_test(test_vm_ending_at_2_64_refused),
 	};

@@ -66,34 +66,76 @@ void futex_wake_all(_Atomic uint32_t *word)
 
 /* ---- allocation with failure injection ---- */
 
-static _Atomic uint64_t fail_countdown;
-static _Atomic int fail_fired;
-static _Atomic int64_t live_allocs;
+#define CACHE_LINE 64
+
+/*
+ * Every allocation reads the countdown and counts itself live.  One shared
+ * counter would be a cache line that every thread's allocations bounce
+ * between CPUs (threads working on unrelated vms included), so the live
+ * count is kept in shards, one cache line each: a thread counts into the
+ * shard it was given on its first allocation (round robin), a free counts
+ * into the freeing thread's shard, and mem_live() adds them all up.  The
+ * countdown has a line of its own, written only by mem_fail_after(), while
+ * it runs, and by a thread's first allocation (next_shard).
+ */
+#define LIVE_SHARDS 64
+
+struct live_shard {
+	_Atomic int64_t n;
+} __attribute__((aligned(CACHE_LINE)));
+
+/* Aligned as a type, so that nothing else is linked into the line. */
+struct fail_state {
+	_Atomic uint64_t countdown;
+	_Atomic int fired;
+	_Atomic unsigned int next_shard;
+} __attribute__((aligned(CACHE_LINE)));
+
+static struct fail_state fail;
+static struct live_shard live_allocs[LIVE_SHARDS];
+static __thread struct live_shard *my_shard __attribute__((tls_model("initial-exec")));
+
+static void count_live(int64_t d)
+{
+	struct live_shard *s = my_shard;
+
+	if (__builtin_expect(!s, 0)) {
+		unsigned int i = atomic_fetch_add_explicit(&fail.next_shard, 1,
+							   memory_order_relaxed);
+
+		s = my_shard = &live_allocs[i % LIVE_SHARDS];
+	}
+	atomic_fetch_add_explicit(&s->n, d, memory_order_relaxed);
+}
 
 void mem_fail_after(uint64_t n)
 {
-	atomic_store(&fail_fired, 0);
-	atomic_store(&fail_countdown, n);
+	atomic_store(&fail.fired, 0);
+	atomic_store(&fail.countdown, n);
 }
 
 int mem_fail_fired(void)
 {
-	return atomic_load(&fail_fired);
+	return atomic_load(&fail.fired);
 }
 
 int64_t mem_live(void)
 {
-	return atomic_load(&live_allocs);
+	int64_t n = 0;
+
+	for (size_t i = 0; i < LIVE_SHARDS; i++)
+		n += atomic_load_explicit(&live_allocs[i].n, memory_order_relaxed);
+	return n;
 }
 
 static int should_fail(void)
 {
-	uint64_t c = atomic_load_explicit(&fail_countdown, memory_order_relaxed);
+	uint64_t c = atomic_load_explicit(&fail.countdown, memory_order_relaxed);
 
 	while (c) {
-		if (atomic_compare_exchange_weak(&fail_countdown, &c, c - 1)) {
+		if (atomic_compare_exchange_weak(&fail.countdown, &c, c - 1)) {
 			if (c == 1) {
-				atomic_store(&fail_fired, 1);
+				atomic_store(&fail.fired, 1);
 				return 1;
 			}
 			return 0;
@@ -110,7 +152,7 @@ void *mem_alloc(size_t size)
 		return NULL;
 	p = malloc(size ? size : 1);
 	if (p)
-		atomic_fetch_add_explicit(&live_allocs, 1, memory_order_relaxed);
+		count_live(1);
 	return p;
 }
 
@@ -122,7 +164,7 @@ void *mem_zalloc(size_t size)
 		return NULL;
 	p = calloc(1, size ? size : 1);
 	if (p)
-		atomic_fetch_add_explicit(&live_allocs, 1, memory_order_relaxed);
+		count_live(1);
 	return p;
 }
 
@@ -134,7 +176,7 @@ void *mem_realloc(void *old, size_t size)
 		return NULL;
 	p = realloc(old, size ? size : 1);
 	if (p && !old)
-		atomic_fetch_add_explicit(&live_allocs, 1, memory_order_relaxed);
+		count_live(1);
 	return p;
 }
 
@@ -144,7 +186,7 @@ void *mem_alloc_aligned(size_t align, size_t size)
 
 	if (should_fail() || posix_memalign(&p, align, size ? size : 1))
 		return NULL;
-	atomic_fetch_add_explicit(&live_allocs, 1, memory_order_relaxed);
+	count_live(1);
 	return p;
 }
 
@@ -152,7 +194,7 @@ void mem_free(void *p)
 {
 	if (!p)
 		return;
-	atomic_fetch_sub_explicit(&live_allocs, 1, memory_order_relaxed);
+	count_live(-1);
 	free(p);
 }
 
