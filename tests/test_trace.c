@@ -45,6 +45,22 @@ static struct gtt_pages *pages_of(uint64_t addr, uint64_t npages)
 	return p;
 }
 
+/* A vm over a new mock with a manual executor, recording into @tc. */
+static struct gtt_vm *traced_vm(const struct gtt_mock_config *mc, struct gtt_vm_config *vc,
+				const struct gtt_trace_config *tc, struct gtt_backend **be,
+				struct gtt_executor **ex)
+{
+	struct gtt_vm *vm;
+
+	assert_int_equal(gtt_mock_create(mc, be), 0);
+	assert_int_equal(gtt_executor_create_manual(ex), 0);
+	vc->backend = *be;
+	vc->executor = *ex;
+	assert_int_equal(gtt_vm_create(vc, &vm), 0);
+	assert_int_equal(gtt_vm_trace_start(vm, tc), 0);
+	return vm;
+}
+
 /*
  * A recording of a small workload on a 64-page vm: binds, GPU work on
  * them, async unbinds still pending when the range is wanted again, an
@@ -64,12 +80,7 @@ static void record(struct membuf *m)
 	struct gtt_map_op ops[2];
 	struct gtt_pages *p;
 
-	assert_int_equal(gtt_mock_create(&mc, &be), 0);
-	assert_int_equal(gtt_executor_create_manual(&ex), 0);
-	vc.backend = be;
-	vc.executor = ex;
-	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
-	assert_int_equal(gtt_vm_trace_start(vm, &tc), 0);
+	vm = traced_vm(&mc, &vc, &tc, &be, &ex);
 	assert_int_equal(gtt_vm_trace_start(vm, &tc), -EBUSY);
 
 	for (int i = 0; i < 6; i++) {
@@ -118,6 +129,170 @@ static void record(struct membuf *m)
 	gtt_backend_destroy(be);
 }
 
+/*
+ * A recording that takes every path of the recorder's formatting, for the
+ * byte-for-byte comparison with tests/trace-seeds/recorder-golden.trace
+ * (written by the first recorder, which formatted every field of every
+ * record one by one): every kind, hex from 0x0 to 64 bits, decimals to 20
+ * digits, negative results, lists of one and several fences and vmas,
+ * a bind like the one before (every field the same) and binds that differ
+ * from the one before in one field each, failed calls, batches of every
+ * call.  Fence contexts are constants (gtt_fence_context_alloc() counts per
+ * process); vma handles carry the vm's tag, so this runs first.
+ */
+static void record_formats(struct membuf *m)
+{
+	struct gtt_mock_config mc = { .start = 0x10000, .size = 0x10000000000ull };
+	struct gtt_vm_config vc = { .name = "fmt", .start = 0x10000, .size = 0x10000000000ull,
+				    .flags = GTT_VM_COLOR_GUARD };
+	struct gtt_trace_config tc = { .write = mem_sink, .arg = m, .flags = GTT_TRACE_NO_TIME };
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_vm *vm;
+	struct gtt_fence *f[12], *done, *out;
+	struct gtt_pages *p[16], *borrowed;
+	gtt_vma_t v[16], sp, tiny, with_resv, sp2;
+	struct gtt_resv *resv;
+	struct gtt_bind_info a = {
+		.flags = GTT_BIND_ASYNC | GTT_BIND_ANYWHERE, .offset = 0x5000, .size = 0x2000,
+		.alignment = 0x10000, .color = 0xfffffffeu, .range_start = 0x100000,
+		.range_end = 0xff00000000ull, .placement = GTT_PLACE_LOW, .pte_flags = 0x103,
+		.pages_offset = 0x1000,
+	};
+	struct gtt_bind_info b;
+	struct gtt_fence *deps[4];
+	struct gtt_map_op ops[3];
+	struct gtt_map_info mi = { .flags = GTT_MAP_ASYNC };
+	gtt_vma_t many[3];
+
+	vm = traced_vm(&mc, &vc, &tc, &be, &ex);
+
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(gtt_fence_create(i ? 0xabc0000000000000ull + (uint64_t)i : 0,
+						  i == 3 ? UINT64_MAX : (uint64_t)i * 1000003, &f[i]), 0);
+	assert_int_equal(gtt_fence_create(7, 7, &done), 0);
+	gtt_fence_signal(done, 0);
+	for (int i = 0; i < 16; i++) {
+		p[i] = pages_of(0x100000000ull + (uint64_t)i * 0x1000000, 4 + (uint64_t)i);
+		assert_int_equal(gtt_vma_create(vm, p[i], NULL, &v[i]), 0);
+	}
+	{
+		struct gtt_pages_segment seg = { 0xfff000000000ull, 0x100000 };
+
+		assert_int_equal(gtt_pages_create(&seg, 1, GTT_PAGES_BORROWED, &borrowed), 0);
+	}
+	assert_int_equal(gtt_vma_create(vm, borrowed, NULL, &tiny), 0);
+	assert_int_equal(gtt_resv_create(&resv), 0);
+	assert_int_equal(gtt_vma_create(vm, p[3], resv, &with_resv), 0);
+	assert_int_equal(gtt_vma_create_sparse(vm, 0x2000, resv, &sp2), 0);
+	assert_int_equal(gtt_vma_destroy(vm, with_resv), 0);
+	assert_int_equal(gtt_vma_destroy(vm, sp2), 0);
+
+	/* Every field set; then the same again; then one field off each. */
+	deps[0] = f[1];
+	deps[1] = done;
+	deps[2] = f[2];
+	deps[3] = f[11];
+	a.deps = deps;
+	a.num_deps = 4;
+	assert_int_equal(gtt_vma_bind(vm, v[0], &a, NULL), 0);
+	assert_int_equal(gtt_vma_bind(vm, v[1], &a, NULL), 0);
+	for (int k = 0; k < 11; k++) {
+		b = a;
+		switch (k) {
+		case 0: b.flags = GTT_BIND_ASYNC; break;
+		case 1: b.offset = 0x7000; break;
+		case 2: b.size = 0x3000; break;
+		case 3: b.alignment = 0x20000; break;
+		case 4: b.color = 5; break;
+		case 5: b.range_start = 0x200000; break;
+		case 6: b.range_end = 0; break;
+		case 7: b.placement = GTT_PLACE_HIGH; break;
+		case 8: b.pte_flags = 0; break;
+		case 9: b.pages_offset = 0x2000; break;
+		case 10: b.num_deps = 1; break;
+		}
+		assert_int_equal(gtt_vma_bind(vm, v[2 + k], &b, NULL), 0);
+	}
+	/* Failed in the vm: already bound; unknown handle. */
+	assert_int_equal(gtt_vma_bind(vm, v[0], &a, NULL), -EBUSY);
+	assert_int_equal(gtt_vma_bind(vm, v[0] + 0x100, NULL, NULL), -ENOENT);
+	/* Synchronous, everything default, twice (alike). */
+	assert_int_equal(gtt_vma_bind(vm, v[13], NULL, NULL), 0);
+	assert_int_equal(gtt_vma_bind(vm, tiny, NULL, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(vm, tiny, 0, NULL), 0);
+
+	assert_int_equal(gtt_vma_add_active(vm, v[13], f[3]), 0);
+	assert_int_equal(gtt_vma_add_active(vm, v[13], done), 0);
+	assert_int_equal(gtt_vm_add_active(vm, f[4]), 0);
+	many[0] = v[0];
+	many[1] = v[13];
+	many[2] = v[1];
+	assert_int_equal(gtt_vma_add_active_many(vm, many, 3, f[5]), 0);
+	assert_int_equal(gtt_vma_add_active_many(vm, many, 1, f[5]), 0);
+	many[1] = v[15];
+	assert_true(gtt_vma_add_active_many(vm, many, 2, f[6]) < 0);
+
+	assert_int_equal(gtt_vma_pin(vm, v[13]), 0);
+	assert_int_equal(gtt_vma_unbind(vm, v[13], GTT_UNBIND_ASYNC, NULL), -EAGAIN);
+	assert_int_equal(gtt_vma_unpin(vm, v[13]), 0);
+	assert_int_equal(gtt_vma_unpin(vm, v[13]), -EINVAL);
+	assert_int_equal(gtt_vma_unbind(vm, v[13], GTT_UNBIND_ASYNC, &out), 0);
+	gtt_fence_put(out);
+	assert_int_equal(gtt_vma_unbind(vm, v[15], 0, NULL), -ENOENT);
+
+	/* An eviction: a window that only v[14]'s bind fills. */
+	b = (struct gtt_bind_info){ .flags = GTT_BIND_FIXED, .offset = 0x8000000000ull };
+	assert_int_equal(gtt_vma_bind(vm, v[14], &b, NULL), 0);
+	b = (struct gtt_bind_info){ .flags = GTT_BIND_EVICT | GTT_BIND_ASYNC,
+				    .range_start = 0x8000000000ull, .range_end = 0x8000000000ull + 19 * PAGE };
+	assert_int_equal(gtt_vma_bind(vm, v[15], &b, NULL), 0);
+
+	/* Sparse: every batch call, with and without dependencies. */
+	assert_int_equal(gtt_vma_create_sparse(vm, 0x100000, NULL, &sp), 0);
+	assert_int_equal(gtt_vma_bind(vm, sp, &(struct gtt_bind_info){ .placement = GTT_PLACE_HIGH }, NULL), 0);
+	ops[0] = (struct gtt_map_op){ .kind = GTT_OP_MAP, .vma = sp, .offset = 0, .size = 4 * PAGE, .pages = p[0],
+				      .pte_flags = GTT_PTE_READ_ONLY };
+	ops[1] = (struct gtt_map_op){ .kind = GTT_OP_MAP, .vma = sp, .offset = 0x20000, .size = 2 * PAGE,
+				      .pages = p[15], .pages_offset = 3 * PAGE };
+	ops[2] = (struct gtt_map_op){ .kind = GTT_OP_MAP, .vma = sp, .offset = 0x40000, .size = 8 * PAGE,
+				      .pte_flags = GTT_PTE_NULL };
+	mi.deps = deps;
+	mi.num_deps = 3;
+	assert_int_equal(gtt_vm_map_batch(vm, ops, 3, &mi, NULL), 0);
+	assert_int_equal(gtt_vma_map(vm, sp, 0x80000, PAGE,
+				     &(struct gtt_map_info){ .flags = GTT_MAP_ASYNC, .pages = p[1], .pages_offset = PAGE }, NULL), 0);
+	assert_int_equal(gtt_vma_unmap(vm, sp, PAGE, PAGE, &(struct gtt_map_info){ .flags = GTT_MAP_ASYNC }, NULL), 0);
+	mi.num_deps = 1;
+	assert_int_equal(gtt_vm_move_pages(vm, p[0], p[12], &mi, NULL), 0);
+	mi.num_deps = 0;
+	assert_int_equal(gtt_vm_unmap_pages(vm, p[15], &mi, NULL), 0);
+	gtt_executor_run_all(ex);
+
+	/* Signals, with and without an error; destroys that work and fail. */
+	gtt_fence_signal(f[1], 0);
+	gtt_fence_signal(f[2], -EIO);
+	gtt_fence_signal(f[11], -ECANCELED);
+	gtt_executor_run_all(ex);
+	assert_int_equal(gtt_vma_pin(vm, v[14] + 0x10), -ENOENT);
+	assert_int_equal(gtt_vma_destroy(vm, v[13]), 0);
+	assert_int_equal(gtt_vma_destroy(vm, v[13]), -ENOENT);
+	assert_int_equal(gtt_vm_trace_stop(vm), 0);
+
+	for (int i = 0; i < 12; i++) {
+		gtt_fence_signal(f[i], 0);
+		gtt_fence_put(f[i]);
+	}
+	gtt_fence_put(done);
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+	for (int i = 0; i < 16; i++)
+		gtt_pages_put(p[i]);
+	gtt_pages_put(borrowed);
+	gtt_resv_destroy(resv);
+}
+
 static int replay_str(const char *text, const struct gtt_replay_config *cfg,
 		      struct gtt_replay_stats *st, uint64_t *line)
 {
@@ -128,6 +303,52 @@ static int replay_str(const char *text, const struct gtt_replay_config *cfg,
 	err = gtt_trace_replay(f, cfg, st, line);
 	fclose(f);
 	return err;
+}
+
+/* The recording of record_formats() is byte-identical to the golden one
+ * (GTT_TEST_WRITE_GOLDEN=1 writes the file instead). */
+static void test_format_golden(void **state)
+{
+	struct membuf m = { 0 };
+	char *golden;
+	long len;
+	FILE *f;
+
+	(void)state;
+	record_formats(&m);
+	assert_non_null(m.data);
+	if (getenv("GTT_TEST_WRITE_GOLDEN")) {
+		f = fopen(GTT_TRACE_GOLDEN, "w");
+		assert_non_null(f);
+		assert_int_equal(fwrite(m.data, 1, m.len, f), m.len);
+		assert_int_equal(fclose(f), 0);
+	}
+	f = fopen(GTT_TRACE_GOLDEN, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	golden = malloc((size_t)len + 1);
+	assert_non_null(golden);
+	assert_int_equal(fread(golden, 1, (size_t)len, f), (size_t)len);
+	golden[len] = 0;
+	fclose(f);
+	if (m.len != (size_t)len || memcmp(m.data, golden, m.len)) {
+		size_t i = 0, line = 1, bol = 0;
+
+		while (i < m.len && i < (size_t)len && m.data[i] == golden[i]) {
+			if (golden[i] == '\n') {
+				line++;
+				bol = i + 1;
+			}
+			i++;
+		}
+		fail_msg("the recording differs from %s at line %zu:\n got: %.*s\nwant: %.*s",
+			 GTT_TRACE_GOLDEN, line, (int)strcspn(m.data + bol, "\n"), m.data + bol,
+			 (int)strcspn(golden + bol, "\n"), golden + bol);
+	}
+	free(golden);
+	free(m.data);
 }
 
 static void test_record_contents(void **state)
@@ -418,6 +639,8 @@ static void test_sink_failure_and_destroy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* First: the vma handles in the golden trace carry vm tag 1. */
+		cmocka_unit_test(test_format_golden),
 		cmocka_unit_test(test_record_contents),
 		cmocka_unit_test(test_replay_identical),
 		cmocka_unit_test(test_intervals_sum_to_total),
