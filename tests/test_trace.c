@@ -549,6 +549,155 @@ static void test_malformed(void **state)
 	assert_int_equal(line, 2);
 }
 
+/* Comments are whole lines, whatever they hold; blank lines are empty. */
+static void test_comments(void **state)
+{
+	static const char text[] =
+		"# a trace, with words and key=value and = signs\n"
+		"   \t\n"
+		"gtt-trace 1\n"
+		"# vm t=0 name=x start=0x0 size=0x1000 page_size=0x1000 flags=0\n"
+		"vm t=0 name=x start=0x0 size=0x100000 page_size=0x1000 flags=0x0\n"
+		"  # indented, two words\n"
+		"\n"
+		"end t=0 records=2 dropped=0\n"
+		"# after the end\n";
+	uint64_t line = 99;
+
+	(void)state;
+	assert_int_equal(replay_str(text, NULL, NULL, &line), 0);
+	assert_int_equal(line, 0);
+}
+
+/* A NUL byte is an error of its line (the lines after it keep their
+ * numbers), and a line too long is its own line's error. */
+static void test_nul_and_long_lines(void **state)
+{
+	static const char nul[] = "gtt-trace 1\nvm t=0 name=x start=0x0 size=0x100000 page_size=0x1000 flags=0x0\n"
+				  "pages t=0 id=1\0 size=0x1000 flags=0\nend t=0 records=2 dropped=0\n";
+	size_t head = strlen(good_head), n = head + (16u << 20) + 1;
+	char *big = malloc(n + 1);
+	uint64_t line = 0;
+	FILE *f;
+
+	(void)state;
+	f = fmemopen((void *)nul, sizeof(nul) - 1, "r");
+	assert_non_null(f);
+	assert_int_equal(gtt_trace_replay(f, NULL, NULL, &line), -EBADMSG);
+	fclose(f);
+	assert_int_equal(line, 3);
+	assert_non_null(strstr(gtt_last_error(), "trace line 3: a NUL byte at column 15"));
+
+	assert_non_null(big);
+	memcpy(big, good_head, head);
+	memset(big + head, 'x', n - head - 1);
+	big[n - 1] = '\n';
+	big[n] = 0;
+	assert_int_equal(replay_str(big, NULL, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 3);
+	assert_non_null(strstr(gtt_last_error(), "trace line 3: line longer than 16777215 bytes"));
+	/* 16 MiB - 1 bytes is a line (of an unknown kind). */
+	big[n - 2] = '\n';
+	big[n - 1] = 0;
+	assert_int_equal(replay_str(big, NULL, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 3);
+	assert_non_null(strstr(gtt_last_error(), "trace line 3: unknown record kind"));
+	free(big);
+}
+
+/* max_work bounds what a trace can make the replay map. */
+static void test_work_bound(void **state)
+{
+	struct gtt_replay_config cfg = { .placement = GTT_REPLAY_AS_RECORDED,
+					 .avoid_pending = GTT_REPLAY_AS_RECORDED,
+					 .max_work = 16 };
+	static const char bind[] = "bind t=0 vma=%d flags=0 offset=0 size=0 align=0 color=0 range_start=0 range_end=0 placement=best pte=0 pages_offset=0 deps=- at=- fence=0 ret=0\n";
+	char text[4096], *p;
+	uint64_t line;
+
+	(void)state;
+	/* One object larger than the bound. */
+	snprintf(text, sizeof(text), "%spages t=0 id=1 size=0x11000 flags=0\n", good_head);
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 3);
+	assert_non_null(strstr(gtt_last_error(), "max_work 16 pages"));
+	snprintf(text, sizeof(text), "%ssparse t=0 vma=1 size=0x11000 resv=0\n", good_head);
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 3);
+	/* The default bound: 2^32 pages. */
+	snprintf(text, sizeof(text), "%spages t=0 id=1 size=0x%llx flags=0\n", good_head,
+		 (unsigned long long)(GTT_REPLAY_MAX_WORK + 1) * 4096);
+	assert_int_equal(replay_str(text, NULL, NULL, &line), -EBADMSG);
+	assert_non_null(strstr(gtt_last_error(), "max_work 4294967296 pages"));
+
+	/* Three binds of 8 pages: the third goes over. */
+	p = text + snprintf(text, sizeof(text), "%spages t=0 id=1 size=0x8000 flags=0\n", good_head);
+	for (int i = 1; i <= 3; i++) {
+		p += sprintf(p, "vma t=0 vma=%d pages=1 resv=0\n", i);
+		p += sprintf(p, bind, i);
+	}
+	strcpy(p, "end t=0 records=9 dropped=0\n");
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 9);
+	assert_non_null(strstr(gtt_last_error(), "maps more than the replay's max_work (16 pages)"));
+	cfg.max_work = 24;
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), 0);
+
+	/* A batch counts its operations, unmaps too, before it runs. */
+	snprintf(text, sizeof(text), "%ssparse t=0 vma=1 size=0x10000 resv=0\n"
+		 "bind t=0 vma=1 flags=0 offset=0 size=0 align=0 color=0 range_start=0 range_end=0 placement=best pte=0 pages_offset=0 deps=- at=- fence=0 ret=0\n"
+		 "mapop t=0 kind=map vma=1 offset=0 size=0x8000 pages=0 pages_offset=0 pte=0x4\n"
+		 "mapop t=0 kind=unmap vma=1 offset=0 size=0x10000 pages=0 pages_offset=0 pte=0\n"
+		 "batch t=0 n=2 flags=0 deps=- call=vm_map_batch fence=0 ret=0\n"
+		 "end t=0 records=7 dropped=0\n", good_head);
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 7);
+	cfg.max_work = 40;
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), 0);
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Replaying @n vmas whose handles are @h0, @h0 + @step, ...: CPU seconds. */
+static double replay_handles(uint64_t h0, uint64_t step, int n)
+{
+	size_t cap = 256 + (size_t)n * 64;
+	char *text = malloc(cap), *p;
+	double t;
+
+	assert_non_null(text);
+	p = text + sprintf(text, "%spages t=0 id=1 size=0x1000 flags=0\n", good_head);
+	for (int i = 0; i < n; i++)
+		p += sprintf(p, "vma t=0 vma=0x%llx pages=1 resv=0\n",
+			     (unsigned long long)(h0 + (uint64_t)i * step));
+	sprintf(p, "end t=0 records=%d dropped=0\n", n + 3);
+	t = cpu_seconds();
+	assert_int_equal(replay_str(text, NULL, NULL, NULL), 0);
+	t = cpu_seconds() - t;
+	free(text);
+	return t;
+}
+
+/* The handle map does not degrade with handles that share their low bits
+ * (a map hashed by the low bits probes n^2/2 slots for them). */
+static void test_handles_alike_low_bits(void **state)
+{
+	const int n = 50000;
+	double seq, alike;
+
+	(void)state;
+	seq = replay_handles(1, 1, n);
+	alike = replay_handles(1ull << 32, 1ull << 32, n);
+	if (alike > 4 * seq + 0.2)
+		fail_msg("%d handles 2^32 apart took %.2f s, 1 apart %.2f s", n, alike, seq);
+}
+
 /* Every prefix of a good trace is refused (or, cut at the end, accepted),
  * and random mutations never crash: they replay or fail with an error. */
 static void test_truncated_and_fuzzed(void **state)
@@ -646,6 +795,10 @@ int main(void)
 		cmocka_unit_test(test_intervals_sum_to_total),
 		cmocka_unit_test(test_policy_override),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_comments),
+		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_work_bound),
+		cmocka_unit_test(test_handles_alike_low_bits),
 		cmocka_unit_test(test_truncated_and_fuzzed),
 		cmocka_unit_test(test_sink_failure_and_destroy),
 	};

@@ -189,6 +189,12 @@ typedef void (*gtt_replay_interval_fn)(void *arg,
 				       const struct gtt_replay_stats *st);
 
 /**
+ * GTT_REPLAY_MAX_WORK - The default bound on the pages a replay maps
+ * (&struct gtt_replay_config's @max_work): 2^32, 16 TiB of 4 KiB pages.
+ */
+#define GTT_REPLAY_MAX_WORK (1ull << 32)
+
+/**
  * struct gtt_replay_config - How to replay.
  * @backend: the page table to replay on, or NULL for a generic mock over
  *	the trace's vm range (the figures of the PTE counts come from
@@ -204,6 +210,11 @@ typedef void (*gtt_replay_interval_fn)(void *arg,
  * @on_interval: called after each interval (also a last, partial one),
  *	or NULL.
  * @arg: for @on_interval.
+ * @max_work: the most pages the replay maps, binds and map operations
+ *	(unmaps included) added up as they are replayed; 0 for
+ *	%GTT_REPLAY_MAX_WORK.  A trace that asks for more, or declares one
+ *	pages object or sparse vma larger than that, is refused (-EBADMSG)
+ *	at that record: a replay's work is bounded whatever the trace says.
  * @reserved: zero (see common.h).
  */
 struct gtt_replay_config {
@@ -214,7 +225,8 @@ struct gtt_replay_config {
 	uint64_t interval;
 	gtt_replay_interval_fn on_interval;
 	void *arg;
-	uint64_t reserved[4];
+	uint64_t max_work;
+	uint64_t reserved[3];
 };
 
 /**
@@ -226,8 +238,10 @@ struct gtt_replay_config {
  *
  * A malformed or truncated trace (no "end" record, a last line without
  * its newline, a record that names an unknown vma or fence, a field out
- * of range, a version other than %GTT_TRACE_VERSION) stops the replay
- * with -EBADMSG, and gtt_last_error() says which line and what is wrong.
+ * of range, a version other than %GTT_TRACE_VERSION) or one beyond the
+ * reader's limits (docs/trace-format.md: line length, batch size, vm
+ * size, @cfg's max_work) stops the replay with -EBADMSG, and
+ * gtt_last_error() says which line and what is wrong.
  *
  * Return: 0; -EINVAL (bad arguments); -EBADMSG (bad trace); -ENOMEM; -EIO
  * (reading failed); the error of creating the vm or the mock.
