@@ -6,11 +6,14 @@
  * refused with the right line and never crash.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "helpers.h"
+#include "trace/trace_fmt.h"
 
 struct membuf {
 	char *data;
@@ -348,6 +351,173 @@ static void test_format_golden(void **state)
 			 (int)strcspn(golden + bol, "\n"), golden + bol);
 	}
 	free(golden);
+	free(m.data);
+}
+
+/* The recorder's number formatting against printf's, at every digit
+ * count and edge. */
+static void test_number_formats(void **state)
+{
+	uint64_t seed = 0xf00d;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		char want[64], got[64 + TRACE_FMT_SLACK], *end;
+		uint64_t v;
+		int k = i % 64;
+
+		switch (i / 64 % 4) {
+		case 0: v = k ? 1ull << k : 0; break;
+		case 1: v = (1ull << k) - 1 + (k == 0); break;
+		case 2: v = rng_below(&seed, UINT64_MAX); break;
+		default: v = 1; for (int j = 0; j < k % 20; j++) v *= 10; v -= (uint64_t)(i & 1); break;
+		}
+		snprintf(want, sizeof(want), "0x%" PRIx64, v);
+		end = put_hex(got, v);
+		assert_int_equal((size_t)(end - got), strlen(want));
+		assert_memory_equal(got, want, strlen(want));
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		end = put_dec(got, v);
+		assert_int_equal((size_t)(end - got), strlen(want));
+		assert_memory_equal(got, want, strlen(want));
+		snprintf(want, sizeof(want), "%d", (int)v);
+		end = put_int(got, (int)v);
+		assert_int_equal((size_t)(end - got), strlen(want));
+		assert_memory_equal(got, want, strlen(want));
+	}
+}
+
+/*
+ * Thousands of binds and unbinds, over several buffer flushes, with
+ * handles, placements and bind arguments that repeat and change, compared
+ * line by line with the same records formatted by snprintf() here.
+ */
+static void test_long_recording(void **state)
+{
+	struct gtt_mock_config mc = { .start = 0x10000, .size = 1024 * PAGE };
+	struct gtt_vm_config vc = { .name = "long", .start = 0x10000, .size = 1024 * PAGE };
+	struct membuf m = { 0 };
+	struct gtt_trace_config tc = { .write = mem_sink, .arg = &m, .flags = GTT_TRACE_NO_TIME };
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_vm *vm = traced_vm(&mc, &vc, &tc, &be, &ex);
+	size_t cap = 1u << 22, len = 0;
+	char *want = malloc(cap);
+	uint64_t seed = 77;
+	gtt_vma_t v[5];
+	const int n = 5000;
+
+	(void)state;
+	assert_non_null(want);
+	len += (size_t)snprintf(want, cap, "gtt-trace 1\nvm t=0 name=long start=0x10000 size=0x400000 page_size=0x1000 flags=0x0\n");
+	for (int i = 0; i < 5; i++) {
+		struct gtt_pages *p = pages_of(0x100000000ull + (uint64_t)i * 0x100000, 1 + (uint64_t)i);
+
+		assert_int_equal(gtt_vma_create(vm, p, NULL, &v[i]), 0);
+		gtt_pages_put(p);
+		len += (size_t)snprintf(want + len, cap - len,
+					"pages t=0 id=%d size=0x%llx flags=0x0\nvma t=0 vma=0x%llx pages=%d resv=0\n",
+					i + 1, (unsigned long long)(1 + i) * PAGE, (unsigned long long)v[i], i + 1);
+	}
+	for (int i = 0; i < n; i++) {
+		int k = (int)rng_below(&seed, 5);
+		struct gtt_bind_info bi = { .placement = (enum gtt_placement)rng_below(&seed, 3),
+					    .alignment = rng_below(&seed, 4) ? 0 : 0x4000 };
+		struct gtt_vma_info vi;
+		int err = gtt_vma_bind(vm, v[k], &bi, NULL);
+
+		len += (size_t)snprintf(want + len, cap - len,
+			"bind t=0 vma=0x%llx flags=0x0 offset=0x0 size=0x0 align=0x%llx color=0x0 range_start=0x0 range_end=0x0 placement=%s pte=0x0 pages_offset=0x0 deps=- ",
+			(unsigned long long)v[k], (unsigned long long)bi.alignment,
+			bi.placement == GTT_PLACE_LOW ? "low" : bi.placement == GTT_PLACE_HIGH ? "high" : "best");
+		if (!err) {
+			assert_int_equal(gtt_vma_query(vm, v[k], &vi), 0);
+			len += (size_t)snprintf(want + len, cap - len, "at=0x%llx mapped=0x%llx fence=0 ret=0\n",
+						(unsigned long long)vi.offset, (unsigned long long)vi.size);
+		} else {
+			len += (size_t)snprintf(want + len, cap - len, "at=- mapped=- fence=0 ret=%d\n", err);
+		}
+		if (rng_below(&seed, 2)) {
+			err = gtt_vma_unbind(vm, v[k], 0, NULL);
+			len += (size_t)snprintf(want + len, cap - len, "unbind t=0 vma=0x%llx flags=0x0 fence=0 ret=%d\n",
+						(unsigned long long)v[k], err);
+		}
+	}
+	assert_int_equal(gtt_vm_trace_stop(vm), 0);
+	/* The end record counts the records: every line but the header. */
+	{
+		int lines = 0;
+
+		for (size_t i = 0; i < len; i++)
+			lines += want[i] == '\n';
+		len += (size_t)snprintf(want + len, cap - len, "end t=0 records=%d dropped=0\n", lines);
+	}
+	assert_true(m.len > 4 * (48u << 10));	/* several flushes */
+	if (m.len != len || memcmp(m.data, want, len)) {
+		size_t i = 0;
+
+		while (i < m.len && i < len && m.data[i] == want[i])
+			i++;
+		fail_msg("differs at byte %zu of %zu/%zu:\n got: %.80s\nwant: %.80s", i, m.len, len,
+			 m.data + i, want + i);
+	}
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+	free(want);
+	free(m.data);
+}
+
+/* With time: t= never goes back, and stays within what the test's own
+ * CLOCK_MONOTONIC saw (the TSC clock re-reads it every millisecond). */
+static void test_time_stamps(void **state)
+{
+	struct gtt_mock_config mc = { .start = 0x10000, .size = 64 * PAGE };
+	struct gtt_vm_config vc = { .start = 0x10000, .size = 64 * PAGE };
+	struct membuf m = { 0 };
+	struct gtt_trace_config tc = { .write = mem_sink, .arg = &m };
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct timespec a, b;
+	struct gtt_vm *vm;
+	struct gtt_pages *p = pages_of(0x100000000ull, 1);
+	uint64_t last = 0, t, span, slept_at = 0;
+	gtt_vma_t v;
+	char *s;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	vm = traced_vm(&mc, &vc, &tc, &be, &ex);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &v), 0);
+	for (int i = 0; i < 20000; i++) {
+		assert_int_equal(gtt_vma_bind(vm, v, NULL, NULL), 0);
+		assert_int_equal(gtt_vma_unbind(vm, v, 0, NULL), 0);
+		if (i == 10000) {
+			/* 3 ms asleep: the t= after it are 3 ms later. */
+			struct timespec ts = { 0, 3000000 };
+
+			assert_int_equal(gtt_vm_trace_flush(vm), 0);
+			slept_at = m.len;
+			nanosleep(&ts, NULL);
+		}
+	}
+	assert_int_equal(gtt_vm_trace_stop(vm), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	span = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ull + (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
+	for (s = strstr(m.data, " t="); s; s = strstr(s + 1, " t=")) {
+		t = strtoull(s + 3, NULL, 10);
+		assert_true(t >= last);
+		if (slept_at && (size_t)(s - m.data) >= slept_at) {
+			assert_true(t >= last + 3000000);
+			slept_at = 0;
+		}
+		last = t;
+	}
+	assert_true(last > 0 && last <= span);
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+	gtt_pages_put(p);
 	free(m.data);
 }
 
@@ -791,6 +961,9 @@ int main(void)
 		/* First: the vma handles in the golden trace carry vm tag 1. */
 		cmocka_unit_test(test_format_golden),
 		cmocka_unit_test(test_record_contents),
+		cmocka_unit_test(test_number_formats),
+		cmocka_unit_test(test_long_recording),
+		cmocka_unit_test(test_time_stamps),
 		cmocka_unit_test(test_replay_identical),
 		cmocka_unit_test(test_intervals_sum_to_total),
 		cmocka_unit_test(test_policy_override),
