@@ -10,7 +10,8 @@
 #      -Dsyncobj, -Drcu, -Dsim, -Dtools, -Dpng), its tests, and libgtt.so needing
 #      nothing beyond libc,
 #   6. a smoke run of every benchmark and tool (tiny sizes), so they keep working,
-#   7. 20 s of libFuzzer against the model, when clang is installed,
+#   7. 10 s of libFuzzer against the model and 10 s against the trace
+#      reader, when clang is installed,
 #   8. the VFIO cdev + iommufd flow and the xe VM_BIND backend, built
 #      against Linux 6.12 uAPI headers from a Debian package
 #      (scripts/uapi-headers.sh) and tested against the fake kernels in
@@ -172,12 +173,12 @@ smoke() {
 }
 
 fuzz_smoke() {
-	echo "=== fuzz: 20 s of libFuzzer against the model (build-fuzz) ==="
+	echo "=== fuzz: 10 s of libFuzzer against the model, 10 s against the trace reader (build-fuzz) ==="
 	if ! command -v clang >/dev/null || ! ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1; then
 		echo "skipped: clang and libclang-rt are not installed (scripts/fuzz.sh says how)"
 		return
 	fi
-	if scripts/fuzz.sh 20 >build-fuzz.log 2>&1; then
+	if scripts/fuzz.sh model 10 >build-fuzz.log 2>&1 && scripts/fuzz.sh trace 10 >>build-fuzz.log 2>&1; then
 		grep -E '^Done|number_of_executed_units' build-fuzz.log
 		passed=$((passed + 1))
 	else

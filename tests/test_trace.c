@@ -6,11 +6,17 @@
  * refused with the right line and never crash.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "helpers.h"
+#include "trace/trace_fmt.h"
 
 struct membuf {
 	char *data;
@@ -45,6 +51,22 @@ static struct gtt_pages *pages_of(uint64_t addr, uint64_t npages)
 	return p;
 }
 
+/* A vm over a new mock with a manual executor, recording into @tc. */
+static struct gtt_vm *traced_vm(const struct gtt_mock_config *mc, struct gtt_vm_config *vc,
+				const struct gtt_trace_config *tc, struct gtt_backend **be,
+				struct gtt_executor **ex)
+{
+	struct gtt_vm *vm;
+
+	assert_int_equal(gtt_mock_create(mc, be), 0);
+	assert_int_equal(gtt_executor_create_manual(ex), 0);
+	vc->backend = *be;
+	vc->executor = *ex;
+	assert_int_equal(gtt_vm_create(vc, &vm), 0);
+	assert_int_equal(gtt_vm_trace_start(vm, tc), 0);
+	return vm;
+}
+
 /*
  * A recording of a small workload on a 64-page vm: binds, GPU work on
  * them, async unbinds still pending when the range is wanted again, an
@@ -64,12 +86,7 @@ static void record(struct membuf *m)
 	struct gtt_map_op ops[2];
 	struct gtt_pages *p;
 
-	assert_int_equal(gtt_mock_create(&mc, &be), 0);
-	assert_int_equal(gtt_executor_create_manual(&ex), 0);
-	vc.backend = be;
-	vc.executor = ex;
-	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
-	assert_int_equal(gtt_vm_trace_start(vm, &tc), 0);
+	vm = traced_vm(&mc, &vc, &tc, &be, &ex);
 	assert_int_equal(gtt_vm_trace_start(vm, &tc), -EBUSY);
 
 	for (int i = 0; i < 6; i++) {
@@ -118,6 +135,170 @@ static void record(struct membuf *m)
 	gtt_backend_destroy(be);
 }
 
+/*
+ * A recording that takes every path of the recorder's formatting, for the
+ * byte-for-byte comparison with tests/trace-seeds/recorder-golden.trace
+ * (written by the first recorder, which formatted every field of every
+ * record one by one): every kind, hex from 0x0 to 64 bits, decimals to 20
+ * digits, negative results, lists of one and several fences and vmas,
+ * a bind like the one before (every field the same) and binds that differ
+ * from the one before in one field each, failed calls, batches of every
+ * call.  Fence contexts are constants (gtt_fence_context_alloc() counts per
+ * process); vma handles carry the vm's tag, so this runs first.
+ */
+static void record_formats(struct membuf *m)
+{
+	struct gtt_mock_config mc = { .start = 0x10000, .size = 0x10000000000ull };
+	struct gtt_vm_config vc = { .name = "fmt", .start = 0x10000, .size = 0x10000000000ull,
+				    .flags = GTT_VM_COLOR_GUARD };
+	struct gtt_trace_config tc = { .write = mem_sink, .arg = m, .flags = GTT_TRACE_NO_TIME };
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_vm *vm;
+	struct gtt_fence *f[12], *done, *out;
+	struct gtt_pages *p[16], *borrowed;
+	gtt_vma_t v[16], sp, tiny, with_resv, sp2;
+	struct gtt_resv *resv;
+	struct gtt_bind_info a = {
+		.flags = GTT_BIND_ASYNC | GTT_BIND_ANYWHERE, .offset = 0x5000, .size = 0x2000,
+		.alignment = 0x10000, .color = 0xfffffffeu, .range_start = 0x100000,
+		.range_end = 0xff00000000ull, .placement = GTT_PLACE_LOW, .pte_flags = 0x103,
+		.pages_offset = 0x1000,
+	};
+	struct gtt_bind_info b;
+	struct gtt_fence *deps[4];
+	struct gtt_map_op ops[3];
+	struct gtt_map_info mi = { .flags = GTT_MAP_ASYNC };
+	gtt_vma_t many[3];
+
+	vm = traced_vm(&mc, &vc, &tc, &be, &ex);
+
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(gtt_fence_create(i ? 0xabc0000000000000ull + (uint64_t)i : 0,
+						  i == 3 ? UINT64_MAX : (uint64_t)i * 1000003, &f[i]), 0);
+	assert_int_equal(gtt_fence_create(7, 7, &done), 0);
+	gtt_fence_signal(done, 0);
+	for (int i = 0; i < 16; i++) {
+		p[i] = pages_of(0x100000000ull + (uint64_t)i * 0x1000000, 4 + (uint64_t)i);
+		assert_int_equal(gtt_vma_create(vm, p[i], NULL, &v[i]), 0);
+	}
+	{
+		struct gtt_pages_segment seg = { 0xfff000000000ull, 0x100000 };
+
+		assert_int_equal(gtt_pages_create(&seg, 1, GTT_PAGES_BORROWED, &borrowed), 0);
+	}
+	assert_int_equal(gtt_vma_create(vm, borrowed, NULL, &tiny), 0);
+	assert_int_equal(gtt_resv_create(&resv), 0);
+	assert_int_equal(gtt_vma_create(vm, p[3], resv, &with_resv), 0);
+	assert_int_equal(gtt_vma_create_sparse(vm, 0x2000, resv, &sp2), 0);
+	assert_int_equal(gtt_vma_destroy(vm, with_resv), 0);
+	assert_int_equal(gtt_vma_destroy(vm, sp2), 0);
+
+	/* Every field set; then the same again; then one field off each. */
+	deps[0] = f[1];
+	deps[1] = done;
+	deps[2] = f[2];
+	deps[3] = f[11];
+	a.deps = deps;
+	a.num_deps = 4;
+	assert_int_equal(gtt_vma_bind(vm, v[0], &a, NULL), 0);
+	assert_int_equal(gtt_vma_bind(vm, v[1], &a, NULL), 0);
+	for (int k = 0; k < 11; k++) {
+		b = a;
+		switch (k) {
+		case 0: b.flags = GTT_BIND_ASYNC; break;
+		case 1: b.offset = 0x7000; break;
+		case 2: b.size = 0x3000; break;
+		case 3: b.alignment = 0x20000; break;
+		case 4: b.color = 5; break;
+		case 5: b.range_start = 0x200000; break;
+		case 6: b.range_end = 0; break;
+		case 7: b.placement = GTT_PLACE_HIGH; break;
+		case 8: b.pte_flags = 0; break;
+		case 9: b.pages_offset = 0x2000; break;
+		case 10: b.num_deps = 1; break;
+		}
+		assert_int_equal(gtt_vma_bind(vm, v[2 + k], &b, NULL), 0);
+	}
+	/* Failed in the vm: already bound; unknown handle. */
+	assert_int_equal(gtt_vma_bind(vm, v[0], &a, NULL), -EBUSY);
+	assert_int_equal(gtt_vma_bind(vm, v[0] + 0x100, NULL, NULL), -ENOENT);
+	/* Synchronous, everything default, twice (alike). */
+	assert_int_equal(gtt_vma_bind(vm, v[13], NULL, NULL), 0);
+	assert_int_equal(gtt_vma_bind(vm, tiny, NULL, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(vm, tiny, 0, NULL), 0);
+
+	assert_int_equal(gtt_vma_add_active(vm, v[13], f[3]), 0);
+	assert_int_equal(gtt_vma_add_active(vm, v[13], done), 0);
+	assert_int_equal(gtt_vm_add_active(vm, f[4]), 0);
+	many[0] = v[0];
+	many[1] = v[13];
+	many[2] = v[1];
+	assert_int_equal(gtt_vma_add_active_many(vm, many, 3, f[5]), 0);
+	assert_int_equal(gtt_vma_add_active_many(vm, many, 1, f[5]), 0);
+	many[1] = v[15];
+	assert_true(gtt_vma_add_active_many(vm, many, 2, f[6]) < 0);
+
+	assert_int_equal(gtt_vma_pin(vm, v[13]), 0);
+	assert_int_equal(gtt_vma_unbind(vm, v[13], GTT_UNBIND_ASYNC, NULL), -EAGAIN);
+	assert_int_equal(gtt_vma_unpin(vm, v[13]), 0);
+	assert_int_equal(gtt_vma_unpin(vm, v[13]), -EINVAL);
+	assert_int_equal(gtt_vma_unbind(vm, v[13], GTT_UNBIND_ASYNC, &out), 0);
+	gtt_fence_put(out);
+	assert_int_equal(gtt_vma_unbind(vm, v[15], 0, NULL), -ENOENT);
+
+	/* An eviction: a window that only v[14]'s bind fills. */
+	b = (struct gtt_bind_info){ .flags = GTT_BIND_FIXED, .offset = 0x8000000000ull };
+	assert_int_equal(gtt_vma_bind(vm, v[14], &b, NULL), 0);
+	b = (struct gtt_bind_info){ .flags = GTT_BIND_EVICT | GTT_BIND_ASYNC,
+				    .range_start = 0x8000000000ull, .range_end = 0x8000000000ull + 19 * PAGE };
+	assert_int_equal(gtt_vma_bind(vm, v[15], &b, NULL), 0);
+
+	/* Sparse: every batch call, with and without dependencies. */
+	assert_int_equal(gtt_vma_create_sparse(vm, 0x100000, NULL, &sp), 0);
+	assert_int_equal(gtt_vma_bind(vm, sp, &(struct gtt_bind_info){ .placement = GTT_PLACE_HIGH }, NULL), 0);
+	ops[0] = (struct gtt_map_op){ .kind = GTT_OP_MAP, .vma = sp, .offset = 0, .size = 4 * PAGE, .pages = p[0],
+				      .pte_flags = GTT_PTE_READ_ONLY };
+	ops[1] = (struct gtt_map_op){ .kind = GTT_OP_MAP, .vma = sp, .offset = 0x20000, .size = 2 * PAGE,
+				      .pages = p[15], .pages_offset = 3 * PAGE };
+	ops[2] = (struct gtt_map_op){ .kind = GTT_OP_MAP, .vma = sp, .offset = 0x40000, .size = 8 * PAGE,
+				      .pte_flags = GTT_PTE_NULL };
+	mi.deps = deps;
+	mi.num_deps = 3;
+	assert_int_equal(gtt_vm_map_batch(vm, ops, 3, &mi, NULL), 0);
+	assert_int_equal(gtt_vma_map(vm, sp, 0x80000, PAGE,
+				     &(struct gtt_map_info){ .flags = GTT_MAP_ASYNC, .pages = p[1], .pages_offset = PAGE }, NULL), 0);
+	assert_int_equal(gtt_vma_unmap(vm, sp, PAGE, PAGE, &(struct gtt_map_info){ .flags = GTT_MAP_ASYNC }, NULL), 0);
+	mi.num_deps = 1;
+	assert_int_equal(gtt_vm_move_pages(vm, p[0], p[12], &mi, NULL), 0);
+	mi.num_deps = 0;
+	assert_int_equal(gtt_vm_unmap_pages(vm, p[15], &mi, NULL), 0);
+	gtt_executor_run_all(ex);
+
+	/* Signals, with and without an error; destroys that work and fail. */
+	gtt_fence_signal(f[1], 0);
+	gtt_fence_signal(f[2], -EIO);
+	gtt_fence_signal(f[11], -ECANCELED);
+	gtt_executor_run_all(ex);
+	assert_int_equal(gtt_vma_pin(vm, v[14] + 0x10), -ENOENT);
+	assert_int_equal(gtt_vma_destroy(vm, v[13]), 0);
+	assert_int_equal(gtt_vma_destroy(vm, v[13]), -ENOENT);
+	assert_int_equal(gtt_vm_trace_stop(vm), 0);
+
+	for (int i = 0; i < 12; i++) {
+		gtt_fence_signal(f[i], 0);
+		gtt_fence_put(f[i]);
+	}
+	gtt_fence_put(done);
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+	for (int i = 0; i < 16; i++)
+		gtt_pages_put(p[i]);
+	gtt_pages_put(borrowed);
+	gtt_resv_destroy(resv);
+}
+
 static int replay_str(const char *text, const struct gtt_replay_config *cfg,
 		      struct gtt_replay_stats *st, uint64_t *line)
 {
@@ -128,6 +309,288 @@ static int replay_str(const char *text, const struct gtt_replay_config *cfg,
 	err = gtt_trace_replay(f, cfg, st, line);
 	fclose(f);
 	return err;
+}
+
+/* The recording of record_formats() is byte-identical to the golden one
+ * (GTT_TEST_WRITE_GOLDEN=1 writes the file instead). */
+static void test_format_golden(void **state)
+{
+	struct membuf m = { 0 };
+	char *golden;
+	long len;
+	FILE *f;
+
+	(void)state;
+	record_formats(&m);
+	assert_non_null(m.data);
+	if (getenv("GTT_TEST_WRITE_GOLDEN")) {
+		f = fopen(GTT_TRACE_GOLDEN, "w");
+		assert_non_null(f);
+		assert_int_equal(fwrite(m.data, 1, m.len, f), m.len);
+		assert_int_equal(fclose(f), 0);
+	}
+	f = fopen(GTT_TRACE_GOLDEN, "r");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	len = ftell(f);
+	rewind(f);
+	golden = malloc((size_t)len + 1);
+	assert_non_null(golden);
+	assert_int_equal(fread(golden, 1, (size_t)len, f), (size_t)len);
+	golden[len] = 0;
+	fclose(f);
+	if (m.len != (size_t)len || memcmp(m.data, golden, m.len)) {
+		size_t i = 0, line = 1, bol = 0;
+
+		while (i < m.len && i < (size_t)len && m.data[i] == golden[i]) {
+			if (golden[i] == '\n') {
+				line++;
+				bol = i + 1;
+			}
+			i++;
+		}
+		fail_msg("the recording differs from %s at line %zu:\n got: %.*s\nwant: %.*s",
+			 GTT_TRACE_GOLDEN, line, (int)strcspn(m.data + bol, "\n"), m.data + bol,
+			 (int)strcspn(golden + bol, "\n"), golden + bol);
+	}
+	free(golden);
+	free(m.data);
+}
+
+/* The recorder's number formatting against printf's, at every digit
+ * count and edge. */
+static void test_number_formats(void **state)
+{
+	uint64_t seed = 0xf00d;
+
+	(void)state;
+	for (int i = 0; i < 20000; i++) {
+		char want[64], got[64 + TRACE_FMT_SLACK], *end;
+		uint64_t v;
+		int k = i % 64;
+
+		switch (i / 64 % 4) {
+		case 0: v = k ? 1ull << k : 0; break;
+		case 1: v = (1ull << k) - 1 + (k == 0); break;
+		case 2: v = rng_below(&seed, UINT64_MAX); break;
+		default: v = 1; for (int j = 0; j < k % 20; j++) v *= 10; v -= (uint64_t)(i & 1); break;
+		}
+		snprintf(want, sizeof(want), "0x%" PRIx64, v);
+		end = put_hex(got, v);
+		assert_int_equal((size_t)(end - got), strlen(want));
+		assert_memory_equal(got, want, strlen(want));
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		end = put_dec(got, v);
+		assert_int_equal((size_t)(end - got), strlen(want));
+		assert_memory_equal(got, want, strlen(want));
+		snprintf(want, sizeof(want), "%d", (int)v);
+		end = put_int(got, (int)v);
+		assert_int_equal((size_t)(end - got), strlen(want));
+		assert_memory_equal(got, want, strlen(want));
+	}
+}
+
+/*
+ * Thousands of binds and unbinds, over several buffer flushes, with
+ * handles, placements and bind arguments that repeat and change, compared
+ * line by line with the same records formatted by snprintf() here.
+ */
+static void test_long_recording(void **state)
+{
+	struct gtt_mock_config mc = { .start = 0x10000, .size = 1024 * PAGE };
+	struct gtt_vm_config vc = { .name = "long", .start = 0x10000, .size = 1024 * PAGE };
+	struct membuf m = { 0 };
+	struct gtt_trace_config tc = { .write = mem_sink, .arg = &m, .flags = GTT_TRACE_NO_TIME };
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_vm *vm = traced_vm(&mc, &vc, &tc, &be, &ex);
+	size_t cap = 1u << 22, len = 0;
+	char *want = malloc(cap);
+	uint64_t seed = 77;
+	gtt_vma_t v[5];
+	const int n = 5000;
+
+	(void)state;
+	assert_non_null(want);
+	len += (size_t)snprintf(want, cap, "gtt-trace 1\nvm t=0 name=long start=0x10000 size=0x400000 page_size=0x1000 flags=0x0\n");
+	for (int i = 0; i < 5; i++) {
+		struct gtt_pages *p = pages_of(0x100000000ull + (uint64_t)i * 0x100000, 1 + (uint64_t)i);
+
+		assert_int_equal(gtt_vma_create(vm, p, NULL, &v[i]), 0);
+		gtt_pages_put(p);
+		len += (size_t)snprintf(want + len, cap - len,
+					"pages t=0 id=%d size=0x%llx flags=0x0\nvma t=0 vma=0x%llx pages=%d resv=0\n",
+					i + 1, (unsigned long long)(1 + i) * PAGE, (unsigned long long)v[i], i + 1);
+	}
+	for (int i = 0; i < n; i++) {
+		int k = (int)rng_below(&seed, 5);
+		struct gtt_bind_info bi = { .placement = (enum gtt_placement)rng_below(&seed, 3),
+					    .alignment = rng_below(&seed, 4) ? 0 : 0x4000 };
+		struct gtt_vma_info vi;
+		int err = gtt_vma_bind(vm, v[k], &bi, NULL);
+
+		len += (size_t)snprintf(want + len, cap - len,
+			"bind t=0 vma=0x%llx flags=0x0 offset=0x0 size=0x0 align=0x%llx color=0x0 range_start=0x0 range_end=0x0 placement=%s pte=0x0 pages_offset=0x0 deps=- ",
+			(unsigned long long)v[k], (unsigned long long)bi.alignment,
+			bi.placement == GTT_PLACE_LOW ? "low" : bi.placement == GTT_PLACE_HIGH ? "high" : "best");
+		if (!err) {
+			assert_int_equal(gtt_vma_query(vm, v[k], &vi), 0);
+			len += (size_t)snprintf(want + len, cap - len, "at=0x%llx mapped=0x%llx fence=0 ret=0\n",
+						(unsigned long long)vi.offset, (unsigned long long)vi.size);
+		} else {
+			len += (size_t)snprintf(want + len, cap - len, "at=- mapped=- fence=0 ret=%d\n", err);
+		}
+		if (rng_below(&seed, 2)) {
+			err = gtt_vma_unbind(vm, v[k], 0, NULL);
+			len += (size_t)snprintf(want + len, cap - len, "unbind t=0 vma=0x%llx flags=0x0 fence=0 ret=%d\n",
+						(unsigned long long)v[k], err);
+		}
+	}
+	assert_int_equal(gtt_vm_trace_stop(vm), 0);
+	/* The end record counts the records: every line but the header. */
+	{
+		int lines = 0;
+
+		for (size_t i = 0; i < len; i++)
+			lines += want[i] == '\n';
+		len += (size_t)snprintf(want + len, cap - len, "end t=0 records=%d dropped=0\n", lines);
+	}
+	assert_true(m.len > 4 * (48u << 10));	/* several flushes */
+	if (m.len != len || memcmp(m.data, want, len)) {
+		size_t i = 0;
+
+		while (i < m.len && i < len && m.data[i] == want[i])
+			i++;
+		fail_msg("differs at byte %zu of %zu/%zu:\n got: %.80s\nwant: %.80s", i, m.len, len,
+			 m.data + i, want + i);
+	}
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+	free(want);
+	free(m.data);
+}
+
+/* With time: t= never goes back, and stays within what the test's own
+ * CLOCK_MONOTONIC saw (the TSC clock re-reads it every millisecond). */
+static void test_time_stamps(void **state)
+{
+	struct gtt_mock_config mc = { .start = 0x10000, .size = 64 * PAGE };
+	struct gtt_vm_config vc = { .start = 0x10000, .size = 64 * PAGE };
+	struct membuf m = { 0 };
+	struct gtt_trace_config tc = { .write = mem_sink, .arg = &m };
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct timespec a, b;
+	struct gtt_vm *vm;
+	struct gtt_pages *p = pages_of(0x100000000ull, 1);
+	uint64_t last = 0, t, span, slept_at = 0;
+	gtt_vma_t v;
+	char *s;
+
+	(void)state;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	vm = traced_vm(&mc, &vc, &tc, &be, &ex);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &v), 0);
+	for (int i = 0; i < 20000; i++) {
+		assert_int_equal(gtt_vma_bind(vm, v, NULL, NULL), 0);
+		assert_int_equal(gtt_vma_unbind(vm, v, 0, NULL), 0);
+		if (i == 10000) {
+			/* 3 ms asleep: the t= after it are 3 ms later. */
+			struct timespec ts = { 0, 3000000 };
+
+			assert_int_equal(gtt_vm_trace_flush(vm), 0);
+			slept_at = m.len;
+			nanosleep(&ts, NULL);
+		}
+	}
+	assert_int_equal(gtt_vm_trace_stop(vm), 0);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	span = (uint64_t)(b.tv_sec - a.tv_sec) * 1000000000ull + (uint64_t)b.tv_nsec - (uint64_t)a.tv_nsec;
+	for (s = strstr(m.data, " t="); s; s = strstr(s + 1, " t=")) {
+		t = strtoull(s + 3, NULL, 10);
+		assert_true(t >= last);
+		if (slept_at && (size_t)(s - m.data) >= slept_at) {
+			assert_true(t >= last + 3000000);
+			slept_at = 0;
+		}
+		last = t;
+	}
+	assert_true(last > 0 && last <= span);
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+	gtt_pages_put(p);
+	free(m.data);
+}
+
+struct signaller {
+	struct gtt_fence *f[2000];
+	_Atomic int published;
+};
+
+static void *signal_all(void *arg)
+{
+	struct signaller *sg = arg;
+
+	for (int i = 0; i < 2000; i++) {
+		while (atomic_load(&sg->published) <= i)
+			sched_yield();
+		gtt_fence_signal(sg->f[i], 0);
+	}
+	return NULL;
+}
+
+/*
+ * Fences the recorder watches signal in another thread while this one
+ * keeps recording: the hooks take the recorder's lock while a callback is
+ * armed and skip it otherwise (TSan checks the two never write at once);
+ * the trace has every signal record and replays.
+ */
+static void test_signals_from_another_thread(void **state)
+{
+	struct gtt_mock_config mc = { .start = 0x10000, .size = 64 * PAGE };
+	struct gtt_vm_config vc = { .start = 0x10000, .size = 64 * PAGE };
+	struct membuf m = { 0 };
+	struct gtt_trace_config tc = { .write = mem_sink, .arg = &m, .flags = GTT_TRACE_NO_TIME };
+	static struct signaller sg;
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	struct gtt_vm *vm = traced_vm(&mc, &vc, &tc, &be, &ex);
+	struct gtt_pages *p = pages_of(0x100000000ull, 1);
+	struct gtt_replay_stats st;
+	pthread_t t;
+	gtt_vma_t v;
+	int signals = 0;
+
+	(void)state;
+	atomic_store(&sg.published, 0);
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &v), 0);
+	assert_int_equal(gtt_vma_bind(vm, v, NULL, NULL), 0);
+	assert_int_equal(pthread_create(&t, NULL, signal_all, &sg), 0);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(gtt_fence_create(0, (uint64_t)i, &sg.f[i]), 0);
+		assert_int_equal(gtt_vm_add_active(vm, sg.f[i]), 0);
+		atomic_store(&sg.published, i + 1);
+		for (int k = 0; k < 3; k++) {
+			assert_int_equal(gtt_vma_pin(vm, v), 0);
+			assert_int_equal(gtt_vma_unpin(vm, v), 0);
+		}
+	}
+	pthread_join(t, NULL);
+	assert_int_equal(gtt_vm_trace_stop(vm), 0);
+	for (char *q = strstr(m.data, "\nsignal "); q; q = strstr(q + 1, "\nsignal "))
+		signals++;
+	/* A fence that had signalled when it was added is not watched. */
+	assert_true(signals > 0 && signals <= 2000);
+	assert_int_equal(replay_str(m.data, NULL, &st, NULL), 0);
+	for (int i = 0; i < 2000; i++)
+		gtt_fence_put(sg.f[i]);
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+	gtt_pages_put(p);
+	free(m.data);
 }
 
 static void test_record_contents(void **state)
@@ -513,6 +976,155 @@ static void test_malformed(void **state)
 	assert_int_equal(line, 2);
 }
 
+/* Comments are whole lines, whatever they hold; blank lines are empty. */
+static void test_comments(void **state)
+{
+	static const char text[] =
+		"# a trace, with words and key=value and = signs\n"
+		"   \t\n"
+		"gtt-trace 1\n"
+		"# vm t=0 name=x start=0x0 size=0x1000 page_size=0x1000 flags=0\n"
+		"vm t=0 name=x start=0x0 size=0x100000 page_size=0x1000 flags=0x0\n"
+		"  # indented, two words\n"
+		"\n"
+		"end t=0 records=2 dropped=0\n"
+		"# after the end\n";
+	uint64_t line = 99;
+
+	(void)state;
+	assert_int_equal(replay_str(text, NULL, NULL, &line), 0);
+	assert_int_equal(line, 0);
+}
+
+/* A NUL byte is an error of its line (the lines after it keep their
+ * numbers), and a line too long is its own line's error. */
+static void test_nul_and_long_lines(void **state)
+{
+	static const char nul[] = "gtt-trace 1\nvm t=0 name=x start=0x0 size=0x100000 page_size=0x1000 flags=0x0\n"
+				  "pages t=0 id=1\0 size=0x1000 flags=0\nend t=0 records=2 dropped=0\n";
+	size_t head = strlen(good_head), n = head + (16u << 20) + 1;
+	char *big = malloc(n + 1);
+	uint64_t line = 0;
+	FILE *f;
+
+	(void)state;
+	f = fmemopen((void *)nul, sizeof(nul) - 1, "r");
+	assert_non_null(f);
+	assert_int_equal(gtt_trace_replay(f, NULL, NULL, &line), -EBADMSG);
+	fclose(f);
+	assert_int_equal(line, 3);
+	assert_non_null(strstr(gtt_last_error(), "trace line 3: a NUL byte at column 15"));
+
+	assert_non_null(big);
+	memcpy(big, good_head, head);
+	memset(big + head, 'x', n - head - 1);
+	big[n - 1] = '\n';
+	big[n] = 0;
+	assert_int_equal(replay_str(big, NULL, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 3);
+	assert_non_null(strstr(gtt_last_error(), "trace line 3: line longer than 16777215 bytes"));
+	/* 16 MiB - 1 bytes is a line (of an unknown kind). */
+	big[n - 2] = '\n';
+	big[n - 1] = 0;
+	assert_int_equal(replay_str(big, NULL, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 3);
+	assert_non_null(strstr(gtt_last_error(), "trace line 3: unknown record kind"));
+	free(big);
+}
+
+/* max_work bounds what a trace can make the replay map. */
+static void test_work_bound(void **state)
+{
+	struct gtt_replay_config cfg = { .placement = GTT_REPLAY_AS_RECORDED,
+					 .avoid_pending = GTT_REPLAY_AS_RECORDED,
+					 .max_work = 16 };
+	static const char bind[] = "bind t=0 vma=%d flags=0 offset=0 size=0 align=0 color=0 range_start=0 range_end=0 placement=best pte=0 pages_offset=0 deps=- at=- fence=0 ret=0\n";
+	char text[4096], *p;
+	uint64_t line;
+
+	(void)state;
+	/* One object larger than the bound. */
+	snprintf(text, sizeof(text), "%spages t=0 id=1 size=0x11000 flags=0\n", good_head);
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 3);
+	assert_non_null(strstr(gtt_last_error(), "max_work 16 pages"));
+	snprintf(text, sizeof(text), "%ssparse t=0 vma=1 size=0x11000 resv=0\n", good_head);
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 3);
+	/* The default bound: 2^32 pages. */
+	snprintf(text, sizeof(text), "%spages t=0 id=1 size=0x%llx flags=0\n", good_head,
+		 (unsigned long long)(GTT_REPLAY_MAX_WORK + 1) * 4096);
+	assert_int_equal(replay_str(text, NULL, NULL, &line), -EBADMSG);
+	assert_non_null(strstr(gtt_last_error(), "max_work 4294967296 pages"));
+
+	/* Three binds of 8 pages: the third goes over. */
+	p = text + snprintf(text, sizeof(text), "%spages t=0 id=1 size=0x8000 flags=0\n", good_head);
+	for (int i = 1; i <= 3; i++) {
+		p += sprintf(p, "vma t=0 vma=%d pages=1 resv=0\n", i);
+		p += sprintf(p, bind, i);
+	}
+	strcpy(p, "end t=0 records=9 dropped=0\n");
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 9);
+	assert_non_null(strstr(gtt_last_error(), "maps more than the replay's max_work (16 pages)"));
+	cfg.max_work = 24;
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), 0);
+
+	/* A batch counts its operations, unmaps too, before it runs. */
+	snprintf(text, sizeof(text), "%ssparse t=0 vma=1 size=0x10000 resv=0\n"
+		 "bind t=0 vma=1 flags=0 offset=0 size=0 align=0 color=0 range_start=0 range_end=0 placement=best pte=0 pages_offset=0 deps=- at=- fence=0 ret=0\n"
+		 "mapop t=0 kind=map vma=1 offset=0 size=0x8000 pages=0 pages_offset=0 pte=0x4\n"
+		 "mapop t=0 kind=unmap vma=1 offset=0 size=0x10000 pages=0 pages_offset=0 pte=0\n"
+		 "batch t=0 n=2 flags=0 deps=- call=vm_map_batch fence=0 ret=0\n"
+		 "end t=0 records=7 dropped=0\n", good_head);
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), -EBADMSG);
+	assert_int_equal(line, 7);
+	cfg.max_work = 40;
+	assert_int_equal(replay_str(text, &cfg, NULL, &line), 0);
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Replaying @n vmas whose handles are @h0, @h0 + @step, ...: CPU seconds. */
+static double replay_handles(uint64_t h0, uint64_t step, int n)
+{
+	size_t cap = 256 + (size_t)n * 64;
+	char *text = malloc(cap), *p;
+	double t;
+
+	assert_non_null(text);
+	p = text + sprintf(text, "%spages t=0 id=1 size=0x1000 flags=0\n", good_head);
+	for (int i = 0; i < n; i++)
+		p += sprintf(p, "vma t=0 vma=0x%llx pages=1 resv=0\n",
+			     (unsigned long long)(h0 + (uint64_t)i * step));
+	sprintf(p, "end t=0 records=%d dropped=0\n", n + 3);
+	t = cpu_seconds();
+	assert_int_equal(replay_str(text, NULL, NULL, NULL), 0);
+	t = cpu_seconds() - t;
+	free(text);
+	return t;
+}
+
+/* The handle map does not degrade with handles that share their low bits
+ * (a map hashed by the low bits probes n^2/2 slots for them). */
+static void test_handles_alike_low_bits(void **state)
+{
+	const int n = 50000;
+	double seq, alike;
+
+	(void)state;
+	seq = replay_handles(1, 1, n);
+	alike = replay_handles(1ull << 32, 1ull << 32, n);
+	if (alike > 4 * seq + 0.2)
+		fail_msg("%d handles 2^32 apart took %.2f s, 1 apart %.2f s", n, alike, seq);
+}
+
 /* Every prefix of a good trace is refused (or, cut at the end, accepted),
  * and random mutations never crash: they replay or fail with an error. */
 static void test_truncated_and_fuzzed(void **state)
@@ -696,7 +1308,13 @@ static void test_replay_on_vm(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		/* First: the vma handles in the golden trace carry vm tag 1. */
+		cmocka_unit_test(test_format_golden),
 		cmocka_unit_test(test_record_contents),
+		cmocka_unit_test(test_number_formats),
+		cmocka_unit_test(test_long_recording),
+		cmocka_unit_test(test_time_stamps),
+		cmocka_unit_test(test_signals_from_another_thread),
 		cmocka_unit_test(test_replay_identical),
 		cmocka_unit_test(test_intervals_sum_to_total),
 		cmocka_unit_test(test_interval_vm_callback),
@@ -704,6 +1322,10 @@ int main(void)
 		cmocka_unit_test(test_evict_orders),
 		cmocka_unit_test(test_replay_on_platform_mocks),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_comments),
+		cmocka_unit_test(test_nul_and_long_lines),
+		cmocka_unit_test(test_work_bound),
+		cmocka_unit_test(test_handles_alike_low_bits),
 		cmocka_unit_test(test_truncated_and_fuzzed),
 		cmocka_unit_test(test_sink_failure_and_destroy),
 		cmocka_unit_test(test_replay_on_vm),

@@ -216,6 +216,12 @@ typedef void (*gtt_replay_vm_fn)(void *arg, struct gtt_vm *vm,
 				 const struct gtt_replay_stats *st);
 
 /**
+ * GTT_REPLAY_MAX_WORK - The default bound on the pages a replay maps
+ * (&struct gtt_replay_config's @max_work): 2^32, 16 TiB of 4 KiB pages.
+ */
+#define GTT_REPLAY_MAX_WORK (1ull << 32)
+
+/**
  * struct gtt_replay_config - How to replay.
  * @backend: the page table to replay on, or NULL for a generic mock over
  *	the trace's vm range (the figures of the PTE counts come from
@@ -239,6 +245,11 @@ typedef void (*gtt_replay_vm_fn)(void *arg, struct gtt_vm *vm,
  *	(0, the library's default), %GTT_EVICT_LRU, or %GTT_EVICT_ROSTER,
  *	which replays with a roster of the replay's own: every live vma in
  *	the order the trace created it (oldest first, "fifo").
+ * @max_work: the most pages the replay maps, binds and map operations
+ *	(unmaps included) added up as they are replayed; 0 for
+ *	%GTT_REPLAY_MAX_WORK.  A trace that asks for more, or declares one
+ *	pages object or sparse vma larger than that, is refused (-EBADMSG)
+ *	at that record: a replay's work is bounded whatever the trace says.
  * @reserved: zero (see common.h).
  */
 struct gtt_replay_config {
@@ -251,7 +262,8 @@ struct gtt_replay_config {
 	void *arg;
 	gtt_replay_vm_fn on_vm;
 	int evict_order;
-	uint64_t reserved[2];
+	uint64_t max_work;
+	uint64_t reserved[1];
 };
 
 /**
@@ -263,8 +275,10 @@ struct gtt_replay_config {
  *
  * A malformed or truncated trace (no "end" record, a last line without
  * its newline, a record that names an unknown vma or fence, a field out
- * of range, a version other than %GTT_TRACE_VERSION) stops the replay
- * with -EBADMSG, and gtt_last_error() says which line and what is wrong.
+ * of range, a version other than %GTT_TRACE_VERSION) or one beyond the
+ * reader's limits (docs/trace-format.md: line length, batch size, vm
+ * size, @cfg's max_work) stops the replay with -EBADMSG, and
+ * gtt_last_error() says which line and what is wrong.
  *
  * Return: 0; -EINVAL (bad arguments); -EBADMSG (bad trace); -ENOMEM; -EIO
  * (reading failed); the error of creating the vm or the mock.

@@ -9,7 +9,10 @@
  * objects, and, for a journal enabled on the replayed vm by on_vm, two more
  * translate back.  Nothing a trace says is trusted: unknown names, numbers
  * out of range, a missing field, a record after "end" or no "end" at all
- * make the replay stop with -EBADMSG and the line in gtt_last_error().
+ * make the replay stop with -EBADMSG and the line in gtt_last_error().  What a
+ * trace can make the replay do is bounded too (docs/trace-format.md,
+ * "Limits of the reader"): the line length (MAX_LINE), a batch's size
+ * (MAX_BATCH) and the pages mapped in all (rp->max_work, see charge()).
  *
  * Everything runs in the calling thread; nothing here is shared.
  */
@@ -41,7 +44,15 @@ struct idslot {
 struct idmap {
 	struct idslot *s;
 	size_t cap, used;
+	unsigned int shift;	/* 64 - log2(cap) */
 };
+
+/* The home slot: the product's top bits (its low bits are the key's low
+ * bits, all alike for handles that are multiples of a power of two). */
+static size_t idmap_home(const struct idmap *m, uint64_t key)
+{
+	return (size_t)((key * 0x9e3779b97f4a7c15ull) >> m->shift);
+}
 
 static struct idslot *idmap_find(const struct idmap *m, uint64_t key)
 {
@@ -49,8 +60,7 @@ static struct idslot *idmap_find(const struct idmap *m, uint64_t key)
 
 	if (!m->cap)
 		return NULL;
-	for (i = (size_t)(key * 0x9e3779b97f4a7c15ull) & (m->cap - 1);;
-	     i = (i + 1) & (m->cap - 1)) {
+	for (i = idmap_home(m, key);; i = (i + 1) & (m->cap - 1)) {
 		if (m->s[i].key == key)
 			return &m->s[i];
 		if (!m->s[i].key)
@@ -67,7 +77,8 @@ static struct idslot *idmap_slot(struct idmap *m, uint64_t key)
 	if (sl)
 		return sl;
 	if ((m->used + 1) * 2 > m->cap) {
-		struct idmap n = { .cap = m->cap ? m->cap * 2 : 256 };
+		struct idmap n = { .cap = m->cap ? m->cap * 2 : 256,
+				   .shift = m->cap ? m->shift - 1 : 64 - 8 };
 
 		n.s = mem_zalloc(n.cap * sizeof(*n.s));
 		if (!n.s)
@@ -78,8 +89,7 @@ static struct idslot *idmap_slot(struct idmap *m, uint64_t key)
 		mem_free(m->s);
 		*m = n;
 	}
-	for (i = (size_t)(key * 0x9e3779b97f4a7c15ull) & (m->cap - 1);
-	     m->s[i].key; i = (i + 1) & (m->cap - 1))
+	for (i = idmap_home(m, key); m->s[i].key; i = (i + 1) & (m->cap - 1))
 		;
 	m->s[i].key = key;
 	m->used++;
@@ -132,6 +142,7 @@ struct rp {
 	bool names;		/* the vm has a journal: keep the trace's names */
 	uint64_t records;
 	uint64_t t;		/* the current record's t= (a journal's clock) */
+	uint64_t work, max_work;	/* pages mapped so far, the bound */
 	/* counters of our own (the rest come from the vm and the mock) */
 	uint64_t binds_failed, batches, placement_diffs, result_diffs;
 	struct gtt_replay_stats base;	/* cumulative figures at interval start */
@@ -152,44 +163,54 @@ static int bad(struct rp *rp, const char *fmt, ...)
 	return set_error(-EBADMSG, "trace line %" PRIu64 ": %s", rp->line, msg);
 }
 
-/* One line into rp->buf, without its newline: 1, 0 at the end, or an error. */
+/* Double rp->buf (the first time: 4 KiB).  0, or an error. */
+static int grow_line(struct rp *rp)
+{
+	size_t cap = rp->cap ? rp->cap * 2 : 4096;
+	char *nb;
+
+	if (cap > MAX_LINE)
+		return bad(rp, "line longer than %u bytes", MAX_LINE - 1);
+	nb = mem_realloc(rp->buf, cap);
+	if (!nb)
+		return set_error(-ENOMEM, "gtt_trace_replay: out of memory");
+	rp->buf = nb;
+	rp->cap = cap;
+	return 0;
+}
+
+/*
+ * One line into rp->buf, without its newline: 1, 0 at the end, or an
+ * error.  Read a byte at a time (gtt_trace_replay() holds the stream's
+ * lock): a NUL byte is an error, not the end of a string.  rp->line counts
+ * the line being read, so that an error names it.
+ */
 static int read_line(struct rp *rp)
 {
 	size_t len = 0;
+	int c, err;
 
-	for (;;) {
-		if (rp->cap - len < 2) {
-			size_t cap = rp->cap ? rp->cap * 2 : 4096;
-			char *nb;
-
-			if (cap > MAX_LINE)
-				return bad(rp, "line longer than %u bytes", MAX_LINE);
-			nb = mem_realloc(rp->buf, cap);
-			if (!nb)
-				return set_error(-ENOMEM, "gtt_trace_replay: out of memory");
-			rp->buf = nb;
-			rp->cap = cap;
-		}
-		if (!fgets(rp->buf + len, (int)(rp->cap - len), rp->in)) {
-			if (ferror(rp->in))
-				return set_error(-EIO, "gtt_trace_replay: reading the trace failed after line %" PRIu64,
-						 rp->line);
-			if (!len)
-				return 0;
+	if (!rp->cap && (err = grow_line(rp)))
+		return err;
+	while ((c = getc_unlocked(rp->in)) != EOF) {
+		if (!len)
 			rp->line++;
-			return bad(rp, "the last line has no newline (truncated trace?)");
+		if (c == '\n' || !c) {
+			rp->buf[len] = 0;
+			if (c)
+				return 1;
+			return bad(rp, "a NUL byte at column %zu", len + 1);
 		}
-		len += strlen(rp->buf + len);
-		if (len && rp->buf[len - 1] == '\n') {
-			rp->buf[len - 1] = 0;
-			rp->line++;
-			return 1;
-		}
-		if (feof(rp->in)) {
-			rp->line++;
-			return bad(rp, "the last line has no newline (truncated trace?)");
-		}
+		if (len + 1 == rp->cap && (err = grow_line(rp)))
+			return err;
+		rp->buf[len++] = (char)c;
 	}
+	if (ferror(rp->in))
+		return set_error(-EIO, "gtt_trace_replay: reading the trace failed at line %" PRIu64,
+				 rp->line + !!len);
+	if (!len)
+		return 0;
+	return bad(rp, "the last line has no newline (truncated trace?)");
 }
 
 /* Split rp->buf into the kind and key=value fields.  0, or an error. */
@@ -426,6 +447,27 @@ static int keep_failed(struct rp *rp, uint64_t id, int err)
 	return keep_produced(rp, id, f);
 }
 
+/* An object of @size bytes that one call may map whole: within the bound? */
+static int check_size(struct rp *rp, const char *what, uint64_t size)
+{
+	if (size / rp->page_size > rp->max_work)
+		return bad(rp, "%s of 0x%" PRIx64 " bytes is more than the replay maps in all (max_work %" PRIu64 " pages)",
+			   what, size, rp->max_work);
+	return 0;
+}
+
+/* Count @size bytes mapped; past the bound the replay stops. */
+static int charge(struct rp *rp, uint64_t size)
+{
+	uint64_t pages = size / rp->page_size + !!(size % rp->page_size);
+
+	if (pages > rp->max_work - rp->work)
+		return bad(rp, "the trace maps more than the replay's max_work (%" PRIu64 " pages)",
+			   rp->max_work);
+	rp->work += pages;
+	return 0;
+}
+
 static void note_result(struct rp *rp, int got, int recorded)
 {
 	rp->result_diffs += got != recorded;
@@ -599,6 +641,8 @@ static int rec_pages(struct rp *rp)
 		return bad(rp, "pages id 0");
 	if (!size || size % rp->page_size || size > (1ull << 48))
 		return bad(rp, "pages size 0x%" PRIx64 " is zero, not a multiple of the page size or above 2^48", size);
+	if ((err = check_size(rp, "a pages object", size)))
+		return err;
 	/* Made-up DMA addresses, reused in turn below 2^38, so that every
 	 * platform's mock (39-bit DMA at the least) can encode them. */
 	if (rp->dma_next > DMA_END - size)
@@ -733,6 +777,8 @@ static int rec_sparse(struct rp *rp)
 		return err;
 	if (!size || size % rp->page_size)
 		return bad(rp, "sparse size 0x%" PRIx64 " is zero or not a multiple of the page size", size);
+	if ((err = check_size(rp, "a sparse vma", size)))
+		return err;
 	err = gtt_vma_create_sparse(rp->vm, size, NULL, &ours);
 	if (!err)
 		err = add_vma(rp, h, ours);
@@ -785,6 +831,7 @@ static int placement_of(struct rp *rp, enum gtt_placement *out)
 
 static int rec_bind(struct rp *rp)
 {
+	struct gtt_vma_info vi = { 0 };
 	struct gtt_bind_info bi = { 0 };
 	struct gtt_fence **deps = NULL, *f = NULL;
 	const char *at_s = field(rp, "at");
@@ -824,11 +871,14 @@ static int rec_bind(struct rp *rp)
 		rp->binds_failed++;
 		return keep_failed(rp, fid, err);
 	}
-	if (!ret && strcmp(at_s, "-")) {
-		struct gtt_vma_info vi = { 0 };
-
-		if (!gtt_vma_query(rp->vm, v, &vi) && vi.offset != at)
+	if (!gtt_vma_query(rp->vm, v, &vi)) {
+		if (!ret && strcmp(at_s, "-") && vi.offset != at)
 			rp->placement_diffs++;
+		err = charge(rp, vi.size);
+	}
+	if (err) {
+		gtt_fence_put(f);
+		return err;
 	}
 	return keep_produced(rp, fid, f);
 }
@@ -1013,6 +1063,9 @@ static int rec_batch(struct rp *rp)
 		return bad(rp, "batch of n=%" PRIu64 " follows %zu mapop records", n, rp->nops);
 	if (flags > UINT32_MAX)
 		return bad(rp, "batch flags 0x%" PRIx64 " do not fit in 32 bits", flags);
+	for (size_t i = 0; i < rp->nops; i++)
+		if ((err = charge(rp, rp->ops[i].size)))
+			return err;
 	if ((err = deps_of(rp, &deps, &mi.num_deps)))
 		return err;
 	mi.deps = deps;
@@ -1196,6 +1249,14 @@ static void stamp(struct rp *rp)
 		rp->t = v;
 }
 
+/* An empty line, blanks only, or a comment (its first non-blank is '#'):
+ * split() would take a comment's words for fields. */
+static bool is_comment(const char *p)
+{
+	p += strspn(p, " \t\r");
+	return !*p || *p == '#';
+}
+
 static int run(struct rp *rp)
 {
 	int err;
@@ -1204,15 +1265,15 @@ static int run(struct rp *rp)
 		err = read_line(rp);
 		if (err <= 0)
 			break;
-		if (!rp->seen_header && rp->buf[0] && rp->buf[0] != '#') {
+		if (is_comment(rp->buf))
+			continue;
+		if (!rp->seen_header) {
 			if ((err = header(rp)))
 				return err;
 			continue;
 		}
 		if ((err = split(rp)))
 			return err;
-		if (!rp->kind || rp->kind[0] == '#')
-			continue;
 		if (rp->seen_end)
 			return bad(rp, "%.20s record after the end record", rp->kind);
 		rp->records++;
@@ -1308,7 +1369,10 @@ GTT_API int gtt_trace_replay(FILE *in, const struct gtt_replay_config *cfg,
 	if (cfg->evict_order < GTT_EVICT_FEWEST || cfg->evict_order > GTT_EVICT_ROSTER)
 		return set_error(-EINVAL, "gtt_trace_replay: evict_order %d is not a gtt_evict_order", cfg->evict_order);
 	rp.cfg = cfg;
+	rp.max_work = cfg->max_work ? cfg->max_work : GTT_REPLAY_MAX_WORK;
+	flockfile(in);
 	err = run(&rp);
+	funlockfile(in);
 	if (!err) {
 		if (cfg->interval)
 			end_interval(&rp);
