@@ -668,6 +668,134 @@ static void test_random_against_oracle(void **state)
 	}
 }
 
+/*
+ * Random operations on LRU and ROSTER vms (with and without colour
+ * guards), run under the sanitizers: binds (some fixed, most evicting,
+ * some with an allocation or a PTE write made to fail; all asynchronous,
+ * as the unbinds are), destroys,
+ * pins, active fences, executor runs.  After each step: the allocator is
+ * sound, a failed evicting bind evicted nothing unless its PTE write
+ * failed (the victims go before the write), every victim was unpinned and,
+ * under ROSTER, listed; the LRU list never names a vma that was unbound,
+ * destroyed or rebound (ASan sees it if it does).
+ */
+static void test_random_ops_lru_roster(void **state)
+{
+	enum { NV = 40, NF = 64 };
+	uint64_t rng = 0x1a2b3c;
+	unsigned long evicted_total = 0, failed_binds = 0;
+
+	(void)state;
+	for (int round = 0; round < 60; round++) {
+		enum gtt_evict_order order = round & 1 ? GTT_EVICT_ROSTER : GTT_EVICT_LRU;
+		struct gtt_fence *f[NF];
+		gtt_vma_t h[NV];
+		bool live[NV] = { 0 }, pinned[NV] = { 0 }, was[NV];
+		unsigned int nf = 0;
+		struct world w;
+
+		world_init(&w, 48, round & 2 ? GTT_VM_COLOR_GUARD : 0, order);
+		for (int i = 0; i < NV; i++) {
+			h[i] = make_vma(&w.f, 0xa0000000 + (uint64_t)i * 0x100000,
+					1 + rng_below(&rng, 4), NULL);
+			live[i] = true;
+		}
+		for (int op = 0; op < 300; op++) {
+			int i = (int)rng_below(&rng, NV), kind = (int)rng_below(&rng, 10);
+			uint64_t before = evictions(&w);
+			struct gtt_vma_info info;
+
+			if (!live[i])
+				continue;
+			for (int j = 0; j < NV; j++)
+				was[j] = live[j] && !gtt_vma_query(w.f.vm, h[j], &info) && info.bound;
+			if (order == GTT_EVICT_ROSTER) {	/* a random roster, garbage included */
+				w.roster.n = (unsigned int)rng_below(&rng, 33);
+				for (unsigned int k = 0; k < w.roster.n; k++)
+					w.roster.list[k] = rng_below(&rng, 8) ? h[rng_below(&rng, NV)] :
+							   rng_next(&rng);
+			}
+			if (kind < 5) {
+				struct gtt_bind_info bi = {
+					.flags = GTT_BIND_ASYNC | (rng_below(&rng, 5) ? GTT_BIND_EVICT : 0),
+					.color = (uint32_t)rng_below(&rng, 3),
+					.placement = (enum gtt_placement)rng_below(&rng, 3),
+				};
+				int inject = (int)rng_below(&rng, 6), err;
+
+				if (rng_below(&rng, 4) == 0) {
+					bi.flags |= GTT_BIND_FIXED;
+					bi.offset = VA + rng_below(&rng, 44) * PAGE;
+				}
+				if (inject == 0)
+					mem_fail_after(1 + rng_below(&rng, 12));
+				if (inject == 1)
+					gtt_mock_fail_call(w.f.be, 1, -EIO);
+				err = gtt_vma_bind(w.f.vm, h[i], &bi, NULL);
+				mem_fail_after(0);
+				gtt_mock_fail_call(w.f.be, 0, 0);
+				if (err)
+					failed_binds++;
+				if (err && inject != 1)
+					assert_int_equal(evictions(&w), before);
+			} else if (kind == 5) {
+				struct gtt_fence *uf = NULL;
+
+				if (!gtt_vma_unbind(w.f.vm, h[i], GTT_UNBIND_ASYNC, &uf))
+					gtt_fence_put(uf);
+			} else if (kind == 6) {
+				/* A destroy waits for the unbind: every fence
+				 * signalled first. */
+				while (nf) {
+					gtt_fence_signal(f[nf - 1], 0);
+					gtt_fence_put(f[--nf]);
+				}
+				if (!pinned[i] && !gtt_vma_destroy(w.f.vm, h[i]))
+					live[i] = false;
+			} else if (kind == 7) {
+				if (pinned[i])
+					pinned[i] = gtt_vma_unpin(w.f.vm, h[i]) != 0;
+				else
+					pinned[i] = !gtt_vma_pin(w.f.vm, h[i]);
+			} else if (kind == 8 && nf < NF) {
+				f[nf] = new_fence();
+				if (gtt_vma_add_active(w.f.vm, h[i], f[nf]))
+					gtt_fence_put(f[nf]);
+				else
+					nf++;
+			} else {
+				if (nf) {
+					gtt_fence_signal(f[nf - 1], 0);
+					gtt_fence_put(f[--nf]);
+				}
+				gtt_executor_run_all(w.f.ex);
+			}
+			/* Victims: bound before, unpinned, listed by the roster. */
+			for (int j = 0; j < NV; j++) {
+				bool listed = false;
+
+				if (!was[j] || j == i || !live[j])
+					continue;
+				assert_int_equal(gtt_vma_query(w.f.vm, h[j], &info), 0);
+				if (info.bound)
+					continue;
+				assert_true(info.evicted);
+				assert_false(pinned[j]);
+				for (unsigned int k = 0; k < w.roster.n; k++)
+					listed |= w.roster.list[k] == h[j];
+				assert_true(order != GTT_EVICT_ROSTER || listed);
+			}
+			evicted_total += evictions(&w) - before;
+			assert_int_equal(range_alloc_check(gtt_vm_range_alloc(w.f.vm)), 0);
+		}
+		for (unsigned int k = 0; k < nf; k++)
+			gtt_fence_signal(f[k], 0);
+		world_fini(&w, f, (int)nf);
+	}
+	assert_true(evicted_total > 100);
+	assert_true(failed_binds > 100);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, alarm_setup, alarm_teardown)
@@ -684,6 +812,7 @@ int main(void)
 		T(test_enospc_changes_nothing),
 		T(test_oom_changes_nothing),
 		T(test_random_against_oracle),
+		T(test_random_ops_lru_roster),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
