@@ -567,12 +567,11 @@ static bool in_prefix(void *arg, struct gtt_range_node *node)
 	return false;
 }
 
-static void test_random_against_oracle(void **state)
+/* @limits: a random range limit on most binds, and fixed binds. */
+static void random_against_oracle(uint64_t rng, bool limits)
 {
 	static const enum gtt_placement pl[] = { GTT_PLACE_BEST, GTT_PLACE_LOW, GTT_PLACE_HIGH };
-	uint64_t rng = 0x15eed;
 
-	(void)state;
 	for (int round = 0; round < 400; round++) {
 		enum gtt_evict_order order = round & 1 ? GTT_EVICT_ROSTER : GTT_EVICT_LRU;
 		struct oracle o = { 0 };
@@ -636,6 +635,24 @@ static void test_random_against_oracle(void **state)
 		bi.alignment = req.alignment;
 		bi.color = req.color;
 		bi.placement = req.placement;
+		if (limits && rng_below(&rng, 3) == 0) {
+			/* Fixed: the request evict_for() is given. */
+			uint64_t pages = 64 - req.size / PAGE;
+
+			bi.flags |= GTT_BIND_FIXED;
+			bi.offset = VA + rng_below(&rng, pages + 1) * PAGE;
+			bi.offset &= ~(req.alignment - 1);
+			if (bi.offset < VA)
+				bi.offset += req.alignment;
+			req.range_start = bi.offset;
+			req.range_end = bi.offset + req.size;
+			req.placement = GTT_PLACE_LOW;
+		} else if (limits && rng_below(&rng, 4) != 0) {
+			uint64_t lo = rng_below(&rng, 64);
+
+			req.range_start = bi.range_start = VA + lo * PAGE;
+			req.range_end = bi.range_end = VA + (lo + 1 + rng_below(&rng, 64 - lo)) * PAGE;
+		}
 		/* The oracle: the shortest prefix FEWEST opens a hole with. */
 		for (o.prefix = 0; o.prefix <= listed; o.prefix++)
 			if (!gtt_range_evict_scan(gtt_vm_range_alloc(w.f.vm), &req, in_prefix, &o,
@@ -666,6 +683,20 @@ static void test_random_against_oracle(void **state)
 		assert_int_equal(range_alloc_check(gtt_vm_range_alloc(w.f.vm)), 0);
 		world_fini(&w, &f, 1);
 	}
+}
+
+static void test_random_against_oracle(void **state)
+{
+	(void)state;
+	random_against_oracle(0x15eed, false);
+}
+
+/* The same with range limits and fixed binds (LRU's fixed binds take
+ * FEWEST's scan: the oracle's set, the only one there is). */
+static void test_random_against_oracle_limits(void **state)
+{
+	(void)state;
+	random_against_oracle(0x11111, true);
 }
 
 /*
@@ -812,6 +843,7 @@ int main(void)
 		T(test_enospc_changes_nothing),
 		T(test_oom_changes_nothing),
 		T(test_random_against_oracle),
+		T(test_random_against_oracle_limits),
 		T(test_random_ops_lru_roster),
 	};
 
