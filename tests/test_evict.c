@@ -244,6 +244,51 @@ static void test_fixed_bind(void **state)
 	}
 }
 
+/*
+ * A fixed evicting bind next to a neighbour of another colour: with
+ * colour guards, A (colour 1, pages 0-1) touches the fixed range (pages
+ * 2-3, colour 0) that B (colour 1) fills, so the guard page would fall
+ * inside it: A goes too, under every order, and C (colour 1, pages 5-6,
+ * page 4 its guard) stays.  A
+ * roster that lists B alone leaves no room, with nothing evicted.  Fails
+ * if FEWEST's scan stops looking at the neighbours outside the range whose
+ * guard reaches into it (rule_reaches_in(); FEWEST and LRU then get
+ * -ENOSPC), or if the roster's -ENOSPC left B evicted.
+ */
+static void test_fixed_bind_colour_neighbour(void **state)
+{
+	static const enum gtt_evict_order orders[] = { GTT_EVICT_FEWEST, GTT_EVICT_LRU,
+						       GTT_EVICT_ROSTER };
+	struct gtt_bind_info at = fixed_at(VA + 2 * PAGE, GTT_BIND_EVICT | GTT_BIND_ASYNC);
+	struct world w;
+	gtt_vma_t n;
+
+	(void)state;
+	for (int o = 0; o < 3; o++) {
+		world_init(&w, 8, GTT_VM_COLOR_GUARD, orders[o]);
+		place(&w, 0, 2, 1);
+		place(&w, 2, 2, 1);
+		place(&w, 5, 2, 1);
+		n = make_vma(&w.f, 0xb0000000, 2, NULL);
+		w.roster.list[0] = w.v[1];
+		w.roster.n = 1;
+		if (orders[o] == GTT_EVICT_ROSTER) {
+			assert_int_equal(gtt_vma_bind(w.f.vm, n, &at, NULL), -ENOSPC);
+			assert_int_equal(evictions(&w), 0);
+			assert_true(bound(&w, 0) && bound(&w, 1) && bound(&w, 2));
+			w.roster.list[1] = w.v[0];
+			w.roster.n = 2;
+		}
+		assert_int_equal(gtt_vma_bind(w.f.vm, n, &at, NULL), 0);
+		assert_false(bound(&w, 0) || bound(&w, 1));
+		assert_true(bound(&w, 2));
+		assert_int_equal(evictions(&w), 2);
+		assert_int_equal(offset_of(&w, n), 2);
+		assert_int_equal(range_alloc_check(gtt_vm_range_alloc(w.f.vm)), 0);
+		world_fini(&w, NULL, 0);
+	}
+}
+
 /* gtt_vm_add_active() uses every vma at once: the order stays. */
 static void test_lru_vm_wide_keeps_order(void **state)
 {
@@ -835,6 +880,7 @@ int main(void)
 		T(test_lru_run_of_two),
 		T(test_lru_vm_wide_keeps_order),
 		T(test_fixed_bind),
+		T(test_fixed_bind_colour_neighbour),
 		T(test_pinned_never_evicted),
 		T(test_roster_order),
 		T(test_roster_garbage),
