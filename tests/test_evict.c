@@ -338,6 +338,40 @@ static void test_pinned_never_evicted(void **state)
 	}
 }
 
+/*
+ * Handles a roster may not use: the bound vmas of another vm at the same
+ * offsets (same slots, same generations: only the vm tag differs), and
+ * the vma being bound itself.  Both are skipped: the roster's one real
+ * candidate (C) goes, and the other vm keeps every vma.  Fails if a
+ * handle were looked up without its vm tag (the other vm's A would name
+ * this vm's A, which would go first).
+ */
+static void test_roster_foreign_handles(void **state)
+{
+	struct gtt_bind_info bi = { .flags = GTT_BIND_EVICT | GTT_BIND_ASYNC };
+	struct world w, other;
+	gtt_vma_t n;
+
+	(void)state;
+	four(&w, GTT_EVICT_ROSTER);
+	four(&other, GTT_EVICT_FEWEST);
+	n = make_vma(&w.f, 0xb0000000, 2, NULL);
+	w.roster.list[0] = n;
+	for (int i = 0; i < 4; i++)
+		w.roster.list[1 + i] = other.v[i];
+	w.roster.list[5] = w.v[2];
+	w.roster.n = 6;
+	assert_int_equal(gtt_vma_bind(w.f.vm, n, &bi, NULL), 0);
+	assert_false(bound(&w, 2));
+	assert_true(bound(&w, 0) && bound(&w, 1) && bound(&w, 3));
+	assert_int_equal(offset_of(&w, n), 4);
+	for (int i = 0; i < 4; i++)
+		assert_true(bound(&other, i));
+	assert_int_equal(evictions(&other), 0);
+	world_fini(&other, NULL, 0);
+	world_fini(&w, NULL, 0);
+}
+
 /* The roster's order is followed, and what it does not list stays.  Fails
  * if the scan took candidates from anywhere else. */
 static void test_roster_order(void **state)
@@ -884,6 +918,7 @@ int main(void)
 		T(test_pinned_never_evicted),
 		T(test_roster_order),
 		T(test_roster_garbage),
+		T(test_roster_foreign_handles),
 		T(test_config_checks),
 		T(test_colour_guard),
 		T(test_enospc_changes_nothing),
