@@ -617,6 +617,69 @@ static void test_oom_changes_nothing(void **state)
 }
 
 /*
+ * A synchronous evicting bind whose PTE write fails (the victims' clears
+ * ran first, right there: they had nothing to wait for): the bind fails
+ * with the backend's error and leaves its vma unbound, and the victims
+ * stay evicted (their clears cannot be taken back): evicted set, their
+ * entries clear, their range free again, the allocator sound, no memory
+ * held.  Under every order.  The same with the first victim's clear made
+ * to fail instead: the bind succeeds and its write replaces the stale
+ * entries.  Fails if the failed write left the vma bound (bind_undo_inline()
+ * keeping op->v->binding; checked by mutation).
+ */
+static void test_sync_write_fails_after_eviction(void **state)
+{
+	static const enum gtt_evict_order orders[] = { GTT_EVICT_FEWEST, GTT_EVICT_LRU,
+						       GTT_EVICT_ROSTER };
+	struct gtt_bind_info bi = { .flags = GTT_BIND_EVICT };
+	struct gtt_mock_stats ms0, ms;
+	struct gtt_range_stats rs;
+	struct gtt_vma_info info;
+	struct world w;
+	gtt_vma_t n;
+
+	(void)state;
+	for (int o = 0; o < 6; o++) {
+		bool write_fails = o < 3;
+
+		four(&w, orders[o % 3]);
+		w.roster.n = 4;
+		memcpy(w.roster.list, w.v, 4 * sizeof(w.v[0]));
+		n = make_vma(&w.f, 0xb0000000, 4, NULL);
+		/* Two victims (A, B under FEWEST and LRU): a clear and an
+		 * invalidation each, then the write, the fifth call. */
+		assert_int_equal(gtt_mock_stats(w.f.be, &ms0), 0);
+		assert_int_equal(gtt_mock_fail_call(w.f.be, write_fails ? 5 : 1, -EIO), 0);
+		assert_int_equal(gtt_vma_bind(w.f.vm, n, &bi, NULL), write_fails ? -EIO : 0);
+		gtt_mock_fail_call(w.f.be, 0, 0);
+		assert_int_equal(gtt_mock_stats(w.f.be, &ms), 0);
+		assert_int_equal(ms.failures_injected - ms0.failures_injected, 1);
+		/* The victims' clears, and the failed write's clean-up. */
+		assert_int_equal(ms.clear_calls - ms0.clear_calls, write_fails ? 3 : 2);
+		assert_int_equal(ms.entries_written - ms0.entries_written, write_fails ? 0 : 4);
+		assert_int_equal(evictions(&w), 2);
+		assert_false(bound(&w, 0) || bound(&w, 1));
+		assert_true(bound(&w, 2) && bound(&w, 3));
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(gtt_vma_query(w.f.vm, w.v[i], &info), 0);
+			assert_true(info.evicted);
+		}
+		assert_int_equal(gtt_vma_query(w.f.vm, n, &info), 0);
+		assert_int_equal(info.bound, !write_fails);
+		gtt_executor_run_all(w.f.ex);
+		for (uint64_t p = 0; p < 4; p++) {
+			struct gtt_mock_entry e = mock_entry(&w.f, VA + p * PAGE);
+
+			assert_int_equal(e.valid && e.addr != 0xdead000, !write_fails);
+		}
+		assert_int_equal(gtt_range_alloc_stats(gtt_vm_range_alloc(w.f.vm), &rs), 0);
+		assert_int_equal(rs.used, (write_fails ? 4 : 8) * PAGE);
+		assert_int_equal(range_alloc_check(gtt_vm_range_alloc(w.f.vm)), 0);
+		world_fini(&w, NULL, 0);
+	}
+}
+
+/*
  * Random layouts against an oracle.  A 64-page vm with colour guards holds
  * vmas of 1-3 pages and colours 0-2 with random gaps, some pinned; the
  * order is a random permutation (LRU: the order of gtt_vma_add_active();
@@ -923,6 +986,7 @@ int main(void)
 		T(test_colour_guard),
 		T(test_enospc_changes_nothing),
 		T(test_oom_changes_nothing),
+		T(test_sync_write_fails_after_eviction),
 		T(test_random_against_oracle),
 		T(test_random_against_oracle_limits),
 		T(test_random_ops_lru_roster),

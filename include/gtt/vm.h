@@ -144,7 +144,8 @@ enum gtt_vm_flags {
  * Under every order, pinned vmas, sparse vmas and vmas over
  * %GTT_PAGES_BORROWED pages are never victims, the colour rule is kept
  * (a hole next to a neighbour of another colour keeps its guard page),
- * and nothing is evicted unless the bind then completes.
+ * and nothing is evicted unless the bind then gets its placement and all
+ * it needs (its PTE write may still fail, see %GTT_BIND_EVICT).
  */
 enum gtt_evict_order {
 	GTT_EVICT_FEWEST = 0,	/* fewest victims */
@@ -275,7 +276,10 @@ enum gtt_bind_flags {
 	 * chosen in the vm's &enum gtt_evict_order.  An
 	 * owner learns of it from gtt_vma_query() (@evicted) and gets the
 	 * eviction's fence from gtt_vma_last_unbind().  Nothing is evicted
-	 * unless the bind then succeeds.
+	 * unless the bind then gets its placement and everything it needs
+	 * (memory, dependency records); a PTE write that fails after that
+	 * (a synchronous bind returns the error, an asynchronous one's fence
+	 * carries it) leaves the victims evicted and the vma unbound.
 	 */
 	GTT_BIND_EVICT = 1u << 2,
 	/**
