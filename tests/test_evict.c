@@ -244,6 +244,51 @@ static void test_fixed_bind(void **state)
 	}
 }
 
+/*
+ * A fixed evicting bind next to a neighbour of another colour: with
+ * colour guards, A (colour 1, pages 0-1) touches the fixed range (pages
+ * 2-3, colour 0) that B (colour 1) fills, so the guard page would fall
+ * inside it: A goes too, under every order, and C (colour 1, pages 5-6,
+ * page 4 its guard) stays.  A
+ * roster that lists B alone leaves no room, with nothing evicted.  Fails
+ * if FEWEST's scan stops looking at the neighbours outside the range whose
+ * guard reaches into it (rule_reaches_in(); FEWEST and LRU then get
+ * -ENOSPC), or if the roster's -ENOSPC left B evicted.
+ */
+static void test_fixed_bind_colour_neighbour(void **state)
+{
+	static const enum gtt_evict_order orders[] = { GTT_EVICT_FEWEST, GTT_EVICT_LRU,
+						       GTT_EVICT_ROSTER };
+	struct gtt_bind_info at = fixed_at(VA + 2 * PAGE, GTT_BIND_EVICT | GTT_BIND_ASYNC);
+	struct world w;
+	gtt_vma_t n;
+
+	(void)state;
+	for (int o = 0; o < 3; o++) {
+		world_init(&w, 8, GTT_VM_COLOR_GUARD, orders[o]);
+		place(&w, 0, 2, 1);
+		place(&w, 2, 2, 1);
+		place(&w, 5, 2, 1);
+		n = make_vma(&w.f, 0xb0000000, 2, NULL);
+		w.roster.list[0] = w.v[1];
+		w.roster.n = 1;
+		if (orders[o] == GTT_EVICT_ROSTER) {
+			assert_int_equal(gtt_vma_bind(w.f.vm, n, &at, NULL), -ENOSPC);
+			assert_int_equal(evictions(&w), 0);
+			assert_true(bound(&w, 0) && bound(&w, 1) && bound(&w, 2));
+			w.roster.list[1] = w.v[0];
+			w.roster.n = 2;
+		}
+		assert_int_equal(gtt_vma_bind(w.f.vm, n, &at, NULL), 0);
+		assert_false(bound(&w, 0) || bound(&w, 1));
+		assert_true(bound(&w, 2));
+		assert_int_equal(evictions(&w), 2);
+		assert_int_equal(offset_of(&w, n), 2);
+		assert_int_equal(range_alloc_check(gtt_vm_range_alloc(w.f.vm)), 0);
+		world_fini(&w, NULL, 0);
+	}
+}
+
 /* gtt_vm_add_active() uses every vma at once: the order stays. */
 static void test_lru_vm_wide_keeps_order(void **state)
 {
@@ -291,6 +336,40 @@ static void test_pinned_never_evicted(void **state)
 				assert_true(bound(&w, i));
 		world_fini(&w, NULL, 0);
 	}
+}
+
+/*
+ * Handles a roster may not use: the bound vmas of another vm at the same
+ * offsets (same slots, same generations: only the vm tag differs), and
+ * the vma being bound itself.  Both are skipped: the roster's one real
+ * candidate (C) goes, and the other vm keeps every vma.  Fails if a
+ * handle were looked up without its vm tag (the other vm's A would name
+ * this vm's A, which would go first).
+ */
+static void test_roster_foreign_handles(void **state)
+{
+	struct gtt_bind_info bi = { .flags = GTT_BIND_EVICT | GTT_BIND_ASYNC };
+	struct world w, other;
+	gtt_vma_t n;
+
+	(void)state;
+	four(&w, GTT_EVICT_ROSTER);
+	four(&other, GTT_EVICT_FEWEST);
+	n = make_vma(&w.f, 0xb0000000, 2, NULL);
+	w.roster.list[0] = n;
+	for (int i = 0; i < 4; i++)
+		w.roster.list[1 + i] = other.v[i];
+	w.roster.list[5] = w.v[2];
+	w.roster.n = 6;
+	assert_int_equal(gtt_vma_bind(w.f.vm, n, &bi, NULL), 0);
+	assert_false(bound(&w, 2));
+	assert_true(bound(&w, 0) && bound(&w, 1) && bound(&w, 3));
+	assert_int_equal(offset_of(&w, n), 4);
+	for (int i = 0; i < 4; i++)
+		assert_true(bound(&other, i));
+	assert_int_equal(evictions(&other), 0);
+	world_fini(&other, NULL, 0);
+	world_fini(&w, NULL, 0);
 }
 
 /* The roster's order is followed, and what it does not list stays.  Fails
@@ -538,6 +617,69 @@ static void test_oom_changes_nothing(void **state)
 }
 
 /*
+ * A synchronous evicting bind whose PTE write fails (the victims' clears
+ * ran first, right there: they had nothing to wait for): the bind fails
+ * with the backend's error and leaves its vma unbound, and the victims
+ * stay evicted (their clears cannot be taken back): evicted set, their
+ * entries clear, their range free again, the allocator sound, no memory
+ * held.  Under every order.  The same with the first victim's clear made
+ * to fail instead: the bind succeeds and its write replaces the stale
+ * entries.  Fails if the failed write left the vma bound (bind_undo_inline()
+ * keeping op->v->binding; checked by mutation).
+ */
+static void test_sync_write_fails_after_eviction(void **state)
+{
+	static const enum gtt_evict_order orders[] = { GTT_EVICT_FEWEST, GTT_EVICT_LRU,
+						       GTT_EVICT_ROSTER };
+	struct gtt_bind_info bi = { .flags = GTT_BIND_EVICT };
+	struct gtt_mock_stats ms0, ms;
+	struct gtt_range_stats rs;
+	struct gtt_vma_info info;
+	struct world w;
+	gtt_vma_t n;
+
+	(void)state;
+	for (int o = 0; o < 6; o++) {
+		bool write_fails = o < 3;
+
+		four(&w, orders[o % 3]);
+		w.roster.n = 4;
+		memcpy(w.roster.list, w.v, 4 * sizeof(w.v[0]));
+		n = make_vma(&w.f, 0xb0000000, 4, NULL);
+		/* Two victims (A, B under FEWEST and LRU): a clear and an
+		 * invalidation each, then the write, the fifth call. */
+		assert_int_equal(gtt_mock_stats(w.f.be, &ms0), 0);
+		assert_int_equal(gtt_mock_fail_call(w.f.be, write_fails ? 5 : 1, -EIO), 0);
+		assert_int_equal(gtt_vma_bind(w.f.vm, n, &bi, NULL), write_fails ? -EIO : 0);
+		gtt_mock_fail_call(w.f.be, 0, 0);
+		assert_int_equal(gtt_mock_stats(w.f.be, &ms), 0);
+		assert_int_equal(ms.failures_injected - ms0.failures_injected, 1);
+		/* The victims' clears, and the failed write's clean-up. */
+		assert_int_equal(ms.clear_calls - ms0.clear_calls, write_fails ? 3 : 2);
+		assert_int_equal(ms.entries_written - ms0.entries_written, write_fails ? 0 : 4);
+		assert_int_equal(evictions(&w), 2);
+		assert_false(bound(&w, 0) || bound(&w, 1));
+		assert_true(bound(&w, 2) && bound(&w, 3));
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(gtt_vma_query(w.f.vm, w.v[i], &info), 0);
+			assert_true(info.evicted);
+		}
+		assert_int_equal(gtt_vma_query(w.f.vm, n, &info), 0);
+		assert_int_equal(info.bound, !write_fails);
+		gtt_executor_run_all(w.f.ex);
+		for (uint64_t p = 0; p < 4; p++) {
+			struct gtt_mock_entry e = mock_entry(&w.f, VA + p * PAGE);
+
+			assert_int_equal(e.valid && e.addr != 0xdead000, !write_fails);
+		}
+		assert_int_equal(gtt_range_alloc_stats(gtt_vm_range_alloc(w.f.vm), &rs), 0);
+		assert_int_equal(rs.used, (write_fails ? 4 : 8) * PAGE);
+		assert_int_equal(range_alloc_check(gtt_vm_range_alloc(w.f.vm)), 0);
+		world_fini(&w, NULL, 0);
+	}
+}
+
+/*
  * Random layouts against an oracle.  A 64-page vm with colour guards holds
  * vmas of 1-3 pages and colours 0-2 with random gaps, some pinned; the
  * order is a random permutation (LRU: the order of gtt_vma_add_active();
@@ -567,12 +709,11 @@ static bool in_prefix(void *arg, struct gtt_range_node *node)
 	return false;
 }
 
-static void test_random_against_oracle(void **state)
+/* @limits: a random range limit on most binds, and fixed binds. */
+static void random_against_oracle(uint64_t rng, bool limits)
 {
 	static const enum gtt_placement pl[] = { GTT_PLACE_BEST, GTT_PLACE_LOW, GTT_PLACE_HIGH };
-	uint64_t rng = 0x15eed;
 
-	(void)state;
 	for (int round = 0; round < 400; round++) {
 		enum gtt_evict_order order = round & 1 ? GTT_EVICT_ROSTER : GTT_EVICT_LRU;
 		struct oracle o = { 0 };
@@ -636,6 +777,24 @@ static void test_random_against_oracle(void **state)
 		bi.alignment = req.alignment;
 		bi.color = req.color;
 		bi.placement = req.placement;
+		if (limits && rng_below(&rng, 3) == 0) {
+			/* Fixed: the request evict_for() is given. */
+			uint64_t pages = 64 - req.size / PAGE;
+
+			bi.flags |= GTT_BIND_FIXED;
+			bi.offset = VA + rng_below(&rng, pages + 1) * PAGE;
+			bi.offset &= ~(req.alignment - 1);
+			if (bi.offset < VA)
+				bi.offset += req.alignment;
+			req.range_start = bi.offset;
+			req.range_end = bi.offset + req.size;
+			req.placement = GTT_PLACE_LOW;
+		} else if (limits && rng_below(&rng, 4) != 0) {
+			uint64_t lo = rng_below(&rng, 64);
+
+			req.range_start = bi.range_start = VA + lo * PAGE;
+			req.range_end = bi.range_end = VA + (lo + 1 + rng_below(&rng, 64 - lo)) * PAGE;
+		}
 		/* The oracle: the shortest prefix FEWEST opens a hole with. */
 		for (o.prefix = 0; o.prefix <= listed; o.prefix++)
 			if (!gtt_range_evict_scan(gtt_vm_range_alloc(w.f.vm), &req, in_prefix, &o,
@@ -668,6 +827,148 @@ static void test_random_against_oracle(void **state)
 	}
 }
 
+static void test_random_against_oracle(void **state)
+{
+	(void)state;
+	random_against_oracle(0x15eed, false);
+}
+
+/* The same with range limits and fixed binds (LRU's fixed binds take
+ * FEWEST's scan: the oracle's set, the only one there is). */
+static void test_random_against_oracle_limits(void **state)
+{
+	(void)state;
+	random_against_oracle(0x11111, true);
+}
+
+/*
+ * Random operations on LRU and ROSTER vms (with and without colour
+ * guards), run under the sanitizers: binds (some fixed, most evicting,
+ * some with an allocation or a PTE write made to fail; all asynchronous,
+ * as the unbinds are), destroys,
+ * pins, active fences, executor runs.  After each step: the allocator is
+ * sound, a failed evicting bind evicted nothing unless its PTE write
+ * failed (the victims go before the write), every victim was unpinned and,
+ * under ROSTER, listed; the LRU list never names a vma that was unbound,
+ * destroyed or rebound (ASan sees it if it does).
+ */
+static void test_random_ops_lru_roster(void **state)
+{
+	enum { NV = 40, NF = 64 };
+	uint64_t rng = 0x1a2b3c;
+	unsigned long evicted_total = 0, failed_binds = 0;
+
+	(void)state;
+	for (int round = 0; round < 60; round++) {
+		enum gtt_evict_order order = round & 1 ? GTT_EVICT_ROSTER : GTT_EVICT_LRU;
+		struct gtt_fence *f[NF];
+		gtt_vma_t h[NV];
+		bool live[NV] = { 0 }, pinned[NV] = { 0 }, was[NV];
+		unsigned int nf = 0;
+		struct world w;
+
+		world_init(&w, 48, round & 2 ? GTT_VM_COLOR_GUARD : 0, order);
+		for (int i = 0; i < NV; i++) {
+			h[i] = make_vma(&w.f, 0xa0000000 + (uint64_t)i * 0x100000,
+					1 + rng_below(&rng, 4), NULL);
+			live[i] = true;
+		}
+		for (int op = 0; op < 300; op++) {
+			int i = (int)rng_below(&rng, NV), kind = (int)rng_below(&rng, 10);
+			uint64_t before = evictions(&w);
+			struct gtt_vma_info info;
+
+			if (!live[i])
+				continue;
+			for (int j = 0; j < NV; j++)
+				was[j] = live[j] && !gtt_vma_query(w.f.vm, h[j], &info) && info.bound;
+			if (order == GTT_EVICT_ROSTER) {	/* a random roster, garbage included */
+				w.roster.n = (unsigned int)rng_below(&rng, 33);
+				for (unsigned int k = 0; k < w.roster.n; k++)
+					w.roster.list[k] = rng_below(&rng, 8) ? h[rng_below(&rng, NV)] :
+							   rng_next(&rng);
+			}
+			if (kind < 5) {
+				struct gtt_bind_info bi = {
+					.flags = GTT_BIND_ASYNC | (rng_below(&rng, 5) ? GTT_BIND_EVICT : 0),
+					.color = (uint32_t)rng_below(&rng, 3),
+					.placement = (enum gtt_placement)rng_below(&rng, 3),
+				};
+				int inject = (int)rng_below(&rng, 6), err;
+
+				if (rng_below(&rng, 4) == 0) {
+					bi.flags |= GTT_BIND_FIXED;
+					bi.offset = VA + rng_below(&rng, 44) * PAGE;
+				}
+				if (inject == 0)
+					mem_fail_after(1 + rng_below(&rng, 12));
+				if (inject == 1)
+					gtt_mock_fail_call(w.f.be, 1, -EIO);
+				err = gtt_vma_bind(w.f.vm, h[i], &bi, NULL);
+				mem_fail_after(0);
+				gtt_mock_fail_call(w.f.be, 0, 0);
+				if (err)
+					failed_binds++;
+				if (err && inject != 1)
+					assert_int_equal(evictions(&w), before);
+			} else if (kind == 5) {
+				struct gtt_fence *uf = NULL;
+
+				if (!gtt_vma_unbind(w.f.vm, h[i], GTT_UNBIND_ASYNC, &uf))
+					gtt_fence_put(uf);
+			} else if (kind == 6) {
+				/* A destroy waits for the unbind: every fence
+				 * signalled first. */
+				while (nf) {
+					gtt_fence_signal(f[nf - 1], 0);
+					gtt_fence_put(f[--nf]);
+				}
+				if (!pinned[i] && !gtt_vma_destroy(w.f.vm, h[i]))
+					live[i] = false;
+			} else if (kind == 7) {
+				if (pinned[i])
+					pinned[i] = gtt_vma_unpin(w.f.vm, h[i]) != 0;
+				else
+					pinned[i] = !gtt_vma_pin(w.f.vm, h[i]);
+			} else if (kind == 8 && nf < NF) {
+				f[nf] = new_fence();
+				if (gtt_vma_add_active(w.f.vm, h[i], f[nf]))
+					gtt_fence_put(f[nf]);
+				else
+					nf++;
+			} else {
+				if (nf) {
+					gtt_fence_signal(f[nf - 1], 0);
+					gtt_fence_put(f[--nf]);
+				}
+				gtt_executor_run_all(w.f.ex);
+			}
+			/* Victims: bound before, unpinned, listed by the roster. */
+			for (int j = 0; j < NV; j++) {
+				bool listed = false;
+
+				if (!was[j] || j == i || !live[j])
+					continue;
+				assert_int_equal(gtt_vma_query(w.f.vm, h[j], &info), 0);
+				if (info.bound)
+					continue;
+				assert_true(info.evicted);
+				assert_false(pinned[j]);
+				for (unsigned int k = 0; k < w.roster.n; k++)
+					listed |= w.roster.list[k] == h[j];
+				assert_true(order != GTT_EVICT_ROSTER || listed);
+			}
+			evicted_total += evictions(&w) - before;
+			assert_int_equal(range_alloc_check(gtt_vm_range_alloc(w.f.vm)), 0);
+		}
+		for (unsigned int k = 0; k < nf; k++)
+			gtt_fence_signal(f[k], 0);
+		world_fini(&w, f, (int)nf);
+	}
+	assert_true(evicted_total > 100);
+	assert_true(failed_binds > 100);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, alarm_setup, alarm_teardown)
@@ -676,14 +977,19 @@ int main(void)
 		T(test_lru_run_of_two),
 		T(test_lru_vm_wide_keeps_order),
 		T(test_fixed_bind),
+		T(test_fixed_bind_colour_neighbour),
 		T(test_pinned_never_evicted),
 		T(test_roster_order),
 		T(test_roster_garbage),
+		T(test_roster_foreign_handles),
 		T(test_config_checks),
 		T(test_colour_guard),
 		T(test_enospc_changes_nothing),
 		T(test_oom_changes_nothing),
+		T(test_sync_write_fails_after_eviction),
 		T(test_random_against_oracle),
+		T(test_random_against_oracle_limits),
+		T(test_random_ops_lru_roster),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

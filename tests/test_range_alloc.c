@@ -354,6 +354,28 @@ static size_t snapshot(struct gtt_range_alloc *ra, struct snap *s, size_t max,
 	return n;
 }
 
+/* Remove the @count victims, insert @r (which must then fit), remove it,
+ * and put the snapshot's nodes back. */
+static void evict_insert_restore(struct gtt_range_alloc *ra,
+				 const struct gtt_range_request *r,
+				 struct gtt_range_node **victims, size_t count,
+				 const struct snap *s, size_t n)
+{
+	struct gtt_range_node *x;
+
+	for (size_t i = 0; i < count; i++)
+		assert_int_equal(gtt_range_remove(ra, victims[i]), 0);
+	assert_int_equal(gtt_range_insert(ra, r, NULL, &x), 0);
+	assert_int_equal(gtt_range_remove(ra, x), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (gtt_range_lookup(ra, s[i].start))
+			continue;
+		assert_int_equal(gtt_range_reserve(ra, s[i].start, s[i].size,
+						   s[i].color, s[i].owner, &x), 0);
+	}
+	assert_int_equal(range_alloc_check(ra), 0);
+}
+
 /*
  * Brute force: the fewest victims of any run of adjacent evictable nodes
  * (the empty run included) after whose removal @r fits; SIZE_MAX if none.
@@ -445,7 +467,7 @@ static void test_evict_scan_random_against_brute_force(void **state)
 					.color = (uint32_t)rng_below(&rng, 3),
 					.placement = (enum gtt_placement)rng_below(&rng, 3),
 				};
-				struct gtt_range_node *victims[MAXN], *x;
+				struct gtt_range_node *victims[MAXN];
 				size_t want, count = 99;
 				int err;
 
@@ -477,18 +499,7 @@ static void test_evict_scan_random_against_brute_force(void **state)
 						    gtt_range_node_start(victims[count - 1]) >= r.range_end))
 					outside++;
 				/* Evicting them really lets the request in. */
-				for (size_t i = 0; i < count; i++)
-					assert_int_equal(gtt_range_remove(ra, victims[i]), 0);
-				assert_int_equal(gtt_range_insert(ra, &r, NULL, &x), 0);
-				assert_int_equal(gtt_range_remove(ra, x), 0);
-				for (size_t i = 0; i < n; i++) {
-					if (gtt_range_lookup(ra, s[i].start))
-						continue;
-					assert_int_equal(gtt_range_reserve(ra, s[i].start, s[i].size,
-									   s[i].color, s[i].owner,
-									   &x), 0);
-				}
-				assert_int_equal(range_alloc_check(ra), 0);
+				evict_insert_restore(ra, &r, victims, count, s, n);
 			}
 			gtt_range_alloc_destroy(ra);
 		}
@@ -1812,6 +1823,121 @@ static void test_top_random_against_model(void **state)
 	gtt_range_alloc_destroy(ra);
 }
 
+/*
+ * The ordered scans' helpers (range_fit_req(), range_fits(),
+ * range_span_fits(), range_scan_run(): the vm's LRU and roster orders)
+ * against FEWEST (gtt_range_evict_scan()) where they must agree: with every
+ * unpinned node a candidate, a maximal run of them opens a hole exactly
+ * when its span fits, and the best of range_scan_run() over those runs
+ * (fewest; ties: the lowest, the highest for GTT_PLACE_HIGH) is FEWEST's
+ * pick.  Spaces low, in the middle and ending at 2^64, with and without
+ * the guard page, nospan blocks, range limits (range_end 0 included, and
+ * ranges at the top).  Evicting the pick must let the request in.
+ */
+static void test_ordered_helpers_against_fewest(void **state)
+{
+	enum { MAXN = 40, PAGES = 32 };
+	int pinned_tag;
+	uint64_t rng = 0x0dde5ca7;
+	unsigned long agree = 0, opened = 0, top = 0;
+
+	(void)state;
+	for (int world = 0; world < 600; world++) {
+		unsigned int where = (unsigned int)rng_below(&rng, 3);
+		uint64_t base = where == 0 ? rng_below(&rng, 2) * PAGE :
+				where == 1 ? (1ull << 40) : TOP(PAGES * PAGE);
+		bool guard = rng_below(&rng, 3) != 0;
+		struct gtt_range_alloc *ra = make(base, PAGES * PAGE,
+						  guard ? GTT_RANGE_COLOR_GUARD : 0);
+		struct snap s[MAXN];
+		size_t n;
+
+		if (rng_below(&rng, 3) == 0)
+			assert_int_equal(gtt_range_alloc_set_nospan(ra, 14 + (unsigned int)rng_below(&rng, 3)), 0);
+		for (uint64_t at = base; at - base < PAGES * PAGE;) {
+			uint64_t size = (1 + rng_below(&rng, 3)) * PAGE;
+			struct gtt_range_node *x;
+
+			at += rng_below(&rng, 4) == 0 ? PAGE : 0;
+			if (at - base >= PAGES * PAGE || size > PAGES * PAGE - (at - base))
+				break;
+			if (gtt_range_reserve(ra, at, size, (uint32_t)rng_below(&rng, 3),
+					      rng_below(&rng, 7) == 0 ? &pinned_tag : NULL,
+					      &x) == 0)
+				at += size;
+			else
+				at += PAGE;
+		}
+		for (int q = 0; q < 20; q++) {
+			struct gtt_range_request r = {
+				.size = (1 + rng_below(&rng, 5)) * PAGE,
+				.alignment = PAGE << rng_below(&rng, 3),
+				.color = (uint32_t)rng_below(&rng, 3),
+				.placement = (enum gtt_placement)rng_below(&rng, 3),
+			};
+			struct gtt_range_node *victims[MAXN], *best_v = NULL, *v;
+			size_t count = 0, best = 0, k;
+			struct fit_req fr;
+			int err;
+
+			if (rng_below(&rng, 2)) {
+				uint64_t lo = rng_below(&rng, PAGES), end;
+
+				r.range_start = base + lo * PAGE;
+				end = lo + 1 + rng_below(&rng, PAGES - lo);
+				r.range_end = base + end * PAGE;	/* 0 at 2^64 */
+			}
+			n = snapshot(ra, s, MAXN, &pinned_tag);
+			err = gtt_range_evict_scan(ra, &r, all_but_pinned, &pinned_tag,
+						   victims, MAXN, &count);
+			if (err == -EINVAL)	/* nospan: larger than a block */
+				continue;
+			assert_int_equal(range_fit_req(ra, &r, &fr), 0);
+			assert_int_equal(range_fits(ra, &fr), err == 0 && count == 0);
+			if (err == 0 && count == 0)
+				continue;
+			/* The maximal runs of unpinned nodes. */
+			for (size_t i = 0; i < n; i = k) {
+				struct gtt_range_node *before, *after;
+				size_t got;
+
+				if (!s[i].evictable) {
+					k = i + 1;
+					continue;
+				}
+				for (k = i; k < n && s[k].evictable; k++)
+					;
+				before = s[i].node->prev;
+				after = s[k - 1].node->next;
+				got = range_scan_run(ra, &fr, s[i].node, s[k - 1].node, &v);
+				assert_int_equal(got != 0, range_span_fits(ra, &fr, before, after));
+				if (got && (!best || got < best ||
+					    (got == best && r.placement == GTT_PLACE_HIGH))) {
+					best = got;
+					best_v = v;
+				}
+			}
+			if (err) {
+				assert_int_equal(err, -ENOSPC);
+				assert_int_equal(best, 0);
+				agree++;
+				continue;
+			}
+			assert_int_equal(best, count);
+			assert_ptr_equal(best_v, victims[0]);
+			agree++;
+			opened++;
+			top += gtt_range_node_start(victims[count - 1]) +
+			       gtt_range_node_size(victims[count - 1]) == 0;
+			evict_insert_restore(ra, &r, victims, count, s, n);
+		}
+		gtt_range_alloc_destroy(ra);
+	}
+	assert_true(opened > 1000);
+	assert_true(agree > opened);
+	assert_true(top > 0);
+}
+
 /* Nodes in caller storage: no allocation, reusable after removal. */
 static void test_embedded_nodes(void **state)
 {
@@ -1893,6 +2019,7 @@ int main(void)
 		cmocka_unit_test(test_top_color_rules),
 		cmocka_unit_test(test_top_avoid),
 		cmocka_unit_test(test_top_random_against_model),
+		cmocka_unit_test(test_ordered_helpers_against_fewest),
 	};
 
 	return cmocka_run_group_tests_name("range_alloc", tests, NULL, NULL);

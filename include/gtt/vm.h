@@ -133,15 +133,19 @@ enum gtt_vm_flags {
  * removal opens a hole for the request; then only the fewest of that run
  * that open it (those in the hole) are evicted.  Cost: O(1) per candidate
  * considered (pinned or sparse ones skipped on the way included) plus one
- * O(log n) look for a hole; keeping the LRU order costs O(1) per bind,
- * unbind and active fence added, in LRU vms only.  Where the request's
- * range leaves it one placement (%GTT_BIND_FIXED), the victims are those
- * it overlaps whatever the order, and LRU finds them as FEWEST does.
+ * O(log n) look for a hole and the pick in the run that opens one (about
+ * linear in that run); keeping the LRU order costs O(1) per bind, unbind
+ * and active fence added, in LRU vms only.  Where the request's range
+ * leaves it one placement (%GTT_BIND_FIXED), the victims are those it
+ * overlaps and, with %GTT_VM_COLOR_GUARD, a neighbour of another colour
+ * that touches it (its guard page would fall inside), whatever the order:
+ * LRU finds them as FEWEST does, ROSTER only if its roster lists them all.
  *
  * Under every order, pinned vmas, sparse vmas and vmas over
  * %GTT_PAGES_BORROWED pages are never victims, the colour rule is kept
  * (a hole next to a neighbour of another colour keeps its guard page),
- * and nothing is evicted unless the bind then completes.
+ * and nothing is evicted unless the bind then gets its placement and all
+ * it needs (its PTE write may still fail, see %GTT_BIND_EVICT).
  */
 enum gtt_evict_order {
 	GTT_EVICT_FEWEST = 0,	/* fewest victims */
@@ -272,7 +276,10 @@ enum gtt_bind_flags {
 	 * chosen in the vm's &enum gtt_evict_order.  An
 	 * owner learns of it from gtt_vma_query() (@evicted) and gets the
 	 * eviction's fence from gtt_vma_last_unbind().  Nothing is evicted
-	 * unless the bind then succeeds.
+	 * unless the bind then gets its placement and everything it needs
+	 * (memory, dependency records); a PTE write that fails after that
+	 * (a synchronous bind returns the error, an asynchronous one's fence
+	 * carries it) leaves the victims evicted and the vma unbound.
 	 */
 	GTT_BIND_EVICT = 1u << 2,
 	/**
