@@ -428,6 +428,58 @@ static void test_bind_failed(void **state)
 	fixture_fini(&f);
 }
 
+/* A sparse map whose PTE write fails in the backend: its MAP event was
+ * recorded when the batch was committed, so the failure must follow it,
+ * or the explanation calls the range mapped. */
+static void test_map_failed(void **state)
+{
+	struct gtt_journal_event ev[16];
+	struct gtt_pages *p = make_pages(0x2000000, 4, 0);
+	struct gtt_bind_info at = fixed_at(START, 0);
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t s;
+	char *text;
+	size_t n;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 16), 0);
+	assert_int_equal(gtt_vma_create_sparse(f.vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, s, &at, NULL), 0);
+	assert_int_equal(gtt_mock_fail_call(f.be, 1, -EIO), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, PAGE, 2 * PAGE,
+				     &(struct gtt_map_info){ .pages = p }, NULL), -EIO);
+	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0xdead000);
+	n = read_all(f.vm, ev, 16, NULL);
+	assert_int_equal(n, 3);
+	assert_int_equal(ev[1].kind, GTT_JOURNAL_MAP);
+	assert_int_equal(ev[2].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[2].vma, s);
+	assert_int_equal(ev[2].binding, 0);
+	assert_int_equal(ev[2].start, START + PAGE);
+	assert_int_equal(ev[2].size, 2 * PAGE);
+	assert_int_equal(ev[2].err, -EIO);
+	assert_int_equal(ev[2].flags, 0);
+	ex = explain(f.vm, START + 2 * PAGE, 0);
+	assert_int_equal(ex.count, 2);	/* the placement, the piece */
+	assert_false(ex.m[0].sparse);
+	assert_true(ex.m[1].sparse);
+	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_BIND_FAILED);
+	assert_int_equal(ex.m[1].bind_error, -EIO);
+	text = printed(&ex);
+	assert_null(strstr(text, "an access reads the mapping's pages"));
+	assert_non_null(strstr(text, "bound, but its PTE write failed"));
+	/* The sparse vma's unbind: no use after free, nothing was mapped. */
+	assert_int_equal(gtt_vma_unbind(f.vm, s, 0, NULL), 0);
+	ex = explain(f.vm, START + 2 * PAGE, 0);
+	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_CLEARED);
+	assert_int_equal(ex.m[1].bind_error, -EIO);
+	assert_null(strstr(printed(&ex), "USE AFTER FREE"));
+	gtt_pages_put(p);
+	fixture_fini(&f);
+}
+
 static void test_enable_oom(void **state)
 {
 	struct fixture f;
@@ -585,6 +637,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_past_and_now, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_failed_clear, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_failed, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_map_failed, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_enable_oom, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_threads, alarm_setup, alarm_teardown),

@@ -74,7 +74,9 @@ enum gtt_journal_kind {
 	 *	nothing was written (or what was is cleared again), so the range
 	 *	holds scratch — unless %GTT_JOURNAL_PARTIAL.  An asynchronous
 	 *	vma stays bound until its owner unbinds it; a synchronous bind
-	 *	is unbound at once (unbind and clear events follow). */
+	 *	is unbound at once (unbind and clear events follow).  A sparse
+ *	map's failed write (binding 0) names its sparse vma and the range
+ *	of the %GTT_JOURNAL_MAP it follows. */
 	GTT_JOURNAL_BIND_FAILED = 8,
 };
 
@@ -98,8 +100,9 @@ enum gtt_journal_flags {
  * @flags: &enum gtt_journal_flags.
  * @err: %GTT_JOURNAL_CLEAR: the clear's result (0 or a negative errno);
  *	%GTT_JOURNAL_BIND_FAILED: the bind's error.
- * @vma: the vma (the sparse vma for map and unmap); 0 for clear, release
- *	and failed-bind events, which name their binding.
+ * @vma: the vma (the sparse vma for map and unmap, and for a sparse map's
+ *	failed write); 0 for clear, release and a vma's failed-bind events,
+ *	which name their binding.
  * @binding: the mapping the event belongs to: the @seq of its
  *	%GTT_JOURNAL_BIND event (0 when that came before the journal, and
  *	for map, unmap and the clears of their pieces).

@@ -105,6 +105,20 @@ void journal_rec_bind_failed(struct vm_journal *j, struct gtt_binding *b)
 	pthread_mutex_unlock(&j->lock);
 }
 
+void journal_rec_piece_failed(struct vm_journal *j, const struct gtt_binding *b)
+{
+	struct gtt_journal_event *e;
+
+	pthread_mutex_lock(&j->lock);
+	e = ev_new(j, GTT_JOURNAL_BIND_FAILED);
+	e->vma = vma_name(j, b->sp->sparse_vma);
+	e->start = b->start;
+	e->size = b->size;
+	e->err = b->bind_error;
+	e->flags = b->stale ? GTT_JOURNAL_PARTIAL : 0;
+	pthread_mutex_unlock(&j->lock);
+}
+
 void journal_rec_unbind(struct vm_journal *j, const struct vma *v, bool evicted)
 {
 	const struct gtt_binding *b = v->binding;
@@ -295,8 +309,9 @@ static void ex_mapped(struct gtt_explain *ex, const struct gtt_journal_event *e)
 	struct gtt_explain_mapping *m;
 
 	/* A sparse piece replaced in place: the new batch rewrote its PTEs. */
-	if (e->kind == GTT_JOURNAL_MAP && ex->count &&
-	    ex->m[ex->count - 1].sparse && ex->m[ex->count - 1].state == GTT_EXPLAIN_BOUND) {
+	if (e->kind == GTT_JOURNAL_MAP && ex->count && ex->m[ex->count - 1].sparse &&
+	    (ex->m[ex->count - 1].state == GTT_EXPLAIN_BOUND ||
+	     ex->m[ex->count - 1].state == GTT_EXPLAIN_BIND_FAILED)) {
 		m = &ex->m[ex->count - 1];
 		m->unbound_at = m->cleared_at = e->time;
 		m->state = GTT_EXPLAIN_CLEARED;
@@ -348,7 +363,8 @@ static void ex_unbound(struct gtt_explain *ex, const struct gtt_journal_event *e
 	/* A sparse vma's unbind, or an unmap, ends its pieces here. */
 	for (uint32_t i = 0; i < ex->count; i++)
 		if (ex->m[i].sparse && ex->m[i].vma == e->vma &&
-		    ex->m[i].state == GTT_EXPLAIN_BOUND) {
+		    (ex->m[i].state == GTT_EXPLAIN_BOUND ||
+		     ex->m[i].state == GTT_EXPLAIN_BIND_FAILED)) {
 			ex->m[i].unbound_at = e->time;
 			ex->m[i].state = GTT_EXPLAIN_UNBINDING;
 		}
@@ -376,9 +392,26 @@ static void ex_cleared(struct gtt_explain *ex, const struct gtt_journal_event *e
 			ex_clear_one(&ex->m[i], e);
 }
 
+/* A sparse map's failed write names its sparse vma and its range: the
+ * latest such mapping still bound (a later batch over the same range whose
+ * MAP was recorded before this one's job ran would be taken instead). */
+static struct gtt_explain_mapping *ex_find_piece(struct gtt_explain *ex,
+						 const struct gtt_journal_event *e)
+{
+	for (uint32_t i = ex->count; i--;) {
+		struct gtt_explain_mapping *m = &ex->m[i];
+
+		if (m->sparse && m->vma == e->vma && m->start == e->start &&
+		    m->size == e->size && m->state == GTT_EXPLAIN_BOUND)
+			return m;
+	}
+	return NULL;
+}
+
 static void ex_bind_failed(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
-	struct gtt_explain_mapping *m = ex_find(ex, e);
+	struct gtt_explain_mapping *m = !e->binding && e->vma ? ex_find_piece(ex, e) :
+					ex_find(ex, e);
 
 	if (!m || m->state != GTT_EXPLAIN_BOUND)
 		return;

@@ -34,6 +34,9 @@ struct vm_journal;
 void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b);
 /* @b's PTE write failed with b->bind_error (any thread, no vm lock). */
 void journal_rec_bind_failed(struct vm_journal *j, struct gtt_binding *b);
+/* Piece @b of a committed batch (a sparse map) was not written:
+ * b->bind_error (any thread, no vm lock). */
+void journal_rec_piece_failed(struct vm_journal *j, const struct gtt_binding *b);
 /* The unbind of @v's binding starts (@evicted: by an eviction). */
 void journal_rec_unbind(struct vm_journal *j, const struct vma *v, bool evicted);
 /* @b's clear ended with @err (@ran false: skipped); @b->stale is set. */
