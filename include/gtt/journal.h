@@ -62,7 +62,9 @@ enum gtt_journal_kind {
 	 *	(%GTT_JOURNAL_SKIPPED: the vm is closed). */
 	GTT_JOURNAL_CLEAR = 4,
 	/** @GTT_JOURNAL_RELEASE: a quarantined binding's range is known clear
-	 *	(cleared again, or overwritten by a later bind); its pages go. */
+	 *	(cleared again, or overwritten by a later bind); its pages go.
+	 *	With %GTT_JOURNAL_SKIPPED: let go because the vm is closed (or
+	 *	destroyed): nothing cleared the range. */
 	GTT_JOURNAL_RELEASE = 5,
 	/** @GTT_JOURNAL_MAP: a sparse map operation (gtt/map.h) of a batch
 	 *	that was committed; @pages NULL for a NULL mapping. */
@@ -84,7 +86,8 @@ enum gtt_journal_kind {
 enum gtt_journal_flags {
 	/** @GTT_JOURNAL_QUARANTINED: the failed clear's pages are in quarantine. */
 	GTT_JOURNAL_QUARANTINED = 1u << 0,
-	/** @GTT_JOURNAL_SKIPPED: the clear was not run (the vm is closed). */
+	/** @GTT_JOURNAL_SKIPPED: the clear was not run (the vm is closed);
+	 *	on a release: the vm closed before the range was known clear. */
 	GTT_JOURNAL_SKIPPED = 1u << 1,
 	/** @GTT_JOURNAL_PARTIAL: a failed bind's write may have left entries
 	 *	mapping its pages (the clear after it failed too); its unbind's
@@ -171,7 +174,8 @@ enum gtt_explain_state {
 	GTT_EXPLAIN_QUARANTINED = 4,
 	/** @GTT_EXPLAIN_RELEASED: quarantined, then known clear. */
 	GTT_EXPLAIN_RELEASED = 5,
-	/** @GTT_EXPLAIN_SKIPPED: the vm was closed: no clear was written. */
+	/** @GTT_EXPLAIN_SKIPPED: the vm was closed: no clear was written
+	 *	(or, after a failed one, the quarantine let it go unsettled). */
 	GTT_EXPLAIN_SKIPPED = 6,
 	/** @GTT_EXPLAIN_BIND_FAILED: still bound, but its PTE write failed
 	 *	(@bind_error): accesses hit scratch, or, with @bind_partial, may

@@ -149,7 +149,8 @@ void journal_rec_clear(struct vm_journal *j, const struct gtt_binding *b,
 	pthread_mutex_unlock(&j->lock);
 }
 
-void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b)
+void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b,
+			 bool closed)
 {
 	struct gtt_journal_event *e;
 
@@ -158,6 +159,7 @@ void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b)
 	e->start = b->start;
 	e->size = b->size;
 	e->binding = b->jid;
+	e->flags = closed ? GTT_JOURNAL_SKIPPED : 0;
 	pthread_mutex_unlock(&j->lock);
 }
 
@@ -420,19 +422,23 @@ static void ex_bind_failed(struct gtt_explain *ex, const struct gtt_journal_even
 	m->state = GTT_EXPLAIN_BIND_FAILED;
 }
 
+/* Let go by the quarantine: known clear, or the vm closed (entries left). */
+static void ex_release_one(struct gtt_explain_mapping *m, const struct gtt_journal_event *e)
+{
+	m->released_at = e->time;
+	m->state = (e->flags & GTT_JOURNAL_SKIPPED) ? GTT_EXPLAIN_SKIPPED :
+		   GTT_EXPLAIN_RELEASED;
+}
+
 static void ex_released(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
 	struct gtt_explain_mapping *m = ex_find(ex, e);
 
-	if (m && m->state == GTT_EXPLAIN_QUARANTINED) {
-		m->released_at = e->time;
-		m->state = GTT_EXPLAIN_RELEASED;
-	}
+	if (m && m->state == GTT_EXPLAIN_QUARANTINED)
+		ex_release_one(m, e);
 	for (uint32_t i = 0; i < ex->count; i++)
-		if (ex->m[i].sparse && ex->m[i].state == GTT_EXPLAIN_QUARANTINED) {
-			ex->m[i].released_at = e->time;
-			ex->m[i].state = GTT_EXPLAIN_RELEASED;
-		}
+		if (ex->m[i].sparse && ex->m[i].state == GTT_EXPLAIN_QUARANTINED)
+			ex_release_one(&ex->m[i], e);
 }
 
 static void ex_event(struct gtt_explain *ex, const struct gtt_journal_event *e)
@@ -626,7 +632,11 @@ static void print_mapping(FILE *f, const struct gtt_explain *ex, uint32_t i)
 			m->cleared_at, gtt_strerror(m->clear_error), m->released_at);
 		break;
 	case GTT_EXPLAIN_SKIPPED:
-		fprintf(f, " (vm closed: no clear written)");
+		if (m->clear_error)
+			fprintf(f, " (clear failed at t=%" PRIu64 ": %s; vm closed, quarantine let go at t=%" PRIu64 ": its entries left as they were)",
+				m->cleared_at, gtt_strerror(m->clear_error), m->released_at);
+		else
+			fprintf(f, " (vm closed: no clear written)");
 		break;
 	}
 	fputc('\n', f);

@@ -42,8 +42,10 @@ void journal_rec_unbind(struct vm_journal *j, const struct vma *v, bool evicted)
 /* @b's clear ended with @err (@ran false: skipped); @b->stale is set. */
 void journal_rec_clear(struct vm_journal *j, const struct gtt_binding *b,
 		       bool ran, int err);
-/* The quarantine lets @b go: its range is clear. */
-void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b);
+/* The quarantine lets @b go: its range is clear, or (@closed) the vm is
+ * closed or destroyed and nothing cleared it. */
+void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b,
+			 bool closed);
 /* A batch's operations, just before it is committed (which cannot fail). */
 void journal_rec_batch(struct vm_journal *j, struct gtt_vm *vm,
 		       const struct gtt_map_op *ops, size_t count);
