@@ -517,6 +517,54 @@ static void test_closed_release(void **state)
 	fixture_fini(&f);
 }
 
+/* A synchronous bind whose write fails, and the clean-up after it too:
+ * the call fails and the vma stays unbound, but entries may remain and the
+ * range waits in quarantine; the journal must say so, not "nothing was
+ * bound here". */
+static void test_sync_bind_partial(void **state)
+{
+	struct gtt_journal_event ev[8];
+	struct gtt_bind_info at = fixed_at(START, 0);
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t a;
+	char *text;
+	size_t n;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 8), 0);
+	a = make_vma(&f, 0x1000000, 2, NULL);
+	assert_int_equal(gtt_mock_fail_calls(f.be, 1, UINT64_MAX, -EIO), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), -EIO);
+	n = read_all(f.vm, ev, 8, NULL);
+	assert_int_equal(n, 4);
+	assert_int_equal(ev[0].kind, GTT_JOURNAL_BIND);
+	assert_int_equal(ev[0].vma, a);
+	assert_int_equal(ev[1].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[1].flags, GTT_JOURNAL_PARTIAL);
+	assert_int_equal(ev[1].binding, ev[0].seq);
+	assert_int_equal(ev[2].kind, GTT_JOURNAL_UNBIND);
+	assert_int_equal(ev[2].binding, ev[0].seq);
+	assert_int_equal(ev[3].kind, GTT_JOURNAL_CLEAR);
+	assert_int_equal(ev[3].flags, GTT_JOURNAL_QUARANTINED);
+	assert_int_equal(ev[3].err, -EIO);
+	ex = explain(f.vm, START + PAGE, 0);
+	assert_int_equal(ex.count, 1);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_QUARANTINED);
+	assert_true(ex.m[0].bind_partial);
+	assert_true(ex.now_held);
+	text = printed(&ex);
+	assert_null(strstr(text, "nothing was bound here"));
+	assert_non_null(strstr(text, "POTENTIAL USE AFTER FREE"));
+	/* The backend works again: released. */
+	assert_int_equal(gtt_mock_fail_call(f.be, 0, 0), 0);
+	ex = explain(f.vm, START + PAGE, 0);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_RELEASED);
+	assert_false(ex.now_held);
+	fixture_fini(&f);
+}
+
 static void test_enable_oom(void **state)
 {
 	struct fixture f;
@@ -676,6 +724,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bind_failed, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_map_failed, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_closed_release, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_sync_bind_partial, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_enable_oom, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_threads, alarm_setup, alarm_teardown),

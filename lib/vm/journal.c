@@ -72,12 +72,11 @@ static void bind_failed_event(struct vm_journal *j, const struct gtt_binding *b)
 	e->flags = b->stale ? GTT_JOURNAL_PARTIAL : 0;
 }
 
-void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
+/* Under j->lock: @b placed for @h; gives @b its journal id. */
+static void bind_event(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
 {
-	struct gtt_journal_event *e;
+	struct gtt_journal_event *e = ev_new(j, GTT_JOURNAL_BIND);
 
-	pthread_mutex_lock(&j->lock);
-	e = ev_new(j, GTT_JOURNAL_BIND);
 	e->vma = vma_name(j, h);
 	e->start = b->start;
 	e->size = b->size;
@@ -86,9 +85,52 @@ void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
 	e->pages_id = pages_name(j, b->pages);
 	e->binding = e->seq;
 	b->jid = e->seq;
+}
+
+/* Under j->lock. */
+static void unbind_event(struct vm_journal *j, gtt_vma_t h,
+			 const struct gtt_binding *b, bool evicted)
+{
+	struct gtt_journal_event *e = ev_new(j, evicted ? GTT_JOURNAL_EVICT :
+						  GTT_JOURNAL_UNBIND);
+
+	e->vma = vma_name(j, h);
+	e->start = b->start;
+	e->size = b->size;
+	e->binding = b->jid;
+}
+
+/* Under j->lock. */
+static void clear_event(struct vm_journal *j, const struct gtt_binding *b,
+			bool ran, int err)
+{
+	struct gtt_journal_event *e = ev_new(j, GTT_JOURNAL_CLEAR);
+
+	e->start = b->start;
+	e->size = b->size;
+	e->binding = b->jid;
+	e->err = ran ? err : 0;
+	e->flags = (ran ? 0 : GTT_JOURNAL_SKIPPED) |
+		   (b->stale ? GTT_JOURNAL_QUARANTINED : 0);
+}
+
+void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
+{
+	pthread_mutex_lock(&j->lock);
+	bind_event(j, h, b);
 	/* Its job ran inside the call and failed: that comes after. */
 	if (b->jfailed)
 		bind_failed_event(j, b);
+	pthread_mutex_unlock(&j->lock);
+}
+
+void journal_rec_bind_undone(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
+{
+	pthread_mutex_lock(&j->lock);
+	bind_event(j, h, b);
+	bind_failed_event(j, b);
+	unbind_event(j, h, b, false);
+	clear_event(j, b, true, b->bind_error);
 	pthread_mutex_unlock(&j->lock);
 }
 
@@ -97,7 +139,8 @@ void journal_rec_bind_failed(struct vm_journal *j, struct gtt_binding *b)
 	pthread_mutex_lock(&j->lock);
 	/* Not yet given its id (the job ran inside the bind call): the
 	 * bind's own event records it; a synchronous bind that fails there
-	 * records neither. */
+	 * records neither, unless its entries may remain
+	 * (journal_rec_bind_undone()). */
 	if (b->jid)
 		bind_failed_event(j, b);
 	else
@@ -121,31 +164,16 @@ void journal_rec_piece_failed(struct vm_journal *j, const struct gtt_binding *b)
 
 void journal_rec_unbind(struct vm_journal *j, const struct vma *v, bool evicted)
 {
-	const struct gtt_binding *b = v->binding;
-	struct gtt_journal_event *e;
-
 	pthread_mutex_lock(&j->lock);
-	e = ev_new(j, evicted ? GTT_JOURNAL_EVICT : GTT_JOURNAL_UNBIND);
-	e->vma = vma_name(j, v->handle);
-	e->start = b->start;
-	e->size = b->size;
-	e->binding = b->jid;
+	unbind_event(j, v->handle, v->binding, evicted);
 	pthread_mutex_unlock(&j->lock);
 }
 
 void journal_rec_clear(struct vm_journal *j, const struct gtt_binding *b,
 		       bool ran, int err)
 {
-	struct gtt_journal_event *e;
-
 	pthread_mutex_lock(&j->lock);
-	e = ev_new(j, GTT_JOURNAL_CLEAR);
-	e->start = b->start;
-	e->size = b->size;
-	e->binding = b->jid;
-	e->err = ran ? err : 0;
-	e->flags = (ran ? 0 : GTT_JOURNAL_SKIPPED) |
-		   (b->stale ? GTT_JOURNAL_QUARANTINED : 0);
+	clear_event(j, b, ran, err);
 	pthread_mutex_unlock(&j->lock);
 }
 

@@ -32,6 +32,10 @@ struct vm_journal;
 
 /* A bind placed @b for vma @h; gives @b its journal id. */
 void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b);
+/* A synchronous bind @b of @h failed inside the call, and the clear after
+ * its write failed too: the vma is left unbound, the range and pages in
+ * quarantine.  Bind, failure, unbind and the failed clear, at once. */
+void journal_rec_bind_undone(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b);
 /* @b's PTE write failed with b->bind_error (any thread, no vm lock). */
 void journal_rec_bind_failed(struct vm_journal *j, struct gtt_binding *b);
 /* Piece @b of a committed batch (a sparse map) was not written:
