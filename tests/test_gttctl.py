@@ -337,6 +337,16 @@ if HAVE_PNG:
     rc, _, err = run("replay", pic + ".trace", "--map", pic + "-map.png", "--map-width", "4097")
     check(rc == 2 and "more pixels than the vm has bytes" in err,
           "replay --map wider than the vm has bytes: exit 2")
+    # A vm record the replay refuses (a 256-byte page, fewer bytes than
+    # the map's pixels): the trace's fault, with its line, not memory.
+    with open(pic + ".trace", "w") as f:
+        f.write("gtt-trace 1\nvm t=0 name=x start=0x0 size=0x100 page_size=0x100 flags=0x0\n"
+                "end t=0 records=2 dropped=0\n")
+    rc, _, err = run("replay", pic + ".trace", "--map", pic + "-map.png")
+    check(rc == 3 and "trace line 2" in err and "out of memory" not in err,
+          "replay --map of a trace whose vm record is not a valid vm: exit 3, with its line")
+    rc, _, err = run("replay", pic + ".trace", "--map", pic + "-map.png", "--map-width", "512")
+    check(rc == 3 and "trace line 2" in err, "the same with --map-width above its size: exit 3")
     os.unlink(pic + ".trace")
     rc, _, err = run("replay", game, "--map", "/nonexistent-dir/map.png")
     check(rc == 1 and "/nonexistent-dir/map.png" in err, "replay --map into a missing directory: exit 1")
