@@ -565,6 +565,34 @@ static void test_sync_bind_partial(void **state)
 	fixture_fini(&f);
 }
 
+/* A wrapped ring that lost a mapping's bind event: the mapping was bound
+ * under the journal (its unbind names the bind's seq), so the report must
+ * not say it was bound before the journal began. */
+static void test_lost_bind(void **state)
+{
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t a;
+	char *text;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 2), 0);
+	a = make_vma(&f, 0x1000000, 2, NULL);
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(f.vm, a, 0, NULL), 0);
+	ex = explain(f.vm, START, 0);
+	assert_int_equal(ex.lost, 1);
+	assert_int_equal(ex.count, 1);
+	assert_int_equal(ex.m[0].binding, 1);
+	assert_int_equal(ex.m[0].bound_at, 0);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_CLEARED);
+	text = printed(&ex);
+	assert_null(strstr(text, "bound before the journal began"));
+	assert_non_null(strstr(text, "its bind event was lost"));
+	fixture_fini(&f);
+}
+
 static void test_enable_oom(void **state)
 {
 	struct fixture f;
@@ -725,6 +753,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_failed, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_closed_release, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_bind_partial, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_bind, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_enable_oom, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_threads, alarm_setup, alarm_teardown),

@@ -627,6 +627,8 @@ static void print_mapping(FILE *f, const struct gtt_explain *ex, uint32_t i)
 			m->sparse ? "NULL pages" : "no pages", sz, m->start);
 	if (m->bound_at)
 		fprintf(f, " bound at t=%" PRIu64, m->bound_at);
+	else if (m->binding)	/* it has a bind event: the ring lost it */
+		fprintf(f, " bound (its bind event was lost)");
 	else
 		fprintf(f, " bound before the journal began");
 	if (m->bind_error)
