@@ -269,6 +269,9 @@ check(rc == 0 and state > 0 and lines[state - 1].lstrip().startswith("total") an
 rc, out, _ = run("replay", os.path.join(TRACES, "game.trace"), "--interval", "0", "--dump-end")
 check(rc == 0 and "state at the end of the trace:" in out and "the table" not in out,
       "replay --dump-end on the generic mock: the vm only")
+rc, out, err = run("replay", os.path.join(TRACES, "game.trace"), "--interval", "0", "--dump-end", "--json")
+check(rc == 2 and "--dump-end" in err and not out,
+      "replay --dump-end --json: exit 2 (the dump is text), not the JSON without the dump")
 bad = "/tmp/gttctl-test-%d.trace" % os.getpid()
 with open(os.path.join(TRACES, "compute.trace")) as f:
     good = f.read()

@@ -170,7 +170,7 @@ static void on_vm(void *arg, struct gtt_vm *vm, const struct gtt_replay_stats *s
 		return;
 	}
 	/* --dump-end: the state the trace left, before the vm goes. */
-	if (r->o->dump_end && !r->o->json) {
+	if (r->o->dump_end) {
 		print_row(st);
 		r->total_printed = true;
 		printf("state at the end of the trace:\n");
@@ -410,6 +410,8 @@ int cmd_replay(const struct opts *o_in, const char *path)
 
 	if (!path)
 		return usage_error("replay needs a TRACE%s", "");
+	if (o.dump_end && o.json)
+		return usage_error("--dump-end prints text: not with --json%s", "");
 	if (want_pics && (err = pictures_setup(&o, path, &vm, &have_vm)))
 		return err;
 	memset(pol, 0, sizeof(pol));
