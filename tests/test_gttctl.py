@@ -394,6 +394,19 @@ rc, out, _ = run("explain", "0x12000", ex, "--time", "5000")
 check(rc == 0 and out.startswith("0x12000 at t=5000: POTENTIAL USE AFTER FREE") and
       "clear not yet run" in out and "now:" not in out,
       "explain --time between the unbind and its clear: the PTEs still map the old pages")
+# A replay's times start at 0: a bind and unbind at t=0 are times, not
+# "before the journal" or "lost" (nothing was lost), nor "not unbound".
+with open(ex + "0", "w") as f:
+    f.write("gtt-trace 1\nvm t=0 name=t start=0x10000 size=0x40000 page_size=0x1000 flags=0x0\n"
+            "pages t=0 id=3 size=0x10000 flags=0x0\nvma t=0 vma=0x7 pages=3 resv=0\n"
+            "bind t=0 vma=0x7 flags=0x0 offset=0x0 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0"
+            " placement=best pte=0x0 pages_offset=0x0 deps=- at=0x10000 mapped=0x10000 fence=0 ret=0\n"
+            "unbind t=0 vma=0x7 flags=0x0 fence=0 ret=0\nend t=0 records=6 dropped=0\n")
+rc, out, _ = run("explain", "0x12000", ex + "0")
+os.unlink(ex + "0")
+check(rc == 0 and "  vma 0x7 (pages 3 +0x0, 64 KiB at 0x10000) bound at t=0, unbound at t=0"
+      " (unbind completed at t=0: PTEs cleared)\n" in out,
+      "explain a bind and unbind at t=0: their times printed")
 rc, out, _ = run("explain", "0x50000", ex)
 check(rc == 0 and out == "0x50000: nothing was bound here since the journal began\n  now: free\n",
       "explain an address never bound")

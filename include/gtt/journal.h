@@ -202,7 +202,8 @@ enum gtt_explain_state {
  * @pages_offset: where in @pages the mapping starts.
  * @pages_id: in a replay, the trace's id of @pages; 0 otherwise.
  * @bound_at: time of the bind (0 if before the journal, or if the ring
- *	lost the bind's event: then @binding is not 0).
+ *	lost the bind's event: then @binding is not 0 and at most
+ *	&gtt_explain.lost; in a replay, 0 may also be the trace's t=0).
  * @unbound_at: time the unbind started, 0 if not (yet).
  * @cleared_at: time of the clear (or its failure), 0 if not (yet).
  * @released_at: time the quarantine released it, 0 if not (yet).

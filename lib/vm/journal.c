@@ -625,9 +625,11 @@ static void print_mapping(FILE *f, const struct gtt_explain *ex, uint32_t i)
 	else
 		fprintf(f, " (%s, %s at 0x%" PRIx64 ")",
 			m->sparse ? "NULL pages" : "no pages", sz, m->start);
-	if (m->bound_at)
+	/* A replay's times start at 0: bound_at 0 is a time if the mapping
+	 * has its map or bind event (event n is lost when n <= ex->lost). */
+	if (m->bound_at || m->sparse || (m->binding && m->binding > ex->lost))
 		fprintf(f, " bound at t=%" PRIu64, m->bound_at);
-	else if (m->binding)	/* it has a bind event: the ring lost it */
+	else if (m->binding)
 		fprintf(f, " bound (its bind event was lost)");
 	else
 		fprintf(f, " bound before the journal began");
@@ -635,7 +637,7 @@ static void print_mapping(FILE *f, const struct gtt_explain *ex, uint32_t i)
 		fprintf(f, ", its PTE write failed (%s%s)", gtt_strerror(m->bind_error),
 			m->bind_partial ? "; entries it wrote may remain" :
 			"; nothing of it mapped");
-	if (m->unbound_at)
+	if (m->state != GTT_EXPLAIN_BOUND && m->state != GTT_EXPLAIN_BIND_FAILED)
 		fprintf(f, ", %s at t=%" PRIu64, m->evicted ? "evicted" : "unbound",
 			m->unbound_at);
 	switch (m->state) {
