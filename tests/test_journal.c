@@ -593,6 +593,49 @@ static void test_lost_bind(void **state)
 	fixture_fini(&f);
 }
 
+/* Two batches map the same range with other pages; the first waits for a
+ * dependency that fails, after the second was committed: the failure is
+ * the first mapping's, and the second stays bound. */
+static void test_map_failed_replaced(void **state)
+{
+	struct gtt_pages *p = make_pages(0x2000000, 4, 0), *q = make_pages(0x3000000, 4, 0);
+	struct gtt_bind_info at = fixed_at(START, 0);
+	struct gtt_fence *dep = new_fence(), *f1 = NULL, *f2 = NULL;
+	struct gtt_map_info first = { .flags = GTT_MAP_ASYNC, .pages = p,
+				      .deps = &dep, .num_deps = 1 };
+	struct gtt_map_info second = { .flags = GTT_MAP_ASYNC, .pages = q };
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t s;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 16), 0);
+	assert_int_equal(gtt_vma_create_sparse(f.vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, s, &at, NULL), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 4 * PAGE, &first, &f1), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 4 * PAGE, &second, &f2), 0);
+	gtt_fence_signal(dep, -EIO);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(f1), -EIO);
+	assert_int_equal(gtt_fence_status(f2), 1);
+	assert_int_equal(mock_entry(&f, START).addr, 0x3000000);
+	ex = explain(f.vm, START, 0);
+	assert_int_equal(ex.count, 3);		/* the placement, p, q */
+	assert_ptr_equal(ex.m[1].pages, p);
+	assert_int_equal(ex.m[1].bind_error, -EIO);
+	assert_ptr_equal(ex.m[2].pages, q);
+	assert_int_equal(ex.m[2].state, GTT_EXPLAIN_BOUND);
+	assert_int_equal(ex.m[2].bind_error, 0);
+	assert_non_null(strstr(printed(&ex), "bound: an access reads the mapping's pages"));
+	gtt_fence_put(f1);
+	gtt_fence_put(f2);
+	gtt_fence_put(dep);
+	gtt_pages_put(p);
+	gtt_pages_put(q);
+	fixture_fini(&f);
+}
+
 static void test_enable_oom(void **state)
 {
 	struct fixture f;
@@ -754,6 +797,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_closed_release, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_bind_partial, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_bind, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_map_failed_replaced, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_enable_oom, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_threads, alarm_setup, alarm_teardown),

@@ -77,8 +77,8 @@ enum gtt_journal_kind {
 	 *	holds scratch — unless %GTT_JOURNAL_PARTIAL.  An asynchronous
 	 *	vma stays bound until its owner unbinds it; a synchronous bind
 	 *	is unbound at once (unbind and clear events follow).  A sparse
- *	map's failed write (binding 0) names its sparse vma and the range
- *	of the %GTT_JOURNAL_MAP it follows. */
+ *	map's failed write (binding 0) names its sparse vma, and the range
+ *	and pages of the %GTT_JOURNAL_MAP it follows. */
 	GTT_JOURNAL_BIND_FAILED = 8,
 };
 
@@ -111,8 +111,8 @@ enum gtt_journal_flags {
  *	for map, unmap and the clears of their pieces).
  * @start: first address of the range.
  * @size: bytes.
- * @pages: the pages mapped (bind, map), as an identity only: the object
- *	may be gone.
+ * @pages: the pages mapped (bind, map, a sparse map's failed write), as
+ *	an identity only: the object may be gone.
  * @pages_offset: where in @pages the mapping starts.
  * @pages_id: in a replay, the trace's id of @pages; 0 otherwise.
  * @reserved: zero.

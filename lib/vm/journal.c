@@ -157,6 +157,9 @@ void journal_rec_piece_failed(struct vm_journal *j, const struct gtt_binding *b)
 	e->vma = vma_name(j, b->sp->sparse_vma);
 	e->start = b->start;
 	e->size = b->size;
+	e->pages = b->pages;
+	e->pages_offset = b->pages_offset;
+	e->pages_id = pages_name(j, b->pages);
 	e->err = b->bind_error;
 	e->flags = b->stale ? GTT_JOURNAL_PARTIAL : 0;
 	pthread_mutex_unlock(&j->lock);
@@ -422,9 +425,10 @@ static void ex_cleared(struct gtt_explain *ex, const struct gtt_journal_event *e
 			ex_clear_one(&ex->m[i], e);
 }
 
-/* A sparse map's failed write names its sparse vma and its range: the
- * latest such mapping still bound (a later batch over the same range whose
- * MAP was recorded before this one's job ran would be taken instead). */
+/* A sparse map's failed write names its sparse vma, range and pages: the
+ * latest such mapping, which a later batch committed before the failed
+ * one's job ran may have replaced already (only the same pages at the same
+ * offset, mapped again, would be mistaken for it). */
 static struct gtt_explain_mapping *ex_find_piece(struct gtt_explain *ex,
 						 const struct gtt_journal_event *e)
 {
@@ -432,7 +436,8 @@ static struct gtt_explain_mapping *ex_find_piece(struct gtt_explain *ex,
 		struct gtt_explain_mapping *m = &ex->m[i];
 
 		if (m->sparse && m->vma == e->vma && m->start == e->start &&
-		    m->size == e->size && m->state == GTT_EXPLAIN_BOUND)
+		    m->size == e->size && m->pages == e->pages &&
+		    m->pages_offset == e->pages_offset && !m->bind_error)
 			return m;
 	}
 	return NULL;
@@ -440,14 +445,15 @@ static struct gtt_explain_mapping *ex_find_piece(struct gtt_explain *ex,
 
 static void ex_bind_failed(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
-	struct gtt_explain_mapping *m = !e->binding && e->vma ? ex_find_piece(ex, e) :
-					ex_find(ex, e);
+	bool piece = !e->binding && e->vma;
+	struct gtt_explain_mapping *m = piece ? ex_find_piece(ex, e) : ex_find(ex, e);
 
-	if (!m || m->state != GTT_EXPLAIN_BOUND)
+	if (!m || (!piece && m->state != GTT_EXPLAIN_BOUND))
 		return;
 	m->bind_error = e->err;
 	m->bind_partial = e->flags & GTT_JOURNAL_PARTIAL;
-	m->state = GTT_EXPLAIN_BIND_FAILED;
+	if (m->state == GTT_EXPLAIN_BOUND)
+		m->state = GTT_EXPLAIN_BIND_FAILED;
 }
 
 /* Let go by the quarantine: known clear, or the vm closed (entries left). */
