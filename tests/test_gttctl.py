@@ -269,6 +269,9 @@ check(rc == 0 and state > 0 and lines[state - 1].lstrip().startswith("total") an
 rc, out, _ = run("replay", os.path.join(TRACES, "game.trace"), "--interval", "0", "--dump-end")
 check(rc == 0 and "state at the end of the trace:" in out and "the table" not in out,
       "replay --dump-end on the generic mock: the vm only")
+rc, out, err = run("replay", os.path.join(TRACES, "game.trace"), "--interval", "0", "--dump-end", "--json")
+check(rc == 2 and "--dump-end" in err and not out,
+      "replay --dump-end --json: exit 2 (the dump is text), not the JSON without the dump")
 bad = "/tmp/gttctl-test-%d.trace" % os.getpid()
 with open(os.path.join(TRACES, "compute.trace")) as f:
     good = f.read()
@@ -337,6 +340,16 @@ if HAVE_PNG:
     rc, _, err = run("replay", pic + ".trace", "--map", pic + "-map.png", "--map-width", "4097")
     check(rc == 2 and "more pixels than the vm has bytes" in err,
           "replay --map wider than the vm has bytes: exit 2")
+    # A vm record the replay refuses (a 256-byte page, fewer bytes than
+    # the map's pixels): the trace's fault, with its line, not memory.
+    with open(pic + ".trace", "w") as f:
+        f.write("gtt-trace 1\nvm t=0 name=x start=0x0 size=0x100 page_size=0x100 flags=0x0\n"
+                "end t=0 records=2 dropped=0\n")
+    rc, _, err = run("replay", pic + ".trace", "--map", pic + "-map.png")
+    check(rc == 3 and "trace line 2" in err and "out of memory" not in err,
+          "replay --map of a trace whose vm record is not a valid vm: exit 3, with its line")
+    rc, _, err = run("replay", pic + ".trace", "--map", pic + "-map.png", "--map-width", "512")
+    check(rc == 3 and "trace line 2" in err, "the same with --map-width above its size: exit 3")
     os.unlink(pic + ".trace")
     rc, _, err = run("replay", game, "--map", "/nonexistent-dir/map.png")
     check(rc == 1 and "/nonexistent-dir/map.png" in err, "replay --map into a missing directory: exit 1")
@@ -381,6 +394,19 @@ rc, out, _ = run("explain", "0x12000", ex, "--time", "5000")
 check(rc == 0 and out.startswith("0x12000 at t=5000: POTENTIAL USE AFTER FREE") and
       "clear not yet run" in out and "now:" not in out,
       "explain --time between the unbind and its clear: the PTEs still map the old pages")
+# A replay's times start at 0: a bind and unbind at t=0 are times, not
+# "before the journal" or "lost" (nothing was lost), nor "not unbound".
+with open(ex + "0", "w") as f:
+    f.write("gtt-trace 1\nvm t=0 name=t start=0x10000 size=0x40000 page_size=0x1000 flags=0x0\n"
+            "pages t=0 id=3 size=0x10000 flags=0x0\nvma t=0 vma=0x7 pages=3 resv=0\n"
+            "bind t=0 vma=0x7 flags=0x0 offset=0x0 size=0x0 align=0x0 color=0x0 range_start=0x0 range_end=0x0"
+            " placement=best pte=0x0 pages_offset=0x0 deps=- at=0x10000 mapped=0x10000 fence=0 ret=0\n"
+            "unbind t=0 vma=0x7 flags=0x0 fence=0 ret=0\nend t=0 records=6 dropped=0\n")
+rc, out, _ = run("explain", "0x12000", ex + "0")
+os.unlink(ex + "0")
+check(rc == 0 and "  vma 0x7 (pages 3 +0x0, 64 KiB at 0x10000) bound at t=0, unbound at t=0"
+      " (unbind completed at t=0: PTEs cleared)\n" in out,
+      "explain a bind and unbind at t=0: their times printed")
 rc, out, _ = run("explain", "0x50000", ex)
 check(rc == 0 and out == "0x50000: nothing was bound here since the journal began\n  now: free\n",
       "explain an address never bound")

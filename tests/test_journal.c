@@ -273,24 +273,34 @@ static void test_past_and_now(void **state)
 	fixture_fini(&f);
 }
 
+/* A fixture with a journal of 8 and a two-page vma at START whose
+ * synchronous unbind's clear fails (every backend call fails from now). */
+static gtt_vma_t quarantined_vma(struct fixture *f)
+{
+	struct gtt_bind_info at = fixed_at(START, 0);
+	gtt_vma_t a;
+
+	fixture_init(f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f->vm, 8), 0);
+	a = make_vma(f, 0x1000000, 2, NULL);
+	assert_int_equal(gtt_vma_bind(f->vm, a, &at, NULL), 0);
+	assert_int_equal(gtt_mock_fail_calls(f->be, 1, UINT64_MAX, -EIO), 0);
+	assert_int_equal(gtt_vma_unbind(f->vm, a, 0, NULL), -EIO);
+	return a;
+}
+
 /* A clear that fails: quarantined, the range held, then released. */
 static void test_failed_clear(void **state)
 {
 	struct gtt_journal_event ev[8];
-	struct gtt_bind_info at = fixed_at(START, 0);
 	struct fixture f;
 	struct gtt_explain ex;
-	gtt_vma_t a, h;
+	gtt_vma_t h;
 	char *text;
 	size_t n;
 
 	(void)state;
-	fixture_init(&f, START, SIZE, 0);
-	assert_int_equal(gtt_vm_journal_enable(f.vm, 8), 0);
-	a = make_vma(&f, 0x1000000, 2, NULL);
-	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
-	assert_int_equal(gtt_mock_fail_calls(f.be, 1, UINT64_MAX, -EIO), 0);
-	assert_int_equal(gtt_vma_unbind(f.vm, a, 0, NULL), -EIO);
+	quarantined_vma(&f);
 	n = read_all(f.vm, ev, 8, NULL);
 	assert_int_equal(n, 3);
 	assert_int_equal(ev[2].kind, GTT_JOURNAL_CLEAR);
@@ -425,6 +435,204 @@ static void test_bind_failed(void **state)
 	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), -EIO);
 	assert_int_equal(read_all(f.vm, ev, 16, NULL), n);
 	gtt_fence_put(dep);
+	fixture_fini(&f);
+}
+
+/* A sparse map whose PTE write fails in the backend: its MAP event was
+ * recorded when the batch was committed, so the failure must follow it,
+ * or the explanation calls the range mapped. */
+static void test_map_failed(void **state)
+{
+	struct gtt_journal_event ev[16];
+	struct gtt_pages *p = make_pages(0x2000000, 4, 0);
+	struct gtt_bind_info at = fixed_at(START, 0);
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t s;
+	char *text;
+	size_t n;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 16), 0);
+	assert_int_equal(gtt_vma_create_sparse(f.vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, s, &at, NULL), 0);
+	assert_int_equal(gtt_mock_fail_call(f.be, 1, -EIO), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, PAGE, 2 * PAGE,
+				     &(struct gtt_map_info){ .pages = p }, NULL), -EIO);
+	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0xdead000);
+	n = read_all(f.vm, ev, 16, NULL);
+	assert_int_equal(n, 3);
+	assert_int_equal(ev[1].kind, GTT_JOURNAL_MAP);
+	assert_int_equal(ev[2].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[2].vma, s);
+	assert_int_equal(ev[2].binding, 0);
+	assert_int_equal(ev[2].start, START + PAGE);
+	assert_int_equal(ev[2].size, 2 * PAGE);
+	assert_int_equal(ev[2].err, -EIO);
+	assert_int_equal(ev[2].flags, 0);
+	ex = explain(f.vm, START + 2 * PAGE, 0);
+	assert_int_equal(ex.count, 2);	/* the placement, the piece */
+	assert_false(ex.m[0].sparse);
+	assert_true(ex.m[1].sparse);
+	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_BIND_FAILED);
+	assert_int_equal(ex.m[1].bind_error, -EIO);
+	text = printed(&ex);
+	assert_null(strstr(text, "an access reads the mapping's pages"));
+	assert_non_null(strstr(text, "bound, but its PTE write failed"));
+	/* The sparse vma's unbind: no use after free, nothing was mapped. */
+	assert_int_equal(gtt_vma_unbind(f.vm, s, 0, NULL), 0);
+	ex = explain(f.vm, START + 2 * PAGE, 0);
+	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_CLEARED);
+	assert_int_equal(ex.m[1].bind_error, -EIO);
+	assert_null(strstr(printed(&ex), "USE AFTER FREE"));
+	gtt_pages_put(p);
+	fixture_fini(&f);
+}
+
+/* A quarantined binding let go because the vm closed: nothing cleared its
+ * range, so the explanation must not say that an access hits scratch. */
+static void test_closed_release(void **state)
+{
+	struct gtt_journal_event ev[8];
+	struct fixture f;
+	struct gtt_explain ex;
+	char *text;
+	size_t n;
+
+	(void)state;
+	quarantined_vma(&f);
+	gtt_vm_close(f.vm);
+	ex = explain(f.vm, START, 0);	/* its retry lets the binding go */
+	n = read_all(f.vm, ev, 8, NULL);
+	assert_int_equal(n, 4);
+	assert_int_equal(ev[3].kind, GTT_JOURNAL_RELEASE);
+	assert_int_equal(ev[3].flags, GTT_JOURNAL_SKIPPED);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_SKIPPED);
+	assert_int_equal(ex.m[0].clear_error, -EIO);
+	text = printed(&ex);
+	assert_null(strstr(text, "an access hits scratch"));
+	assert_non_null(strstr(text, "the vm was closed"));
+	assert_int_equal(gtt_mock_fail_call(f.be, 0, 0), 0);
+	fixture_fini(&f);
+}
+
+/* A synchronous bind whose write fails, and the clean-up after it too:
+ * the call fails and the vma stays unbound, but entries may remain and the
+ * range waits in quarantine; the journal must say so, not "nothing was
+ * bound here". */
+static void test_sync_bind_partial(void **state)
+{
+	struct gtt_journal_event ev[8];
+	struct gtt_bind_info at = fixed_at(START, 0);
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t a;
+	char *text;
+	size_t n;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 8), 0);
+	a = make_vma(&f, 0x1000000, 2, NULL);
+	assert_int_equal(gtt_mock_fail_calls(f.be, 1, UINT64_MAX, -EIO), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), -EIO);
+	n = read_all(f.vm, ev, 8, NULL);
+	assert_int_equal(n, 4);
+	assert_int_equal(ev[0].kind, GTT_JOURNAL_BIND);
+	assert_int_equal(ev[0].vma, a);
+	assert_int_equal(ev[1].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[1].flags, GTT_JOURNAL_PARTIAL);
+	assert_int_equal(ev[1].binding, ev[0].seq);
+	assert_int_equal(ev[2].kind, GTT_JOURNAL_UNBIND);
+	assert_int_equal(ev[2].binding, ev[0].seq);
+	assert_int_equal(ev[3].kind, GTT_JOURNAL_CLEAR);
+	assert_int_equal(ev[3].flags, GTT_JOURNAL_QUARANTINED);
+	assert_int_equal(ev[3].err, -EIO);
+	ex = explain(f.vm, START + PAGE, 0);
+	assert_int_equal(ex.count, 1);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_QUARANTINED);
+	assert_true(ex.m[0].bind_partial);
+	assert_true(ex.now_held);
+	text = printed(&ex);
+	assert_null(strstr(text, "nothing was bound here"));
+	assert_non_null(strstr(text, "POTENTIAL USE AFTER FREE"));
+	/* The backend works again: released. */
+	assert_int_equal(gtt_mock_fail_call(f.be, 0, 0), 0);
+	ex = explain(f.vm, START + PAGE, 0);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_RELEASED);
+	assert_false(ex.now_held);
+	fixture_fini(&f);
+}
+
+/* A wrapped ring that lost a mapping's bind event: the mapping was bound
+ * under the journal (its unbind names the bind's seq), so the report must
+ * not say it was bound before the journal began. */
+static void test_lost_bind(void **state)
+{
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t a;
+	char *text;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 2), 0);
+	a = make_vma(&f, 0x1000000, 2, NULL);
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(f.vm, a, 0, NULL), 0);
+	ex = explain(f.vm, START, 0);
+	assert_int_equal(ex.lost, 1);
+	assert_int_equal(ex.count, 1);
+	assert_int_equal(ex.m[0].binding, 1);
+	assert_int_equal(ex.m[0].bound_at, 0);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_CLEARED);
+	text = printed(&ex);
+	assert_null(strstr(text, "bound before the journal began"));
+	assert_non_null(strstr(text, "its bind event was lost"));
+	fixture_fini(&f);
+}
+
+/* Two batches map the same range with other pages; the first waits for a
+ * dependency that fails, after the second was committed: the failure is
+ * the first mapping's, and the second stays bound. */
+static void test_map_failed_replaced(void **state)
+{
+	struct gtt_pages *p = make_pages(0x2000000, 4, 0), *q = make_pages(0x3000000, 4, 0);
+	struct gtt_bind_info at = fixed_at(START, 0);
+	struct gtt_fence *dep = new_fence(), *f1 = NULL, *f2 = NULL;
+	struct gtt_map_info first = { .flags = GTT_MAP_ASYNC, .pages = p,
+				      .deps = &dep, .num_deps = 1 };
+	struct gtt_map_info second = { .flags = GTT_MAP_ASYNC, .pages = q };
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t s;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 16), 0);
+	assert_int_equal(gtt_vma_create_sparse(f.vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, s, &at, NULL), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 4 * PAGE, &first, &f1), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 4 * PAGE, &second, &f2), 0);
+	gtt_fence_signal(dep, -EIO);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(f1), -EIO);
+	assert_int_equal(gtt_fence_status(f2), 1);
+	assert_int_equal(mock_entry(&f, START).addr, 0x3000000);
+	ex = explain(f.vm, START, 0);
+	assert_int_equal(ex.count, 3);		/* the placement, p, q */
+	assert_ptr_equal(ex.m[1].pages, p);
+	assert_int_equal(ex.m[1].bind_error, -EIO);
+	assert_ptr_equal(ex.m[2].pages, q);
+	assert_int_equal(ex.m[2].state, GTT_EXPLAIN_BOUND);
+	assert_int_equal(ex.m[2].bind_error, 0);
+	assert_non_null(strstr(printed(&ex), "bound: an access reads the mapping's pages"));
+	gtt_fence_put(f1);
+	gtt_fence_put(f2);
+	gtt_fence_put(dep);
+	gtt_pages_put(p);
+	gtt_pages_put(q);
 	fixture_fini(&f);
 }
 
@@ -585,6 +793,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_past_and_now, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_failed_clear, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_bind_failed, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_map_failed, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_closed_release, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_sync_bind_partial, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_bind, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_map_failed_replaced, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_enable_oom, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_threads, alarm_setup, alarm_teardown),

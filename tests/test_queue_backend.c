@@ -562,6 +562,47 @@ static void test_failed_sparse_batch(void **state)
 	assert_int_equal(freed_b, 1);
 }
 
+/* A sparse batch that fails in the kernel: the journal records the failed
+ * write after the batch's MAP, and the explanation does not call the range
+ * mapped. */
+static void test_journal_failed_sparse_batch(void **state)
+{
+	struct gtt_pages *a = make_pages(0x40000000, 4, 0);
+	struct gtt_bind_info bi = fixed_at(VM_START, 0);
+	struct gtt_map_info mi = { .pages = a, .flags = GTT_MAP_ASYNC };
+	struct gtt_journal_event ev[8];
+	struct gtt_fence *mf = NULL;
+	struct gtt_explain ex;
+	struct qfix f;
+	gtt_vma_t s;
+	size_t n;
+
+	(void)state;
+	qfix_init(&f);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 8), 0);
+	assert_int_equal(gtt_vma_create_sparse(f.vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, s, &bi, NULL), 0);
+	qk_fail_run(f.k, -EIO);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 4 * PAGE, &mi, &mf), 0);
+	assert_int_equal(gtt_fence_status(mf), -EIO);
+	assert_int_equal(gtt_vm_journal_read(f.vm, ev, 8, &n, NULL), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(ev[1].kind, GTT_JOURNAL_MAP);
+	assert_int_equal(ev[2].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[2].vma, s);
+	assert_int_equal(ev[2].start, VM_START);
+	assert_int_equal(ev[2].size, 4 * PAGE);
+	assert_int_equal(ev[2].err, -EIO);
+	assert_int_equal(gtt_vm_explain(f.vm, VM_START + PAGE, 0, &ex), 0);
+	assert_int_equal(ex.count, 2);
+	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_BIND_FAILED);
+	assert_int_equal(ex.m[1].bind_error, -EIO);
+	gtt_fence_put(mf);
+	assert_int_equal(gtt_vma_destroy(f.vm, s), 0);
+	gtt_pages_put(a);
+	qfix_fini(&f);
+}
+
 /* Out of memory at each allocation of a bind, an unbind and a batch:
  * -ENOMEM and nothing changed, or success. */
 static void test_oom_changes_nothing(void **state)
@@ -744,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_failed_batch),
 		cmocka_unit_test(test_sparse_batch_one_submission),
 		cmocka_unit_test(test_failed_sparse_batch),
+		cmocka_unit_test(test_journal_failed_sparse_batch),
 		cmocka_unit_test(test_oom_changes_nothing),
 		cmocka_unit_test(test_pte_backend_refuses_bo_pages),
 		cmocka_unit_test(test_backend_breaking_its_contract),

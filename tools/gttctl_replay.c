@@ -170,7 +170,7 @@ static void on_vm(void *arg, struct gtt_vm *vm, const struct gtt_replay_stats *s
 		return;
 	}
 	/* --dump-end: the state the trace left, before the vm goes. */
-	if (r->o->dump_end && !r->o->json) {
+	if (r->o->dump_end) {
 		print_row(st);
 		r->total_printed = true;
 		printf("state at the end of the trace:\n");
@@ -291,6 +291,16 @@ static bool vm_field(const char *line, const char *key, uint64_t *out)
 	return false;
 }
 
+/* A vm the replay can make (its rec_vm() checks): else the replay, not the
+ * pictures, says what is wrong with the record. */
+static bool pic_vm_valid(const struct pic_vm *vm)
+{
+	uint64_t page = vm->page_size;
+
+	return page >= 4096 && !(page & (page - 1)) && vm->size && !(vm->size % page) &&
+	       !(vm->start % page) && vm->start <= UINT64_MAX - vm->size;
+}
+
 /*
  * What the pictures need before the replay: the records (to choose the
  * interval) and the vm's range.  False if the trace cannot be read or has
@@ -320,7 +330,7 @@ static bool scan_trace(const char *path, uint64_t *records, struct pic_vm *vm)
 			found = vm_field(line, "start=", &vm->start) &&
 				vm_field(line, "size=", &vm->size) &&
 				vm_field(line, "page_size=", &vm->page_size) &&
-				vm_field(line, "flags=", &flags) && vm->size && vm->page_size;
+				vm_field(line, "flags=", &flags) && pic_vm_valid(vm);
 	}
 	free(line);
 	fclose(f);
@@ -400,6 +410,8 @@ int cmd_replay(const struct opts *o_in, const char *path)
 
 	if (!path)
 		return usage_error("replay needs a TRACE%s", "");
+	if (o.dump_end && o.json)
+		return usage_error("--dump-end prints text: not with --json%s", "");
 	if (want_pics && (err = pictures_setup(&o, path, &vm, &have_vm)))
 		return err;
 	memset(pol, 0, sizeof(pol));

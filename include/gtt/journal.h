@@ -62,7 +62,9 @@ enum gtt_journal_kind {
 	 *	(%GTT_JOURNAL_SKIPPED: the vm is closed). */
 	GTT_JOURNAL_CLEAR = 4,
 	/** @GTT_JOURNAL_RELEASE: a quarantined binding's range is known clear
-	 *	(cleared again, or overwritten by a later bind); its pages go. */
+	 *	(cleared again, or overwritten by a later bind); its pages go.
+	 *	With %GTT_JOURNAL_SKIPPED: let go because the vm is closed (or
+	 *	destroyed): nothing cleared the range. */
 	GTT_JOURNAL_RELEASE = 5,
 	/** @GTT_JOURNAL_MAP: a sparse map operation (gtt/map.h) of a batch
 	 *	that was committed; @pages NULL for a NULL mapping. */
@@ -74,7 +76,9 @@ enum gtt_journal_kind {
 	 *	nothing was written (or what was is cleared again), so the range
 	 *	holds scratch — unless %GTT_JOURNAL_PARTIAL.  An asynchronous
 	 *	vma stays bound until its owner unbinds it; a synchronous bind
-	 *	is unbound at once (unbind and clear events follow). */
+	 *	is unbound at once (unbind and clear events follow).  A sparse
+ *	map's failed write (binding 0) names its sparse vma, and the range
+ *	and pages of the %GTT_JOURNAL_MAP it follows. */
 	GTT_JOURNAL_BIND_FAILED = 8,
 };
 
@@ -82,7 +86,8 @@ enum gtt_journal_kind {
 enum gtt_journal_flags {
 	/** @GTT_JOURNAL_QUARANTINED: the failed clear's pages are in quarantine. */
 	GTT_JOURNAL_QUARANTINED = 1u << 0,
-	/** @GTT_JOURNAL_SKIPPED: the clear was not run (the vm is closed). */
+	/** @GTT_JOURNAL_SKIPPED: the clear was not run (the vm is closed);
+	 *	on a release: the vm closed before the range was known clear. */
 	GTT_JOURNAL_SKIPPED = 1u << 1,
 	/** @GTT_JOURNAL_PARTIAL: a failed bind's write may have left entries
 	 *	mapping its pages (the clear after it failed too); its unbind's
@@ -98,15 +103,16 @@ enum gtt_journal_flags {
  * @flags: &enum gtt_journal_flags.
  * @err: %GTT_JOURNAL_CLEAR: the clear's result (0 or a negative errno);
  *	%GTT_JOURNAL_BIND_FAILED: the bind's error.
- * @vma: the vma (the sparse vma for map and unmap); 0 for clear, release
- *	and failed-bind events, which name their binding.
+ * @vma: the vma (the sparse vma for map and unmap, and for a sparse map's
+ *	failed write); 0 for clear, release and a vma's failed-bind events,
+ *	which name their binding.
  * @binding: the mapping the event belongs to: the @seq of its
  *	%GTT_JOURNAL_BIND event (0 when that came before the journal, and
  *	for map, unmap and the clears of their pieces).
  * @start: first address of the range.
  * @size: bytes.
- * @pages: the pages mapped (bind, map), as an identity only: the object
- *	may be gone.
+ * @pages: the pages mapped (bind, map, a sparse map's failed write), as
+ *	an identity only: the object may be gone.
  * @pages_offset: where in @pages the mapping starts.
  * @pages_id: in a replay, the trace's id of @pages; 0 otherwise.
  * @reserved: zero.
@@ -168,7 +174,8 @@ enum gtt_explain_state {
 	GTT_EXPLAIN_QUARANTINED = 4,
 	/** @GTT_EXPLAIN_RELEASED: quarantined, then known clear. */
 	GTT_EXPLAIN_RELEASED = 5,
-	/** @GTT_EXPLAIN_SKIPPED: the vm was closed: no clear was written. */
+	/** @GTT_EXPLAIN_SKIPPED: the vm was closed: no clear was written
+	 *	(or, after a failed one, the quarantine let it go unsettled). */
 	GTT_EXPLAIN_SKIPPED = 6,
 	/** @GTT_EXPLAIN_BIND_FAILED: still bound, but its PTE write failed
 	 *	(@bind_error): accesses hit scratch, or, with @bind_partial, may
@@ -194,7 +201,9 @@ enum gtt_explain_state {
  * @pages: the pages (identity only), NULL if unknown or a NULL mapping.
  * @pages_offset: where in @pages the mapping starts.
  * @pages_id: in a replay, the trace's id of @pages; 0 otherwise.
- * @bound_at: time of the bind (0 if before the journal).
+ * @bound_at: time of the bind (0 if before the journal, or if the ring
+ *	lost the bind's event: then @binding is not 0 and at most
+ *	&gtt_explain.lost; in a replay, 0 may also be the trace's t=0).
  * @unbound_at: time the unbind started, 0 if not (yet).
  * @cleared_at: time of the clear (or its failure), 0 if not (yet).
  * @released_at: time the quarantine released it, 0 if not (yet).

@@ -305,6 +305,9 @@ static void bind_undo_inline(struct bind_op *op)
 	struct gtt_vm *vm = op->vm;
 	struct gtt_binding *b = op->b;
 
+	/* Its entries may remain: the journal must say where. */
+	if (b->stale)
+		JOURNAL(vm, bind_undone, op->h, b);
 	op->v->binding = NULL;
 	evict_lru_remove(vm, op->v);
 	vm->st.binds--;

@@ -72,12 +72,11 @@ static void bind_failed_event(struct vm_journal *j, const struct gtt_binding *b)
 	e->flags = b->stale ? GTT_JOURNAL_PARTIAL : 0;
 }
 
-void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
+/* Under j->lock: @b placed for @h; gives @b its journal id. */
+static void bind_event(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
 {
-	struct gtt_journal_event *e;
+	struct gtt_journal_event *e = ev_new(j, GTT_JOURNAL_BIND);
 
-	pthread_mutex_lock(&j->lock);
-	e = ev_new(j, GTT_JOURNAL_BIND);
 	e->vma = vma_name(j, h);
 	e->start = b->start;
 	e->size = b->size;
@@ -86,9 +85,52 @@ void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
 	e->pages_id = pages_name(j, b->pages);
 	e->binding = e->seq;
 	b->jid = e->seq;
+}
+
+/* Under j->lock. */
+static void unbind_event(struct vm_journal *j, gtt_vma_t h,
+			 const struct gtt_binding *b, bool evicted)
+{
+	struct gtt_journal_event *e = ev_new(j, evicted ? GTT_JOURNAL_EVICT :
+						  GTT_JOURNAL_UNBIND);
+
+	e->vma = vma_name(j, h);
+	e->start = b->start;
+	e->size = b->size;
+	e->binding = b->jid;
+}
+
+/* Under j->lock. */
+static void clear_event(struct vm_journal *j, const struct gtt_binding *b,
+			bool ran, int err)
+{
+	struct gtt_journal_event *e = ev_new(j, GTT_JOURNAL_CLEAR);
+
+	e->start = b->start;
+	e->size = b->size;
+	e->binding = b->jid;
+	e->err = ran ? err : 0;
+	e->flags = (ran ? 0 : GTT_JOURNAL_SKIPPED) |
+		   (b->stale ? GTT_JOURNAL_QUARANTINED : 0);
+}
+
+void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
+{
+	pthread_mutex_lock(&j->lock);
+	bind_event(j, h, b);
 	/* Its job ran inside the call and failed: that comes after. */
 	if (b->jfailed)
 		bind_failed_event(j, b);
+	pthread_mutex_unlock(&j->lock);
+}
+
+void journal_rec_bind_undone(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
+{
+	pthread_mutex_lock(&j->lock);
+	bind_event(j, h, b);
+	bind_failed_event(j, b);
+	unbind_event(j, h, b, false);
+	clear_event(j, b, true, b->bind_error);
 	pthread_mutex_unlock(&j->lock);
 }
 
@@ -97,7 +139,8 @@ void journal_rec_bind_failed(struct vm_journal *j, struct gtt_binding *b)
 	pthread_mutex_lock(&j->lock);
 	/* Not yet given its id (the job ran inside the bind call): the
 	 * bind's own event records it; a synchronous bind that fails there
-	 * records neither. */
+	 * records neither, unless its entries may remain
+	 * (journal_rec_bind_undone()). */
 	if (b->jid)
 		bind_failed_event(j, b);
 	else
@@ -105,37 +148,40 @@ void journal_rec_bind_failed(struct vm_journal *j, struct gtt_binding *b)
 	pthread_mutex_unlock(&j->lock);
 }
 
-void journal_rec_unbind(struct vm_journal *j, const struct vma *v, bool evicted)
+void journal_rec_piece_failed(struct vm_journal *j, const struct gtt_binding *b)
 {
-	const struct gtt_binding *b = v->binding;
 	struct gtt_journal_event *e;
 
 	pthread_mutex_lock(&j->lock);
-	e = ev_new(j, evicted ? GTT_JOURNAL_EVICT : GTT_JOURNAL_UNBIND);
-	e->vma = vma_name(j, v->handle);
+	e = ev_new(j, GTT_JOURNAL_BIND_FAILED);
+	e->vma = vma_name(j, b->sp->sparse_vma);
 	e->start = b->start;
 	e->size = b->size;
-	e->binding = b->jid;
+	e->pages = b->pages;
+	e->pages_offset = b->pages_offset;
+	e->pages_id = pages_name(j, b->pages);
+	e->err = b->bind_error;
+	e->flags = b->stale ? GTT_JOURNAL_PARTIAL : 0;
+	pthread_mutex_unlock(&j->lock);
+}
+
+void journal_rec_unbind(struct vm_journal *j, const struct vma *v, bool evicted)
+{
+	pthread_mutex_lock(&j->lock);
+	unbind_event(j, v->handle, v->binding, evicted);
 	pthread_mutex_unlock(&j->lock);
 }
 
 void journal_rec_clear(struct vm_journal *j, const struct gtt_binding *b,
 		       bool ran, int err)
 {
-	struct gtt_journal_event *e;
-
 	pthread_mutex_lock(&j->lock);
-	e = ev_new(j, GTT_JOURNAL_CLEAR);
-	e->start = b->start;
-	e->size = b->size;
-	e->binding = b->jid;
-	e->err = ran ? err : 0;
-	e->flags = (ran ? 0 : GTT_JOURNAL_SKIPPED) |
-		   (b->stale ? GTT_JOURNAL_QUARANTINED : 0);
+	clear_event(j, b, ran, err);
 	pthread_mutex_unlock(&j->lock);
 }
 
-void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b)
+void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b,
+			 bool closed)
 {
 	struct gtt_journal_event *e;
 
@@ -144,6 +190,7 @@ void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b)
 	e->start = b->start;
 	e->size = b->size;
 	e->binding = b->jid;
+	e->flags = closed ? GTT_JOURNAL_SKIPPED : 0;
 	pthread_mutex_unlock(&j->lock);
 }
 
@@ -295,8 +342,9 @@ static void ex_mapped(struct gtt_explain *ex, const struct gtt_journal_event *e)
 	struct gtt_explain_mapping *m;
 
 	/* A sparse piece replaced in place: the new batch rewrote its PTEs. */
-	if (e->kind == GTT_JOURNAL_MAP && ex->count &&
-	    ex->m[ex->count - 1].sparse && ex->m[ex->count - 1].state == GTT_EXPLAIN_BOUND) {
+	if (e->kind == GTT_JOURNAL_MAP && ex->count && ex->m[ex->count - 1].sparse &&
+	    (ex->m[ex->count - 1].state == GTT_EXPLAIN_BOUND ||
+	     ex->m[ex->count - 1].state == GTT_EXPLAIN_BIND_FAILED)) {
 		m = &ex->m[ex->count - 1];
 		m->unbound_at = m->cleared_at = e->time;
 		m->state = GTT_EXPLAIN_CLEARED;
@@ -348,7 +396,8 @@ static void ex_unbound(struct gtt_explain *ex, const struct gtt_journal_event *e
 	/* A sparse vma's unbind, or an unmap, ends its pieces here. */
 	for (uint32_t i = 0; i < ex->count; i++)
 		if (ex->m[i].sparse && ex->m[i].vma == e->vma &&
-		    ex->m[i].state == GTT_EXPLAIN_BOUND) {
+		    (ex->m[i].state == GTT_EXPLAIN_BOUND ||
+		     ex->m[i].state == GTT_EXPLAIN_BIND_FAILED)) {
 			ex->m[i].unbound_at = e->time;
 			ex->m[i].state = GTT_EXPLAIN_UNBINDING;
 		}
@@ -376,30 +425,54 @@ static void ex_cleared(struct gtt_explain *ex, const struct gtt_journal_event *e
 			ex_clear_one(&ex->m[i], e);
 }
 
+/* A sparse map's failed write names its sparse vma, range and pages: the
+ * latest such mapping, which a later batch committed before the failed
+ * one's job ran may have replaced already (only the same pages at the same
+ * offset, mapped again, would be mistaken for it). */
+static struct gtt_explain_mapping *ex_find_piece(struct gtt_explain *ex,
+						 const struct gtt_journal_event *e)
+{
+	for (uint32_t i = ex->count; i--;) {
+		struct gtt_explain_mapping *m = &ex->m[i];
+
+		if (m->sparse && m->vma == e->vma && m->start == e->start &&
+		    m->size == e->size && m->pages == e->pages &&
+		    m->pages_offset == e->pages_offset && !m->bind_error)
+			return m;
+	}
+	return NULL;
+}
+
 static void ex_bind_failed(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
-	struct gtt_explain_mapping *m = ex_find(ex, e);
+	bool piece = !e->binding && e->vma;
+	struct gtt_explain_mapping *m = piece ? ex_find_piece(ex, e) : ex_find(ex, e);
 
-	if (!m || m->state != GTT_EXPLAIN_BOUND)
+	if (!m || (!piece && m->state != GTT_EXPLAIN_BOUND))
 		return;
 	m->bind_error = e->err;
 	m->bind_partial = e->flags & GTT_JOURNAL_PARTIAL;
-	m->state = GTT_EXPLAIN_BIND_FAILED;
+	if (m->state == GTT_EXPLAIN_BOUND)
+		m->state = GTT_EXPLAIN_BIND_FAILED;
+}
+
+/* Let go by the quarantine: known clear, or the vm closed (entries left). */
+static void ex_release_one(struct gtt_explain_mapping *m, const struct gtt_journal_event *e)
+{
+	m->released_at = e->time;
+	m->state = (e->flags & GTT_JOURNAL_SKIPPED) ? GTT_EXPLAIN_SKIPPED :
+		   GTT_EXPLAIN_RELEASED;
 }
 
 static void ex_released(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
 	struct gtt_explain_mapping *m = ex_find(ex, e);
 
-	if (m && m->state == GTT_EXPLAIN_QUARANTINED) {
-		m->released_at = e->time;
-		m->state = GTT_EXPLAIN_RELEASED;
-	}
+	if (m && m->state == GTT_EXPLAIN_QUARANTINED)
+		ex_release_one(m, e);
 	for (uint32_t i = 0; i < ex->count; i++)
-		if (ex->m[i].sparse && ex->m[i].state == GTT_EXPLAIN_QUARANTINED) {
-			ex->m[i].released_at = e->time;
-			ex->m[i].state = GTT_EXPLAIN_RELEASED;
-		}
+		if (ex->m[i].sparse && ex->m[i].state == GTT_EXPLAIN_QUARANTINED)
+			ex_release_one(&ex->m[i], e);
 }
 
 static void ex_event(struct gtt_explain *ex, const struct gtt_journal_event *e)
@@ -558,15 +631,19 @@ static void print_mapping(FILE *f, const struct gtt_explain *ex, uint32_t i)
 	else
 		fprintf(f, " (%s, %s at 0x%" PRIx64 ")",
 			m->sparse ? "NULL pages" : "no pages", sz, m->start);
-	if (m->bound_at)
+	/* A replay's times start at 0: bound_at 0 is a time if the mapping
+	 * has its map or bind event (event n is lost when n <= ex->lost). */
+	if (m->bound_at || m->sparse || (m->binding && m->binding > ex->lost))
 		fprintf(f, " bound at t=%" PRIu64, m->bound_at);
+	else if (m->binding)
+		fprintf(f, " bound (its bind event was lost)");
 	else
 		fprintf(f, " bound before the journal began");
 	if (m->bind_error)
 		fprintf(f, ", its PTE write failed (%s%s)", gtt_strerror(m->bind_error),
 			m->bind_partial ? "; entries it wrote may remain" :
 			"; nothing of it mapped");
-	if (m->unbound_at)
+	if (m->state != GTT_EXPLAIN_BOUND && m->state != GTT_EXPLAIN_BIND_FAILED)
 		fprintf(f, ", %s at t=%" PRIu64, m->evicted ? "evicted" : "unbound",
 			m->unbound_at);
 	switch (m->state) {
@@ -593,7 +670,11 @@ static void print_mapping(FILE *f, const struct gtt_explain *ex, uint32_t i)
 			m->cleared_at, gtt_strerror(m->clear_error), m->released_at);
 		break;
 	case GTT_EXPLAIN_SKIPPED:
-		fprintf(f, " (vm closed: no clear written)");
+		if (m->clear_error)
+			fprintf(f, " (clear failed at t=%" PRIu64 ": %s; vm closed, quarantine let go at t=%" PRIu64 ": its entries left as they were)",
+				m->cleared_at, gtt_strerror(m->clear_error), m->released_at);
+		else
+			fprintf(f, " (vm closed: no clear written)");
 		break;
 	}
 	fputc('\n', f);

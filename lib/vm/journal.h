@@ -32,15 +32,24 @@ struct vm_journal;
 
 /* A bind placed @b for vma @h; gives @b its journal id. */
 void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b);
+/* A synchronous bind @b of @h failed inside the call, and the clear after
+ * its write failed too: the vma is left unbound, the range and pages in
+ * quarantine.  Bind, failure, unbind and the failed clear, at once. */
+void journal_rec_bind_undone(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b);
 /* @b's PTE write failed with b->bind_error (any thread, no vm lock). */
 void journal_rec_bind_failed(struct vm_journal *j, struct gtt_binding *b);
+/* Piece @b of a committed batch (a sparse map) was not written:
+ * b->bind_error (any thread, no vm lock). */
+void journal_rec_piece_failed(struct vm_journal *j, const struct gtt_binding *b);
 /* The unbind of @v's binding starts (@evicted: by an eviction). */
 void journal_rec_unbind(struct vm_journal *j, const struct vma *v, bool evicted);
 /* @b's clear ended with @err (@ran false: skipped); @b->stale is set. */
 void journal_rec_clear(struct vm_journal *j, const struct gtt_binding *b,
 		       bool ran, int err);
-/* The quarantine lets @b go: its range is clear. */
-void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b);
+/* The quarantine lets @b go: its range is clear, or (@closed) the vm is
+ * closed or destroyed and nothing cleared it. */
+void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b,
+			 bool closed);
 /* A batch's operations, just before it is committed (which cannot fail). */
 void journal_rec_batch(struct vm_journal *j, struct gtt_vm *vm,
 		       const struct gtt_map_op *ops, size_t count);

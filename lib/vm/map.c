@@ -360,6 +360,8 @@ static void batch_queue_end(struct map_batch *mb, int err)
 			b->backend_failed = !mb->dep_error && err;
 			atomic_store_explicit(&b->replaced, !b->bind_error,
 					      memory_order_release);
+			if (b->bind_error)
+				JOURNAL(vm, piece_failed, b);
 			binding_put(b);		/* the job's */
 		} else {
 			b->stale = vm_clear_failed(vm, err);
@@ -483,6 +485,8 @@ static void batch_job(struct await *aw, int dep_error)
 					      !closed && !dep_error && !b->stale &&
 					      (!b->bind_error || b->backend_failed),
 					      memory_order_release);
+			if (b->bind_error)	/* before anyone sees the fence */
+				JOURNAL(vm, piece_failed, b);
 			binding_put(b);		/* the job's */
 		} else {
 			/* Without a confirmed invalidation the old entries may

@@ -74,13 +74,16 @@ static bool clear_part(struct gtt_vm *vm, uint64_t start, uint64_t end,
 	return !vm_clear_failed(vm, backend_clear(vm->be, start, end - start));
 }
 
-/* Try to make @b's range clear.  True when no entry can reach its pages. */
-static bool settle(struct gtt_vm *vm, struct gtt_binding *b, bool may_wait)
+/* Try to make @b's range clear.  True when no entry can reach its pages,
+ * or when the vm is closed (*@closed: nothing was cleared). */
+static bool settle(struct gtt_vm *vm, struct gtt_binding *b, bool may_wait,
+		   bool *closed)
 {
 	uint64_t pos = b->start, end = b->start + b->size;
 	bool clear = true;
 
-	if (vm_is_closed(vm))
+	*closed = vm_is_closed(vm);
+	if (*closed)
 		return true;
 	while (pos < end) {
 		struct gtt_range_node *n = range_node_from(vm->ra, pos);
@@ -103,11 +106,11 @@ static bool settle(struct gtt_vm *vm, struct gtt_binding *b, bool may_wait)
 	return clear;
 }
 
-static void release(struct gtt_vm *vm, struct gtt_binding *b)
+static void release(struct gtt_vm *vm, struct gtt_binding *b, bool closed)
 {
 	struct gtt_pages *pages = b->pages;
 
-	JOURNAL(vm, release, b);
+	JOURNAL(vm, release, b, closed);
 	if (b->qnode) {
 		tree_write_begin(vm);
 		gtt_range_remove(vm->ra, b->qnode);
@@ -124,11 +127,12 @@ static void release(struct gtt_vm *vm, struct gtt_binding *b)
 static void retry_locked(struct gtt_vm *vm, bool may_wait)
 {
 	struct gtt_binding **link = &vm->quarantine, *b;
+	bool closed;
 
 	while ((b = *link)) {
-		if (settle(vm, b, may_wait)) {
+		if (settle(vm, b, may_wait, &closed)) {
 			*link = b->q_next;
-			release(vm, b);
+			release(vm, b, closed);
 		} else {
 			link = &b->q_next;
 		}
@@ -156,6 +160,6 @@ void quarantine_release_all(struct gtt_vm *vm)
 	retry_locked(vm, true);
 	while ((b = vm->quarantine)) {
 		vm->quarantine = b->q_next;
-		release(vm, b);
+		release(vm, b, true);	/* the vm goes: nothing clears it */
 	}
 }
