@@ -407,9 +407,12 @@ os.unlink(ex + "0")
 check(rc == 0 and "  vma 0x7 (pages 3 +0x0, 64 KiB at 0x10000) bound at t=0, unbound at t=0"
       " (unbind completed at t=0: PTEs cleared)\n" in out,
       "explain a bind and unbind at t=0: their times printed")
-rc, out, _ = run("explain", "0x50000", ex)
-check(rc == 0 and out == "0x50000: nothing was bound here since the journal began\n  now: free\n",
+rc, out, _ = run("explain", "0x48000", ex)
+check(rc == 0 and out == "0x48000: nothing was bound here since the journal began\n  now: free\n",
       "explain an address never bound")
+rc, out, _ = run("explain", "0x50000", ex)
+check(rc == 0 and out == "0x50000: nothing was bound here since the journal began\n  now: outside the vm\n",
+      "explain an address past the vm's end: outside, not free")
 rc, out, _ = run("explain", "0x31000", ex, "--mock", "tgl")
 check(rc == 0 and out.startswith("0x31000: bound: an access reads the mapping's pages\n") and
       "16 KiB at 0x30000) bound at t=9600\n" in out and

@@ -696,8 +696,14 @@ static void test_bad_input(void **state)
 	ex = explain(f.vm, 0, 0);
 	assert_int_equal(ex.count, 0);
 	assert_int_equal(ex.now_vma, 0);
+	assert_true(ex.now_outside);
+	assert_non_null(strstr(printed(&ex), "now: outside the vm"));
 	ex = explain(f.vm, UINT64_MAX, 0);
 	assert_int_equal(ex.count, 0);
+	assert_true(ex.now_outside);
+	ex = explain(f.vm, START, 0);
+	assert_false(ex.now_outside);
+	assert_non_null(strstr(printed(&ex), "now: free"));
 	assert_string_equal(gtt_explain_state_name(GTT_EXPLAIN_UNBINDING), "unbinding");
 	assert_string_equal(gtt_explain_state_name(99), "?");
 	fixture_fini(&f);

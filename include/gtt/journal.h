@@ -247,6 +247,8 @@ struct gtt_explain_mapping {
  *	quarantine (a clear failed there): not free, nothing bound.
  * @now_pending: explained now: unbinds whose clear is still pending
  *	on @addr's page.
+ * @now_outside: explained now: @addr is outside the vm's range (nothing
+ *	can be bound there).
  * @reserved: zero.
  */
 struct gtt_explain {
@@ -259,6 +261,7 @@ struct gtt_explain {
 	uint64_t oldest;
 	gtt_vma_t now_vma;
 	bool now_held;
+	bool now_outside;
 	uint64_t now_pending;
 	uint64_t reserved[4];
 };

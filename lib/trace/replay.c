@@ -645,8 +645,8 @@ static int rec_pages(struct rp *rp)
 		return err;
 	/* Made-up DMA addresses, reused in turn below 2^38, so that every
 	 * platform's mock (39-bit DMA at the least) can encode them. */
-	if (rp->dma_next > DMA_END - size)
-		rp->dma_next = DMA_START;
+	if (size > DMA_END - DMA_START || rp->dma_next > DMA_END - size)
+		rp->dma_next = DMA_START;	/* larger than the window: from its start */
 	seg = (struct gtt_pages_segment){ rp->dma_next, size };
 	rp->dma_next += size;
 	/* Borrowed pages are replayed refcounted (see gtt/trace.h). */

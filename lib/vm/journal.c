@@ -521,6 +521,8 @@ static void explain_now(struct gtt_vm *vm, struct vm_journal *j,
 		}
 		ex->now_pending = range_fence_count_unsignalled(&vm->pending, page,
 								page + vm->page_size - 1);
+	} else {
+		ex->now_outside = true;
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -737,7 +739,9 @@ GTT_API int gtt_explain_print(FILE *f, const struct gtt_explain *ex)
 	for (uint32_t i = 0; i < ex->count && i < GTT_EXPLAIN_MAX; i++)
 		print_mapping(f, ex, i);
 	if (!ex->time) {
-		if (ex->now_vma)
+		if (ex->now_outside)
+			fprintf(f, "  now: outside the vm");
+		else if (ex->now_vma)
 			fprintf(f, "  now: vma 0x%" PRIx64 " bound", ex->now_vma);
 		else if (ex->now_held)
 			fprintf(f, "  now: held by the quarantine (not free)");
