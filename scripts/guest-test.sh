@@ -58,8 +58,12 @@ for src in tests/guest/sync_in_guest.c tests/guest/syncobj_in_guest.c tests/gues
 	   tests/guest/dma_in_guest.c tests/guest/iommufd_in_guest.c tools/gttctl.c \
 	   examples/vfio_hello.c; do
 	prog=$(basename "$src" .c)
-	extra=()	# gttctl's other parts (its --xe is the stub: built without GTTCTL_HAVE_XE)
-	[[ $prog == gttctl ]] && extra=(tools/gttctl_reg.c tools/gttctl_xe.c tools/gttctl_replay.c)
+	# gttctl's other parts, as tools/meson.build lists them (built without
+	# GTTCTL_HAVE_XE and GTTCTL_HAVE_PNG: its --xe and pictures are stubs).
+	extra=()
+	[[ $prog == gttctl ]] && mapfile -t extra < <(sed -n "/executable('gttctl'/,/)/p" tools/meson.build |
+		grep -o "'gttctl_[a-z0-9_]*\.c'" | tr -d "'" | sed 's|^|tools/|')
+	[[ $prog == gttctl && ${#extra[@]} -eq 0 ]] && { echo "guest: no gttctl sources in tools/meson.build" >&2; exit 1; }
 	# <linux/iommufd.h> comes from build-uapi (Debian 12's headers are 6.1).
 	cc -static -O2 -std=gnu11 -Wall -Werror "$src" "${extra[@]}" -Iinclude -Ilib -I. "${uapi[@]}" \
 		$(pkg-config --cflags libdrm) "$build/libgtt_internal.a" \
