@@ -1553,6 +1553,224 @@ static void test_writer_whole_tables_alloc_failures(void **state)
 	intel_fini(&w);
 }
 
+/* ---- randomized differential: binds and clears against a per-page model ---- */
+
+static uint64_t rnd_state;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static uint64_t rnd_below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+/*
+ * Random segment lists: one-page segments (some adjacent, merging), short
+ * runs, 64 KiB-aligned 64 KiB runs, 2 MiB-aligned runs of 2-4 MiB.
+ */
+static struct gtt_pages *rnd_pages(void)
+{
+	struct gtt_pages_segment segs[700];
+	uint64_t dma = 0x200000000ull + rnd_below(64) * 2 * MiB;
+	size_t n = 0, want = 1 + rnd_below(ARRAY_SIZE(segs));
+
+	while (n < want) {
+		uint64_t len;
+
+		switch (rnd_below(6)) {
+		case 0:
+		case 1:
+			len = PAGE;
+			break;
+		case 2:
+			len = (1 + rnd_below(40)) * PAGE;
+			break;
+		case 3:
+			dma = (dma + 0xffff) & ~0xffffull;
+			len = (1 + rnd_below(3)) * 64 * 1024;
+			break;
+		case 4:
+			dma = (dma + 2 * MiB - 1) & ~(2 * MiB - 1);
+			len = (2 + rnd_below(3)) * MiB;
+			break;
+		default:
+			len = (1 + rnd_below(600)) * PAGE;
+			break;
+		}
+		segs[n++] = (struct gtt_pages_segment){ dma, len };
+		dma += len + (rnd_below(3) ? PAGE * rnd_below(3) : 0);
+	}
+	return pages_of(segs, n);
+}
+
+#define RND_WIN (6 * MiB)
+#define RND_PAGES (RND_WIN / PAGE)
+
+struct rnd_model {
+	uint64_t base[2];		/* two windows of RND_WIN */
+	uint64_t addr[2][RND_PAGES];	/* 0: scratch, 1: null, else the page | 2 */
+	unsigned int flags[2][RND_PAGES];
+};
+
+static void rnd_check(struct gtt_backend *be, const struct gtt_intel_platform *plat,
+		      const struct rnd_model *m, unsigned int op)
+{
+	for (unsigned int w = 0; w < 2; w++) {
+		for (uint64_t k = 0; k < RND_PAGES; k++) {
+			uint64_t va = m->base[w] + k * PAGE, want = m->addr[w][k], e;
+			struct gtt_translation t = walk(be, va);
+
+			if (!want) {
+				if (!t.scratch)
+					fail_msg("op %u %s: 0x%llx should be scratch, maps 0x%llx (null %d)",
+						 op, plat->name, (unsigned long long)va,
+						 (unsigned long long)t.addr, t.null);
+				continue;
+			}
+			if (want == 1) {
+				if (!t.null)
+					fail_msg("op %u %s: 0x%llx should be null", op, plat->name,
+						 (unsigned long long)va);
+				continue;
+			}
+			want &= ~2ull;
+			if (!t.present || t.scratch || t.null || t.addr != want)
+				fail_msg("op %u %s: 0x%llx maps 0x%llx, want 0x%llx", op, plat->name,
+					 (unsigned long long)va, (unsigned long long)t.addr,
+					 (unsigned long long)want);
+			if (t.level == 0 && (t.page_size == PAGE || (t.flags & GTT_INTEL_PS64))) {
+				assert_int_equal(gtt_intel_ppgtt_encode(plat->ppgtt_format, 0, want,
+					m->flags[w][k] | (t.flags & GTT_INTEL_PS64), &e), 0);
+				if (t.pte != e)
+					fail_msg("op %u %s: 0x%llx pte 0x%llx want 0x%llx", op,
+						 plat->name, (unsigned long long)va,
+						 (unsigned long long)t.pte, (unsigned long long)e);
+			}
+			if (t.flags & GTT_INTEL_PS64) {
+				/* A hinted group: 16 pages of one aligned 64 KiB page. */
+				uint64_t g = k & ~15ull, a0 = m->addr[w][g] & ~2ull;
+
+				if (a0 & 0xffff)
+					fail_msg("op %u: PS64 at 0x%llx on a misaligned page", op,
+						 (unsigned long long)va);
+				for (unsigned int j = 0; j < 16; j++)
+					if (m->addr[w][g + j] != ((a0 + j * PAGE) | 2))
+						fail_msg("op %u: PS64 at 0x%llx over pages that are not one 64 KiB page",
+							 op, (unsigned long long)va);
+			}
+		}
+	}
+}
+
+static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int ops)
+{
+	const struct gtt_intel_platform *plat = gtt_intel_platform(fam);
+	struct gtt_backend *be = ppgtt_mock(fam);
+	struct gtt_pages *pool[4];
+	struct rnd_model *m = mem_zalloc(sizeof(*m));
+	uint64_t top = 1ull << plat->ppgtt_bits;
+
+	assert_non_null(m);
+	rnd_state = seed;
+	for (size_t k = 0; k < ARRAY_SIZE(pool); k++)
+		pool[k] = rnd_pages();
+	/* One window across a 1 GiB boundary, one at the end of the vm. */
+	m->base[0] = (top > 8 * GiB ? 4 * GiB : GiB) - 2 * MiB - 4 * PAGE * 0;
+	m->base[1] = top - RND_WIN;
+	for (unsigned int op = 0; op < ops; op++) {
+		unsigned int w = (unsigned int)rnd_below(2);
+		uint64_t first = rnd_below(RND_PAGES), max = RND_PAGES - first;
+		uint64_t n = 1 + (rnd_below(4) ? rnd_below(max < 64 ? max : 64)
+					       : rnd_below(max));
+		uint64_t va = m->base[w] + first * PAGE;
+		int r = (int)rnd_below(8), err;
+
+		if (rnd_below(3) == 0) {	/* align for whole tables and leaves */
+			first &= ~511ull;
+			va = m->base[w] + first * PAGE;
+			n = (1 + rnd_below(2)) * 512;
+			if (n > RND_PAGES - first)
+				n = RND_PAGES - first;
+		}
+		if (r < 2) {
+			err = be_clear(be, va, n * PAGE);
+			assert_int_equal(err, 0);
+			for (uint64_t k = 0; k < n; k++)
+				m->addr[w][first + k] = 0;
+		} else if (r == 2 && plat->has_null_pte) {
+			err = be_bind(be, va, n * PAGE, NULL, 0, GTT_PTE_NULL);
+			assert_int_equal(err, 0);
+			for (uint64_t k = 0; k < n; k++)
+				m->addr[w][first + k] = 1;
+		} else {
+			struct gtt_pages *p = pool[rnd_below(ARRAY_SIZE(pool))];
+			uint64_t pp = gtt_pages_size(p) / PAGE;
+			uint64_t off = 0;
+			unsigned int flags = plat->ppgtt_read_only && !rnd_below(4) ?
+					     GTT_PTE_READ_ONLY : 0;
+			uint32_t pat = GTT_PTE_PAT(rnd_below(5));
+			uint64_t e;
+
+			if (!gtt_intel_ppgtt_encode(plat->ppgtt_format, 0, 0, flags | pat, &e))
+				flags |= pat;	/* a PAT index the platform has */
+			if (n > pp)
+				n = pp;
+			off = rnd_below(pp - n + 1);
+			if (rnd_below(2))	/* a 2 MiB- or 64 KiB-aligned source */
+				off &= rnd_below(2) ? ~511ull : ~15ull;
+			if (off + n > pp)
+				off = pp - n;
+			err = be_bind(be, va, n * PAGE, p, off * PAGE, flags);
+			if (err) {
+				fail_msg("op %u %s: bind 0x%llx +%llu pages off %llu: %d", op,
+					 plat->name, (unsigned long long)va,
+					 (unsigned long long)n, (unsigned long long)off, err);
+			}
+			for (uint64_t k = 0; k < n; k++) {
+				uint64_t a;
+
+				assert_int_equal(gtt_pages_addr(p, (off + k) * PAGE, &a), 0);
+				m->addr[w][first + k] = a | 2;
+				m->flags[w][first + k] = flags;
+			}
+		}
+		rnd_check(be, plat, m, op);
+	}
+	assert_int_equal(be_clear(be, m->base[0], RND_WIN), 0);
+	assert_int_equal(be_clear(be, m->base[1], RND_WIN), 0);
+	assert_int_equal(tables_of(be), 0);
+	for (size_t k = 0; k < ARRAY_SIZE(pool); k++)
+		gtt_pages_put(pool[k]);
+	mem_free(m);
+	gtt_backend_destroy(be);
+}
+
+/*
+ * Random binds (one-page segments, runs, 64 KiB and 2 MiB shapes, NULL
+ * entries), remaps and clears in two windows (across a 1 GiB boundary and
+ * at the end of the vm) on each gen8+ PPGTT, every page checked against a
+ * per-page model after each step, then no table left.
+ */
+static void test_writer_random(void **state)
+{
+	const enum gtt_intel_family fams[] = { GTT_INTEL_BDW, GTT_INTEL_CHV, GTT_INTEL_SKL,
+					       GTT_INTEL_TGL, GTT_INTEL_DG2, GTT_INTEL_MTL,
+					       GTT_INTEL_LNL, GTT_INTEL_BMG };
+	const char *env = getenv("GTT_RANDOM_OPS");
+	unsigned int ops = env ? (unsigned int)atoi(env) : 120;
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_SIZE(fams); f++)
+		for (uint64_t seed = 1; seed <= 3; seed++)
+			check_random(fams[f], seed * 0x9e3779b97f4a7c15ull + f, ops);
+}
+
 /* gtt_pages_last_page() and gtt_pages_longest_run(): found at creation. */
 static void test_pages_shape(void **state)
 {
@@ -1953,6 +2171,7 @@ int main(void)
 		cmocka_unit_test(test_writer_ggtt),
 		cmocka_unit_test(test_writer_sparse_maps),
 		cmocka_unit_test(test_writer_whole_tables_alloc_failures),
+		cmocka_unit_test(test_writer_random),
 		cmocka_unit_test(test_pages_shape),
 		cmocka_unit_test(test_gen6_ppgtt_snb),
 		cmocka_unit_test(test_gen6_ppgtt_ivb),
