@@ -1675,13 +1675,23 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 	struct gtt_pages *pool[4];
 	struct rnd_model *m = mem_zalloc(sizeof(*m));
 	uint64_t top = 1ull << plat->ppgtt_bits;
+	bool lmem = plat->discrete && plat->ppgtt_format >= GTT_PPGTT_XEHP;
 
 	assert_non_null(m);
 	rnd_state = seed;
 	for (size_t k = 0; k < ARRAY_SIZE(pool); k++)
 		pool[k] = rnd_pages();
+	/* Local memory: 64 KiB-aligned chunks of 64 KiB to 1 MiB, 2 MiB runs. */
+	struct gtt_pages_segment lsegs[64];
+
+	for (size_t k = 0; k < ARRAY_SIZE(lsegs); k++)
+		lsegs[k] = (struct gtt_pages_segment){ 0x800000000ull + k * 4 * MiB +
+						       rnd_below(8) * 64 * 1024,
+						       k % 5 ? (1 + rnd_below(16)) * 64 * 1024
+							     : 2 * MiB };
+	struct gtt_pages *lm = pages_of(lsegs, ARRAY_SIZE(lsegs));
 	/* One window across a 1 GiB boundary, one at the end of the vm. */
-	m->base[0] = (top > 8 * GiB ? 4 * GiB : GiB) - 2 * MiB - 4 * PAGE * 0;
+	m->base[0] = (top > 8 * GiB ? 4 * GiB : GiB) - 2 * MiB;
 	m->base[1] = top - RND_WIN;
 	for (unsigned int op = 0; op < ops; op++) {
 		unsigned int w = (unsigned int)rnd_below(2);
@@ -1690,6 +1700,8 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 					       : rnd_below(max));
 		uint64_t va = m->base[w] + first * PAGE;
 		int r = (int)rnd_below(8), err;
+		/* Discrete XeHP+: the top window holds local memory. */
+		bool local = lmem && w == 1;
 
 		if (rnd_below(3) == 0) {	/* align for whole tables and leaves */
 			first &= ~511ull;
@@ -1698,18 +1710,30 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 			if (n > RND_PAGES - first)
 				n = RND_PAGES - first;
 		}
+		if (local && rnd_below(4)) {	/* compact tables: 64 KiB units */
+			first &= ~15ull;
+			n = (n + 15) & ~15ull;
+			if (n > RND_PAGES - first)
+				n = RND_PAGES - first;
+			va = m->base[w] + first * PAGE;
+		}
 		if (r < 2) {
 			err = be_clear(be, va, n * PAGE);
-			assert_int_equal(err, 0);
-			for (uint64_t k = 0; k < n; k++)
+			if (err) {	/* splits a local-memory 64 KiB page: nothing done */
+				assert_true(local);
+				assert_int_equal(err, -EINVAL);
+			}
+			for (uint64_t k = 0; !err && k < n; k++)
 				m->addr[w][first + k] = 0;
 		} else if (r == 2 && plat->has_null_pte) {
 			err = be_bind(be, va, n * PAGE, NULL, 0, GTT_PTE_NULL);
-			assert_int_equal(err, 0);
-			for (uint64_t k = 0; k < n; k++)
+			if (err && (!local || err != -EINVAL))	/* lmem: a compact table's rules */
+				fail_msg("op %u %s: NULL bind: %d (%s)", op, plat->name, err,
+					 gtt_last_error());
+			for (uint64_t k = 0; !err && k < n; k++)
 				m->addr[w][first + k] = 1;
 		} else {
-			struct gtt_pages *p = pool[rnd_below(ARRAY_SIZE(pool))];
+			struct gtt_pages *p = local ? lm : pool[rnd_below(ARRAY_SIZE(pool))];
 			uint64_t pp = gtt_pages_size(p) / PAGE;
 			uint64_t off = 0;
 			unsigned int flags = plat->ppgtt_read_only && !rnd_below(4) ?
@@ -1719,14 +1743,22 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 
 			if (!gtt_intel_ppgtt_encode(plat->ppgtt_format, 0, 0, flags | pat, &e))
 				flags |= pat;	/* a PAT index the platform has */
+			if (local)
+				flags |= GTT_PTE_LOCAL_MEM;
 			if (n > pp)
 				n = pp;
 			off = rnd_below(pp - n + 1);
-			if (rnd_below(2))	/* a 2 MiB- or 64 KiB-aligned source */
-				off &= rnd_below(2) ? ~511ull : ~15ull;
+			if (local ? rnd_below(4) != 0 : rnd_below(2) != 0)
+				off &= rnd_below(2) ? ~511ull : ~15ull;	/* 2 MiB or 64 KiB */
 			if (off + n > pp)
 				off = pp - n;
 			err = be_bind(be, va, n * PAGE, p, off * PAGE, flags);
+			if (err == -EINVAL && local) {
+				/* Local and system memory in one 2 MiB region,
+				 * or a 64 KiB rule broken: nothing written. */
+				rnd_check(be, plat, m, op);
+				continue;
+			}
 			if (err) {
 				fail_msg("op %u %s: bind 0x%llx +%llu pages off %llu: %d", op,
 					 plat->name, (unsigned long long)va,
@@ -1742,11 +1774,17 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 		}
 		rnd_check(be, plat, m, op);
 	}
-	assert_int_equal(be_clear(be, m->base[0], RND_WIN), 0);
-	assert_int_equal(be_clear(be, m->base[1], RND_WIN), 0);
+	for (unsigned int w = 0; w < 2; w++) {
+		int err = be_clear(be, m->base[w], RND_WIN);
+
+		if (err)
+			fail_msg("%s: final clear of window %u: %d (%s)", plat->name, w, err,
+				 gtt_last_error());
+	}
 	assert_int_equal(tables_of(be), 0);
 	for (size_t k = 0; k < ARRAY_SIZE(pool); k++)
 		gtt_pages_put(pool[k]);
+	gtt_pages_put(lm);
 	mem_free(m);
 	gtt_backend_destroy(be);
 }
@@ -1755,20 +1793,25 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
  * Random binds (one-page segments, runs, 64 KiB and 2 MiB shapes, NULL
  * entries), remaps and clears in two windows (across a 1 GiB boundary and
  * at the end of the vm) on each gen8+ PPGTT, every page checked against a
- * per-page model after each step, then no table left.
+ * per-page model after each step, then no table left.  On discrete XeHP+,
+ * local-memory binds (compact 64 KiB tables) too: those the 64 KiB rules
+ * refuse, and clears that would split a local-memory 64 KiB page, must
+ * leave every page as it was.
  */
 static void test_writer_random(void **state)
 {
-	const enum gtt_intel_family fams[] = { GTT_INTEL_BDW, GTT_INTEL_CHV, GTT_INTEL_SKL,
-					       GTT_INTEL_TGL, GTT_INTEL_DG2, GTT_INTEL_MTL,
-					       GTT_INTEL_LNL, GTT_INTEL_BMG };
 	const char *env = getenv("GTT_RANDOM_OPS");
 	unsigned int ops = env ? (unsigned int)atoi(env) : 120;
 
 	(void)state;
-	for (size_t f = 0; f < ARRAY_SIZE(fams); f++)
+	for (unsigned int f = 0; f < GTT_INTEL_FAMILY_COUNT; f++) {
+		const struct gtt_intel_platform *plat = gtt_intel_platform(f);
+
+		if (!plat || plat->ppgtt_format < GTT_PPGTT_GEN8)
+			continue;
 		for (uint64_t seed = 1; seed <= 3; seed++)
-			check_random(fams[f], seed * 0x9e3779b97f4a7c15ull + f, ops);
+			check_random(f, seed * 0x9e3779b97f4a7c15ull + f, ops);
+	}
 }
 
 /* gtt_pages_last_page() and gtt_pages_longest_run(): found at creation. */
