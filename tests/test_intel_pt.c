@@ -1671,6 +1671,7 @@ static void rnd_check(struct gtt_backend *be, const struct gtt_intel_platform *p
 static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int ops)
 {
 	const struct gtt_intel_platform *plat = gtt_intel_platform(fam);
+	int64_t live = mem_live();
 	struct gtt_backend *be = ppgtt_mock(fam);
 	struct gtt_pages *pool[4];
 	struct rnd_model *m = mem_zalloc(sizeof(*m));
@@ -1717,8 +1718,15 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 				n = RND_PAGES - first;
 			va = m->base[w] + first * PAGE;
 		}
+		/* Now and then an allocation of the step fails: nothing done. */
+		mem_fail_after(rnd_below(5) ? 0 : 1 + rnd_below(4));
 		if (r < 2) {
 			err = be_clear(be, va, n * PAGE);
+			if (err == -ENOMEM && mem_fail_fired()) {
+				mem_fail_after(0);
+				rnd_check(be, plat, m, op);
+				continue;
+			}
 			if (err) {	/* splits a local-memory 64 KiB page: nothing done */
 				assert_true(local);
 				assert_int_equal(err, -EINVAL);
@@ -1727,6 +1735,11 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 				m->addr[w][first + k] = 0;
 		} else if (r == 2 && plat->has_null_pte) {
 			err = be_bind(be, va, n * PAGE, NULL, 0, GTT_PTE_NULL);
+			if (err == -ENOMEM && mem_fail_fired()) {
+				mem_fail_after(0);
+				rnd_check(be, plat, m, op);
+				continue;
+			}
 			if (err && (!local || err != -EINVAL))	/* lmem: a compact table's rules */
 				fail_msg("op %u %s: NULL bind: %d (%s)", op, plat->name, err,
 					 gtt_last_error());
@@ -1753,6 +1766,11 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 			if (off + n > pp)
 				off = pp - n;
 			err = be_bind(be, va, n * PAGE, p, off * PAGE, flags);
+			if (err == -ENOMEM && mem_fail_fired()) {
+				mem_fail_after(0);
+				rnd_check(be, plat, m, op);
+				continue;
+			}
 			if (err == -EINVAL && local) {
 				/* Local and system memory in one 2 MiB region,
 				 * or a 64 KiB rule broken: nothing written. */
@@ -1772,6 +1790,7 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 				m->flags[w][first + k] = flags;
 			}
 		}
+		mem_fail_after(0);
 		rnd_check(be, plat, m, op);
 	}
 	for (unsigned int w = 0; w < 2; w++) {
@@ -1787,6 +1806,7 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 	gtt_pages_put(lm);
 	mem_free(m);
 	gtt_backend_destroy(be);
+	assert_int_equal(mem_live(), live);
 }
 
 /*
