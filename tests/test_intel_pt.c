@@ -1618,6 +1618,38 @@ struct rnd_model {
 	unsigned int flags[2][RND_PAGES];
 };
 
+/* Steps per run: GTT_RANDOM_OPS, 120 unless set. */
+static unsigned int rnd_ops(void)
+{
+	const char *env = getenv("GTT_RANDOM_OPS");
+
+	return env ? (unsigned int)atoi(env) : 120;
+}
+
+/* A random range of window *@w: pages [*@first, *@first + *@n). */
+static void rnd_range(unsigned int *w, uint64_t *first, uint64_t *n)
+{
+	uint64_t max;
+
+	*w = (unsigned int)rnd_below(2);
+	*first = rnd_below(RND_PAGES);
+	max = RND_PAGES - *first;
+	*n = 1 + (rnd_below(4) ? rnd_below(max < 64 ? max : 64) : rnd_below(max));
+}
+
+/* The model after [@first, @first + @n) of window @w maps @p from page @off. */
+static void rnd_set(struct rnd_model *m, unsigned int w, uint64_t first, uint64_t n,
+		    const struct gtt_pages *p, uint64_t off, unsigned int flags)
+{
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t a;
+
+		assert_int_equal(gtt_pages_addr(p, (off + k) * PAGE, &a), 0);
+		m->addr[w][first + k] = a | 2;
+		m->flags[w][first + k] = flags;
+	}
+}
+
 static void rnd_check(struct gtt_backend *be, const struct gtt_intel_platform *plat,
 		      const struct rnd_model *m, unsigned int op)
 {
@@ -1695,12 +1727,13 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 	m->base[0] = (top > 8 * GiB ? 4 * GiB : GiB) - 2 * MiB;
 	m->base[1] = top - RND_WIN;
 	for (unsigned int op = 0; op < ops; op++) {
-		unsigned int w = (unsigned int)rnd_below(2);
-		uint64_t first = rnd_below(RND_PAGES), max = RND_PAGES - first;
-		uint64_t n = 1 + (rnd_below(4) ? rnd_below(max < 64 ? max : 64)
-					       : rnd_below(max));
-		uint64_t va = m->base[w] + first * PAGE;
-		int r = (int)rnd_below(8), err;
+		unsigned int w;
+		uint64_t first, n, va;
+		int r, err;
+
+		rnd_range(&w, &first, &n);
+		va = m->base[w] + first * PAGE;
+		r = (int)rnd_below(8);
 		/* Discrete XeHP+: the top window holds local memory. */
 		bool local = lmem && w == 1;
 
@@ -1782,13 +1815,7 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
 					 plat->name, (unsigned long long)va,
 					 (unsigned long long)n, (unsigned long long)off, err);
 			}
-			for (uint64_t k = 0; k < n; k++) {
-				uint64_t a;
-
-				assert_int_equal(gtt_pages_addr(p, (off + k) * PAGE, &a), 0);
-				m->addr[w][first + k] = a | 2;
-				m->flags[w][first + k] = flags;
-			}
+			rnd_set(m, w, first, n, p, off, flags);
 		}
 		mem_fail_after(0);
 		rnd_check(be, plat, m, op);
@@ -1820,8 +1847,7 @@ static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int 
  */
 static void test_writer_random(void **state)
 {
-	const char *env = getenv("GTT_RANDOM_OPS");
-	unsigned int ops = env ? (unsigned int)atoi(env) : 120;
+	unsigned int ops = rnd_ops();
 
 	(void)state;
 	for (unsigned int f = 0; f < GTT_INTEL_FAMILY_COUNT; f++) {
@@ -1831,6 +1857,90 @@ static void test_writer_random(void **state)
 			continue;
 		for (uint64_t seed = 1; seed <= 3; seed++)
 			check_random(f, seed * 0x9e3779b97f4a7c15ull + f, ops);
+	}
+}
+
+/* GGTT: every entry of the two windows against the model. */
+static void rnd_check_ggtt(struct gtt_backend *be, const struct gtt_intel_platform *plat,
+			   const struct rnd_model *m, unsigned int op)
+{
+	for (unsigned int w = 0; w < 2; w++) {
+		for (uint64_t k = 0; k < RND_PAGES; k++) {
+			uint64_t va = m->base[w] + k * PAGE, want = m->addr[w][k] & ~2ull, e;
+			struct gtt_translation t = walk(be, va);
+
+			if (!m->addr[w][k]) {
+				if (!t.scratch)
+					fail_msg("op %u %s: GGTT 0x%llx should be scratch", op,
+						 plat->name, (unsigned long long)va);
+				continue;
+			}
+			assert_int_equal(gtt_intel_ggtt_encode(plat->ggtt_format, want,
+							       m->flags[w][k], &e), 0);
+			if (t.scratch || t.addr != want || t.pte != e)
+				fail_msg("op %u %s: GGTT 0x%llx pte 0x%llx, want 0x%llx", op,
+					 plat->name, (unsigned long long)va,
+					 (unsigned long long)t.pte, (unsigned long long)e);
+		}
+	}
+}
+
+/*
+ * The GGTT writers (the shared 8-byte one on gen8+, the folding loop of
+ * gen6/7) and the plain clear, on every family: random binds, remaps and
+ * clears over a 12 MiB GGTT, every entry checked after each step.
+ */
+static void test_writer_ggtt_random(void **state)
+{
+	unsigned int ops = rnd_ops();
+
+	(void)state;
+	for (unsigned int f = 0; f < GTT_INTEL_FAMILY_COUNT; f++) {
+		const struct gtt_intel_platform *plat = gtt_intel_platform(f);
+		struct gtt_mock_config gc = { .size = 2 * RND_WIN, .scratch_addr = SCRATCH,
+					      .mode = GTT_MOCK_INTEL_GGTT, .intel_family = f };
+		struct rnd_model *m = mem_zalloc(sizeof(*m));
+		struct gtt_pages *pool[3];
+		struct gtt_backend *be;
+
+		if (!plat)
+			continue;
+		assert_non_null(m);
+		assert_int_equal(gtt_mock_create(&gc, &be), 0);
+		rnd_state = 0x51ed270b27c3a4d1ull + f;
+		for (size_t k = 0; k < ARRAY_SIZE(pool); k++)
+			pool[k] = rnd_pages();
+		m->base[1] = RND_WIN;
+		for (unsigned int op = 0; op < ops; op++) {
+			unsigned int w;
+			uint64_t first, n, va;
+
+			rnd_range(&w, &first, &n);
+			va = m->base[w] + first * PAGE;
+
+			if (rnd_below(3) == 0) {
+				assert_int_equal(be_clear(be, va, n * PAGE), 0);
+				for (uint64_t k = 0; k < n; k++)
+					m->addr[w][first + k] = 0;
+			} else {
+				struct gtt_pages *p = pool[rnd_below(ARRAY_SIZE(pool))];
+				uint64_t pp = gtt_pages_size(p) / PAGE, off, e;
+				uint32_t flags = GTT_PTE_PAT(rnd_below(5));
+
+				if (gtt_intel_ggtt_encode(plat->ggtt_format, 0, flags, &e))
+					flags = 0;
+				if (n > pp)
+					n = pp;
+				off = rnd_below(pp - n + 1);
+				assert_int_equal(be_bind(be, va, n * PAGE, p, off * PAGE, flags), 0);
+				rnd_set(m, w, first, n, p, off, flags);
+			}
+			rnd_check_ggtt(be, plat, m, op);
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(pool); k++)
+			gtt_pages_put(pool[k]);
+		mem_free(m);
+		gtt_backend_destroy(be);
 	}
 }
 
@@ -2235,6 +2345,7 @@ int main(void)
 		cmocka_unit_test(test_writer_sparse_maps),
 		cmocka_unit_test(test_writer_whole_tables_alloc_failures),
 		cmocka_unit_test(test_writer_random),
+		cmocka_unit_test(test_writer_ggtt_random),
 		cmocka_unit_test(test_pages_shape),
 		cmocka_unit_test(test_gen6_ppgtt_snb),
 		cmocka_unit_test(test_gen6_ppgtt_ivb),
