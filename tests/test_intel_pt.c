@@ -1553,6 +1553,397 @@ static void test_writer_whole_tables_alloc_failures(void **state)
 	intel_fini(&w);
 }
 
+/* ---- randomized differential: binds and clears against a per-page model ---- */
+
+static uint64_t rnd_state;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+static uint64_t rnd_below(uint64_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+/*
+ * Random segment lists: one-page segments (some adjacent, merging), short
+ * runs, 64 KiB-aligned 64 KiB runs, 2 MiB-aligned runs of 2-4 MiB.
+ */
+static struct gtt_pages *rnd_pages(void)
+{
+	struct gtt_pages_segment segs[700];
+	uint64_t dma = 0x200000000ull + rnd_below(64) * 2 * MiB;
+	size_t n = 0, want = 1 + rnd_below(ARRAY_SIZE(segs));
+
+	while (n < want) {
+		uint64_t len;
+
+		switch (rnd_below(6)) {
+		case 0:
+		case 1:
+			len = PAGE;
+			break;
+		case 2:
+			len = (1 + rnd_below(40)) * PAGE;
+			break;
+		case 3:
+			dma = (dma + 0xffff) & ~0xffffull;
+			len = (1 + rnd_below(3)) * 64 * 1024;
+			break;
+		case 4:
+			dma = (dma + 2 * MiB - 1) & ~(2 * MiB - 1);
+			len = (2 + rnd_below(3)) * MiB;
+			break;
+		default:
+			len = (1 + rnd_below(600)) * PAGE;
+			break;
+		}
+		segs[n++] = (struct gtt_pages_segment){ dma, len };
+		dma += len + (rnd_below(3) ? PAGE * rnd_below(3) : 0);
+	}
+	return pages_of(segs, n);
+}
+
+#define RND_WIN (6 * MiB)
+#define RND_PAGES (RND_WIN / PAGE)
+
+struct rnd_model {
+	uint64_t base[2];		/* two windows of RND_WIN */
+	uint64_t addr[2][RND_PAGES];	/* 0: scratch, 1: null, else the page | 2 */
+	unsigned int flags[2][RND_PAGES];
+};
+
+/* Steps per run: GTT_RANDOM_OPS, 120 unless set. */
+static unsigned int rnd_ops(void)
+{
+	const char *env = getenv("GTT_RANDOM_OPS");
+
+	return env ? (unsigned int)atoi(env) : 120;
+}
+
+/* A random range of window *@w: pages [*@first, *@first + *@n). */
+static void rnd_range(unsigned int *w, uint64_t *first, uint64_t *n)
+{
+	uint64_t max;
+
+	*w = (unsigned int)rnd_below(2);
+	*first = rnd_below(RND_PAGES);
+	max = RND_PAGES - *first;
+	*n = 1 + (rnd_below(4) ? rnd_below(max < 64 ? max : 64) : rnd_below(max));
+}
+
+/* The model after [@first, @first + @n) of window @w maps @p from page @off. */
+static void rnd_set(struct rnd_model *m, unsigned int w, uint64_t first, uint64_t n,
+		    const struct gtt_pages *p, uint64_t off, unsigned int flags)
+{
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t a;
+
+		assert_int_equal(gtt_pages_addr(p, (off + k) * PAGE, &a), 0);
+		m->addr[w][first + k] = a | 2;
+		m->flags[w][first + k] = flags;
+	}
+}
+
+static void rnd_check(struct gtt_backend *be, const struct gtt_intel_platform *plat,
+		      const struct rnd_model *m, unsigned int op)
+{
+	for (unsigned int w = 0; w < 2; w++) {
+		for (uint64_t k = 0; k < RND_PAGES; k++) {
+			uint64_t va = m->base[w] + k * PAGE, want = m->addr[w][k], e;
+			struct gtt_translation t = walk(be, va);
+
+			if (!want) {
+				if (!t.scratch)
+					fail_msg("op %u %s: 0x%llx should be scratch, maps 0x%llx (null %d)",
+						 op, plat->name, (unsigned long long)va,
+						 (unsigned long long)t.addr, t.null);
+				continue;
+			}
+			if (want == 1) {
+				if (!t.null)
+					fail_msg("op %u %s: 0x%llx should be null", op, plat->name,
+						 (unsigned long long)va);
+				continue;
+			}
+			want &= ~2ull;
+			if (!t.present || t.scratch || t.null || t.addr != want)
+				fail_msg("op %u %s: 0x%llx maps 0x%llx, want 0x%llx", op, plat->name,
+					 (unsigned long long)va, (unsigned long long)t.addr,
+					 (unsigned long long)want);
+			if (t.level == 0 && (t.page_size == PAGE || (t.flags & GTT_INTEL_PS64))) {
+				assert_int_equal(gtt_intel_ppgtt_encode(plat->ppgtt_format, 0, want,
+					m->flags[w][k] | (t.flags & GTT_INTEL_PS64), &e), 0);
+				if (t.pte != e)
+					fail_msg("op %u %s: 0x%llx pte 0x%llx want 0x%llx", op,
+						 plat->name, (unsigned long long)va,
+						 (unsigned long long)t.pte, (unsigned long long)e);
+			}
+			if (t.flags & GTT_INTEL_PS64) {
+				/* A hinted group: 16 pages of one aligned 64 KiB page. */
+				uint64_t g = k & ~15ull, a0 = m->addr[w][g] & ~2ull;
+
+				if (a0 & 0xffff)
+					fail_msg("op %u: PS64 at 0x%llx on a misaligned page", op,
+						 (unsigned long long)va);
+				for (unsigned int j = 0; j < 16; j++)
+					if (m->addr[w][g + j] != ((a0 + j * PAGE) | 2))
+						fail_msg("op %u: PS64 at 0x%llx over pages that are not one 64 KiB page",
+							 op, (unsigned long long)va);
+			}
+		}
+	}
+}
+
+static void check_random(enum gtt_intel_family fam, uint64_t seed, unsigned int ops)
+{
+	const struct gtt_intel_platform *plat = gtt_intel_platform(fam);
+	int64_t live = mem_live();
+	struct gtt_backend *be = ppgtt_mock(fam);
+	struct gtt_pages *pool[4];
+	struct rnd_model *m = mem_zalloc(sizeof(*m));
+	uint64_t top = 1ull << plat->ppgtt_bits;
+	bool lmem = plat->discrete && plat->ppgtt_format >= GTT_PPGTT_XEHP;
+
+	assert_non_null(m);
+	rnd_state = seed;
+	for (size_t k = 0; k < ARRAY_SIZE(pool); k++)
+		pool[k] = rnd_pages();
+	/* Local memory: 64 KiB-aligned chunks of 64 KiB to 1 MiB, 2 MiB runs. */
+	struct gtt_pages_segment lsegs[64];
+
+	for (size_t k = 0; k < ARRAY_SIZE(lsegs); k++)
+		lsegs[k] = (struct gtt_pages_segment){ 0x800000000ull + k * 4 * MiB +
+						       rnd_below(8) * 64 * 1024,
+						       k % 5 ? (1 + rnd_below(16)) * 64 * 1024
+							     : 2 * MiB };
+	struct gtt_pages *lm = pages_of(lsegs, ARRAY_SIZE(lsegs));
+	/* One window across a 1 GiB boundary, one at the end of the vm. */
+	m->base[0] = (top > 8 * GiB ? 4 * GiB : GiB) - 2 * MiB;
+	m->base[1] = top - RND_WIN;
+	for (unsigned int op = 0; op < ops; op++) {
+		unsigned int w;
+		uint64_t first, n, va;
+		int r, err;
+
+		rnd_range(&w, &first, &n);
+		va = m->base[w] + first * PAGE;
+		r = (int)rnd_below(8);
+		/* Discrete XeHP+: the top window holds local memory. */
+		bool local = lmem && w == 1;
+
+		if (rnd_below(3) == 0) {	/* align for whole tables and leaves */
+			first &= ~511ull;
+			va = m->base[w] + first * PAGE;
+			n = (1 + rnd_below(2)) * 512;
+			if (n > RND_PAGES - first)
+				n = RND_PAGES - first;
+		}
+		if (local && rnd_below(4)) {	/* compact tables: 64 KiB units */
+			first &= ~15ull;
+			n = (n + 15) & ~15ull;
+			if (n > RND_PAGES - first)
+				n = RND_PAGES - first;
+			va = m->base[w] + first * PAGE;
+		}
+		/* Now and then an allocation of the step fails: nothing done. */
+		mem_fail_after(rnd_below(5) ? 0 : 1 + rnd_below(4));
+		if (r < 2) {
+			err = be_clear(be, va, n * PAGE);
+			if (err == -ENOMEM && mem_fail_fired()) {
+				mem_fail_after(0);
+				rnd_check(be, plat, m, op);
+				continue;
+			}
+			if (err) {	/* splits a local-memory 64 KiB page: nothing done */
+				assert_true(local);
+				assert_int_equal(err, -EINVAL);
+			}
+			for (uint64_t k = 0; !err && k < n; k++)
+				m->addr[w][first + k] = 0;
+		} else if (r == 2 && plat->has_null_pte) {
+			err = be_bind(be, va, n * PAGE, NULL, 0, GTT_PTE_NULL);
+			if (err == -ENOMEM && mem_fail_fired()) {
+				mem_fail_after(0);
+				rnd_check(be, plat, m, op);
+				continue;
+			}
+			if (err && (!local || err != -EINVAL))	/* lmem: a compact table's rules */
+				fail_msg("op %u %s: NULL bind: %d (%s)", op, plat->name, err,
+					 gtt_last_error());
+			for (uint64_t k = 0; !err && k < n; k++)
+				m->addr[w][first + k] = 1;
+		} else {
+			struct gtt_pages *p = local ? lm : pool[rnd_below(ARRAY_SIZE(pool))];
+			uint64_t pp = gtt_pages_size(p) / PAGE;
+			uint64_t off = 0;
+			unsigned int flags = plat->ppgtt_read_only && !rnd_below(4) ?
+					     GTT_PTE_READ_ONLY : 0;
+			uint32_t pat = GTT_PTE_PAT(rnd_below(5));
+			uint64_t e;
+
+			if (!gtt_intel_ppgtt_encode(plat->ppgtt_format, 0, 0, flags | pat, &e))
+				flags |= pat;	/* a PAT index the platform has */
+			if (local)
+				flags |= GTT_PTE_LOCAL_MEM;
+			if (n > pp)
+				n = pp;
+			off = rnd_below(pp - n + 1);
+			if (local ? rnd_below(4) != 0 : rnd_below(2) != 0)
+				off &= rnd_below(2) ? ~511ull : ~15ull;	/* 2 MiB or 64 KiB */
+			if (off + n > pp)
+				off = pp - n;
+			err = be_bind(be, va, n * PAGE, p, off * PAGE, flags);
+			if (err == -ENOMEM && mem_fail_fired()) {
+				mem_fail_after(0);
+				rnd_check(be, plat, m, op);
+				continue;
+			}
+			if (err == -EINVAL && local) {
+				/* Local and system memory in one 2 MiB region,
+				 * or a 64 KiB rule broken: nothing written. */
+				rnd_check(be, plat, m, op);
+				continue;
+			}
+			if (err) {
+				fail_msg("op %u %s: bind 0x%llx +%llu pages off %llu: %d", op,
+					 plat->name, (unsigned long long)va,
+					 (unsigned long long)n, (unsigned long long)off, err);
+			}
+			rnd_set(m, w, first, n, p, off, flags);
+		}
+		mem_fail_after(0);
+		rnd_check(be, plat, m, op);
+	}
+	for (unsigned int w = 0; w < 2; w++) {
+		int err = be_clear(be, m->base[w], RND_WIN);
+
+		if (err)
+			fail_msg("%s: final clear of window %u: %d (%s)", plat->name, w, err,
+				 gtt_last_error());
+	}
+	assert_int_equal(tables_of(be), 0);
+	for (size_t k = 0; k < ARRAY_SIZE(pool); k++)
+		gtt_pages_put(pool[k]);
+	gtt_pages_put(lm);
+	mem_free(m);
+	gtt_backend_destroy(be);
+	assert_int_equal(mem_live(), live);
+}
+
+/*
+ * Random binds (one-page segments, runs, 64 KiB and 2 MiB shapes, NULL
+ * entries), remaps and clears in two windows (across a 1 GiB boundary and
+ * at the end of the vm) on each gen8+ PPGTT, every page checked against a
+ * per-page model after each step, then no table left.  On discrete XeHP+,
+ * local-memory binds (compact 64 KiB tables) too: those the 64 KiB rules
+ * refuse, and clears that would split a local-memory 64 KiB page, must
+ * leave every page as it was.
+ */
+static void test_writer_random(void **state)
+{
+	unsigned int ops = rnd_ops();
+
+	(void)state;
+	for (unsigned int f = 0; f < GTT_INTEL_FAMILY_COUNT; f++) {
+		const struct gtt_intel_platform *plat = gtt_intel_platform(f);
+
+		if (!plat || plat->ppgtt_format < GTT_PPGTT_GEN8)
+			continue;
+		for (uint64_t seed = 1; seed <= 3; seed++)
+			check_random(f, seed * 0x9e3779b97f4a7c15ull + f, ops);
+	}
+}
+
+/* GGTT: every entry of the two windows against the model. */
+static void rnd_check_ggtt(struct gtt_backend *be, const struct gtt_intel_platform *plat,
+			   const struct rnd_model *m, unsigned int op)
+{
+	for (unsigned int w = 0; w < 2; w++) {
+		for (uint64_t k = 0; k < RND_PAGES; k++) {
+			uint64_t va = m->base[w] + k * PAGE, want = m->addr[w][k] & ~2ull, e;
+			struct gtt_translation t = walk(be, va);
+
+			if (!m->addr[w][k]) {
+				if (!t.scratch)
+					fail_msg("op %u %s: GGTT 0x%llx should be scratch", op,
+						 plat->name, (unsigned long long)va);
+				continue;
+			}
+			assert_int_equal(gtt_intel_ggtt_encode(plat->ggtt_format, want,
+							       m->flags[w][k], &e), 0);
+			if (t.scratch || t.addr != want || t.pte != e)
+				fail_msg("op %u %s: GGTT 0x%llx pte 0x%llx, want 0x%llx", op,
+					 plat->name, (unsigned long long)va,
+					 (unsigned long long)t.pte, (unsigned long long)e);
+		}
+	}
+}
+
+/*
+ * The GGTT writers (the shared 8-byte one on gen8+, the folding loop of
+ * gen6/7) and the plain clear, on every family: random binds, remaps and
+ * clears over a 12 MiB GGTT, every entry checked after each step.
+ */
+static void test_writer_ggtt_random(void **state)
+{
+	unsigned int ops = rnd_ops();
+
+	(void)state;
+	for (unsigned int f = 0; f < GTT_INTEL_FAMILY_COUNT; f++) {
+		const struct gtt_intel_platform *plat = gtt_intel_platform(f);
+		struct gtt_mock_config gc = { .size = 2 * RND_WIN, .scratch_addr = SCRATCH,
+					      .mode = GTT_MOCK_INTEL_GGTT, .intel_family = f };
+		struct rnd_model *m = mem_zalloc(sizeof(*m));
+		struct gtt_pages *pool[3];
+		struct gtt_backend *be;
+
+		if (!plat)
+			continue;
+		assert_non_null(m);
+		assert_int_equal(gtt_mock_create(&gc, &be), 0);
+		rnd_state = 0x51ed270b27c3a4d1ull + f;
+		for (size_t k = 0; k < ARRAY_SIZE(pool); k++)
+			pool[k] = rnd_pages();
+		m->base[1] = RND_WIN;
+		for (unsigned int op = 0; op < ops; op++) {
+			unsigned int w;
+			uint64_t first, n, va;
+
+			rnd_range(&w, &first, &n);
+			va = m->base[w] + first * PAGE;
+
+			if (rnd_below(3) == 0) {
+				assert_int_equal(be_clear(be, va, n * PAGE), 0);
+				for (uint64_t k = 0; k < n; k++)
+					m->addr[w][first + k] = 0;
+			} else {
+				struct gtt_pages *p = pool[rnd_below(ARRAY_SIZE(pool))];
+				uint64_t pp = gtt_pages_size(p) / PAGE, off, e;
+				uint32_t flags = GTT_PTE_PAT(rnd_below(5));
+
+				if (gtt_intel_ggtt_encode(plat->ggtt_format, 0, flags, &e))
+					flags = 0;
+				if (n > pp)
+					n = pp;
+				off = rnd_below(pp - n + 1);
+				assert_int_equal(be_bind(be, va, n * PAGE, p, off * PAGE, flags), 0);
+				rnd_set(m, w, first, n, p, off, flags);
+			}
+			rnd_check_ggtt(be, plat, m, op);
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(pool); k++)
+			gtt_pages_put(pool[k]);
+		mem_free(m);
+		gtt_backend_destroy(be);
+	}
+}
+
 /* gtt_pages_last_page() and gtt_pages_longest_run(): found at creation. */
 static void test_pages_shape(void **state)
 {
@@ -1953,6 +2344,8 @@ int main(void)
 		cmocka_unit_test(test_writer_ggtt),
 		cmocka_unit_test(test_writer_sparse_maps),
 		cmocka_unit_test(test_writer_whole_tables_alloc_failures),
+		cmocka_unit_test(test_writer_random),
+		cmocka_unit_test(test_writer_ggtt_random),
 		cmocka_unit_test(test_pages_shape),
 		cmocka_unit_test(test_gen6_ppgtt_snb),
 		cmocka_unit_test(test_gen6_ppgtt_ivb),
