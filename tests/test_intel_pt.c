@@ -1899,12 +1899,13 @@ static void test_writer_ggtt_random(void **state)
 		const struct gtt_intel_platform *plat = gtt_intel_platform(f);
 		struct gtt_mock_config gc = { .size = 2 * RND_WIN, .scratch_addr = SCRATCH,
 					      .mode = GTT_MOCK_INTEL_GGTT, .intel_family = f };
-		struct rnd_model *m = mem_zalloc(sizeof(*m));
 		struct gtt_pages *pool[3];
 		struct gtt_backend *be;
+		struct rnd_model *m;
 
 		if (!plat)
 			continue;
+		m = mem_zalloc(sizeof(*m));
 		assert_non_null(m);
 		assert_int_equal(gtt_mock_create(&gc, &be), 0);
 		rnd_state = 0x51ed270b27c3a4d1ull + f;
