@@ -24,21 +24,7 @@
 
 #include <gtt/gtt.h>
 
-/* vgem's uapi (include/uapi/drm/vgem_drm.h): attach a fence to a buffer,
- * and signal it. */
-struct vgem_attach { uint32_t handle, flags, out_fence, pad; };
-struct vgem_signal { uint32_t fence, flags; };
-#define VGEM_FENCE_WRITE 0x1
-#define VGEM_ATTACH DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_attach)
-#define VGEM_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_signal)
-
-/* sw_sync's uapi (drivers/dma-buf/sw_sync.c; not in the installed
- * headers): a fence at @value on the timeline, as a sync_file; the
- * timeline's counter moves forward by the given amount. */
-struct sw_sync_create_fence_data { uint32_t value; char name[32]; int32_t fence; };
-#define SW_SYNC_IOC_CREATE_FENCE _IOWR('W', 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC _IOW('W', 1, uint32_t)
-#define SW_SYNC_PATH "/sys/kernel/debug/sync/sw_sync"
+#include "tests/guest/guest_fences.h"
 
 static int passed, failed;
 
@@ -105,18 +91,6 @@ static int sw_fence(int tl, uint32_t value)
 static int sw_inc(int tl, uint32_t by)
 {
 	return ioctl(tl, SW_SYNC_IOC_INC, &by);
-}
-
-/* The status of sync_file @fd and the driver of its (first) fence. */
-static int sf_info(int fd, char *driver, size_t size)
-{
-	struct sync_fence_info fi = { 0 };
-	struct sync_file_info info = { .num_fences = 1, .sync_fence_info = (uintptr_t)&fi };
-
-	if (ioctl(fd, SYNC_IOC_FILE_INFO, &info))
-		return 2;
-	snprintf(driver, size, "%s", fi.driver_name);
-	return info.status;
 }
 
 /* Fences from sw_sync timelines: signalled by the counter, or with an

@@ -30,19 +30,8 @@
 #include <gtt/gtt.h>
 
 #include "base/util.h"
+#include "tests/guest/guest_fences.h"
 #include "tests/support/probe.h"
-
-/* vgem's uapi (include/uapi/drm/vgem_drm.h). */
-struct vgem_attach { uint32_t handle, flags, out_fence, pad; };
-struct vgem_signal { uint32_t fence, flags; };
-#define VGEM_FENCE_WRITE 0x1
-#define VGEM_ATTACH DRM_IOWR(DRM_COMMAND_BASE + 0x1, struct vgem_attach)
-#define VGEM_SIGNAL DRM_IOW(DRM_COMMAND_BASE + 0x2, struct vgem_signal)
-
-/* sw_sync's uapi (drivers/dma-buf/sw_sync.c; not in the installed headers). */
-struct sw_sync_create_fence_data { uint32_t value; char name[32]; int32_t fence; };
-#define SW_SYNC_IOC_CREATE_FENCE _IOWR('W', 0, struct sw_sync_create_fence_data)
-#define SW_SYNC_IOC_INC _IOW('W', 1, uint32_t)
 
 #define SEC 1000000000ll
 
@@ -405,18 +394,6 @@ static void kernel_export_checks(struct gtt_watcher *w)
 	drmSyncobjDestroy(gpu, t);
 }
 
-/* The status of sync_file @fd and the driver of its (first) fence. */
-static int sf_info(int fd, char *driver, size_t size)
-{
-	struct sync_fence_info fi = { 0 };
-	struct sync_file_info info = { .num_fences = 1, .sync_fence_info = (uintptr_t)&fi };
-
-	if (ioctl(fd, SYNC_IOC_FILE_INFO, &info))
-		return 2;
-	snprintf(driver, size, "%s", fi.driver_name);
-	return info.status;
-}
-
 /* An imported sw_sync fence exported to syncobjs: sw_sync's own fence is
  * what the syncobjs hold, its signal and its error reach them in the kernel. */
 static void sw_sync_export_checks(struct gtt_watcher *w)
@@ -427,7 +404,7 @@ static void sw_sync_export_checks(struct gtt_watcher *w)
 	uint32_t b, t, one = 1;
 	int tl, out = -1, out2 = -1;
 
-	tl = open("/sys/kernel/debug/sync/sw_sync", O_RDWR | O_CLOEXEC);
+	tl = open(SW_SYNC_PATH, O_RDWR | O_CLOEXEC);
 	CHECK(tl >= 0 && ioctl(tl, SW_SYNC_IOC_CREATE_FENCE, &d) == 0 &&
 	      gtt_fence_import_fd(w, d.fence, &f) == 0,
 	      "a sw_sync fence (point 1 of a timeline) imported");
