@@ -877,6 +877,21 @@ static void test_replay_on_platform_mocks(void **state)
 	assert_int_equal(replay_str(m.data, &cfg, &st, NULL), 0);
 	assert_true(st.backend_errors > 0);
 	assert_int_equal(st.pte_writes, 0);
+	/* Out of memory at every allocation of that replay (the failed
+	 * calls' stand-in fences included): an error or success, and nothing
+	 * left allocated either way. */
+	int err = -ENOMEM;
+
+	for (uint64_t n = 1; n < 2000 && err; n++) {
+		int64_t live = mem_live();
+
+		mem_fail_after(n);
+		err = replay_str(m.data, &cfg, &st, NULL);
+		mem_fail_after(0);
+		assert_true(err == 0 || err == -ENOMEM);
+		assert_int_equal(mem_live(), live);
+	}
+	assert_int_equal(err, 0);	/* the sweep went past the last allocation */
 	gtt_backend_destroy(be);
 	free(m.data);
 }

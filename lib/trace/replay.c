@@ -607,6 +607,8 @@ static int rec_vm(struct rp *rp)
 		vc.evict_roster_arg = rp;
 	}
 	err = gtt_vm_create(&vc, &rp->vm);
+	if (err == -ENOMEM)
+		return err;	/* the machine's trouble, not the trace's */
 	if (err) {
 		char why[200];
 
