@@ -280,6 +280,9 @@ struct gtt_replay_config {
  * size, @cfg's max_work) stops the replay with -EBADMSG, and
  * gtt_last_error() says which line and what is wrong.
  *
+ * A replayed call that runs out of memory where the recording did not
+ * stops the replay with -ENOMEM (its figures would differ silently).
+ *
  * Return: 0; -EINVAL (bad arguments); -EBADMSG (bad trace); -ENOMEM; -EIO
  * (reading failed); the error of creating the vm or the mock.
  */

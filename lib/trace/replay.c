@@ -468,9 +468,16 @@ static int charge(struct rp *rp, uint64_t size)
 	return 0;
 }
 
-static void note_result(struct rp *rp, int got, int recorded)
+/*
+ * Count a result other than the recording's.  Return: -ENOMEM when the
+ * replay ran out of memory where the recording did not (the machine's
+ * trouble, not the trace's: going on would give other figures without a
+ * word), else 0.
+ */
+static int note_result(struct rp *rp, int got, int recorded)
 {
 	rp->result_diffs += got != recorded;
+	return got == -ENOMEM && recorded != -ENOMEM ? got : 0;
 }
 
 /* ---- the fifo roster (GTT_EVICT_ROSTER on replay) ---- */
@@ -803,7 +810,8 @@ static int rec_destroy(struct rp *rp)
 	if (!gtt_vma_query(rp->vm, v, &vi) && vi.bound && !vi.pin_count)
 		gtt_vma_unbind(rp->vm, v, GTT_UNBIND_ASYNC, NULL);
 	err = gtt_vma_destroy(rp->vm, v);
-	note_result(rp, err, ret);
+	if (note_result(rp, err, ret))
+		return err;
 	if (!err) {
 		struct idslot *sl = idmap_find(&rp->vmas, h);
 
@@ -868,7 +876,8 @@ static int rec_bind(struct rp *rp)
 		bi.flags &= ~(unsigned int)GTT_BIND_ANYWHERE;
 	err = gtt_vma_bind(rp->vm, v, &bi, &f);
 	mem_free(deps);
-	note_result(rp, err, ret);
+	if (note_result(rp, err, ret))
+		return err;
 	if (err) {
 		rp->binds_failed++;
 		return keep_failed(rp, fid, err);
@@ -899,7 +908,8 @@ static int rec_unbind(struct rp *rp)
 		return bad(rp, "unbind flags 0x%" PRIx64 " do not fit in 32 bits", flags);
 	flags = (flags | GTT_UNBIND_ASYNC) & ~(uint64_t)GTT_UNBIND_TRYLOCK;
 	err = gtt_vma_unbind(rp->vm, v, (unsigned int)flags, &f);
-	note_result(rp, err, ret);
+	if (note_result(rp, err, ret))
+		return err;
 	return err ? keep_failed(rp, fid, err) : keep_produced(rp, fid, f);
 }
 
@@ -911,7 +921,8 @@ static int rec_pin(struct rp *rp, bool pin)
 	if ((err = vma_of(rp, "vma", &v)) || (err = need_err(rp, "ret", &ret)))
 		return err;
 	err = pin ? gtt_vma_pin(rp->vm, v) : gtt_vma_unpin(rp->vm, v);
-	note_result(rp, err, ret);
+	if (note_result(rp, err, ret))
+		return err;
 	return 0;
 }
 
@@ -935,7 +946,8 @@ static int rec_active(struct rp *rp)
 		return err;
 	err = v ? gtt_vma_add_active(rp->vm, v, (struct gtt_fence *)(uintptr_t)sl->val) :
 		  gtt_vm_add_active(rp->vm, (struct gtt_fence *)(uintptr_t)sl->val);
-	note_result(rp, err, ret);
+	if (note_result(rp, err, ret))
+		return err;
 	return 0;
 }
 
@@ -987,7 +999,8 @@ static int rec_active_many(struct rp *rp)
 	}
 	err = gtt_vma_add_active_many(rp->vm, vmas, n, (struct gtt_fence *)(uintptr_t)sl->val);
 	mem_free(vmas);
-	note_result(rp, err, ret);
+	if (note_result(rp, err, ret))
+		return err;
 	return 0;
 }
 
@@ -1075,7 +1088,8 @@ static int rec_batch(struct rp *rp)
 	err = gtt_vm_map_batch(rp->vm, rp->ops, rp->nops, &mi, &f);
 	mem_free(deps);
 	rp->nops = 0;
-	note_result(rp, err, ret);
+	if (note_result(rp, err, ret))
+		return err;
 	if (err)
 		return keep_failed(rp, fid, err);
 	rp->batches++;
