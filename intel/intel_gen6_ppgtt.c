@@ -285,10 +285,14 @@ int intel_gen6_ppgtt_bind(struct intel_gen6_ppgtt *pp, uint64_t start, uint64_t 
 		uint64_t stop = u64_min(end, (uint64_t)(pde + 1) * SZ_4M);
 
 		for (; va < stop; va += SZ_4K, i++) {
-			if (__atomic_load_n(&e[i], __ATOMIC_RELAXED) == (uint32_t)pp->scratch_pte)
-				t->used++;
-			__atomic_store_n(&e[i], (uint32_t)(bits | intel_ggtt_addr_field(pp->fmt,
-							segs[si].addr + off)), __ATOMIC_RELAXED);
+			uint32_t pte = (uint32_t)(bits | intel_ggtt_addr_field(pp->fmt,
+								      segs[si].addr + off));
+
+			/* used counts entries that differ from scratch: the
+			 * scratch page bound with scratch's bits is not one. */
+			t->used += (__atomic_load_n(&e[i], __ATOMIC_RELAXED) == (uint32_t)pp->scratch_pte) -
+				   (pte == (uint32_t)pp->scratch_pte);
+			__atomic_store_n(&e[i], pte, __ATOMIC_RELAXED);
 			off += SZ_4K;
 			if (off >= segs[si].length && si + 1 < nsegs) {
 				off = 0;

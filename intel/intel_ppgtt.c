@@ -210,6 +210,30 @@ void intel_ppgtt_fini(struct intel_ppgtt *pp)
 	pthread_mutex_destroy(&pp->lock);
 }
 
+/*
+ * How many of @n entries at @e hold scratch: each one a bind writes turns
+ * used.  (A table's used count is never below the number of its entries
+ * that are not scratch, so a table with none used is all scratch.)
+ */
+static uint64_t count_scratch(const struct intel_ppgtt *pp, const uint64_t *e, uint64_t n)
+{
+	uint64_t scratch = pp->scratch_entry[0], count = 0;
+
+	for (uint64_t k = 0; k < n; k++)
+		count += __atomic_load_n(&e[k], __ATOMIC_RELAXED) == scratch;
+	return count;
+}
+
+/*
+ * What writing @v over @old does to a table's used count (its entries that
+ * differ from scratch): the scratch page bound with scratch's bits writes
+ * an entry equal to scratch, which the clear will not count down.
+ */
+static int scratch_delta(const struct intel_ppgtt *pp, uint64_t old, uint64_t v)
+{
+	return (old == pp->scratch_entry[0]) - (v == pp->scratch_entry[0]);
+}
+
 /* ---- the pages a bind maps ---- */
 
 struct cursor {
@@ -226,6 +250,10 @@ struct cursor {
 	/* A plan's cursor over runs all under 64 KiB: every question it
 	 * would answer is "no" (see above), so it need not move. */
 	bool frozen;
+	/* The pages may hold the scratch page and leaf_bits are scratch's:
+	 * some 4 KiB entries written may equal scratch (used must not count
+	 * them). */
+	bool maybe_scratch;
 };
 
 static uint64_t cur_addr(const struct cursor *c)
@@ -478,6 +506,8 @@ static int plan_demote(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
 	if (pp->mem.flush)
 		pp->mem.flush(pp->mem.ctx, c->cpu, n * sizeof(uint64_t));
 	c->used = n;
+	if (level == 1)		/* 4 KiB entries: one may be the scratch page */
+		c->used -= (unsigned int)count_scratch(pp, c->cpu, n);
 	*out = c;
 	return 0;
 }
@@ -612,11 +642,12 @@ static void ips_to_4k(struct intel_ppgtt *pp, struct step *s)
 		if (e == pp->scratch_entry[0])
 			continue;
 		gtt_intel_ppgtt_decode(pp->fmt, 0, e, &d);
-		for (unsigned int j = 1; j < 16; j++)
-			__atomic_store_n((uint64_t *)c->cpu + k + j,
-					 e + ((d.flags & GTT_PTE_NULL) ? 0 : j * SZ_4K),
-					 __ATOMIC_RELAXED);
-		c->used += 15;
+		for (unsigned int j = 1; j < 16; j++) {
+			uint64_t v = e + ((d.flags & GTT_PTE_NULL) ? 0 : j * SZ_4K);
+
+			__atomic_store_n((uint64_t *)c->cpu + k + j, v, __ATOMIC_RELAXED);
+			c->used += v != pp->scratch_entry[0];
+		}
 	}
 	if (pp->mem.flush)
 		pp->mem.flush(pp->mem.ctx, c->cpu, PT_ENTRIES * 8);
@@ -690,27 +721,14 @@ static void bind_ptes_64k(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
 	for (; va < end; va += SZ_64K) {
 		unsigned int i = pte_index(t->mode, va);
 
-		if (__atomic_load_n(&e[i], __ATOMIC_RELAXED) == pp->scratch_entry[0])
-			t->used++;
-		__atomic_store_n(&e[i], cur->leaf_bits | cur_addr(cur), __ATOMIC_RELAXED);
+		uint64_t v = cur->leaf_bits | cur_addr(cur);
+
+		t->used += scratch_delta(pp, __atomic_load_n(&e[i], __ATOMIC_RELAXED), v);
+		__atomic_store_n(&e[i], v, __ATOMIC_RELAXED);
 		cur_advance(cur, SZ_64K);
 	}
 	if (pp->mem.flush)
 		pp->mem.flush(pp->mem.ctx, e, PT_ENTRIES * sizeof(*e));
-}
-
-/*
- * How many of @n entries at @e hold scratch: each one a bind writes turns
- * used.  (A table's used count is never below the number of its entries
- * that are not scratch, so a table with none used is all scratch.)
- */
-static uint64_t count_scratch(const struct intel_ppgtt *pp, const uint64_t *e, uint64_t n)
-{
-	uint64_t scratch = pp->scratch_entry[0], count = 0;
-
-	for (uint64_t k = 0; k < n; k++)
-		count += __atomic_load_n(&e[k], __ATOMIC_RELAXED) == scratch;
-	return count;
 }
 
 /*
@@ -740,6 +758,8 @@ static void bind_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
 				   : (unsigned int)n;	/* none used: all scratch */
 		intel_write_entries(e + first, n, cur->leaf_bits, cur->segs, cur->nsegs,
 				    &cur->si, &cur->off, true);
+		if (cur->maybe_scratch)
+			t->used -= (unsigned int)count_scratch(pp, e + first, n);
 		if (pp->mem.flush)
 			pp->mem.flush(pp->mem.ctx, e + first, n * sizeof(*e));
 		return;
@@ -753,10 +773,11 @@ static void bind_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
 		    !(addr & (SZ_64K - 1)) && cur_run_at_least(cur, SZ_64K)) {
 			/* A whole 64K block: hint it (may span segments). */
 			for (unsigned int k = 0; k < 16; k++, i++) {
-				if (__atomic_load_n(&e[i], __ATOMIC_RELAXED) == pp->scratch_entry[0])
-					t->used++;
-				__atomic_store_n(&e[i], cur->ps64_bits | cur_addr(cur),
-						 __ATOMIC_RELAXED);
+				uint64_t v = cur->ps64_bits | cur_addr(cur);
+
+				t->used += scratch_delta(pp, __atomic_load_n(&e[i],
+									     __ATOMIC_RELAXED), v);
+				__atomic_store_n(&e[i], v, __ATOMIC_RELAXED);
 				cur_advance(cur, SZ_4K);
 			}
 			va += SZ_64K;
@@ -766,9 +787,10 @@ static void bind_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
 		if (ps64_ok && n > (SZ_64K - (va & (SZ_64K - 1))) / SZ_4K)
 			n = (SZ_64K - (va & (SZ_64K - 1))) / SZ_4K;	/* stop at 64K */
 		for (uint64_t k = 0; k < n; k++, i++) {
-			if (__atomic_load_n(&e[i], __ATOMIC_RELAXED) == pp->scratch_entry[0])
-				t->used++;
-			__atomic_store_n(&e[i], bits | (addr + k * cur_step(cur)), __ATOMIC_RELAXED);
+			uint64_t v = bits | (addr + k * cur_step(cur));
+
+			t->used += scratch_delta(pp, __atomic_load_n(&e[i], __ATOMIC_RELAXED), v);
+			__atomic_store_n(&e[i], v, __ATOMIC_RELAXED);
 		}
 		cur_advance(cur, n * SZ_4K);
 		va += n * SZ_4K;
@@ -914,6 +936,9 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 		if (err)
 			return err;
 		cur.longest = gtt_pages_longest_run(pages);
+		cur.maybe_scratch = (cur.leaf_bits | pp->scratch_dma) == pp->scratch_entry[0] &&
+				    pp->scratch_dma >= gtt_pages_first_page(pages) &&
+				    pp->scratch_dma <= gtt_pages_last_page(pages);
 		cur_advance(&cur, pages_offset);
 	}
 	return run_edit(pp, &ed, start, start + size, &cur, bind_range);

@@ -1523,6 +1523,84 @@ static void test_writer_sparse_maps(void **state)
 }
 
 /*
+ * Pages that include the scratch page itself, bound with the flags the
+ * scratch entries carry, write entries equal to scratch.  A table's used
+ * count must not count them: the clear sees scratch there and does not
+ * count them down, so a table so counted is never freed.  On every family
+ * with a PPGTT: a one-page bind of the scratch page, a 64 KiB bind over
+ * it (with a 4 KiB page beside it in the same table), and a 2 MiB sparse mapping over it (a huge leaf where the platform
+ * has one, or an IPS table) unmapped a page first (which splits the
+ * leaf into 4 KiB entries, or the IPS table), then half by half, each leaves no page table once unbound.  Fails if any writer
+ * (the one-pass 4 KiB writer, the PS64 and 64 KiB-table loops, the split
+ * of a huge leaf, IPS's fill) counts a written entry that equals scratch.
+ */
+static void test_scratch_page_bound(void **state)
+{
+	const uint64_t lo64k = SCRATCH & ~(64 * 1024ull - 1), lo2m = SCRATCH & ~(2 * MiB - 1);
+	struct gtt_pages_segment one = { SCRATCH, PAGE }, blk = { lo64k, 64 * 1024 },
+				 huge = { lo2m, 2 * MiB }, other = { 0x40000000, PAGE };
+	const uint64_t size = 1ull << 31;
+
+	(void)state;
+	for (unsigned int f = 0; f < GTT_INTEL_FAMILY_COUNT; f++) {
+		const struct gtt_intel_platform *plat = gtt_intel_platform(f);
+		struct gtt_bind_info at = { .flags = GTT_BIND_FIXED, .offset = 2 * MiB };
+		struct gtt_pages *hp;
+		struct gtt_map_info mi = { 0 };
+		struct intel_world w;
+		gtt_vma_t v, v2, sv;
+
+		/* gen6/7 keep empty tables until trimmed: test_gen6_scratch_page_bound() */
+		if (!plat || plat->ppgtt_format == GTT_PPGTT_NONE)
+			continue;
+		intel_init(&w, f, GTT_MOCK_INTEL_PPGTT, size, 0, size);
+		v = vma_over(w.vm, &one, 1);
+		assert_int_equal(gtt_vma_bind(w.vm, v, &at, NULL), 0);
+		assert_int_equal(walk(w.be, at.offset).addr, SCRATCH);
+		assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+		if (tables_of(w.be))
+			fail_msg("%s: a one-page bind of the scratch page left %llu tables",
+				 plat->name, (unsigned long long)tables_of(w.be));
+
+		at.offset = 4 * MiB;
+		v = vma_over(w.vm, &blk, 1);
+		assert_int_equal(gtt_vma_bind(w.vm, v, &at, NULL), 0);
+		assert_int_equal(walk(w.be, at.offset + (SCRATCH - lo64k)).addr, SCRATCH);
+		/* A 4 KiB page beside it: an IPS (64 KiB) table turns into a 4 KiB one. */
+		at.offset = 4 * MiB + 128 * 1024;
+		v2 = vma_over(w.vm, &other, 1);
+		assert_int_equal(gtt_vma_bind(w.vm, v2, &at, NULL), 0);
+		assert_int_equal(walk(w.be, 4 * MiB + (SCRATCH - lo64k)).addr, SCRATCH);
+		assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+		assert_int_equal(gtt_vma_unbind(w.vm, v2, 0, NULL), 0);
+		if (tables_of(w.be))
+			fail_msg("%s: a 64 KiB bind over the scratch page left %llu tables",
+				 plat->name, (unsigned long long)tables_of(w.be));
+
+		at.offset = 8 * MiB;
+		assert_int_equal(gtt_pages_create(&huge, 1, 0, &hp), 0);
+		mi.pages = hp;
+		assert_int_equal(gtt_vma_create_sparse(w.vm, 2 * MiB, NULL, &sv), 0);
+		assert_int_equal(gtt_vma_bind(w.vm, sv, &at, NULL), 0);
+		assert_int_equal(gtt_vma_map(w.vm, sv, 0, 2 * MiB, &mi, NULL), 0);
+		assert_int_equal(walk(w.be, at.offset + (SCRATCH - lo2m)).addr, SCRATCH);
+		/* One page out: a 2 MiB leaf splits into 4 KiB entries, an IPS
+		 * table turns into a 4 KiB one (both write the scratch page's). */
+		assert_int_equal(gtt_vma_unmap(w.vm, sv, 0, PAGE, NULL, NULL), 0);
+		assert_int_equal(gtt_vma_unmap(w.vm, sv, MiB, MiB, NULL, NULL), 0);
+		assert_int_equal(walk(w.be, at.offset + (SCRATCH - lo2m)).addr, SCRATCH);
+		assert_int_equal(gtt_vma_unmap(w.vm, sv, 0, MiB, NULL, NULL), 0);
+		assert_int_equal(gtt_vma_unbind(w.vm, sv, 0, NULL), 0);
+		assert_all_scratch(w.be, at.offset, 2 * MiB);
+		if (tables_of(w.be))
+			fail_msg("%s: a 2 MiB mapping over the scratch page left %llu tables",
+				 plat->name, (unsigned long long)tables_of(w.be));
+		gtt_pages_put(hp);
+		intel_fini(&w);
+	}
+}
+
+/*
  * A bind whose page tables are all written whole (4 KiB entries from
  * runs 4 KiB past 2 MiB alignment, and a table of one-page segments),
  * under a new PD, with every allocation failing in turn: nothing the
@@ -1945,25 +2023,29 @@ static void test_writer_ggtt_random(void **state)
 	}
 }
 
-/* gtt_pages_last_page() and gtt_pages_longest_run(): found at creation. */
+/* gtt_pages_first_page(), gtt_pages_last_page() and gtt_pages_longest_run(): found at creation. */
 static void test_pages_shape(void **state)
 {
 	struct gtt_pages_segment segs[] = { { 0x10000, PAGE }, { 0x11000, 2 * PAGE },
 					    { 0x900000, PAGE }, { 0x20000, 4 * PAGE },
-					    { 0x24000, PAGE } };
+					    { 0x24000, PAGE }, { 0x8000, PAGE } };
 	struct gtt_pages *p = pages_of(segs, ARRAY_SIZE(segs)), *bo;
 
 	(void)state;
+	assert_int_equal(gtt_pages_first_page(p), 0x8000);	/* the last segment */
 	assert_int_equal(gtt_pages_last_page(p), 0x900000);
-	assert_int_equal(gtt_pages_longest_run(p), 5 * PAGE);	/* the last two merge */
+	assert_int_equal(gtt_pages_longest_run(p), 5 * PAGE);	/* 0x20000.. and 0x24000 merge */
 	gtt_pages_put(p);
 	p = pages_of(segs, 2);
+	assert_int_equal(gtt_pages_first_page(p), 0x10000);
 	assert_int_equal(gtt_pages_last_page(p), 0x12000);
 	assert_int_equal(gtt_pages_longest_run(p), 3 * PAGE);
 	gtt_pages_put(p);
+	assert_int_equal(gtt_pages_first_page(NULL), 0);
 	assert_int_equal(gtt_pages_last_page(NULL), 0);
 	assert_int_equal(gtt_pages_longest_run(NULL), 0);
 	assert_int_equal(gtt_pages_create_bo(7, 0, MiB, 0, &bo), 0);
+	assert_int_equal(gtt_pages_first_page(bo), 0);
 	assert_int_equal(gtt_pages_last_page(bo), 0);
 	assert_int_equal(gtt_pages_longest_run(bo), 0);
 	gtt_pages_put(bo);
@@ -2215,6 +2297,19 @@ static void test_gen6_ppgtt_rejects(void **state)
 	rig_fini(&r);
 }
 
+/* A SNB rig with a gen6 PPGTT whose directory sits in free GGTT entries:
+ * the directory's GGTT offset. */
+static uint64_t gen6_open(struct gen6_rig *r, struct intel_gen6_ppgtt *pp)
+{
+	uint64_t at;
+
+	rig_init(r, GTT_INTEL_SNB);
+	assert_int_equal(intel_ggtt_find_free(&r->ggtt, GTT_INTEL_GEN6_PD_SPAN,
+					      GTT_INTEL_GEN6_PD_ALIGN, &at), 0);
+	assert_int_equal(intel_gen6_ppgtt_init(pp, &r->ggtt, at, SCRATCH, &r->mem), 0);
+	return at;
+}
+
 /* Empty tables stay until trimmed; trim frees only those, PDEs back on scratch. */
 static void test_gen6_ppgtt_trim(void **state)
 {
@@ -2226,11 +2321,8 @@ static void test_gen6_ppgtt_trim(void **state)
 	uint64_t at;
 
 	(void)state;
-	rig_init(&r, GTT_INTEL_SNB);
+	at = gen6_open(&r, &pp);
 	assert_int_equal(gtt_pages_create(&seg, 1, 0, &pg), 0);
-	assert_int_equal(intel_ggtt_find_free(&r.ggtt, GTT_INTEL_GEN6_PD_SPAN,
-					      GTT_INTEL_GEN6_PD_ALIGN, &at), 0);
-	assert_int_equal(intel_gen6_ppgtt_init(&pp, &r.ggtt, at, SCRATCH, &r.mem), 0);
 	/* [4 MiB - 1 page, 8 MiB + 1 page): three tables, the middle one full. */
 	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 4 * MiB - PAGE, 1026 * PAGE, pg, 0, 0), 0);
 	assert_int_equal(pp.tables, 3);
@@ -2251,6 +2343,29 @@ static void test_gen6_ppgtt_trim(void **state)
 	assert_true(t.scratch);
 	assert_int_equal(t.extent, 4 * MiB);
 	assert_int_equal(intel_gen6_ppgtt_trim(&pp), 0);
+	intel_gen6_ppgtt_fini(&pp);
+	gtt_pages_put(pg);
+	rig_fini(&r);
+}
+
+/* gen6/7: a bind of the scratch page itself leaves its table empty (trim
+ * frees it); fails if the writer counts an entry equal to scratch. */
+static void test_gen6_scratch_page_bound(void **state)
+{
+	struct gtt_pages_segment seg = { SCRATCH - PAGE, 3 * PAGE };
+	struct intel_gen6_ppgtt pp;
+	struct gtt_pages *pg;
+	struct gen6_rig r;
+
+	(void)state;
+	gen6_open(&r, &pp);
+	assert_int_equal(gtt_pages_create(&seg, 1, 0, &pg), 0);
+	assert_int_equal(intel_gen6_ppgtt_bind(&pp, 4 * MiB, 3 * PAGE, pg, 0, 0), 0);
+	assert_int_equal(pp.pt[1]->used, 2);		/* the scratch page's entry is scratch */
+	assert_int_equal(intel_gen6_ppgtt_clear(&pp, 4 * MiB, 3 * PAGE), 0);
+	assert_int_equal(pp.pt[1]->used, 0);
+	assert_int_equal(intel_gen6_ppgtt_trim(&pp), 1);
+	assert_int_equal(pp.tables, 0);
 	intel_gen6_ppgtt_fini(&pp);
 	gtt_pages_put(pg);
 	rig_fini(&r);
@@ -2325,6 +2440,7 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_read_only_rules),
 		cmocka_unit_test(test_backend_dump_runs),
 		cmocka_unit_test(test_runs_step_over_scratch),
+		cmocka_unit_test(test_scratch_page_bound),
 		cmocka_unit_test(test_mock_intel_config_errors),
 		cmocka_unit_test(test_ppgtt_compact_unbind_clears),
 		cmocka_unit_test(test_ppgtt_bind_keeps_error_message),
@@ -2355,6 +2471,7 @@ int main(void)
 		cmocka_unit_test(test_gen6_ppgtt_pd_reserved_in_ggtt),
 		cmocka_unit_test(test_gen6_ppgtt_rejects),
 		cmocka_unit_test(test_gen6_ppgtt_trim),
+		cmocka_unit_test(test_gen6_scratch_page_bound),
 		cmocka_unit_test(test_gen6_ppgtt_alloc_failures),
 		cmocka_unit_test(test_gen6_pp_dir_load),
 	};

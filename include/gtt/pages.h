@@ -162,6 +162,16 @@ GTT_API const struct gtt_pages_segment *
 gtt_pages_segments(const struct gtt_pages *pages, size_t *count);
 
 /**
+ * gtt_pages_first_page() - The lowest 4 KiB page address of the segments
+ * (the smallest segment address), found at creation: with
+ * gtt_pages_last_page(), the span every page lies in (a writer asks it
+ * whether the pages can hold a given page, such as the scratch page).
+ *
+ * Return: that address; 0 for NULL, a GEM object or user memory.
+ */
+GTT_API uint64_t gtt_pages_first_page(const struct gtt_pages *pages);
+
+/**
  * gtt_pages_last_page() - The highest 4 KiB page address of the segments
  * (the largest segment address + length - 4 KiB), found at creation: what
  * a page-table format's address width is checked against, without reading

@@ -29,6 +29,7 @@ struct gtt_pages {
 	void *dtor_arg;
 	size_t count;
 	struct gtt_pages_segment *plain;	/* for gtt_pages_segments() */
+	uint64_t first_page;		/* gtt_pages_first_page() */
 	uint64_t last_page;		/* gtt_pages_last_page() */
 	uint64_t longest_run;		/* gtt_pages_longest_run() */
 	/* The timeline of the pages' moves (gtt_vm_move_pages()), made on
@@ -71,6 +72,7 @@ static void pages_init(struct gtt_pages *p, uint32_t kind, unsigned int flags,
 	p->size = size;
 	p->dtor = NULL;
 	p->dtor_arg = NULL;
+	p->first_page = 0;
 	p->last_page = 0;
 	p->longest_run = 0;
 }
@@ -177,6 +179,7 @@ GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
 		p->segs[i].s = segs[i];
 		p->segs[i].offset = total;
 		total += len;
+		p->first_page = i ? u64_min(p->first_page, segs[i].addr) : segs[i].addr;
 		p->last_page = u64_max(p->last_page, segs[i].addr + len - PAGE_4K);
 		/* A run: segments that follow each other in device addresses. */
 		if (i && segs[i].addr == segs[i - 1].addr + segs[i - 1].length)
@@ -227,6 +230,11 @@ GTT_API uint64_t gtt_pages_size(const struct gtt_pages *p)
 GTT_API unsigned int gtt_pages_flags(const struct gtt_pages *p)
 {
 	return p ? p->flags : 0;
+}
+
+GTT_API uint64_t gtt_pages_first_page(const struct gtt_pages *p)
+{
+	return p ? p->first_page : 0;
 }
 
 GTT_API uint64_t gtt_pages_last_page(const struct gtt_pages *p)
