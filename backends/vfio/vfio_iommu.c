@@ -129,6 +129,8 @@ void vfio_iommu_close(struct vfio_iommu *io)
 	if (io->iova.ra) {
 		while (vfio_iova_next(&io->iova, &at, &size)) {
 			vfio_dma_unmap(io, at, size);
+			if (at + size < at)
+				break;		/* the mapping ended at 2^64 */
 			at += size;
 		}
 		vfio_iova_fini(&io->iova);

@@ -5,56 +5,79 @@
  * Locking: none; the caller holds vfio_iommu.lock around every call.
  */
 #include <errno.h>
+#include <stdbool.h>
 
 #include <gtt/range_alloc.h>
 
 #include "base/util.h"
 #include "vfio_iova.h"
 
-/* Exclusive, page-aligned end of a range whose last byte is @last. */
-static uint64_t range_end(uint64_t last)
+/*
+ * The whole pages of the usable range [r[0], r[1]]: true with its first
+ * and last page (inclusive, so a range ending at 2^64 keeps its top page).
+ */
+static bool page_span(const uint64_t r[2], uint64_t *first, uint64_t *last)
 {
-	return last == UINT64_MAX ? UINT64_MAX & ~4095ull : (last + 1) & ~4095ull;
+	uint64_t f = (r[0] + 4095) & ~4095ull, l = ((r[1] + 1) & ~4095ull) - 4096;
+
+	if (r[1] == UINT64_MAX)
+		l = UINT64_MAX & ~4095ull;
+	else if (r[1] + 1 < 4096)
+		return false;		/* less than the first page */
+	if (r[1] < r[0] || (f == 0 && r[0]) || l < f)
+		return false;		/* empty, rounds up past 2^64, or no whole page */
+	*first = f;
+	*last = l;
+	return true;
 }
 
 int vfio_iova_init(struct vfio_iova *s, const uint64_t (*ranges)[2], unsigned int n)
 {
-	uint64_t lo = UINT64_MAX, hi = 0;
+	uint64_t lo = UINT64_MAX, hi = 0, f, l;
+	bool any = false;
 	struct gtt_range_node *node;
 	int err;
 
 	for (unsigned int i = 0; i < n; i++) {
-		lo = u64_min(lo, (ranges[i][0] + 4095) & ~4095ull);
-		hi = u64_max(hi, range_end(ranges[i][1]));
+		if (!page_span(ranges[i], &f, &l))
+			continue;
+		lo = u64_min(lo, f);
+		hi = u64_max(hi, l);
+		any = true;
 	}
 	/* Leave IOVA 0 unused: a zero address is the classic DMA bug. */
-	if (lo == 0)
+	if (any && lo == 0)
 		lo = 4096;
-	if (hi <= lo)
+	if (!any || hi < lo)
 		return set_error(-EPROTO, "vfio: IOVA ranges leave no page to map");
-	err = gtt_range_alloc_create(lo, hi - lo, 4096, 0, &s->ra);
+	/* [lo, hi] in pages: hi - lo + 4096 bytes (at most 2^64 - 4096). */
+	err = gtt_range_alloc_create(lo, hi - lo + 4096, 4096, 0, &s->ra);
 	if (err)
 		return err;
-	/* Reserve every page of [lo, hi) that no range covers. */
-	for (uint64_t at = lo; at < hi;) {
-		uint64_t next = hi;
+	/* Reserve every page of [lo, hi] that no range covers. */
+	for (uint64_t at = lo;;) {
+		uint64_t upto = hi;	/* last page of this stretch */
 		bool inside = false;
 
 		for (unsigned int i = 0; i < n; i++) {
-			if (at >= ranges[i][0] && at <= ranges[i][1]) {
+			if (!page_span(ranges[i], &f, &l))
+				continue;
+			if (at >= f && at <= l) {
 				inside = true;
-				next = u64_min(hi, range_end(ranges[i][1]));
+				upto = u64_min(hi, l);
 				break;
 			}
-			if (ranges[i][0] > at)
-				next = u64_min(next, (ranges[i][0] + 4095) & ~4095ull);
+			if (f > at)
+				upto = u64_min(upto, f - 4096);
 		}
 		if (!inside) {
-			err = gtt_range_reserve(s->ra, at, next - at, 0, NULL, &node);
+			err = gtt_range_reserve(s->ra, at, upto - at + 4096, 0, NULL, &node);
 			if (err)
 				return err;
 		}
-		at = next > at ? next : hi;
+		if (upto == hi)
+			break;
+		at = upto + 4096;
 	}
 	return 0;
 }
