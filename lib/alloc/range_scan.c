@@ -90,25 +90,35 @@ static inline bool is_open(const struct scan *s)
 	return s->state == SCAN_OPEN || s->state == SCAN_FOUND;
 }
 
-static inline uint32_t home(const struct scan *s, const struct gtt_range_node *node)
+/* The table, copied into locals for an add's probes: stores into e[] and
+ * slot[] could alias the scan's own fields, which would be read again. */
+struct table {
+	struct entry *e;
+	uint32_t *slot;
+	uint32_t mask;		/* 2 * cap - 1 */
+	unsigned int shift;
+};
+
+static inline struct table table_of(const struct scan *s)
 {
-	return (uint32_t)(((uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ull) >> s->shift);
+	return (struct table){ s->e, s->slot, 2 * s->cap - 1, s->shift };
 }
 
 /* The slot that holds @node, or the empty slot where it would go. */
-static inline uint32_t probe(const struct scan *s, const struct gtt_range_node *node)
+static inline uint32_t probe(struct table t, const struct gtt_range_node *node)
 {
-	uint32_t mask = 2 * s->cap - 1, h = home(s, node), i;
+	uint32_t h = (uint32_t)(((uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ull) >> t.shift);
+	uint32_t i;
 
-	while ((i = s->slot[h]) != NONE && s->e[i].node != node)
-		h = (h + 1) & mask;
+	while ((i = t.slot[h]) != NONE && t.e[i].node != node)
+		h = (h + 1) & t.mask;
 	return h;
 }
 
 /* @node's index in e[], or NONE. */
-static inline uint32_t lookup(const struct scan *s, const struct gtt_range_node *node)
+static inline uint32_t lookup(struct table t, const struct gtt_range_node *node)
 {
-	return s->slot[probe(s, node)];
+	return t.slot[probe(t, node)];
 }
 
 /* SCAN_GROW times the room, the table refilled: 0, or -ENOMEM with the
@@ -135,7 +145,7 @@ static __attribute__((noinline)) int grow(struct scan *s)
 	s->shift -= (unsigned int)__builtin_ctz(SCAN_GROW);
 	memset(s->slot, 0xff, 2 * cap * sizeof(*s->slot));
 	for (i = 0; i < s->n; i++)
-		s->slot[probe(s, s->e[i].node)] = i;
+		s->slot[probe(table_of(s), s->e[i].node)] = i;
 	return 0;
 }
 
@@ -182,68 +192,85 @@ static inline uint64_t span_last(const struct scan *s, const struct gtt_range_no
 	return after == s->head ? s->ra->last : after->start - 1;
 }
 
+/* gtt_range_scan_add()'s -EINVAL, out of its way. */
+static __attribute__((noinline, cold)) int refused(const struct scan *s)
+{
+	if (!s || s->state != SCAN_OPEN)
+		return set_error(-EINVAL, s && s->state == SCAN_FOUND ?
+				 "gtt_range_scan_add: the scan has ended (a hole opened)" :
+				 "gtt_range_scan_add: the scan is NULL, not initialised or finished");
+	return set_error(-EINVAL, "gtt_range_scan_add: node is NULL or not from the scan's allocator");
+}
+
+static __attribute__((noinline, cold)) int repeated(const struct gtt_range_node *node)
+{
+	return set_error(-EEXIST, "gtt_range_scan_add: the node at 0x%llx was added already",
+			 (unsigned long long)node->start);
+}
+
 /* gtt_range_scan_add(); @quiet: -EEXIST without a message. */
 static inline __attribute__((always_inline)) int
 scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node, bool quiet)
 {
 	struct scan *s = scan ? scan_of(scan) : NULL;
 	uint32_t h, i, lo, hi, below, len;
+	struct entry *e;
+	struct table t;
 	uint64_t hs, hl;
 	int err;
 
-	if (!s || s->state != SCAN_OPEN)
-		return set_error(-EINVAL, s && s->state == SCAN_FOUND ?
-				 "gtt_range_scan_add: the scan has ended (a hole opened)" :
-				 "gtt_range_scan_add: the scan is NULL, not initialised or finished");
-	if (!node || node->ra != s->ra || node == s->head || node->filler)
-		return set_error(-EINVAL, "gtt_range_scan_add: node is NULL or not from the scan's allocator");
-	h = probe(s, node);
-	if (s->slot[h] != NONE)
-		return quiet ? -EEXIST :
-		       set_error(-EEXIST, "gtt_range_scan_add: the node at 0x%llx was added already",
-				 (unsigned long long)node->start);
-	if (s->n == s->cap) {
+	if (!s || s->state != SCAN_OPEN || !node || node->ra != s->ra ||
+	    node == s->head || node->filler)
+		return refused(s);
+	t = table_of(s);
+	h = probe(t, node);
+	if (t.slot[h] != NONE)
+		return quiet ? -EEXIST : repeated(node);
+	i = s->n;
+	if (i == s->cap) {
 		err = grow(s);
 		if (err)
 			return err;
-		h = probe(s, node);
+		t = table_of(s);
+		h = probe(t, node);
 	}
-	i = s->n++;
-	s->e[i].node = node;
-	s->slot[h] = i;
+	s->n = i + 1;
+	e = t.e;
+	e[i].node = node;
+	t.slot[h] = i;
 	/* A neighbour in the scan ends its run: join the runs. */
-	lo = lookup(s, node->prev);
-	hi = lookup(s, node->next);
+	lo = lookup(t, node->prev);
+	hi = lookup(t, node->next);
 	if (lo == NONE) {
 		lo = i;
 		below = 0;
 		hs = span_start(node->prev);
 	} else {
-		below = s->e[lo].len;
-		lo = s->e[lo].end;
-		hs = s->e[lo].hs;
+		below = e[lo].len;
+		lo = e[lo].end;
+		hs = e[lo].hs;
 	}
 	len = below + 1;
 	if (hi == NONE) {
 		hi = i;
 		hl = span_last(s, node->next);
 	} else {
-		len += s->e[hi].len;
-		hi = s->e[hi].end;
-		hl = s->e[hi].hl;
+		len += e[hi].len;
+		hi = e[hi].end;
+		hl = e[hi].hl;
 	}
-	s->e[lo].end = hi;
-	s->e[lo].len = len;
-	s->e[lo].hs = hs;
-	s->e[hi].end = lo;
-	s->e[hi].len = len;
-	s->e[hi].hl = hl;
+	e[lo].end = hi;
+	e[lo].len = len;
+	e[lo].hs = hs;
+	e[hi].end = lo;
+	e[hi].len = len;
+	e[hi].hl = hl;
 	if (hl - hs < s->r.size - 1 ||
-	    !range_span_fits(s->ra, &s->r, s->e[lo].node->prev, s->e[hi].node->next))
+	    !range_span_fits(s->ra, &s->r, e[lo].node->prev, e[hi].node->next))
 		return 0;
 	s->state = SCAN_FOUND;
-	s->first = s->e[lo].node;
-	s->last = s->e[hi].node;
+	s->first = e[lo].node;
+	s->last = e[hi].node;
 	s->opener = node;
 	s->below = below;
 	return 1;
