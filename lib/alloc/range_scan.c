@@ -14,10 +14,10 @@
  * abandoned.  The scan keeps, in its own memory, the nodes added in order
  * (e[]) and an open-addressing table from node to index in e[] (linear
  * probing, Fibonacci hashing, at most half full).  An entry at either end
- * of a run holds the index of the other end, and the raw bounds of the
- * span the run's removal would open: the lowest end keeps the first free
- * address after the node below the run (hs), the highest the last before
- * the node above it (hl).  Joining a run is then two look-ups (the new
+ * of a run holds the index of the other end, the run's length, and the
+ * raw bounds of the span the run's removal would open: the lowest end
+ * keeps the first free address after the node below the run (hs), the
+ * highest the last before the node above it (hl).  Joining a run is then two look-ups (the new
  * node's neighbours in the address list) and a few writes, and the span is
  * tested without visiting the run's ends or its neighbours unless it is
  * long enough (then range_span_fits(): colour rule, alignment, range,
@@ -131,7 +131,7 @@ static __attribute__((noinline)) int grow(struct scan *s)
 
 	if (cap > SCAN_MAX || (uint64_t)cap * per > (uint64_t)SIZE_MAX)
 		return set_error(-ENOMEM, "gtt_range_scan_add: more than %u nodes added",
-				 SCAN_MAX / SCAN_GROW);
+				 s->cap);
 	e = mem_alloc(cap * per);
 	if (!e)
 		return set_error(-ENOMEM, "gtt_range_scan_add: out of memory for %u nodes",
