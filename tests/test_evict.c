@@ -617,6 +617,87 @@ static void test_oom_changes_nothing(void **state)
 }
 
 /*
+ * An LRU eviction that offers more candidates than the allocator's scan
+ * holds inline: 80 one-page vmas, the even ones least recently used, so
+ * the 2-page hole opens at the 41st candidate (page 1 joins pages 0 and
+ * 2).  Every allocation fails in turn, the scan's own included: each is
+ * -ENOMEM with every vma bound, nothing evicted and no memory held; then
+ * the bind evicts the two lowest and lands at 0.  Fails if the scan's
+ * -ENOMEM were taken for "no hole" (the bind would say -ENOSPC), or if the
+ * vm's scan went on past it.
+ */
+static void test_oom_long_lru_scan(void **state)
+{
+	enum { N = 80 };
+	struct gtt_mock_config mc = { .start = VA, .size = N * PAGE, .scratch_addr = 0xdead000 };
+	struct gtt_vm_config vc = { .name = "evict", .start = VA, .size = N * PAGE,
+				    .evict_order = GTT_EVICT_LRU };
+	struct gtt_fence *f = new_fence();
+	struct gtt_vm_stats st;
+	struct fixture fx;
+	gtt_vma_t v[N], n;
+	int freed[N] = { 0 }, err = -ENOMEM, failures = 0;
+	int64_t live;
+
+	(void)state;
+	assert_int_equal(gtt_mock_create(&mc, &fx.be), 0);
+	assert_int_equal(gtt_executor_create_manual(&fx.ex), 0);
+	vc.backend = fx.be;
+	vc.executor = fx.ex;
+	assert_int_equal(gtt_vm_create(&vc, &fx.vm), 0);
+	for (int i = 0; i < N; i++) {
+		struct gtt_bind_info at = fixed_at(VA + (uint64_t)i * PAGE, 0);
+
+		v[i] = counted_vma(fx.vm, 0xa0000000 + (uint64_t)i * 0x100000, 1, 0, &freed[i]);
+		assert_int_equal(gtt_vma_bind(fx.vm, v[i], &at, NULL), 0);
+	}
+	gtt_fence_signal(f, 0);
+	for (int i = 1; i < N; i += 2)		/* the odd ones: most recent */
+		assert_int_equal(gtt_vma_add_active(fx.vm, v[i], f), 0);
+	n = make_vma(&fx, 0xb0000000, 2, NULL);
+	live = mem_live();
+	for (uint64_t k = 1; k < 256; k++) {
+		mem_fail_after(k);
+		err = gtt_vma_bind(fx.vm, n, &(struct gtt_bind_info){
+			.flags = GTT_BIND_EVICT | GTT_BIND_ASYNC }, NULL);
+		bool fired = mem_fail_fired();
+
+		mem_fail_after(0);
+		if (!fired)
+			break;
+		failures++;
+		assert_int_equal(err, -ENOMEM);
+		assert_int_equal(gtt_vm_stats(fx.vm, &st), 0);
+		assert_int_equal(st.evictions, 0);
+		assert_int_equal(mem_live(), live);
+		for (int i = 0; i < N; i++) {
+			struct gtt_vma_info info;
+
+			assert_int_equal(gtt_vma_query(fx.vm, v[i], &info), 0);
+			assert_true(info.bound);
+		}
+		assert_int_equal(range_alloc_check(gtt_vm_range_alloc(fx.vm)), 0);
+	}
+	assert_int_equal(err, 0);
+	assert_true(failures >= 2);	/* the scan's room, the bind's own */
+	assert_int_equal(gtt_vm_stats(fx.vm, &st), 0);
+	assert_int_equal(st.evictions, 2);
+	{
+		struct gtt_vma_info info;
+
+		assert_int_equal(gtt_vma_query(fx.vm, v[0], &info), 0);
+		assert_false(info.bound);
+		assert_int_equal(gtt_vma_query(fx.vm, v[1], &info), 0);
+		assert_false(info.bound);
+		assert_int_equal(gtt_vma_query(fx.vm, n, &info), 0);
+		assert_int_equal(info.offset, VA);
+	}
+	gtt_fence_put(f);
+	gtt_executor_run_all(fx.ex);
+	fixture_fini(&fx);
+}
+
+/*
  * A synchronous evicting bind whose PTE write fails (the victims' clears
  * ran first, right there: they had nothing to wait for): the bind fails
  * with the backend's error and leaves its vma unbound, and the victims
@@ -986,6 +1067,7 @@ int main(void)
 		T(test_colour_guard),
 		T(test_enospc_changes_nothing),
 		T(test_oom_changes_nothing),
+		T(test_oom_long_lru_scan),
 		T(test_sync_write_fails_after_eviction),
 		T(test_random_against_oracle),
 		T(test_random_against_oracle_limits),

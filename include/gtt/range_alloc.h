@@ -39,7 +39,10 @@
  *   %GTT_PLACE_BEST the lowest one in the smallest hole (ties: the lower
  *   hole) that holds one.
  * - Reservation of a fixed range (gtt_range_reserve()).
- * - Eviction scan: which nodes to remove to open a hole for a request.
+ * - Eviction scan: which nodes to remove to open a hole for a request,
+ *   the fewest over the request's range (gtt_range_evict_scan()), or
+ *   drm_mm-style from candidates in the caller's order (&struct
+ *   gtt_range_scan).
  * - Holes: listed by gtt_range_next_hole(), printed by
  *   gtt_range_alloc_print() (the format of Mesa's util_vma_heap_print()).
  * - Nodes: allocated by gtt_range_insert(), or kept in the caller's own
@@ -443,6 +446,111 @@ GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
 				 gtt_evictable_fn evictable, void *arg,
 				 struct gtt_range_node **victims,
 				 size_t max_victims, size_t *count);
+
+/**
+ * GTT_RANGE_SCAN_WORDS - Size of &struct gtt_range_scan, in 64-bit words.
+ *
+ * Room for the scan's state and for 32 added nodes without allocating.
+ */
+#define GTT_RANGE_SCAN_WORDS 192
+
+/**
+ * struct gtt_range_scan - An ordered eviction scan, in the caller's memory.
+ * @opaque: the scan; only the allocator reads or writes it.
+ *
+ * drm_mm's scan: the caller offers candidates one at a time in its own
+ * order (least recently used first, say) with gtt_range_scan_add(), until
+ * the run of adjacent candidates around the one just added opens a hole
+ * for the request; gtt_range_scan_victims() then names the fewest nodes of
+ * that run whose removal opens it.  Nothing is removed: the caller evicts
+ * them.  Where gtt_range_evict_scan() looks at every node of the range for
+ * the fewest victims, this scan costs what the order offers: O(1) for each
+ * node added (an allocation when the 33rd is, and when 8 times as many
+ * are, each refilling a table), then the pick, linear in the run.
+ *
+ * From gtt_range_scan_init() until the victims are read the allocator must
+ * not change (no insert, reserve or remove); then the caller may evict
+ * them, after which only gtt_range_scan_finish() may be called.  The scan
+ * must neither move nor be copied (it may point into itself).  It keeps
+ * its state in itself, never in the nodes or the allocator: several scans
+ * of one allocator may be open at once, and an abandoned one needs only
+ * gtt_range_scan_finish().  Thread safety: as the allocator's.
+ */
+struct gtt_range_scan {
+	uint64_t opaque[GTT_RANGE_SCAN_WORDS];
+};
+
+/**
+ * gtt_range_scan_init() - Start an ordered eviction scan for @req.
+ * @scan: caller memory, any content; in use until gtt_range_scan_finish().
+ * @ra: the allocator.
+ * @req: the request to open a hole for (read during the call only; its
+ *	@avoid is not consulted: a placement it rejects still fits).
+ *
+ * The scan does not ask whether @req fits already: try gtt_range_insert()
+ * first.  Return: 0; -EINVAL for a NULL argument or a request that
+ * gtt_range_insert() would refuse as invalid (then @scan is not open and
+ * needs no gtt_range_scan_finish(), which is harmless all the same).
+ */
+GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
+				struct gtt_range_alloc *ra,
+				const struct gtt_range_request *req);
+
+/**
+ * gtt_range_scan_add() - Offer @node as a candidate for eviction.
+ * @scan: an open scan (gtt_range_scan_init()).
+ * @node: a node of the scan's allocator that the caller may evict.
+ *
+ * @node joins the run of candidates already added on either side of it.
+ * If removing that run, every node of it, would let the request fit
+ * (colour rule, alignment, range limits and nospan, as for
+ * gtt_range_insert()), the scan ends: gtt_range_scan_victims() names the
+ * fewest of the run to evict, and no more nodes can be added.
+ *
+ * Return: 1 if a hole opens (the scan has ended), 0 if not yet; -EINVAL
+ * (NULL, a node of another allocator or none at all, a scan not open or
+ * already ended) and -EEXIST (@node was added already: an order that may
+ * repeat itself can go on) change nothing;
+ * -ENOMEM (no memory for more room: the 33rd node, the 257th, and so on
+ * by factors of 8) leaves @node out and the scan open as it was: add
+ * again, or finish.
+ */
+GTT_API int gtt_range_scan_add(struct gtt_range_scan *scan,
+			       struct gtt_range_node *node);
+
+/**
+ * gtt_range_scan_victims() - The nodes to evict, once a hole opened.
+ * @scan: a scan whose last gtt_range_scan_add() returned 1.
+ * @victims: receives the chosen nodes, lowest address first; NULL to count
+ *	only.
+ * @max_victims: capacity of @victims; 0 when @victims is NULL.
+ * @count: receives how many there are.
+ *
+ * The victims are adjacent and all in the run that opened the hole: the
+ * fewest of its nodes whose removal lets the request fit (ties: the
+ * lowest, the highest for %GTT_PLACE_HIGH), as gtt_range_evict_scan()
+ * would choose with only that run evictable.  The other nodes of the run
+ * can stay.  (Exact for the guard-page rule and for custom rules as
+ * gtt_range_evict_scan() describes them; for others the victims still
+ * open a hole, and include the node whose add opened it.)  Linear in the
+ * run the first time, then O(1).
+ *
+ * Return: 0; -ENOSPC if no hole has opened (*@count 0); -ERANGE if there
+ * are more than @max_victims (*@count says how many, nothing written);
+ * -EINVAL.
+ */
+GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
+				   struct gtt_range_node **victims,
+				   size_t max_victims, size_t *count);
+
+/**
+ * gtt_range_scan_finish() - End the scan and free what it allocated.
+ *
+ * Open, ended, failed or already finished scans alike (NULL too); a
+ * finished scan can be initialised again.  Reads no node, and changes
+ * nothing in the allocator: the victims may be evicted before or after.
+ */
+GTT_API void gtt_range_scan_finish(struct gtt_range_scan *scan);
 
 #ifdef __cplusplus
 }

@@ -128,10 +128,13 @@ enum gtt_vm_flags {
  *   &gtt_vm_config.evict_roster callback; vmas it does not list are never
  *   evicted.
  *
- * LRU and ROSTER scan as drm_mm's scan is fed: candidates are added in
- * the order until the ones added so far form a run of adjacent vmas whose
- * removal opens a hole for the request; then only the fewest of that run
- * that open it (those in the hole) are evicted.  Cost: O(1) per candidate
+ * LRU and ROSTER scan as drm_mm's scan is fed (the allocator's ordered
+ * scan, &struct gtt_range_scan): candidates are added in the order until
+ * the ones added so far form a run of adjacent vmas whose removal opens a
+ * hole for the request; then only the fewest of that run that open it
+ * (those in the hole) are evicted.  Past 32 candidates the scan allocates
+ * (eightfold at each step); when that fails, the bind fails with -ENOMEM
+ * and nothing evicted.  Cost: O(1) per candidate
  * considered (pinned or sparse ones skipped on the way included) plus one
  * O(log n) look for a hole and the pick in the run that opens one (about
  * linear in that run); keeping the LRU order costs O(1) per bind, unbind

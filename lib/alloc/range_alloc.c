@@ -1568,15 +1568,21 @@ int range_evict_scan(struct gtt_range_alloc *ra,
 			  true);
 }
 
-/* ---- ordered eviction scans (the vm's LRU and roster orders) ---- */
+/* ---- ordered eviction scans (range_scan.c) ---- */
+
+int range_fit_req_as(struct gtt_range_alloc *ra, const struct gtt_range_request *req,
+		     struct fit_req *r, const char *who)
+{
+	int err = make_fit_req(ra, req, r, who);
+
+	r->avoid = NULL;	/* the scan only asks whether it fits */
+	return err;
+}
 
 int range_fit_req(struct gtt_range_alloc *ra, const struct gtt_range_request *req,
 		  struct fit_req *r)
 {
-	int err = make_fit_req(ra, req, r, "gtt_range_evict_scan");
-
-	r->avoid = NULL;	/* the scan only asks whether it fits */
-	return err;
+	return range_fit_req_as(ra, req, r, "gtt_range_evict_scan");
 }
 
 bool range_fits(struct gtt_range_alloc *ra, const struct fit_req *r)

@@ -106,9 +106,10 @@ struct fit_req {
 };
 
 /*
- * For eviction scans that take candidates in the caller's order (the vm's
- * LRU and roster orders), drm_mm-scan style: range_fit_req() checks @req
- * (0 or -EINVAL; the avoid callback is dropped); range_fits() says whether
+ * For eviction scans that take candidates in the caller's order
+ * (range_scan.c, drm_mm-scan style; the vm's LRU and roster orders):
+ * range_fit_req() checks @req (0 or -EINVAL; the avoid callback is
+ * dropped); range_fits() says whether
  * it fits already (O(log n)); range_span_fits() whether it would fit once
  * every node strictly between @before and @after (either may be the head)
  * were removed, under the colour rule, the alignment, the range and
@@ -119,6 +120,9 @@ struct fit_req {
  */
 int range_fit_req(struct gtt_range_alloc *ra, const struct gtt_range_request *req,
 		  struct fit_req *r);
+/* range_fit_req() with @who naming the public call in its messages. */
+int range_fit_req_as(struct gtt_range_alloc *ra, const struct gtt_range_request *req,
+		     struct fit_req *r, const char *who);
 bool range_fits(struct gtt_range_alloc *ra, const struct fit_req *r);
 bool range_span_fits(const struct gtt_range_alloc *ra, const struct fit_req *r,
 		     const struct gtt_range_node *before,

@@ -6,11 +6,10 @@
  * sparse vmas and vmas over borrowed pages are never victims.
  *
  * FEWEST asks the allocator's scan (gtt_range_evict_scan()).  LRU and
- * ROSTER feed candidates in their order, drm_mm-scan style: each one
- * added joins the runs of adjacent added vmas beside it (the ends of a
- * run point at each other, so joining costs O(1)), and the first run
- * whose removal opens a hole stops the scan; then only the fewest of
- * that run that open it are evicted (range_scan_run()).  The LRU order is
+ * ROSTER feed candidates in their order to the allocator's ordered scan
+ * (struct gtt_range_scan, lib/alloc/range_scan.c): the first run of
+ * adjacent candidates whose removal opens a hole stops it, and only the
+ * fewest of that run that open it are evicted.  The LRU order is
  * a list of the bound vmas, a vma moved to its end when it is bound and
  * when an active fence is added to it (kept by LRU vms only).
  *
@@ -20,6 +19,8 @@
 #include <inttypes.h>
 
 #include "vm_internal.h"
+
+#include "alloc/range_scan.h"
 
 #define ROSTER_BATCH 64
 
@@ -89,8 +90,6 @@ void evict_lru_remove(struct gtt_vm *vm, struct vma *v)
 struct scan {
 	struct gtt_vm *vm;
 	const struct gtt_range_request *req;
-	struct fit_req r;
-	struct vma *added;		/* the vmas added, through scan_next */
 	/* LRU: the next in the list; roster: the batch and the cursor. */
 	struct vma *lru;
 	gtt_vma_t batch[ROSTER_BATCH];
@@ -98,14 +97,6 @@ struct scan {
 	uint64_t cursor, listed;
 	bool roster_done;
 };
-
-/* The vma that owns @n if it was added to the scan, or NULL. */
-static struct vma *added_vma(const struct gtt_vm *vm, const struct gtt_range_node *n)
-{
-	struct vma *v = n == &vm->ra->head ? NULL : n->owner;
-
-	return v && v->scan_in ? v : NULL;
-}
 
 /*
  * The next candidate into *@v (NULL: a handle that names no vma, to be
@@ -152,53 +143,42 @@ static bool next_candidate(struct scan *s, struct vma **v, int *err)
 	return true;
 }
 
-/* Add @v to the scan; true if its run now opens a hole (*@first .. *@last). */
-static bool scan_add(struct scan *s, struct vma *v, struct gtt_range_node **first,
-		     struct gtt_range_node **last)
-{
-	struct gtt_range_node *n = binding_node(v->binding);
-	struct vma *lo = added_vma(s->vm, n->prev), *hi = added_vma(s->vm, n->next);
-
-	v->scan_in = true;
-	v->scan_next = s->added;
-	s->added = v;
-	/* The neighbours, if added, are ends of their runs. */
-	lo = lo ? lo->scan_end : v;
-	hi = hi ? hi->scan_end : v;
-	lo->scan_end = hi;
-	hi->scan_end = lo;
-	*first = binding_node(lo->binding);
-	*last = binding_node(hi->binding);
-	return range_span_fits(s->vm->ra, &s->r, (*first)->prev, (*last)->next);
-}
-
 /*
  * Candidates in the vm's order until a run of them opens a hole: the
- * fewest of that run that open it into *@victim (the lowest) and *@n.
- * Every mark is cleared again.  Return: 0, -ENOSPC, -EINVAL, the
- * roster's error.
+ * fewest of that run that open it into *@victim (the lowest) and *@n.  A
+ * candidate listed again is skipped.  Return: 0, -ENOSPC, -EINVAL,
+ * -ENOMEM (the scan's room past its first 64 candidates), the roster's
+ * error.
  */
 static int ordered_scan(struct gtt_vm *vm, const struct gtt_range_request *req,
 			struct gtt_range_node **victim, size_t *n)
 {
 	struct scan s = { .vm = vm, .req = req, .lru = vm->lru_first };
-	struct gtt_range_node *first = NULL, *last = NULL;
+	struct gtt_range_scan rs;
+	struct fit_req r;
 	struct vma *v;
 	bool found = false;
-	int err;
+	int err = 0, ret;
 
 	*n = 0;
 	*victim = NULL;
-	err = range_fit_req(vm->ra, req, &s.r);
-	if (err || range_fits(vm->ra, &s.r))
+	err = range_fit_req(vm->ra, req, &r);
+	if (err || range_fits(vm->ra, &r))
 		return err;
-	while (!found && next_candidate(&s, &v, &err))
-		if (vma_evictable(v) && !v->scan_in)
-			found = scan_add(&s, v, &first, &last);
+	err = gtt_range_scan_init(&rs, vm->ra, req);
+	if (err)
+		return err;
+	while (!found && !err && next_candidate(&s, &v, &err)) {
+		if (!vma_evictable(v))
+			continue;
+		ret = range_scan_add(&rs, binding_node(v->binding));
+		found = ret > 0;
+		if (ret < 0 && ret != -EEXIST)
+			err = ret;
+	}
 	if (found)
-		*n = range_scan_run(vm->ra, &s.r, first, last, victim);
-	for (v = s.added; v; v = v->scan_next)
-		v->scan_in = false;
+		*n = range_scan_pick(&rs, victim);
+	gtt_range_scan_finish(&rs);
 	if (err)
 		return err;
 	if (!*n)

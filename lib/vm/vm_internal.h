@@ -161,13 +161,8 @@ struct vma {
 	struct gtt_fence *last_unbind;	/* the latest unbind's fence */
 	bool evicted;			/* that unbind was an eviction */
 	bool sparse;			/* a struct sparse_vma */
-	/* evict.c: bound vmas in vm->lru, least recently used first; and
-	 * during an ordered scan, whether the vma was added (scan_in), the
-	 * list of those added (scan_next) and, at either end of a run of
-	 * adjacent added vmas, the other end (scan_end). */
-	bool scan_in;
+	/* evict.c: bound vmas in vm->lru, least recently used first. */
 	struct vma *lru_prev, *lru_next;
-	struct vma *scan_next, *scan_end;
 	struct rcu_head rcu;
 };
 

@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ordered eviction scan (struct gtt_range_scan in gtt/range_alloc.h):
+ * candidates offered in the caller's order, drm_mm-scan style, each one
+ * joining the run of adjacent candidates around it in O(1); the first run
+ * whose removal opens a hole ends the scan, and only the fewest of that
+ * run are named (pick()).  The vm's LRU and roster orders
+ * (lib/vm/evict.c) are built on it.
+ *
+ * State.  Nothing is written into the nodes: a node of 168 bytes has no
+ * bit that is not the allocator's (the padding in its tree links is the
+ * tree code's), and a scan that wrote the nodes would have to undo it,
+ * would forbid two scans at once, and would leave marks behind when
+ * abandoned.  The scan keeps, in its own memory, the nodes added in order
+ * (e[]) and an open-addressing table from node to index in e[] (linear
+ * probing, Fibonacci hashing, at most half full).  An entry at either end
+ * of a run holds the index of the other end, the run's length, and the
+ * raw bounds of the span the run's removal would open: the lowest end
+ * keeps the first free address after the node below the run (hs), the
+ * highest the last before the node above it (hl).  Joining a run is then two look-ups (the new
+ * node's neighbours in the address list) and a few writes, and the span is
+ * tested without visiting the run's ends or its neighbours unless it is
+ * long enough (then range_span_fits(): colour rule, alignment, range,
+ * nospan).  A node whose neighbour is not in the scan reads that
+ * neighbour, as drm_mm's scan does.
+ *
+ * The first SCAN_INLINE nodes live inside struct gtt_range_scan; past
+ * that, e[] and the table move to one allocation, eight times larger at
+ * each step.  Indices into e[] never change, so a move only refills the
+ * table.
+ *
+ * Locking: none; the allocator's owner serialises calls on it, and the
+ * allocator must not change while a scan is open.
+ */
+#include <string.h>
+
+#include "range_alloc_internal.h"
+#include "range_scan.h"
+
+#include "base/util.h"
+
+#define SCAN_INLINE 32u
+#define SCAN_GROW 8u				/* each allocation: 8 times the room */
+#define SCAN_MAX (1u << 30)			/* most nodes added */
+#define NONE UINT32_MAX
+
+/* The state, which also tells an initialised scan from other memory. */
+#define SCAN_OPEN 0x6e65706f6e616373ull		/* nodes may be added */
+#define SCAN_FOUND 0x646e756f666e6373ull	/* a hole opened */
+
+struct entry {
+	struct gtt_range_node *node;
+	uint32_t end;		/* at either end of a run: the other end */
+	uint32_t len;		/* at either end of a run: its nodes */
+	uint64_t hs;		/* at the lowest end: the span's first address */
+	uint64_t hl;		/* at the highest end: its last address */
+};
+
+struct scan {
+	uint64_t state;		/* SCAN_OPEN, SCAN_FOUND; else not initialised */
+	struct gtt_range_alloc *ra;
+	const struct gtt_range_node *head;	/* ra's head */
+	struct entry *e;	/* e[0 .. n): the nodes added, in order */
+	uint32_t *slot;		/* 2 * cap slots: an index into e[], or NONE */
+	uint32_t n, cap;	/* nodes added; room in e[] */
+	unsigned int shift;	/* 64 - log2(2 * cap) */
+	/* SCAN_FOUND: the run, the node whose add opened it, and how many
+	 * nodes of the run lie below that one. */
+	struct gtt_range_node *first, *last, *opener;
+	uint32_t below;
+	struct gtt_range_node *victim;		/* the pick, once made */
+	size_t victims;				/* 0: not made yet */
+	struct fit_req r;
+	struct entry inl_e[SCAN_INLINE];
+	uint32_t inl_slot[2 * SCAN_INLINE];
+};
+
+_Static_assert(sizeof(struct scan) <= sizeof(struct gtt_range_scan),
+	       "GTT_RANGE_SCAN_WORDS is too small");
+_Static_assert(_Alignof(struct scan) <= _Alignof(struct gtt_range_scan),
+	       "struct gtt_range_scan is aligned less than the scan");
+
+static inline struct scan *scan_of(struct gtt_range_scan *scan)
+{
+	return (struct scan *)(void *)scan->opaque;
+}
+
+static inline bool is_open(const struct scan *s)
+{
+	return s->state == SCAN_OPEN || s->state == SCAN_FOUND;
+}
+
+/* The table, copied into locals for an add's probes: stores into e[] and
+ * slot[] could alias the scan's own fields, which would be read again. */
+struct table {
+	struct entry *e;
+	uint32_t *slot;
+	uint32_t mask;		/* 2 * cap - 1 */
+	unsigned int shift;
+};
+
+static inline struct table table_of(const struct scan *s)
+{
+	return (struct table){ s->e, s->slot, 2 * s->cap - 1, s->shift };
+}
+
+/* The slot that holds @node, or the empty slot where it would go. */
+static inline uint32_t probe(struct table t, const struct gtt_range_node *node)
+{
+	uint32_t h = (uint32_t)(((uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ull) >> t.shift);
+	uint32_t i;
+
+	while ((i = t.slot[h]) != NONE && t.e[i].node != node)
+		h = (h + 1) & t.mask;
+	return h;
+}
+
+/* @node's index in e[], or NONE. */
+static inline uint32_t lookup(struct table t, const struct gtt_range_node *node)
+{
+	return t.slot[probe(t, node)];
+}
+
+/* SCAN_GROW times the room, the table refilled: 0, or -ENOMEM with the
+ * scan as it was. */
+static __attribute__((noinline)) int grow(struct scan *s)
+{
+	size_t per = sizeof(*s->e) + 2 * sizeof(*s->slot);
+	uint32_t cap = SCAN_GROW * s->cap, i;
+	struct entry *e;
+
+	if (cap > SCAN_MAX || (uint64_t)cap * per > (uint64_t)SIZE_MAX)
+		return set_error(-ENOMEM, "gtt_range_scan_add: more than %u nodes added",
+				 s->cap);
+	e = mem_alloc(cap * per);
+	if (!e)
+		return set_error(-ENOMEM, "gtt_range_scan_add: out of memory for %u nodes",
+				 cap);
+	memcpy(e, s->e, s->n * sizeof(*e));
+	if (s->e != s->inl_e)
+		mem_free(s->e);
+	s->e = e;
+	s->slot = (uint32_t *)(void *)(e + cap);
+	s->cap = cap;
+	s->shift -= (unsigned int)__builtin_ctz(SCAN_GROW);
+	memset(s->slot, 0xff, 2 * cap * sizeof(*s->slot));
+	for (i = 0; i < s->n; i++)
+		s->slot[probe(table_of(s), s->e[i].node)] = i;
+	return 0;
+}
+
+GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
+				struct gtt_range_alloc *ra,
+				const struct gtt_range_request *req)
+{
+	struct scan *s;
+	int err;
+
+	if (!scan)
+		return set_error(-EINVAL, "gtt_range_scan_init: scan is NULL");
+	s = scan_of(scan);
+	s->state = 0;
+	if (!ra)
+		return set_error(-EINVAL, "gtt_range_scan_init: allocator is NULL");
+	err = range_fit_req_as(ra, req, &s->r, "gtt_range_scan_init");
+	if (err)
+		return err;
+	s->ra = ra;
+	s->head = &ra->head;
+	s->e = s->inl_e;
+	s->slot = s->inl_slot;
+	s->n = 0;
+	s->cap = SCAN_INLINE;
+	s->shift = 64 - (unsigned int)__builtin_ctz(2 * SCAN_INLINE);
+	s->first = s->last = s->opener = s->victim = NULL;
+	s->victims = 0;
+	memset(s->inl_slot, 0xff, sizeof(s->inl_slot));
+	s->state = SCAN_OPEN;
+	return 0;
+}
+
+/* First free address after @before (the head: the allocator's start; a
+ * node below a run never ends at 2^64). */
+static inline uint64_t span_start(const struct gtt_range_node *before)
+{
+	return before->start + before->size;
+}
+
+/* Last free address before @after. */
+static inline uint64_t span_last(const struct scan *s, const struct gtt_range_node *after)
+{
+	return after == s->head ? s->ra->last : after->start - 1;
+}
+
+/* gtt_range_scan_add()'s -EINVAL, out of its way. */
+static __attribute__((noinline, cold)) int refused(const struct scan *s)
+{
+	if (!s || s->state != SCAN_OPEN)
+		return set_error(-EINVAL, s && s->state == SCAN_FOUND ?
+				 "gtt_range_scan_add: the scan has ended (a hole opened)" :
+				 "gtt_range_scan_add: the scan is NULL, not initialised or finished");
+	return set_error(-EINVAL, "gtt_range_scan_add: node is NULL or not from the scan's allocator");
+}
+
+static __attribute__((noinline, cold)) int repeated(const struct gtt_range_node *node)
+{
+	return set_error(-EEXIST, "gtt_range_scan_add: the node at 0x%llx was added already",
+			 (unsigned long long)node->start);
+}
+
+/* gtt_range_scan_add(); @quiet: -EEXIST without a message. */
+static inline __attribute__((always_inline)) int
+scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node, bool quiet)
+{
+	struct scan *s = scan ? scan_of(scan) : NULL;
+	uint32_t h, i, lo, hi, below, len;
+	struct entry *e;
+	struct table t;
+	uint64_t hs, hl;
+	int err;
+
+	if (!s || s->state != SCAN_OPEN || !node || node->ra != s->ra ||
+	    node == s->head || node->filler)
+		return refused(s);
+	t = table_of(s);
+	h = probe(t, node);
+	if (t.slot[h] != NONE)
+		return quiet ? -EEXIST : repeated(node);
+	i = s->n;
+	if (i == s->cap) {
+		err = grow(s);
+		if (err)
+			return err;
+		t = table_of(s);
+		h = probe(t, node);
+	}
+	s->n = i + 1;
+	e = t.e;
+	e[i].node = node;
+	t.slot[h] = i;
+	/* A neighbour in the scan ends its run: join the runs. */
+	lo = lookup(t, node->prev);
+	hi = lookup(t, node->next);
+	if (lo == NONE) {
+		lo = i;
+		below = 0;
+		hs = span_start(node->prev);
+	} else {
+		below = e[lo].len;
+		lo = e[lo].end;
+		hs = e[lo].hs;
+	}
+	len = below + 1;
+	if (hi == NONE) {
+		hi = i;
+		hl = span_last(s, node->next);
+	} else {
+		len += e[hi].len;
+		hi = e[hi].end;
+		hl = e[hi].hl;
+	}
+	e[lo].end = hi;
+	e[lo].len = len;
+	e[lo].hs = hs;
+	e[hi].end = lo;
+	e[hi].len = len;
+	e[hi].hl = hl;
+	if (hl - hs < s->r.size - 1 ||
+	    !range_span_fits(s->ra, &s->r, e[lo].node->prev, e[hi].node->next))
+		return 0;
+	s->state = SCAN_FOUND;
+	s->first = e[lo].node;
+	s->last = e[hi].node;
+	s->opener = node;
+	s->below = below;
+	return 1;
+}
+
+int range_scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node)
+{
+	return scan_add(scan, node, true);
+}
+
+GTT_API int gtt_range_scan_add(struct gtt_range_scan *scan,
+			       struct gtt_range_node *node)
+{
+	return scan_add(scan, node, false);
+}
+
+/* Is the raw span that removing @first .. @last opens too short? */
+static inline bool raw_short(const struct scan *s, const struct gtt_range_node *first,
+			     const struct gtt_range_node *last)
+{
+	return span_last(s, last->next) - span_start(first->prev) < s->r.size - 1;
+}
+
+/*
+ * The fewest adjacent nodes of the run that open the hole.  Before the
+ * last add no run opened one, and removing more nodes never opens less
+ * (for the guard-page rule; for a custom one, see gtt_range_evict_scan()),
+ * so they include the opener: windows f .. l with f at or below it and l
+ * at or above it.  Two pointers, as f moves up: rl, the lowest l whose
+ * raw span is long enough, and tl, a lower bound of the lowest l that
+ * fits (neither ever moves down).  The full test (range_span_fits()) is
+ * made only for windows that would beat the best so far, so it runs about
+ * once per improvement, and the rest costs a few loads per node of the
+ * run.  Ties: the lowest window, the highest for GTT_PLACE_HIGH (as
+ * gtt_range_evict_scan()).
+ */
+static void pick(struct scan *s)
+{
+	struct gtt_range_node *f = s->first, *rl = s->opener, *tl = s->opener;
+	size_t fpos = 0, rpos = s->below, tpos = s->below, best = SIZE_MAX;
+	bool high = s->r.placement == GTT_PLACE_HIGH;
+
+	for (;;) {
+		while (raw_short(s, f, rl)) {
+			if (rl == s->last)
+				goto done;
+			rl = rl->next;
+			rpos++;
+		}
+		if (tpos < rpos) {
+			tl = rl;
+			tpos = rpos;
+		}
+		/* Windows from f that would still win. */
+		while (tpos - fpos + 1 < best || (high && tpos - fpos + 1 == best)) {
+			if (range_span_fits(s->ra, &s->r, f->prev, tl->next)) {
+				best = tpos - fpos + 1;
+				s->victim = f;
+				break;
+			}
+			if (tl == s->last)
+				goto done;
+			tl = tl->next;
+			tpos++;
+		}
+		if (f == s->opener || (best == 1 && !high))
+			break;
+		f = f->next;
+		fpos++;
+	}
+done:
+	s->victims = best == SIZE_MAX ? 0 : best;
+}
+
+size_t range_scan_pick(struct gtt_range_scan *scan, struct gtt_range_node **first)
+{
+	struct scan *s = scan_of(scan);
+
+	*first = NULL;
+	if (s->state != SCAN_FOUND)
+		return 0;
+	if (!s->victims)
+		pick(s);
+	*first = s->victim;
+	return s->victims;
+}
+
+GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
+				   struct gtt_range_node **victims,
+				   size_t max_victims, size_t *count)
+{
+	struct gtt_range_node *x;
+	size_t n, k;
+
+	if (!scan || !count || (max_victims && !victims) || !is_open(scan_of(scan)))
+		return set_error(-EINVAL, "gtt_range_scan_victims: NULL argument, or a scan not initialised or finished");
+	*count = n = range_scan_pick(scan, &x);
+	if (!n)
+		return set_error(-ENOSPC, "gtt_range_scan_victims: no run of the nodes added opens a hole");
+	if (!victims)
+		return 0;
+	if (n > max_victims)
+		return set_error(-ERANGE, "gtt_range_scan_victims: %zu victims, room for %zu",
+				 n, max_victims);
+	for (k = 0; k < n; k++, x = x->next)
+		victims[k] = x;
+	return 0;
+}
+
+GTT_API void gtt_range_scan_finish(struct gtt_range_scan *scan)
+{
+	struct scan *s = scan ? scan_of(scan) : NULL;
+
+	if (!s || !is_open(s))
+		return;
+	if (s->e != s->inl_e)
+		mem_free(s->e);
+	s->state = 0;
+}
