@@ -2085,24 +2085,6 @@ struct gen6_rig {
 	uint64_t next;
 };
 
-static int rig_get(void *ctx, size_t size, void **cpu, uint64_t *dma)
-{
-	struct gen6_rig *r = ctx;
-
-	*cpu = mem_alloc_aligned(4096, size);
-	if (!*cpu)
-		return -ENOMEM;
-	*dma = 0x40000000ull + r->next;
-	r->next += size;
-	return 0;
-}
-
-static void rig_put(void *ctx, void *cpu, uint64_t dma, size_t size)
-{
-	(void)ctx, (void)dma, (void)size;
-	mem_free(cpu);
-}
-
 /* A 64 MiB GGTT of @fam, all scratch, and a table pool. */
 static void rig_init(struct gen6_rig *r, enum gtt_intel_family fam)
 {
@@ -2111,7 +2093,7 @@ static void rig_init(struct gen6_rig *r, enum gtt_intel_family fam)
 
 	memset(r, 0, sizeof(*r));
 	intel_pt_pool_init(&r->pool, &(struct intel_pt_chunk_source){
-		.ctx = r, .get = rig_get, .put = rig_put }, 4);
+		.ctx = &r->next, .get = host_chunk_get, .put = host_chunk_put }, 4);
 	intel_pt_pool_mem(&r->pool, &r->mem);
 	r->window = mem_zalloc(64 * MiB / PAGE * 4);
 	assert_non_null(r->window);
