@@ -249,10 +249,13 @@ void intel_ppgtt_fini(struct intel_ppgtt *pp)
 
 /* ---- the pages a bind maps ---- */
 
+/* Over the segments, or over a page array (intel_write_array()). */
 struct cursor {
 	const struct gtt_pages_segment *segs;
 	size_t nsegs, si;
 	uint64_t off;		/* within segs[si] */
+	const uint64_t *pa;	/* non-NULL: 4 KiB page addresses instead */
+	size_t npages, pidx;	/* of pa; the cursor's page */
 	uint64_t leaf_bits;	/* encode(0, flags): OR in an address */
 	uint64_t ps64_bits;	/* the same with the PS64 hint */
 	uint32_t flags;
@@ -267,7 +270,7 @@ struct cursor {
 
 static uint64_t cur_addr(const struct cursor *c)
 {
-	return c->null ? 0 : c->segs[c->si].addr + c->off;
+	return c->null ? 0 : c->pa ? c->pa[c->pidx] : c->segs[c->si].addr + c->off;
 }
 
 /* Whether at least @len bytes are physically contiguous from the cursor
@@ -277,6 +280,14 @@ static bool cur_run_at_least(const struct cursor *c, uint64_t len)
 {
 	if (c->null)
 		return true;
+	if (c->pa) {
+		uint64_t run = SZ_4K;
+
+		for (size_t i = c->pidx + 1; run < len && i < c->npages &&
+		     c->pa[i] == c->pa[i - 1] + SZ_4K; i++)
+			run += SZ_4K;
+		return run >= len;
+	}
 	uint64_t run = c->segs[c->si].length - c->off;
 
 	for (size_t s = c->si + 1; run < len && s < c->nsegs &&
@@ -285,10 +296,10 @@ static bool cur_run_at_least(const struct cursor *c, uint64_t len)
 	return run >= len;
 }
 
-/* Bytes left in the cursor's segment. */
+/* Bytes left in the cursor's segment (a page array's: its page). */
 static uint64_t cur_seg_left(const struct cursor *c)
 {
-	return c->null ? UINT64_MAX : c->segs[c->si].length - c->off;
+	return c->null ? UINT64_MAX : c->pa ? SZ_4K : c->segs[c->si].length - c->off;
 }
 
 /* What the address of the next 4 KiB page adds: nothing for NULL entries. */
@@ -305,6 +316,10 @@ static void cur_advance(struct cursor *c, uint64_t n)
 
 	if (c->null || c->frozen)
 		return;
+	if (c->pa) {
+		c->pidx += n / SZ_4K;
+		return;
+	}
 	/* Whole segments four at a time (the plan steps over 2 MiB of
 	 * one-page segments per table); the lengths' sum cannot wrap, the
 	 * list's total does not. */
@@ -792,8 +807,13 @@ static void bind_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
 
 		t->used += t->used ? (unsigned int)count_scratch(pp, e + first, n)
 				   : (unsigned int)n;	/* none used: all scratch */
-		intel_write_entries(e + first, n, cur->leaf_bits, cur->segs, cur->nsegs,
-				    &cur->si, &cur->off, true);
+		if (cur->pa) {
+			intel_write_pages(e + first, n, cur->leaf_bits, cur->pa + cur->pidx, true);
+			cur->pidx += n;
+		} else {
+			intel_write_entries(e + first, n, cur->leaf_bits, cur->segs, cur->nsegs,
+					    &cur->si, &cur->off, true);
+		}
 		if (pp->mem.flush)
 			pp->mem.flush(pp->mem.ctx, e + first, n * sizeof(*e));
 		return;
@@ -973,7 +993,9 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 		return err;
 	if (!cur.null) {
 		/* Every page must be encodable: it is enough to try the widest. */
-		cur.segs = gtt_pages_segments(pages, &cur.nsegs);
+		cur.pa = intel_write_array(pages, &cur.npages);
+		if (!cur.pa)
+			cur.segs = gtt_pages_segments(pages, &cur.nsegs);
 		err = gtt_intel_ppgtt_encode(pp->fmt, 0, gtt_pages_last_page(pages), flags, &e);
 		if (err)
 			return err;
