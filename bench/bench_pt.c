@@ -11,13 +11,20 @@
  *     fits and the kernel's own path (i915's huge-page insert checks the
  *     DMA address's alignment) writes 4 KiB entries too;
  *   - 2 MiB pages from 512 aligned segments (PPGTT only).
+ * The first two as segments (gtt_pages_create()) and as one DMA address
+ * per 4 KiB page (gtt_pages_create_array(): what TTM and drivers with a
+ * per-page array pass).
  * Two baselines, measured in the same run:
  *   - memset() of the same number of entry bytes: the issue's reference,
  *     the reported ratio (hot in cache: the buffer is reused);
  *   - "loop": a loop writing addr | flags for every 4 KiB page of the same
  *     segment array into a flat array of entries (loop_write()): what any
  *     PTE writer that reads that input costs at least (16 bytes of segment
- *     read per scattered page), without a page table's bookkeeping.
+ *     read per scattered page), without a page table's bookkeeping; and
+ *     the same from a page array (loop_write_array(): 8 bytes read per
+ *     entry).  A page array of 2 MiB runs is written from its runs (the
+ *     writers read the array only where runs are short), so its floor is
+ *     the segments'.
  */
 #include <inttypes.h>
 
@@ -133,11 +140,36 @@ static __attribute__((noinline)) void loop_write(uint64_t *restrict out,
 	}
 }
 
-/* Median ns of loop_write() over @pages (a warm-up round first). */
-static double loop_ns(const struct gtt_pages *pages, int rounds)
+/* The same from @n page addresses: two 16-byte loads, ORs and stores per
+ * four entries. */
+static __attribute__((noinline)) void loop_write_array(uint64_t *restrict out,
+						       const uint64_t *restrict pa, size_t n,
+						       uint64_t bits)
 {
-	size_t nsegs;
+	const u64x2 b = { bits, bits };
+	size_t k = 0;
+
+	for (; k + 4 <= n; k += 4) {
+		u64x2 lo, hi;
+
+		memcpy(&lo, pa + k, sizeof(lo));
+		memcpy(&hi, pa + k + 2, sizeof(hi));
+		lo |= b;
+		hi |= b;
+		memcpy(out + k, &lo, sizeof(lo));
+		memcpy(out + k + 2, &hi, sizeof(hi));
+	}
+	for (; k < n; k++)
+		out[k] = bits | pa[k];
+}
+
+/* Median ns of loop_write() over @pages' segments, or of loop_write_array()
+ * over its page array with @array (a warm-up round first). */
+static double loop_ns(const struct gtt_pages *pages, bool array, int rounds)
+{
+	size_t nsegs, npages;
 	const struct gtt_pages_segment *segs = gtt_pages_segments(pages, &nsegs);
+	const uint64_t *pa = gtt_pages_array(pages, &npages, NULL);
 	uint64_t *out = malloc(gtt_pages_size(pages) / PAGE * sizeof(*out));
 	uint64_t *t = calloc((size_t)rounds, sizeof(*t));
 	double ns;
@@ -145,7 +177,10 @@ static double loop_ns(const struct gtt_pages *pages, int rounds)
 	for (int r = 0; r < rounds + 1; r++) {
 		uint64_t t0 = bench_now();
 
-		loop_write(out, segs, nsegs, 0x3 | (uint64_t)r << 52);
+		if (array)
+			loop_write_array(out, pa, npages, 0x3 | (uint64_t)r << 52);
+		else
+			loop_write(out, segs, nsegs, 0x3 | (uint64_t)r << 52);
 		__asm__ __volatile__("" : : "r"(out) : "memory");
 		if (r)
 			t[r - 1] = bench_now() - t0;
@@ -158,20 +193,35 @@ static double loop_ns(const struct gtt_pages *pages, int rounds)
 
 /*
  * Chunks of @chunk bytes in every other chunk-sized slot (nothing merges),
- * each @skew bytes past the slot's start.
+ * each @skew bytes past the slot's start: as segments, or with @array as
+ * one address per 4 KiB page.  *@create_ns: how long the list took to make.
  */
-static struct gtt_pages *make_pages(uint64_t bytes, uint64_t chunk, uint64_t skew)
+static struct gtt_pages *make_pages(uint64_t bytes, uint64_t chunk, uint64_t skew,
+				    bool array, double *create_ns)
 {
-	size_t n = (size_t)(bytes / chunk);
-	struct gtt_pages_segment *segs = calloc(n, sizeof(*segs));
+	size_t n = (size_t)(bytes / chunk), per = (size_t)(chunk / PAGE);
+	struct gtt_pages_segment *segs = array ? NULL : calloc(n, sizeof(*segs));
+	uint64_t *pa = array ? calloc(n * per, sizeof(*pa)) : NULL, t0;
 	struct gtt_pages *p;
+	int err;
 
-	for (size_t i = 0; i < n; i++)
-		segs[i] = (struct gtt_pages_segment){ 0x100000000ull + 2 * i * chunk + skew,
-						      chunk };
-	if (gtt_pages_create(segs, n, 0, &p))
+	for (size_t i = 0; i < n; i++) {
+		uint64_t addr = 0x100000000ull + 2 * i * chunk + skew;
+
+		if (!array)
+			segs[i] = (struct gtt_pages_segment){ addr, chunk };
+		for (size_t k = 0; array && k < per; k++)
+			pa[i * per + k] = addr + k * PAGE;
+	}
+	t0 = bench_now();
+	err = array ? gtt_pages_create_array(pa, n * per, PAGE, 0, &p)
+		    : gtt_pages_create(segs, n, 0, &p);
+	if (create_ns)
+		*create_ns = (double)(bench_now() - t0);
+	if (err)
 		die("pages");
 	free(segs);
+	free(pa);
 	return p;
 }
 
@@ -179,7 +229,7 @@ static struct gtt_pages *make_pages(uint64_t bytes, uint64_t chunk, uint64_t ske
 static void row(const char *what, uint64_t entries, double ns, double base_ns,
 		double loop_ns_)
 {
-	printf("%-34s %7" PRIu64 " entries %8.3f ms %7.1f M/s  %5.2fx memset",
+	printf("%-38s %7" PRIu64 " entries %8.3f ms %7.1f M/s  %5.2fx memset",
 	       what, entries, ns / 1e6, (double)entries / ns * 1e3, base_ns / ns);
 	if (loop_ns_)
 		printf("  %5.2fx loop", loop_ns_ / ns);
@@ -191,35 +241,57 @@ int main(int argc, char **argv)
 	int quick = bench_parse(argc, argv,
 		"Bind 1 GiB as scattered 4 KiB pages, as 2 MiB segments written as\n"
 		"4 KiB entries (DMA addresses 4 KiB past 2 MiB alignment), and as\n"
-		"2 MiB pages, on a TGL PPGTT and GGTT (mock host memory).  Entries\n"
-		"written per second, against memset() of the same entry bytes and\n"
-		"against a plain loop writing addr|flags from the same segments\n"
-		"into a flat array, both in the same run.");
+		"2 MiB pages, on a TGL PPGTT and GGTT (mock host memory); the first\n"
+		"two from segments and from a page array (one address per page).\n"
+		"Entries written per second, against memset() of the same entry\n"
+		"bytes and against a plain loop writing addr|flags from the same\n"
+		"input into a flat array, both in the same run.");
 	uint64_t bytes = quick ? 8 * SZ_2M : 1ull << 30;
 	int rounds = quick ? 2 : 9;
-	struct gtt_pages *p4k = make_pages(bytes, PAGE, 0);
-	struct gtt_pages *p2m = make_pages(bytes, SZ_2M, 0);
-	struct gtt_pages *run2m = make_pages(bytes, SZ_2M, PAGE);
+	double mk4k, mk4k_a, mkrun, mkrun_a;
+	struct gtt_pages *p4k = make_pages(bytes, PAGE, 0, false, &mk4k);
+	struct gtt_pages *a4k = make_pages(bytes, PAGE, 0, true, &mk4k_a);
+	struct gtt_pages *p2m = make_pages(bytes, SZ_2M, 0, false, NULL);
+	struct gtt_pages *run2m = make_pages(bytes, SZ_2M, PAGE, false, &mkrun);
+	struct gtt_pages *arun2m = make_pages(bytes, SZ_2M, PAGE, true, &mkrun_a);
 	uint64_t n4k = bytes / PAGE, n2m = bytes / SZ_2M;
 	double base4k = memset_ns(n4k * 8, rounds), base2m = memset_ns(n2m * 8, rounds);
-	double loop4k = loop_ns(p4k, rounds), looprun = loop_ns(run2m, rounds);
+	double loop4k = loop_ns(p4k, false, rounds), loop4k_a = loop_ns(a4k, true, rounds);
+	double looprun = loop_ns(run2m, false, rounds);
+	const struct {
+		const char *what;
+		unsigned int mode;
+		struct gtt_pages *pages;
+		double loop;
+	} rows[] = {
+		{ "PPGTT, 4 KiB scattered, segments", GTT_MOCK_INTEL_PPGTT, p4k, loop4k },
+		{ "PPGTT, 4 KiB scattered, page array", GTT_MOCK_INTEL_PPGTT, a4k, loop4k_a },
+		{ "PPGTT, 2 MiB runs as 4 KiB, segments", GTT_MOCK_INTEL_PPGTT, run2m, looprun },
+		{ "PPGTT, 2 MiB runs as 4 KiB, array", GTT_MOCK_INTEL_PPGTT, arun2m, looprun },
+		{ "GGTT, 4 KiB scattered, segments", GTT_MOCK_INTEL_GGTT, p4k, loop4k },
+		{ "GGTT, 4 KiB scattered, page array", GTT_MOCK_INTEL_GGTT, a4k, loop4k_a },
+		{ "GGTT, 2 MiB runs as 4 KiB, segments", GTT_MOCK_INTEL_GGTT, run2m, looprun },
+		{ "GGTT, 2 MiB runs as 4 KiB, array", GTT_MOCK_INTEL_GGTT, arun2m, looprun },
+	};
 
 	printf("binding %" PRIu64 " MiB; memset baseline: %.1f us for %" PRIu64 " KiB, %.2f us for %" PRIu64 " KiB\n",
 	       bytes >> 20, base4k / 1e3, n4k * 8 / 1024, base2m / 1e3, n2m * 8 / 1024);
-	printf("loop baseline: %.1f us from %" PRIu64 " one-page segments, %.1f us from %" PRIu64 " 2 MiB segments\n",
-	       loop4k / 1e3, n4k, looprun / 1e3, n2m);
-	row("PPGTT, 4 KiB scattered", n4k,
-	    bind_ns(GTT_MOCK_INTEL_PPGTT, bytes, p4k, rounds), base4k, loop4k);
-	row("PPGTT, 2 MiB runs as 4 KiB", n4k,
-	    bind_ns(GTT_MOCK_INTEL_PPGTT, bytes, run2m, rounds), base4k, looprun);
-	row("PPGTT, 2 MiB pages", n2m,
-	    bind_ns(GTT_MOCK_INTEL_PPGTT, bytes, p2m, rounds), base2m, 0);
-	row("GGTT, 4 KiB scattered", n4k,
-	    bind_ns(GTT_MOCK_INTEL_GGTT, bytes, p4k, rounds), base4k, loop4k);
-	row("GGTT, 2 MiB runs as 4 KiB", n4k,
-	    bind_ns(GTT_MOCK_INTEL_GGTT, bytes, run2m, rounds), base4k, looprun);
+	printf("loop baseline: %.1f us from %" PRIu64 " one-page segments, %.1f us from a %" PRIu64
+	       "-page array, %.1f us from %" PRIu64 " 2 MiB segments\n",
+	       loop4k / 1e3, n4k, loop4k_a / 1e3, n4k, looprun / 1e3, n2m);
+	printf("making the lists (not in the binds): scattered %.1f us as segments, %.1f us as an array; "
+	       "2 MiB runs %.1f / %.1f us\n", mk4k / 1e3, mk4k_a / 1e3, mkrun / 1e3, mkrun_a / 1e3);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		row(rows[i].what, n4k, bind_ns(rows[i].mode, bytes, rows[i].pages, rounds), base4k,
+		    rows[i].loop);
+		if (i == 3)
+			row("PPGTT, 2 MiB pages", n2m,
+			    bind_ns(GTT_MOCK_INTEL_PPGTT, bytes, p2m, rounds), base2m, 0);
+	}
 	gtt_pages_put(p4k);
+	gtt_pages_put(a4k);
 	gtt_pages_put(p2m);
 	gtt_pages_put(run2m);
+	gtt_pages_put(arun2m);
 	return 0;
 }

@@ -118,14 +118,24 @@ int intel_ggtt_bind(struct intel_ggtt *g, uint64_t start, uint64_t size,
 		err = gtt_intel_ggtt_encode(g->fmt, gtt_pages_last_page(pages), flags, &pte);
 	if (err)
 		return err;
-	while (si < nsegs && off >= segs[si].length)
-		off -= segs[si++].length;
 	idx = start / GTT_PAGE;
 	end = idx + size / GTT_PAGE;
 	/* gen8+ entries hold the address as is; no recording seam: the
-	 * shared writer, one 8-byte store per entry. */
-	if (!g->mem.write && g->pte_size == 8 &&
-	    intel_ggtt_addr_field(g->fmt, UINT64_MAX) == UINT64_MAX) {
+	 * shared writer, one 8-byte store per entry, from the page array
+	 * where that is the denser input. */
+	bool plain = !g->mem.write && g->pte_size == 8 &&
+		     intel_ggtt_addr_field(g->fmt, UINT64_MAX) == UINT64_MAX;
+	size_t npages;
+	const uint64_t *pa = plain ? intel_write_array(pages, &npages) : NULL;
+
+	if (pa) {
+		pte = intel_write_pages((uint64_t *)g->mem.ggtt + idx, end - idx, bits,
+					pa + pages_offset / GTT_PAGE, false);
+		return finish(g, end - 1, pte);
+	}
+	while (si < nsegs && off >= segs[si].length)
+		off -= segs[si++].length;
+	if (plain) {
 		pte = intel_write_entries((uint64_t *)g->mem.ggtt + idx, end - idx, bits,
 					  segs, nsegs, &si, &off, false);
 		return finish(g, end - 1, pte);

@@ -11,7 +11,10 @@
  * Empty entries point at the scratch hierarchy: a scratch PT full of
  * scratch-page PTEs, a scratch PD full of pointers to it, a scratch PDP
  * full of pointers to that.  Tables are allocated when a bind first needs
- * them and freed as soon as their last non-scratch entry is cleared.  A
+ * them and unlinked as soon as their last non-scratch entry is cleared:
+ * a directory is freed then, a page table kept on a bounded spare list
+ * (PPGTT_SPARE_MAX; all scratch, reachable from no table) that the next
+ * binds take their new page tables from, freed by intel_ppgtt_fini().  A
  * bind uses a 1 GiB or 2 MiB leaf wherever the platform allows it and the
  * range and the pages are aligned and contiguous for it, and sets the PS64
  * hint on 64 KiB-contiguous runs on XeHP+.
@@ -118,6 +121,36 @@ static void table_free(struct intel_ppgtt *pp, struct pt *t)
 	t->cpu = NULL;
 }
 
+/*
+ * The page table @c, unlinked from the tree with every entry scratch (its
+ * used count 0), kept on the spare list for a later bind while there is
+ * room, else freed.  A spare is reachable from no table, and maps nothing.
+ */
+static void table_retire(struct intel_ppgtt *pp, struct pt *c)
+{
+	if (pp->nspare >= PPGTT_SPARE_MAX) {
+		table_free(pp, c);
+		mem_free(c);
+		return;
+	}
+	c->next_spare = pp->spare;	/* plan_table() sets mode and blank */
+	pp->spare = c;
+	pp->nspare++;
+}
+
+/* A spare page table (all scratch), or NULL. */
+static struct pt *spare_take(struct intel_ppgtt *pp)
+{
+	struct pt *c = pp->spare;
+
+	if (c) {
+		pp->spare = c->next_spare;
+		c->next_spare = NULL;
+		pp->nspare--;
+	}
+	return c;
+}
+
 int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 		     uint64_t scratch_dma, const struct intel_pt_mem *mem)
 {
@@ -207,6 +240,10 @@ void intel_ppgtt_fini(struct intel_ppgtt *pp)
 	for (unsigned int l = 0; l < PPGTT_MAX_LEVELS - 1; l++)
 		if (pp->scratch_table[l].cpu)
 			table_free(pp, &pp->scratch_table[l]);
+	for (struct pt *c; (c = spare_take(pp));) {
+		table_free(pp, c);
+		mem_free(c);
+	}
 	pthread_mutex_destroy(&pp->lock);
 }
 
@@ -236,14 +273,26 @@ static int scratch_delta(const struct intel_ppgtt *pp, uint64_t old, uint64_t v)
 
 /* ---- the pages a bind maps ---- */
 
+/* What a cursor walks: segments, a page array (intel_write_array()), or
+ * nothing (NULL entries).  Segments test first, in one compare, as the
+ * hot paths did before there were arrays. */
+enum cur_kind {
+	CUR_SEGS = 0,
+	CUR_ARRAY,
+	CUR_NULL,
+};
+
 struct cursor {
+	enum cur_kind kind;
 	const struct gtt_pages_segment *segs;
 	size_t nsegs, si;
 	uint64_t off;		/* within segs[si] */
+	const uint64_t *pa;	/* CUR_ARRAY: the 4 KiB page addresses */
+	size_t npages, pidx;	/* of pa; the cursor's page */
 	uint64_t leaf_bits;	/* encode(0, flags): OR in an address */
 	uint64_t ps64_bits;	/* the same with the PS64 hint */
 	uint32_t flags;
-	bool null;		/* GTT_PTE_NULL: no pages, every address 0 */
+	bool null;		/* GTT_PTE_NULL (CUR_NULL): every address 0 */
 	/* The pages' longest contiguous run (UINT64_MAX for NULL): no leaf
 	 * or 64 KiB table larger than it can fit anywhere. */
 	uint64_t longest;
@@ -258,7 +307,9 @@ struct cursor {
 
 static uint64_t cur_addr(const struct cursor *c)
 {
-	return c->null ? 0 : c->segs[c->si].addr + c->off;
+	if (c->kind == CUR_SEGS)
+		return c->segs[c->si].addr + c->off;
+	return c->kind == CUR_ARRAY ? c->pa[c->pidx] : 0;
 }
 
 /* Whether at least @len bytes are physically contiguous from the cursor
@@ -266,20 +317,30 @@ static uint64_t cur_addr(const struct cursor *c)
  * the whole run, per question). */
 static bool cur_run_at_least(const struct cursor *c, uint64_t len)
 {
-	if (c->null)
-		return true;
-	uint64_t run = c->segs[c->si].length - c->off;
+	uint64_t run;
 
-	for (size_t s = c->si + 1; run < len && s < c->nsegs &&
-	     c->segs[s].addr == c->segs[s - 1].addr + c->segs[s - 1].length; s++)
-		run += c->segs[s].length;
+	if (c->kind == CUR_SEGS) {
+		run = c->segs[c->si].length - c->off;
+		for (size_t s = c->si + 1; run < len && s < c->nsegs &&
+		     c->segs[s].addr == c->segs[s - 1].addr + c->segs[s - 1].length; s++)
+			run += c->segs[s].length;
+		return run >= len;
+	}
+	if (c->kind == CUR_NULL)
+		return true;
+	run = SZ_4K;
+	for (size_t i = c->pidx + 1; run < len && i < c->npages &&
+	     c->pa[i] == c->pa[i - 1] + SZ_4K; i++)
+		run += SZ_4K;
 	return run >= len;
 }
 
-/* Bytes left in the cursor's segment. */
+/* Bytes left in the cursor's segment (a page array's: its page). */
 static uint64_t cur_seg_left(const struct cursor *c)
 {
-	return c->null ? UINT64_MAX : c->segs[c->si].length - c->off;
+	if (c->kind == CUR_SEGS)
+		return c->segs[c->si].length - c->off;
+	return c->kind == CUR_ARRAY ? SZ_4K : UINT64_MAX;
 }
 
 /* What the address of the next 4 KiB page adds: nothing for NULL entries. */
@@ -294,8 +355,11 @@ static void cur_advance(struct cursor *c, uint64_t n)
 	uint64_t off = c->off + n;
 	size_t si = c->si;
 
-	if (c->null || c->frozen)
+	if (c->kind != CUR_SEGS || c->frozen) {
+		if (c->kind == CUR_ARRAY && !c->frozen)
+			c->pidx += n / SZ_4K;
 		return;
+	}
 	/* Whole segments four at a time (the plan steps over 2 MiB of
 	 * one-page segments per table); the lengths' sum cannot wrap, the
 	 * list's total does not. */
@@ -318,10 +382,12 @@ static void cur_advance(struct cursor *c, uint64_t n)
 /* Whether [cur, cur + len) is made of 64 KiB-aligned, 64 KiB-contiguous chunks. */
 static bool chunks_64k(const struct cursor *cur, uint64_t len)
 {
-	struct cursor c = *cur;
+	struct cursor c;
 
-	if (cur->longest < SZ_64K)
+	/* The usual "no" first, before the copy. */
+	if (cur->longest < SZ_64K || (cur_addr(cur) & (SZ_64K - 1)))
 		return false;
+	c = *cur;
 	for (uint64_t done = 0; done < len; done += SZ_64K) {
 		if ((cur_addr(&c) & (SZ_64K - 1)) || !cur_run_at_least(&c, SZ_64K))
 			return false;
@@ -402,6 +468,7 @@ struct step {
 	unsigned int level;	/* the parent's */
 	unsigned int idx;	/* the slot in the parent */
 	enum step_kind kind;
+	bool spare;		/* STEP_NEW: the child came off the spare list */
 };
 
 struct edit {
@@ -433,21 +500,30 @@ static int plan_table(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
 		      unsigned int level, unsigned int i, enum step_kind kind,
 		      enum pt_mode mode, bool blank, struct pt **out)
 {
-	struct pt *c = mem_zalloc(sizeof(*c));
+	/* A new page table may be a spare: all scratch already, so no fill. */
+	struct pt *c = level == 1 && kind == STEP_NEW ? spare_take(pp) : NULL;
+	bool spare = c;
 	int err;
 
-	if (!c || (blank ? table_get : table_alloc)(pp, level - 1, c, true)) {
-		mem_free(c);
-		return set_error(-ENOMEM, "intel ppgtt: out of memory for a level-%u table",
-				 level - 1);
+	if (!c) {
+		c = mem_zalloc(sizeof(*c));
+		if (!c || (blank ? table_get : table_alloc)(pp, level - 1, c, true)) {
+			mem_free(c);
+			return set_error(-ENOMEM, "intel ppgtt: out of memory for a level-%u table",
+					 level - 1);
+		}
 	}
 	c->mode = level == 1 ? mode : PT_4K;
 	c->blank = blank;
 	err = plan_push(ed, (struct step){ .parent = t, .child = c, .level = level,
-					   .idx = i, .kind = kind });
+					   .idx = i, .kind = kind, .spare = spare });
 	if (err) {
-		table_free(pp, c);
-		mem_free(c);
+		if (spare) {
+			table_retire(pp, c);
+		} else {
+			table_free(pp, c);
+			mem_free(c);
+		}
 		return err;
 	}
 	t->child[i] = c;
@@ -600,7 +676,8 @@ static int plan_range(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
 	return 0;
 }
 
-/* Forget the plan's tables; the device's tables were never touched. */
+/* Forget the plan's tables (a spare goes back on the list, still all
+ * scratch); the device's tables were never touched. */
 static void plan_undo(struct intel_ppgtt *pp, struct edit *ed)
 {
 	for (size_t k = ed->n; k-- > 0;) {
@@ -609,25 +686,29 @@ static void plan_undo(struct intel_ppgtt *pp, struct edit *ed)
 		if (s->kind == STEP_IPS_TO_4K)
 			continue;
 		s->parent->child[s->idx] = NULL;
-		table_free(pp, s->child);
-		mem_free(s->child);
+		if (s->spare) {
+			table_retire(pp, s->child);
+		} else {
+			table_free(pp, s->child);
+			mem_free(s->child);
+		}
 	}
 }
 
-/* Point slot @idx of @parent (a level-@level table) at its child @c. */
-static void link_child(struct intel_ppgtt *pp, struct pt *parent, unsigned int level,
-		       unsigned int idx, const struct pt *c)
+/* The entry of a level-@level table pointing at its child @c. */
+static uint64_t child_entry(const struct intel_ppgtt *pp, unsigned int level,
+			    const struct pt *c)
 {
 	uint64_t e;
 
 	gtt_intel_ppgtt_encode(pp->fmt, level, c->dma,
 			       c->mode != PT_4K ? GTT_INTEL_PT_64K : 0, &e);
-	put_entry(pp, parent, idx, e);
+	return e;
 }
 
 static void link_table(struct intel_ppgtt *pp, struct step *s)
 {
-	link_child(pp, s->parent, s->level, s->idx, s->child);
+	put_entry(pp, s->parent, s->idx, child_entry(pp, s->level, s->child));
 }
 
 /* Fill the 15 entries IPS mode ignores after each live one, then drop IPS. */
@@ -756,8 +837,13 @@ static void bind_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va,
 
 		t->used += t->used ? (unsigned int)count_scratch(pp, e + first, n)
 				   : (unsigned int)n;	/* none used: all scratch */
-		intel_write_entries(e + first, n, cur->leaf_bits, cur->segs, cur->nsegs,
-				    &cur->si, &cur->off, true);
+		if (cur->kind == CUR_ARRAY) {
+			intel_write_pages(e + first, n, cur->leaf_bits, cur->pa + cur->pidx, true);
+			cur->pidx += n;
+		} else {
+			intel_write_entries(e + first, n, cur->leaf_bits, cur->segs, cur->nsegs,
+					    &cur->si, &cur->off, true);
+		}
 		if (cur->maybe_scratch)
 			t->used -= (unsigned int)count_scratch(pp, e + first, n);
 		if (pp->mem.flush)
@@ -810,6 +896,10 @@ static void bind_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 			bind_ptes_64k(pp, t, va, end, cur);
 		return;
 	}
+	/* The entries linking blank tables, flushed once at the end: each
+	 * table was flushed before its link was stored. */
+	unsigned int linked_lo = PT_ENTRIES, linked_hi = 0;
+
 	while (va < end) {
 		unsigned int i = index_at(va, level);
 		uint64_t span = 1ull << shift_of(level);
@@ -853,10 +943,16 @@ static void bind_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level,
 		bind_range(pp, c, level - 1, va, next, cur);
 		if (blank) {	/* written whole: now the device may see it */
 			c->blank = false;
-			link_child(pp, t, level, i, c);
+			__atomic_store_n((uint64_t *)t->cpu + i, child_entry(pp, level, c),
+					 __ATOMIC_RELAXED);
+			linked_lo = i < linked_lo ? i : linked_lo;
+			linked_hi = i;
 		}
 		va = next;
 	}
+	if (linked_lo <= linked_hi && pp->mem.flush)
+		pp->mem.flush(pp->mem.ctx, (uint64_t *)t->cpu + linked_lo,
+			      (linked_hi - linked_lo + 1) * sizeof(uint64_t));
 }
 
 static int check_range(struct intel_ppgtt *pp, uint64_t start, uint64_t size)
@@ -904,6 +1000,7 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 		     uint32_t flags)
 {
 	struct cursor cur = { .flags = flags, .null = flags & GTT_PTE_NULL,
+			      .kind = flags & GTT_PTE_NULL ? CUR_NULL : CUR_SEGS,
 			      .longest = UINT64_MAX };
 	struct edit ed = { 0 };
 	uint64_t e;
@@ -931,7 +1028,11 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 		return err;
 	if (!cur.null) {
 		/* Every page must be encodable: it is enough to try the widest. */
-		cur.segs = gtt_pages_segments(pages, &cur.nsegs);
+		cur.pa = intel_write_array(pages, &cur.npages);
+		if (cur.pa)
+			cur.kind = CUR_ARRAY;
+		else
+			cur.segs = gtt_pages_segments(pages, &cur.nsegs);
 		err = gtt_intel_ppgtt_encode(pp->fmt, 0, gtt_pages_last_page(pages), flags, &e);
 		if (err)
 			return err;
@@ -1009,13 +1110,18 @@ static void clear_range(struct intel_ppgtt *pp, struct pt *t, unsigned int level
 				pp->huge_1g--;
 		} else {
 			clear_range(pp, c, level - 1, va, next, NULL);
-			/* Free tables that hold nothing any more (not the 3-level PDs). */
+			/* Free tables that hold nothing any more (not the 3-level
+			 * PDs); an emptied page table, unlinked first, is kept. */
 			if (!c->used && !(pp->levels == 3 && t == &pp->root)) {
 				put_entry(pp, t, i, pp->scratch_entry[level]);
 				t->used--;
 				t->child[i] = NULL;
-				table_free(pp, c);
-				mem_free(c);
+				if (level == 1) {
+					table_retire(pp, c);
+				} else {
+					table_free(pp, c);
+					mem_free(c);
+				}
 				pp->tables--;
 			}
 		}

@@ -132,7 +132,16 @@ struct pt {
 	 * fill and not linked by the plan; the bind's write pass writes
 	 * every entry, then links it (so the device never sees it unfilled). */
 	bool blank;
+	/* A page table on the PPGTT's spare list: the next one there. */
+	struct pt *next_spare;
 };
+
+/*
+ * Page tables a clear empties are kept for the next bind, up to this many
+ * (1 GiB of 4 KiB pages' worth: 2 MiB of table memory), instead of going
+ * back to the allocator; the PPGTT's fini frees them.
+ */
+#define PPGTT_SPARE_MAX 512
 
 struct intel_ppgtt {
 	const struct gtt_intel_platform *platform;
@@ -149,6 +158,10 @@ struct intel_ppgtt {
 	uint64_t tables;		/* tables allocated, scratch excluded */
 	uint64_t huge_2m, huge_1g;	/* huge leaves currently mapped */
 	uint64_t ps64_bit;		/* the PS64 hint bit of a PTE, 0 before XeHP */
+	/* Emptied page tables kept for reuse (PPGTT_SPARE_MAX at most):
+	 * unlinked from the tree, every entry scratch, used 0. */
+	struct pt *spare;
+	unsigned int nspare;
 };
 
 /* On failure everything is freed and @pp is left zeroed: no fini then. */

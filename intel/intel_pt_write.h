@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * DOC: the entry writer shared by the GGTT and the gen8+ PPGTT: runs of
- * 8-byte 4 KiB entries (bits | DMA address) taken from a segment list.
+ * 8-byte 4 KiB entries (bits | DMA address) taken from a segment list, or
+ * from a page array (gtt_pages_create_array()) when that is the denser
+ * input: one 8-byte address read per entry, two entries per 16-byte store
+ * for page tables in memory.
  *
  * The hot loops of a bind.  Per segment, not per entry: an entry is the
  * precomputed flag bits ORed with the segment's address, plus 4 KiB per
@@ -123,6 +126,59 @@ intel_write_entries(uint64_t *e, uint64_t n, uint64_t bits,
 	*si = s;
 	*off = o;
 	return last;
+}
+
+/*
+ * The 4 KiB page addresses of @pages (*@npages of them) if the writers
+ * should read them instead of the segments: a page array of 4 KiB pages
+ * whose runs are under two pages on average (a one-page segment is 16
+ * bytes to read, an array entry 8).  NULL otherwise.
+ */
+static inline const uint64_t *intel_write_array(const struct gtt_pages *pages,
+						size_t *npages)
+{
+	uint64_t ps = 0;
+	size_t nsegs = 0;
+	const uint64_t *a = gtt_pages_array(pages, npages, &ps);
+
+	gtt_pages_segments(pages, &nsegs);
+	return a && ps == INTEL_PAGE && nsegs > *npages / 2 ? a : NULL;
+}
+
+/* Write @n entries at @e: @bits | @pa[0], @bits | @pa[1], ...  Returns the
+ * last one.  @wide: see the DOC comment. */
+static inline __attribute__((always_inline)) uint64_t
+intel_write_pages(uint64_t *e, uint64_t n, uint64_t bits, const uint64_t *pa, bool wide)
+{
+	uint64_t k = 0;
+
+	if (wide) {
+		const intel_u64x2 b = { bits, bits };
+		intel_u64x2 lo, hi;
+
+		if (((uintptr_t)e & 8) && n) {	/* to a 16-byte boundary */
+			__atomic_store_n(e, bits | pa[0], __ATOMIC_RELAXED);
+			k = 1;
+		}
+		for (; k + 4 <= n; k += 4) {
+			memcpy(&lo, pa + k, sizeof(lo));
+			memcpy(&hi, pa + k + 2, sizeof(hi));
+			lo |= b;
+			hi |= b;
+			memcpy(e + k, &lo, sizeof(lo));
+			memcpy(e + k + 2, &hi, sizeof(hi));
+		}
+	} else {
+		for (; k + 4 <= n; k += 4) {
+			__atomic_store_n(e + k, bits | pa[k], __ATOMIC_RELAXED);
+			__atomic_store_n(e + k + 1, bits | pa[k + 1], __ATOMIC_RELAXED);
+			__atomic_store_n(e + k + 2, bits | pa[k + 2], __ATOMIC_RELAXED);
+			__atomic_store_n(e + k + 3, bits | pa[k + 3], __ATOMIC_RELAXED);
+		}
+	}
+	for (; k < n; k++)
+		__atomic_store_n(e + k, bits | pa[k], __ATOMIC_RELAXED);
+	return n ? bits | pa[n - 1] : 0;
 }
 
 #endif

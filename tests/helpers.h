@@ -6,6 +6,7 @@
 #ifndef GTT_TESTS_HELPERS_H
 #define GTT_TESTS_HELPERS_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -171,6 +172,29 @@ static inline struct gtt_mock_entry mock_entry(struct fixture *f, uint64_t va)
 
 	assert_int_equal(gtt_mock_read(f->be, va, &e), 0);
 	return e;
+}
+
+/*
+ * A chunk source for a page-table pool in direct tests of the Intel code
+ * (struct intel_pt_chunk_source's get and put): host memory at fake DMA
+ * addresses from 0x40000000 on; @ctx is a uint64_t, the bytes handed out.
+ */
+static inline int host_chunk_get(void *ctx, size_t size, void **cpu, uint64_t *dma)
+{
+	uint64_t *next = ctx;
+
+	*cpu = mem_alloc_aligned(4096, size);
+	if (!*cpu)
+		return -ENOMEM;
+	*dma = 0x40000000ull + *next;
+	*next += size;
+	return 0;
+}
+
+static inline void host_chunk_put(void *ctx, void *cpu, uint64_t dma, size_t size)
+{
+	(void)ctx, (void)dma, (void)size;
+	mem_free(cpu);
 }
 
 #endif

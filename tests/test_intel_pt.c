@@ -1528,7 +1528,8 @@ static void test_writer_sparse_maps(void **state)
  * count must not count them: the clear sees scratch there and does not
  * count them down, so a table so counted is never freed.  On every family
  * with a PPGTT: a one-page bind of the scratch page, a 64 KiB bind over
- * it (with a 4 KiB page beside it in the same table), and a 2 MiB sparse mapping over it (a huge leaf where the platform
+ * it (with a 4 KiB page beside it in the same table), scattered pages
+ * holding it given as a page array, and a 2 MiB sparse mapping over it (a huge leaf where the platform
  * has one, or an IPS table) unmapped a page first (which splits the
  * leaf into 4 KiB entries, or the IPS table), then half by half, each leaves no page table once unbound.  Fails if any writer
  * (the one-pass 4 KiB writer, the PS64 and 64 KiB-table loops, the split
@@ -1539,6 +1540,8 @@ static void test_scratch_page_bound(void **state)
 	const uint64_t lo64k = SCRATCH & ~(64 * 1024ull - 1), lo2m = SCRATCH & ~(2 * MiB - 1);
 	struct gtt_pages_segment one = { SCRATCH, PAGE }, blk = { lo64k, 64 * 1024 },
 				 huge = { lo2m, 2 * MiB }, other = { 0x40000000, PAGE };
+	const uint64_t scattered[] = { 0x40000000, 0x40005000, SCRATCH, 0x40003000,
+				       0x40009000, 0x40001000 };
 	const uint64_t size = 1ull << 31;
 
 	(void)state;
@@ -1575,6 +1578,19 @@ static void test_scratch_page_bound(void **state)
 		assert_int_equal(gtt_vma_unbind(w.vm, v2, 0, NULL), 0);
 		if (tables_of(w.be))
 			fail_msg("%s: a 64 KiB bind over the scratch page left %llu tables",
+				 plat->name, (unsigned long long)tables_of(w.be));
+
+		/* Scattered pages given as a page array (its own writer). */
+		at.offset = 6 * MiB;
+		assert_int_equal(gtt_pages_create_array(scattered, ARRAY_SIZE(scattered), PAGE, 0,
+							&hp), 0);
+		assert_int_equal(gtt_vma_create(w.vm, hp, NULL, &v), 0);
+		gtt_pages_put(hp);
+		assert_int_equal(gtt_vma_bind(w.vm, v, &at, NULL), 0);
+		assert_int_equal(walk(w.be, at.offset + 2 * PAGE).addr, SCRATCH);
+		assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+		if (tables_of(w.be))
+			fail_msg("%s: a page array holding the scratch page left %llu tables",
 				 plat->name, (unsigned long long)tables_of(w.be));
 
 		at.offset = 8 * MiB;
@@ -2167,24 +2183,6 @@ struct gen6_rig {
 	uint64_t next;
 };
 
-static int rig_get(void *ctx, size_t size, void **cpu, uint64_t *dma)
-{
-	struct gen6_rig *r = ctx;
-
-	*cpu = mem_alloc_aligned(4096, size);
-	if (!*cpu)
-		return -ENOMEM;
-	*dma = 0x40000000ull + r->next;
-	r->next += size;
-	return 0;
-}
-
-static void rig_put(void *ctx, void *cpu, uint64_t dma, size_t size)
-{
-	(void)ctx, (void)dma, (void)size;
-	mem_free(cpu);
-}
-
 /* A 64 MiB GGTT of @fam, all scratch, and a table pool. */
 static void rig_init(struct gen6_rig *r, enum gtt_intel_family fam)
 {
@@ -2193,7 +2191,7 @@ static void rig_init(struct gen6_rig *r, enum gtt_intel_family fam)
 
 	memset(r, 0, sizeof(*r));
 	intel_pt_pool_init(&r->pool, &(struct intel_pt_chunk_source){
-		.ctx = r, .get = rig_get, .put = rig_put }, 4);
+		.ctx = &r->next, .get = host_chunk_get, .put = host_chunk_put }, 4);
 	intel_pt_pool_mem(&r->pool, &r->mem);
 	r->window = mem_zalloc(64 * MiB / PAGE * 4);
 	assert_non_null(r->window);

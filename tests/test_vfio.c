@@ -610,6 +610,67 @@ static void test_ppgtt_in_dma_memory(void **state)
 }
 
 /*
+ * A page array (gtt_pages_create_array()) of the rig's four pages in
+ * shuffled order maps on the VFIO GGTT (entries through the recording
+ * seam, from the runs) and on a VFIO PPGTT (tables in DMA memory, the
+ * writer reading the array) exactly as the same pages given as segments.
+ * Fails if either backend read the array's pages out of order.
+ */
+static void test_page_array_over_vfio(void **state)
+{
+	struct gtt_vm_config vc = { .start = 0, .size = 1ull << 32 };
+	struct gtt_pages_segment segv[4];
+	struct gtt_pages *segs, *arr;
+	struct gtt_backend *pp;
+	struct gtt_vm *vm;
+	uint64_t addrs[4], root;
+	gtt_vma_t h[4];
+	struct rig r;
+
+	(void)state;
+	rig_up(&r, 0x9a49, 0x00c0, false);
+	addrs[0] = r.iova + 2 * 4096;
+	addrs[1] = r.iova;
+	addrs[2] = r.iova + 3 * 4096;
+	addrs[3] = r.iova + 4096;
+	for (int i = 0; i < 4; i++)
+		segv[i] = (struct gtt_pages_segment){ addrs[i], 4096 };
+	assert_int_equal(gtt_pages_create(segv, 4, 0, &segs), 0);
+	assert_int_equal(gtt_pages_create_array(addrs, 4, 4096, 0, &arr), 0);
+	assert_int_equal(gtt_vfio_ppgtt_create(r.be, &pp, &root), 0);
+	vc.backend = pp;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	for (int k = 0; k < 2; k++) {
+		struct gtt_vm *on = k ? vm : r.vm;
+		struct gtt_backend *be = k ? pp : r.be;
+		struct gtt_bind_info at_s = { .flags = GTT_BIND_FIXED, .offset = 1 << 20 };
+		struct gtt_bind_info at_a = { .flags = GTT_BIND_FIXED, .offset = 2 << 20 };
+
+		assert_int_equal(gtt_vma_create(on, segs, NULL, &h[2 * k]), 0);
+		assert_int_equal(gtt_vma_create(on, arr, NULL, &h[2 * k + 1]), 0);
+		assert_int_equal(gtt_vma_bind(on, h[2 * k], &at_s, NULL), 0);
+		assert_int_equal(gtt_vma_bind(on, h[2 * k + 1], &at_a, NULL), 0);
+		for (int i = 0; i < 4; i++) {
+			struct gtt_translation a, b;
+
+			assert_int_equal(gtt_backend_translate(be, (1 << 20) + i * 4096, &a), 0);
+			assert_int_equal(gtt_backend_translate(be, (2 << 20) + i * 4096, &b), 0);
+			assert_int_equal(a.addr, addrs[i]);
+			assert_int_equal(b.addr, addrs[i]);
+			assert_int_equal(b.pte, a.pte);
+		}
+		assert_int_equal(gtt_vma_unbind(on, h[2 * k], 0, NULL), 0);
+		assert_int_equal(gtt_vma_unbind(on, h[2 * k + 1], 0, NULL), 0);
+	}
+	gtt_vm_destroy(vm);
+	gtt_backend_destroy(pp);
+	gtt_pages_put(segs);
+	gtt_pages_put(arr);
+	rig_down(&r);
+	assert_int_equal(r.f.nmaps, 0);
+}
+
+/*
  * gen6/7 (IVB): the page directory is 512 GGTT entries written through
  * BAR0 + 2 MiB, one 4-byte store each, then GFX_FLSH_CNTL; page tables in
  * a DMA-mapped chunk; scratch back in the directory's entries at the end.
@@ -1377,6 +1438,7 @@ int main(void)
 		cmocka_unit_test(test_sparse_bar0),
 		cmocka_unit_test(test_vanished_device),
 		cmocka_unit_test(test_ppgtt_in_dma_memory),
+		cmocka_unit_test(test_page_array_over_vfio),
 		cmocka_unit_test(test_gen6_ppgtt_over_vfio),
 		cmocka_unit_test(test_read_only_inspection),
 		cmocka_unit_test(test_register_access),

@@ -438,6 +438,36 @@ static void test_refused_before_the_kernel(void **state)
 	xt_fini(&t);
 }
 
+/*
+ * A page array (gtt_pages_create_array()) is DMA memory too: refused the
+ * same way, with no ioctl, as the message says.  Fails if xe took it for
+ * a GEM object or user memory.
+ */
+static void test_page_array_refused(void **state)
+{
+	const uint64_t addrs[3] = { 0x300000, 0x100000, 0x200000 };
+	struct gtt_pages *arr;
+	struct gtt_backend_op op;
+	struct gtt_fence *done = NULL;
+	struct gtt_pages_memory m;
+	unsigned int calls;
+	struct xt t;
+
+	(void)state;
+	xt_init(&t, &fake_xe_tgl);
+	assert_int_equal(gtt_pages_create_array(addrs, 3, PAGE, 0, &arr), 0);
+	assert_int_equal(gtt_pages_memory(arr, &m), 0);
+	assert_int_equal(m.kind, GTT_PAGES_DMA);
+	calls = t.f.calls;
+	op = map_op(0x100000, 3 * PAGE, arr, 0, 0);
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EOPNOTSUPP);
+	has("page array");
+	assert_null(done);
+	assert_int_equal(t.f.calls, calls);
+	gtt_pages_put(arr);
+	xt_fini(&t);
+}
+
 /* ---- errors from the kernel ---- */
 
 static void test_errors_name_ioctl_and_op(void **state)
@@ -1238,6 +1268,7 @@ int main(void)
 		cmocka_unit_test(test_map_userptr_null_unmap),
 		cmocka_unit_test(test_batch_vector),
 		cmocka_unit_test(test_refused_before_the_kernel),
+		cmocka_unit_test(test_page_array_refused),
 		cmocka_unit_test(test_errors_name_ioctl_and_op),
 		cmocka_unit_test(test_wedged),
 		cmocka_unit_test(test_export_failure_fails_the_fence),

@@ -96,8 +96,9 @@ static int translate(const struct gtt_backend_op *op, size_t i, struct drm_xe_vm
 		return 0;
 	default:
 		return set_error(-EOPNOTSUPP, "xe submit: op %zu (%s at 0x%" PRIx64 ", range 0x%" PRIx64
-				 "): pages of DMA segments cannot be mapped by xe (use a GEM "
-				 "object or user memory)", i, kind_name(op->kind), op->start, op->size);
+				 "): pages of DMA segments%s cannot be mapped by xe (use a GEM "
+				 "object or user memory)", i, kind_name(op->kind), op->start, op->size,
+				 gtt_pages_array(op->pages, NULL, NULL) ? " (a page array)" : "");
 	}
 }
 

@@ -13,8 +13,11 @@
  * Unbinding them is always synchronous, as in the seed patch, where async
  * unbind needs refcounted pages.
  *
- * Three kinds of memory can stand behind a page list: DMA segments (what
- * a PTE backend writes into entries: the mock, VFIO), or, for a backend
+ * Three kinds of memory can stand behind a page list: DMA pages (what a
+ * PTE backend writes into entries: the mock, VFIO), given as segments
+ * (gtt_pages_create()) or as one address per page, the way TTM's
+ * ttm_tt.dma_address[] and many drivers hold them
+ * (gtt_pages_create_array()), or, for a backend
  * whose kernel writes the entries (xe's VM_BIND, gtt/xe.h), a GEM object
  * of that kernel plus an offset into it, or a range of the process's own
  * memory (a user pointer).  A backend refuses a kind it cannot map with
@@ -59,9 +62,47 @@ GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
 			     size_t count, unsigned int flags,
 			     struct gtt_pages **out);
 
+/**
+ * gtt_pages_create_array() - Build a page list from @count DMA addresses,
+ * one per page of @page_size bytes (copied): TTM's ttm_tt.dma_address[],
+ * or any driver's per-page array, passed as it is.
+ * @addrs: the page addresses in list order, each a multiple of @page_size.
+ * @count: pages, non-zero.
+ * @page_size: a power of two, 4 KiB or more.
+ * @flags: as for gtt_pages_create().
+ * @out: receives the list (one reference).
+ *
+ * The list is @count * @page_size bytes, page i at @addrs[i].  Pages whose
+ * addresses follow each other form one run: gtt_pages_segments() gives the
+ * runs (what backends that walk segments map), gtt_pages_longest_run() the
+ * longest, so huge pages and 64 KiB tables are found as for segments.
+ * With 4 KiB pages in runs shorter than two pages on average (fragmented
+ * memory), the Intel GGTT and PPGTT writers read the array itself: 8
+ * bytes per entry instead of a 16-byte segment.  Memory: 8 bytes a page
+ * plus 16 a run (gtt_pages_create(): 40 a segment).
+ *
+ * Return: 0, -EINVAL (NULL, zero count, a page size that is not a power of
+ * two of at least 4 KiB, an address not aligned to it or whose page wraps,
+ * a total size that overflows, unknown flag), -ENOMEM.
+ */
+GTT_API int gtt_pages_create_array(const uint64_t *addrs, size_t count,
+				   uint64_t page_size, unsigned int flags,
+				   struct gtt_pages **out);
+
+/**
+ * gtt_pages_array() - The page addresses of a list made by
+ * gtt_pages_create_array().
+ * @count: receives the number of pages (may be NULL).
+ * @page_size: receives their size (may be NULL).
+ *
+ * Return: the array; NULL (and 0 for both) for any other list, or NULL.
+ */
+GTT_API const uint64_t *gtt_pages_array(const struct gtt_pages *pages, size_t *count,
+					uint64_t *page_size);
+
 /** enum gtt_pages_kind - What memory stands behind a page list. */
 enum gtt_pages_kind {
-	/** @GTT_PAGES_DMA: DMA segments (gtt_pages_create()). */
+	/** @GTT_PAGES_DMA: DMA pages (segments, or a page array). */
 	GTT_PAGES_DMA = 0,
 	/** @GTT_PAGES_BO: a GEM object (gtt_pages_create_bo()). */
 	GTT_PAGES_BO = 1,
@@ -155,6 +196,9 @@ GTT_API unsigned int gtt_pages_flags(const struct gtt_pages *pages);
  * gtt_pages_segments() - The segment array.
  * @count: receives the number of segments (may be NULL).
  *
+ * For a list made by gtt_pages_create_array(): its runs, consecutive pages
+ * merged.
+ *
  * Return: the segments; NULL (and a count of 0) for a GEM object or user
  * memory.
  */
@@ -192,7 +236,8 @@ GTT_API uint64_t gtt_pages_last_page(const struct gtt_pages *pages);
 GTT_API uint64_t gtt_pages_longest_run(const struct gtt_pages *pages);
 
 /**
- * gtt_pages_addr() - Device address of byte @offset (O(log segments)).
+ * gtt_pages_addr() - Device address of byte @offset (O(log segments); O(1)
+ * for a page array).
  *
  * Return: 0, -EINVAL for NULL, -ERANGE if @offset is past the end,
  * -EOPNOTSUPP for a GEM object or user memory (no DMA address known).

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Page lists: see gtt/pages.h.  Segments are stored with the byte offset at
- * which each begins, so an offset is found by binary search.
+ * which each begins, so an offset is found by binary search.  A page array
+ * (gtt_pages_create_array()) is stored as given, plus its runs for
+ * gtt_pages_segments(); an offset indexes the array.
  */
 #include <pthread.h>
 #include <string.h>
@@ -29,6 +31,9 @@ struct gtt_pages {
 	void *dtor_arg;
 	size_t count;
 	struct gtt_pages_segment *plain;	/* for gtt_pages_segments() */
+	uint64_t *array;		/* gtt_pages_create_array(): the pages */
+	size_t npages;
+	uint64_t page_size;
 	uint64_t first_page;		/* gtt_pages_first_page() */
 	uint64_t last_page;		/* gtt_pages_last_page() */
 	uint64_t longest_run;		/* gtt_pages_longest_run() */
@@ -75,6 +80,9 @@ static void pages_init(struct gtt_pages *p, uint32_t kind, unsigned int flags,
 	p->first_page = 0;
 	p->last_page = 0;
 	p->longest_run = 0;
+	p->array = NULL;
+	p->npages = 0;
+	p->page_size = 0;
 }
 
 /* A list with no segments: a GEM object's range or user memory. */
@@ -192,6 +200,85 @@ GTT_API int gtt_pages_create(const struct gtt_pages_segment *segs,
 	return 0;
 }
 
+/* The number of runs in @addrs (@n pages of @ps); with @runs, also writes
+ * them there and sets @p's first_page, last_page and longest_run. */
+static size_t array_runs(const uint64_t *addrs, size_t n, uint64_t ps,
+			 struct gtt_pages_segment *runs, struct gtt_pages *p)
+{
+	size_t r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (i && addrs[i] == addrs[i - 1] + ps) {
+			if (runs)
+				runs[r - 1].length += ps;
+			continue;
+		}
+		if (runs)
+			runs[r] = (struct gtt_pages_segment){ addrs[i], ps };
+		r++;
+	}
+	for (size_t k = 0; runs && k < r; k++) {
+		p->first_page = k ? u64_min(p->first_page, runs[k].addr) : runs[k].addr;
+		p->last_page = u64_max(p->last_page, runs[k].addr + runs[k].length - PAGE_4K);
+		p->longest_run = u64_max(p->longest_run, runs[k].length);
+	}
+	return r;
+}
+
+GTT_API int gtt_pages_create_array(const uint64_t *addrs, size_t count,
+				   uint64_t page_size, unsigned int flags,
+				   struct gtt_pages **out)
+{
+	struct gtt_pages *p;
+	size_t nruns;
+
+	if (!addrs || !count || !out)
+		return set_error(-EINVAL, "gtt_pages_create_array: NULL argument or zero pages");
+	if (flags & ~(unsigned int)GTT_PAGES_BORROWED)
+		return set_error(-EINVAL, "gtt_pages_create_array: unknown flags 0x%x", flags);
+	if (page_size < PAGE_4K || (page_size & (page_size - 1)))
+		return set_error(-EINVAL, "gtt_pages_create_array: page size 0x%llx is not a power of two of 4 KiB or more",
+				 (unsigned long long)page_size);
+	if (count > UINT64_MAX / page_size ||
+	    count > (SIZE_MAX - sizeof(*p)) / (sizeof(*addrs) + sizeof(struct gtt_pages_segment)))
+		return set_error(-EINVAL, "gtt_pages_create_array: %zu pages of 0x%llx bytes: too many",
+				 count, (unsigned long long)page_size);
+	for (size_t i = 0; i < count; i++)
+		if (addrs[i] % page_size || addrs[i] > UINT64_MAX - page_size)
+			return set_error(-EINVAL, "gtt_pages_create_array: page %zu at 0x%llx is not 0x%llx-aligned or wraps",
+					 i, (unsigned long long)addrs[i],
+					 (unsigned long long)page_size);
+	nruns = array_runs(addrs, count, page_size, NULL, NULL);
+	p = mem_alloc(sizeof(*p));
+	if (!p)
+		return set_error(-ENOMEM, "gtt_pages_create_array: out of memory");
+	pages_init(p, GTT_PAGES_DMA, flags, count * page_size);
+	p->array = mem_alloc(count * sizeof(*addrs));
+	p->plain = p->array ? mem_alloc(nruns * sizeof(*p->plain)) : NULL;
+	if (!p->plain) {
+		pthread_mutex_destroy(&p->move_lock);
+		mem_free(p->array);
+		mem_free(p);
+		return set_error(-ENOMEM, "gtt_pages_create_array: out of memory");
+	}
+	memcpy(p->array, addrs, count * sizeof(*addrs));
+	p->npages = count;
+	p->page_size = page_size;
+	p->count = array_runs(addrs, count, page_size, p->plain, p);
+	*out = p;
+	return 0;
+}
+
+GTT_API const uint64_t *gtt_pages_array(const struct gtt_pages *p, size_t *count,
+					uint64_t *page_size)
+{
+	if (count)
+		*count = p ? p->npages : 0;
+	if (page_size)
+		*page_size = p ? p->page_size : 0;
+	return p ? p->array : NULL;
+}
+
 GTT_API int gtt_pages_set_destructor(struct gtt_pages *p, void (*fn)(void *),
 				     void *arg)
 {
@@ -219,6 +306,7 @@ GTT_API void gtt_pages_put(struct gtt_pages *p)
 	gtt_fence_put(p->last_move);
 	pthread_mutex_destroy(&p->move_lock);
 	mem_free(p->plain);
+	mem_free(p->array);
 	mem_free(p);
 }
 
@@ -268,6 +356,10 @@ GTT_API int gtt_pages_addr(const struct gtt_pages *p, uint64_t offset,
 	if (offset >= p->size)
 		return set_error(-ERANGE, "gtt_pages_addr: offset 0x%llx is past the end (0x%llx)",
 				 (unsigned long long)offset, (unsigned long long)p->size);
+	if (p->array) {
+		*addr = p->array[offset / p->page_size] + offset % p->page_size;
+		return 0;
+	}
 	hi = p->count;
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
