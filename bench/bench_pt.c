@@ -41,14 +41,15 @@ static __attribute__((noreturn)) void die(const char *what)
 	exit(1);
 }
 
-/* Median ns of @rounds binds of @pages into a fresh vm over @mode. */
+/* Median ns of @rounds binds of @pages into a fresh vm over @mode;
+ * *@unbind_ns: the median of the unbinds after them (the clears). */
 static double bind_ns(unsigned int mode, uint64_t bytes, struct gtt_pages *pages,
-		      int rounds)
+		      int rounds, double *unbind_ns)
 {
 	struct gtt_mock_config mc = { .mode = mode, .intel_family = GTT_INTEL_TGL,
 				      .scratch_addr = 0x1000 };
 	struct gtt_vm_config vc = { .start = SZ_2M };
-	uint64_t *t = calloc((size_t)rounds, sizeof(*t));
+	uint64_t *t = calloc((size_t)rounds, sizeof(*t)), *u = calloc((size_t)rounds, sizeof(*u));
 	struct gtt_backend *be;
 	struct gtt_vm *vm;
 	gtt_vma_t v;
@@ -67,11 +68,15 @@ static double bind_ns(unsigned int mode, uint64_t bytes, struct gtt_pages *pages
 		if (gtt_vma_bind(vm, v, NULL, NULL))
 			die("bind");
 		t[r] = bench_now() - t0;
+		t0 = bench_now();
 		if (gtt_vma_unbind(vm, v, 0, NULL))
 			die("unbind");
+		u[r] = bench_now() - t0;
 	}
 	ns = (double)percentile(t, (size_t)rounds, 50);
+	*unbind_ns = (double)percentile(u, (size_t)rounds, 50);
 	free(t);
+	free(u);
 	gtt_vm_destroy(vm);
 	gtt_backend_destroy(be);
 	return ns;
@@ -225,15 +230,17 @@ static struct gtt_pages *make_pages(uint64_t bytes, uint64_t chunk, uint64_t ske
 	return p;
 }
 
-/* @loop_ns_: the loop baseline, or 0 for none. */
-static void row(const char *what, uint64_t entries, double ns, double base_ns,
-		double loop_ns_)
+/* Bind and print a row; @loop_ns_: the loop baseline, or 0 for none. */
+static void row(const char *what, unsigned int mode, uint64_t bytes, struct gtt_pages *pages,
+		int rounds, uint64_t entries, double base_ns, double loop_ns_)
 {
+	double un, ns = bind_ns(mode, bytes, pages, rounds, &un);
+
 	printf("%-38s %7" PRIu64 " entries %8.3f ms %7.1f M/s  %5.2fx memset",
 	       what, entries, ns / 1e6, (double)entries / ns * 1e3, base_ns / ns);
 	if (loop_ns_)
 		printf("  %5.2fx loop", loop_ns_ / ns);
-	printf("\n");
+	printf("  (unbind %.3f ms)\n", un / 1e6);
 }
 
 int main(int argc, char **argv)
@@ -245,7 +252,8 @@ int main(int argc, char **argv)
 		"two from segments and from a page array (one address per page).\n"
 		"Entries written per second, against memset() of the same entry\n"
 		"bytes and against a plain loop writing addr|flags from the same\n"
-		"input into a flat array, both in the same run.");
+		"input into a flat array, both in the same run; each row also\n"
+		"gives the median time of the unbinds between the binds.");
 	uint64_t bytes = quick ? 8 * SZ_2M : 1ull << 30;
 	int rounds = quick ? 2 : 9;
 	double mk4k, mk4k_a, mkrun, mkrun_a;
@@ -282,11 +290,11 @@ int main(int argc, char **argv)
 	printf("making the lists (not in the binds): scattered %.1f us as segments, %.1f us as an array; "
 	       "2 MiB runs %.1f / %.1f us\n", mk4k / 1e3, mk4k_a / 1e3, mkrun / 1e3, mkrun_a / 1e3);
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		row(rows[i].what, n4k, bind_ns(rows[i].mode, bytes, rows[i].pages, rounds), base4k,
+		row(rows[i].what, rows[i].mode, bytes, rows[i].pages, rounds, n4k, base4k,
 		    rows[i].loop);
 		if (i == 3)
-			row("PPGTT, 2 MiB pages", n2m,
-			    bind_ns(GTT_MOCK_INTEL_PPGTT, bytes, p2m, rounds), base2m, 0);
+			row("PPGTT, 2 MiB pages", GTT_MOCK_INTEL_PPGTT, bytes, p2m, rounds, n2m,
+			    base2m, 0);
 	}
 	gtt_pages_put(p4k);
 	gtt_pages_put(a4k);

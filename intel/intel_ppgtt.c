@@ -1056,9 +1056,9 @@ static void clear_ptes(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64
 	unsigned int lo, hi;
 
 	if (t->mode == PT_4K && !(va & (SZ_2M - 1)) && end - va == SZ_2M) {
-		/* The whole table (an unbind's usual case): count what goes,
-		 * then one fill (the entries that were scratch stay so). */
-		t->used -= (unsigned int)(PT_ENTRIES - count_scratch(pp, ent, PT_ENTRIES));
+		/* The whole table (an unbind's usual case): one fill, and
+		 * nothing in it differs from scratch any more. */
+		t->used = 0;
 		intel_fill_entries(ent, PT_ENTRIES, pp->scratch_entry[0]);
 		if (pp->mem.flush)
 			pp->mem.flush(pp->mem.ctx, ent, PT_ENTRIES * sizeof(*ent));
