@@ -67,12 +67,419 @@ static void test_add_active_many_refused_keeps_fences(void **state)
 	fixture_fini(&f);
 }
 
+/* ---- random operations with failures injected, checked after each ---- */
+
+#define R_OBJS 4096
+#define R_VMAS 6
+#define R_SPARSE 2
+#define R_FENCES 64
+#define R_PAGES 24
+
+struct rnd {
+	struct fixture f;
+	uint64_t seed;
+	int freed[R_OBJS];
+	uint64_t obj_pages[R_OBJS];
+	unsigned int nobj;
+	gtt_vma_t vma[R_VMAS];
+	unsigned int vobj[R_VMAS];	/* the object of each vma */
+	struct gtt_pages *vpages[R_VMAS];	/* not a reference: the vma's */
+	gtt_vma_t sp[R_SPARSE];
+	struct gtt_fence *pend[R_FENCES];	/* GPU work and deps not signalled */
+	unsigned int npend;
+	struct gtt_fence *got[4 * R_FENCES];	/* fences the calls gave */
+	unsigned int ngot;
+	struct gtt_binding *holds[8];
+	unsigned int nholds;
+	bool guard;
+	unsigned int step;
+	uint64_t arm_mem;	/* an allocation of the next call fails */
+};
+
+static void arm(struct rnd *r)
+{
+	if (r->arm_mem)
+		mem_fail_after(r->arm_mem);
+	r->arm_mem = 0;
+}
+
+static uint64_t obj_dma(unsigned int id)
+{
+	return (uint64_t)(id + 1) << 24;
+}
+
+static void rnd_new_vma(struct rnd *r, unsigned int i)
+{
+	unsigned int id = r->nobj++;
+	uint64_t npages = 1 + rng_below(&r->seed, 6);
+
+	struct gtt_pages *p = make_pages(obj_dma(id), npages, 0);
+
+	assert_true(id < R_OBJS);
+	r->obj_pages[id] = npages;
+	assert_int_equal(gtt_pages_set_destructor(p, count_release, &r->freed[id]), 0);
+	assert_int_equal(gtt_vma_create(r->f.vm, p, NULL, &r->vma[i]), 0);
+	gtt_pages_put(p);		/* the vma's reference keeps it */
+	r->vpages[i] = p;
+	r->vobj[i] = id;
+}
+
+/* No entry maps pages that were released. */
+static void rnd_check_ptes(struct rnd *r)
+{
+	for (uint64_t va = VA; va < VA + R_PAGES * PAGE; va += PAGE) {
+		struct gtt_mock_entry e = mock_entry(&r->f, va);
+		unsigned int id;
+
+		if (!e.valid || e.null)
+			continue;
+		id = (unsigned int)(e.addr >> 24) - 1;
+		assert_true(id < r->nobj);
+		if (r->freed[id]) {
+			print_message("seed step %u: 0x%llx maps object %u, released\n",
+				      r->step, (unsigned long long)va, id);
+			fail();
+		}
+	}
+}
+
+static bool rnd_idle(const struct rnd *r)
+{
+	for (unsigned int i = 0; i < r->npend; i++)
+		if (!gtt_fence_is_signaled(r->pend[i]))
+			return false;
+	return true;
+}
+
+static void rnd_keep(struct rnd *r, struct gtt_fence *f)
+{
+	if (!f)
+		return;
+	if (r->ngot == 4 * R_FENCES) {
+		/* Keep the unsignalled ones only. */
+		unsigned int k = 0;
+
+		for (unsigned int i = 0; i < r->ngot; i++) {
+			if (gtt_fence_is_signaled(r->got[i]))
+				gtt_fence_put(r->got[i]);
+			else
+				r->got[k++] = r->got[i];
+		}
+		r->ngot = k;
+		if (k == 4 * R_FENCES) {
+			gtt_fence_put(f);
+			return;
+		}
+	}
+	r->got[r->ngot++] = f;
+}
+
+static struct gtt_fence *rnd_pending(struct rnd *r)
+{
+	struct gtt_fence *f;
+
+	if (r->npend == R_FENCES) {
+		gtt_fence_signal(r->pend[0], 0);
+		gtt_fence_put(r->pend[0]);
+		memmove(&r->pend[0], &r->pend[1], (R_FENCES - 1) * sizeof(r->pend[0]));
+		r->npend--;
+	}
+	f = new_fence();
+	r->pend[r->npend++] = f;
+	return f;
+}
+
+static void rnd_step(struct rnd *r)
+{
+	unsigned int op = (unsigned int)rng_below(&r->seed, 18);
+	unsigned int i = (unsigned int)rng_below(&r->seed, R_VMAS);
+	unsigned int s = (unsigned int)rng_below(&r->seed, R_SPARSE);
+	/* A synchronous call would wait for the GPU, a dependency or a hold
+	 * that only this thread ends. */
+	bool idle = rnd_idle(r) && !r->nholds;
+	struct gtt_fence *fence = NULL, *dep = NULL;
+
+	switch (op) {
+	case 0: case 1: {	/* bind */
+		struct gtt_bind_info bi = { 0 };
+		unsigned int how = (unsigned int)rng_below(&r->seed, 8);
+
+		if (how < 3) {
+			bi.flags |= GTT_BIND_FIXED;
+			bi.offset = VA + rng_below(&r->seed, R_PAGES - 6) * PAGE;
+		}
+		if (rng_below(&r->seed, 2))
+			bi.flags |= GTT_BIND_EVICT;
+		if (r->guard)
+			bi.color = (uint32_t)rng_below(&r->seed, 2);
+		if (!idle || rng_below(&r->seed, 3) == 0)
+			bi.flags |= GTT_BIND_ASYNC;
+		if (rng_below(&r->seed, 4) == 0) {
+			dep = (bi.flags & GTT_BIND_ASYNC) && rng_below(&r->seed, 2) ?
+			      rnd_pending(r) : NULL;
+			if (!dep) {
+				dep = new_fence();
+				gtt_fence_signal(dep, rng_below(&r->seed, 2) ? -ECANCELED : 0);
+				rnd_keep(r, dep);
+			}
+			bi.deps = &dep;
+			bi.num_deps = 1;
+		}
+		arm(r);
+		(void)gtt_vma_bind(r->f.vm, r->vma[i], &bi, rng_below(&r->seed, 2) ? &fence : NULL);
+		rnd_keep(r, fence);
+		break;
+	}
+	case 2:	/* unbind */
+		arm(r);
+		(void)gtt_vma_unbind(r->f.vm, r->vma[i],
+				     idle && rng_below(&r->seed, 2) ? 0 : GTT_UNBIND_ASYNC, &fence);
+		rnd_keep(r, fence);
+		break;
+	case 3:	/* destroy, and a new vma over new pages */
+		if (!idle)
+			break;
+		arm(r);
+		(void)gtt_vma_destroy(r->f.vm, r->vma[i]);
+		mem_fail_after(0);
+		/* Gone, also when it reports a failed clear. */
+		if (gtt_vma_query(r->f.vm, r->vma[i], &(struct gtt_vma_info){ 0 }) == -ENOENT) {
+			r->vpages[i] = NULL;
+			if (r->nobj < R_OBJS)
+				rnd_new_vma(r, i);
+		}
+		break;
+	case 4: {	/* GPU work */
+		struct gtt_fence *g = rnd_pending(r);
+
+		arm(r);
+		if (rng_below(&r->seed, 4) == 0)
+			(void)gtt_vm_add_active(r->f.vm, g);
+		else
+			(void)gtt_vma_add_active(r->f.vm, rng_below(&r->seed, 2) ? r->vma[i] : r->sp[s], g);
+		break;
+	}
+	case 5:	/* GPU work ends */
+		if (r->npend) {
+			unsigned int k = (unsigned int)rng_below(&r->seed, r->npend);
+
+			gtt_fence_signal(r->pend[k], rng_below(&r->seed, 4) ? 0 : -EIO);
+		}
+		break;
+	case 6:
+		gtt_executor_run_all(r->f.ex);
+		break;
+	case 7:	/* the backend fails */
+		(void)gtt_mock_fail_calls(r->f.be, 1 + rng_below(&r->seed, 4),
+					  1 + rng_below(&r->seed, 3), -EIO);
+		break;
+	case 8:	/* sparse vma bind or unbind */
+		if (rng_below(&r->seed, 2)) {
+			struct gtt_bind_info bi = { .flags = GTT_BIND_ASYNC };
+
+			if (r->guard)
+				bi.color = (uint32_t)rng_below(&r->seed, 2);
+			arm(r);
+			(void)gtt_vma_bind(r->f.vm, r->sp[s], &bi, NULL);
+		} else {
+			arm(r);
+			(void)gtt_vma_unbind(r->f.vm, r->sp[s], GTT_UNBIND_ASYNC, &fence);
+			rnd_keep(r, fence);
+		}
+		break;
+	case 9: case 10: {	/* map or unmap inside a sparse vma */
+		struct gtt_map_info mi = { .flags = idle && rng_below(&r->seed, 2) ? 0 : GTT_MAP_ASYNC };
+		uint64_t off = rng_below(&r->seed, 8), n = 1 + rng_below(&r->seed, 8 - off);
+
+		if (op == 9) {
+			uint64_t np = r->obj_pages[r->vobj[i]];
+
+			if (!r->vpages[i])
+				break;
+			if (n > np)
+				n = np;
+			mi.pages = r->vpages[i];
+			arm(r);
+			(void)gtt_vma_map(r->f.vm, r->sp[s], off * PAGE, n * PAGE, &mi, &fence);
+		} else {
+			arm(r);
+			(void)gtt_vma_unmap(r->f.vm, r->sp[s], off * PAGE, n * PAGE, &mi, &fence);
+		}
+		rnd_keep(r, fence);
+		break;
+	}
+	case 11:	/* hold, or let one go */
+		if (r->nholds && rng_below(&r->seed, 2)) {
+			gtt_binding_unhold(r->holds[--r->nholds]);
+		} else if (r->nholds < 8) {
+			if (!gtt_vma_hold(r->f.vm, r->vma[i], &r->holds[r->nholds]))
+				r->nholds++;
+		}
+		break;
+	case 14: case 15: {	/* a batch over both sparse vmas, or an object's unmap or move */
+		struct gtt_map_info mi = { .flags = idle && rng_below(&r->seed, 2) ? 0 : GTT_MAP_ASYNC };
+		unsigned int j = (unsigned int)rng_below(&r->seed, R_VMAS);
+		struct gtt_map_op ops[3];
+		size_t n = 1 + rng_below(&r->seed, 3);
+
+		if (!r->vpages[i] || !r->vpages[j])
+			break;
+		if (op == 15) {
+			arm(r);
+			if (rng_below(&r->seed, 2) || i == j)
+				(void)gtt_vm_unmap_pages(r->f.vm, r->vpages[i], &mi, &fence);
+			else
+				(void)gtt_vm_move_pages(r->f.vm, r->vpages[i], r->vpages[j], &mi, &fence);
+			rnd_keep(r, fence);
+			break;
+		}
+		for (size_t k = 0; k < n; k++) {
+			uint64_t off = rng_below(&r->seed, 8), len = 1 + rng_below(&r->seed, 8 - off);
+			unsigned int kind = (unsigned int)rng_below(&r->seed, 3);
+
+			ops[k] = (struct gtt_map_op){ .kind = kind == 2 ? GTT_OP_UNMAP : GTT_OP_MAP,
+						      .vma = r->sp[rng_below(&r->seed, R_SPARSE)],
+						      .offset = off * PAGE, .size = len * PAGE };
+			if (kind == 1) {
+				ops[k].pte_flags = GTT_PTE_NULL;
+			} else if (kind == 0) {
+				ops[k].pages = r->vpages[i];
+				ops[k].size = u64_min(len, r->obj_pages[r->vobj[i]]) * PAGE;
+			}
+		}
+		arm(r);
+		(void)gtt_vm_map_batch(r->f.vm, ops, n, &mi, &fence);
+		rnd_keep(r, fence);
+		break;
+	}
+	case 16:	/* pin or unpin */
+		if (rng_below(&r->seed, 2))
+			(void)gtt_vma_pin(r->f.vm, r->vma[i]);
+		else
+			(void)gtt_vma_unpin(r->f.vm, r->vma[i]);
+		break;
+	case 13:	/* the GPU catches up */
+		for (unsigned int k = 0; k < r->npend; k++) {
+			gtt_fence_signal(r->pend[k], rng_below(&r->seed, 8) ? 0 : -EIO);
+			gtt_fence_put(r->pend[k]);
+		}
+		r->npend = 0;
+		gtt_executor_run_all(r->f.ex);
+		break;
+	case 12:	/* an allocation of the next call fails */
+		r->arm_mem = 1 + rng_below(&r->seed, 6);
+		return;
+	default: {	/* any call retires and retries */
+		struct gtt_vm_stats st;
+
+		(void)gtt_vm_stats(r->f.vm, &st);
+		break;
+	}
+	}
+	mem_fail_after(0);
+}
+
+static void rnd_run(uint64_t seed, bool guard, unsigned int steps)
+{
+	struct rnd *r = calloc(1, sizeof(*r));
+	int64_t live = mem_live();
+	struct gtt_mock_stats ms;
+	struct gtt_vm_stats st;
+	struct gtt_range_stats rs;
+
+	assert_non_null(r);
+	r->seed = seed;
+	r->guard = guard;
+	fixture_init(&r->f, VA, R_PAGES * PAGE, guard ? GTT_VM_COLOR_GUARD : 0);
+	for (unsigned int i = 0; i < R_VMAS; i++)
+		rnd_new_vma(r, i);
+	for (unsigned int s = 0; s < R_SPARSE; s++)
+		assert_int_equal(gtt_vma_create_sparse(r->f.vm, 8 * PAGE, NULL, &r->sp[s]), 0);
+	for (r->step = 0; r->step < steps; r->step++) {
+		rnd_step(r);
+		if (!r->arm_mem)
+			rnd_check_ptes(r);
+	}
+	mem_fail_after(0);
+	r->arm_mem = 0;
+	/* The device recovers, the GPU finishes, everything is unbound. */
+	assert_int_equal(gtt_mock_fail_call(r->f.be, 0, 0), 0);
+	for (unsigned int i = 0; i < r->npend; i++) {
+		gtt_fence_signal(r->pend[i], 0);
+		gtt_fence_put(r->pend[i]);
+	}
+	r->npend = 0;
+	while (r->nholds)
+		gtt_binding_unhold(r->holds[--r->nholds]);
+	gtt_executor_run_all(r->f.ex);
+	for (unsigned int i = 0; i < R_VMAS; i++) {
+		while (!gtt_vma_unpin(r->f.vm, r->vma[i]))
+			;
+		(void)gtt_vma_unbind(r->f.vm, r->vma[i], 0, NULL);
+	}
+	for (unsigned int s = 0; s < R_SPARSE; s++)
+		(void)gtt_vma_unbind(r->f.vm, r->sp[s], 0, NULL);
+	gtt_executor_run_all(r->f.ex);
+	assert_int_equal(gtt_vm_wait_idle(r->f.vm, -1), 0);
+	assert_int_equal(gtt_vm_stats(r->f.vm, &st), 0);	/* retries the quarantine */
+	assert_int_equal(gtt_vm_stats(r->f.vm, &st), 0);
+	rnd_check_ptes(r);
+	for (unsigned int i = 0; i < r->ngot; i++) {
+		if (!gtt_fence_is_signaled(r->got[i])) {
+			print_message("seed 0x%llx: fence %u never signalled\n",
+				      (unsigned long long)seed, i);
+			fail();
+		}
+		gtt_fence_put(r->got[i]);
+	}
+	assert_int_equal(st.quarantined, 0);
+	assert_int_equal(st.bound, 0);
+	assert_int_equal(gtt_range_alloc_stats(gtt_vm_range_alloc(r->f.vm), &rs), 0);
+	assert_int_equal(rs.nodes, 0);
+	assert_int_equal(gtt_mock_stats(r->f.be, &ms), 0);
+	assert_int_equal(ms.valid_entries, 0);
+	for (unsigned int i = 0; i < R_VMAS; i++)
+		if (r->vpages[i])
+			assert_int_equal(gtt_vma_destroy(r->f.vm, r->vma[i]), 0);
+	for (unsigned int s = 0; s < R_SPARSE; s++)
+		assert_int_equal(gtt_vma_destroy(r->f.vm, r->sp[s]), 0);
+	for (unsigned int id = 0; id < r->nobj; id++)
+		if (r->freed[id] != 1) {
+			print_message("seed 0x%llx: object %u released %d times\n",
+				      (unsigned long long)seed, id, r->freed[id]);
+			fail();
+		}
+	fixture_fini(&r->f);
+	assert_int_equal(mem_live(), live);
+	free(r);
+}
+
+/*
+ * Random binds (fixed or not, evicting, with colours under a guard, with
+ * a dependency pending or failed), unbinds, destroys, GPU work per vma and
+ * per vm, holds, sparse binds, maps and unmaps, with backend calls and
+ * allocations made to fail at random: after every step no entry maps
+ * released pages; at the end, with the device recovered and everything
+ * unbound, nothing is mapped, quarantined or placed, every fence a call
+ * gave has signalled and every page object was released once.
+ */
+static void test_random_failures(void **state)
+{
+	const char *env = getenv("GTT_FAIL_STEPS");
+	unsigned int steps = env ? (unsigned int)strtoul(env, NULL, 0) : 2000;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 16; seed++)
+		rnd_run(seed * 0x9E3779B97F4A7C15ull, seed & 1, steps);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, alarm_setup, alarm_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_add_active_many_refused_keeps_fences),
+		T(test_random_failures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
