@@ -67,6 +67,65 @@ static void test_add_active_many_refused_keeps_fences(void **state)
 	fixture_fini(&f);
 }
 
+/*
+ * A synchronous bind that fails inside the call (a dependency that failed,
+ * a PTE write the backend refused) leaves the vma as it was: an evicted
+ * vma still says so and still gives its eviction's unbind fence.
+ */
+static void test_failed_bind_keeps_eviction_record(void **state)
+{
+	struct gtt_fence *gpu = new_fence(), *bad = new_fence(), *last = NULL, *again = NULL;
+	struct gtt_bind_info evict = fixed_at(VA, GTT_BIND_EVICT | GTT_BIND_ASYNC);
+	struct gtt_bind_info rebind = { .deps = &bad, .num_deps = 1 };
+	struct gtt_vma_info info;
+	struct fixture f;
+	gtt_vma_t a, b;
+
+	(void)state;
+	fixture_init(&f, VA, 4 * PAGE, 0);
+	a = make_vma(&f, 0xa0000000, 2, NULL);
+	b = make_vma(&f, 0xb0000000, 2, NULL);
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);
+	assert_int_equal(gtt_vma_add_active(f.vm, a, gpu), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, b, &evict, NULL), 0);	/* evicts a */
+	assert_int_equal(gtt_vma_last_unbind(f.vm, a, &last), 0);
+	assert_non_null(last);
+	assert_int_equal(gtt_vma_unbind(f.vm, b, GTT_UNBIND_ASYNC, NULL), 0);
+	gtt_fence_signal(bad, -ECANCELED);
+	/* Placed away from its pending unbind: nothing to wait for. */
+	assert_int_equal(gtt_vma_bind(f.vm, a, &rebind, NULL), -ECANCELED);
+	assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+	assert_false(info.bound);
+	assert_true(info.evicted);
+	assert_int_equal(gtt_vma_last_unbind(f.vm, a, &again), 0);
+	assert_ptr_equal(again, last);
+	assert_int_equal(gtt_vma_unbind(f.vm, a, 0, NULL), -ENOENT);
+	assert_non_null(strstr(gtt_last_error(), "evicted"));
+	/* The backend refuses the write: the same. */
+	assert_int_equal(gtt_mock_fail_call(f.be, 1, -EIO), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), -EIO);
+	assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+	assert_true(info.evicted);
+	gtt_fence_put(again);
+	again = NULL;
+	assert_int_equal(gtt_vma_last_unbind(f.vm, a, &again), 0);
+	assert_ptr_equal(again, last);
+	/* A bind that succeeds ends the record. */
+	gtt_fence_signal(gpu, 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_vma_bind(f.vm, a, NULL, NULL), 0);
+	assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+	assert_false(info.evicted);
+	gtt_fence_put(again);
+	again = NULL;
+	assert_int_equal(gtt_vma_last_unbind(f.vm, a, &again), 0);
+	assert_null(again);
+	gtt_fence_put(last);
+	gtt_fence_put(bad);
+	gtt_fence_put(gpu);
+	fixture_fini(&f);
+}
+
 /* ---- random operations with failures injected, checked after each ---- */
 
 #define R_OBJS 4096
@@ -479,6 +538,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_add_active_many_refused_keeps_fences),
+		T(test_failed_bind_keeps_eviction_record),
 		T(test_random_failures),
 	};
 

@@ -273,9 +273,6 @@ static bool bind_commit(struct bind_op *op)
 
 	op->v->binding = b;
 	evict_lru_touch(vm, op->v);	/* the bind fence: its first use */
-	op->v->evicted = false;
-	gtt_fence_put(op->v->last_unbind);	/* placed again */
-	op->v->last_unbind = NULL;
 	binding_get(b);			/* the bind job's reference */
 	b->bind_counted = vm->queue ||
 			  (b->job && atomic_load(&b->job->aw.pending) > 1);
@@ -379,6 +376,10 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 		bind_undo_inline(op);
 		return err;
 	}
+	/* Placed again: a failed call above left its eviction record. */
+	op->v->evicted = false;
+	gtt_fence_put(op->v->last_unbind);
+	op->v->last_unbind = NULL;
 	if (fence)
 		*fence = gtt_fence_get(op->b->bind_fence);
 	return 0;
