@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "helpers.h"
+#include "support/queue_kernel.h"
 #include "base/util.h"
 
 #define VA 0x100000ull
@@ -141,6 +142,7 @@ struct rnd {
 	uint64_t obj_pages[R_OBJS];
 	unsigned int nobj;
 	gtt_vma_t vma[R_VMAS];
+	bool pinned[R_VMAS];
 	unsigned int vobj[R_VMAS];	/* the object of each vma */
 	struct gtt_pages *vpages[R_VMAS];	/* not a reference: the vma's */
 	gtt_vma_t sp[R_SPARSE];
@@ -153,6 +155,8 @@ struct rnd {
 	bool guard;
 	unsigned int step;
 	uint64_t arm_mem;	/* an allocation of the next call fails */
+	struct qk *k;		/* a queue backend: its kernel, else NULL */
+	struct gtt_backend *table;	/* the page table the backend writes */
 };
 
 static void arm(struct rnd *r)
@@ -187,9 +191,10 @@ static void rnd_new_vma(struct rnd *r, unsigned int i)
 static void rnd_check_ptes(struct rnd *r)
 {
 	for (uint64_t va = VA; va < VA + R_PAGES * PAGE; va += PAGE) {
-		struct gtt_mock_entry e = mock_entry(&r->f, va);
+		struct gtt_mock_entry e;
 		unsigned int id;
 
+		assert_int_equal(gtt_mock_read(r->table, va, &e), 0);
 		if (!e.valid || e.null)
 			continue;
 		id = (unsigned int)(e.addr >> 24) - 1;
@@ -303,6 +308,7 @@ static void rnd_step(struct rnd *r)
 		mem_fail_after(0);
 		/* Gone, also when it reports a failed clear. */
 		if (gtt_vma_query(r->f.vm, r->vma[i], &(struct gtt_vma_info){ 0 }) == -ENOENT) {
+			r->pinned[i] = false;
 			r->vpages[i] = NULL;
 			if (r->nobj < R_OBJS)
 				rnd_new_vma(r, i);
@@ -329,8 +335,13 @@ static void rnd_step(struct rnd *r)
 		gtt_executor_run_all(r->f.ex);
 		break;
 	case 7:	/* the backend fails */
-		(void)gtt_mock_fail_calls(r->f.be, 1 + rng_below(&r->seed, 4),
-					  1 + rng_below(&r->seed, 3), -EIO);
+		if (!r->k)
+			(void)gtt_mock_fail_calls(r->f.be, 1 + rng_below(&r->seed, 4),
+						  1 + rng_below(&r->seed, 3), -EIO);
+		else if (rng_below(&r->seed, 2))
+			qk_fail_submit(r->k, -EIO);
+		else
+			qk_fail_run(r->k, -EIO);
 		break;
 	case 8:	/* sparse vma bind or unbind */
 		if (rng_below(&r->seed, 2)) {
@@ -411,11 +422,11 @@ static void rnd_step(struct rnd *r)
 		rnd_keep(r, fence);
 		break;
 	}
-	case 16:	/* pin or unpin */
-		if (rng_below(&r->seed, 2))
-			(void)gtt_vma_pin(r->f.vm, r->vma[i]);
-		else
-			(void)gtt_vma_unpin(r->f.vm, r->vma[i]);
+	case 16:	/* pin, or unpin (one pin at a time) */
+		if (!r->pinned[i])
+			r->pinned[i] = !gtt_vma_pin(r->f.vm, r->vma[i]);
+		else if (!gtt_vma_unpin(r->f.vm, r->vma[i]) || !r->vpages[i])
+			r->pinned[i] = false;
 		break;
 	case 13:	/* the GPU catches up */
 		for (unsigned int k = 0; k < r->npend; k++) {
@@ -438,7 +449,7 @@ static void rnd_step(struct rnd *r)
 	mem_fail_after(0);
 }
 
-static void rnd_run(uint64_t seed, bool guard, unsigned int steps)
+static void rnd_run(uint64_t seed, bool guard, bool queue, unsigned int steps)
 {
 	struct rnd *r = calloc(1, sizeof(*r));
 	int64_t live = mem_live();
@@ -449,7 +460,20 @@ static void rnd_run(uint64_t seed, bool guard, unsigned int steps)
 	assert_non_null(r);
 	r->seed = seed;
 	r->guard = guard;
-	fixture_init(&r->f, VA, R_PAGES * PAGE, guard ? GTT_VM_COLOR_GUARD : 0);
+	if (queue) {
+		struct gtt_vm_config vc = { .name = "queue", .start = VA, .size = R_PAGES * PAGE,
+					    .flags = guard ? GTT_VM_COLOR_GUARD : 0 };
+
+		assert_int_equal(qk_create(VA, R_PAGES * PAGE, &r->k, &r->f.be), 0);
+		assert_int_equal(gtt_executor_create_manual(&r->f.ex), 0);
+		vc.backend = r->f.be;
+		vc.executor = r->f.ex;
+		assert_int_equal(gtt_vm_create(&vc, &r->f.vm), 0);
+		r->table = qk_table(r->k);
+	} else {
+		fixture_init(&r->f, VA, R_PAGES * PAGE, guard ? GTT_VM_COLOR_GUARD : 0);
+		r->table = r->f.be;
+	}
 	for (unsigned int i = 0; i < R_VMAS; i++)
 		rnd_new_vma(r, i);
 	for (unsigned int s = 0; s < R_SPARSE; s++)
@@ -462,7 +486,12 @@ static void rnd_run(uint64_t seed, bool guard, unsigned int steps)
 	mem_fail_after(0);
 	r->arm_mem = 0;
 	/* The device recovers, the GPU finishes, everything is unbound. */
-	assert_int_equal(gtt_mock_fail_call(r->f.be, 0, 0), 0);
+	if (r->k) {
+		qk_fail_submit(r->k, 0);
+		qk_fail_run(r->k, 0);
+	} else {
+		assert_int_equal(gtt_mock_fail_call(r->f.be, 0, 0), 0);
+	}
 	for (unsigned int i = 0; i < r->npend; i++) {
 		gtt_fence_signal(r->pend[i], 0);
 		gtt_fence_put(r->pend[i]);
@@ -491,24 +520,31 @@ static void rnd_run(uint64_t seed, bool guard, unsigned int steps)
 		}
 		gtt_fence_put(r->got[i]);
 	}
-	assert_int_equal(st.quarantined, 0);
+	/* A queue backend's quarantine is retried only by the vm's end. */
+	if (!r->k)
+		assert_int_equal(st.quarantined, 0);
 	assert_int_equal(st.bound, 0);
 	assert_int_equal(gtt_range_alloc_stats(gtt_vm_range_alloc(r->f.vm), &rs), 0);
 	assert_int_equal(rs.nodes, 0);
-	assert_int_equal(gtt_mock_stats(r->f.be, &ms), 0);
-	assert_int_equal(ms.valid_entries, 0);
+	assert_int_equal(gtt_mock_stats(r->table, &ms), 0);
+	if (!r->k)
+		assert_int_equal(ms.valid_entries, 0);
 	for (unsigned int i = 0; i < R_VMAS; i++)
 		if (r->vpages[i])
 			assert_int_equal(gtt_vma_destroy(r->f.vm, r->vma[i]), 0);
 	for (unsigned int s = 0; s < R_SPARSE; s++)
 		assert_int_equal(gtt_vma_destroy(r->f.vm, r->sp[s]), 0);
+	gtt_vm_destroy(r->f.vm);
+	assert_int_equal(gtt_mock_stats(r->table, &ms), 0);
+	assert_int_equal(ms.valid_entries, 0);
+	gtt_executor_destroy(r->f.ex);
+	gtt_backend_destroy(r->f.be);
 	for (unsigned int id = 0; id < r->nobj; id++)
 		if (r->freed[id] != 1) {
 			print_message("seed 0x%llx: object %u released %d times\n",
 				      (unsigned long long)seed, id, r->freed[id]);
 			fail();
 		}
-	fixture_fini(&r->f);
 	assert_int_equal(mem_live(), live);
 	free(r);
 }
@@ -522,14 +558,28 @@ static void rnd_run(uint64_t seed, bool guard, unsigned int steps)
  * unbound, nothing is mapped, quarantined or placed, every fence a call
  * gave has signalled and every page object was released once.
  */
-static void test_random_failures(void **state)
+/* 16 seeds of GTT_FAIL_STEPS steps (default 2000), half with colour guards. */
+static void rnd_seeds(uint64_t mult, bool queue)
 {
 	const char *env = getenv("GTT_FAIL_STEPS");
 	unsigned int steps = env ? (unsigned int)strtoul(env, NULL, 0) : 2000;
 
-	(void)state;
 	for (uint64_t seed = 1; seed <= 16; seed++)
-		rnd_run(seed * 0x9E3779B97F4A7C15ull, seed & 1, steps);
+		rnd_run(seed * mult, seed & 1, queue, steps);
+}
+
+static void test_random_failures(void **state)
+{
+	(void)state;
+	rnd_seeds(0x9E3779B97F4A7C15ull, false);
+}
+
+/* The same over a queue backend (a pretend kernel whose submissions or
+ * batches fail at random instead of PTE writes). */
+static void test_random_failures_queue(void **state)
+{
+	(void)state;
+	rnd_seeds(0xD1B54A32D192ED03ull, true);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, alarm_setup, alarm_teardown)
@@ -540,6 +590,7 @@ int main(void)
 		T(test_add_active_many_refused_keeps_fences),
 		T(test_failed_bind_keeps_eviction_record),
 		T(test_random_failures),
+		T(test_random_failures_queue),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
