@@ -127,6 +127,49 @@ static void test_failed_bind_keeps_eviction_record(void **state)
 	fixture_fini(&f);
 }
 
+/*
+ * Every allocation of a bind that fails leaves the vma unbound, the range
+ * free and nothing allocated, with -ENOMEM and a message naming
+ * gtt_vma_bind() (not the helper that ran out).
+ */
+static void test_bind_oom_names_the_call(void **state)
+{
+	struct gtt_fence *dep = new_fence(), *bf = NULL;
+	struct fixture f;
+	gtt_vma_t a;
+
+	(void)state;
+	fixture_init(&f, VA, VM_SIZE, 0);
+	a = make_vma(&f, 0xa0000000, 2, NULL);
+	for (int async = 0; async < 2; async++) {
+		for (uint64_t nth = 1;; nth++) {
+			struct gtt_bind_info bi = { .flags = async ? GTT_BIND_ASYNC : 0,
+						    .deps = &dep, .num_deps = async };
+			struct gtt_vma_info info;
+			int64_t live = mem_live();
+			int err;
+
+			mem_fail_after(nth);
+			err = gtt_vma_bind(f.vm, a, &bi, &bf);
+			mem_fail_after(0);
+			if (!err)
+				break;
+			assert_int_equal(err, -ENOMEM);
+			assert_non_null(strstr(gtt_last_error(), "gtt_vma_bind"));
+			assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+			assert_false(info.bound);
+			assert_int_equal(mem_live(), live);
+		}
+		assert_int_equal(gtt_vma_unbind(f.vm, a, GTT_UNBIND_ASYNC, NULL), 0);
+		gtt_fence_put(bf);
+		bf = NULL;
+	}
+	gtt_fence_signal(dep, 0);
+	gtt_executor_run_all(f.ex);
+	gtt_fence_put(dep);
+	fixture_fini(&f);
+}
+
 /* ---- random operations with failures injected, checked after each ---- */
 
 #define R_OBJS 4096
@@ -466,7 +509,8 @@ static void rnd_step(struct rnd *r)
 	mem_fail_after(0);
 }
 
-static void rnd_run(uint64_t seed, bool guard, bool queue, unsigned int steps)
+static void rnd_run(uint64_t seed, bool guard, bool queue, enum gtt_evict_order order,
+		    unsigned int steps)
 {
 	struct rnd *r = calloc(1, sizeof(*r));
 	int64_t live = mem_live();
@@ -477,19 +521,22 @@ static void rnd_run(uint64_t seed, bool guard, bool queue, unsigned int steps)
 	assert_non_null(r);
 	r->seed = seed;
 	r->guard = guard;
-	if (queue) {
-		struct gtt_vm_config vc = { .name = "queue", .start = VA, .size = R_PAGES * PAGE,
-					    .flags = guard ? GTT_VM_COLOR_GUARD : 0 };
+	{
+		struct gtt_vm_config vc = { .name = "random", .start = VA, .size = R_PAGES * PAGE,
+					    .flags = guard ? GTT_VM_COLOR_GUARD : 0,
+					    .evict_order = order };
+		struct gtt_mock_config mc = { .start = VA, .size = R_PAGES * PAGE,
+					      .scratch_addr = 0xdead000 };
 
-		assert_int_equal(qk_create(VA, R_PAGES * PAGE, &r->k, &r->f.be), 0);
+		if (queue)
+			assert_int_equal(qk_create(VA, R_PAGES * PAGE, &r->k, &r->f.be), 0);
+		else
+			assert_int_equal(gtt_mock_create(&mc, &r->f.be), 0);
 		assert_int_equal(gtt_executor_create_manual(&r->f.ex), 0);
 		vc.backend = r->f.be;
 		vc.executor = r->f.ex;
 		assert_int_equal(gtt_vm_create(&vc, &r->f.vm), 0);
-		r->table = qk_table(r->k);
-	} else {
-		fixture_init(&r->f, VA, R_PAGES * PAGE, guard ? GTT_VM_COLOR_GUARD : 0);
-		r->table = r->f.be;
+		r->table = queue ? qk_table(r->k) : r->f.be;
 	}
 	for (unsigned int i = 0; i < R_VMAS; i++)
 		rnd_new_vma(r, i);
@@ -575,14 +622,16 @@ static void rnd_run(uint64_t seed, bool guard, bool queue, unsigned int steps)
  * unbound, nothing is mapped, quarantined or placed, every fence a call
  * gave has signalled and every page object was released once.
  */
-/* 16 seeds of GTT_FAIL_STEPS steps (default 2000), half with colour guards. */
+/* 16 seeds of GTT_FAIL_STEPS steps (default 2000), half with colour guards,
+ * half evicting least recently used vmas first. */
 static void rnd_seeds(uint64_t mult, bool queue)
 {
 	const char *env = getenv("GTT_FAIL_STEPS");
 	unsigned int steps = env ? (unsigned int)strtoul(env, NULL, 0) : 2000;
 
 	for (uint64_t seed = 1; seed <= 16; seed++)
-		rnd_run(seed * mult, seed & 1, queue, steps);
+		rnd_run(seed * mult, seed & 1, queue,
+			seed & 2 ? GTT_EVICT_LRU : GTT_EVICT_FEWEST, steps);
 }
 
 static void test_random_failures(void **state)
@@ -606,6 +655,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_add_active_many_refused_keeps_fences),
 		T(test_failed_bind_keeps_eviction_record),
+		T(test_bind_oom_names_the_call),
 		T(test_random_failures),
 		T(test_random_failures_queue),
 	};

@@ -236,7 +236,7 @@ static int bind_deps(struct bind_op *op, bool want_fence)
 		any_unsignalled(info->deps, info->num_deps);
 	if (!b->bind_fence && (want_fence || waits) &&
 	    gtt_fence_create(0, 0, &b->bind_fence))
-		return -ENOMEM;
+		return set_error(-ENOMEM, "gtt_vma_bind: out of memory for the bind fence");
 	if (!waits) {
 		/* Every dependency has signalled: no job to wait, and the
 		 * first that failed fails the bind (as its record would). */
