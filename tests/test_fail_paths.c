@@ -11,9 +11,11 @@
  * test instead of hanging the suite.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "helpers.h"
 #include "support/queue_kernel.h"
@@ -168,6 +170,92 @@ static void test_bind_oom_names_the_call(void **state)
 	gtt_executor_run_all(f.ex);
 	gtt_fence_put(dep);
 	fixture_fini(&f);
+}
+
+/* Signals the GPU fences of struct destroy_race one by one, some with an
+ * error, while the main thread destroys the vm. */
+struct destroy_race {
+	struct gtt_fence **gpu;
+	unsigned int n;
+};
+
+static void *signal_all(void *arg)
+{
+	struct destroy_race *d = arg;
+
+	for (unsigned int i = 0; i < d->n; i++) {
+		gtt_fence_signal(d->gpu[i], i % 3 ? 0 : -EIO);
+		if (i % 4 == 0)
+			usleep(50);
+	}
+	return NULL;
+}
+
+/*
+ * gtt_vm_destroy() while the GPU work that unbinds (of plain and sparse
+ * vmas, some clears failing) wait for ends on another thread: the unbind
+ * jobs run on a pool's workers and on the signalling thread, failed clears
+ * reach the quarantine from there, and destruction waits for all of it
+ * before it frees the vm (ASan and TSan builds see any access after).
+ * Every page object is released once and nothing stays allocated.
+ */
+static void test_destroy_while_callbacks_run(void **state)
+{
+	enum { N = 24 };
+
+	(void)state;
+	for (int round = 0; round < 8; round++) {
+		struct gtt_mock_config mc = { .start = VA, .size = VM_SIZE, .scratch_addr = 0xdead000 };
+		struct gtt_vm_config vc = { .name = "race", .start = VA, .size = VM_SIZE,
+					    .flags = round & 1 ? GTT_VM_COLOR_GUARD : 0 };
+		struct gtt_fence *gpu[N];
+		struct destroy_race d = { .gpu = gpu, .n = N };
+		struct gtt_backend *be;
+		struct gtt_executor *ex;
+		struct gtt_vm *vm;
+		int64_t live = mem_live();
+		int freed[N] = { 0 };
+		pthread_t th;
+
+		assert_int_equal(gtt_mock_create(&mc, &be), 0);
+		assert_int_equal(gtt_executor_create_pool(2, &ex), 0);
+		vc.backend = be;
+		vc.executor = ex;
+		assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+		for (unsigned int i = 0; i < N; i++) {
+			gtt_vma_t h;
+
+			gpu[i] = new_fence();
+			if (i % 6 == 5) {
+				struct gtt_map_info mi = { .flags = GTT_MAP_ASYNC };
+				struct gtt_pages *p = make_pages(0xa0000000 + i * 0x100000, 1, 0);
+
+				assert_int_equal(gtt_pages_set_destructor(p, count_release, &freed[i]), 0);
+				assert_int_equal(gtt_vma_create_sparse(vm, 2 * PAGE, NULL, &h), 0);
+				assert_int_equal(gtt_vma_bind(vm, h, &(struct gtt_bind_info){ 0 }, NULL), 0);
+				mi.pages = p;
+				assert_int_equal(gtt_vma_map(vm, h, 0, PAGE, &mi, NULL), 0);
+				gtt_pages_put(p);
+			} else {
+				h = counted_vma(vm, 0xa0000000 + i * 0x100000, 1, 0, &freed[i]);
+				assert_int_equal(gtt_vma_bind(vm, h, NULL, NULL), 0);
+			}
+			assert_int_equal(gtt_vma_add_active(vm, h, gpu[i]), 0);
+			assert_int_equal(gtt_vma_unbind(vm, h, GTT_UNBIND_ASYNC, NULL), 0);
+		}
+		/* Some of the clears the workers run fail. */
+		assert_int_equal(gtt_mock_fail_calls(be, 1 + round, 3, -EIO), 0);
+		assert_int_equal(pthread_create(&th, NULL, signal_all, &d), 0);
+		gtt_vm_destroy(vm);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		for (unsigned int i = 0; i < N; i++) {
+			assert_int_equal(freed[i], 1);
+			gtt_fence_put(gpu[i]);
+		}
+		gtt_executor_destroy(ex);
+		gtt_backend_destroy(be);
+		assert_int_equal(mem_live(), live);
+	}
 }
 
 /* ---- random operations with failures injected, checked after each ---- */
@@ -656,6 +744,7 @@ int main(void)
 		T(test_add_active_many_refused_keeps_fences),
 		T(test_failed_bind_keeps_eviction_record),
 		T(test_bind_oom_names_the_call),
+		T(test_destroy_while_callbacks_run),
 		T(test_random_failures),
 		T(test_random_failures_queue),
 	};
