@@ -338,6 +338,53 @@ static void rnd_check_ptes(struct rnd *r)
 	}
 }
 
+/* ROSTER order: the vmas from the last to the first, sparse ones too (the
+ * vm skips those), and a handle that names nothing. */
+static int rnd_roster(void *arg, const struct gtt_range_request *req,
+		      uint64_t *cursor, gtt_vma_t *vmas, unsigned int max)
+{
+	const struct rnd *r = arg;
+	unsigned int n = 0;
+
+	(void)req;
+	for (; *cursor < R_VMAS + R_SPARSE + 1 && n < max; (*cursor)++) {
+		uint64_t c = *cursor;
+
+		vmas[n++] = c < R_VMAS ? r->vma[R_VMAS - 1 - c] :
+			    c < R_VMAS + R_SPARSE ? r->sp[c - R_VMAS] : 0xbad;
+	}
+	return (int)n;
+}
+
+/* The allocator keeps the colour rule, and every bound vma has its node. */
+static void rnd_check_alloc(struct rnd *r)
+{
+	struct gtt_range_alloc *ra = gtt_vm_range_alloc(r->f.vm);
+	struct gtt_range_node *prev = NULL;
+
+	for (struct gtt_range_node *n = gtt_range_first(ra); n; prev = n, n = gtt_range_next(ra, n))
+		if (r->guard && prev && gtt_range_node_color(prev) != gtt_range_node_color(n) &&
+		    gtt_range_node_start(prev) + gtt_range_node_size(prev) >= gtt_range_node_start(n)) {
+			print_message("step %u: nodes at 0x%llx and 0x%llx of colours %u, %u touch\n",
+				      r->step, (unsigned long long)gtt_range_node_start(prev),
+				      (unsigned long long)gtt_range_node_start(n),
+				      gtt_range_node_color(prev), gtt_range_node_color(n));
+			fail();
+		}
+	for (unsigned int i = 0; i < R_VMAS + R_SPARSE; i++) {
+		gtt_vma_t h = i < R_VMAS ? r->vma[i] : r->sp[i - R_VMAS];
+		struct gtt_vma_info vi;
+		struct gtt_range_node *n;
+
+		if (gtt_vma_query(r->f.vm, h, &vi) || !vi.bound)
+			continue;
+		n = gtt_range_lookup(ra, vi.offset);
+		assert_non_null(n);
+		assert_int_equal(gtt_range_node_start(n), vi.offset);
+		assert_int_equal(gtt_range_node_size(n), vi.size);
+	}
+}
+
 static bool rnd_idle(const struct rnd *r)
 {
 	for (unsigned int i = 0; i < r->npend; i++)
@@ -612,7 +659,9 @@ static void rnd_run(uint64_t seed, bool guard, bool queue, enum gtt_evict_order 
 	{
 		struct gtt_vm_config vc = { .name = "random", .start = VA, .size = R_PAGES * PAGE,
 					    .flags = guard ? GTT_VM_COLOR_GUARD : 0,
-					    .evict_order = order };
+					    .evict_order = order,
+					    .evict_roster = order == GTT_EVICT_ROSTER ? rnd_roster : NULL,
+					    .evict_roster_arg = r };
 		struct gtt_mock_config mc = { .start = VA, .size = R_PAGES * PAGE,
 					      .scratch_addr = 0xdead000 };
 
@@ -632,8 +681,10 @@ static void rnd_run(uint64_t seed, bool guard, bool queue, enum gtt_evict_order 
 		assert_int_equal(gtt_vma_create_sparse(r->f.vm, 8 * PAGE, NULL, &r->sp[s]), 0);
 	for (r->step = 0; r->step < steps; r->step++) {
 		rnd_step(r);
-		if (!r->arm_mem)
+		if (!r->arm_mem) {
 			rnd_check_ptes(r);
+			rnd_check_alloc(r);
+		}
 	}
 	mem_fail_after(0);
 	r->arm_mem = 0;
@@ -711,15 +762,14 @@ static void rnd_run(uint64_t seed, bool guard, bool queue, enum gtt_evict_order 
  * gave has signalled and every page object was released once.
  */
 /* 16 seeds of GTT_FAIL_STEPS steps (default 2000), half with colour guards,
- * half evicting least recently used vmas first. */
+ * in each eviction order. */
 static void rnd_seeds(uint64_t mult, bool queue)
 {
 	const char *env = getenv("GTT_FAIL_STEPS");
 	unsigned int steps = env ? (unsigned int)strtoul(env, NULL, 0) : 2000;
 
 	for (uint64_t seed = 1; seed <= 16; seed++)
-		rnd_run(seed * mult, seed & 1, queue,
-			seed & 2 ? GTT_EVICT_LRU : GTT_EVICT_FEWEST, steps);
+		rnd_run(seed * mult, seed & 1, queue, (enum gtt_evict_order)(seed / 2 % 3), steps);
 }
 
 static void test_random_failures(void **state)
