@@ -113,6 +113,25 @@ static void test_failed_bind_keeps_eviction_record(void **state)
 	again = NULL;
 	assert_int_equal(gtt_vma_last_unbind(f.vm, a, &again), 0);
 	assert_ptr_equal(again, last);
+	/* A bind that waits for its dependency and fails after: the same. */
+	{
+		struct gtt_fence *later = new_fence();
+		struct gtt_bind_info waits = { .deps = &later, .num_deps = 1 };
+		struct delayed d = { .f = later, .us = 20000, .error = -ECANCELED };
+		pthread_t th;
+
+		assert_int_equal(pthread_create(&th, NULL, signal_later, &d), 0);
+		assert_int_equal(gtt_vma_bind(f.vm, a, &waits, NULL), -ECANCELED);
+		assert_int_equal(pthread_join(th, NULL), 0);
+		assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+		assert_false(info.bound);
+		assert_true(info.evicted);
+		gtt_fence_put(again);
+		again = NULL;
+		assert_int_equal(gtt_vma_last_unbind(f.vm, a, &again), 0);
+		assert_ptr_equal(again, last);
+		gtt_fence_put(later);
+	}
 	/* A bind that succeeds ends the record. */
 	gtt_fence_signal(gpu, 0);
 	gtt_executor_run_all(f.ex);

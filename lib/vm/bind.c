@@ -75,6 +75,10 @@ struct bind_op {
 	bool placed;
 	int dep_error;			/* no bind job: a failed dependency's */
 	struct gtt_fence *wait_for;	/* out of memory: wait, then retry */
+	/* A synchronous bind that waits: the vma's eviction record, given
+	 * back if the bind fails after all. */
+	struct gtt_fence *old_last_unbind;
+	bool old_evicted;
 };
 
 /* The vma, and the size to map (vm lock held). */
@@ -376,9 +380,15 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 		bind_undo_inline(op);
 		return err;
 	}
-	/* Placed again: a failed call above left its eviction record. */
+	/* Placed again: a failed call above left its eviction record, and one
+	 * that fails after its wait gets it back (gtt_vma_bind()). */
+	if (*deferred && !async) {
+		op->old_last_unbind = op->v->last_unbind;
+		op->old_evicted = op->v->evicted;
+	} else {
+		gtt_fence_put(op->v->last_unbind);
+	}
 	op->v->evicted = false;
-	gtt_fence_put(op->v->last_unbind);
 	op->v->last_unbind = NULL;
 	if (fence)
 		*fence = gtt_fence_get(op->b->bind_fence);
@@ -440,6 +450,7 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 	err = gtt_fence_status(bf);
 	gtt_fence_put(bf);
 	if (err >= 0) {
+		gtt_fence_put(op.old_last_unbind);
 		binding_put(op.b);
 		return 0;
 	}
@@ -454,12 +465,20 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 		struct gtt_fence *uf = NULL;
 
 		if (!unbind_locked(vm, h, &op.v, true, &uf)) {
+			/* As if it had never been placed. */
+			if (op.v && !op.v->binding) {
+				gtt_fence_put(op.v->last_unbind);
+				op.v->last_unbind = op.old_last_unbind;
+				op.v->evicted = op.old_evicted;
+				op.old_last_unbind = NULL;
+			}
 			pthread_mutex_unlock(&vm->lock);
 			executor_wait_fence(vm->ex, uf);
 			gtt_fence_put(uf);
 			pthread_mutex_lock(&vm->lock);
 		}
 	}
+	gtt_fence_put(op.old_last_unbind);
 	bind_error_message(&op, err, false);
 	binding_put(op.b);
 	pthread_mutex_unlock(&vm->lock);
