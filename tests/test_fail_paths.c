@@ -488,6 +488,11 @@ static void rnd_step(struct rnd *r)
 			bi.deps = &dep;
 			bi.num_deps = 1;
 		}
+		struct gtt_vma_info old[R_VMAS];
+
+		for (unsigned int k = 0; k < R_VMAS; k++)
+			if (gtt_vma_query(r->f.vm, r->vma[k], &old[k]))
+				old[k].bound = false;
 		assert_int_equal(gtt_vm_stats(r->f.vm, &before), 0);
 		arm(r);
 		err = gtt_vma_bind(r->f.vm, r->vma[i], &bi, rng_below(&r->seed, 2) ? &fence : NULL);
@@ -505,6 +510,27 @@ static void rnd_step(struct rnd *r)
 			print_message("step %u: bind %d evicted %llu\n", r->step, err,
 				      (unsigned long long)(after.evictions - before.evictions));
 			fail();
+		}
+		/* A victim overlaps the new range, or touches it (a colour
+		 * guard): nothing farther was needed to open it. */
+		if (!err && after.evictions != before.evictions) {
+			struct gtt_vma_info now, got;
+
+			assert_int_equal(gtt_vma_query(r->f.vm, r->vma[i], &got), 0);
+			for (unsigned int k = 0; k < R_VMAS && got.bound; k++) {
+				if (!old[k].bound || gtt_vma_query(r->f.vm, r->vma[k], &now) ||
+				    now.bound || !now.evicted)
+					continue;
+				if (old[k].offset + old[k].size + PAGE <= got.offset ||
+				    old[k].offset >= got.offset + got.size + PAGE) {
+					print_message("step %u: victim [0x%llx, +0x%llx) far from [0x%llx, +0x%llx)\n",
+						      r->step, (unsigned long long)old[k].offset,
+						      (unsigned long long)old[k].size,
+						      (unsigned long long)got.offset,
+						      (unsigned long long)got.size);
+					fail();
+				}
+			}
 		}
 		break;
 	}
