@@ -19,6 +19,12 @@
 
 #include "helpers.h"
 #include "support/queue_kernel.h"
+#ifdef GTT_FAIL_XE
+#include <drm/xe_drm.h>
+
+#include "backends/xe/xe_internal.h"
+#include "support/fake_xe.h"
+#endif
 #include "base/util.h"
 
 #define VA 0x100000ull
@@ -307,6 +313,14 @@ struct rnd {
 	uint64_t arm_mem;	/* an allocation of the next call fails */
 	struct qk *k;		/* a queue backend: its kernel, else NULL */
 	struct gtt_backend *table;	/* the page table the backend writes */
+	bool queue;		/* a queue backend (qk or xe) */
+#ifdef GTT_FAIL_XE
+	struct fake_xe *xf;	/* xe over a fake kernel, else NULL */
+	struct xe_sys sys;
+	struct gtt_watcher *w;
+	uint32_t xe_vm;
+	uint32_t bo[R_OBJS];	/* each object's GEM handle */
+#endif
 };
 
 static void arm(struct rnd *r)
@@ -326,9 +340,17 @@ static void rnd_new_vma(struct rnd *r, unsigned int i)
 	unsigned int id = r->nobj++;
 	uint64_t npages = 1 + rng_below(&r->seed, 6);
 
-	struct gtt_pages *p = make_pages(obj_dma(id), npages, 0);
+	struct gtt_pages *p;
 
 	assert_true(id < R_OBJS);
+#ifdef GTT_FAIL_XE
+	if (r->xf) {
+		r->bo[id] = fake_xe_bo(r->xf, npages * PAGE, false);
+		assert_int_not_equal(r->bo[id], 0);
+		assert_int_equal(gtt_pages_create_bo(r->bo[id], 0, npages * PAGE, 0, &p), 0);
+	} else
+#endif
+		p = make_pages(obj_dma(id), npages, 0);
 	r->obj_pages[id] = npages;
 	assert_int_equal(gtt_pages_set_destructor(p, count_release, &r->freed[id]), 0);
 	assert_int_equal(gtt_vma_create(r->f.vm, p, NULL, &r->vma[i]), 0);
@@ -340,6 +362,27 @@ static void rnd_new_vma(struct rnd *r, unsigned int i)
 /* No entry maps pages that were released. */
 static void rnd_check_ptes(struct rnd *r)
 {
+#ifdef GTT_FAIL_XE
+	if (r->xf) {
+		for (uint64_t va = VA; va < VA + R_PAGES * PAGE; va += PAGE) {
+			struct fake_xe_pte e;
+			unsigned int id;
+
+			assert_int_equal(fake_xe_lookup(r->xf, r->xe_vm, va, &e), 0);
+			if (e.kind != FAKE_PTE_BO)
+				continue;
+			for (id = 0; id < r->nobj && r->bo[id] != e.obj; id++)
+				;
+			assert_true(id < r->nobj);
+			if (r->freed[id]) {
+				print_message("step %u: 0x%llx maps object %u, released\n",
+					      r->step, (unsigned long long)va, id);
+				fail();
+			}
+		}
+		return;
+	}
+#endif
 	for (uint64_t va = VA; va < VA + R_PAGES * PAGE; va += PAGE) {
 		struct gtt_mock_entry e;
 		unsigned int id;
@@ -575,6 +618,17 @@ static void rnd_step(struct rnd *r)
 		gtt_executor_run_all(r->f.ex);
 		break;
 	case 7:	/* the backend fails */
+#ifdef GTT_FAIL_XE
+		if (r->xf) {
+			/* The kernel refuses a batch, or takes it but its
+			 * fence cannot be exported. */
+			static const unsigned long reqs[] = { DRM_IOCTL_XE_VM_BIND,
+				DRM_IOCTL_SYNCOBJ_TRANSFER, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD };
+
+			fake_xe_fail(r->xf, reqs[rng_below(&r->seed, 3)],
+				     1 + (unsigned int)rng_below(&r->seed, 3), EIO);
+		} else
+#endif
 		if (!r->k)
 			(void)gtt_mock_fail_calls(r->f.be, 1 + rng_below(&r->seed, 4),
 						  1 + rng_below(&r->seed, 3), -EIO);
@@ -689,8 +743,11 @@ static void rnd_step(struct rnd *r)
 	mem_fail_after(0);
 }
 
-static void rnd_run(uint64_t seed, bool guard, bool queue, enum gtt_evict_order order,
-		    unsigned int steps)
+/* The backends the random tests run over. */
+enum rnd_backend { RND_MOCK, RND_QUEUE, RND_XE };
+
+static void rnd_run(uint64_t seed, bool guard, enum rnd_backend kind,
+		    enum gtt_evict_order order, unsigned int steps)
 {
 	struct rnd *r = calloc(1, sizeof(*r));
 	int64_t live = mem_live();
@@ -710,15 +767,32 @@ static void rnd_run(uint64_t seed, bool guard, bool queue, enum gtt_evict_order 
 		struct gtt_mock_config mc = { .start = VA, .size = R_PAGES * PAGE,
 					      .scratch_addr = 0xdead000 };
 
-		if (queue)
+		r->queue = kind != RND_MOCK;
+		if (kind == RND_QUEUE) {
 			assert_int_equal(qk_create(VA, R_PAGES * PAGE, &r->k, &r->f.be), 0);
-		else
+			r->table = qk_table(r->k);
+		} else if (kind == RND_MOCK) {
 			assert_int_equal(gtt_mock_create(&mc, &r->f.be), 0);
+			r->table = r->f.be;
+		} else {
+#ifdef GTT_FAIL_XE
+			struct gtt_xe_info xi;
+
+			r->xf = calloc(1, sizeof(*r->xf));
+			assert_non_null(r->xf);
+			fake_xe_init(r->xf, &fake_xe_tgl);
+			fake_xe_start_thread(r->xf);
+			r->sys = fake_xe_sys(r->xf);
+			assert_int_equal(gtt_watcher_create(&r->w), 0);
+			assert_int_equal(xe_backend_create(FAKE_XE_FD, NULL, r->w, &r->sys, &r->f.be), 0);
+			assert_int_equal(gtt_xe_info(r->f.be, &xi), 0);
+			r->xe_vm = xi.vm_id;
+#endif
+		}
 		assert_int_equal(gtt_executor_create_manual(&r->f.ex), 0);
 		vc.backend = r->f.be;
 		vc.executor = r->f.ex;
 		assert_int_equal(gtt_vm_create(&vc, &r->f.vm), 0);
-		r->table = queue ? qk_table(r->k) : r->f.be;
 	}
 	for (unsigned int i = 0; i < R_VMAS; i++)
 		rnd_new_vma(r, i);
@@ -737,9 +811,13 @@ static void rnd_run(uint64_t seed, bool guard, bool queue, enum gtt_evict_order 
 	if (r->k) {
 		qk_fail_submit(r->k, 0);
 		qk_fail_run(r->k, 0);
-	} else {
+	} else if (!r->queue) {
 		assert_int_equal(gtt_mock_fail_call(r->f.be, 0, 0), 0);
 	}
+#ifdef GTT_FAIL_XE
+	if (r->xf)
+		fake_xe_fail(r->xf, 0, 0, 0);
+#endif
 	for (unsigned int i = 0; i < r->npend; i++) {
 		gtt_fence_signal(r->pend[i], 0);
 		gtt_fence_put(r->pend[i]);
@@ -769,24 +847,44 @@ static void rnd_run(uint64_t seed, bool guard, bool queue, enum gtt_evict_order 
 		gtt_fence_put(r->got[i]);
 	}
 	/* A queue backend's quarantine is retried only by the vm's end. */
-	if (!r->k)
+	if (!r->queue)
 		assert_int_equal(st.quarantined, 0);
 	assert_int_equal(st.bound, 0);
 	assert_int_equal(gtt_range_alloc_stats(gtt_vm_range_alloc(r->f.vm), &rs), 0);
 	assert_int_equal(rs.nodes, 0);
-	assert_int_equal(gtt_mock_stats(r->table, &ms), 0);
-	if (!r->k)
+	if (!r->queue) {
+		assert_int_equal(gtt_mock_stats(r->table, &ms), 0);
 		assert_int_equal(ms.valid_entries, 0);
+	}
 	for (unsigned int i = 0; i < R_VMAS; i++)
 		if (r->vpages[i])
 			assert_int_equal(gtt_vma_destroy(r->f.vm, r->vma[i]), 0);
 	for (unsigned int s = 0; s < R_SPARSE; s++)
 		assert_int_equal(gtt_vma_destroy(r->f.vm, r->sp[s]), 0);
 	gtt_vm_destroy(r->f.vm);
-	assert_int_equal(gtt_mock_stats(r->table, &ms), 0);
-	assert_int_equal(ms.valid_entries, 0);
+	/* Destruction cleared what the quarantine held. */
+	if (r->table) {
+		assert_int_equal(gtt_mock_stats(r->table, &ms), 0);
+		assert_int_equal(ms.valid_entries, 0);
+	}
+#ifdef GTT_FAIL_XE
+	if (r->xf)
+		assert_int_equal(fake_xe_extents(r->xf, r->xe_vm), 0);
+#endif
 	gtt_executor_destroy(r->f.ex);
 	gtt_backend_destroy(r->f.be);
+#ifdef GTT_FAIL_XE
+	if (r->xf) {
+		/* The backend never made a call the kernel's rules refuse. */
+		if (r->xf->refusals != r->xf->refused[FR_INJECTED])
+			fail_msg("the fake refused a call: %s (%s)", fake_xe_rule_name(r->xf->last_rule),
+				 fake_xe_rule_source(r->xf->last_rule));
+		assert_int_equal(r->xf->unordered_points, 0);
+		gtt_watcher_destroy(r->w);
+		fake_xe_fini(r->xf);
+		free(r->xf);
+	}
+#endif
 	for (unsigned int id = 0; id < r->nobj; id++)
 		if (r->freed[id] != 1) {
 			print_message("seed 0x%llx: object %u released %d times\n",
@@ -808,19 +906,19 @@ static void rnd_run(uint64_t seed, bool guard, bool queue, enum gtt_evict_order 
  */
 /* 16 seeds of GTT_FAIL_STEPS steps (default 2000), half with colour guards,
  * in each eviction order. */
-static void rnd_seeds(uint64_t mult, bool queue)
+static void rnd_seeds(uint64_t mult, enum rnd_backend kind)
 {
 	const char *env = getenv("GTT_FAIL_STEPS");
 	unsigned int steps = env ? (unsigned int)strtoul(env, NULL, 0) : 2000;
 
 	for (uint64_t seed = 1; seed <= 16; seed++)
-		rnd_run(seed * mult, seed & 1, queue, (enum gtt_evict_order)(seed / 2 % 3), steps);
+		rnd_run(seed * mult, seed & 1, kind, (enum gtt_evict_order)(seed / 2 % 3), steps);
 }
 
 static void test_random_failures(void **state)
 {
 	(void)state;
-	rnd_seeds(0x9E3779B97F4A7C15ull, false);
+	rnd_seeds(0x9E3779B97F4A7C15ull, RND_MOCK);
 }
 
 /* The same over a queue backend (a pretend kernel whose submissions or
@@ -828,8 +926,19 @@ static void test_random_failures(void **state)
 static void test_random_failures_queue(void **state)
 {
 	(void)state;
-	rnd_seeds(0xD1B54A32D192ED03ull, true);
+	rnd_seeds(0xD1B54A32D192ED03ull, RND_QUEUE);
 }
+
+#ifdef GTT_FAIL_XE
+/* The same over xe VM_BIND (a fake xe kernel): VM_BINDs refused, and
+ * batches taken whose fence cannot be exported (failed at once); the fake
+ * also checks that no call breaks the kernel's rules. */
+static void test_random_failures_xe(void **state)
+{
+	(void)state;
+	rnd_seeds(0x94D049BB133111EBull, RND_XE);
+}
+#endif
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, alarm_setup, alarm_teardown)
 
@@ -842,6 +951,9 @@ int main(void)
 		T(test_destroy_while_callbacks_run),
 		T(test_random_failures),
 		T(test_random_failures_queue),
+#ifdef GTT_FAIL_XE
+		T(test_random_failures_xe),
+#endif
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
