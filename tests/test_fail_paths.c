@@ -321,6 +321,7 @@ struct rnd {
 	uint32_t xe_vm;
 	uint32_t bo[R_OBJS];	/* each object's GEM handle */
 #endif
+	bool wedged;		/* xe: the device wedged (makes no objects) */
 };
 
 static void arm(struct rnd *r)
@@ -593,7 +594,7 @@ static void rnd_step(struct rnd *r)
 		if (gtt_vma_query(r->f.vm, r->vma[i], &(struct gtt_vma_info){ 0 }) == -ENOENT) {
 			r->pinned[i] = false;
 			r->vpages[i] = NULL;
-			if (r->nobj < R_OBJS)
+			if (r->nobj < R_OBJS && !r->wedged)
 				rnd_new_vma(r, i);
 		}
 		break;
@@ -625,6 +626,12 @@ static void rnd_step(struct rnd *r)
 			static const unsigned long reqs[] = { DRM_IOCTL_XE_VM_BIND,
 				DRM_IOCTL_SYNCOBJ_TRANSFER, DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD };
 
+			/* Rarely, late: the device wedges (every later call and
+			 * every pending job fails with -ECANCELED). */
+			if (r->step > 1000 && !rng_below(&r->seed, 200)) {
+				fake_xe_wedge(r->xf);
+				r->wedged = true;
+			}
 			fake_xe_fail(r->xf, reqs[rng_below(&r->seed, 3)],
 				     1 + (unsigned int)rng_below(&r->seed, 3), EIO);
 		} else
@@ -868,7 +875,7 @@ static void rnd_run(uint64_t seed, bool guard, enum rnd_backend kind,
 		assert_int_equal(ms.valid_entries, 0);
 	}
 #ifdef GTT_FAIL_XE
-	if (r->xf)
+	if (r->xf && !r->wedged)
 		assert_int_equal(fake_xe_extents(r->xf, r->xe_vm), 0);
 #endif
 	gtt_executor_destroy(r->f.ex);
@@ -876,7 +883,7 @@ static void rnd_run(uint64_t seed, bool guard, enum rnd_backend kind,
 #ifdef GTT_FAIL_XE
 	if (r->xf) {
 		/* The backend never made a call the kernel's rules refuse. */
-		if (r->xf->refusals != r->xf->refused[FR_INJECTED])
+		if (r->xf->refusals != r->xf->refused[FR_INJECTED] + r->xf->refused[FR_WEDGED])
 			fail_msg("the fake refused a call: %s (%s)", fake_xe_rule_name(r->xf->last_rule),
 				 fake_xe_rule_source(r->xf->last_rule));
 		assert_int_equal(r->xf->unordered_points, 0);
