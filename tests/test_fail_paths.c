@@ -325,6 +325,67 @@ static void test_rcu_failed_bind_releases_pages_in_call(void **state)
 }
 #endif
 
+/*
+ * A synchronous unbind never returns -ENOMEM (gtt/vm.h): with nothing to
+ * wait for, its clear runs in the call and its fence has signalled before
+ * anyone can look, so a resv slot that cannot be had is not needed.  Every
+ * allocation of the call is made to fail in turn: the vma ends unbound,
+ * its range clear and free, and nothing stays allocated.
+ */
+static void test_sync_unbind_oom_with_resv(void **state)
+{
+	struct gtt_bind_info at = fixed_at(VA, 0);
+	struct gtt_resv *resv = NULL;
+	int64_t live = mem_live();
+	struct fixture f;
+	gtt_vma_t a;
+
+	(void)state;
+	fixture_init(&f, VA, VM_SIZE, 0);
+	assert_int_equal(gtt_resv_create(&resv), 0);
+	a = make_vma(&f, 0xa0000000, 2, resv);
+	for (uint64_t nth = 1; nth < 8; nth++) {
+		struct gtt_vma_info info;
+		int err;
+
+		assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
+		mem_fail_after(nth);
+		err = gtt_vma_unbind(f.vm, a, 0, NULL);
+		mem_fail_after(0);
+		assert_int_equal(err, 0);
+		assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+		assert_false(info.bound);
+		assert_false(mock_entry(&f, VA).valid);
+	}
+	/* An unbind that has to wait still needs its slot: -ENOMEM for an
+	 * asynchronous one, with nothing changed. */
+	{
+		struct gtt_fence *gpu = new_fence();
+		struct gtt_vma_info info;
+
+		assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
+		assert_int_equal(gtt_vma_add_active(f.vm, a, gpu), 0);
+		int err;
+
+		/* Allocation nth fails, until the call needs fewer. */
+		for (uint64_t nth = 1; mem_fail_after(nth),
+		     (err = gtt_vma_unbind(f.vm, a, GTT_UNBIND_ASYNC, NULL)); nth++) {
+			mem_fail_after(0);
+			assert_int_equal(err, -ENOMEM);
+			assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+			assert_true(info.bound);
+		}
+		mem_fail_after(0);
+		assert_int_equal(gtt_resv_count(resv, GTT_RESV_BOOKKEEP), 1);
+		gtt_fence_signal(gpu, 0);
+		gtt_executor_run_all(f.ex);
+		gtt_fence_put(gpu);
+	}
+	fixture_fini(&f);
+	gtt_resv_destroy(resv);
+	assert_int_equal(mem_live(), live);
+}
+
 /* ---- random operations with failures injected, checked after each ---- */
 
 #define R_OBJS 4096
@@ -1012,6 +1073,7 @@ int main(void)
 #ifndef GTT_OFF_RCU
 		T(test_rcu_failed_bind_releases_pages_in_call),
 #endif
+		T(test_sync_unbind_oom_with_resv),
 		T(test_random_failures),
 		T(test_random_failures_queue),
 #ifdef GTT_FAIL_XE

@@ -151,6 +151,7 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	 * pending tree (set then). */
 	b->rcu_free = vm->rcu && node;
 	b->submitted = false;
+	b->no_resv_slot = false;
 	return b;
 }
 

@@ -108,6 +108,8 @@ struct gtt_binding {
 	bool bind_counted;
 	bool unbind_counted;
 	bool rcu_free;			/* was reachable by RCU readers */
+	/* Its unbind goes without a resv slot (unbind_prepare()). */
+	bool no_resv_slot;
 	/* A queue backend: the bind's batch was handed over (its end runs
 	 * from job->cb; the unbind's, ordered after it, from un->cb). */
 	bool submitted;
