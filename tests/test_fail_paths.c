@@ -386,6 +386,34 @@ static void test_sync_unbind_oom_with_resv(void **state)
 	assert_int_equal(mem_live(), live);
 }
 
+/*
+ * A bind the allocator refuses (a fixed range or a range limit outside
+ * the vm) fails with -EINVAL and a message naming gtt_vma_bind(), with the
+ * allocator's reason; nothing is placed or evicted.
+ */
+static void test_bind_outside_vm_names_the_call(void **state)
+{
+	struct gtt_bind_info below = fixed_at(0x1000, GTT_BIND_EVICT);
+	struct gtt_bind_info past = fixed_at(VA + VM_SIZE - PAGE, 0);
+	struct gtt_bind_info limit = { .range_start = 0x1000, .range_end = 0x3000 };
+	const struct gtt_bind_info *bad[] = { &below, &past, &limit };
+	struct gtt_vma_info info;
+	struct fixture f;
+	gtt_vma_t a;
+
+	(void)state;
+	fixture_init(&f, VA, VM_SIZE, 0);
+	a = make_vma(&f, 0xa0000000, 2, NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(gtt_vma_bind(f.vm, a, bad[i], NULL), -EINVAL);
+		assert_non_null(strstr(gtt_last_error(), "gtt_vma_bind"));
+		assert_non_null(strstr(gtt_last_error(), "outside"));
+		assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+		assert_false(info.bound);
+	}
+	fixture_fini(&f);
+}
+
 /* ---- random operations with failures injected, checked after each ---- */
 
 #define R_OBJS 4096
@@ -1074,6 +1102,7 @@ int main(void)
 		T(test_rcu_failed_bind_releases_pages_in_call),
 #endif
 		T(test_sync_unbind_oom_with_resv),
+		T(test_bind_outside_vm_names_the_call),
 		T(test_random_failures),
 		T(test_random_failures_queue),
 #ifdef GTT_FAIL_XE

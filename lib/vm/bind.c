@@ -9,6 +9,7 @@
  * Locking: vm->lock held for every step but the waits.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vm_internal.h"
@@ -191,6 +192,13 @@ static int bind_place(struct bind_op *op)
 						   &op->node) :
 			      gtt_range_insert_in(vm->ra, &req, op->v, op->b->node_mem,
 						  &op->node);
+		if (err == -EINVAL) {
+			/* The allocator refused the range: name the call. */
+			char why[160];
+
+			snprintf(why, sizeof(why), "%s", gtt_last_error());
+			set_error(err, "gtt_vma_bind: %s", why);
+		}
 		if (err != -ENOSPC || pass || !(info->flags & GTT_BIND_EVICT))
 			break;
 		err = evict_for(vm, &req, op->b, info->num_deps);
