@@ -278,8 +278,10 @@ enum gtt_bind_flags {
 	 * eviction's fence from gtt_vma_last_unbind().  Nothing is evicted
 	 * unless the bind then gets its placement and everything it needs
 	 * (memory, dependency records); a PTE write that fails after that
-	 * (a synchronous bind returns the error, an asynchronous one's fence
-	 * carries it) leaves the victims evicted and the vma unbound.
+	 * leaves the victims evicted: a synchronous bind returns the error
+	 * and leaves the vma unbound, an asynchronous one's fence carries it
+	 * and the vma stays bound, holding scratch, until it is unbound (as
+	 * gtt_vma_bind() says).
 	 */
 	GTT_BIND_EVICT = 1u << 2,
 	/**
