@@ -79,8 +79,11 @@ GTT_API int gtt_resv_reserve(struct gtt_resv *resv, unsigned int n);
 /**
  * gtt_resv_add() - Track @fence with @usage (takes its own reference).
  *
- * Never uses a slot that gtt_resv_reserve() set aside: it replaces a fence
- * in place, takes a free slot beyond the reservations, or grows the array.
+ * While gtt_resv_reserve() reservations are outstanding it consumes one
+ * and needs no memory (also when @fence replaces another in place).
+ * Without one it replaces a fence in place, takes a free slot beyond the
+ * reservations, or grows the array.  It never takes a slot the library
+ * reserved for its own adds.
  *
  * Return: 0, -EINVAL (NULL or bad usage), -ENOMEM (out of memory or
  * %GTT_RESV_MAX_FENCES reached; the resv is unchanged).

@@ -281,8 +281,10 @@ enum gtt_bind_flags {
 	 * eviction's fence from gtt_vma_last_unbind().  Nothing is evicted
 	 * unless the bind then gets its placement and everything it needs
 	 * (memory, dependency records); a PTE write that fails after that
-	 * (a synchronous bind returns the error, an asynchronous one's fence
-	 * carries it) leaves the victims evicted and the vma unbound.
+	 * leaves the victims evicted: a synchronous bind returns the error
+	 * and leaves the vma unbound, an asynchronous one's fence carries it
+	 * and the vma stays bound, holding scratch, until it is unbound (as
+	 * gtt_vma_bind() says).
 	 */
 	GTT_BIND_EVICT = 1u << 2,
 	/**
@@ -386,7 +388,9 @@ enum gtt_unbind_flags {
  * after the vma's active fences; if none is pending it runs right here.
  * Without %GTT_UNBIND_ASYNC, or for borrowed pages, the call waits for the
  * unbind fence (without the vm lock).  The fence is added to the vma's
- * resv, if any, with %GTT_RESV_BOOKKEEP.  The fence carries the PTE
+ * resv, if any, with %GTT_RESV_BOOKKEEP (unless no slot can be had and the
+ * clear ran in the call with no holder: the fence had signalled before
+ * the call returned).  The fence carries the PTE
  * clear's error, if it failed (the pages then stay in quarantine).
  *
  * Return: 0; -ENOENT (unknown vma, or not bound: a double unbind, or an

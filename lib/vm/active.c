@@ -20,13 +20,21 @@ static bool superseded(const struct gtt_fence *a, const struct gtt_fence *fence)
 		!gtt_fence_is_later(a, fence));
 }
 
-int active_make_room(struct active_list *l, const struct gtt_fence *fence)
+/* How many fences of @l stay when @fence joins it. */
+static unsigned int kept(const struct active_list *l, const struct gtt_fence *fence)
 {
-	unsigned int keep = 0, k = 0;
+	unsigned int keep = 0;
 
 	for (unsigned int i = 0; i < l->n; i++)
 		keep += !superseded(l->f[i], fence);
-	if (keep == l->cap) {
+	return keep;
+}
+
+/* Only room: a call that fails later (another vma of its list) must leave
+ * the list as it was, so nothing is dropped before active_push(). */
+int active_make_room(struct active_list *l, const struct gtt_fence *fence)
+{
+	if (kept(l, fence) == l->cap) {
 		unsigned int cap = l->cap ? l->cap * 2 : 4;
 		struct gtt_fence **f = mem_realloc(l->f, cap * sizeof(*f));
 
@@ -35,6 +43,14 @@ int active_make_room(struct active_list *l, const struct gtt_fence *fence)
 		l->f = f;
 		l->cap = cap;
 	}
+	return 0;
+}
+
+void active_push(struct active_list *l, struct gtt_fence *fence)
+{
+	unsigned int k = 0;
+
+	/* Fences only signal: no more are kept than active_make_room() saw. */
 	for (unsigned int i = 0; i < l->n; i++) {
 		if (superseded(l->f[i], fence))
 			gtt_fence_put(l->f[i]);
@@ -42,11 +58,6 @@ int active_make_room(struct active_list *l, const struct gtt_fence *fence)
 			l->f[k++] = l->f[i];
 	}
 	l->n = k;
-	return 0;
-}
-
-void active_push(struct active_list *l, struct gtt_fence *fence)
-{
 	l->f[l->n++] = gtt_fence_get(fence);
 }
 

@@ -9,6 +9,7 @@
  * Locking: vm->lock held for every step but the waits.
  */
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vm_internal.h"
@@ -75,6 +76,10 @@ struct bind_op {
 	bool placed;
 	int dep_error;			/* no bind job: a failed dependency's */
 	struct gtt_fence *wait_for;	/* out of memory: wait, then retry */
+	/* A synchronous bind that waits: the vma's eviction record, given
+	 * back if the bind fails after all. */
+	struct gtt_fence *old_last_unbind;
+	bool old_evicted;
 };
 
 /* The vma, and the size to map (vm lock held). */
@@ -187,6 +192,13 @@ static int bind_place(struct bind_op *op)
 						   &op->node) :
 			      gtt_range_insert_in(vm->ra, &req, op->v, op->b->node_mem,
 						  &op->node);
+		if (err == -EINVAL) {
+			/* The allocator refused the range: name the call. */
+			char why[160];
+
+			snprintf(why, sizeof(why), "%s", gtt_last_error());
+			set_error(err, "gtt_vma_bind: %s", why);
+		}
 		if (err != -ENOSPC || pass || !(info->flags & GTT_BIND_EVICT))
 			break;
 		err = evict_for(vm, &req, op->b, info->num_deps);
@@ -236,7 +248,7 @@ static int bind_deps(struct bind_op *op, bool want_fence)
 		any_unsignalled(info->deps, info->num_deps);
 	if (!b->bind_fence && (want_fence || waits) &&
 	    gtt_fence_create(0, 0, &b->bind_fence))
-		return -ENOMEM;
+		return set_error(-ENOMEM, "gtt_vma_bind: out of memory for the bind fence");
 	if (!waits) {
 		/* Every dependency has signalled: no job to wait, and the
 		 * first that failed fails the bind (as its record would). */
@@ -273,9 +285,6 @@ static bool bind_commit(struct bind_op *op)
 
 	op->v->binding = b;
 	evict_lru_touch(vm, op->v);	/* the bind fence: its first use */
-	op->v->evicted = false;
-	gtt_fence_put(op->v->last_unbind);	/* placed again */
-	op->v->last_unbind = NULL;
 	binding_get(b);			/* the bind job's reference */
 	b->bind_counted = vm->queue ||
 			  (b->job && atomic_load(&b->job->aw.pending) > 1);
@@ -379,6 +388,16 @@ static int bind_locked(struct bind_op *op, struct gtt_fence **fence,
 		bind_undo_inline(op);
 		return err;
 	}
+	/* Placed again: a failed call above left its eviction record, and one
+	 * that fails after its wait gets it back (gtt_vma_bind()). */
+	if (*deferred && !async) {
+		op->old_last_unbind = op->v->last_unbind;
+		op->old_evicted = op->v->evicted;
+	} else {
+		gtt_fence_put(op->v->last_unbind);
+	}
+	op->v->evicted = false;
+	op->v->last_unbind = NULL;
 	if (fence)
 		*fence = gtt_fence_get(op->b->bind_fence);
 	return 0;
@@ -439,6 +458,7 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 	err = gtt_fence_status(bf);
 	gtt_fence_put(bf);
 	if (err >= 0) {
+		gtt_fence_put(op.old_last_unbind);
 		binding_put(op.b);
 		return 0;
 	}
@@ -453,12 +473,20 @@ GTT_API int gtt_vma_bind(struct gtt_vm *vm, gtt_vma_t h,
 		struct gtt_fence *uf = NULL;
 
 		if (!unbind_locked(vm, h, &op.v, true, &uf)) {
+			/* As if it had never been placed. */
+			if (op.v && !op.v->binding) {
+				gtt_fence_put(op.v->last_unbind);
+				op.v->last_unbind = op.old_last_unbind;
+				op.v->evicted = op.old_evicted;
+				op.old_last_unbind = NULL;
+			}
 			pthread_mutex_unlock(&vm->lock);
 			executor_wait_fence(vm->ex, uf);
 			gtt_fence_put(uf);
 			pthread_mutex_lock(&vm->lock);
 		}
 	}
+	gtt_fence_put(op.old_last_unbind);
 	bind_error_message(&op, err, false);
 	binding_put(op.b);
 	pthread_mutex_unlock(&vm->lock);

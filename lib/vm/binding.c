@@ -61,11 +61,20 @@ static void binding_free(struct gtt_fence *f)
 {
 	struct gtt_binding *b = container_of(f, struct gtt_binding, unbind_fence);
 
-	/* Lock-free readers may still be looking at it in the pending tree. */
-	if (b->rcu_free)
+	/* Lock-free readers may still be looking at it in the pending tree
+	 * or through its node: its memory waits for them.  They read neither
+	 * the pages nor the bind fence, which go here, in the thread that let
+	 * go (gtt_pages_set_destructor() names the threads a destructor may
+	 * run in; liburcu's is not one of them). */
+	if (b->rcu_free) {
+		gtt_pages_put(b->pages);
+		b->pages = NULL;
+		gtt_fence_put(b->bind_fence);
+		b->bind_fence = NULL;
 		rcu_defer(&b->rcu, binding_free_rcu);
-	else
+	} else {
 		binding_free_now(b);
+	}
 }
 
 struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
@@ -142,6 +151,7 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 	 * pending tree (set then). */
 	b->rcu_free = vm->rcu && node;
 	b->submitted = false;
+	b->no_resv_slot = false;
 	return b;
 }
 

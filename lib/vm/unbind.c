@@ -59,7 +59,17 @@ int unbind_prepare(struct gtt_vm *vm, struct vma *v)
 		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory for the dependencies of vma 0x%" PRIx64 " in vm '%s'",
 				 v->handle, vm->name);
 	}
+	b->no_resv_slot = false;
 	if (v->resv && resv_reserve(v->resv)) {
+		/* A clear with nothing to wait for and no holder runs under
+		 * this lock, and its fence signals before anyone can look at
+		 * the resv: it would only get a signalled fence.  So such an
+		 * unbind (the one a synchronous call ends up with after
+		 * waiting) goes without, and never fails for lack of memory. */
+		if (!n && !b->un && !vm->queue && atomic_load(&b->holds) == 1) {
+			b->no_resv_slot = true;
+			return 0;
+		}
 		binding_unbind_drop(b);
 		return set_error(-ENOMEM, "gtt_vma_unbind: out of memory reserving a resv slot");
 	}
@@ -69,7 +79,7 @@ int unbind_prepare(struct gtt_vm *vm, struct vma *v)
 void unbind_abort(struct vma *v)
 {
 	binding_unbind_drop(v->binding);
-	if (v->resv)
+	if (v->resv && !v->binding->no_resv_slot)
 		resv_unreserve(v->resv, 1);
 }
 
@@ -128,7 +138,7 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 		vm->st.unbinds_immediate++;
 	}
 	tree_write_end(vm);
-	if (v->resv)
+	if (v->resv && !b->no_resv_slot)
 		resv_add_reserved(v->resv, &b->unbind_fence, GTT_RESV_BOOKKEEP);
 	if (fence) {
 		binding_get(b);

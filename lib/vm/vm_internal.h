@@ -108,6 +108,8 @@ struct gtt_binding {
 	bool bind_counted;
 	bool unbind_counted;
 	bool rcu_free;			/* was reachable by RCU readers */
+	/* Its unbind goes without a resv slot (unbind_prepare()). */
+	bool no_resv_slot;
 	/* A queue backend: the bind's batch was handed over (its end runs
 	 * from job->cb; the unbind's, ordered after it, from un->cb). */
 	bool submitted;
@@ -136,10 +138,11 @@ struct active_list {
 	unsigned int cap;
 };
 
-/* Drop what is done or superseded by @fence, once there is room for one
- * more (0), or leave the list as it is (-ENOMEM). */
+/* Room for @fence once what it supersedes goes (0), or -ENOMEM; either
+ * way the list is left as it is. */
 int active_make_room(struct active_list *l, const struct gtt_fence *fence);
-/* After active_make_room(): cannot fail. */
+/* After active_make_room(): drop what is done or superseded by @fence, then
+ * add it; cannot fail. */
 void active_push(struct active_list *l, struct gtt_fence *fence);
 void active_clear(struct active_list *l);
 void active_fini(struct active_list *l);
