@@ -575,6 +575,21 @@ static void test_enospc_changes_nothing(void **state)
 	}
 }
 
+/* four() in order @o, the roster naming all four, each vma with two
+ * active fences (@f, eight), and an 8-page vma that only fits by evicting. */
+static gtt_vma_t oom_world(struct world *w, enum gtt_evict_order o, struct gtt_fence **f)
+{
+	four(w, o);
+	w->roster.n = 4;
+	memcpy(w->roster.list, w->v, 4 * sizeof(w->v[0]));
+	for (int i = 0; i < 4; i++) {
+		f[2 * i] = use(w, i);
+		f[2 * i + 1] = new_fence();
+		assert_int_equal(gtt_vma_add_active(w->f.vm, w->v[i], f[2 * i + 1]), 0);
+	}
+	return make_vma(&w->f, 0xb0000000, 8, NULL);
+}
+
 /* Every allocation of an LRU or roster eviction fails in turn: -ENOMEM,
  * nothing evicted, state intact; then it succeeds.  Each victim has two
  * active fences, so the unbinds need records beyond the inline ones. */
@@ -588,15 +603,7 @@ static void test_oom_changes_nothing(void **state)
 
 	(void)state;
 	for (int o = GTT_EVICT_LRU; o <= GTT_EVICT_ROSTER; o++) {
-		four(&w, (enum gtt_evict_order)o);
-		w.roster.n = 4;
-		memcpy(w.roster.list, w.v, 4 * sizeof(w.v[0]));
-		for (int i = 0; i < 4; i++) {
-			f[2 * i] = use(&w, i);
-			f[2 * i + 1] = new_fence();
-			assert_int_equal(gtt_vma_add_active(w.f.vm, w.v[i], f[2 * i + 1]), 0);
-		}
-		n = make_vma(&w.f, 0xb0000000, 8, NULL);
+		n = oom_world(&w, (enum gtt_evict_order)o, f);
 		snap(&w, &s);
 		for (uint64_t k = 1; k < 256; k++) {
 			mem_fail_after(k);
@@ -612,6 +619,41 @@ static void test_oom_changes_nothing(void **state)
 		}
 		assert_int_equal(err, 0);
 		assert_int_equal(evictions(&w), 4);
+		world_fini(&w, f, 8);
+	}
+}
+
+/* Every allocation of an evicting bind fails in turn, in each order: the
+ * -ENOMEM's message names the call that was made (gtt_vma_bind), not an
+ * inner one (gtt_fence_create, gtt_vma_unbind).  Fails without the
+ * messages in evict.c (the bind fence, a victim's unbind_prepare()). */
+static void test_oom_names_the_call(void **state)
+{
+	struct gtt_fence *f[8];
+	struct world w;
+	gtt_vma_t n;
+	int err = -ENOMEM;
+
+	(void)state;
+	for (int o = GTT_EVICT_FEWEST; o <= GTT_EVICT_ROSTER; o++) {
+		n = oom_world(&w, (enum gtt_evict_order)o, f);
+		for (uint64_t k = 1; k < 256; k++) {
+			/* Asynchronous: a synchronous bind would wait for the
+			 * victims' GPU work, which nothing here signals. */
+			mem_fail_after(k);
+			err = gtt_vma_bind(w.f.vm, n, &(struct gtt_bind_info){
+				.flags = GTT_BIND_EVICT | GTT_BIND_ASYNC }, NULL);
+			bool fired = mem_fail_fired();
+
+			mem_fail_after(0);
+			if (!fired)
+				break;
+			assert_int_equal(err, -ENOMEM);
+			if (strncmp(gtt_last_error(), "gtt_vma_bind", 12))
+				fail_msg("order %d, allocation %llu: '%s'", o,
+					 (unsigned long long)k, gtt_last_error());
+		}
+		assert_int_equal(err, 0);
 		world_fini(&w, f, 8);
 	}
 }
@@ -1067,6 +1109,7 @@ int main(void)
 		T(test_colour_guard),
 		T(test_enospc_changes_nothing),
 		T(test_oom_changes_nothing),
+		T(test_oom_names_the_call),
 		T(test_oom_long_lru_scan),
 		T(test_sync_write_fails_after_eviction),
 		T(test_random_against_oracle),

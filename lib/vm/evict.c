@@ -238,13 +238,16 @@ int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req,
 			  node_end(vm->ra, last->next, true) -
 			  node_end(vm->ra, first->prev, false), &lo, &hi);
 	if (!b->bind_fence && gtt_fence_create(0, 0, &b->bind_fence))
-		return -ENOMEM;
+		return set_error(-ENOMEM, "gtt_vma_bind: out of memory for the bind fence");
 	if (binding_bind_init(b) || await_reserve(&b->job->aw, num_deps +
 			   range_fence_count(&vm->pending, lo, hi) + n))
 		return set_error(-ENOMEM, "gtt_vma_bind: out of memory for the dependencies of an eviction");
 	for (x = first, i = 0; i < n; i++, x = x->next) {
 		err = unbind_prepare(vm, x->owner);
 		if (err) {
+			/* unbind_prepare() speaks for gtt_vma_unbind(). */
+			err = set_error(err, "gtt_vma_bind: out of memory to evict vma 0x%" PRIx64,
+					((struct vma *)x->owner)->handle);
 			while (x != first) {
 				x = x->prev;
 				unbind_abort(x->owner);
