@@ -80,8 +80,7 @@ void vm_retire_locked(struct gtt_vm *vm)
 	quarantine_collect_locked(vm);
 }
 
-/* The range itself, widened by a page each side under colour guards (the
- * allocator leaves a page between colours: see design.md). */
+/* Drop the vm lock, wait for @f (and put it), take the lock again. */
 void vm_wait_unlocked(struct gtt_vm *vm, struct gtt_fence *f)
 {
 	vm->st.oom_sync_waits++;
@@ -91,6 +90,8 @@ void vm_wait_unlocked(struct gtt_vm *vm, struct gtt_fence *f)
 	pthread_mutex_lock(&vm->lock);
 }
 
+/* The range itself, widened by a page each side under colour guards (the
+ * allocator leaves a page between colours: see design.md). */
 void vm_overlap_window(const struct gtt_vm *vm, uint64_t start, uint64_t size,
 		       uint64_t *lo, uint64_t *hi)
 {
