@@ -52,7 +52,9 @@ static inline uint64_t max_hole_of(const struct avl_node *n)
 	return n ? hole_node(n)->max_hole : 0;
 }
 
-static bool augment_max_hole(struct avl_node *n)
+/* The augmentations are inlined into the trees' hot paths (avl.h). */
+static inline __attribute__((always_inline)) bool
+augment_max_hole(struct avl_node *n)
 {
 	struct gtt_range_node *x = hole_node(n);
 	uint64_t m = u64_max(x->hole, u64_max(max_hole_of(n->left),
@@ -83,7 +85,8 @@ static inline unsigned int max_align_of(const struct avl_node *n)
 	return n ? size_node(n)->max_align : 0;
 }
 
-static bool augment_max_align(struct avl_node *n)
+static inline __attribute__((always_inline)) bool
+augment_max_align(struct avl_node *n)
 {
 	struct gtt_range_node *x = size_node(n);
 	unsigned int m = hole_align(x), l = max_align_of(n->left),
@@ -148,10 +151,11 @@ static inline struct avl_node *link_of(struct gtt_range_node *n, size_t member)
 	return (struct avl_node *)(void *)((char *)n + member);
 }
 
-/* Insert @n into a start-ordered tree; ties go right, so the head
- * precedes a node at the same start. */
-static void insert_by_start(struct avl_tree *t, size_t member,
-			    struct gtt_range_node *n)
+/* Insert @n into a start-ordered tree with augmentation @aug; ties go
+ * right, so the head precedes a node at the same start. */
+static inline __attribute__((always_inline)) void
+insert_by_start(struct avl_tree *t, size_t member, struct gtt_range_node *n,
+		avl_augment_fn aug)
 {
 	struct avl_node **link = &t->root, *parent = NULL;
 
@@ -160,7 +164,7 @@ static void insert_by_start(struct avl_tree *t, size_t member,
 		link = n->start < at(parent, member)->start ? &parent->left
 							     : &parent->right;
 	}
-	avl_insert(t, parent, link, link_of(n, member));
+	avl_insert_with(t, parent, link, link_of(n, member), aug);
 }
 
 /* Last node of a start-ordered tree whose start is <= @addr, or NULL. */
@@ -183,58 +187,18 @@ static struct gtt_range_node *last_by_start(const struct avl_tree *t,
 #define BY_ADDR offsetof(struct gtt_range_node, by_addr)
 #define HOLE_ADDR offsetof(struct gtt_range_node, hole_addr)
 
-/* The in-order predecessor of @n (avl.h has only the successor). */
-static struct avl_node *avl_prev(struct avl_node *n)
+/*
+ * The hole trees' changes, with their augmentation inlined (avl.h's
+ * inline forms): these run several times per insert and remove.
+ */
+static void size_tree_remove(struct gtt_range_alloc *ra, struct gtt_range_node *n)
 {
-	struct avl_node *p;
-
-	if (n->left) {
-		for (n = n->left; n->right; n = n->right)
-			;
-		return n;
-	}
-	for (p = n->parent; p && p->left == n; n = p, p = p->parent)
-		;
-	return p;
+	avl_remove_with(&ra->by_size, &n->by_size, augment_max_align);
 }
 
-static void size_tree_insert(struct gtt_range_alloc *ra,
-			     struct gtt_range_node *n)
+static void hole_addr_remove(struct gtt_range_alloc *ra, struct gtt_range_node *n)
 {
-	struct avl_node **link = &ra->by_size.root, *parent = NULL;
-
-	while (*link) {
-		struct gtt_range_node *p = size_node(*link);
-
-		parent = *link;
-		if (n->hole < p->hole || (n->hole == p->hole && n->start < p->start))
-			link = &parent->left;
-		else
-			link = &parent->right;
-	}
-	avl_insert(&ra->by_size, parent, link, &n->by_size);
-}
-
-static void hole_trees_insert(struct gtt_range_alloc *ra,
-			      struct gtt_range_node *n)
-{
-	n->max_align = 0;
-	size_tree_insert(ra, n);
-	n->max_hole = n->hole;
-	insert_by_start(&ra->hole_addr, HOLE_ADDR, n);
-	n->has_hole = true;
-	ra->holes++;
-}
-
-static void hole_trees_remove(struct gtt_range_alloc *ra,
-			      struct gtt_range_node *n)
-{
-	if (!n->has_hole)
-		return;
-	avl_remove(&ra->by_size, &n->by_size);
-	avl_remove(&ra->hole_addr, &n->hole_addr);
-	n->has_hole = false;
-	ra->holes--;
+	avl_remove_with(&ra->hole_addr, &n->hole_addr, augment_max_hole);
 }
 
 /* Does @a come before @b in the size tree's order (hole, start)? */
@@ -244,13 +208,51 @@ static inline bool size_before(const struct gtt_range_node *a,
 	return a->hole < b->hole || (a->hole == b->hole && a->start < b->start);
 }
 
-/* Is @n (in the size tree, its hole just changed) still in order there? */
-static bool size_order_holds(struct gtt_range_node *n)
+static void size_tree_insert(struct gtt_range_alloc *ra,
+			     struct gtt_range_node *n)
 {
-	struct avl_node *p = avl_prev(&n->by_size), *x = avl_next(&n->by_size);
+	struct avl_node **link = &ra->by_size.root, *parent = NULL;
 
-	return (!p || size_before(size_node(p), n)) &&
-	       (!x || size_before(n, size_node(x)));
+	while (*link) {
+		parent = *link;
+		link = size_before(n, size_node(parent)) ? &parent->left : &parent->right;
+	}
+	avl_insert_with(&ra->by_size, parent, link, &n->by_size, augment_max_align);
+}
+
+static void hole_trees_insert(struct gtt_range_alloc *ra,
+			      struct gtt_range_node *n)
+{
+	n->max_align = 0;
+	size_tree_insert(ra, n);
+	n->max_hole = n->hole;
+	insert_by_start(&ra->hole_addr, HOLE_ADDR, n, augment_max_hole);
+	n->has_hole = true;
+	ra->holes++;
+}
+
+static void hole_trees_remove(struct gtt_range_alloc *ra,
+			      struct gtt_range_node *n)
+{
+	if (!n->has_hole)
+		return;
+	size_tree_remove(ra, n);
+	hole_addr_remove(ra, n);
+	n->has_hole = false;
+	ra->holes--;
+}
+
+/*
+ * Is @n (in the size tree, its key just changed) still in order there?
+ * Only the neighbour on the side it moved to can be out of order: the
+ * next one if its key grew (@grew), else the previous one.
+ */
+static bool size_order_holds(struct gtt_range_node *n, bool grew)
+{
+	struct avl_node *x = grew ? avl_next(&n->by_size) : avl_prev(&n->by_size);
+
+	return !x || (grew ? size_before(n, size_node(x))
+			   : size_before(size_node(x), n));
 }
 
 /*
@@ -275,17 +277,19 @@ static void tree_replace(struct avl_tree *t, struct avl_node *old,
 	old->parent = old->left = old->right = NULL;
 }
 
-/* @n's hole (in both trees) changed size: re-sort it by size only if its
- * order changed, and refresh the maxima above it. */
-static void hole_resized(struct gtt_range_alloc *ra, struct gtt_range_node *n)
+/* @n's hole (in both trees) changed size, its size key growing if @grew:
+ * re-sort it by size only if its order changed, and refresh the maxima
+ * above it. */
+static void hole_resized(struct gtt_range_alloc *ra, struct gtt_range_node *n,
+			 bool grew)
 {
-	if (!size_order_holds(n)) {
-		avl_remove(&ra->by_size, &n->by_size);
+	if (!size_order_holds(n, grew)) {
+		size_tree_remove(ra, n);
 		size_tree_insert(ra, n);
 	} else {
-		avl_propagate(&ra->by_size, &n->by_size);
+		avl_propagate_with(&n->by_size, augment_max_align);
 	}
-	avl_propagate(&ra->hole_addr, &n->hole_addr);
+	avl_propagate_with(&n->hole_addr, augment_max_hole);
 }
 
 /*
@@ -300,8 +304,10 @@ static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 	if (n->hole == hole)
 		return;
 	if (n->has_hole && hole) {
+		bool grew = hole > n->hole;
+
 		n->hole = hole;
-		hole_resized(ra, n);
+		hole_resized(ra, n, grew);
 		return;
 	}
 	hole_trees_remove(ra, n);
@@ -318,6 +324,9 @@ static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 static void pass_hole(struct gtt_range_alloc *ra, struct gtt_range_node *from,
 		      struct gtt_range_node *to, uint64_t hole)
 {
+	uint64_t from_hole = from->hole;
+	bool grew;
+
 	tree_replace(&ra->hole_addr, &from->hole_addr, &to->hole_addr);
 	tree_replace(&ra->by_size, &from->by_size, &to->by_size);
 	to->max_hole = from->max_hole;
@@ -325,8 +334,10 @@ static void pass_hole(struct gtt_range_alloc *ra, struct gtt_range_node *from,
 	to->has_hole = true;
 	from->has_hole = false;
 	from->hole = 0;
+	/* Which way the size key (hole, start) moved. */
+	grew = hole > from_hole || (hole == from_hole && to->start > from->start);
 	to->hole = hole;
-	hole_resized(ra, to);
+	hole_resized(ra, to, grew);
 }
 
 /* Last node (possibly the head) whose start is <= @addr. */
@@ -817,7 +828,7 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 	node->next = prev->next;
 	prev->next->prev = node;
 	prev->next = node;
-	avl_insert_after(&ra->by_addr, &prev->by_addr, &node->by_addr);
+	avl_insert_after_with(&ra->by_addr, &prev->by_addr, &node->by_addr, NULL);
 	if (at == hole_start(prev) && hole) {
 		/* At the start of the hole: the rest of it passes to @node. */
 		pass_hole(ra, prev, node, hole);
@@ -838,7 +849,7 @@ static void unlink_node(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 	struct gtt_range_node *prev = node->prev;
 	uint64_t merged = prev->hole + node->size + node->hole;
 
-	avl_remove(&ra->by_addr, &node->by_addr);
+	avl_remove_with(&ra->by_addr, &node->by_addr, NULL);
 	prev->next = node->next;
 	node->next->prev = prev;
 	if (node->has_hole && !prev->has_hole) {
@@ -898,7 +909,7 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->head.color = GTT_COLOR_NONE;
 	ra->head.prev = ra->head.next = &ra->head;
 	ra->head.ra = ra;
-	insert_by_start(&ra->by_addr, BY_ADDR, &ra->head);
+	insert_by_start(&ra->by_addr, BY_ADDR, &ra->head, NULL);
 	set_hole(ra, &ra->head, size);
 	if (flags & GTT_RANGE_ALLOC_EMPTY) {
 		struct gtt_range_node *f = mem_zalloc(sizeof(*f));
