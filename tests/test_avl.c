@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * AVL tree (lib/base/avl.h) against a model: seeded random inserts (by
- * descent, after and before a known neighbour), removes and changes of a
+ * descent and after a known neighbour), removes and changes of a
  * node's own augmented input, through both forms (the tree's augment
  * pointer and the inline avl_*_with() forms).  After every operation:
  * parent links, heights and balance at every node (avl_check()), the
@@ -9,114 +9,15 @@
  * walk both ways against the model.  The augmentation is a maximum, which
  * often stays the same, so the retraces' early stops are exercised.
  */
-#include <stdlib.h>
-#include <string.h>
-
-#include "helpers.h"
 #include "base/avl.h"
 
-#define SLOTS 1024
-
-struct item {
-	struct avl_node avl;
-	uint64_t key;		/* unique among live items */
-	uint64_t val;		/* the node's own augmented input */
-	uint64_t max;		/* largest val in the subtree */
-};
-
-static struct item *item(const struct avl_node *n)
-{
-	return n ? container_of(n, struct item, avl) : NULL;
-}
-
-static bool augment(struct avl_node *n)
-{
-	struct item *x = item(n), *l = item(n->left), *r = item(n->right);
-	uint64_t m = x->val;
-
-	if (l && l->max > m)
-		m = l->max;
-	if (r && r->max > m)
-		m = r->max;
-	if (m == x->max)
-		return false;
-	x->max = m;
-	return true;
-}
-
-struct model {
-	struct avl_tree t;
-	struct item items[SLOTS];
-	bool live[SLOTS];
-	unsigned int nlive;
-};
-
-/* Every node's augmented value from scratch; the subtree's node count. */
-static uint64_t check_augment(const struct avl_node *n, uint64_t *max)
-{
-	uint64_t lm = 0, rm = 0, c;
-
-	if (!n) {
-		*max = 0;
-		return 0;
-	}
-	c = 1 + check_augment(n->left, &lm) + check_augment(n->right, &rm);
-	*max = item(n)->val;
-	*max = lm > *max ? lm : *max;
-	*max = rm > *max ? rm : *max;
-	assert_int_equal(item(n)->max, *max);
-	return c;
-}
-
-static void check(struct model *m)
-{
-	struct avl_node *n, *last = NULL;
-	uint64_t max, count = 0;
-
-	assert_true(avl_check(m->t.root, NULL) >= 0);
-	assert_int_equal(check_augment(m->t.root, &max), m->nlive);
-	for (n = avl_first(&m->t); n; last = n, n = avl_next(n)) {
-		size_t idx = (size_t)(item(n) - m->items);
-
-		assert_true(idx < SLOTS && m->live[idx]);
-		if (last) {
-			assert_true(item(last)->key < item(n)->key);
-			assert_ptr_equal(avl_prev(n), last);
-		} else {
-			assert_null(avl_prev(n));
-		}
-		count++;
-	}
-	assert_int_equal(count, m->nlive);
-}
-
-static int free_slot(struct model *m, uint64_t *rng)
-{
-	unsigned int i = (unsigned int)rng_below(rng, SLOTS);
-
-	for (unsigned int k = 0; k < SLOTS; k++, i = (i + 1) % SLOTS)
-		if (!m->live[i])
-			return (int)i;
-	return -1;
-}
-
-static struct item *live_item(struct model *m, uint64_t *rng)
-{
-	unsigned int i = (unsigned int)rng_below(rng, SLOTS);
-
-	for (unsigned int k = 0; k < SLOTS; k++, i = (i + 1) % SLOTS)
-		if (m->live[i])
-			return &m->items[i];
-	return NULL;
-}
-
-static bool key_taken(struct model *m, uint64_t key)
-{
-	for (unsigned int i = 0; i < SLOTS; i++)
-		if (m->live[i] && m->items[i].key == key)
-			return true;
-	return false;
-}
+#define TM_NODE avl_node
+#define TM_TREE avl_tree
+#define TM_CHECK(root) avl_check(root, NULL)
+#define TM_FIRST avl_first
+#define TM_NEXT avl_next
+#define TM_PREV avl_prev
+#include "tree_model.h"
 
 /* Insert @x (key set) by a descent from the root. */
 static void insert_descent(struct model *m, struct item *x, bool inline_form)
@@ -128,29 +29,30 @@ static void insert_descent(struct model *m, struct item *x, bool inline_form)
 		link = x->key < item(parent)->key ? &parent->left : &parent->right;
 	}
 	if (inline_form)
-		avl_insert_with(&m->t, parent, link, &x->avl, augment);
+		avl_insert_with(&m->t, parent, link, &x->node, augment);
 	else
-		avl_insert(&m->t, parent, link, &x->avl);
+		avl_insert(&m->t, parent, link, &x->node);
 }
 
-/* Insert @x right after (@after) or before live @pos, with a key between
- * @pos and that neighbour; false if no key is free there. */
+/* Insert @x right after live @pos (@after) or after @pos's predecessor,
+ * with a key between the two; false if there is no predecessor or no key
+ * is free there. */
 static bool insert_next_to(struct model *m, struct item *pos, struct item *x,
 			   bool after, bool inline_form)
 {
-	struct avl_node *nb = after ? avl_next(&pos->avl) : avl_prev(&pos->avl);
+	struct avl_node *nb = after ? avl_next(&pos->node) : avl_prev(&pos->node);
 	uint64_t lo = after ? pos->key : (nb ? item(nb)->key : 0);
 	uint64_t hi = after ? (nb ? item(nb)->key : UINT64_MAX) : pos->key;
 
-	if (hi - lo < 2)
+	if (hi - lo < 2 || (!after && !nb))
 		return false;
 	x->key = lo + (hi - lo) / 2;
-	if (after && inline_form)
-		avl_insert_after_with(&m->t, &pos->avl, &x->avl, augment);
-	else if (after)
-		avl_insert_after(&m->t, &pos->avl, &x->avl);
+	if (!after)
+		pos = item(nb);
+	if (inline_form)
+		avl_insert_after_with(&m->t, &pos->node, &x->node, augment);
 	else
-		avl_insert_before_with(&m->t, &pos->avl, &x->avl, augment);
+		avl_insert_after(&m->t, &pos->node, &x->node);
 	return true;
 }
 
@@ -192,10 +94,10 @@ static void run(uint64_t seed, unsigned int ops, unsigned int key_space)
 			if (!(x = live_item(m, &rng)))
 				continue;
 			if (inline_form)
-				avl_remove_with(&m->t, &x->avl, augment);
+				avl_remove_with(&m->t, &x->node, augment);
 			else
-				avl_remove(&m->t, &x->avl);
-			assert_null(x->avl.parent);
+				avl_remove(&m->t, &x->node);
+			assert_null(x->node.parent);
 			m->live[x - m->items] = false;
 			m->nlive--;
 		} else {
@@ -203,9 +105,9 @@ static void run(uint64_t seed, unsigned int ops, unsigned int key_space)
 				continue;
 			x->val = rng_below(&rng, 1000);
 			if (inline_form)
-				avl_propagate_with(&x->avl, augment);
+				avl_propagate_with(&x->node, augment);
 			else
-				avl_propagate(&m->t, &x->avl);
+				avl_propagate(&m->t, &x->node);
 		}
 		check(m);
 	}
@@ -242,7 +144,7 @@ static void test_sorted_and_root_removal(void **state)
 	while (m->t.root) {
 		struct item *x = item(m->t.root);
 
-		avl_remove_with(&m->t, &x->avl, augment);
+		avl_remove_with(&m->t, &x->node, augment);
 		m->live[x - m->items] = false;
 		m->nlive--;
 		check(m);

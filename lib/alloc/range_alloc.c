@@ -18,6 +18,13 @@
  *   subtree's holes, so a best-fit walk skips subtrees where no hole
  *   contains an address of the request's alignment.
  *
+ * by_addr is an AVL tree (avl.h); the two hole trees are red-black trees
+ * (rbtree.h), because a hole is resized, re-sorted or handed over on
+ * almost every insert and remove, and a red-black tree rebalances with
+ * less work.  A node placed inside a hole takes the hole's places in both
+ * trees whenever the part after it is the larger; the part before
+ * re-enters next to it.
+ *
  * Removing a node merges its hole into the previous node's hole, so holes
  * never need coalescing.
  *
@@ -47,14 +54,14 @@
 #define hole_node(n) container_of(n, struct gtt_range_node, hole_addr)
 #define size_node(n) container_of(n, struct gtt_range_node, by_size)
 
-static inline uint64_t max_hole_of(const struct avl_node *n)
+static inline uint64_t max_hole_of(const struct rb_node *n)
 {
 	return n ? hole_node(n)->max_hole : 0;
 }
 
-/* The augmentations are inlined into the trees' hot paths (avl.h). */
+/* The augmentations are inlined into the trees' hot paths (rbtree.h). */
 static inline __attribute__((always_inline)) bool
-augment_max_hole(struct avl_node *n)
+augment_max_hole(struct rb_node *n)
 {
 	struct gtt_range_node *x = hole_node(n);
 	uint64_t m = u64_max(x->hole, u64_max(max_hole_of(n->left),
@@ -80,13 +87,13 @@ static inline unsigned int hole_align(const struct gtt_range_node *n)
 	return 63u - (unsigned int)__builtin_clzll((hs - 1) ^ (hs + n->hole - 1));
 }
 
-static inline unsigned int max_align_of(const struct avl_node *n)
+static inline unsigned int max_align_of(const struct rb_node *n)
 {
 	return n ? size_node(n)->max_align : 0;
 }
 
 static inline __attribute__((always_inline)) bool
-augment_max_align(struct avl_node *n)
+augment_max_align(struct rb_node *n)
 {
 	struct gtt_range_node *x = size_node(n);
 	unsigned int m = hole_align(x), l = max_align_of(n->left),
@@ -140,65 +147,57 @@ static inline uint32_t color_of(const struct gtt_range_alloc *ra,
 
 /* ---- tree maintenance ---- */
 
-/* Nodes are linked into two start-ordered trees through different members. */
-static inline struct gtt_range_node *at(const struct avl_node *n, size_t member)
-{
-	return (struct gtt_range_node *)(void *)((char *)n - member);
-}
+/*
+ * Last node of a start-ordered tree (@root, linked through @field) whose
+ * start is <= @addr, or NULL.  A macro for both such trees: the address
+ * tree is an AVL tree, the hole tree a red-black one.
+ */
+#define LAST_BY_START(root, field, addr) __extension__ ({			\
+	__typeof__(*(root)) *n_ = (root), *best_ = NULL;			\
+										\
+	while (n_) {								\
+		if (container_of(n_, struct gtt_range_node, field)->start <= (addr)) { \
+			best_ = n_;						\
+			n_ = n_->right;						\
+		} else {							\
+			n_ = n_->left;						\
+		}								\
+	}									\
+	best_ ? container_of(best_, struct gtt_range_node, field) : NULL;	\
+})
 
-static inline struct avl_node *link_of(struct gtt_range_node *n, size_t member)
+/* Insert hole owner @n into the address-ordered hole tree by a descent. */
+static void hole_addr_insert(struct gtt_range_alloc *ra, struct gtt_range_node *n)
 {
-	return (struct avl_node *)(void *)((char *)n + member);
-}
-
-/* Insert @n into a start-ordered tree with augmentation @aug; ties go
- * right, so the head precedes a node at the same start. */
-static inline __attribute__((always_inline)) void
-insert_by_start(struct avl_tree *t, size_t member, struct gtt_range_node *n,
-		avl_augment_fn aug)
-{
-	struct avl_node **link = &t->root, *parent = NULL;
+	struct rb_node **link = &ra->hole_addr.root, *parent = NULL;
 
 	while (*link) {
 		parent = *link;
-		link = n->start < at(parent, member)->start ? &parent->left
-							     : &parent->right;
+		link = n->start < hole_node(parent)->start ? &parent->left
+							   : &parent->right;
 	}
-	avl_insert_with(t, parent, link, link_of(n, member), aug);
+	rb_insert_with(&ra->hole_addr, parent, link, &n->hole_addr, augment_max_hole);
 }
 
-/* Last node of a start-ordered tree whose start is <= @addr, or NULL. */
-static struct gtt_range_node *last_by_start(const struct avl_tree *t,
-					    size_t member, uint64_t addr)
+/* The last hole owner whose start is <= @addr, or NULL. */
+static struct gtt_range_node *last_hole_by_start(const struct gtt_range_alloc *ra,
+						 uint64_t addr)
 {
-	struct avl_node *n = t->root, *best = NULL;
-
-	while (n) {
-		if (at(n, member)->start <= addr) {
-			best = n;
-			n = n->right;
-		} else {
-			n = n->left;
-		}
-	}
-	return best ? at(best, member) : NULL;
+	return LAST_BY_START(ra->hole_addr.root, hole_addr, addr);
 }
-
-#define BY_ADDR offsetof(struct gtt_range_node, by_addr)
-#define HOLE_ADDR offsetof(struct gtt_range_node, hole_addr)
 
 /*
- * The hole trees' changes, with their augmentation inlined (avl.h's
- * inline forms): these run several times per insert and remove.
+ * The hole trees' changes, with their augmentation inlined: these run
+ * several times per insert and remove.
  */
 static void size_tree_remove(struct gtt_range_alloc *ra, struct gtt_range_node *n)
 {
-	avl_remove_with(&ra->by_size, &n->by_size, augment_max_align);
+	rb_erase_with(&ra->by_size, &n->by_size, augment_max_align);
 }
 
 static void hole_addr_remove(struct gtt_range_alloc *ra, struct gtt_range_node *n)
 {
-	avl_remove_with(&ra->hole_addr, &n->hole_addr, augment_max_hole);
+	rb_erase_with(&ra->hole_addr, &n->hole_addr, augment_max_hole);
 }
 
 /* Does @a come before @b in the size tree's order (hole, start)? */
@@ -211,22 +210,36 @@ static inline bool size_before(const struct gtt_range_node *a,
 static void size_tree_insert(struct gtt_range_alloc *ra,
 			     struct gtt_range_node *n)
 {
-	struct avl_node **link = &ra->by_size.root, *parent = NULL;
+	struct rb_node **link = &ra->by_size.root, *parent = NULL;
 
 	while (*link) {
 		parent = *link;
 		link = size_before(n, size_node(parent)) ? &parent->left : &parent->right;
 	}
-	avl_insert_with(&ra->by_size, parent, link, &n->by_size, augment_max_align);
+	rb_insert_with(&ra->by_size, parent, link, &n->by_size, augment_max_align);
 }
 
+/*
+ * @n (its hole set) enters both hole trees.  @pred or @succ, when not
+ * NULL, is the hole owner right before or after it by address: the
+ * address tree links it next to that one instead of descending.
+ */
 static void hole_trees_insert(struct gtt_range_alloc *ra,
-			      struct gtt_range_node *n)
+			      struct gtt_range_node *n,
+			      struct gtt_range_node *pred,
+			      struct gtt_range_node *succ)
 {
 	n->max_align = 0;
 	size_tree_insert(ra, n);
 	n->max_hole = n->hole;
-	insert_by_start(&ra->hole_addr, HOLE_ADDR, n, augment_max_hole);
+	if (pred)
+		rb_insert_after_with(&ra->hole_addr, &pred->hole_addr,
+				     &n->hole_addr, augment_max_hole);
+	else if (succ)
+		rb_insert_before_with(&ra->hole_addr, &succ->hole_addr,
+				      &n->hole_addr, augment_max_hole);
+	else
+		hole_addr_insert(ra, n);
 	n->has_hole = true;
 	ra->holes++;
 }
@@ -249,32 +262,10 @@ static void hole_trees_remove(struct gtt_range_alloc *ra,
  */
 static bool size_order_holds(struct gtt_range_node *n, bool grew)
 {
-	struct avl_node *x = grew ? avl_next(&n->by_size) : avl_prev(&n->by_size);
+	struct rb_node *x = grew ? rb_next(&n->by_size) : rb_prev(&n->by_size);
 
 	return !x || (grew ? size_before(n, size_node(x))
 			   : size_before(size_node(x), n));
-}
-
-/*
- * Put @new in @old's place in tree @t, links and height included: the
- * caller knows that @new sorts where @old did (only for the hole trees,
- * which lock-free readers never follow).
- */
-static void tree_replace(struct avl_tree *t, struct avl_node *old,
-			 struct avl_node *new)
-{
-	*new = *old;
-	if (!old->parent)
-		t->root = new;
-	else if (old->parent->left == old)
-		old->parent->left = new;
-	else
-		old->parent->right = new;
-	if (new->left)
-		new->left->parent = new;
-	if (new->right)
-		new->right->parent = new;
-	old->parent = old->left = old->right = NULL;
 }
 
 /* @n's hole (in both trees) changed size, its size key growing if @grew:
@@ -287,9 +278,9 @@ static void hole_resized(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 		size_tree_remove(ra, n);
 		size_tree_insert(ra, n);
 	} else {
-		avl_propagate_with(&n->by_size, augment_max_align);
+		rb_propagate_with(&n->by_size, augment_max_align);
 	}
-	avl_propagate_with(&n->hole_addr, augment_max_hole);
+	rb_propagate_with(&n->hole_addr, augment_max_hole);
 }
 
 /*
@@ -313,7 +304,7 @@ static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 	hole_trees_remove(ra, n);
 	n->hole = hole;
 	if (hole)
-		hole_trees_insert(ra, n);
+		hole_trees_insert(ra, n, NULL, NULL);
 }
 
 /*
@@ -327,8 +318,8 @@ static void pass_hole(struct gtt_range_alloc *ra, struct gtt_range_node *from,
 	uint64_t from_hole = from->hole;
 	bool grew;
 
-	tree_replace(&ra->hole_addr, &from->hole_addr, &to->hole_addr);
-	tree_replace(&ra->by_size, &from->by_size, &to->by_size);
+	rb_replace(&ra->hole_addr, &from->hole_addr, &to->hole_addr);
+	rb_replace(&ra->by_size, &from->by_size, &to->by_size);
 	to->max_hole = from->max_hole;
 	to->max_align = from->max_align;
 	to->has_hole = true;
@@ -344,22 +335,22 @@ static void pass_hole(struct gtt_range_alloc *ra, struct gtt_range_node *from,
 static struct gtt_range_node *last_at_or_below(struct gtt_range_alloc *ra,
 					       uint64_t addr)
 {
-	struct gtt_range_node *n = last_by_start(&ra->by_addr, BY_ADDR, addr);
+	struct gtt_range_node *n = LAST_BY_START(ra->by_addr.root, by_addr, addr);
 
 	return n ? n : &ra->head;
 }
 
-static inline struct avl_node *kid(const struct avl_node *n, int right)
+static inline struct rb_node *kid(const struct rb_node *n, int right)
 {
 	return right ? n->right : n->left;
 }
 
 /* In subtree @x (whose max_hole >= size), the left- or rightmost node with a hole >= size. */
-static struct gtt_range_node *extreme_with_hole(struct avl_node *x,
+static struct gtt_range_node *extreme_with_hole(struct rb_node *x,
 						uint64_t size, int rightmost)
 {
 	for (;;) {
-		struct avl_node *c = kid(x, rightmost);
+		struct rb_node *c = kid(x, rightmost);
 
 		if (c && max_hole_of(c) >= size)
 			x = c;
@@ -374,11 +365,11 @@ static struct gtt_range_node *extreme_with_hole(struct avl_node *x,
 static struct gtt_range_node *step_with_hole(struct gtt_range_node *node,
 					     uint64_t size, int forward)
 {
-	struct avl_node *n = &node->hole_addr, *x = kid(n, forward);
+	struct rb_node *n = &node->hole_addr, *x = kid(n, forward);
 
 	if (x && max_hole_of(x) >= size)
 		return extreme_with_hole(x, size, !forward);
-	for (struct avl_node *p = n->parent; p; n = p, p = p->parent) {
+	for (struct rb_node *p = n->parent; p; n = p, p = p->parent) {
 		if (kid(p, !forward) != n)
 			continue;
 		if (hole_node(p)->hole >= size)
@@ -590,7 +581,7 @@ static inline unsigned int align_log2(const struct fit_req *r)
 
 /* Leftmost node of by_size subtree @x (max_align >= @k) whose hole holds
  * an address aligned to 2^@k. */
-static struct avl_node *leftmost_aligned(struct avl_node *x, unsigned int k)
+static struct rb_node *leftmost_aligned(struct rb_node *x, unsigned int k)
 {
 	for (;;) {
 		if (x->left && max_align_of(x->left) >= k)
@@ -607,11 +598,11 @@ static struct avl_node *leftmost_aligned(struct avl_node *x, unsigned int k)
 static struct gtt_range_node *size_next(struct gtt_range_node *node,
 					unsigned int k)
 {
-	struct avl_node *n = &node->by_size, *x = n->right;
+	struct rb_node *n = &node->by_size, *x = n->right;
 
 	if (x && max_align_of(x) >= k)
 		return size_node(leftmost_aligned(x, k));
-	for (struct avl_node *p = n->parent; p; n = p, p = p->parent) {
+	for (struct rb_node *p = n->parent; p; n = p, p = p->parent) {
 		if (p->right == n)
 			continue;
 		if (hole_align(size_node(p)) >= k)
@@ -628,7 +619,7 @@ static struct gtt_range_node *size_next(struct gtt_range_node *node,
 static struct gtt_range_node *size_first(struct gtt_range_alloc *ra,
 					 const struct fit_req *r)
 {
-	struct avl_node *x = ra->by_size.root, *best = NULL;
+	struct rb_node *x = ra->by_size.root, *best = NULL;
 
 	while (x) {
 		if (size_node(x)->hole >= r->size) {
@@ -649,7 +640,7 @@ static struct gtt_range_node *size_first(struct gtt_range_alloc *ra,
 static struct gtt_range_node *addr_first(struct gtt_range_alloc *ra,
 					 const struct fit_req *r)
 {
-	struct gtt_range_node *n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->lo);
+	struct gtt_range_node *n = last_hole_by_start(ra, r->lo);
 
 	if (!n)
 		n = ra->hole_addr.root && max_hole_of(ra->hole_addr.root) >= r->size ?
@@ -677,7 +668,7 @@ static struct gtt_range_node *first_candidate(struct gtt_range_alloc *ra,
 	case GTT_PLACE_LOW:
 		return addr_first(ra, r);
 	case GTT_PLACE_HIGH:
-		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->last);
+		n = last_hole_by_start(ra, r->last);
 		if (n && n->hole < r->size)
 			n = step_with_hole(n, r->size, 0);
 		return n && hole_last(n) >= r->lo ? n : NULL;
@@ -818,7 +809,7 @@ static void link_counts(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 		      struct gtt_range_node *node, uint64_t at)
 {
-	uint64_t hole = prev->hole - (at - hole_start(prev)) - node->size;
+	uint64_t gap = at - hole_start(prev), hole = prev->hole - gap - node->size;
 
 	node->start = at;
 	node->ra = ra;
@@ -829,17 +820,23 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 	prev->next->prev = node;
 	prev->next = node;
 	avl_insert_after_with(&ra->by_addr, &prev->by_addr, &node->by_addr, NULL);
-	if (at == hole_start(prev) && hole) {
-		/* At the start of the hole: the rest of it passes to @node. */
+	if (hole && hole >= gap) {
+		/* The part after @node is the larger (all of it at the
+		 * hole's start): it passes to @node, which takes the hole's
+		 * places in the trees; the part before re-enters as @prev's,
+		 * right before @node by address. */
 		pass_hole(ra, prev, node, hole);
-		link_counts(ra, node);
-		return;
+		if (gap) {
+			prev->hole = gap;
+			hole_trees_insert(ra, prev, NULL, node);
+		}
+	} else {
+		if (hole) {
+			node->hole = hole;
+			hole_trees_insert(ra, node, prev, NULL);
+		}
+		set_hole(ra, prev, gap);
 	}
-	if (hole) {
-		node->hole = hole;
-		hole_trees_insert(ra, node);
-	}
-	set_hole(ra, prev, at - hole_start(prev));
 	link_counts(ra, node);
 }
 
@@ -903,13 +900,13 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->adjust_arg = ra;
 	ra->free_node = NULL;
 	avl_init(&ra->by_addr, NULL);
-	avl_init(&ra->hole_addr, augment_max_hole);
-	avl_init(&ra->by_size, augment_max_align);
+	rb_init(&ra->hole_addr);
+	rb_init(&ra->by_size);
 	ra->head.start = start;
 	ra->head.color = GTT_COLOR_NONE;
 	ra->head.prev = ra->head.next = &ra->head;
 	ra->head.ra = ra;
-	insert_by_start(&ra->by_addr, BY_ADDR, &ra->head, NULL);
+	avl_insert(&ra->by_addr, NULL, &ra->by_addr.root, &ra->head.by_addr);
 	set_hole(ra, &ra->head, size);
 	if (flags & GTT_RANGE_ALLOC_EMPTY) {
 		struct gtt_range_node *f = mem_zalloc(sizeof(*f));
@@ -1172,9 +1169,9 @@ GTT_API int gtt_range_next_hole(struct gtt_range_alloc *ra, uint64_t from,
 
 	if (!ra || !start || !size)
 		return set_error(-EINVAL, "gtt_range_next_hole: NULL argument");
-	n = last_by_start(&ra->hole_addr, HOLE_ADDR, from);
+	n = last_hole_by_start(ra, from);
 	if (!n)
-		n = ra->hole_addr.root ? hole_node(avl_first(&ra->hole_addr)) : NULL;
+		n = ra->hole_addr.root ? hole_node(rb_first(&ra->hole_addr)) : NULL;
 	else if (hole_start(n) < from)
 		n = step_with_hole(n, 1, 1);
 	if (!n)
@@ -1189,7 +1186,7 @@ GTT_API int gtt_range_alloc_print(struct gtt_range_alloc *ra, FILE *fp,
 				  const char *prefix)
 {
 	uint64_t total, free = 0;
-	struct avl_node *x;
+	struct rb_node *x;
 	int bad = 0;
 
 	if (!ra || !fp || !prefix)
@@ -1197,9 +1194,7 @@ GTT_API int gtt_range_alloc_print(struct gtt_range_alloc *ra, FILE *fp,
 	total = ra->last - ra->start + 1 - ra->unadded;
 	bad |= fprintf(fp, "%sutil_vma_heap:\n", prefix) < 0;
 	/* Highest first, as util_vma_heap keeps its holes. */
-	for (x = ra->hole_addr.root; x && x->right; x = x->right)
-		;
-	for (; x; x = avl_prev(x)) {
+	for (x = rb_last(&ra->hole_addr); x; x = rb_prev(x)) {
 		struct gtt_range_node *n = hole_node(x);
 
 		bad |= fprintf(fp, "%s    hole: offset = %" PRIu64 " (0x%" PRIx64 "), size = %" PRIu64 " (0x%" PRIx64 ")\n",
@@ -1627,7 +1622,7 @@ size_t range_scan_run(const struct gtt_range_alloc *ra, const struct fit_req *r,
 
 /* ---- invariant check for tests ---- */
 
-static int check_align(struct avl_node *n)
+static int check_align(struct rb_node *n)
 {
 	unsigned int m;
 
@@ -1641,7 +1636,7 @@ static int check_align(struct avl_node *n)
 	return m == size_node(n)->max_align ? 0 : -1;
 }
 
-static int check_holes(struct gtt_range_alloc *ra, struct avl_node *n)
+static int check_holes(struct gtt_range_alloc *ra, struct rb_node *n)
 {
 	uint64_t m;
 
@@ -1659,17 +1654,18 @@ static int check_holes(struct gtt_range_alloc *ra, struct avl_node *n)
 int range_alloc_check(struct gtt_range_alloc *ra)
 {
 	struct gtt_range_node *n;
-	struct avl_node *a, *h;
+	struct avl_node *a;
+	struct rb_node *h;
 	uint64_t nodes = 0, used = 0, holes = 0, unadded = 0, prev_end = ra->start;
 
 	if (avl_check(ra->by_addr.root, NULL) < 0 ||
-	    avl_check(ra->hole_addr.root, NULL) < 0 ||
-	    avl_check(ra->by_size.root, NULL) < 0 ||
+	    rb_check(ra->hole_addr.root, NULL) < 0 ||
+	    rb_check(ra->by_size.root, NULL) < 0 ||
 	    check_holes(ra, ra->hole_addr.root) || check_align(ra->by_size.root))
 		return -1;
 	/* The trees' in-order walks must match the list. */
 	a = avl_first(&ra->by_addr);
-	h = avl_first(&ra->hole_addr);
+	h = rb_first(&ra->hole_addr);
 	n = &ra->head;
 	do {
 		if (!a || addr_node(a) != n)
@@ -1694,7 +1690,7 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 		if (n->has_hole) {
 			if (!h || hole_node(h) != n)
 				return -1;
-			h = avl_next(h);
+			h = rb_next(h);
 			holes++;
 		}
 		prev_end = hole_start(n);

@@ -15,8 +15,8 @@
  * Two forms of each change: the functions in avl.c call the tree's
  * @augment through its pointer; the avl_*_with() inline forms below take
  * the augmentation as an argument, so a caller that passes a constant
- * function (the range allocator's hot paths) gets it inlined, with no
- * indirect call per step.  Both do the same thing to the tree.
+ * (the range allocator's address tree passes NULL) gets it inlined, with
+ * no indirect call per step.  Both do the same thing to the tree.
  *
  * Heights are bounded by 1.44 log2(n), so every operation is O(log n)
  * worst case.  Not thread-safe: the owner locks.
@@ -208,21 +208,6 @@ AVL_INLINE void avl_insert_after_with(struct avl_tree *t, struct avl_node *pos,
 	while (p->left)
 		p = p->left;
 	avl_insert_with(t, p, &p->left, node, aug);
-}
-
-/* Link @node as the in-order predecessor of @pos, with @aug. */
-AVL_INLINE void avl_insert_before_with(struct avl_tree *t, struct avl_node *pos,
-				       struct avl_node *node, avl_augment_fn aug)
-{
-	struct avl_node *p = pos->left;
-
-	if (!p) {
-		avl_insert_with(t, pos, &pos->left, node, aug);
-		return;
-	}
-	while (p->right)
-		p = p->right;
-	avl_insert_with(t, p, &p->right, node, aug);
 }
 
 /* avl_remove() with @aug. */
