@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * AVL tree (lib/base/avl.h) against a model: seeded random inserts (by
- * descent and after a known neighbour), removes and changes of a
- * node's own augmented input, through both forms (the tree's augment
- * pointer and the inline avl_*_with() forms).  After every operation:
+ * descent and after a known neighbour), removes and changes of a node's
+ * own augmented input.  After every operation:
  * parent links, heights and balance at every node (avl_check()), the
  * augmented value (the subtree's largest val) at every node, the in-order
  * walk both ways against the model.  The augmentation is a maximum, which
@@ -20,7 +19,7 @@
 #include "tree_model.h"
 
 /* Insert @x (key set) by a descent from the root. */
-static void insert_descent(struct model *m, struct item *x, bool inline_form)
+static void insert_descent(struct model *m, struct item *x)
 {
 	struct avl_node **link = &m->t.root, *parent = NULL;
 
@@ -28,17 +27,14 @@ static void insert_descent(struct model *m, struct item *x, bool inline_form)
 		parent = *link;
 		link = x->key < item(parent)->key ? &parent->left : &parent->right;
 	}
-	if (inline_form)
-		avl_insert_with(&m->t, parent, link, &x->node, augment);
-	else
-		avl_insert(&m->t, parent, link, &x->node);
+	avl_insert(&m->t, parent, link, &x->node);
 }
 
 /* Insert @x right after live @pos (@after) or after @pos's predecessor,
  * with a key between the two; false if there is no predecessor or no key
  * is free there. */
 static bool insert_next_to(struct model *m, struct item *pos, struct item *x,
-			   bool after, bool inline_form)
+			   bool after)
 {
 	struct avl_node *nb = after ? avl_next(&pos->node) : avl_prev(&pos->node);
 	uint64_t lo = after ? pos->key : (nb ? item(nb)->key : 0);
@@ -49,10 +45,7 @@ static bool insert_next_to(struct model *m, struct item *pos, struct item *x,
 	x->key = lo + (hi - lo) / 2;
 	if (!after)
 		pos = item(nb);
-	if (inline_form)
-		avl_insert_after_with(&m->t, &pos->node, &x->node, augment);
-	else
-		avl_insert_after(&m->t, &pos->node, &x->node);
+	avl_insert_after(&m->t, &pos->node, &x->node);
 	return true;
 }
 
@@ -66,7 +59,6 @@ static void run(uint64_t seed, unsigned int ops, unsigned int key_space)
 	avl_init(&m->t, augment);
 	for (unsigned int op = 0; op < ops; op++) {
 		unsigned int what = (unsigned int)rng_below(&rng, 10);
-		bool inline_form = rng_below(&rng, 2);
 		struct item *x, *pos;
 		int slot;
 
@@ -82,21 +74,18 @@ static void run(uint64_t seed, unsigned int ops, unsigned int key_space)
 			x->val = rng_below(&rng, 1000);
 			pos = live_item(m, &rng);
 			if (what < 2 || !pos ||
-			    !insert_next_to(m, pos, x, what == 2, inline_form)) {
+			    !insert_next_to(m, pos, x, what == 2)) {
 				do
 					x->key = rng_below(&rng, key_space);
 				while (key_taken(m, x->key));
-				insert_descent(m, x, inline_form);
+				insert_descent(m, x);
 			}
 			m->live[slot] = true;
 			m->nlive++;
 		} else if (what < 8) {
 			if (!(x = live_item(m, &rng)))
 				continue;
-			if (inline_form)
-				avl_remove_with(&m->t, &x->node, augment);
-			else
-				avl_remove(&m->t, &x->node);
+			avl_remove(&m->t, &x->node);
 			assert_null(x->node.parent);
 			m->live[x - m->items] = false;
 			m->nlive--;
@@ -104,10 +93,7 @@ static void run(uint64_t seed, unsigned int ops, unsigned int key_space)
 			if (!(x = live_item(m, &rng)))
 				continue;
 			x->val = rng_below(&rng, 1000);
-			if (inline_form)
-				avl_propagate_with(&x->node, augment);
-			else
-				avl_propagate(&m->t, &x->node);
+			avl_propagate(&m->t, &x->node);
 		}
 		check(m);
 	}
@@ -134,7 +120,7 @@ static void test_sorted_and_root_removal(void **state)
 	for (unsigned int i = 0; i < SLOTS; i++) {
 		m->items[i].key = i;
 		m->items[i].val = (i * 7919u) % 1000;
-		insert_descent(m, &m->items[i], i % 2);
+		insert_descent(m, &m->items[i]);
 		m->live[i] = true;
 		m->nlive++;
 		check(m);
@@ -144,7 +130,7 @@ static void test_sorted_and_root_removal(void **state)
 	while (m->t.root) {
 		struct item *x = item(m->t.root);
 
-		avl_remove_with(&m->t, &x->node, augment);
+		avl_remove(&m->t, &x->node);
 		m->live[x - m->items] = false;
 		m->nlive--;
 		check(m);

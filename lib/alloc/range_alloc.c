@@ -18,12 +18,13 @@
  *   subtree's holes, so a best-fit walk skips subtrees where no hole
  *   contains an address of the request's alignment.
  *
- * by_addr is an AVL tree (avl.h); the two hole trees are red-black trees
- * (rbtree.h), because a hole is resized, re-sorted or handed over on
- * almost every insert and remove, and a red-black tree rebalances with
- * less work.  A node placed inside a hole takes the hole's places in both
- * trees whenever the part after it is the larger; the part before
- * re-enters next to it.
+ * All three are red-black trees (rbtree.h): a hole is resized, re-sorted
+ * or handed over, and a node linked or unlinked by address, on every
+ * insert and remove, and a red-black tree rebalances with less work than
+ * an AVL tree (no height to recompute at every level it climbs).  A node
+ * placed inside a hole takes the hole's places in both hole trees
+ * whenever the part after it is the larger; the part before re-enters
+ * next to it.
  *
  * Removing a node merges its hole into the previous node's hole, so holes
  * never need coalescing.
@@ -41,8 +42,8 @@
  * (adjust_span(), fit_hole_avoiding()).
  *
  * Locking: the caller's (the vm lock).  The one exception is
- * range_lookup_rcu(), which follows the by_addr links that avl.c publishes
- * with release stores, for a vm's lock-free readers.
+ * range_lookup_rcu(), which follows the by_addr links that rbtree.h
+ * publishes with release stores, for a vm's lock-free readers.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -819,7 +820,7 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 	node->next = prev->next;
 	prev->next->prev = node;
 	prev->next = node;
-	avl_insert_after_with(&ra->by_addr, &prev->by_addr, &node->by_addr, NULL);
+	rb_insert_after_with(&ra->by_addr, &prev->by_addr, &node->by_addr, NULL);
 	if (hole && hole >= gap) {
 		/* The part after @node is the larger (all of it at the
 		 * hole's start): it passes to @node, which takes the hole's
@@ -846,7 +847,7 @@ static void unlink_node(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 	struct gtt_range_node *prev = node->prev;
 	uint64_t merged = prev->hole + node->size + node->hole;
 
-	avl_remove_with(&ra->by_addr, &node->by_addr, NULL);
+	rb_erase_with(&ra->by_addr, &node->by_addr, NULL);
 	prev->next = node->next;
 	node->next->prev = prev;
 	if (node->has_hole && !prev->has_hole) {
@@ -899,14 +900,14 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->adjust = default_adjust;
 	ra->adjust_arg = ra;
 	ra->free_node = NULL;
-	avl_init(&ra->by_addr, NULL);
+	rb_init(&ra->by_addr);
 	rb_init(&ra->hole_addr);
 	rb_init(&ra->by_size);
 	ra->head.start = start;
 	ra->head.color = GTT_COLOR_NONE;
 	ra->head.prev = ra->head.next = &ra->head;
 	ra->head.ra = ra;
-	avl_insert(&ra->by_addr, NULL, &ra->by_addr.root, &ra->head.by_addr);
+	rb_insert_with(&ra->by_addr, NULL, &ra->by_addr.root, &ra->head.by_addr, NULL);
 	set_hole(ra, &ra->head, size);
 	if (flags & GTT_RANGE_ALLOC_EMPTY) {
 		struct gtt_range_node *f = mem_zalloc(sizeof(*f));
@@ -1300,13 +1301,14 @@ GTT_API struct gtt_range_node *gtt_range_lookup(struct gtt_range_alloc *ra,
 	return n;
 }
 
-/* A torn walk is given up after this many steps (a real path is ~2 log n). */
+/* A torn walk is given up after this many steps (a real path is at most
+ * 2 log2(n + 1), 40 at a million nodes). */
 #define RCU_MAX_STEPS 128
 
 int range_lookup_rcu(struct gtt_range_alloc *ra, uint64_t addr, void **owner,
 		     uint64_t *start)
 {
-	struct avl_node *n = LOAD_ACQ(ra->by_addr.root), *best = NULL;
+	struct rb_node *n = LOAD_ACQ(ra->by_addr.root), *best = NULL;
 	struct gtt_range_node *x;
 
 	for (int steps = 0; n; steps++) {
@@ -1654,17 +1656,16 @@ static int check_holes(struct gtt_range_alloc *ra, struct rb_node *n)
 int range_alloc_check(struct gtt_range_alloc *ra)
 {
 	struct gtt_range_node *n;
-	struct avl_node *a;
-	struct rb_node *h;
+	struct rb_node *a, *h;
 	uint64_t nodes = 0, used = 0, holes = 0, unadded = 0, prev_end = ra->start;
 
-	if (avl_check(ra->by_addr.root, NULL) < 0 ||
+	if (rb_check(ra->by_addr.root, NULL) < 0 ||
 	    rb_check(ra->hole_addr.root, NULL) < 0 ||
 	    rb_check(ra->by_size.root, NULL) < 0 ||
 	    check_holes(ra, ra->hole_addr.root) || check_align(ra->by_size.root))
 		return -1;
 	/* The trees' in-order walks must match the list. */
-	a = avl_first(&ra->by_addr);
+	a = rb_first(&ra->by_addr);
 	h = rb_first(&ra->hole_addr);
 	n = &ra->head;
 	do {
@@ -1694,7 +1695,7 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 			holes++;
 		}
 		prev_end = hole_start(n);
-		a = avl_next(a);
+		a = rb_next(a);
 		n = n->next;
 	} while (!is_head(ra, n));
 	if (a || h)

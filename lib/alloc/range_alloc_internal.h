@@ -8,7 +8,6 @@
 
 #include <gtt/range_alloc.h>
 
-#include "base/avl.h"
 #include "base/rbtree.h"
 #include "base/rcu.h"
 
@@ -30,7 +29,7 @@ struct gtt_range_node {
 	struct rb_node hole_addr;	/* nodes with a hole, by start */
 	uint64_t max_hole;		/* largest hole in the hole_addr subtree */
 	uint64_t size;
-	struct avl_node by_addr;	/* every node and the head, by start */
+	struct rb_node by_addr;		/* every node and the head, by start */
 	struct gtt_range_node *prev;	/* address order, circular via head */
 	struct gtt_range_node *next;
 	uint32_t color;
@@ -47,7 +46,7 @@ struct gtt_range_node {
 struct gtt_range_alloc {
 	/* Zero-sized sentinel at start; its hole is the space before node 1. */
 	struct gtt_range_node head;
-	struct avl_tree by_addr;
+	struct rb_tree by_addr;
 	struct rb_tree hole_addr;	/* red-black: they change the most */
 	struct rb_tree by_size;
 	uint64_t start;
