@@ -528,7 +528,9 @@ static int make_fit_req(struct gtt_range_alloc *ra,
 		return set_error(-EINVAL, "%s: request is NULL", who);
 	if (!reserved_zero(req->reserved, sizeof(req->reserved)))
 		return set_error(-EINVAL, "%s: the request has non-zero reserved fields (built against a newer libgtt?)", who);
-	if (!req->size || req->size % ra->page_size)
+	/* The page size is a power of two: a mask, not a division, on
+	 * every insert. */
+	if (!req->size || (req->size & (ra->page_size - 1)))
 		return set_error(-EINVAL,
 				 "%s: size 0x%llx is zero or not a multiple of the page size 0x%llx",
 				 who, (unsigned long long)req->size,
@@ -1008,7 +1010,7 @@ static int reserve(struct gtt_range_alloc *ra, uint64_t start, uint64_t size,
 	struct fit_req r;
 	uint64_t at;
 
-	if (!size || size % ra->page_size || start % ra->page_size)
+	if (!size || ((size | start) & (ra->page_size - 1)))
 		return set_error(-EINVAL, "%s: [0x%llx, +0x%llx) is empty or not page-aligned",
 				 who, (unsigned long long)start, (unsigned long long)size);
 	if (!inside(ra, start, size))
