@@ -148,24 +148,29 @@ static inline uint32_t color_of(const struct gtt_range_alloc *ra,
 
 /* ---- tree maintenance ---- */
 
-/*
- * Last node of a start-ordered tree (@root, linked through @field) whose
- * start is <= @addr, or NULL.  A macro for both such trees: the address
- * tree is an AVL tree, the hole tree a red-black one.
- */
-#define LAST_BY_START(root, field, addr) __extension__ ({			\
-	__typeof__(*(root)) *n_ = (root), *best_ = NULL;			\
-										\
-	while (n_) {								\
-		if (container_of(n_, struct gtt_range_node, field)->start <= (addr)) { \
-			best_ = n_;						\
-			n_ = n_->right;						\
-		} else {							\
-			n_ = n_->left;						\
-		}								\
-	}									\
-	best_ ? container_of(best_, struct gtt_range_node, field) : NULL;	\
-})
+/* The node linked into a start-ordered tree at @n through @member. */
+static inline struct gtt_range_node *at(const struct rb_node *n, size_t member)
+{
+	return (struct gtt_range_node *)(void *)((char *)n - member);
+}
+
+/* Last node of a start-ordered tree (the node's link at @member) whose
+ * start is <= @addr, or NULL. */
+static struct gtt_range_node *last_by_start(const struct rb_tree *t,
+					    size_t member, uint64_t addr)
+{
+	struct rb_node *n = t->root, *best = NULL;
+
+	while (n) {
+		if (at(n, member)->start <= addr) {
+			best = n;
+			n = n->right;
+		} else {
+			n = n->left;
+		}
+	}
+	return best ? at(best, member) : NULL;
+}
 
 /* Insert hole owner @n into the address-ordered hole tree by a descent. */
 static void hole_addr_insert(struct gtt_range_alloc *ra, struct gtt_range_node *n)
@@ -184,7 +189,8 @@ static void hole_addr_insert(struct gtt_range_alloc *ra, struct gtt_range_node *
 static struct gtt_range_node *last_hole_by_start(const struct gtt_range_alloc *ra,
 						 uint64_t addr)
 {
-	return LAST_BY_START(ra->hole_addr.root, hole_addr, addr);
+	return last_by_start(&ra->hole_addr, offsetof(struct gtt_range_node, hole_addr),
+			     addr);
 }
 
 /*
@@ -336,7 +342,9 @@ static void pass_hole(struct gtt_range_alloc *ra, struct gtt_range_node *from,
 static struct gtt_range_node *last_at_or_below(struct gtt_range_alloc *ra,
 					       uint64_t addr)
 {
-	struct gtt_range_node *n = LAST_BY_START(ra->by_addr.root, by_addr, addr);
+	struct gtt_range_node *n = last_by_start(&ra->by_addr,
+						 offsetof(struct gtt_range_node, by_addr),
+						 addr);
 
 	return n ? n : &ra->head;
 }
