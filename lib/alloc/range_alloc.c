@@ -18,6 +18,14 @@
  *   subtree's holes, so a best-fit walk skips subtrees where no hole
  *   contains an address of the request's alignment.
  *
+ * All three are red-black trees (rbtree.h): a hole is resized, re-sorted
+ * or handed over, and a node linked or unlinked by address, on every
+ * insert and remove, and a red-black tree rebalances with less work than
+ * an AVL tree (no height to recompute at every level it climbs).  A node
+ * placed inside a hole takes the hole's places in both hole trees
+ * whenever the part after it is the larger; the part before re-enters
+ * next to it.
+ *
  * Removing a node merges its hole into the previous node's hole, so holes
  * never need coalescing.
  *
@@ -34,8 +42,8 @@
  * (adjust_span(), fit_hole_avoiding()).
  *
  * Locking: the caller's (the vm lock).  The one exception is
- * range_lookup_rcu(), which follows the by_addr links that avl.c publishes
- * with release stores, for a vm's lock-free readers.
+ * range_lookup_rcu(), which follows the by_addr links that rbtree.h
+ * publishes with release stores, for a vm's lock-free readers.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -47,12 +55,14 @@
 #define hole_node(n) container_of(n, struct gtt_range_node, hole_addr)
 #define size_node(n) container_of(n, struct gtt_range_node, by_size)
 
-static inline uint64_t max_hole_of(const struct avl_node *n)
+static inline uint64_t max_hole_of(const struct rb_node *n)
 {
 	return n ? hole_node(n)->max_hole : 0;
 }
 
-static bool augment_max_hole(struct avl_node *n)
+/* The augmentations are inlined into the trees' hot paths (rbtree.h). */
+static inline __attribute__((always_inline)) bool
+augment_max_hole(struct rb_node *n)
 {
 	struct gtt_range_node *x = hole_node(n);
 	uint64_t m = u64_max(x->hole, u64_max(max_hole_of(n->left),
@@ -78,12 +88,13 @@ static inline unsigned int hole_align(const struct gtt_range_node *n)
 	return 63u - (unsigned int)__builtin_clzll((hs - 1) ^ (hs + n->hole - 1));
 }
 
-static inline unsigned int max_align_of(const struct avl_node *n)
+static inline unsigned int max_align_of(const struct rb_node *n)
 {
 	return n ? size_node(n)->max_align : 0;
 }
 
-static bool augment_max_align(struct avl_node *n)
+static inline __attribute__((always_inline)) bool
+augment_max_align(struct rb_node *n)
 {
 	struct gtt_range_node *x = size_node(n);
 	unsigned int m = hole_align(x), l = max_align_of(n->left),
@@ -137,37 +148,18 @@ static inline uint32_t color_of(const struct gtt_range_alloc *ra,
 
 /* ---- tree maintenance ---- */
 
-/* Nodes are linked into two start-ordered trees through different members. */
-static inline struct gtt_range_node *at(const struct avl_node *n, size_t member)
+/* The node linked into a start-ordered tree at @n through @member. */
+static inline struct gtt_range_node *at(const struct rb_node *n, size_t member)
 {
 	return (struct gtt_range_node *)(void *)((char *)n - member);
 }
 
-static inline struct avl_node *link_of(struct gtt_range_node *n, size_t member)
-{
-	return (struct avl_node *)(void *)((char *)n + member);
-}
-
-/* Insert @n into a start-ordered tree; ties go right, so the head
- * precedes a node at the same start. */
-static void insert_by_start(struct avl_tree *t, size_t member,
-			    struct gtt_range_node *n)
-{
-	struct avl_node **link = &t->root, *parent = NULL;
-
-	while (*link) {
-		parent = *link;
-		link = n->start < at(parent, member)->start ? &parent->left
-							     : &parent->right;
-	}
-	avl_insert(t, parent, link, link_of(n, member));
-}
-
-/* Last node of a start-ordered tree whose start is <= @addr, or NULL. */
-static struct gtt_range_node *last_by_start(const struct avl_tree *t,
+/* Last node of a start-ordered tree (the node's link at @member) whose
+ * start is <= @addr, or NULL. */
+static struct gtt_range_node *last_by_start(const struct rb_tree *t,
 					    size_t member, uint64_t addr)
 {
-	struct avl_node *n = t->root, *best = NULL;
+	struct rb_node *n = t->root, *best = NULL;
 
 	while (n) {
 		if (at(n, member)->start <= addr) {
@@ -180,61 +172,39 @@ static struct gtt_range_node *last_by_start(const struct avl_tree *t,
 	return best ? at(best, member) : NULL;
 }
 
-#define BY_ADDR offsetof(struct gtt_range_node, by_addr)
-#define HOLE_ADDR offsetof(struct gtt_range_node, hole_addr)
-
-/* The in-order predecessor of @n (avl.h has only the successor). */
-static struct avl_node *avl_prev(struct avl_node *n)
+/* Insert hole owner @n into the address-ordered hole tree by a descent. */
+static void hole_addr_insert(struct gtt_range_alloc *ra, struct gtt_range_node *n)
 {
-	struct avl_node *p;
-
-	if (n->left) {
-		for (n = n->left; n->right; n = n->right)
-			;
-		return n;
-	}
-	for (p = n->parent; p && p->left == n; n = p, p = p->parent)
-		;
-	return p;
-}
-
-static void size_tree_insert(struct gtt_range_alloc *ra,
-			     struct gtt_range_node *n)
-{
-	struct avl_node **link = &ra->by_size.root, *parent = NULL;
+	struct rb_node **link = &ra->hole_addr.root, *parent = NULL;
 
 	while (*link) {
-		struct gtt_range_node *p = size_node(*link);
-
 		parent = *link;
-		if (n->hole < p->hole || (n->hole == p->hole && n->start < p->start))
-			link = &parent->left;
-		else
-			link = &parent->right;
+		link = n->start < hole_node(parent)->start ? &parent->left
+							   : &parent->right;
 	}
-	avl_insert(&ra->by_size, parent, link, &n->by_size);
+	rb_insert_with(&ra->hole_addr, parent, link, &n->hole_addr, augment_max_hole);
 }
 
-static void hole_trees_insert(struct gtt_range_alloc *ra,
-			      struct gtt_range_node *n)
+/* The last hole owner whose start is <= @addr, or NULL. */
+static struct gtt_range_node *last_hole_by_start(const struct gtt_range_alloc *ra,
+						 uint64_t addr)
 {
-	n->max_align = 0;
-	size_tree_insert(ra, n);
-	n->max_hole = n->hole;
-	insert_by_start(&ra->hole_addr, HOLE_ADDR, n);
-	n->has_hole = true;
-	ra->holes++;
+	return last_by_start(&ra->hole_addr, offsetof(struct gtt_range_node, hole_addr),
+			     addr);
 }
 
-static void hole_trees_remove(struct gtt_range_alloc *ra,
-			      struct gtt_range_node *n)
+/*
+ * The hole trees' changes, with their augmentation inlined: these run
+ * several times per insert and remove.
+ */
+static void size_tree_remove(struct gtt_range_alloc *ra, struct gtt_range_node *n)
 {
-	if (!n->has_hole)
-		return;
-	avl_remove(&ra->by_size, &n->by_size);
-	avl_remove(&ra->hole_addr, &n->hole_addr);
-	n->has_hole = false;
-	ra->holes--;
+	rb_erase_with(&ra->by_size, &n->by_size, augment_max_align);
+}
+
+static void hole_addr_remove(struct gtt_range_alloc *ra, struct gtt_range_node *n)
+{
+	rb_erase_with(&ra->hole_addr, &n->hole_addr, augment_max_hole);
 }
 
 /* Does @a come before @b in the size tree's order (hole, start)? */
@@ -244,48 +214,80 @@ static inline bool size_before(const struct gtt_range_node *a,
 	return a->hole < b->hole || (a->hole == b->hole && a->start < b->start);
 }
 
-/* Is @n (in the size tree, its hole just changed) still in order there? */
-static bool size_order_holds(struct gtt_range_node *n)
+static void size_tree_insert(struct gtt_range_alloc *ra,
+			     struct gtt_range_node *n)
 {
-	struct avl_node *p = avl_prev(&n->by_size), *x = avl_next(&n->by_size);
+	struct rb_node **link = &ra->by_size.root, *parent = NULL;
 
-	return (!p || size_before(size_node(p), n)) &&
-	       (!x || size_before(n, size_node(x)));
+	while (*link) {
+		parent = *link;
+		link = size_before(n, size_node(parent)) ? &parent->left : &parent->right;
+	}
+	rb_insert_with(&ra->by_size, parent, link, &n->by_size, augment_max_align);
 }
 
 /*
- * Put @new in @old's place in tree @t, links and height included: the
- * caller knows that @new sorts where @old did (only for the hole trees,
- * which lock-free readers never follow).
+ * @n (its hole set) enters both hole trees.  @pred or @succ, when not
+ * NULL, is the hole owner right before or after it by address: the
+ * address tree links it next to that one instead of descending.
  */
-static void tree_replace(struct avl_tree *t, struct avl_node *old,
-			 struct avl_node *new)
+static void hole_trees_insert(struct gtt_range_alloc *ra,
+			      struct gtt_range_node *n,
+			      struct gtt_range_node *pred,
+			      struct gtt_range_node *succ)
 {
-	*new = *old;
-	if (!old->parent)
-		t->root = new;
-	else if (old->parent->left == old)
-		old->parent->left = new;
+	n->max_align = 0;
+	size_tree_insert(ra, n);
+	n->max_hole = n->hole;
+	if (pred)
+		rb_insert_after_with(&ra->hole_addr, &pred->hole_addr,
+				     &n->hole_addr, augment_max_hole);
+	else if (succ)
+		rb_insert_before_with(&ra->hole_addr, &succ->hole_addr,
+				      &n->hole_addr, augment_max_hole);
 	else
-		old->parent->right = new;
-	if (new->left)
-		new->left->parent = new;
-	if (new->right)
-		new->right->parent = new;
-	old->parent = old->left = old->right = NULL;
+		hole_addr_insert(ra, n);
+	n->has_hole = true;
+	ra->holes++;
 }
 
-/* @n's hole (in both trees) changed size: re-sort it by size only if its
- * order changed, and refresh the maxima above it. */
-static void hole_resized(struct gtt_range_alloc *ra, struct gtt_range_node *n)
+static void hole_trees_remove(struct gtt_range_alloc *ra,
+			      struct gtt_range_node *n)
 {
-	if (!size_order_holds(n)) {
-		avl_remove(&ra->by_size, &n->by_size);
+	if (!n->has_hole)
+		return;
+	size_tree_remove(ra, n);
+	hole_addr_remove(ra, n);
+	n->has_hole = false;
+	ra->holes--;
+}
+
+/*
+ * Is @n (in the size tree, its key just changed) still in order there?
+ * Only the neighbour on the side it moved to can be out of order: the
+ * next one if its key grew (@grew), else the previous one.
+ */
+static bool size_order_holds(struct gtt_range_node *n, bool grew)
+{
+	struct rb_node *x = grew ? rb_next(&n->by_size) : rb_prev(&n->by_size);
+
+	return !x || (grew ? size_before(n, size_node(x))
+			   : size_before(size_node(x), n));
+}
+
+/* @n's hole (in both trees) changed size, its size key growing if @grew:
+ * re-sort it by size only if its order changed, and refresh the maxima
+ * above it. */
+static void hole_resized(struct gtt_range_alloc *ra, struct gtt_range_node *n,
+			 bool grew)
+{
+	if (!size_order_holds(n, grew)) {
+		size_tree_remove(ra, n);
 		size_tree_insert(ra, n);
 	} else {
-		avl_propagate(&ra->by_size, &n->by_size);
+		rb_propagate_with(&n->by_size, augment_max_align);
 	}
-	avl_propagate(&ra->hole_addr, &n->hole_addr);
+	rb_propagate_with(&n->hole_addr, augment_max_hole);
 }
 
 /*
@@ -300,14 +302,16 @@ static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 	if (n->hole == hole)
 		return;
 	if (n->has_hole && hole) {
+		bool grew = hole > n->hole;
+
 		n->hole = hole;
-		hole_resized(ra, n);
+		hole_resized(ra, n, grew);
 		return;
 	}
 	hole_trees_remove(ra, n);
 	n->hole = hole;
 	if (hole)
-		hole_trees_insert(ra, n);
+		hole_trees_insert(ra, n, NULL, NULL);
 }
 
 /*
@@ -318,37 +322,44 @@ static void set_hole(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 static void pass_hole(struct gtt_range_alloc *ra, struct gtt_range_node *from,
 		      struct gtt_range_node *to, uint64_t hole)
 {
-	tree_replace(&ra->hole_addr, &from->hole_addr, &to->hole_addr);
-	tree_replace(&ra->by_size, &from->by_size, &to->by_size);
+	uint64_t from_hole = from->hole;
+	bool grew;
+
+	rb_replace(&ra->hole_addr, &from->hole_addr, &to->hole_addr);
+	rb_replace(&ra->by_size, &from->by_size, &to->by_size);
 	to->max_hole = from->max_hole;
 	to->max_align = from->max_align;
 	to->has_hole = true;
 	from->has_hole = false;
 	from->hole = 0;
+	/* Which way the size key (hole, start) moved. */
+	grew = hole > from_hole || (hole == from_hole && to->start > from->start);
 	to->hole = hole;
-	hole_resized(ra, to);
+	hole_resized(ra, to, grew);
 }
 
 /* Last node (possibly the head) whose start is <= @addr. */
 static struct gtt_range_node *last_at_or_below(struct gtt_range_alloc *ra,
 					       uint64_t addr)
 {
-	struct gtt_range_node *n = last_by_start(&ra->by_addr, BY_ADDR, addr);
+	struct gtt_range_node *n = last_by_start(&ra->by_addr,
+						 offsetof(struct gtt_range_node, by_addr),
+						 addr);
 
 	return n ? n : &ra->head;
 }
 
-static inline struct avl_node *kid(const struct avl_node *n, int right)
+static inline struct rb_node *kid(const struct rb_node *n, int right)
 {
 	return right ? n->right : n->left;
 }
 
 /* In subtree @x (whose max_hole >= size), the left- or rightmost node with a hole >= size. */
-static struct gtt_range_node *extreme_with_hole(struct avl_node *x,
+static struct gtt_range_node *extreme_with_hole(struct rb_node *x,
 						uint64_t size, int rightmost)
 {
 	for (;;) {
-		struct avl_node *c = kid(x, rightmost);
+		struct rb_node *c = kid(x, rightmost);
 
 		if (c && max_hole_of(c) >= size)
 			x = c;
@@ -363,11 +374,11 @@ static struct gtt_range_node *extreme_with_hole(struct avl_node *x,
 static struct gtt_range_node *step_with_hole(struct gtt_range_node *node,
 					     uint64_t size, int forward)
 {
-	struct avl_node *n = &node->hole_addr, *x = kid(n, forward);
+	struct rb_node *n = &node->hole_addr, *x = kid(n, forward);
 
 	if (x && max_hole_of(x) >= size)
 		return extreme_with_hole(x, size, !forward);
-	for (struct avl_node *p = n->parent; p; n = p, p = p->parent) {
+	for (struct rb_node *p = n->parent; p; n = p, p = p->parent) {
 		if (kid(p, !forward) != n)
 			continue;
 		if (hole_node(p)->hole >= size)
@@ -525,7 +536,9 @@ static int make_fit_req(struct gtt_range_alloc *ra,
 		return set_error(-EINVAL, "%s: request is NULL", who);
 	if (!reserved_zero(req->reserved, sizeof(req->reserved)))
 		return set_error(-EINVAL, "%s: the request has non-zero reserved fields (built against a newer libgtt?)", who);
-	if (!req->size || req->size % ra->page_size)
+	/* The page size is a power of two: a mask, not a division, on
+	 * every insert. */
+	if (!req->size || (req->size & (ra->page_size - 1)))
 		return set_error(-EINVAL,
 				 "%s: size 0x%llx is zero or not a multiple of the page size 0x%llx",
 				 who, (unsigned long long)req->size,
@@ -579,7 +592,7 @@ static inline unsigned int align_log2(const struct fit_req *r)
 
 /* Leftmost node of by_size subtree @x (max_align >= @k) whose hole holds
  * an address aligned to 2^@k. */
-static struct avl_node *leftmost_aligned(struct avl_node *x, unsigned int k)
+static struct rb_node *leftmost_aligned(struct rb_node *x, unsigned int k)
 {
 	for (;;) {
 		if (x->left && max_align_of(x->left) >= k)
@@ -596,11 +609,11 @@ static struct avl_node *leftmost_aligned(struct avl_node *x, unsigned int k)
 static struct gtt_range_node *size_next(struct gtt_range_node *node,
 					unsigned int k)
 {
-	struct avl_node *n = &node->by_size, *x = n->right;
+	struct rb_node *n = &node->by_size, *x = n->right;
 
 	if (x && max_align_of(x) >= k)
 		return size_node(leftmost_aligned(x, k));
-	for (struct avl_node *p = n->parent; p; n = p, p = p->parent) {
+	for (struct rb_node *p = n->parent; p; n = p, p = p->parent) {
 		if (p->right == n)
 			continue;
 		if (hole_align(size_node(p)) >= k)
@@ -617,7 +630,7 @@ static struct gtt_range_node *size_next(struct gtt_range_node *node,
 static struct gtt_range_node *size_first(struct gtt_range_alloc *ra,
 					 const struct fit_req *r)
 {
-	struct avl_node *x = ra->by_size.root, *best = NULL;
+	struct rb_node *x = ra->by_size.root, *best = NULL;
 
 	while (x) {
 		if (size_node(x)->hole >= r->size) {
@@ -638,7 +651,7 @@ static struct gtt_range_node *size_first(struct gtt_range_alloc *ra,
 static struct gtt_range_node *addr_first(struct gtt_range_alloc *ra,
 					 const struct fit_req *r)
 {
-	struct gtt_range_node *n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->lo);
+	struct gtt_range_node *n = last_hole_by_start(ra, r->lo);
 
 	if (!n)
 		n = ra->hole_addr.root && max_hole_of(ra->hole_addr.root) >= r->size ?
@@ -666,7 +679,7 @@ static struct gtt_range_node *first_candidate(struct gtt_range_alloc *ra,
 	case GTT_PLACE_LOW:
 		return addr_first(ra, r);
 	case GTT_PLACE_HIGH:
-		n = last_by_start(&ra->hole_addr, HOLE_ADDR, r->last);
+		n = last_hole_by_start(ra, r->last);
 		if (n && n->hole < r->size)
 			n = step_with_hole(n, r->size, 0);
 		return n && hole_last(n) >= r->lo ? n : NULL;
@@ -807,7 +820,7 @@ static void link_counts(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 		      struct gtt_range_node *node, uint64_t at)
 {
-	uint64_t hole = prev->hole - (at - hole_start(prev)) - node->size;
+	uint64_t gap = at - hole_start(prev), hole = prev->hole - gap - node->size;
 
 	node->start = at;
 	node->ra = ra;
@@ -817,18 +830,24 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 	node->next = prev->next;
 	prev->next->prev = node;
 	prev->next = node;
-	avl_insert_after(&ra->by_addr, &prev->by_addr, &node->by_addr);
-	if (at == hole_start(prev) && hole) {
-		/* At the start of the hole: the rest of it passes to @node. */
+	rb_insert_after_with(&ra->by_addr, &prev->by_addr, &node->by_addr, NULL);
+	if (hole && hole >= gap) {
+		/* The part after @node is the larger (all of it at the
+		 * hole's start): it passes to @node, which takes the hole's
+		 * places in the trees; the part before re-enters as @prev's,
+		 * right before @node by address. */
 		pass_hole(ra, prev, node, hole);
-		link_counts(ra, node);
-		return;
+		if (gap) {
+			prev->hole = gap;
+			hole_trees_insert(ra, prev, NULL, node);
+		}
+	} else {
+		if (hole) {
+			node->hole = hole;
+			hole_trees_insert(ra, node, prev, NULL);
+		}
+		set_hole(ra, prev, gap);
 	}
-	if (hole) {
-		node->hole = hole;
-		hole_trees_insert(ra, node);
-	}
-	set_hole(ra, prev, at - hole_start(prev));
 	link_counts(ra, node);
 }
 
@@ -838,7 +857,7 @@ static void unlink_node(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 	struct gtt_range_node *prev = node->prev;
 	uint64_t merged = prev->hole + node->size + node->hole;
 
-	avl_remove(&ra->by_addr, &node->by_addr);
+	rb_erase_with(&ra->by_addr, &node->by_addr, NULL);
 	prev->next = node->next;
 	node->next->prev = prev;
 	if (node->has_hole && !prev->has_hole) {
@@ -891,14 +910,14 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->adjust = default_adjust;
 	ra->adjust_arg = ra;
 	ra->free_node = NULL;
-	avl_init(&ra->by_addr, NULL);
-	avl_init(&ra->hole_addr, augment_max_hole);
-	avl_init(&ra->by_size, augment_max_align);
+	rb_init(&ra->by_addr);
+	rb_init(&ra->hole_addr);
+	rb_init(&ra->by_size);
 	ra->head.start = start;
 	ra->head.color = GTT_COLOR_NONE;
 	ra->head.prev = ra->head.next = &ra->head;
 	ra->head.ra = ra;
-	insert_by_start(&ra->by_addr, BY_ADDR, &ra->head);
+	rb_insert_with(&ra->by_addr, NULL, &ra->by_addr.root, &ra->head.by_addr, NULL);
 	set_hole(ra, &ra->head, size);
 	if (flags & GTT_RANGE_ALLOC_EMPTY) {
 		struct gtt_range_node *f = mem_zalloc(sizeof(*f));
@@ -999,7 +1018,7 @@ static int reserve(struct gtt_range_alloc *ra, uint64_t start, uint64_t size,
 	struct fit_req r;
 	uint64_t at;
 
-	if (!size || size % ra->page_size || start % ra->page_size)
+	if (!size || ((size | start) & (ra->page_size - 1)))
 		return set_error(-EINVAL, "%s: [0x%llx, +0x%llx) is empty or not page-aligned",
 				 who, (unsigned long long)start, (unsigned long long)size);
 	if (!inside(ra, start, size))
@@ -1161,9 +1180,9 @@ GTT_API int gtt_range_next_hole(struct gtt_range_alloc *ra, uint64_t from,
 
 	if (!ra || !start || !size)
 		return set_error(-EINVAL, "gtt_range_next_hole: NULL argument");
-	n = last_by_start(&ra->hole_addr, HOLE_ADDR, from);
+	n = last_hole_by_start(ra, from);
 	if (!n)
-		n = ra->hole_addr.root ? hole_node(avl_first(&ra->hole_addr)) : NULL;
+		n = ra->hole_addr.root ? hole_node(rb_first(&ra->hole_addr)) : NULL;
 	else if (hole_start(n) < from)
 		n = step_with_hole(n, 1, 1);
 	if (!n)
@@ -1178,7 +1197,7 @@ GTT_API int gtt_range_alloc_print(struct gtt_range_alloc *ra, FILE *fp,
 				  const char *prefix)
 {
 	uint64_t total, free = 0;
-	struct avl_node *x;
+	struct rb_node *x;
 	int bad = 0;
 
 	if (!ra || !fp || !prefix)
@@ -1186,9 +1205,7 @@ GTT_API int gtt_range_alloc_print(struct gtt_range_alloc *ra, FILE *fp,
 	total = ra->last - ra->start + 1 - ra->unadded;
 	bad |= fprintf(fp, "%sutil_vma_heap:\n", prefix) < 0;
 	/* Highest first, as util_vma_heap keeps its holes. */
-	for (x = ra->hole_addr.root; x && x->right; x = x->right)
-		;
-	for (; x; x = avl_prev(x)) {
+	for (x = rb_last(&ra->hole_addr); x; x = rb_prev(x)) {
 		struct gtt_range_node *n = hole_node(x);
 
 		bad |= fprintf(fp, "%s    hole: offset = %" PRIu64 " (0x%" PRIx64 "), size = %" PRIu64 " (0x%" PRIx64 ")\n",
@@ -1294,13 +1311,14 @@ GTT_API struct gtt_range_node *gtt_range_lookup(struct gtt_range_alloc *ra,
 	return n;
 }
 
-/* A torn walk is given up after this many steps (a real path is ~2 log n). */
+/* A torn walk is given up after this many steps (a real path is at most
+ * 2 log2(n + 1), 40 at a million nodes). */
 #define RCU_MAX_STEPS 128
 
 int range_lookup_rcu(struct gtt_range_alloc *ra, uint64_t addr, void **owner,
 		     uint64_t *start)
 {
-	struct avl_node *n = LOAD_ACQ(ra->by_addr.root), *best = NULL;
+	struct rb_node *n = LOAD_ACQ(ra->by_addr.root), *best = NULL;
 	struct gtt_range_node *x;
 
 	for (int steps = 0; n; steps++) {
@@ -1622,7 +1640,7 @@ size_t range_scan_run(const struct gtt_range_alloc *ra, const struct fit_req *r,
 
 /* ---- invariant check for tests ---- */
 
-static int check_align(struct avl_node *n)
+static int check_align(struct rb_node *n)
 {
 	unsigned int m;
 
@@ -1636,7 +1654,7 @@ static int check_align(struct avl_node *n)
 	return m == size_node(n)->max_align ? 0 : -1;
 }
 
-static int check_holes(struct gtt_range_alloc *ra, struct avl_node *n)
+static int check_holes(struct gtt_range_alloc *ra, struct rb_node *n)
 {
 	uint64_t m;
 
@@ -1654,17 +1672,17 @@ static int check_holes(struct gtt_range_alloc *ra, struct avl_node *n)
 int range_alloc_check(struct gtt_range_alloc *ra)
 {
 	struct gtt_range_node *n;
-	struct avl_node *a, *h;
+	struct rb_node *a, *h;
 	uint64_t nodes = 0, used = 0, holes = 0, unadded = 0, prev_end = ra->start;
 
-	if (avl_check(ra->by_addr.root, NULL) < 0 ||
-	    avl_check(ra->hole_addr.root, NULL) < 0 ||
-	    avl_check(ra->by_size.root, NULL) < 0 ||
+	if (rb_check(ra->by_addr.root, NULL) < 0 ||
+	    rb_check(ra->hole_addr.root, NULL) < 0 ||
+	    rb_check(ra->by_size.root, NULL) < 0 ||
 	    check_holes(ra, ra->hole_addr.root) || check_align(ra->by_size.root))
 		return -1;
 	/* The trees' in-order walks must match the list. */
-	a = avl_first(&ra->by_addr);
-	h = avl_first(&ra->hole_addr);
+	a = rb_first(&ra->by_addr);
+	h = rb_first(&ra->hole_addr);
 	n = &ra->head;
 	do {
 		if (!a || addr_node(a) != n)
@@ -1689,11 +1707,11 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 		if (n->has_hole) {
 			if (!h || hole_node(h) != n)
 				return -1;
-			h = avl_next(h);
+			h = rb_next(h);
 			holes++;
 		}
 		prev_end = hole_start(n);
-		a = avl_next(a);
+		a = rb_next(a);
 		n = n->next;
 	} while (!is_head(ra, n));
 	if (a || h)

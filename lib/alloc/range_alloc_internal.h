@@ -8,7 +8,7 @@
 
 #include <gtt/range_alloc.h>
 
-#include "base/avl.h"
+#include "base/rbtree.h"
 #include "base/rcu.h"
 
 /*
@@ -19,17 +19,17 @@
 struct gtt_range_node {
 	union {
 		/* nodes with a hole, by (hole, start), augmented with max_align */
-		struct avl_node by_size;
+		struct rb_node by_size;
 		/* Deferred free (vm with RCU readers): a removed node is in no
 		 * hole tree, and RCU readers only follow by_addr. */
 		struct rcu_head rcu;
 	};
 	uint64_t hole;			/* free bytes right after this node */
 	uint64_t start;
-	struct avl_node hole_addr;	/* nodes with a hole, by start */
+	struct rb_node hole_addr;	/* nodes with a hole, by start */
 	uint64_t max_hole;		/* largest hole in the hole_addr subtree */
 	uint64_t size;
-	struct avl_node by_addr;	/* every node and the head, by start */
+	struct rb_node by_addr;		/* every node and the head, by start */
 	struct gtt_range_node *prev;	/* address order, circular via head */
 	struct gtt_range_node *next;
 	uint32_t color;
@@ -46,9 +46,9 @@ struct gtt_range_node {
 struct gtt_range_alloc {
 	/* Zero-sized sentinel at start; its hole is the space before node 1. */
 	struct gtt_range_node head;
-	struct avl_tree by_addr;
-	struct avl_tree hole_addr;
-	struct avl_tree by_size;
+	struct rb_tree by_addr;
+	struct rb_tree hole_addr;	/* red-black: they change the most */
+	struct rb_tree by_size;
 	uint64_t start;
 	uint64_t last;			/* inclusive: the space may end at 2^64 */
 	uint64_t page_size;

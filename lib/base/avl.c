@@ -194,9 +194,12 @@ void avl_remove(struct avl_tree *t, struct avl_node *node)
 
 void avl_propagate(struct avl_tree *t, struct avl_node *node)
 {
-	for (; node; node = node->parent)
-		if (!update(t, node))
-			return;
+	/* Heights do not change here: only the summary is recomputed (and
+	 * without an augmentation nothing above @node depends on it). */
+	if (t->augment)
+		for (; node; node = node->parent)
+			if (!t->augment(node))
+				return;
 }
 
 struct avl_node *avl_first(const struct avl_tree *t)
@@ -218,6 +221,19 @@ struct avl_node *avl_next(const struct avl_node *n)
 		return (struct avl_node *)n;
 	}
 	while (n->parent && n->parent->right == n)
+		n = n->parent;
+	return n->parent;
+}
+
+struct avl_node *avl_prev(const struct avl_node *n)
+{
+	if (n->left) {
+		n = n->left;
+		while (n->right)
+			n = n->right;
+		return (struct avl_node *)n;
+	}
+	while (n->parent && n->parent->left == n)
 		n = n->parent;
 	return n->parent;
 }

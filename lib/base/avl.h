@@ -55,6 +55,8 @@ void avl_propagate(struct avl_tree *t, struct avl_node *node);
 
 struct avl_node *avl_first(const struct avl_tree *t);
 struct avl_node *avl_next(const struct avl_node *node);
+/* The in-order predecessor of @node, or NULL. */
+struct avl_node *avl_prev(const struct avl_node *node);
 
 /* Debug check: parent links, heights, balance.  Returns height or -1. */
 int avl_check(const struct avl_node *node, const struct avl_node *parent);

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Red-black tree walks and the debug check; the changes are inline in
+ * rbtree.h.  Not thread-safe: the owner locks.
+ */
+#include "rbtree.h"
+
+struct rb_node *rb_first(const struct rb_tree *t)
+{
+	struct rb_node *n = t->root;
+
+	if (n)
+		while (n->left)
+			n = n->left;
+	return n;
+}
+
+struct rb_node *rb_last(const struct rb_tree *t)
+{
+	struct rb_node *n = t->root;
+
+	if (n)
+		while (n->right)
+			n = n->right;
+	return n;
+}
+
+struct rb_node *rb_next(const struct rb_node *n)
+{
+	if (n->right) {
+		n = n->right;
+		while (n->left)
+			n = n->left;
+		return (struct rb_node *)n;
+	}
+	while (n->parent && n->parent->right == n)
+		n = n->parent;
+	return n->parent;
+}
+
+struct rb_node *rb_prev(const struct rb_node *n)
+{
+	if (n->left) {
+		n = n->left;
+		while (n->right)
+			n = n->right;
+		return (struct rb_node *)n;
+	}
+	while (n->parent && n->parent->left == n)
+		n = n->parent;
+	return n->parent;
+}
+
+int rb_check(const struct rb_node *n, const struct rb_node *parent)
+{
+	int bl, br;
+
+	if (!n)
+		return 1;	/* the empty leaves count as black */
+	if (n->parent != parent || (!parent && n->red))
+		return -1;
+	if (n->red && (rb_is_red(n->left) || rb_is_red(n->right)))
+		return -1;
+	bl = rb_check(n->left, n);
+	br = rb_check(n->right, n);
+	if (bl < 0 || bl != br)
+		return -1;
+	return bl + !n->red;
+}

@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Intrusive red-black tree with parent pointers and an augmentation hook,
+ * for trees that change more often than they are searched (the range
+ * allocator's hole trees: a hole is resized, re-sorted or handed over on
+ * almost every insert and remove).
+ *
+ * Against the AVL tree (avl.h), an insert recolours upwards and rotates
+ * at most twice, a removal rotates at most three times, and neither reads
+ * a height at every level: the rebalancing walks are shorter, and they
+ * stop as soon as the colours are right.  The price is a height bound of
+ * 2 log2(n + 1) instead of 1.44 log2(n).
+ *
+ * The caller owns ordering, as with avl.h: it walks down from the root
+ * comparing its own keys and calls rb_insert_with() with the parent and
+ * the link it stopped at, or links a node next to a known neighbour.  The
+ * augmentation @aug (NULL for none) recomputes a node's summary of its
+ * subtree from its own fields and its children's summaries and returns
+ * whether it changed; it is passed to every change, so that a constant
+ * function is inlined.  The summary is brought up to date along the path
+ * to the root (stopping at the first node it leaves unchanged) before the
+ * tree rebalances, and every rotation recomputes the two nodes it moves.
+ *
+ * Links are written with release stores, as in avl.h, so that a reader
+ * following child links with acquire loads sees initialised nodes.  Not
+ * thread-safe: the owner locks.
+ */
+#ifndef GTT_LIB_RBTREE_H
+#define GTT_LIB_RBTREE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct rb_node {
+	struct rb_node *parent;
+	struct rb_node *left;
+	struct rb_node *right;
+	bool red;
+};
+
+/* Recompute @node's summary from its children; true if it changed. */
+typedef bool (*rb_augment_fn)(struct rb_node *node);
+
+struct rb_tree {
+	struct rb_node *root;
+};
+
+static inline void rb_init(struct rb_tree *t)
+{
+	t->root = NULL;
+}
+
+struct rb_node *rb_first(const struct rb_tree *t);
+struct rb_node *rb_last(const struct rb_tree *t);
+struct rb_node *rb_next(const struct rb_node *node);
+struct rb_node *rb_prev(const struct rb_node *node);
+
+/*
+ * Debug check of the subtree at @node: parent links, a red node's
+ * children black, the same number of black nodes on every path down.
+ * Returns that black height, or -1.  The root must be black as well:
+ * rb_check(t->root, NULL) also fails on a red root.
+ */
+int rb_check(const struct rb_node *node, const struct rb_node *parent);
+
+/* ---- the changes, inline (see the top) ---- */
+
+#define RB_INLINE static inline __attribute__((always_inline))
+#define RB_SET(field, value) __atomic_store_n(&(field), (value), __ATOMIC_RELEASE)
+
+static inline bool rb_is_red(const struct rb_node *n)
+{
+	return n && n->red;
+}
+
+RB_INLINE void rb_replace_child_(struct rb_tree *t, struct rb_node *parent,
+				 struct rb_node *old, struct rb_node *new)
+{
+	if (!parent)
+		RB_SET(t->root, new);
+	else if (parent->left == old)
+		RB_SET(parent->left, new);
+	else
+		RB_SET(parent->right, new);
+}
+
+/* Raise x's right (@right_up) or left child y over x; recompute x, then y. */
+RB_INLINE void rb_rotate_(struct rb_tree *t, struct rb_node *x, bool right_up,
+			  rb_augment_fn aug)
+{
+	struct rb_node *y = right_up ? x->right : x->left;
+	struct rb_node *inner = right_up ? y->left : y->right;
+
+	if (right_up)
+		RB_SET(x->right, inner);
+	else
+		RB_SET(x->left, inner);
+	if (inner)
+		RB_SET(inner->parent, x);
+	RB_SET(y->parent, x->parent);
+	rb_replace_child_(t, x->parent, x, y);
+	if (right_up)
+		RB_SET(y->left, x);
+	else
+		RB_SET(y->right, x);
+	RB_SET(x->parent, y);
+	if (aug) {
+		aug(x);
+		aug(y);
+	}
+}
+
+/*
+ * Recompute summaries from @n to the root, stopping at the first node
+ * left unchanged, but not below @stale (NULL or a node moved into another
+ * node's place, whose summary describes its old place).
+ */
+RB_INLINE void rb_refresh_(struct rb_node *n, const struct rb_node *stale,
+			   rb_augment_fn aug)
+{
+	bool may_stop = !stale;
+
+	if (!aug)
+		return;
+	for (; n; n = n->parent) {
+		bool changed = aug(n);
+
+		if (n == stale)
+			may_stop = true;
+		else if (!changed && may_stop)
+			return;
+	}
+}
+
+/* Link @node below @parent at *@link (from the caller's descent). */
+RB_INLINE void rb_insert_with(struct rb_tree *t, struct rb_node *parent,
+			      struct rb_node **link, struct rb_node *node,
+			      rb_augment_fn aug)
+{
+	struct rb_node *p, *g, *u;
+
+	RB_SET(node->parent, parent);
+	RB_SET(node->left, NULL);
+	RB_SET(node->right, NULL);
+	node->red = true;
+	RB_SET(*link, node);
+	if (aug) {
+		aug(node);
+		rb_refresh_(parent, NULL, aug);
+	}
+	/* A red node under a red parent: recolour upwards, or rotate once
+	 * or twice and stop. */
+	while ((p = node->parent) && p->red) {
+		bool left = p == (g = p->parent)->left;
+
+		u = left ? g->right : g->left;
+		if (rb_is_red(u)) {
+			p->red = false;
+			u->red = false;
+			g->red = true;
+			node = g;
+			continue;
+		}
+		if (node == (left ? p->right : p->left)) {
+			rb_rotate_(t, p, left, aug);
+			p = node;
+		}
+		rb_rotate_(t, g, !left, aug);
+		p->red = false;
+		g->red = true;
+		break;
+	}
+	t->root->red = false;
+}
+
+/* Link @node as the in-order successor of @pos. */
+RB_INLINE void rb_insert_after_with(struct rb_tree *t, struct rb_node *pos,
+				    struct rb_node *node, rb_augment_fn aug)
+{
+	struct rb_node *p = pos->right;
+
+	if (!p) {
+		rb_insert_with(t, pos, &pos->right, node, aug);
+		return;
+	}
+	while (p->left)
+		p = p->left;
+	rb_insert_with(t, p, &p->left, node, aug);
+}
+
+/* Link @node as the in-order predecessor of @pos. */
+RB_INLINE void rb_insert_before_with(struct rb_tree *t, struct rb_node *pos,
+				     struct rb_node *node, rb_augment_fn aug)
+{
+	struct rb_node *p = pos->left;
+
+	if (!p) {
+		rb_insert_with(t, pos, &pos->left, node, aug);
+		return;
+	}
+	while (p->right)
+		p = p->right;
+	rb_insert_with(t, p, &p->right, node, aug);
+}
+
+/*
+ * Restore the colours after a black node left from below @xp, on the
+ * side of @x (NULL or black: one black short on that side).
+ */
+RB_INLINE void rb_erase_fixup_(struct rb_tree *t, struct rb_node *x,
+			       struct rb_node *xp, rb_augment_fn aug)
+{
+	while (xp && !rb_is_red(x)) {
+		bool left = x == xp->left;
+		struct rb_node *w = left ? xp->right : xp->left;
+
+		if (w->red) {
+			/* A red sibling: rotate it up, a black one comes in. */
+			w->red = false;
+			xp->red = true;
+			rb_rotate_(t, xp, left, aug);
+			w = left ? xp->right : xp->left;
+		}
+		if (!rb_is_red(w->left) && !rb_is_red(w->right)) {
+			/* Both nephews black: the sibling's side gives up a
+			 * black too, and the shortage moves up. */
+			w->red = true;
+			x = xp;
+			xp = x->parent;
+			continue;
+		}
+		if (!rb_is_red(left ? w->right : w->left)) {
+			/* The near nephew is red: turn it outwards. */
+			(left ? w->left : w->right)->red = false;
+			w->red = true;
+			rb_rotate_(t, w, !left, aug);
+			w = left ? xp->right : xp->left;
+		}
+		w->red = xp->red;
+		xp->red = false;
+		(left ? w->right : w->left)->red = false;
+		rb_rotate_(t, xp, left, aug);
+		return;
+	}
+	if (x)
+		x->red = false;
+}
+
+/* Unlink @node; its links are cleared. */
+RB_INLINE void rb_erase_with(struct rb_tree *t, struct rb_node *node,
+			     rb_augment_fn aug)
+{
+	struct rb_node *x, *xp, *stale = NULL;
+	bool removed_red;
+
+	if (node->left && node->right) {
+		/* The successor s takes node's place and colour; s's old
+		 * place (its right child x moves up) is what was removed. */
+		struct rb_node *s = node->right;
+
+		while (s->left)
+			s = s->left;
+		removed_red = s->red;
+		x = s->right;
+		if (s->parent != node) {
+			xp = s->parent;
+			RB_SET(xp->left, x);
+			if (x)
+				RB_SET(x->parent, xp);
+			RB_SET(s->right, node->right);
+			RB_SET(node->right->parent, s);
+		} else {
+			xp = s;
+		}
+		RB_SET(s->left, node->left);
+		RB_SET(node->left->parent, s);
+		RB_SET(s->parent, node->parent);
+		rb_replace_child_(t, node->parent, node, s);
+		s->red = node->red;
+		stale = s;
+	} else {
+		x = node->left ? node->left : node->right;
+		xp = node->parent;
+		removed_red = node->red;
+		if (x)
+			RB_SET(x->parent, xp);
+		rb_replace_child_(t, xp, node, x);
+	}
+	RB_SET(node->parent, NULL);
+	RB_SET(node->left, NULL);
+	RB_SET(node->right, NULL);
+	rb_refresh_(xp, stale, aug);
+	if (!removed_red)
+		rb_erase_fixup_(t, x, xp, aug);
+}
+
+/* @node's own augmented inputs changed: recompute it and its ancestors. */
+RB_INLINE void rb_propagate_with(struct rb_node *node, rb_augment_fn aug)
+{
+	rb_refresh_(node, NULL, aug);
+}
+
+/*
+ * Put @new in @old's place, links and colour included, when the caller
+ * knows that @new sorts where @old did.  The summary is not copied: the
+ * caller sets it (and propagates if it differs).  Plain stores: for trees
+ * no lock-free reader follows.
+ */
+static inline void rb_replace(struct rb_tree *t, struct rb_node *old,
+			      struct rb_node *new)
+{
+	*new = *old;
+	if (!old->parent)
+		t->root = new;
+	else if (old->parent->left == old)
+		old->parent->left = new;
+	else
+		old->parent->right = new;
+	if (new->left)
+		new->left->parent = new;
+	if (new->right)
+		new->right->parent = new;
+	old->parent = old->left = old->right = NULL;
+}
+
+#undef RB_SET
+
+#endif
