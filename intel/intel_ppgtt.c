@@ -787,8 +787,12 @@ static void unhint(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_t e
 		for (unsigned int j = 0; j < 16; j++) {
 			uint64_t e = get_entry(t, g + j);
 
-			if (e & pp->ps64_bit)
-				put_entry(pp, t, g + j, e & ~pp->ps64_bit);
+			if (!(e & pp->ps64_bit))
+				continue;
+			/* The scratch page in a hinted group was counted; unhinted
+			 * it is the scratch entry itself. */
+			put_entry(pp, t, g + j, e & ~pp->ps64_bit);
+			t->used -= (e & ~pp->ps64_bit) == pp->scratch_entry[0];
 		}
 	}
 }
