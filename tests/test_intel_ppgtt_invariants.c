@@ -509,9 +509,95 @@ static void test_ips_chunk_at_scratch(void **state)
 	gtt_pages_put(one);
 }
 
+/* One edit with the Nth allocation failing, N = 1, 2, ... until it succeeds:
+ * each failure -ENOMEM with everything as before. */
+static void sweep(struct rig *r, uint64_t va, uint64_t size, struct gtt_pages *pages,
+		  uint32_t flags)
+{
+	struct snap before = { 0 }, now = { 0 };
+	int err = -ENOMEM;
+
+	for (uint64_t n = 1; err; n++) {
+		bool fired;
+
+		snap_take(r, &before);
+		mem_fail_after(n);
+		err = pages ? intel_ppgtt_bind(&r->pp, va, size, pages, 0, flags)
+			    : intel_ppgtt_clear(&r->pp, va, size);
+		fired = mem_fail_fired();
+		mem_fail_after(0);
+		if (err) {
+			assert_int_equal(err, -ENOMEM);
+			assert_true(fired);
+			snap_same(r, &before, &now);
+		}
+	}
+	check_rest(r);
+	free(before.t);
+	free(now.t);
+}
+
+/*
+ * A 1 GiB leaf (Xe2) or a 2 MiB one (before) cut by a bind of 64 KiB and
+ * by a clear of another 64 KiB (each demotes a 1 GiB leaf into 2 MiB ones,
+ * then one of those into a page table: 4 KiB entries, PS64-hinted on
+ * XeHP+, compact for local memory), every allocation failing in turn:
+ * each failure leaves everything as it was, each success the counts
+ * exact.  Then the whole leaf's range cleared: no table left.
+ */
+static void test_huge_split_fails_part_way(void **state)
+{
+	static const struct { enum gtt_intel_family fam; uint64_t scratch; uint32_t flags; } c[] = {
+		{ GTT_INTEL_ICL, 0x12345000ull, 0 }, { GTT_INTEL_TGL, 0x12345000ull, 0 },
+		{ GTT_INTEL_DG2, 0x12340000ull, GTT_PTE_LOCAL_MEM }, { GTT_INTEL_MTL, 0x12345000ull, 0 },
+		{ GTT_INTEL_LNL, 0x12345000ull, 0 },
+		{ GTT_INTEL_BMG, 0x12340000ull, GTT_PTE_LOCAL_MEM },
+	};
+	const uint64_t GiB = 1ull << 30;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		bool g1 = gtt_intel_platform(c[k].fam)->page_sizes & GTT_INTEL_PAGE_1G;
+		uint64_t span = g1 ? GiB : 4 * MiB, cut = g1 ? 4 * MiB : 2 * MiB;
+		struct gtt_pages *huge, *chunk;
+		int64_t live = mem_live();
+		struct gtt_translation t;
+		struct rig r;
+
+		assert_int_equal(gtt_pages_create(&(struct gtt_pages_segment){ 4 * GiB, span }, 1, 0,
+						  &huge), 0);
+		assert_int_equal(gtt_pages_create(&(struct gtt_pages_segment){ 0x7770000ull, 0x10000 },
+						  1, 0, &chunk), 0);
+		rig_init(&r, c[k].fam, c[k].scratch);
+		sweep(&r, GiB, span, huge, c[k].flags);
+		assert_int_equal(r.pp.huge_1g + r.pp.huge_2m, g1 ? 1 : 2);
+		sweep(&r, GiB + 0x10000, 0x10000, chunk, c[k].flags);
+		sweep(&r, GiB + cut + 0x20000, 0x10000, NULL, 0);
+		assert_int_equal(r.pp.huge_1g, 0);
+		assert_int_equal(r.pp.huge_2m, g1 ? 510 : 0);
+		assert_int_equal(intel_ppgtt_translate(&r.pp, GiB + 0x11000, &t), 0);
+		assert_int_equal(t.addr, 0x7771000ull);
+		assert_int_equal(intel_ppgtt_translate(&r.pp, GiB + 0x21000, &t), 0);
+		assert_int_equal(t.addr, 4 * GiB + 0x21000);
+		assert_int_equal(intel_ppgtt_translate(&r.pp, GiB + cut + 0x21000, &t), 0);
+		assert_true(t.scratch);
+		assert_int_equal(intel_ppgtt_translate(&r.pp, GiB + cut + 0x31000, &t), 0);
+		assert_int_equal(t.addr, 4 * GiB + cut + 0x31000);
+		assert_int_equal(intel_ppgtt_clear(&r.pp, GiB, span), 0);
+		check_rest(&r);
+		assert_int_equal(r.pp.tables, 0);
+		rig_fini(&r);
+		gtt_pages_put(huge);
+		gtt_pages_put(chunk);
+		assert_int_equal(mem_live(), live);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_huge_split_fails_part_way, alarm_setup,
+						alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_ips_chunk_at_scratch, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_random_edits, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_unhint_scratch_page, alarm_setup, alarm_teardown),
