@@ -610,9 +610,13 @@ static int plan_ptes(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
 {
 	bool fits = true;
 
+	/* A clear takes part of the table (all of it goes without a plan):
+	 * a compact table keeps its mode if no live 64 KiB page is cut; an
+	 * IPS one always turns 4 KiB, as an empty IPS entry would map the
+	 * 64 KiB from the scratch page, of which only 4 KiB is scratch. */
 	if (c->mode != PT_4K)
 		fits = ed->cur ? !((va | end) & (SZ_64K - 1)) && chunks_64k(pp, ed->cur, end - va)
-			       : !cuts_live(pp, c, va, end);
+			       : c->mode == PT_64K_COMPACT && !cuts_live(pp, c, va, end);
 	if (ed->cur)
 		cur_advance(ed->cur, end - va);
 	if (fits)
