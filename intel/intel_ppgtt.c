@@ -379,8 +379,13 @@ static void cur_advance(struct cursor *c, uint64_t n)
 	c->si = si;
 }
 
-/* Whether [cur, cur + len) is made of 64 KiB-aligned, 64 KiB-contiguous chunks. */
-static bool chunks_64k(const struct cursor *cur, uint64_t len)
+/*
+ * Whether [cur, cur + len) is made of 64 KiB-aligned, 64 KiB-contiguous
+ * chunks, none of them the scratch page's with scratch's bits: that 64 KiB
+ * entry would equal the empty one, which neither the used count nor
+ * ips_to_4k() could tell apart (its 15 pages after the first would go).
+ */
+static bool chunks_64k(const struct intel_ppgtt *pp, const struct cursor *cur, uint64_t len)
 {
 	struct cursor c;
 
@@ -389,7 +394,8 @@ static bool chunks_64k(const struct cursor *cur, uint64_t len)
 		return false;
 	c = *cur;
 	for (uint64_t done = 0; done < len; done += SZ_64K) {
-		if ((cur_addr(&c) & (SZ_64K - 1)) || !cur_run_at_least(&c, SZ_64K))
+		if ((cur_addr(&c) & (SZ_64K - 1)) || !cur_run_at_least(&c, SZ_64K) ||
+		    (c.maybe_scratch && cur_addr(&c) == pp->scratch_dma))
 			return false;
 		cur_advance(&c, SZ_64K);
 	}
@@ -436,7 +442,7 @@ static enum pt_mode mode_for(const struct intel_ppgtt *pp, const struct cursor *
 	if (wants_compact(pp, cur))
 		return PT_64K_COMPACT;
 	if (pp->fmt <= GTT_PPGTT_GEN12 && (pp->platform->page_sizes & GTT_INTEL_PAGE_64K) &&
-	    !(va & (SZ_2M - 1)) && end - va >= SZ_2M && chunks_64k(cur, SZ_2M))
+	    !(va & (SZ_2M - 1)) && end - va >= SZ_2M && chunks_64k(pp, cur, SZ_2M))
 		return PT_64K_IPS;
 	return PT_4K;
 }
@@ -604,9 +610,13 @@ static int plan_ptes(struct intel_ppgtt *pp, struct edit *ed, struct pt *t,
 {
 	bool fits = true;
 
+	/* A clear takes part of the table (all of it goes without a plan):
+	 * a compact table keeps its mode if no live 64 KiB page is cut; an
+	 * IPS one always turns 4 KiB, as an empty IPS entry would map the
+	 * 64 KiB from the scratch page, of which only 4 KiB is scratch. */
 	if (c->mode != PT_4K)
-		fits = ed->cur ? !((va | end) & (SZ_64K - 1)) && chunks_64k(ed->cur, end - va)
-			       : !cuts_live(pp, c, va, end);
+		fits = ed->cur ? !((va | end) & (SZ_64K - 1)) && chunks_64k(pp, ed->cur, end - va)
+			       : c->mode == PT_64K_COMPACT && !cuts_live(pp, c, va, end);
 	if (ed->cur)
 		cur_advance(ed->cur, end - va);
 	if (fits)
@@ -787,8 +797,12 @@ static void unhint(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_t e
 		for (unsigned int j = 0; j < 16; j++) {
 			uint64_t e = get_entry(t, g + j);
 
-			if (e & pp->ps64_bit)
-				put_entry(pp, t, g + j, e & ~pp->ps64_bit);
+			if (!(e & pp->ps64_bit))
+				continue;
+			/* The scratch page in a hinted group was counted; unhinted
+			 * it is the scratch entry itself. */
+			put_entry(pp, t, g + j, e & ~pp->ps64_bit);
+			t->used -= (e & ~pp->ps64_bit) == pp->scratch_entry[0];
 		}
 	}
 }
