@@ -1673,7 +1673,8 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 {
 	struct gtt_range_node *n;
 	struct rb_node *a, *h;
-	uint64_t nodes = 0, used = 0, holes = 0, unadded = 0, prev_end = ra->start;
+	uint64_t nodes = 0, used = 0, holes = 0, sized = 0, unadded = 0;
+	uint64_t prev_end = ra->start;
 
 	if (rb_check(ra->by_addr.root, NULL) < 0 ||
 	    rb_check(ra->hole_addr.root, NULL) < 0 ||
@@ -1685,7 +1686,7 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 	h = rb_first(&ra->hole_addr);
 	n = &ra->head;
 	do {
-		if (!a || addr_node(a) != n)
+		if (!a || addr_node(a) != n || n->next->prev != n)
 			return -1;
 		if (!is_head(ra, n)) {
 			if (n->start < prev_end || n->size == 0)
@@ -1715,6 +1716,14 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 		n = n->next;
 	} while (!is_head(ra, n));
 	if (a || h)
+		return -1;
+	/* The size tree holds the same hole owners, in (hole, start) order. */
+	for (h = rb_first(&ra->by_size), n = NULL; h; h = rb_next(h), sized++) {
+		if (!size_node(h)->has_hole || (n && !size_before(n, size_node(h))))
+			return -1;
+		n = size_node(h);
+	}
+	if (sized != holes)
 		return -1;
 	if (nodes != ra->nodes || used != ra->used || holes != ra->holes ||
 	    unadded != ra->unadded)
