@@ -831,6 +831,7 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 	prev->next->prev = node;
 	prev->next = node;
 	rb_insert_after_with(&ra->by_addr, &prev->by_addr, &node->by_addr, NULL);
+	ra->changes++;
 	if (hole && hole >= gap) {
 		/* The part after @node is the larger (all of it at the
 		 * hole's start): it passes to @node, which takes the hole's
@@ -858,6 +859,7 @@ static void unlink_node(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 	uint64_t merged = prev->hole + node->size + node->hole;
 
 	rb_erase_with(&ra->by_addr, &node->by_addr, NULL);
+	ra->changes++;
 	prev->next = node->next;
 	node->next->prev = prev;
 	if (node->has_hole && !prev->has_hole) {

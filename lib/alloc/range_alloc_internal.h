@@ -60,6 +60,9 @@ struct gtt_range_alloc {
 	uint64_t holes;
 	uint64_t unadded;		/* bytes in fillers */
 	unsigned int nospan_shift;	/* 0: none */
+	/* Nodes linked and unlinked: an open scan (range_scan.c) refuses
+	 * once this moves. */
+	uint64_t changes;
 	/* How removed nodes are freed (a vm with RCU readers defers it). */
 	void (*free_node)(struct gtt_range_node *node);
 };

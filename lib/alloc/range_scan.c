@@ -30,7 +30,9 @@
  * table.
  *
  * Locking: none; the allocator's owner serialises calls on it, and the
- * allocator must not change while a scan is open.
+ * allocator must not change while a scan is open: one that did (its
+ * change count moved since init) makes adds and victims refuse before
+ * they read a node.
  */
 #include <string.h>
 
@@ -59,6 +61,7 @@ struct entry {
 struct scan {
 	uint64_t state;		/* SCAN_OPEN, SCAN_FOUND; else not initialised */
 	struct gtt_range_alloc *ra;
+	uint64_t changes;	/* ra->changes at init: a change voids the scan */
 	const struct gtt_range_node *head;	/* ra's head */
 	struct entry *e;	/* e[0 .. n): the nodes added, in order */
 	uint32_t *slot;		/* 2 * cap slots: an index into e[], or NONE */
@@ -166,6 +169,7 @@ GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
 	if (err)
 		return err;
 	s->ra = ra;
+	s->changes = ra->changes;
 	s->head = &ra->head;
 	s->e = s->inl_e;
 	s->slot = s->inl_slot;
@@ -199,6 +203,8 @@ static __attribute__((noinline, cold)) int refused(const struct scan *s)
 		return set_error(-EINVAL, s && s->state == SCAN_FOUND ?
 				 "gtt_range_scan_add: the scan has ended (a hole opened)" :
 				 "gtt_range_scan_add: the scan is NULL, not initialised or finished");
+	if (s->ra->changes != s->changes)
+		return set_error(-EINVAL, "gtt_range_scan_add: the allocator changed since the scan began");
 	return set_error(-EINVAL, "gtt_range_scan_add: node is NULL or not from the scan's allocator");
 }
 
@@ -219,8 +225,8 @@ scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node, bool quiet)
 	uint64_t hs, hl;
 	int err;
 
-	if (!s || s->state != SCAN_OPEN || !node || node->ra != s->ra ||
-	    node == s->head || node->filler)
+	if (!s || s->state != SCAN_OPEN || s->ra->changes != s->changes || !node ||
+	    node->ra != s->ra || node == s->head || node->filler)
 		return refused(s);
 	t = table_of(s);
 	h = probe(t, node);
@@ -367,6 +373,8 @@ GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
 
 	if (!scan || !count || (max_victims && !victims) || !is_open(scan_of(scan)))
 		return set_error(-EINVAL, "gtt_range_scan_victims: NULL argument, or a scan not initialised or finished");
+	if (scan_of(scan)->ra->changes != scan_of(scan)->changes)
+		return set_error(-EINVAL, "gtt_range_scan_victims: the allocator changed since the scan began (the victims were evicted?)");
 	*count = n = range_scan_pick(scan, &x);
 	if (!n)
 		return set_error(-ENOSPC, "gtt_range_scan_victims: no run of the nodes added opens a hole");
