@@ -911,7 +911,6 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->flags = flags;
 	ra->adjust = default_adjust;
 	ra->adjust_arg = ra;
-	ra->free_node = NULL;
 	rb_init(&ra->by_addr);
 	rb_init(&ra->hole_addr);
 	rb_init(&ra->by_size);
@@ -1271,11 +1270,7 @@ GTT_API int gtt_range_remove(struct gtt_range_alloc *ra,
 	if (!ra || !node || node->ra != ra || is_head(ra, node) || node->filler)
 		return set_error(-EINVAL, "gtt_range_remove: node is NULL or not from this allocator");
 	unlink_node(ra, node);
-	if (node->embedded)
-		return 0;
-	if (ra->free_node)
-		ra->free_node(node);
-	else
+	if (!node->embedded)
 		mem_free(node);
 	return 0;
 }
