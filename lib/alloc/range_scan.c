@@ -129,12 +129,14 @@ static inline uint32_t lookup(struct table t, const struct gtt_range_node *node)
 static __attribute__((noinline)) int grow(struct scan *s)
 {
 	size_t per = sizeof(*s->e) + 2 * sizeof(*s->slot);
-	uint32_t cap = SCAN_GROW * s->cap, i;
+	uint64_t want = (uint64_t)SCAN_GROW * s->cap;	/* 2^32 past 2^29: not in a u32 */
+	uint32_t cap, i;
 	struct entry *e;
 
-	if (cap > SCAN_MAX || (uint64_t)cap * per > (uint64_t)SIZE_MAX)
+	if (want > SCAN_MAX || want * per > (uint64_t)SIZE_MAX)
 		return set_error(-ENOMEM, "gtt_range_scan_add: more than %u nodes added",
 				 s->cap);
+	cap = (uint32_t)want;
 	e = mem_alloc(cap * per);
 	if (!e)
 		return set_error(-ENOMEM, "gtt_range_scan_add: out of memory for %u nodes",
