@@ -1986,6 +1986,567 @@ static void test_embedded_nodes(void **state)
 	assert_true(sizeof(struct gtt_range_node) <= 168);
 }
 
+/* ---- everything mixed, against a page model (review) ---- */
+
+/*
+ * The model of test_mixed_against_model(): every page free (0), not added
+ * yet (-1) or a node's slot (> 0); each slot's node, colour and whether
+ * it lives in caller storage.
+ */
+enum { MX_PAGES = 384, MX_SLOTS = 160 };
+
+/* What the steps did, so that the test can tell it covered each. */
+static struct {
+	unsigned int placed, nospace, reserved, added, ooms, scans, landed;
+} mx_seen;
+
+struct mx {
+	struct gtt_range_alloc *ra;
+	uint64_t base;
+	int rule;		/* 0 none, 1 guard pages, 2 wide_guard() */
+	unsigned int nospan;	/* 0 or log2 of the block */
+	int own[MX_PAGES];
+	struct gtt_range_node *node[MX_SLOTS];
+	uint32_t color[MX_SLOTS];
+	struct gtt_range_node_storage mem[MX_SLOTS];
+};
+
+static uint64_t mx_addr(const struct mx *m, uint64_t page)
+{
+	return m->base + page * PAGE;
+}
+
+/* Colour of whatever owns page @p (none outside the space or unadded). */
+static uint32_t mx_color_at(const struct mx *m, long p)
+{
+	if (p < 0 || p >= MX_PAGES || m->own[p] <= 0)
+		return GTT_COLOR_NONE;
+	return m->color[m->own[p]];
+}
+
+/* Could a node of @np pages and colour @c go at page @p (pages free, the
+ * colour rule against the neighbours of its gap)? */
+static bool mx_free_ok(const struct mx *m, uint64_t p, uint64_t np, uint32_t c)
+{
+	uint64_t g = m->rule == 2 ? WIDE_GUARD / PAGE : m->rule == 1 ? 1 : 0;
+	long gs = (long)p, ge = (long)(p + np);
+	uint32_t pc, nc;
+
+	if (p + np > MX_PAGES)
+		return false;
+	for (uint64_t i = p; i < p + np; i++)
+		if (m->own[i])
+			return false;
+	while (gs > 0 && !m->own[gs - 1])
+		gs--;
+	while (ge < MX_PAGES && !m->own[ge])
+		ge++;
+	pc = mx_color_at(m, gs - 1);
+	nc = mx_color_at(m, ge);
+	if (pc != GTT_COLOR_NONE && pc != c && (long)p < gs + (long)g)
+		return false;
+	if (nc != GTT_COLOR_NONE && nc != c && (long)(p + np + g) > ge)
+		return false;
+	return true;
+}
+
+/* First page of the gap holding free page @p, and its length. */
+static void mx_gap(const struct mx *m, uint64_t p, uint64_t *gs, uint64_t *len)
+{
+	uint64_t s = p, e = p;
+
+	while (s > 0 && !m->own[s - 1])
+		s--;
+	while (e < MX_PAGES && !m->own[e])
+		e++;
+	*gs = s;
+	*len = e - s;
+}
+
+/* The brute-force placement of @r: false if none is legal. */
+static bool mx_choice(const struct mx *m, const struct gtt_range_request *r,
+		      uint64_t *out)
+{
+	uint64_t np = r->size / PAGE, align = r->alignment ? r->alignment : PAGE;
+	uint64_t rlast = r->range_end ? r->range_end - 1 : UINT64_MAX;
+	uint64_t best_len = 0, best_gs = 0;
+	bool found = false;
+
+	for (uint64_t p = 0; p + np <= MX_PAGES; p++) {
+		uint64_t a = mx_addr(m, p), last = a + (r->size - 1), gs, len;
+
+		if (a % align || a < r->range_start || last > rlast ||
+		    (m->nospan && a >> m->nospan != last >> m->nospan) ||
+		    !mx_free_ok(m, p, np, r->color))
+			continue;
+		mx_gap(m, p, &gs, &len);
+		switch (r->placement) {
+		case GTT_PLACE_LOW:
+			if (!found)
+				*out = a;
+			break;
+		case GTT_PLACE_HIGH:
+			*out = a;
+			break;
+		case GTT_PLACE_BEST:
+			if (!found || len < best_len || (len == best_len && gs < best_gs)) {
+				best_len = len;
+				best_gs = gs;
+				*out = a;
+			}
+			break;
+		}
+		found = true;
+	}
+	return found;
+}
+
+/* The allocator, as the public calls show it. */
+struct mx_view {
+	char nodes[8192];
+	char print[16384];
+	struct gtt_range_stats st;
+};
+
+static void mx_view(struct gtt_range_alloc *ra, struct mx_view *v)
+{
+	size_t at = 0;
+	FILE *fp;
+	uint64_t hs, hsz, from = 0;
+
+	memset(v, 0, sizeof(*v));
+	fp = fmemopen(v->print, sizeof(v->print) - 1, "w");
+	assert_non_null(fp);
+	assert_int_equal(gtt_range_alloc_print(ra, fp, "> "), 0);
+	fclose(fp);
+	for (struct gtt_range_node *x = gtt_range_first(ra); x; x = gtt_range_next(ra, x))
+		at += (size_t)snprintf(v->nodes + at, sizeof(v->nodes) - at, "%llx+%llx/%u/%p ",
+				       (unsigned long long)gtt_range_node_start(x),
+				       (unsigned long long)gtt_range_node_size(x),
+				       gtt_range_node_color(x), gtt_range_node_owner(x));
+	while (gtt_range_next_hole(ra, from, &hs, &hsz) == 0) {
+		at += (size_t)snprintf(v->nodes + at, sizeof(v->nodes) - at, "h%llx+%llx ",
+				       (unsigned long long)hs, (unsigned long long)hsz);
+		if (hs + hsz == 0)
+			break;
+		from = hs + hsz;
+	}
+	assert_true(at < sizeof(v->nodes) - 1);
+	assert_int_equal(gtt_range_alloc_stats(ra, &v->st), 0);
+}
+
+/* The allocator matches the model, every invariant holds. */
+static void mx_compare(const struct mx *m)
+{
+	uint64_t p = 0, used = 0, nodes = 0;
+	struct gtt_range_stats st;
+
+	assert_int_equal(range_alloc_check(m->ra), 0);
+	for (struct gtt_range_node *x = gtt_range_first(m->ra); x;
+	     x = gtt_range_next(m->ra, x)) {
+		uint64_t first = (gtt_range_node_start(x) - m->base) / PAGE;
+		uint64_t np = gtt_range_node_size(x) / PAGE;
+		int slot;
+
+		for (; p < first; p++)
+			assert_true(m->own[p] <= 0);
+		slot = m->own[first];
+		assert_true(slot > 0);
+		assert_ptr_equal(m->node[slot], x);
+		assert_int_equal(gtt_range_node_color(x), m->color[slot]);
+		for (; p < first + np; p++)
+			assert_int_equal(m->own[p], slot);
+		assert_true(p == MX_PAGES || m->own[p] != slot);
+		used += np * PAGE;
+		nodes++;
+	}
+	for (; p < MX_PAGES; p++)
+		assert_true(m->own[p] <= 0);
+	assert_int_equal(gtt_range_alloc_stats(m->ra, &st), 0);
+	assert_int_equal(st.used, used);
+	assert_int_equal(st.nodes, nodes);
+}
+
+static int mx_free_slot(const struct mx *m)
+{
+	for (int i = 1; i < MX_SLOTS; i++)
+		if (!m->node[i])
+			return i;
+	return -1;
+}
+
+static void mx_own(struct mx *m, int slot, struct gtt_range_node *n, uint32_t c)
+{
+	uint64_t first = (gtt_range_node_start(n) - m->base) / PAGE;
+
+	m->node[slot] = n;
+	m->color[slot] = c;
+	for (uint64_t p = first; p < first + gtt_range_node_size(n) / PAGE; p++)
+		m->own[p] = slot;
+}
+
+static void mx_remove(struct mx *m, int slot)
+{
+	assert_int_equal(gtt_range_remove(m->ra, m->node[slot]), 0);
+	for (int p = 0; p < MX_PAGES; p++)
+		if (m->own[p] == slot)
+			m->own[p] = 0;
+	m->node[slot] = NULL;
+}
+
+static int mx_random_slot(const struct mx *m, uint64_t *rng)
+{
+	int live[MX_SLOTS], n = 0;
+
+	for (int i = 1; i < MX_SLOTS; i++)
+		if (m->node[i])
+			live[n++] = i;
+	return n ? live[rng_below(rng, (uint64_t)n)] : -1;
+}
+
+static struct gtt_range_request mx_request(const struct mx *m, uint64_t *rng)
+{
+	uint64_t most = m->nospan ? (1ull << m->nospan) / PAGE : 12;
+	struct gtt_range_request r = {
+		.size = (1 + rng_below(rng, most)) * PAGE,
+		.alignment = rng_below(rng, 3) ? 0 : PAGE << rng_below(rng, 7),
+		.color = (uint32_t)rng_below(rng, 3),
+		.placement = (enum gtt_placement)rng_below(rng, 3),
+	};
+
+	if (rng_below(rng, 3) == 0) {
+		uint64_t lo = rng_below(rng, MX_PAGES);
+
+		r.range_start = mx_addr(m, lo);
+		r.range_end = mx_addr(m, lo + 1 + rng_below(rng, MX_PAGES - lo));
+	}
+	return r;
+}
+
+/* An insert, into caller storage or not: checked against the brute force,
+ * or (@oom) failing its allocation with nothing changed. */
+static void mx_insert(struct mx *m, uint64_t *rng, bool oom)
+{
+	struct gtt_range_request r = mx_request(m, rng);
+	int slot = mx_free_slot(m);
+	bool emb = !oom && rng_below(rng, 3) == 0, any;
+	struct gtt_range_node *n = NULL;
+	struct mx_view before, after;
+	uint64_t want = 0;
+	int err;
+
+	if (slot < 0)
+		return;
+	any = mx_choice(m, &r, &want);
+	if (oom) {
+		mx_view(m->ra, &before);
+		mem_fail_after(1);
+	}
+	if (emb) {
+		memset(&m->mem[slot], 0, sizeof(m->mem[slot]));
+		err = gtt_range_insert_in(m->ra, &r, &m->mem[slot], &m->mem[slot], &n);
+	} else {
+		err = gtt_range_insert(m->ra, &r, &m->mem[slot], &n);
+	}
+	if (oom) {
+		mem_fail_after(0);
+		assert_int_equal(err, any ? -ENOMEM : -ENOSPC);
+		mx_view(m->ra, &after);
+		assert_memory_equal(&before, &after, sizeof(before));
+		mx_seen.ooms += any;
+		return;
+	}
+	if (!any) {
+		assert_int_equal(err, -ENOSPC);
+		mx_seen.nospace++;
+		return;
+	}
+	assert_int_equal(err, 0);
+	mx_seen.placed++;
+	assert_int_equal(gtt_range_node_start(n), want);
+	mx_own(m, slot, n, r.color);
+}
+
+static void mx_reserve(struct mx *m, uint64_t *rng, bool oom)
+{
+	uint64_t p = rng_below(rng, MX_PAGES), np = 1 + rng_below(rng, 8);
+	uint32_t c = (uint32_t)rng_below(rng, 3);
+	int slot = mx_free_slot(m), err;
+	bool emb = !oom && rng_below(rng, 3) == 0, ok;
+	struct gtt_range_node *n = NULL;
+	struct mx_view before, after;
+
+	if (slot < 0)
+		return;
+	if (p + np > MX_PAGES)
+		np = MX_PAGES - p;
+	ok = mx_free_ok(m, p, np, c);
+	if (oom) {
+		mx_view(m->ra, &before);
+		mem_fail_after(1);
+	}
+	if (emb) {
+		memset(&m->mem[slot], 0, sizeof(m->mem[slot]));
+		err = gtt_range_reserve_in(m->ra, mx_addr(m, p), np * PAGE, c, NULL,
+					   &m->mem[slot], &n);
+	} else {
+		err = gtt_range_reserve(m->ra, mx_addr(m, p), np * PAGE, c, NULL, &n);
+	}
+	if (oom) {
+		mem_fail_after(0);
+		assert_int_equal(err, ok ? -ENOMEM : -ENOSPC);
+		mx_view(m->ra, &after);
+		assert_memory_equal(&before, &after, sizeof(before));
+		mx_seen.ooms += ok;
+		return;
+	}
+	assert_int_equal(err, ok ? 0 : -ENOSPC);
+	if (ok)
+		mx_own(m, slot, n, c);
+	mx_seen.reserved += ok;
+}
+
+/* Add a range that is not added yet, or refused as overlapping; a split
+ * filler needs a node (@oom: -ENOMEM, nothing changed), others none. */
+static void mx_add_free(struct mx *m, uint64_t *rng, bool oom)
+{
+	uint64_t p = rng_below(rng, MX_PAGES), np = 1 + rng_below(rng, 64), i;
+	struct mx_view before, after;
+	bool ok = true, split;
+	int err;
+
+	if (p + np > MX_PAGES)
+		np = MX_PAGES - p;
+	for (i = p; i < p + np; i++)
+		ok &= m->own[i] == -1;
+	split = ok && p > 0 && m->own[p - 1] == -1 && p + np < MX_PAGES &&
+		m->own[p + np] == -1;
+	if (oom) {
+		mx_view(m->ra, &before);
+		mem_fail_after(1);
+	}
+	err = gtt_range_add_free(m->ra, mx_addr(m, p), np * PAGE);
+	if (oom) {
+		mem_fail_after(0);
+		if (split) {
+			assert_int_equal(err, -ENOMEM);
+			mx_view(m->ra, &after);
+			assert_memory_equal(&before, &after, sizeof(before));
+			mx_seen.ooms++;
+			return;
+		}
+	}
+	assert_int_equal(err, ok ? 0 : -EINVAL);
+	if (ok)
+		for (i = p; i < p + np; i++)
+			m->own[i] = 0;
+	mx_seen.added += ok;
+}
+
+/* Was @x one of the first @n slots in @order (offered to the scan)? */
+static bool mx_added(const struct mx *m, const int *order, int n,
+		     const struct gtt_range_node *x)
+{
+	for (int i = 0; i < n; i++)
+		if (m->node[order[i]] == x)
+			return true;
+	return false;
+}
+
+/* The node before @x (NULL if none), from the model. */
+static struct gtt_range_node *mx_prev_node(const struct mx *m,
+					   const struct gtt_range_node *x)
+{
+	long p = (long)((gtt_range_node_start(x) - m->base) / PAGE) - 1;
+
+	while (p >= 0 && m->own[p] == 0)
+		p--;
+	return p >= 0 && m->own[p] > 0 ? m->node[m->own[p]] : NULL;
+}
+
+/* Is @n between run[0] and run[1] (the run around the scan's opener)? */
+static bool mx_in_run(void *arg, struct gtt_range_node *n)
+{
+	struct gtt_range_node **run = arg;
+
+	return gtt_range_node_start(n) >= gtt_range_node_start(run[0]) &&
+	       gtt_range_node_start(n) <= gtt_range_node_start(run[1]);
+}
+
+/*
+ * An ordered scan in a random order of the nodes: once a hole opens, its
+ * victims are what gtt_range_evict_scan() picks with only the run around
+ * the opener evictable; then (sometimes) they go and the request, limited
+ * to the span they leave, fits there.
+ */
+static void mx_scan(struct mx *m, uint64_t *rng)
+{
+	struct gtt_range_request r = mx_request(m, rng);
+	struct gtt_range_node *v[MX_SLOTS], *fv[MX_SLOTS], *run[2], *x;
+	int order[MX_SLOTS], n = 0, added, err = 0, slot;
+	struct gtt_range_scan scan;
+	size_t count, fcount;
+	uint64_t want;
+
+	if (mx_choice(m, &r, &want))
+		return;		/* it fits already */
+	for (int i = 1; i < MX_SLOTS; i++)
+		if (m->node[i])
+			order[n++] = i;
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)rng_below(rng, (uint64_t)i + 1), t = order[i];
+
+		order[i] = order[j];
+		order[j] = t;
+	}
+	assert_int_equal(gtt_range_scan_init(&scan, m->ra, &r), 0);
+	for (added = 0; added < n && err != 1; added++)
+		err = gtt_range_scan_add(&scan, m->node[order[added]]);
+	assert_true(err == 0 || err == 1);
+	if (err != 1) {
+		assert_int_equal(gtt_range_scan_victims(&scan, v, MX_SLOTS, &count), -ENOSPC);
+		gtt_range_scan_finish(&scan);
+		return;
+	}
+	assert_int_equal(gtt_range_scan_victims(&scan, v, MX_SLOTS, &count), 0);
+	assert_true(count > 0);
+	for (size_t k = 1; k < count; k++)
+		assert_ptr_equal(gtt_range_next(m->ra, v[k - 1]), v[k]);
+	/* The run the scan had: the added nodes adjacent to the victims
+	 * (all were added); only those evictable, the fewest are the same. */
+	run[0] = v[0];
+	run[1] = v[count - 1];
+	while ((x = mx_prev_node(m, run[0])) && mx_added(m, order, added, x))
+		run[0] = x;
+	while ((x = gtt_range_next(m->ra, run[1])) && mx_added(m, order, added, x))
+		run[1] = x;
+	gtt_range_scan_finish(&scan);
+	assert_int_equal(gtt_range_evict_scan(m->ra, &r, mx_in_run, run, fv, MX_SLOTS,
+					      &fcount), 0);
+	assert_int_equal(fcount, count);
+	assert_ptr_equal(fv[0], v[0]);
+	mx_seen.scans++;
+	if (rng_below(rng, 2))
+		return;
+	/* The victims go: the request, limited to the span they leave, fits
+	 * there, where the brute force puts it. */
+	{
+		uint64_t lo = (gtt_range_node_start(v[0]) - m->base) / PAGE;
+		uint64_t hi = (gtt_range_node_start(v[count - 1]) - m->base) / PAGE +
+			      gtt_range_node_size(v[count - 1]) / PAGE;
+		uint64_t rlast = r.range_end ? r.range_end - 1 : UINT64_MAX, last;
+		struct gtt_range_request in = r;
+		struct gtt_range_node *put_n;
+
+		for (size_t k = 0; k < count; k++)
+			mx_remove(m, m->own[(gtt_range_node_start(v[k]) - m->base) / PAGE]);
+		while (lo > 0 && !m->own[lo - 1])
+			lo--;
+		while (hi < MX_PAGES && !m->own[hi])
+			hi++;
+		last = u64_min(rlast, mx_addr(m, hi) - 1);
+		in.range_start = u64_max(r.range_start, mx_addr(m, lo));
+		in.range_end = last + 1;	/* 0: up to 2^64 */
+		assert_true(mx_choice(m, &in, &want));
+		slot = mx_free_slot(m);
+		assert_int_equal(gtt_range_insert(m->ra, &in, NULL, &put_n), 0);
+		assert_int_equal(gtt_range_node_start(put_n), want);
+		mx_own(m, slot, put_n, in.color);
+		mx_seen.landed++;
+	}
+}
+
+/*
+ * Thousands of random steps mixing every change the allocator has
+ * (inserts in every placement with alignments, range limits, colours;
+ * reserves; nodes in caller storage; removes, the head's neighbour
+ * included; space added piece by piece to a GTT_RANGE_ALLOC_EMPTY
+ * allocator; ordered eviction scans whose victims go) over spaces that
+ * start low or end at 2^64, with no colour rule, guard pages or a custom
+ * rule, with or without nospan.  After every step the allocator equals a
+ * page model and range_alloc_check() holds (every tree's links, colours,
+ * order, membership and augmented maximum); every placement is the brute
+ * force's; and one step in ten has its allocation fail: -ENOMEM (or the
+ * expected -ENOSPC / success when nothing is allocated) and every node,
+ * hole, figure and line of print output as before.
+ */
+static void test_mixed_against_model(void **state)
+{
+	static struct mx model;
+	struct mx *m = &model;
+	uint64_t rng = 20261201;
+	int64_t baseline = mem_live();
+
+	(void)state;
+	for (int trial = 0; trial < 24; trial++) {
+		bool empty = trial % 3 == 0;
+		unsigned int flags = empty ? GTT_RANGE_ALLOC_EMPTY : 0;
+		struct mx_view before, after;
+
+		memset(m, 0, sizeof(*m));
+		m->base = trial % 2 ? TOP(MX_PAGES * PAGE) : 16 * PAGE;
+		m->rule = (trial / 2) % 3;
+		m->nospan = (trial / 6) % 2 ? 15 : 0;
+		if (m->rule)
+			flags |= GTT_RANGE_COLOR_GUARD;
+		/* Creation: each of its allocations failing leaves nothing. */
+		for (uint64_t k = 1; k <= 2; k++) {
+			struct gtt_range_alloc *bad = NULL;
+
+			mem_fail_after(k);
+			if (gtt_range_alloc_create(m->base, MX_PAGES * PAGE, 0, flags, &bad) == 0) {
+				assert_false(mem_fail_fired());
+				gtt_range_alloc_destroy(bad);
+			} else {
+				assert_true(mem_fail_fired());
+				assert_null(bad);
+			}
+			mem_fail_after(0);
+			assert_int_equal(mem_live(), baseline);
+		}
+		m->ra = make(m->base, MX_PAGES * PAGE, flags);
+		if (m->rule == 2)
+			assert_int_equal(gtt_range_alloc_set_color_adjust(m->ra, wide_guard, NULL), 0);
+		if (m->nospan)
+			assert_int_equal(gtt_range_alloc_set_nospan(m->ra, m->nospan), 0);
+		for (int p = 0; p < MX_PAGES; p++)
+			m->own[p] = empty ? -1 : 0;
+		mx_view(m->ra, &before);
+		for (int op = 0; op < 1500; op++) {
+			uint64_t dice = rng_below(&rng, 100);
+			bool oom = rng_below(&rng, 10) == 0;
+			int slot;
+
+			if (dice < 40)
+				mx_insert(m, &rng, oom);
+			else if (dice < 70 && (slot = mx_random_slot(m, &rng)) > 0)
+				mx_remove(m, slot);
+			else if (dice < 80)
+				mx_reserve(m, &rng, oom);
+			else if (dice < 92 && empty)
+				mx_add_free(m, &rng, oom);
+			else if (dice >= 95)
+				mx_scan(m, &rng);
+			mx_compare(m);
+		}
+		for (int i = 1; i < MX_SLOTS; i++)
+			if (m->node[i])
+				mx_remove(m, i);
+		mx_compare(m);
+		if (!empty) {
+			mx_view(m->ra, &after);
+			assert_memory_equal(&before, &after, sizeof(before));
+		}
+		gtt_range_alloc_destroy(m->ra);
+		assert_int_equal(mem_live(), baseline);
+	}
+	print_message("mixed: %u placed, %u no space, %u reserved, %u added, %u allocations failed, %u scans (%u landed)\n",
+		      mx_seen.placed, mx_seen.nospace, mx_seen.reserved, mx_seen.added,
+		      mx_seen.ooms, mx_seen.scans, mx_seen.landed);
+	assert_true(mx_seen.placed > 5000 && mx_seen.nospace > 500 && mx_seen.reserved > 500);
+	assert_true(mx_seen.added > 100 && mx_seen.ooms > 500 && mx_seen.scans > 200);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2020,6 +2581,7 @@ int main(void)
 		cmocka_unit_test(test_top_avoid),
 		cmocka_unit_test(test_top_random_against_model),
 		cmocka_unit_test(test_ordered_helpers_against_fewest),
+		cmocka_unit_test(test_mixed_against_model),
 	};
 
 	return cmocka_run_group_tests_name("range_alloc", tests, NULL, NULL);

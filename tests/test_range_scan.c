@@ -3,7 +3,8 @@
  * The ordered eviction scan (struct gtt_range_scan, lib/alloc/range_scan.c):
  * hand-built layouts with known victims, the colour guard, alignment,
  * range limits, nospan, spaces ending at 2^64, bad input, allocation
- * failures while it grows, and a randomized differential test against a
+ * failures while it grows, an allocator changed or destroyed while a scan
+ * is open, and a randomized differential test against a
  * brute force that knows nothing of the scan's runs or tables.
  */
 #include <errno.h>
@@ -715,6 +716,84 @@ static void test_against_brute_force(void **state)
 	assert_true(high_ties > 20);
 }
 
+/*
+ * The allocator changes while a scan is open (the contract forbids it, but
+ * a caller's mistake must not crash): a node removed elsewhere, a node
+ * removed and put back in the same storage, the victims evicted and the
+ * victims asked for again.  Each later add and victims call refuses with
+ * -EINVAL and reads no node; finish still frees the scan.  An allocator
+ * destroyed with a grown scan open: the scan only needs finishing, and
+ * nothing leaks.  The nodes live in caller storage, so that what a
+ * missing check would read is still memory (no use after free in the
+ * test itself).
+ */
+static void test_allocator_changed_while_open(void **state)
+{
+	static struct gtt_range_node_storage mem[16];
+	struct gtt_range_alloc *ra = make(0, 16 * PAGE, 0);
+	struct gtt_range_request r = { .size = 2 * PAGE }, in = r;
+	struct gtt_range_node *v[16], *vv[4], *got;
+	struct gtt_range_scan s;
+	int64_t live;
+	size_t count;
+
+	(void)state;
+	memset(mem, 0, sizeof(mem));
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(gtt_range_reserve_in(ra, (uint64_t)i * PAGE, PAGE, 0, NULL,
+						      &mem[i], &v[i]), 0);
+	/* A remove elsewhere: the runs' spans are stale. */
+	assert_int_equal(gtt_range_scan_init(&s, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&s, v[1]), 0);
+	assert_int_equal(gtt_range_remove(ra, v[8]), 0);
+	assert_int_equal(gtt_range_scan_add(&s, v[2]), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "changed"));
+	assert_int_equal(gtt_range_scan_victims(&s, vv, 4, &count), -EINVAL);
+	gtt_range_scan_finish(&s);
+	assert_int_equal(gtt_range_reserve_in(ra, 8 * PAGE, PAGE, 0, NULL, &mem[8], &v[8]), 0);
+	/* A node removed and put back in its storage looks the same. */
+	assert_int_equal(gtt_range_scan_init(&s, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&s, v[3]), 0);
+	assert_int_equal(gtt_range_remove(ra, v[3]), 0);
+	assert_int_equal(gtt_range_reserve_in(ra, 3 * PAGE, PAGE, 0, NULL, &mem[3], &v[3]), 0);
+	assert_int_equal(gtt_range_scan_add(&s, v[4]), -EINVAL);
+	gtt_range_scan_finish(&s);
+	/* Victims read, evicted, then asked for again. */
+	assert_int_equal(gtt_range_scan_init(&s, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&s, v[5]), 0);
+	assert_int_equal(gtt_range_scan_add(&s, v[6]), 1);
+	assert_int_equal(gtt_range_scan_victims(&s, NULL, 0, &count), 0);
+	assert_int_equal(count, 2);
+	assert_int_equal(gtt_range_remove(ra, v[5]), 0);
+	assert_int_equal(gtt_range_remove(ra, v[6]), 0);
+	vv[0] = NULL;
+	assert_int_equal(gtt_range_scan_victims(&s, vv, 4, &count), -EINVAL);
+	assert_null(vv[0]);
+	gtt_range_scan_finish(&s);
+	/* The request lands where the victims were. */
+	in.range_start = 5 * PAGE;
+	in.range_end = 7 * PAGE;
+	assert_int_equal(gtt_range_insert(ra, &in, NULL, &got), 0);
+	assert_int_equal(gtt_range_node_start(got), 5 * PAGE);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+
+	/* Destroyed with a scan open past its inline room. */
+	live = mem_live();
+	ra = make(0, 128 * PAGE, 0);
+	for (int i = 0; i < 128; i++)
+		at(ra, (uint64_t)i * PAGE, 1, 0);
+	r.size = 3 * PAGE;
+	assert_int_equal(gtt_range_scan_init(&s, ra, &r), 0);
+	got = gtt_range_first(ra);
+	for (int i = 0; i < 128; i++, got = gtt_range_next(ra, got))
+		if (i % 2 == 0)
+			assert_int_equal(gtt_range_scan_add(&s, got), 0);
+	gtt_range_alloc_destroy(ra);
+	gtt_range_scan_finish(&s);
+	assert_int_equal(mem_live(), live);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -725,6 +804,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test_setup_teardown(test_oom_while_growing, alarm_setup, alarm_teardown),
 		cmocka_unit_test(test_against_brute_force),
+		cmocka_unit_test(test_allocator_changed_while_open),
 	};
 
 	return cmocka_run_group_tests_name("range_scan", tests, NULL, NULL);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 
 #include "helpers.h"
@@ -215,6 +216,148 @@ static void test_readers_race_writer(void **state)
 	assert_int_equal(mem_live(), baseline);
 }
 
+/* ---- the allocator's red-black address tree under lock-free readers ---- */
+
+enum { RB_PINNED = 24, RB_SLOTS = 1024, RB_GAP = 48 };
+
+/* Caller storage for a churn node, reused only after a grace period (as
+ * the vm's bindings are). */
+struct rb_slot {
+	struct gtt_range_node_storage mem;
+	struct gtt_range_node *node;
+	struct rcu_head rcu;
+	_Atomic int busy;	/* inserted, or removed less than a grace period ago */
+};
+
+struct rb_race {
+	struct gtt_range_alloc *ra;
+	_Atomic uint32_t seq;
+	_Atomic int stop;
+	uint64_t pinned[RB_PINNED];	/* starts, read-only while readers run */
+	int tag[RB_PINNED];
+	_Atomic unsigned long valid, torn, wrong, raw_miss;
+};
+
+static void rb_slot_release(struct rcu_head *head)
+{
+	struct rb_slot *s = container_of(head, struct rb_slot, rcu);
+
+	RCU_CALLBACK_BEGIN(head);
+	atomic_store_explicit(&s->busy, 0, memory_order_release);
+}
+
+/* Look up a pinned node, always there: a validated answer must find it;
+ * count the unvalidated walks that did not (the tree tears under them). */
+static void *rb_reader(void *arg)
+{
+	struct rb_race *r = arg;
+	uint64_t seed = (uint64_t)(uintptr_t)&seed;
+
+	while (!atomic_load(&r->stop)) {
+		unsigned int i = (unsigned int)rng_below(&seed, RB_PINNED);
+		uint64_t addr = r->pinned[i] + rng_below(&seed, 2 * PAGE), start = 0;
+		void *owner = NULL;
+		uint32_t s;
+		int found;
+
+		rcu_read_begin();
+		if (!seqcount_read_begin(&r->seq, &s)) {
+			rcu_read_end();
+			continue;
+		}
+		found = range_lookup_rcu(r->ra, addr, &owner, &start);
+		if (seqcount_read_retry(&r->seq, s)) {
+			r->torn++;
+			if (found != 1 || owner != &r->tag[i])
+				r->raw_miss++;
+		} else {
+			r->valid++;
+			if (found != 1 || owner != &r->tag[i] || start != r->pinned[i])
+				r->wrong++;
+		}
+		rcu_read_end();
+	}
+	return NULL;
+}
+
+/*
+ * Readers look up nodes that stay in the tree while a writer inserts
+ * (every placement, so nodes enter everywhere and the tree rotates and
+ * recolours) and removes others around them, inside the write brackets
+ * readers validate with: no validated lookup may miss or misname a pinned
+ * node, and (TSan: scripts/test.sh runs this file under it) no reader
+ * reads memory the writer reuses, which waits for a grace period as the
+ * vm's bindings do.  The unvalidated misses are counted to show the
+ * walks were really torn.
+ */
+static void test_rbtree_readers_never_miss(void **state)
+{
+	static struct rb_slot slot[RB_SLOTS];
+	struct rb_race r = { 0 };
+	const char *env = getenv("GTT_STRESS_ITERS");
+	unsigned long iters = env ? strtoul(env, NULL, 10) * 10 : 30000, changes = 0;
+	uint64_t seed = 11;
+	pthread_t t[2];
+
+	(void)state;
+	memset(slot, 0, sizeof(slot));
+	assert_int_equal(gtt_range_alloc_create(0, RB_PINNED * RB_GAP * PAGE, 0, 0, &r.ra), 0);
+	for (int i = 0; i < RB_PINNED; i++) {
+		struct gtt_range_node *n;
+
+		r.pinned[i] = (uint64_t)i * RB_GAP * PAGE + 16 * PAGE;
+		assert_int_equal(gtt_range_reserve(r.ra, r.pinned[i], 2 * PAGE, 0,
+						   &r.tag[i], &n), 0);
+	}
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, rb_reader, &r);
+	while (!atomic_load(&r.valid))
+		sched_yield();	/* the readers are running */
+	while (changes < iters) {
+		struct rb_slot *s = &slot[rng_below(&seed, RB_SLOTS)];
+
+		if (atomic_load_explicit(&s->busy, memory_order_acquire) && !s->node) {
+			sched_yield();	/* removed, a grace period not over */
+			continue;
+		}
+		seqcount_write_begin(&r.seq);
+		if (s->node) {
+			assert_int_equal(gtt_range_remove(r.ra, s->node), 0);
+			s->node = NULL;
+			rcu_defer(&s->rcu, rb_slot_release);
+		} else {
+			struct gtt_range_request q = {
+				.size = (1 + rng_below(&seed, 4)) * PAGE,
+				.placement = (enum gtt_placement)rng_below(&seed, 3),
+			};
+
+			if (gtt_range_insert_in(r.ra, &q, s, &s->mem, &s->node) == 0)
+				atomic_store_explicit(&s->busy, 1, memory_order_relaxed);
+			else
+				s->node = NULL;
+		}
+		seqcount_write_end(&r.seq);
+		changes++;
+		/* Give the readers windows in which no writer is inside. */
+		for (volatile int spin = 0; spin < 200; spin++)
+			;
+	}
+	atomic_store(&r.stop, 1);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	print_message("rbtree readers: %lu validated lookups, %lu torn (%lu of them missed), during %lu changes\n",
+		      (unsigned long)r.valid, (unsigned long)r.torn,
+		      (unsigned long)r.raw_miss, changes);
+	assert_int_equal(r.wrong, 0);
+	assert_true(r.valid > 0);
+	assert_int_equal(range_alloc_check(r.ra), 0);
+	for (int i = 0; i < RB_SLOTS; i++)
+		if (slot[i].node)
+			assert_int_equal(gtt_range_remove(r.ra, slot[i].node), 0);
+	gtt_range_alloc_destroy(r.ra);
+	urcu_bp_barrier();	/* every rb_slot_release() ran */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_nested_write_brackets),
 		cmocka_unit_test(test_range_lookup_rcu),
 		cmocka_unit_test(test_readers_race_writer),
+		cmocka_unit_test(test_rbtree_readers_never_miss),
 	};
 
 	return cmocka_run_group_tests_name("rcu", tests, NULL, NULL);

@@ -224,7 +224,8 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
  * gtt_range_alloc_destroy() - Free the allocator and every node left in it.
  *
  * Nodes in caller storage (gtt_range_insert_in()) are not freed; their
- * storage must still be valid here.
+ * storage must still be valid here.  A scan of @ra still open
+ * (&struct gtt_range_scan) needs only gtt_range_scan_finish() afterwards.
  */
 GTT_API void gtt_range_alloc_destroy(struct gtt_range_alloc *ra);
 
@@ -470,7 +471,10 @@ GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
  *
  * From gtt_range_scan_init() until the victims are read the allocator must
  * not change (no insert, reserve or remove); then the caller may evict
- * them, after which only gtt_range_scan_finish() may be called.  The scan
+ * them, after which only gtt_range_scan_finish() may be called.  A scan
+ * whose allocator changed refuses further adds and victims calls
+ * (-EINVAL) without reading any node; one whose allocator was destroyed
+ * needs only gtt_range_scan_finish(), which reads nothing of it.  The scan
  * must neither move nor be copied (it may point into itself).  It keeps
  * its state in itself, never in the nodes or the allocator: several scans
  * of one allocator may be open at once, and an abandoned one needs only
@@ -509,7 +513,7 @@ GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
  *
  * Return: 1 if a hole opens (the scan has ended), 0 if not yet; -EINVAL
  * (NULL, a node of another allocator or none at all, a scan not open or
- * already ended) and -EEXIST (@node was added already: an order that may
+ * already ended, an allocator changed since gtt_range_scan_init()) and -EEXIST (@node was added already: an order that may
  * repeat itself can go on) change nothing;
  * -ENOMEM (no memory for more room: the 33rd node, the 257th, and so on
  * by factors of 8) leaves @node out and the scan open as it was: add
@@ -537,7 +541,7 @@ GTT_API int gtt_range_scan_add(struct gtt_range_scan *scan,
  *
  * Return: 0; -ENOSPC if no hole has opened (*@count 0); -ERANGE if there
  * are more than @max_victims (*@count says how many, nothing written);
- * -EINVAL.
+ * -EINVAL (also once the allocator changed: the victims evicted, say).
  */
 GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
 				   struct gtt_range_node **victims,

@@ -831,6 +831,7 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 	prev->next->prev = node;
 	prev->next = node;
 	rb_insert_after_with(&ra->by_addr, &prev->by_addr, &node->by_addr, NULL);
+	ra->changes++;
 	if (hole && hole >= gap) {
 		/* The part after @node is the larger (all of it at the
 		 * hole's start): it passes to @node, which takes the hole's
@@ -858,6 +859,7 @@ static void unlink_node(struct gtt_range_alloc *ra, struct gtt_range_node *node)
 	uint64_t merged = prev->hole + node->size + node->hole;
 
 	rb_erase_with(&ra->by_addr, &node->by_addr, NULL);
+	ra->changes++;
 	prev->next = node->next;
 	node->next->prev = prev;
 	if (node->has_hole && !prev->has_hole) {
@@ -909,7 +911,6 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
 	ra->flags = flags;
 	ra->adjust = default_adjust;
 	ra->adjust_arg = ra;
-	ra->free_node = NULL;
 	rb_init(&ra->by_addr);
 	rb_init(&ra->hole_addr);
 	rb_init(&ra->by_size);
@@ -1269,11 +1270,7 @@ GTT_API int gtt_range_remove(struct gtt_range_alloc *ra,
 	if (!ra || !node || node->ra != ra || is_head(ra, node) || node->filler)
 		return set_error(-EINVAL, "gtt_range_remove: node is NULL or not from this allocator");
 	unlink_node(ra, node);
-	if (node->embedded)
-		return 0;
-	if (ra->free_node)
-		ra->free_node(node);
-	else
+	if (!node->embedded)
 		mem_free(node);
 	return 0;
 }
@@ -1673,7 +1670,8 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 {
 	struct gtt_range_node *n;
 	struct rb_node *a, *h;
-	uint64_t nodes = 0, used = 0, holes = 0, unadded = 0, prev_end = ra->start;
+	uint64_t nodes = 0, used = 0, holes = 0, sized = 0, unadded = 0;
+	uint64_t prev_end = ra->start;
 
 	if (rb_check(ra->by_addr.root, NULL) < 0 ||
 	    rb_check(ra->hole_addr.root, NULL) < 0 ||
@@ -1685,7 +1683,7 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 	h = rb_first(&ra->hole_addr);
 	n = &ra->head;
 	do {
-		if (!a || addr_node(a) != n)
+		if (!a || addr_node(a) != n || n->next->prev != n)
 			return -1;
 		if (!is_head(ra, n)) {
 			if (n->start < prev_end || n->size == 0)
@@ -1715,6 +1713,14 @@ int range_alloc_check(struct gtt_range_alloc *ra)
 		n = n->next;
 	} while (!is_head(ra, n));
 	if (a || h)
+		return -1;
+	/* The size tree holds the same hole owners, in (hole, start) order. */
+	for (h = rb_first(&ra->by_size), n = NULL; h; h = rb_next(h), sized++) {
+		if (!size_node(h)->has_hole || (n && !size_before(n, size_node(h))))
+			return -1;
+		n = size_node(h);
+	}
+	if (sized != holes)
 		return -1;
 	if (nodes != ra->nodes || used != ra->used || holes != ra->holes ||
 	    unadded != ra->unadded)

@@ -9,7 +9,7 @@
 #include <gtt/range_alloc.h>
 
 #include "base/rbtree.h"
-#include "base/rcu.h"
+#include "base/seqcount.h"	/* LOAD_ACQ, for range_lookup_rcu() */
 
 /*
  * The fields are ordered for the hot walks: the size tree's descent reads
@@ -17,13 +17,8 @@
  * max_hole, so each sits within a few dozen bytes.
  */
 struct gtt_range_node {
-	union {
-		/* nodes with a hole, by (hole, start), augmented with max_align */
-		struct rb_node by_size;
-		/* Deferred free (vm with RCU readers): a removed node is in no
-		 * hole tree, and RCU readers only follow by_addr. */
-		struct rcu_head rcu;
-	};
+	/* nodes with a hole, by (hole, start), augmented with max_align */
+	struct rb_node by_size;
 	uint64_t hole;			/* free bytes right after this node */
 	uint64_t start;
 	struct rb_node hole_addr;	/* nodes with a hole, by start */
@@ -60,8 +55,9 @@ struct gtt_range_alloc {
 	uint64_t holes;
 	uint64_t unadded;		/* bytes in fillers */
 	unsigned int nospan_shift;	/* 0: none */
-	/* How removed nodes are freed (a vm with RCU readers defers it). */
-	void (*free_node)(struct gtt_range_node *node);
+	/* Nodes linked and unlinked: an open scan (range_scan.c) refuses
+	 * once this moves. */
+	uint64_t changes;
 };
 
 /*

@@ -30,7 +30,9 @@
  * table.
  *
  * Locking: none; the allocator's owner serialises calls on it, and the
- * allocator must not change while a scan is open.
+ * allocator must not change while a scan is open: one that did (its
+ * change count moved since init) makes adds and victims refuse before
+ * they read a node.
  */
 #include <string.h>
 
@@ -59,6 +61,7 @@ struct entry {
 struct scan {
 	uint64_t state;		/* SCAN_OPEN, SCAN_FOUND; else not initialised */
 	struct gtt_range_alloc *ra;
+	uint64_t changes;	/* ra->changes at init: a change voids the scan */
 	const struct gtt_range_node *head;	/* ra's head */
 	struct entry *e;	/* e[0 .. n): the nodes added, in order */
 	uint32_t *slot;		/* 2 * cap slots: an index into e[], or NONE */
@@ -126,12 +129,14 @@ static inline uint32_t lookup(struct table t, const struct gtt_range_node *node)
 static __attribute__((noinline)) int grow(struct scan *s)
 {
 	size_t per = sizeof(*s->e) + 2 * sizeof(*s->slot);
-	uint32_t cap = SCAN_GROW * s->cap, i;
+	uint64_t want = (uint64_t)SCAN_GROW * s->cap;	/* 2^32 past 2^29: not in a u32 */
+	uint32_t cap, i;
 	struct entry *e;
 
-	if (cap > SCAN_MAX || (uint64_t)cap * per > (uint64_t)SIZE_MAX)
+	if (want > SCAN_MAX || want * per > (uint64_t)SIZE_MAX)
 		return set_error(-ENOMEM, "gtt_range_scan_add: more than %u nodes added",
 				 s->cap);
+	cap = (uint32_t)want;
 	e = mem_alloc(cap * per);
 	if (!e)
 		return set_error(-ENOMEM, "gtt_range_scan_add: out of memory for %u nodes",
@@ -166,6 +171,7 @@ GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
 	if (err)
 		return err;
 	s->ra = ra;
+	s->changes = ra->changes;
 	s->head = &ra->head;
 	s->e = s->inl_e;
 	s->slot = s->inl_slot;
@@ -199,6 +205,8 @@ static __attribute__((noinline, cold)) int refused(const struct scan *s)
 		return set_error(-EINVAL, s && s->state == SCAN_FOUND ?
 				 "gtt_range_scan_add: the scan has ended (a hole opened)" :
 				 "gtt_range_scan_add: the scan is NULL, not initialised or finished");
+	if (s->ra->changes != s->changes)
+		return set_error(-EINVAL, "gtt_range_scan_add: the allocator changed since the scan began");
 	return set_error(-EINVAL, "gtt_range_scan_add: node is NULL or not from the scan's allocator");
 }
 
@@ -219,8 +227,8 @@ scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node, bool quiet)
 	uint64_t hs, hl;
 	int err;
 
-	if (!s || s->state != SCAN_OPEN || !node || node->ra != s->ra ||
-	    node == s->head || node->filler)
+	if (!s || s->state != SCAN_OPEN || s->ra->changes != s->changes || !node ||
+	    node->ra != s->ra || node == s->head || node->filler)
 		return refused(s);
 	t = table_of(s);
 	h = probe(t, node);
@@ -367,6 +375,8 @@ GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
 
 	if (!scan || !count || (max_victims && !victims) || !is_open(scan_of(scan)))
 		return set_error(-EINVAL, "gtt_range_scan_victims: NULL argument, or a scan not initialised or finished");
+	if (scan_of(scan)->ra->changes != scan_of(scan)->changes)
+		return set_error(-EINVAL, "gtt_range_scan_victims: the allocator changed since the scan began (the victims were evicted?)");
 	*count = n = range_scan_pick(scan, &x);
 	if (!n)
 		return set_error(-ENOSPC, "gtt_range_scan_victims: no run of the nodes added opens a hole");

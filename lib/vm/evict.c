@@ -147,7 +147,7 @@ static bool next_candidate(struct scan *s, struct vma **v, int *err)
  * Candidates in the vm's order until a run of them opens a hole: the
  * fewest of that run that open it into *@victim (the lowest) and *@n.  A
  * candidate listed again is skipped.  Return: 0, -ENOSPC, -EINVAL,
- * -ENOMEM (the scan's room past its first 64 candidates), the roster's
+ * -ENOMEM (the scan's room past its first 32 candidates), the roster's
  * error.
  */
 static int ordered_scan(struct gtt_vm *vm, const struct gtt_range_request *req,
