@@ -715,6 +715,105 @@ static void test_against_brute_force(void **state)
 	assert_true(high_ties > 20);
 }
 
+/*
+ * The marking scan's slots in the nodes (range_scan.c) are never cleared.
+ * Ten one-page nodes, two pages asked for.  Scan A adds v4 and v6 (slots
+ * 0 and 1) and is finished with no hole; B, in the same memory (e[1]
+ * still names v6), adds v5: v4's stale slot 0 is below B's count but
+ * e[0] is v5, v6's slot 1 names v6 but lies past B's count, so neither
+ * joins and no hole opens; then v4 is no repeat and opens v4 + v5.
+ * Fails if membership trusted the slot without either check.  Then a
+ * node added to A and, once A finished, to C (other memory): no -EEXIST.
+ */
+static void test_stale_slots(void **state)
+{
+	struct gtt_range_request r = { .size = 2 * PAGE };
+	struct gtt_range_alloc *ra = make(0, 10 * PAGE, 0);
+	struct gtt_range_node *v[10], *first;
+	struct gtt_range_scan a, c;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		v[i] = at(ra, (uint64_t)i * PAGE, 1, 0);
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[4]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[6]), 0);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[5]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[4]), 1);
+	assert_int_equal(victims_of(&a, &first), 2);
+	assert_ptr_equal(first, v[4]);
+	gtt_range_scan_finish(&a);
+	/* v1 in A, A finished unended; then v1 and v2 in C. */
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[1]), 0);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(gtt_range_scan_init(&c, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&c, v[1]), 0);
+	assert_int_equal(gtt_range_scan_add(&c, v[1]), -EEXIST);
+	assert_int_equal(gtt_range_scan_add(&c, v[2]), 1);
+	assert_int_equal(victims_of(&c, &first), 2);
+	assert_ptr_equal(first, v[1]);
+	gtt_range_scan_finish(&c);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
+/*
+ * One scan at a time marks the nodes; one opened while it is open keeps a
+ * table.  A (marking) and B open; A finishes; C opens and marks while B
+ * is still open.  B adds v8 (its index 0), C adds v9 and v8 (index 1),
+ * then B adds v7: v8 must still be in B (the run v7 + v8 opens two
+ * pages) and a repeat of v8 in B -EEXIST.  Fails if B or C marked while
+ * the other was open (C's slot 1 for v8 would hide it from B).  Then a
+ * scan abandoned unfinished (its memory wiped) leaves the later ones
+ * correct, on tables, and its memory can mark again.
+ */
+static void test_marking_scan_is_one(void **state)
+{
+	struct gtt_range_request r = { .size = 2 * PAGE };
+	struct gtt_range_alloc *ra = make(0, 10 * PAGE, 0);
+	struct gtt_range_node *v[10], *first;
+	struct gtt_range_scan a, b, c;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		v[i] = at(ra, (uint64_t)i * PAGE, 1, 0);
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_init(&b, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[5]), 0);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(gtt_range_scan_init(&c, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&b, v[8]), 0);
+	assert_int_equal(gtt_range_scan_add(&c, v[1]), 0);
+	assert_int_equal(gtt_range_scan_add(&c, v[8]), 0);
+	assert_int_equal(gtt_range_scan_add(&b, v[8]), -EEXIST);
+	assert_int_equal(gtt_range_scan_add(&b, v[7]), 1);
+	assert_int_equal(victims_of(&b, &first), 2);
+	assert_ptr_equal(first, v[7]);
+	assert_int_equal(gtt_range_scan_add(&c, v[9]), 1);
+	assert_int_equal(victims_of(&c, &first), 2);
+	assert_ptr_equal(first, v[8]);
+	gtt_range_scan_finish(&b);
+	gtt_range_scan_finish(&c);
+	/* Abandoned: a's memory wiped while it marks. */
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[2]), 0);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(gtt_range_scan_init(&b, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&b, v[3]), 0);
+	assert_int_equal(gtt_range_scan_add(&b, v[2]), 1);
+	gtt_range_scan_finish(&b);
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[2]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[2]), -EEXIST);
+	assert_int_equal(gtt_range_scan_add(&a, v[1]), 1);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -725,6 +824,8 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test_setup_teardown(test_oom_while_growing, alarm_setup, alarm_teardown),
 		cmocka_unit_test(test_against_brute_force),
+		cmocka_unit_test(test_stale_slots),
+		cmocka_unit_test(test_marking_scan_is_one),
 	};
 
 	return cmocka_run_group_tests_name("range_scan", tests, NULL, NULL);

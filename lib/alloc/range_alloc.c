@@ -824,6 +824,7 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 
 	node->start = at;
 	node->ra = ra;
+	node->scan_slot = UINT32_MAX;	/* in no scan (range_scan.c) */
 	node->hole = 0;
 	node->has_hole = false;
 	node->prev = prev;
