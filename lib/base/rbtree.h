@@ -111,12 +111,17 @@ RB_INLINE void rb_replace_child_(struct rb_tree *t, struct rb_node *parent,
 		RB_SET(parent->right, new);
 }
 
-/* Raise x's right (@right_up) or left child y over x; recompute x, then y. */
+/*
+ * Raise x's right (@right_up) or left child y over x, colouring x red iff
+ * @x_red and y iff @y_red (every caller knows both: one store each);
+ * recompute x, then y.
+ */
 RB_INLINE void rb_rotate_(struct rb_tree *t, struct rb_node *x, bool right_up,
-			  rb_augment_fn aug)
+			  bool x_red, bool y_red, rb_augment_fn aug)
 {
 	struct rb_node *y = right_up ? x->right : x->left;
 	struct rb_node *inner = right_up ? y->left : y->right;
+	struct rb_node *up = rb_parent(x);
 
 	if (right_up)
 		RB_SET(x->right, inner);
@@ -124,13 +129,13 @@ RB_INLINE void rb_rotate_(struct rb_tree *t, struct rb_node *x, bool right_up,
 		RB_SET(x->left, inner);
 	if (inner)
 		rb_set_parent_(inner, x);
-	rb_set_parent_(y, rb_parent(x));
-	rb_replace_child_(t, rb_parent(x), x, y);
+	y->parent = (uintptr_t)up | (uintptr_t)y_red;
+	rb_replace_child_(t, up, x, y);
 	if (right_up)
 		RB_SET(y->left, x);
 	else
 		RB_SET(y->right, x);
-	rb_set_parent_(x, y);
+	x->parent = (uintptr_t)y | (uintptr_t)x_red;
 	if (aug) {
 		aug(x);
 		aug(y);
@@ -188,12 +193,10 @@ RB_INLINE void rb_insert_with(struct rb_tree *t, struct rb_node *parent,
 			continue;
 		}
 		if (node == (left ? p->right : p->left)) {
-			rb_rotate_(t, p, left, aug);
+			rb_rotate_(t, p, left, true, true, aug);
 			p = node;
 		}
-		rb_rotate_(t, g, !left, aug);
-		rb_set_red_(p, false);
-		rb_set_red_(g, true);
+		rb_rotate_(t, g, !left, true, false, aug);	/* p black, g red */
 		break;
 	}
 	rb_set_red_(t->root, false);
@@ -242,9 +245,7 @@ RB_INLINE void rb_erase_fixup_(struct rb_tree *t, struct rb_node *x,
 
 		if (rb_is_red(w)) {
 			/* A red sibling: rotate it up, a black one comes in. */
-			rb_set_red_(w, false);
-			rb_set_red_(xp, true);
-			rb_rotate_(t, xp, left, aug);
+			rb_rotate_(t, xp, left, true, false, aug);
 			w = left ? xp->right : xp->left;
 		}
 		if (!rb_is_red(w->left) && !rb_is_red(w->right)) {
@@ -257,15 +258,11 @@ RB_INLINE void rb_erase_fixup_(struct rb_tree *t, struct rb_node *x,
 		}
 		if (!rb_is_red(left ? w->right : w->left)) {
 			/* The near nephew is red: turn it outwards. */
-			rb_set_red_(left ? w->left : w->right, false);
-			rb_set_red_(w, true);
-			rb_rotate_(t, w, !left, aug);
+			rb_rotate_(t, w, !left, true, false, aug);
 			w = left ? xp->right : xp->left;
 		}
-		rb_set_red_(w, rb_is_red(xp));
-		rb_set_red_(xp, false);
 		rb_set_red_(left ? w->right : w->left, false);
-		rb_rotate_(t, xp, left, aug);
+		rb_rotate_(t, xp, left, false, rb_is_red(xp), aug);
 		return;
 	}
 	if (x)
