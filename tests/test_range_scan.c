@@ -721,9 +721,9 @@ static void test_against_brute_force(void **state)
  * a caller's mistake must not crash): a node removed elsewhere, a node
  * removed and put back in the same storage, the victims evicted and the
  * victims asked for again.  Each later add and victims call refuses with
- * -EINVAL and reads no node; finish still frees the scan.  An allocator
- * destroyed with a grown scan open: the scan only needs finishing, and
- * nothing leaks.  The nodes live in caller storage, so that what a
+ * -EINVAL and reads no node; finish still frees the scan.  A grown scan
+ * finished, then its allocator destroyed (finish before destroy, the
+ * marking scan's rule): nothing leaks.  The nodes live in caller storage, so that what a
  * missing check would read is still memory (no use after free in the
  * test itself).
  */
@@ -778,7 +778,7 @@ static void test_allocator_changed_while_open(void **state)
 	assert_int_equal(range_alloc_check(ra), 0);
 	gtt_range_alloc_destroy(ra);
 
-	/* Destroyed with a scan open past its inline room. */
+	/* A scan grown past its inline room, finished, then the allocator destroyed. */
 	live = mem_live();
 	ra = make(0, 128 * PAGE, 0);
 	for (int i = 0; i < 128; i++)
@@ -789,9 +789,108 @@ static void test_allocator_changed_while_open(void **state)
 	for (int i = 0; i < 128; i++, got = gtt_range_next(ra, got))
 		if (i % 2 == 0)
 			assert_int_equal(gtt_range_scan_add(&s, got), 0);
-	gtt_range_alloc_destroy(ra);
 	gtt_range_scan_finish(&s);
+	gtt_range_alloc_destroy(ra);
 	assert_int_equal(mem_live(), live);
+}
+
+/*
+ * The marking scan's slots in the nodes (range_scan.c) are never cleared.
+ * Ten one-page nodes, two pages asked for.  Scan A adds v4 and v6 (slots
+ * 0 and 1) and is finished with no hole; B, in the same memory (e[1]
+ * still names v6), adds v5: v4's stale slot 0 is below B's count but
+ * e[0] is v5, v6's slot 1 names v6 but lies past B's count, so neither
+ * joins and no hole opens; then v4 is no repeat and opens v4 + v5.
+ * Fails if membership trusted the slot without either check.  Then a
+ * node added to A and, once A finished, to C (other memory): no -EEXIST.
+ */
+static void test_stale_slots(void **state)
+{
+	struct gtt_range_request r = { .size = 2 * PAGE };
+	struct gtt_range_alloc *ra = make(0, 10 * PAGE, 0);
+	struct gtt_range_node *v[10], *first;
+	struct gtt_range_scan a, c;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		v[i] = at(ra, (uint64_t)i * PAGE, 1, 0);
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[4]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[6]), 0);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[5]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[4]), 1);
+	assert_int_equal(victims_of(&a, &first), 2);
+	assert_ptr_equal(first, v[4]);
+	gtt_range_scan_finish(&a);
+	/* v1 in A, A finished unended; then v1 and v2 in C. */
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[1]), 0);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(gtt_range_scan_init(&c, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&c, v[1]), 0);
+	assert_int_equal(gtt_range_scan_add(&c, v[1]), -EEXIST);
+	assert_int_equal(gtt_range_scan_add(&c, v[2]), 1);
+	assert_int_equal(victims_of(&c, &first), 2);
+	assert_ptr_equal(first, v[1]);
+	gtt_range_scan_finish(&c);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
+/*
+ * One scan at a time marks the nodes; one opened while it is open keeps a
+ * table.  A (marking) and B open; A finishes; C opens and marks while B
+ * is still open.  B adds v8 (its index 0), C adds v9 and v8 (index 1),
+ * then B adds v7: v8 must still be in B (the run v7 + v8 opens two
+ * pages) and a repeat of v8 in B -EEXIST.  Fails if B or C marked while
+ * the other was open (C's slot 1 for v8 would hide it from B).  Then a
+ * scan abandoned unfinished (its memory wiped) leaves the later ones
+ * correct, on tables, and its memory can mark again.
+ */
+static void test_marking_scan_is_one(void **state)
+{
+	struct gtt_range_request r = { .size = 2 * PAGE };
+	struct gtt_range_alloc *ra = make(0, 10 * PAGE, 0);
+	struct gtt_range_node *v[10], *first;
+	struct gtt_range_scan a, b, c;
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		v[i] = at(ra, (uint64_t)i * PAGE, 1, 0);
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_init(&b, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[5]), 0);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(gtt_range_scan_init(&c, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&b, v[8]), 0);
+	assert_int_equal(gtt_range_scan_add(&c, v[1]), 0);
+	assert_int_equal(gtt_range_scan_add(&c, v[8]), 0);
+	assert_int_equal(gtt_range_scan_add(&b, v[8]), -EEXIST);
+	assert_int_equal(gtt_range_scan_add(&b, v[7]), 1);
+	assert_int_equal(victims_of(&b, &first), 2);
+	assert_ptr_equal(first, v[7]);
+	assert_int_equal(gtt_range_scan_add(&c, v[9]), 1);
+	assert_int_equal(victims_of(&c, &first), 2);
+	assert_ptr_equal(first, v[8]);
+	gtt_range_scan_finish(&b);
+	gtt_range_scan_finish(&c);
+	/* Abandoned: a's memory wiped while it marks. */
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[2]), 0);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(gtt_range_scan_init(&b, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&b, v[3]), 0);
+	assert_int_equal(gtt_range_scan_add(&b, v[2]), 1);
+	gtt_range_scan_finish(&b);
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[2]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[2]), -EEXIST);
+	assert_int_equal(gtt_range_scan_add(&a, v[1]), 1);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
 }
 
 int main(void)
@@ -805,6 +904,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oom_while_growing, alarm_setup, alarm_teardown),
 		cmocka_unit_test(test_against_brute_force),
 		cmocka_unit_test(test_allocator_changed_while_open),
+		cmocka_unit_test(test_stale_slots),
+		cmocka_unit_test(test_marking_scan_is_one),
 	};
 
 	return cmocka_run_group_tests_name("range_scan", tests, NULL, NULL);

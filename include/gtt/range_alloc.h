@@ -95,7 +95,13 @@ enum gtt_range_alloc_flags {
 	GTT_RANGE_ALLOC_EMPTY = 1u << 1,
 };
 
-/** GTT_RANGE_NODE_WORDS - Size of a node, in 64-bit words. */
+/**
+ * GTT_RANGE_NODE_WORDS - Size of a node, in 64-bit words.
+ *
+ * The room &struct gtt_range_node_storage gives; the node itself takes
+ * 19 (152 bytes) since the trees keep their colour in a parent pointer,
+ * and the size stays for callers built against it.
+ */
 #define GTT_RANGE_NODE_WORDS 21
 
 /**
@@ -467,18 +473,22 @@ GTT_API int gtt_range_evict_scan(struct gtt_range_alloc *ra,
  * them.  Where gtt_range_evict_scan() looks at every node of the range for
  * the fewest victims, this scan costs what the order offers: O(1) for each
  * node added (an allocation when the 33rd is, and when 8 times as many
- * are, each refilling a table), then the pick, linear in the run.
+ * are), then the pick, linear in the run.
  *
  * From gtt_range_scan_init() until the victims are read the allocator must
  * not change (no insert, reserve or remove); then the caller may evict
  * them, after which only gtt_range_scan_finish() may be called.  A scan
  * whose allocator changed refuses further adds and victims calls
- * (-EINVAL) without reading any node; one whose allocator was destroyed
- * needs only gtt_range_scan_finish(), which reads nothing of it.  The scan
- * must neither move nor be copied (it may point into itself).  It keeps
- * its state in itself, never in the nodes or the allocator: several scans
- * of one allocator may be open at once, and an abandoned one needs only
- * gtt_range_scan_finish().  Thread safety: as the allocator's.
+ * (-EINVAL) without reading any node.  The scan must neither move nor be
+ * copied (it may point into itself).  Its state is in itself, but for a
+ * word in each node that only scans use: the first scan open on an
+ * allocator writes there where it keeps the node, and the allocator notes
+ * which scan that is; a scan opened while that one is open keeps a table
+ * of its own instead (a little slower per node).  So several scans of one
+ * allocator may be open at once, and an abandoned one needs only
+ * gtt_range_scan_finish(), which must come before
+ * gtt_range_alloc_destroy() (drm_mm's rule too; one never finished leaves
+ * the later scans on tables).  Thread safety: as the allocator's.
  */
 struct gtt_range_scan {
 	uint64_t opaque[GTT_RANGE_SCAN_WORDS];
@@ -552,7 +562,9 @@ GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
  *
  * Open, ended, failed or already finished scans alike (NULL too); a
  * finished scan can be initialised again.  Reads no node, and changes
- * nothing in the allocator: the victims may be evicted before or after.
+ * nothing in the allocator but its note of the scan that marks nodes
+ * (the allocator must still exist): the victims may be evicted before or
+ * after.
  */
 GTT_API void gtt_range_scan_finish(struct gtt_range_scan *scan);
 

@@ -378,7 +378,7 @@ static struct gtt_range_node *step_with_hole(struct gtt_range_node *node,
 
 	if (x && max_hole_of(x) >= size)
 		return extreme_with_hole(x, size, !forward);
-	for (struct rb_node *p = n->parent; p; n = p, p = p->parent) {
+	for (struct rb_node *p = rb_parent(n); p; n = p, p = rb_parent(p)) {
 		if (kid(p, !forward) != n)
 			continue;
 		if (hole_node(p)->hole >= size)
@@ -613,7 +613,7 @@ static struct gtt_range_node *size_next(struct gtt_range_node *node,
 
 	if (x && max_align_of(x) >= k)
 		return size_node(leftmost_aligned(x, k));
-	for (struct rb_node *p = n->parent; p; n = p, p = p->parent) {
+	for (struct rb_node *p = rb_parent(n); p; n = p, p = rb_parent(p)) {
 		if (p->right == n)
 			continue;
 		if (hole_align(size_node(p)) >= k)
@@ -824,6 +824,7 @@ static void link_node(struct gtt_range_alloc *ra, struct gtt_range_node *prev,
 
 	node->start = at;
 	node->ra = ra;
+	node->scan_slot = UINT32_MAX;	/* in no scan (range_scan.c) */
 	node->hole = 0;
 	node->has_hole = false;
 	node->prev = prev;

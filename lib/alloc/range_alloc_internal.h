@@ -28,6 +28,9 @@ struct gtt_range_node {
 	struct gtt_range_node *prev;	/* address order, circular via head */
 	struct gtt_range_node *next;
 	uint32_t color;
+	/* The marking scan's index of this node (range_scan.c); any value
+	 * when no scan holds it: never trusted without a check. */
+	uint32_t scan_slot;
 	bool has_hole;			/* in hole_addr and by_size */
 	bool embedded;			/* in caller storage: never freed here */
 	bool filler;			/* space not added yet (GTT_RANGE_ALLOC_EMPTY) */
@@ -54,6 +57,9 @@ struct gtt_range_alloc {
 	uint64_t used;
 	uint64_t holes;
 	uint64_t unadded;		/* bytes in fillers */
+	/* The open scan that marks nodes (scan_slot), NULL if none; only
+	 * compared, never followed (range_scan.c). */
+	const void *marking_scan;
 	unsigned int nospan_shift;	/* 0: none */
 	/* Nodes linked and unlinked: an open scan (range_scan.c) refuses
 	 * once this moves. */

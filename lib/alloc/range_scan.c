@@ -7,32 +7,41 @@
  * run are named (pick()).  The vm's LRU and roster orders
  * (lib/vm/evict.c) are built on it.
  *
- * State.  Nothing is written into the nodes: a node of 168 bytes has no
- * bit that is not the allocator's (the padding in its tree links is the
- * tree code's), and a scan that wrote the nodes would have to undo it,
- * would forbid two scans at once, and would leave marks behind when
- * abandoned.  The scan keeps, in its own memory, the nodes added in order
- * (e[]) and an open-addressing table from node to index in e[] (linear
- * probing, Fibonacci hashing, at most half full).  An entry at either end
- * of a run holds the index of the other end, the run's length, and the
- * raw bounds of the span the run's removal would open: the lowest end
- * keeps the first free address after the node below the run (hs), the
- * highest the last before the node above it (hl).  Joining a run is then two look-ups (the new
- * node's neighbours in the address list) and a few writes, and the span is
- * tested without visiting the run's ends or its neighbours unless it is
- * long enough (then range_span_fits(): colour rule, alignment, range,
- * nospan).  A node whose neighbour is not in the scan reads that
- * neighbour, as drm_mm's scan does.
+ * State.  The scan keeps, in its own memory, the nodes added in order
+ * (e[]), and finds a node's index in e[] in one of two ways.  The first
+ * scan open on an allocator (the marking scan, ra->marking_scan) writes
+ * it into the node (scan_slot), sparse-set style: a node is in the scan
+ * iff its slot < n and e[slot] names it, so slots are never cleared, and
+ * a slot left by an earlier scan, or by one abandoned, is harmless.  A
+ * scan opened while the marking one is open cannot use the nodes' one
+ * slot, and keeps an open-addressing table from node to index instead
+ * (linear probing, Fibonacci hashing, at most half full).  The allocator
+ * only notes which scan marks, and compares that pointer without
+ * following it: a scan abandoned unfinished leaves the later ones on
+ * tables, still correct.
+ *
+ * An entry at either end of a run holds the index of the other end, the
+ * run's length, and the raw bounds of the span the run's removal would
+ * open: the lowest end keeps the first free address after the node below
+ * the run (hs), the highest the last before the node above it (hl).
+ * Joining a run is then two look-ups (the new node's neighbours in the
+ * address list) and a few writes, and the span is tested without
+ * visiting the run's ends or its neighbours unless it is long enough
+ * (then range_span_fits(): colour rule, alignment, range, nospan; not
+ * even that when none of them applies, raw_decides).  A node whose
+ * neighbour is not in the scan reads that neighbour, as drm_mm's scan
+ * does.
  *
  * The first SCAN_INLINE nodes live inside struct gtt_range_scan; past
- * that, e[] and the table move to one allocation, eight times larger at
- * each step.  Indices into e[] never change, so a move only refills the
- * table.
+ * that, e[] (and the table) move to one allocation, eight times larger at
+ * each step.  Indices into e[] never change, so a move only copies e[]
+ * (and refills the table).
  *
  * Locking: none; the allocator's owner serialises calls on it, and the
  * allocator must not change while a scan is open: one that did (its
  * change count moved since init) makes adds and victims refuse before
- * they read a node.
+ * they read a node.  Nor may the allocator be destroyed before the scan
+ * is finished: finishing the marking scan clears the allocator's note.
  */
 #include <string.h>
 
@@ -67,6 +76,11 @@ struct scan {
 	uint32_t *slot;		/* 2 * cap slots: an index into e[], or NONE */
 	uint32_t n, cap;	/* nodes added; room in e[] */
 	unsigned int shift;	/* 64 - log2(2 * cap) */
+	bool marks;		/* the marking scan: no table (slot unused) */
+	/* The raw span's length decides whether the request fits: no
+	 * colour rule, no alignment above the page, the whole space, no
+	 * nospan (range_span_fits() would only say the same). */
+	bool raw_decides;
 	/* SCAN_FOUND: the run, the node whose add opened it, and how many
 	 * nodes of the run lie below that one. */
 	struct gtt_range_node *first, *last, *opener;
@@ -98,13 +112,14 @@ static inline bool is_open(const struct scan *s)
 struct table {
 	struct entry *e;
 	uint32_t *slot;
+	uint32_t n;		/* nodes added before this add */
 	uint32_t mask;		/* 2 * cap - 1 */
 	unsigned int shift;
 };
 
 static inline struct table table_of(const struct scan *s)
 {
-	return (struct table){ s->e, s->slot, 2 * s->cap - 1, s->shift };
+	return (struct table){ s->e, s->slot, s->n, 2 * s->cap - 1, s->shift };
 }
 
 /* The slot that holds @node, or the empty slot where it would go. */
@@ -118,17 +133,24 @@ static inline uint32_t probe(struct table t, const struct gtt_range_node *node)
 	return h;
 }
 
-/* @node's index in e[], or NONE. */
-static inline uint32_t lookup(struct table t, const struct gtt_range_node *node)
+/* @node's index in e[], or NONE; @marks: through its slot (the marking
+ * scan), else the table. */
+static inline uint32_t lookup(struct table t, const struct gtt_range_node *node,
+			      bool marks)
 {
-	return t.slot[probe(t, node)];
+	uint32_t i;
+
+	if (!marks)
+		return t.slot[probe(t, node)];
+	i = node->scan_slot;
+	return i < t.n && t.e[i].node == node ? i : NONE;
 }
 
 /* SCAN_GROW times the room, the table refilled: 0, or -ENOMEM with the
  * scan as it was. */
 static __attribute__((noinline)) int grow(struct scan *s)
 {
-	size_t per = sizeof(*s->e) + 2 * sizeof(*s->slot);
+	size_t per = sizeof(*s->e) + (s->marks ? 0 : 2 * sizeof(*s->slot));
 	uint64_t want = (uint64_t)SCAN_GROW * s->cap;	/* 2^32 past 2^29: not in a u32 */
 	uint32_t cap, i;
 	struct entry *e;
@@ -148,6 +170,8 @@ static __attribute__((noinline)) int grow(struct scan *s)
 	s->slot = (uint32_t *)(void *)(e + cap);
 	s->cap = cap;
 	s->shift -= (unsigned int)__builtin_ctz(SCAN_GROW);
+	if (s->marks)
+		return 0;
 	memset(s->slot, 0xff, 2 * cap * sizeof(*s->slot));
 	for (i = 0; i < s->n; i++)
 		s->slot[probe(table_of(s), s->e[i].node)] = i;
@@ -180,7 +204,15 @@ GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
 	s->shift = 64 - (unsigned int)__builtin_ctz(2 * SCAN_INLINE);
 	s->first = s->last = s->opener = s->victim = NULL;
 	s->victims = 0;
-	memset(s->inl_slot, 0xff, sizeof(s->inl_slot));
+	s->raw_decides = !(ra->flags & GTT_RANGE_COLOR_GUARD) &&
+			 s->r.align == ra->page_size && !s->r.nospan &&
+			 s->r.lo == ra->start && s->r.last == ra->last;
+	/* Free, or left by a scan that lived in this memory. */
+	s->marks = !ra->marking_scan || ra->marking_scan == s;
+	if (s->marks)
+		ra->marking_scan = s;
+	else
+		memset(s->inl_slot, 0xff, sizeof(s->inl_slot));
 	s->state = SCAN_OPEN;
 	return 0;
 }
@@ -216,39 +248,52 @@ static __attribute__((noinline, cold)) int repeated(const struct gtt_range_node 
 			 (unsigned long long)node->start);
 }
 
-/* gtt_range_scan_add(); @quiet: -EEXIST without a message. */
-static inline __attribute__((always_inline)) int
-scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node, bool quiet)
+/* The hole @e[@lo] .. @e[@hi] opens, if the request fits there: the end
+ * of a scan_add_(), out of its way. */
+static __attribute__((noinline)) int opens(struct scan *s, const struct entry *e,
+					   uint32_t lo, uint32_t hi,
+					   struct gtt_range_node *node, uint32_t below)
 {
-	struct scan *s = scan ? scan_of(scan) : NULL;
-	uint32_t h, i, lo, hi, below, len;
+	if (!s->raw_decides &&
+	    !range_span_fits(s->ra, &s->r, e[lo].node->prev, e[hi].node->next))
+		return 0;
+	s->state = SCAN_FOUND;
+	s->first = e[lo].node;
+	s->last = e[hi].node;
+	s->opener = node;
+	s->below = below;
+	return 1;
+}
+
+static int add_grown(struct scan *s, struct gtt_range_node *node, bool quiet);
+
+/* gtt_range_scan_add() for a scan that marks (@marks) or not; @quiet:
+ * -EEXIST without a message.  The common add calls nothing: room, the
+ * end and the errors are other functions' (tail calls). */
+static inline __attribute__((always_inline)) int
+scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
+{
+	uint32_t h = 0, i, lo, hi, below, len;
 	struct entry *e;
 	struct table t;
 	uint64_t hs, hl;
-	int err;
 
-	if (!s || s->state != SCAN_OPEN || s->ra->changes != s->changes || !node ||
-	    node->ra != s->ra || node == s->head || node->filler)
-		return refused(s);
 	t = table_of(s);
-	h = probe(t, node);
-	if (t.slot[h] != NONE)
+	if (marks ? lookup(t, node, true) != NONE : t.slot[h = probe(t, node)] != NONE)
 		return quiet ? -EEXIST : repeated(node);
-	i = s->n;
-	if (i == s->cap) {
-		err = grow(s);
-		if (err)
-			return err;
-		t = table_of(s);
-		h = probe(t, node);
-	}
+	i = t.n;
+	if (i == s->cap)
+		return add_grown(s, node, quiet);
 	s->n = i + 1;
 	e = t.e;
 	e[i].node = node;
-	t.slot[h] = i;
+	if (marks)
+		node->scan_slot = i;
+	else
+		t.slot[h] = i;
 	/* A neighbour in the scan ends its run: join the runs. */
-	lo = lookup(t, node->prev);
-	hi = lookup(t, node->next);
+	lo = lookup(t, node->prev, marks);
+	hi = lookup(t, node->next, marks);
 	if (lo == NONE) {
 		lo = i;
 		below = 0;
@@ -273,15 +318,38 @@ scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node, bool quiet)
 	e[hi].end = lo;
 	e[hi].len = len;
 	e[hi].hl = hl;
-	if (hl - hs < s->r.size - 1 ||
-	    !range_span_fits(s->ra, &s->r, e[lo].node->prev, e[hi].node->next))
+	if (hl - hs < s->r.size - 1)
 		return 0;
-	s->state = SCAN_FOUND;
-	s->first = e[lo].node;
-	s->last = e[hi].node;
-	s->opener = node;
-	s->below = below;
-	return 1;
+	return opens(s, e, lo, hi, node, below);
+}
+
+/* The table-keeping scan's add: not inlined, it is the rarer one. */
+static __attribute__((noinline)) int add_table(struct scan *s, struct gtt_range_node *node,
+					       bool quiet)
+{
+	return scan_add_(s, node, quiet, false);
+}
+
+/* An add that found e[] full: more room, then the add. */
+static __attribute__((noinline)) int add_grown(struct scan *s, struct gtt_range_node *node,
+					       bool quiet)
+{
+	int err = grow(s);
+
+	if (err)
+		return err;
+	return s->marks ? scan_add_(s, node, quiet, true) : add_table(s, node, quiet);
+}
+
+static inline __attribute__((always_inline)) int
+scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node, bool quiet)
+{
+	struct scan *s = scan ? scan_of(scan) : NULL;
+
+	if (!s || s->state != SCAN_OPEN || s->ra->changes != s->changes || !node ||
+	    node->ra != s->ra || node == s->head || node->filler)
+		return refused(s);
+	return s->marks ? scan_add_(s, node, quiet, true) : add_table(s, node, quiet);
 }
 
 int range_scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node)
@@ -334,7 +402,8 @@ static void pick(struct scan *s)
 		}
 		/* Windows from f that would still win. */
 		while (tpos - fpos + 1 < best || (high && tpos - fpos + 1 == best)) {
-			if (range_span_fits(s->ra, &s->r, f->prev, tl->next)) {
+			if (s->raw_decides ||
+			    range_span_fits(s->ra, &s->r, f->prev, tl->next)) {
 				best = tpos - fpos + 1;
 				s->victim = f;
 				break;
@@ -398,5 +467,7 @@ GTT_API void gtt_range_scan_finish(struct gtt_range_scan *scan)
 		return;
 	if (s->e != s->inl_e)
 		mem_free(s->e);
+	if (s->marks && s->ra->marking_scan == s)
+		s->ra->marking_scan = NULL;
 	s->state = 0;
 }

@@ -33,9 +33,9 @@ struct rb_node *rb_next(const struct rb_node *n)
 			n = n->left;
 		return (struct rb_node *)n;
 	}
-	while (n->parent && n->parent->right == n)
-		n = n->parent;
-	return n->parent;
+	while (rb_parent(n) && rb_parent(n)->right == n)
+		n = rb_parent(n);
+	return rb_parent(n);
 }
 
 struct rb_node *rb_prev(const struct rb_node *n)
@@ -46,9 +46,9 @@ struct rb_node *rb_prev(const struct rb_node *n)
 			n = n->right;
 		return (struct rb_node *)n;
 	}
-	while (n->parent && n->parent->left == n)
-		n = n->parent;
-	return n->parent;
+	while (rb_parent(n) && rb_parent(n)->left == n)
+		n = rb_parent(n);
+	return rb_parent(n);
 }
 
 int rb_check(const struct rb_node *n, const struct rb_node *parent)
@@ -57,13 +57,13 @@ int rb_check(const struct rb_node *n, const struct rb_node *parent)
 
 	if (!n)
 		return 1;	/* the empty leaves count as black */
-	if (n->parent != parent || (!parent && n->red))
+	if (rb_parent(n) != parent || (!parent && rb_is_red(n)))
 		return -1;
-	if (n->red && (rb_is_red(n->left) || rb_is_red(n->right)))
+	if (rb_is_red(n) && (rb_is_red(n->left) || rb_is_red(n->right)))
 		return -1;
 	bl = rb_check(n->left, n);
 	br = rb_check(n->right, n);
 	if (bl < 0 || bl != br)
 		return -1;
-	return bl + !n->red;
+	return bl + !rb_is_red(n);
 }

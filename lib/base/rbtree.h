@@ -21,22 +21,38 @@
  * to the root (stopping at the first node it leaves unchanged) before the
  * tree rebalances, and every rotation recomputes the two nodes it moves.
  *
- * Links are written with release stores, as in avl.h, so that a reader
- * following child links with acquire loads sees initialised nodes.  Not
- * thread-safe: the owner locks.
+ * Child links are written with release stores, as in avl.h, so that a
+ * reader following child links with acquire loads sees initialised nodes.
+ * The colour is the low bit of the parent word (nodes are at least 2-byte
+ * aligned), which no lock-free reader reads: the parent and the colour
+ * are plain stores.  Not thread-safe: the owner locks.
  */
 #ifndef GTT_LIB_RBTREE_H
 #define GTT_LIB_RBTREE_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+/*
+ * @parent: the parent's address, | RB_RED if the node is red; 0 for a
+ * black root or a node in no tree.  Read it through rb_parent() and
+ * rb_is_red() only.
+ */
 struct rb_node {
-	struct rb_node *parent;
+	uintptr_t parent;
 	struct rb_node *left;
 	struct rb_node *right;
-	bool red;
 };
+
+#define RB_RED ((uintptr_t)1)
+
+_Static_assert(_Alignof(struct rb_node) > RB_RED, "no room for the colour bit");
+
+static inline struct rb_node *rb_parent(const struct rb_node *n)
+{
+	return (struct rb_node *)(n->parent & ~RB_RED);
+}
 
 /* Recompute @node's summary from its children; true if it changed. */
 typedef bool (*rb_augment_fn)(struct rb_node *node);
@@ -70,7 +86,18 @@ int rb_check(const struct rb_node *node, const struct rb_node *parent);
 
 static inline bool rb_is_red(const struct rb_node *n)
 {
-	return n && n->red;
+	return n && (n->parent & RB_RED);
+}
+
+/* The parent and colour changes: plain stores of the parent word. */
+RB_INLINE void rb_set_parent_(struct rb_node *n, struct rb_node *parent)
+{
+	n->parent = (uintptr_t)parent | (n->parent & RB_RED);
+}
+
+RB_INLINE void rb_set_red_(struct rb_node *n, bool red)
+{
+	n->parent = (n->parent & ~RB_RED) | (uintptr_t)red;
 }
 
 RB_INLINE void rb_replace_child_(struct rb_tree *t, struct rb_node *parent,
@@ -84,26 +111,31 @@ RB_INLINE void rb_replace_child_(struct rb_tree *t, struct rb_node *parent,
 		RB_SET(parent->right, new);
 }
 
-/* Raise x's right (@right_up) or left child y over x; recompute x, then y. */
+/*
+ * Raise x's right (@right_up) or left child y over x, colouring x red iff
+ * @x_red and y iff @y_red (every caller knows both: one store each);
+ * recompute x, then y.
+ */
 RB_INLINE void rb_rotate_(struct rb_tree *t, struct rb_node *x, bool right_up,
-			  rb_augment_fn aug)
+			  bool x_red, bool y_red, rb_augment_fn aug)
 {
 	struct rb_node *y = right_up ? x->right : x->left;
 	struct rb_node *inner = right_up ? y->left : y->right;
+	struct rb_node *up = rb_parent(x);
 
 	if (right_up)
 		RB_SET(x->right, inner);
 	else
 		RB_SET(x->left, inner);
 	if (inner)
-		RB_SET(inner->parent, x);
-	RB_SET(y->parent, x->parent);
-	rb_replace_child_(t, x->parent, x, y);
+		rb_set_parent_(inner, x);
+	y->parent = (uintptr_t)up | (uintptr_t)y_red;
+	rb_replace_child_(t, up, x, y);
 	if (right_up)
 		RB_SET(y->left, x);
 	else
 		RB_SET(y->right, x);
-	RB_SET(x->parent, y);
+	x->parent = (uintptr_t)y | (uintptr_t)x_red;
 	if (aug) {
 		aug(x);
 		aug(y);
@@ -122,7 +154,7 @@ RB_INLINE void rb_refresh_(struct rb_node *n, const struct rb_node *stale,
 
 	if (!aug)
 		return;
-	for (; n; n = n->parent) {
+	for (; n; n = rb_parent(n)) {
 		bool changed = aug(n);
 
 		if (n == stale)
@@ -139,10 +171,9 @@ RB_INLINE void rb_insert_with(struct rb_tree *t, struct rb_node *parent,
 {
 	struct rb_node *p, *g, *u;
 
-	RB_SET(node->parent, parent);
+	node->parent = (uintptr_t)parent | RB_RED;
 	RB_SET(node->left, NULL);
 	RB_SET(node->right, NULL);
-	node->red = true;
 	RB_SET(*link, node);
 	if (aug) {
 		aug(node);
@@ -150,27 +181,25 @@ RB_INLINE void rb_insert_with(struct rb_tree *t, struct rb_node *parent,
 	}
 	/* A red node under a red parent: recolour upwards, or rotate once
 	 * or twice and stop. */
-	while ((p = node->parent) && p->red) {
-		bool left = p == (g = p->parent)->left;
+	while ((p = rb_parent(node)) && rb_is_red(p)) {
+		bool left = p == (g = rb_parent(p))->left;
 
 		u = left ? g->right : g->left;
 		if (rb_is_red(u)) {
-			p->red = false;
-			u->red = false;
-			g->red = true;
+			rb_set_red_(p, false);
+			rb_set_red_(u, false);
+			rb_set_red_(g, true);
 			node = g;
 			continue;
 		}
 		if (node == (left ? p->right : p->left)) {
-			rb_rotate_(t, p, left, aug);
+			rb_rotate_(t, p, left, true, true, aug);
 			p = node;
 		}
-		rb_rotate_(t, g, !left, aug);
-		p->red = false;
-		g->red = true;
+		rb_rotate_(t, g, !left, true, false, aug);	/* p black, g red */
 		break;
 	}
-	t->root->red = false;
+	rb_set_red_(t->root, false);
 }
 
 /* Link @node as the in-order successor of @pos. */
@@ -214,36 +243,30 @@ RB_INLINE void rb_erase_fixup_(struct rb_tree *t, struct rb_node *x,
 		bool left = x == xp->left;
 		struct rb_node *w = left ? xp->right : xp->left;
 
-		if (w->red) {
+		if (rb_is_red(w)) {
 			/* A red sibling: rotate it up, a black one comes in. */
-			w->red = false;
-			xp->red = true;
-			rb_rotate_(t, xp, left, aug);
+			rb_rotate_(t, xp, left, true, false, aug);
 			w = left ? xp->right : xp->left;
 		}
 		if (!rb_is_red(w->left) && !rb_is_red(w->right)) {
 			/* Both nephews black: the sibling's side gives up a
 			 * black too, and the shortage moves up. */
-			w->red = true;
+			rb_set_red_(w, true);
 			x = xp;
-			xp = x->parent;
+			xp = rb_parent(x);
 			continue;
 		}
 		if (!rb_is_red(left ? w->right : w->left)) {
 			/* The near nephew is red: turn it outwards. */
-			(left ? w->left : w->right)->red = false;
-			w->red = true;
-			rb_rotate_(t, w, !left, aug);
+			rb_rotate_(t, w, !left, true, false, aug);
 			w = left ? xp->right : xp->left;
 		}
-		w->red = xp->red;
-		xp->red = false;
-		(left ? w->right : w->left)->red = false;
-		rb_rotate_(t, xp, left, aug);
+		rb_set_red_(left ? w->right : w->left, false);
+		rb_rotate_(t, xp, left, false, rb_is_red(xp), aug);
 		return;
 	}
 	if (x)
-		x->red = false;
+		rb_set_red_(x, false);
 }
 
 /* Unlink @node; its links are cleared. */
@@ -260,33 +283,32 @@ RB_INLINE void rb_erase_with(struct rb_tree *t, struct rb_node *node,
 
 		while (s->left)
 			s = s->left;
-		removed_red = s->red;
+		removed_red = rb_is_red(s);
 		x = s->right;
-		if (s->parent != node) {
-			xp = s->parent;
+		if (rb_parent(s) != node) {
+			xp = rb_parent(s);
 			RB_SET(xp->left, x);
 			if (x)
-				RB_SET(x->parent, xp);
+				rb_set_parent_(x, xp);
 			RB_SET(s->right, node->right);
-			RB_SET(node->right->parent, s);
+			rb_set_parent_(node->right, s);
 		} else {
 			xp = s;
 		}
 		RB_SET(s->left, node->left);
-		RB_SET(node->left->parent, s);
-		RB_SET(s->parent, node->parent);
-		rb_replace_child_(t, node->parent, node, s);
-		s->red = node->red;
+		rb_set_parent_(node->left, s);
+		s->parent = node->parent;	/* its parent and its colour */
+		rb_replace_child_(t, rb_parent(node), node, s);
 		stale = s;
 	} else {
 		x = node->left ? node->left : node->right;
-		xp = node->parent;
-		removed_red = node->red;
+		xp = rb_parent(node);
+		removed_red = rb_is_red(node);
 		if (x)
-			RB_SET(x->parent, xp);
+			rb_set_parent_(x, xp);
 		rb_replace_child_(t, xp, node, x);
 	}
-	RB_SET(node->parent, NULL);
+	node->parent = 0;
 	RB_SET(node->left, NULL);
 	RB_SET(node->right, NULL);
 	rb_refresh_(xp, stale, aug);
@@ -309,18 +331,21 @@ RB_INLINE void rb_propagate_with(struct rb_node *node, rb_augment_fn aug)
 static inline void rb_replace(struct rb_tree *t, struct rb_node *old,
 			      struct rb_node *new)
 {
+	struct rb_node *parent = rb_parent(old);
+
 	*new = *old;
-	if (!old->parent)
+	if (!parent)
 		t->root = new;
-	else if (old->parent->left == old)
-		old->parent->left = new;
+	else if (parent->left == old)
+		parent->left = new;
 	else
-		old->parent->right = new;
+		parent->right = new;
 	if (new->left)
-		new->left->parent = new;
+		rb_set_parent_(new->left, new);
 	if (new->right)
-		new->right->parent = new;
-	old->parent = old->left = old->right = NULL;
+		rb_set_parent_(new->right, new);
+	old->parent = 0;
+	old->left = old->right = NULL;
 }
 
 #undef RB_SET
