@@ -358,7 +358,10 @@ struct gtt_bind_info {
  * returns the error and leaves the vma unbound.  An asynchronous bind
  * reports every failure after its arguments were accepted on the bind
  * fence — also a dependency that had already failed — and the vma stays
- * bound, its range holding scratch, until it is unbound.
+ * bound, its range holding scratch, until it is unbound.  On a queue
+ * backend a dependency handed to the kernel is the kernel's to judge (see
+ * above: xe runs the bind after a failed in-fence, so its error does not
+ * reach the bind fence).
  *
  * Return: 0; -ENOENT (unknown vma); -EBUSY (already bound); -EINVAL (bad
  * size, alignment, offset or range); -ENOSPC (no room); -ESHUTDOWN (vm
