@@ -16,6 +16,9 @@
 #define TM_FIRST avl_first
 #define TM_NEXT avl_next
 #define TM_PREV avl_prev
+#define TM_INIT(t) avl_init(t, augment)
+#define TM_REMOVE(t, n) avl_remove(t, n)
+#define TM_PROPAGATE(t, n) avl_propagate(t, n)
 #include "tree_model.h"
 
 /* Insert @x (key set) by a descent from the root. */
@@ -49,93 +52,25 @@ static bool insert_next_to(struct model *m, struct item *pos, struct item *x,
 	return true;
 }
 
-static void run(uint64_t seed, unsigned int ops, unsigned int key_space)
-{
-	static struct model model;
-	struct model *m = &model;
-	uint64_t rng = seed;
-
-	memset(m, 0, sizeof(*m));
-	avl_init(&m->t, augment);
-	for (unsigned int op = 0; op < ops; op++) {
-		unsigned int what = (unsigned int)rng_below(&rng, 10);
-		struct item *x, *pos;
-		int slot;
-
-		/* Grow while small, shrink while large, so both phases
-		 * (and an empty tree) are visited. */
-		if (m->nlive < 8 && what >= 6)
-			what = 0;
-		if (m->nlive > SLOTS - 8 && what < 4)
-			what = 6;
-		if (what < 4) {
-			slot = free_slot(m, &rng);
-			x = &m->items[slot];
-			x->val = rng_below(&rng, 1000);
-			pos = live_item(m, &rng);
-			if (what < 2 || !pos ||
-			    !insert_next_to(m, pos, x, what == 2)) {
-				do
-					x->key = rng_below(&rng, key_space);
-				while (key_taken(m, x->key));
-				insert_descent(m, x);
-			}
-			m->live[slot] = true;
-			m->nlive++;
-		} else if (what < 8) {
-			if (!(x = live_item(m, &rng)))
-				continue;
-			avl_remove(&m->t, &x->node);
-			assert_null(x->node.parent);
-			m->live[x - m->items] = false;
-			m->nlive--;
-		} else {
-			if (!(x = live_item(m, &rng)))
-				continue;
-			x->val = rng_below(&rng, 1000);
-			avl_propagate(&m->t, &x->node);
-		}
-		check(m);
-	}
-}
-
 static void test_random_against_model(void **state)
 {
 	(void)state;
 	/* Dense keys (many neighbours without room) and sparse ones. */
-	run(0x5eed, 60000, 1u << 12);
-	run(0xa11, 60000, UINT32_MAX);
+	tm_run(0x5eed, 60000, 1u << 12);
+	tm_run(0xa11, 60000, UINT32_MAX);
 }
 
 /* Sorted inserts (a rotation at almost every step) and removal of the
  * root each time (the successor moved into the root's place). */
 static void test_sorted_and_root_removal(void **state)
 {
-	static struct model model;
-	struct model *m = &model;
+	struct model *m;
 
 	(void)state;
-	memset(m, 0, sizeof(*m));
-	avl_init(&m->t, augment);
-	for (unsigned int i = 0; i < SLOTS; i++) {
-		m->items[i].key = i;
-		m->items[i].val = (i * 7919u) % 1000;
-		insert_descent(m, &m->items[i]);
-		m->live[i] = true;
-		m->nlive++;
-		check(m);
-	}
+	m = tm_fill_sorted();
 	/* A full tree of 1024 is at most 1.44 log2 n high. */
 	assert_true(m->t.root->height <= 15);
-	while (m->t.root) {
-		struct item *x = item(m->t.root);
-
-		avl_remove(&m->t, &x->node);
-		m->live[x - m->items] = false;
-		m->nlive--;
-		check(m);
-	}
-	assert_int_equal(m->nlive, 0);
+	tm_drain_root(m);
 }
 
 int main(void)
