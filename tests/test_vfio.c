@@ -118,6 +118,58 @@ static void test_iova_range_ending_at_top(void **state)
 	assert_int_equal(f.nmaps, 0);
 }
 
+/* Every allocation of opening an IOMMU whose ranges leave gaps (each a
+ * reserved node) fails in turn: -ENOMEM, every fd closed, nothing left
+ * allocated; then it opens and hands out the same pages as without. */
+static void test_iova_init_alloc_failures(void **state)
+{
+	struct fake f = fake_good();
+	struct vfio_sys sys;
+	struct vfio_iommu io;
+	static char buf[4096] __attribute__((aligned(4096)));
+	uint64_t iova;
+	int err = -ENOMEM, n = 0, failed = 0;
+
+	(void)state;
+	f.nranges = 3;
+	f.ranges[0][0] = 0;
+	f.ranges[0][1] = 0x1fff;
+	f.ranges[1][0] = 0x40000;
+	f.ranges[1][1] = 0x40fff;
+	f.ranges[2][0] = UINT64_MAX - 0x2fff;
+	f.ranges[2][1] = UINT64_MAX;
+	for (uint64_t k = 1; k < 64; k++) {
+		int64_t live = mem_live();
+		bool fired;
+
+		sys = fake_sys(&f);
+		mem_fail_after(k);
+		err = vfio_iommu_open(&io, &sys, 7);
+		fired = mem_fail_fired();
+		mem_fail_after(0);
+		if (!fired)
+			break;
+		if (!err) {
+			vfio_iommu_close(&io);	/* an allocation it could do without */
+			assert_int_equal(mem_live(), live);
+			continue;
+		}
+		assert_int_equal(err, -ENOMEM);
+		assert_int_equal(mem_live(), live);
+		assert_int_equal(f.nmaps, 0);
+		failed++;
+	}
+	assert_int_equal(err, 0);
+	assert_true(failed >= 3);	/* the allocator and its two gap reserves at least */
+	while (n < 8 && vfio_dma_map(&io, buf, 4096, &iova) == 0) {
+		assert_true(iova == 0x1000 || iova == 0x40000 || iova >= UINT64_MAX - 0x2fff);
+		n++;
+	}
+	assert_int_equal(n, 5);
+	vfio_iommu_close(&io);
+	assert_int_equal(f.nmaps, 0);
+}
+
 static void test_errors_say_what_to_fix(void **state)
 {
 	struct vfio_iommu io;
@@ -1431,6 +1483,7 @@ int main(void)
 		cmocka_unit_test(test_open_flow_and_ranges),
 		cmocka_unit_test(test_map_unmap_bookkeeping),
 		cmocka_unit_test(test_iova_range_ending_at_top),
+		cmocka_unit_test(test_iova_init_alloc_failures),
 		cmocka_unit_test(test_errors_say_what_to_fix),
 		cmocka_unit_test(test_device_regions),
 		cmocka_unit_test(test_backend_identifies_the_gpu),
