@@ -28,6 +28,14 @@
  * Targets (docs/performance.md): >= 2M pairs/s at 100k live, no more than
  * 2x slower at 1M than at 1k, vm/alloc <= 1.3, <= 256 bytes per vma.
  *
+ * Where the vm's time goes, in the same run: the same pairs on a vm over a
+ * backend that writes nothing (its bind, clear and invalidate return 0:
+ * "null be"), so the vm's own bookkeeping shows apart from the mock's page
+ * table work; and the latency of one dependent load from a random line of
+ * a buffer far larger than the caches (256 MiB, 4 KiB pages: what a random
+ * object costs at 1M live) and of one that fits in the L2 cache (256 KiB),
+ * the two ends between which the 1M / 1k ratio moves.
+ *
  * --trace: the cost of recording (gtt/trace.h).  Each pattern at 1k and
  * 100k live runs without recording and with a recording into a sink that
  * discards (the cost of the recorder) and into a FILE on /dev/null (plus
@@ -41,6 +49,7 @@
  */
 #include <inttypes.h>
 #include <malloc.h>
+#include <pthread.h>
 
 #include <gtt/gtt.h>
 
@@ -75,7 +84,37 @@ static double heap_bytes(void)
 	return (double)mi.uordblks + (double)mi.hblkhd;
 }
 
-static void world_init(struct world *w, size_t live)
+/* A backend whose device has no page table: every op succeeds at once. */
+static int null_bind(void *priv, uint64_t start, uint64_t size,
+		     const struct gtt_pages *pages, uint64_t pages_offset,
+		     uint32_t pte_flags)
+{
+	(void)priv, (void)start, (void)size, (void)pages, (void)pages_offset;
+	(void)pte_flags;
+	return 0;
+}
+
+static int null_clear(void *priv, uint64_t start, uint64_t size)
+{
+	(void)priv, (void)start, (void)size;
+	return 0;
+}
+
+static int null_invalidate(void *priv)
+{
+	(void)priv;
+	return 0;
+}
+
+static const struct gtt_backend_ops null_ops = {
+	.name = "null",
+	.bind = null_bind,
+	.clear = null_clear,
+	.invalidate = null_invalidate,
+};
+
+/* @null_be: over null_ops instead of the mock. */
+static void world_init(struct world *w, size_t live, bool null_be)
 {
 	struct gtt_pages **pages;
 	double h0, h1;
@@ -83,7 +122,9 @@ static void world_init(struct world *w, size_t live)
 	struct gtt_mock_config mc = { .start = PAGE, .size = size };
 	struct gtt_vm_config vc = { .start = PAGE, .size = size };
 
-	if (gtt_mock_create(&mc, &w->be) || gtt_executor_create_manual(&w->ex))
+	if ((null_be ? gtt_backend_create(&null_ops, NULL, &w->be) :
+		       gtt_mock_create(&mc, &w->be)) ||
+	    gtt_executor_create_manual(&w->ex))
 		die("setup");
 	vc.backend = w->be;
 	vc.executor = w->ex;
@@ -185,6 +226,76 @@ static double run(struct world *w, size_t live, uint64_t pairs, int churn)
 	return (double)(bench_cpu_now() - t) / (double)pairs;
 }
 
+/*
+ * ns per dependent load from a random 64-byte line of a @bytes buffer: a
+ * chase through a random cycle over the lines (Sattolo's shuffle), so each
+ * load's address comes from the previous load.
+ */
+static double chase_ns(size_t bytes, uint64_t loads)
+{
+	size_t n = bytes / 64, *next = aligned_alloc(64, n * 64);
+	uint64_t seed = 99, t;
+	size_t *perm = malloc(n * sizeof(*perm)), at = 0;
+
+	if (!next || !perm)
+		die("chase buffer");
+	for (size_t i = 0; i < n; i++)
+		perm[i] = i;
+	for (size_t i = n - 1; i > 0; i--) {
+		size_t j = bench_rng(&seed) % i, x = perm[i];
+
+		perm[i] = perm[j];
+		perm[j] = x;
+	}
+	for (size_t i = 0; i < n; i++)
+		next[perm[i] * 8] = perm[(i + 1) % n] * 8;
+	free(perm);
+	for (uint64_t i = 0; i < n; i++)	/* touch every line once */
+		at = next[at];
+	t = bench_cpu_now();
+	for (uint64_t i = 0; i < loads; i++)
+		at = next[at];
+	t = bench_cpu_now() - t;
+	/* Keep the chase from being optimised away. */
+	if (at == (size_t)-1)
+		puts("");
+	free(next);
+	return (double)t / (double)loads;
+}
+
+/*
+ * The primitives a bind+unbind pair of any vm with a lock per call, an
+ * allocation per binding and a timestamped fence pays at least once: ns of
+ * an uncontended mutex lock+unlock, a malloc+free of a binding's size, and
+ * a clock_gettime(CLOCK_MONOTONIC).
+ */
+static void primitives(uint64_t n, double *lock_ns, double *malloc_ns,
+		       double *clock_ns)
+{
+	pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+	void *volatile keep;
+	uint64_t t, sum = 0;
+
+	t = bench_cpu_now();
+	for (uint64_t i = 0; i < n; i++) {
+		pthread_mutex_lock(&m);
+		pthread_mutex_unlock(&m);
+	}
+	*lock_ns = (double)(bench_cpu_now() - t) / (double)n;
+	t = bench_cpu_now();
+	for (uint64_t i = 0; i < n; i++) {
+		keep = malloc(480);
+		free(keep);
+	}
+	*malloc_ns = (double)(bench_cpu_now() - t) / (double)n;
+	t = bench_cpu_now();
+	for (uint64_t i = 0; i < n; i++)
+		sum += bench_now();
+	*clock_ns = (double)(bench_cpu_now() - t) / (double)n;
+	if (!sum)
+		puts("");
+}
+
 static int discard(void *arg, const char *data, size_t len)
 {
 	(void)data;
@@ -230,7 +341,7 @@ static int trace_bench(int quick)
 	for (size_t s = 0; s < 2; s++) {
 		struct world w = { 0 };
 
-		world_init(&w, sizes[s]);
+		world_init(&w, sizes[s], false);
 		for (int churn = 0; churn < 2; churn++) {
 			double best[3] = { 1e30, 1e30, 1e30 };
 			uint64_t bytes = 0;
@@ -288,22 +399,32 @@ int main(int argc, char **argv)
 		sizes[1] = 2000;
 		sizes[2] = 4000;
 	}
-	double ns[3][2], alloc_ns[3][2], vma_bytes[3], bind_bytes[3];
+	double ns[3][2], null_ns[3][2], alloc_ns[3][2];
+	double vma_bytes[3], bind_bytes[3], null_bytes[3];
 
 	for (size_t s = 0; s < 3; s++) {
-		struct world w = { 0 };
-		uint64_t t = bench_now();
+		for (int null_be = 0; null_be < 2; null_be++) {
+			struct world w = { 0 };
+			uint64_t t = bench_now();
 
-		fprintf(stderr, "  populating %zu mappings...\n", sizes[s]);
-		world_init(&w, sizes[s]);
-		fprintf(stderr, "  done in %.2f s\n", (double)(bench_now() - t) / 1e9);
-		vma_bytes[s] = w.vma_bytes;
-		bind_bytes[s] = w.bind_bytes;
-		for (int churn = 0; churn < 2; churn++) {
-			run(&w, sizes[s], pairs / 10, churn);	/* warm up */
-			ns[s][churn] = run(&w, sizes[s], pairs, churn);
+			fprintf(stderr, "  populating %zu mappings%s...\n", sizes[s],
+				null_be ? " (null backend)" : "");
+			world_init(&w, sizes[s], null_be);
+			fprintf(stderr, "  done in %.2f s\n",
+				(double)(bench_now() - t) / 1e9);
+			if (null_be) {
+				null_bytes[s] = w.vma_bytes + w.bind_bytes;
+			} else {
+				vma_bytes[s] = w.vma_bytes;
+				bind_bytes[s] = w.bind_bytes;
+			}
+			for (int churn = 0; churn < 2; churn++) {
+				run(&w, sizes[s], pairs / 10, churn);	/* warm up */
+				(null_be ? null_ns : ns)[s][churn] =
+					run(&w, sizes[s], pairs, churn);
+			}
+			world_fini(&w);
 		}
-		world_fini(&w);
 		for (int churn = 0; churn < 2; churn++)
 			alloc_ns[s][churn] = run_alloc(sizes[s], pairs, churn);
 	}
@@ -317,9 +438,36 @@ int main(int argc, char **argv)
 			       sizes[s], churn ? "churn" : "hot", ns[s][churn],
 			       1e9 / ns[s][churn], ns[s][churn] / base[churn],
 			       alloc_ns[s][churn], ns[s][churn] / alloc_ns[s][churn]);
-	printf("\n%-10s %14s %14s %14s\n", "live", "heap B/vma", "of it: vma", "bound");
+	printf("\nwhere the time goes: the same pairs on a vm over a backend that writes nothing\n");
+	printf("%-10s %-6s %14s %14s %14s %14s\n", "live", "mode", "alloc ns/pair",
+	       "null be ns", "null be/alloc", "mock/null be");
 	for (size_t s = 0; s < 3; s++)
-		printf("%-10zu %14.0f %14.0f %14.0f\n", sizes[s],
-		       vma_bytes[s] + bind_bytes[s], vma_bytes[s], bind_bytes[s]);
+		for (int churn = 0; churn < 2; churn++)
+			printf("%-10zu %-6s %14.1f %14.1f %13.2fx %13.2fx\n",
+			       sizes[s], churn ? "churn" : "hot", alloc_ns[s][churn],
+			       null_ns[s][churn],
+			       null_ns[s][churn] / alloc_ns[s][churn],
+			       ns[s][churn] / null_ns[s][churn]);
+	printf("\n%-10s %14s %14s %14s %16s\n", "live", "heap B/vma", "of it: vma",
+	       "bound", "null be B/vma");
+	for (size_t s = 0; s < 3; s++)
+		printf("%-10zu %14.0f %14.0f %14.0f %16.0f\n", sizes[s],
+		       vma_bytes[s] + bind_bytes[s], vma_bytes[s], bind_bytes[s],
+		       null_bytes[s]);
+
+	uint64_t loads = quick ? 100000 : 20000000;
+	double near = chase_ns(256 << 10, loads);
+	double far = chase_ns(quick ? 4 << 20 : 256 << 20, loads / 4);
+
+	printf("\none dependent load from a random line: %.1f ns in 256 KiB (cache), "
+	       "%.1f ns in %s (memory): %.1fx\n", near, far,
+	       quick ? "4 MiB" : "256 MiB", far / near);
+	double lock_ns, malloc_ns, clock_ns;
+
+	primitives(quick ? 100000 : 10000000, &lock_ns, &malloc_ns, &clock_ns);
+	printf("primitives: mutex lock+unlock %.1f ns, malloc+free %.1f ns, "
+	       "clock_gettime %.1f ns\n", lock_ns, malloc_ns, clock_ns);
+	printf("1M live churn: bare allocator %.0f ns/pair = %.1f such loads; vm %.0f ns = %.1f\n",
+	       alloc_ns[2][1], alloc_ns[2][1] / far, ns[2][1], ns[2][1] / far);
 	return 0;
 }
