@@ -68,8 +68,15 @@ int intel_ggtt_attach(struct intel_ggtt *g, const struct gtt_intel_platform *p,
 	g->entries = size / GTT_PAGE;
 	g->scratch_dma = scratch_dma;
 	g->mem = *mem;
-	/* Scratch is mapped uncached (and never in local memory here). */
-	return gtt_intel_ggtt_encode(fmt, scratch_dma, 0, &g->scratch_pte);
+	/*
+	 * Scratch is never in local memory here, and encoded as the kernel
+	 * does: i915's I915_CACHE_NONE PAT index, which only the MTL format
+	 * (12.70+) has bits for: 2 on MTL/ARL, as xe's XE_CACHE_WB is on Xe2
+	 * (xe_ggtt.c encodes its scratch with that one).
+	 */
+	return gtt_intel_ggtt_encode(fmt, scratch_dma,
+				     fmt == GTT_GGTT_MTL ? GTT_PTE_PAT(2) : 0,
+				     &g->scratch_pte);
 }
 
 int intel_ggtt_init(struct intel_ggtt *g, const struct gtt_intel_platform *p,

@@ -151,6 +151,31 @@ static struct pt *spare_take(struct intel_ppgtt *pp)
 	return c;
 }
 
+/*
+ * The scratch PTE's flags, as the kernel encodes it.  i915 (through 12.70,
+ * gen8_init_scratch()): the platform's I915_CACHE_NONE PAT index (3, PWT|PCD,
+ * before gen12 and on TGL..DG2; 2 on MTL/ARL), and PTE_READ_ONLY where the
+ * vm has read-only PTEs (gen8/9).  xe on Xe2 (__xe_pt_empty_pte()):
+ * XE_CACHE_WB's index, 2 (xe writes NULL PTEs there; libgtt its scratch page).
+ */
+static uint32_t scratch_flags(const struct gtt_intel_platform *p)
+{
+	return GTT_PTE_PAT(p->graphics_ver >= 1270 ? 2 : 3) |
+	       (p->ppgtt_read_only ? GTT_PTE_READ_ONLY : 0);
+}
+
+/*
+ * Table pointers' flags: i915 encodes every PDE with PPAT_UNCACHED
+ * (gen8_pde_encode(, I915_CACHE_NONE): PWT|PCD, PAT index 3) on every
+ * platform it drives (through 12.70).  On Xe2, which only xe drives, xe
+ * gives a PDE the PAT index of the bind that made the table (xe_pt.c
+ * xe_pt_stage_bind_entry()); libgtt uses 0, the default bind's.
+ */
+static uint32_t pde_flags(const struct gtt_intel_platform *p)
+{
+	return p->graphics_ver >= 2000 ? 0 : GTT_PTE_PAT(3);
+}
+
 int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 		     uint64_t scratch_dma, const struct intel_pt_mem *mem)
 {
@@ -168,6 +193,7 @@ int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 	pp->size = 1ull << p->ppgtt_bits;
 	pp->scratch_dma = scratch_dma;
 	pp->mem = *mem;
+	pp->pde_flags = pde_flags(p);
 	if (pp->fmt >= GTT_PPGTT_XEHP) {
 		uint64_t plain, hinted;
 
@@ -178,12 +204,13 @@ int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 	pthread_mutex_init(&pp->lock, NULL);
 
 	/* The scratch hierarchy, bottom up. */
-	err = gtt_intel_ppgtt_encode(pp->fmt, 0, scratch_dma, 0, &pp->scratch_entry[0]);
+	err = gtt_intel_ppgtt_encode(pp->fmt, 0, scratch_dma, scratch_flags(p),
+				     &pp->scratch_entry[0]);
 	for (unsigned int l = 1; !err && l < pp->levels; l++) {
 		err = table_alloc(pp, l - 1, &pp->scratch_table[l - 1], false);
 		if (!err)
 			err = gtt_intel_ppgtt_encode(pp->fmt, l, pp->scratch_table[l - 1].dma,
-						     0, &pp->scratch_entry[l]);
+						     pp->pde_flags, &pp->scratch_entry[l]);
 	}
 	if (!err)
 		err = table_alloc(pp, pp->levels - 1, &pp->root, true);
@@ -199,7 +226,7 @@ int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 		uint64_t e;
 
 		pp->root.child[i] = pd;
-		gtt_intel_ppgtt_encode(pp->fmt, 2, pd->dma, 0, &e);
+		gtt_intel_ppgtt_encode(pp->fmt, 2, pd->dma, pp->pde_flags, &e);
 		put_entry(pp, &pp->root, i, e);
 	}
 	if (err) {
@@ -711,8 +738,8 @@ static uint64_t child_entry(const struct intel_ppgtt *pp, unsigned int level,
 {
 	uint64_t e;
 
-	gtt_intel_ppgtt_encode(pp->fmt, level, c->dma,
-			       c->mode != PT_4K ? GTT_INTEL_PT_64K : 0, &e);
+	gtt_intel_ppgtt_encode(pp->fmt, level, c->dma, pp->pde_flags |
+			       (c->mode != PT_4K ? GTT_INTEL_PT_64K : 0), &e);
 	return e;
 }
 

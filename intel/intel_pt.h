@@ -158,6 +158,7 @@ struct intel_ppgtt {
 	uint64_t tables;		/* tables allocated, scratch excluded */
 	uint64_t huge_2m, huge_1g;	/* huge leaves currently mapped */
 	uint64_t ps64_bit;		/* the PS64 hint bit of a PTE, 0 before XeHP */
+	uint32_t pde_flags;		/* every table pointer's (pde_flags()) */
 	/* Emptied page tables kept for reuse (PPGTT_SPARE_MAX at most):
 	 * unlinked from the tree, every entry scratch, used 0. */
 	struct pt *spare;

@@ -779,6 +779,82 @@ static void test_ppgtt_bind_alloc_failures(void **state)
 }
 
 /*
+ * Empty entries are encoded as the kernel encodes them (Linux 6.12).
+ * PPGTT scratch PTE: i915 gen8_init_scratch(): I915_CACHE_NONE's PAT index
+ * (i915_pci.c: LEGACY/TGL_CACHELEVEL 3 = PWT|PCD through DG2, MTL_CACHELEVEL
+ * 2) and PTE_READ_ONLY where vm->has_read_only (gen8/9); Xe2 (xe only):
+ * __xe_pt_empty_pte() takes XE_CACHE_WB, 2 on Xe2 (xe_pat.c).  PDEs: i915's
+ * gen8_pde_encode(, I915_CACHE_NONE) sets PPAT_UNCACHED (PAT index 3) in
+ * every table pointer; on Xe2 libgtt's are PAT 0 (xe: the bind's index).
+ * GGTT scratch: I915_CACHE_NONE, expressible only in the MTL format (2: PAT1);
+ * xe's Xe2 GGTT scratch takes XE_CACHE_WB, 2 as well (xe_ggtt.c).
+ * The values are spelled out per platform here, not derived.
+ */
+static void test_scratch_encoded_as_the_kernel(void **state)
+{
+	static const struct {
+		enum gtt_intel_family fam;
+		unsigned int pte_pat, pde_pat, ggtt_pat;
+		bool ro;
+	} want[] = {
+		{ GTT_INTEL_BDW, 3, 3, 0, true }, { GTT_INTEL_CHV, 3, 3, 0, true },
+		{ GTT_INTEL_SKL, 3, 3, 0, true }, { GTT_INTEL_BXT, 3, 3, 0, true },
+		{ GTT_INTEL_ICL, 3, 3, 0, false }, { GTT_INTEL_EHL, 3, 3, 0, false },
+		{ GTT_INTEL_TGL, 3, 3, 0, false }, { GTT_INTEL_RKL, 3, 3, 0, false },
+		{ GTT_INTEL_ADL, 3, 3, 0, false }, { GTT_INTEL_DG1, 3, 3, 0, false },
+		{ GTT_INTEL_DG2, 3, 3, 0, false }, { GTT_INTEL_MTL, 2, 3, 2, false },
+		{ GTT_INTEL_ARL, 2, 3, 2, false }, { GTT_INTEL_LNL, 2, 0, 2, false },
+		{ GTT_INTEL_BMG, 2, 0, 2, false },
+	};
+	(void)state;
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		const struct gtt_intel_platform *p = gtt_intel_platform(want[k].fam);
+		/* Discrete XeHP+ needs a 64 KiB-aligned scratch page. */
+		const uint64_t scratch = 0xdea0000ull, size = 1ull << p->ppgtt_bits;
+		struct gtt_mock_config mc = { .size = size, .scratch_addr = scratch,
+					      .mode = GTT_MOCK_INTEL_PPGTT,
+					      .intel_family = want[k].fam };
+		uint32_t ro = want[k].ro ? GTT_PTE_READ_ONLY : 0;
+		struct gtt_intel_entry d;
+		struct gtt_translation t;
+		struct gtt_backend *be;
+		uint64_t pte, root, e;
+
+		assert_int_equal(gtt_mock_create(&mc, &be), 0);
+		t = walk(be, size / 2 + 5 * PAGE);
+		assert_true(t.scratch);
+		assert_int_equal(gtt_intel_ppgtt_encode(p->ppgtt_format, 0, scratch,
+							GTT_PTE_PAT(want[k].pte_pat) | ro, &pte), 0);
+		if (t.pte != pte)
+			fail_msg("%s: scratch PTE 0x%llx, the kernel's 0x%llx", p->name,
+				 (unsigned long long)t.pte, (unsigned long long)pte);
+		assert_int_equal(gtt_intel_ppgtt_decode(p->ppgtt_format, 0, t.pte, &d), 0);
+		assert_int_equal(d.flags & (GTT_PTE_PAT_MASK | GTT_PTE_READ_ONLY),
+				 GTT_PTE_PAT(want[k].pte_pat) | ro);
+		/* The root's entry 0: a scratch pointer, or CHV's first PD. */
+		assert_int_equal(gtt_mock_ppgtt_root(be, &root), 0);
+		assert_int_equal(gtt_mock_table_read(be, root, 0, &e), 0);
+		assert_int_equal(gtt_intel_ppgtt_decode(p->ppgtt_format, p->ppgtt_levels - 1,
+							e, &d), 0);
+		assert_true(d.present);
+		if ((d.flags & GTT_PTE_PAT_MASK) != GTT_PTE_PAT(want[k].pde_pat))
+			fail_msg("%s: PDE 0x%llx, PAT %u expected", p->name,
+				 (unsigned long long)e, want[k].pde_pat);
+		gtt_backend_destroy(be);
+
+		mc.mode = GTT_MOCK_INTEL_GGTT;
+		mc.size = 16 * MiB;
+		assert_int_equal(gtt_mock_create(&mc, &be), 0);
+		t = walk(be, 8 * MiB);
+		assert_true(t.scratch);
+		assert_int_equal(gtt_intel_ggtt_encode(p->ggtt_format, scratch,
+						       GTT_PTE_PAT(want[k].ggtt_pat), &pte), 0);
+		assert_int_equal(t.pte, pte);
+		gtt_backend_destroy(be);
+	}
+}
+
+/*
  * Issue #9 item 25: Xe2 PPGTTs have 5 levels, as xe builds them
  * (xe_pci.c XE2_GFX_FEATURES: va_bits = 48, vm_max_level = 4; xe_pt.c
  * shifts 12, 21, 30, 39, 48): the root is a level-4 table whose entry 0
@@ -2445,6 +2521,7 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_create_alloc_failures),
 		cmocka_unit_test(test_ppgtt_bind_alloc_failures),
 		cmocka_unit_test(test_ppgtt_xe2_five_levels),
+		cmocka_unit_test(test_scratch_encoded_as_the_kernel),
 		cmocka_unit_test(test_ppgtt_null_entries),
 		cmocka_unit_test(test_ggtt_refuses_null),
 		cmocka_unit_test(test_mock_generic_null),
