@@ -580,6 +580,57 @@ static void test_vm_ending_at_2_64_refused(void **state)
 	gtt_backend_destroy(be);
 }
 
+/*
+ * The generic mock's own failures say what failed: a bind or clear outside
+ * its table (a vm larger than the table it was given) and a page-table leaf
+ * it could not allocate.  Each leaves the vma unbound and the table as it was.
+ */
+static void test_mock_errors_have_messages(void **state)
+{
+	struct gtt_mock_config mc = { .start = VA, .size = 16 * PAGE,
+				      .scratch_addr = 0xdead000 };
+	struct gtt_vm_config vc = { .name = "wide", .start = VA, .size = 64 * PAGE };
+	struct gtt_bind_info far = { .flags = GTT_BIND_FIXED, .offset = VA + 32 * PAGE };
+	struct gtt_bind_info near = { .flags = GTT_BIND_FIXED, .offset = VA + 2 * PAGE };
+	struct gtt_vma_info info;
+	struct gtt_mock_stats ms;
+	struct fixture f;
+	bool seen = false;
+	gtt_vma_t v;
+	int err = 0;
+
+	(void)state;
+	assert_int_equal(gtt_mock_create(&mc, &f.be), 0);
+	assert_int_equal(gtt_executor_create_manual(&f.ex), 0);
+	vc.backend = f.be;
+	vc.executor = f.ex;
+	assert_int_equal(gtt_vm_create(&vc, &f.vm), 0);
+	v = make_vma(&f, 0xa0000000, 1, NULL);
+	assert_int_equal(gtt_vma_bind(f.vm, v, &far, NULL), -ERANGE);
+	assert_non_null(strstr(gtt_last_error(), "outside the table"));
+	assert_int_equal(gtt_vma_query(f.vm, v, &info), 0);
+	assert_false(info.bound);
+	gtt_mock_stats(f.be, &ms);
+	assert_int_equal(ms.valid_entries, 0);
+	/* A leaf that cannot be allocated: some allocation index is the mock's. */
+	for (uint64_t k = 1; k < 64; k++) {
+		mem_fail_after(k);
+		err = gtt_vma_bind(f.vm, v, &near, NULL);
+		mem_fail_after(0);
+		if (!err)
+			break;
+		assert_int_equal(err, -ENOMEM);
+		assert_true(gtt_last_error()[0] != '\0');
+		seen |= strstr(gtt_last_error(), "page-table leaf") != NULL;
+		assert_int_equal(gtt_vma_query(f.vm, v, &info), 0);
+		assert_false(info.bound);
+		gtt_mock_stats(f.be, &ms);
+		assert_int_equal(ms.valid_entries, 0);
+	}
+	assert_int_equal(err, 0);
+	fixture_fini(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -592,6 +643,7 @@ int main(void)
 		cmocka_unit_test(test_live_count_across_threads),
 		cmocka_unit_test(test_reserved_fields_rejected),
 		cmocka_unit_test(test_vm_ending_at_2_64_refused),
+		cmocka_unit_test(test_mock_errors_have_messages),
 	};
 
 	return cmocka_run_group_tests_name("robustness", tests, NULL, NULL);

@@ -219,15 +219,20 @@ static int generic_bind(struct mock *m, uint64_t start, uint64_t size,
 
 	if (null && (pages || pages_offset))
 		return set_error(-EINVAL, "mock: a NULL bind takes no pages");
-	if (!in_range(m, start, size) || (!null && (!pages || pages_offset > gtt_pages_size(pages) ||
-						    size > gtt_pages_size(pages) - pages_offset)))
-		return -ERANGE;
+	if (!in_range(m, start, size))
+		return set_error(-ERANGE, "mock: bind of [0x%llx, +0x%llx) is outside the table",
+				 (unsigned long long)start, (unsigned long long)size);
+	if (!null && (!pages || pages_offset > gtt_pages_size(pages) ||
+		      size > gtt_pages_size(pages) - pages_offset))
+		return set_error(-ERANGE, "mock: bind of 0x%llx bytes from offset 0x%llx: "
+				 "the pages are shorter (or missing)",
+				 (unsigned long long)size, (unsigned long long)pages_offset);
 	/* Make sure every leaf exists first, so a failure writes nothing. */
 	first = (start - m->start) / m->page_size;
 	n = size / m->page_size;
 	for (uint64_t i = 0; i < n; i += FANOUT - ((first + i) % FANOUT))
 		if (!leaf_of(m, first + i, true))
-			return -ENOMEM;
+			return set_error(-ENOMEM, "mock: no memory for a page-table leaf");
 	if (null) {
 		for (uint64_t i = 0; i < n; i++)
 			store(m, &leaf_of(m, first + i, false)->e[(first + i) % FANOUT],
@@ -271,7 +276,8 @@ static int generic_clear(struct mock *m, uint64_t start, uint64_t size)
 	uint64_t first, n, scratch;
 
 	if (!in_range(m, start, size))
-		return -ERANGE;
+		return set_error(-ERANGE, "mock: clear of [0x%llx, +0x%llx) is outside the table",
+				 (unsigned long long)start, (unsigned long long)size);
 	first = (start - m->start) / m->page_size;
 	n = size / m->page_size;
 	scratch = pack(m->scratch, 0, false);
