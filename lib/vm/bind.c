@@ -44,10 +44,10 @@ static int check_bind_info(const struct gtt_vm *vm,
 	if (info->alignment && !is_pow2(info->alignment))
 		return set_error(-EINVAL, "gtt_vma_bind: alignment 0x%" PRIx64 " is not a power of two",
 				 info->alignment);
-	if (info->pages_offset % vm->page_size)
+	if (vm_page_off(vm, info->pages_offset))
 		return set_error(-EINVAL, "gtt_vma_bind: pages_offset 0x%" PRIx64 " is not a multiple of the page size 0x%" PRIx64,
 				 info->pages_offset, vm->page_size);
-	if (info->size % vm->page_size)
+	if (vm_page_off(vm, info->size))
 		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " is not a multiple of the page size 0x%" PRIx64,
 				 info->size, vm->page_size);
 	if (info->range_end && info->range_end <= info->range_start)
@@ -110,7 +110,7 @@ static int bind_lookup(struct bind_op *op)
 				 info->pages_offset, gtt_pages_size(v->pages));
 	avail = gtt_pages_size(v->pages) - info->pages_offset;
 	op->size = info->size ? info->size : avail;
-	if (op->size > avail || !op->size || op->size % vm->page_size)
+	if (op->size > avail || !op->size || vm_page_off(vm, op->size))
 		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " exceeds the pages past pages_offset (0x%" PRIx64 ") or is not page-aligned",
 				 op->size, avail);
 sized:

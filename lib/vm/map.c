@@ -519,7 +519,7 @@ static int check_op(struct gtt_vm *vm, const struct gtt_map_op *op, size_t i,
 	if (map && null && (op->pages || op->pages_offset))
 		return set_error(-EINVAL, "%s: ops[%zu]: a NULL mapping takes no pages", who, i);
 	if (map && !null &&
-	    (!op->pages || op->pages_offset % vm->page_size ||
+	    (!op->pages || vm_page_off(vm, op->pages_offset) ||
 	     op->pages_offset >= gtt_pages_size(op->pages) ||
 	     op->size > gtt_pages_size(op->pages) - op->pages_offset))
 		return set_error(-EINVAL, "%s: ops[%zu]: no pages, pages_offset 0x%" PRIx64 " not page-aligned, or 0x%" PRIx64 " bytes from it pass the end of the pages",
@@ -535,7 +535,7 @@ static int check_op(struct gtt_vm *vm, const struct gtt_map_op *op, size_t i,
 				 who, i, op->vma);
 	if (!v->binding)
 		return set_error(-ENOENT, "%s: ops[%zu]: sparse vma 0x%" PRIx64 " is not bound", who, i, op->vma);
-	if (!op->size || (op->offset | op->size) % vm->page_size ||
+	if (!op->size || vm_page_off(vm, op->offset | op->size) ||
 	    op->offset > vma_sparse(v)->size || op->size > vma_sparse(v)->size - op->offset)
 		return set_error(-EINVAL, "%s: ops[%zu]: [0x%" PRIx64 ", +0x%" PRIx64 ") is empty, not page-aligned or outside the vma's 0x%" PRIx64 " bytes",
 				 who, i, op->offset, op->size, vma_sparse(v)->size);

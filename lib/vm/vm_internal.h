@@ -287,6 +287,13 @@ void binding_unbind_drop(struct gtt_binding *b);
 /* Run the unbind job here: nothing it waits for is pending (no await). */
 void binding_unbind_now(struct gtt_binding *b);
 /* The node in @b's storage (gtt_range_insert_in() puts it there). */
+/* @x's offset into its vm page (the page size is a power of two: the
+ * allocator refuses others), without a division. */
+static inline uint64_t vm_page_off(const struct gtt_vm *vm, uint64_t x)
+{
+	return x & (vm->page_size - 1);
+}
+
 static inline struct gtt_range_node *binding_node(const struct gtt_binding *b)
 {
 	return (struct gtt_range_node *)(void *)b->node_mem;

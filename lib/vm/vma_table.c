@@ -201,7 +201,7 @@ GTT_API int gtt_vma_create_sparse(struct gtt_vm *vm, uint64_t size,
 {
 	if (!vm || !out)
 		return set_error(-EINVAL, "gtt_vma_create_sparse: vm or out is NULL");
-	if (!size || size % vm->page_size)
+	if (!size || vm_page_off(vm, size))
 		return set_error(-EINVAL, "gtt_vma_create_sparse: size 0x%" PRIx64 " is zero or not a multiple of the page size 0x%" PRIx64,
 				 size, vm->page_size);
 	return vma_new(vm, NULL, size, resv, out, "gtt_vma_create_sparse");
