@@ -1648,7 +1648,7 @@ static void test_writer_whole_tables_alloc_failures(void **state)
 	intel_fini(&w);
 }
 
-/* ---- issue #14: the 32-byte run loop ---- */
+/* ---- issue #14: the 32-byte run loop and the per-table steps around it ---- */
 
 static void run_wide(uint64_t *e, uint64_t n, uint64_t first)
 {
@@ -1884,6 +1884,39 @@ static void test_writer_runs_reference(void **state)
 		check_runs_reference(fams[f], false);
 		check_runs_reference(fams[f], true);
 	}
+}
+
+/*
+ * A bind of the runs from mid-table over 5 MiB and more, into page tables
+ * some of which come off the spare list (a bind and unbind before) and
+ * one of which is shared with a mapping kept beside it, with every
+ * allocation failing in turn (the plan's step array, sized for the bind
+ * in one allocation, among them): -ENOMEM, every probed entry as before,
+ * no table or memory left, then the bind succeeds.  Fails if a failure
+ * left a table linked, a spare lost or an entry written.
+ */
+static void test_writer_runs_alloc_failures(void **state)
+{
+	struct gtt_bind_info bi = { .flags = GTT_BIND_FIXED,
+				    .offset = 0x7f8000000000ull - 2 * MiB + 5 * PAGE };
+	struct gtt_pages_segment keep = { 0x12340000, 4 * PAGE };
+	struct gtt_bind_info kat = { .flags = GTT_BIND_FIXED, .offset = bi.offset - 4 * PAGE };
+	struct gtt_pages_segment spare = { 0x50000000, 8 * MiB };
+	struct gtt_bind_info sat = { .flags = GTT_BIND_FIXED, .offset = 0x7f8000000000ull };
+	const uint64_t probes[] = { kat.offset, bi.offset, bi.offset + 37 * PAGE,
+				    0x7f8000000000ull, 0x7f8000000000ull + 2 * MiB + 0x3000,
+				    bi.offset + 6 * MiB, 0x7f8000000000ull + 16 * MiB - PAGE };
+	struct intel_world w;
+	gtt_vma_t sv;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_TGL, GTT_MOCK_INTEL_PPGTT, 1ull << 47, 0, 1ull << 47);
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &keep, 1), &kat, NULL), 0);
+	sv = vma_over(w.vm, &spare, 1);
+	assert_int_equal(gtt_vma_bind(w.vm, sv, &sat, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(w.vm, sv, 0, NULL), 0);
+	check_bind_oom(&w, run_segs, ARRAY_SIZE(run_segs), &bi, probes, ARRAY_SIZE(probes));
+	intel_fini(&w);
 }
 
 /* ---- randomized differential: binds and clears against a per-page model ---- */
@@ -2700,6 +2733,7 @@ int main(void)
 		cmocka_unit_test(test_writer_whole_tables_alloc_failures),
 		cmocka_unit_test(test_write_run_shapes),
 		cmocka_unit_test(test_writer_runs_reference),
+		cmocka_unit_test(test_writer_runs_alloc_failures),
 		cmocka_unit_test(test_writer_random),
 		cmocka_unit_test(test_writer_ggtt_random),
 		cmocka_unit_test(test_pages_shape),
