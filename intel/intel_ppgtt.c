@@ -410,14 +410,11 @@ static inline void cur_advance(struct cursor *c, uint64_t n)
  * entry would equal the empty one, which neither the used count nor
  * ips_to_4k() could tell apart (its 15 pages after the first would go).
  */
-static bool chunks_64k(const struct intel_ppgtt *pp, const struct cursor *cur, uint64_t len)
+static bool chunks_64k_walk(const struct intel_ppgtt *pp, const struct cursor *cur,
+			    uint64_t len)
 {
-	struct cursor c;
+	struct cursor c = *cur;
 
-	/* The usual "no" first, before the copy. */
-	if (cur->longest < SZ_64K || (cur_addr(cur) & (SZ_64K - 1)))
-		return false;
-	c = *cur;
 	for (uint64_t done = 0; done < len; done += SZ_64K) {
 		if ((cur_addr(&c) & (SZ_64K - 1)) || !cur_run_at_least(&c, SZ_64K) ||
 		    (c.maybe_scratch && cur_addr(&c) == pp->scratch_dma))
@@ -425,6 +422,15 @@ static bool chunks_64k(const struct intel_ppgtt *pp, const struct cursor *cur, u
 		cur_advance(&c, SZ_64K);
 	}
 	return true;
+}
+
+/* The same, with its usual "no" inline (asked once per new page table). */
+static inline bool chunks_64k(const struct intel_ppgtt *pp, const struct cursor *cur,
+			      uint64_t len)
+{
+	if (cur->longest < SZ_64K || (cur_addr(cur) & (SZ_64K - 1)))
+		return false;
+	return chunks_64k_walk(pp, cur, len);
 }
 
 /* Entry index of @va in a page table of @mode. */
