@@ -201,6 +201,11 @@ int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 		gtt_intel_ppgtt_encode(pp->fmt, 0, 0, GTT_INTEL_PS64, &hinted);
 		pp->ps64_bit = plain ^ hinted;
 	}
+	/* The encoder ORs the address into the rest (child_entry()). */
+	for (unsigned int l = 1; l < pp->levels; l++)
+		gtt_intel_ppgtt_encode(pp->fmt, l, 0, pp->pde_flags, &pp->table_bits[l]);
+	gtt_intel_ppgtt_encode(pp->fmt, 1, 0, pp->pde_flags | GTT_INTEL_PT_64K,
+			       &pp->pt64k_bits);
 	pthread_mutex_init(&pp->lock, NULL);
 
 	/* The scratch hierarchy, bottom up. */
@@ -376,17 +381,13 @@ static uint64_t cur_step(const struct cursor *c)
 	return c->null ? 0 : SZ_4K;
 }
 
-static void cur_advance(struct cursor *c, uint64_t n)
+/* cur_advance() over segments: any number of them. */
+static void cur_advance_segs(struct cursor *c, uint64_t n)
 {
 	const struct gtt_pages_segment *segs = c->segs;
 	uint64_t off = c->off + n;
 	size_t si = c->si;
 
-	if (c->kind != CUR_SEGS || c->frozen) {
-		if (c->kind == CUR_ARRAY && !c->frozen)
-			c->pidx += n / SZ_4K;
-		return;
-	}
 	/* Whole segments four at a time (the plan steps over 2 MiB of
 	 * one-page segments per table); the lengths' sum cannot wrap, the
 	 * list's total does not. */
@@ -406,20 +407,42 @@ static void cur_advance(struct cursor *c, uint64_t n)
 	c->si = si;
 }
 
+/* Move the cursor @n bytes on.  Inline for the common steps: within the
+ * segment, or to the start of the next (a table of a long run). */
+static inline void cur_advance(struct cursor *c, uint64_t n)
+{
+	if (c->kind != CUR_SEGS || c->frozen) {
+		if (c->kind == CUR_ARRAY && !c->frozen)
+			c->pidx += n / SZ_4K;
+		return;
+	}
+	if (c->si < c->nsegs) {
+		uint64_t left = c->segs[c->si].length - c->off;
+
+		if (n < left) {
+			c->off += n;
+			return;
+		}
+		if (n == left) {
+			c->si++;
+			c->off = 0;
+			return;
+		}
+	}
+	cur_advance_segs(c, n);
+}
+
 /*
  * Whether [cur, cur + len) is made of 64 KiB-aligned, 64 KiB-contiguous
  * chunks, none of them the scratch page's with scratch's bits: that 64 KiB
  * entry would equal the empty one, which neither the used count nor
  * ips_to_4k() could tell apart (its 15 pages after the first would go).
  */
-static bool chunks_64k(const struct intel_ppgtt *pp, const struct cursor *cur, uint64_t len)
+static bool chunks_64k_walk(const struct intel_ppgtt *pp, const struct cursor *cur,
+			    uint64_t len)
 {
-	struct cursor c;
+	struct cursor c = *cur;
 
-	/* The usual "no" first, before the copy. */
-	if (cur->longest < SZ_64K || (cur_addr(cur) & (SZ_64K - 1)))
-		return false;
-	c = *cur;
 	for (uint64_t done = 0; done < len; done += SZ_64K) {
 		if ((cur_addr(&c) & (SZ_64K - 1)) || !cur_run_at_least(&c, SZ_64K) ||
 		    (c.maybe_scratch && cur_addr(&c) == pp->scratch_dma))
@@ -427,6 +450,15 @@ static bool chunks_64k(const struct intel_ppgtt *pp, const struct cursor *cur, u
 		cur_advance(&c, SZ_64K);
 	}
 	return true;
+}
+
+/* The same, with its usual "no" inline (asked once per new page table). */
+static inline bool chunks_64k(const struct intel_ppgtt *pp, const struct cursor *cur,
+			      uint64_t len)
+{
+	if (cur->longest < SZ_64K || (cur_addr(cur) & (SZ_64K - 1)))
+		return false;
+	return chunks_64k_walk(pp, cur, len);
 }
 
 /* Entry index of @va in a page table of @mode. */
@@ -508,12 +540,25 @@ struct edit {
 	struct cursor *cur;	/* NULL: a clear */
 	struct step *steps;
 	size_t n, cap;
+	size_t first_cap;	/* the steps' first allocation; 0: 8 */
 };
+
+/* Steps the first allocation of a bind's plan holds: one new page table a
+ * 2 MiB and a directory a 1 GiB (so a bind of runs as 4 KiB entries grows
+ * the array once, not log2(tables) times), at most PLAN_FIRST_MAX. */
+#define PLAN_FIRST_MAX 1024
+
+static size_t plan_first_cap(uint64_t size)
+{
+	uint64_t n = size / SZ_2M + size / SZ_1G + 8;
+
+	return n < PLAN_FIRST_MAX ? (size_t)n : PLAN_FIRST_MAX;
+}
 
 static int plan_push(struct edit *ed, struct step s)
 {
 	if (ed->n == ed->cap) {
-		size_t cap = ed->cap ? 2 * ed->cap : 8;
+		size_t cap = ed->cap ? 2 * ed->cap : ed->first_cap ? ed->first_cap : 8;
 		struct step *v = mem_realloc(ed->steps, cap * sizeof(*v));
 
 		if (!v)
@@ -732,15 +777,12 @@ static void plan_undo(struct intel_ppgtt *pp, struct edit *ed)
 	}
 }
 
-/* The entry of a level-@level table pointing at its child @c. */
+/* The entry of a level-@level table pointing at its child @c (only page
+ * tables have a 64 KiB mode). */
 static uint64_t child_entry(const struct intel_ppgtt *pp, unsigned int level,
 			    const struct pt *c)
 {
-	uint64_t e;
-
-	gtt_intel_ppgtt_encode(pp->fmt, level, c->dma, pp->pde_flags |
-			       (c->mode != PT_4K ? GTT_INTEL_PT_64K : 0), &e);
-	return e;
+	return (c->mode != PT_4K ? pp->pt64k_bits : pp->table_bits[level]) | c->dma;
 }
 
 static void link_table(struct intel_ppgtt *pp, struct step *s)
@@ -810,12 +852,10 @@ static void plan_apply(struct intel_ppgtt *pp, struct edit *ed)
  * 64 KiB group takes the hint off the group's 16 entries first (they no
  * longer form one 64 KiB page).
  */
-static void unhint(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_t end)
+static void unhint_edges(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_t end)
 {
 	uint64_t edges[2] = { va, end - 1 };
 
-	if (!pp->ps64_bit)
-		return;
 	for (unsigned int k = 0; k < 2; k++) {
 		unsigned int g = index_at(edges[k], 0) & ~15u;
 
@@ -832,6 +872,14 @@ static void unhint(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_t e
 			t->used -= (e & ~pp->ps64_bit) == pp->scratch_entry[0];
 		}
 	}
+}
+
+/* The same, tested inline: before XeHP there are no hints (a call per page
+ * table was a measurable part of a bind of 4 KiB entries). */
+static inline void unhint(struct intel_ppgtt *pp, struct pt *t, uint64_t va, uint64_t end)
+{
+	if (pp->ps64_bit)
+		unhint_edges(pp, t, va, end);
 }
 
 /* Fill [va, end) of a 64 KiB-mode table, 64 KiB per entry (checked by the plan). */
@@ -1043,7 +1091,7 @@ int intel_ppgtt_bind(struct intel_ppgtt *pp, uint64_t start, uint64_t size,
 	struct cursor cur = { .flags = flags, .null = flags & GTT_PTE_NULL,
 			      .kind = flags & GTT_PTE_NULL ? CUR_NULL : CUR_SEGS,
 			      .longest = UINT64_MAX };
-	struct edit ed = { 0 };
+	struct edit ed = { .first_cap = plan_first_cap(size) };
 	uint64_t e;
 	int err;
 

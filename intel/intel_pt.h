@@ -151,6 +151,11 @@ struct intel_ppgtt {
 	uint64_t size;			/* 1 << ppgtt_bits */
 	uint64_t scratch_dma;
 	uint64_t scratch_entry[PPGTT_MAX_LEVELS];	/* what an empty entry holds, per level */
+	/* What an entry pointing at a table of the level below holds
+	 * besides the table's address, per level (1 up); for a page table
+	 * in a 64 KiB mode, pt64k_bits. */
+	uint64_t table_bits[PPGTT_MAX_LEVELS];
+	uint64_t pt64k_bits;
 	struct pt scratch_table[PPGTT_MAX_LEVELS - 1];	/* scratch PT, PD, PDP, PML4 */
 	struct pt root;
 	pthread_mutex_t lock;		/* table shape and used counts */

@@ -13,7 +13,9 @@
  * written by an unrolled loop, with 16-byte stores of two entries for page
  * tables in memory, one 8-byte store per entry for the GGTT (its window
  * drops wider writes).  Each 16-byte store is 16-byte aligned, so neither
- * of its entries straddles a cache line.
+ * of its entries straddles a cache line.  On x86 CPUs with AVX2 a run of
+ * at least INTEL_RUN256_MIN entries into a page table is written with
+ * 32-byte stores instead (intel_write_run256(), intel/intel_pt_wide.c).
  *
  * Locking: none; the caller holds whatever guards the table.
  */
@@ -42,9 +44,29 @@ static inline void intel_fill_entries(uint64_t *e, uint64_t n, uint64_t value)
 	}
 }
 
-/* @n entries @first, @first + 4 KiB, ... at @e. */
+/*
+ * The 32-byte run loop (intel/intel_pt_wide.c), built on x86 with GCC or
+ * Clang; intel_write_run() calls it only where the CPU has AVX2.
+ */
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#define INTEL_PT_RUN256 1
+#else
+#define INTEL_PT_RUN256 0
+#endif
+
+/* Runs shorter than this stay inline: the call would cost what it saves. */
+#define INTEL_RUN256_MIN 16
+
+#if INTEL_PT_RUN256
+/* @n entries @first, @first + 4 KiB, ... at @e, 32 bytes a store: only
+ * where __builtin_cpu_supports("avx2"). */
+void intel_write_run256(uint64_t *e, uint64_t n, uint64_t first);
+#endif
+
+/* @n entries @first, @first + 4 KiB, ... at @e, with 16-byte stores if
+ * @wide, else 8-byte ones. */
 static inline __attribute__((always_inline)) void
-intel_write_run(uint64_t *e, uint64_t n, uint64_t first, bool wide)
+intel_write_run128(uint64_t *e, uint64_t n, uint64_t first, bool wide)
 {
 	uint64_t k = 0;
 
@@ -76,6 +98,19 @@ intel_write_run(uint64_t *e, uint64_t n, uint64_t first, bool wide)
 	}
 	for (; k < n; k++)
 		__atomic_store_n(e + k, first + k * INTEL_PAGE, __ATOMIC_RELAXED);
+}
+
+/* @n entries @first, @first + 4 KiB, ... at @e.  @wide: see the DOC comment. */
+static inline __attribute__((always_inline)) void
+intel_write_run(uint64_t *e, uint64_t n, uint64_t first, bool wide)
+{
+#if INTEL_PT_RUN256
+	if (wide && n >= INTEL_RUN256_MIN && __builtin_cpu_supports("avx2")) {
+		intel_write_run256(e, n, first);
+		return;
+	}
+#endif
+	intel_write_run128(e, n, first, wide);
 }
 
 /*

@@ -13,6 +13,7 @@
 #include "helpers.h"
 #include "base/util.h"
 #include "backend/backend_internal.h"
+#include "intel/intel_pt_write.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)
@@ -1723,6 +1724,277 @@ static void test_writer_whole_tables_alloc_failures(void **state)
 	intel_fini(&w);
 }
 
+/* ---- issue #14: the 32-byte run loop and the per-table steps around it ---- */
+
+static void run_wide(uint64_t *e, uint64_t n, uint64_t first)
+{
+	intel_write_run(e, n, first, true);
+}
+
+static void run_narrow(uint64_t *e, uint64_t n, uint64_t first)
+{
+	intel_write_run(e, n, first, false);
+}
+
+static void run128_wide(uint64_t *e, uint64_t n, uint64_t first)
+{
+	intel_write_run128(e, n, first, true);
+}
+
+static void run128_narrow(uint64_t *e, uint64_t n, uint64_t first)
+{
+	intel_write_run128(e, n, first, false);
+}
+
+/*
+ * @write of @n entries at every entry offset 0-7 from a 64-byte boundary,
+ * for lengths around each loop's step and a table's size, against the
+ * entries written one by one; the guard entries around them untouched.
+ */
+static void check_run_writer(void (*write)(uint64_t *, uint64_t, uint64_t), const char *name)
+{
+	enum { GUARD = 8, MAXN = 1100 };
+	const size_t len = MAXN + 2 * GUARD + 8;
+	const uint64_t first = 0x8000000123456000ull | 0x3, sentinel = 0x5a5a5a5a5a5a5a5aull;
+	uint64_t *buf = aligned_alloc(64, (len * sizeof(uint64_t) + 63) / 64 * 64);
+	uint64_t ns[100];
+	size_t nn = 0;
+
+	assert_non_null(buf);
+	for (uint64_t n = 0; n <= 80; n++)
+		ns[nn++] = n;
+	for (uint64_t n = 127; n <= 1025; n = n * 2 + 1)	/* 127, 255, ... 1023 */
+		for (uint64_t d = 0; d < 3; d++)
+			ns[nn++] = n + d;		/* and one and two past */
+	ns[nn++] = MAXN;
+	assert_true(nn <= ARRAY_SIZE(ns));
+	for (unsigned int at = 0; at < 8; at++) {
+		for (size_t j = 0; j < nn; j++) {
+			uint64_t n = ns[j];
+
+			for (size_t k = 0; k < len; k++)
+				buf[k] = sentinel;
+			write(buf + GUARD + at, n, first);
+			for (size_t k = 0; k < len; k++) {
+				uint64_t i = k - GUARD - at;	/* wraps below the run */
+				uint64_t want = i < n ? first + i * PAGE : sentinel;
+
+				if (buf[k] != want)
+					fail_msg("%s: %llu entries at offset %u: entry %zu is 0x%llx, want 0x%llx",
+						 name, (unsigned long long)n, at, k,
+						 (unsigned long long)buf[k], (unsigned long long)want);
+			}
+		}
+	}
+	free(buf);
+}
+
+/*
+ * The run writers of intel_pt_write.h: the dispatching one (32-byte
+ * stores for long runs into page tables where the CPU has AVX2), the
+ * 16- and 8-byte loops behind it, and the 32-byte loop itself where it can
+ * run.  Fails if the 32-byte loop's alignment steps, its main loop or its
+ * tail drop, repeat or mis-step an entry, or write outside the run.
+ */
+static void test_write_run_shapes(void **state)
+{
+	(void)state;
+	check_run_writer(run_wide, "intel_write_run, page table");
+	check_run_writer(run_narrow, "intel_write_run, GGTT window");
+	check_run_writer(run128_wide, "intel_write_run128, 16-byte");
+	check_run_writer(run128_narrow, "intel_write_run128, 8-byte");
+#if INTEL_PT_RUN256
+	if (__builtin_cpu_supports("avx2"))
+		check_run_writer(intel_write_run256, "intel_write_run256");
+	else
+		print_message("no AVX2 here: intel_write_run256 not run\n");
+#endif
+}
+
+/*
+ * Every 4 KiB page of [va, va + size) translates through the entry the
+ * encoder makes of the address @p has at @off onwards with @flags (and the
+ * PS64 hint where the walk reports one; a 64 KiB entry of an IPS table
+ * holds its first page's): bit for bit what a per-entry writer would
+ * store, whether or not the entry equals scratch.
+ */
+static void assert_reference(struct gtt_backend *be, const struct gtt_intel_platform *plat,
+			     uint64_t va, uint64_t size, const struct gtt_pages *p, uint64_t off,
+			     uint32_t flags)
+{
+	for (uint64_t k = 0; k < size; k += PAGE) {
+		struct gtt_translation t = walk(be, va + k);
+		bool ips = t.page_size == 64 * 1024 && !(t.flags & GTT_INTEL_PS64);
+		uint64_t addr, e;
+
+		assert_int_equal(gtt_pages_addr(p, off + k, &addr), 0);
+		assert_int_equal(gtt_intel_ppgtt_encode(plat->ppgtt_format, 0,
+							ips ? addr & ~(64 * 1024ull - 1) : addr,
+							flags | (t.flags & GTT_INTEL_PS64), &e), 0);
+		if (t.level != 0 || t.pte != e || t.addr != addr)
+			fail_msg("%s: 0x%llx: level %u pte 0x%llx, want 0x%llx", plat->name,
+				 (unsigned long long)(va + k), t.level, (unsigned long long)t.pte,
+				 (unsigned long long)e);
+	}
+}
+
+/* Runs of every length class the run writers branch on, one holding the
+ * scratch page of ppgtt_mock() (0x10000) as its tenth page. */
+static const struct gtt_pages_segment run_segs[] = {
+	{ 0x200003000ull, 37 * PAGE },		/* starts at an odd entry: alignment steps */
+	{ 0x300001000ull, 2 * MiB },		/* a table's worth, 4 KiB past 2 MiB */
+	{ 0x10000 - 9 * PAGE, 40 * PAGE },	/* the scratch page inside a run */
+	{ 0x400000000ull, 1500 * PAGE },	/* crosses two table ends */
+	{ 0x500005000ull, 17 * PAGE },
+	{ 0x600000000ull, 3 * PAGE },		/* short: the inline loops */
+	{ 0x700000000ull, 16 * PAGE },		/* the shortest 32-byte run */
+	{ 0x800002000ull, 1031 * PAGE },
+};
+
+/* The list as segments, or as one address per page (a page array of runs,
+ * which the writers read through its merged runs). */
+static struct gtt_pages *run_pages(bool array)
+{
+	struct gtt_pages *p = pages_of(run_segs, ARRAY_SIZE(run_segs));
+	uint64_t *pa, n = gtt_pages_size(p) / PAGE;
+	struct gtt_pages *a;
+
+	if (!array)
+		return p;
+	pa = calloc(n, sizeof(*pa));
+	assert_non_null(pa);
+	for (uint64_t k = 0; k < n; k++)
+		assert_int_equal(gtt_pages_addr(p, k * PAGE, &pa[k]), 0);
+	assert_int_equal(gtt_pages_create_array(pa, n, PAGE, 0, &a), 0);
+	free(pa);
+	gtt_pages_put(p);
+	return a;
+}
+
+/*
+ * The runs bound (flags 0: the scratch page's entry equals scratch) from a
+ * table start, from mid-table at odd entries, to and across table ends and
+ * from inside a run, each part against the per-entry reference; then a
+ * remap over entries in use, clears from mid-table to mid-table with the
+ * rest still exact, and the last clears leave no page table.  Fails if a
+ * run writer drops, repeats or mis-steps an entry at a run, 32-byte group
+ * or table end, if a table's link is wrong, or if a used count is off:
+ * counting the scratch-equal entry keeps its table forever (the last
+ * check), missing an entry frees a table that still maps pages (the
+ * checks after the partial clears).
+ */
+static void check_runs_reference(enum gtt_intel_family fam, bool array)
+{
+	const struct gtt_intel_platform *plat = gtt_intel_platform(fam);
+	struct gtt_backend *be = ppgtt_mock(fam);
+	struct gtt_pages *p = run_pages(array);
+	uint64_t total = gtt_pages_size(p);
+	const uint64_t base = 1ull << 39;
+	const struct { uint64_t va, off, size; } part[] = {
+		{ base, 0, total },					/* from a table start */
+		{ base + 64 * MiB + 3 * PAGE, 0, total },		/* from entry 3 */
+		{ base + 128 * MiB + 5 * PAGE, 40 * PAGE, 2 * MiB - 5 * PAGE },	/* to a table end */
+		{ base + 132 * MiB - 21 * PAGE, 45 * PAGE, 700 * PAGE },	/* across one */
+		{ base + 136 * MiB + 7 * PAGE, 600 * PAGE + 11 * PAGE, 6 * MiB },	/* inside a run */
+	};
+
+	for (size_t k = 0; k < ARRAY_SIZE(part); k++) {
+		assert_int_equal(be_bind(be, part[k].va, part[k].size, p, part[k].off, 0), 0);
+		assert_reference(be, plat, part[k].va, part[k].size, p, part[k].off, 0);
+		assert_edges_scratch(be, part[k].va, part[k].size);
+	}
+	/* A remap of the first part's middle, one entry off its alignment. */
+	assert_int_equal(be_bind(be, base + MiB + PAGE, 3 * MiB, p, 13 * PAGE, 0), 0);
+	assert_reference(be, plat, base, MiB + PAGE, p, 0, 0);
+	assert_reference(be, plat, base + MiB + PAGE, 3 * MiB, p, 13 * PAGE, 0);
+	assert_reference(be, plat, base + 4 * MiB + PAGE, total - 4 * MiB - PAGE, p,
+			 4 * MiB + PAGE, 0);
+	/* Clears from mid-table to mid-table: the rest stays exact. */
+	assert_int_equal(be_clear(be, base + 64 * MiB + 100 * PAGE, 700 * PAGE), 0);
+	assert_all_scratch(be, base + 64 * MiB + 100 * PAGE, 700 * PAGE);
+	assert_reference(be, plat, base + 64 * MiB + 3 * PAGE, 97 * PAGE, p, 0, 0);
+	assert_reference(be, plat, base + 64 * MiB + 800 * PAGE, total - 797 * PAGE, p,
+			 797 * PAGE, 0);
+	/* The same pages again over part 3's middle, its scratch-equal entry
+	 * among them: entries in use, each counted once. */
+	assert_int_equal(be_bind(be, part[3].va + 50 * PAGE, 500 * PAGE, p,
+				 part[3].off + 50 * PAGE, 0), 0);
+	assert_reference(be, plat, part[3].va, part[3].size, p, part[3].off, 0);
+	/* Bound again: into tables partly in use. */
+	assert_int_equal(be_bind(be, base + 64 * MiB + 100 * PAGE, 700 * PAGE, p, 97 * PAGE, 0), 0);
+	assert_reference(be, plat, part[1].va, part[1].size, p, 0, 0);
+	assert_int_equal(be_clear(be, base, total / 2), 0);
+	assert_reference(be, plat, base + total / 2, total - total / 2, p, total / 2, 0);
+	assert_int_equal(be_clear(be, base + total / 2, total - total / 2), 0);
+	/* The rest in pieces of 300 pages: no clear takes a whole table (one
+	 * that does sets the count to 0), so a table goes only when its count
+	 * is exact. */
+	for (size_t k = 1; k < ARRAY_SIZE(part); k++) {
+		for (uint64_t at = 0; at < part[k].size; at += 300 * PAGE) {
+			uint64_t n = part[k].size - at < 300 * PAGE ? part[k].size - at : 300 * PAGE;
+
+			uint64_t rest = part[k].size - at - n;
+
+			assert_int_equal(be_clear(be, part[k].va + at, n), 0);
+			assert_reference(be, plat, part[k].va + at + n,
+					 rest < 600 * PAGE ? rest : 600 * PAGE, p,
+					 part[k].off + at + n, 0);
+		}
+	}
+	if (tables_of(be))
+		fail_msg("%s%s: %llu page tables left after the last clear", plat->name,
+			 array ? " (page array)" : "", (unsigned long long)tables_of(be));
+	gtt_pages_put(p);
+	gtt_backend_destroy(be);
+}
+
+static void test_writer_runs_reference(void **state)
+{
+	/* TGL, BDW: the one-pass writer (32-byte runs); SKL: 64 KiB tables
+	 * possible beside it; DG2, LNL: the PS64 loop (the reference then). */
+	const enum gtt_intel_family fams[] = { GTT_INTEL_TGL, GTT_INTEL_BDW, GTT_INTEL_SKL,
+					       GTT_INTEL_DG2, GTT_INTEL_LNL };
+
+	(void)state;
+	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
+		check_runs_reference(fams[f], false);
+		check_runs_reference(fams[f], true);
+	}
+}
+
+/*
+ * A bind of the runs from mid-table over 5 MiB and more, into page tables
+ * some of which come off the spare list (a bind and unbind before) and
+ * one of which is shared with a mapping kept beside it, with every
+ * allocation failing in turn (the plan's step array, sized for the bind
+ * in one allocation, among them): -ENOMEM, every probed entry as before,
+ * no table or memory left, then the bind succeeds.  Fails if a failure
+ * left a table linked, a spare lost or an entry written.
+ */
+static void test_writer_runs_alloc_failures(void **state)
+{
+	struct gtt_bind_info bi = { .flags = GTT_BIND_FIXED,
+				    .offset = 0x7f8000000000ull - 2 * MiB + 5 * PAGE };
+	struct gtt_pages_segment keep = { 0x12340000, 4 * PAGE };
+	struct gtt_bind_info kat = { .flags = GTT_BIND_FIXED, .offset = bi.offset - 4 * PAGE };
+	struct gtt_pages_segment spare = { 0x50000000, 8 * MiB };
+	struct gtt_bind_info sat = { .flags = GTT_BIND_FIXED, .offset = 0x7f8000000000ull };
+	const uint64_t probes[] = { kat.offset, bi.offset, bi.offset + 37 * PAGE,
+				    0x7f8000000000ull, 0x7f8000000000ull + 2 * MiB + 0x3000,
+				    bi.offset + 6 * MiB, 0x7f8000000000ull + 16 * MiB - PAGE };
+	struct intel_world w;
+	gtt_vma_t sv;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_TGL, GTT_MOCK_INTEL_PPGTT, 1ull << 47, 0, 1ull << 47);
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &keep, 1), &kat, NULL), 0);
+	sv = vma_over(w.vm, &spare, 1);
+	assert_int_equal(gtt_vma_bind(w.vm, sv, &sat, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(w.vm, sv, 0, NULL), 0);
+	check_bind_oom(&w, run_segs, ARRAY_SIZE(run_segs), &bi, probes, ARRAY_SIZE(probes));
+	intel_fini(&w);
+}
+
 /* ---- randomized differential: binds and clears against a per-page model ---- */
 
 static uint64_t rnd_state;
@@ -2536,6 +2808,9 @@ int main(void)
 		cmocka_unit_test(test_writer_ggtt),
 		cmocka_unit_test(test_writer_sparse_maps),
 		cmocka_unit_test(test_writer_whole_tables_alloc_failures),
+		cmocka_unit_test(test_write_run_shapes),
+		cmocka_unit_test(test_writer_runs_reference),
+		cmocka_unit_test(test_writer_runs_alloc_failures),
 		cmocka_unit_test(test_writer_random),
 		cmocka_unit_test(test_writer_ggtt_random),
 		cmocka_unit_test(test_pages_shape),
