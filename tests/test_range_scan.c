@@ -577,12 +577,15 @@ static bool brute_fits(const struct lay *L, const struct gtt_range_request *r,
  * run that opens it (ties: lowest, HIGH highest), and evicting them lets
  * the request in.  Fails for any deliberate break tried: the colour rule
  * left out of the span test, a neighbour joined from the wrong end,
- * pick() restarting tl below rl, ties taken the other way.
+ * pick() restarting tl below rl, ties taken the other way.  Every other
+ * request, another scan is open first and marks the nodes, so the one
+ * checked keeps a table (probed by node) instead: fails then if a table
+ * lookup misses a neighbour in the scan.
  */
 static void test_against_brute_force(void **state)
 {
 	uint64_t rng = 0x5ca77e57;
-	unsigned long opened = 0, partial = 0, top = 0, repeats = 0, high_ties = 0;
+	unsigned long opened = 0, partial = 0, top = 0, repeats = 0, high_ties = 0, tables = 0;
 
 	(void)state;
 	for (int world = 0; world < 500; world++) {
@@ -619,7 +622,7 @@ static void test_against_brute_force(void **state)
 				.placement = (enum gtt_placement)rng_below(&rng, 3),
 			};
 			struct gtt_range_node *victims[MAXN], *got;
-			struct gtt_range_scan s;
+			struct gtt_range_scan s, hold = { { 0 } };
 			bool added[MAXN] = { false };
 			int order[2 * MAXN], norder = 0, found = -1, err;
 			size_t count = 0, c = 0, first_of = 0;
@@ -646,8 +649,15 @@ static void test_against_brute_force(void **state)
 					order[i] = order[rng_below(&rng, (uint64_t)i)];
 					norder++;
 				}
+			/* Every other request, a scan already open marks the nodes:
+			 * the one tested keeps a table. */
+			if (q % 2)
+				(void)gtt_range_scan_init(&hold, ra, &r);
 			err = gtt_range_scan_init(&s, ra, &r);
+			if (q % 2)
+				tables += err == 0 && ra->marking_scan != (const void *)&s;
 			if (err) {
+				gtt_range_scan_finish(&hold);
 				assert_int_equal(err, -EINVAL);	/* nospan: larger than a block */
 				assert_true(L.nospan && r.size > 1ull << L.nospan);
 				continue;
@@ -684,6 +694,7 @@ static void test_against_brute_force(void **state)
 			if (found < 0) {
 				assert_int_equal(gtt_range_scan_victims(&s, NULL, 0, &count), -ENOSPC);
 				gtt_range_scan_finish(&s);
+				gtt_range_scan_finish(&hold);
 				continue;
 			}
 			/* The fewest of any window of the run found .. c. */
@@ -714,6 +725,7 @@ static void test_against_brute_force(void **state)
 			}
 			opened++;
 			gtt_range_scan_finish(&s);
+			gtt_range_scan_finish(&hold);
 			/* Evict, insert, and put the layout back. */
 			for (size_t k = 0; k < count; k++)
 				assert_int_equal(gtt_range_remove(ra, victims[k]), 0);
@@ -735,6 +747,7 @@ static void test_against_brute_force(void **state)
 	assert_true(top > 20);
 	assert_true(repeats > 500);
 	assert_true(high_ties > 20);
+	assert_true(tables > 2000);
 }
 
 /*
