@@ -230,8 +230,10 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
  * gtt_range_alloc_destroy() - Free the allocator and every node left in it.
  *
  * Nodes in caller storage (gtt_range_insert_in()) are not freed; their
- * storage must still be valid here.  A scan of @ra still open
- * (&struct gtt_range_scan) needs only gtt_range_scan_finish() afterwards.
+ * storage must still be valid here.  Finish every scan of @ra
+ * (&struct gtt_range_scan) first: gtt_range_scan_finish() clears the
+ * allocator's note of the scan that marks nodes, so it must not come
+ * after.
  */
 GTT_API void gtt_range_alloc_destroy(struct gtt_range_alloc *ra);
 
