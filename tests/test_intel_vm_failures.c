@@ -11,11 +11,13 @@
  * and the sparse vma unbound, nothing is mapped, quarantined or left
  * allocated and every page object was released exactly once.  The generic
  * mock's random failure tests (test_fail_paths.c) never reach these
- * clears: only the Intel tables allocate in a clear.
+ * clears: only the Intel tables allocate in a clear.  And an LRU eviction
+ * next to a colour guard whose bind then cannot allocate its page tables.
  */
 #include <string.h>
 
 #include "helpers.h"
+#include "alloc/range_alloc_internal.h"
 
 #define MiB (1ull << 20)
 #define SZ_64K (64ull << 10)
@@ -273,11 +275,196 @@ static void test_cut_call_fails(void **state)
 		sweep_calls(&layouts[i]);
 }
 
+/* ---- an evicting bind whose page tables cannot be allocated ---- */
+
+/*
+ * A TGL vm with colour guards, in LRU order: A and B (2 MiB each, 2 MiB
+ * leaves) then C (one page of colour 0, a page table of its own) fill
+ * [2 MiB, 6 MiB + 4 KiB).  N, 4 MiB of one-page segments in colour 1,
+ * fits only once A, B and C go: without C its guard page would fall in
+ * the hole.  N's write needs two page tables where the leaves were (no
+ * spare: the victims had none), so its allocations fail in turn after the
+ * eviction too.
+ */
+#define EV_START (2 * MiB)
+#define EV_SIZE (4 * MiB + PAGE)
+#define EV_A 0x40000000ull
+#define EV_B 0x40200000ull
+#define EV_C 0x50000000ull
+#define EV_N 0x60000000ull
+
+struct ev {
+	struct gtt_backend *be;
+	struct gtt_vm *vm;
+	gtt_vma_t a, b, c, n;
+	int freed[4];		/* A, B, C, N */
+	int64_t live;
+};
+
+static gtt_vma_t ev_vma(struct ev *w, struct gtt_pages *p, int *freed, uint64_t at,
+			uint32_t color)
+{
+	struct gtt_bind_info bi = { .flags = GTT_BIND_FIXED, .offset = at, .color = color };
+	gtt_vma_t h;
+
+	assert_int_equal(gtt_pages_set_destructor(p, count_release, freed), 0);
+	assert_int_equal(gtt_vma_create(w->vm, p, NULL, &h), 0);
+	gtt_pages_put(p);
+	if (at)
+		assert_int_equal(gtt_vma_bind(w->vm, h, &bi, NULL), 0);
+	return h;
+}
+
+static void ev_init(struct ev *w)
+{
+	struct gtt_mock_config mc = { .size = 1ull << 32, .scratch_addr = 0xdead000,
+				      .mode = GTT_MOCK_INTEL_PPGTT, .intel_family = GTT_INTEL_TGL };
+	struct gtt_vm_config vc = { .start = EV_START, .size = EV_SIZE,
+				    .flags = GTT_VM_COLOR_GUARD, .evict_order = GTT_EVICT_LRU };
+	struct gtt_pages_segment segs[4 * MiB / PAGE];
+	struct gtt_translation t;
+	struct gtt_pages *p;
+
+	memset(w, 0, sizeof(*w));
+	w->live = mem_live();
+	assert_int_equal(gtt_mock_create(&mc, &w->be), 0);
+	vc.backend = w->be;
+	assert_int_equal(gtt_vm_create(&vc, &w->vm), 0);
+	w->a = ev_vma(w, make_pages(EV_A, 2 * MiB / PAGE, 0), &w->freed[0], EV_START, 0);
+	w->b = ev_vma(w, make_pages(EV_B, 2 * MiB / PAGE, 0), &w->freed[1], EV_START + 2 * MiB, 0);
+	w->c = ev_vma(w, make_pages(EV_C, 1, 0), &w->freed[2], EV_START + 4 * MiB, 0);
+	for (size_t i = 0; i < sizeof(segs) / sizeof(segs[0]); i++)	/* every other page */
+		segs[i] = (struct gtt_pages_segment){ EV_N + 2 * i * PAGE, PAGE };
+	assert_int_equal(gtt_pages_create(segs, sizeof(segs) / sizeof(segs[0]), 0, &p), 0);
+	w->n = ev_vma(w, p, &w->freed[3], 0, 1);
+	assert_int_equal(gtt_backend_translate(w->be, EV_START, &t), 0);
+	assert_int_equal(t.page_size, 2 * MiB);		/* A is a leaf */
+}
+
+/* The page @off of [EV_START, +EV_SIZE) of vma @v (whose pages start at
+ * @dma, @stride apart): what the vm says and what the table holds agree,
+ * and a released vma's pages are mapped nowhere. */
+static void ev_check(struct ev *w, uint64_t k)
+{
+	const struct { gtt_vma_t *h; uint64_t dma, stride; int *freed; } v[4] = {
+		{ &w->a, EV_A, PAGE, &w->freed[0] }, { &w->b, EV_B, PAGE, &w->freed[1] },
+		{ &w->c, EV_C, PAGE, &w->freed[2] }, { &w->n, EV_N, 2 * PAGE, &w->freed[3] },
+	};
+	struct gtt_vma_info info[4];
+
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(gtt_vma_query(w->vm, *v[i].h, &info[i]), 0);
+		assert_true(*v[i].freed <= 1);
+		assert_false(info[i].bound && *v[i].freed);
+	}
+	for (uint64_t off = 0; off < EV_SIZE; off += PAGE) {
+		struct gtt_translation t;
+		bool mapped = false;
+
+		assert_int_equal(gtt_backend_translate(w->be, EV_START + off, &t), 0);
+		for (int i = 0; i < 4; i++) {
+			uint64_t at = EV_START + off;
+
+			if (!info[i].bound || at < info[i].offset || at - info[i].offset >= info[i].size)
+				continue;
+			/* A bound vma's page: mapped as its pages say. */
+			assert_true(t.present && !t.scratch);
+			assert_int_equal(t.addr, v[i].dma + (at - info[i].offset) / PAGE * v[i].stride);
+			mapped = true;
+		}
+		if (mapped || (t.present && t.scratch))
+			continue;
+		for (int i = 0; i < 4; i++)
+			if (*v[i].freed && t.addr >= v[i].dma && t.addr < v[i].dma + 8 * MiB)
+				fail_msg("evicting bind, allocation %llu: 0x%llx maps 0x%llx, released",
+					 (unsigned long long)k, (unsigned long long)(EV_START + off),
+					 (unsigned long long)t.addr);
+	}
+	assert_int_equal(range_alloc_check(gtt_vm_range_alloc(w->vm)), 0);
+}
+
+static void ev_fini(struct ev *w)
+{
+	struct gtt_mock_stats ms;
+
+	gtt_vm_destroy(w->vm);
+	assert_int_equal(gtt_mock_stats(w->be, &ms), 0);
+	assert_int_equal(ms.tables, 0);
+	gtt_backend_destroy(w->be);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(w->freed[i], 1);
+	assert_int_equal(mem_live(), w->live);
+}
+
+/*
+ * Every allocation of the evicting bind fails in turn.  Before the
+ * eviction: -ENOMEM, all three still bound.  After it (N's page tables):
+ * -ENOMEM with A, B and C evicted, their pages released and their range
+ * scratch, N unbound (GTT_BIND_EVICT: the write may still fail), and the
+ * same bind then succeeds without evicting more.  Without a failure: N at
+ * 2 MiB.  After each: every bound vma maps its pages, no released page is
+ * mapped, the allocator is sound; at the end every page object was
+ * released once and no table or memory is left.  Fails if the ordered
+ * scan took the raw span for the hole (A and B evicted, then -ENOSPC: C's
+ * guard page).
+ */
+static void test_evict_guard_tables_fail(void **state)
+{
+	unsigned int before = 0, after = 0;
+	uint64_t k;
+
+	(void)state;
+	for (k = 1; k < 1000; k++) {
+		struct gtt_vm_stats st;
+		struct gtt_vma_info info;
+		struct ev w;
+		bool hit;
+		int err;
+
+		ev_init(&w);
+		mem_fail_after(k);
+		err = gtt_vma_bind(w.vm, w.n, &(struct gtt_bind_info){ .flags = GTT_BIND_EVICT,
+									  .color = 1 }, NULL);
+		hit = mem_fail_fired();
+		mem_fail_after(0);
+		assert_true(err == 0 || (hit && err == -ENOMEM));
+		assert_int_equal(gtt_vm_stats(w.vm, &st), 0);
+		assert_true(st.evictions == 0 || st.evictions == 3);
+		if (err) {
+			before += !st.evictions;
+			after += st.evictions == 3;
+		}
+		ev_check(&w, k);
+		if (!err) {
+			assert_int_equal(st.evictions, 3);
+			assert_int_equal(gtt_vma_query(w.vm, w.n, &info), 0);
+			assert_int_equal(info.offset, EV_START);
+		}
+		/* Memory back: the bind succeeds now in every case. */
+		assert_int_equal(gtt_vma_bind(w.vm, w.n, &(struct gtt_bind_info){
+			.flags = GTT_BIND_EVICT, .color = 1 }, NULL), err ? 0 : -EBUSY);
+		assert_int_equal(gtt_vm_stats(w.vm, &st), 0);
+		assert_int_equal(st.evictions, 3);
+		assert_int_equal(gtt_vma_query(w.vm, w.n, &info), 0);
+		assert_int_equal(info.offset, EV_START);
+		ev_check(&w, k);
+		ev_fini(&w);
+		if (!hit)
+			break;
+	}
+	print_message("evicting bind: %u allocations failed before the eviction, %u after\n",
+		      before, after);
+	assert_true(k < 1000);
+	assert_true(before >= 3 && after >= 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_cut_memory_fails, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_cut_call_fails, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_evict_guard_tables_fail, alarm_setup,
+						alarm_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
