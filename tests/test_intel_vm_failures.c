@@ -83,6 +83,25 @@ static void rig_init(struct rig *r, const struct layout *L)
 	}
 }
 
+/* The vm's allocator: its trees sound, and its nodes and holes make up
+ * its @size bytes. */
+static void check_alloc(struct gtt_vm *vm, uint64_t size)
+{
+	struct gtt_range_alloc *ra = gtt_vm_range_alloc(vm);
+	struct gtt_range_stats rs;
+	uint64_t used = 0, nodes = 0;
+
+	assert_int_equal(range_alloc_check(ra), 0);
+	assert_int_equal(gtt_range_alloc_stats(ra, &rs), 0);
+	for (struct gtt_range_node *n = gtt_range_first(ra); n; n = gtt_range_next(ra, n)) {
+		used += gtt_range_node_size(n);
+		nodes++;
+	}
+	assert_int_equal(rs.used, used);
+	assert_int_equal(rs.nodes, nodes);
+	assert_int_equal(rs.used + rs.free, size);
+}
+
 /* What [0, 2 MiB) of the sparse vma may hold now: outside the cut, the
  * whole mapping; inside, scratch or the pages it held (the cut's own, or
  * the whole's), never pages released. */
@@ -116,6 +135,7 @@ static void check_ptes(struct rig *r, const char *when, uint64_t k)
 				 (unsigned long long)t.addr);
 	}
 	assert_true(r->freed_whole <= 1 && r->freed_cut <= 1);
+	check_alloc(r->vm, 64 * MiB);
 }
 
 /* Memory and device back: unmap the rest, unbind the sparse vma, and
@@ -341,9 +361,9 @@ static void ev_init(struct ev *w)
 	assert_int_equal(t.page_size, 2 * MiB);		/* A is a leaf */
 }
 
-/* The page @off of [EV_START, +EV_SIZE) of vma @v (whose pages start at
- * @dma, @stride apart): what the vm says and what the table holds agree,
- * and a released vma's pages are mapped nowhere. */
+/* Every page of [EV_START, +EV_SIZE): a bound vma's maps its pages (at
+ * @dma, @stride apart), and an unbound vma's pages, evicted or never
+ * bound, are mapped nowhere. */
 static void ev_check(struct ev *w, uint64_t k)
 {
 	const struct { gtt_vma_t *h; uint64_t dma, stride; int *freed; } v[4] = {
@@ -351,11 +371,22 @@ static void ev_check(struct ev *w, uint64_t k)
 		{ &w->c, EV_C, PAGE, &w->freed[2] }, { &w->n, EV_N, 2 * PAGE, &w->freed[3] },
 	};
 	struct gtt_vma_info info[4];
+	bool out[4];		/* its pages are out of the page table */
 
 	for (int i = 0; i < 4; i++) {
+		struct gtt_fence *f = NULL;
+
 		assert_int_equal(gtt_vma_query(w->vm, *v[i].h, &info[i]), 0);
-		assert_true(*v[i].freed <= 1);
-		assert_false(info[i].bound && *v[i].freed);
+		assert_int_equal(*v[i].freed, 0);	/* the vma holds them */
+		/* An evicted vma's fence has signalled (nothing to wait for)
+		 * without an error: its pages are out of the page table. */
+		assert_int_equal(gtt_vma_last_unbind(w->vm, *v[i].h, &f), 0);
+		assert_true(!f == !info[i].evicted);
+		if (f) {
+			assert_int_equal(gtt_fence_status(f), 1);
+			gtt_fence_put(f);
+		}
+		out[i] = !info[i].bound;
 	}
 	for (uint64_t off = 0; off < EV_SIZE; off += PAGE) {
 		struct gtt_translation t;
@@ -375,12 +406,12 @@ static void ev_check(struct ev *w, uint64_t k)
 		if (mapped || (t.present && t.scratch))
 			continue;
 		for (int i = 0; i < 4; i++)
-			if (*v[i].freed && t.addr >= v[i].dma && t.addr < v[i].dma + 8 * MiB)
-				fail_msg("evicting bind, allocation %llu: 0x%llx maps 0x%llx, released",
+			if (out[i] && t.addr >= v[i].dma && t.addr < v[i].dma + 8 * MiB)
+				fail_msg("evicting bind, allocation %llu: 0x%llx maps 0x%llx, unbound",
 					 (unsigned long long)k, (unsigned long long)(EV_START + off),
 					 (unsigned long long)t.addr);
 	}
-	assert_int_equal(range_alloc_check(gtt_vm_range_alloc(w->vm)), 0);
+	check_alloc(w->vm, EV_SIZE);
 }
 
 static void ev_fini(struct ev *w)
@@ -399,14 +430,14 @@ static void ev_fini(struct ev *w)
 /*
  * Every allocation of the evicting bind fails in turn.  Before the
  * eviction: -ENOMEM, all three still bound.  After it (N's page tables):
- * -ENOMEM with A, B and C evicted, their pages released and their range
+ * -ENOMEM with A, B and C evicted, their fences signalled and their range
  * scratch, N unbound (GTT_BIND_EVICT: the write may still fail), and the
  * same bind then succeeds without evicting more.  Without a failure: N at
- * 2 MiB.  After each: every bound vma maps its pages, no released page is
- * mapped, the allocator is sound; at the end every page object was
- * released once and no table or memory is left.  Fails if the ordered
- * scan took the raw span for the hole (A and B evicted, then -ENOSPC: C's
- * guard page).
+ * 2 MiB.  After each: every bound vma maps its pages, no unbound vma's
+ * page is mapped, the allocator is sound; at the end every page object
+ * was released once and no table or memory is left.  Fails if the
+ * ordered scan took the raw span for the hole (A and B evicted, then
+ * -ENOSPC: C's guard page).
  */
 static void test_evict_guard_tables_fail(void **state)
 {
