@@ -200,7 +200,8 @@ struct gtt_range_request {
  * @end: in/out: end (exclusive) of the usable part of the hole; 0 for a
  *	hole that ends at 2^64 (the allocator ends there).
  *
- * The rule may only shrink [*start, *end).  At 2^64, plain unsigned
+ * The rule may only shrink [*start, *end) (what it moves outside the
+ * hole is taken back to the hole's bounds).  At 2^64, plain unsigned
  * arithmetic does the right thing: *end -= n gives 2^64 - n.  An *end
  * that came in as 0 and is left at 0 still ends at 2^64; one that came in
  * non-zero and is set to 0 (a rule saturating at 0) empties the hole, as
