@@ -77,6 +77,9 @@ static void *gpu_thread(void *arg)
 
 struct shared {
 	struct gtt_vm *vm;
+	/* GTT_EVICT_ROSTER: every binder's vmas, for the roster. */
+	_Atomic gtt_vma_t roster[BINDERS * VMAS_PER_BINDER];
+	uint64_t pages;		/* of the vm */
 	struct gtt_backend *be;
 	struct gpu *gpu;
 	unsigned long iters;
@@ -122,6 +125,7 @@ static void *binder_thread(void *arg)
 
 		assert_int_equal(gtt_vma_create(sh->vm, p, NULL, &b->vma[i]), 0);
 		gtt_pages_put(p);
+		sh->roster[b->id * VMAS_PER_BINDER + (unsigned int)i] = b->vma[i];
 	}
 	for (unsigned long it = 0; it < sh->iters; it++) {
 		int i = (int)rng_below(&b->seed, VMAS_PER_BINDER);
@@ -193,16 +197,34 @@ static void *reader_thread(void *arg)
 		gtt_vma_t h;
 		uint64_t off;
 
-		gtt_vm_lookup(sh->vm, VA + rng_below(&seed, VM_PAGES) * PAGE, &h, &off);
+		gtt_vm_lookup(sh->vm, VA + rng_below(&seed, sh->pages) * PAGE, &h, &off);
 	}
 	return NULL;
 }
 
-static void run_stress(unsigned int mock_mode)
+/* The roster: every binder's vmas, from a place that moves on by 7 at
+ * each eviction (unknown, destroyed and unbound handles are skipped). */
+static int stress_roster(void *arg, const struct gtt_range_request *req,
+			 uint64_t *cursor, gtt_vma_t *vmas, unsigned int max)
 {
-	struct gtt_mock_config mc = { .start = VA, .size = VM_PAGES * PAGE };
-	struct gtt_vm_config vc = { .start = VA, .size = VM_PAGES * PAGE,
-				    .flags = GTT_VM_COLOR_GUARD };
+	struct shared *sh = arg;
+	static _Atomic unsigned int from;
+	unsigned int n = 0;
+
+	(void)req;
+	if (!*cursor)
+		*cursor = 1 + (from += 7) % (BINDERS * VMAS_PER_BINDER);
+	for (; *cursor <= BINDERS * VMAS_PER_BINDER * 2 && n < max; (*cursor)++)
+		vmas[n++] = sh->roster[(*cursor - 1) % (BINDERS * VMAS_PER_BINDER)];
+	return (int)n;
+}
+
+static void run_stress_in(unsigned int mock_mode, enum gtt_evict_order order,
+			  uint64_t pages, bool rcu)
+{
+	struct gtt_mock_config mc = { .start = VA, .size = pages * PAGE };
+	struct gtt_vm_config vc = { .start = VA, .size = pages * PAGE,
+				    .flags = GTT_VM_COLOR_GUARD, .evict_order = order };
 	struct gpu g = { .seed = 7 };
 	struct shared sh = { 0 };
 	struct binder b[BINDERS];
@@ -222,7 +244,18 @@ static void run_stress(unsigned int mock_mode)
 	assert_int_equal(gtt_executor_create_pool(2, &pool), 0);
 	vc.backend = sh.be;
 	vc.executor = pool;
-	assert_int_equal(gtt_vm_create(&vc, &sh.vm), 0);
+	sh.pages = pages;
+	if (order == GTT_EVICT_ROSTER) {
+		vc.evict_roster = stress_roster;
+		vc.evict_roster_arg = &sh;
+	}
+	/* Lock-free readers where the library has them. */
+	vc.flags |= rcu ? GTT_VM_RCU_READERS : 0;
+	if (gtt_vm_create(&vc, &sh.vm) == -EOPNOTSUPP && rcu) {
+		vc.flags &= ~(unsigned int)GTT_VM_RCU_READERS;
+		assert_int_equal(gtt_vm_create(&vc, &sh.vm), 0);
+	}
+	assert_non_null(sh.vm);
 	sh.gpu = &g;
 	pthread_create(&gt, NULL, gpu_thread, &g);
 	pthread_create(&rt, NULL, reader_thread, &sh);
@@ -268,6 +301,11 @@ static void run_stress(unsigned int mock_mode)
 	pthread_mutex_destroy(&g.lock);
 }
 
+static void run_stress(unsigned int mock_mode)
+{
+	run_stress_in(mock_mode, GTT_EVICT_FEWEST, VM_PAGES, false);
+}
+
 static void test_stress(void **state)
 {
 	(void)state;
@@ -278,6 +316,23 @@ static void test_stress_intel_ppgtt(void **state)
 {
 	(void)state;
 	run_stress(GTT_MOCK_INTEL_PPGTT);
+}
+
+/*
+ * The same in the LRU and ROSTER orders, in a vm a third smaller (so that
+ * binds evict often) with lock-free readers: the ordered scans (each on
+ * its binder's stack, marking the nodes that the readers walk past), the
+ * LRU list moved by other binders' active fences, and the roster called
+ * under the vm lock, all while other threads bind, unbind and finish
+ * work.  The same checks: every completed bind maps its own pages while
+ * pinned, and everything is scrubbed and freed at the end (TSan: no
+ * race).
+ */
+static void test_stress_ordered(void **state)
+{
+	(void)state;
+	run_stress_in(GTT_MOCK_GENERIC, GTT_EVICT_LRU, 64, true);
+	run_stress_in(GTT_MOCK_INTEL_PPGTT, GTT_EVICT_ROSTER, 64, true);
 }
 
 /* Fences: many waiters and callbacks racing one signaller. */
@@ -327,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_fence_races),
 		cmocka_unit_test(test_stress),
 		cmocka_unit_test(test_stress_intel_ppgtt),
+		cmocka_unit_test(test_stress_ordered),
 	};
 
 	return cmocka_run_group_tests_name("concurrency", tests, NULL, NULL);

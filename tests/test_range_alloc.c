@@ -145,6 +145,83 @@ static void test_custom_color_rule(void **state)
 	gtt_range_alloc_destroy(ra);
 }
 
+/* A rule that breaks its contract: it widens the hole by a page at each
+ * end (one that is not at 2^64) instead of shrinking it. */
+static void widening_rule(void *arg, uint32_t color, uint32_t pc, uint32_t nc,
+			  uint64_t *start, uint64_t *end)
+{
+	(void)arg; (void)color; (void)pc; (void)nc;
+	*start -= PAGE;
+	if (*end)
+		*end += PAGE;
+}
+
+static bool widening_evictable(void *arg, struct gtt_range_node *node)
+{
+	(void)arg;
+	(void)node;
+	return true;
+}
+
+/*
+ * A colour rule that widens the hole (a caller's mistake: the rule may
+ * only shrink it) is held to the hole: every placement, a reservation,
+ * both eviction scans and the insert into the hole their victims open
+ * stay inside free space, so no node overlaps another and the trees stay
+ * sound.  Fails without the clamp in adjust_span(): the best fit lands on
+ * the node before its hole (0x12000, over b).
+ */
+static void test_color_rule_widening(void **state)
+{
+	struct gtt_range_alloc *ra = make(0x10000, 16 * PAGE, GTT_RANGE_COLOR_GUARD);
+	struct gtt_range_request r = { .size = 2 * PAGE };
+	struct gtt_range_node *a, *b, *n, *v[16];
+	struct gtt_range_scan scan;
+	size_t count = 0;
+
+	(void)state;
+	assert_int_equal(gtt_range_alloc_set_color_adjust(ra, widening_rule, NULL), 0);
+	/* a, a page of hole, b, then the rest. */
+	assert_int_equal(gtt_range_reserve(ra, 0x10000, PAGE, 0, NULL, &a), 0);
+	assert_int_equal(gtt_range_reserve(ra, 0x12000, PAGE, 0, NULL, &b), 0);
+	for (int pl = GTT_PLACE_BEST; pl <= GTT_PLACE_HIGH; pl++) {
+		r.placement = (enum gtt_placement)pl;
+		assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+		assert_int_equal(range_alloc_check(ra), 0);
+		assert_true(gtt_range_node_start(n) >= 0x13000);
+		assert_int_equal(gtt_range_remove(ra, n), 0);
+	}
+	/* The page between a and b, and no more. */
+	assert_int_equal(gtt_range_reserve(ra, 0x11000, 2 * PAGE, 0, NULL, &n), -ENOSPC);
+	assert_int_equal(gtt_range_reserve(ra, 0x11000, PAGE, 0, NULL, &n), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	assert_int_equal(gtt_range_remove(ra, n), 0);
+	/* Fill the rest: [0x13000, 0x20000) in one-page nodes. */
+	for (uint64_t at = 0x13000; at < 0x20000; at += PAGE)
+		assert_int_equal(gtt_range_reserve(ra, at, PAGE, 0, NULL, &n), 0);
+	/* Three pages: evicting b alone opens two, whatever the rule says;
+	 * the fewest are two nodes (a and b), and in the ordered scan b and
+	 * the node after it, into which the request then goes. */
+	r.size = 3 * PAGE;
+	r.placement = GTT_PLACE_LOW;
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), -ENOSPC);
+	assert_int_equal(gtt_range_evict_scan(ra, &r, widening_evictable, NULL, v, 16, &count), 0);
+	assert_int_equal(count, 2);
+	assert_ptr_equal(v[0], a);
+	assert_int_equal(gtt_range_scan_init(&scan, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&scan, b), 0);
+	assert_int_equal(gtt_range_scan_add(&scan, gtt_range_next(ra, b)), 1);
+	assert_int_equal(gtt_range_scan_victims(&scan, v, 16, &count), 0);
+	gtt_range_scan_finish(&scan);
+	assert_int_equal(count, 2);
+	for (size_t k = 0; k < count; k++)
+		assert_int_equal(gtt_range_remove(ra, v[k]), 0);
+	assert_int_equal(gtt_range_insert(ra, &r, NULL, &n), 0);
+	assert_int_equal(range_alloc_check(ra), 0);
+	assert_int_equal(gtt_range_node_start(n), 0x11000);
+	gtt_range_alloc_destroy(ra);
+}
+
 static void test_reserve(void **state)
 {
 	struct gtt_range_alloc *ra = make(PAGE, 15 * PAGE, 0);
@@ -2554,6 +2631,7 @@ int main(void)
 		cmocka_unit_test(test_alignment_and_limits),
 		cmocka_unit_test(test_color_guard),
 		cmocka_unit_test(test_custom_color_rule),
+		cmocka_unit_test(test_color_rule_widening),
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_evict_scan),

@@ -200,7 +200,8 @@ struct gtt_range_request {
  * @end: in/out: end (exclusive) of the usable part of the hole; 0 for a
  *	hole that ends at 2^64 (the allocator ends there).
  *
- * The rule may only shrink [*start, *end).  At 2^64, plain unsigned
+ * The rule may only shrink [*start, *end) (what it moves outside the
+ * hole is taken back to the hole's bounds).  At 2^64, plain unsigned
  * arithmetic does the right thing: *end -= n gives 2^64 - n.  An *end
  * that came in as 0 and is left at 0 still ends at 2^64; one that came in
  * non-zero and is set to 0 (a rule saturating at 0) empties the hole, as
@@ -230,8 +231,10 @@ GTT_API int gtt_range_alloc_create(uint64_t start, uint64_t size,
  * gtt_range_alloc_destroy() - Free the allocator and every node left in it.
  *
  * Nodes in caller storage (gtt_range_insert_in()) are not freed; their
- * storage must still be valid here.  A scan of @ra still open
- * (&struct gtt_range_scan) needs only gtt_range_scan_finish() afterwards.
+ * storage must still be valid here.  Finish every scan of @ra
+ * (&struct gtt_range_scan) first: gtt_range_scan_finish() clears the
+ * allocator's note of the scan that marks nodes, so it must not come
+ * after.
  */
 GTT_API void gtt_range_alloc_destroy(struct gtt_range_alloc *ra);
 

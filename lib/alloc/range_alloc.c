@@ -418,18 +418,21 @@ static void default_adjust(void *arg, uint32_t color, uint32_t prev_color,
 /*
  * The colour rule on the span [*hs, *hl].  The rule sees an exclusive end,
  * 0 for 2^64: one it leaves at 0 still ends there, one it moves from
- * elsewhere to 0 is emptied.  False if the rule leaves nothing.
+ * elsewhere to 0 is emptied.  False if the rule leaves nothing.  A rule
+ * that widens the span (it may only shrink it) is held to the span, which
+ * is free: nothing is placed over a neighbour.
  */
 static bool adjust_span(const struct gtt_range_alloc *ra, uint32_t color,
 			uint32_t pc, uint32_t nc, uint64_t *hs, uint64_t *hl)
 {
-	uint64_t end = *hl + 1;
+	uint64_t start = *hs, end = *hl + 1;
 	bool top = !end;
 
-	ra->adjust(ra->adjust_arg, color, pc, nc, hs, &end);
+	ra->adjust(ra->adjust_arg, color, pc, nc, &start, &end);
 	if (!end && !top)
 		return false;
-	*hl = end - 1;
+	*hs = u64_max(start, *hs);
+	*hl = u64_min(end - 1, *hl);
 	return true;
 }
 
