@@ -10,15 +10,16 @@
  * State.  The scan keeps, in its own memory, the nodes added in order
  * (e[]), and finds a node's index in e[] in one of two ways.  The first
  * scan open on an allocator (the marking scan, ra->marking_scan) writes
- * it into the node (scan_slot), sparse-set style: a node is in the scan
- * iff its slot < n and e[slot] names it, so slots are never cleared, and
- * a slot left by an earlier scan, or by one abandoned, is harmless.  A
- * scan opened while the marking one is open cannot use the nodes' one
- * slot, and keeps an open-addressing table from node to index instead
- * (linear probing, Fibonacci hashing, at most half full).  The allocator
- * only notes which scan marks, and compares that pointer without
- * following it: a scan abandoned unfinished leaves the later ones on
- * tables, still correct.
+ * base + index into the node (scan_slot), where base is a number no
+ * earlier scan gave a slot at or above (ra->scan_base, mark_from()): a
+ * node is in the scan iff slot - base < n, one subtraction and no load
+ * of e[], so slots are never cleared, and a slot left by an earlier scan,
+ * or by one abandoned, is harmless.  A scan opened while the marking one
+ * is open cannot use the nodes' one slot, and keeps an open-addressing
+ * table from node to index instead (linear probing, Fibonacci hashing, at
+ * most half full).  The allocator only notes which scan marks, and
+ * compares that pointer without following it: a scan abandoned
+ * unfinished leaves the later ones on tables, still correct.
  *
  * An entry at either end of a run holds the index of the other end, the
  * run's length, and the raw bounds of the span the run's removal would
@@ -54,9 +55,14 @@
 #define SCAN_GROW 8u				/* each allocation: 8 times the room */
 #define SCAN_MAX (1u << 30)			/* most nodes added */
 #define NONE UINT32_MAX
+/* The marking scan's slots are base + index, base in [1, BASE_TOP]: a
+ * slot of 0 (the head's, zeroed) or UINT32_MAX (a node just linked) is
+ * never one (base + SCAN_MAX fits below UINT32_MAX). */
+#define BASE_TOP (UINT32_MAX - SCAN_MAX)
 
 /* The state, which also tells an initialised scan from other memory. */
-#define SCAN_OPEN 0x6e65706f6e616373ull		/* nodes may be added */
+#define SCAN_OPEN 0x6e65706f6e616373ull		/* nodes may be added (table) */
+#define SCAN_MARKING 0x6b72616d6e616373ull	/* nodes may be added (marks) */
 #define SCAN_FOUND 0x646e756f666e6373ull	/* a hole opened */
 
 struct entry {
@@ -68,10 +74,15 @@ struct entry {
 };
 
 struct scan {
-	uint64_t state;		/* SCAN_OPEN, SCAN_FOUND; else not initialised */
+	/* SCAN_MARKING (the marking scan) or SCAN_OPEN (a table), then
+	 * SCAN_FOUND; else not initialised.  The add's one test of the
+	 * state also chooses its kind. */
+	uint64_t state;
 	struct gtt_range_alloc *ra;
 	uint64_t changes;	/* ra->changes at init: a change voids the scan */
 	const struct gtt_range_node *head;	/* ra's head */
+	uint64_t ra_last;	/* ra->last */
+	uint32_t base;		/* the marking scan's slot of e[0] */
 	struct entry *e;	/* e[0 .. n): the nodes added, in order */
 	uint32_t *slot;		/* 2 * cap slots: an index into e[], or NONE */
 	uint32_t n, cap;	/* nodes added; room in e[] */
@@ -104,7 +115,7 @@ static inline struct scan *scan_of(struct gtt_range_scan *scan)
 
 static inline bool is_open(const struct scan *s)
 {
-	return s->state == SCAN_OPEN || s->state == SCAN_FOUND;
+	return s->state == SCAN_MARKING || s->state == SCAN_OPEN || s->state == SCAN_FOUND;
 }
 
 /* The table, copied into locals for an add's probes: stores into e[] and
@@ -115,11 +126,12 @@ struct table {
 	uint32_t n;		/* nodes added before this add */
 	uint32_t mask;		/* 2 * cap - 1 */
 	unsigned int shift;
+	uint32_t base;		/* the marking scan's */
 };
 
 static inline struct table table_of(const struct scan *s)
 {
-	return (struct table){ s->e, s->slot, s->n, 2 * s->cap - 1, s->shift };
+	return (struct table){ s->e, s->slot, s->n, 2 * s->cap - 1, s->shift, s->base };
 }
 
 /* The slot that holds @node, or the empty slot where it would go. */
@@ -134,7 +146,8 @@ static inline uint32_t probe(struct table t, const struct gtt_range_node *node)
 }
 
 /* @node's index in e[], or NONE; @marks: through its slot (the marking
- * scan), else the table. */
+ * scan: below base, or base + n and up, is another scan's), else the
+ * table. */
 static inline uint32_t lookup(struct table t, const struct gtt_range_node *node,
 			      bool marks)
 {
@@ -142,8 +155,8 @@ static inline uint32_t lookup(struct table t, const struct gtt_range_node *node,
 
 	if (!marks)
 		return t.slot[probe(t, node)];
-	i = node->scan_slot;
-	return i < t.n && t.e[i].node == node ? i : NONE;
+	i = node->scan_slot - t.base;
+	return i < t.n ? i : NONE;
 }
 
 /* SCAN_GROW times the room, the table refilled: 0, or -ENOMEM with the
@@ -170,12 +183,36 @@ static __attribute__((noinline)) int grow(struct scan *s)
 	s->slot = (uint32_t *)(void *)(e + cap);
 	s->cap = cap;
 	s->shift -= (unsigned int)__builtin_ctz(SCAN_GROW);
-	if (s->marks)
+	if (s->marks) {
+		s->ra->scan_base = s->base + cap;
 		return 0;
+	}
 	memset(s->slot, 0xff, 2 * cap * sizeof(*s->slot));
 	for (i = 0; i < s->n; i++)
 		s->slot[probe(table_of(s), s->e[i].node)] = i;
 	return 0;
+}
+
+/*
+ * The marking scan @s takes the slots from ra->scan_base up, as many as
+ * it has room for (ra->scan_base moves past them, here and in grow(), so
+ * that a scan abandoned unfinished, its memory then used again, leaves
+ * slots below every later base; finishing gives back the room not used).
+ * Past BASE_TOP every node's slot is reset and the bases start again at 1,
+ * after about three billion nodes added.
+ */
+static void mark_from(struct scan *s, struct gtt_range_alloc *ra)
+{
+	uint32_t base = ra->scan_base;
+
+	if (base > BASE_TOP) {
+		for (struct gtt_range_node *x = ra->head.next; x != &ra->head; x = x->next)
+			x->scan_slot = NONE;
+		base = 0;
+	}
+	s->base = base ? base : 1;
+	ra->scan_base = s->base + s->cap;
+	ra->marking_scan = s;
 }
 
 GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
@@ -197,6 +234,8 @@ GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
 	s->ra = ra;
 	s->changes = ra->changes;
 	s->head = &ra->head;
+	s->ra_last = ra->last;
+	s->base = 0;
 	s->e = s->inl_e;
 	s->slot = s->inl_slot;
 	s->n = 0;
@@ -210,10 +249,10 @@ GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
 	/* Free, or left by a scan that lived in this memory. */
 	s->marks = !ra->marking_scan || ra->marking_scan == s;
 	if (s->marks)
-		ra->marking_scan = s;
+		mark_from(s, ra);
 	else
 		memset(s->inl_slot, 0xff, sizeof(s->inl_slot));
-	s->state = SCAN_OPEN;
+	s->state = s->marks ? SCAN_MARKING : SCAN_OPEN;
 	return 0;
 }
 
@@ -227,13 +266,13 @@ static inline uint64_t span_start(const struct gtt_range_node *before)
 /* Last free address before @after. */
 static inline uint64_t span_last(const struct scan *s, const struct gtt_range_node *after)
 {
-	return after == s->head ? s->ra->last : after->start - 1;
+	return after == s->head ? s->ra_last : after->start - 1;
 }
 
 /* gtt_range_scan_add()'s -EINVAL, out of its way. */
 static __attribute__((noinline, cold)) int refused(const struct scan *s)
 {
-	if (!s || s->state != SCAN_OPEN)
+	if (!s || (s->state != SCAN_MARKING && s->state != SCAN_OPEN))
 		return set_error(-EINVAL, s && s->state == SCAN_FOUND ?
 				 "gtt_range_scan_add: the scan has ended (a hole opened)" :
 				 "gtt_range_scan_add: the scan is NULL, not initialised or finished");
@@ -269,7 +308,9 @@ static int add_grown(struct scan *s, struct gtt_range_node *node, bool quiet);
 
 /* gtt_range_scan_add() for a scan that marks (@marks) or not; @quiet:
  * -EEXIST without a message.  The common add calls nothing: room, the
- * end and the errors are other functions' (tail calls). */
+ * end and the errors are other functions' (tail calls).  An end's bound
+ * is written only where a run gets a new end (hs at the low one, hl at
+ * the high one): the ends it keeps hold theirs already. */
 static inline __attribute__((always_inline)) int
 scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 {
@@ -288,7 +329,7 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 	e = t.e;
 	e[i].node = node;
 	if (marks)
-		node->scan_slot = i;
+		node->scan_slot = i + t.base;
 	else
 		t.slot[h] = i;
 	/* A neighbour in the scan ends its run: join the runs. */
@@ -297,7 +338,7 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 	if (lo == NONE) {
 		lo = i;
 		below = 0;
-		hs = span_start(node->prev);
+		e[i].hs = hs = span_start(node->prev);
 	} else {
 		below = e[lo].len;
 		lo = e[lo].end;
@@ -306,7 +347,7 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 	len = below + 1;
 	if (hi == NONE) {
 		hi = i;
-		hl = span_last(s, node->next);
+		e[i].hl = hl = span_last(s, node->next);
 	} else {
 		len += e[hi].len;
 		hi = e[hi].end;
@@ -314,10 +355,8 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 	}
 	e[lo].end = hi;
 	e[lo].len = len;
-	e[lo].hs = hs;
 	e[hi].end = lo;
 	e[hi].len = len;
-	e[hi].hl = hl;
 	if (hl - hs < s->r.size - 1)
 		return 0;
 	return opens(s, e, lo, hi, node, below);
@@ -341,15 +380,35 @@ static __attribute__((noinline)) int add_grown(struct scan *s, struct gtt_range_
 	return s->marks ? scan_add_(s, node, quiet, true) : add_table(s, node, quiet);
 }
 
+/* Is @node one @s may take?  (The allocator unchanged, @node its own and
+ * neither the head, the first member of the allocator, nor a filler.) */
+static inline bool takes(const struct scan *s, const struct gtt_range_node *node)
+{
+	const struct gtt_range_alloc *ra = s->ra;
+
+	return ra->changes == s->changes && node && node->ra == ra &&
+	       node != &ra->head && !node->filler;
+}
+
+/* The table-keeping scan's add, or a refusal. */
+static __attribute__((noinline)) int add_other(struct scan *s, struct gtt_range_node *node,
+					       bool quiet)
+{
+	if (!s || s->state != SCAN_OPEN || !takes(s, node))
+		return refused(s);
+	return add_table(s, node, quiet);
+}
+
 static inline __attribute__((always_inline)) int
 scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node, bool quiet)
 {
 	struct scan *s = scan ? scan_of(scan) : NULL;
 
-	if (!s || s->state != SCAN_OPEN || s->ra->changes != s->changes || !node ||
-	    node->ra != s->ra || node == s->head || node->filler)
+	if (!s || s->state != SCAN_MARKING)
+		return add_other(s, node, quiet);
+	if (!takes(s, node))
 		return refused(s);
-	return s->marks ? scan_add_(s, node, quiet, true) : add_table(s, node, quiet);
+	return scan_add_(s, node, quiet, true);
 }
 
 int range_scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node)
@@ -467,7 +526,9 @@ GTT_API void gtt_range_scan_finish(struct gtt_range_scan *scan)
 		return;
 	if (s->e != s->inl_e)
 		mem_free(s->e);
-	if (s->marks && s->ra->marking_scan == s)
+	if (s->marks && s->ra->marking_scan == s) {
 		s->ra->marking_scan = NULL;
+		s->ra->scan_base = s->base + s->n;	/* the slots given */
+	}
 	s->state = 0;
 }
