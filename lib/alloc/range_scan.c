@@ -92,11 +92,12 @@ struct scan {
 	 * colour rule, no alignment above the page, the whole space, no
 	 * nospan (range_span_fits() would only say the same). */
 	bool raw_decides;
+	uint64_t need;		/* r.size - 1: the least hl - hs of a hole */
 	/* SCAN_FOUND: the run, the node whose add opened it, and how many
 	 * nodes of the run lie below that one. */
 	struct gtt_range_node *first, *last, *opener;
 	uint32_t below;
-	struct gtt_range_node *victim;		/* the pick, once made */
+	struct gtt_range_node *victim, *vlast;	/* the pick, once made: first, last */
 	size_t victims;				/* 0: not made yet */
 	struct fit_req r;
 	struct entry inl_e[SCAN_INLINE];
@@ -157,6 +158,17 @@ static inline uint32_t lookup(struct table t, const struct gtt_range_node *node,
 		return t.slot[probe(t, node)];
 	i = node->scan_slot - t.base;
 	return i < t.n ? i : NONE;
+}
+
+/* Is @node in the scan?  If so, *@i is its index (lookup(), tested
+ * directly: the add branches once per neighbour). */
+static inline bool find(struct table t, const struct gtt_range_node *node, bool marks,
+			uint32_t *i)
+{
+	if (!marks)
+		return (*i = t.slot[probe(t, node)]) != NONE;
+	*i = node->scan_slot - t.base;
+	return *i < t.n;
 }
 
 /* SCAN_GROW times the room, the table refilled: 0, or -ENOMEM with the
@@ -241,8 +253,9 @@ GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
 	s->n = 0;
 	s->cap = SCAN_INLINE;
 	s->shift = 64 - (unsigned int)__builtin_ctz(2 * SCAN_INLINE);
-	s->first = s->last = s->opener = s->victim = NULL;
+	s->first = s->last = s->opener = s->victim = s->vlast = NULL;
 	s->victims = 0;
+	s->need = s->r.size - 1;
 	s->raw_decides = !(ra->flags & GTT_RANGE_COLOR_GUARD) &&
 			 s->r.align == ra->page_size && !s->r.nospan &&
 			 s->r.lo == ra->start && s->r.last == ra->last;
@@ -291,8 +304,13 @@ static __attribute__((noinline, cold)) int repeated(const struct gtt_range_node 
  * of a scan_add_(), out of its way. */
 static __attribute__((noinline)) int opens(struct scan *s, const struct entry *e,
 					   uint32_t lo, uint32_t hi,
-					   struct gtt_range_node *node, uint32_t below)
+					   struct gtt_range_node *node)
 {
+	/* The run below @node ended at j: e[j] still holds its length,
+	 * unless it was one node (j is then lo, now the joined run's). */
+	uint32_t j = lookup(table_of(s), node->prev, s->marks);
+	uint32_t below = j == NONE ? 0 : j == lo ? 1 : e[j].len;
+
 	if (!s->raw_decides &&
 	    !range_span_fits(s->ra, &s->r, e[lo].node->prev, e[hi].node->next))
 		return 0;
@@ -314,7 +332,7 @@ static int add_grown(struct scan *s, struct gtt_range_node *node, bool quiet);
 static inline __attribute__((always_inline)) int
 scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 {
-	uint32_t h = 0, i, lo, hi, below, len;
+	uint32_t h = 0, i, lo, hi, len;
 	struct entry *e;
 	struct table t;
 	uint64_t hs, hl;
@@ -333,19 +351,16 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 	else
 		t.slot[h] = i;
 	/* A neighbour in the scan ends its run: join the runs. */
-	lo = lookup(t, node->prev, marks);
-	hi = lookup(t, node->next, marks);
-	if (lo == NONE) {
+	len = 1;
+	if (!find(t, node->prev, marks, &lo)) {
 		lo = i;
-		below = 0;
 		e[i].hs = hs = span_start(node->prev);
 	} else {
-		below = e[lo].len;
+		len += e[lo].len;
 		lo = e[lo].end;
 		hs = e[lo].hs;
 	}
-	len = below + 1;
-	if (hi == NONE) {
+	if (!find(t, node->next, marks, &hi)) {
 		hi = i;
 		e[i].hl = hl = span_last(s, node->next);
 	} else {
@@ -357,9 +372,9 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 	e[lo].len = len;
 	e[hi].end = lo;
 	e[hi].len = len;
-	if (hl - hs < s->r.size - 1)
+	if (hl - hs < s->need)
 		return 0;
-	return opens(s, e, lo, hi, node, below);
+	return opens(s, e, lo, hi, node);
 }
 
 /* The table-keeping scan's add: not inlined, it is the rarer one. */
@@ -422,13 +437,6 @@ GTT_API int gtt_range_scan_add(struct gtt_range_scan *scan,
 	return scan_add(scan, node, false);
 }
 
-/* Is the raw span that removing @first .. @last opens too short? */
-static inline bool raw_short(const struct scan *s, const struct gtt_range_node *first,
-			     const struct gtt_range_node *last)
-{
-	return span_last(s, last->next) - span_start(first->prev) < s->r.size - 1;
-}
-
 /*
  * The fewest adjacent nodes of the run that open the hole.  Before the
  * last add no run opened one, and removing more nodes never opens less
@@ -439,7 +447,9 @@ static inline bool raw_short(const struct scan *s, const struct gtt_range_node *
  * fits (neither ever moves down).  The full test (range_span_fits()) is
  * made only for windows that would beat the best so far, so it runs about
  * once per improvement, and the rest costs a few loads per node of the
- * run.  Ties: the lowest window, the highest for GTT_PLACE_HIGH (as
+ * run.  The raw span's ends (lo, after the node before f; hi, before the
+ * node after rl) move with the pointers, each from a node already in
+ * hand, so that only the walks themselves wait on loads.  Ties: the lowest window, the highest for GTT_PLACE_HIGH (as
  * gtt_range_evict_scan()).
  */
 static void pick(struct scan *s)
@@ -447,12 +457,14 @@ static void pick(struct scan *s)
 	struct gtt_range_node *f = s->first, *rl = s->opener, *tl = s->opener;
 	size_t fpos = 0, rpos = s->below, tpos = s->below, best = SIZE_MAX;
 	bool high = s->r.placement == GTT_PLACE_HIGH;
+	uint64_t lo = span_start(f->prev), hi = span_last(s, rl->next);
 
 	for (;;) {
-		while (raw_short(s, f, rl)) {
+		while (hi - lo < s->need) {	/* the raw span is too short */
 			if (rl == s->last)
 				goto done;
 			rl = rl->next;
+			hi = span_last(s, rl->next);
 			rpos++;
 		}
 		if (tpos < rpos) {
@@ -465,6 +477,7 @@ static void pick(struct scan *s)
 			    range_span_fits(s->ra, &s->r, f->prev, tl->next)) {
 				best = tpos - fpos + 1;
 				s->victim = f;
+				s->vlast = tl;
 				break;
 			}
 			if (tl == s->last)
@@ -474,6 +487,7 @@ static void pick(struct scan *s)
 		}
 		if (f == s->opener || (best == 1 && !high))
 			break;
+		lo = span_start(f);
 		f = f->next;
 		fpos++;
 	}
@@ -498,7 +512,7 @@ GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
 				   struct gtt_range_node **victims,
 				   size_t max_victims, size_t *count)
 {
-	struct gtt_range_node *x;
+	struct gtt_range_node *x, *y;
 	size_t n, k;
 
 	if (!scan || !count || (max_victims && !victims) || !is_open(scan_of(scan)))
@@ -513,7 +527,14 @@ GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
 	if (n > max_victims)
 		return set_error(-ERANGE, "gtt_range_scan_victims: %zu victims, room for %zu",
 				 n, max_victims);
-	for (k = 0; k < n; k++, x = x->next)
+	/* From both ends at once: two walks of the list, neither waiting
+	 * on the other's loads. */
+	y = scan_of(scan)->vlast;
+	for (k = 0; k < n / 2; k++, x = x->next, y = y->prev) {
+		victims[k] = x;
+		victims[n - 1 - k] = y;
+	}
+	if (n % 2)
 		victims[k] = x;
 	return 0;
 }
