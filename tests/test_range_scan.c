@@ -895,9 +895,12 @@ static void test_marking_scan_is_one(void **state)
 	gtt_range_alloc_destroy(ra);
 }
 
+/* The marking scan's slots step by an entry's size in words (range_scan.c's Q). */
+#define SLOT_STEP 4u
+
 /*
- * The marking scan's slots are base + index, with a base no earlier scan
- * gave a slot at or above (ra->scan_base).  Ten one-page nodes, two pages
+ * The marking scan's slots are base + SLOT_STEP * index, with a base no
+ * earlier scan gave a slot at or above (ra->scan_base).  Ten one-page nodes, two pages
  * asked for.  (1) A fresh allocator: the head's slot is 0, and v1 then v0
  * (whose neighbour below is the head) open no hole; v2 opens v0 .. v2's
  * two fewest.  Fails if a base of 0 let the head join as e[0].  (2) A
@@ -906,9 +909,9 @@ static void test_marking_scan_is_one(void **state)
  * is no longer in it.  Fails if the new base reused the old one (v1's
  * slot would name e[0]).  (3) Past the top the bases start again: A ends
  * just below it, two nodes are given slots as an earlier round of bases
- * left them (1 and 2), and the next scan resets every slot and starts at
- * 1: v7, then v9 (no hole: v8's old slot 1 is not v7's), then v8 opens
- * three pages.  Fails if the reset were missing (v9 would join "v8").
+ * left them (v8's 1 is the slot the next scan gives v7), and the next
+ * scan resets every slot and starts at 1: v7, then v9 (no hole: v8's old
+ * slot is not v7's), then v8 opens three pages.  Fails if the reset were missing (v9 would join "v8").
  */
 static void test_slot_bases(void **state)
 {
@@ -916,7 +919,7 @@ static void test_slot_bases(void **state)
 	struct gtt_range_alloc *ra = make(0, 10 * PAGE, 0);
 	struct gtt_range_node *v[10], *first;
 	struct gtt_range_scan a;
-	uint32_t top = UINT32_MAX - (1u << 30);
+	uint32_t top = UINT32_MAX - SLOT_STEP * (1u << 29);	/* range_scan.c's BASE_TOP */
 
 	(void)state;
 	for (int i = 0; i < 10; i++)
@@ -931,7 +934,7 @@ static void test_slot_bases(void **state)
 	assert_int_equal(victims_of(&a, &first), 3);
 	assert_ptr_equal(first, v[0]);
 	gtt_range_scan_finish(&a);
-	assert_int_equal(ra->scan_base, 1 + 3);
+	assert_int_equal(ra->scan_base, 1 + 3 * SLOT_STEP);
 	r.size = 2 * PAGE;
 
 	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
@@ -950,11 +953,11 @@ static void test_slot_bases(void **state)
 	assert_int_equal(gtt_range_scan_add(&a, v[4]), 0);
 	assert_int_equal(gtt_range_scan_add(&a, v[6]), 0);
 	gtt_range_scan_finish(&a);
-	assert_int_equal(ra->scan_base, top + 1);
+	assert_int_equal(ra->scan_base, top - 1 + 2 * SLOT_STEP);
 	v[8]->scan_slot = 1;
-	v[9]->scan_slot = 2;
+	v[9]->scan_slot = 1 + 2 * SLOT_STEP;
 	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
-	assert_int_equal(ra->scan_base, 1 + 32);
+	assert_int_equal(ra->scan_base, 1 + 32 * SLOT_STEP);
 	for (int i = 0; i < 10; i++)
 		assert_int_equal(v[i]->scan_slot, UINT32_MAX);
 	assert_int_equal(gtt_range_scan_add(&a, v[7]), 0);
@@ -963,7 +966,7 @@ static void test_slot_bases(void **state)
 	assert_int_equal(victims_of(&a, &first), 2);
 	assert_ptr_equal(first, v[7]);
 	gtt_range_scan_finish(&a);
-	assert_int_equal(ra->scan_base, 1 + 3);
+	assert_int_equal(ra->scan_base, 1 + 3 * SLOT_STEP);
 	assert_int_equal(range_alloc_check(ra), 0);
 	gtt_range_alloc_destroy(ra);
 }
@@ -1003,20 +1006,21 @@ static void test_slot_bases_oom(void **state)
 	mem_fail_after(1);
 	assert_int_equal(gtt_range_scan_add(&a, v[64]), -ENOMEM);
 	mem_fail_after(0);
-	assert_int_equal(ra->scan_base, base + 32);
+	assert_int_equal(ra->scan_base, base + 32 * SLOT_STEP);
 	assert_int_equal(gtt_range_scan_add(&a, v[64]), 0);
 	assert_int_equal(gtt_range_scan_add(&a, v[64]), -EEXIST);
-	assert_int_equal(ra->scan_base, base + 256);
+	assert_int_equal(ra->scan_base, base + 256 * SLOT_STEP);
 	for (int i = 33; i < N / 2; i++)
 		assert_int_equal(gtt_range_scan_add(&a, v[2 * i]), 0);
-	assert_int_equal(ra->scan_base, base + 2048);
+	assert_int_equal(ra->scan_base, base + 2048 * SLOT_STEP);
 	gtt_range_scan_finish(&a);
-	assert_int_equal(ra->scan_base, base + N / 2);
+	assert_int_equal(ra->scan_base, base + N / 2 * SLOT_STEP);
 	assert_int_equal(mem_live(), live);
 
 	assert_int_equal(gtt_range_scan_init(&c, ra, &r), 0);
 	for (int i = 0; i < N; i++)
-		assert_true(v[i]->scan_slot < base + N / 2 || v[i]->scan_slot == UINT32_MAX);
+		assert_true(v[i]->scan_slot < base + N / 2 * SLOT_STEP ||
+			    v[i]->scan_slot == UINT32_MAX);
 	for (int i = N / 2 - 1; i >= 0; i--)
 		assert_int_equal(gtt_range_scan_add(&c, v[2 * i]), 0);
 	assert_int_equal(gtt_range_scan_add(&c, v[1]), 1);

@@ -10,10 +10,11 @@
  * State.  The scan keeps, in its own memory, the nodes added in order
  * (e[]), and finds a node's index in e[] in one of two ways.  The first
  * scan open on an allocator (the marking scan, ra->marking_scan) writes
- * base + index into the node (scan_slot), where base is a number no
- * earlier scan gave a slot at or above (ra->scan_base, mark_from()): a
- * node is in the scan iff slot - base < n, one subtraction and no load
- * of e[], so slots are never cleared, and a slot left by an earlier scan,
+ * base + q into the node (scan_slot), q being the entry's place in e[]
+ * (Q times its index) and base a number no earlier scan gave a slot at
+ * or above (ra->scan_base, mark_from()): a node is in the scan iff
+ * slot - base < nq, one subtraction and no load of e[], so slots are
+ * never cleared, and a slot left by an earlier scan,
  * or by one abandoned, is harmless.  A scan opened while the marking one
  * is open cannot use the nodes' one slot, and keeps an open-addressing
  * table from node to index instead (linear probing, Fibonacci hashing, at
@@ -54,11 +55,17 @@
 #define SCAN_INLINE 32u
 #define SCAN_GROW 8u				/* each allocation: 8 times the room */
 #define SCAN_MAX (1u << 30)			/* most nodes added */
+#define ROOM_TOP (SCAN_MAX / 2)		/* the most room grow() makes: 32 * 8^8 */
 #define NONE UINT32_MAX
-/* The marking scan's slots are base + index, base in [1, BASE_TOP]: a
- * slot of 0 (the head's, zeroed) or UINT32_MAX (a node just linked) is
- * never one (base + SCAN_MAX fits below UINT32_MAX). */
-#define BASE_TOP (UINT32_MAX - SCAN_MAX)
+/* An entry's place in e[] is kept as its offset in 8-byte words, Q times
+ * its index (a q), so that e + q is one addressing mode with no shift:
+ * the runs' ends, the table's values, the marking scan's slots and the
+ * count of nodes added (nq) are all in these units. */
+#define Q 4u
+/* The marking scan's slots are base + q, base in [1, BASE_TOP]: a slot of
+ * 0 (the head's, zeroed) or UINT32_MAX (a node just linked) is never one
+ * (base + Q * ROOM_TOP fits at or below UINT32_MAX). */
+#define BASE_TOP (UINT32_MAX - Q * ROOM_TOP)
 
 /* The state, which also tells an initialised scan from other memory. */
 #define SCAN_OPEN 0x6e65706f6e616373ull		/* nodes may be added (table) */
@@ -67,11 +74,21 @@
 
 struct entry {
 	struct gtt_range_node *node;
-	uint32_t end;		/* at either end of a run: the other end */
+	uint32_t end;		/* at either end of a run: the other end's q */
 	uint32_t len;		/* at either end of a run: its nodes */
 	uint64_t hs;		/* at the lowest end: the span's first address */
 	uint64_t hl;		/* at the highest end: its last address */
 };
+
+_Static_assert(sizeof(struct entry) == 8 * Q, "an entry is Q words");
+_Static_assert(SCAN_INLINE * 16777216ull == ROOM_TOP && (uint64_t)ROOM_TOP * SCAN_GROW > SCAN_MAX,
+	       "ROOM_TOP is the most room");
+
+/* The entry at @q. */
+static inline struct entry *at_q(const struct entry *e, uint32_t q)
+{
+	return (struct entry *)(uintptr_t)((const char *)e + (size_t)q * 8);
+}
 
 struct scan {
 	/* SCAN_MARKING (the marking scan) or SCAN_OPEN (a table), then
@@ -83,9 +100,10 @@ struct scan {
 	const struct gtt_range_node *head;	/* ra's head */
 	uint64_t ra_last;	/* ra->last */
 	uint32_t base;		/* the marking scan's slot of e[0] */
-	struct entry *e;	/* e[0 .. n): the nodes added, in order */
-	uint32_t *slot;		/* 2 * cap slots: an index into e[], or NONE */
-	uint32_t n, cap;	/* nodes added; room in e[] */
+	struct entry *e;	/* e[0 .. nq / Q): the nodes added, in order */
+	uint32_t *slot;		/* 2 * cap slots: a q, or NONE */
+	uint32_t nq;		/* Q times the nodes added */
+	uint32_t cap, capq;	/* room in e[]; Q times that */
 	unsigned int shift;	/* 64 - log2(2 * cap) */
 	bool marks;		/* the marking scan: no table (slot unused) */
 	/* The raw span's length decides whether the request fits: no
@@ -124,7 +142,7 @@ static inline bool is_open(const struct scan *s)
 struct table {
 	struct entry *e;
 	uint32_t *slot;
-	uint32_t n;		/* nodes added before this add */
+	uint32_t nq;		/* Q times the nodes added before this add */
 	uint32_t mask;		/* 2 * cap - 1 */
 	unsigned int shift;
 	uint32_t base;		/* the marking scan's */
@@ -132,7 +150,7 @@ struct table {
 
 static inline struct table table_of(const struct scan *s)
 {
-	return (struct table){ s->e, s->slot, s->n, 2 * s->cap - 1, s->shift, s->base };
+	return (struct table){ s->e, s->slot, s->nq, 2 * s->cap - 1, s->shift, s->base };
 }
 
 /* The slot that holds @node, or the empty slot where it would go. */
@@ -141,12 +159,12 @@ static inline uint32_t probe(struct table t, const struct gtt_range_node *node)
 	uint32_t h = (uint32_t)(((uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ull) >> t.shift);
 	uint32_t i;
 
-	while ((i = t.slot[h]) != NONE && t.e[i].node != node)
+	while ((i = t.slot[h]) != NONE && at_q(t.e, i)->node != node)
 		h = (h + 1) & t.mask;
 	return h;
 }
 
-/* @node's index in e[], or NONE; @marks: through its slot (the marking
+/* @node's q, or NONE; @marks: through its slot (the marking
  * scan: below base, or base + n and up, is another scan's), else the
  * table. */
 static inline uint32_t lookup(struct table t, const struct gtt_range_node *node,
@@ -157,7 +175,7 @@ static inline uint32_t lookup(struct table t, const struct gtt_range_node *node,
 	if (!marks)
 		return t.slot[probe(t, node)];
 	i = node->scan_slot - t.base;
-	return i < t.n ? i : NONE;
+	return i < t.nq ? i : NONE;
 }
 
 /* Is @node in the scan?  If so, *@i is its index (lookup(), tested
@@ -168,7 +186,7 @@ static inline bool find(struct table t, const struct gtt_range_node *node, bool 
 	if (!marks)
 		return (*i = t.slot[probe(t, node)]) != NONE;
 	*i = node->scan_slot - t.base;
-	return *i < t.n;
+	return *i < t.nq;
 }
 
 /* SCAN_GROW times the room, the table refilled: 0, or -ENOMEM with the
@@ -188,20 +206,21 @@ static __attribute__((noinline)) int grow(struct scan *s)
 	if (!e)
 		return set_error(-ENOMEM, "gtt_range_scan_add: out of memory for %u nodes",
 				 cap);
-	memcpy(e, s->e, s->n * sizeof(*e));
+	memcpy(e, s->e, s->nq / Q * sizeof(*e));
 	if (s->e != s->inl_e)
 		mem_free(s->e);
 	s->e = e;
 	s->slot = (uint32_t *)(void *)(e + cap);
 	s->cap = cap;
+	s->capq = Q * cap;
 	s->shift -= (unsigned int)__builtin_ctz(SCAN_GROW);
 	if (s->marks) {
-		s->ra->scan_base = s->base + cap;
+		s->ra->scan_base = s->base + s->capq;
 		return 0;
 	}
 	memset(s->slot, 0xff, 2 * cap * sizeof(*s->slot));
-	for (i = 0; i < s->n; i++)
-		s->slot[probe(table_of(s), s->e[i].node)] = i;
+	for (i = 0; i < s->nq; i += Q)
+		s->slot[probe(table_of(s), at_q(s->e, i)->node)] = i;
 	return 0;
 }
 
@@ -211,7 +230,7 @@ static __attribute__((noinline)) int grow(struct scan *s)
  * that a scan abandoned unfinished, its memory then used again, leaves
  * slots below every later base; finishing gives back the room not used).
  * Past BASE_TOP every node's slot is reset and the bases start again at 1,
- * after about three billion nodes added.
+ * after about half a billion nodes added (2^31 / Q).
  */
 static void mark_from(struct scan *s, struct gtt_range_alloc *ra)
 {
@@ -223,7 +242,7 @@ static void mark_from(struct scan *s, struct gtt_range_alloc *ra)
 		base = 0;
 	}
 	s->base = base ? base : 1;
-	ra->scan_base = s->base + s->cap;
+	ra->scan_base = s->base + s->capq;
 	ra->marking_scan = s;
 }
 
@@ -250,8 +269,9 @@ GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
 	s->base = 0;
 	s->e = s->inl_e;
 	s->slot = s->inl_slot;
-	s->n = 0;
+	s->nq = 0;
 	s->cap = SCAN_INLINE;
+	s->capq = Q * SCAN_INLINE;
 	s->shift = 64 - (unsigned int)__builtin_ctz(2 * SCAN_INLINE);
 	s->first = s->last = s->opener = s->victim = s->vlast = NULL;
 	s->victims = 0;
@@ -300,7 +320,7 @@ static __attribute__((noinline, cold)) int repeated(const struct gtt_range_node 
 			 (unsigned long long)node->start);
 }
 
-/* The hole @e[@lo] .. @e[@hi] opens, if the request fits there: the end
+/* The hole at @lo .. @hi opens, if the request fits there: the end
  * of a scan_add_(), out of its way. */
 static __attribute__((noinline)) int opens(struct scan *s, const struct entry *e,
 					   uint32_t lo, uint32_t hi,
@@ -309,14 +329,14 @@ static __attribute__((noinline)) int opens(struct scan *s, const struct entry *e
 	/* The run below @node ended at j: e[j] still holds its length,
 	 * unless it was one node (j is then lo, now the joined run's). */
 	uint32_t j = lookup(table_of(s), node->prev, s->marks);
-	uint32_t below = j == NONE ? 0 : j == lo ? 1 : e[j].len;
+	uint32_t below = j == NONE ? 0 : j == lo ? 1 : at_q(e, j)->len;
 
 	if (!s->raw_decides &&
-	    !range_span_fits(s->ra, &s->r, e[lo].node->prev, e[hi].node->next))
+	    !range_span_fits(s->ra, &s->r, at_q(e, lo)->node->prev, at_q(e, hi)->node->next))
 		return 0;
 	s->state = SCAN_FOUND;
-	s->first = e[lo].node;
-	s->last = e[hi].node;
+	s->first = at_q(e, lo)->node;
+	s->last = at_q(e, hi)->node;
 	s->opener = node;
 	s->below = below;
 	return 1;
@@ -340,12 +360,12 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 	t = table_of(s);
 	if (marks ? lookup(t, node, true) != NONE : t.slot[h = probe(t, node)] != NONE)
 		return quiet ? -EEXIST : repeated(node);
-	i = t.n;
-	if (i == s->cap)
+	i = t.nq;
+	if (i == s->capq)
 		return add_grown(s, node, quiet);
-	s->n = i + 1;
+	s->nq = i + Q;
 	e = t.e;
-	e[i].node = node;
+	at_q(e, i)->node = node;
 	if (marks)
 		node->scan_slot = i + t.base;
 	else
@@ -354,24 +374,24 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 	len = 1;
 	if (!find(t, node->prev, marks, &lo)) {
 		lo = i;
-		e[i].hs = hs = span_start(node->prev);
+		at_q(e, i)->hs = hs = span_start(node->prev);
 	} else {
-		len += e[lo].len;
-		lo = e[lo].end;
-		hs = e[lo].hs;
+		len += at_q(e, lo)->len;
+		lo = at_q(e, lo)->end;
+		hs = at_q(e, lo)->hs;
 	}
 	if (!find(t, node->next, marks, &hi)) {
 		hi = i;
-		e[i].hl = hl = span_last(s, node->next);
+		at_q(e, i)->hl = hl = span_last(s, node->next);
 	} else {
-		len += e[hi].len;
-		hi = e[hi].end;
-		hl = e[hi].hl;
+		len += at_q(e, hi)->len;
+		hi = at_q(e, hi)->end;
+		hl = at_q(e, hi)->hl;
 	}
-	e[lo].end = hi;
-	e[lo].len = len;
-	e[hi].end = lo;
-	e[hi].len = len;
+	at_q(e, lo)->end = hi;
+	at_q(e, lo)->len = len;
+	at_q(e, hi)->end = lo;
+	at_q(e, hi)->len = len;
 	if (hl - hs < s->need)
 		return 0;
 	return opens(s, e, lo, hi, node);
@@ -549,7 +569,7 @@ GTT_API void gtt_range_scan_finish(struct gtt_range_scan *scan)
 		mem_free(s->e);
 	if (s->marks && s->ra->marking_scan == s) {
 		s->ra->marking_scan = NULL;
-		s->ra->scan_base = s->base + s->n;	/* the slots given */
+		s->ra->scan_base = s->base + s->nq;	/* the slots given */
 	}
 	s->state = 0;
 }
