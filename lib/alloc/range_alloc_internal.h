@@ -27,6 +27,8 @@ struct gtt_range_node {
 	struct rb_node by_addr;		/* every node and the head, by start */
 	struct gtt_range_node *prev;	/* address order, circular via head */
 	struct gtt_range_node *next;
+	/* GTT_COLOR_NONE for the head and fillers only: insert and reserve
+	 * refuse it, and range_scan.c tells them apart by it. */
 	uint32_t color;
 	/* The marking scan's base + index of this node (range_scan.c);
 	 * any value when no scan holds it: never trusted without a check. */

@@ -416,13 +416,14 @@ static __attribute__((noinline)) int add_grown(struct scan *s, struct gtt_range_
 }
 
 /* Is @node one @s may take?  (The allocator unchanged, @node its own and
- * neither the head, the first member of the allocator, nor a filler.) */
+ * neither the head nor a filler: the only nodes of colour
+ * GTT_COLOR_NONE, which insert and reserve refuse.) */
 static inline bool takes(const struct scan *s, const struct gtt_range_node *node)
 {
 	const struct gtt_range_alloc *ra = s->ra;
 
 	return ra->changes == s->changes && node && node->ra == ra &&
-	       node != &ra->head && !node->filler;
+	       node->color != GTT_COLOR_NONE;
 }
 
 /* The table-keeping scan's add, or a refusal. */
