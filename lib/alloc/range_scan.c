@@ -22,7 +22,7 @@
  * compares that pointer without following it: a scan abandoned
  * unfinished leaves the later ones on tables, still correct.
  *
- * An entry at either end of a run holds the index of the other end, the
+ * An entry at either end of a run holds the place (q) of the other end, the
  * run's length, and the raw bounds of the span the run's removal would
  * open: the lowest end keeps the first free address after the node below
  * the run (hs), the highest the last before the node above it (hl).
@@ -36,7 +36,7 @@
  *
  * The first SCAN_INLINE nodes live inside struct gtt_range_scan; past
  * that, e[] (and the table) move to one allocation, eight times larger at
- * each step.  Indices into e[] never change, so a move only copies e[]
+ * each step.  Places in e[] never change, so a move only copies e[]
  * (and refills the table).
  *
  * Locking: none; the allocator's owner serialises calls on it, and the
@@ -81,8 +81,8 @@ struct entry {
 };
 
 _Static_assert(sizeof(struct entry) == 8 * Q, "an entry is Q words");
-_Static_assert(SCAN_INLINE * 16777216ull == ROOM_TOP && (uint64_t)ROOM_TOP * SCAN_GROW > SCAN_MAX,
-	       "ROOM_TOP is the most room");
+_Static_assert(SCAN_INLINE * 16777216ull == ROOM_TOP &&
+	       (uint64_t)ROOM_TOP * SCAN_GROW > SCAN_MAX, "ROOM_TOP is the most room");
 
 /* The entry at @q. */
 static inline struct entry *at_q(const struct entry *e, uint32_t q)
@@ -134,7 +134,8 @@ static inline struct scan *scan_of(struct gtt_range_scan *scan)
 
 static inline bool is_open(const struct scan *s)
 {
-	return s->state == SCAN_MARKING || s->state == SCAN_OPEN || s->state == SCAN_FOUND;
+	return s->state == SCAN_MARKING || s->state == SCAN_OPEN ||
+	       s->state == SCAN_FOUND;
 }
 
 /* The table, copied into locals for an add's probes: stores into e[] and
