@@ -459,6 +459,34 @@ GTT_API int gtt_range_scan_add(struct gtt_range_scan *scan,
 	return scan_add(scan, node, false);
 }
 
+/* Move *@l (at *@pos, *@hi the raw span's end after it) up until the raw
+ * span from @lo is long enough: false if the run ends first. */
+static inline bool reach(const struct scan *s, struct gtt_range_node **l, size_t *pos,
+			 uint64_t *hi, uint64_t lo)
+{
+	while (*hi - lo < s->need) {
+		if (*l == s->last)
+			return false;
+		*l = (*l)->next;
+		*hi = span_last(s, (*l)->next);
+		++*pos;
+	}
+	return true;
+}
+
+/* Move *@f (at *@pos) one node up, *@lo with it, unless it is the opener
+ * or no window can do better than @best: false then. */
+static inline bool next_first(const struct scan *s, struct gtt_range_node **f, size_t *pos,
+			      uint64_t *lo, size_t best, bool high)
+{
+	if (*f == s->opener || (best == 1 && !high))
+		return false;
+	*lo = span_start(*f);
+	*f = (*f)->next;
+	++*pos;
+	return true;
+}
+
 /*
  * The fewest adjacent nodes of the run that open the hole.  Before the
  * last add no run opened one, and removing more nodes never opens less
@@ -471,8 +499,9 @@ GTT_API int gtt_range_scan_add(struct gtt_range_scan *scan,
  * once per improvement, and the rest costs a few loads per node of the
  * run.  The raw span's ends (lo, after the node before f; hi, before the
  * node after rl) move with the pointers, each from a node already in
- * hand, so that only the walks themselves wait on loads.  Ties: the lowest window, the highest for GTT_PLACE_HIGH (as
- * gtt_range_evict_scan()).
+ * hand, so that only the walks themselves wait on loads.  Ties: the
+ * lowest window, the highest for GTT_PLACE_HIGH (as
+ * gtt_range_evict_scan()).  When the raw span decides, pick_raw().
  */
 static void pick(struct scan *s)
 {
@@ -481,22 +510,16 @@ static void pick(struct scan *s)
 	bool high = s->r.placement == GTT_PLACE_HIGH;
 	uint64_t lo = span_start(f->prev), hi = span_last(s, rl->next);
 
-	for (;;) {
-		while (hi - lo < s->need) {	/* the raw span is too short */
-			if (rl == s->last)
-				goto done;
-			rl = rl->next;
-			hi = span_last(s, rl->next);
-			rpos++;
-		}
+	do {
+		if (!reach(s, &rl, &rpos, &hi, lo))
+			break;
 		if (tpos < rpos) {
 			tl = rl;
 			tpos = rpos;
 		}
 		/* Windows from f that would still win. */
 		while (tpos - fpos + 1 < best || (high && tpos - fpos + 1 == best)) {
-			if (s->raw_decides ||
-			    range_span_fits(s->ra, &s->r, f->prev, tl->next)) {
+			if (range_span_fits(s->ra, &s->r, f->prev, tl->next)) {
 				best = tpos - fpos + 1;
 				s->victim = f;
 				s->vlast = tl;
@@ -507,13 +530,37 @@ static void pick(struct scan *s)
 			tl = tl->next;
 			tpos++;
 		}
-		if (f == s->opener || (best == 1 && !high))
-			break;
-		lo = span_start(f);
-		f = f->next;
-		fpos++;
-	}
+	} while (next_first(s, &f, &fpos, &lo, best, high));
 done:
+	s->victims = best == SIZE_MAX ? 0 : best;
+}
+
+/*
+ * pick() when the raw span decides (raw_decides): the window from f then
+ * ends at the lowest l whose raw span is long enough, which never moves
+ * down as f moves up, so one pointer for l does (pick()'s tl is its rl
+ * there) and a window is the best so far iff it is shorter (or, for
+ * GTT_PLACE_HIGH, as short).  The same choice as pick(), in a loop small
+ * enough to keep everything in registers.
+ */
+static void pick_raw(struct scan *s)
+{
+	struct gtt_range_node *f = s->first, *l = s->opener, *bf = NULL, *bl = NULL;
+	size_t fpos = 0, lpos = s->below, best = SIZE_MAX;
+	bool high = s->r.placement == GTT_PLACE_HIGH;
+	uint64_t lo = span_start(f->prev), hi = span_last(s, l->next);
+
+	do {
+		if (!reach(s, &l, &lpos, &hi, lo))
+			break;
+		if (lpos - fpos + 1 < best || (high && lpos - fpos + 1 == best)) {
+			best = lpos - fpos + 1;
+			bf = f;
+			bl = l;
+		}
+	} while (next_first(s, &f, &fpos, &lo, best, high));
+	s->victim = bf;
+	s->vlast = bl;
 	s->victims = best == SIZE_MAX ? 0 : best;
 }
 
@@ -524,8 +571,12 @@ size_t range_scan_pick(struct gtt_range_scan *scan, struct gtt_range_node **firs
 	*first = NULL;
 	if (s->state != SCAN_FOUND)
 		return 0;
-	if (!s->victims)
-		pick(s);
+	if (!s->victims) {
+		if (s->raw_decides)
+			pick_raw(s);
+		else
+			pick(s);
+	}
 	*first = s->victim;
 	return s->victims;
 }
