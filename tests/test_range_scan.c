@@ -4,7 +4,9 @@
  * hand-built layouts with known victims, the colour guard, alignment,
  * range limits, nospan, spaces ending at 2^64, bad input, allocation
  * failures while it grows, an allocator changed or destroyed while a scan
- * is open, and a randomized differential test against a
+ * is open, the marking scan's slot bases (a scan used again unfinished,
+ * the wrap past the top, a failed move), and a randomized differential
+ * test against a
  * brute force that knows nothing of the scan's runs or tables.
  */
 #include <errno.h>
@@ -927,6 +929,143 @@ static void test_marking_scan_is_one(void **state)
 	gtt_range_alloc_destroy(ra);
 }
 
+/* The marking scan's slots step by an entry's size in words (range_scan.c's Q). */
+#define SLOT_STEP 4u
+
+/*
+ * The marking scan's slots are base + SLOT_STEP * index, with a base no
+ * earlier scan gave a slot at or above (ra->scan_base).  Ten one-page nodes, two pages
+ * asked for.  (1) A fresh allocator: the head's slot is 0, and v1 then v0
+ * (whose neighbour below is the head) open no hole; v2 opens v0 .. v2's
+ * two fewest.  Fails if a base of 0 let the head join as e[0].  (2) A
+ * scan used again unfinished (its memory initialised once more): A adds
+ * v1 and v3, is initialised again and adds v5 then v2: no hole, since v1
+ * is no longer in it.  Fails if the new base reused the old one (v1's
+ * slot would name e[0]).  (3) Past the top the bases start again: A ends
+ * just below it, two nodes are given slots as an earlier round of bases
+ * left them (v8's 1 is the slot the next scan gives v7), and the next
+ * scan resets every slot and starts at 1: v7, then v9 (no hole: v8's old
+ * slot is not v7's), then v8 opens three pages.  Fails if the reset were missing (v9 would join "v8").
+ */
+static void test_slot_bases(void **state)
+{
+	struct gtt_range_request r = { .size = 2 * PAGE };
+	struct gtt_range_alloc *ra = make(0, 10 * PAGE, 0);
+	struct gtt_range_node *v[10], *first;
+	struct gtt_range_scan a;
+	uint32_t top = UINT32_MAX - SLOT_STEP * (1u << 29);	/* range_scan.c's BASE_TOP */
+
+	(void)state;
+	for (int i = 0; i < 10; i++)
+		v[i] = at(ra, (uint64_t)i * PAGE, 1, 0);
+	assert_int_equal(ra->scan_base, 0);
+	assert_int_equal(ra->head.scan_slot, 0);
+	r.size = 3 * PAGE;
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[1]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[0]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[2]), 1);
+	assert_int_equal(victims_of(&a, &first), 3);
+	assert_ptr_equal(first, v[0]);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(ra->scan_base, 1 + 3 * SLOT_STEP);
+	r.size = 2 * PAGE;
+
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[1]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[3]), 0);
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[5]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[2]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[1]), 1);	/* no repeat */
+	assert_int_equal(victims_of(&a, &first), 2);
+	assert_ptr_equal(first, v[1]);
+	gtt_range_scan_finish(&a);
+
+	ra->scan_base = top - 1;
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[4]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[6]), 0);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(ra->scan_base, top - 1 + 2 * SLOT_STEP);
+	v[8]->scan_slot = 1;
+	v[9]->scan_slot = 1 + 2 * SLOT_STEP;
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	assert_int_equal(ra->scan_base, 1 + 32 * SLOT_STEP);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(v[i]->scan_slot, UINT32_MAX);
+	assert_int_equal(gtt_range_scan_add(&a, v[7]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[9]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[8]), 1);
+	assert_int_equal(victims_of(&a, &first), 2);
+	assert_ptr_equal(first, v[7]);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(ra->scan_base, 1 + 3 * SLOT_STEP);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
+/*
+ * The bases when growing fails.  300 one-page nodes, the even ones added
+ * (no hole), the allocation at the 33rd failed: -ENOMEM, ra->scan_base
+ * still the inline room past the scan's base, and the failed node not
+ * in (no -EEXIST once memory is back); the adds go on past 256 (a second
+ * move), the scan is finished unended, and the next scan (other memory)
+ * starts past every slot given: each node's slot is below its base, it
+ * takes the same nodes again (no -EEXIST), and v1 then opens v0 .. v2,
+ * of which v0 and v1 go.
+ * Nothing leaks and the allocator is intact.  Fails if a failed move
+ * moved the base's reservation back or forth wrongly (a later scan would
+ * see the nodes of this one as its own) or left the node marked.
+ */
+static void test_slot_bases_oom(void **state)
+{
+	enum { N = 600 };
+	struct gtt_range_alloc *ra = make(0, N * PAGE, 0);
+	struct gtt_range_request r = { .size = 2 * PAGE };
+	static struct gtt_range_node *v[N];
+	struct gtt_range_scan a, c;
+	struct gtt_range_node *first;
+	uint32_t base;
+	int64_t live;
+
+	(void)state;
+	for (int i = 0; i < N; i++)
+		v[i] = at(ra, (uint64_t)i * PAGE, 1, 0);
+	live = mem_live();
+	base = ra->scan_base + 1;	/* a fresh allocator's first base is 1 */
+	assert_int_equal(gtt_range_scan_init(&a, ra, &r), 0);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(gtt_range_scan_add(&a, v[2 * i]), 0);
+	mem_fail_after(1);
+	assert_int_equal(gtt_range_scan_add(&a, v[64]), -ENOMEM);
+	mem_fail_after(0);
+	assert_int_equal(ra->scan_base, base + 32 * SLOT_STEP);
+	assert_int_equal(gtt_range_scan_add(&a, v[64]), 0);
+	assert_int_equal(gtt_range_scan_add(&a, v[64]), -EEXIST);
+	assert_int_equal(ra->scan_base, base + 256 * SLOT_STEP);
+	for (int i = 33; i < N / 2; i++)
+		assert_int_equal(gtt_range_scan_add(&a, v[2 * i]), 0);
+	assert_int_equal(ra->scan_base, base + 2048 * SLOT_STEP);
+	gtt_range_scan_finish(&a);
+	assert_int_equal(ra->scan_base, base + N / 2 * SLOT_STEP);
+	assert_int_equal(mem_live(), live);
+
+	assert_int_equal(gtt_range_scan_init(&c, ra, &r), 0);
+	for (int i = 0; i < N; i++)
+		assert_true(v[i]->scan_slot < base + N / 2 * SLOT_STEP ||
+			    v[i]->scan_slot == UINT32_MAX);
+	for (int i = N / 2 - 1; i >= 0; i--)
+		assert_int_equal(gtt_range_scan_add(&c, v[2 * i]), 0);
+	assert_int_equal(gtt_range_scan_add(&c, v[1]), 1);
+	assert_int_equal(victims_of(&c, &first), 2);
+	assert_ptr_equal(first, v[0]);
+	gtt_range_scan_finish(&c);
+	assert_int_equal(mem_live(), live);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -942,6 +1081,8 @@ int main(void)
 		cmocka_unit_test(test_allocator_changed_while_open),
 		cmocka_unit_test(test_stale_slots),
 		cmocka_unit_test(test_marking_scan_is_one),
+		cmocka_unit_test(test_slot_bases),
+		cmocka_unit_test_setup_teardown(test_slot_bases_oom, alarm_setup, alarm_teardown),
 	};
 
 	return cmocka_run_group_tests_name("range_scan", tests, NULL, NULL);

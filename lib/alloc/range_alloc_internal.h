@@ -27,9 +27,11 @@ struct gtt_range_node {
 	struct rb_node by_addr;		/* every node and the head, by start */
 	struct gtt_range_node *prev;	/* address order, circular via head */
 	struct gtt_range_node *next;
+	/* GTT_COLOR_NONE for the head and fillers only: insert and reserve
+	 * refuse it, and range_scan.c tells them apart by it. */
 	uint32_t color;
-	/* The marking scan's index of this node (range_scan.c); any value
-	 * when no scan holds it: never trusted without a check. */
+	/* The marking scan's base + index of this node (range_scan.c);
+	 * any value when no scan holds it: never trusted without a check. */
 	uint32_t scan_slot;
 	bool has_hole;			/* in hole_addr and by_size */
 	bool embedded;			/* in caller storage: never freed here */
@@ -60,6 +62,8 @@ struct gtt_range_alloc {
 	/* The open scan that marks nodes (scan_slot), NULL if none; only
 	 * compared, never followed (range_scan.c). */
 	const void *marking_scan;
+	/* The first slot the next marking scan may give (range_scan.c). */
+	uint32_t scan_base;
 	unsigned int nospan_shift;	/* 0: none */
 	/* Nodes linked and unlinked: an open scan (range_scan.c) refuses
 	 * once this moves. */

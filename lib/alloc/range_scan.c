@@ -10,17 +10,19 @@
  * State.  The scan keeps, in its own memory, the nodes added in order
  * (e[]), and finds a node's index in e[] in one of two ways.  The first
  * scan open on an allocator (the marking scan, ra->marking_scan) writes
- * it into the node (scan_slot), sparse-set style: a node is in the scan
- * iff its slot < n and e[slot] names it, so slots are never cleared, and
- * a slot left by an earlier scan, or by one abandoned, is harmless.  A
- * scan opened while the marking one is open cannot use the nodes' one
- * slot, and keeps an open-addressing table from node to index instead
- * (linear probing, Fibonacci hashing, at most half full).  The allocator
- * only notes which scan marks, and compares that pointer without
- * following it: a scan abandoned unfinished leaves the later ones on
- * tables, still correct.
+ * base + q into the node (scan_slot), q being the entry's place in e[]
+ * (Q times its index) and base a number no earlier scan gave a slot at
+ * or above (ra->scan_base, mark_from()): a node is in the scan iff
+ * slot - base < nq, one subtraction and no load of e[], so slots are
+ * never cleared, and a slot left by an earlier scan,
+ * or by one abandoned, is harmless.  A scan opened while the marking one
+ * is open cannot use the nodes' one slot, and keeps an open-addressing
+ * table from node to index instead (linear probing, Fibonacci hashing, at
+ * most half full).  The allocator only notes which scan marks, and
+ * compares that pointer without following it: a scan abandoned
+ * unfinished leaves the later ones on tables, still correct.
  *
- * An entry at either end of a run holds the index of the other end, the
+ * An entry at either end of a run holds the place (q) of the other end, the
  * run's length, and the raw bounds of the span the run's removal would
  * open: the lowest end keeps the first free address after the node below
  * the run (hs), the highest the last before the node above it (hl).
@@ -34,7 +36,7 @@
  *
  * The first SCAN_INLINE nodes live inside struct gtt_range_scan; past
  * that, e[] (and the table) move to one allocation, eight times larger at
- * each step.  Indices into e[] never change, so a move only copies e[]
+ * each step.  Places in e[] never change, so a move only copies e[]
  * (and refills the table).
  *
  * Locking: none; the allocator's owner serialises calls on it, and the
@@ -53,39 +55,67 @@
 #define SCAN_INLINE 32u
 #define SCAN_GROW 8u				/* each allocation: 8 times the room */
 #define SCAN_MAX (1u << 30)			/* most nodes added */
+#define ROOM_TOP (SCAN_MAX / 2)		/* the most room grow() makes: 32 * 8^8 */
 #define NONE UINT32_MAX
+/* An entry's place in e[] is kept as its offset in 8-byte words, Q times
+ * its index (a q), so that e + q is one addressing mode with no shift:
+ * the runs' ends, the table's values, the marking scan's slots and the
+ * count of nodes added (nq) are all in these units. */
+#define Q 4u
+/* The marking scan's slots are base + q, base in [1, BASE_TOP]: a slot of
+ * 0 (the head's, zeroed) or UINT32_MAX (a node just linked) is never one
+ * (base + Q * ROOM_TOP fits at or below UINT32_MAX). */
+#define BASE_TOP (UINT32_MAX - Q * ROOM_TOP)
 
 /* The state, which also tells an initialised scan from other memory. */
-#define SCAN_OPEN 0x6e65706f6e616373ull		/* nodes may be added */
+#define SCAN_OPEN 0x6e65706f6e616373ull		/* nodes may be added (table) */
+#define SCAN_MARKING 0x6b72616d6e616373ull	/* nodes may be added (marks) */
 #define SCAN_FOUND 0x646e756f666e6373ull	/* a hole opened */
 
 struct entry {
 	struct gtt_range_node *node;
-	uint32_t end;		/* at either end of a run: the other end */
+	uint32_t end;		/* at either end of a run: the other end's q */
 	uint32_t len;		/* at either end of a run: its nodes */
 	uint64_t hs;		/* at the lowest end: the span's first address */
 	uint64_t hl;		/* at the highest end: its last address */
 };
 
+_Static_assert(sizeof(struct entry) == 8 * Q, "an entry is Q words");
+_Static_assert(SCAN_INLINE * 16777216ull == ROOM_TOP &&
+	       (uint64_t)ROOM_TOP * SCAN_GROW > SCAN_MAX, "ROOM_TOP is the most room");
+
+/* The entry at @q. */
+static inline struct entry *at_q(const struct entry *e, uint32_t q)
+{
+	return (struct entry *)(uintptr_t)((const char *)e + (size_t)q * 8);
+}
+
 struct scan {
-	uint64_t state;		/* SCAN_OPEN, SCAN_FOUND; else not initialised */
+	/* SCAN_MARKING (the marking scan) or SCAN_OPEN (a table), then
+	 * SCAN_FOUND; else not initialised.  The add's one test of the
+	 * state also chooses its kind. */
+	uint64_t state;
 	struct gtt_range_alloc *ra;
 	uint64_t changes;	/* ra->changes at init: a change voids the scan */
 	const struct gtt_range_node *head;	/* ra's head */
-	struct entry *e;	/* e[0 .. n): the nodes added, in order */
-	uint32_t *slot;		/* 2 * cap slots: an index into e[], or NONE */
-	uint32_t n, cap;	/* nodes added; room in e[] */
+	uint64_t ra_last;	/* ra->last */
+	uint32_t base;		/* the marking scan's slot of e[0] */
+	struct entry *e;	/* e[0 .. nq / Q): the nodes added, in order */
+	uint32_t *slot;		/* 2 * cap slots: a q, or NONE */
+	uint32_t nq;		/* Q times the nodes added */
+	uint32_t cap, capq;	/* room in e[]; Q times that */
 	unsigned int shift;	/* 64 - log2(2 * cap) */
 	bool marks;		/* the marking scan: no table (slot unused) */
 	/* The raw span's length decides whether the request fits: no
 	 * colour rule, no alignment above the page, the whole space, no
 	 * nospan (range_span_fits() would only say the same). */
 	bool raw_decides;
+	uint64_t need;		/* r.size - 1: the least hl - hs of a hole */
 	/* SCAN_FOUND: the run, the node whose add opened it, and how many
 	 * nodes of the run lie below that one. */
 	struct gtt_range_node *first, *last, *opener;
 	uint32_t below;
-	struct gtt_range_node *victim;		/* the pick, once made */
+	struct gtt_range_node *victim, *vlast;	/* the pick, once made: first, last */
 	size_t victims;				/* 0: not made yet */
 	struct fit_req r;
 	struct entry inl_e[SCAN_INLINE];
@@ -104,7 +134,8 @@ static inline struct scan *scan_of(struct gtt_range_scan *scan)
 
 static inline bool is_open(const struct scan *s)
 {
-	return s->state == SCAN_OPEN || s->state == SCAN_FOUND;
+	return s->state == SCAN_MARKING || s->state == SCAN_OPEN ||
+	       s->state == SCAN_FOUND;
 }
 
 /* The table, copied into locals for an add's probes: stores into e[] and
@@ -112,14 +143,15 @@ static inline bool is_open(const struct scan *s)
 struct table {
 	struct entry *e;
 	uint32_t *slot;
-	uint32_t n;		/* nodes added before this add */
+	uint32_t nq;		/* Q times the nodes added before this add */
 	uint32_t mask;		/* 2 * cap - 1 */
 	unsigned int shift;
+	uint32_t base;		/* the marking scan's */
 };
 
 static inline struct table table_of(const struct scan *s)
 {
-	return (struct table){ s->e, s->slot, s->n, 2 * s->cap - 1, s->shift };
+	return (struct table){ s->e, s->slot, s->nq, 2 * s->cap - 1, s->shift, s->base };
 }
 
 /* The slot that holds @node, or the empty slot where it would go. */
@@ -128,13 +160,14 @@ static inline uint32_t probe(struct table t, const struct gtt_range_node *node)
 	uint32_t h = (uint32_t)(((uint64_t)(uintptr_t)node * 0x9e3779b97f4a7c15ull) >> t.shift);
 	uint32_t i;
 
-	while ((i = t.slot[h]) != NONE && t.e[i].node != node)
+	while ((i = t.slot[h]) != NONE && at_q(t.e, i)->node != node)
 		h = (h + 1) & t.mask;
 	return h;
 }
 
-/* @node's index in e[], or NONE; @marks: through its slot (the marking
- * scan), else the table. */
+/* @node's q, or NONE; @marks: through its slot (the marking
+ * scan: below base, or base + n and up, is another scan's), else the
+ * table. */
 static inline uint32_t lookup(struct table t, const struct gtt_range_node *node,
 			      bool marks)
 {
@@ -142,8 +175,19 @@ static inline uint32_t lookup(struct table t, const struct gtt_range_node *node,
 
 	if (!marks)
 		return t.slot[probe(t, node)];
-	i = node->scan_slot;
-	return i < t.n && t.e[i].node == node ? i : NONE;
+	i = node->scan_slot - t.base;
+	return i < t.nq ? i : NONE;
+}
+
+/* Is @node in the scan?  If so, *@i is its index (lookup(), tested
+ * directly: the add branches once per neighbour). */
+static inline bool find(struct table t, const struct gtt_range_node *node, bool marks,
+			uint32_t *i)
+{
+	if (!marks)
+		return (*i = t.slot[probe(t, node)]) != NONE;
+	*i = node->scan_slot - t.base;
+	return *i < t.nq;
 }
 
 /* SCAN_GROW times the room, the table refilled: 0, or -ENOMEM with the
@@ -163,19 +207,44 @@ static __attribute__((noinline)) int grow(struct scan *s)
 	if (!e)
 		return set_error(-ENOMEM, "gtt_range_scan_add: out of memory for %u nodes",
 				 cap);
-	memcpy(e, s->e, s->n * sizeof(*e));
+	memcpy(e, s->e, s->nq / Q * sizeof(*e));
 	if (s->e != s->inl_e)
 		mem_free(s->e);
 	s->e = e;
 	s->slot = (uint32_t *)(void *)(e + cap);
 	s->cap = cap;
+	s->capq = Q * cap;
 	s->shift -= (unsigned int)__builtin_ctz(SCAN_GROW);
-	if (s->marks)
+	if (s->marks) {
+		s->ra->scan_base = s->base + s->capq;
 		return 0;
+	}
 	memset(s->slot, 0xff, 2 * cap * sizeof(*s->slot));
-	for (i = 0; i < s->n; i++)
-		s->slot[probe(table_of(s), s->e[i].node)] = i;
+	for (i = 0; i < s->nq; i += Q)
+		s->slot[probe(table_of(s), at_q(s->e, i)->node)] = i;
 	return 0;
+}
+
+/*
+ * The marking scan @s takes the slots from ra->scan_base up, as many as
+ * it has room for (ra->scan_base moves past them, here and in grow(), so
+ * that a scan abandoned unfinished, its memory then used again, leaves
+ * slots below every later base; finishing gives back the room not used).
+ * Past BASE_TOP every node's slot is reset and the bases start again at 1,
+ * after about half a billion nodes added (2^31 / Q).
+ */
+static void mark_from(struct scan *s, struct gtt_range_alloc *ra)
+{
+	uint32_t base = ra->scan_base;
+
+	if (base > BASE_TOP) {
+		for (struct gtt_range_node *x = ra->head.next; x != &ra->head; x = x->next)
+			x->scan_slot = NONE;
+		base = 0;
+	}
+	s->base = base ? base : 1;
+	ra->scan_base = s->base + s->capq;
+	ra->marking_scan = s;
 }
 
 GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
@@ -197,23 +266,27 @@ GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
 	s->ra = ra;
 	s->changes = ra->changes;
 	s->head = &ra->head;
+	s->ra_last = ra->last;
+	s->base = 0;
 	s->e = s->inl_e;
 	s->slot = s->inl_slot;
-	s->n = 0;
+	s->nq = 0;
 	s->cap = SCAN_INLINE;
+	s->capq = Q * SCAN_INLINE;
 	s->shift = 64 - (unsigned int)__builtin_ctz(2 * SCAN_INLINE);
-	s->first = s->last = s->opener = s->victim = NULL;
+	s->first = s->last = s->opener = s->victim = s->vlast = NULL;
 	s->victims = 0;
+	s->need = s->r.size - 1;
 	s->raw_decides = !(ra->flags & GTT_RANGE_COLOR_GUARD) &&
 			 s->r.align == ra->page_size && !s->r.nospan &&
 			 s->r.lo == ra->start && s->r.last == ra->last;
 	/* Free, or left by a scan that lived in this memory. */
 	s->marks = !ra->marking_scan || ra->marking_scan == s;
 	if (s->marks)
-		ra->marking_scan = s;
+		mark_from(s, ra);
 	else
 		memset(s->inl_slot, 0xff, sizeof(s->inl_slot));
-	s->state = SCAN_OPEN;
+	s->state = s->marks ? SCAN_MARKING : SCAN_OPEN;
 	return 0;
 }
 
@@ -227,13 +300,13 @@ static inline uint64_t span_start(const struct gtt_range_node *before)
 /* Last free address before @after. */
 static inline uint64_t span_last(const struct scan *s, const struct gtt_range_node *after)
 {
-	return after == s->head ? s->ra->last : after->start - 1;
+	return after == s->head ? s->ra_last : after->start - 1;
 }
 
 /* gtt_range_scan_add()'s -EINVAL, out of its way. */
 static __attribute__((noinline, cold)) int refused(const struct scan *s)
 {
-	if (!s || s->state != SCAN_OPEN)
+	if (!s || (s->state != SCAN_MARKING && s->state != SCAN_OPEN))
 		return set_error(-EINVAL, s && s->state == SCAN_FOUND ?
 				 "gtt_range_scan_add: the scan has ended (a hole opened)" :
 				 "gtt_range_scan_add: the scan is NULL, not initialised or finished");
@@ -248,18 +321,23 @@ static __attribute__((noinline, cold)) int repeated(const struct gtt_range_node 
 			 (unsigned long long)node->start);
 }
 
-/* The hole @e[@lo] .. @e[@hi] opens, if the request fits there: the end
+/* The hole at @lo .. @hi opens, if the request fits there: the end
  * of a scan_add_(), out of its way. */
 static __attribute__((noinline)) int opens(struct scan *s, const struct entry *e,
 					   uint32_t lo, uint32_t hi,
-					   struct gtt_range_node *node, uint32_t below)
+					   struct gtt_range_node *node)
 {
+	/* The run below @node ended at j: e[j] still holds its length,
+	 * unless it was one node (j is then lo, now the joined run's). */
+	uint32_t j = lookup(table_of(s), node->prev, s->marks);
+	uint32_t below = j == NONE ? 0 : j == lo ? 1 : at_q(e, j)->len;
+
 	if (!s->raw_decides &&
-	    !range_span_fits(s->ra, &s->r, e[lo].node->prev, e[hi].node->next))
+	    !range_span_fits(s->ra, &s->r, at_q(e, lo)->node->prev, at_q(e, hi)->node->next))
 		return 0;
 	s->state = SCAN_FOUND;
-	s->first = e[lo].node;
-	s->last = e[hi].node;
+	s->first = at_q(e, lo)->node;
+	s->last = at_q(e, hi)->node;
 	s->opener = node;
 	s->below = below;
 	return 1;
@@ -269,11 +347,13 @@ static int add_grown(struct scan *s, struct gtt_range_node *node, bool quiet);
 
 /* gtt_range_scan_add() for a scan that marks (@marks) or not; @quiet:
  * -EEXIST without a message.  The common add calls nothing: room, the
- * end and the errors are other functions' (tail calls). */
+ * end and the errors are other functions' (tail calls).  An end's bound
+ * is written only where a run gets a new end (hs at the low one, hl at
+ * the high one): the ends it keeps hold theirs already. */
 static inline __attribute__((always_inline)) int
 scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 {
-	uint32_t h = 0, i, lo, hi, below, len;
+	uint32_t h = 0, i, lo, hi, len;
 	struct entry *e;
 	struct table t;
 	uint64_t hs, hl;
@@ -281,46 +361,41 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 	t = table_of(s);
 	if (marks ? lookup(t, node, true) != NONE : t.slot[h = probe(t, node)] != NONE)
 		return quiet ? -EEXIST : repeated(node);
-	i = t.n;
-	if (i == s->cap)
+	i = t.nq;
+	if (i == s->capq)
 		return add_grown(s, node, quiet);
-	s->n = i + 1;
+	s->nq = i + Q;
 	e = t.e;
-	e[i].node = node;
+	at_q(e, i)->node = node;
 	if (marks)
-		node->scan_slot = i;
+		node->scan_slot = i + t.base;
 	else
 		t.slot[h] = i;
 	/* A neighbour in the scan ends its run: join the runs. */
-	lo = lookup(t, node->prev, marks);
-	hi = lookup(t, node->next, marks);
-	if (lo == NONE) {
+	len = 1;
+	if (!find(t, node->prev, marks, &lo)) {
 		lo = i;
-		below = 0;
-		hs = span_start(node->prev);
+		at_q(e, i)->hs = hs = span_start(node->prev);
 	} else {
-		below = e[lo].len;
-		lo = e[lo].end;
-		hs = e[lo].hs;
+		len += at_q(e, lo)->len;
+		lo = at_q(e, lo)->end;
+		hs = at_q(e, lo)->hs;
 	}
-	len = below + 1;
-	if (hi == NONE) {
+	if (!find(t, node->next, marks, &hi)) {
 		hi = i;
-		hl = span_last(s, node->next);
+		at_q(e, i)->hl = hl = span_last(s, node->next);
 	} else {
-		len += e[hi].len;
-		hi = e[hi].end;
-		hl = e[hi].hl;
+		len += at_q(e, hi)->len;
+		hi = at_q(e, hi)->end;
+		hl = at_q(e, hi)->hl;
 	}
-	e[lo].end = hi;
-	e[lo].len = len;
-	e[lo].hs = hs;
-	e[hi].end = lo;
-	e[hi].len = len;
-	e[hi].hl = hl;
-	if (hl - hs < s->r.size - 1)
+	at_q(e, lo)->end = hi;
+	at_q(e, lo)->len = len;
+	at_q(e, hi)->end = lo;
+	at_q(e, hi)->len = len;
+	if (hl - hs < s->need)
 		return 0;
-	return opens(s, e, lo, hi, node, below);
+	return opens(s, e, lo, hi, node);
 }
 
 /* The table-keeping scan's add: not inlined, it is the rarer one. */
@@ -341,15 +416,36 @@ static __attribute__((noinline)) int add_grown(struct scan *s, struct gtt_range_
 	return s->marks ? scan_add_(s, node, quiet, true) : add_table(s, node, quiet);
 }
 
+/* Is @node one @s may take?  (The allocator unchanged, @node its own and
+ * neither the head nor a filler: the only nodes of colour
+ * GTT_COLOR_NONE, which insert and reserve refuse.) */
+static inline bool takes(const struct scan *s, const struct gtt_range_node *node)
+{
+	const struct gtt_range_alloc *ra = s->ra;
+
+	return ra->changes == s->changes && node && node->ra == ra &&
+	       node->color != GTT_COLOR_NONE;
+}
+
+/* The table-keeping scan's add, or a refusal. */
+static __attribute__((noinline)) int add_other(struct scan *s, struct gtt_range_node *node,
+					       bool quiet)
+{
+	if (!s || s->state != SCAN_OPEN || !takes(s, node))
+		return refused(s);
+	return add_table(s, node, quiet);
+}
+
 static inline __attribute__((always_inline)) int
 scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node, bool quiet)
 {
 	struct scan *s = scan ? scan_of(scan) : NULL;
 
-	if (!s || s->state != SCAN_OPEN || s->ra->changes != s->changes || !node ||
-	    node->ra != s->ra || node == s->head || node->filler)
+	if (!s || s->state != SCAN_MARKING)
+		return add_other(s, node, quiet);
+	if (!takes(s, node))
 		return refused(s);
-	return s->marks ? scan_add_(s, node, quiet, true) : add_table(s, node, quiet);
+	return scan_add_(s, node, quiet, true);
 }
 
 int range_scan_add(struct gtt_range_scan *scan, struct gtt_range_node *node)
@@ -363,11 +459,32 @@ GTT_API int gtt_range_scan_add(struct gtt_range_scan *scan,
 	return scan_add(scan, node, false);
 }
 
-/* Is the raw span that removing @first .. @last opens too short? */
-static inline bool raw_short(const struct scan *s, const struct gtt_range_node *first,
-			     const struct gtt_range_node *last)
+/* Move *@l (at *@pos, *@hi the raw span's end after it) up until the raw
+ * span from @lo is long enough: false if the run ends first. */
+static inline bool reach(const struct scan *s, struct gtt_range_node **l, size_t *pos,
+			 uint64_t *hi, uint64_t lo)
 {
-	return span_last(s, last->next) - span_start(first->prev) < s->r.size - 1;
+	while (*hi - lo < s->need) {
+		if (*l == s->last)
+			return false;
+		*l = (*l)->next;
+		*hi = span_last(s, (*l)->next);
+		++*pos;
+	}
+	return true;
+}
+
+/* Move *@f (at *@pos) one node up, *@lo with it, unless it is the opener
+ * or no window can do better than @best: false then. */
+static inline bool next_first(const struct scan *s, struct gtt_range_node **f, size_t *pos,
+			      uint64_t *lo, size_t best, bool high)
+{
+	if (*f == s->opener || (best == 1 && !high))
+		return false;
+	*lo = span_start(*f);
+	*f = (*f)->next;
+	++*pos;
+	return true;
 }
 
 /*
@@ -380,32 +497,32 @@ static inline bool raw_short(const struct scan *s, const struct gtt_range_node *
  * fits (neither ever moves down).  The full test (range_span_fits()) is
  * made only for windows that would beat the best so far, so it runs about
  * once per improvement, and the rest costs a few loads per node of the
- * run.  Ties: the lowest window, the highest for GTT_PLACE_HIGH (as
- * gtt_range_evict_scan()).
+ * run.  The raw span's ends (lo, after the node before f; hi, before the
+ * node after rl) move with the pointers, each from a node already in
+ * hand, so that only the walks themselves wait on loads.  Ties: the
+ * lowest window, the highest for GTT_PLACE_HIGH (as
+ * gtt_range_evict_scan()).  When the raw span decides, pick_raw().
  */
 static void pick(struct scan *s)
 {
 	struct gtt_range_node *f = s->first, *rl = s->opener, *tl = s->opener;
 	size_t fpos = 0, rpos = s->below, tpos = s->below, best = SIZE_MAX;
 	bool high = s->r.placement == GTT_PLACE_HIGH;
+	uint64_t lo = span_start(f->prev), hi = span_last(s, rl->next);
 
-	for (;;) {
-		while (raw_short(s, f, rl)) {
-			if (rl == s->last)
-				goto done;
-			rl = rl->next;
-			rpos++;
-		}
+	do {
+		if (!reach(s, &rl, &rpos, &hi, lo))
+			break;
 		if (tpos < rpos) {
 			tl = rl;
 			tpos = rpos;
 		}
 		/* Windows from f that would still win. */
 		while (tpos - fpos + 1 < best || (high && tpos - fpos + 1 == best)) {
-			if (s->raw_decides ||
-			    range_span_fits(s->ra, &s->r, f->prev, tl->next)) {
+			if (range_span_fits(s->ra, &s->r, f->prev, tl->next)) {
 				best = tpos - fpos + 1;
 				s->victim = f;
+				s->vlast = tl;
 				break;
 			}
 			if (tl == s->last)
@@ -413,12 +530,37 @@ static void pick(struct scan *s)
 			tl = tl->next;
 			tpos++;
 		}
-		if (f == s->opener || (best == 1 && !high))
-			break;
-		f = f->next;
-		fpos++;
-	}
+	} while (next_first(s, &f, &fpos, &lo, best, high));
 done:
+	s->victims = best == SIZE_MAX ? 0 : best;
+}
+
+/*
+ * pick() when the raw span decides (raw_decides): the window from f then
+ * ends at the lowest l whose raw span is long enough, which never moves
+ * down as f moves up, so one pointer for l does (pick()'s tl is its rl
+ * there) and a window is the best so far iff it is shorter (or, for
+ * GTT_PLACE_HIGH, as short).  The same choice as pick(), in a loop small
+ * enough to keep everything in registers.
+ */
+static void pick_raw(struct scan *s)
+{
+	struct gtt_range_node *f = s->first, *l = s->opener, *bf = NULL, *bl = NULL;
+	size_t fpos = 0, lpos = s->below, best = SIZE_MAX;
+	bool high = s->r.placement == GTT_PLACE_HIGH;
+	uint64_t lo = span_start(f->prev), hi = span_last(s, l->next);
+
+	do {
+		if (!reach(s, &l, &lpos, &hi, lo))
+			break;
+		if (lpos - fpos + 1 < best || (high && lpos - fpos + 1 == best)) {
+			best = lpos - fpos + 1;
+			bf = f;
+			bl = l;
+		}
+	} while (next_first(s, &f, &fpos, &lo, best, high));
+	s->victim = bf;
+	s->vlast = bl;
 	s->victims = best == SIZE_MAX ? 0 : best;
 }
 
@@ -429,8 +571,12 @@ size_t range_scan_pick(struct gtt_range_scan *scan, struct gtt_range_node **firs
 	*first = NULL;
 	if (s->state != SCAN_FOUND)
 		return 0;
-	if (!s->victims)
-		pick(s);
+	if (!s->victims) {
+		if (s->raw_decides)
+			pick_raw(s);
+		else
+			pick(s);
+	}
 	*first = s->victim;
 	return s->victims;
 }
@@ -439,7 +585,7 @@ GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
 				   struct gtt_range_node **victims,
 				   size_t max_victims, size_t *count)
 {
-	struct gtt_range_node *x;
+	struct gtt_range_node *x, *y;
 	size_t n, k;
 
 	if (!scan || !count || (max_victims && !victims) || !is_open(scan_of(scan)))
@@ -454,7 +600,14 @@ GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
 	if (n > max_victims)
 		return set_error(-ERANGE, "gtt_range_scan_victims: %zu victims, room for %zu",
 				 n, max_victims);
-	for (k = 0; k < n; k++, x = x->next)
+	/* From both ends at once: two walks of the list, neither waiting
+	 * on the other's loads. */
+	y = scan_of(scan)->vlast;
+	for (k = 0; k < n / 2; k++, x = x->next, y = y->prev) {
+		victims[k] = x;
+		victims[n - 1 - k] = y;
+	}
+	if (n % 2)
 		victims[k] = x;
 	return 0;
 }
@@ -467,7 +620,9 @@ GTT_API void gtt_range_scan_finish(struct gtt_range_scan *scan)
 		return;
 	if (s->e != s->inl_e)
 		mem_free(s->e);
-	if (s->marks && s->ra->marking_scan == s)
+	if (s->marks && s->ra->marking_scan == s) {
 		s->ra->marking_scan = NULL;
+		s->ra->scan_base = s->base + s->nq;	/* the slots given */
+	}
 	s->state = 0;
 }
