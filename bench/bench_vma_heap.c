@@ -18,7 +18,11 @@
  *    and at byte granularity, in heaps low in the space and in heaps that
  *    end at 2^64; any difference is an error (exit 1).
  *  - churn at 1k live: free a random allocation and allocate again.
- *  - filling an empty heap: allocations only.
+ *  - filling an empty heap: allocations only; and the floor of any design
+ *    with a node per allocation on the same sequence: a node of libgtt's
+ *    size linked into an address-ordered red-black tree alone (lib/base/
+ *    rbtree.h, header only: no search, no checks, no hole), and malloc()
+ *    of one alone.
  * The ratio is util_vma_heap's time / libgtt's (above 1: libgtt is faster).
  */
 #include <dlfcn.h>
@@ -28,6 +32,7 @@
 
 #include <gtt/range_alloc.h>
 
+#include "base/rbtree.h"	/* fill_floor(): the tree link alone */
 #include "bench_util.h"
 
 #define PAGE 4096ull
@@ -259,6 +264,56 @@ static double fill(int which, size_t n)
 	return (double)t / (double)n;
 }
 
+/* A node of gtt_range_node's 152 bytes, linked by address. */
+struct floor_node {
+	struct rb_node by_addr;
+	uint64_t start;
+	char rest[152 - sizeof(struct rb_node) - sizeof(uint64_t)];
+};
+
+/*
+ * The floor of fill() with a node per allocation, ns per allocation:
+ * @which 0 links each node (in memory touched before the clock starts)
+ * into an address tree as the new successor of a head at the bottom, as
+ * fill()'s HIGH placements go into libgtt's by_addr; @which 1 mallocs a
+ * node of that size.
+ */
+static double fill_floor(int which, size_t n, size_t unused)
+{
+	struct floor_node *v = NULL;
+	void **p = NULL;
+	struct rb_tree t;
+	uint64_t tm;
+
+	(void)unused;
+	rb_init(&t);
+	if (which == 0) {
+		v = calloc(n + 1, sizeof(*v));
+		if (!v)
+			die("calloc");
+		memset(v, 0, (n + 1) * sizeof(*v));
+		rb_insert_with(&t, NULL, &t.root, &v[n].by_addr, NULL);
+	} else if (!(p = calloc(n, sizeof(*p)))) {
+		die("calloc");
+	}
+	tm = bench_now();
+	for (size_t i = 0; i < n; i++) {
+		if (v) {
+			v[i].start = (1ull << 47) - (i + 1) * PAGE;
+			rb_insert_after_with(&t, &v[n].by_addr, &v[i].by_addr, NULL);
+		} else if (!(p[i] = malloc(sizeof(struct floor_node)))) {
+			die("malloc");
+		}
+	}
+	tm = bench_now() - tm;
+	if (p)
+		for (size_t i = 0; i < n; i++)
+			free(p[i]);
+	free(p);
+	free(v);
+	return (double)tm / (double)n;
+}
+
 static double best3(double (*f)(int, size_t, size_t), int which, size_t a, size_t b)
 {
 	double m = 1e30;
@@ -347,6 +402,16 @@ int main(int argc, char **argv)
 		snprintf(what, sizeof(what), "fill an empty heap, %zu allocs", n);
 		printf("%-34s %12.1f %12.1f %12.1f   %5.2fx %5.2fx\n", what, m, g, e,
 		       m / g, m / e);
+	}
+	printf("\nfloor of a node per allocation, the same fills (ns per alloc):\n"
+	       "%-34s %12s %12s   %s\n", "", "tree link", "malloc", "best ratio (mesa/floor, allocated / caller node)");
+	for (size_t n = 1000; n <= (quick ? 1000u : 1000000u); n *= 1000) {
+		double m = best3(fill2, 0, n, 0), l = best3(fill_floor, 0, n, 0),
+		       a = best3(fill_floor, 1, n, 0);
+		char what[64];
+
+		snprintf(what, sizeof(what), "fill floor, %zu allocs", n);
+		printf("%-34s %12.1f %12.1f   %5.2fx %5.2fx\n", what, l, a, m / (l + a), m / l);
 	}
 	return 0;
 }

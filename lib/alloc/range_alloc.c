@@ -55,9 +55,13 @@
 #define hole_node(n) container_of(n, struct gtt_range_node, hole_addr)
 #define size_node(n) container_of(n, struct gtt_range_node, by_size)
 
+/* Zero summaries, read for a missing child: a select of the pointer and
+ * one load, not a branch (the walks below mispredict it otherwise). */
+static const struct gtt_range_node no_node;
+
 static inline uint64_t max_hole_of(const struct rb_node *n)
 {
-	return n ? hole_node(n)->max_hole : 0;
+	return hole_node(n ? n : &no_node.hole_addr)->max_hole;
 }
 
 /* The augmentations are inlined into the trees' hot paths (rbtree.h). */
@@ -68,10 +72,10 @@ augment_max_hole(struct rb_node *n)
 	uint64_t m = u64_max(x->hole, u64_max(max_hole_of(n->left),
 					      max_hole_of(n->right)));
 
-	if (m == x->max_hole)
-		return false;
-	x->max_hole = m;
-	return true;
+	bool changed = m != x->max_hole;
+
+	x->max_hole = m;	/* unconditionally: no branch in a rotation */
+	return changed;
 }
 
 /*
@@ -90,22 +94,23 @@ static inline unsigned int hole_align(const struct gtt_range_node *n)
 
 static inline unsigned int max_align_of(const struct rb_node *n)
 {
-	return n ? size_node(n)->max_align : 0;
+	return size_node(n ? n : &no_node.by_size)->max_align;
 }
 
 static inline __attribute__((always_inline)) bool
 augment_max_align(struct rb_node *n)
 {
 	struct gtt_range_node *x = size_node(n);
-	unsigned int m = hole_align(x), l = max_align_of(n->left),
+	unsigned int m = x->own_align, l = max_align_of(n->left),
 		     r = max_align_of(n->right);
+
+	bool changed;
 
 	m = m > l ? m : l;
 	m = m > r ? m : r;
-	if (m == x->max_align)
-		return false;
+	changed = m != x->max_align;
 	x->max_align = (uint8_t)m;
-	return true;
+	return changed;
 }
 
 static inline bool is_head(const struct gtt_range_alloc *ra,
@@ -211,7 +216,8 @@ static void hole_addr_remove(struct gtt_range_alloc *ra, struct gtt_range_node *
 static inline bool size_before(const struct gtt_range_node *a,
 			       const struct gtt_range_node *b)
 {
-	return a->hole < b->hole || (a->hole == b->hole && a->start < b->start);
+	/* Bitwise, so that the tie is no second branch in a descent. */
+	return (a->hole < b->hole) | ((a->hole == b->hole) & (a->start < b->start));
 }
 
 static void size_tree_insert(struct gtt_range_alloc *ra,
@@ -237,6 +243,7 @@ static void hole_trees_insert(struct gtt_range_alloc *ra,
 			      struct gtt_range_node *succ)
 {
 	n->max_align = 0;
+	n->own_align = (uint8_t)hole_align(n);
 	size_tree_insert(ra, n);
 	n->max_hole = n->hole;
 	if (pred)
@@ -281,6 +288,7 @@ static bool size_order_holds(struct gtt_range_node *n, bool grew)
 static void hole_resized(struct gtt_range_alloc *ra, struct gtt_range_node *n,
 			 bool grew)
 {
+	n->own_align = (uint8_t)hole_align(n);
 	if (!size_order_holds(n, grew)) {
 		size_tree_remove(ra, n);
 		size_tree_insert(ra, n);
@@ -600,7 +608,7 @@ static struct rb_node *leftmost_aligned(struct rb_node *x, unsigned int k)
 	for (;;) {
 		if (x->left && max_align_of(x->left) >= k)
 			x = x->left;
-		else if (hole_align(size_node(x)) >= k)
+		else if (size_node(x)->own_align >= k)
 			return x;
 		else
 			x = x->right;
@@ -619,7 +627,7 @@ static struct gtt_range_node *size_next(struct gtt_range_node *node,
 	for (struct rb_node *p = rb_parent(n); p; n = p, p = rb_parent(p)) {
 		if (p->right == n)
 			continue;
-		if (hole_align(size_node(p)) >= k)
+		if (size_node(p)->own_align >= k)
 			return size_node(p);
 		x = p->right;
 		if (x && max_align_of(x) >= k)
@@ -645,7 +653,7 @@ static struct gtt_range_node *size_first(struct gtt_range_alloc *ra,
 	}
 	if (!best)
 		return NULL;
-	if (hole_align(size_node(best)) >= align_log2(r))
+	if (size_node(best)->own_align >= align_log2(r))
 		return size_node(best);
 	return size_next(size_node(best), align_log2(r));
 }
@@ -1650,6 +1658,8 @@ static int check_align(struct rb_node *n)
 	if (check_align(n->left) || check_align(n->right))
 		return -1;
 	m = hole_align(size_node(n));
+	if (size_node(n)->own_align != m)
+		return -1;
 	m = m > max_align_of(n->left) ? m : max_align_of(n->left);
 	m = m > max_align_of(n->right) ? m : max_align_of(n->right);
 	return m == size_node(n)->max_align ? 0 : -1;

@@ -39,6 +39,9 @@ struct gtt_range_node {
 	/* Largest log2 alignment of an address in [hole start, hole end - 1]
 	 * over the by_size subtree: no node aligned more can start in it. */
 	uint8_t max_align;
+	/* hole_align() of this node's own hole, kept while it is in by_size
+	 * (the augmentation reads it at every step; it sits in padding). */
+	uint8_t own_align;
 	void *owner;
 	struct gtt_range_alloc *ra;
 };

@@ -84,9 +84,13 @@ int rb_check(const struct rb_node *node, const struct rb_node *parent);
 #define RB_INLINE static inline __attribute__((always_inline))
 #define RB_SET(field, value) __atomic_store_n(&(field), (value), __ATOMIC_RELEASE)
 
+/* A black leaf standing for NULL, so that rb_is_red() reads a colour
+ * without a branch on the pointer (a select, then one load). */
+static const struct rb_node rb_black_leaf_;
+
 static inline bool rb_is_red(const struct rb_node *n)
 {
-	return n && (n->parent & RB_RED);
+	return (n ? n : &rb_black_leaf_)->parent & RB_RED;
 }
 
 /* The parent and colour changes: plain stores of the parent word. */
@@ -103,12 +107,10 @@ RB_INLINE void rb_set_red_(struct rb_node *n, bool red)
 RB_INLINE void rb_replace_child_(struct rb_tree *t, struct rb_node *parent,
 				 struct rb_node *old, struct rb_node *new)
 {
-	if (!parent)
-		RB_SET(t->root, new);
-	else if (parent->left == old)
-		RB_SET(parent->left, new);
-	else
-		RB_SET(parent->right, new);
+	struct rb_node **slot = !parent ? &t->root
+			       : parent->left == old ? &parent->left : &parent->right;
+
+	RB_SET(*slot, new);
 }
 
 /*
