@@ -2077,6 +2077,87 @@ static void test_writer_runs_alloc_failures(void **state)
 	intel_fini(&w);
 }
 
+/*
+ * A bind whose plan needs more steps than its first allocation holds
+ * (f8c199d sizes it from the bind: one a 2 MiB, one a 1 GiB, 8 more, at
+ * most 1024): 2 GiB + 6 MiB + 5 pages of 4 KiB entries on SKL (no 2 MiB
+ * leaves; the pages are not 64 KiB-aligned, so no IPS table), from 3
+ * pages below 1 GiB: 1029 page tables and 4 directories, of which the
+ * first of each serve a kept mapping too: 1031 new ones, so the step
+ * array grows once past 1024.  Every allocation fails in turn until the
+ * growth's has (its message names the table plan, after the first
+ * allocation's), after one bind and unbind that leave the spare tables
+ * and the mock's memory as a failed bind does: each -ENOMEM leaves the probed entries, the table count
+ * and mem_live() as they were.  Then the bind succeeds and maps its first,
+ * middle and last pages, and its unbind leaves no table.  Until now only
+ * test_ppgtt_huge_pages grew a plan past its first allocation, and no
+ * test failed the growth.  Fails if plan_push() forgot the steps when
+ * the growth fails (checked: ed->n = 0 there; the undo misses the tables,
+ * mem_live() 0x458 against 0x256) or kept too few when it succeeds
+ * (checked: 8 steps dropped; the warm-up's unbind leaves -4 tables).
+ */
+static void test_plan_grows_past_estimate(void **state)
+{
+	const uint64_t size = 2 * GiB + 6 * MiB + 5 * PAGE;
+	struct gtt_pages_segment seg = { 0x100001000ull, size };
+	struct gtt_pages_segment keep = { 0x12340000, 4 * PAGE };
+	struct gtt_bind_info bi = { .flags = GTT_BIND_FIXED, .offset = GiB - 3 * PAGE };
+	struct gtt_bind_info kat = { .flags = GTT_BIND_FIXED, .offset = GiB - 8 * PAGE };
+	const uint64_t probes[] = { kat.offset, bi.offset, GiB, bi.offset + size / 2,
+				    bi.offset + size - PAGE, bi.offset + size };
+	struct gtt_translation before[ARRAY_SIZE(probes)];
+	unsigned int plan_failures = 0;
+	struct intel_world w;
+	uint64_t tables, n;
+	gtt_vma_t v;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_SKL, GTT_MOCK_INTEL_PPGTT, 1ull << 48, 0, 1ull << 48);
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &keep, 1), &kat, NULL), 0);
+	tables = tables_of(w.be);
+	for (size_t k = 0; k < ARRAY_SIZE(probes); k++)
+		before[k] = walk(w.be, probes[k]);
+	/* Once bound and unbound: the spare tables and the mock's own
+	 * memory are as a failed bind leaves them. */
+	v = vma_over(w.vm, &seg, 1);
+	assert_int_equal(gtt_vma_bind(w.vm, v, &bi, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	assert_int_equal(tables_of(w.be), tables);
+	for (n = 1; plan_failures < 2; n++) {
+		int64_t live = mem_live();
+		int err;
+
+		assert_true(n < 10000);
+		mem_fail_after(n);
+		err = gtt_vma_bind(w.vm, v, &bi, NULL);
+		assert_true(mem_fail_fired());
+		mem_fail_after(0);
+		assert_int_equal(err, -ENOMEM);
+		plan_failures += strstr(gtt_last_error(), "table plan") != NULL;
+		assert_int_equal(mem_live(), live);
+		assert_int_equal(tables_of(w.be), tables);
+		for (size_t k = 0; k < ARRAY_SIZE(probes); k++) {
+			struct gtt_translation t = walk(w.be, probes[k]);
+
+			assert_int_equal(t.pte, before[k].pte);
+			assert_int_equal(t.level, before[k].level);
+		}
+	}
+	/* The second was the growth's, at the 1025th step (512 of the
+	 * tables before it come off the spare list without allocating). */
+	assert_true(n > 500);
+	assert_int_equal(gtt_vma_bind(w.vm, v, &bi, NULL), 0);
+	assert_int_equal(tables_of(w.be), tables + 1028 + 3);
+	assert_int_equal(walk(w.be, bi.offset).addr, seg.addr);
+	assert_int_equal(walk(w.be, bi.offset + size / 2).addr, seg.addr + size / 2);
+	assert_int_equal(walk(w.be, bi.offset + size - PAGE).addr, seg.addr + size - PAGE);
+	assert_int_equal(walk(w.be, kat.offset).addr, keep.addr);
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	assert_int_equal(tables_of(w.be), tables);
+	assert_all_scratch(w.be, bi.offset, size);
+	intel_fini(&w);
+}
+
 /* ---- randomized differential: binds and clears against a per-page model ---- */
 
 static uint64_t rnd_state;
@@ -2894,6 +2975,7 @@ int main(void)
 		cmocka_unit_test(test_write_run_shapes),
 		cmocka_unit_test(test_writer_runs_reference),
 		cmocka_unit_test(test_writer_runs_alloc_failures),
+		cmocka_unit_test(test_plan_grows_past_estimate),
 		cmocka_unit_test(test_writer_random),
 		cmocka_unit_test(test_writer_ggtt_random),
 		cmocka_unit_test(test_pages_shape),
