@@ -856,6 +856,88 @@ static void test_scratch_encoded_as_the_kernel(void **state)
 }
 
 /*
+ * Every table pointer a bind links carries the PDE flags the kernel
+ * gives it (88ac8f5: PAT 3, i915's PPAT_UNCACHED, through 12.70; PAT 0 on
+ * Xe2), as the scratch pointers do: a 4 KiB page and 2 MiB of scattered
+ * 64 KiB chunks (a 64 KiB-mode page table where the platform has one, as
+ * in test_ppgtt_64k_ips()) bound on
+ * each platform, and each level's pointer on their walks read from the
+ * tables: present, that PAT, and exactly the encoder's entry for the
+ * child's address with those flags (and GTT_INTEL_PT_64K where the
+ * pointer has it).  Fails if the pointers' precomputed bits
+ * (intel_ppgtt.c table_bits[], pt64k_bits) miss pde_flags(): BDW's
+ * level-3 pointer 0x...4003 against the kernel's 0x...401b, or with
+ * pt64k_bits alone, SKL's IPS pointer; no other test reads the pointers
+ * a bind links.
+ */
+static void test_table_pointers_encoded_as_the_kernel(void **state)
+{
+	static const struct {
+		enum gtt_intel_family fam;
+		unsigned int pde_pat;
+	} want[] = {
+		{ GTT_INTEL_BDW, 3 }, { GTT_INTEL_CHV, 3 }, { GTT_INTEL_SKL, 3 },
+		{ GTT_INTEL_BXT, 3 }, { GTT_INTEL_ICL, 3 }, { GTT_INTEL_EHL, 3 },
+		{ GTT_INTEL_TGL, 3 }, { GTT_INTEL_RKL, 3 }, { GTT_INTEL_ADL, 3 },
+		{ GTT_INTEL_DG1, 3 }, { GTT_INTEL_DG2, 3 }, { GTT_INTEL_MTL, 3 },
+		{ GTT_INTEL_ARL, 3 }, { GTT_INTEL_LNL, 0 }, { GTT_INTEL_BMG, 0 },
+	};
+	unsigned int pt64k = 0;
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++) {
+		const struct gtt_intel_platform *p = gtt_intel_platform(want[k].fam);
+		const uint64_t size = 1ull << p->ppgtt_bits, base = size / 2;
+		struct gtt_pages_segment one = { 0x40000000, PAGE };
+		struct gtt_pages_segment chunks[32];
+		struct gtt_bind_info a = { .flags = GTT_BIND_FIXED, .offset = base + 5 * PAGE };
+		struct gtt_bind_info b = { .flags = GTT_BIND_FIXED, .offset = base + 8 * MiB };
+		struct intel_world w;
+		gtt_vma_t v1, v2;
+
+		for (int i = 0; i < 32; i++)
+			chunks[i] = (struct gtt_pages_segment){ 0x80000000ull + i * 0x200000ull,
+								64 * 1024 };
+		intel_init(&w, want[k].fam, GTT_MOCK_INTEL_PPGTT, size, 0, size);
+		v1 = vma_over(w.vm, &one, 1);
+		v2 = vma_over(w.vm, chunks, 32);
+		assert_int_equal(gtt_vma_bind(w.vm, v1, &a, NULL), 0);
+		assert_int_equal(gtt_vma_bind(w.vm, v2, &b, NULL), 0);
+		for (int n = 0; n < 2; n++) {
+			uint64_t va = n ? b.offset : a.offset, table, e, enc;
+			struct gtt_intel_entry d;
+
+			assert_int_equal(gtt_mock_ppgtt_root(w.be, &table), 0);
+			for (unsigned int l = p->ppgtt_levels - 1; l >= 1; l--) {
+				uint32_t f = GTT_PTE_PAT(want[k].pde_pat);
+
+				assert_int_equal(gtt_mock_table_read(w.be, table,
+								     (unsigned int)(va >> (12 + 9 * l)) & 511,
+								     &e), 0);
+				assert_int_equal(gtt_intel_ppgtt_decode(p->ppgtt_format, l, e, &d), 0);
+				assert_true(d.present);
+				assert_false(d.flags & GTT_INTEL_HUGE);
+				if (d.flags & GTT_INTEL_PT_64K) {
+					f |= GTT_INTEL_PT_64K;
+					pt64k++;
+				}
+				assert_int_equal(gtt_intel_ppgtt_encode(p->ppgtt_format, l, d.addr, f,
+									&enc), 0);
+				if (e != enc)
+					fail_msg("%s: level %u pointer 0x%llx, the kernel's 0x%llx",
+						 p->name, l, (unsigned long long)e,
+						 (unsigned long long)enc);
+				table = d.addr;
+			}
+		}
+		assert_int_equal(walk(w.be, a.offset).addr, 0x40000000);
+		assert_int_equal(walk(w.be, b.offset + 64 * 1024).addr, 0x80200000);
+		intel_fini(&w);
+	}
+	assert_true(pt64k > 0);		/* pt64k_bits were read */
+}
+
+/*
  * Issue #9 item 25: Xe2 PPGTTs have 5 levels, as xe builds them
  * (xe_pci.c XE2_GFX_FEATURES: va_bits = 48, vm_max_level = 4; xe_pt.c
  * shifts 12, 21, 30, 39, 48): the root is a level-4 table whose entry 0
@@ -1995,6 +2077,87 @@ static void test_writer_runs_alloc_failures(void **state)
 	intel_fini(&w);
 }
 
+/*
+ * A bind whose plan needs more steps than its first allocation holds
+ * (f8c199d sizes it from the bind: one a 2 MiB, one a 1 GiB, 8 more, at
+ * most 1024): 2 GiB + 6 MiB + 5 pages of 4 KiB entries on SKL (no 2 MiB
+ * leaves; the pages are not 64 KiB-aligned, so no IPS table), from 3
+ * pages below 1 GiB: 1029 page tables and 4 directories, of which the
+ * first of each serve a kept mapping too: 1031 new ones, so the step
+ * array grows once past 1024.  Every allocation fails in turn until the
+ * growth's has (its message names the table plan, after the first
+ * allocation's), after one bind and unbind that leave the spare tables
+ * and the mock's memory as a failed bind does: each -ENOMEM leaves the probed entries, the table count
+ * and mem_live() as they were.  Then the bind succeeds and maps its first,
+ * middle and last pages, and its unbind leaves no table.  Until now only
+ * test_ppgtt_huge_pages grew a plan past its first allocation, and no
+ * test failed the growth.  Fails if plan_push() forgot the steps when
+ * the growth fails (checked: ed->n = 0 there; the undo misses the tables,
+ * mem_live() 0x458 against 0x256) or kept too few when it succeeds
+ * (checked: 8 steps dropped; the warm-up's unbind leaves -4 tables).
+ */
+static void test_plan_grows_past_estimate(void **state)
+{
+	const uint64_t size = 2 * GiB + 6 * MiB + 5 * PAGE;
+	struct gtt_pages_segment seg = { 0x100001000ull, size };
+	struct gtt_pages_segment keep = { 0x12340000, 4 * PAGE };
+	struct gtt_bind_info bi = { .flags = GTT_BIND_FIXED, .offset = GiB - 3 * PAGE };
+	struct gtt_bind_info kat = { .flags = GTT_BIND_FIXED, .offset = GiB - 8 * PAGE };
+	const uint64_t probes[] = { kat.offset, bi.offset, GiB, bi.offset + size / 2,
+				    bi.offset + size - PAGE, bi.offset + size };
+	struct gtt_translation before[ARRAY_SIZE(probes)];
+	unsigned int plan_failures = 0;
+	struct intel_world w;
+	uint64_t tables, n;
+	gtt_vma_t v;
+
+	(void)state;
+	intel_init(&w, GTT_INTEL_SKL, GTT_MOCK_INTEL_PPGTT, 1ull << 48, 0, 1ull << 48);
+	assert_int_equal(gtt_vma_bind(w.vm, vma_over(w.vm, &keep, 1), &kat, NULL), 0);
+	tables = tables_of(w.be);
+	for (size_t k = 0; k < ARRAY_SIZE(probes); k++)
+		before[k] = walk(w.be, probes[k]);
+	/* Once bound and unbound: the spare tables and the mock's own
+	 * memory are as a failed bind leaves them. */
+	v = vma_over(w.vm, &seg, 1);
+	assert_int_equal(gtt_vma_bind(w.vm, v, &bi, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	assert_int_equal(tables_of(w.be), tables);
+	for (n = 1; plan_failures < 2; n++) {
+		int64_t live = mem_live();
+		int err;
+
+		assert_true(n < 10000);
+		mem_fail_after(n);
+		err = gtt_vma_bind(w.vm, v, &bi, NULL);
+		assert_true(mem_fail_fired());
+		mem_fail_after(0);
+		assert_int_equal(err, -ENOMEM);
+		plan_failures += strstr(gtt_last_error(), "table plan") != NULL;
+		assert_int_equal(mem_live(), live);
+		assert_int_equal(tables_of(w.be), tables);
+		for (size_t k = 0; k < ARRAY_SIZE(probes); k++) {
+			struct gtt_translation t = walk(w.be, probes[k]);
+
+			assert_int_equal(t.pte, before[k].pte);
+			assert_int_equal(t.level, before[k].level);
+		}
+	}
+	/* The second was the growth's, at the 1025th step (512 of the
+	 * tables before it come off the spare list without allocating). */
+	assert_true(n > 500);
+	assert_int_equal(gtt_vma_bind(w.vm, v, &bi, NULL), 0);
+	assert_int_equal(tables_of(w.be), tables + 1028 + 3);
+	assert_int_equal(walk(w.be, bi.offset).addr, seg.addr);
+	assert_int_equal(walk(w.be, bi.offset + size / 2).addr, seg.addr + size / 2);
+	assert_int_equal(walk(w.be, bi.offset + size - PAGE).addr, seg.addr + size - PAGE);
+	assert_int_equal(walk(w.be, kat.offset).addr, keep.addr);
+	assert_int_equal(gtt_vma_unbind(w.vm, v, 0, NULL), 0);
+	assert_int_equal(tables_of(w.be), tables);
+	assert_all_scratch(w.be, bi.offset, size);
+	intel_fini(&w);
+}
+
 /* ---- randomized differential: binds and clears against a per-page model ---- */
 
 static uint64_t rnd_state;
@@ -2794,6 +2957,7 @@ int main(void)
 		cmocka_unit_test(test_ppgtt_bind_alloc_failures),
 		cmocka_unit_test(test_ppgtt_xe2_five_levels),
 		cmocka_unit_test(test_scratch_encoded_as_the_kernel),
+		cmocka_unit_test(test_table_pointers_encoded_as_the_kernel),
 		cmocka_unit_test(test_ppgtt_null_entries),
 		cmocka_unit_test(test_ggtt_refuses_null),
 		cmocka_unit_test(test_mock_generic_null),
@@ -2811,6 +2975,7 @@ int main(void)
 		cmocka_unit_test(test_write_run_shapes),
 		cmocka_unit_test(test_writer_runs_reference),
 		cmocka_unit_test(test_writer_runs_alloc_failures),
+		cmocka_unit_test(test_plan_grows_past_estimate),
 		cmocka_unit_test(test_writer_random),
 		cmocka_unit_test(test_writer_ggtt_random),
 		cmocka_unit_test(test_pages_shape),

@@ -2074,7 +2074,7 @@ enum { MX_PAGES = 384, MX_SLOTS = 160 };
 
 /* What the steps did, so that the test can tell it covered each. */
 static struct {
-	unsigned int placed, nospace, reserved, added, ooms, scans, landed;
+	unsigned int placed, nospace, reserved, added, ooms, scans, landed, at_zero;
 } mx_seen;
 
 struct mx {
@@ -2082,6 +2082,9 @@ struct mx {
 	uint64_t base;
 	int rule;		/* 0 none, 1 guard pages, 2 wide_guard() */
 	unsigned int nospan;	/* 0 or log2 of the block */
+	/* The space starts at 0 and one request in six asks an alignment of
+	 * 2^19 .. 2^63 (above 2^20, only address 0 has it). */
+	bool wide_align;
 	int own[MX_PAGES];
 	struct gtt_range_node *node[MX_SLOTS];
 	uint32_t color[MX_SLOTS];
@@ -2297,6 +2300,8 @@ static struct gtt_range_request mx_request(const struct mx *m, uint64_t *rng)
 		r.range_start = mx_addr(m, lo);
 		r.range_end = mx_addr(m, lo + 1 + rng_below(rng, MX_PAGES - lo));
 	}
+	if (m->wide_align && rng_below(rng, 6) == 0)
+		r.alignment = 1ull << (19 + rng_below(rng, 45));
 	return r;
 }
 
@@ -2340,6 +2345,7 @@ static void mx_insert(struct mx *m, uint64_t *rng, bool oom)
 	}
 	assert_int_equal(err, 0);
 	mx_seen.placed++;
+	mx_seen.at_zero += r.alignment > 1ull << 20;	/* placed at 0 */
 	assert_int_equal(gtt_range_node_start(n), want);
 	mx_own(m, slot, n, r.color);
 }
@@ -2539,8 +2545,10 @@ static void mx_scan(struct mx *m, uint64_t *rng)
  * reserves; nodes in caller storage; removes, the head's neighbour
  * included; space added piece by piece to a GTT_RANGE_ALLOC_EMPTY
  * allocator; ordered eviction scans whose victims go) over spaces that
- * start low or end at 2^64, with no colour rule, guard pages or a custom
- * rule, with or without nospan.  After every step the allocator equals a
+ * start low, at 0 (with alignments up to 2^63 as well: the hole at 0,
+ * aligned to anything, is the only one for most) or end at 2^64, with no
+ * colour rule, guard pages or a custom rule, with or without nospan.
+ * After every step the allocator equals a
  * page model and range_alloc_check() holds (every tree's links, colours,
  * order, membership and augmented maximum); every placement is the brute
  * force's; and one step in ten has its allocation fail: -ENOMEM (or the
@@ -2555,13 +2563,16 @@ static void test_mixed_against_model(void **state)
 	int64_t baseline = mem_live();
 
 	(void)state;
-	for (int trial = 0; trial < 24; trial++) {
+	for (int trial = 0; trial < 36; trial++) {
 		bool empty = trial % 3 == 0;
 		unsigned int flags = empty ? GTT_RANGE_ALLOC_EMPTY : 0;
 		struct mx_view before, after;
 
 		memset(m, 0, sizeof(*m));
 		m->base = trial % 2 ? TOP(MX_PAGES * PAGE) : 16 * PAGE;
+		m->wide_align = trial >= 24;
+		if (m->wide_align)
+			m->base = 0;
 		m->rule = (trial / 2) % 3;
 		m->nospan = (trial / 6) % 2 ? 15 : 0;
 		if (m->rule)
@@ -2617,11 +2628,12 @@ static void test_mixed_against_model(void **state)
 		gtt_range_alloc_destroy(m->ra);
 		assert_int_equal(mem_live(), baseline);
 	}
-	print_message("mixed: %u placed, %u no space, %u reserved, %u added, %u allocations failed, %u scans (%u landed)\n",
-		      mx_seen.placed, mx_seen.nospace, mx_seen.reserved, mx_seen.added,
-		      mx_seen.ooms, mx_seen.scans, mx_seen.landed);
+	print_message("mixed: %u placed (%u aligned above 2^20, at 0), %u no space, %u reserved, %u added, %u allocations failed, %u scans (%u landed)\n",
+		      mx_seen.placed, mx_seen.at_zero, mx_seen.nospace, mx_seen.reserved,
+		      mx_seen.added, mx_seen.ooms, mx_seen.scans, mx_seen.landed);
 	assert_true(mx_seen.placed > 5000 && mx_seen.nospace > 500 && mx_seen.reserved > 500);
 	assert_true(mx_seen.added > 100 && mx_seen.ooms > 500 && mx_seen.scans > 200);
+	assert_true(mx_seen.at_zero > 30);
 }
 
 int main(void)
