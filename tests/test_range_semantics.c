@@ -255,7 +255,8 @@ static void view_of(const struct world *w, struct view *v)
  * drm_mm's assert_no_holes / assert_continuous and Mesa's heap validate:
  * every hole listed is free and maximal (a node or the space's edge on
  * each side), every free page is in one, the nodes are those of the page
- * map, and the stats agree.
+ * map, each byte's lookup finds the node holding it (or none), and the
+ * stats agree.
  */
 static void check_view(const struct world *w)
 {
@@ -278,6 +279,9 @@ static void check_view(const struct world *w)
 		covered += len;
 	}
 	for (unsigned int p = 0; p < NP; p++) {
+		/* Mesa frees by address: the node holding any byte of it. */
+		assert_ptr_equal(gtt_range_lookup(w->ra, addr(w, p) + (U - 1)),
+				 w->owner[p] >= 0 ? w->slot[w->owner[p]].n : NULL);
 		if (w->owner[p] != FREE)
 			continue;
 		model_free++;
@@ -673,23 +677,51 @@ static void fill_random(struct world *w, uint64_t *rng, uint32_t colours)
 	unsigned int p = (unsigned int)rng_below(rng, 2);
 
 	while (p < NP) {
-		unsigned int pages = 1 + (unsigned int)rng_below(rng, 4);
-
+		unsigned int pages = 1 + (unsigned int)rng_below(rng, 4), run = 0;
 		uint32_t c = (uint32_t)rng_below(rng, colours);
 
 		/* The guard page a neighbour of another colour needs. */
 		if (w->guard && p > 0 && w->owner[p - 1] >= 0 && w->slot[w->owner[p - 1]].color != c)
 			p++;
-		if (p >= NP)
-			break;
-		if (p + pages > NP)
-			pages = NP - p;
+		while (p + run < NP && w->owner[p + run] == FREE)
+			run++;
+		if (!run) {	/* space not added */
+			p++;
+			continue;
+		}
+		if (pages > run)
+			pages = run;
 		assert_int_equal(reserve_checked(w, p, pages, c), 0);
 		p += pages + (rng_below(rng, 4) == 0 ? 1 : 0);
 	}
 }
 
-/* Does @a fit once the nodes of @gone (slots, -1 ends) are out of the page map? */
+/* Add all of an empty world's space but for up to three 2-page gaps. */
+static void add_all_but_gaps(struct world *w, uint64_t *rng)
+{
+	bool gap[NP] = { false };
+
+	for (int i = 0; i < 3; i++) {
+		unsigned int g = (unsigned int)rng_below(rng, NP - 1);
+
+		gap[g] = gap[g + 1] = true;
+	}
+	for (unsigned int p = 0; p < NP;) {
+		unsigned int e = p;
+
+		if (gap[p]) {
+			p++;
+			continue;
+		}
+		while (e < NP && !gap[e])
+			e++;
+		assert_int_equal(gtt_range_add_free(w->ra, addr(w, p), (uint64_t)(e - p) * U), 0);
+		for (; p < e; p++)
+			w->owner[p] = FREE;
+	}
+}
+
+/* Does @a fit once the @ngone nodes of @gone (slots) are out of the page map? */
 static bool fits_without(struct world *w, const struct ask *a, const int *gone, int ngone)
 {
 	int saved[NP];
@@ -789,13 +821,15 @@ static bool pick_ask(struct world *w, uint64_t *rng, bool ranged, struct ask *a)
 /*
  * drm_mm's igt_evict / igt_evict_range / igt_color_evict(_range), for
  * both scans: the ordered one fed every node in a random order (nodes
- * outside the range too), and the fewest-victims one.  The victims obey
- * check_victims(); a scan that never opens a hole only happens when the
- * request would not fit in the empty range either.
+ * outside the range too), and the fewest-victims one, with and without
+ * the guard, with nospan, in heaps with space never added.  The victims
+ * obey check_victims(); a scan that never opens a hole only happens when
+ * the request would not fit with every node gone either.
  */
 static void scan_rounds(bool ordered, bool ranged)
 {
 	uint64_t rng = 0xe51c7ull + ordered * 2 + ranged;
+	int opened = 0;		/* rounds whose scan opened a hole */
 
 	for (size_t b = 0; b < NBASES; b++)
 		for (int round = 0; round < 150; round++) {
@@ -806,7 +840,11 @@ static void scan_rounds(bool ordered, bool ranged)
 			struct ask a;
 			struct gtt_range_request r;
 
-			world_init(&w, base_at(b), round % 4 != 3);
+			/* Some in heaps built from ranges, with gaps never added. */
+			world_init_flags(&w, base_at(b), round % 4 != 3,
+					 round % 7 == 1 ? GTT_RANGE_ALLOC_EMPTY : 0);
+			if (round % 7 == 1)
+				add_all_but_gaps(&w, &rng);
 			if (round % 5 == 0) {	/* nospan blocks of 8 pages */
 				assert_int_equal(gtt_range_alloc_set_nospan(w.ra, 15), 0);
 				w.nospan = 15;
@@ -842,8 +880,10 @@ static void scan_rounds(bool ordered, bool ranged)
 				if (err)
 					nv = 0;
 			}
-			if (nv)
+			if (nv) {
 				check_victims(&w, &a, v, nv);
+				opened++;
+			}
 			else {	/* then even the empty range holds no place */
 				int every[NP], k = 0;
 
@@ -854,6 +894,8 @@ static void scan_rounds(bool ordered, bool ranged)
 			}
 			world_fini(&w);
 		}
+	/* Nearly every request can be made to fit: the rounds check victims. */
+	assert_true(opened >= NBASES * 150 * 9 / 10);
 }
 
 static void test_ordered_scan_victims(void **state)
@@ -918,6 +960,62 @@ static void test_scan_colour_neighbour(void **state)
 	assert_int_equal(w.owner[28], w.owner[29]);
 	assert_true(w.owner[28] >= 0 && w.slot[w.owner[28]].pages == 2);
 	world_fini(&w);
+}
+
+/*
+ * drm_mm's igt_color_evict_range, by hand: a 6-page request of colour 0
+ * limited to [10, 16), where B (colour 0, 5 pages) lies between nodes of
+ * colour 1, a guard page from each.  On one side that neighbour touches
+ * the range (A ending at 10, or C starting at 16): evicting B leaves 5
+ * usable pages, so that neighbour goes too, although it lies outside the
+ * range (what drm_mm_scan_color_evict() would add); evicting the other
+ * neighbour instead would not do.  Both scans name B and the neighbour
+ * touching the range, and nothing else.
+ */
+static void test_scan_range_colour_neighbour(void **state)
+{
+	(void)state;
+	for (int high = 0; high < 2; high++)
+		for (int ordered = 0; ordered < 2; ordered++) {
+			struct world w;
+			struct gtt_range_node *v[4];
+			size_t nv = 0;
+			struct ask a = { .pages = 6, .align = U, .color = 0, .lo = 10, .hi = 16,
+					 .pl = high ? GTT_PLACE_HIGH : GTT_PLACE_LOW };
+			struct gtt_range_request r;
+			int nb, out;
+
+			world_init(&w, 0x10000, true);
+			if (high) {	/* A [0, 9), B [10, 15), C [16, NP) */
+				assert_int_equal(reserve_checked(&w, 0, 9, 1), 0);
+				assert_int_equal(reserve_checked(&w, 10, 5, 0), 0);
+				assert_int_equal(reserve_checked(&w, 16, NP - 16, 1), 0);
+			} else {	/* A [2, 10), B [11, 16), C [17, NP) */
+				assert_int_equal(reserve_checked(&w, 2, 8, 1), 0);
+				assert_int_equal(reserve_checked(&w, 11, 5, 0), 0);
+				assert_int_equal(reserve_checked(&w, 17, NP - 17, 1), 0);
+			}
+			nb = w.owner[12];
+			out = w.owner[high ? 16 : 9];
+			r = req_of(&w, &a);
+			if (ordered) {
+				struct gtt_range_scan s;
+
+				assert_int_equal(gtt_range_scan_init(&s, w.ra, &r), 0);
+				assert_int_equal(gtt_range_scan_add(&s, w.slot[nb].n), 0);
+				assert_int_equal(gtt_range_scan_add(&s, w.slot[out].n), 1);
+				assert_int_equal(gtt_range_scan_victims(&s, v, 4, &nv), 0);
+				gtt_range_scan_finish(&s);
+			} else {
+				assert_int_equal(gtt_range_evict_scan(w.ra, &r, all_evictable, NULL,
+								      v, 4, &nv), 0);
+			}
+			assert_int_equal(nv, 2);
+			assert_ptr_equal(v[high ? 0 : 1], w.slot[nb].n);
+			assert_ptr_equal(v[high ? 1 : 0], w.slot[out].n);
+			check_victims(&w, &a, v, nv);
+			world_fini(&w);
+		}
 }
 
 /*
@@ -1164,6 +1262,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_evict_scan_victims, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_evict_scan_in_range, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_scan_colour_neighbour, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_scan_range_colour_neighbour, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_fragmentation, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_nospan_heaps, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_space_edges, alarm_setup, alarm_teardown),
