@@ -39,6 +39,8 @@ struct world {
 	struct gtt_range_alloc *ra;
 	uint64_t base;
 	bool guard;
+	unsigned int gk;		/* guard pages against another colour */
+	uint64_t rule_bytes;		/* wide_rule()'s width, when it is set */
 	unsigned int nospan;		/* shift, 0 for none */
 	int owner[NP];			/* slot of the node on the page, FREE or UNADDED */
 	struct slot {
@@ -63,6 +65,7 @@ static void world_init_flags(struct world *w, uint64_t base, bool guard, unsigne
 	memset(w, 0, sizeof(*w));
 	w->base = base;
 	w->guard = guard;
+	w->gk = guard ? 1 : 0;
 	for (int i = 0; i < NP; i++)
 		w->owner[i] = flags & GTT_RANGE_ALLOC_EMPTY ? UNADDED : FREE;
 	assert_int_equal(gtt_range_alloc_create(base, NP * U, U,
@@ -73,6 +76,53 @@ static void world_init_flags(struct world *w, uint64_t base, bool guard, unsigne
 static void world_init(struct world *w, uint64_t base, bool guard)
 {
 	world_init_flags(w, base, guard, 0);
+}
+
+/*
+ * A custom colour rule (gtt_range_alloc_set_color_adjust()) of the kind
+ * drm_mm drivers write: *@arg bytes kept free against a neighbour of
+ * another colour (not GTT_COLOR_NONE), the hole emptied when they take it
+ * all.  At 2^64 *end is 0 and plain unsigned arithmetic works.
+ */
+static void wide_rule(void *arg, uint32_t color, uint32_t pc, uint32_t nc,
+		      uint64_t *start, uint64_t *end)
+{
+	uint64_t k = *(const uint64_t *)arg, room = *end - *start;
+
+	if (pc != GTT_COLOR_NONE && pc != color) {
+		if (room <= k) {
+			*end = *start;
+			return;
+		}
+		*start += k;
+		room -= k;
+	}
+	if (nc != GTT_COLOR_NONE && nc != color)
+		*end = room <= k ? *start : *end - k;
+}
+
+/* Replace @w's guard page by wide_rule() with @k pages. */
+static void use_wide_rule(struct world *w, unsigned int k)
+{
+	assert_true(w->guard);
+	w->gk = k;
+	w->rule_bytes = (uint64_t)k * U;
+	assert_int_equal(gtt_range_alloc_set_color_adjust(w->ra, wide_rule, &w->rule_bytes), 0);
+}
+
+/*
+ * The free pages between page @p and the nearest node on side @dir (-1
+ * below, +1 above) if that node's colour differs from @color; NP if there
+ * is none (the space's edge, space not added, or the same colour).
+ */
+static unsigned int room_to_other_colour(const struct world *w, int p, int dir, uint32_t color)
+{
+	unsigned int room = 0;
+
+	for (int q = p; q >= 0 && q < NP; q += dir, room++)
+		if (w->owner[q] != FREE)
+			return w->owner[q] >= 0 && w->slot[w->owner[q]].color != color ? room : NP;
+	return NP;
 }
 
 static void world_fini(struct world *w)
@@ -153,14 +203,9 @@ static bool legal(const struct world *w, const struct ask *a, unsigned int p)
 			return false;
 	if (w->nospan && (s >> w->nospan) != (last >> w->nospan))
 		return false;
-	if (w->guard) {	/* i915: a free page against another colour, none at the edges */
-		if (p > 0 && w->owner[p - 1] >= 0 && w->slot[w->owner[p - 1]].color != a->color)
-			return false;
-		if (p + a->pages < NP && w->owner[p + a->pages] >= 0 &&
-		    w->slot[w->owner[p + a->pages]].color != a->color)
-			return false;
-	}
-	return true;
+	/* i915: gk free pages against another colour, none at the edges. */
+	return !w->gk || (room_to_other_colour(w, (int)p - 1, -1, a->color) >= w->gk &&
+			  room_to_other_colour(w, (int)(p + a->pages), 1, a->color) >= w->gk);
 }
 
 /* The hole (maximal free run) holding page @p: [*hs, *he). */
@@ -429,17 +474,25 @@ static void per_unit_and_base(void (*body)(size_t b))
  * drm_mm's insert/remove checks and Mesa's vma_random_test: random
  * inserts (every placement, alignment and range), reservations and
  * removals; after each, the placement is the one the brute force names and
- * the holes are exactly the page map's.
+ * the holes are exactly the page map's; emptied, the space is one hole.
  */
 static void random_against_page_map_at(size_t b)
 {
 	for (int guard = 0; guard < 2; guard++) {
 		struct world w;
-		uint64_t rng = 0x9e3779b97f4a7c15ull ^ (b * 31 + (uint64_t)guard);
+		uint64_t rng = 0x9e3779b97f4a7c15ull ^ (b * 31 + (uint64_t)guard), start, size;
 
 		world_init(&w, base_at(b), guard);
 		for (int step = 0; step < 3000; step++)
 			random_step(&w, &rng);
+		/* Emptied, it is one hole again (drm_mm's assert_one_hole). */
+		for (int s = 0; s < NP; s++)
+			if (w.slot[s].n)
+				drop(&w, s);
+		check_view(&w);
+		assert_int_equal(gtt_range_next_hole(w.ra, 0, &start, &size), 0);
+		assert_int_equal(start, w.base);
+		assert_int_equal(size, NP * U);
 		world_fini(&w);
 	}
 }
@@ -448,6 +501,32 @@ static void test_random_against_page_map(void **state)
 {
 	(void)state;
 	per_unit_and_base(random_against_page_map_at);
+}
+
+/*
+ * The same random work under a custom colour rule (drm_mm's
+ * color_adjust, as drivers write them): wide_rule() with 1 page, the
+ * default rule's result, then 2 and 3; the page map keeps as many pages
+ * free against another colour.
+ */
+static void custom_rule_against_page_map_at(size_t b)
+{
+	for (unsigned int k = 1; k <= 3; k++) {
+		struct world w;
+		uint64_t rng = 0xc0102ull * k + b;
+
+		world_init(&w, base_at(b), true);
+		use_wide_rule(&w, k);
+		for (int step = 0; step < 2000; step++)
+			random_step(&w, &rng);
+		world_fini(&w);
+	}
+}
+
+static void test_custom_rule_against_page_map(void **state)
+{
+	(void)state;
+	per_unit_and_base(custom_rule_against_page_map_at);
 }
 
 /*
@@ -680,9 +759,13 @@ static void fill_random(struct world *w, uint64_t *rng, uint32_t colours)
 		unsigned int pages = 1 + (unsigned int)rng_below(rng, 4), run = 0;
 		uint32_t c = (uint32_t)rng_below(rng, colours);
 
-		/* The guard page a neighbour of another colour needs. */
-		if (w->guard && p > 0 && w->owner[p - 1] >= 0 && w->slot[w->owner[p - 1]].color != c)
-			p++;
+		/* The guard pages a neighbour of another colour needs. */
+		if (w->gk) {
+			unsigned int room = room_to_other_colour(w, (int)p - 1, -1, c);
+
+			if (room < w->gk)
+				p += w->gk - room;
+		}
 		while (p + run < NP && w->owner[p + run] == FREE)
 			run++;
 		if (!run) {	/* space not added */
@@ -763,10 +846,11 @@ static void check_victims(struct world *w, const struct ask *a,
 		s = &w->slot[gone[i]];
 		if (i)
 			assert_true(s->first >= w->slot[gone[i - 1]].first);
-		/* In the range, or its colour neighbour just outside. */
+		/* In the range, or a colour neighbour whose guard reaches in. */
 		if (s->first + s->pages <= a->lo || s->first >= a->hi) {
-			assert_true(w->guard);
-			assert_true(s->first + s->pages == a->lo || s->first == a->hi);
+			assert_true(w->gk);
+			assert_true(s->first >= a->hi ? s->first - a->hi < w->gk
+						      : a->lo - (s->first + s->pages) < w->gk);
 			assert_int_not_equal(s->color, a->color);
 		}
 	}
@@ -792,8 +876,9 @@ static void check_victims(struct world *w, const struct ask *a,
 	assert_int_equal(gtt_range_insert(w->ra, &r, NULL, &n), 0);
 	assert_int_equal(gtt_range_node_start(n), addr(w, (unsigned int)at));
 	own(w, n);
-	/* Where the victims were: the node or its guard page meets their span. */
-	assert_true((unsigned int)at <= hi_page && (unsigned int)at + a->pages + 1 > lo_page);
+	/* Where the victims were: the node or its guard pages meet their span. */
+	assert_true((unsigned int)at < hi_page + w->gk &&
+		    (unsigned int)at + a->pages + w->gk > lo_page);
 	check_view(w);
 }
 
@@ -845,6 +930,8 @@ static void scan_rounds(bool ordered, bool ranged)
 					 round % 7 == 1 ? GTT_RANGE_ALLOC_EMPTY : 0);
 			if (round % 7 == 1)
 				add_all_but_gaps(&w, &rng);
+			if (w.guard && round % 3 == 2)	/* a driver's rule: 1 to 3 pages */
+				use_wide_rule(&w, 1 + (unsigned int)(round / 3 % 3));
 			if (round % 5 == 0) {	/* nospan blocks of 8 pages */
 				assert_int_equal(gtt_range_alloc_set_nospan(w.ra, 15), 0);
 				w.nospan = 15;
@@ -1253,6 +1340,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_random_against_page_map, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_custom_rule_against_page_map, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_every_alignment, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_topdown_bottomup, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_insert_in_range, alarm_setup, alarm_teardown),
