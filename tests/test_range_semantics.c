@@ -822,6 +822,37 @@ static bool fits_without(struct world *w, const struct ask *a, const int *gone, 
 }
 
 /*
+ * The run of added nodes (slots marked in @added) around slot @sl: those
+ * reached from it through added nodes and free space only.  Into @run;
+ * how many.
+ */
+static int run_of(const struct world *w, const bool *added, int sl, int *run)
+{
+	int n = 0;
+
+	for (int dir = -1; dir <= 1; dir += 2) {
+		int p = dir < 0 ? (int)w->slot[sl].first - 1
+				: (int)(w->slot[sl].first + w->slot[sl].pages);
+
+		while (p >= 0 && p < NP && w->owner[p] != UNADDED) {
+			int o = w->owner[p];
+
+			if (o == FREE) {
+				p += dir;
+				continue;
+			}
+			if (!added[o])
+				break;
+			run[n++] = o;
+			p = dir < 0 ? (int)w->slot[o].first - 1
+				    : (int)(w->slot[o].first + w->slot[o].pages);
+		}
+	}
+	run[n++] = sl;
+	return n;
+}
+
+/*
  * What a scan's victims must be, whichever scan chose them: adjacent
  * nodes (none left between them), inside the request's range or touching
  * it with another colour under the guard (drm_mm_scan_init_with_range
@@ -944,6 +975,7 @@ static void scan_rounds(bool ordered, bool ranged)
 				all[nall++] = n;
 			if (ordered) {
 				struct gtt_range_scan s;
+				bool added[NP];
 				int ret = 0;
 
 				for (int i = nall - 1; i > 0; i--) {	/* shuffle */
@@ -953,10 +985,19 @@ static void scan_rounds(bool ordered, bool ranged)
 					all[i] = all[j];
 					all[j] = t;
 				}
+				memset(added, 0, sizeof(added));
 				assert_int_equal(gtt_range_scan_init(&s, w.ra, &r), 0);
-				for (int i = 0; i < nall && ret == 0; i++)
+				for (int i = 0; i < nall && ret == 0; i++) {
+					int sl = slot_of(&w, all[i]), run[NP];
+
 					ret = gtt_range_scan_add(&s, all[i]);
-				assert_true(ret == 0 || ret == 1);
+					assert_true(ret == 0 || ret == 1);
+					/* drm_mm's scan_add_block: true at the first add
+					 * whose run, all evicted, lets the request fit. */
+					added[sl] = true;
+					assert_int_equal(fits_without(&w, &a, run, run_of(&w, added, sl, run)),
+							 ret == 1);
+				}
 				if (ret == 1)
 					assert_int_equal(gtt_range_scan_victims(&s, v, NP, &nv), 0);
 				gtt_range_scan_finish(&s);
