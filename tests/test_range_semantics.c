@@ -7,7 +7,8 @@
  * topdown/bottomup, insert in range, reserve, eviction scan with colour
  * and range limits, fragmentation; Mesa's vma tests: random alloc/free
  * against a model, alloc_high/alloc_low, nospan, heaps ending at 2^64,
- * alloc_addr), each checked here against a page map of our own that knows
+ * alloc_addr), under the guard page and under a driver's own wider
+ * colour rule, each checked here against a page map of our own that knows
  * nothing of the allocator's trees: a brute force over every page says
  * where a request may go, which hole is the lowest, the highest or the
  * smallest, and what is free.  The places where libgtt means to differ
