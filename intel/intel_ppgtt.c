@@ -176,6 +176,14 @@ static uint32_t pde_flags(const struct gtt_intel_platform *p)
 	return p->graphics_ver >= 2000 ? 0 : GTT_PTE_PAT(3);
 }
 
+/* The entry of a level-@level table pointing at its child @c (only page
+ * tables have a 64 KiB mode). */
+static uint64_t child_entry(const struct intel_ppgtt *pp, unsigned int level,
+			    const struct pt *c)
+{
+	return (c->mode != PT_4K ? pp->pt64k_bits : pp->table_bits[level]) | c->dma;
+}
+
 int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 		     uint64_t scratch_dma, const struct intel_pt_mem *mem)
 {
@@ -228,11 +236,8 @@ int intel_ppgtt_init(struct intel_ppgtt *pp, const struct gtt_intel_platform *p,
 			mem_free(pd);
 			break;
 		}
-		uint64_t e;
-
 		pp->root.child[i] = pd;
-		gtt_intel_ppgtt_encode(pp->fmt, 2, pd->dma, pp->pde_flags, &e);
-		put_entry(pp, &pp->root, i, e);
+		put_entry(pp, &pp->root, i, child_entry(pp, 2, pd));
 	}
 	if (err) {
 		intel_ppgtt_fini(pp);
@@ -775,14 +780,6 @@ static void plan_undo(struct intel_ppgtt *pp, struct edit *ed)
 			mem_free(s->child);
 		}
 	}
-}
-
-/* The entry of a level-@level table pointing at its child @c (only page
- * tables have a 64 KiB mode). */
-static uint64_t child_entry(const struct intel_ppgtt *pp, unsigned int level,
-			    const struct pt *c)
-{
-	return (c->mode != PT_4K ? pp->pt64k_bits : pp->table_bits[level]) | c->dma;
 }
 
 static void link_table(struct intel_ppgtt *pp, struct step *s)
