@@ -19,7 +19,13 @@
  *  - alloc: the same churn through the bare range allocator, no vm: code
  *           that shares nothing between the threads but malloc, as a
  *           reference for what the machine gives (the caches and memory
- *           the two CPUs share).
+ *           the two CPUs share);
+ *  - chase: no library at all: each thread follows a random cycle through
+ *           a private array of 64-byte lines (--chase-kib, default 1024:
+ *           about a vm's working set at 1000 live vmas), CHASE_LOADS
+ *           dependent loads per "pair": what the machine gives two
+ *           threads whose work is cache misses on data they do not share,
+ *           the ceiling of the other rows on this machine.
  *
  * Each thread measures its wall time (CLOCK_MONOTONIC) and its CPU time
  * (CLOCK_THREAD_CPUTIME_ID) over the same loop, and its voluntary and
@@ -56,10 +62,11 @@
 #define SZ_2M (2ull << 20)
 #define BATCH 8u
 #define MAX_ROUNDS 15
+#define CHASE_LOADS 10u
 
-enum workload { W_SYNC, W_ASYNC, W_PPGTT, W_ALLOC, W_COUNT };
+enum workload { W_SYNC, W_ASYNC, W_PPGTT, W_ALLOC, W_CHASE, W_COUNT };
 
-static const char *const workload_name[W_COUNT] = { "sync", "async", "ppgtt", "alloc" };
+static const char *const workload_name[W_COUNT] = { "sync", "async", "ppgtt", "alloc", "chase" };
 
 struct world {
 	struct gtt_backend *be;
@@ -68,9 +75,19 @@ struct world {
 	gtt_vma_t *vmas;
 	struct gtt_range_alloc *ra;	/* alloc: the bare allocator */
 	struct gtt_range_node **nodes;
+	struct line *lines;		/* chase: the private cycle */
+	size_t nlines, at;
 	size_t live;
 	uint64_t context, seqno;	/* the "GPU" fences of the async loop */
 };
+
+/* One cache line of the chase's cycle. */
+struct line {
+	size_t next;
+	char pad[64 - sizeof(size_t)];
+};
+
+static size_t chase_kib = 1024;
 
 /* What one thread measured over its loop. */
 struct sample {
@@ -146,6 +163,24 @@ static void world_init(struct world *w, enum workload wl, size_t live)
 	const struct gtt_range_request req = { .size = PAGE };
 
 	w->live = live;
+	if (wl == W_CHASE) {
+		uint64_t seed = 777;
+
+		w->nlines = chase_kib * 1024 / sizeof(struct line);
+		w->lines = aligned_alloc(64, w->nlines * sizeof(struct line));
+		if (!w->lines)
+			die("chase array");
+		/* Sattolo's shuffle: one cycle through every line. */
+		for (size_t i = 0; i < w->nlines; i++)
+			w->lines[i].next = i;
+		for (size_t i = w->nlines - 1; i > 0; i--) {
+			size_t j = bench_rng(&seed) % i, t = w->lines[i].next;
+
+			w->lines[i].next = w->lines[j].next;
+			w->lines[j].next = t;
+		}
+		return;
+	}
 	if (wl == W_ALLOC) {
 		w->nodes = calloc(live, sizeof(*w->nodes));
 		if (!w->nodes || gtt_range_alloc_create(PAGE, size, PAGE, 0, &w->ra))
@@ -188,6 +223,10 @@ static void world_init(struct world *w, enum workload wl, size_t live)
 
 static void world_fini(struct world *w)
 {
+	if (w->lines) {
+		free(w->lines);
+		return;
+	}
 	if (w->ra) {
 		gtt_range_alloc_destroy(w->ra);	/* frees the nodes */
 		free(w->nodes);
@@ -251,9 +290,22 @@ static void churn_alloc(struct world *w, uint64_t pairs, uint64_t *seed)
 	}
 }
 
+/* Dependent loads through the private cycle: the machine's ceiling. */
+static void churn_chase(struct world *w, uint64_t pairs)
+{
+	size_t at = w->at;
+
+	for (uint64_t i = 0; i < pairs * CHASE_LOADS; i++)
+		at = w->lines[at].next;
+	w->at = at;	/* read by nobody, but the loads cannot be dropped */
+	__asm__ volatile("" : : "r"(at) : "memory");
+}
+
 static void churn(struct world *w, enum workload wl, uint64_t pairs, uint64_t *seed)
 {
-	if (wl == W_ALLOC)
+	if (wl == W_CHASE)
+		churn_chase(w, pairs);
+	else if (wl == W_ALLOC)
 		churn_alloc(w, pairs, seed);
 	else if (wl == W_ASYNC)
 		churn_async(w, pairs, seed);
@@ -432,7 +484,8 @@ static const char help[] =
 	"two vms in two threads at once (each its own vm, backend, executor).\n"
 	"Workloads: sync (mock), async (async unbinds, the executor clears),\n"
 	"ppgtt (mock Intel PPGTT), alloc (the bare range allocator: the\n"
-	"machine's reference).  Prints pairs/s of one and two threads, the\n"
+	"machine's reference), chase (no library: dependent loads through a\n"
+	"private array per thread, the machine's ceiling).  Prints pairs/s of one and two threads, the\n"
 	"ratio two/one by wall time and by CPU time, ns of CPU per pair, each\n"
 	"thread's CPU/wall (< 0.9: the machine was busy), the CPUs other\n"
 	"processes used meanwhile (/proc/stat) and the two-thread runs'\n"
@@ -442,7 +495,8 @@ static const char help[] =
 	"  --rounds N  rounds of one then two threads (default 5, at most 15);\n"
 	"              the medians of the rounds in which every thread had its\n"
 	"              CPU (c/w >= 0.9) are printed too\n"
-	"  --only W    one workload: sync, async, ppgtt or alloc\n"
+	"  --only W    one workload: sync, async, ppgtt, alloc or chase\n"
+	"  --chase-kib N  the chase's array per thread, KiB (default 1024)\n"
 	"  --threads N only the runs with N (1 or 2) threads, no figures: for\n"
 	"              perf record";
 
@@ -473,6 +527,8 @@ int main(int argc, char **argv)
 			live = strtoull(val, NULL, 0);
 		} else if (!strcmp(o, "--pairs")) {
 			pairs = strtoull(val, NULL, 0);
+		} else if (!strcmp(o, "--chase-kib")) {
+			chase_kib = strtoull(val, NULL, 0);
 		} else if (!strcmp(o, "--rounds")) {
 			rounds = atoi(val);
 		} else if (!strcmp(o, "--threads")) {
@@ -499,9 +555,10 @@ int main(int argc, char **argv)
 		pairs = 2000;
 		rounds = 1;
 	}
-	if (live < BATCH || pairs < BATCH || rounds < 1 || rounds > MAX_ROUNDS) {
-		fprintf(stderr, "bench-scale: need --live and --pairs >= %u, --rounds 1..%d\n",
-			BATCH, MAX_ROUNDS);
+	if (live < BATCH || pairs < BATCH || rounds < 1 || rounds > MAX_ROUNDS ||
+	    chase_kib < 1 || chase_kib > (1u << 22)) {
+		fprintf(stderr, "bench-scale: need --live and --pairs >= %u, --rounds 1..%d, --chase-kib 1..%u\n",
+			BATCH, MAX_ROUNDS, 1u << 22);
 		return 2;
 	}
 	pairs -= pairs % BATCH;
