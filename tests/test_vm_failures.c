@@ -177,6 +177,46 @@ static void test_failed_clear_inline(void **state)
 	assert_int_equal(freed2, 1);
 }
 
+/* Borrowed pages (their owner frees the memory once an unbind returns 0):
+ * asked for an async unbind, the clear still runs in the call; when it
+ * fails the call says so, the entries still reach the memory and the
+ * destructor waits until the quarantine's retry has cleared them. */
+static void test_failed_clear_borrowed(void **state)
+{
+	struct gtt_bind_info at = fixed_at(VA, 0);
+	struct gtt_fence *uf = NULL;
+	struct fixture f;
+	int freed = 0;
+	gtt_vma_t a;
+
+	(void)state;
+	fixture_init(&f, VA, VM_SIZE, 0);
+	a = counted_vma(f.vm, 0xa0000000, 2, GTT_PAGES_BORROWED, &freed);
+	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
+	assert_int_equal(gtt_mock_fail_calls(f.be, 1, UINT64_MAX, -EIO), 0);
+	assert_int_equal(gtt_vma_unbind(f.vm, a, GTT_UNBIND_ASYNC, &uf), -EIO);
+	assert_non_null(strstr(gtt_last_error(), "clear failed"));
+	assert_int_equal(gtt_fence_status(uf), -EIO);
+	assert_int_equal(gtt_vma_destroy(f.vm, a), 0);	/* it was unbound */
+	assert_int_equal(freed, 0);
+	assert_true(range_valid(&f, VA, 2, true));
+	assert_int_equal(mock_entry(&f, VA + PAGE).addr, 0xa0000000 + PAGE);
+	/* Every later call retries the clear; while it fails, still held. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(stats(&f).quarantined, 1);
+		assert_int_equal(freed, 0);
+		assert_true(range_valid(&f, VA, 2, true));
+	}
+	/* Once the clear succeeds: cleared, then released. */
+	assert_int_equal(gtt_mock_fail_call(f.be, 0, 0), 0);
+	assert_int_equal(stats(&f).quarantined, 0);
+	assert_true(range_valid(&f, VA, 2, false));
+	assert_int_equal(freed, 1);
+	gtt_fence_put(uf);
+	fixture_fini(&f);
+	assert_int_equal(freed, 1);
+}
+
 /* Item 3, deferred: the clear runs on the executor after the GPU work and
  * fails; a bind placed there meanwhile is ordered after it, succeeds, and
  * its write is what makes the old pages unreachable. */
@@ -902,6 +942,7 @@ int main(void)
 		T(test_failed_deferred_bind_restores_scratch),
 		T(test_failed_cleanup_quarantines),
 		T(test_failed_clear_inline),
+		T(test_failed_clear_borrowed),
 		T(test_failed_deferred_clear_overwritten),
 		T(test_failed_deferred_clear_retried),
 		T(test_destroy_releases_quarantine),

@@ -9,9 +9,13 @@
  * gtt_pages_set_destructor() tells the owner when that moment has come.
  *
  * Pages created with %GTT_PAGES_BORROWED describe memory whose lifetime the
- * library cannot extend (the caller frees it as soon as unbind returns).
+ * library cannot extend (the caller frees it as soon as unbind returns 0).
  * Unbinding them is always synchronous, as in the seed patch, where async
- * unbind needs refcounted pages.
+ * unbind needs refcounted pages.  An unbind (or gtt_vma_destroy()) that
+ * returns the PTE clear's error has not made the memory unreachable: the
+ * entries may still map it, so it must stay allocated until the pages'
+ * destructor runs (the quarantine of gtt/vm.h: a later call's retry of
+ * the clear succeeded, or gtt_vm_destroy() let go of it).
  *
  * Three kinds of memory can stand behind a page list: DMA pages (what a
  * PTE backend writes into entries: the mock, VFIO), given as segments
