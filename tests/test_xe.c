@@ -292,6 +292,58 @@ static void test_create_oom(void **state)
 	fake_xe_fini(&f);
 }
 
+/*
+ * The device's minimum bind alignment comes from the config query at
+ * creation (64 KiB on DG2, 4 KiB on TGL and BMG); the query failing, or
+ * answering a size the backend cannot take, fails creation with nothing
+ * left behind.  Fails without the query (DG2 would read 4 KiB).
+ */
+static void test_create_queries_alignment(void **state)
+{
+	static const struct fake_xe_platform *plats[] = { &fake_xe_tgl, &fake_xe_dg2, &fake_xe_bmg };
+	static const uint64_t align[] = { 0x1000, 0x10000, 0x1000 };
+	struct fake_xe f;
+	struct xe_sys sys;
+	struct gtt_watcher *w;
+	struct gtt_backend *be;
+
+	(void)state;
+	assert_int_equal(gtt_watcher_create(&w), 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		fake_xe_init(&f, plats[i]);
+		sys = fake_xe_sys(&f);
+		assert_int_equal(xe_backend_create(FAKE_XE_FD, NULL, w, &sys, &be), 0);
+		assert_int_equal(xe_of(be)->min_align, align[i]);
+		assert_int_equal(f.refusals, 0);
+		gtt_backend_destroy(be);
+		fake_xe_fini(&f);
+	}
+	for (unsigned int nth = 1; nth <= 2; nth++) {	/* the size, then the reply */
+		fake_xe_init(&f, &fake_xe_dg2);
+		sys = fake_xe_sys(&f);
+		fake_xe_fail(&f, DRM_IOCTL_XE_DEVICE_QUERY, nth, EIO);
+		assert_int_equal(xe_backend_create(FAKE_XE_FD, NULL, w, &sys, &be), -EIO);
+		has("DRM_IOCTL_XE_DEVICE_QUERY");
+		assert_int_equal(f.vms_live + f.queues_live + f.syncobjs_live, 0);
+		fake_xe_fini(&f);
+	}
+	/* A dry run asks nothing and assumes 4 KiB. */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+		struct gtt_xe_config cfg = { .dry_run = out };
+
+		assert_int_equal(gtt_xe_backend_create(-1, &cfg, NULL, &be), 0);
+		assert_int_equal(xe_of(be)->min_align, 0x1000);
+		gtt_backend_destroy(be);
+		fclose(out);
+		assert_null(strstr(text, "DEVICE_QUERY"));
+		free(text);
+	}
+	gtt_watcher_destroy(w);
+}
+
 /* ---- what each op becomes ---- */
 
 static void test_map_bo(void **state)
@@ -435,6 +487,64 @@ static void test_refused_before_the_kernel(void **state)
 	gtt_fence_put(cpu);
 	gtt_pages_put(dma);
 	gtt_pages_put(bo);
+	xt_fini(&t);
+}
+
+/*
+ * DG2: a map of a VRAM object (GTT_PTE_LOCAL_MEM) whose address, range or
+ * object offset (the page list's own included) is not 64 KiB aligned is
+ * refused by the backend with a message naming the rule, no ioctl made;
+ * aligned, it goes through; on TGL (4 KiB minimum) the flag changes
+ * nothing.  Fails without the backend's check (the kernel would refuse
+ * with FR_BO_64K, and the message would not say why).
+ */
+static void test_vram_64k_before_the_kernel(void **state)
+{
+	struct xt t;
+	uint32_t bo;
+	struct gtt_pages *p, *shifted;
+	struct gtt_backend_op op;
+	struct gtt_fence *done;
+	unsigned int calls;
+
+	(void)state;
+	xt_init(&t, &fake_xe_dg2);
+	bo = fake_xe_bo(&t.f, 0x40000, true);
+	p = bo_pages(bo, 0, 0x40000);
+	shifted = bo_pages(bo, PAGE, 0x20000);
+	calls = t.f.calls;
+	op = map_op(0x101000, 0x10000, p, 0, GTT_PTE_LOCAL_MEM);
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EINVAL);
+	has("op 0 (map at 0x101000");
+	has("0x10000-byte pages");
+	has("xe_vm_bind_ioctl_validate_bo");
+	op = map_op(0x100000, 0x11000, p, 0, GTT_PTE_LOCAL_MEM);
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EINVAL);
+	op = map_op(0x100000, 0x10000, p, PAGE, GTT_PTE_LOCAL_MEM);
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EINVAL);
+	op = map_op(0x100000, 0x10000, shifted, 0, GTT_PTE_LOCAL_MEM);
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EINVAL);
+	has("object offset 0x1000");
+	assert_null(done);
+	assert_int_equal(t.f.calls, calls);
+	op = map_op(0x100000, 0x20000, p, 0x10000, GTT_PTE_LOCAL_MEM);
+	submit_ok(&t, &op, 1);
+	assert_int_equal(pte_at(&t, 0x110000).offset, 0x20000);
+	/* NULL mappings have no object: no rule. */
+	op = map_op(0x201000, PAGE, NULL, 0, GTT_PTE_NULL | GTT_PTE_LOCAL_MEM);
+	submit_ok(&t, &op, 1);
+	no_refusals(&t);
+	gtt_pages_put(p);
+	gtt_pages_put(shifted);
+	xt_fini(&t);
+
+	xt_init(&t, &fake_xe_tgl);
+	bo = fake_xe_bo(&t.f, 0x10000, false);
+	p = bo_pages(bo, 0, 0x10000);
+	op = map_op(0x101000, PAGE, p, PAGE, GTT_PTE_LOCAL_MEM);
+	submit_ok(&t, &op, 1);
+	no_refusals(&t);
+	gtt_pages_put(p);
 	xt_fini(&t);
 }
 
@@ -1034,6 +1144,9 @@ static int raw_case(struct raw *r, enum fake_xe_rule rule)
 	struct drm_syncobj_timeline_array ta = { .handles = (uintptr_t)&h, .points = (uintptr_t)&pt,
 						 .count_handles = 1 };
 	struct drm_xe_vm_bind_op two[2];
+	uint64_t reply[8];
+	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_CONFIG,
+					  .data = (uintptr_t)reply };
 
 	switch (rule) {
 	case FR_VMC_EXTENSIONS: vc.extensions = 1; goto vmc;
@@ -1139,6 +1252,19 @@ static int raw_case(struct raw *r, enum fake_xe_rule rule)
 	case FR_SO_TRANSFER_NO_FENCE: tr.src_point = 3; return fake_xe_ioctl(&r->f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
 	case FR_SO_COUNT: sa.count_handles = 0; return fake_xe_ioctl(&r->f, DRM_IOCTL_SYNCOBJ_SIGNAL, &sa);
 	case FR_SO_SIGNAL_FLAGS: ta.flags = 1; return fake_xe_ioctl(&r->f, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &ta);
+	case FR_REMAP_64K:		/* 4 KiB out of a 64 KiB VRAM mapping */
+		*o = (struct drm_xe_vm_bind_op){ .op = DRM_XE_VM_BIND_OP_MAP, .obj = r->vram_bo,
+						 .addr = 0x100000, .range = 16 * PAGE };
+		r->b.num_syncs = 0;
+		assert_int_equal(fake_xe_ioctl(&r->f, DRM_IOCTL_XE_VM_BIND, &r->b), 0);
+		raw_op(r, UNMAP);
+		o->addr = 0x101000;
+		o->range = PAGE;
+		break;
+	case FR_QUERY_MBZ: dq.reserved[0] = 1; goto dq;
+	case FR_QUERY_UNKNOWN: dq.query = DRM_XE_DEVICE_QUERY_ENGINES; goto dq;
+	case FR_QUERY_SIZE: dq.size = 8; goto dq;
+	dq:	return fake_xe_ioctl(&r->f, DRM_IOCTL_XE_DEVICE_QUERY, &dq);
 	case FR_WEDGED: fake_xe_wedge(&r->f); break;
 	case FR_GONE: r->f.gone = true; break;
 	case FR_INJECTED: fake_xe_fail(&r->f, DRM_IOCTL_XE_VM_BIND, 1, ENOSPC); break;
@@ -1153,7 +1279,8 @@ static int raw_case(struct raw *r, enum fake_xe_rule rule)
 static const struct fake_xe_platform *raw_platform(enum fake_xe_rule rule)
 {
 	switch (rule) {
-	case FR_GEM_SIZE_64K: case FR_BO_64K: case FR_GEM_VRAM_WB: return &fake_xe_dg2;
+	case FR_GEM_SIZE_64K: case FR_BO_64K: case FR_GEM_VRAM_WB: case FR_REMAP_64K:
+		return &fake_xe_dg2;
 	case FR_OP_PAT_RESERVED: case FR_OP_USERPTR_COH: case FR_BO_COH_WB:
 	case FR_VMC_SCRATCH_FAULT: case FR_VMC_FAULT_NO_LR: return &fake_xe_lnl;
 	default: return &fake_xe_tgl;
@@ -1264,10 +1391,12 @@ int main(void)
 		cmocka_unit_test(test_create_config),
 		cmocka_unit_test(test_create_failures),
 		cmocka_unit_test(test_create_oom),
+		cmocka_unit_test(test_create_queries_alignment),
 		cmocka_unit_test(test_map_bo),
 		cmocka_unit_test(test_map_userptr_null_unmap),
 		cmocka_unit_test(test_batch_vector),
 		cmocka_unit_test(test_refused_before_the_kernel),
+		cmocka_unit_test(test_vram_64k_before_the_kernel),
 		cmocka_unit_test(test_page_array_refused),
 		cmocka_unit_test(test_errors_name_ioctl_and_op),
 		cmocka_unit_test(test_wedged),

@@ -7,6 +7,8 @@
  * dependencies the kernel waits for itself reaching it as in-syncs.
  */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <fcntl.h>
@@ -317,6 +319,222 @@ static void test_vm_kernel_refuses(void **state)
 	xv_fini(&t);
 }
 
+/* gtt_vm_dump()'s text: what the vm's bookkeeping holds (malloc'd). */
+static char *dump(struct xv *t)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	assert_non_null(mem);
+	assert_int_equal(gtt_vm_dump(t->vm, mem), 0);
+	fclose(mem);
+	return text;
+}
+
+#define K64 0x10000ull
+
+/* Run the executor and wait for the vm to be idle. */
+static void settle(struct xv *t)
+{
+	gtt_executor_run_all(t->ex);
+	assert_int_equal(gtt_vm_wait_idle(t->vm, 5 * S), 0);
+}
+
+/* A bound sparse vma of @size bytes at @at. */
+static gtt_vma_t sparse_at(struct xv *t, uint64_t size, uint64_t at)
+{
+	struct gtt_bind_info bi = fixed_at(at, 0);
+	gtt_vma_t sv;
+
+	assert_int_equal(gtt_vma_create_sparse(t->vm, size, NULL, &sv), 0);
+	assert_int_equal(gtt_vma_bind(t->vm, sv, &bi, NULL), 0);
+	return sv;
+}
+
+/* Unbind and destroy @sv: the kernel maps nothing any more. */
+static void sparse_drop(struct xv *t, gtt_vma_t sv)
+{
+	assert_int_equal(gtt_vma_unbind(t->vm, sv, 0, NULL), 0);
+	settle(t);
+	assert_int_equal(fake_xe_extents(&t->f, t->vm_id), 0);
+	gtt_vma_destroy(t->vm, sv);
+}
+
+/*
+ * DG2 binds VRAM objects in 64 KiB pages and cannot split such a mapping
+ * inside one (Linux 6.12: the REMAP's rebind of the kept part fails in
+ * xe_pt_stage_bind_entry()).  A mapping marked GTT_PTE_LOCAL_MEM is held to
+ * that before anything changes: a 4 KiB unmap, or a map, cutting it inside
+ * a 64 KiB page, or a batch whose later op would, is -EINVAL with a
+ * message, and neither the vm's bookkeeping nor the kernel changed; cuts at
+ * 64 KiB boundaries go through and the kernel splits.  Fails without the
+ * vm's granule check (the kernel refuses: FR_REMAP_64K, and the cut part's
+ * pages end up quarantined) or without the backend's config query.
+ */
+static void test_vm_64k_cut(void **state)
+{
+	struct xv t;
+	uint32_t vram, sys;
+	struct gtt_pages *pv, *ps;
+	gtt_vma_t sv;
+	uint64_t base = VA0 + 0x200000;
+	struct gtt_map_info mi = { .pte_flags = GTT_PTE_LOCAL_MEM };
+	char *before, *after;
+
+	(void)state;
+	xv_init(&t, &fake_xe_dg2);
+	vram = fake_xe_bo(&t.f, 4 * K64, true);
+	sys = fake_xe_bo(&t.f, 4 * K64, false);
+	pv = bo_pages(vram, 0, 4 * K64);
+	ps = bo_pages(sys, 0, 4 * K64);
+	sv = sparse_at(&t, 8 * K64, base);
+	/* Misaligned in itself: refused before the kernel (which would too). */
+	mi.pages = pv;
+	assert_int_equal(gtt_vma_map(t.vm, sv, PAGE, K64, &mi, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "0x10000-byte pages"));
+	assert_int_equal(gtt_vma_map(t.vm, sv, 0, 2 * K64, &mi, NULL), 0);
+	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 1);
+
+	before = dump(&t);
+	/* 4 KiB out of it: refused, nothing changed. */
+	assert_int_equal(gtt_vma_unmap(t.vm, sv, PAGE, PAGE, NULL, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "gtt_vma_unmap: ops[0] would split a mapping at 0x301000"));
+	assert_non_null(strstr(gtt_last_error(), "0x10000-byte pages"));
+	/* A map of system memory over 4 KiB of it cuts it too. */
+	mi = (struct gtt_map_info){ .pages = ps };
+	assert_int_equal(gtt_vma_map(t.vm, sv, K64 + PAGE, PAGE, &mi, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "would split a mapping at 0x311000"));
+	/* A batch whose second op cuts what its first maps. */
+	{
+		struct gtt_map_op ops[2] = {
+			{ .kind = GTT_OP_MAP, .vma = sv, .offset = 4 * K64, .size = K64,
+			  .pages = pv, .pte_flags = GTT_PTE_LOCAL_MEM },
+			{ .kind = GTT_OP_UNMAP, .vma = sv, .offset = 4 * K64 + PAGE, .size = PAGE },
+		};
+
+		assert_int_equal(gtt_vm_map_batch(t.vm, ops, 2, NULL, NULL), -EINVAL);
+		assert_non_null(strstr(gtt_last_error(), "ops[1] would split"));
+	}
+	after = dump(&t);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 1);
+	assert_int_equal(pte_at(&t, base + PAGE).obj, vram);
+	assert_int_equal(t.f.refusals, 0);		/* the kernel was never asked */
+
+	/* What was mapped and unmapped whole in a batch is no cut. */
+	{
+		struct gtt_map_op ops[3] = {
+			{ .kind = GTT_OP_MAP, .vma = sv, .offset = 4 * K64, .size = K64,
+			  .pages = pv, .pte_flags = GTT_PTE_LOCAL_MEM },
+			{ .kind = GTT_OP_UNMAP, .vma = sv, .offset = 4 * K64, .size = K64 },
+			{ .kind = GTT_OP_MAP, .vma = sv, .offset = 4 * K64 + PAGE, .size = PAGE,
+			  .pages = ps },
+		};
+
+		assert_int_equal(gtt_vm_map_batch(t.vm, ops, 3, NULL, NULL), 0);
+		assert_int_equal(pte_at(&t, base + 4 * K64 + PAGE).obj, sys);
+	}
+	/* At a 64 KiB boundary the kernel splits. */
+	assert_int_equal(gtt_vma_unmap(t.vm, sv, K64, K64, NULL, NULL), 0);
+	settle(&t);
+	assert_int_equal(pte_at(&t, base + PAGE).obj, vram);
+	assert_int_equal(pte_at(&t, base + K64).kind, FAKE_PTE_NONE);
+	/* System memory splits anywhere. */
+	mi = (struct gtt_map_info){ .pages = ps };
+	assert_int_equal(gtt_vma_map(t.vm, sv, 6 * K64, K64, &mi, NULL), 0);
+	assert_int_equal(gtt_vma_unmap(t.vm, sv, 6 * K64 + PAGE, PAGE, NULL, NULL), 0);
+	settle(&t);
+	assert_int_equal(pte_at(&t, base + 6 * K64 + PAGE).kind, FAKE_PTE_NONE);
+	assert_int_equal(pte_at(&t, base + 6 * K64 + 2 * PAGE).obj, sys);
+	sparse_drop(&t, sv);
+	gtt_pages_put(pv);
+	gtt_pages_put(ps);
+	xv_fini(&t);
+}
+
+/*
+ * Battlemage (Xe2) has no 64 KiB rule (xe_pci.c: NEED64K is Xe_HPG's and
+ * Xe_HPC's): the same 4 KiB unmap of a VRAM mapping goes through and the
+ * kernel splits it.  Fails if the granule were applied on every device
+ * with VRAM.
+ */
+static void test_vm_bmg_splits_vram(void **state)
+{
+	struct xv t;
+	uint32_t vram;
+	struct gtt_pages *pv;
+	gtt_vma_t sv;
+	uint64_t base = VA0 + 0x200000;
+	struct gtt_map_info mi = { .pte_flags = GTT_PTE_LOCAL_MEM | GTT_PTE_PAT(1) };
+
+	(void)state;
+	xv_init(&t, &fake_xe_bmg);
+	vram = fake_xe_bo(&t.f, 2 * K64, true);
+	pv = bo_pages(vram, 0, 2 * K64);
+	mi.pages = pv;
+	sv = sparse_at(&t, 2 * K64, base);
+	assert_int_equal(gtt_vma_map(t.vm, sv, PAGE, K64, &mi, NULL), 0);
+	assert_int_equal(gtt_vma_unmap(t.vm, sv, 2 * PAGE, PAGE, NULL, NULL), 0);
+	settle(&t);
+	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 2);
+	assert_int_equal(pte_at(&t, base + 2 * PAGE).kind, FAKE_PTE_NONE);
+	assert_int_equal(pte_at(&t, base + 3 * PAGE).offset, 2 * PAGE);
+	sparse_drop(&t, sv);
+	gtt_pages_put(pv);
+	xv_fini(&t);
+}
+
+static void count_free(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/*
+ * The same cut without GTT_PTE_LOCAL_MEM: libgtt cannot know the object is
+ * in VRAM, the kernel refuses the VM_BIND (FR_REMAP_64K) and does nothing.
+ * The call fails with -EINVAL; the kernel still maps all of it, so the vm
+ * keeps the cut part's pages (quarantine) past the sparse vma's unbind and
+ * releases them when the vm goes.  Fails if the pages went with the
+ * refused cut, or never.
+ */
+static void test_vm_kernel_refuses_cut(void **state)
+{
+	struct xv t;
+	uint32_t vram;
+	struct gtt_pages *pv;
+	gtt_vma_t sv;
+	uint64_t base = VA0 + 0x200000;
+	struct gtt_map_info mi = { 0 };
+	int freed = 0;
+
+	(void)state;
+	xv_init(&t, &fake_xe_dg2);
+	vram = fake_xe_bo(&t.f, 2 * K64, true);
+	pv = bo_pages(vram, 0, 2 * K64);
+	assert_int_equal(gtt_pages_set_destructor(pv, count_free, &freed), 0);
+	mi.pages = pv;
+	sv = sparse_at(&t, 2 * K64, base);
+	assert_int_equal(gtt_vma_map(t.vm, sv, 0, K64, &mi, NULL), 0);
+	gtt_pages_put(pv);				/* the vm's now */
+	assert_int_equal(gtt_vma_unmap(t.vm, sv, PAGE, PAGE, NULL, NULL), -EINVAL);
+	assert_int_equal(t.f.last_rule, FR_REMAP_64K);
+	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 1);
+	assert_int_equal(pte_at(&t, base + PAGE).obj, vram);	/* still mapped */
+	gtt_executor_run_all(t.ex);
+	assert_int_equal(freed, 0);
+	sparse_drop(&t, sv);
+	gtt_executor_run_all(t.ex);
+	/* A queue backend's failed cut is known clear once a bind there is
+	 * written, or when the vm goes (quarantine.c): still held. */
+	assert_int_equal(freed, 0);
+	t.f.refusals = 0;		/* the one refusal was the point */
+	xv_fini(&t);
+	assert_int_equal(freed, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +543,9 @@ int main(void)
 		cmocka_unit_test(test_vm_sparse),
 		cmocka_unit_test(test_vm_dep_passes_through),
 		cmocka_unit_test(test_vm_kernel_refuses),
+		cmocka_unit_test(test_vm_64k_cut),
+		cmocka_unit_test(test_vm_bmg_splits_vram),
+		cmocka_unit_test(test_vm_kernel_refuses_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -20,6 +20,16 @@
  * platform's table (userptr needs a coherent index).  Page lists of DMA
  * segments cannot be mapped (-EOPNOTSUPP): the kernel owns the memory.
  *
+ * %GTT_PTE_LOCAL_MEM marks a mapping of a GEM object that may live in VRAM.
+ * On a device whose minimum bind alignment (DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT,
+ * read at creation) is 64 KiB — DG2 and PVC, not Xe2 — the kernel binds
+ * such objects only in 64 KiB pages and cannot split such a mapping inside
+ * one (checked against Linux 6.12 xe_vm.c and xe_pt.c).  Marked, such a
+ * mapping is held to that before anything changes: a map that is not
+ * 64 KiB aligned (address, size, pages offset), or a map or unmap of a
+ * sparse vma that would cut it inside a 64 KiB page, fails with -EINVAL
+ * and a message.  Unmarked, the kernel's own -EINVAL comes back instead.
+ *
  * Dependencies the kernel can wait for itself (@can_wait) are: the
  * backend's own earlier results, passed as their timeline point, and any
  * fence that carries a sync_file (gtt_fence_export_sync_file() would give
