@@ -617,6 +617,74 @@ static void test_errors_name_ioctl_and_op(void **state)
 	xt_fini(&t);
 }
 
+/*
+ * An interrupted call (EINTR, EAGAIN: a signal arrived, the kernel undid
+ * what it began — xe_vm_bind_ioctl() unwinds its ops and signals nothing)
+ * is made again with the same arguments, as libdrm's drmIoctl() does: each
+ * ioctl of a submit with an imported dependency interrupted once, the
+ * batch is taken once, waits for the dependency, signals, and leaves no
+ * temporary syncobj behind.  Creation's ioctls too.  Fails without the
+ * restart (the errno would come back).
+ */
+static void test_interrupted_calls_restart(void **state)
+{
+	static const unsigned long reqs[] = { DRM_IOCTL_XE_VM_BIND, DRM_IOCTL_SYNCOBJ_CREATE,
+					      DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE,
+					      DRM_IOCTL_SYNCOBJ_TRANSFER,
+					      DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD };
+	static const unsigned long create[] = { DRM_IOCTL_XE_DEVICE_QUERY, DRM_IOCTL_XE_VM_CREATE,
+						DRM_IOCTL_XE_EXEC_QUEUE_CREATE,
+						DRM_IOCTL_SYNCOBJ_CREATE };
+	static const int errs[] = { EINTR, EAGAIN };
+
+	(void)state;
+	for (unsigned int i = 0; i < 5; i++) {
+		for (unsigned int k = 0; k < 2; k++) {
+			struct xt t;
+			struct ext e = ext_fence();
+			struct gtt_backend_op op = map_op(0x100000, PAGE, NULL, 0, GTT_PTE_NULL);
+			struct gtt_fence *done;
+			unsigned int binds;
+
+			xt_init(&t, &fake_xe_tgl);
+			binds = t.f.binds_ok;
+			fake_xe_fail(&t.f, reqs[i], 1, errs[k]);
+			assert_int_equal(submit(&t, &op, 1, &e.fence, 1, &done), 0);
+			assert_int_equal(t.f.refused[FR_INJECTED], 1);
+			assert_int_equal(t.f.binds_ok, binds + 1);
+			assert_int_equal(t.f.syncobjs_live, 2);	/* the temporary one went */
+			assert_int_equal(gtt_fence_wait(done, 20000000), -ETIME);
+			ext_signal(&e);
+			fake_xe_poll(&t.f);
+			assert_int_equal(gtt_fence_wait(done, 5 * S), 0);
+			assert_int_equal(gtt_fence_status(done), 1);
+			assert_int_equal(pte_at(&t, 0x100000).kind, FAKE_PTE_NULL);
+			gtt_fence_put(done);
+			assert_int_equal(t.f.refusals, 1);	/* only the injected one */
+			xt_fini(&t);
+			ext_fini(&e);
+		}
+	}
+	for (unsigned int i = 0; i < 4; i++) {
+		struct fake_xe f;
+		struct xe_sys sys;
+		struct gtt_watcher *w;
+		struct gtt_backend *be;
+
+		fake_xe_init(&f, &fake_xe_dg2);
+		sys = fake_xe_sys(&f);
+		assert_int_equal(gtt_watcher_create(&w), 0);
+		fake_xe_fail(&f, create[i], 1, EINTR);
+		assert_int_equal(xe_backend_create(FAKE_XE_FD, NULL, w, &sys, &be), 0);
+		assert_int_equal(f.refusals, 1);
+		assert_int_equal(xe_of(be)->min_align, 0x10000);
+		gtt_backend_destroy(be);
+		assert_int_equal(f.vms_live + f.queues_live + f.syncobjs_live, 0);
+		gtt_watcher_destroy(w);
+		fake_xe_fini(&f);
+	}
+}
+
 /* A wedged GPU: batches pending fail on their fence, later ones at once. */
 static void test_wedged(void **state)
 {
@@ -1399,6 +1467,7 @@ int main(void)
 		cmocka_unit_test(test_vram_64k_before_the_kernel),
 		cmocka_unit_test(test_page_array_refused),
 		cmocka_unit_test(test_errors_name_ioctl_and_op),
+		cmocka_unit_test(test_interrupted_calls_restart),
 		cmocka_unit_test(test_wedged),
 		cmocka_unit_test(test_export_failure_fails_the_fence),
 		cmocka_unit_test(test_sync_file_dep_passes_through),
