@@ -521,6 +521,7 @@ static void test_vm_kernel_refuses_cut(void **state)
 	gtt_pages_put(pv);				/* the vm's now */
 	assert_int_equal(gtt_vma_unmap(t.vm, sv, PAGE, PAGE, NULL, NULL), -EINVAL);
 	assert_int_equal(t.f.last_rule, FR_REMAP_64K);
+	assert_non_null(strstr(gtt_last_error(), "refused the batch: xe submit: DRM_IOCTL_XE_VM_BIND failed"));
 	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 1);
 	assert_int_equal(pte_at(&t, base + PAGE).obj, vram);	/* still mapped */
 	gtt_executor_run_all(t.ex);
@@ -535,6 +536,76 @@ static void test_vm_kernel_refuses_cut(void **state)
 	assert_int_equal(freed, 1);
 }
 
+/*
+ * The VM_BIND of each kind of vm call refused by the kernel (ENOMEM,
+ * ENOSPC, EINVAL, EBUSY: the kernel did nothing) comes back from the
+ * synchronous call as that errno, and the vm stays usable: a refused bind
+ * leaves the range free to bind again (nothing leaked in the allocator),
+ * a refused map leaves the kernel's table as it was and can be redone, a
+ * refused unmap leaves the mapping in the kernel and its pages held until
+ * the vm goes; no syncobj is left behind and every page list is released
+ * at the end.  EINTR is restarted: the call succeeds.
+ */
+static void test_vm_kernel_errors(void **state)
+{
+	static const int errs[] = { ENOMEM, ENOSPC, EINVAL, EBUSY, EINTR };
+
+	(void)state;
+	for (unsigned int i = 0; i < 5; i++) {
+		int err = errs[i] == EINTR ? 0 : -errs[i];
+		struct xv t;
+		uint32_t bo;
+		struct gtt_pages *p;
+		gtt_vma_t h, sv;
+		struct gtt_bind_info bi = fixed_at(VA0, 0);
+		struct gtt_map_info mi = { 0 };
+		int freed = 0;
+
+		xv_init(&t, &fake_xe_tgl);
+		bo = fake_xe_bo(&t.f, 16 * PAGE, false);
+		p = bo_pages(bo, 0, 16 * PAGE);
+		assert_int_equal(gtt_pages_set_destructor(p, count_free, &freed), 0);
+		/* A bind. */
+		assert_int_equal(gtt_vma_create(t.vm, p, NULL, &h), 0);
+		fake_xe_fail(&t.f, DRM_IOCTL_XE_VM_BIND, 1, errs[i]);
+		assert_int_equal(gtt_vma_bind(t.vm, h, &bi, NULL), err);
+		assert_int_equal(fake_xe_extents(&t.f, t.vm_id), !err);
+		if (err) {
+			assert_non_null(strstr(gtt_last_error(), "DRM_IOCTL_XE_VM_BIND failed, op 0 of 1 (MAP at 0x100000"));
+			(void)gtt_vma_unbind(t.vm, h, 0, NULL);
+			settle(&t);
+			assert_int_equal(gtt_vma_bind(t.vm, h, &bi, NULL), 0);
+		}
+		assert_int_equal(pte_at(&t, VA0).obj, bo);
+		assert_int_equal(gtt_vma_unbind(t.vm, h, 0, NULL), 0);
+		settle(&t);
+		assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 0);
+		/* A map, then an unmap, of a sparse vma at the same place. */
+		sv = sparse_at(&t, 16 * PAGE, VA0);
+		mi.pages = p;
+		fake_xe_fail(&t.f, DRM_IOCTL_XE_VM_BIND, 1, errs[i]);
+		assert_int_equal(gtt_vma_map(t.vm, sv, 0, 8 * PAGE, &mi, NULL), err);
+		if (err)
+			assert_non_null(strstr(gtt_last_error(), "gtt_vma_map: backend 'xe' refused the batch: xe submit: DRM_IOCTL_XE_VM_BIND failed, op 0 of 1 (MAP at 0x100000"));
+		assert_int_equal(fake_xe_extents(&t.f, t.vm_id), !err);
+		assert_int_equal(gtt_vma_map(t.vm, sv, 0, 8 * PAGE, &mi, NULL), 0);
+		assert_int_equal(pte_at(&t, VA0 + PAGE).obj, bo);
+		fake_xe_fail(&t.f, DRM_IOCTL_XE_VM_BIND, 1, errs[i]);
+		assert_int_equal(gtt_vma_unmap(t.vm, sv, PAGE, PAGE, NULL, NULL), err);
+		if (err)
+			assert_non_null(strstr(gtt_last_error(), "refused the batch: xe submit: DRM_IOCTL_XE_VM_BIND failed, op 0 of 1 (UNMAP at 0x101000"));
+		assert_int_equal(pte_at(&t, VA0 + PAGE).kind, err ? FAKE_PTE_BO : FAKE_PTE_NONE);
+		sparse_drop(&t, sv);
+		assert_int_equal(gtt_vma_destroy(t.vm, h), 0);
+		gtt_pages_put(p);
+		settle(&t);
+		assert_int_equal(t.f.syncobjs_live, 2);
+		t.f.refusals = 0;	/* the injected ones */
+		xv_fini(&t);
+		assert_int_equal(freed, 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -546,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_vm_64k_cut),
 		cmocka_unit_test(test_vm_bmg_splits_vram),
 		cmocka_unit_test(test_vm_kernel_refuses_cut),
+		cmocka_unit_test(test_vm_kernel_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,6 +66,9 @@ struct map_batch {
 	struct gtt_fence *done;
 	struct gtt_fence_cb done_cb;
 	int dep_error;
+	char *why;			/* the backend's message when it refused
+					 * the batch (set before the fence
+					 * signals), or NULL */
 };
 
 static const struct gtt_fence_ops batch_fence_ops = { .name = "map batch" };
@@ -79,6 +82,7 @@ static void batch_free(struct gtt_fence *f)
 	mem_free(mb->pool);
 	mem_free(mb->acts);
 	mem_free(mb->bops);
+	mem_free(mb->why);
 	mem_free(mb);
 }
 
@@ -404,6 +408,13 @@ static bool batch_submit(struct map_batch *mb, int dep_error)
 	deps = await_passed(&mb->aw, &nd);
 	err = backend_submit(vm->be, mb->bops, n, deps, nd, &mb->done);
 	if (err) {
+		/* Its message is this thread's: keep it for the caller (best
+		 * effort; without memory the caller gets the errno's name). */
+		size_t len = strlen(gtt_last_error()) + 1;
+
+		mb->why = mem_alloc(len);
+		if (mb->why)
+			memcpy(mb->why, gtt_last_error(), len);
 		batch_queue_end(mb, err);
 		return true;
 	}
@@ -897,7 +908,10 @@ static int batch(struct gtt_vm *vm, const struct gtt_map_op *given, size_t count
 	if (wait) {
 		executor_wait_fence(vm->ex, f);
 		err = gtt_fence_status(f) < 0 ? gtt_fence_status(f) : 0;
-		if (err)
+		if (err && mb->why)
+			set_error(err, "%s: backend '%s' refused the batch: %s", who,
+				  gtt_backend_name(vm->be), mb->why);
+		else if (err)
 			set_error(err, "%s: a dependency, a clear or a PTE write failed (%s)",
 				  who, gtt_strerror(err));
 	}
