@@ -1088,6 +1088,38 @@ static void test_platform_rules(void **state)
 	xt_fini(&t);
 }
 
+/*
+ * An object imported from another device's dma-buf has no CPU caching mode
+ * of its own; Linux 6.12's xe_vm_bind_ioctl_validate_bo() then asks for a
+ * coherent PAT index, as for a write-back object: on Xe2 index 0 is
+ * refused with -EINVAL, named by ioctl and op, a coherent one (1) maps.
+ * The backend passes the caller's index; the fake refuses by
+ * FR_BO_COH_IMPORT (fails if the fake took any index for such an object).
+ */
+static void test_imported_object_needs_coherent_pat(void **state)
+{
+	struct xt t;
+	struct gtt_pages *p;
+	struct gtt_backend_op op;
+	struct gtt_fence *done;
+	uint32_t bo;
+
+	(void)state;
+	xt_init(&t, &fake_xe_lnl);
+	bo = fake_xe_bo_import(&t.f, 16 * PAGE);
+	p = bo_pages(bo, 0, 16 * PAGE);
+	op = map_op(0x100000, 16 * PAGE, p, 0, GTT_PTE_PAT(0));
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EINVAL);
+	assert_int_equal(t.f.last_rule, FR_BO_COH_IMPORT);
+	has("DRM_IOCTL_XE_VM_BIND failed, op 0 of 1 (MAP at 0x100000");
+	assert_null(done);
+	op.pte_flags = GTT_PTE_PAT(1);
+	submit_ok(&t, &op, 1);
+	assert_int_equal(pte_at(&t, 0x100000).obj, bo);
+	gtt_pages_put(p);
+	xt_fini(&t);
+}
+
 /* ---- the dry run ---- */
 
 static void test_dry_run(void **state)
@@ -1245,6 +1277,8 @@ static int raw_case(struct raw *r, enum fake_xe_rule rule)
 	case FR_GEM_HANDLE: g.handle = 3; goto gem;
 	case FR_GEM_SIZE: g.size = 100; goto gem;
 	case FR_GEM_SIZE_64K: g.placement = 2; g.cpu_caching = DRM_XE_GEM_CPU_CACHING_WC; g.size = PAGE; goto gem;
+	case FR_GEM_VISIBLE: g.flags = DRM_XE_GEM_CREATE_FLAG_NEEDS_VISIBLE_VRAM; goto gem;
+	case FR_GEM_SCANOUT_WB: g.flags = DRM_XE_GEM_CREATE_FLAG_SCANOUT; goto gem;
 	case FR_GEM_CACHING: g.cpu_caching = 0; goto gem;
 	case FR_GEM_VRAM_WB: g.placement = 2; goto gem;
 	case FR_GEM_VM: g.vm_id = 77; goto gem;
@@ -1286,6 +1320,7 @@ static int raw_case(struct raw *r, enum fake_xe_rule rule)
 	case FR_BO_TOO_SMALL: o->obj_offset = 14 * PAGE; break;
 	case FR_BO_64K: o->obj = r->vram_bo; o->addr = 0x101000; break;
 	case FR_BO_COH_WB: o->pat_index = 0; break;
+	case FR_BO_COH_IMPORT: o->obj = fake_xe_bo_import(&r->f, 16 * PAGE); o->pat_index = 0; break;
 	case FR_SYNC_FLAGS: r->s[0].flags = 2; break;
 	case FR_SYNC_RESERVED: r->s[0].reserved[0] = 1; break;
 	case FR_SYNC_LR_SIGNAL:
@@ -1349,7 +1384,7 @@ static const struct fake_xe_platform *raw_platform(enum fake_xe_rule rule)
 	switch (rule) {
 	case FR_GEM_SIZE_64K: case FR_BO_64K: case FR_GEM_VRAM_WB: case FR_REMAP_64K:
 		return &fake_xe_dg2;
-	case FR_OP_PAT_RESERVED: case FR_OP_USERPTR_COH: case FR_BO_COH_WB:
+	case FR_OP_PAT_RESERVED: case FR_OP_USERPTR_COH: case FR_BO_COH_WB: case FR_BO_COH_IMPORT:
 	case FR_VMC_SCRATCH_FAULT: case FR_VMC_FAULT_NO_LR: return &fake_xe_lnl;
 	default: return &fake_xe_tgl;
 	}
@@ -1478,6 +1513,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_unmap_all),
 		cmocka_unit_test(test_platform_rules),
+		cmocka_unit_test(test_imported_object_needs_coherent_pat),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_fake_rules),
 		cmocka_unit_test(test_fake_bad_fd),

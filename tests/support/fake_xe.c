@@ -37,8 +37,10 @@
  *   FR_GEM_HANDLE handle != 0 (l.2072); FR_GEM_SIZE 0 or not 4 KiB
  *   aligned (l.2075-2081); FR_GEM_SIZE_64K a VRAM object on a NEED64K
  *   platform whose size is not 64 KiB aligned (xe_bo.c l.1324-1339);
+ *   FR_GEM_VISIBLE NEEDS_VISIBLE_VRAM without a VRAM placement (l.2101);
  *   FR_GEM_CACHING cpu_caching 0 or unknown (l.2107); FR_GEM_VRAM_WB VRAM
- *   with write-back caching (l.2111); FR_GEM_VM unknown vm_id (l.2121).
+ *   with write-back caching (l.2111); FR_GEM_SCANOUT_WB a scanout object
+ *   with write-back caching (l.2115); FR_GEM_VM unknown vm_id (l.2121).
  * DRM_IOCTL_XE_VM_BIND, vm_bind_ioctl_check_args() (xe_vm.c l.2883):
  *   FR_BIND_PAD pad, pad2, reserved (l.2890); FR_BIND_EXTENSIONS (l.2894);
  *   FR_BIND_NUM_SYNCS > DRM_XE_MAX_SYNCS (l.2897); FR_BIND_VECTOR the
@@ -69,7 +71,10 @@
  *   range > size or obj_offset > size - range (l.3041); FR_BO_64K a VRAM
  *   object on a NEED64K platform with obj_offset, addr or range not 64 KiB
  *   aligned (l.3057); FR_BO_COH_WB a non-coherent PAT index on a
- *   write-back object (l.3067; checked for UNMAP_ALL too).
+ *   write-back object (l.3067; checked for UNMAP_ALL too); FR_BO_COH_IMPORT
+ *   a non-coherent PAT index on an object with no CPU caching mode of its
+ *   own, a dma-buf from another device (l.3071: the kernel assumes it may
+ *   be CPU-cached; fake_xe_bo_import() makes one).
  *   No binds (num_binds 0), or ops with nothing to do (an unmap of nothing),
  *   are not errors: the out-syncs signal after the in-syncs and the queue's
  *   earlier jobs (-ENODATA, l.3213, l.3254, l.3272).
@@ -272,8 +277,10 @@ static const struct { const char *name, *src; } rules[FR_RULES] = {
 	R(FR_GEM_HANDLE, "xe_bo.c:2072 xe_gem_create_ioctl"),
 	R(FR_GEM_SIZE, "xe_bo.c:2075 xe_gem_create_ioctl"),
 	R(FR_GEM_SIZE_64K, "xe_bo.c:1339 ___xe_bo_create_locked"),
+	R(FR_GEM_VISIBLE, "xe_bo.c:2101 xe_gem_create_ioctl"),
 	R(FR_GEM_CACHING, "xe_bo.c:2107 xe_gem_create_ioctl"),
 	R(FR_GEM_VRAM_WB, "xe_bo.c:2111 xe_gem_create_ioctl"),
+	R(FR_GEM_SCANOUT_WB, "xe_bo.c:2115 xe_gem_create_ioctl"),
 	R(FR_GEM_VM, "xe_bo.c:2121 xe_gem_create_ioctl"),
 	R(FR_BIND_PAD, "xe_vm.c:2890 vm_bind_ioctl_check_args"),
 	R(FR_BIND_EXTENSIONS, "xe_vm.c:2894 vm_bind_ioctl_check_args"),
@@ -307,6 +314,7 @@ static const struct { const char *name, *src; } rules[FR_RULES] = {
 	R(FR_BO_TOO_SMALL, "xe_vm.c:3041 xe_vm_bind_ioctl_validate_bo"),
 	R(FR_BO_64K, "xe_vm.c:3057 xe_vm_bind_ioctl_validate_bo"),
 	R(FR_BO_COH_WB, "xe_vm.c:3067 xe_vm_bind_ioctl_validate_bo"),
+	R(FR_BO_COH_IMPORT, "xe_vm.c:3071 xe_vm_bind_ioctl_validate_bo"),
 	R(FR_SYNC_FLAGS, "xe_sync.c:126 xe_sync_entry_parse"),
 	R(FR_SYNC_RESERVED, "xe_sync.c:127 xe_sync_entry_parse"),
 	R(FR_SYNC_LR_SIGNAL, "xe_sync.c:133 xe_sync_entry_parse"),
@@ -828,10 +836,14 @@ static int gem_create(struct fake_xe *f, struct drm_xe_gem_create *a)
 		return refuse(f, FR_GEM_HANDLE, EINVAL);
 	if (!a->size || (a->size & 0xfff))
 		return refuse(f, FR_GEM_SIZE, EINVAL);
+	if ((a->flags & DRM_XE_GEM_CREATE_FLAG_NEEDS_VISIBLE_VRAM) && !vram)
+		return refuse(f, FR_GEM_VISIBLE, EINVAL);
 	if (!a->cpu_caching || a->cpu_caching > DRM_XE_GEM_CPU_CACHING_WC)
 		return refuse(f, FR_GEM_CACHING, EINVAL);
 	if (vram && a->cpu_caching == DRM_XE_GEM_CPU_CACHING_WB)
 		return refuse(f, FR_GEM_VRAM_WB, EINVAL);
+	if ((a->flags & DRM_XE_GEM_CREATE_FLAG_SCANOUT) && a->cpu_caching == DRM_XE_GEM_CPU_CACHING_WB)
+		return refuse(f, FR_GEM_SCANOUT_WB, EINVAL);
 	if (a->vm_id && !vm_find(f, a->vm_id))
 		return refuse(f, FR_GEM_VM, ENOENT);
 	if (vram && f->plat->need64k && (a->size & 0xffff))
@@ -915,6 +927,8 @@ static int check_bo(struct fake_xe *f, const struct drm_xe_vm_bind_op *o)
 		return refuse(f, FR_BO_64K, EINVAL);
 	if (f->plat->coh[o->pat_index] == COH_NONE && b->caching == DRM_XE_GEM_CPU_CACHING_WB)
 		return refuse(f, FR_BO_COH_WB, EINVAL);
+	if (f->plat->coh[o->pat_index] == COH_NONE && !b->caching)
+		return refuse(f, FR_BO_COH_IMPORT, EINVAL);
 	return 0;
 }
 
@@ -1528,6 +1542,19 @@ uint32_t fake_xe_bo(struct fake_xe *f, uint64_t size, bool vram)
 	};
 
 	return fake_xe_ioctl(f, DRM_IOCTL_XE_GEM_CREATE, &g) ? 0 : g.handle;
+}
+
+uint32_t fake_xe_bo_import(struct fake_xe *f, uint64_t size)
+{
+	struct fake_xe_bo *b = zalloc(sizeof(*b));
+
+	pthread_mutex_lock(&f->lock);
+	b->handle = ++f->next_bo;
+	b->size = size;
+	b->next = f->bos;
+	f->bos = b;
+	pthread_mutex_unlock(&f->lock);
+	return b->handle;
 }
 
 unsigned int fake_xe_pending(struct fake_xe *f)

@@ -85,7 +85,8 @@ enum fake_xe_rule {
 	FR_QD_PAD, FR_QD_UNKNOWN,
 	/* GEM_CREATE */
 	FR_GEM_MBZ, FR_GEM_PLACEMENT, FR_GEM_FLAGS, FR_GEM_HANDLE, FR_GEM_SIZE,
-	FR_GEM_SIZE_64K, FR_GEM_CACHING, FR_GEM_VRAM_WB, FR_GEM_VM,
+	FR_GEM_SIZE_64K, FR_GEM_VISIBLE, FR_GEM_CACHING, FR_GEM_VRAM_WB,
+	FR_GEM_SCANOUT_WB, FR_GEM_VM,
 	/* VM_BIND: vm_bind_ioctl_check_args() */
 	FR_BIND_PAD, FR_BIND_EXTENSIONS, FR_BIND_NUM_SYNCS, FR_BIND_VECTOR,
 	FR_OP_PAT_RANGE, FR_OP_PAT_RESERVED, FR_OP_OP, FR_OP_FLAGS,
@@ -98,7 +99,7 @@ enum fake_xe_rule {
 	FR_BIND_QUEUE_UNKNOWN, FR_BIND_QUEUE_NOT_BIND, FR_BIND_VM_UNKNOWN,
 	FR_OP_VM_RANGE, FR_OP_OBJ_UNKNOWN,
 	/* xe_vm_bind_ioctl_validate_bo() */
-	FR_BO_TOO_SMALL, FR_BO_64K, FR_BO_COH_WB,
+	FR_BO_TOO_SMALL, FR_BO_64K, FR_BO_COH_WB, FR_BO_COH_IMPORT,
 	/* syncs: xe_sync_entry_parse() */
 	FR_SYNC_FLAGS, FR_SYNC_RESERVED, FR_SYNC_LR_SIGNAL, FR_SYNC_HANDLE_HIGH,
 	FR_SYNC_UNKNOWN, FR_SYNC_NO_FENCE, FR_SYNC_POINT_ZERO,
@@ -200,6 +201,9 @@ void fake_xe_wedge(struct fake_xe *f);
 
 /* A BO of @size bytes (in VRAM if @vram): its handle, or 0 if refused. */
 uint32_t fake_xe_bo(struct fake_xe *f, uint64_t size, bool vram);
+/* A BO of @size bytes imported from another device's dma-buf (PRIME): no
+ * CPU caching mode of its own (xe's bo->cpu_caching 0): its handle. */
+uint32_t fake_xe_bo_import(struct fake_xe *f, uint64_t size);
 /* Jobs waiting (all queues). */
 unsigned int fake_xe_pending(struct fake_xe *f);
 
