@@ -685,6 +685,74 @@ static void test_interrupted_calls_restart(void **state)
 	}
 }
 
+/* Open descriptors of this process. */
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/*
+ * Preparing the in-syncs fails: the temporary syncobj of dependency 0 or 1
+ * cannot be made (SYNCOBJ_CREATE) or cannot take the sync_file
+ * (FD_TO_HANDLE).  The submit returns that errno naming the call and the
+ * dependency, makes no VM_BIND, destroys the temporary syncobjs it made,
+ * closes the descriptors it duplicated and uses no timeline point.  Fails
+ * if a temporary syncobj or a descriptor were left, or the point skipped.
+ */
+static void test_in_sync_failures(void **state)
+{
+	static const unsigned long reqs[] = { DRM_IOCTL_SYNCOBJ_CREATE,
+					      DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE };
+	static const char *names[] = { "DRM_IOCTL_SYNCOBJ_CREATE for dependency",
+				       "DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE" };
+	struct xt t;
+	struct ext e[2] = { ext_fence(), ext_fence() };
+	struct gtt_fence *deps[2] = { e[0].fence, e[1].fence }, *done;
+	struct gtt_backend_op op = unmap_op(0x100000, PAGE);
+	char dep[32];
+	int fds;
+
+	(void)state;
+	xt_init(&t, &fake_xe_tgl);
+	fds = open_fds();
+	for (unsigned int r = 0; r < 2; r++) {
+		for (unsigned int nth = 1; nth <= 2; nth++) {
+			unsigned int binds = t.f.vm_binds;
+
+			fake_xe_fail(&t.f, reqs[r], nth, r ? EINVAL : ENOMEM);
+			assert_int_equal(submit(&t, &op, 1, deps, 2, &done), r ? -EINVAL : -ENOMEM);
+			assert_null(done);
+			has(names[r]);
+			snprintf(dep, sizeof(dep), "dependency %u", nth - 1);
+			has(dep);
+			assert_int_equal(t.f.vm_binds, binds);
+			assert_int_equal(t.f.syncobjs_live, 2);
+			/* The fake keeps each import's descriptor (its
+			 * fence's) until that signals: only those are left. */
+			assert_int_equal(open_fds(), fds + (int)t.f.imports);
+			assert_int_equal(gtt_xe_info(t.be, &t.info), 0);
+			assert_int_equal(t.info.point, 0);
+		}
+	}
+	t.f.refusals = 0;			/* the injected ones */
+	assert_int_equal(submit(&t, &op, 1, deps, 2, &done), 0);
+	assert_int_equal(t.f.last_syncs[2].timeline_value, 1);
+	ext_signal(&e[0]);
+	ext_signal(&e[1]);
+	fake_xe_poll(&t.f);
+	assert_int_equal(gtt_fence_wait(done, 5 * S), 0);
+	assert_int_equal(gtt_fence_status(done), 1);
+	gtt_fence_put(done);
+	no_refusals(&t);
+	xt_fini(&t);
+	ext_fini(&e[0]);
+	ext_fini(&e[1]);
+}
+
 /* A wedged GPU: batches pending fail on their fence, later ones at once. */
 static void test_wedged(void **state)
 {
@@ -1503,6 +1571,7 @@ int main(void)
 		cmocka_unit_test(test_page_array_refused),
 		cmocka_unit_test(test_errors_name_ioctl_and_op),
 		cmocka_unit_test(test_interrupted_calls_restart),
+		cmocka_unit_test(test_in_sync_failures),
 		cmocka_unit_test(test_wedged),
 		cmocka_unit_test(test_export_failure_fails_the_fence),
 		cmocka_unit_test(test_sync_file_dep_passes_through),
