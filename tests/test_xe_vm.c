@@ -487,6 +487,57 @@ static void test_vm_bmg_splits_vram(void **state)
 	xv_fini(&t);
 }
 
+/*
+ * DG2: a vma over a VRAM object marked GTT_PTE_LOCAL_MEM is placed at a
+ * multiple of 64 KiB even where a 4 KiB hole comes first, so the kernel
+ * takes it; a fixed offset or a size that is not a multiple is -EINVAL
+ * before any ioctl.  Fails without the vm raising the alignment (the
+ * kernel refuses the bind: FR_BO_64K).
+ */
+static void test_vm_64k_bind_placement(void **state)
+{
+	struct xv t;
+	uint32_t vram, sys;
+	struct gtt_pages *pv, *ps;
+	gtt_vma_t hs, hv;
+	struct gtt_bind_info bi = fixed_at(VA0, 0);
+	struct gtt_vma_info vi;
+	unsigned int binds;
+
+	(void)state;
+	xv_init(&t, &fake_xe_dg2);
+	vram = fake_xe_bo(&t.f, 2 * K64, true);
+	sys = fake_xe_bo(&t.f, PAGE, false);
+	pv = bo_pages(vram, 0, 2 * K64);
+	ps = bo_pages(sys, 0, PAGE);
+	assert_int_equal(gtt_vma_create(t.vm, ps, NULL, &hs), 0);
+	assert_int_equal(gtt_vma_bind(t.vm, hs, &bi, NULL), 0);	/* [VA0, +4K) */
+	assert_int_equal(gtt_vma_create(t.vm, pv, NULL, &hv), 0);
+	binds = t.f.vm_binds;
+	bi = fixed_at(VA0 + K64 + PAGE, 0);
+	bi.pte_flags = GTT_PTE_LOCAL_MEM;
+	assert_int_equal(gtt_vma_bind(t.vm, hv, &bi, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "0x10000-byte pages"));
+	bi = (struct gtt_bind_info){ .pte_flags = GTT_PTE_LOCAL_MEM, .size = K64 + PAGE };
+	assert_int_equal(gtt_vma_bind(t.vm, hv, &bi, NULL), -EINVAL);
+	assert_int_equal(t.f.vm_binds, binds);			/* no ioctl */
+	bi.size = 0;
+	assert_int_equal(gtt_vma_bind(t.vm, hv, &bi, NULL), 0);
+	assert_int_equal(gtt_vma_query(t.vm, hv, &vi), 0);
+	assert_true(vi.bound);
+	assert_int_equal(vi.offset % K64, 0);
+	assert_int_equal(pte_at(&t, vi.offset + PAGE).obj, vram);
+	assert_int_equal(gtt_vma_unbind(t.vm, hv, 0, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(t.vm, hs, 0, NULL), 0);
+	settle(&t);
+	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 0);
+	gtt_vma_destroy(t.vm, hv);
+	gtt_vma_destroy(t.vm, hs);
+	gtt_pages_put(pv);
+	gtt_pages_put(ps);
+	xv_fini(&t);
+}
+
 static void count_free(void *arg)
 {
 	(*(int *)arg)++;
@@ -616,6 +667,7 @@ int main(void)
 		cmocka_unit_test(test_vm_kernel_refuses),
 		cmocka_unit_test(test_vm_64k_cut),
 		cmocka_unit_test(test_vm_bmg_splits_vram),
+		cmocka_unit_test(test_vm_64k_bind_placement),
 		cmocka_unit_test(test_vm_kernel_refuses_cut),
 		cmocka_unit_test(test_vm_kernel_errors),
 	};

@@ -25,10 +25,11 @@
  * read at creation) is 64 KiB — DG2 and PVC, not Xe2 — the kernel binds
  * such objects only in 64 KiB pages and cannot split such a mapping inside
  * one (checked against Linux 6.12 xe_vm.c and xe_pt.c).  Marked, such a
- * mapping is held to that before anything changes: a map that is not
- * 64 KiB aligned (address, size, pages offset), or a map or unmap of a
- * sparse vma that would cut it inside a 64 KiB page, fails with -EINVAL
- * and a message.  Unmarked, the kernel's own -EINVAL comes back instead.
+ * mapping is held to that before anything changes: gtt_vma_bind() places
+ * it 64 KiB aligned; a fixed bind or a map that is not 64 KiB aligned
+ * (address, size, pages offset), or a map or unmap of a sparse vma that
+ * would cut it inside a 64 KiB page, fails with -EINVAL and a message.
+ * Unmarked, the kernel's own -EINVAL comes back instead.
  *
  * Dependencies the kernel can wait for itself (@can_wait) are: the
  * backend's own earlier results, passed as their timeline point, and any
