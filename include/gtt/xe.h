@@ -88,8 +88,10 @@ extern "C" {
  * struct gtt_xe_config - How to set up the xe VM and its bind queue.
  * @vm_flags: %GTT_XE_VM_SCRATCH_PAGE or 0.  (The kernel's long-running
  *	and fault modes refuse syncobj out-fences, which this backend needs.)
- * @gt_id: the GT whose VM_BIND engine takes the batches (0 on every
- *	single-tile part).
+ * @gt_id: a GT of the device (0 on every single-tile part).  The kernel
+ *	only checks that it exists: Linux 6.12 makes a VM_BIND queue on every
+ *	tile whatever it is (xe_exec_queue.c xe_exec_queue_create_ioctl()),
+ *	running on each tile's migration engine.
  * @dry_run: if not NULL, print each ioctl here instead of issuing it; see
  *	the DOC above.
  * @reserved: zero (see common.h).
