@@ -548,7 +548,8 @@ static void table_copy(struct table *dst, const struct table *src)
 	dst->ext = malloc((src->n ? src->n : 1) * sizeof(*dst->ext));
 	if (!dst->ext)
 		abort();
-	memcpy(dst->ext, src->ext, src->n * sizeof(*dst->ext));
+	if (src->n)
+		memcpy(dst->ext, src->ext, src->n * sizeof(*dst->ext));
 }
 
 /* One bind op applied to @t. */
