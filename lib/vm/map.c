@@ -619,9 +619,8 @@ static int batch_needs(struct gtt_vm *vm, const struct gtt_map_op *ops,
 		       size_t count, size_t *nacts, size_t *nfresh, size_t *nrec,
 		       const char *who)
 {
-	int err = 0;
-
 	bool *done = mem_zalloc(count ? count : 1);
+	int err = 0;
 
 	if (!done)
 		return -ENOMEM;
