@@ -7,6 +7,7 @@
  * dependencies the kernel waits for itself reaching it as in-syncs.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -538,6 +539,148 @@ static void test_vm_64k_bind_placement(void **state)
 	xv_fini(&t);
 }
 
+/* The random split test's picture of one 4 KiB page of its sparse vma. */
+struct cell {
+	unsigned int id;		/* the mapping (0: none) */
+	enum fake_xe_pte_kind kind;
+	uint32_t obj;
+	uint64_t offset;		/* in the object */
+	bool local;			/* marked GTT_PTE_LOCAL_MEM */
+};
+
+#define CELLS 256			/* 1 MiB: 16 pages of 64 KiB */
+
+/*
+ * Whether a batch of @n ops is refused on a 64 KiB device, applied to
+ * @c (a copy) in order: a LOCAL_MEM map not 64 KiB aligned, or a cut
+ * inside a 64 KiB page of a LOCAL_MEM mapping.
+ */
+static bool split_refused(struct cell *c, const struct gtt_map_op *ops, size_t n,
+			  const uint32_t *objs, unsigned int *next_id)
+{
+	for (size_t j = 0; j < n; j++) {
+		unsigned int s = (unsigned int)(ops[j].offset / PAGE);
+		unsigned int e = s + (unsigned int)(ops[j].size / PAGE);
+
+		if (ops[j].kind == GTT_OP_MAP && (ops[j].pte_flags & GTT_PTE_LOCAL_MEM) &&
+		    ((s | e | (unsigned int)(ops[j].pages_offset / PAGE)) % 16))
+			return true;
+	}
+	for (size_t j = 0; j < n; j++) {
+		unsigned int s = (unsigned int)(ops[j].offset / PAGE);
+		unsigned int e = s + (unsigned int)(ops[j].size / PAGE);
+
+		if (s > 0 && c[s].id && c[s - 1].id == c[s].id && c[s].local && s % 16)
+			return true;
+		if (e < CELLS && c[e].id && c[e - 1].id == c[e].id && c[e].local && e % 16)
+			return true;
+		++*next_id;
+		for (unsigned int k = s; k < e; k++) {
+			if (ops[j].kind == GTT_OP_UNMAP) {
+				c[k] = (struct cell){ 0 };
+				continue;
+			}
+			c[k] = (struct cell){ .id = *next_id, .local = ops[j].pte_flags & GTT_PTE_LOCAL_MEM };
+			if (ops[j].pte_flags & GTT_PTE_NULL) {
+				c[k].kind = FAKE_PTE_NULL;
+			} else {
+				c[k].kind = FAKE_PTE_BO;
+				c[k].obj = objs[ops[j].pages == NULL ? 0 : (ops[j].pte_flags & GTT_PTE_LOCAL_MEM) ? 1 : 0];
+				c[k].offset = ops[j].pages_offset + (uint64_t)(k - s) * PAGE;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * Random batches of maps (VRAM marked GTT_PTE_LOCAL_MEM, system memory,
+ * NULL) and unmaps at 4 KiB and 64 KiB offsets on DG2, against a picture
+ * of the pages that knows the rule: the vm refuses exactly the batches the
+ * picture refuses (-EINVAL, nothing changed), the kernel (the fake, which
+ * checks cuts on its own view of the VM) refuses none of the others, and
+ * after each batch the kernel's table is the picture.  Fails if the vm's
+ * check lets a cut through (the fake refuses it) or refuses a batch the
+ * kernel takes.
+ */
+static void test_vm_random_64k_splits(void **state)
+{
+	struct xv t;
+	uint32_t objs[2];
+	struct gtt_pages *pv, *ps;
+	gtt_vma_t sv;
+	uint64_t base = VA0 + 0x200000, seed = 0x64c0ffee;
+	struct cell pic[CELLS] = { 0 }, copy[CELLS];
+	unsigned int next_id = 0, refused = 0, taken = 0, cuts = 0;
+
+	(void)state;
+	xv_init(&t, &fake_xe_dg2);
+	objs[0] = fake_xe_bo(&t.f, CELLS * PAGE + PAGE, false);
+	objs[1] = fake_xe_bo(&t.f, CELLS * PAGE + K64, true);
+	ps = bo_pages(objs[0], 0, CELLS * PAGE + PAGE);
+	pv = bo_pages(objs[1], 0, CELLS * PAGE + K64);
+	sv = sparse_at(&t, CELLS * PAGE, base);
+	for (unsigned int iter = 0; iter < 1500; iter++) {
+		struct gtt_map_op ops[3];
+		size_t n = 1 + rng_below(&seed, 3);
+		bool expect;
+		int err;
+
+		for (size_t j = 0; j < n; j++) {
+			unsigned int what = (unsigned int)rng_below(&seed, 7);
+			uint64_t s = rng_below(&seed, CELLS), len = 1 + rng_below(&seed, 48);
+
+			if (rng_below(&seed, 2)) {	/* on 64 KiB pages */
+				s &= ~15ull;
+				len = (len + 15) & ~15ull;
+			}
+			if (s + len > CELLS)
+				len = CELLS - s;
+			ops[j] = (struct gtt_map_op){ .vma = sv, .offset = s * PAGE, .size = len * PAGE,
+						      .kind = what < 2 ? GTT_OP_UNMAP : GTT_OP_MAP };
+			if (what >= 2 && what < 5) {
+				ops[j].pages = pv;
+				ops[j].pte_flags = GTT_PTE_LOCAL_MEM;
+				ops[j].pages_offset = rng_below(&seed, 10) ? 0 : PAGE;
+			} else if (what == 5) {
+				ops[j].pages = ps;
+				ops[j].pages_offset = rng_below(&seed, 2) * PAGE;
+			} else if (what == 6) {
+				ops[j].pte_flags = GTT_PTE_NULL;
+			}
+		}
+		memcpy(copy, pic, sizeof(pic));
+		expect = split_refused(copy, ops, n, objs, &next_id);
+		err = gtt_vm_map_batch(t.vm, ops, n, NULL, NULL);
+		if (err != (expect ? -EINVAL : 0))
+			fail_msg("batch %u: %d, expected %d (%s)", iter, err, expect ? -EINVAL : 0,
+				 gtt_last_error());
+		if (expect) {
+			refused++;
+			cuts += strstr(gtt_last_error(), "would split") != NULL;
+			continue;
+		}
+		taken++;
+		memcpy(pic, copy, sizeof(pic));
+		settle(&t);
+		for (unsigned int k = 0; k < CELLS; k++) {
+			struct fake_xe_pte e = pte_at(&t, base + (uint64_t)k * PAGE);
+
+			if (e.kind != pic[k].kind || (e.kind == FAKE_PTE_BO &&
+						      (e.obj != pic[k].obj || e.offset != pic[k].offset)))
+				fail_msg("batch %u: page %u maps kind %d obj %u offset 0x%" PRIx64
+					 ", expected kind %d obj %u offset 0x%" PRIx64, iter, k, e.kind,
+					 e.obj, e.offset, pic[k].kind, pic[k].obj, pic[k].offset);
+		}
+	}
+	assert_true(refused > 100 && taken > 100 && cuts > 50);
+	assert_int_equal(t.f.refusals, 0);
+	sparse_drop(&t, sv);
+	gtt_pages_put(pv);
+	gtt_pages_put(ps);
+	xv_fini(&t);
+}
+
 static void count_free(void *arg)
 {
 	(*(int *)arg)++;
@@ -668,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_vm_64k_cut),
 		cmocka_unit_test(test_vm_bmg_splits_vram),
 		cmocka_unit_test(test_vm_64k_bind_placement),
+		cmocka_unit_test(test_vm_random_64k_splits),
 		cmocka_unit_test(test_vm_kernel_refuses_cut),
 		cmocka_unit_test(test_vm_kernel_errors),
 	};
