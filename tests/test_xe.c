@@ -292,6 +292,58 @@ static void test_create_oom(void **state)
 	fake_xe_fini(&f);
 }
 
+/*
+ * The device's minimum bind alignment comes from the config query at
+ * creation (64 KiB on DG2, 4 KiB on TGL and BMG); the query failing, or
+ * answering a size the backend cannot take, fails creation with nothing
+ * left behind.  Fails without the query (DG2 would read 4 KiB).
+ */
+static void test_create_queries_alignment(void **state)
+{
+	static const struct fake_xe_platform *plats[] = { &fake_xe_tgl, &fake_xe_dg2, &fake_xe_bmg };
+	static const uint64_t align[] = { 0x1000, 0x10000, 0x1000 };
+	struct fake_xe f;
+	struct xe_sys sys;
+	struct gtt_watcher *w;
+	struct gtt_backend *be;
+
+	(void)state;
+	assert_int_equal(gtt_watcher_create(&w), 0);
+	for (unsigned int i = 0; i < 3; i++) {
+		fake_xe_init(&f, plats[i]);
+		sys = fake_xe_sys(&f);
+		assert_int_equal(xe_backend_create(FAKE_XE_FD, NULL, w, &sys, &be), 0);
+		assert_int_equal(xe_of(be)->min_align, align[i]);
+		assert_int_equal(f.refusals, 0);
+		gtt_backend_destroy(be);
+		fake_xe_fini(&f);
+	}
+	for (unsigned int nth = 1; nth <= 2; nth++) {	/* the size, then the reply */
+		fake_xe_init(&f, &fake_xe_dg2);
+		sys = fake_xe_sys(&f);
+		fake_xe_fail(&f, DRM_IOCTL_XE_DEVICE_QUERY, nth, EIO);
+		assert_int_equal(xe_backend_create(FAKE_XE_FD, NULL, w, &sys, &be), -EIO);
+		has("DRM_IOCTL_XE_DEVICE_QUERY");
+		assert_int_equal(f.vms_live + f.queues_live + f.syncobjs_live, 0);
+		fake_xe_fini(&f);
+	}
+	/* A dry run asks nothing and assumes 4 KiB. */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+		struct gtt_xe_config cfg = { .dry_run = out };
+
+		assert_int_equal(gtt_xe_backend_create(-1, &cfg, NULL, &be), 0);
+		assert_int_equal(xe_of(be)->min_align, 0x1000);
+		gtt_backend_destroy(be);
+		fclose(out);
+		assert_null(strstr(text, "DEVICE_QUERY"));
+		free(text);
+	}
+	gtt_watcher_destroy(w);
+}
+
 /* ---- what each op becomes ---- */
 
 static void test_map_bo(void **state)
@@ -439,6 +491,64 @@ static void test_refused_before_the_kernel(void **state)
 }
 
 /*
+ * DG2: a map of a VRAM object (GTT_PTE_LOCAL_MEM) whose address, range or
+ * object offset (the page list's own included) is not 64 KiB aligned is
+ * refused by the backend with a message naming the rule, no ioctl made;
+ * aligned, it goes through; on TGL (4 KiB minimum) the flag changes
+ * nothing.  Fails without the backend's check (the kernel would refuse
+ * with FR_BO_64K, and the message would not say why).
+ */
+static void test_vram_64k_before_the_kernel(void **state)
+{
+	struct xt t;
+	uint32_t bo;
+	struct gtt_pages *p, *shifted;
+	struct gtt_backend_op op;
+	struct gtt_fence *done;
+	unsigned int calls;
+
+	(void)state;
+	xt_init(&t, &fake_xe_dg2);
+	bo = fake_xe_bo(&t.f, 0x40000, true);
+	p = bo_pages(bo, 0, 0x40000);
+	shifted = bo_pages(bo, PAGE, 0x20000);
+	calls = t.f.calls;
+	op = map_op(0x101000, 0x10000, p, 0, GTT_PTE_LOCAL_MEM);
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EINVAL);
+	has("op 0 (map at 0x101000");
+	has("0x10000-byte pages");
+	has("xe_vm_bind_ioctl_validate_bo");
+	op = map_op(0x100000, 0x11000, p, 0, GTT_PTE_LOCAL_MEM);
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EINVAL);
+	op = map_op(0x100000, 0x10000, p, PAGE, GTT_PTE_LOCAL_MEM);
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EINVAL);
+	op = map_op(0x100000, 0x10000, shifted, 0, GTT_PTE_LOCAL_MEM);
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EINVAL);
+	has("object offset 0x1000");
+	assert_null(done);
+	assert_int_equal(t.f.calls, calls);
+	op = map_op(0x100000, 0x20000, p, 0x10000, GTT_PTE_LOCAL_MEM);
+	submit_ok(&t, &op, 1);
+	assert_int_equal(pte_at(&t, 0x110000).offset, 0x20000);
+	/* NULL mappings have no object: no rule. */
+	op = map_op(0x201000, PAGE, NULL, 0, GTT_PTE_NULL | GTT_PTE_LOCAL_MEM);
+	submit_ok(&t, &op, 1);
+	no_refusals(&t);
+	gtt_pages_put(p);
+	gtt_pages_put(shifted);
+	xt_fini(&t);
+
+	xt_init(&t, &fake_xe_tgl);
+	bo = fake_xe_bo(&t.f, 0x10000, false);
+	p = bo_pages(bo, 0, 0x10000);
+	op = map_op(0x101000, PAGE, p, PAGE, GTT_PTE_LOCAL_MEM);
+	submit_ok(&t, &op, 1);
+	no_refusals(&t);
+	gtt_pages_put(p);
+	xt_fini(&t);
+}
+
+/*
  * A page array (gtt_pages_create_array()) is DMA memory too: refused the
  * same way, with no ioctl, as the message says.  Fails if xe took it for
  * a GEM object or user memory.
@@ -505,6 +615,142 @@ static void test_errors_name_ioctl_and_op(void **state)
 	assert_int_equal(t.info.point, 1);
 	assert_int_equal(t.f.unordered_points, 0);
 	xt_fini(&t);
+}
+
+/*
+ * An interrupted call (EINTR, EAGAIN: a signal arrived, the kernel undid
+ * what it began — xe_vm_bind_ioctl() unwinds its ops and signals nothing)
+ * is made again with the same arguments, as libdrm's drmIoctl() does: each
+ * ioctl of a submit with an imported dependency interrupted once, the
+ * batch is taken once, waits for the dependency, signals, and leaves no
+ * temporary syncobj behind.  Creation's ioctls too.  Fails without the
+ * restart (the errno would come back).
+ */
+static void test_interrupted_calls_restart(void **state)
+{
+	static const unsigned long reqs[] = { DRM_IOCTL_XE_VM_BIND, DRM_IOCTL_SYNCOBJ_CREATE,
+					      DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE,
+					      DRM_IOCTL_SYNCOBJ_TRANSFER,
+					      DRM_IOCTL_SYNCOBJ_HANDLE_TO_FD };
+	static const unsigned long create[] = { DRM_IOCTL_XE_DEVICE_QUERY, DRM_IOCTL_XE_VM_CREATE,
+						DRM_IOCTL_XE_EXEC_QUEUE_CREATE,
+						DRM_IOCTL_SYNCOBJ_CREATE };
+	static const int errs[] = { EINTR, EAGAIN };
+
+	(void)state;
+	for (unsigned int i = 0; i < 5; i++) {
+		for (unsigned int k = 0; k < 2; k++) {
+			struct xt t;
+			struct ext e = ext_fence();
+			struct gtt_backend_op op = map_op(0x100000, PAGE, NULL, 0, GTT_PTE_NULL);
+			struct gtt_fence *done;
+			unsigned int binds;
+
+			xt_init(&t, &fake_xe_tgl);
+			binds = t.f.binds_ok;
+			fake_xe_fail(&t.f, reqs[i], 1, errs[k]);
+			assert_int_equal(submit(&t, &op, 1, &e.fence, 1, &done), 0);
+			assert_int_equal(t.f.refused[FR_INJECTED], 1);
+			assert_int_equal(t.f.binds_ok, binds + 1);
+			assert_int_equal(t.f.syncobjs_live, 2);	/* the temporary one went */
+			assert_int_equal(gtt_fence_wait(done, 20000000), -ETIME);
+			ext_signal(&e);
+			fake_xe_poll(&t.f);
+			assert_int_equal(gtt_fence_wait(done, 5 * S), 0);
+			assert_int_equal(gtt_fence_status(done), 1);
+			assert_int_equal(pte_at(&t, 0x100000).kind, FAKE_PTE_NULL);
+			gtt_fence_put(done);
+			assert_int_equal(t.f.refusals, 1);	/* only the injected one */
+			xt_fini(&t);
+			ext_fini(&e);
+		}
+	}
+	for (unsigned int i = 0; i < 4; i++) {
+		struct fake_xe f;
+		struct xe_sys sys;
+		struct gtt_watcher *w;
+		struct gtt_backend *be;
+
+		fake_xe_init(&f, &fake_xe_dg2);
+		sys = fake_xe_sys(&f);
+		assert_int_equal(gtt_watcher_create(&w), 0);
+		fake_xe_fail(&f, create[i], 1, EINTR);
+		assert_int_equal(xe_backend_create(FAKE_XE_FD, NULL, w, &sys, &be), 0);
+		assert_int_equal(f.refusals, 1);
+		assert_int_equal(xe_of(be)->min_align, 0x10000);
+		gtt_backend_destroy(be);
+		assert_int_equal(f.vms_live + f.queues_live + f.syncobjs_live, 0);
+		gtt_watcher_destroy(w);
+		fake_xe_fini(&f);
+	}
+}
+
+/* Open descriptors of this process. */
+static int open_fds(void)
+{
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/*
+ * Preparing the in-syncs fails: the temporary syncobj of dependency 0 or 1
+ * cannot be made (SYNCOBJ_CREATE) or cannot take the sync_file
+ * (FD_TO_HANDLE).  The submit returns that errno naming the call and the
+ * dependency, makes no VM_BIND, destroys the temporary syncobjs it made,
+ * closes the descriptors it duplicated and uses no timeline point.  Fails
+ * if a temporary syncobj or a descriptor were left, or the point skipped.
+ */
+static void test_in_sync_failures(void **state)
+{
+	static const unsigned long reqs[] = { DRM_IOCTL_SYNCOBJ_CREATE,
+					      DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE };
+	static const char *names[] = { "DRM_IOCTL_SYNCOBJ_CREATE for dependency",
+				       "DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE" };
+	struct xt t;
+	struct ext e[2] = { ext_fence(), ext_fence() };
+	struct gtt_fence *deps[2] = { e[0].fence, e[1].fence }, *done;
+	struct gtt_backend_op op = unmap_op(0x100000, PAGE);
+	char dep[32];
+	int fds;
+
+	(void)state;
+	xt_init(&t, &fake_xe_tgl);
+	fds = open_fds();
+	for (unsigned int r = 0; r < 2; r++) {
+		for (unsigned int nth = 1; nth <= 2; nth++) {
+			unsigned int binds = t.f.vm_binds;
+
+			fake_xe_fail(&t.f, reqs[r], nth, r ? EINVAL : ENOMEM);
+			assert_int_equal(submit(&t, &op, 1, deps, 2, &done), r ? -EINVAL : -ENOMEM);
+			assert_null(done);
+			has(names[r]);
+			snprintf(dep, sizeof(dep), "dependency %u", nth - 1);
+			has(dep);
+			assert_int_equal(t.f.vm_binds, binds);
+			assert_int_equal(t.f.syncobjs_live, 2);
+			/* The fake keeps each import's descriptor (its
+			 * fence's) until that signals: only those are left. */
+			assert_int_equal(open_fds(), fds + (int)t.f.imports);
+			assert_int_equal(gtt_xe_info(t.be, &t.info), 0);
+			assert_int_equal(t.info.point, 0);
+		}
+	}
+	t.f.refusals = 0;			/* the injected ones */
+	assert_int_equal(submit(&t, &op, 1, deps, 2, &done), 0);
+	assert_int_equal(t.f.last_syncs[2].timeline_value, 1);
+	ext_signal(&e[0]);
+	ext_signal(&e[1]);
+	fake_xe_poll(&t.f);
+	assert_int_equal(gtt_fence_wait(done, 5 * S), 0);
+	assert_int_equal(gtt_fence_status(done), 1);
+	gtt_fence_put(done);
+	no_refusals(&t);
+	xt_fini(&t);
+	ext_fini(&e[0]);
+	ext_fini(&e[1]);
 }
 
 /* A wedged GPU: batches pending fail on their fence, later ones at once. */
@@ -910,6 +1156,38 @@ static void test_platform_rules(void **state)
 	xt_fini(&t);
 }
 
+/*
+ * An object imported from another device's dma-buf has no CPU caching mode
+ * of its own; Linux 6.12's xe_vm_bind_ioctl_validate_bo() then asks for a
+ * coherent PAT index, as for a write-back object: on Xe2 index 0 is
+ * refused with -EINVAL, named by ioctl and op, a coherent one (1) maps.
+ * The backend passes the caller's index; the fake refuses by
+ * FR_BO_COH_IMPORT (fails if the fake took any index for such an object).
+ */
+static void test_imported_object_needs_coherent_pat(void **state)
+{
+	struct xt t;
+	struct gtt_pages *p;
+	struct gtt_backend_op op;
+	struct gtt_fence *done;
+	uint32_t bo;
+
+	(void)state;
+	xt_init(&t, &fake_xe_lnl);
+	bo = fake_xe_bo_import(&t.f, 16 * PAGE);
+	p = bo_pages(bo, 0, 16 * PAGE);
+	op = map_op(0x100000, 16 * PAGE, p, 0, GTT_PTE_PAT(0));
+	assert_int_equal(submit(&t, &op, 1, NULL, 0, &done), -EINVAL);
+	assert_int_equal(t.f.last_rule, FR_BO_COH_IMPORT);
+	has("DRM_IOCTL_XE_VM_BIND failed, op 0 of 1 (MAP at 0x100000");
+	assert_null(done);
+	op.pte_flags = GTT_PTE_PAT(1);
+	submit_ok(&t, &op, 1);
+	assert_int_equal(pte_at(&t, 0x100000).obj, bo);
+	gtt_pages_put(p);
+	xt_fini(&t);
+}
+
 /* ---- the dry run ---- */
 
 static void test_dry_run(void **state)
@@ -1034,6 +1312,9 @@ static int raw_case(struct raw *r, enum fake_xe_rule rule)
 	struct drm_syncobj_timeline_array ta = { .handles = (uintptr_t)&h, .points = (uintptr_t)&pt,
 						 .count_handles = 1 };
 	struct drm_xe_vm_bind_op two[2];
+	uint64_t reply[8];
+	struct drm_xe_device_query dq = { .query = DRM_XE_DEVICE_QUERY_CONFIG,
+					  .data = (uintptr_t)reply };
 
 	switch (rule) {
 	case FR_VMC_EXTENSIONS: vc.extensions = 1; goto vmc;
@@ -1064,6 +1345,8 @@ static int raw_case(struct raw *r, enum fake_xe_rule rule)
 	case FR_GEM_HANDLE: g.handle = 3; goto gem;
 	case FR_GEM_SIZE: g.size = 100; goto gem;
 	case FR_GEM_SIZE_64K: g.placement = 2; g.cpu_caching = DRM_XE_GEM_CPU_CACHING_WC; g.size = PAGE; goto gem;
+	case FR_GEM_VISIBLE: g.flags = DRM_XE_GEM_CREATE_FLAG_NEEDS_VISIBLE_VRAM; goto gem;
+	case FR_GEM_SCANOUT_WB: g.flags = DRM_XE_GEM_CREATE_FLAG_SCANOUT; goto gem;
 	case FR_GEM_CACHING: g.cpu_caching = 0; goto gem;
 	case FR_GEM_VRAM_WB: g.placement = 2; goto gem;
 	case FR_GEM_VM: g.vm_id = 77; goto gem;
@@ -1105,6 +1388,7 @@ static int raw_case(struct raw *r, enum fake_xe_rule rule)
 	case FR_BO_TOO_SMALL: o->obj_offset = 14 * PAGE; break;
 	case FR_BO_64K: o->obj = r->vram_bo; o->addr = 0x101000; break;
 	case FR_BO_COH_WB: o->pat_index = 0; break;
+	case FR_BO_COH_IMPORT: o->obj = fake_xe_bo_import(&r->f, 16 * PAGE); o->pat_index = 0; break;
 	case FR_SYNC_FLAGS: r->s[0].flags = 2; break;
 	case FR_SYNC_RESERVED: r->s[0].reserved[0] = 1; break;
 	case FR_SYNC_LR_SIGNAL:
@@ -1139,6 +1423,19 @@ static int raw_case(struct raw *r, enum fake_xe_rule rule)
 	case FR_SO_TRANSFER_NO_FENCE: tr.src_point = 3; return fake_xe_ioctl(&r->f, DRM_IOCTL_SYNCOBJ_TRANSFER, &tr);
 	case FR_SO_COUNT: sa.count_handles = 0; return fake_xe_ioctl(&r->f, DRM_IOCTL_SYNCOBJ_SIGNAL, &sa);
 	case FR_SO_SIGNAL_FLAGS: ta.flags = 1; return fake_xe_ioctl(&r->f, DRM_IOCTL_SYNCOBJ_TIMELINE_SIGNAL, &ta);
+	case FR_REMAP_64K:		/* 4 KiB out of a 64 KiB VRAM mapping */
+		*o = (struct drm_xe_vm_bind_op){ .op = DRM_XE_VM_BIND_OP_MAP, .obj = r->vram_bo,
+						 .addr = 0x100000, .range = 16 * PAGE };
+		r->b.num_syncs = 0;
+		assert_int_equal(fake_xe_ioctl(&r->f, DRM_IOCTL_XE_VM_BIND, &r->b), 0);
+		raw_op(r, UNMAP);
+		o->addr = 0x101000;
+		o->range = PAGE;
+		break;
+	case FR_QUERY_MBZ: dq.reserved[0] = 1; goto dq;
+	case FR_QUERY_UNKNOWN: dq.query = DRM_XE_DEVICE_QUERY_ENGINES; goto dq;
+	case FR_QUERY_SIZE: dq.size = 8; goto dq;
+	dq:	return fake_xe_ioctl(&r->f, DRM_IOCTL_XE_DEVICE_QUERY, &dq);
 	case FR_WEDGED: fake_xe_wedge(&r->f); break;
 	case FR_GONE: r->f.gone = true; break;
 	case FR_INJECTED: fake_xe_fail(&r->f, DRM_IOCTL_XE_VM_BIND, 1, ENOSPC); break;
@@ -1153,8 +1450,9 @@ static int raw_case(struct raw *r, enum fake_xe_rule rule)
 static const struct fake_xe_platform *raw_platform(enum fake_xe_rule rule)
 {
 	switch (rule) {
-	case FR_GEM_SIZE_64K: case FR_BO_64K: case FR_GEM_VRAM_WB: return &fake_xe_dg2;
-	case FR_OP_PAT_RESERVED: case FR_OP_USERPTR_COH: case FR_BO_COH_WB:
+	case FR_GEM_SIZE_64K: case FR_BO_64K: case FR_GEM_VRAM_WB: case FR_REMAP_64K:
+		return &fake_xe_dg2;
+	case FR_OP_PAT_RESERVED: case FR_OP_USERPTR_COH: case FR_BO_COH_WB: case FR_BO_COH_IMPORT:
 	case FR_VMC_SCRATCH_FAULT: case FR_VMC_FAULT_NO_LR: return &fake_xe_lnl;
 	default: return &fake_xe_tgl;
 	}
@@ -1264,12 +1562,16 @@ int main(void)
 		cmocka_unit_test(test_create_config),
 		cmocka_unit_test(test_create_failures),
 		cmocka_unit_test(test_create_oom),
+		cmocka_unit_test(test_create_queries_alignment),
 		cmocka_unit_test(test_map_bo),
 		cmocka_unit_test(test_map_userptr_null_unmap),
 		cmocka_unit_test(test_batch_vector),
 		cmocka_unit_test(test_refused_before_the_kernel),
+		cmocka_unit_test(test_vram_64k_before_the_kernel),
 		cmocka_unit_test(test_page_array_refused),
 		cmocka_unit_test(test_errors_name_ioctl_and_op),
+		cmocka_unit_test(test_interrupted_calls_restart),
+		cmocka_unit_test(test_in_sync_failures),
 		cmocka_unit_test(test_wedged),
 		cmocka_unit_test(test_export_failure_fails_the_fence),
 		cmocka_unit_test(test_sync_file_dep_passes_through),
@@ -1280,6 +1582,7 @@ int main(void)
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_unmap_all),
 		cmocka_unit_test(test_platform_rules),
+		cmocka_unit_test(test_imported_object_needs_coherent_pat),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_fake_rules),
 		cmocka_unit_test(test_fake_bad_fd),

@@ -7,6 +7,9 @@
  * dependencies the kernel waits for itself reaching it as in-syncs.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <fcntl.h>
@@ -317,6 +320,486 @@ static void test_vm_kernel_refuses(void **state)
 	xv_fini(&t);
 }
 
+/* gtt_vm_dump()'s text: what the vm's bookkeeping holds (malloc'd). */
+static char *dump(struct xv *t)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&text, &len);
+
+	assert_non_null(mem);
+	assert_int_equal(gtt_vm_dump(t->vm, mem), 0);
+	fclose(mem);
+	return text;
+}
+
+#define K64 0x10000ull
+
+/* Run the executor and wait for the vm to be idle. */
+static void settle(struct xv *t)
+{
+	gtt_executor_run_all(t->ex);
+	assert_int_equal(gtt_vm_wait_idle(t->vm, 5 * S), 0);
+}
+
+/* A bound sparse vma of @size bytes at @at. */
+static gtt_vma_t sparse_at(struct xv *t, uint64_t size, uint64_t at)
+{
+	struct gtt_bind_info bi = fixed_at(at, 0);
+	gtt_vma_t sv;
+
+	assert_int_equal(gtt_vma_create_sparse(t->vm, size, NULL, &sv), 0);
+	assert_int_equal(gtt_vma_bind(t->vm, sv, &bi, NULL), 0);
+	return sv;
+}
+
+/* Unbind and destroy @sv: the kernel maps nothing any more. */
+static void sparse_drop(struct xv *t, gtt_vma_t sv)
+{
+	assert_int_equal(gtt_vma_unbind(t->vm, sv, 0, NULL), 0);
+	settle(t);
+	assert_int_equal(fake_xe_extents(&t->f, t->vm_id), 0);
+	gtt_vma_destroy(t->vm, sv);
+}
+
+/*
+ * DG2 binds VRAM objects in 64 KiB pages and cannot split such a mapping
+ * inside one (Linux 6.12: the REMAP's rebind of the kept part fails in
+ * xe_pt_stage_bind_entry()).  A mapping marked GTT_PTE_LOCAL_MEM is held to
+ * that before anything changes: a 4 KiB unmap, or a map, cutting it inside
+ * a 64 KiB page, or a batch whose later op would, is -EINVAL with a
+ * message, and neither the vm's bookkeeping nor the kernel changed; cuts at
+ * 64 KiB boundaries go through and the kernel splits.  Fails without the
+ * vm's granule check (the kernel refuses: FR_REMAP_64K, and the cut part's
+ * pages end up quarantined) or without the backend's config query.
+ */
+static void test_vm_64k_cut(void **state)
+{
+	struct xv t;
+	uint32_t vram, sys;
+	struct gtt_pages *pv, *ps;
+	gtt_vma_t sv;
+	uint64_t base = VA0 + 0x200000;
+	struct gtt_map_info mi = { .pte_flags = GTT_PTE_LOCAL_MEM };
+	char *before, *after;
+
+	(void)state;
+	xv_init(&t, &fake_xe_dg2);
+	vram = fake_xe_bo(&t.f, 4 * K64, true);
+	sys = fake_xe_bo(&t.f, 4 * K64, false);
+	pv = bo_pages(vram, 0, 4 * K64);
+	ps = bo_pages(sys, 0, 4 * K64);
+	sv = sparse_at(&t, 8 * K64, base);
+	/* Misaligned in itself: refused before the kernel (which would too). */
+	mi.pages = pv;
+	assert_int_equal(gtt_vma_map(t.vm, sv, PAGE, K64, &mi, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "0x10000-byte pages"));
+	assert_int_equal(gtt_vma_map(t.vm, sv, 0, 2 * K64, &mi, NULL), 0);
+	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 1);
+
+	before = dump(&t);
+	/* 4 KiB out of it: refused, nothing changed. */
+	assert_int_equal(gtt_vma_unmap(t.vm, sv, PAGE, PAGE, NULL, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "gtt_vma_unmap: ops[0] would split a mapping at 0x301000"));
+	assert_non_null(strstr(gtt_last_error(), "0x10000-byte pages"));
+	/* A map of system memory over 4 KiB of it cuts it too. */
+	mi = (struct gtt_map_info){ .pages = ps };
+	assert_int_equal(gtt_vma_map(t.vm, sv, K64 + PAGE, PAGE, &mi, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "would split a mapping at 0x311000"));
+	/* A batch whose second op cuts what its first maps. */
+	{
+		struct gtt_map_op ops[2] = {
+			{ .kind = GTT_OP_MAP, .vma = sv, .offset = 4 * K64, .size = K64,
+			  .pages = pv, .pte_flags = GTT_PTE_LOCAL_MEM },
+			{ .kind = GTT_OP_UNMAP, .vma = sv, .offset = 4 * K64 + PAGE, .size = PAGE },
+		};
+
+		assert_int_equal(gtt_vm_map_batch(t.vm, ops, 2, NULL, NULL), -EINVAL);
+		assert_non_null(strstr(gtt_last_error(), "ops[1] would split"));
+	}
+	after = dump(&t);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 1);
+	assert_int_equal(pte_at(&t, base + PAGE).obj, vram);
+	assert_int_equal(t.f.refusals, 0);		/* the kernel was never asked */
+
+	/* What was mapped and unmapped whole in a batch is no cut. */
+	{
+		struct gtt_map_op ops[3] = {
+			{ .kind = GTT_OP_MAP, .vma = sv, .offset = 4 * K64, .size = K64,
+			  .pages = pv, .pte_flags = GTT_PTE_LOCAL_MEM },
+			{ .kind = GTT_OP_UNMAP, .vma = sv, .offset = 4 * K64, .size = K64 },
+			{ .kind = GTT_OP_MAP, .vma = sv, .offset = 4 * K64 + PAGE, .size = PAGE,
+			  .pages = ps },
+		};
+
+		assert_int_equal(gtt_vm_map_batch(t.vm, ops, 3, NULL, NULL), 0);
+		assert_int_equal(pte_at(&t, base + 4 * K64 + PAGE).obj, sys);
+	}
+	/* At a 64 KiB boundary the kernel splits. */
+	assert_int_equal(gtt_vma_unmap(t.vm, sv, K64, K64, NULL, NULL), 0);
+	settle(&t);
+	assert_int_equal(pte_at(&t, base + PAGE).obj, vram);
+	assert_int_equal(pte_at(&t, base + K64).kind, FAKE_PTE_NONE);
+	/* System memory splits anywhere. */
+	mi = (struct gtt_map_info){ .pages = ps };
+	assert_int_equal(gtt_vma_map(t.vm, sv, 6 * K64, K64, &mi, NULL), 0);
+	assert_int_equal(gtt_vma_unmap(t.vm, sv, 6 * K64 + PAGE, PAGE, NULL, NULL), 0);
+	settle(&t);
+	assert_int_equal(pte_at(&t, base + 6 * K64 + PAGE).kind, FAKE_PTE_NONE);
+	assert_int_equal(pte_at(&t, base + 6 * K64 + 2 * PAGE).obj, sys);
+	sparse_drop(&t, sv);
+	gtt_pages_put(pv);
+	gtt_pages_put(ps);
+	xv_fini(&t);
+}
+
+/*
+ * Battlemage (Xe2) has no 64 KiB rule (xe_pci.c: NEED64K is Xe_HPG's and
+ * Xe_HPC's): the same 4 KiB unmap of a VRAM mapping goes through and the
+ * kernel splits it.  Fails if the granule were applied on every device
+ * with VRAM.
+ */
+static void test_vm_bmg_splits_vram(void **state)
+{
+	struct xv t;
+	uint32_t vram;
+	struct gtt_pages *pv;
+	gtt_vma_t sv;
+	uint64_t base = VA0 + 0x200000;
+	struct gtt_map_info mi = { .pte_flags = GTT_PTE_LOCAL_MEM | GTT_PTE_PAT(1) };
+
+	(void)state;
+	xv_init(&t, &fake_xe_bmg);
+	vram = fake_xe_bo(&t.f, 2 * K64, true);
+	pv = bo_pages(vram, 0, 2 * K64);
+	mi.pages = pv;
+	sv = sparse_at(&t, 2 * K64, base);
+	assert_int_equal(gtt_vma_map(t.vm, sv, PAGE, K64, &mi, NULL), 0);
+	assert_int_equal(gtt_vma_unmap(t.vm, sv, 2 * PAGE, PAGE, NULL, NULL), 0);
+	settle(&t);
+	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 2);
+	assert_int_equal(pte_at(&t, base + 2 * PAGE).kind, FAKE_PTE_NONE);
+	assert_int_equal(pte_at(&t, base + 3 * PAGE).offset, 2 * PAGE);
+	sparse_drop(&t, sv);
+	gtt_pages_put(pv);
+	xv_fini(&t);
+}
+
+/*
+ * DG2: a vma over a VRAM object marked GTT_PTE_LOCAL_MEM is placed at a
+ * multiple of 64 KiB even where a 4 KiB hole comes first, so the kernel
+ * takes it; a fixed offset or a size that is not a multiple is -EINVAL
+ * before any ioctl.  Fails without the vm raising the alignment (the
+ * kernel refuses the bind: FR_BO_64K).
+ */
+static void test_vm_64k_bind_placement(void **state)
+{
+	struct xv t;
+	uint32_t vram, sys;
+	struct gtt_pages *pv, *ps;
+	gtt_vma_t hs, hv;
+	struct gtt_bind_info bi = fixed_at(VA0, 0);
+	struct gtt_vma_info vi;
+	unsigned int binds;
+
+	(void)state;
+	xv_init(&t, &fake_xe_dg2);
+	vram = fake_xe_bo(&t.f, 2 * K64, true);
+	sys = fake_xe_bo(&t.f, PAGE, false);
+	pv = bo_pages(vram, 0, 2 * K64);
+	ps = bo_pages(sys, 0, PAGE);
+	assert_int_equal(gtt_vma_create(t.vm, ps, NULL, &hs), 0);
+	assert_int_equal(gtt_vma_bind(t.vm, hs, &bi, NULL), 0);	/* [VA0, +4K) */
+	assert_int_equal(gtt_vma_create(t.vm, pv, NULL, &hv), 0);
+	binds = t.f.vm_binds;
+	bi = fixed_at(VA0 + K64 + PAGE, 0);
+	bi.pte_flags = GTT_PTE_LOCAL_MEM;
+	assert_int_equal(gtt_vma_bind(t.vm, hv, &bi, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "0x10000-byte pages"));
+	bi = (struct gtt_bind_info){ .pte_flags = GTT_PTE_LOCAL_MEM, .size = K64 + PAGE };
+	assert_int_equal(gtt_vma_bind(t.vm, hv, &bi, NULL), -EINVAL);
+	assert_int_equal(t.f.vm_binds, binds);			/* no ioctl */
+	bi.size = 0;
+	assert_int_equal(gtt_vma_bind(t.vm, hv, &bi, NULL), 0);
+	assert_int_equal(gtt_vma_query(t.vm, hv, &vi), 0);
+	assert_true(vi.bound);
+	assert_int_equal(vi.offset % K64, 0);
+	assert_int_equal(pte_at(&t, vi.offset + PAGE).obj, vram);
+	assert_int_equal(gtt_vma_unbind(t.vm, hv, 0, NULL), 0);
+	assert_int_equal(gtt_vma_unbind(t.vm, hs, 0, NULL), 0);
+	settle(&t);
+	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 0);
+	gtt_vma_destroy(t.vm, hv);
+	gtt_vma_destroy(t.vm, hs);
+	gtt_pages_put(pv);
+	gtt_pages_put(ps);
+	xv_fini(&t);
+}
+
+/* The random split test's picture of one 4 KiB page of its sparse vma. */
+struct cell {
+	unsigned int id;		/* the mapping (0: none) */
+	enum fake_xe_pte_kind kind;
+	uint32_t obj;
+	uint64_t offset;		/* in the object */
+	bool local;			/* marked GTT_PTE_LOCAL_MEM */
+};
+
+#define CELLS 256			/* 1 MiB: 16 pages of 64 KiB */
+
+/*
+ * Whether a batch of @n ops is refused on a 64 KiB device, applied to
+ * @c (a copy) in order: a LOCAL_MEM map not 64 KiB aligned, or a cut
+ * inside a 64 KiB page of a LOCAL_MEM mapping.
+ */
+static bool split_refused(struct cell *c, const struct gtt_map_op *ops, size_t n,
+			  const uint32_t *objs, unsigned int *next_id)
+{
+	for (size_t j = 0; j < n; j++) {
+		unsigned int s = (unsigned int)(ops[j].offset / PAGE);
+		unsigned int e = s + (unsigned int)(ops[j].size / PAGE);
+
+		if (ops[j].kind == GTT_OP_MAP && (ops[j].pte_flags & GTT_PTE_LOCAL_MEM) &&
+		    ((s | e | (unsigned int)(ops[j].pages_offset / PAGE)) % 16))
+			return true;
+	}
+	for (size_t j = 0; j < n; j++) {
+		unsigned int s = (unsigned int)(ops[j].offset / PAGE);
+		unsigned int e = s + (unsigned int)(ops[j].size / PAGE);
+
+		if (s > 0 && c[s].id && c[s - 1].id == c[s].id && c[s].local && s % 16)
+			return true;
+		if (e < CELLS && c[e].id && c[e - 1].id == c[e].id && c[e].local && e % 16)
+			return true;
+		++*next_id;
+		for (unsigned int k = s; k < e; k++) {
+			if (ops[j].kind == GTT_OP_UNMAP) {
+				c[k] = (struct cell){ 0 };
+				continue;
+			}
+			c[k] = (struct cell){ .id = *next_id, .local = ops[j].pte_flags & GTT_PTE_LOCAL_MEM };
+			if (ops[j].pte_flags & GTT_PTE_NULL) {
+				c[k].kind = FAKE_PTE_NULL;
+			} else {
+				c[k].kind = FAKE_PTE_BO;
+				c[k].obj = objs[ops[j].pages == NULL ? 0 : (ops[j].pte_flags & GTT_PTE_LOCAL_MEM) ? 1 : 0];
+				c[k].offset = ops[j].pages_offset + (uint64_t)(k - s) * PAGE;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * Random batches of maps (VRAM marked GTT_PTE_LOCAL_MEM, system memory,
+ * NULL) and unmaps at 4 KiB and 64 KiB offsets on DG2, against a picture
+ * of the pages that knows the rule: the vm refuses exactly the batches the
+ * picture refuses (-EINVAL, nothing changed), the kernel (the fake, which
+ * checks cuts on its own view of the VM) refuses none of the others, and
+ * after each batch the kernel's table is the picture.  Fails if the vm's
+ * check lets a cut through (the fake refuses it) or refuses a batch the
+ * kernel takes.
+ */
+static void test_vm_random_64k_splits(void **state)
+{
+	struct xv t;
+	uint32_t objs[2];
+	struct gtt_pages *pv, *ps;
+	gtt_vma_t sv;
+	uint64_t base = VA0 + 0x200000, seed = 0x64c0ffee;
+	struct cell pic[CELLS] = { 0 }, copy[CELLS];
+	unsigned int next_id = 0, refused = 0, taken = 0, cuts = 0;
+
+	(void)state;
+	xv_init(&t, &fake_xe_dg2);
+	objs[0] = fake_xe_bo(&t.f, CELLS * PAGE + PAGE, false);
+	objs[1] = fake_xe_bo(&t.f, CELLS * PAGE + K64, true);
+	ps = bo_pages(objs[0], 0, CELLS * PAGE + PAGE);
+	pv = bo_pages(objs[1], 0, CELLS * PAGE + K64);
+	sv = sparse_at(&t, CELLS * PAGE, base);
+	for (unsigned int iter = 0; iter < 1500; iter++) {
+		struct gtt_map_op ops[3];
+		size_t n = 1 + rng_below(&seed, 3);
+		bool expect;
+		int err;
+
+		for (size_t j = 0; j < n; j++) {
+			unsigned int what = (unsigned int)rng_below(&seed, 7);
+			uint64_t s = rng_below(&seed, CELLS), len = 1 + rng_below(&seed, 48);
+
+			if (rng_below(&seed, 2)) {	/* on 64 KiB pages */
+				s &= ~15ull;
+				len = (len + 15) & ~15ull;
+			}
+			if (s + len > CELLS)
+				len = CELLS - s;
+			ops[j] = (struct gtt_map_op){ .vma = sv, .offset = s * PAGE, .size = len * PAGE,
+						      .kind = what < 2 ? GTT_OP_UNMAP : GTT_OP_MAP };
+			if (what >= 2 && what < 5) {
+				ops[j].pages = pv;
+				ops[j].pte_flags = GTT_PTE_LOCAL_MEM;
+				ops[j].pages_offset = rng_below(&seed, 10) ? 0 : PAGE;
+			} else if (what == 5) {
+				ops[j].pages = ps;
+				ops[j].pages_offset = rng_below(&seed, 2) * PAGE;
+			} else if (what == 6) {
+				ops[j].pte_flags = GTT_PTE_NULL;
+			}
+		}
+		memcpy(copy, pic, sizeof(pic));
+		expect = split_refused(copy, ops, n, objs, &next_id);
+		err = gtt_vm_map_batch(t.vm, ops, n, NULL, NULL);
+		if (err != (expect ? -EINVAL : 0))
+			fail_msg("batch %u: %d, expected %d (%s)", iter, err, expect ? -EINVAL : 0,
+				 gtt_last_error());
+		if (expect) {
+			refused++;
+			cuts += strstr(gtt_last_error(), "would split") != NULL;
+			continue;
+		}
+		taken++;
+		memcpy(pic, copy, sizeof(pic));
+		settle(&t);
+		for (unsigned int k = 0; k < CELLS; k++) {
+			struct fake_xe_pte e = pte_at(&t, base + (uint64_t)k * PAGE);
+
+			if (e.kind != pic[k].kind || (e.kind == FAKE_PTE_BO &&
+						      (e.obj != pic[k].obj || e.offset != pic[k].offset)))
+				fail_msg("batch %u: page %u maps kind %d obj %u offset 0x%" PRIx64
+					 ", expected kind %d obj %u offset 0x%" PRIx64, iter, k, e.kind,
+					 e.obj, e.offset, pic[k].kind, pic[k].obj, pic[k].offset);
+		}
+	}
+	assert_true(refused > 100 && taken > 100 && cuts > 50);
+	assert_int_equal(t.f.refusals, 0);
+	sparse_drop(&t, sv);
+	gtt_pages_put(pv);
+	gtt_pages_put(ps);
+	xv_fini(&t);
+}
+
+static void count_free(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/*
+ * The same cut without GTT_PTE_LOCAL_MEM: libgtt cannot know the object is
+ * in VRAM, the kernel refuses the VM_BIND (FR_REMAP_64K) and does nothing.
+ * The call fails with -EINVAL; the kernel still maps all of it, so the vm
+ * keeps the cut part's pages (quarantine) past the sparse vma's unbind and
+ * releases them when the vm goes.  Fails if the pages went with the
+ * refused cut, or never.
+ */
+static void test_vm_kernel_refuses_cut(void **state)
+{
+	struct xv t;
+	uint32_t vram;
+	struct gtt_pages *pv;
+	gtt_vma_t sv;
+	uint64_t base = VA0 + 0x200000;
+	struct gtt_map_info mi = { 0 };
+	int freed = 0;
+
+	(void)state;
+	xv_init(&t, &fake_xe_dg2);
+	vram = fake_xe_bo(&t.f, 2 * K64, true);
+	pv = bo_pages(vram, 0, 2 * K64);
+	assert_int_equal(gtt_pages_set_destructor(pv, count_free, &freed), 0);
+	mi.pages = pv;
+	sv = sparse_at(&t, 2 * K64, base);
+	assert_int_equal(gtt_vma_map(t.vm, sv, 0, K64, &mi, NULL), 0);
+	gtt_pages_put(pv);				/* the vm's now */
+	assert_int_equal(gtt_vma_unmap(t.vm, sv, PAGE, PAGE, NULL, NULL), -EINVAL);
+	assert_int_equal(t.f.last_rule, FR_REMAP_64K);
+	assert_non_null(strstr(gtt_last_error(), "refused the batch: xe submit: DRM_IOCTL_XE_VM_BIND failed"));
+	assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 1);
+	assert_int_equal(pte_at(&t, base + PAGE).obj, vram);	/* still mapped */
+	gtt_executor_run_all(t.ex);
+	assert_int_equal(freed, 0);
+	sparse_drop(&t, sv);
+	gtt_executor_run_all(t.ex);
+	/* A queue backend's failed cut is known clear once a bind there is
+	 * written, or when the vm goes (quarantine.c): still held. */
+	assert_int_equal(freed, 0);
+	t.f.refusals = 0;		/* the one refusal was the point */
+	xv_fini(&t);
+	assert_int_equal(freed, 1);
+}
+
+/*
+ * The VM_BIND of each kind of vm call refused by the kernel (ENOMEM,
+ * ENOSPC, EINVAL, EBUSY: the kernel did nothing) comes back from the
+ * synchronous call as that errno, and the vm stays usable: a refused bind
+ * leaves the range free to bind again (nothing leaked in the allocator),
+ * a refused map leaves the kernel's table as it was and can be redone, a
+ * refused unmap leaves the mapping in the kernel and its pages held until
+ * the vm goes; no syncobj is left behind and every page list is released
+ * at the end.  EINTR is restarted: the call succeeds.
+ */
+static void test_vm_kernel_errors(void **state)
+{
+	static const int errs[] = { ENOMEM, ENOSPC, EINVAL, EBUSY, EINTR };
+
+	(void)state;
+	for (unsigned int i = 0; i < 5; i++) {
+		int err = errs[i] == EINTR ? 0 : -errs[i];
+		struct xv t;
+		uint32_t bo;
+		struct gtt_pages *p;
+		gtt_vma_t h, sv;
+		struct gtt_bind_info bi = fixed_at(VA0, 0);
+		struct gtt_map_info mi = { 0 };
+		int freed = 0;
+
+		xv_init(&t, &fake_xe_tgl);
+		bo = fake_xe_bo(&t.f, 16 * PAGE, false);
+		p = bo_pages(bo, 0, 16 * PAGE);
+		assert_int_equal(gtt_pages_set_destructor(p, count_free, &freed), 0);
+		/* A bind. */
+		assert_int_equal(gtt_vma_create(t.vm, p, NULL, &h), 0);
+		fake_xe_fail(&t.f, DRM_IOCTL_XE_VM_BIND, 1, errs[i]);
+		assert_int_equal(gtt_vma_bind(t.vm, h, &bi, NULL), err);
+		assert_int_equal(fake_xe_extents(&t.f, t.vm_id), !err);
+		if (err) {
+			assert_non_null(strstr(gtt_last_error(), "DRM_IOCTL_XE_VM_BIND failed, op 0 of 1 (MAP at 0x100000"));
+			(void)gtt_vma_unbind(t.vm, h, 0, NULL);
+			settle(&t);
+			assert_int_equal(gtt_vma_bind(t.vm, h, &bi, NULL), 0);
+		}
+		assert_int_equal(pte_at(&t, VA0).obj, bo);
+		assert_int_equal(gtt_vma_unbind(t.vm, h, 0, NULL), 0);
+		settle(&t);
+		assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 0);
+		/* A map, then an unmap, of a sparse vma at the same place. */
+		sv = sparse_at(&t, 16 * PAGE, VA0);
+		mi.pages = p;
+		fake_xe_fail(&t.f, DRM_IOCTL_XE_VM_BIND, 1, errs[i]);
+		assert_int_equal(gtt_vma_map(t.vm, sv, 0, 8 * PAGE, &mi, NULL), err);
+		if (err)
+			assert_non_null(strstr(gtt_last_error(), "gtt_vma_map: backend 'xe' refused the batch: xe submit: DRM_IOCTL_XE_VM_BIND failed, op 0 of 1 (MAP at 0x100000"));
+		assert_int_equal(fake_xe_extents(&t.f, t.vm_id), !err);
+		assert_int_equal(gtt_vma_map(t.vm, sv, 0, 8 * PAGE, &mi, NULL), 0);
+		assert_int_equal(pte_at(&t, VA0 + PAGE).obj, bo);
+		fake_xe_fail(&t.f, DRM_IOCTL_XE_VM_BIND, 1, errs[i]);
+		assert_int_equal(gtt_vma_unmap(t.vm, sv, PAGE, PAGE, NULL, NULL), err);
+		if (err)
+			assert_non_null(strstr(gtt_last_error(), "refused the batch: xe submit: DRM_IOCTL_XE_VM_BIND failed, op 0 of 1 (UNMAP at 0x101000"));
+		assert_int_equal(pte_at(&t, VA0 + PAGE).kind, err ? FAKE_PTE_BO : FAKE_PTE_NONE);
+		sparse_drop(&t, sv);
+		assert_int_equal(gtt_vma_destroy(t.vm, h), 0);
+		gtt_pages_put(p);
+		settle(&t);
+		assert_int_equal(t.f.syncobjs_live, 2);
+		t.f.refusals = 0;	/* the injected ones */
+		xv_fini(&t);
+		assert_int_equal(freed, 1);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +808,12 @@ int main(void)
 		cmocka_unit_test(test_vm_sparse),
 		cmocka_unit_test(test_vm_dep_passes_through),
 		cmocka_unit_test(test_vm_kernel_refuses),
+		cmocka_unit_test(test_vm_64k_cut),
+		cmocka_unit_test(test_vm_bmg_splits_vram),
+		cmocka_unit_test(test_vm_64k_bind_placement),
+		cmocka_unit_test(test_vm_random_64k_splits),
+		cmocka_unit_test(test_vm_kernel_refuses_cut),
+		cmocka_unit_test(test_vm_kernel_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * DOC: the xe backend's life: creation (an xe VM, a bind exec queue on the
+ * DOC: the xe backend's life: creation (the device's minimum bind
+ * alignment from the config query, an xe VM, a bind exec queue on the
  * VM_BIND engine class, a timeline syncobj for the batches' out-fences and
  * a binary one to export points through), destruction in the reverse
  * order, and the public getters (gtt/xe.h).  Batches are in xe_bind.c.
@@ -14,6 +15,7 @@
  * is in xe_bind.c.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <drm/xe_drm.h>
@@ -96,6 +98,38 @@ static int check_config(const struct gtt_xe_config *cfg, int drm_fd,
 	return 0;
 }
 
+/* DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT of the device, into x->min_align. */
+static int query_min_align(struct xe_be *x)
+{
+	uint64_t reply[(sizeof(struct drm_xe_query_config) + 16 * sizeof(uint64_t)) / sizeof(uint64_t)];
+	struct drm_xe_query_config *c = (void *)reply;
+	struct drm_xe_device_query q = { .query = DRM_XE_DEVICE_QUERY_CONFIG };
+	int err;
+
+	x->min_align = 4096;
+	if (x->dry_run)
+		return 0;
+	err = create_call(x, DRM_IOCTL_XE_DEVICE_QUERY, &q);
+	if (err)
+		return err;
+	if (q.size < sizeof(*c) + (DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT + 1) * sizeof(uint64_t) ||
+	    q.size > sizeof(reply))
+		return set_error(-EIO, "gtt_xe_backend_create: the config query answers %u bytes",
+				 q.size);
+	memset(reply, 0, sizeof(reply));
+	q.data = (uintptr_t)reply;
+	err = create_call(x, DRM_IOCTL_XE_DEVICE_QUERY, &q);
+	if (err)
+		return err;
+	if (c->num_params > DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT &&
+	    c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] > 4096)
+		x->min_align = c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT];
+	if (x->min_align & (x->min_align - 1))
+		return set_error(-EIO, "gtt_xe_backend_create: minimum alignment 0x%" PRIx64
+				 " is not a power of two", x->min_align);
+	return 0;
+}
+
 int xe_backend_create(int drm_fd, const struct gtt_xe_config *cfg,
 		      struct gtt_watcher *w, const struct xe_sys *sys,
 		      struct gtt_backend **out)
@@ -131,6 +165,9 @@ int xe_backend_create(int drm_fd, const struct gtt_xe_config *cfg,
 	x->sys = x->dry_run ? xe_sys_dry_run(&x->dry, cfg->dry_run) : *sys;
 	x->context = gtt_fence_context_alloc(1);
 
+	err = query_min_align(x);
+	if (err)
+		goto fail;
 	vc.flags = cfg->vm_flags & GTT_XE_VM_SCRATCH_PAGE ? DRM_XE_VM_CREATE_FLAG_SCRATCH_PAGE : 0;
 	err = create_call(x, DRM_IOCTL_XE_VM_CREATE, &vc);
 	if (err)
@@ -155,6 +192,7 @@ int xe_backend_create(int drm_fd, const struct gtt_xe_config *cfg,
 	err = gtt_backend_create(&xe_ops, x, out);
 	if (err)
 		goto fail;
+	(*out)->granule = xe_granule;
 	return 0;
 fail:
 	teardown(x);

@@ -51,9 +51,28 @@ static const char *kind_name(uint32_t kind)
 	return kind == GTT_BACKEND_OP_MAP ? "map" : kind == GTT_BACKEND_OP_UNMAP ? "unmap" : "op";
 }
 
-/* One op of a batch in xe's terms; a message names op @i if it cannot be. */
-static int translate(const struct gtt_backend_op *op, size_t i, struct drm_xe_vm_bind_op *out)
+uint64_t xe_granule(void *priv, const struct gtt_pages *pages, uint32_t pte_flags)
 {
+	const struct xe_be *x = priv;
+	struct gtt_pages_memory m;
+
+	/* xe_bo.c ___xe_bo_create_locked() gives every object that may live
+	 * in VRAM XE_BO_FLAG_INTERNAL_64K on a NEED64K device; the kernel
+	 * binds it only 64 KiB aligned (xe_vm.c xe_vm_bind_ioctl_validate_bo())
+	 * and cannot re-bind a piece of it that a cut leaves unaligned
+	 * (xe_pt.c xe_pt_stage_bind_entry()).  Only the caller knows where
+	 * an object lives: GTT_PTE_LOCAL_MEM says so. */
+	if (x->min_align <= 4096 || !(pte_flags & GTT_PTE_LOCAL_MEM) || (pte_flags & GTT_PTE_NULL) ||
+	    gtt_pages_memory(pages, &m) || m.kind != GTT_PAGES_BO)
+		return 0;
+	return x->min_align;
+}
+
+/* One op of a batch in xe's terms; a message names op @i if it cannot be. */
+static int translate(const struct xe_be *x, const struct gtt_backend_op *op, size_t i,
+		     struct drm_xe_vm_bind_op *out)
+{
+	uint64_t g;
 	struct gtt_pages_memory m;
 
 	memset(out, 0, sizeof(*out));
@@ -89,6 +108,13 @@ static int translate(const struct gtt_backend_op *op, size_t i, struct drm_xe_vm
 	case GTT_PAGES_BO:
 		out->obj = m.handle;
 		out->obj_offset = m.offset + op->pages_offset;
+		g = xe_granule((void *)x, op->pages, op->pte_flags);
+		if (g && ((out->addr | out->range | out->obj_offset) & (g - 1)))
+			return set_error(-EINVAL, "xe submit: op %zu (map at 0x%" PRIx64 ", range 0x%" PRIx64
+					 ", object offset 0x%" PRIx64 "): this device binds VRAM objects "
+					 "(GTT_PTE_LOCAL_MEM) in 0x%" PRIx64 "-byte pages: address, range "
+					 "and offset must be multiples (xe_vm.c xe_vm_bind_ioctl_validate_bo)",
+					 i, op->start, op->size, (uint64_t)out->obj_offset, g);
 		return 0;
 	case GTT_PAGES_USERPTR:
 		out->op = DRM_XE_VM_BIND_OP_MAP_USERPTR;
@@ -342,7 +368,7 @@ int xe_submit(void *priv, const struct gtt_backend_op *ops, size_t count,
 	if (!bops)
 		return set_error(-ENOMEM, "xe submit: out of memory for %zu bind ops", count);
 	for (size_t i = 0; i < count && !err; i++)
-		err = translate(&ops[i], i, &bops[i]);
+		err = translate(x, &ops[i], i, &bops[i]);
 	if (!err)
 		err = xe_bind(x, bops, count, deps, num_deps, done, "xe submit");
 	if (bops != &one)

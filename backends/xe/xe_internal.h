@@ -27,6 +27,9 @@ struct xe_be {
 	uint32_t export_obj;		/* binary syncobj a point is moved into
 					 * to export it as a sync_file */
 	uint64_t context;		/* our fences' context; seqno = point */
+	/* DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT (64 KiB where VRAM objects are
+	 * bound in 64 KiB pages: DG2, PVC), 4 KiB in a dry run. */
+	uint64_t min_align;
 	/* Numbers the batches and issues them, so the queue order is the
 	 * timeline order; guards @point, @last_done and @export_obj. */
 	pthread_mutex_t lock;
@@ -47,6 +50,9 @@ int xe_submit(void *priv, const struct gtt_backend_op *ops, size_t count,
 	      struct gtt_fence *const *deps, size_t num_deps,
 	      struct gtt_fence **done);
 bool xe_can_wait(void *priv, struct gtt_fence *dep);
+/* The backend's granule (backend_internal.h): min_align for a mapping of a
+ * GEM object in VRAM (GTT_PTE_LOCAL_MEM) on a device that needs it. */
+uint64_t xe_granule(void *priv, const struct gtt_pages *pages, uint32_t pte_flags);
 /*
  * One VM_BIND of @n bind ops (already translated) after @deps, each of
  * which xe_can_wait() accepted; @what names the caller in messages.

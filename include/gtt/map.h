@@ -217,7 +217,8 @@ GTT_API int gtt_vma_create_sparse(struct gtt_vm *vm, uint64_t size,
  * @fence: if not NULL, receives the call's fence (one reference).
  *
  * Return: 0; -EINVAL (bad range, offset, pages or flags; not a sparse
- * vma); -ENOENT (unknown or unbound vma); -ESHUTDOWN (vm closed); -EBUSY
+ * vma; a split the backend cannot make: a cut through one of its large
+ * pages, as xe's 64 KiB VRAM pages on DG2, gtt/xe.h); -ENOENT (unknown or unbound vma); -ESHUTDOWN (vm closed); -EBUSY
  * (trylock); -ENOMEM (nothing changed); without %GTT_MAP_ASYNC, the error
  * of a dependency, of a covered part's clear or of the PTE write.
  */

@@ -308,7 +308,11 @@ enum gtt_bind_flags {
  *	[@range_start, @range_end).
  * @size: bytes to map, starting @pages_offset into the pages; 0 maps all
  *	that is left of them from there.
- * @alignment: power of two, 0 for the page size.
+ * @alignment: power of two, 0 for the page size.  A backend that maps the
+ *	pages in larger pages raises it to theirs (xe: objects marked
+ *	%GTT_PTE_LOCAL_MEM on DG2 and PVC, 64 KiB: gtt/xe.h), and then
+ *	refuses a fixed @offset, a @size or a @pages_offset that is not a
+ *	multiple of it with -EINVAL.
  * @color: node colour (e.g. cache level) for the colour-guard rule.
  * @range_start: lowest allowed address.
  * @range_end: allowed end (exclusive), 0 for the end of the vm.

@@ -20,6 +20,17 @@
  * platform's table (userptr needs a coherent index).  Page lists of DMA
  * segments cannot be mapped (-EOPNOTSUPP): the kernel owns the memory.
  *
+ * %GTT_PTE_LOCAL_MEM marks a mapping of a GEM object that may live in VRAM.
+ * On a device whose minimum bind alignment (DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT,
+ * read at creation) is 64 KiB — DG2 and PVC, not Xe2 — the kernel binds
+ * such objects only in 64 KiB pages and cannot split such a mapping inside
+ * one (checked against Linux 6.12 xe_vm.c and xe_pt.c).  Marked, such a
+ * mapping is held to that before anything changes: gtt_vma_bind() places
+ * it 64 KiB aligned; a fixed bind or a map that is not 64 KiB aligned
+ * (address, size, pages offset), or a map or unmap of a sparse vma that
+ * would cut it inside a 64 KiB page, fails with -EINVAL and a message.
+ * Unmarked, the kernel's own -EINVAL comes back instead.
+ *
  * Dependencies the kernel can wait for itself (@can_wait) are: the
  * backend's own earlier results, passed as their timeline point, and any
  * fence that carries a sync_file (gtt_fence_export_sync_file() would give
@@ -77,8 +88,10 @@ extern "C" {
  * struct gtt_xe_config - How to set up the xe VM and its bind queue.
  * @vm_flags: %GTT_XE_VM_SCRATCH_PAGE or 0.  (The kernel's long-running
  *	and fault modes refuse syncobj out-fences, which this backend needs.)
- * @gt_id: the GT whose VM_BIND engine takes the batches (0 on every
- *	single-tile part).
+ * @gt_id: a GT of the device (0 on every single-tile part).  The kernel
+ *	only checks that it exists: Linux 6.12 makes a VM_BIND queue on every
+ *	tile whatever it is (xe_exec_queue.c xe_exec_queue_create_ioctl()),
+ *	running on each tile's migration engine.
  * @dry_run: if not NULL, print each ioctl here instead of issuing it; see
  *	the DOC above.
  * @reserved: zero (see common.h).

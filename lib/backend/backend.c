@@ -26,6 +26,7 @@ GTT_API int gtt_backend_create(const struct gtt_backend_ops *ops, void *priv,
 		return set_error(-ENOMEM, "gtt_backend_create: out of memory");
 	be->ops = ops;
 	be->priv = priv;
+	be->granule = NULL;
 	*out = be;
 	return 0;
 }
@@ -71,6 +72,12 @@ int backend_submit(struct gtt_backend *be, const struct gtt_backend_op *ops,
 		*done = NULL;
 	}
 	return err;
+}
+
+uint64_t backend_granule(const struct gtt_backend *be, const struct gtt_pages *pages,
+			 uint32_t pte_flags)
+{
+	return be->granule ? be->granule(be->priv, pages, pte_flags) : 0;
 }
 
 bool backend_can_wait(struct gtt_backend *be, struct gtt_fence *k)

@@ -7,6 +7,13 @@
 struct gtt_backend {
 	const struct gtt_backend_ops *ops;
 	void *priv;
+	/* Set by a backend of libgtt's own after creation (xe), else NULL:
+	 * the alignment in bytes that a mapping of @pages with @pte_flags
+	 * must keep at both ends — where it starts, where it ends and where
+	 * a later map or unmap cuts it, and its offset into @pages — or 0
+	 * for none beyond the vm's page size.  Quick, no locks taken: the vm
+	 * calls it under its lock. */
+	uint64_t (*granule)(void *priv, const struct gtt_pages *pages, uint32_t pte_flags);
 };
 
 struct gtt_pages;
@@ -39,6 +46,10 @@ static inline bool backend_is_queue(const struct gtt_backend *be)
 int backend_submit(struct gtt_backend *be, const struct gtt_backend_op *ops,
 		   size_t count, struct gtt_fence *const *deps, size_t num_deps,
 		   struct gtt_fence **done);
+/* @be's granule for a mapping of @pages with @pte_flags (see above): a
+ * power of two, or 0. */
+uint64_t backend_granule(const struct gtt_backend *be, const struct gtt_pages *pages,
+			 uint32_t pte_flags);
 /* Whether a queue backend waits for @k itself. */
 bool backend_can_wait(struct gtt_backend *be, struct gtt_fence *k);
 

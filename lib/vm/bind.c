@@ -71,6 +71,8 @@ struct bind_op {
 	gtt_vma_t h;
 	struct vma *v;
 	uint64_t size;
+	uint64_t align;			/* the placement's: the caller's, or the
+					 * backend's granule if larger */
 	struct gtt_binding *b;
 	struct gtt_range_node *node;	/* b's, once placed (then b->start is set) */
 	bool placed;
@@ -85,7 +87,7 @@ struct bind_op {
 /* The vma, and the size to map (vm lock held). */
 static int bind_lookup(struct bind_op *op)
 {
-	uint64_t avail;
+	uint64_t avail, g;
 	struct gtt_vm *vm = op->vm;
 	const struct gtt_bind_info *info = op->info;
 	struct vma *v = vma_lookup(vm, op->h);
@@ -97,6 +99,7 @@ static int bind_lookup(struct bind_op *op)
 	if (v->binding)
 		return set_error(-EBUSY, "gtt_vma_bind: vma 0x%" PRIx64 " is already bound", op->h);
 	op->v = v;
+	op->align = info->alignment;
 	if (v->sparse) {
 		/* Its range only: what it maps comes with gtt_vma_map(). */
 		if ((info->size && info->size != vma_sparse(v)->size) || info->pages_offset)
@@ -113,6 +116,15 @@ static int bind_lookup(struct bind_op *op)
 	if (op->size > avail || !op->size || vm_page_off(vm, op->size))
 		return set_error(-EINVAL, "gtt_vma_bind: size 0x%" PRIx64 " exceeds the pages past pages_offset (0x%" PRIx64 ") or is not page-aligned",
 				 op->size, avail);
+	/* Pages the backend maps in larger pages (xe's VRAM on DG2): placed
+	 * at a multiple of that, and refused if they cannot be. */
+	g = backend_granule(vm->be, v->pages, info->pte_flags);
+	if (g && ((op->size | info->pages_offset |
+		   (info->flags & GTT_BIND_FIXED ? info->offset : 0)) & (g - 1)))
+		return set_error(-EINVAL, "gtt_vma_bind: backend '%s' maps these pages (flags 0x%x) in 0x%" PRIx64 "-byte pages: the size 0x%" PRIx64 ", pages_offset 0x%" PRIx64 " and a fixed offset must be multiples",
+				 gtt_backend_name(vm->be), info->pte_flags, g, op->size,
+				 info->pages_offset);
+	op->align = u64_max(op->align, g);
 sized:
 	if ((info->flags & GTT_BIND_FIXED) &&
 	    (info->offset > UINT64_MAX - op->size ||
@@ -174,7 +186,7 @@ static int bind_place(struct bind_op *op)
 		     vm->pending.count;
 	struct gtt_range_request req = {
 		.size = op->size,
-		.alignment = info->alignment,
+		.alignment = op->align,
 		.color = info->color,
 		.range_start = fixed ? info->offset : info->range_start,
 		.range_end = fixed ? info->offset + op->size : info->range_end,

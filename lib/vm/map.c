@@ -66,6 +66,9 @@ struct map_batch {
 	struct gtt_fence *done;
 	struct gtt_fence_cb done_cb;
 	int dep_error;
+	char *why;			/* the backend's message when it refused
+					 * the batch (set before the fence
+					 * signals), or NULL */
 };
 
 static const struct gtt_fence_ops batch_fence_ops = { .name = "map batch" };
@@ -79,6 +82,7 @@ static void batch_free(struct gtt_fence *f)
 	mem_free(mb->pool);
 	mem_free(mb->acts);
 	mem_free(mb->bops);
+	mem_free(mb->why);
 	mem_free(mb);
 }
 
@@ -404,6 +408,13 @@ static bool batch_submit(struct map_batch *mb, int dep_error)
 	deps = await_passed(&mb->aw, &nd);
 	err = backend_submit(vm->be, mb->bops, n, deps, nd, &mb->done);
 	if (err) {
+		/* Its message is this thread's: keep it for the caller (best
+		 * effort; without memory the caller gets the errno's name). */
+		size_t len = strlen(gtt_last_error()) + 1;
+
+		mb->why = mem_alloc(len);
+		if (mb->why)
+			memcpy(mb->why, gtt_last_error(), len);
 		batch_queue_end(mb, err);
 		return true;
 	}
@@ -508,6 +519,7 @@ static int check_op(struct gtt_vm *vm, const struct gtt_map_op *op, size_t i,
 {
 	bool map = op->kind == GTT_OP_MAP, null = op->pte_flags & GTT_PTE_NULL;
 	struct vma *v;
+	uint64_t g;
 
 	if (!map && op->kind != GTT_OP_UNMAP)
 		return set_error(-EINVAL, "%s: ops[%zu]: unknown kind %d", who, i, (int)op->kind);
@@ -539,6 +551,11 @@ static int check_op(struct gtt_vm *vm, const struct gtt_map_op *op, size_t i,
 	    op->offset > vma_sparse(v)->size || op->size > vma_sparse(v)->size - op->offset)
 		return set_error(-EINVAL, "%s: ops[%zu]: [0x%" PRIx64 ", +0x%" PRIx64 ") is empty, not page-aligned or outside the vma's 0x%" PRIx64 " bytes",
 				 who, i, op->offset, op->size, vma_sparse(v)->size);
+	g = map ? backend_granule(vm->be, op->pages, op->pte_flags) : 0;
+	if (g && (((v->binding->start + op->offset) | op->size | op->pages_offset) & (g - 1)))
+		return set_error(-EINVAL, "%s: ops[%zu]: backend '%s' maps these pages (flags 0x%x) in 0x%" PRIx64 "-byte pages: the address 0x%" PRIx64 ", size 0x%" PRIx64 " and pages offset 0x%" PRIx64 " must be multiples",
+				 who, i, gtt_backend_name(vm->be), op->pte_flags, g,
+				 v->binding->start + op->offset, op->size, op->pages_offset);
 	return 0;
 }
 
@@ -572,6 +589,7 @@ static struct gtt_fence *batch_wait_for(struct gtt_vm *vm, const struct gtt_map_
 
 struct iv {
 	uint64_t s, e;
+	uint64_t g;			/* the backend's granule for it, or 0 */
 };
 
 static int iv_cmp(const void *pa, const void *pb)
@@ -581,15 +599,28 @@ static int iv_cmp(const void *pa, const void *pb)
 	return a->s < b->s ? -1 : a->s > b->s;
 }
 
+/* A cut at @at of a piece whose granule is @g (0: none) must be aligned. */
+static int cut_ok(const struct gtt_vm *vm, uint64_t at, uint64_t g, size_t i, const char *who)
+{
+	if (!g || !(at & (g - 1)))
+		return 0;
+	return set_error(-EINVAL, "%s: ops[%zu] would split a mapping at 0x%" PRIx64 ", which backend '%s' maps in 0x%" PRIx64 "-byte pages: it can only be cut at a multiple of that (unmap or map the whole page)",
+			 who, i, at, gtt_backend_name(vm->be), g);
+}
+
 /*
  * What a batch needs, exactly: a dry run of its split over copies of the
  * ranges of the pieces it touches, vma by vma, in the batch's order (vm
- * lock held).  Return: 0, -ENOMEM (for the dry run itself).
+ * lock held).  It also refuses a split the backend cannot make (a cut
+ * through one of its large pages: backend_granule()).  Return: 0, -ENOMEM
+ * (for the dry run itself), -EINVAL (with the message).
  */
 static int batch_needs(struct gtt_vm *vm, const struct gtt_map_op *ops,
-		       size_t count, size_t *nacts, size_t *nfresh, size_t *nrec)
+		       size_t count, size_t *nacts, size_t *nfresh, size_t *nrec,
+		       const char *who)
 {
 	bool *done = mem_zalloc(count ? count : 1);
+	int err = 0;
 
 	if (!done)
 		return -ENOMEM;
@@ -623,7 +654,9 @@ static int batch_needs(struct gtt_vm *vm, const struct gtt_map_op *ops,
 								 base + ops[j].offset + ops[j].size - 1);
 			     it; it = itree_next(it, base + ops[j].offset,
 						 base + ops[j].offset + ops[j].size - 1))
-				a[n++] = (struct iv){ it->start, it->last + 1 };
+				a[n++] = (struct iv){ it->start, it->last + 1,
+						      backend_granule(vm->be, piece_of(it)->pages,
+								      piece_of(it)->pte_flags) };
 		}
 		qsort(a, n, sizeof(*a), iv_cmp);
 		{
@@ -650,17 +683,22 @@ static int batch_needs(struct gtt_vm *vm, const struct gtt_map_op *ops,
 			k = hi - lo;
 			left = k && a[lo].s < s;
 			right = k && a[hi - 1].e > e;
+			if (!err && left)
+				err = cut_ok(vm, s, a[lo].g, j, who);
+			if (!err && right)
+				err = cut_ok(vm, e, a[hi - 1].g, j, who);
 			*nacts += k + map;
 			/* kept ends, cut ends that are new pieces, the new piece */
 			*nfresh += left + right + left + (right && (k > 1 || !left)) + map;
 			*nrec += k + (k ? active_unsignalled(&v->active) : 0) +
 				 (map ? 1 + range_fence_count_unsignalled(&vm->pending, s, e - 1) : 0);
 			if (left)
-				put[r++] = (struct iv){ a[lo].s, s };
+				put[r++] = (struct iv){ a[lo].s, s, a[lo].g };
 			if (map)
-				put[r++] = (struct iv){ s, e };
+				put[r++] = (struct iv){ s, e, backend_granule(vm->be, ops[j].pages,
+									     ops[j].pte_flags) };
 			if (right)
-				put[r++] = (struct iv){ e, a[hi - 1].e };
+				put[r++] = (struct iv){ e, a[hi - 1].e, a[hi - 1].g };
 			memmove(&a[lo + r], &a[hi], (n - hi) * sizeof(*a));
 			memcpy(&a[lo], put, r * sizeof(*a));
 			n = n - k + r;
@@ -668,7 +706,7 @@ static int batch_needs(struct gtt_vm *vm, const struct gtt_map_op *ops,
 		mem_free(a);
 	}
 	mem_free(done);
-	return 0;
+	return err;
 }
 
 /*
@@ -676,18 +714,20 @@ static int batch_needs(struct gtt_vm *vm, const struct gtt_map_op *ops,
  * binding for each part it can keep or cut, and records for everything its
  * job can wait for.  An operation covers at most the pieces there now plus
  * three per earlier operation (two kept ends and a new piece), and each
- * piece it covers yields one cut and at most two kept ends.
+ * piece it covers yields one cut and at most two kept ends.  Return: 0,
+ * -ENOMEM, or batch_needs()' -EINVAL (with its message).
  */
 static int batch_prepare(struct gtt_vm *vm, const struct gtt_map_op *ops,
 			 size_t count, const struct gtt_map_info *info,
-			 struct gtt_pages *timeline, struct map_batch **out)
+			 struct gtt_pages *timeline, struct map_batch **out, const char *who)
 {
 	struct map_batch *mb = mem_zalloc(sizeof(*mb));
 	size_t nacts = 1, nfresh = 0, nrec = info->num_deps + 1;	/* + a move's previous point */
+	int err = mb ? batch_needs(vm, ops, count, &nacts, &nfresh, &nrec, who) : -ENOMEM;
 
-	if (!mb || batch_needs(vm, ops, count, &nacts, &nfresh, &nrec)) {
+	if (err) {
 		mem_free(mb);
-		return -ENOMEM;
+		return err;
 	}
 	mb->timeline = timeline;
 	fence_init(&mb->fence, &batch_fence_ops, NULL, 0, 0, batch_free);
@@ -840,8 +880,9 @@ static int batch(struct gtt_vm *vm, const struct gtt_map_op *given, size_t count
 			err = check_op(vm, &ops[i], i, who);
 		if (err)
 			break;
-		if (!batch_prepare(vm, ops, count, info, to ? from : NULL, &mb))
-			break;
+		err = batch_prepare(vm, ops, count, info, to ? from : NULL, &mb, who);
+		if (err != -ENOMEM)
+			break;		/* done, or refused (the message is set) */
 		err = set_error(-ENOMEM, "%s: out of memory", who);
 		/* Only a call that may block waits (unlocked) and tries again. */
 		f = wait && !trylock ? batch_wait_for(vm, ops, count, info) : NULL;
@@ -866,7 +907,10 @@ static int batch(struct gtt_vm *vm, const struct gtt_map_op *given, size_t count
 	if (wait) {
 		executor_wait_fence(vm->ex, f);
 		err = gtt_fence_status(f) < 0 ? gtt_fence_status(f) : 0;
-		if (err)
+		if (err && mb->why)
+			set_error(err, "%s: backend '%s' refused the batch: %s", who,
+				  gtt_backend_name(vm->be), mb->why);
+		else if (err)
 			set_error(err, "%s: a dependency, a clear or a PTE write failed (%s)",
 				  who, gtt_strerror(err));
 	}

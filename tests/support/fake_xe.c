@@ -37,8 +37,10 @@
  *   FR_GEM_HANDLE handle != 0 (l.2072); FR_GEM_SIZE 0 or not 4 KiB
  *   aligned (l.2075-2081); FR_GEM_SIZE_64K a VRAM object on a NEED64K
  *   platform whose size is not 64 KiB aligned (xe_bo.c l.1324-1339);
+ *   FR_GEM_VISIBLE NEEDS_VISIBLE_VRAM without a VRAM placement (l.2101);
  *   FR_GEM_CACHING cpu_caching 0 or unknown (l.2107); FR_GEM_VRAM_WB VRAM
- *   with write-back caching (l.2111); FR_GEM_VM unknown vm_id (l.2121).
+ *   with write-back caching (l.2111); FR_GEM_SCANOUT_WB a scanout object
+ *   with write-back caching (l.2115); FR_GEM_VM unknown vm_id (l.2121).
  * DRM_IOCTL_XE_VM_BIND, vm_bind_ioctl_check_args() (xe_vm.c l.2883):
  *   FR_BIND_PAD pad, pad2, reserved (l.2890); FR_BIND_EXTENSIONS (l.2894);
  *   FR_BIND_NUM_SYNCS > DRM_XE_MAX_SYNCS (l.2897); FR_BIND_VECTOR the
@@ -69,10 +71,34 @@
  *   range > size or obj_offset > size - range (l.3041); FR_BO_64K a VRAM
  *   object on a NEED64K platform with obj_offset, addr or range not 64 KiB
  *   aligned (l.3057); FR_BO_COH_WB a non-coherent PAT index on a
- *   write-back object (l.3067; checked for UNMAP_ALL too).
+ *   write-back object (l.3067; checked for UNMAP_ALL too); FR_BO_COH_IMPORT
+ *   a non-coherent PAT index on an object with no CPU caching mode of its
+ *   own, a dma-buf from another device (l.3071: the kernel assumes it may
+ *   be CPU-cached; fake_xe_bo_import() makes one).
  *   No binds (num_binds 0), or ops with nothing to do (an unmap of nothing),
  *   are not errors: the out-syncs signal after the in-syncs and the queue's
  *   earlier jobs (-ENODATA, l.3213, l.3254, l.3272).
+ * DRM_IOCTL_XE_VM_BIND, vm_bind_ioctl_ops_execute() (l.2837), after the
+ * syncs: the ops are split against the kernel's view of the VM (its
+ * gpuvm, which the fake changes at the ioctl, before the job runs):
+ *   FR_REMAP_64K an UNMAP or MAP that cuts a mapping of a VRAM object on a
+ *   NEED64K device (DG2, PVC) at an address that is not 64 KiB aligned.
+ *   The kernel's REMAP (vm_bind_ioctl_ops_parse(), l.2263) keeps the parts
+ *   outside the op and binds them again unless the cut is aligned to the
+ *   old mapping's largest page (skip_prev/skip_next, l.2339); that bind
+ *   must use 64 KiB pages for VRAM on such a device, and a part ending
+ *   inside a 64 KiB page cannot (xe_pt.c xe_pt_stage_bind_entry(), l.532:
+ *   XE_WARN_ON, -EINVAL; the ioctl unwinds, nothing is done).  Objects in
+ *   system memory, user memory and NULL mappings split at any 4 KiB page;
+ *   so does VRAM on every other device (BMG included: xe_pci.c gives
+ *   XE_VRAM_FLAGS_NEED64K to Xe_HPG and Xe_HPC only).
+ * DRM_IOCTL_XE_DEVICE_QUERY (xe_query.c xe_query_ioctl(), l.720):
+ *   FR_QUERY_MBZ extensions or reserved != 0 (l.726); FR_QUERY_UNKNOWN a
+ *   query number the kernel does not have (l.730) or, in the fake, any
+ *   query but DRM_XE_DEVICE_QUERY_CONFIG; FR_QUERY_SIZE (query_config(),
+ *   l.317) a size that is neither 0 (which asks for the size) nor the
+ *   reply's.  The reply: the platform's device id, HAS_VRAM, the minimum
+ *   alignment (64 KiB with XE_VRAM_FLAGS_NEED64K, else 4 KiB), va_bits.
  * Syncs, xe_sync.c xe_sync_entry_parse() (l.111):
  *   FR_SYNC_FLAGS flags beyond SIGNAL, FR_SYNC_RESERVED (l.126);
  *   FR_SYNC_LR_SIGNAL a syncobj signalled from an LR VM, -EOPNOTSUPP
@@ -101,9 +127,10 @@
  *   Not refused, counted: a timeline point signalled that is not above the
  *   last one (drm_syncobj_add_point() only logs it): @unordered_points.
  *
- * Bind jobs apply their ops when they run, in queue order; UNMAP_ALL is
- * evaluated then too (the kernel evaluates it at the ioctl, which is the
- * same thing with one queue).  A job whose in-fence failed still runs.
+ * Bind jobs apply their ops to the page table when they run, in queue
+ * order; UNMAP_ALL is evaluated then too (the kernel evaluates it at the
+ * ioctl, which is the same thing with one queue).  The kernel's view of
+ * the VM takes every accepted call's ops at once, at the ioctl.  A job whose in-fence failed still runs.
  * Waiting for timeline point v waits for every point up to the first one
  * at or above v, as a fence chain does.
  *
@@ -122,11 +149,11 @@
 
 /* Xe_LP's PAT (xe_pat.c xelp_pat_table): 0 WB (1-way), 1-3 WC/WT/UC. */
 const struct fake_xe_platform fake_xe_tgl = {
-	.name = "TGL", .pat_entries = 4, .coh = { 2, 1, 1, 1 },
+	.name = "TGL", .devid = 0x9a49, .pat_entries = 4, .coh = { 2, 1, 1, 1 },
 	.va_bits = 48, .gt_count = 1,
 };
 const struct fake_xe_platform fake_xe_dg2 = {
-	.name = "DG2", .pat_entries = 4, .coh = { 2, 1, 1, 1 },
+	.name = "DG2", .devid = 0x56a0, .pat_entries = 4, .coh = { 2, 1, 1, 1 },
 	.need64k = true, .vram = true, .va_bits = 48, .gt_count = 1,
 };
 /* Xe2's PAT (xe2_pat_table): coherent at 1, 2, 4, 5, 7, 22, 23, 26, 27,
@@ -134,11 +161,11 @@ const struct fake_xe_platform fake_xe_dg2 = {
 #define XE2_COH { 1, 2, 2, 1, 2, 2, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, \
 		  0, 0, 0, 0, 1, 1, 2, 2, 1, 1, 2, 2, 1, 1, 2, 2 }
 const struct fake_xe_platform fake_xe_lnl = {
-	.name = "LNL", .pat_entries = 32, .coh = XE2_COH, .usm = true,
+	.name = "LNL", .devid = 0x6420, .pat_entries = 32, .coh = XE2_COH, .usm = true,
 	.va_bits = 48, .gt_count = 2,
 };
 const struct fake_xe_platform fake_xe_bmg = {
-	.name = "BMG", .pat_entries = 32, .coh = XE2_COH, .vram = true, .usm = true,
+	.name = "BMG", .devid = 0xe20b, .pat_entries = 32, .coh = XE2_COH, .vram = true, .usm = true,
 	.va_bits = 48, .gt_count = 2,
 };
 
@@ -201,13 +228,20 @@ struct extent {
 	struct fake_xe_pte pte;
 };
 
+/* Extents in address order, non-overlapping. */
+struct table {
+	struct extent *ext;
+	size_t n, cap;
+};
+
 struct fake_xe_vm {
 	struct fake_xe_vm *next;
 	uint32_t id;
 	uint32_t flags;
 	uint64_t size;
-	struct extent *ext;
-	size_t n, cap;
+	struct table pt;		/* what the GPU sees: jobs that ran */
+	struct table va;		/* the kernel's view (its gpuvm): every
+					 * accepted bind, at its ioctl */
 	struct fake_xe_queue defq;	/* exec_queue_id 0 */
 };
 
@@ -243,8 +277,10 @@ static const struct { const char *name, *src; } rules[FR_RULES] = {
 	R(FR_GEM_HANDLE, "xe_bo.c:2072 xe_gem_create_ioctl"),
 	R(FR_GEM_SIZE, "xe_bo.c:2075 xe_gem_create_ioctl"),
 	R(FR_GEM_SIZE_64K, "xe_bo.c:1339 ___xe_bo_create_locked"),
+	R(FR_GEM_VISIBLE, "xe_bo.c:2101 xe_gem_create_ioctl"),
 	R(FR_GEM_CACHING, "xe_bo.c:2107 xe_gem_create_ioctl"),
 	R(FR_GEM_VRAM_WB, "xe_bo.c:2111 xe_gem_create_ioctl"),
+	R(FR_GEM_SCANOUT_WB, "xe_bo.c:2115 xe_gem_create_ioctl"),
 	R(FR_GEM_VM, "xe_bo.c:2121 xe_gem_create_ioctl"),
 	R(FR_BIND_PAD, "xe_vm.c:2890 vm_bind_ioctl_check_args"),
 	R(FR_BIND_EXTENSIONS, "xe_vm.c:2894 vm_bind_ioctl_check_args"),
@@ -278,6 +314,7 @@ static const struct { const char *name, *src; } rules[FR_RULES] = {
 	R(FR_BO_TOO_SMALL, "xe_vm.c:3041 xe_vm_bind_ioctl_validate_bo"),
 	R(FR_BO_64K, "xe_vm.c:3057 xe_vm_bind_ioctl_validate_bo"),
 	R(FR_BO_COH_WB, "xe_vm.c:3067 xe_vm_bind_ioctl_validate_bo"),
+	R(FR_BO_COH_IMPORT, "xe_vm.c:3071 xe_vm_bind_ioctl_validate_bo"),
 	R(FR_SYNC_FLAGS, "xe_sync.c:126 xe_sync_entry_parse"),
 	R(FR_SYNC_RESERVED, "xe_sync.c:127 xe_sync_entry_parse"),
 	R(FR_SYNC_LR_SIGNAL, "xe_sync.c:133 xe_sync_entry_parse"),
@@ -288,6 +325,10 @@ static const struct { const char *name, *src; } rules[FR_RULES] = {
 	R(FR_SYNC_POINT_PENDING, "xe_sync.c:179 dma_fence_chain_find_seqno"),
 	R(FR_SYNC_UFENCE, "fake: user fences not modelled"),
 	R(FR_SYNC_TYPE, "xe_sync.c:207 xe_sync_entry_parse"),
+	R(FR_REMAP_64K, "xe_pt.c:532 xe_pt_stage_bind_entry (a REMAP's rebind)"),
+	R(FR_QUERY_MBZ, "xe_query.c:726 xe_query_ioctl"),
+	R(FR_QUERY_UNKNOWN, "xe_query.c:730 xe_query_ioctl (fake: config only)"),
+	R(FR_QUERY_SIZE, "xe_query.c:329 query_config"),
 	R(FR_SO_CREATE_FLAGS, "drm_syncobj.c:847 drm_syncobj_create_ioctl"),
 	R(FR_SO_PAD, "drm_syncobj.c:864 (and each ioctl's pad check)"),
 	R(FR_SO_UNKNOWN, "drm_syncobj.c:646 drm_syncobj_destroy / drm_syncobj_find"),
@@ -440,66 +481,108 @@ static struct fake_xe_vm *vm_find(struct fake_xe *f, uint32_t id)
 	return NULL;
 }
 
-static void ext_push(struct fake_xe_vm *vm, struct extent e)
+static void ext_push(struct table *t, struct extent e)
 {
-	if (vm->n == vm->cap) {
-		vm->cap = vm->cap ? 2 * vm->cap : 16;
-		vm->ext = realloc(vm->ext, vm->cap * sizeof(*vm->ext));
-		if (!vm->ext)
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 16;
+		t->ext = realloc(t->ext, t->cap * sizeof(*t->ext));
+		if (!t->ext)
 			abort();
 	}
-	vm->ext[vm->n++] = e;
+	t->ext[t->n++] = e;
 }
 
-static void pt_unmap(struct fake_xe_vm *vm, uint64_t start, uint64_t size)
+static void pt_unmap(struct table *t, uint64_t start, uint64_t size)
 {
-	struct extent *old = vm->ext;
-	size_t n = vm->n;
+	struct extent *old = t->ext;
+	size_t n = t->n;
 	uint64_t end = start + size;
 
-	vm->ext = NULL;
-	vm->n = vm->cap = 0;
+	t->ext = NULL;
+	t->n = t->cap = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct extent e = old[i];
 		uint64_t ee = e.start + e.size;
 
 		if (ee <= start || e.start >= end) {
-			ext_push(vm, e);
+			ext_push(t, e);
 			continue;
 		}
 		if (e.start < start)
-			ext_push(vm, (struct extent){ e.start, start - e.start, e.pte });
+			ext_push(t, (struct extent){ e.start, start - e.start, e.pte });
 		if (ee > end) {
 			struct extent r = { end, ee - end, e.pte };
 
 			if (r.pte.kind == FAKE_PTE_BO || r.pte.kind == FAKE_PTE_USERPTR)
 				r.pte.offset += end - e.start;
-			ext_push(vm, r);
+			ext_push(t, r);
 		}
 	}
 	free(old);
 }
 
-static void pt_map(struct fake_xe_vm *vm, uint64_t start, uint64_t size,
-		   struct fake_xe_pte pte)
+static void pt_map(struct table *t, uint64_t start, uint64_t size, struct fake_xe_pte pte)
 {
 	size_t i;
 
-	pt_unmap(vm, start, size);
-	ext_push(vm, (struct extent){ 0 });
-	for (i = vm->n - 1; i > 0 && vm->ext[i - 1].start > start; i--)
-		vm->ext[i] = vm->ext[i - 1];
-	vm->ext[i] = (struct extent){ start, size, pte };
+	pt_unmap(t, start, size);
+	ext_push(t, (struct extent){ 0 });
+	for (i = t->n - 1; i > 0 && t->ext[i - 1].start > start; i--)
+		t->ext[i] = t->ext[i - 1];
+	t->ext[i] = (struct extent){ start, size, pte };
 }
 
-static void pt_unmap_obj(struct fake_xe_vm *vm, uint32_t obj)
+static void pt_unmap_obj(struct table *t, uint32_t obj)
 {
 	size_t j = 0;
 
-	for (size_t i = 0; i < vm->n; i++)
-		if (!(vm->ext[i].pte.kind == FAKE_PTE_BO && vm->ext[i].pte.obj == obj))
-			vm->ext[j++] = vm->ext[i];
-	vm->n = j;
+	for (size_t i = 0; i < t->n; i++)
+		if (!(t->ext[i].pte.kind == FAKE_PTE_BO && t->ext[i].pte.obj == obj))
+			t->ext[j++] = t->ext[i];
+	t->n = j;
+}
+
+static void table_copy(struct table *dst, const struct table *src)
+{
+	dst->n = dst->cap = src->n;
+	dst->ext = malloc((src->n ? src->n : 1) * sizeof(*dst->ext));
+	if (!dst->ext)
+		abort();
+	if (src->n)
+		memcpy(dst->ext, src->ext, src->n * sizeof(*dst->ext));
+}
+
+/* One bind op applied to @t. */
+static void apply_op(struct table *t, const struct drm_xe_vm_bind_op *op)
+{
+	struct fake_xe_pte pte = { .read_only = op->flags & DRM_XE_VM_BIND_FLAG_READONLY,
+				   .pat_index = op->pat_index };
+
+	switch (op->op) {
+	case DRM_XE_VM_BIND_OP_MAP:
+		if (op->flags & DRM_XE_VM_BIND_FLAG_NULL) {
+			pte.kind = FAKE_PTE_NULL;
+		} else {
+			pte.kind = FAKE_PTE_BO;
+			pte.obj = op->obj;
+			pte.offset = op->obj_offset;
+		}
+		pt_map(t, op->addr, op->range, pte);
+		break;
+	case DRM_XE_VM_BIND_OP_MAP_USERPTR:
+		pte.kind = FAKE_PTE_USERPTR;
+		pte.offset = op->userptr;
+		pt_map(t, op->addr, op->range, pte);
+		break;
+	case DRM_XE_VM_BIND_OP_UNMAP:
+		pt_unmap(t, op->addr, op->range);
+		break;
+	case DRM_XE_VM_BIND_OP_UNMAP_ALL:
+		pt_unmap_obj(t, op->obj);
+		break;
+	default:		/* PREFETCH: nothing a GPU sees */
+		break;
+	}
 }
 
 /* ---- jobs ---- */
@@ -521,35 +604,7 @@ static void run_job(struct fake_xe *f, struct job *j)
 		return;
 	}
 	for (size_t i = 0; i < j->nops; i++) {
-		const struct drm_xe_vm_bind_op *op = &j->ops[i];
-		struct fake_xe_pte pte = { .read_only = op->flags & DRM_XE_VM_BIND_FLAG_READONLY,
-					   .pat_index = op->pat_index };
-
-		switch (op->op) {
-		case DRM_XE_VM_BIND_OP_MAP:
-			if (op->flags & DRM_XE_VM_BIND_FLAG_NULL) {
-				pte.kind = FAKE_PTE_NULL;
-			} else {
-				pte.kind = FAKE_PTE_BO;
-				pte.obj = op->obj;
-				pte.offset = op->obj_offset;
-			}
-			pt_map(vm, op->addr, op->range, pte);
-			break;
-		case DRM_XE_VM_BIND_OP_MAP_USERPTR:
-			pte.kind = FAKE_PTE_USERPTR;
-			pte.offset = op->userptr;
-			pt_map(vm, op->addr, op->range, pte);
-			break;
-		case DRM_XE_VM_BIND_OP_UNMAP:
-			pt_unmap(vm, op->addr, op->range);
-			break;
-		case DRM_XE_VM_BIND_OP_UNMAP_ALL:
-			pt_unmap_obj(vm, op->obj);
-			break;
-		default:		/* PREFETCH: nothing a GPU sees */
-			break;
-		}
+		apply_op(&vm->pt, &j->ops[i]);
 		f->ops_run++;
 	}
 	j->out->state = 1;
@@ -686,7 +741,8 @@ static int vm_destroy(struct fake_xe *f, struct drm_xe_vm_destroy *a)
 
 	*pp = vm->next;
 	cancel_queue(f, &vm->defq, -ECANCELED);
-	free(vm->ext);
+	free(vm->pt.ext);
+	free(vm->va.ext);
 	free(vm);
 	f->vms_live--;
 	return 0;
@@ -781,10 +837,14 @@ static int gem_create(struct fake_xe *f, struct drm_xe_gem_create *a)
 		return refuse(f, FR_GEM_HANDLE, EINVAL);
 	if (!a->size || (a->size & 0xfff))
 		return refuse(f, FR_GEM_SIZE, EINVAL);
+	if ((a->flags & DRM_XE_GEM_CREATE_FLAG_NEEDS_VISIBLE_VRAM) && !vram)
+		return refuse(f, FR_GEM_VISIBLE, EINVAL);
 	if (!a->cpu_caching || a->cpu_caching > DRM_XE_GEM_CPU_CACHING_WC)
 		return refuse(f, FR_GEM_CACHING, EINVAL);
 	if (vram && a->cpu_caching == DRM_XE_GEM_CPU_CACHING_WB)
 		return refuse(f, FR_GEM_VRAM_WB, EINVAL);
+	if ((a->flags & DRM_XE_GEM_CREATE_FLAG_SCANOUT) && a->cpu_caching == DRM_XE_GEM_CPU_CACHING_WB)
+		return refuse(f, FR_GEM_SCANOUT_WB, EINVAL);
 	if (a->vm_id && !vm_find(f, a->vm_id))
 		return refuse(f, FR_GEM_VM, ENOENT);
 	if (vram && f->plat->need64k && (a->size & 0xffff))
@@ -868,7 +928,40 @@ static int check_bo(struct fake_xe *f, const struct drm_xe_vm_bind_op *o)
 		return refuse(f, FR_BO_64K, EINVAL);
 	if (f->plat->coh[o->pat_index] == COH_NONE && b->caching == DRM_XE_GEM_CPU_CACHING_WB)
 		return refuse(f, FR_BO_COH_WB, EINVAL);
+	if (f->plat->coh[o->pat_index] == COH_NONE && !b->caching)
+		return refuse(f, FR_BO_COH_IMPORT, EINVAL);
 	return 0;
+}
+
+/*
+ * Whether op @o cuts a mapping of a VRAM object in @t (the kernel's view)
+ * at an address that is not 64 KiB aligned on a NEED64K device.  The
+ * kernel's REMAP keeps the parts outside the op and binds them again
+ * unless their cut end is aligned to the old mapping's largest page
+ * (vm_bind_ioctl_ops_parse(), skip_prev/skip_next); a VRAM object there
+ * must be bound with 64 KiB pages, which a piece ending inside one cannot
+ * be (xe_pt_stage_bind_entry(): -EINVAL, after a kernel WARN).
+ */
+static bool cuts_64k(struct fake_xe *f, const struct table *t, const struct drm_xe_vm_bind_op *o)
+{
+	uint64_t s = o->addr, e = o->addr + o->range;
+
+	if (!f->plat->need64k || (o->op != DRM_XE_VM_BIND_OP_MAP &&
+				  o->op != DRM_XE_VM_BIND_OP_MAP_USERPTR &&
+				  o->op != DRM_XE_VM_BIND_OP_UNMAP))
+		return false;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct extent *x = &t->ext[i];
+		uint64_t xe = x->start + x->size;
+		struct fake_xe_bo *b;
+
+		if (xe <= s || x->start >= e || x->pte.kind != FAKE_PTE_BO)
+			continue;
+		b = bo_find(f, x->pte.obj);
+		if (b && b->vram && ((x->start < s && (s & 0xffff)) || (xe > e && (e & 0xffff))))
+			return true;
+	}
+	return false;
 }
 
 struct parsed_sync {
@@ -932,6 +1025,7 @@ static int vm_bind(struct fake_xe *f, struct drm_xe_vm_bind *a)
 	struct parsed_sync *ps = NULL;
 	struct fake_xe_queue *q = NULL;
 	struct fake_xe_vm *vm;
+	struct table va;
 	struct job *j;
 	int err;
 
@@ -978,6 +1072,19 @@ static int vm_bind(struct fake_xe *f, struct drm_xe_vm_bind *a)
 			return err;
 		}
 	}
+	/* The kernel splits and rebinds what the ops cut (its gpuvm is
+	 * updated here, at the ioctl; the page table when the job runs). */
+	table_copy(&va, &vm->va);
+	for (uint32_t i = 0; i < a->num_binds; i++) {
+		if (cuts_64k(f, &va, &ops[i])) {
+			free(va.ext);
+			free(ps);
+			return refuse(f, FR_REMAP_64K, EINVAL);
+		}
+		apply_op(&va, &ops[i]);
+	}
+	free(vm->va.ext);
+	vm->va = va;
 	/* Accepted: the job waits for the in-syncs and its queue. */
 	j = zalloc(sizeof(*j));
 	j->vm_id = vm->id;
@@ -1007,6 +1114,36 @@ static int vm_bind(struct fake_xe *f, struct drm_xe_vm_bind *a)
 	f->last_bind = *a;
 	memcpy(f->last_ops, ops, (a->num_binds < 64 ? a->num_binds : 64) * sizeof(*ops));
 	memcpy(f->last_syncs, syncs, (a->num_syncs < 16 ? a->num_syncs : 16) * sizeof(*syncs));
+	return 0;
+}
+
+/* ---- DEVICE_QUERY ---- */
+
+static int device_query(struct fake_xe *f, struct drm_xe_device_query *a)
+{
+	const uint32_t n = DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY + 1;
+	const uint32_t size = sizeof(struct drm_xe_query_config) + n * sizeof(uint64_t);
+	struct drm_xe_query_config *c = (void *)(uintptr_t)a->data;
+
+	if (a->extensions || a->reserved[0] || a->reserved[1])
+		return refuse(f, FR_QUERY_MBZ, EINVAL);
+	if (a->query != DRM_XE_DEVICE_QUERY_CONFIG)
+		return refuse(f, FR_QUERY_UNKNOWN, EINVAL);
+	if (!a->size) {
+		a->size = size;
+		return 0;
+	}
+	if (a->size != size)
+		return refuse(f, FR_QUERY_SIZE, EINVAL);
+	if (!c)
+		return -EFAULT;
+	memset(c, 0, size);
+	c->num_params = n;
+	c->info[DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID] = f->plat->devid;
+	c->info[DRM_XE_QUERY_CONFIG_FLAGS] = f->plat->vram ? DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM : 0;
+	c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] = f->plat->need64k ? 0x10000 : 0x1000;
+	c->info[DRM_XE_QUERY_CONFIG_VA_BITS] = f->plat->va_bits;
+	c->info[DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY] = 2;
 	return 0;
 }
 
@@ -1191,6 +1328,7 @@ static int dispatch(struct fake_xe *f, unsigned long req, void *arg)
 	case DRM_IOCTL_XE_EXEC_QUEUE_DESTROY: return queue_destroy(f, arg);
 	case DRM_IOCTL_XE_GEM_CREATE: return gem_create(f, arg);
 	case DRM_IOCTL_XE_VM_BIND: return vm_bind(f, arg);
+	case DRM_IOCTL_XE_DEVICE_QUERY: return device_query(f, arg);
 	case DRM_IOCTL_SYNCOBJ_CREATE: return so_create(f, arg);
 	case DRM_IOCTL_SYNCOBJ_DESTROY: return so_destroy(f, arg);
 	case DRM_IOCTL_SYNCOBJ_FD_TO_HANDLE: return so_fd_to_handle(f, arg);
@@ -1305,7 +1443,8 @@ void fake_xe_fini(struct fake_xe *f)
 
 		f->vms = v->next;
 		cancel_queue(f, &v->defq, -ECANCELED);
-		free(v->ext);
+		free(v->pt.ext);
+		free(v->va.ext);
 		free(v);
 	}
 	pass_exports(f);		/* every fence has an outcome now */
@@ -1406,6 +1545,19 @@ uint32_t fake_xe_bo(struct fake_xe *f, uint64_t size, bool vram)
 	return fake_xe_ioctl(f, DRM_IOCTL_XE_GEM_CREATE, &g) ? 0 : g.handle;
 }
 
+uint32_t fake_xe_bo_import(struct fake_xe *f, uint64_t size)
+{
+	struct fake_xe_bo *b = zalloc(sizeof(*b));
+
+	pthread_mutex_lock(&f->lock);
+	b->handle = ++f->next_bo;
+	b->size = size;
+	b->next = f->bos;
+	f->bos = b;
+	pthread_mutex_unlock(&f->lock);
+	return b->handle;
+}
+
 unsigned int fake_xe_pending(struct fake_xe *f)
 {
 	unsigned int n = 0;
@@ -1432,8 +1584,8 @@ int fake_xe_lookup(struct fake_xe *f, uint32_t vm_id, uint64_t addr, struct fake
 	if (!vm) {
 		err = -ENOENT;
 	} else {
-		for (size_t i = 0; i < vm->n; i++) {
-			const struct extent *e = &vm->ext[i];
+		for (size_t i = 0; i < vm->pt.n; i++) {
+			const struct extent *e = &vm->pt.ext[i];
 
 			if (addr >= e->start && addr - e->start < e->size) {
 				*out = e->pte;
@@ -1454,7 +1606,7 @@ int fake_xe_extents(struct fake_xe *f, uint32_t vm_id)
 
 	pthread_mutex_lock(&f->lock);
 	vm = vm_find(f, vm_id);
-	n = vm ? (int)vm->n : -1;
+	n = vm ? (int)vm->pt.n : -1;
 	pthread_mutex_unlock(&f->lock);
 	return n;
 }
@@ -1468,7 +1620,7 @@ void fake_xe_walk(struct fake_xe *f, uint32_t vm_id,
 
 	pthread_mutex_lock(&f->lock);
 	vm = vm_find(f, vm_id);
-	for (size_t i = 0; vm && i < vm->n; i++)
-		fn(arg, vm->ext[i].start, vm->ext[i].size, &vm->ext[i].pte);
+	for (size_t i = 0; vm && i < vm->pt.n; i++)
+		fn(arg, vm->pt.ext[i].start, vm->pt.ext[i].size, &vm->pt.ext[i].pte);
 	pthread_mutex_unlock(&f->lock);
 }

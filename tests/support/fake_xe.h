@@ -3,7 +3,8 @@
  * DOC: a fake xe kernel for tests/test_xe.c, behind struct xe_sys.
  *
  * It answers the ioctls the xe backend and its tests make — XE_VM_CREATE
- * and DESTROY, EXEC_QUEUE_CREATE and DESTROY, VM_BIND, GEM_CREATE, and
+ * and DESTROY, EXEC_QUEUE_CREATE and DESTROY, VM_BIND, GEM_CREATE,
+ * DEVICE_QUERY (the config query only), and
  * SYNCOBJ_CREATE, DESTROY, FD_TO_HANDLE, HANDLE_TO_FD, TRANSFER, SIGNAL and
  * TIMELINE_SIGNAL — and checks each argument the way Linux 6.12's xe and
  * drm_syncobj code do (the rule list, with the kernel's function names and
@@ -15,7 +16,9 @@
  * a BO and offset, user memory, NULL, or nothing: fake_xe_lookup()).  Bind
  * jobs run in order per queue: a job runs once its in-syncs have signalled
  * and every earlier job of its queue ran, then applies its ops to the table
- * and signals its out-syncs.  Progress happens at the end of every ioctl
+ * and signals its out-syncs.  Each VM also keeps the kernel's own view of
+ * its mappings (xe's gpuvm), changed by every accepted VM_BIND at once:
+ * the rules about splitting a mapping are checked against it.  Progress happens at the end of every ioctl
  * and in fake_xe_poll() (or a thread: fake_xe_start_thread()); with
  * @paused no job runs.
  *
@@ -53,6 +56,7 @@
 /* What a platform changes in the rules. */
 struct fake_xe_platform {
 	const char *name;
+	uint16_t devid;			/* DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID */
 	unsigned int pat_entries;	/* xe->pat.n_entries */
 	uint8_t coh[32];		/* per index: 0 reserved, 1 none, 2 at least 1-way */
 	bool need64k;			/* XE_VRAM_FLAGS_NEED64K (DG2, PVC) */
@@ -81,7 +85,8 @@ enum fake_xe_rule {
 	FR_QD_PAD, FR_QD_UNKNOWN,
 	/* GEM_CREATE */
 	FR_GEM_MBZ, FR_GEM_PLACEMENT, FR_GEM_FLAGS, FR_GEM_HANDLE, FR_GEM_SIZE,
-	FR_GEM_SIZE_64K, FR_GEM_CACHING, FR_GEM_VRAM_WB, FR_GEM_VM,
+	FR_GEM_SIZE_64K, FR_GEM_VISIBLE, FR_GEM_CACHING, FR_GEM_VRAM_WB,
+	FR_GEM_SCANOUT_WB, FR_GEM_VM,
 	/* VM_BIND: vm_bind_ioctl_check_args() */
 	FR_BIND_PAD, FR_BIND_EXTENSIONS, FR_BIND_NUM_SYNCS, FR_BIND_VECTOR,
 	FR_OP_PAT_RANGE, FR_OP_PAT_RESERVED, FR_OP_OP, FR_OP_FLAGS,
@@ -94,11 +99,15 @@ enum fake_xe_rule {
 	FR_BIND_QUEUE_UNKNOWN, FR_BIND_QUEUE_NOT_BIND, FR_BIND_VM_UNKNOWN,
 	FR_OP_VM_RANGE, FR_OP_OBJ_UNKNOWN,
 	/* xe_vm_bind_ioctl_validate_bo() */
-	FR_BO_TOO_SMALL, FR_BO_64K, FR_BO_COH_WB,
+	FR_BO_TOO_SMALL, FR_BO_64K, FR_BO_COH_WB, FR_BO_COH_IMPORT,
 	/* syncs: xe_sync_entry_parse() */
 	FR_SYNC_FLAGS, FR_SYNC_RESERVED, FR_SYNC_LR_SIGNAL, FR_SYNC_HANDLE_HIGH,
 	FR_SYNC_UNKNOWN, FR_SYNC_NO_FENCE, FR_SYNC_POINT_ZERO,
 	FR_SYNC_POINT_PENDING, FR_SYNC_UFENCE, FR_SYNC_TYPE,
+	/* VM_BIND: vm_bind_ioctl_ops_execute(), the page-table update */
+	FR_REMAP_64K,
+	/* DEVICE_QUERY: xe_query.c */
+	FR_QUERY_MBZ, FR_QUERY_UNKNOWN, FR_QUERY_SIZE,
 	/* drm_syncobj.c */
 	FR_SO_CREATE_FLAGS, FR_SO_PAD, FR_SO_UNKNOWN, FR_SO_FD_FLAGS,
 	FR_SO_NOT_SYNC_FILE, FR_SO_EXPORT_NO_FENCE, FR_SO_SYNCOBJ_FD,
@@ -192,6 +201,9 @@ void fake_xe_wedge(struct fake_xe *f);
 
 /* A BO of @size bytes (in VRAM if @vram): its handle, or 0 if refused. */
 uint32_t fake_xe_bo(struct fake_xe *f, uint64_t size, bool vram);
+/* A BO of @size bytes imported from another device's dma-buf (PRIME): no
+ * CPU caching mode of its own (xe's bo->cpu_caching 0): its handle. */
+uint32_t fake_xe_bo_import(struct fake_xe *f, uint64_t size);
 /* Jobs waiting (all queues). */
 unsigned int fake_xe_pending(struct fake_xe *f);
 
