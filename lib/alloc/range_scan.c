@@ -670,6 +670,13 @@ GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
 		struct gtt_range_node **run = (struct gtt_range_node **)(void *)scan_of(scan)->e;
 		size_t k = scan_of(scan)->vsplit;
 
+		/* A victim or two (a small hole) is copied without a call. */
+		if (n <= 2) {
+			victims[0] = k ? run[scan_of(scan)->vat] : run[scan_of(scan)->vat2];
+			if (n == 2)	/* the opener is never in the first part */
+				victims[1] = run[scan_of(scan)->vat2 + 1 - k];
+			return 0;
+		}
 		if (k)
 			memcpy(victims, run + scan_of(scan)->vat, k * sizeof(*victims));
 		memcpy(victims + k, run + scan_of(scan)->vat2, (n - k) * sizeof(*victims));
