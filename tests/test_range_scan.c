@@ -517,6 +517,72 @@ static void test_oom_while_growing_table(void **state)
 	oom_while_growing(true);
 }
 
+/*
+ * The victims when the raw span decides and the walk up from the run's
+ * first node stops below the opener.  Nine nodes fill pages 0-15 (sizes
+ * 1, 2, 2, 1, 2, 2, 3, 2, 1 pages); fourteen asked for.  v0 .. v5 and
+ * v7, v8 open no hole; v6 then opens the whole run.  The fewest: v1 ..
+ * v7 (seven; v0 .. v7 is eight, and from v2 up no window fits), so the
+ * walk from v0 stops at v2 and v3 .. v5 lie between it and the opener.
+ * Counting, too little room (-ERANGE, nothing written), the victims
+ * twice, equal.  With @heap, forty isolated nodes on pages 17, 19, .. 95
+ * are added first, so that e[] has moved to an allocation.  Fails if the
+ * nodes between the walk's stop and the opener were left out or counted
+ * twice, or the opener named twice.
+ */
+static void raw_pick_places(bool heap)
+{
+	static const uint64_t pages[] = { 1, 2, 2, 1, 2, 2, 3, 2, 1 };
+	struct gtt_range_request r = { .size = 14 * PAGE };
+	struct gtt_range_alloc *ra = make(0, (heap ? 96 : 16) * PAGE, 0);
+	struct gtt_range_node *v[9], *extra[80], *got[9] = { NULL }, *again[9];
+	struct gtt_range_scan s;
+	uint64_t p = 0;
+	size_t count = 0;
+
+	for (int i = 0; i < 9; p += pages[i], i++)
+		v[i] = at(ra, p * PAGE, pages[i], 0);
+	for (int i = 0; heap && i < 80; i++)
+		extra[i] = at(ra, (16 + (uint64_t)i) * PAGE, 1, 0);
+	assert_int_equal(gtt_range_scan_init(&s, ra, &r), 0);
+	for (int i = 1; heap && i < 80; i += 2)
+		assert_int_equal(gtt_range_scan_add(&s, extra[i]), 0);
+	for (int i = 0; i < 9; i++)
+		if (i != 6)
+			assert_int_equal(gtt_range_scan_add(&s, v[i]), 0);
+	assert_int_equal(gtt_range_scan_add(&s, v[6]), 1);
+	assert_int_equal(gtt_range_scan_victims(&s, NULL, 0, &count), 0);
+	assert_int_equal(count, 7);
+	count = 0;
+	assert_int_equal(gtt_range_scan_victims(&s, got, 6, &count), -ERANGE);
+	assert_int_equal(count, 7);
+	for (int i = 0; i < 9; i++)
+		assert_null(got[i]);
+	assert_int_equal(gtt_range_scan_victims(&s, got, 9, &count), 0);
+	assert_int_equal(count, 7);
+	for (int i = 0; i < 7; i++)
+		assert_ptr_equal(got[i], v[1 + i]);
+	assert_null(got[7]);
+	assert_int_equal(gtt_range_scan_victims(&s, again, 9, &count), 0);
+	assert_int_equal(count, 7);
+	assert_memory_equal(again, got, 7 * sizeof(*got));
+	gtt_range_scan_finish(&s);
+	assert_int_equal(range_alloc_check(ra), 0);
+	gtt_range_alloc_destroy(ra);
+}
+
+static void test_raw_pick_places(void **state)
+{
+	(void)state;
+	raw_pick_places(false);
+}
+
+static void test_raw_pick_places_heap(void **state)
+{
+	(void)state;
+	raw_pick_places(true);
+}
+
 /* ---- the differential test ---- */
 
 struct lay {
@@ -1077,6 +1143,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_oom_while_growing, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_oom_while_growing_table, alarm_setup,
 						alarm_teardown),
+		cmocka_unit_test(test_raw_pick_places),
+		cmocka_unit_test(test_raw_pick_places_heap),
 		cmocka_unit_test(test_against_brute_force),
 		cmocka_unit_test(test_allocator_changed_while_open),
 		cmocka_unit_test(test_stale_slots),

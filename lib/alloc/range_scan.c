@@ -22,10 +22,12 @@
  * compares that pointer without following it: a scan abandoned
  * unfinished leaves the later ones on tables, still correct.
  *
- * An entry at either end of a run holds the place (q) of the other end, the
- * run's length, and the raw bounds of the span the run's removal would
- * open: the lowest end keeps the first free address after the node below
- * the run (hs), the highest the last before the node above it (hl).
+ * An entry at either end of a run holds the place (q) of the other end
+ * and the raw bounds of the span the run's removal would open: the
+ * lowest end keeps the first free address after the node below the run
+ * (hs), the highest the last before the node above it (hl).  No length:
+ * keeping one cost each add a tenth of its time, and the picks count
+ * the run's nodes as they walk it.
  * Joining a run is then two look-ups (the new node's neighbours in the
  * address list) and a few writes, and the span is tested without
  * visiting the run's ends or its neighbours unless it is long enough
@@ -67,15 +69,17 @@
  * (base + Q * ROOM_TOP fits at or below UINT32_MAX). */
 #define BASE_TOP (UINT32_MAX - Q * ROOM_TOP)
 
-/* The state, which also tells an initialised scan from other memory. */
-#define SCAN_OPEN 0x6e65706f6e616373ull		/* nodes may be added (table) */
-#define SCAN_MARKING 0x6b72616d6e616373ull	/* nodes may be added (marks) */
-#define SCAN_FOUND 0x646e756f666e6373ull	/* a hole opened */
+/* The state, which also tells an initialised scan from other memory
+ * (the whole word compared; values below 2^31, so that the add's test
+ * is one compare with an immediate). */
+#define SCAN_OPEN 0x6e65706full		/* nodes may be added (table) */
+#define SCAN_MARKING 0x6b72616dull	/* nodes may be added (marks) */
+#define SCAN_FOUND 0x646e756full	/* a hole opened */
 
 struct entry {
 	struct gtt_range_node *node;
 	uint32_t end;		/* at either end of a run: the other end's q */
-	uint32_t len;		/* at either end of a run: its nodes */
+	uint32_t spare;		/* (an entry is Q words: e + q, one addressing mode) */
 	uint64_t hs;		/* at the lowest end: the span's first address */
 	uint64_t hl;		/* at the highest end: its last address */
 };
@@ -111,12 +115,15 @@ struct scan {
 	 * nospan (range_span_fits() would only say the same). */
 	bool raw_decides;
 	uint64_t need;		/* r.size - 1: the least hl - hs of a hole */
-	/* SCAN_FOUND: the run, the node whose add opened it, and how many
-	 * nodes of the run lie below that one. */
+	/* SCAN_FOUND: the run and the node whose add opened it. */
 	struct gtt_range_node *first, *last, *opener;
-	uint32_t below;
 	struct gtt_range_node *victim, *vlast;	/* the pick, once made: first, last */
 	size_t victims;				/* 0: not made yet */
+	/* pick_raw() left the victims in e[]'s memory, as node pointers:
+	 * the first vsplit from vat, the rest from vat2 (else they are
+	 * walked from victim). */
+	bool in_e;
+	size_t vat, vat2, vsplit;
 	struct fit_req r;
 	struct entry inl_e[SCAN_INLINE];
 	uint32_t inl_slot[2 * SCAN_INLINE];
@@ -276,6 +283,7 @@ GTT_API int gtt_range_scan_init(struct gtt_range_scan *scan,
 	s->shift = 64 - (unsigned int)__builtin_ctz(2 * SCAN_INLINE);
 	s->first = s->last = s->opener = s->victim = s->vlast = NULL;
 	s->victims = 0;
+	s->in_e = false;
 	s->need = s->r.size - 1;
 	s->raw_decides = !(ra->flags & GTT_RANGE_COLOR_GUARD) &&
 			 s->r.align == ra->page_size && !s->r.nospan &&
@@ -323,14 +331,10 @@ static __attribute__((noinline, cold)) int repeated(const struct gtt_range_node 
 
 /* The hole at @lo .. @hi opens, if the request fits there: the end
  * of a scan_add_(), out of its way. */
-static __attribute__((noinline)) int opens(struct scan *s, const struct entry *e,
-					   uint32_t lo, uint32_t hi,
-					   struct gtt_range_node *node)
+static __attribute__((noinline)) int opens(struct scan *s, uint32_t lo, uint32_t hi,
+					   uint32_t i)
 {
-	/* The run below @node ended at j: e[j] still holds its length,
-	 * unless it was one node (j is then lo, now the joined run's). */
-	uint32_t j = lookup(table_of(s), node->prev, s->marks);
-	uint32_t below = j == NONE ? 0 : j == lo ? 1 : at_q(e, j)->len;
+	const struct entry *e = s->e;
 
 	if (!s->raw_decides &&
 	    !range_span_fits(s->ra, &s->r, at_q(e, lo)->node->prev, at_q(e, hi)->node->next))
@@ -338,8 +342,7 @@ static __attribute__((noinline)) int opens(struct scan *s, const struct entry *e
 	s->state = SCAN_FOUND;
 	s->first = at_q(e, lo)->node;
 	s->last = at_q(e, hi)->node;
-	s->opener = node;
-	s->below = below;
+	s->opener = at_q(e, i)->node;
 	return 1;
 }
 
@@ -353,7 +356,7 @@ static int add_grown(struct scan *s, struct gtt_range_node *node, bool quiet);
 static inline __attribute__((always_inline)) int
 scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 {
-	uint32_t h = 0, i, lo, hi, len;
+	uint32_t h = 0, i, lo, hi;
 	struct entry *e;
 	struct table t;
 	uint64_t hs, hl;
@@ -372,12 +375,10 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 	else
 		t.slot[h] = i;
 	/* A neighbour in the scan ends its run: join the runs. */
-	len = 1;
 	if (!find(t, node->prev, marks, &lo)) {
 		lo = i;
 		at_q(e, i)->hs = hs = span_start(node->prev);
 	} else {
-		len += at_q(e, lo)->len;
 		lo = at_q(e, lo)->end;
 		hs = at_q(e, lo)->hs;
 	}
@@ -385,17 +386,14 @@ scan_add_(struct scan *s, struct gtt_range_node *node, bool quiet, bool marks)
 		hi = i;
 		at_q(e, i)->hl = hl = span_last(s, node->next);
 	} else {
-		len += at_q(e, hi)->len;
 		hi = at_q(e, hi)->end;
 		hl = at_q(e, hi)->hl;
 	}
 	at_q(e, lo)->end = hi;
-	at_q(e, lo)->len = len;
 	at_q(e, hi)->end = lo;
-	at_q(e, hi)->len = len;
 	if (hl - hs < s->need)
 		return 0;
-	return opens(s, e, lo, hi, node);
+	return opens(s, lo, hi, i);
 }
 
 /* The table-keeping scan's add: not inlined, it is the rarer one. */
@@ -487,6 +485,17 @@ static inline bool next_first(const struct scan *s, struct gtt_range_node **f, s
 	return true;
 }
 
+/* How many nodes of the run lie below the opener (the adds keep no
+ * lengths: pick_raw() needs none). */
+static size_t below(const struct scan *s)
+{
+	size_t n = 0;
+
+	for (const struct gtt_range_node *x = s->opener; x != s->first; x = x->prev)
+		n++;
+	return n;
+}
+
 /*
  * The fewest adjacent nodes of the run that open the hole.  Before the
  * last add no run opened one, and removing more nodes never opens less
@@ -506,7 +515,7 @@ static inline bool next_first(const struct scan *s, struct gtt_range_node **f, s
 static void pick(struct scan *s)
 {
 	struct gtt_range_node *f = s->first, *rl = s->opener, *tl = s->opener;
-	size_t fpos = 0, rpos = s->below, tpos = s->below, best = SIZE_MAX;
+	size_t fpos = 0, rpos = below(s), tpos = rpos, best = SIZE_MAX;
 	bool high = s->r.placement == GTT_PLACE_HIGH;
 	uint64_t lo = span_start(f->prev), hi = span_last(s, rl->next);
 
@@ -536,32 +545,89 @@ done:
 }
 
 /*
+ * The end of pick_raw(): the victims are the run's nodes bf .. the
+ * opener's place + bd, and the walk wrote run[0 .. fpos] (f, from the
+ * run's first node) and run[mid .. mid + bd] (l, from the opener).  The
+ * nodes between f and the opener, if f stopped below it, are walked
+ * from both ends at once and written up from run[fpos + 1] and down from
+ * run[mid - 1]; then the victims' count and place are known.
+ */
+static void places(struct scan *s, struct gtt_range_node **run, size_t mid,
+		   struct gtt_range_node *f, size_t fpos, size_t bf, size_t bd)
+{
+	struct gtt_range_node *x = f, *y = s->opener;
+	size_t up = 0, down = 0;
+
+	if (f != y) {
+		while (x->next != y) {
+			x = x->next;
+			run[fpos + ++up] = x;
+			if (x->next == y)
+				break;
+			y = y->prev;
+			run[mid - ++down] = y;
+		}
+	}
+	s->victim = run[bf];
+	s->vlast = run[mid + bd];
+	/* run[bf .. x's place], then run[y's place .. mid + bd]. */
+	s->vsplit = fpos + up + (f != s->opener) - bf;
+	s->vat = bf;
+	s->vat2 = mid - down;
+	s->in_e = true;
+	s->victims = fpos + up + down + (f != s->opener) + bd + 1 - bf;
+}
+
+/*
  * pick() when the raw span decides (raw_decides): the window from f then
  * ends at the lowest l whose raw span is long enough, which never moves
  * down as f moves up, so one pointer for l does (pick()'s tl is its rl
  * there) and a window is the best so far iff it is shorter (or, for
  * GTT_PLACE_HIGH, as short).  The same choice as pick(), in a loop small
- * enough to keep everything in registers.
+ * enough to keep everything in registers, with l's place counted from
+ * the opener (d) and f's from the run's first node: the adds keep no
+ * lengths, and the windows' lengths differ from d - f by the same number
+ * of nodes below the opener, which the end finds (places()).  The walks
+ * write each node they pass into e[]'s memory (nothing reads e[] as
+ * entries once a hole opened), f's from the start and l's from mid on,
+ * so that the victims are copied from there rather than walked again:
+ * the run has fewer than N = nq / Q nodes, and e[] room for 4 N
+ * pointers, f's part below N, l's from mid = 2 N up to 3 N.
  */
 static void pick_raw(struct scan *s)
 {
-	struct gtt_range_node *f = s->first, *l = s->opener, *bf = NULL, *bl = NULL;
-	size_t fpos = 0, lpos = s->below, best = SIZE_MAX;
-	bool high = s->r.placement == GTT_PLACE_HIGH;
+	struct gtt_range_node **run = (struct gtt_range_node **)(void *)s->e;
+	struct gtt_range_node *f = s->first, *l = s->opener;
+	const size_t mid = 2 * (size_t)(s->nq / Q);
+	const bool high = s->r.placement == GTT_PLACE_HIGH;
+	size_t fpos = 0, d = 0, bf = 0, bd = 0;
+	ptrdiff_t best = PTRDIFF_MAX;		/* the best d - fpos */
 	uint64_t lo = span_start(f->prev), hi = span_last(s, l->next);
 
-	do {
-		if (!reach(s, &l, &lpos, &hi, lo))
-			break;
-		if (lpos - fpos + 1 < best || (high && lpos - fpos + 1 == best)) {
-			best = lpos - fpos + 1;
-			bf = f;
-			bl = l;
+	run[0] = f;
+	run[mid] = l;
+	for (;;) {
+		while (hi - lo < s->need) {
+			if (l == s->last)
+				goto out;
+			l = l->next;
+			hi = span_last(s, l->next);
+			run[mid + ++d] = l;
 		}
-	} while (next_first(s, &f, &fpos, &lo, best, high));
-	s->victim = bf;
-	s->vlast = bl;
-	s->victims = best == SIZE_MAX ? 0 : best;
+		if ((ptrdiff_t)(d - fpos) < best || (high && (ptrdiff_t)(d - fpos) == best)) {
+			best = (ptrdiff_t)(d - fpos);
+			bf = fpos;
+			bd = d;
+		}
+		if (f == s->opener)
+			break;
+		lo = span_start(f);
+		f = f->next;
+		run[++fpos] = f;
+	}
+out:
+	if (best != PTRDIFF_MAX)
+		places(s, run, mid, f, fpos, bf, bd);
 }
 
 size_t range_scan_pick(struct gtt_range_scan *scan, struct gtt_range_node **first)
@@ -600,6 +666,22 @@ GTT_API int gtt_range_scan_victims(struct gtt_range_scan *scan,
 	if (n > max_victims)
 		return set_error(-ERANGE, "gtt_range_scan_victims: %zu victims, room for %zu",
 				 n, max_victims);
+	if (scan_of(scan)->in_e) {
+		struct gtt_range_node **run = (struct gtt_range_node **)(void *)scan_of(scan)->e;
+		size_t k = scan_of(scan)->vsplit;
+
+		/* A victim or two (a small hole) is copied without a call. */
+		if (n <= 2) {
+			victims[0] = k ? run[scan_of(scan)->vat] : run[scan_of(scan)->vat2];
+			if (n == 2)	/* the opener is never in the first part */
+				victims[1] = run[scan_of(scan)->vat2 + 1 - k];
+			return 0;
+		}
+		if (k)
+			memcpy(victims, run + scan_of(scan)->vat, k * sizeof(*victims));
+		memcpy(victims + k, run + scan_of(scan)->vat2, (n - k) * sizeof(*victims));
+		return 0;
+	}
 	/* From both ends at once: two walks of the list, neither waiting
 	 * on the other's loads. */
 	y = scan_of(scan)->vlast;
