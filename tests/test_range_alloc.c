@@ -1132,6 +1132,169 @@ static void test_search_against_brute_force(void **state)
 	assert_true(nospace > 500);
 }
 
+/*
+ * Adversarial layouts for the size walk's alignment pruning, over the
+ * whole 64-bit space with pages of 4096, 64 and 1 bytes: each hole
+ * straddles an address aligned to 2^j (j up to 63, the hole's most
+ * aligned address) with only a few pages after it, so that it holds an
+ * address of every alignment up to 2^j but takes only small nodes there;
+ * some start at 0 or end at 2^64.  Requests of 1-8 pages with alignments
+ * up to 2^63, near the holes' classes, BEST, LOW and HIGH, some limited to
+ * a range: each placement must be the one a brute force over the listed
+ * holes computes (-ENOSPC exactly when it finds none).
+ */
+struct span_hole { uint64_t s, last; };	/* [s, last], last inclusive */
+
+/* The brute force: where @r goes among @n holes (address order). */
+static bool brute_aligned(const struct span_hole *h, unsigned int n,
+			  const struct gtt_range_request *r, uint64_t a,
+			  uint64_t *out)
+{
+	uint64_t lo = r->range_start, hi = r->range_end ? r->range_end - 1 : UINT64_MAX;
+	uint64_t best_size = 0;
+	bool found = false;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t f = h[i].s > lo ? h[i].s : lo, l = h[i].last < hi ? h[i].last : hi;
+		uint64_t c, top, size = h[i].last - h[i].s;	/* size - 1 */
+
+		if (f > l || l - f < r->size - 1)
+			continue;
+		/* Lowest and highest starts aligned to @a in [f, l - size + 1]. */
+		c = f % a ? f + (a - f % a) : f;
+		if (c < f || c > l - (r->size - 1))	/* wrapped, or too far up */
+			continue;
+		top = l - (r->size - 1);
+		top -= top % a;
+		if (r->placement == GTT_PLACE_LOW && !found) {
+			*out = c;
+		} else if (r->placement == GTT_PLACE_HIGH) {
+			*out = top;
+		} else if (r->placement == GTT_PLACE_BEST &&
+			   (!found || size < best_size)) {
+			best_size = size;	/* ties: the lower, met first */
+			*out = c;
+		}
+		found = true;
+	}
+	return found;
+}
+
+static void test_best_alignment_adversarial(void **state)
+{
+	enum { HOLES = 120, QUERIES = 1500 };
+	static const uint64_t units[] = { 4096, 64, 1 };
+	static struct span_hole want_holes[HOLES + 2], listed[HOLES + 2];
+	uint64_t rng = 6364;
+	unsigned int placed = 0, nospace = 0, narrow = 0;
+
+	(void)state;
+	for (unsigned int trial = 0; trial < 12; trial++) {
+		uint64_t u = units[trial % 3], start = trial & 4 ? 0 : u;
+		uint64_t size = 0 - u;	/* [u, 2^64) or [0, 2^64 - u) */
+		unsigned int ub = (unsigned int)__builtin_ctzll(u), n = 0, nl = 0;
+		uint64_t at, hs, hsz;
+		bool to_top = false;	/* a hole reaches 2^64 */
+		struct gtt_range_node *x;
+		struct gtt_range_alloc *ra = NULL;
+
+		assert_int_equal(gtt_range_alloc_create(start, size, u, 0, &ra), 0);
+		/* Holes around odd multiples of 2^j, in address order. */
+		for (unsigned int i = 0; i < HOLES; i++) {
+			unsigned int j = ub + (unsigned int)rng_below(&rng, 64 - ub);
+			uint64_t p = ((rng_next(&rng) >> j) | 1) << j;
+			uint64_t left = j > ub ? rng_below(&rng, (1ull << (j - ub)) < 64 ?
+							 1ull << (j - ub) : 64) * u : 0;
+			uint64_t right = (1 + rng_below(&rng, 4)) * u;
+
+			if (p + right - 1 < p)	/* past 2^64 */
+				continue;
+			if (rng_below(&rng, 4) == 0 && j > ub + 6)	/* a longer left part */
+				left = (1ull << (j - 1)) + (1 + rng_below(&rng, 16)) * u;
+			want_holes[n++] = (struct span_hole){ p - left, p + right - 1 };
+		}
+		if (!start)	/* a hole at 0 (aligned to everything) */
+			want_holes[n++] = (struct span_hole){ 0, (1 + rng_below(&rng, 4)) * u - 1 };
+		else		/* a hole that ends at 2^64 */
+			want_holes[n++] = (struct span_hole){ 0 - (1 + rng_below(&rng, 4)) * u, UINT64_MAX };
+		/* Sorted; overlapping or touching ones dropped. */
+		for (unsigned int i = 1; i < n; i++)
+			for (unsigned int k = i; k && want_holes[k - 1].s > want_holes[k].s; k--) {
+				struct span_hole t = want_holes[k];
+
+				want_holes[k] = want_holes[k - 1];
+				want_holes[k - 1] = t;
+			}
+		at = start;	/* reserve everything between the holes */
+		for (unsigned int i = 0; i < n && !to_top; i++) {
+			if (want_holes[i].s < at || want_holes[i].last > start + (size - 1) ||
+			    (at != start && want_holes[i].s - at < u))	/* none between */
+				continue;
+			if (want_holes[i].s > at)
+				assert_int_equal(gtt_range_reserve(ra, at, want_holes[i].s - at,
+								   0, NULL, &x), 0);
+			at = want_holes[i].last + 1;
+			to_top = !at;
+		}
+		if (!to_top && at - start < size)
+			assert_int_equal(gtt_range_reserve(ra, at, size - (at - start), 0,
+							   NULL, &x), 0);
+		assert_int_equal(range_alloc_check(ra), 0);
+		for (uint64_t from = 0; !gtt_range_next_hole(ra, from, &hs, &hsz);
+		     from = hs + hsz) {
+			listed[nl++] = (struct span_hole){ hs, hs + (hsz - 1) };
+			if (!(hs + hsz))
+				break;
+		}
+		assert_true(nl > HOLES / 2);
+		for (unsigned int q = 0; q < QUERIES; q++) {
+			const struct span_hole *t = &listed[rng_below(&rng, nl)];
+			unsigned int k = ub + (unsigned int)rng_below(&rng, 64 - ub);
+			struct gtt_range_request r = {
+				.size = (1 + rng_below(&rng, 8)) * u,
+				.placement = (enum gtt_placement)(rng_below(&rng, 4) % 3),
+			};
+			uint64_t want = 0;
+			bool any;
+			int err;
+
+			if (rng_below(&rng, 2)) {	/* the class of a hole, or one below */
+				uint64_t top = t->last ^ (t->s - 1);
+
+				k = 63 - (unsigned int)__builtin_clzll(top ? top : 1);
+				if (!t->s)
+					k = 63;
+				k -= k > ub && rng_below(&rng, 3) == 0;
+				k = k < ub ? ub : k;
+			}
+			r.alignment = 1ull << k;
+			if (rng_below(&rng, 4) == 0) {	/* a range around one hole */
+				r.range_start = t->s - (t->s >= u && rng_below(&rng, 2) ? u : 0);
+				r.range_end = t->last == UINT64_MAX ? 0 : t->last + 1;
+				narrow++;
+			}
+			any = brute_aligned(listed, nl, &r, r.alignment, &want);
+			err = gtt_range_insert(ra, &r, NULL, &x);
+			if (!any) {
+				assert_int_equal(err, -ENOSPC);
+				nospace++;
+				continue;
+			}
+			assert_int_equal(err, 0);
+			assert_int_equal(gtt_range_node_start(x), want);
+			placed++;
+			if (q % 100 == 0)
+				assert_int_equal(range_alloc_check(ra), 0);
+			assert_int_equal(gtt_range_remove(ra, x), 0);
+		}
+		assert_int_equal(range_alloc_check(ra), 0);
+		gtt_range_alloc_destroy(ra);
+	}
+	print_message("adversarial alignment: %u placed, %u no space, %u in a range\n",
+		      placed, nospace, narrow);
+	assert_true(placed > 6000 && nospace > 2000 && narrow > 3000);
+}
+
 /* A callback that leaves the preset block still avoids, at hole ends. */
 static void test_avoid_preset_block(void **state)
 {
@@ -2656,6 +2819,7 @@ int main(void)
 		cmocka_unit_test(test_random_against_model),
 		cmocka_unit_test(test_avoid_against_brute_force),
 		cmocka_unit_test(test_search_against_brute_force),
+		cmocka_unit_test(test_best_alignment_adversarial),
 		cmocka_unit_test(test_avoid_preset_block),
 		cmocka_unit_test(test_avoid_bounded_and_fallback),
 		cmocka_unit_test(test_sub_page_granularity),
