@@ -877,11 +877,18 @@ static int batch(struct gtt_vm *vm, const struct gtt_map_op *given, size_t count
 	return err;
 }
 
+/* An info that names no mapping (NULL too): what every call but
+ * gtt_vma_map() takes, since its operations carry their own. */
+static bool flags_and_deps_only(const struct gtt_map_info *info)
+{
+	return !info || (!info->pages && !info->pages_offset && !info->pte_flags);
+}
+
 GTT_API int gtt_vm_map_batch(struct gtt_vm *vm, const struct gtt_map_op *ops,
 			     size_t count, const struct gtt_map_info *info,
 			     struct gtt_fence **fence)
 {
-	if (info && (info->pages || info->pages_offset || info->pte_flags))
+	if (!flags_and_deps_only(info))
 		return set_error(-EINVAL, "gtt_vm_map_batch: pages, pages_offset and pte_flags belong in the ops");
 	return batch(vm, ops, count, NULL, NULL, info, fence, "gtt_vm_map_batch");
 }
@@ -913,13 +920,10 @@ GTT_API int gtt_vma_unmap(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset,
 {
 	struct gtt_map_op op = { .kind = GTT_OP_UNMAP, .vma = h, .offset = offset,
 				 .size = size };
-	struct gtt_map_info how = info ? *info : (struct gtt_map_info){ 0 };
 
-	/* An unmap's info carries flags and deps only. */
-	how.pages = NULL;
-	how.pages_offset = 0;
-	how.pte_flags = 0;
-	return batch(vm, &op, 1, NULL, NULL, &how, fence, "gtt_vma_unmap");
+	if (!flags_and_deps_only(info))
+		return set_error(-EINVAL, "gtt_vma_unmap: the info carries flags and deps only");
+	return batch(vm, &op, 1, NULL, NULL, info, fence, "gtt_vma_unmap");
 }
 
 GTT_API int gtt_vm_unmap_pages(struct gtt_vm *vm, struct gtt_pages *pages,
@@ -928,7 +932,7 @@ GTT_API int gtt_vm_unmap_pages(struct gtt_vm *vm, struct gtt_pages *pages,
 {
 	if (!pages)
 		return set_error(-EINVAL, "gtt_vm_unmap_pages: pages is NULL");
-	if (info && (info->pages || info->pages_offset || info->pte_flags))
+	if (!flags_and_deps_only(info))
 		return set_error(-EINVAL, "gtt_vm_unmap_pages: the info carries flags and deps only");
 	return batch(vm, NULL, 0, pages, NULL, info, fence, "gtt_vm_unmap_pages");
 }
@@ -939,7 +943,7 @@ GTT_API int gtt_vm_move_pages(struct gtt_vm *vm, struct gtt_pages *from,
 {
 	if (!from || !to || from == to)
 		return set_error(-EINVAL, "gtt_vm_move_pages: from or to is NULL, or they are the same");
-	if (info && (info->pages || info->pages_offset || info->pte_flags))
+	if (!flags_and_deps_only(info))
 		return set_error(-EINVAL, "gtt_vm_move_pages: the info carries flags and deps only");
 	return batch(vm, NULL, 0, from, to, info, fence, "gtt_vm_move_pages");
 }
