@@ -386,6 +386,81 @@ static void test_sync_unbind_oom_with_resv(void **state)
 	assert_int_equal(mem_live(), live);
 }
 
+/* Releases a hold after a while (another thread: the unbind waits). */
+struct late_unhold {
+	struct gtt_binding *b;
+	unsigned int us;
+};
+
+static void *unhold_later(void *arg)
+{
+	struct late_unhold *u = arg;
+
+	usleep(u->us);
+	gtt_binding_unhold(u->b);
+	return NULL;
+}
+
+/*
+ * Nor with a hold on the binding, where the clear runs in the call but the
+ * fence signals only when the hold goes: a synchronous unbind (it waits
+ * for that fence) goes without the resv slot it cannot have, as when there
+ * is no holder, instead of -ENOMEM with nothing to wait for.  Each
+ * allocation of the call fails in turn (a fresh resv each time, so that
+ * its slot array must grow): 0, the vma unbound, its range scratch and
+ * free, the fence signalled (no pending fence left in the resv), the pages
+ * released once, nothing left allocated.
+ */
+static void test_sync_unbind_oom_with_resv_and_hold(void **state)
+{
+	struct gtt_bind_info at = fixed_at(VA, 0);
+	int64_t live = mem_live();
+	struct fixture f;
+
+	(void)state;
+	fixture_init(&f, VA, VM_SIZE, 0);
+	for (uint64_t nth = 1; nth < 6; nth++) {
+		struct late_unhold u = { .us = 20000 };
+		struct gtt_resv *resv = NULL;
+		struct gtt_pages *p = make_pages(0xa0000000, 2, 0);
+		struct gtt_vma_info info;
+		struct gtt_range_stats rs;
+		struct gtt_fence *uf = NULL;
+		pthread_t t;
+		gtt_vma_t a;
+		int freed = 0, err;
+
+		assert_int_equal(gtt_pages_set_destructor(p, count_release, &freed), 0);
+		assert_int_equal(gtt_resv_create(&resv), 0);
+		assert_int_equal(gtt_vma_create(f.vm, p, resv, &a), 0);
+		gtt_pages_put(p);
+		assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
+		assert_int_equal(gtt_vma_hold(f.vm, a, &u.b), 0);
+		assert_int_equal(pthread_create(&t, NULL, unhold_later, &u), 0);
+		mem_fail_after(nth);
+		err = gtt_vma_unbind(f.vm, a, 0, &uf);
+		mem_fail_after(0);
+		assert_int_equal(pthread_join(t, NULL), 0);
+		if (err)
+			print_message("allocation %llu: %s\n", (unsigned long long)nth,
+				      gtt_last_error());
+		assert_int_equal(err, 0);
+		assert_int_equal(gtt_fence_status(uf), 1);
+		gtt_fence_put(uf);
+		assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+		assert_false(info.bound);
+		assert_false(mock_entry(&f, VA).valid);
+		assert_int_equal(gtt_resv_count(resv, GTT_RESV_BOOKKEEP), 0);
+		assert_int_equal(gtt_range_alloc_stats(gtt_vm_range_alloc(f.vm), &rs), 0);
+		assert_int_equal(rs.nodes, 0);
+		assert_int_equal(gtt_vma_destroy(f.vm, a), 0);
+		assert_int_equal(freed, 1);
+		gtt_resv_destroy(resv);
+	}
+	fixture_fini(&f);
+	assert_int_equal(mem_live(), live);
+}
+
 /*
  * A bind the allocator refuses (a fixed range or a range limit outside
  * the vm) fails with -EINVAL and a message naming gtt_vma_bind(), with the
@@ -1102,6 +1177,7 @@ int main(void)
 		T(test_rcu_failed_bind_releases_pages_in_call),
 #endif
 		T(test_sync_unbind_oom_with_resv),
+		T(test_sync_unbind_oom_with_resv_and_hold),
 		T(test_bind_outside_vm_names_the_call),
 		T(test_random_failures),
 		T(test_random_failures_queue),
