@@ -462,6 +462,70 @@ static void test_sync_unbind_oom_with_resv_and_hold(void **state)
 }
 
 /*
+ * The same on a queue backend, whose clear always completes later (so the
+ * fence never signals in the call): a synchronous unbind whose resv slot
+ * cannot be had goes without it.  Each allocation fails in turn, a fresh
+ * resv each time: unbound, nothing pending in the resv, nothing placed,
+ * and 0 with the table scratch — or, when the allocation that failed was
+ * the pretend kernel's own (its submit refused), the clear's error with
+ * the pages in quarantine until the vm goes.  Nothing leaked.
+ */
+static void test_sync_unbind_oom_with_resv_queue(void **state)
+{
+	struct gtt_bind_info at = fixed_at(VA, 0);
+	struct gtt_vm_config vc = { .name = "queue", .start = VA, .size = VM_SIZE };
+	int64_t live = mem_live();
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	unsigned int clears_failed = 0;
+	struct gtt_vm *vm;
+	struct qk *k;
+
+	(void)state;
+	assert_int_equal(qk_create(VA, VM_SIZE, &k, &be), 0);
+	assert_int_equal(gtt_executor_create_manual(&ex), 0);
+	vc.backend = be;
+	vc.executor = ex;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	for (uint64_t nth = 1; nth < 6; nth++) {
+		struct gtt_resv *resv = NULL;
+		struct gtt_pages *p = make_pages(0xa0000000, 2, 0);
+		struct gtt_range_stats rs;
+		struct gtt_vma_info info;
+		struct gtt_mock_entry e;
+		struct gtt_vm_stats vs;
+		gtt_vma_t a;
+		int err;
+
+		assert_int_equal(gtt_resv_create(&resv), 0);
+		assert_int_equal(gtt_vma_create(vm, p, resv, &a), 0);
+		gtt_pages_put(p);
+		assert_int_equal(gtt_vma_bind(vm, a, &at, NULL), 0);
+		mem_fail_after(nth);
+		err = gtt_vma_unbind(vm, a, 0, NULL);
+		mem_fail_after(0);
+		if (err && !strstr(gtt_last_error(), "the PTE clear failed"))
+			fail_msg("allocation %llu: %s", (unsigned long long)nth, gtt_last_error());
+		assert_int_equal(gtt_vma_query(vm, a, &info), 0);
+		assert_false(info.bound);
+		assert_int_equal(gtt_mock_read(qk_table(k), VA, &e), 0);
+		assert_int_equal(gtt_vm_stats(vm, &vs), 0);
+		assert_true(!err ? !e.valid : vs.quarantined > 0);
+		clears_failed += !!err;
+		assert_int_equal(gtt_resv_count(resv, GTT_RESV_BOOKKEEP), 0);
+		assert_int_equal(gtt_range_alloc_stats(gtt_vm_range_alloc(vm), &rs), 0);
+		assert_int_equal(rs.nodes, 0);
+		assert_int_equal(gtt_vma_destroy(vm, a), 0);
+		gtt_resv_destroy(resv);
+	}
+	assert_true(clears_failed > 0);
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+	assert_int_equal(mem_live(), live);
+}
+
+/*
  * A bind the allocator refuses (a fixed range or a range limit outside
  * the vm) fails with -EINVAL and a message naming gtt_vma_bind(), with the
  * allocator's reason; nothing is placed or evicted.
@@ -1178,6 +1242,7 @@ int main(void)
 #endif
 		T(test_sync_unbind_oom_with_resv),
 		T(test_sync_unbind_oom_with_resv_and_hold),
+		T(test_sync_unbind_oom_with_resv_queue),
 		T(test_bind_outside_vm_names_the_call),
 		T(test_random_failures),
 		T(test_random_failures_queue),
