@@ -2,13 +2,15 @@
 /*
  * The binding journal and the fault explainer (gtt/journal.h): the ring
  * and its lost count, every event kind, explanations in the past and now,
- * a failed clear (quarantine), allocation failure, bad input, and binds on
- * one thread with clears on an executor's workers (run it under TSan).
+ * a failed clear (quarantine), a queue backend's failed batch, allocation
+ * failure, bad input, and binds on one thread with clears on an executor's
+ * workers (run it under TSan).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "helpers.h"
+#include "support/queue_kernel.h"
 
 #define START 0x100000ull
 #define SIZE (256 * PAGE)
@@ -565,6 +567,101 @@ static void test_sync_bind_partial(void **state)
 	fixture_fini(&f);
 }
 
+/* A vm over the pretend kernel's queue backend with a journal, and the
+ * mock table its batches write. */
+static struct gtt_vm *queue_vm(struct gtt_backend **be, struct gtt_executor **ex,
+			       struct gtt_backend **table)
+{
+	struct gtt_vm_config vc = { .name = "queue", .start = START, .size = SIZE };
+	struct gtt_vm *vm;
+	struct qk *k;
+
+	assert_int_equal(qk_create(START, SIZE, &k, be), 0);
+	*table = qk_table(k);
+	assert_int_equal(gtt_executor_create_manual(ex), 0);
+	vc.backend = *be;
+	vc.executor = *ex;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_vm_journal_enable(vm, 16), 0);
+	return vm;
+}
+
+/*
+ * On a queue backend a batch whose fence fails "may have done anything"
+ * (gtt/vm.h): here its entries were written and the invalidation after
+ * them failed.  The journal must not say that nothing of it was mapped
+ * (an access hits scratch): the entries map the pages until the unbind's
+ * clear — for a vma's bind and for a sparse map's piece alike.
+ */
+static void test_queue_batch_failed_partial(void **state)
+{
+	struct gtt_journal_event ev[16];
+	struct gtt_pages *p = make_pages(0x2000000, 4, 0);
+	struct gtt_bind_info at = fixed_at(START, GTT_BIND_ASYNC);
+	struct gtt_map_info mi = { .flags = GTT_MAP_ASYNC, .pages = p };
+	struct gtt_backend *be, *table;
+	struct gtt_executor *ex;
+	struct gtt_mock_entry e;
+	struct gtt_fence *f = NULL;
+	struct gtt_explain x;
+	gtt_vma_t a, s;
+	struct gtt_vm *vm = queue_vm(&be, &ex, &table);
+	size_t n;
+
+	(void)state;
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &a), 0);
+	/* The batch's write is the table's call 1, its invalidation 2. */
+	assert_int_equal(gtt_mock_fail_call(table, 2, -EIO), 0);
+	assert_int_equal(gtt_vma_bind(vm, a, &at, &f), 0);
+	gtt_executor_run_all(ex);
+	assert_int_equal(gtt_fence_status(f), -EIO);
+	gtt_fence_put(f);
+	assert_int_equal(gtt_mock_read(table, START + PAGE, &e), 0);
+	assert_true(e.valid);
+	assert_int_equal(e.addr, 0x2000000 + PAGE);	/* written */
+	n = read_all(vm, ev, 16, NULL);
+	assert_int_equal(ev[n - 1].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[n - 1].flags, GTT_JOURNAL_PARTIAL);
+	x = explain(vm, START + PAGE, 0);
+	assert_int_equal(x.m[x.count - 1].state, GTT_EXPLAIN_BIND_FAILED);
+	assert_true(x.m[x.count - 1].bind_partial);
+	assert_null(strstr(printed(&x), "nothing of it mapped"));
+	assert_int_equal(gtt_vma_unbind(vm, a, 0, NULL), 0);
+	assert_int_equal(gtt_mock_read(table, START + PAGE, &e), 0);
+	assert_false(e.valid);
+
+	/* A sparse map's piece, the same way. */
+	at.flags = GTT_BIND_FIXED;
+	assert_int_equal(gtt_vma_create_sparse(vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(vm, s, &at, NULL), 0);
+	assert_int_equal(gtt_mock_fail_call(table, 2, -EIO), 0);
+	assert_int_equal(gtt_vma_map(vm, s, PAGE, 2 * PAGE, &mi, &f), 0);
+	gtt_executor_run_all(ex);
+	assert_int_equal(gtt_fence_status(f), -EIO);
+	gtt_fence_put(f);
+	assert_int_equal(gtt_mock_read(table, START + 2 * PAGE, &e), 0);
+	assert_true(e.valid);
+	assert_int_equal(e.addr, 0x2000000 + PAGE);
+	n = read_all(vm, ev, 16, NULL);
+	assert_int_equal(ev[n - 1].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[n - 1].vma, s);
+	assert_int_equal(ev[n - 1].flags, GTT_JOURNAL_PARTIAL);
+	x = explain(vm, START + 2 * PAGE, 0);
+	assert_true(x.m[x.count - 1].sparse);
+	assert_int_equal(x.m[x.count - 1].state, GTT_EXPLAIN_BIND_FAILED);
+	assert_true(x.m[x.count - 1].bind_partial);
+	assert_null(strstr(printed(&x), "nothing of it mapped"));
+	assert_int_equal(gtt_vma_unbind(vm, s, 0, NULL), 0);
+	assert_int_equal(gtt_mock_read(table, START + 2 * PAGE, &e), 0);
+	assert_false(e.valid);
+	assert_int_equal(gtt_vma_destroy(vm, a), 0);
+	assert_int_equal(gtt_vma_destroy(vm, s), 0);
+	gtt_pages_put(p);
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+}
+
 /* A wrapped ring that lost a mapping's bind event: the mapping was bound
  * under the journal (its unbind names the bind's seq), so the report must
  * not say it was bound before the journal began. */
@@ -802,6 +899,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_failed, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_closed_release, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_bind_partial, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_queue_batch_failed_partial, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_bind, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_map_failed_replaced, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_enable_oom, alarm_setup, alarm_teardown),

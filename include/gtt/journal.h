@@ -90,7 +90,8 @@ enum gtt_journal_flags {
 	 *	on a release: the vm closed before the range was known clear. */
 	GTT_JOURNAL_SKIPPED = 1u << 1,
 	/** @GTT_JOURNAL_PARTIAL: a failed bind's write may have left entries
-	 *	mapping its pages (the clear after it failed too); its unbind's
+	 *	mapping its pages (the clear after it failed too, or a queue
+	 *	backend's batch failed: it may have done anything); its unbind's
 	 *	clear settles them. */
 	GTT_JOURNAL_PARTIAL = 1u << 2,
 };

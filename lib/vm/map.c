@@ -341,12 +341,13 @@ static void batch_end(struct map_batch *mb, int err)
 }
 
 /*
- * A queue backend's batch ended with @err (or was refused with it: then
- * nothing was done).  After a failure anything may be done: the new pieces
- * count as not written, the cuts as not cleared (their pages wait in the
- * quarantine).
+ * A queue backend's batch ended with @err (@ran), or was refused with it:
+ * then nothing was done.  After a failure anything may be done: the new
+ * pieces count as not written (and, if the batch ran, as holding entries
+ * of their own until they are cleared: stale), the cuts as not cleared
+ * (their pages wait in the quarantine).
  */
-static void batch_queue_end(struct map_batch *mb, int err)
+static void batch_queue_end(struct map_batch *mb, int err, bool ran)
 {
 	struct gtt_vm *vm = mb->vm;
 
@@ -358,6 +359,8 @@ static void batch_queue_end(struct map_batch *mb, int err)
 		if (mb->acts[i].write) {
 			b->bind_error = mb->dep_error ? mb->dep_error : err;
 			b->backend_failed = !mb->dep_error && err;
+			/* After a failed dependency no write was handed over. */
+			b->stale = ran && b->backend_failed;
 			atomic_store_explicit(&b->replaced, !b->bind_error,
 					      memory_order_release);
 			if (b->bind_error)
@@ -380,7 +383,7 @@ static void batch_done(struct gtt_fence *done, struct gtt_fence_cb *cb)
 
 	mb->done = NULL;
 	gtt_fence_put(done);
-	batch_queue_end(mb, err);
+	batch_queue_end(mb, err, true);
 }
 
 /*
@@ -404,7 +407,7 @@ static bool batch_submit(struct map_batch *mb, int dep_error)
 	deps = await_passed(&mb->aw, &nd);
 	err = backend_submit(vm->be, mb->bops, n, deps, nd, &mb->done);
 	if (err) {
-		batch_queue_end(mb, err);
+		batch_queue_end(mb, err, false);
 		return true;
 	}
 	/* Whoever waits for the batch, or for a cut that nothing else holds,
