@@ -662,6 +662,67 @@ static void test_queue_batch_failed_partial(void **state)
 	gtt_backend_destroy(be);
 }
 
+/* A vm with a journal and a 4-page sparse vma placed at START. */
+static gtt_vma_t sparse_at_start(struct fixture *f)
+{
+	gtt_vma_t s;
+
+	fixture_init(f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f->vm, 16), 0);
+	assert_int_equal(gtt_vma_create_sparse(f->vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(f->vm, s, &(struct gtt_bind_info){ .flags = GTT_BIND_FIXED,
+								.offset = START }, NULL), 0);
+	return s;
+}
+
+/*
+ * A map over a mapping in use: the old piece becomes a cut that the new
+ * batch's job clears once the GPU work is done, before it writes.  Until
+ * then the entries still map the old pages, so the explanation must call
+ * the old mapping unbinding (an access reads it), not cleared; once the
+ * job ran, cleared, and the new one bound.
+ */
+static void test_map_replaced_until_cleared(void **state)
+{
+	struct gtt_pages *p = make_pages(0x2000000, 4, 0), *q = make_pages(0x3000000, 4, 0);
+	struct gtt_map_info old = { .pages = p };
+	struct gtt_map_info now = { .flags = GTT_MAP_ASYNC, .pages = q };
+	struct gtt_fence *gpu = new_fence(), *mf = NULL;
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t s;
+
+	(void)state;
+	s = sparse_at_start(&f);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 2 * PAGE, &old, NULL), 0);
+	assert_int_equal(gtt_vma_add_active(f.vm, s, gpu), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 2 * PAGE, &now, &mf), 0);
+	gtt_executor_run_all(f.ex);
+	assert_false(gtt_fence_is_signaled(mf));
+	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0x2000000 + PAGE);
+	ex = explain(f.vm, START + PAGE, 0);
+	assert_int_equal(ex.count, 3);		/* the placement, p, q */
+	assert_ptr_equal(ex.m[1].pages, p);
+	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_UNBINDING);
+	assert_int_equal(ex.m[1].cleared_at, 0);
+	assert_ptr_equal(ex.m[2].pages, q);
+	assert_int_equal(ex.m[2].state, GTT_EXPLAIN_BOUND);
+	assert_null(strstr(printed(&ex), "PTEs cleared"));
+	/* The GPU is done: the job clears p's entries and writes q's. */
+	gtt_fence_signal(gpu, 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(mf), 1);
+	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0x3000000 + PAGE);
+	ex = explain(f.vm, START + PAGE, 0);
+	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_CLEARED);
+	assert_int_equal(ex.m[2].state, GTT_EXPLAIN_BOUND);
+	gtt_fence_put(mf);
+	gtt_fence_put(gpu);
+	gtt_pages_put(p);
+	gtt_pages_put(q);
+	fixture_fini(&f);
+}
+
 /* A wrapped ring that lost a mapping's bind event: the mapping was bound
  * under the journal (its unbind names the bind's seq), so the report must
  * not say it was bound before the journal began. */
@@ -900,6 +961,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_closed_release, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_bind_partial, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_queue_batch_failed_partial, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_map_replaced_until_cleared, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_bind, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_map_failed_replaced, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_enable_oom, alarm_setup, alarm_teardown),

@@ -341,13 +341,15 @@ static void ex_mapped(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
 	struct gtt_explain_mapping *m;
 
-	/* A sparse piece replaced in place: the new batch rewrote its PTEs. */
+	/* A sparse piece mapped over: the covered part is a cut, which the
+	 * new batch's job clears (after the GPU work using it) before it
+	 * writes; until that clear's event its PTEs still map it. */
 	if (e->kind == GTT_JOURNAL_MAP && ex->count && ex->m[ex->count - 1].sparse &&
 	    (ex->m[ex->count - 1].state == GTT_EXPLAIN_BOUND ||
 	     ex->m[ex->count - 1].state == GTT_EXPLAIN_BIND_FAILED)) {
 		m = &ex->m[ex->count - 1];
-		m->unbound_at = m->cleared_at = e->time;
-		m->state = GTT_EXPLAIN_CLEARED;
+		m->unbound_at = e->time;
+		m->state = GTT_EXPLAIN_UNBINDING;
 	}
 	m = ex_push(ex);
 	m->binding = e->binding;
