@@ -675,6 +675,16 @@ static gtt_vma_t sparse_at_start(struct fixture *f)
 	return s;
 }
 
+/* At START + PAGE, mapping @old is cleared and the one after it bound. */
+static void expect_mapped_over(struct fixture *f, uint32_t old)
+{
+	struct gtt_explain ex = explain(f->vm, START + PAGE, 0);
+
+	assert_true(ex.count > old + 1);
+	assert_int_equal(ex.m[old].state, GTT_EXPLAIN_CLEARED);
+	assert_int_equal(ex.m[old + 1].state, GTT_EXPLAIN_BOUND);
+}
+
 /*
  * A map over a mapping in use: the old piece becomes a cut that the new
  * batch's job clears once the GPU work is done, before it writes.  Until
@@ -713,11 +723,78 @@ static void test_map_replaced_until_cleared(void **state)
 	gtt_executor_run_all(f.ex);
 	assert_int_equal(gtt_fence_status(mf), 1);
 	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0x3000000 + PAGE);
-	ex = explain(f.vm, START + PAGE, 0);
-	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_CLEARED);
-	assert_int_equal(ex.m[2].state, GTT_EXPLAIN_BOUND);
+	expect_mapped_over(&f, 1);
 	gtt_fence_put(mf);
 	gtt_fence_put(gpu);
+	gtt_pages_put(p);
+	gtt_pages_put(q);
+	fixture_fini(&f);
+}
+
+/*
+ * A clear ends the mappings it clears, and no others: here a plain vma's
+ * deferred clear runs under a sparse vma placed over its range later,
+ * whose first mapping has been mapped over by a batch still waiting for
+ * the GPU.  That first mapping's entries are written and stay until the
+ * waiting batch clears its cut (GTT_JOURNAL_CUT names what it mapped), so
+ * the vma's clear must not make it "cleared"; the cut's clear does.
+ */
+static void test_clear_ends_its_own_mappings(void **state)
+{
+	struct gtt_pages *p = make_pages(0x2000000, 4, 0), *q = make_pages(0x3000000, 4, 0);
+	struct gtt_bind_info at = fixed_at(START, GTT_BIND_ASYNC);
+	struct gtt_map_info first = { .flags = GTT_MAP_ASYNC, .pages = p };
+	struct gtt_map_info second = { .flags = GTT_MAP_ASYNC, .pages = q };
+	struct gtt_fence *g1 = new_fence(), *g2 = new_fence(), *f1 = NULL, *f2 = NULL;
+	struct gtt_journal_event ev[16];
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t a, s;
+	size_t n;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 16), 0);
+	a = make_vma(&f, 0x1000000, 4, NULL);
+	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_vma_add_active(f.vm, a, g1), 0);
+	assert_int_equal(gtt_vma_unbind(f.vm, a, GTT_UNBIND_ASYNC, NULL), 0);
+	/* The sparse vma over a's range, after a's clear (rule 2). */
+	assert_int_equal(gtt_vma_create_sparse(f.vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, s, &at, NULL), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 2 * PAGE, &first, &f1), 0);
+	assert_int_equal(gtt_vma_add_active(f.vm, s, g2), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 2 * PAGE, &second, &f2), 0);
+	/* a's clear, then p's write; q's batch waits for g2. */
+	gtt_fence_signal(g1, 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(f1), 1);
+	assert_false(gtt_fence_is_signaled(f2));
+	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0x2000000 + PAGE);
+	ex = explain(f.vm, START + PAGE, 0);
+	assert_int_equal(ex.count, 4);		/* a, the placement, p, q */
+	assert_int_equal(ex.m[0].vma, a);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_CLEARED);
+	assert_ptr_equal(ex.m[2].pages, p);
+	assert_int_equal(ex.m[2].state, GTT_EXPLAIN_UNBINDING);
+	assert_ptr_equal(ex.m[3].pages, q);
+	assert_int_equal(ex.m[3].state, GTT_EXPLAIN_BOUND);
+	/* The GPU is done with p: its cut is cleared, q written. */
+	gtt_fence_signal(g2, 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(f2), 1);
+	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0x3000000 + PAGE);
+	n = read_all(f.vm, ev, 16, NULL);
+	assert_int_equal(ev[n - 1].kind, GTT_JOURNAL_CLEAR);
+	assert_int_equal(ev[n - 1].flags, GTT_JOURNAL_CUT);
+	assert_ptr_equal(ev[n - 1].pages, p);
+	assert_int_equal(ev[n - 1].pages_offset, 0);
+	expect_mapped_over(&f, 2);
+	gtt_fence_put(f1);
+	gtt_fence_put(f2);
+	gtt_fence_put(g1);
+	gtt_fence_put(g2);
 	gtt_pages_put(p);
 	gtt_pages_put(q);
 	fixture_fini(&f);
@@ -962,6 +1039,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sync_bind_partial, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_queue_batch_failed_partial, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_map_replaced_until_cleared, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_clear_ends_its_own_mappings, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_bind, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_map_failed_replaced, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_enable_oom, alarm_setup, alarm_teardown),

@@ -94,6 +94,11 @@ enum gtt_journal_flags {
 	 *	backend's batch failed: it may have done anything); its unbind's
 	 *	clear settles them. */
 	GTT_JOURNAL_PARTIAL = 1u << 2,
+	/** @GTT_JOURNAL_CUT: a clear or release of a part cut from a sparse
+	 *	mapping (gtt/map.h): @pages and @pages_offset name what the
+	 *	part mapped (NULL pages: a NULL mapping), so that it ends that
+	 *	mapping only. */
+	GTT_JOURNAL_CUT = 1u << 3,
 };
 
 /**
