@@ -592,6 +592,7 @@ struct rnd {
 	uint32_t bo[R_OBJS];	/* each object's GEM handle */
 #endif
 	bool wedged;		/* xe: the device wedged (makes no objects) */
+	struct gtt_pages *pobj[R_OBJS];	/* each object (no reference) */
 };
 
 static void arm(struct rnd *r)
@@ -623,6 +624,7 @@ static void rnd_new_vma(struct rnd *r, unsigned int i)
 #endif
 		p = make_pages(obj_dma(id), npages, 0);
 	r->obj_pages[id] = npages;
+	r->pobj[id] = p;
 	assert_int_equal(gtt_pages_set_destructor(p, count_release, &r->freed[id]), 0);
 	assert_int_equal(gtt_vma_create(r->f.vm, p, NULL, &r->vma[i]), 0);
 	gtt_pages_put(p);		/* the vma's reference keeps it */
@@ -666,6 +668,13 @@ static void rnd_check_ptes(struct rnd *r)
 		if (r->freed[id]) {
 			print_message("seed step %u: 0x%llx maps object %u, released\n",
 				      r->step, (unsigned long long)va, id);
+			fail();
+		}
+		/* ... and the journal says what maps it there. */
+		if (!journal_explains(r->f.vm, va, r->pobj[id], e.addr & 0xffffff)) {
+			print_message("step %u: 0x%llx maps object %u +0x%llx, which the journal explains as scratch\n",
+				      r->step, (unsigned long long)va, id,
+				      (unsigned long long)(e.addr & 0xffffff));
 			fail();
 		}
 	}
@@ -1080,6 +1089,7 @@ static void rnd_run(uint64_t seed, bool guard, bool rcu, enum rnd_backend kind,
 		vc.backend = r->f.be;
 		vc.executor = r->f.ex;
 		assert_int_equal(gtt_vm_create(&vc, &r->f.vm), 0);
+		assert_int_equal(gtt_vm_journal_enable(r->f.vm, 1u << 14), 0);
 	}
 	for (unsigned int i = 0; i < R_VMAS; i++)
 		rnd_new_vma(r, i);
@@ -1187,7 +1197,8 @@ static void rnd_run(uint64_t seed, bool guard, bool rcu, enum rnd_backend kind,
  * a dependency pending or failed), unbinds, destroys, GPU work per vma and
  * per vm, holds, sparse binds, maps and unmaps, with backend calls and
  * allocations made to fail at random: after every step no entry maps
- * released pages; at the end, with the device recovered and everything
+ * released pages, and the vm's journal explains every mapped entry (a
+ * mapping of those pages there, not yet cleared); at the end, with the device recovered and everything
  * unbound, nothing is mapped, quarantined or placed, every fence a call
  * gave has signalled and every page object was released once.
  */

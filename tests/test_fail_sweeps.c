@@ -35,8 +35,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <gtt/journal.h>
-
 #include "helpers.h"
 #include "support/queue_kernel.h"
 #include "alloc/range_alloc_internal.h"
@@ -162,30 +160,6 @@ static struct gtt_mock_entry table_entry(struct sw *w, uint64_t va)
 	return e;
 }
 
-/* Whether the journal has a mapping that may still be what a valid entry
- * at @va mapping @addr shows: bound (or written before its write failed),
- * unbinding, or quarantined. */
-static bool entry_explained(struct sw *w, uint64_t va, uint64_t addr)
-{
-	unsigned int obj = (unsigned int)(addr >> 24) - 1;
-	struct gtt_explain ex;
-
-	assert_int_equal(gtt_vm_explain(w->f.vm, va, UINT64_MAX, &ex), 0);
-	for (uint32_t i = 0; i < ex.count; i++) {
-		const struct gtt_explain_mapping *m = &ex.m[i];
-
-		if (m->pages == w->obj[obj] &&
-		    m->pages_offset + (va - m->start) == (addr & 0xffffff) &&
-		    (m->state == GTT_EXPLAIN_BOUND || m->state == GTT_EXPLAIN_UNBINDING ||
-		     m->state == GTT_EXPLAIN_QUARANTINED ||
-		     (m->state == GTT_EXPLAIN_BIND_FAILED && m->bind_partial)))
-			return true;
-	}
-	print_message("0x%llx: %u mappings in the journal:\n", (unsigned long long)va, ex.count);
-	gtt_explain_print(stdout, &ex);
-	return false;
-}
-
 static void check(struct sw *w)
 {
 	for (uint64_t p = 0; p < w->pages; p++) {
@@ -197,11 +171,13 @@ static void check(struct sw *w)
 		if (!entry_claimed(w, va, e.addr))
 			fail_msg("%s, step %u: 0x%llx maps 0x%llx, which no bound vma, pending or failed unbind accounts for",
 				 w->how, w->step, (unsigned long long)va, (unsigned long long)e.addr);
-		if (!entry_explained(w, va, e.addr))
+		if (!journal_explains(w->f.vm, va, w->obj[(e.addr >> 24) - 1], e.addr & 0xffffff))
 			fail_msg("%s, step %u: 0x%llx maps 0x%llx, which the journal explains as scratch",
 				 w->how, w->step, (unsigned long long)va, (unsigned long long)e.addr);
 	}
-	/* A bind that reported success maps its pages while bound. */
+	/* A bind that reported success maps its pages while bound, the
+	 * lookup finds it there, and the journal's latest mapping there is
+	 * it, bound. */
 	for (unsigned int i = 0; i < NV; i++) {
 		struct gtt_vma_info vi = query(w, i);
 
@@ -209,11 +185,23 @@ static void check(struct sw *w)
 			continue;
 		for (uint64_t p = 0; p < vi.size; p += PAGE) {
 			struct gtt_mock_entry e = table_entry(w, vi.offset + p);
+			gtt_vma_t found = 0;
+			struct gtt_explain ex;
+			const struct gtt_explain_mapping *m;
 
 			if (!e.valid || e.addr != obj_dma(i) + vi.pages_offset + p)
 				fail_msg("%s, step %u: vma %u, bound at 0x%llx, does not map its page at +0x%llx",
 					 w->how, w->step, i, (unsigned long long)vi.offset,
 					 (unsigned long long)p);
+			if (gtt_vm_lookup(w->f.vm, vi.offset + p, &found, NULL) || found != w->v[i])
+				fail_msg("%s, step %u: the lookup at 0x%llx misses vma %u", w->how,
+					 w->step, (unsigned long long)(vi.offset + p), i);
+			assert_int_equal(gtt_vm_explain(w->f.vm, vi.offset + p, UINT64_MAX, &ex), 0);
+			m = ex.count ? &ex.m[ex.count - 1] : NULL;
+			if (!m || m->vma != w->v[i] || m->state != GTT_EXPLAIN_BOUND)
+				fail_msg("%s, step %u: the journal's latest mapping at 0x%llx is not vma %u, bound (%s)",
+					 w->how, w->step, (unsigned long long)(vi.offset + p), i,
+					 m ? gtt_explain_state_name(m->state) : "none");
 		}
 	}
 	if (range_alloc_check(gtt_vm_range_alloc(w->f.vm)))
