@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Shared test helpers: a deterministic PRNG, a mock-backed vm fixture and
- * page-list builders.
+ * Shared test helpers: a deterministic PRNG, a mock-backed vm fixture,
+ * page-list builders, and a check of an entry against the journal.
  */
 #ifndef GTT_TESTS_HELPERS_H
 #define GTT_TESTS_HELPERS_H
@@ -164,6 +164,35 @@ static inline gtt_vma_t counted_vma(struct gtt_vm *vm, uint64_t dma,
 	assert_int_equal(gtt_vma_create(vm, p, NULL, &h), 0);
 	gtt_pages_put(p);
 	return h;
+}
+
+/*
+ * Whether @vm's journal accounts for a valid entry at @va that maps byte
+ * @at of @pages: a mapping of those pages there that is bound, unbinding,
+ * quarantined, or a failed bind that may have left entries.  A history
+ * with events lost or mappings dropped accounts for anything.  Prints the
+ * explanation when it does not.
+ */
+static inline bool journal_explains(struct gtt_vm *vm, uint64_t va,
+				    const struct gtt_pages *pages, uint64_t at)
+{
+	struct gtt_explain ex;
+
+	assert_int_equal(gtt_vm_explain(vm, va, UINT64_MAX, &ex), 0);
+	if (ex.lost || ex.dropped)
+		return true;
+	for (uint32_t i = 0; i < ex.count; i++) {
+		const struct gtt_explain_mapping *m = &ex.m[i];
+
+		if (m->pages == pages && va >= m->start &&
+		    m->pages_offset + (va - m->start) == at &&
+		    (m->state == GTT_EXPLAIN_BOUND || m->state == GTT_EXPLAIN_UNBINDING ||
+		     m->state == GTT_EXPLAIN_QUARANTINED ||
+		     (m->state == GTT_EXPLAIN_BIND_FAILED && m->bind_partial)))
+			return true;
+	}
+	gtt_explain_print(stdout, &ex);
+	return false;
 }
 
 static inline struct gtt_mock_entry mock_entry(struct fixture *f, uint64_t va)

@@ -1421,10 +1421,12 @@ static int op_sparse(struct model *m, int i, uint32_t r, unsigned int kind)
 	int err, want;
 
 	if (!v->exists) {
-		/* Not a sparse vma: refused. */
+		/* Not a sparse vma: refused (an unmap's info names no pages:
+		 * it would be refused for them instead). */
 		struct mvma *o = &m->v[r % NVMA];
 
-		mi.pages = o->pages;
+		if (kind != MODEL_UNMAP)
+			mi.pages = o->pages;
 		err = kind == MODEL_UNMAP ? gtt_vma_unmap(m->vm, o->h, 0, PAGE, &mi, NULL) :
 					    gtt_vma_map(m->vm, o->h, 0, PAGE, &mi, NULL);
 		if (err != -EINVAL)

@@ -386,6 +386,145 @@ static void test_sync_unbind_oom_with_resv(void **state)
 	assert_int_equal(mem_live(), live);
 }
 
+/* Releases a hold after a while (another thread: the unbind waits). */
+struct late_unhold {
+	struct gtt_binding *b;
+	unsigned int us;
+};
+
+static void *unhold_later(void *arg)
+{
+	struct late_unhold *u = arg;
+
+	usleep(u->us);
+	gtt_binding_unhold(u->b);
+	return NULL;
+}
+
+/*
+ * Nor with a hold on the binding, where the clear runs in the call but the
+ * fence signals only when the hold goes: a synchronous unbind (it waits
+ * for that fence) goes without the resv slot it cannot have, as when there
+ * is no holder, instead of -ENOMEM with nothing to wait for.  Each
+ * allocation of the call fails in turn (a fresh resv each time, so that
+ * its slot array must grow): 0, the vma unbound, its range scratch and
+ * free, the fence signalled (no pending fence left in the resv), the pages
+ * released once, nothing left allocated.
+ */
+static void test_sync_unbind_oom_with_resv_and_hold(void **state)
+{
+	struct gtt_bind_info at = fixed_at(VA, 0);
+	int64_t live = mem_live();
+	struct fixture f;
+
+	(void)state;
+	fixture_init(&f, VA, VM_SIZE, 0);
+	for (uint64_t nth = 1; nth < 6; nth++) {
+		struct late_unhold u = { .us = 20000 };
+		struct gtt_resv *resv = NULL;
+		struct gtt_pages *p = make_pages(0xa0000000, 2, 0);
+		struct gtt_vma_info info;
+		struct gtt_range_stats rs;
+		struct gtt_fence *uf = NULL;
+		pthread_t t;
+		gtt_vma_t a;
+		int freed = 0, err;
+
+		assert_int_equal(gtt_pages_set_destructor(p, count_release, &freed), 0);
+		assert_int_equal(gtt_resv_create(&resv), 0);
+		assert_int_equal(gtt_vma_create(f.vm, p, resv, &a), 0);
+		gtt_pages_put(p);
+		assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
+		assert_int_equal(gtt_vma_hold(f.vm, a, &u.b), 0);
+		assert_int_equal(pthread_create(&t, NULL, unhold_later, &u), 0);
+		mem_fail_after(nth);
+		err = gtt_vma_unbind(f.vm, a, 0, &uf);
+		mem_fail_after(0);
+		assert_int_equal(pthread_join(t, NULL), 0);
+		if (err)
+			print_message("allocation %llu: %s\n", (unsigned long long)nth,
+				      gtt_last_error());
+		assert_int_equal(err, 0);
+		assert_int_equal(gtt_fence_status(uf), 1);
+		gtt_fence_put(uf);
+		assert_int_equal(gtt_vma_query(f.vm, a, &info), 0);
+		assert_false(info.bound);
+		assert_false(mock_entry(&f, VA).valid);
+		assert_int_equal(gtt_resv_count(resv, GTT_RESV_BOOKKEEP), 0);
+		assert_int_equal(gtt_range_alloc_stats(gtt_vm_range_alloc(f.vm), &rs), 0);
+		assert_int_equal(rs.nodes, 0);
+		assert_int_equal(gtt_vma_destroy(f.vm, a), 0);
+		assert_int_equal(freed, 1);
+		gtt_resv_destroy(resv);
+	}
+	fixture_fini(&f);
+	assert_int_equal(mem_live(), live);
+}
+
+/*
+ * The same on a queue backend, whose clear always completes later (so the
+ * fence never signals in the call): a synchronous unbind whose resv slot
+ * cannot be had goes without it.  Each allocation fails in turn, a fresh
+ * resv each time: unbound, nothing pending in the resv, nothing placed,
+ * and 0 with the table scratch — or, when the allocation that failed was
+ * the pretend kernel's own (its submit refused), the clear's error with
+ * the pages in quarantine until the vm goes.  Nothing leaked.
+ */
+static void test_sync_unbind_oom_with_resv_queue(void **state)
+{
+	struct gtt_bind_info at = fixed_at(VA, 0);
+	struct gtt_vm_config vc = { .name = "queue", .start = VA, .size = VM_SIZE };
+	int64_t live = mem_live();
+	struct gtt_backend *be;
+	struct gtt_executor *ex;
+	unsigned int clears_failed = 0;
+	struct gtt_vm *vm;
+	struct qk *k;
+
+	(void)state;
+	assert_int_equal(qk_create(VA, VM_SIZE, &k, &be), 0);
+	assert_int_equal(gtt_executor_create_manual(&ex), 0);
+	vc.backend = be;
+	vc.executor = ex;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	for (uint64_t nth = 1; nth < 6; nth++) {
+		struct gtt_resv *resv = NULL;
+		struct gtt_pages *p = make_pages(0xa0000000, 2, 0);
+		struct gtt_range_stats rs;
+		struct gtt_vma_info info;
+		struct gtt_mock_entry e;
+		struct gtt_vm_stats vs;
+		gtt_vma_t a;
+		int err;
+
+		assert_int_equal(gtt_resv_create(&resv), 0);
+		assert_int_equal(gtt_vma_create(vm, p, resv, &a), 0);
+		gtt_pages_put(p);
+		assert_int_equal(gtt_vma_bind(vm, a, &at, NULL), 0);
+		mem_fail_after(nth);
+		err = gtt_vma_unbind(vm, a, 0, NULL);
+		mem_fail_after(0);
+		if (err && !strstr(gtt_last_error(), "the PTE clear failed"))
+			fail_msg("allocation %llu: %s", (unsigned long long)nth, gtt_last_error());
+		assert_int_equal(gtt_vma_query(vm, a, &info), 0);
+		assert_false(info.bound);
+		assert_int_equal(gtt_mock_read(qk_table(k), VA, &e), 0);
+		assert_int_equal(gtt_vm_stats(vm, &vs), 0);
+		assert_true(!err ? !e.valid : vs.quarantined > 0);
+		clears_failed += !!err;
+		assert_int_equal(gtt_resv_count(resv, GTT_RESV_BOOKKEEP), 0);
+		assert_int_equal(gtt_range_alloc_stats(gtt_vm_range_alloc(vm), &rs), 0);
+		assert_int_equal(rs.nodes, 0);
+		assert_int_equal(gtt_vma_destroy(vm, a), 0);
+		gtt_resv_destroy(resv);
+	}
+	assert_true(clears_failed > 0);
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+	assert_int_equal(mem_live(), live);
+}
+
 /*
  * A bind the allocator refuses (a fixed range or a range limit outside
  * the vm) fails with -EINVAL and a message naming gtt_vma_bind(), with the
@@ -453,6 +592,7 @@ struct rnd {
 	uint32_t bo[R_OBJS];	/* each object's GEM handle */
 #endif
 	bool wedged;		/* xe: the device wedged (makes no objects) */
+	struct gtt_pages *pobj[R_OBJS];	/* each object (no reference) */
 };
 
 static void arm(struct rnd *r)
@@ -484,6 +624,7 @@ static void rnd_new_vma(struct rnd *r, unsigned int i)
 #endif
 		p = make_pages(obj_dma(id), npages, 0);
 	r->obj_pages[id] = npages;
+	r->pobj[id] = p;
 	assert_int_equal(gtt_pages_set_destructor(p, count_release, &r->freed[id]), 0);
 	assert_int_equal(gtt_vma_create(r->f.vm, p, NULL, &r->vma[i]), 0);
 	gtt_pages_put(p);		/* the vma's reference keeps it */
@@ -527,6 +668,13 @@ static void rnd_check_ptes(struct rnd *r)
 		if (r->freed[id]) {
 			print_message("seed step %u: 0x%llx maps object %u, released\n",
 				      r->step, (unsigned long long)va, id);
+			fail();
+		}
+		/* ... and the journal says what maps it there. */
+		if (!journal_explains(r->f.vm, va, r->pobj[id], e.addr & 0xffffff)) {
+			print_message("step %u: 0x%llx maps object %u +0x%llx, which the journal explains as scratch\n",
+				      r->step, (unsigned long long)va, id,
+				      (unsigned long long)(e.addr & 0xffffff));
 			fail();
 		}
 	}
@@ -941,6 +1089,7 @@ static void rnd_run(uint64_t seed, bool guard, bool rcu, enum rnd_backend kind,
 		vc.backend = r->f.be;
 		vc.executor = r->f.ex;
 		assert_int_equal(gtt_vm_create(&vc, &r->f.vm), 0);
+		assert_int_equal(gtt_vm_journal_enable(r->f.vm, 1u << 14), 0);
 	}
 	for (unsigned int i = 0; i < R_VMAS; i++)
 		rnd_new_vma(r, i);
@@ -1048,7 +1197,8 @@ static void rnd_run(uint64_t seed, bool guard, bool rcu, enum rnd_backend kind,
  * a dependency pending or failed), unbinds, destroys, GPU work per vma and
  * per vm, holds, sparse binds, maps and unmaps, with backend calls and
  * allocations made to fail at random: after every step no entry maps
- * released pages; at the end, with the device recovered and everything
+ * released pages, and the vm's journal explains every mapped entry (a
+ * mapping of those pages there, not yet cleared); at the end, with the device recovered and everything
  * unbound, nothing is mapped, quarantined or placed, every fence a call
  * gave has signalled and every page object was released once.
  */
@@ -1102,6 +1252,8 @@ int main(void)
 		T(test_rcu_failed_bind_releases_pages_in_call),
 #endif
 		T(test_sync_unbind_oom_with_resv),
+		T(test_sync_unbind_oom_with_resv_and_hold),
+		T(test_sync_unbind_oom_with_resv_queue),
 		T(test_bind_outside_vm_names_the_call),
 		T(test_random_failures),
 		T(test_random_failures_queue),

@@ -2,13 +2,15 @@
 /*
  * The binding journal and the fault explainer (gtt/journal.h): the ring
  * and its lost count, every event kind, explanations in the past and now,
- * a failed clear (quarantine), allocation failure, bad input, and binds on
- * one thread with clears on an executor's workers (run it under TSan).
+ * a failed clear (quarantine), a queue backend's failed batch, allocation
+ * failure, bad input, and binds on one thread with clears on an executor's
+ * workers (run it under TSan).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "helpers.h"
+#include "support/queue_kernel.h"
 
 #define START 0x100000ull
 #define SIZE (256 * PAGE)
@@ -565,6 +567,239 @@ static void test_sync_bind_partial(void **state)
 	fixture_fini(&f);
 }
 
+/* A vm over the pretend kernel's queue backend with a journal, and the
+ * mock table its batches write. */
+static struct gtt_vm *queue_vm(struct gtt_backend **be, struct gtt_executor **ex,
+			       struct gtt_backend **table)
+{
+	struct gtt_vm_config vc = { .name = "queue", .start = START, .size = SIZE };
+	struct gtt_vm *vm;
+	struct qk *k;
+
+	assert_int_equal(qk_create(START, SIZE, &k, be), 0);
+	*table = qk_table(k);
+	assert_int_equal(gtt_executor_create_manual(ex), 0);
+	vc.backend = *be;
+	vc.executor = *ex;
+	assert_int_equal(gtt_vm_create(&vc, &vm), 0);
+	assert_int_equal(gtt_vm_journal_enable(vm, 16), 0);
+	return vm;
+}
+
+/*
+ * On a queue backend a batch whose fence fails "may have done anything"
+ * (gtt/vm.h): here its entries were written and the invalidation after
+ * them failed.  The journal must not say that nothing of it was mapped
+ * (an access hits scratch): the entries map the pages until the unbind's
+ * clear — for a vma's bind and for a sparse map's piece alike.
+ */
+static void test_queue_batch_failed_partial(void **state)
+{
+	struct gtt_journal_event ev[16];
+	struct gtt_pages *p = make_pages(0x2000000, 4, 0);
+	struct gtt_bind_info at = fixed_at(START, GTT_BIND_ASYNC);
+	struct gtt_map_info mi = { .flags = GTT_MAP_ASYNC, .pages = p };
+	struct gtt_backend *be, *table;
+	struct gtt_executor *ex;
+	struct gtt_mock_entry e;
+	struct gtt_fence *f = NULL;
+	struct gtt_explain x;
+	gtt_vma_t a, s;
+	struct gtt_vm *vm = queue_vm(&be, &ex, &table);
+	size_t n;
+
+	(void)state;
+	assert_int_equal(gtt_vma_create(vm, p, NULL, &a), 0);
+	/* The batch's write is the table's call 1, its invalidation 2. */
+	assert_int_equal(gtt_mock_fail_call(table, 2, -EIO), 0);
+	assert_int_equal(gtt_vma_bind(vm, a, &at, &f), 0);
+	gtt_executor_run_all(ex);
+	assert_int_equal(gtt_fence_status(f), -EIO);
+	gtt_fence_put(f);
+	assert_int_equal(gtt_mock_read(table, START + PAGE, &e), 0);
+	assert_true(e.valid);
+	assert_int_equal(e.addr, 0x2000000 + PAGE);	/* written */
+	n = read_all(vm, ev, 16, NULL);
+	assert_int_equal(ev[n - 1].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[n - 1].flags, GTT_JOURNAL_PARTIAL);
+	x = explain(vm, START + PAGE, 0);
+	assert_int_equal(x.m[x.count - 1].state, GTT_EXPLAIN_BIND_FAILED);
+	assert_true(x.m[x.count - 1].bind_partial);
+	assert_null(strstr(printed(&x), "nothing of it mapped"));
+	assert_int_equal(gtt_vma_unbind(vm, a, 0, NULL), 0);
+	assert_int_equal(gtt_mock_read(table, START + PAGE, &e), 0);
+	assert_false(e.valid);
+
+	/* A sparse map's piece, the same way. */
+	at.flags = GTT_BIND_FIXED;
+	assert_int_equal(gtt_vma_create_sparse(vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(vm, s, &at, NULL), 0);
+	assert_int_equal(gtt_mock_fail_call(table, 2, -EIO), 0);
+	assert_int_equal(gtt_vma_map(vm, s, PAGE, 2 * PAGE, &mi, &f), 0);
+	gtt_executor_run_all(ex);
+	assert_int_equal(gtt_fence_status(f), -EIO);
+	gtt_fence_put(f);
+	assert_int_equal(gtt_mock_read(table, START + 2 * PAGE, &e), 0);
+	assert_true(e.valid);
+	assert_int_equal(e.addr, 0x2000000 + PAGE);
+	n = read_all(vm, ev, 16, NULL);
+	assert_int_equal(ev[n - 1].kind, GTT_JOURNAL_BIND_FAILED);
+	assert_int_equal(ev[n - 1].vma, s);
+	assert_int_equal(ev[n - 1].flags, GTT_JOURNAL_PARTIAL);
+	x = explain(vm, START + 2 * PAGE, 0);
+	assert_true(x.m[x.count - 1].sparse);
+	assert_int_equal(x.m[x.count - 1].state, GTT_EXPLAIN_BIND_FAILED);
+	assert_true(x.m[x.count - 1].bind_partial);
+	assert_null(strstr(printed(&x), "nothing of it mapped"));
+	assert_int_equal(gtt_vma_unbind(vm, s, 0, NULL), 0);
+	assert_int_equal(gtt_mock_read(table, START + 2 * PAGE, &e), 0);
+	assert_false(e.valid);
+	assert_int_equal(gtt_vma_destroy(vm, a), 0);
+	assert_int_equal(gtt_vma_destroy(vm, s), 0);
+	gtt_pages_put(p);
+	gtt_vm_destroy(vm);
+	gtt_executor_destroy(ex);
+	gtt_backend_destroy(be);
+}
+
+/* A vm with a journal and a 4-page sparse vma placed at START. */
+static gtt_vma_t sparse_at_start(struct fixture *f)
+{
+	gtt_vma_t s;
+
+	fixture_init(f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f->vm, 16), 0);
+	assert_int_equal(gtt_vma_create_sparse(f->vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(f->vm, s, &(struct gtt_bind_info){ .flags = GTT_BIND_FIXED,
+								.offset = START }, NULL), 0);
+	return s;
+}
+
+/* At START + PAGE, mapping @old is cleared and the one after it bound. */
+static void expect_mapped_over(struct fixture *f, uint32_t old)
+{
+	struct gtt_explain ex = explain(f->vm, START + PAGE, 0);
+
+	assert_true(ex.count > old + 1);
+	assert_int_equal(ex.m[old].state, GTT_EXPLAIN_CLEARED);
+	assert_int_equal(ex.m[old + 1].state, GTT_EXPLAIN_BOUND);
+}
+
+/*
+ * A map over a mapping in use: the old piece becomes a cut that the new
+ * batch's job clears once the GPU work is done, before it writes.  Until
+ * then the entries still map the old pages, so the explanation must call
+ * the old mapping unbinding (an access reads it), not cleared; once the
+ * job ran, cleared, and the new one bound.
+ */
+static void test_map_replaced_until_cleared(void **state)
+{
+	struct gtt_pages *p = make_pages(0x2000000, 4, 0), *q = make_pages(0x3000000, 4, 0);
+	struct gtt_map_info old = { .pages = p };
+	struct gtt_map_info now = { .flags = GTT_MAP_ASYNC, .pages = q };
+	struct gtt_fence *gpu = new_fence(), *mf = NULL;
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t s;
+
+	(void)state;
+	s = sparse_at_start(&f);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 2 * PAGE, &old, NULL), 0);
+	assert_int_equal(gtt_vma_add_active(f.vm, s, gpu), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 2 * PAGE, &now, &mf), 0);
+	gtt_executor_run_all(f.ex);
+	assert_false(gtt_fence_is_signaled(mf));
+	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0x2000000 + PAGE);
+	ex = explain(f.vm, START + PAGE, 0);
+	assert_int_equal(ex.count, 3);		/* the placement, p, q */
+	assert_ptr_equal(ex.m[1].pages, p);
+	assert_int_equal(ex.m[1].state, GTT_EXPLAIN_UNBINDING);
+	assert_int_equal(ex.m[1].cleared_at, 0);
+	assert_ptr_equal(ex.m[2].pages, q);
+	assert_int_equal(ex.m[2].state, GTT_EXPLAIN_BOUND);
+	assert_null(strstr(printed(&ex), "PTEs cleared"));
+	/* The GPU is done: the job clears p's entries and writes q's. */
+	gtt_fence_signal(gpu, 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(mf), 1);
+	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0x3000000 + PAGE);
+	expect_mapped_over(&f, 1);
+	gtt_fence_put(mf);
+	gtt_fence_put(gpu);
+	gtt_pages_put(p);
+	gtt_pages_put(q);
+	fixture_fini(&f);
+}
+
+/*
+ * A clear ends the mappings it clears, and no others: here a plain vma's
+ * deferred clear runs under a sparse vma placed over its range later,
+ * whose first mapping has been mapped over by a batch still waiting for
+ * the GPU.  That first mapping's entries are written and stay until the
+ * waiting batch clears its cut (GTT_JOURNAL_CUT names what it mapped), so
+ * the vma's clear must not make it "cleared"; the cut's clear does.
+ */
+static void test_clear_ends_its_own_mappings(void **state)
+{
+	struct gtt_pages *p = make_pages(0x2000000, 4, 0), *q = make_pages(0x3000000, 4, 0);
+	struct gtt_bind_info at = fixed_at(START, GTT_BIND_ASYNC);
+	struct gtt_map_info first = { .flags = GTT_MAP_ASYNC, .pages = p };
+	struct gtt_map_info second = { .flags = GTT_MAP_ASYNC, .pages = q };
+	struct gtt_fence *g1 = new_fence(), *g2 = new_fence(), *f1 = NULL, *f2 = NULL;
+	struct gtt_journal_event ev[16];
+	struct fixture f;
+	struct gtt_explain ex;
+	gtt_vma_t a, s;
+	size_t n;
+
+	(void)state;
+	fixture_init(&f, START, SIZE, 0);
+	assert_int_equal(gtt_vm_journal_enable(f.vm, 16), 0);
+	a = make_vma(&f, 0x1000000, 4, NULL);
+	assert_int_equal(gtt_vma_bind(f.vm, a, &at, NULL), 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_vma_add_active(f.vm, a, g1), 0);
+	assert_int_equal(gtt_vma_unbind(f.vm, a, GTT_UNBIND_ASYNC, NULL), 0);
+	/* The sparse vma over a's range, after a's clear (rule 2). */
+	assert_int_equal(gtt_vma_create_sparse(f.vm, 4 * PAGE, NULL, &s), 0);
+	assert_int_equal(gtt_vma_bind(f.vm, s, &at, NULL), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 2 * PAGE, &first, &f1), 0);
+	assert_int_equal(gtt_vma_add_active(f.vm, s, g2), 0);
+	assert_int_equal(gtt_vma_map(f.vm, s, 0, 2 * PAGE, &second, &f2), 0);
+	/* a's clear, then p's write; q's batch waits for g2. */
+	gtt_fence_signal(g1, 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(f1), 1);
+	assert_false(gtt_fence_is_signaled(f2));
+	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0x2000000 + PAGE);
+	ex = explain(f.vm, START + PAGE, 0);
+	assert_int_equal(ex.count, 4);		/* a, the placement, p, q */
+	assert_int_equal(ex.m[0].vma, a);
+	assert_int_equal(ex.m[0].state, GTT_EXPLAIN_CLEARED);
+	assert_ptr_equal(ex.m[2].pages, p);
+	assert_int_equal(ex.m[2].state, GTT_EXPLAIN_UNBINDING);
+	assert_ptr_equal(ex.m[3].pages, q);
+	assert_int_equal(ex.m[3].state, GTT_EXPLAIN_BOUND);
+	/* The GPU is done with p: its cut is cleared, q written. */
+	gtt_fence_signal(g2, 0);
+	gtt_executor_run_all(f.ex);
+	assert_int_equal(gtt_fence_status(f2), 1);
+	assert_int_equal(mock_entry(&f, START + PAGE).addr, 0x3000000 + PAGE);
+	n = read_all(f.vm, ev, 16, NULL);
+	assert_int_equal(ev[n - 1].kind, GTT_JOURNAL_CLEAR);
+	assert_int_equal(ev[n - 1].flags, GTT_JOURNAL_CUT);
+	assert_ptr_equal(ev[n - 1].pages, p);
+	assert_int_equal(ev[n - 1].pages_offset, 0);
+	expect_mapped_over(&f, 2);
+	gtt_fence_put(f1);
+	gtt_fence_put(f2);
+	gtt_fence_put(g1);
+	gtt_fence_put(g2);
+	gtt_pages_put(p);
+	gtt_pages_put(q);
+	fixture_fini(&f);
+}
+
 /* A wrapped ring that lost a mapping's bind event: the mapping was bound
  * under the journal (its unbind names the bind's seq), so the report must
  * not say it was bound before the journal began. */
@@ -802,6 +1037,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_map_failed, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_closed_release, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_bind_partial, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_queue_batch_failed_partial, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_map_replaced_until_cleared, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_clear_ends_its_own_mappings, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_bind, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_map_failed_replaced, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_enable_oom, alarm_setup, alarm_teardown),

@@ -44,6 +44,54 @@ static void test_unmap_ignores_deps(void **state)
 	world_fini(&w);
 }
 
+/*
+ * An unmap's info carries flags and dependencies only: gtt_vma_unmap()
+ * refuses pages, a pages_offset or PTE flags with -EINVAL and a message,
+ * as gtt_vm_unmap_pages() does, and changes nothing (the mapping, the
+ * mock's calls, the vm's counters, the memory).
+ */
+static void test_unmap_refuses_mapping_fields(void **state)
+{
+	struct gtt_map_info bad[3] = {
+		{ .pages = NULL, .pages_offset = PAGE },
+		{ .pte_flags = GTT_PTE_READ_ONLY },
+		{ .flags = GTT_MAP_ASYNC },
+	};
+	struct gtt_fence *f = NULL;
+	struct world w;
+
+	(void)state;
+	world_init(&w);
+	bad[2].pages = w.b;
+	assert_int_equal(map(&w, 0, 4, w.a, 0), 0);
+	for (int i = 0; i < 3; i++) {
+		struct gtt_mock_stats ms = mstats(&w);
+		struct gtt_vm_stats vs = vstats(&w);
+		size_t live = mem_live();
+
+		assert_int_equal(gtt_vma_unmap(w.f.vm, w.sv, 0, 4 * PAGE, &bad[i], &f), -EINVAL);
+		assert_non_null(strstr(gtt_last_error(), "gtt_vma_unmap"));
+		assert_non_null(strstr(gtt_last_error(), "flags and deps only"));
+		assert_null(f);
+		assert_int_equal(gtt_vm_unmap_pages(w.f.vm, w.a, &bad[i], &f), -EINVAL);
+		assert_null(f);
+		gtt_executor_run_all(w.f.ex);
+		for (uint64_t p = 0; p < 4; p++)
+			expect(&w, p, A + p * PAGE);
+		assert_int_equal(mstats(&w).clear_calls, ms.clear_calls);
+		assert_int_equal(vstats(&w).unbinds, vs.unbinds);
+		assert_int_equal(mem_live(), live);
+	}
+	/* The same range with flags and deps only goes through. */
+	bad[2].pages = NULL;
+	assert_int_equal(gtt_vma_unmap(w.f.vm, w.sv, 0, 4 * PAGE, &bad[2], &f), 0);
+	gtt_executor_run_all(w.f.ex);
+	assert_int_equal(gtt_fence_status(f), 1);
+	gtt_fence_put(f);
+	expect(&w, 0, 0);
+	world_fini(&w);
+}
+
 /* Every accepted unbind is either immediate or deferred (vm.h's stats);
  * the clears of an unmap count in @unbinds only. */
 static void test_unmap_stats(void **state)
@@ -300,6 +348,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_unmap_ignores_deps, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_unmap_stats, alarm_setup, alarm_teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_refuses_mapping_fields, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_borrowed_unmap_async, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_borrowed_sparse_unbind_async, alarm_setup, alarm_teardown),
 		cmocka_unit_test_setup_teardown(test_oom_sweep_split_pending_write, alarm_setup, alarm_teardown),

@@ -90,9 +90,15 @@ enum gtt_journal_flags {
 	 *	on a release: the vm closed before the range was known clear. */
 	GTT_JOURNAL_SKIPPED = 1u << 1,
 	/** @GTT_JOURNAL_PARTIAL: a failed bind's write may have left entries
-	 *	mapping its pages (the clear after it failed too); its unbind's
+	 *	mapping its pages (the clear after it failed too, or a queue
+	 *	backend's batch failed: it may have done anything); its unbind's
 	 *	clear settles them. */
 	GTT_JOURNAL_PARTIAL = 1u << 2,
+	/** @GTT_JOURNAL_CUT: a clear or release of a part cut from a sparse
+	 *	mapping (gtt/map.h): @pages and @pages_offset name what the
+	 *	part mapped (NULL pages: a NULL mapping), so that it ends that
+	 *	mapping only. */
+	GTT_JOURNAL_CUT = 1u << 3,
 };
 
 /**

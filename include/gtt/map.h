@@ -88,8 +88,9 @@ enum gtt_map_flags {
  * struct gtt_map_info - What to map, and how to order it.
  * @flags: &enum gtt_map_flags.
  * @pages: what gtt_vma_map() maps (a reference is taken); NULL with
- *	%GTT_PTE_NULL in @pte_flags for a NULL mapping.  Ignored by
- *	gtt_vma_unmap().
+ *	%GTT_PTE_NULL in @pte_flags for a NULL mapping.  Every other
+ *	call takes an info with no @pages, @pages_offset or @pte_flags
+ *	(-EINVAL otherwise).
  * @pages_offset: where in @pages the mapping starts, in bytes (a multiple
  *	of the page size); 0 for a NULL mapping.
  * @pte_flags: GTT_PTE_* flags passed to the backend.
@@ -232,7 +233,9 @@ GTT_API int gtt_vma_map(struct gtt_vm *vm, gtt_vma_t vma, uint64_t offset,
  * @vma: a bound sparse vma.
  * @offset: where in the vma, in bytes (a multiple of the page size).
  * @size: bytes (a non-zero multiple of the page size, within the vma).
- * @info: flags and dependencies only (NULL: synchronous, none).
+ * @info: flags and dependencies only (NULL: synchronous, none); an info
+ *	with @pages, @pages_offset or @pte_flags set is refused (-EINVAL),
+ *	as by gtt_vm_unmap_pages().
  * @fence: if not NULL, receives the call's fence (one reference).
  *
  * Unmapping a range where nothing is mapped is not an error.

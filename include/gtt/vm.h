@@ -395,9 +395,10 @@ enum gtt_unbind_flags {
  * after the vma's active fences; if none is pending it runs right here.
  * Without %GTT_UNBIND_ASYNC, or for borrowed pages, the call waits for the
  * unbind fence (without the vm lock).  The fence is added to the vma's
- * resv, if any, with %GTT_RESV_BOOKKEEP (unless no slot can be had and the
- * clear ran in the call with no holder: the fence had signalled before
- * the call returned).  The fence carries the PTE
+ * resv, if any, with %GTT_RESV_BOOKKEEP (unless no slot can be had and
+ * either the clear ran in the call with no holder or the call waits for
+ * the fence, synchronous and not %GTT_UNBIND_TRYLOCK: the fence has
+ * signalled before the call returns).  The fence carries the PTE
  * clear's error, if it failed (the pages then stay in quarantine).
  *
  * Return: 0; -ENOENT (unknown vma, or not bound: a double unbind, or an

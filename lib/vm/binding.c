@@ -225,9 +225,12 @@ static void bind_done(struct gtt_fence *done, struct gtt_fence_cb *cb)
 	gtt_fence_put(done);	/* its signaller holds its own */
 	if (err) {
 		/* Anything may be written: the range counts as holding what
-		 * it held (its unbind's clear settles it). */
+		 * it held, and entries of its own may remain (stale, as after
+		 * a failed clean-up: the journal says so) until its unbind's
+		 * clear settles them. */
 		vm_note_backend_error(b->vm);
 		b->backend_failed = true;
+		b->stale = true;
 	}
 	bind_finish(b, err, !err);
 }

@@ -243,7 +243,7 @@ int evict_for(struct gtt_vm *vm, const struct gtt_range_request *req,
 			   range_fence_count(&vm->pending, lo, hi) + n))
 		return set_error(-ENOMEM, "gtt_vma_bind: out of memory for the dependencies of an eviction");
 	for (x = first, i = 0; i < n; i++, x = x->next) {
-		err = unbind_prepare(vm, x->owner);
+		err = unbind_prepare(vm, x->owner, false);
 		if (err) {
 			/* unbind_prepare() speaks for gtt_vma_unbind(). */
 			err = set_error(err, "gtt_vma_bind: out of memory to evict vma 0x%" PRIx64,

@@ -100,18 +100,32 @@ static void unbind_event(struct vm_journal *j, gtt_vma_t h,
 	e->binding = b->jid;
 }
 
+/* Under j->lock: a clear or release of @b.  A part cut from a sparse
+ * mapping names what it mapped (GTT_JOURNAL_CUT), so that the explainer
+ * ends that mapping only.  Return: the event's flags so far. */
+static uint32_t name_binding(struct vm_journal *j, struct gtt_journal_event *e,
+			     const struct gtt_binding *b)
+{
+	e->start = b->start;
+	e->size = b->size;
+	e->binding = b->jid;
+	if (!b->sp || b->region)
+		return 0;
+	e->pages = b->pages;
+	e->pages_offset = b->pages_offset;
+	e->pages_id = pages_name(j, b->pages);
+	return GTT_JOURNAL_CUT;
+}
+
 /* Under j->lock. */
 static void clear_event(struct vm_journal *j, const struct gtt_binding *b,
 			bool ran, int err)
 {
 	struct gtt_journal_event *e = ev_new(j, GTT_JOURNAL_CLEAR);
 
-	e->start = b->start;
-	e->size = b->size;
-	e->binding = b->jid;
-	e->err = ran ? err : 0;
-	e->flags = (ran ? 0 : GTT_JOURNAL_SKIPPED) |
+	e->flags = name_binding(j, e, b) | (ran ? 0 : GTT_JOURNAL_SKIPPED) |
 		   (b->stale ? GTT_JOURNAL_QUARANTINED : 0);
+	e->err = ran ? err : 0;
 }
 
 void journal_rec_bind(struct vm_journal *j, gtt_vma_t h, struct gtt_binding *b)
@@ -187,10 +201,7 @@ void journal_rec_release(struct vm_journal *j, const struct gtt_binding *b,
 
 	pthread_mutex_lock(&j->lock);
 	e = ev_new(j, GTT_JOURNAL_RELEASE);
-	e->start = b->start;
-	e->size = b->size;
-	e->binding = b->jid;
-	e->flags = closed ? GTT_JOURNAL_SKIPPED : 0;
+	e->flags = name_binding(j, e, b) | (closed ? GTT_JOURNAL_SKIPPED : 0);
 	pthread_mutex_unlock(&j->lock);
 }
 
@@ -341,13 +352,15 @@ static void ex_mapped(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
 	struct gtt_explain_mapping *m;
 
-	/* A sparse piece replaced in place: the new batch rewrote its PTEs. */
+	/* A sparse piece mapped over: the covered part is a cut, which the
+	 * new batch's job clears (after the GPU work using it) before it
+	 * writes; until that clear's event its PTEs still map it. */
 	if (e->kind == GTT_JOURNAL_MAP && ex->count && ex->m[ex->count - 1].sparse &&
 	    (ex->m[ex->count - 1].state == GTT_EXPLAIN_BOUND ||
 	     ex->m[ex->count - 1].state == GTT_EXPLAIN_BIND_FAILED)) {
 		m = &ex->m[ex->count - 1];
-		m->unbound_at = m->cleared_at = e->time;
-		m->state = GTT_EXPLAIN_CLEARED;
+		m->unbound_at = e->time;
+		m->state = GTT_EXPLAIN_UNBINDING;
 	}
 	m = ex_push(ex);
 	m->binding = e->binding;
@@ -412,16 +425,45 @@ static void ex_clear_one(struct gtt_explain_mapping *m, const struct gtt_journal
 		   GTT_EXPLAIN_CLEARED;
 }
 
+/* A cut's clear or release of a part of @m (what it mapped, there). */
+static bool ex_cut_of(const struct gtt_explain_mapping *m, const struct gtt_journal_event *e)
+{
+	return m->pages == e->pages && e->start >= m->start &&
+	       m->pages_offset + (e->start - m->start) == e->pages_offset;
+}
+
+/*
+ * The sparse mappings that @e (a clear or release) ends, besides the one
+ * ex_find() names, @m: a cut's event ends the mapping it was cut from; a
+ * sparse vma's own covers all of its mappings; another vma's none of them.
+ * An event whose mapping the explanation does not hold may be either of
+ * the last two: all of them.
+ */
+static bool ex_ends_piece(const struct gtt_explain_mapping *piece,
+			  const struct gtt_explain_mapping *m,
+			  const struct gtt_journal_event *e)
+{
+	if (!piece->sparse)
+		return false;
+	if (e->flags & GTT_JOURNAL_CUT)
+		return ex_cut_of(piece, e);
+	return !m || piece->vma == m->vma;
+}
+
+/* The mapping a clear or release names (not a cut's: ex_ends_piece()). */
+static struct gtt_explain_mapping *ex_find_named(struct gtt_explain *ex,
+						 const struct gtt_journal_event *e)
+{
+	return e->flags & GTT_JOURNAL_CUT ? NULL : ex_find(ex, e);
+}
+
 static void ex_cleared(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
-	struct gtt_explain_mapping *m = ex_find(ex, e);
+	struct gtt_explain_mapping *m = ex_find_named(ex, e);
 
-	if (m && m->state == GTT_EXPLAIN_UNBINDING)
-		ex_clear_one(m, e);
-	/* The clear of a range also ends the sparse pieces unbinding in it
-	 * (a sparse vma's clear covers its pieces; a cut names none). */
 	for (uint32_t i = 0; i < ex->count; i++)
-		if (ex->m[i].sparse && ex->m[i].state == GTT_EXPLAIN_UNBINDING)
+		if (ex->m[i].state == GTT_EXPLAIN_UNBINDING &&
+		    (&ex->m[i] == m || ex_ends_piece(&ex->m[i], m, e)))
 			ex_clear_one(&ex->m[i], e);
 }
 
@@ -466,12 +508,11 @@ static void ex_release_one(struct gtt_explain_mapping *m, const struct gtt_journ
 
 static void ex_released(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
-	struct gtt_explain_mapping *m = ex_find(ex, e);
+	struct gtt_explain_mapping *m = ex_find_named(ex, e);
 
-	if (m && m->state == GTT_EXPLAIN_QUARANTINED)
-		ex_release_one(m, e);
 	for (uint32_t i = 0; i < ex->count; i++)
-		if (ex->m[i].sparse && ex->m[i].state == GTT_EXPLAIN_QUARANTINED)
+		if (ex->m[i].state == GTT_EXPLAIN_QUARANTINED &&
+		    (&ex->m[i] == m || ex_ends_piece(&ex->m[i], m, e)))
 			ex_release_one(&ex->m[i], e);
 }
 

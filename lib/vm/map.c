@@ -345,12 +345,13 @@ static void batch_end(struct map_batch *mb, int err)
 }
 
 /*
- * A queue backend's batch ended with @err (or was refused with it: then
- * nothing was done).  After a failure anything may be done: the new pieces
- * count as not written, the cuts as not cleared (their pages wait in the
- * quarantine).
+ * A queue backend's batch ended with @err (@ran), or was refused with it:
+ * then nothing was done.  After a failure anything may be done: the new
+ * pieces count as not written (and, if the batch ran, as holding entries
+ * of their own until they are cleared: stale), the cuts as not cleared
+ * (their pages wait in the quarantine).
  */
-static void batch_queue_end(struct map_batch *mb, int err)
+static void batch_queue_end(struct map_batch *mb, int err, bool ran)
 {
 	struct gtt_vm *vm = mb->vm;
 
@@ -362,6 +363,8 @@ static void batch_queue_end(struct map_batch *mb, int err)
 		if (mb->acts[i].write) {
 			b->bind_error = mb->dep_error ? mb->dep_error : err;
 			b->backend_failed = !mb->dep_error && err;
+			/* After a failed dependency no write was handed over. */
+			b->stale = ran && b->backend_failed;
 			atomic_store_explicit(&b->replaced, !b->bind_error,
 					      memory_order_release);
 			if (b->bind_error)
@@ -384,7 +387,7 @@ static void batch_done(struct gtt_fence *done, struct gtt_fence_cb *cb)
 
 	mb->done = NULL;
 	gtt_fence_put(done);
-	batch_queue_end(mb, err);
+	batch_queue_end(mb, err, true);
 }
 
 /*
@@ -415,7 +418,7 @@ static bool batch_submit(struct map_batch *mb, int dep_error)
 		mb->why = mem_alloc(len);
 		if (mb->why)
 			memcpy(mb->why, gtt_last_error(), len);
-		batch_queue_end(mb, err);
+		batch_queue_end(mb, err, false);
 		return true;
 	}
 	/* Whoever waits for the batch, or for a cut that nothing else holds,
@@ -921,11 +924,18 @@ static int batch(struct gtt_vm *vm, const struct gtt_map_op *given, size_t count
 	return err;
 }
 
+/* An info that names no mapping (NULL too): what every call but
+ * gtt_vma_map() takes, since its operations carry their own. */
+static bool flags_and_deps_only(const struct gtt_map_info *info)
+{
+	return !info || (!info->pages && !info->pages_offset && !info->pte_flags);
+}
+
 GTT_API int gtt_vm_map_batch(struct gtt_vm *vm, const struct gtt_map_op *ops,
 			     size_t count, const struct gtt_map_info *info,
 			     struct gtt_fence **fence)
 {
-	if (info && (info->pages || info->pages_offset || info->pte_flags))
+	if (!flags_and_deps_only(info))
 		return set_error(-EINVAL, "gtt_vm_map_batch: pages, pages_offset and pte_flags belong in the ops");
 	return batch(vm, ops, count, NULL, NULL, info, fence, "gtt_vm_map_batch");
 }
@@ -957,13 +967,10 @@ GTT_API int gtt_vma_unmap(struct gtt_vm *vm, gtt_vma_t h, uint64_t offset,
 {
 	struct gtt_map_op op = { .kind = GTT_OP_UNMAP, .vma = h, .offset = offset,
 				 .size = size };
-	struct gtt_map_info how = info ? *info : (struct gtt_map_info){ 0 };
 
-	/* An unmap's info carries flags and deps only. */
-	how.pages = NULL;
-	how.pages_offset = 0;
-	how.pte_flags = 0;
-	return batch(vm, &op, 1, NULL, NULL, &how, fence, "gtt_vma_unmap");
+	if (!flags_and_deps_only(info))
+		return set_error(-EINVAL, "gtt_vma_unmap: the info carries flags and deps only");
+	return batch(vm, &op, 1, NULL, NULL, info, fence, "gtt_vma_unmap");
 }
 
 GTT_API int gtt_vm_unmap_pages(struct gtt_vm *vm, struct gtt_pages *pages,
@@ -972,7 +979,7 @@ GTT_API int gtt_vm_unmap_pages(struct gtt_vm *vm, struct gtt_pages *pages,
 {
 	if (!pages)
 		return set_error(-EINVAL, "gtt_vm_unmap_pages: pages is NULL");
-	if (info && (info->pages || info->pages_offset || info->pte_flags))
+	if (!flags_and_deps_only(info))
 		return set_error(-EINVAL, "gtt_vm_unmap_pages: the info carries flags and deps only");
 	return batch(vm, NULL, 0, pages, NULL, info, fence, "gtt_vm_unmap_pages");
 }
@@ -983,7 +990,7 @@ GTT_API int gtt_vm_move_pages(struct gtt_vm *vm, struct gtt_pages *from,
 {
 	if (!from || !to || from == to)
 		return set_error(-EINVAL, "gtt_vm_move_pages: from or to is NULL, or they are the same");
-	if (info && (info->pages || info->pages_offset || info->pte_flags))
+	if (!flags_and_deps_only(info))
 		return set_error(-EINVAL, "gtt_vm_move_pages: the info carries flags and deps only");
 	return batch(vm, NULL, 0, from, to, info, fence, "gtt_vm_move_pages");
 }

@@ -45,10 +45,12 @@ static struct gtt_fence *first_unsignalled(const struct vma *v)
  * Take everything the unbind of @v can need (its unbind state and
  * dependency records, unless it has nothing to wait for, and a resv slot),
  * so that unbind_commit() cannot fail.  Fences only ever signal, so what
- * has nothing to wait for here has nothing at commit either.  Return: 0,
- * or -ENOMEM with nothing changed.
+ * has nothing to wait for here has nothing at commit either.  @slotless:
+ * the caller waits for the unbind fence before it returns, so a resv slot
+ * that cannot be had may be gone without.  Return: 0, or -ENOMEM with
+ * nothing changed.
  */
-int unbind_prepare(struct gtt_vm *vm, struct vma *v)
+int unbind_prepare(struct gtt_vm *vm, struct vma *v, bool slotless)
 {
 	struct gtt_binding *b = v->binding;
 	unsigned int n = unsignalled_deps(v);
@@ -65,8 +67,10 @@ int unbind_prepare(struct gtt_vm *vm, struct vma *v)
 		 * this lock, and its fence signals before anyone can look at
 		 * the resv: it would only get a signalled fence.  So such an
 		 * unbind (the one a synchronous call ends up with after
-		 * waiting) goes without, and never fails for lack of memory. */
-		if (!n && !b->un && !vm->queue && atomic_load(&b->holds) == 1) {
+		 * waiting) goes without, and never fails for lack of memory;
+		 * so does one whose caller waits for its fence (@slotless). */
+		if (slotless ||
+		    (!n && !b->un && !vm->queue && atomic_load(&b->holds) == 1)) {
 			b->no_resv_slot = true;
 			return 0;
 		}
@@ -172,24 +176,34 @@ void unbind_commit(struct gtt_vm *vm, struct vma *v,
 /*
  * Unbind @v (vm lock held).  When memory for its records runs out and
  * @may_wait, wait (with the lock dropped) for one fence it depends on and
- * try again: the record is then not needed.  While the lock is dropped the
- * vma may change: the call goes on only if it still holds the same binding
- * and no pin; otherwise -ENOENT (*@vp NULL if the vma went away) or -EAGAIN.
+ * try again: the record is then not needed.  With nothing left to wait
+ * for, what is missing is the resv slot (a holder, or a queue backend,
+ * keeps the fence from signalling here): a caller that may wait also
+ * waits for the unbind fence, and goes without it.  While the lock is
+ * dropped the vma may change: the call goes on only if it still holds the
+ * same binding and no pin; otherwise -ENOENT (*@vp NULL if the vma went
+ * away) or -EAGAIN.
  */
 int unbind_locked(struct gtt_vm *vm, gtt_vma_t h, struct vma **vp,
 		  bool may_wait, struct gtt_fence **fence)
 {
+	bool slotless = false;
+
 	for (;;) {
 		struct vma *v = *vp;
 		struct gtt_binding *b = v->binding;
 		struct gtt_fence *f;
-		int err = unbind_prepare(vm, v);
+		int err = unbind_prepare(vm, v, slotless);
 
 		if (!err) {
 			unbind_commit(vm, v, fence, false);
 			return 0;
 		}
 		f = may_wait ? first_unsignalled(v) : NULL;
+		if (!f && may_wait && !slotless) {
+			slotless = true;
+			continue;
+		}
 		if (!f)
 			return err;
 		binding_get(b);		/* to recognise it, not to use it */

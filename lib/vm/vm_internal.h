@@ -353,7 +353,7 @@ void vma_table_fini(struct gtt_vm *vm);
 
 /* unbind.c (vm lock held) */
 /* Take what the unbind of @v needs; 0 or -ENOMEM with nothing changed. */
-int unbind_prepare(struct gtt_vm *vm, struct vma *v);
+int unbind_prepare(struct gtt_vm *vm, struct vma *v, bool slotless);
 void unbind_abort(struct vma *v);
 /* Start a prepared unbind; cannot fail. */
 void unbind_commit(struct gtt_vm *vm, struct vma *v, struct gtt_fence **fence,
