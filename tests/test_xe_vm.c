@@ -687,6 +687,70 @@ static void count_free(void *arg)
 }
 
 /*
+ * DG2: the kernel holds the object offset of a VRAM mapping to 64 KiB
+ * (xe_vm_bind_ioctl_validate_bo(): obj_offset), and a page list made with
+ * gtt_pages_create_bo() may start anywhere 4 KiB aligned in its object.
+ * The vm checks where the mapping starts in the object, not in the list:
+ * a list starting 4 KiB in is refused at bind or map with the vm's
+ * message, before any placement or ioctl and with nothing changed, and a
+ * pages_offset that brings it back to a multiple of 64 KiB is taken.
+ * Fails if the vm checks pages_offset alone (the bind and map reach the
+ * backend, which refuses them at submit: "xe submit: op 0", and the
+ * realigned map is refused).
+ */
+static void test_vm_64k_object_offset(void **state)
+{
+	struct xv t;
+	uint32_t vram;
+	struct gtt_pages *pv;
+	gtt_vma_t h, sv;
+	struct gtt_bind_info bi = { .pte_flags = GTT_PTE_LOCAL_MEM };
+	struct gtt_map_info mi = { .pte_flags = GTT_PTE_LOCAL_MEM };
+	struct gtt_vma_info vi;
+	uint64_t base = VA0 + 0x200000;
+	unsigned int binds;
+	char *before, *after;
+
+	(void)state;
+	xv_init(&t, &fake_xe_dg2);
+	vram = fake_xe_bo(&t.f, 4 * K64, true);
+	pv = bo_pages(vram, PAGE, 3 * K64);		/* object offset 4 KiB */
+	sv = sparse_at(&t, 4 * K64, base);
+	assert_int_equal(gtt_vma_create(t.vm, pv, NULL, &h), 0);
+	binds = t.f.vm_binds;
+	before = dump(&t);
+	assert_int_equal(gtt_vma_bind(t.vm, h, &bi, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "gtt_vma_bind: backend 'xe' maps these pages"));
+	mi.pages = pv;
+	assert_int_equal(gtt_vma_map(t.vm, sv, 0, K64, &mi, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "gtt_vma_map: ops[0]: backend 'xe' maps these pages"));
+	assert_int_equal(t.f.vm_binds, binds);			/* no ioctl */
+	after = dump(&t);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(gtt_vma_query(t.vm, h, &vi), 0);
+	assert_false(vi.bound);
+	/* From object offset 64 KiB on, the kernel takes it. */
+	mi.pages_offset = K64 - PAGE;
+	assert_int_equal(gtt_vma_map(t.vm, sv, 0, K64, &mi, NULL), 0);
+	settle(&t);
+	assert_int_equal(pte_at(&t, base + PAGE).obj, vram);
+	assert_int_equal(pte_at(&t, base + PAGE).offset, K64 + PAGE);
+	bi.pages_offset = K64 - PAGE;
+	bi.size = 2 * K64;
+	assert_int_equal(gtt_vma_bind(t.vm, h, &bi, NULL), 0);
+	assert_int_equal(gtt_vma_query(t.vm, h, &vi), 0);
+	assert_int_equal(vi.offset % K64, 0);
+	assert_int_equal(pte_at(&t, vi.offset).offset, K64);
+	assert_int_equal(gtt_vma_unbind(t.vm, h, 0, NULL), 0);
+	sparse_drop(&t, sv);
+	gtt_vma_destroy(t.vm, h);
+	gtt_pages_put(pv);
+	xv_fini(&t);
+}
+
+/*
  * The same cut without GTT_PTE_LOCAL_MEM: libgtt cannot know the object is
  * in VRAM, the kernel refuses the VM_BIND (FR_REMAP_64K) and does nothing.
  * The call fails with -EINVAL; the kernel still maps all of it, so the vm
@@ -811,6 +875,7 @@ int main(void)
 		cmocka_unit_test(test_vm_64k_cut),
 		cmocka_unit_test(test_vm_bmg_splits_vram),
 		cmocka_unit_test(test_vm_64k_bind_placement),
+		cmocka_unit_test(test_vm_64k_object_offset),
 		cmocka_unit_test(test_vm_random_64k_splits),
 		cmocka_unit_test(test_vm_kernel_refuses_cut),
 		cmocka_unit_test(test_vm_kernel_errors),
