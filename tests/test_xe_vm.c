@@ -35,9 +35,11 @@ struct xv {
 	uint32_t vm_id;
 };
 
-static void xv_init(struct xv *t, const struct fake_xe_platform *plat)
+static void xv_init_order(struct xv *t, const struct fake_xe_platform *plat,
+			  enum gtt_evict_order order)
 {
-	struct gtt_vm_config vc = { .name = "xe", .start = VA0, .size = VA_SIZE };
+	struct gtt_vm_config vc = { .name = "xe", .start = VA0, .size = VA_SIZE,
+				    .evict_order = order };
 	struct gtt_xe_info info;
 
 	fake_xe_init(&t->f, plat);
@@ -51,6 +53,11 @@ static void xv_init(struct xv *t, const struct fake_xe_platform *plat)
 	vc.backend = t->be;
 	vc.executor = t->ex;
 	assert_int_equal(gtt_vm_create(&vc, &t->vm), 0);
+}
+
+static void xv_init(struct xv *t, const struct fake_xe_platform *plat)
+{
+	xv_init_order(t, plat, GTT_EVICT_FEWEST);
 }
 
 static void xv_fini(struct xv *t)
@@ -751,6 +758,74 @@ static void test_vm_64k_object_offset(void **state)
 }
 
 /*
+ * DG2: GTT_BIND_EVICT for a 64 KiB VRAM vma in a window full of 4 KiB
+ * vmas opens a 64 KiB-aligned hole, with either order: the fewest (the
+ * allocator's scan) and LRU (the ordered scan), whose least recently used
+ * run of 16 starts half-way into a 64 KiB page and does not do.  The
+ * victims are the 16 vmas of one aligned 64 KiB page, the kernel takes the
+ * bind there, and nothing else is unbound.  Fails if eviction were asked
+ * for the caller's alignment rather than the raised one (the misaligned
+ * run is evicted and the bind is -ENOSPC).
+ */
+static void test_vm_64k_evict(void **state)
+{
+	static const enum gtt_evict_order orders[] = { GTT_EVICT_FEWEST, GTT_EVICT_LRU };
+
+	(void)state;
+	for (unsigned int o = 0; o < 2; o++) {
+		struct xv t;
+		uint32_t vram, sys;
+		struct gtt_pages *pv, *ps;
+		gtt_vma_t hs[32], hv;
+		uint64_t w = VA0 + 0x400000;
+		struct gtt_bind_info bi = { .flags = GTT_BIND_EVICT, .pte_flags = GTT_PTE_LOCAL_MEM,
+					    .range_start = w, .range_end = w + 2 * K64 };
+		struct gtt_vma_info vi;
+		unsigned int bound = 0;
+
+		xv_init_order(&t, &fake_xe_dg2, orders[o]);
+		vram = fake_xe_bo(&t.f, K64, true);
+		sys = fake_xe_bo(&t.f, PAGE, false);
+		pv = bo_pages(vram, 0, K64);
+		ps = bo_pages(sys, 0, PAGE);
+		/* Bound (used) from page 8 of the window up, then pages 0..7. */
+		for (unsigned int k = 0; k < 32; k++) {
+			struct gtt_bind_info at = fixed_at(w + ((k + 8) % 32) * PAGE, 0);
+
+			assert_int_equal(gtt_vma_create(t.vm, ps, NULL, &hs[k]), 0);
+			assert_int_equal(gtt_vma_bind(t.vm, hs[k], &at, NULL), 0);
+		}
+		assert_int_equal(gtt_vma_create(t.vm, pv, NULL, &hv), 0);
+		assert_int_equal(gtt_vma_bind(t.vm, hv, &bi, NULL), 0);
+		settle(&t);
+		assert_int_equal(gtt_vma_query(t.vm, hv, &vi), 0);
+		assert_int_equal(vi.offset % K64, 0);
+		assert_int_equal(pte_at(&t, vi.offset + PAGE).obj, vram);
+		for (unsigned int k = 0; k < 32; k++) {
+			uint64_t at = w + ((k + 8) % 32) * PAGE;
+			struct gtt_vma_info si;
+
+			assert_int_equal(gtt_vma_query(t.vm, hs[k], &si), 0);
+			/* Bound iff outside the new vma's page. */
+			assert_int_equal(si.bound, at < vi.offset || at >= vi.offset + K64);
+			bound += si.bound;
+			if (si.bound)
+				(void)gtt_vma_unbind(t.vm, hs[k], 0, NULL);
+		}
+		assert_int_equal(bound, 16);
+		assert_int_equal(gtt_vma_unbind(t.vm, hv, 0, NULL), 0);
+		settle(&t);
+		assert_int_equal(fake_xe_extents(&t.f, t.vm_id), 0);
+		for (unsigned int k = 0; k < 32; k++)
+			gtt_vma_destroy(t.vm, hs[k]);
+		gtt_vma_destroy(t.vm, hv);
+		gtt_pages_put(pv);
+		gtt_pages_put(ps);
+		xv_fini(&t);
+	}
+}
+
+/*
  * The same cut without GTT_PTE_LOCAL_MEM: libgtt cannot know the object is
  * in VRAM, the kernel refuses the VM_BIND (FR_REMAP_64K) and does nothing.
  * The call fails with -EINVAL; the kernel still maps all of it, so the vm
@@ -876,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_vm_bmg_splits_vram),
 		cmocka_unit_test(test_vm_64k_bind_placement),
 		cmocka_unit_test(test_vm_64k_object_offset),
+		cmocka_unit_test(test_vm_64k_evict),
 		cmocka_unit_test(test_vm_random_64k_splits),
 		cmocka_unit_test(test_vm_kernel_refuses_cut),
 		cmocka_unit_test(test_vm_kernel_errors),
