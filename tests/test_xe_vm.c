@@ -939,6 +939,81 @@ static void test_vm_kernel_errors(void **state)
 	}
 }
 
+/*
+ * A synchronous gtt_vma_unbind() whose VM_BIND the kernel refuses (EINVAL
+ * injected: the kernel did nothing), of a vma over a GEM object and of a
+ * sparse vma with a mapping: the errno comes back with the backend's
+ * message ("backend 'xe' refused the unbind: xe submit: ... UNMAP at"),
+ * as for a map or a batch, rather than only the errno's name; the kernel
+ * still maps the range, and the pages stay held until the vm goes; with
+ * no memory to keep the message, the errno's name.  Fails without the
+ * kept message ("the PTE clear failed (invalid argument)").
+ */
+static void test_vm_unbind_refused(void **state)
+{
+	struct xv t;
+	uint32_t bo;
+	struct gtt_pages *p;
+	gtt_vma_t h, sv;
+	struct gtt_bind_info bi = fixed_at(VA0, 0);
+	struct gtt_map_info mi = { 0 };
+	int freed = 0;
+
+	(void)state;
+	xv_init(&t, &fake_xe_tgl);
+	bo = fake_xe_bo(&t.f, 16 * PAGE, false);
+	p = bo_pages(bo, 0, 16 * PAGE);
+	assert_int_equal(gtt_pages_set_destructor(p, count_free, &freed), 0);
+	assert_int_equal(gtt_vma_create(t.vm, p, NULL, &h), 0);
+	assert_int_equal(gtt_vma_bind(t.vm, h, &bi, NULL), 0);
+	fake_xe_fail(&t.f, DRM_IOCTL_XE_VM_BIND, 1, EINVAL);
+	assert_int_equal(gtt_vma_unbind(t.vm, h, 0, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "gtt_vma_unbind: backend 'xe' refused the unbind: xe submit: DRM_IOCTL_XE_VM_BIND failed, op 0 of 1 (UNMAP at 0x100000"));
+	assert_int_equal(pte_at(&t, VA0 + PAGE).obj, bo);	/* still mapped */
+	sv = sparse_at(&t, 16 * PAGE, VA0 + 0x100000);
+	mi.pages = p;
+	assert_int_equal(gtt_vma_map(t.vm, sv, 0, 4 * PAGE, &mi, NULL), 0);
+	fake_xe_fail(&t.f, DRM_IOCTL_XE_VM_BIND, 1, EINVAL);
+	assert_int_equal(gtt_vma_unbind(t.vm, sv, 0, NULL), -EINVAL);
+	assert_non_null(strstr(gtt_last_error(), "gtt_vma_unbind: backend 'xe' refused the unbind: xe submit: DRM_IOCTL_XE_VM_BIND failed, op 0 of 1 (UNMAP at 0x200000"));
+	assert_int_equal(pte_at(&t, VA0 + 0x100000 + PAGE).obj, bo);
+	/* Without memory for the copy, the errno's name: allocations fail
+	 * in turn from the first of the call on, until one is the copy's. */
+	for (uint64_t n = 1;; n++) {
+		gtt_vma_t hn;
+		int err;
+
+		assert_int_equal(gtt_vma_create(t.vm, p, NULL, &hn), 0);
+		bi = fixed_at(VA0 + 0x200000, 0);
+		assert_int_equal(gtt_vma_bind(t.vm, hn, &bi, NULL), 0);
+		fake_xe_fail(&t.f, DRM_IOCTL_XE_VM_BIND, 1, EINVAL);
+		mem_fail_after(n);
+		err = gtt_vma_unbind(t.vm, hn, 0, NULL);
+		mem_fail_after(0);
+		assert_int_equal(gtt_vma_destroy(t.vm, hn), 0);
+		if (err == -ENOMEM) {		/* the backend's own, before the ioctl */
+			assert_non_null(strstr(gtt_last_error(), "refused the unbind: "));
+			assert_int_equal(pte_at(&t, VA0 + 0x200000).obj, bo);
+			t.f.fail_nth = 0;
+			assert_int_equal(gtt_vma_unbind(t.vm, hn, 0, NULL), -ENOENT);
+			continue;
+		}
+		assert_int_equal(err, -EINVAL);
+		if (strstr(gtt_last_error(), "the PTE clear failed (invalid argument)"))
+			break;
+		assert_non_null(strstr(gtt_last_error(), "refused the unbind"));
+		assert_true(n < 20);
+	}
+	gtt_vma_destroy(t.vm, sv);
+	gtt_vma_destroy(t.vm, h);
+	gtt_pages_put(p);
+	settle(&t);
+	assert_int_equal(freed, 0);			/* held: the kernel maps them */
+	t.f.refusals = 0;	/* the injected ones */
+	xv_fini(&t);
+	assert_int_equal(freed, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -955,6 +1030,7 @@ int main(void)
 		cmocka_unit_test(test_vm_random_64k_splits),
 		cmocka_unit_test(test_vm_kernel_refuses_cut),
 		cmocka_unit_test(test_vm_kernel_errors),
+		cmocka_unit_test(test_vm_unbind_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -410,11 +410,7 @@ static bool batch_submit(struct map_batch *mb, int dep_error)
 	if (err) {
 		/* Its message is this thread's: keep it for the caller (best
 		 * effort; without memory the caller gets the errno's name). */
-		size_t len = strlen(gtt_last_error()) + 1;
-
-		mb->why = mem_alloc(len);
-		if (mb->why)
-			memcpy(mb->why, gtt_last_error(), len);
+		mb->why = error_copy();
 		batch_queue_end(mb, err);
 		return true;
 	}
