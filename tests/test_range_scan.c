@@ -16,7 +16,7 @@
 #include "alloc/range_alloc_internal.h"
 
 #define TOP(x) (0 - (uint64_t)(x))
-#define MAXN 48
+#define MAXN 320
 
 static struct gtt_range_alloc *make(uint64_t start, uint64_t size, unsigned int flags)
 {
@@ -819,6 +819,124 @@ static void test_against_brute_force(void **state)
 }
 
 /*
+ * The victims of long runs, when the raw span decides and when it does
+ * not, against the brute force: spaces of 120 to 299 pages (low, high,
+ * ending at 2^64) filled with nodes of 1 to 3 pages and a few gaps,
+ * requests of up to three quarters of it (page-aligned over the whole space,
+ * the raw span's case, or two pages aligned, or within limits), and
+ * orders that offer nearly every node, shuffled or by address from a
+ * random node on, wrapping round, so that runs of up to the whole space
+ * form, e[] moves to an allocation (past 32 nodes) and pick_raw()
+ * walks far on both sides of the opener.  Only the opener's run may open
+ * the hole, and the victims are the fewest of any window of it (ties:
+ * lowest, HIGH highest), read twice, the second time into a larger
+ * array.  test_against_brute_force's layouts hold at most 44 nodes;
+ * fails, like it, for a victim left out, counted twice or read from the
+ * wrong place.
+ */
+static void test_long_runs_against_brute_force(void **state)
+{
+	uint64_t rng = 0x10c4a11;
+	unsigned long opened = 0, heap = 0, raw = 0, long_runs = 0;
+
+	(void)state;
+	for (int world = 0; world < 150; world++) {
+		struct lay L = { .pages = 120 + rng_below(&rng, 180) };
+		unsigned int where = (unsigned int)rng_below(&rng, 3);
+		struct gtt_range_alloc *ra;
+		struct gtt_range_node *x;
+
+		L.base = where == 0 ? 0 : where == 1 ? (1ull << 40) : TOP(L.pages * PAGE);
+		ra = make(L.base, L.pages * PAGE, 0);
+		for (uint64_t p = rng_below(&rng, 2); p < L.pages; p += rng_below(&rng, 8) == 0) {
+			uint64_t np = world % 3 ? 1 + rng_below(&rng, 3) : 1;
+
+			if (p + np > L.pages)
+				break;
+			assert_int_equal(gtt_range_reserve(ra, L.base + p * PAGE, np * PAGE, 1, NULL,
+							   &x), 0);
+			p += np;
+		}
+		lay_read(ra, &L);
+		for (int q = 0; q < 8; q++) {
+			struct gtt_range_request r = {
+				.size = (1 + rng_below(&rng, L.pages * 3 / 4)) * PAGE,
+				.placement = (enum gtt_placement)rng_below(&rng, 3),
+			};
+			struct gtt_range_node *victims[MAXN], *again[MAXN + 1];
+			struct gtt_range_scan s;
+			bool added[MAXN] = { false };
+			int order[MAXN], norder = 0, ret = 0;
+			size_t count = 0, best = SIZE_MAX, bi = 0, lo, hi, k;
+			uint64_t from = rng_below(&rng, L.n);
+
+			if (q % 4 == 1)
+				r.alignment = 2 * PAGE;
+			if (q % 4 == 2) {
+				r.range_start = L.base + rng_below(&rng, L.pages / 4) * PAGE;
+				r.range_end = L.base + L.pages * PAGE - rng_below(&rng, L.pages / 4) * PAGE;
+				if (r.range_end - r.range_start < r.size)
+					r.range_start = r.range_end - r.size;
+			}
+			for (size_t i = 0; i < L.n; i++)
+				if (rng_below(&rng, 16))
+					order[norder++] = (int)((from + i) % L.n);
+			for (int i = norder - 1; q % 2 && i > 0; i--) {
+				int j = (int)rng_below(&rng, (uint64_t)i + 1), t = order[i];
+
+				order[i] = order[j];
+				order[j] = t;
+			}
+			assert_int_equal(gtt_range_scan_init(&s, ra, &r), 0);
+			for (k = 0; k < (size_t)norder && ret == 0; k++) {
+				ret = gtt_range_scan_add(&s, L.node[order[k]]);
+				assert_true(ret == 0 || ret == 1);
+				added[order[k]] = true;
+			}
+			heap += k > 32;
+			if (!ret) {
+				gtt_range_scan_finish(&s);
+				continue;
+			}
+			/* The opener's run: lo .. hi. */
+			for (lo = (size_t)order[k - 1]; lo && added[lo - 1]; lo--)
+				;
+			for (hi = (size_t)order[k - 1]; hi + 1 < L.n && added[hi + 1]; hi++)
+				;
+			assert_true(brute_fits(&L, &r, lo, hi));
+			long_runs += hi - lo >= 48;
+			for (size_t i = lo; i <= hi; i++)
+				for (size_t j = i; j <= hi; j++)
+					if (brute_fits(&L, &r, i, j)) {
+						if (j - i + 1 < best ||
+						    (j - i + 1 == best && r.placement == GTT_PLACE_HIGH)) {
+							best = j - i + 1;
+							bi = i;
+						}
+						break;
+					}
+			assert_int_equal(gtt_range_scan_victims(&s, victims, MAXN, &count), 0);
+			assert_int_equal(count, best);
+			assert_int_equal(gtt_range_scan_victims(&s, again, MAXN + 1, &count), 0);
+			assert_int_equal(count, best);
+			for (size_t i = 0; i < count; i++) {
+				assert_ptr_equal(victims[i], L.node[bi + i]);
+				assert_ptr_equal(again[i], L.node[bi + i]);
+			}
+			opened++;
+			raw += q % 4 == 0 || q % 4 == 3;	/* page-aligned, the whole space */
+			gtt_range_scan_finish(&s);
+		}
+		assert_int_equal(range_alloc_check(ra), 0);
+		gtt_range_alloc_destroy(ra);
+	}
+	assert_true(opened > 500);
+	assert_true(heap > 800);
+	assert_true(raw > 200);
+	assert_true(long_runs > 40);
+}
+
+/*
  * The allocator changes while a scan is open (the contract forbids it, but
  * a caller's mistake must not crash): a node removed elsewhere, a node
  * removed and put back in the same storage, the victims evicted and the
@@ -1146,6 +1264,7 @@ int main(void)
 		cmocka_unit_test(test_raw_pick_places),
 		cmocka_unit_test(test_raw_pick_places_heap),
 		cmocka_unit_test(test_against_brute_force),
+		cmocka_unit_test(test_long_runs_against_brute_force),
 		cmocka_unit_test(test_allocator_changed_while_open),
 		cmocka_unit_test(test_stale_slots),
 		cmocka_unit_test(test_marking_scan_is_one),

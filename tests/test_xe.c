@@ -253,7 +253,8 @@ static void test_create_failures(void **state)
 	}
 }
 
-/* Every allocation of create failing in turn leaves nothing behind. */
+/* Every allocation of create failing in turn leaves nothing behind (the
+ * config query's reply among them, once, named). */
 static void test_create_oom(void **state)
 {
 	struct fake_xe f;
@@ -261,7 +262,7 @@ static void test_create_oom(void **state)
 	struct gtt_watcher *w;
 	struct gtt_backend *be = NULL;
 	int64_t live;
-	int fails = 0;
+	int fails = 0, queried = 0;
 
 	(void)state;
 	fake_xe_init(&f, &fake_xe_tgl);
@@ -281,11 +282,13 @@ static void test_create_oom(void **state)
 			break;
 		}
 		assert_int_equal(err, -ENOMEM);
+		queried += strstr(gtt_last_error(), "out of memory for the config query") != NULL;
 		assert_int_equal(f.vms_live + f.queues_live + f.syncobjs_live, 0);
 		assert_true(mem_live() <= live);	/* the watcher may still be freeing */
 		fails++;
 	}
 	assert_true(fails >= 2);
+	assert_int_equal(queried, 1);
 	gtt_backend_destroy(be);
 	assert_true(mem_live() <= live);	/* the watcher may still be freeing */
 	gtt_watcher_destroy(w);
@@ -294,9 +297,11 @@ static void test_create_oom(void **state)
 
 /*
  * The device's minimum bind alignment comes from the config query at
- * creation (64 KiB on DG2, 4 KiB on TGL and BMG); the query failing, or
- * answering a size the backend cannot take, fails creation with nothing
- * left behind.  Fails without the query (DG2 would read 4 KiB).
+ * creation (64 KiB on DG2, 4 KiB on TGL and BMG), also from a later
+ * kernel answering 40 parameters; the query failing, or answering a size
+ * too small for the parameter, fails creation with nothing left behind.
+ * Fails without the query (DG2 would read 4 KiB), or if the reply had to
+ * fit a fixed buffer (40 parameters: -EIO).
  */
 static void test_create_queries_alignment(void **state)
 {
@@ -318,6 +323,16 @@ static void test_create_queries_alignment(void **state)
 		gtt_backend_destroy(be);
 		fake_xe_fini(&f);
 	}
+	/* A later kernel answers more parameters: the backend takes them
+	 * all and reads its own. */
+	fake_xe_init(&f, &fake_xe_dg2);
+	f.config_params = 40;
+	sys = fake_xe_sys(&f);
+	assert_int_equal(xe_backend_create(FAKE_XE_FD, NULL, w, &sys, &be), 0);
+	assert_int_equal(xe_of(be)->min_align, 0x10000);
+	assert_int_equal(f.refusals, 0);
+	gtt_backend_destroy(be);
+	fake_xe_fini(&f);
 	for (unsigned int nth = 1; nth <= 2; nth++) {	/* the size, then the reply */
 		fake_xe_init(&f, &fake_xe_dg2);
 		sys = fake_xe_sys(&f);

@@ -98,12 +98,14 @@ static int check_config(const struct gtt_xe_config *cfg, int drm_fd,
 	return 0;
 }
 
-/* DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT of the device, into x->min_align. */
+/* DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT of the device, into x->min_align.  The
+ * reply is as long as the kernel says (num_params grows with the uAPI). */
 static int query_min_align(struct xe_be *x)
 {
-	uint64_t reply[(sizeof(struct drm_xe_query_config) + 16 * sizeof(uint64_t)) / sizeof(uint64_t)];
-	struct drm_xe_query_config *c = (void *)reply;
+	const uint32_t least = sizeof(struct drm_xe_query_config) +
+			       (DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT + 1) * sizeof(uint64_t);
 	struct drm_xe_device_query q = { .query = DRM_XE_DEVICE_QUERY_CONFIG };
+	struct drm_xe_query_config *c;
 	int err;
 
 	x->min_align = 4096;
@@ -112,18 +114,20 @@ static int query_min_align(struct xe_be *x)
 	err = create_call(x, DRM_IOCTL_XE_DEVICE_QUERY, &q);
 	if (err)
 		return err;
-	if (q.size < sizeof(*c) + (DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT + 1) * sizeof(uint64_t) ||
-	    q.size > sizeof(reply))
+	if (q.size < least || q.size % sizeof(uint64_t))
 		return set_error(-EIO, "gtt_xe_backend_create: the config query answers %u bytes",
 				 q.size);
-	memset(reply, 0, sizeof(reply));
-	q.data = (uintptr_t)reply;
+	c = mem_zalloc(q.size);
+	if (!c)
+		return set_error(-ENOMEM, "gtt_xe_backend_create: out of memory for the config query");
+	q.data = (uintptr_t)c;
 	err = create_call(x, DRM_IOCTL_XE_DEVICE_QUERY, &q);
-	if (err)
-		return err;
-	if (c->num_params > DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT &&
+	if (!err && c->num_params > DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT &&
 	    c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] > 4096)
 		x->min_align = c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT];
+	mem_free(c);
+	if (err)
+		return err;
 	if (x->min_align & (x->min_align - 1))
 		return set_error(-EIO, "gtt_xe_backend_create: minimum alignment 0x%" PRIx64
 				 " is not a power of two", x->min_align);

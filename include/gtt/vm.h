@@ -311,8 +311,10 @@ enum gtt_bind_flags {
  * @alignment: power of two, 0 for the page size.  A backend that maps the
  *	pages in larger pages raises it to theirs (xe: objects marked
  *	%GTT_PTE_LOCAL_MEM on DG2 and PVC, 64 KiB: gtt/xe.h), and then
- *	refuses a fixed @offset, a @size or a @pages_offset that is not a
- *	multiple of it with -EINVAL.
+ *	refuses a fixed @offset or a @size that is not a multiple of it,
+ *	or a @pages_offset that does not start the mapping at a multiple
+ *	in the pages' memory (a GEM object: gtt_pages_create_bo()'s offset
+ *	counts), with -EINVAL.
  * @color: node colour (e.g. cache level) for the colour-guard rule.
  * @range_start: lowest allowed address.
  * @range_end: allowed end (exclusive), 0 for the end of the vm.

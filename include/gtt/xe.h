@@ -27,7 +27,8 @@
  * one (checked against Linux 6.12 xe_vm.c and xe_pt.c).  Marked, such a
  * mapping is held to that before anything changes: gtt_vma_bind() places
  * it 64 KiB aligned; a fixed bind or a map that is not 64 KiB aligned
- * (address, size, pages offset), or a map or unmap of a sparse vma that
+ * (address, size, and the offset in the object: the page list's own plus
+ * pages_offset), or a map or unmap of a sparse vma that
  * would cut it inside a 64 KiB page, fails with -EINVAL and a message.
  * Unmarked, the kernel's own -EINVAL comes back instead.
  *

@@ -80,6 +80,17 @@ uint64_t backend_granule(const struct gtt_backend *be, const struct gtt_pages *p
 	return be->granule ? be->granule(be->priv, pages, pte_flags) : 0;
 }
 
+bool backend_granule_kept(uint64_t g, const struct gtt_pages *pages, uint64_t addr,
+			  uint64_t size, uint64_t pages_offset)
+{
+	struct gtt_pages_memory m = { 0 };
+
+	if (!g)
+		return true;
+	(void)gtt_pages_memory(pages, &m);	/* offset 0 unless a GEM object */
+	return !((addr | size | (m.offset + pages_offset)) & (g - 1));
+}
+
 bool backend_can_wait(struct gtt_backend *be, struct gtt_fence *k)
 {
 	return be->ops->can_wait && be->ops->can_wait(be->priv, k);

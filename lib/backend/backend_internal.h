@@ -10,7 +10,9 @@ struct gtt_backend {
 	/* Set by a backend of libgtt's own after creation (xe), else NULL:
 	 * the alignment in bytes that a mapping of @pages with @pte_flags
 	 * must keep at both ends — where it starts, where it ends and where
-	 * a later map or unmap cuts it, and its offset into @pages — or 0
+	 * a later map or unmap cuts it, and its offset into the memory behind
+	 * @pages (for a GEM object, where in the object: the list's own
+	 * offset plus the one into the list; backend_granule_kept()) — or 0
 	 * for none beyond the vm's page size.  Quick, no locks taken: the vm
 	 * calls it under its lock. */
 	uint64_t (*granule)(void *priv, const struct gtt_pages *pages, uint32_t pte_flags);
@@ -50,6 +52,12 @@ int backend_submit(struct gtt_backend *be, const struct gtt_backend_op *ops,
  * power of two, or 0. */
 uint64_t backend_granule(const struct gtt_backend *be, const struct gtt_pages *pages,
 			 uint32_t pte_flags);
+/* Whether a mapping at @addr of @size bytes of @pages from @pages_offset
+ * keeps granule @g (0: none): @addr, @size and where it starts in the
+ * memory behind @pages (gtt_pages_memory()'s offset + @pages_offset) are
+ * multiples of @g. */
+bool backend_granule_kept(uint64_t g, const struct gtt_pages *pages, uint64_t addr,
+			  uint64_t size, uint64_t pages_offset);
 /* Whether a queue backend waits for @k itself. */
 bool backend_can_wait(struct gtt_backend *be, struct gtt_fence *k);
 

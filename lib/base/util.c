@@ -259,6 +259,17 @@ GTT_API const char *gtt_last_error(void)
 	return last_static ? last_static : last_error;
 }
 
+char *error_copy(void)
+{
+	const char *msg = gtt_last_error();
+	size_t len = strlen(msg) + 1;
+	char *copy = mem_alloc(len);
+
+	if (copy)
+		memcpy(copy, msg, len);
+	return copy;
+}
+
 GTT_API const char *gtt_strerror(int err)
 {
 	/* -INT_MIN is not an int; no errno value is that large anyway. */

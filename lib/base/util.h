@@ -112,5 +112,8 @@ int set_error(int err, const char *fmt, ...)
  * error's name into @msg, as set_error() would append it.
  */
 int set_error_static(int err, const char *msg);
+/* A copy (mem_alloc()) of this thread's gtt_last_error(), to give a message
+ * made here to a caller in another thread; NULL without memory. */
+char *error_copy(void);
 
 #endif

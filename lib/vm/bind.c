@@ -119,9 +119,9 @@ static int bind_lookup(struct bind_op *op)
 	/* Pages the backend maps in larger pages (xe's VRAM on DG2): placed
 	 * at a multiple of that, and refused if they cannot be. */
 	g = backend_granule(vm->be, v->pages, info->pte_flags);
-	if (g && ((op->size | info->pages_offset |
-		   (info->flags & GTT_BIND_FIXED ? info->offset : 0)) & (g - 1)))
-		return set_error(-EINVAL, "gtt_vma_bind: backend '%s' maps these pages (flags 0x%x) in 0x%" PRIx64 "-byte pages: the size 0x%" PRIx64 ", pages_offset 0x%" PRIx64 " and a fixed offset must be multiples",
+	if (!backend_granule_kept(g, v->pages, info->flags & GTT_BIND_FIXED ? info->offset : 0,
+				  op->size, info->pages_offset))
+		return set_error(-EINVAL, "gtt_vma_bind: backend '%s' maps these pages (flags 0x%x) in 0x%" PRIx64 "-byte pages: the size 0x%" PRIx64 ", where they start in their memory (pages_offset 0x%" PRIx64 " into the list) and a fixed offset must be multiples",
 				 gtt_backend_name(vm->be), info->pte_flags, g, op->size,
 				 info->pages_offset);
 	op->align = u64_max(op->align, g);

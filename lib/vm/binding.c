@@ -46,6 +46,8 @@ static void binding_free_now(struct gtt_binding *b)
 	gtt_fence_put(b->bind_fence);
 	if (!b->job_inline)
 		mem_free(b->job);	/* a bind that never ran */
+	if (b->un)
+		mem_free(b->un->why);
 	if (!b->un_inline)
 		mem_free(b->un);
 	mem_free(b);
@@ -112,8 +114,10 @@ struct gtt_binding *binding_create(struct gtt_vm *vm, struct gtt_pages *pages,
 		memset(b->node_mem, 0, sizeof(*b->node_mem));
 	b->un_inline = un;
 	b->job_inline = job;
-	if (un)
+	if (un) {
 		b->un->b = b;
+		b->un->why = NULL;
+	}
 	if (job) {
 		b->job->b = b;
 		vm_await_init(vm, &b->job->aw, bind_job);
@@ -415,6 +419,8 @@ static void unbind_run(struct gtt_binding *b)
 				   &b->un->cb, unbind_done);
 		if (!err)
 			return;
+		mem_free(b->un->why);
+		b->un->why = error_copy();	/* this thread's: for the caller */
 	} else if (ran) {
 		err = backend_clear(vm->be, b->start, b->size);
 	}
@@ -439,9 +445,17 @@ int binding_unbind_init(struct gtt_binding *b)
 		if (!b->un)
 			return -ENOMEM;
 		b->un->b = b;
+		b->un->why = NULL;
 	}
 	vm_await_init(b->vm, &b->un->aw, unbind_job);
 	return 0;
+}
+
+const char *binding_unbind_why(const struct gtt_fence *unbind_fence)
+{
+	const struct gtt_binding *b = container_of(unbind_fence, struct gtt_binding, unbind_fence);
+
+	return b->un ? b->un->why : NULL;
 }
 
 void binding_unbind_drop(struct gtt_binding *b)
@@ -450,6 +464,7 @@ void binding_unbind_drop(struct gtt_binding *b)
 		return;
 	await_cancel(&b->un->aw);
 	if (!b->un_inline) {
+		mem_free(b->un->why);
 		mem_free(b->un);
 		b->un = NULL;
 	}

@@ -413,11 +413,7 @@ static bool batch_submit(struct map_batch *mb, int dep_error)
 	if (err) {
 		/* Its message is this thread's: keep it for the caller (best
 		 * effort; without memory the caller gets the errno's name). */
-		size_t len = strlen(gtt_last_error()) + 1;
-
-		mb->why = mem_alloc(len);
-		if (mb->why)
-			memcpy(mb->why, gtt_last_error(), len);
+		mb->why = error_copy();
 		batch_queue_end(mb, err, false);
 		return true;
 	}
@@ -555,8 +551,9 @@ static int check_op(struct gtt_vm *vm, const struct gtt_map_op *op, size_t i,
 		return set_error(-EINVAL, "%s: ops[%zu]: [0x%" PRIx64 ", +0x%" PRIx64 ") is empty, not page-aligned or outside the vma's 0x%" PRIx64 " bytes",
 				 who, i, op->offset, op->size, vma_sparse(v)->size);
 	g = map ? backend_granule(vm->be, op->pages, op->pte_flags) : 0;
-	if (g && (((v->binding->start + op->offset) | op->size | op->pages_offset) & (g - 1)))
-		return set_error(-EINVAL, "%s: ops[%zu]: backend '%s' maps these pages (flags 0x%x) in 0x%" PRIx64 "-byte pages: the address 0x%" PRIx64 ", size 0x%" PRIx64 " and pages offset 0x%" PRIx64 " must be multiples",
+	if (!backend_granule_kept(g, op->pages, v->binding->start + op->offset, op->size,
+				  op->pages_offset))
+		return set_error(-EINVAL, "%s: ops[%zu]: backend '%s' maps these pages (flags 0x%x) in 0x%" PRIx64 "-byte pages: the address 0x%" PRIx64 ", size 0x%" PRIx64 " and where they start in their memory (pages offset 0x%" PRIx64 " into the list) must be multiples",
 				 who, i, gtt_backend_name(vm->be), op->pte_flags, g,
 				 v->binding->start + op->offset, op->size, op->pages_offset);
 	return 0;

@@ -273,7 +273,10 @@ GTT_API int gtt_vma_unbind(struct gtt_vm *vm, gtt_vma_t h, unsigned int flags,
 	if (sync) {
 		executor_wait_fence(vm->ex, f);
 		err = gtt_fence_status(f);
-		if (err < 0)
+		if (err < 0 && binding_unbind_why(f))
+			set_error(err, "gtt_vma_unbind: backend '%s' refused the unbind: %s; the pages stay referenced until the range is clear",
+				  gtt_backend_name(vm->be), binding_unbind_why(f));
+		else if (err < 0)
 			set_error(err, "gtt_vma_unbind: the PTE clear failed (%s); the pages stay referenced until the range is clear",
 				  gtt_strerror(err));
 		else

@@ -49,6 +49,9 @@ struct unbind_state {
 	struct range_fence pending;	/* in vm->pending while unbinding */
 	struct gtt_fence_cb cb;		/* a queue backend: its batch's end */
 	struct gtt_binding *b;
+	char *why;			/* the backend's message when it refused
+					 * the unbind's batch (set before the
+					 * unbind fence signals), or NULL */
 };
 
 /*
@@ -62,6 +65,9 @@ struct bind_job {
 	struct await aw;
 	struct gtt_fence_cb cb;		/* a queue backend: its batch's end */
 	struct gtt_binding *b;
+	char *why;			/* the backend's message when it refused
+					 * the unbind's batch (set before the
+					 * unbind fence signals), or NULL */
 };
 
 /*
@@ -286,6 +292,9 @@ int binding_unbind_init(struct gtt_binding *b);
 void binding_unbind_drop(struct gtt_binding *b);
 /* Run the unbind job here: nothing it waits for is pending (no await). */
 void binding_unbind_now(struct gtt_binding *b);
+/* The backend's message if it refused the batch of the unbind whose fence
+ * is @unbind_fence (signalled), else NULL. */
+const char *binding_unbind_why(const struct gtt_fence *unbind_fence);
 /* The node in @b's storage (gtt_range_insert_in() puts it there). */
 /* @x's offset into its vm page (the page size is a power of two: the
  * allocator refuses others), without a division. */

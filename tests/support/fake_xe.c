@@ -1121,7 +1121,8 @@ static int vm_bind(struct fake_xe *f, struct drm_xe_vm_bind *a)
 
 static int device_query(struct fake_xe *f, struct drm_xe_device_query *a)
 {
-	const uint32_t n = DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY + 1;
+	const uint32_t n = f->config_params ? f->config_params :
+			   DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY + 1;
 	const uint32_t size = sizeof(struct drm_xe_query_config) + n * sizeof(uint64_t);
 	struct drm_xe_query_config *c = (void *)(uintptr_t)a->data;
 

@@ -163,6 +163,9 @@ struct fake_xe {
 	unsigned int fail_nth;
 	int fail_errno;
 	bool wedged, gone, paused;
+	/* Config parameters the query answers (0: Linux 6.12's five; more,
+	 * zero past those: a later kernel's). */
+	unsigned int config_params;
 	/* State. */
 	struct fake_xe_vm *vms;
 	struct fake_xe_queue *queues;
