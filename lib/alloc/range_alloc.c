@@ -182,12 +182,14 @@ static void hole_addr_insert(struct gtt_range_alloc *ra, struct gtt_range_node *
 {
 	struct rb_node **link = &ra->hole_addr.root, *parent = NULL;
 
+	/* Each node passed gets @n's hole below it (see size_tree_insert()). */
 	while (*link) {
-		parent = *link;
-		link = n->start < hole_node(parent)->start ? &parent->left
-							   : &parent->right;
+		struct gtt_range_node *p = hole_node(parent = *link);
+
+		p->max_hole = u64_max(p->max_hole, n->max_hole);
+		link = n->start < p->start ? &parent->left : &parent->right;
 	}
-	rb_insert_with(&ra->hole_addr, parent, link, &n->hole_addr, augment_max_hole);
+	rb_insert_raised(&ra->hole_addr, parent, link, &n->hole_addr, augment_max_hole);
 }
 
 /* The last hole owner whose start is <= @addr, or NULL. */
@@ -224,12 +226,17 @@ static void size_tree_insert(struct gtt_range_alloc *ra,
 			     struct gtt_range_node *n)
 {
 	struct rb_node **link = &ra->by_size.root, *parent = NULL;
+	uint8_t a = n->own_align;
 
+	/* Each node passed gets @n below it: its maximum is raised here
+	 * (a select and a store), so no refresh climbs back up. */
 	while (*link) {
-		parent = *link;
-		link = size_before(n, size_node(parent)) ? &parent->left : &parent->right;
+		struct gtt_range_node *p = size_node(parent = *link);
+
+		p->max_align = p->max_align > a ? p->max_align : a;
+		link = size_before(n, p) ? &parent->left : &parent->right;
 	}
-	rb_insert_with(&ra->by_size, parent, link, &n->by_size, augment_max_align);
+	rb_insert_raised(&ra->by_size, parent, link, &n->by_size, augment_max_align);
 }
 
 /*

@@ -19,7 +19,10 @@
  * whether it changed; it is passed to every change, so that a constant
  * function is inlined.  The summary is brought up to date along the path
  * to the root (stopping at the first node it leaves unchanged) before the
- * tree rebalances, and every rotation recomputes the two nodes it moves.
+ * tree rebalances, and every rotation recomputes the two nodes it moves;
+ * a caller whose summary is a maximum may raise it on its way down and
+ * link with rb_insert_raised() instead, which climbs back up only to
+ * rebalance.
  *
  * Child links are written with release stores, as in avl.h, so that a
  * reader following child links with acquire loads sees initialised nodes.
@@ -166,10 +169,11 @@ RB_INLINE void rb_refresh_(struct rb_node *n, const struct rb_node *stale,
 	}
 }
 
-/* Link @node below @parent at *@link (from the caller's descent). */
-RB_INLINE void rb_insert_with(struct rb_tree *t, struct rb_node *parent,
-			      struct rb_node **link, struct rb_node *node,
-			      rb_augment_fn aug)
+/* Link @node below @parent at *@link; refresh the summaries above it
+ * unless the caller's descent did (@refresh false). */
+RB_INLINE void rb_insert_(struct rb_tree *t, struct rb_node *parent,
+			  struct rb_node **link, struct rb_node *node,
+			  rb_augment_fn aug, bool refresh)
 {
 	struct rb_node *p, *g, *u;
 
@@ -179,7 +183,8 @@ RB_INLINE void rb_insert_with(struct rb_tree *t, struct rb_node *parent,
 	RB_SET(*link, node);
 	if (aug) {
 		aug(node);
-		rb_refresh_(parent, NULL, aug);
+		if (refresh)
+			rb_refresh_(parent, NULL, aug);
 	}
 	/* A red node under a red parent: recolour upwards, or rotate once
 	 * or twice and stop. */
@@ -202,6 +207,27 @@ RB_INLINE void rb_insert_with(struct rb_tree *t, struct rb_node *parent,
 		break;
 	}
 	rb_set_red_(t->root, false);
+}
+
+/* Link @node below @parent at *@link (from the caller's descent). */
+RB_INLINE void rb_insert_with(struct rb_tree *t, struct rb_node *parent,
+			      struct rb_node **link, struct rb_node *node,
+			      rb_augment_fn aug)
+{
+	rb_insert_(t, parent, link, node, aug, true);
+}
+
+/*
+ * rb_insert_with() for a summary that only grows with a node added below
+ * (a maximum): the caller's descent has already raised it at every node
+ * it passed to include @node's, so no refresh climbs back up; only the
+ * rotations recompute.
+ */
+RB_INLINE void rb_insert_raised(struct rb_tree *t, struct rb_node *parent,
+				struct rb_node **link, struct rb_node *node,
+				rb_augment_fn aug)
+{
+	rb_insert_(t, parent, link, node, aug, false);
 }
 
 /* Link @node as the in-order successor of @pos. */
