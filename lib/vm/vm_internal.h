@@ -65,9 +65,6 @@ struct bind_job {
 	struct await aw;
 	struct gtt_fence_cb cb;		/* a queue backend: its batch's end */
 	struct gtt_binding *b;
-	char *why;			/* the backend's message when it refused
-					 * the unbind's batch (set before the
-					 * unbind fence signals), or NULL */
 };
 
 /*
