@@ -457,14 +457,18 @@ static struct gtt_explain_mapping *ex_find_named(struct gtt_explain *ex,
 	return e->flags & GTT_JOURNAL_CUT ? NULL : ex_find(ex, e);
 }
 
-static void ex_cleared(struct gtt_explain *ex, const struct gtt_journal_event *e)
+/* Apply @end to every mapping in @state that the clear or release @e
+ * ends: the one it names, and the sparse mappings ex_ends_piece() says. */
+static void ex_end(struct gtt_explain *ex, const struct gtt_journal_event *e,
+		   enum gtt_explain_state state,
+		   void (*end)(struct gtt_explain_mapping *, const struct gtt_journal_event *))
 {
 	struct gtt_explain_mapping *m = ex_find_named(ex, e);
 
 	for (uint32_t i = 0; i < ex->count; i++)
-		if (ex->m[i].state == GTT_EXPLAIN_UNBINDING &&
+		if (ex->m[i].state == state &&
 		    (&ex->m[i] == m || ex_ends_piece(&ex->m[i], m, e)))
-			ex_clear_one(&ex->m[i], e);
+			end(&ex->m[i], e);
 }
 
 /* A sparse map's failed write names its sparse vma, range and pages: the
@@ -506,16 +510,6 @@ static void ex_release_one(struct gtt_explain_mapping *m, const struct gtt_journ
 		   GTT_EXPLAIN_RELEASED;
 }
 
-static void ex_released(struct gtt_explain *ex, const struct gtt_journal_event *e)
-{
-	struct gtt_explain_mapping *m = ex_find_named(ex, e);
-
-	for (uint32_t i = 0; i < ex->count; i++)
-		if (ex->m[i].state == GTT_EXPLAIN_QUARANTINED &&
-		    (&ex->m[i] == m || ex_ends_piece(&ex->m[i], m, e)))
-			ex_release_one(&ex->m[i], e);
-}
-
 static void ex_event(struct gtt_explain *ex, const struct gtt_journal_event *e)
 {
 	switch (e->kind) {
@@ -529,10 +523,10 @@ static void ex_event(struct gtt_explain *ex, const struct gtt_journal_event *e)
 		ex_unbound(ex, e);
 		break;
 	case GTT_JOURNAL_CLEAR:
-		ex_cleared(ex, e);
+		ex_end(ex, e, GTT_EXPLAIN_UNBINDING, ex_clear_one);
 		break;
 	case GTT_JOURNAL_RELEASE:
-		ex_released(ex, e);
+		ex_end(ex, e, GTT_EXPLAIN_QUARANTINED, ex_release_one);
 		break;
 	case GTT_JOURNAL_BIND_FAILED:
 		ex_bind_failed(ex, e);
