@@ -298,8 +298,9 @@ static void test_create_oom(void **state)
 /*
  * The device's minimum bind alignment comes from the config query at
  * creation (64 KiB on DG2, 4 KiB on TGL and BMG), also from a later
- * kernel answering 40 parameters; the query failing, or answering a size
- * too small for the parameter, fails creation with nothing left behind.
+ * kernel answering 40 parameters; the query failing, answering a size
+ * too small for the parameter or an alignment that is not a power of
+ * two fails creation with nothing left behind.
  * Fails without the query (DG2 would read 4 KiB), or if the reply had to
  * fit a fixed buffer (40 parameters: -EIO).
  */
@@ -339,6 +340,22 @@ static void test_create_queries_alignment(void **state)
 		fake_xe_fail(&f, DRM_IOCTL_XE_DEVICE_QUERY, nth, EIO);
 		assert_int_equal(xe_backend_create(FAKE_XE_FD, NULL, w, &sys, &be), -EIO);
 		has("DRM_IOCTL_XE_DEVICE_QUERY");
+		assert_int_equal(f.vms_live + f.queues_live + f.syncobjs_live, 0);
+		fake_xe_fini(&f);
+	}
+	/* An answer too short to hold the parameter, or an alignment that
+	 * is not a power of two: -EIO, named, nothing left behind. */
+	for (unsigned int k = 0; k < 2; k++) {
+		fake_xe_init(&f, &fake_xe_dg2);
+		if (k)
+			f.config_min_align = 0x18000;
+		else
+			f.config_params = DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT;
+		sys = fake_xe_sys(&f);
+		be = NULL;
+		assert_int_equal(xe_backend_create(FAKE_XE_FD, NULL, w, &sys, &be), -EIO);
+		has(k ? "is not a power of two" : "the config query answers");
+		assert_null(be);
 		assert_int_equal(f.vms_live + f.queues_live + f.syncobjs_live, 0);
 		fake_xe_fini(&f);
 	}

@@ -1142,9 +1142,14 @@ static int device_query(struct fake_xe *f, struct drm_xe_device_query *a)
 	c->num_params = n;
 	c->info[DRM_XE_QUERY_CONFIG_REV_AND_DEVICE_ID] = f->plat->devid;
 	c->info[DRM_XE_QUERY_CONFIG_FLAGS] = f->plat->vram ? DRM_XE_QUERY_CONFIG_FLAG_HAS_VRAM : 0;
-	c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] = f->plat->need64k ? 0x10000 : 0x1000;
-	c->info[DRM_XE_QUERY_CONFIG_VA_BITS] = f->plat->va_bits;
-	c->info[DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY] = 2;
+	if (n > DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT)	/* a short answer: a test's */
+		c->info[DRM_XE_QUERY_CONFIG_MIN_ALIGNMENT] =
+			f->config_min_align ? f->config_min_align :
+			f->plat->need64k ? 0x10000 : 0x1000;
+	if (n > DRM_XE_QUERY_CONFIG_VA_BITS)
+		c->info[DRM_XE_QUERY_CONFIG_VA_BITS] = f->plat->va_bits;
+	if (n > DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY)
+		c->info[DRM_XE_QUERY_CONFIG_MAX_EXEC_QUEUE_PRIORITY] = 2;
 	return 0;
 }
 

@@ -166,6 +166,8 @@ struct fake_xe {
 	/* Config parameters the query answers (0: Linux 6.12's five; more,
 	 * zero past those: a later kernel's). */
 	unsigned int config_params;
+	/* The minimum alignment the query answers (0: the platform's). */
+	uint64_t config_min_align;
 	/* State. */
 	struct fake_xe_vm *vms;
 	struct fake_xe_queue *queues;
